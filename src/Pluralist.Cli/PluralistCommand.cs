@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace Pluralist.Cli;
+
+/// <summary>The root of the <c>pluralist</c> command; each verb lives in its own file.</summary>
+public static class PluralistCommand
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Pluralist: participatory preference studies on generated images.");
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = Build();
+        return await root.Parse(args).InvokeAsync();
+    }
+}

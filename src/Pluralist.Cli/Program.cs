@@ -1,0 +1,3 @@
+using Pluralist.Cli;
+
+return await PluralistCommand.RunAsync(args);

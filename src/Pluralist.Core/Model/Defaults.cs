@@ -1,0 +1,95 @@
+namespace Pluralist.Core.Model;
+
+/// <summary>
+/// The default study: the six LIVS criteria and the default identity markers. The criterion
+/// names follow the LIVS paper; the definitions are Pluralist's own wording.
+/// </summary>
+public static class Defaults
+{
+    public const string StudyKey = "livs-default";
+
+    public static IReadOnlyList<Criterion> LivsCriteria() =>
+    [
+        New(0, "accessibility",
+            LocalizedText.Of("Accessibility", "Accessibilité"),
+            LocalizedText.Of(
+                "How easily everyone can reach, enter and move through the place, including people using a wheelchair, a walker or a stroller, and people who see or hear less.",
+                "À quel point tout le monde peut se rendre dans le lieu, y entrer et s'y déplacer facilement, y compris les personnes en fauteuil roulant, avec une marchette ou une poussette, et les personnes qui voient ou entendent moins bien.")),
+        New(1, "safety",
+            LocalizedText.Of("Safety", "Sécurité"),
+            LocalizedText.Of(
+                "How safe you would feel here, by day and at night: lighting, visibility, traffic, and the sense that others are around.",
+                "À quel point vous vous sentiriez en sécurité ici, le jour comme la nuit : éclairage, visibilité, circulation, et le sentiment que d'autres personnes sont présentes.")),
+        New(2, "comfort",
+            LocalizedText.Of("Comfort", "Confort"),
+            LocalizedText.Of(
+                "How pleasant it would be to stay here for a while: places to sit, shade and shelter, quiet, and a clean, cared-for space.",
+                "À quel point il serait agréable de rester ici un moment : endroits où s'asseoir, ombre et abri, calme, et un espace propre et entretenu.")),
+        New(3, "invitingness",
+            LocalizedText.Of("Invitingness", "Convivialité"),
+            LocalizedText.Of(
+                "How much the place makes you want to come in, linger and return: things to do, life, greenery and a welcoming look.",
+                "À quel point le lieu donne envie d'entrer, de s'attarder et de revenir : activités, animation, verdure et une allure accueillante.")),
+        New(4, "inclusivity",
+            LocalizedText.Of("Inclusivity", "Inclusivité"),
+            LocalizedText.Of(
+                "How well the place welcomes people of every age, ability, culture and language, so that no one feels it is not meant for them.",
+                "À quel point le lieu accueille les personnes de tous âges, capacités, cultures et langues, pour que personne ne sente qu'il ne lui est pas destiné.")),
+        New(5, "diversity",
+            LocalizedText.Of("Diversity", "Diversité"),
+            LocalizedText.Of(
+                "How much variety the image shows, in the people present and in the uses, activities and styles of the place.",
+                "À quel point l'image montre de la variété, dans les personnes présentes comme dans les usages, les activités et les styles du lieu.")),
+    ];
+
+    /// <summary>Default identity markers, each optional and consented one by one.</summary>
+    public static IReadOnlyList<string> IdentityMarkers { get; } =
+    [
+        "age-band",
+        "gender",
+        "disability",
+        "ethnicity",
+        "languages",
+        "neighbourhood",
+    ];
+
+    public static Study LivsStudy(DateTimeOffset now)
+    {
+        var study = new Study
+        {
+            Key = StudyKey,
+            Title = LocalizedText.Of("Public spaces for everyone", "Des espaces publics pour tout le monde"),
+            Description = LocalizedText.Of(
+                "Compare pairs of images of public spaces and tell us which one better fits each question.",
+                "Comparez des paires d'images d'espaces publics et dites-nous laquelle répond le mieux à chaque question."),
+            CreatedAt = now,
+            IdentityMarkers = [.. IdentityMarkers],
+            Criteria = [.. LivsCriteria()],
+        };
+        study.ConsentDocuments.Add(new ConsentDocument { Version = "1", Language = "en", Text = ConsentEn, PublishedAt = now });
+        study.ConsentDocuments.Add(new ConsentDocument { Version = "1", Language = "fr", Text = ConsentFr, PublishedAt = now });
+        study.Batches.Add(new Batch
+        {
+            Name = "Batch 1",
+            OpensAt = now,
+            ClosesAt = now.AddDays(14),
+            QuotaPerParticipant = 750,
+        });
+        return study;
+    }
+
+    public const string ConsentEn =
+        "You are invited to compare images of public spaces. Taking part is voluntary and you can stop at any time. " +
+        "We record your answers under a pseudonym. Questions about who you are (age, gender, disability, background, languages, neighbourhood) " +
+        "are optional; each is stored only if you agree to it, kept apart from your answers, and erased if you withdraw. " +
+        "Results are reported only for groups of several people, so that no one can be singled out.";
+
+    public const string ConsentFr =
+        "Vous êtes invité·e à comparer des images d'espaces publics. La participation est volontaire et vous pouvez arrêter à tout moment. " +
+        "Nous enregistrons vos réponses sous un pseudonyme. Les questions sur qui vous êtes (âge, genre, handicap, origine, langues, quartier) " +
+        "sont facultatives; chacune n'est conservée que si vous l'acceptez, séparément de vos réponses, et effacée si vous vous retirez. " +
+        "Les résultats ne sont présentés que pour des groupes de plusieurs personnes, afin que personne ne puisse être identifié.";
+
+    private static Criterion New(int position, string key, LocalizedText name, LocalizedText definition) =>
+        new() { Key = key, Name = name, Definition = definition, Position = position };
+}

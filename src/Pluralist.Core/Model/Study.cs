@@ -1,0 +1,121 @@
+namespace Pluralist.Core.Model;
+
+/// <summary>A preference study: its criteria, settings, consent documents and batches.</summary>
+public sealed class Study
+{
+    public long Id { get; set; }
+
+    /// <summary>Stable, URL-safe key (<c>livs-default</c>); unique across the database.</summary>
+    public string Key { get; set; } = "";
+
+    public LocalizedText Title { get; set; } = new();
+
+    public LocalizedText Description { get; set; } = new();
+
+    public TaskType TaskType { get; set; } = TaskType.Pairwise;
+
+    /// <summary>How many criteria each pairwise assignment shows (LIVS: 3 of 6).</summary>
+    public int CriteriaPerPair { get; set; } = 3;
+
+    /// <summary>Steps of the slider on each side of neutral; 0 means continuous.</summary>
+    public int SliderSteps { get; set; }
+
+    /// <summary>Whether the prompt is shown above the two images.</summary>
+    public bool ShowPrompt { get; set; } = true;
+
+    /// <summary>Whether joining asks for an email address verified by a one-time code.</summary>
+    public bool RequireEmail { get; set; }
+
+    /// <summary>Answers per session before a break (LIVS: 90).</summary>
+    public int SessionCap { get; set; } = 90;
+
+    public int BreakMinutes { get; set; } = 10;
+
+    /// <summary>Share of assignments that are attention-check pairs, in [0, 1].</summary>
+    public double AttentionCheckRate { get; set; }
+
+    /// <summary>Share of assignments that are gold pairs, in [0, 1].</summary>
+    public double GoldRate { get; set; }
+
+    public WithdrawalPolicy WithdrawalPolicy { get; set; } = WithdrawalPolicy.KeepAnnotations;
+
+    /// <summary>Smallest identity group shown in any breakdown or export (default 5).</summary>
+    public int MinGroupSize { get; set; } = 5;
+
+    /// <summary>Keys of the identity markers this study offers, in the order asked.</summary>
+    public List<string> IdentityMarkers { get; set; } = [];
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public List<Criterion> Criteria { get; set; } = [];
+
+    public List<Batch> Batches { get; set; } = [];
+
+    public List<ConsentDocument> ConsentDocuments { get; set; } = [];
+}
+
+/// <summary>A criterion participants judge (Accessibility, Safety, …), with a stable key.</summary>
+public sealed class Criterion
+{
+    public long Id { get; set; }
+
+    public long StudyId { get; set; }
+
+    /// <summary>Stable key (<c>accessibility</c>): what files, labels and analyses refer to.</summary>
+    public string Key { get; set; } = "";
+
+    public LocalizedText Name { get; set; } = new();
+
+    public LocalizedText Definition { get; set; } = new();
+
+    public int Position { get; set; }
+
+    /// <summary>A retired criterion keeps its answers but is no longer shown.</summary>
+    public bool Retired { get; set; }
+}
+
+/// <summary>One version of a study's consent document in one language.</summary>
+public sealed class ConsentDocument
+{
+    public long Id { get; set; }
+
+    public long StudyId { get; set; }
+
+    public string Version { get; set; } = "1";
+
+    public string Language { get; set; } = "en";
+
+    public string Text { get; set; } = "";
+
+    public DateTimeOffset PublishedAt { get; set; }
+}
+
+/// <summary>A period in which participants annotate (LIVS: two-week batches of about 750 comparisons).</summary>
+public sealed class Batch
+{
+    public long Id { get; set; }
+
+    public long StudyId { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public DateTimeOffset OpensAt { get; set; }
+
+    public DateTimeOffset ClosesAt { get; set; }
+
+    /// <summary>Comparisons each participant is asked for in this batch.</summary>
+    public int QuotaPerParticipant { get; set; } = 750;
+
+    /// <summary>Answers per session before a break; overrides the study's when set.</summary>
+    public int? SessionCap { get; set; }
+
+    /// <summary>Break length in minutes; overrides the study's when set.</summary>
+    public int? BreakMinutes { get; set; }
+
+    public PairDistribution Distribution { get; set; } = PairDistribution.Random;
+
+    /// <summary>How many participants should see each pair.</summary>
+    public int Overlap { get; set; } = 1;
+
+    public bool IsOpen(DateTimeOffset now) => now >= OpensAt && now < ClosesAt;
+}
