@@ -2,12 +2,14 @@ using System.CommandLine;
 
 namespace Pluralist.Cli;
 
-/// <summary>The root of the <c>pluralist</c> command; each verb lives in its own file.</summary>
+/// <summary>The root of the <c>pluralist</c> command; each verb lives in its own file under Commands/.</summary>
 public static class PluralistCommand
 {
     public static RootCommand Build()
     {
         var root = new RootCommand("Pluralist: participatory preference studies on generated images.");
+
+        // One line per command group; each group builds its own subcommands.
         return root;
     }
 
