@@ -1,0 +1,75 @@
+using Pluralist.Core.Model;
+
+namespace Pluralist.Core.Assignments;
+
+/// <summary>A pair that could be handed out, with how often it has been assigned so far.</summary>
+/// <param name="PairId">The pair.</param>
+/// <param name="Kind">Annotation, evaluation, attention check or gold.</param>
+/// <param name="TimesAssigned">Assignments of this pair to any participant so far.</param>
+/// <param name="Order">Position in a fixed hand-out order (the pair's index in its batch).</param>
+public sealed record PairCandidate(long PairId, PairKind Kind, int TimesAssigned, int Order);
+
+/// <summary>
+/// Chooses the next pair for a participant within a batch: attention-check and gold pairs are
+/// mixed in at the study's rates, a participant never gets the same pair twice, and pairs that
+/// have not yet reached the batch's overlap target are preferred. Among those, the batch's
+/// distribution decides: random, least-answered first (ties at random), or a fixed order.
+/// </summary>
+public static class PairPicker
+{
+    public static PairCandidate? Pick(
+        IReadOnlyList<PairCandidate> candidates,
+        IReadOnlySet<long> seenByParticipant,
+        PairDistribution distribution,
+        int overlap,
+        double attentionCheckRate,
+        double goldRate,
+        Random random)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(seenByParticipant);
+        ArgumentNullException.ThrowIfNull(random);
+
+        var unseen = candidates.Where(c => !seenByParticipant.Contains(c.PairId)).ToList();
+        if (unseen.Count == 0)
+        {
+            return null;
+        }
+
+        // Draw the kind of slot first, so check pairs appear at the study's rate.
+        var draw = random.NextDouble();
+        PairKind? special = draw < attentionCheckRate ? PairKind.AttentionCheck
+            : draw < attentionCheckRate + goldRate ? PairKind.Gold
+            : null;
+        if (special is { } kind)
+        {
+            var pool = unseen.Where(c => c.Kind == kind).ToList();
+            if (pool.Count > 0)
+            {
+                return pool[random.Next(pool.Count)];
+            }
+        }
+
+        var regular = unseen.Where(c => c.Kind is PairKind.Annotation or PairKind.Evaluation).ToList();
+        if (regular.Count == 0)
+        {
+            return null;
+        }
+
+        var underTarget = regular.Where(c => c.TimesAssigned < Math.Max(1, overlap)).ToList();
+        var eligible = underTarget.Count > 0 ? underTarget : regular;
+        return distribution switch
+        {
+            PairDistribution.Fixed => eligible.MinBy(c => c.Order),
+            PairDistribution.LeastAnswered => LeastAnswered(eligible, random),
+            _ => eligible[random.Next(eligible.Count)],
+        };
+    }
+
+    private static PairCandidate LeastAnswered(List<PairCandidate> eligible, Random random)
+    {
+        var least = eligible.Min(c => c.TimesAssigned);
+        var ties = eligible.Where(c => c.TimesAssigned == least).ToList();
+        return ties[random.Next(ties.Count)];
+    }
+}
