@@ -1,0 +1,459 @@
+namespace Pluralist.Analysis.Agreement;
+
+/// <summary>Within-group reliability (Krippendorff's α) and cross reliability (xRR) of one group against all other raters.</summary>
+internal readonly record struct GroupReliability(
+    double Irr, double IrrObserved, double IrrExpected, int Pairable,
+    double Xrr, double XrrObserved, double XrrExpected, int CommonItems, int GroupRatings, int OtherRatings);
+
+/// <summary>
+/// Computes, for a labelling of raters into groups, every group's α (Krippendorff 2011) and its
+/// xRR against everyone else (Wong, Paritosh and Aroyo 2021), in one pass over the items.
+/// <para>
+/// α: D_o = (1/n) Σ_u 1/(m_u − 1) Σ_{i≠j in u} δ(v_i, v_j), D_e = 1/(n(n − 1)) Σ_{c,k} n_c n_k δ_ck,
+/// over items with m_u ≥ 2 values, α = 1 − D_o/D_e.
+/// xRR of pools X, Y on items rated by both: d_o = Σ_u (r_u + s_u)/(r_u s_u) Σ_{i,j} δ(x_ui, y_uj) / Σ_u (r_u + s_u),
+/// d_e = Σ_{i,j} δ(x_i, y_j) / (R S) over the pooled values, xRR = 1 − d_o/d_e.
+/// </para>
+/// Nominal, ordinal and ratio data accumulate coincidence matrices (V × V per group, V distinct
+/// values) and apply δ at the end (the ordinal δ needs the marginals); interval data accumulate
+/// count, sum and sum of squares only, since Σ_{i,j}(x_i − y_j)² = S·ΣX² + R·ΣY² − 2 ΣX ΣY.
+/// A workspace is not thread-safe: use one per thread.
+/// </summary>
+internal sealed class AgreementEngine
+{
+    private readonly CodedRatings _data;
+    private readonly MeasurementLevel _level;
+    private readonly int _groups;
+    private readonly int _v;
+    private readonly bool _moments;
+    private readonly double[] _centered;
+    private readonly double[]? _fixedDelta;
+
+    // Per-item scratch.
+    private readonly int[] _itemCount;
+    private readonly List<int> _itemValues = [];
+    private readonly int[] _m;
+    private readonly List<int> _touched = [];
+    private readonly int[] _cnt;
+    private readonly double[] _s1;
+    private readonly double[] _s2;
+
+    // Accumulators (coincidence path).
+    private readonly double[] _within;
+    private readonly double[] _cross;
+    private readonly double[] _marg;
+    private readonly double[] _hg;
+    private readonly double[] _hr;
+
+    // Accumulators shared by both paths.
+    private readonly double[] _withinSum;
+    private readonly int[] _pairable;
+    private readonly double[] _crossSum;
+    private readonly double[] _crossDen;
+    private readonly int[] _commonItems;
+    private readonly double[] _gN;
+    private readonly double[] _gS1;
+    private readonly double[] _gS2;
+    private readonly double[] _rN;
+    private readonly double[] _rS1;
+    private readonly double[] _rS2;
+    private readonly double[] _pS1;
+    private readonly double[] _pS2;
+
+    /// <summary>Above this many distinct values the V × V coincidence matrices get too large.</summary>
+    public const int MaxCategories = 1024;
+
+    public AgreementEngine(CodedRatings data, MeasurementLevel level, int groups)
+    {
+        _data = data;
+        _level = level;
+        _groups = groups;
+        _v = data.Values.Length;
+        _moments = level == MeasurementLevel.Interval;
+        if (!_moments && _v > MaxCategories)
+        {
+            throw new ArgumentException($"{level} data has {_v} distinct values; at most {MaxCategories} are supported (use the interval level for continuous values)");
+        }
+
+        if (level == MeasurementLevel.Ratio && _v > 0 && data.Values[0] < 0)
+        {
+            throw new ArgumentException($"ratio data must be non-negative; found {data.Values[0]}");
+        }
+
+        // Interval differences do not depend on the origin: centre for numerical stability of S2 − S1².
+        var mean = _v == 0 ? 0 : data.Values.Average();
+        _centered = data.Values.Select(x => x - mean).ToArray();
+        _fixedDelta = level switch
+        {
+            MeasurementLevel.Nominal => Delta(level, data.Values, null),
+            MeasurementLevel.Ratio => Delta(level, data.Values, null),
+            _ => null,
+        };
+
+        _itemCount = new int[_v];
+        _m = new int[groups];
+        _s1 = new double[groups];
+        _s2 = new double[groups];
+        var gv = _moments ? 0 : groups * _v;
+        var gvv = _moments ? 0 : groups * _v * _v;
+        _cnt = new int[gv];
+        _within = new double[gvv];
+        _cross = new double[gvv];
+        _marg = new double[gv];
+        _hg = new double[gv];
+        _hr = new double[gv];
+        _withinSum = new double[groups];
+        _pairable = new int[groups];
+        _crossSum = new double[groups];
+        _crossDen = new double[groups];
+        _commonItems = new int[groups];
+        _gN = new double[groups];
+        _gS1 = new double[groups];
+        _gS2 = new double[groups];
+        _rN = new double[groups];
+        _rS1 = new double[groups];
+        _rS2 = new double[groups];
+        _pS1 = new double[groups];
+        _pS2 = new double[groups];
+    }
+
+    /// <summary>Reliability of every group 0..groups−1; <paramref name="labelOfRater"/> −1 puts a rater in no group (but among "everyone else").</summary>
+    public GroupReliability[] Compute(ReadOnlySpan<int> labelOfRater)
+    {
+        Clear();
+        var start = _data.ItemStart;
+        for (var u = 0; u + 1 < start.Length; u++)
+        {
+            if (_moments)
+            {
+                ItemMoments(start[u], start[u + 1], labelOfRater);
+            }
+            else
+            {
+                ItemCoincidences(start[u], start[u + 1], labelOfRater);
+            }
+        }
+
+        var result = new GroupReliability[_groups];
+        for (var g = 0; g < _groups; g++)
+        {
+            result[g] = _moments ? FinishMoments(g) : FinishCoincidences(g);
+        }
+
+        return result;
+    }
+
+    private void Clear()
+    {
+        Array.Clear(_within);
+        Array.Clear(_cross);
+        Array.Clear(_marg);
+        Array.Clear(_hg);
+        Array.Clear(_hr);
+        Array.Clear(_withinSum);
+        Array.Clear(_pairable);
+        Array.Clear(_crossSum);
+        Array.Clear(_crossDen);
+        Array.Clear(_commonItems);
+        Array.Clear(_gN);
+        Array.Clear(_gS1);
+        Array.Clear(_gS2);
+        Array.Clear(_rN);
+        Array.Clear(_rS1);
+        Array.Clear(_rS2);
+        Array.Clear(_pS1);
+        Array.Clear(_pS2);
+    }
+
+    private void ItemCoincidences(int from, int to, ReadOnlySpan<int> label)
+    {
+        var mu = to - from;
+        if (mu < 2)
+        {
+            return;
+        }
+
+        var v = _v;
+        for (var i = from; i < to; i++)
+        {
+            var c = _data.ValueOf[i];
+            if (_itemCount[c]++ == 0)
+            {
+                _itemValues.Add(c);
+            }
+
+            var g = label[_data.RaterOf[i]];
+            if (g >= 0)
+            {
+                if (_m[g]++ == 0)
+                {
+                    _touched.Add(g);
+                }
+
+                _cnt[(g * v) + c]++;
+            }
+        }
+
+        var values = _itemValues;
+        foreach (var g in _touched)
+        {
+            var mg = _m[g];
+            var mr = mu - mg;
+            var gv = g * v;
+            if (mg >= 2)
+            {
+                // Coincidences o_ck += h_c h_k / (m − 1), c ≠ k (Krippendorff 2011, eq. for o_ck).
+                var inv = 1.0 / (mg - 1);
+                _pairable[g] += mg;
+                foreach (var c in values)
+                {
+                    var a = _cnt[gv + c];
+                    if (a == 0)
+                    {
+                        continue;
+                    }
+
+                    _marg[gv + c] += a;
+                    var row = (gv + c) * v;
+                    foreach (var k in values)
+                    {
+                        var b = _cnt[gv + k];
+                        if (k != c && b != 0)
+                        {
+                            _within[row + k] += a * b * inv;
+                        }
+                    }
+                }
+            }
+
+            if (mr >= 1)
+            {
+                // Cross coincidences weighted (r_u + s_u)/(r_u s_u) (Wong et al. 2021).
+                var w = (double)mu / ((double)mg * mr);
+                _crossDen[g] += mu;
+                _commonItems[g]++;
+                _gN[g] += mg;
+                _rN[g] += mr;
+                foreach (var c in values)
+                {
+                    var a = _cnt[gv + c];
+                    _hg[gv + c] += a;
+                    _hr[gv + c] += _itemCount[c] - a;
+                    if (a == 0)
+                    {
+                        continue;
+                    }
+
+                    var row = (gv + c) * v;
+                    foreach (var k in values)
+                    {
+                        var b = _itemCount[k] - _cnt[gv + k];
+                        if (k != c && b != 0)
+                        {
+                            _cross[row + k] += w * a * b;
+                        }
+                    }
+                }
+            }
+        }
+
+        foreach (var g in _touched)
+        {
+            _m[g] = 0;
+            var gv = g * v;
+            foreach (var c in values)
+            {
+                _cnt[gv + c] = 0;
+            }
+        }
+
+        foreach (var c in values)
+        {
+            _itemCount[c] = 0;
+        }
+
+        _touched.Clear();
+        _itemValues.Clear();
+    }
+
+    private void ItemMoments(int from, int to, ReadOnlySpan<int> label)
+    {
+        var mu = to - from;
+        if (mu < 2)
+        {
+            return;
+        }
+
+        double t1 = 0, t2 = 0;
+        for (var i = from; i < to; i++)
+        {
+            var x = _centered[_data.ValueOf[i]];
+            t1 += x;
+            t2 += x * x;
+            var g = label[_data.RaterOf[i]];
+            if (g >= 0)
+            {
+                if (_m[g]++ == 0)
+                {
+                    _touched.Add(g);
+                }
+
+                _s1[g] += x;
+                _s2[g] += x * x;
+            }
+        }
+
+        foreach (var g in _touched)
+        {
+            double mg = _m[g];
+            var mr = mu - mg;
+            var s1 = _s1[g];
+            var s2 = _s2[g];
+            if (mg >= 2)
+            {
+                // Σ_{i,j} (x_i − x_j)² = 2 m S2 − 2 S1².
+                _withinSum[g] += ((2 * mg * s2) - (2 * s1 * s1)) / (mg - 1);
+                _pairable[g] += (int)mg;
+                _pS1[g] += s1;
+                _pS2[g] += s2;
+            }
+
+            if (mr >= 1)
+            {
+                var r1 = t1 - s1;
+                var r2 = t2 - s2;
+                var cross = (mg * r2) + (mr * s2) - (2 * s1 * r1);
+                _crossSum[g] += mu / (mg * mr) * cross;
+                _crossDen[g] += mu;
+                _commonItems[g]++;
+                _gN[g] += mg;
+                _gS1[g] += s1;
+                _gS2[g] += s2;
+                _rN[g] += mr;
+                _rS1[g] += r1;
+                _rS2[g] += r2;
+            }
+
+            _m[g] = 0;
+            _s1[g] = 0;
+            _s2[g] = 0;
+        }
+
+        _touched.Clear();
+    }
+
+    private GroupReliability FinishMoments(int g)
+    {
+        double n = _pairable[g];
+        var dObs = _withinSum[g] / n;
+        var dExp = ((2 * n * _pS2[g]) - (2 * _pS1[g] * _pS1[g])) / (n * (n - 1));
+        var xObs = _crossSum[g] / _crossDen[g];
+        var xExp = ((_gN[g] * _rS2[g]) + (_rN[g] * _gS2[g]) - (2 * _gS1[g] * _rS1[g])) / (_gN[g] * _rN[g]);
+        return new GroupReliability(
+            Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g],
+            Ratio(xObs, xExp, _commonItems[g] > 0), xObs, xExp, _commonItems[g], (int)_gN[g], (int)_rN[g]);
+    }
+
+    private GroupReliability FinishCoincidences(int g)
+    {
+        var v = _v;
+        var gv = g * v;
+        var marg = _marg.AsSpan(gv, v);
+        double n = _pairable[g];
+        var delta = _fixedDelta ?? Delta(_level, _data.Values, marg.ToArray());
+        double wObs = 0, wExp = 0;
+        for (var c = 0; c < v; c++)
+        {
+            var row = (gv + c) * v;
+            for (var k = 0; k < v; k++)
+            {
+                var d = delta[(c * v) + k];
+                wObs += _within[row + k] * d;
+                wExp += marg[c] * marg[k] * d;
+            }
+        }
+
+        var dObs = wObs / n;
+        var dExp = wExp / (n * (n - 1));
+
+        var hg = _hg.AsSpan(gv, v);
+        var hr = _hr.AsSpan(gv, v);
+        double[] crossDelta;
+        if (_fixedDelta is null)
+        {
+            var pooled = new double[v];
+            for (var c = 0; c < v; c++)
+            {
+                pooled[c] = hg[c] + hr[c];
+            }
+
+            crossDelta = Delta(_level, _data.Values, pooled);
+        }
+        else
+        {
+            crossDelta = _fixedDelta;
+        }
+
+        double xo = 0, xe = 0;
+        for (var c = 0; c < v; c++)
+        {
+            var row = (gv + c) * v;
+            for (var k = 0; k < v; k++)
+            {
+                var d = crossDelta[(c * v) + k];
+                xo += _cross[row + k] * d;
+                xe += hg[c] * hr[k] * d;
+            }
+        }
+
+        var xObs = xo / _crossDen[g];
+        var xExp = xe / (_gN[g] * _rN[g]);
+        return new GroupReliability(
+            Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g],
+            Ratio(xObs, xExp, _commonItems[g] > 0), xObs, xExp, _commonItems[g], (int)_gN[g], (int)_rN[g]);
+    }
+
+    private static double Ratio(double observed, double expected, bool defined) =>
+        defined && expected > 0 ? 1 - (observed / expected) : double.NaN;
+
+    /// <summary>The V × V difference matrix δ_ck (Krippendorff 2011, section on metric differences).</summary>
+    internal static double[] Delta(MeasurementLevel level, double[] values, double[]? marginals)
+    {
+        var v = values.Length;
+        var delta = new double[v * v];
+        double[]? cumulative = null;
+        if (level == MeasurementLevel.Ordinal)
+        {
+            ArgumentNullException.ThrowIfNull(marginals);
+            cumulative = new double[v + 1];
+            for (var c = 0; c < v; c++)
+            {
+                cumulative[c + 1] = cumulative[c] + marginals[c];
+            }
+        }
+
+        for (var c = 0; c < v; c++)
+        {
+            for (var k = 0; k < v; k++)
+            {
+                if (c == k)
+                {
+                    continue;
+                }
+
+                delta[(c * v) + k] = level switch
+                {
+                    MeasurementLevel.Nominal => 1,
+                    MeasurementLevel.Interval => Square(values[c] - values[k]),
+                    MeasurementLevel.Ratio => values[c] + values[k] == 0 ? 0 : Square((values[c] - values[k]) / (values[c] + values[k])),
+                    // (Σ_{g=lo..hi} n_g − (n_c + n_k)/2)²
+                    _ => Square(cumulative![Math.Max(c, k) + 1] - cumulative[Math.Min(c, k)] - ((marginals![c] + marginals[k]) / 2)),
+                };
+            }
+        }
+
+        return delta;
+    }
+
+    private static double Square(double x) => x * x;
+}
