@@ -1,0 +1,164 @@
+using Pluralist.Analysis.Agreement;
+
+namespace Pluralist.Analysis.Tests;
+
+public class GroupAssociationTests
+{
+    /// <summary>
+    /// A synthetic study: items with a latent value, raters with independent noise, and the
+    /// members of the planted group sharing an item-specific shift (a shared perspective).
+    /// Axis "view" holds the planted group "shared" and the group "other"; axis "age" is drawn at
+    /// random, independent of everything, so its groups carry no effect.
+    /// </summary>
+    internal static (List<Rating> Ratings, List<RaterProfile> Profiles) Simulate(int seed, int raters = 30, int planted = 10, int items = 30, double shift = 1.0)
+    {
+        var rng = new Random(seed);
+        var latent = Enumerable.Range(0, items).Select(_ => Normal(rng)).ToArray();
+        var perspective = Enumerable.Range(0, items).Select(_ => shift * Normal(rng)).ToArray();
+        var ratings = new List<Rating>();
+        var profiles = new List<RaterProfile>();
+        for (var r = 0; r < raters; r++)
+        {
+            var inPlanted = r < planted;
+            profiles.Add(new RaterProfile($"r{r}", new Dictionary<string, string?>
+            {
+                ["view"] = inPlanted ? "shared" : "other",
+                ["age"] = rng.Next(2) == 0 ? "young" : "old",
+            }));
+            for (var u = 0; u < items; u++)
+            {
+                if (rng.NextDouble() < 0.85)
+                {
+                    var value = latent[u] + (inPlanted ? perspective[u] : 0) + Normal(rng);
+                    ratings.Add(new Rating($"i{u}", $"r{r}", Math.Round(value, 2)));
+                }
+            }
+        }
+
+        return (ratings, profiles);
+    }
+
+    private static double Normal(Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    [Fact]
+    public void Gai_is_irr_over_xrr_computed_directly()
+    {
+        var (ratings, profiles) = Simulate(3);
+        var report = GroupAssociationIndex.Analyze(ratings, profiles, ["view", "age"], new GaiOptions { Permutations = 0 });
+        foreach (var group in report.Groups.Where(g => !g.Axis.Contains('×')))
+        {
+            var members = profiles.Where(p => p.Markers[group.Axis] == group.Group).Select(p => p.Rater).ToHashSet();
+            var inside = ratings.Where(r => members.Contains(r.Rater)).ToList();
+            var outside = ratings.Where(r => !members.Contains(r.Rater)).ToList();
+            var irr = Krippendorff.Alpha(inside, MeasurementLevel.Interval).Alpha;
+            var xrr = Krippendorff.CrossReliability(inside, outside, MeasurementLevel.Interval).Xrr;
+            Assert.Equal(irr, group.Irr, 10);
+            Assert.Equal(xrr, group.Xrr, 10);
+            Assert.Equal(irr / xrr, group.Gai, 10);
+            Assert.Equal(members.Count, group.Raters);
+        }
+
+        Assert.Equal(8, report.Groups.Count); // 2 + 2 + 4 intersections
+        Assert.Equal(report.Groups.Where(g => g.Axis == "view").Max(g => g.Gai), report.Dsi["view"]);
+    }
+
+    [Fact]
+    public void Planted_group_is_found_over_repeated_seeds()
+    {
+        var found = 0;
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var (ratings, profiles) = Simulate(1000 + seed);
+            var report = GroupAssociationIndex.Analyze(ratings, profiles, ["view"], new GaiOptions { Permutations = 199, Seed = seed });
+            var shared = report.Groups.Single(g => g.Group == "shared");
+            if (shared.Gai > 1 && shared.PGai < 0.05)
+            {
+                found++;
+            }
+        }
+
+        Assert.True(found >= 18, $"planted group detected in {found} of 20 studies");
+    }
+
+    [Fact]
+    public void Unplanted_group_false_positive_rate_is_near_five_percent()
+    {
+        // 200 simulated studies with 199 permutations each (a moderate count to fit the test budget).
+        var positives = 0;
+        var below = 0;
+        for (var seed = 0; seed < 200; seed++)
+        {
+            var (ratings, profiles) = Simulate(5000 + seed, raters: 24, planted: 8, items: 20);
+            var report = GroupAssociationIndex.Analyze(
+                ratings, profiles, ["view", "age"], new GaiOptions { Permutations = 199, Seed = seed, Intersections = false });
+            var young = report.Groups.Single(g => g.Axis == "age" && g.Group == "young");
+            if (young.Gai > 1 && young.PGai < 0.05)
+            {
+                positives++;
+            }
+
+            if (young.PGai < 0.05)
+            {
+                below++;
+            }
+        }
+
+        // Expected 10 of 200 (binomial sd about 3); a broken test would give far more (or none at all in both directions).
+        Assert.InRange(positives, 2, 20);
+        Assert.InRange(below, 8, 34);
+    }
+
+    [Fact]
+    public void Results_do_not_depend_on_thread_count()
+    {
+        var (ratings, profiles) = Simulate(11);
+        var one = GroupAssociationIndex.Analyze(ratings, profiles, ["view", "age"], new GaiOptions { Permutations = 60, MaxDegreeOfParallelism = 1 });
+        var many = GroupAssociationIndex.Analyze(ratings, profiles, ["view", "age"], new GaiOptions { Permutations = 60, MaxDegreeOfParallelism = 4 });
+        Assert.Equal(one.Groups, many.Groups);
+    }
+
+    [Fact]
+    public void Nominal_and_ordinal_levels_run_on_likert_data()
+    {
+        var (ratings, profiles) = Simulate(21, shift: 2);
+        var likert = ratings.Select(r => r with { Value = Math.Clamp(Math.Round(r.Value) + 3, 1, 5) }).ToList();
+        foreach (var level in new[] { MeasurementLevel.Nominal, MeasurementLevel.Ordinal, MeasurementLevel.Ratio })
+        {
+            var report = GroupAssociationIndex.Analyze(likert, profiles, ["view"], new GaiOptions { Level = level, Permutations = 50 });
+            var shared = report.Groups.Single(g => g.Group == "shared");
+            var members = profiles.Where(p => p.Markers["view"] == "shared").Select(p => p.Rater).ToHashSet();
+            var inside = likert.Where(r => members.Contains(r.Rater)).ToList();
+            var outside = likert.Where(r => !members.Contains(r.Rater)).ToList();
+            Assert.Equal(Krippendorff.Alpha(inside, level).Alpha, shared.Irr, 10);
+            Assert.Equal(Krippendorff.CrossReliability(inside, outside, level).Xrr, shared.Xrr, 10);
+            Assert.True(shared.Gai > 1);
+        }
+    }
+
+    [Fact]
+    public void Group_with_one_member_is_rejected_with_its_name()
+    {
+        var (ratings, profiles) = Simulate(1);
+        profiles[0] = profiles[0] with { Markers = new Dictionary<string, string?> { ["view"] = "alone" } };
+        var ex = Assert.Throws<ArgumentException>(() => GroupAssociationIndex.Analyze(ratings, profiles, ["view"]));
+        Assert.Contains("'alone'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("1 rater", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Small_intersections_are_skipped_and_listed()
+    {
+        var (ratings, profiles) = Simulate(2);
+        // Make exactly one rater of group "shared" young.
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            var view = profiles[i].Markers["view"];
+            profiles[i] = profiles[i] with { Markers = new Dictionary<string, string?> { ["view"] = view, ["age"] = i == 0 || view == "other" && i % 2 == 0 ? "young" : "old" } };
+        }
+
+        var report = GroupAssociationIndex.Analyze(ratings, profiles, ["view", "age"], new GaiOptions { Permutations = 0 });
+        Assert.Contains("view×age: shared×young (1 rater)", report.Skipped);
+        Assert.DoesNotContain(report.Groups, g => g.Group == "shared×young");
+    }
+}
