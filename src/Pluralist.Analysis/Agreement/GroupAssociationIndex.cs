@@ -90,7 +90,7 @@ public static class GroupAssociationIndex
 
         var skipped = new List<string>();
         var layouts = new List<AxisLayout>();
-        foreach (var combo in AxisCombinations(axes.Count, options.Intersections))
+        foreach (var combo in IdentityGroups.Combinations(axes.Count, options.Intersections))
         {
             var layout = AxisLayout.Build(axes, combo, markers, options.MinGroupSize, skipped);
             if (layout.Groups.Length > 0)
@@ -191,34 +191,6 @@ public static class GroupAssociationIndex
         return engine;
     }
 
-    /// <summary>Each primary axis alone, then (with intersections) every subset of two or more axes.</summary>
-    private static IEnumerable<int[]> AxisCombinations(int count, bool intersections)
-    {
-        for (var a = 0; a < count; a++)
-        {
-            yield return [a];
-        }
-
-        if (!intersections)
-        {
-            yield break;
-        }
-
-        var subsets = new List<int[]>();
-        for (var mask = 1; mask < 1 << count; mask++)
-        {
-            if (int.PopCount(mask) >= 2)
-            {
-                subsets.Add(Enumerable.Range(0, count).Where(a => (mask & (1 << a)) != 0).ToArray());
-            }
-        }
-
-        foreach (var s in subsets.OrderBy(s => s.Length))
-        {
-            yield return s;
-        }
-    }
-
     /// <summary>The groups of one axis (or intersection) and the label of each rater (−1: no group).</summary>
     private sealed class AxisLayout
     {
@@ -240,12 +212,12 @@ public static class GroupAssociationIndex
 
         public static AxisLayout Build(IReadOnlyList<string> axes, int[] combo, string?[][] markers, int minSize, List<string> skipped)
         {
-            var name = string.Join("×", combo.Select(a => axes[a]));
+            var name = string.Join(IdentityGroups.Separator, combo.Select(a => axes[a]));
             var keys = new string?[markers.Length];
             for (var r = 0; r < markers.Length; r++)
             {
                 var parts = combo.Select(a => markers[r][a]).ToArray();
-                keys[r] = parts.Any(p => p is null) ? null : string.Join("×", parts);
+                keys[r] = parts.Any(p => p is null) ? null : string.Join(IdentityGroups.Separator, parts);
             }
 
             var counts = keys.Where(k => k is not null).GroupBy(k => k!, StringComparer.Ordinal)
