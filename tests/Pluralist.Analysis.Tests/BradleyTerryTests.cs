@@ -1,0 +1,100 @@
+using Pluralist.Analysis.Ranking;
+
+namespace Pluralist.Analysis.Tests;
+
+public class BradleyTerryTests
+{
+    private static readonly BradleyTerryOptions Unregularised = new() { Regularization = 1e-8, BootstrapReplicates = 0 };
+
+    private static IEnumerable<PairComparison> Repeat(string a, string b, PairWinner w, int n) =>
+        Enumerable.Repeat(new PairComparison(a, b, w), n);
+
+    private static double Theta(BradleyTerryFit fit, string item) => fit.Scores.Single(s => s.Item == item).Theta;
+
+    [Fact]
+    public void Two_items_without_ties_give_the_log_odds()
+    {
+        var data = Repeat("a", "b", PairWinner.Item0, 3).Concat(Repeat("a", "b", PairWinner.Item1, 1)).ToList();
+        var fit = BradleyTerry.Fit(data, Unregularised with { Ties = TieHandling.Half });
+        Assert.Equal(Math.Log(3), Theta(fit, "a") - Theta(fit, "b"), 5);
+        Assert.Equal(0, Theta(fit, "a") + Theta(fit, "b"), 5);
+        Assert.Equal(3, fit.Scores[0].Wins);
+    }
+
+    [Fact]
+    public void Davidson_two_items_match_the_closed_form()
+    {
+        // Maximum likelihood reproduces the observed shares: π_a/π_b = w_a/w_b and ν = t/√(w_a w_b).
+        var data = Repeat("a", "b", PairWinner.Item0, 4).Concat(Repeat("b", "a", PairWinner.Item0, 1)).Concat(Repeat("a", "b", PairWinner.Tie, 2)).ToList();
+        var fit = BradleyTerry.Fit(data, Unregularised);
+        Assert.Equal(Math.Log(4), Theta(fit, "a") - Theta(fit, "b"), 5);
+        Assert.Equal(1.0, fit.TieParameter, 5);
+        Assert.Equal(2, fit.Scores.Single(s => s.Item == "a").Ties);
+    }
+
+    [Fact]
+    public void Ties_as_half_equal_one_win_each_per_two_ties()
+    {
+        var withTies = Repeat("a", "b", PairWinner.Item0, 3).Concat(Repeat("b", "c", PairWinner.Tie, 2)).Concat(Repeat("c", "a", PairWinner.Item0, 1)).ToList();
+        var asWins = Repeat("a", "b", PairWinner.Item0, 3).Concat(Repeat("b", "c", PairWinner.Item0, 1)).Concat(Repeat("b", "c", PairWinner.Item1, 1))
+            .Concat(Repeat("c", "a", PairWinner.Item0, 1)).ToList();
+        var options = new BradleyTerryOptions { Ties = TieHandling.Half, BootstrapReplicates = 0 };
+        var x = BradleyTerry.Fit(withTies, options);
+        var y = BradleyTerry.Fit(asWins, options);
+        foreach (var item in new[] { "a", "b", "c" })
+        {
+            Assert.Equal(Theta(y, item), Theta(x, item), 8);
+        }
+
+        Assert.True(double.IsNaN(x.TieParameter));
+    }
+
+    [Fact]
+    public void Unbeaten_item_stays_finite_with_regularisation()
+    {
+        var fit = BradleyTerry.Fit(Repeat("a", "b", PairWinner.Item0, 10).ToList(), new BradleyTerryOptions { BootstrapReplicates = 0 });
+        Assert.True(double.IsFinite(Theta(fit, "a")));
+        Assert.True(Theta(fit, "a") > 1);
+        Assert.Equal(0, fit.TieParameter); // no ties observed
+    }
+
+    [Fact]
+    public void Recovers_planted_strengths_with_bootstrap_intervals()
+    {
+        var rng = new Random(4);
+        double[] truth = [1.2, 0.6, 0, -0.6, -1.2];
+        const double nu = 0.5;
+        var data = new List<PairComparison>();
+        for (var n = 0; n < 3000; n++)
+        {
+            var i = rng.Next(5);
+            var j = (i + 1 + rng.Next(4)) % 5;
+            double pi = Math.Exp(truth[i]), pj = Math.Exp(truth[j]), pt = nu * Math.Sqrt(pi * pj);
+            var u = rng.NextDouble() * (pi + pj + pt);
+            var w = u < pi ? PairWinner.Item0 : u < pi + pj ? PairWinner.Item1 : PairWinner.Tie;
+            data.Add(new PairComparison($"img{i}", $"img{j}", w, Cluster: $"p{n % 60}"));
+        }
+
+        var fit = BradleyTerry.Fit(data, new BradleyTerryOptions { Regularization = 0.01, BootstrapReplicates = 200 });
+        Assert.Equal(["img0", "img1", "img2", "img3", "img4"], fit.Scores.Select(s => s.Item));
+        Assert.InRange(fit.TieParameter, nu - 0.1, nu + 0.1);
+        for (var i = 0; i < 5; i++)
+        {
+            var s = fit.Scores.Single(x => x.Item == $"img{i}");
+            Assert.InRange(s.Theta, truth[i] - 0.15, truth[i] + 0.15);
+            Assert.True(s.Interval.Contains(s.Theta));
+            Assert.True(s.Interval.Upper - s.Interval.Lower < 0.5);
+        }
+    }
+
+    [Fact]
+    public void Per_scope_fits_and_slider_conversion()
+    {
+        var rows = new[] { ("p1", "a", "b", -0.4), ("p1", "a", "b", -1.0), ("p1", "a", "b", 0.0), ("p2", "c", "d", 0.7) };
+        var fits = BradleyTerry.FitPerScope(rows, r => r.Item1, r => PairComparison.FromPreference(r.Item2, r.Item3, r.Item4), new BradleyTerryOptions { BootstrapReplicates = 0 });
+        Assert.Equal(["p1", "p2"], fits.Select(f => f.Scope));
+        Assert.Equal("a", fits[0].Fit.Scores[0].Item);
+        Assert.Equal("d", fits[1].Fit.Scores[0].Item);
+        Assert.Throws<ArgumentException>(() => BradleyTerry.Fit([new PairComparison("a", "a", PairWinner.Tie)]));
+    }
+}
