@@ -10,6 +10,7 @@ public static class PluralistCommand
         var root = new RootCommand("Pluralist: participatory preference studies on generated images.");
 
         // One line per command group; each group builds its own subcommands.
+        root.Subcommands.Add(AnalyzeCommands.Create());
         return root;
     }
 
