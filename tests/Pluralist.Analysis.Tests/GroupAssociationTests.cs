@@ -1,8 +1,9 @@
 using Pluralist.Analysis.Agreement;
+using Xunit.Abstractions;
 
 namespace Pluralist.Analysis.Tests;
 
-public class GroupAssociationTests
+public class GroupAssociationTests(ITestOutputHelper output)
 {
     /// <summary>
     /// A synthetic study: items with a latent value, raters with independent noise, and the
@@ -78,6 +79,7 @@ public class GroupAssociationTests
             }
         }
 
+        output.WriteLine($"planted group: GAI > 1 and p < 0.05 in {found} of 20 studies");
         Assert.True(found >= 18, $"planted group detected in {found} of 20 studies");
     }
 
@@ -104,6 +106,7 @@ public class GroupAssociationTests
             }
         }
 
+        output.WriteLine($"unplanted group: GAI > 1 and p < 0.05 in {positives} of 200 studies; p < 0.05 either way in {below}");
         // Expected 10 of 200 (binomial sd about 3); a broken test would give far more (or none at all in both directions).
         Assert.InRange(positives, 2, 20);
         Assert.InRange(below, 8, 34);
