@@ -164,4 +164,15 @@ public class GroupAssociationTests(ITestOutputHelper output)
         Assert.Contains("view×age: shared×young (1 rater)", report.Skipped);
         Assert.DoesNotContain(report.Groups, g => g.Group == "shared×young");
     }
+
+    [Fact]
+    public void No_markers_means_no_groups()
+    {
+        var (ratings, _) = Simulate(4);
+        var report = GroupAssociationIndex.Analyze(ratings, [], ["view"], new GaiOptions { Permutations = 20 });
+        Assert.Empty(report.Groups);
+        Assert.Empty(report.Dsi);
+        Assert.True(report.Overall.Alpha > 0);
+        Assert.Throws<ArgumentException>(() => GroupAssociationIndex.Analyze(ratings.Where(r => r.Rater == "r0"), [], ["view"]));
+    }
 }

@@ -109,7 +109,7 @@ public static class GroupAssociationIndex
 
         var totalGroups = layouts.Sum(l => l.Groups.Length);
         var permuted = new double[Math.Max(0, options.Permutations) * totalGroups];
-        if (options.Permutations > 0)
+        if (options.Permutations > 0 && totalGroups > 0)
         {
             Parallel.For(
                 0,
