@@ -149,17 +149,17 @@ public static class GroupAssociationIndex
             for (var g = 0; g < layout.Groups.Length; g++, column++)
             {
                 var gai = Gai(rel[g]);
-                var null_ = new List<double>(options.Permutations);
+                var nullDistribution = new List<double>(options.Permutations);
                 for (var p = 0; p < options.Permutations; p++)
                 {
                     var x = permuted[(p * totalGroups) + column];
                     if (!double.IsNaN(x))
                     {
-                        null_.Add(x);
+                        nullDistribution.Add(x);
                     }
                 }
 
-                var (median, pValue) = PermutationTest.DirectionalP(gai, null_);
+                var (median, pValue) = PermutationTest.DirectionalP(gai, nullDistribution);
                 results.Add(new GroupAssociation(
                     layout.Name, layout.Groups[g], layout.Sizes[g], rel[g].GroupRatings, rel[g].Irr, rel[g].Xrr, gai, median, pValue, double.NaN));
             }
