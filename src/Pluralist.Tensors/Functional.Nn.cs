@@ -1,0 +1,773 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
+namespace Pluralist.Tensors;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Batched matrix product: a (..., M, K) x b (..., K, N) -> (..., M, N). Batch dimensions must match,
+    /// or b may be a plain (K, N) matrix shared by every batch.
+    /// </summary>
+    public static Tensor Matmul(Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Rank < 2 || b.Rank < 2)
+        {
+            Throw.Argument("matmul needs rank >= 2");
+        }
+
+        int m = a.Shape[^2], k = a.Shape[^1], n = b.Shape[^1];
+        if (b.Shape[^2] != k)
+        {
+            Throw.Argument($"matmul inner sizes differ: {k} vs {b.Shape[^2]}");
+        }
+
+        var outShape = (int[])a.Shape.Clone();
+        outShape[^1] = n;
+        if (b.Rank == 2)
+        {
+            // (B*M, K) x (K, N): one large product.
+            int rows = a.Numel / k;
+            var y2 = new float[rows * n];
+            Gemm.Multiply(a.Data, 0, false, b.Data, 0, false, y2, 0, rows, n, k, false);
+            return Autograd.Record(new Tensor(y2, outShape), [a, b], g =>
+            {
+                if (a.RequiresGrad)
+                {
+                    var ga = new float[a.Numel];
+                    Gemm.Multiply(g, 0, false, b.Data, 0, true, ga, 0, rows, k, n, false); // g (R, N) x b^T (N, K)
+                    a.AccumulateGrad(ga);
+                }
+
+                if (b.RequiresGrad)
+                {
+                    var gb = new float[b.Numel];
+                    Gemm.Multiply(a.Data, 0, true, g, 0, false, gb, 0, k, n, rows, false); // a^T (K, R) x g (R, N)
+                    b.AccumulateGrad(gb);
+                }
+            });
+        }
+
+        if (!a.Shape.AsSpan(0, a.Rank - 2).SequenceEqual(b.Shape.AsSpan(0, b.Rank - 2)))
+        {
+            Throw.Argument("matmul batch dimensions differ");
+        }
+
+        int batch = a.Numel / (m * k);
+        var y = new float[batch * m * n];
+        for (int i = 0; i < batch; i++)
+        {
+            Gemm.Multiply(a.Data, i * m * k, false, b.Data, i * k * n, false, y, i * m * n, m, n, k, false);
+        }
+
+        return Autograd.Record(new Tensor(y, outShape), [a, b], g =>
+        {
+            if (a.RequiresGrad)
+            {
+                var ga = new float[a.Numel];
+                for (int i = 0; i < batch; i++)
+                {
+                    Gemm.Multiply(g, i * m * n, false, b.Data, i * k * n, true, ga, i * m * k, m, k, n, false);
+                }
+
+                a.AccumulateGrad(ga);
+            }
+
+            if (b.RequiresGrad)
+            {
+                var gb = new float[b.Numel];
+                for (int i = 0; i < batch; i++)
+                {
+                    Gemm.Multiply(a.Data, i * m * k, true, g, i * m * n, false, gb, i * k * n, k, n, m, false);
+                }
+
+                b.AccumulateGrad(gb);
+            }
+        });
+    }
+
+    /// <summary>y = x W^T + b: x (..., In), weight (Out, In), bias (Out) -> (..., Out).</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        int inF = weight.Shape[1], outF = weight.Shape[0];
+        if (x.Shape[^1] != inF)
+        {
+            Throw.Argument($"linear expects {inF} input features, got {x.Shape[^1]}");
+        }
+
+        int rows = x.Numel / inF;
+        var y = new float[rows * outF];
+        Gemm.Multiply(x.Data, 0, false, weight.Data, 0, true, y, 0, rows, outF, inF, false);
+        if (bias is not null)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var row = y.AsSpan(r * outF, outF);
+                TensorPrimitives.Add(row, bias.Data, row);
+            }
+        }
+
+        var shape = (int[])x.Shape.Clone();
+        shape[^1] = outF;
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return Autograd.Record(new Tensor(y, shape), inputs, g =>
+        {
+            if (x.RequiresGrad)
+            {
+                var gx = new float[x.Numel];
+                Gemm.Multiply(g, 0, false, weight.Data, 0, false, gx, 0, rows, inF, outF, false); // (R, Out) x (Out, In)
+                x.AccumulateGrad(gx);
+            }
+
+            if (weight.RequiresGrad)
+            {
+                var gw = new float[weight.Numel];
+                Gemm.Multiply(g, 0, true, x.Data, 0, false, gw, 0, outF, inF, rows, false); // (Out, R) x (R, In)
+                weight.AccumulateGrad(gw);
+            }
+
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var gb = new float[outF];
+                for (int r = 0; r < rows; r++)
+                {
+                    TensorPrimitives.Add(gb, g.AsSpan(r * outF, outF), gb);
+                }
+
+                bias.AccumulateGrad(gb);
+            }
+        });
+    }
+
+    /// <summary>
+    /// 2-D convolution (cross-correlation) by im2col and the packed GEMM:
+    /// x (B, C, H, W), weight (O, C/groups, KH, KW), bias (O) -> (B, O, Ho, Wo),
+    /// Ho = (H + 2 padding - dilation (KH - 1) - 1) / stride + 1.
+    /// </summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (x.Rank != 4 || weight.Rank != 4)
+        {
+            Throw.Argument("conv2d needs (B, C, H, W) input and (O, C/g, KH, KW) weight");
+        }
+
+        int bsz = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int o = weight.Shape[0], cg = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3];
+        if (c % groups != 0 || o % groups != 0 || c / groups != cg)
+        {
+            Throw.Argument("conv2d channel/group mismatch");
+        }
+
+        var g = new ConvGeometry(c, h, w, cg, kh, kw, stride, padding, dilation);
+        int og = o / groups, hw = g.Ho * g.Wo, ckk = cg * kh * kw;
+        var y = new float[bsz * o * hw];
+        bool pointwise = kh == 1 && kw == 1 && stride == 1 && padding == 0;
+        var col = pointwise ? null : ArrayPool<float>.Shared.Rent(ckk * hw);
+        try
+        {
+            for (int b = 0; b < bsz; b++)
+            {
+                for (int gi = 0; gi < groups; gi++)
+                {
+                    int xOff = ((b * c) + (gi * cg)) * h * w;
+                    float[] src = x.Data;
+                    int srcOff = xOff;
+                    if (col is not null)
+                    {
+                        g.Im2Col(col, x.Data, xOff);
+                        src = col;
+                        srcOff = 0;
+                    }
+
+                    // y_g (Og, HW) = W_g (Og, CKK) x col (CKK, HW)
+                    Gemm.Multiply(weight.Data, gi * og * ckk, false, src, srcOff, false, y, ((b * o) + (gi * og)) * hw, og, hw, ckk, false);
+                }
+
+                if (bias is not null)
+                {
+                    for (int oc = 0; oc < o; oc++)
+                    {
+                        var row = y.AsSpan(((b * o) + oc) * hw, hw);
+                        TensorPrimitives.Add(row, bias.Data[oc], row);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (col is not null)
+            {
+                ArrayPool<float>.Shared.Return(col);
+            }
+        }
+
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        return Autograd.Record(new Tensor(y, bsz, o, g.Ho, g.Wo), inputs, gy =>
+        {
+            var gx = x.RequiresGrad ? new float[x.Numel] : null;
+            var gw = weight.RequiresGrad ? new float[weight.Numel] : null;
+            var colB = pointwise ? null : ArrayPool<float>.Shared.Rent(ckk * hw);
+            var gcol = gx is null ? null : ArrayPool<float>.Shared.Rent(ckk * hw);
+            try
+            {
+                for (int b = 0; b < bsz; b++)
+                {
+                    for (int gi = 0; gi < groups; gi++)
+                    {
+                        int xOff = ((b * c) + (gi * cg)) * h * w;
+                        int yOff = ((b * o) + (gi * og)) * hw;
+                        if (gw is not null)
+                        {
+                            float[] src = x.Data;
+                            int srcOff = xOff;
+                            if (colB is not null)
+                            {
+                                g.Im2Col(colB, x.Data, xOff);
+                                src = colB;
+                                srcOff = 0;
+                            }
+
+                            // dW_g (Og, CKK) += dY_g (Og, HW) x col^T (HW, CKK)
+                            Gemm.Multiply(gy, yOff, false, src, srcOff, true, gw, gi * og * ckk, og, ckk, hw, true);
+                        }
+
+                        if (gx is not null && gcol is not null)
+                        {
+                            // dcol (CKK, HW) = W_g^T (CKK, Og) x dY_g (Og, HW)
+                            if (pointwise)
+                            {
+                                Gemm.Multiply(weight.Data, gi * og * ckk, true, gy, yOff, false, gx, xOff, ckk, hw, og, false);
+                            }
+                            else
+                            {
+                                Gemm.Multiply(weight.Data, gi * og * ckk, true, gy, yOff, false, gcol, 0, ckk, hw, og, false);
+                                g.Col2Im(gx, xOff, gcol);
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                if (colB is not null)
+                {
+                    ArrayPool<float>.Shared.Return(colB);
+                }
+
+                if (gcol is not null)
+                {
+                    ArrayPool<float>.Shared.Return(gcol);
+                }
+            }
+
+            if (gx is not null)
+            {
+                x.AccumulateGrad(gx);
+            }
+
+            if (gw is not null)
+            {
+                weight.AccumulateGrad(gw);
+            }
+
+            if (bias is not null && bias.RequiresGrad)
+            {
+                var gb = new float[o];
+                for (int b = 0; b < bsz; b++)
+                {
+                    for (int oc = 0; oc < o; oc++)
+                    {
+                        gb[oc] += TensorPrimitives.Sum(gy.AsSpan(((b * o) + oc) * hw, hw));
+                    }
+                }
+
+                bias.AccumulateGrad(gb);
+            }
+        });
+    }
+
+    /// <summary>Nearest-neighbour upsampling by an integer factor: (B, C, H, W) -> (B, C, H s, W s).</summary>
+    public static Tensor UpsampleNearest2d(Tensor x, int scale)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int ho = h * scale, wo = w * scale;
+        var y = new float[bc * ho * wo];
+        for (int p = 0; p < bc; p++)
+        {
+            for (int i = 0; i < ho; i++)
+            {
+                int src = (p * h * w) + (i / scale * w);
+                int dst = ((p * ho) + i) * wo;
+                for (int j = 0; j < wo; j++)
+                {
+                    y[dst + j] = x.Data[src + (j / scale)];
+                }
+            }
+        }
+
+        return Autograd.Record(new Tensor(y, x.Shape[0], x.Shape[1], ho, wo), [x], g =>
+        {
+            var gx = new float[x.Numel];
+            for (int p = 0; p < bc; p++)
+            {
+                for (int i = 0; i < ho; i++)
+                {
+                    int src = (p * h * w) + (i / scale * w);
+                    int dst = ((p * ho) + i) * wo;
+                    for (int j = 0; j < wo; j++)
+                    {
+                        gx[src + (j / scale)] += g[dst + j];
+                    }
+                }
+            }
+
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>Average pooling with a square window and stride = kernel (no padding): (B, C, H, W) -> (B, C, H/k, W/k).</summary>
+    public static Tensor AvgPool2d(Tensor x, int kernel)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int ho = h / kernel, wo = w / kernel;
+        float inv = 1f / (kernel * kernel);
+        var y = new float[bc * ho * wo];
+        for (int p = 0; p < bc; p++)
+        {
+            for (int i = 0; i < ho; i++)
+            {
+                for (int j = 0; j < wo; j++)
+                {
+                    float s = 0;
+                    for (int u = 0; u < kernel; u++)
+                    {
+                        for (int v = 0; v < kernel; v++)
+                        {
+                            s += x.Data[(((p * h) + (i * kernel) + u) * w) + (j * kernel) + v];
+                        }
+                    }
+
+                    y[(((p * ho) + i) * wo) + j] = s * inv;
+                }
+            }
+        }
+
+        return Autograd.Record(new Tensor(y, x.Shape[0], x.Shape[1], ho, wo), [x], g =>
+        {
+            var gx = new float[x.Numel];
+            for (int p = 0; p < bc; p++)
+            {
+                for (int i = 0; i < ho; i++)
+                {
+                    for (int j = 0; j < wo; j++)
+                    {
+                        float gv = g[(((p * ho) + i) * wo) + j] * inv;
+                        for (int u = 0; u < kernel; u++)
+                        {
+                            for (int v = 0; v < kernel; v++)
+                            {
+                                gx[(((p * h) + (i * kernel) + u) * w) + (j * kernel) + v] += gv;
+                            }
+                        }
+                    }
+                }
+            }
+
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>
+    /// Group normalisation (Wu and He 2018): x (B, C, ...) split into G groups of C/G channels,
+    /// y = (x - mean) / sqrt(var + eps) * gamma[c] + beta[c], statistics per (sample, group), biased variance.
+    /// </summary>
+    public static Tensor GroupNorm(Tensor x, int groups, Tensor? gamma, Tensor? beta, float eps = 1e-5f)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int bsz = x.Shape[0], c = x.Shape[1];
+        if (c % groups != 0)
+        {
+            Throw.Argument("channels must divide into groups");
+        }
+
+        int spatial = x.Numel / (bsz * c);
+        return Normalize(x, bsz * groups, (c / groups) * spatial, gamma, beta, eps, idx => idx / spatial % c);
+    }
+
+    /// <summary>Layer normalisation (Ba et al. 2016) over the last dimension: gamma, beta (D).</summary>
+    public static Tensor LayerNorm(Tensor x, Tensor? gamma, Tensor? beta, float eps = 1e-5f)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int d = x.Shape[^1];
+        return Normalize(x, x.Numel / d, d, gamma, beta, eps, idx => idx % d);
+    }
+
+    // Normalises `rows` contiguous blocks of `m` elements; channel(i) maps a flat index to its affine entry.
+    // Backward: dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = dy gamma.
+    private static Tensor Normalize(Tensor x, int rows, int m, Tensor? gamma, Tensor? beta, float eps, Func<int, int> channel)
+    {
+        var y = new float[x.Numel];
+        var xhat = new float[x.Numel];
+        var rstd = new float[rows];
+        var chan = new int[x.Numel];
+        for (int i = 0; i < chan.Length; i++)
+        {
+            chan[i] = channel(i);
+        }
+
+        Parallelism.For(rows, m * 4L, r =>
+        {
+            var seg = x.Data.AsSpan(r * m, m);
+            double mean = 0;
+            foreach (var v in seg)
+            {
+                mean += v;
+            }
+
+            mean /= m;
+            double var = 0;
+            foreach (var v in seg)
+            {
+                var += (v - mean) * (v - mean);
+            }
+
+            var /= m;
+            float rs = (float)(1.0 / Math.Sqrt(var + eps));
+            rstd[r] = rs;
+            for (int i = 0; i < m; i++)
+            {
+                int at = (r * m) + i;
+                float xh = (float)(seg[i] - mean) * rs;
+                xhat[at] = xh;
+                y[at] = (gamma is null ? xh : xh * gamma.Data[chan[at]]) + (beta is null ? 0f : beta.Data[chan[at]]);
+            }
+        });
+
+        Tensor[] inputs = gamma is null ? (beta is null ? [x] : [x, beta]) : (beta is null ? [x, gamma] : [x, gamma, beta]);
+        return Autograd.Record(new Tensor(y, x.Shape), inputs, g =>
+        {
+            if (x.RequiresGrad)
+            {
+                var gx = new float[x.Numel];
+                Parallelism.For(rows, m * 4L, r =>
+                {
+                    double s1 = 0, s2 = 0;
+                    for (int i = 0; i < m; i++)
+                    {
+                        int at = (r * m) + i;
+                        double d = gamma is null ? g[at] : g[at] * gamma.Data[chan[at]];
+                        s1 += d;
+                        s2 += d * xhat[at];
+                    }
+
+                    s1 /= m;
+                    s2 /= m;
+                    for (int i = 0; i < m; i++)
+                    {
+                        int at = (r * m) + i;
+                        double d = gamma is null ? g[at] : g[at] * gamma.Data[chan[at]];
+                        gx[at] = (float)(rstd[r] * (d - s1 - (xhat[at] * s2)));
+                    }
+                });
+                x.AccumulateGrad(gx);
+            }
+
+            if (gamma is not null && gamma.RequiresGrad)
+            {
+                var gg = new double[gamma.Numel];
+                for (int i = 0; i < g.Length; i++)
+                {
+                    gg[chan[i]] += g[i] * xhat[i];
+                }
+
+                gamma.AccumulateGrad(gg.Select(v => (float)v).ToArray());
+            }
+
+            if (beta is not null && beta.RequiresGrad)
+            {
+                var gb = new double[beta.Numel];
+                for (int i = 0; i < g.Length; i++)
+                {
+                    gb[chan[i]] += g[i];
+                }
+
+                beta.AccumulateGrad(gb.Select(v => (float)v).ToArray());
+            }
+        });
+    }
+
+    /// <summary>Rows of weight (V, D) picked by indices of shape <paramref name="indexShape"/> -> (indexShape..., D).</summary>
+    public static Tensor Embedding(Tensor weight, int[] indices, params int[] indexShape)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        ArgumentNullException.ThrowIfNull(indices);
+        var shape = indexShape.Length == 0 ? [indices.Length] : indexShape;
+        var rows = IndexSelect(weight, 0, indices);
+        return Reshape(rows, [.. shape, weight.Shape[1]]);
+    }
+
+    /// <summary>Softmax along dim: exp(x - max) / sum exp(x - max).</summary>
+    public static Tensor Softmax(Tensor x, int dim = -1) => SoftmaxCore(x, dim, log: false);
+
+    /// <summary>Log-softmax along dim: x - max - log sum exp(x - max).</summary>
+    public static Tensor LogSoftmax(Tensor x, int dim = -1) => SoftmaxCore(x, dim, log: true);
+
+    private static Tensor SoftmaxCore(Tensor x, int dim, bool log)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int ax = ShapeUtil.Axis(dim, x.Rank);
+        if (ax != x.Rank - 1)
+        {
+            return Transpose(SoftmaxCore(Transpose(x, ax, -1), -1, log), ax, -1);
+        }
+
+        int n = x.Shape[^1], rows = x.Numel / Math.Max(n, 1);
+        var y = new float[x.Numel];
+        Parallelism.For(rows, n * 8L, r => SoftmaxRow(y.AsSpan(r * n, n), x.Data.AsSpan(r * n, n), log));
+        return Autograd.Record(new Tensor(y, x.Shape), [x], g =>
+        {
+            var gx = new float[x.Numel];
+            Parallelism.For(rows, n * 8L, r =>
+            {
+                var yr = y.AsSpan(r * n, n);
+                var gr = g.AsSpan(r * n, n);
+                var dst = gx.AsSpan(r * n, n);
+                if (log)
+                {
+                    // dx = g - softmax * sum(g)
+                    float s = TensorPrimitives.Sum(gr);
+                    for (int i = 0; i < n; i++)
+                    {
+                        dst[i] = gr[i] - (MathF.Exp(yr[i]) * s);
+                    }
+                }
+                else
+                {
+                    // dx = y (g - sum(g y))
+                    float s = TensorPrimitives.Dot(gr, yr);
+                    TensorPrimitives.Subtract(gr, s, dst);
+                    TensorPrimitives.Multiply(dst, yr, dst);
+                }
+            });
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    internal static void SoftmaxRow(Span<float> y, ReadOnlySpan<float> x, bool log)
+    {
+        float max = TensorPrimitives.Max(x);
+        if (float.IsNegativeInfinity(max))
+        {
+            y.Fill(float.NaN);
+            return;
+        }
+
+        TensorPrimitives.Subtract(x, max, y);
+        if (log)
+        {
+            float lse = 0;
+            foreach (var v in y)
+            {
+                lse += MathF.Exp(v);
+            }
+
+            TensorPrimitives.Subtract(y, MathF.Log(lse), y);
+        }
+        else
+        {
+            TensorPrimitives.Exp(y, y);
+            float s = TensorPrimitives.Sum(y);
+            TensorPrimitives.Multiply(y, 1f / s, y);
+        }
+    }
+
+    /// <summary>
+    /// Scaled dot-product attention (Vaswani et al. 2017): softmax(q k^T * scale + mask) v with
+    /// q (..., Lq, D), k (..., Lk, D), v (..., Lk, Dv) -> (..., Lq, Dv). <paramref name="mask"/> is boolean-like
+    /// (non-zero = may attend) and broadcasts to (..., Lq, Lk); <paramref name="isCausal"/> adds the lower-triangular mask.
+    /// Self-attention passes the same source for q, k, v; cross-attention takes k, v from the context.
+    /// </summary>
+    public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, bool isCausal = false, float? scale = null)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(v);
+        int lq = q.Shape[^2], lk = k.Shape[^2];
+        float sc = scale ?? 1f / MathF.Sqrt(q.Shape[^1]);
+        var scores = Mul(Matmul(q, Transpose(k, -2, -1)), sc); // (..., Lq, Lk)
+        if (mask is not null || isCausal)
+        {
+            var add = new float[lq * lk];
+            float[]? mk = null;
+            int[] mShape = [lq, lk];
+            if (mask is not null)
+            {
+                mShape = ShapeUtil.Broadcast(mask.Shape, [lq, lk]);
+                mk = mask.Data;
+                add = new float[ShapeUtil.Numel(mShape)];
+                mk = Expand(mk, mask.Shape, mShape);
+            }
+
+            for (int i = 0; i < add.Length; i++)
+            {
+                int row = i / lk % lq, col = i % lk;
+                bool allowed = (mk is null || mk[i] != 0) && (!isCausal || col <= row);
+                add[i] = allowed ? 0f : float.NegativeInfinity;
+            }
+
+            scores = Add(scores, new Tensor(add, mShape));
+        }
+
+        return Matmul(Softmax(scores, -1), v);
+    }
+
+    /// <summary>Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p); identity when not training.</summary>
+    public static Tensor Dropout(Tensor x, float p, bool training, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(generator);
+        if (!training || p == 0f)
+        {
+            return x;
+        }
+
+        var maskData = new float[x.Numel];
+        float keep = 1f / (1f - p);
+        for (int i = 0; i < maskData.Length; i++)
+        {
+            maskData[i] = generator.NextFloat() >= p ? keep : 0f;
+        }
+
+        return Mul(x, new Tensor(maskData, x.Shape));
+    }
+
+    /// <summary>Mean squared error mean((a - b)^2).</summary>
+    public static Tensor MseLoss(Tensor a, Tensor b)
+    {
+        var d = Sub(a, b);
+        return Mean(Mul(d, d));
+    }
+
+    /// <summary>Cross-entropy of logits (N, C) against class indices (N), averaged over N.</summary>
+    public static Tensor CrossEntropy(Tensor logits, int[] targets)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+        int n = logits.Shape[0], c = logits.Numel / n;
+        if (targets.Length != n)
+        {
+            Throw.Argument("one target per row");
+        }
+
+        var logp = new float[logits.Numel];
+        double loss = 0;
+        for (int r = 0; r < n; r++)
+        {
+            if ((uint)targets[r] >= (uint)c)
+            {
+                Throw.Argument("target out of range");
+            }
+
+            SoftmaxRow(logp.AsSpan(r * c, c), logits.Data.AsSpan(r * c, c), log: true);
+            loss -= logp[(r * c) + targets[r]];
+        }
+
+        return Autograd.Record(new Tensor([(float)(loss / n)], 1), [logits], g =>
+        {
+            // d/dlogits = (softmax - onehot) / N
+            var gl = new float[logits.Numel];
+            float s = g[0] / n;
+            for (int r = 0; r < n; r++)
+            {
+                for (int j = 0; j < c; j++)
+                {
+                    gl[(r * c) + j] = MathF.Exp(logp[(r * c) + j]) * s;
+                }
+
+                gl[(r * c) + targets[r]] -= s;
+            }
+
+            logits.AccumulateGrad(gl);
+        });
+    }
+}
+
+/// <summary>Index arithmetic of a 2-D convolution for one sample and one group, with im2col and its adjoint col2im.</summary>
+internal readonly record struct ConvGeometry(int C, int H, int W, int Cg, int KH, int KW, int Stride, int Padding, int Dilation)
+{
+    public int Ho => ((H + (2 * Padding) - (Dilation * (KH - 1)) - 1) / Stride) + 1;
+
+    public int Wo => ((W + (2 * Padding) - (Dilation * (KW - 1)) - 1) / Stride) + 1;
+
+    // col (Cg*KH*KW, Ho*Wo): col[(c, u, v), (i, j)] = x[c, i s - p + u d, j s - p + v d] (0 outside).
+    public void Im2Col(float[] col, float[] x, int xOff)
+    {
+        int ho = Ho, wo = Wo, hw = ho * wo;
+        var self = this;
+        Parallelism.For(Cg * KH * KW, hw, row =>
+        {
+            int c = row / (self.KH * self.KW), u = row / self.KW % self.KH, v = row % self.KW;
+            int dst = row * hw;
+            for (int i = 0; i < ho; i++)
+            {
+                int yy = (i * self.Stride) - self.Padding + (u * self.Dilation);
+                int d = dst + (i * wo);
+                if ((uint)yy >= (uint)self.H)
+                {
+                    Array.Clear(col, d, wo);
+                    continue;
+                }
+
+                int src = xOff + (((c * self.H) + yy) * self.W);
+                for (int j = 0; j < wo; j++)
+                {
+                    int xx = (j * self.Stride) - self.Padding + (v * self.Dilation);
+                    col[d + j] = (uint)xx < (uint)self.W ? x[src + xx] : 0f;
+                }
+            }
+        });
+    }
+
+    // gx[c, y, x] += sum over (u, v, i, j) mapping to it of gcol[(c, u, v), (i, j)]; parallel over channels.
+    public void Col2Im(float[] gx, int xOff, float[] gcol)
+    {
+        int ho = Ho, wo = Wo, hw = ho * wo;
+        var self = this;
+        Parallelism.For(Cg, (long)KH * KW * hw, c =>
+        {
+            for (int u = 0; u < self.KH; u++)
+            {
+                for (int v = 0; v < self.KW; v++)
+                {
+                    int src = (((c * self.KH) + u) * self.KW + v) * hw;
+                    for (int i = 0; i < ho; i++)
+                    {
+                        int yy = (i * self.Stride) - self.Padding + (u * self.Dilation);
+                        if ((uint)yy >= (uint)self.H)
+                        {
+                            continue;
+                        }
+
+                        int dst = xOff + (((c * self.H) + yy) * self.W);
+                        for (int j = 0; j < wo; j++)
+                        {
+                            int xx = (j * self.Stride) - self.Padding + (v * self.Dilation);
+                            if ((uint)xx < (uint)self.W)
+                            {
+                                gx[dst + xx] += gcol[src + (i * wo) + j];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

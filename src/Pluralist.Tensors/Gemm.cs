@@ -1,0 +1,266 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Pluralist.Tensors;
+
+/// <summary>Thread settings for the kernels.</summary>
+public static class Parallelism
+{
+    private static int s_threads = Environment.ProcessorCount;
+
+    /// <summary>Most threads a kernel uses (default: processor count). Results do not depend on it.</summary>
+    public static int Threads
+    {
+        get => s_threads;
+        set => s_threads = Math.Max(1, value);
+    }
+
+    internal static ParallelOptions Options => new() { MaxDegreeOfParallelism = s_threads };
+
+    /// <summary>Runs body(i) for i in [0, count) on up to <see cref="Threads"/> threads when the work is large enough.</summary>
+    internal static void For(int count, long workPerItem, Action<int> body)
+    {
+        if (s_threads == 1 || count == 1 || (long)count * workPerItem < 1 << 15)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body(i);
+            }
+        }
+        else
+        {
+            Parallel.For(0, count, Options, body);
+        }
+    }
+}
+
+/// <summary>
+/// Blocked, packed single-precision matrix multiply (GotoBLAS/BLIS layout): C (M, N) = op(A) (M, K) x op(B) (K, N),
+/// with a 6 x 16 Vector256 FMA micro-kernel. Work is split over (row block, column block) tiles; every C element
+/// is reduced over K in the same order whatever the thread count, so results are thread-count independent.
+/// </summary>
+internal static unsafe class Gemm
+{
+    public const int MR = 6;
+    public const int NR = 16;
+    private const int KC = 256;
+    private const int MC = 72;
+    private const int NC = 512;
+
+    /// <summary>
+    /// C[i*ldc + j] (+)= sum_p A(i,p) B(p,j) where A(i,p) = a[i*rsA + p*csA] and B(p,j) = b[p*rsB + j*csB].
+    /// </summary>
+    public static void Multiply(float* a, int rsA, int csA, float* b, int rsB, int csB, float* c, int ldc, int m, int n, int k, bool accumulate)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    new Span<float>(c + ((long)i * ldc), n).Clear();
+                }
+            }
+
+            return;
+        }
+
+        int mPanels = (m + MR - 1) / MR;
+        int nPanels = (n + NR - 1) / NR;
+        var packA = ArrayPool<float>.Shared.Rent(mPanels * MR * Math.Min(k, KC));
+        var packB = ArrayPool<float>.Shared.Rent(nPanels * NR * Math.Min(k, KC));
+        try
+        {
+            fixed (float* pa = packA, pb = packB)
+            {
+                var pA = pa;
+                var pB = pb;
+                int mBlocks = (m + MC - 1) / MC;
+                int nBlocks = (n + NC - 1) / NC;
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    bool acc = accumulate || pc > 0;
+                    long packWork = (long)kc * MR * 8;
+                    Parallelism.For(mPanels, packWork, ip => PackA(pA + ((long)ip * MR * kc), a, rsA, csA, ip * MR, pc, Math.Min(MR, m - (ip * MR)), kc));
+                    Parallelism.For(nPanels, packWork, jp => PackB(pB + ((long)jp * NR * kc), b, rsB, csB, pc, jp * NR, Math.Min(NR, n - (jp * NR)), kc));
+                    long tileWork = (long)MC * NC * kc / 4;
+                    Parallelism.For(mBlocks * nBlocks, tileWork, t =>
+                    {
+                        int ib = t / nBlocks, jb = t % nBlocks;
+                        int i0 = ib * MC, i1 = Math.Min(m, i0 + MC);
+                        int j0 = jb * NC, j1 = Math.Min(n, j0 + NC);
+                        for (int j = j0; j < j1; j += NR)
+                        {
+                            int nr = Math.Min(NR, j1 - j);
+                            float* bp = pB + ((long)(j / NR) * NR * kc);
+                            for (int i = i0; i < i1; i += MR)
+                            {
+                                int mr = Math.Min(MR, i1 - i);
+                                float* ap = pA + ((long)(i / MR) * MR * kc);
+                                Kernel(ap, bp, kc, c + ((long)i * ldc) + j, ldc, mr, nr, acc);
+                            }
+                        }
+                    });
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packA);
+            ArrayPool<float>.Shared.Return(packB);
+        }
+    }
+
+    // dst (kc, MR): dst[p*MR + r] = A(i0 + r, p0 + p), zero rows past mr.
+    private static void PackA(float* dst, float* a, int rsA, int csA, int i0, int p0, int mr, int kc)
+    {
+        for (int p = 0; p < kc; p++)
+        {
+            float* src = a + ((long)i0 * rsA) + ((long)(p0 + p) * csA);
+            int r = 0;
+            for (; r < mr; r++)
+            {
+                dst[(p * MR) + r] = src[(long)r * rsA];
+            }
+
+            for (; r < MR; r++)
+            {
+                dst[(p * MR) + r] = 0f;
+            }
+        }
+    }
+
+    // dst (kc, NR): dst[p*NR + j] = B(p0 + p, j0 + j), zero columns past nr.
+    private static void PackB(float* dst, float* b, int rsB, int csB, int p0, int j0, int nr, int kc)
+    {
+        for (int p = 0; p < kc; p++)
+        {
+            float* src = b + ((long)(p0 + p) * rsB) + ((long)j0 * csB);
+            float* d = dst + (p * NR);
+            if (csB == 1 && nr == NR)
+            {
+                Vector256.Store(Vector256.Load(src), d);
+                Vector256.Store(Vector256.Load(src + 8), d + 8);
+                continue;
+            }
+
+            int j = 0;
+            for (; j < nr; j++)
+            {
+                d[j] = src[(long)j * csB];
+            }
+
+            for (; j < NR; j++)
+            {
+                d[j] = 0f;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel(float* ap, float* bp, int kc, float* c, int ldc, int mr, int nr, bool accumulate)
+    {
+        var c00 = Vector256<float>.Zero;
+        var c01 = Vector256<float>.Zero;
+        var c10 = Vector256<float>.Zero;
+        var c11 = Vector256<float>.Zero;
+        var c20 = Vector256<float>.Zero;
+        var c21 = Vector256<float>.Zero;
+        var c30 = Vector256<float>.Zero;
+        var c31 = Vector256<float>.Zero;
+        var c40 = Vector256<float>.Zero;
+        var c41 = Vector256<float>.Zero;
+        var c50 = Vector256<float>.Zero;
+        var c51 = Vector256<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(bp);
+            var b1 = Vector256.Load(bp + 8);
+            var a = Vector256.Create(ap[0]);
+            c00 = Vector256.FusedMultiplyAdd(a, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
+            a = Vector256.Create(ap[1]);
+            c10 = Vector256.FusedMultiplyAdd(a, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
+            a = Vector256.Create(ap[2]);
+            c20 = Vector256.FusedMultiplyAdd(a, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
+            a = Vector256.Create(ap[3]);
+            c30 = Vector256.FusedMultiplyAdd(a, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
+            a = Vector256.Create(ap[4]);
+            c40 = Vector256.FusedMultiplyAdd(a, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(a, b1, c41);
+            a = Vector256.Create(ap[5]);
+            c50 = Vector256.FusedMultiplyAdd(a, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(a, b1, c51);
+            ap += MR;
+            bp += NR;
+        }
+
+        if (mr == MR && nr == NR)
+        {
+            Store(c, c00, c01, accumulate);
+            Store(c + ldc, c10, c11, accumulate);
+            Store(c + (2 * ldc), c20, c21, accumulate);
+            Store(c + (3 * ldc), c30, c31, accumulate);
+            Store(c + (4 * ldc), c40, c41, accumulate);
+            Store(c + (5 * ldc), c50, c51, accumulate);
+            return;
+        }
+
+        float* tile = stackalloc float[MR * NR];
+        Vector256.Store(c00, tile);
+        Vector256.Store(c01, tile + 8);
+        Vector256.Store(c10, tile + 16);
+        Vector256.Store(c11, tile + 24);
+        Vector256.Store(c20, tile + 32);
+        Vector256.Store(c21, tile + 40);
+        Vector256.Store(c30, tile + 48);
+        Vector256.Store(c31, tile + 56);
+        Vector256.Store(c40, tile + 64);
+        Vector256.Store(c41, tile + 72);
+        Vector256.Store(c50, tile + 80);
+        Vector256.Store(c51, tile + 88);
+        for (int r = 0; r < mr; r++)
+        {
+            float* row = c + ((long)r * ldc);
+            for (int j = 0; j < nr; j++)
+            {
+                row[j] = accumulate ? row[j] + tile[(r * NR) + j] : tile[(r * NR) + j];
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v0 += Vector256.Load(c);
+            v1 += Vector256.Load(c + 8);
+        }
+
+        Vector256.Store(v0, c);
+        Vector256.Store(v1, c + 8);
+    }
+
+    /// <summary>Managed-array convenience: C (m, n) (+)= op(A) op(B), with transA/transB meaning A is stored (k, m) / B is stored (n, k).</summary>
+    public static void Multiply(float[] a, int aOff, bool transA, float[] b, int bOff, bool transB, float[] c, int cOff, int m, int n, int k, bool accumulate)
+    {
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            Multiply(
+                pa + aOff, transA ? 1 : k, transA ? m : 1,
+                pb + bOff, transB ? 1 : n, transB ? k : 1,
+                pc + cOff, n, m, n, k, accumulate);
+        }
+    }
+}
