@@ -1,0 +1,67 @@
+namespace Pluralist.Tensors.Tests;
+
+internal static class TestUtil
+{
+    public static Tensor Rand(Generator g, params int[] shape) => g.Normal(0, 1, shape);
+
+    /// <summary>Asserts max |a - b| &lt;= tol * max(1e-3, max |b|): error relative to the reference tensor's scale.</summary>
+    public static void Close(float[] expected, float[] actual, double tol, string what = "")
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = 1e-3, err = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+            err = Math.Max(err, Math.Abs(expected[i] - actual[i]));
+        }
+
+        Assert.True(err <= tol * scale, $"{what}: max error {err:g3} exceeds {tol:g2} x scale {scale:g3}");
+    }
+
+    /// <summary>
+    /// Central finite differences (step h) of L = sum(f(inputs) * w), accumulated in double, against autograd.
+    /// Tolerance: |analytic - numeric| &lt;= tol * max(1, |numeric|).
+    /// </summary>
+    public static void GradCheck(Func<Tensor[], Tensor> f, Tensor[] inputs, float h = 1e-2f, double tol = 2e-2, int seed = 7)
+    {
+        foreach (var t in inputs)
+        {
+            t.RequiresGrad = true;
+            t.Grad = null;
+        }
+
+        var y = f(inputs);
+        var w = new Generator((ulong)seed).Normal(0, 1, y.Shape);
+        Functional.Sum(Functional.Mul(y, w)).Backward();
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            var x = inputs[k];
+            Assert.NotNull(x.Grad);
+            for (int i = 0; i < x.Numel; i++)
+            {
+                float orig = x.Data[i];
+                x.Data[i] = orig + h;
+                double lp = Loss(f, inputs, w);
+                x.Data[i] = orig - h;
+                double lm = Loss(f, inputs, w);
+                x.Data[i] = orig;
+                double numeric = (lp - lm) / (2 * h);
+                double analytic = x.Grad!.Data[i];
+                Assert.True(Math.Abs(numeric - analytic) <= tol * Math.Max(1, Math.Abs(numeric)), $"input {k} element {i}: analytic {analytic} numeric {numeric}");
+            }
+        }
+    }
+
+    private static double Loss(Func<Tensor[], Tensor> f, Tensor[] inputs, Tensor w)
+    {
+        using var _ = Autograd.NoGrad();
+        var y = f(inputs);
+        double s = 0;
+        for (int i = 0; i < y.Numel; i++)
+        {
+            s += (double)y.Data[i] * w.Data[i];
+        }
+
+        return s;
+    }
+}
