@@ -3,6 +3,7 @@ using F = Pluralist.Tensors.Functional;
 namespace Pluralist.Tensors.Tests;
 
 /// <summary>Vectorised kernels against plain scalar references.</summary>
+[Collection("threads")]
 public class KernelTests
 {
     private static float[] RefGemm(float[] a, bool ta, float[] b, bool tb, int m, int n, int k)
