@@ -1,0 +1,341 @@
+using System.Data.Common;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Pluralist.Core.Model;
+
+namespace Pluralist.Data;
+
+/// <summary>
+/// The one EF Core model for both providers. Tables and columns are snake_case and identical on
+/// SQLite and PostgreSQL; the schema itself comes from the hand-written migrations
+/// (<see cref="PluralistDatabase.MigrateAsync"/>), never from EF.
+/// </summary>
+/// <remarks>
+/// Enums are stored as their integer values. LocalizedText, string lists and marker-consent maps
+/// are JSON text. DateTimeOffset is UTC: unix milliseconds (INTEGER) on SQLite so that it can be
+/// compared and ordered in queries, timestamptz on PostgreSQL.
+/// </remarks>
+public sealed class PluralistDbContext : DbContext
+{
+    private readonly DatabaseOptions _options;
+
+    public PluralistDbContext(DatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    public DatabaseProvider Provider => _options.Provider;
+
+    public DbSet<Study> Studies => Set<Study>();
+    public DbSet<Criterion> Criteria => Set<Criterion>();
+    public DbSet<ConsentDocument> ConsentDocuments => Set<ConsentDocument>();
+    public DbSet<Batch> Batches => Set<Batch>();
+    public DbSet<Participant> Participants => Set<Participant>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+    public DbSet<IdentityAnswer> IdentityAnswers => Set<IdentityAnswer>();
+    public DbSet<Scenario> Scenarios => Set<Scenario>();
+    public DbSet<Prompt> Prompts => Set<Prompt>();
+    public DbSet<Image> Images => Set<Image>();
+    public DbSet<Pair> Pairs => Set<Pair>();
+    public DbSet<Assignment> Assignments => Set<Assignment>();
+    public DbSet<Annotation> Annotations => Set<Annotation>();
+    public DbSet<AnnotationScore> AnnotationScores => Set<AnnotationScore>();
+    public DbSet<ImageReport> ImageReports => Set<ImageReport>();
+    public DbSet<LikertRating> LikertRatings => Set<LikertRating>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<OneTimeCode> OneTimeCodes => Set<OneTimeCode>();
+
+    /// <summary>snake_case of a PascalCase name, with an underscore before and after digits (<c>Image0Id</c> → <c>image_0_id</c>).</summary>
+    public static string SnakeCase(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (i > 0)
+            {
+                var prev = name[i - 1];
+                var boundary = (char.IsUpper(c) && (char.IsLower(prev) || char.IsDigit(prev))) ||
+                               (char.IsDigit(c) && char.IsLetter(prev));
+                if (boundary)
+                {
+                    sb.Append('_');
+                }
+            }
+
+            sb.Append(char.ToLowerInvariant(c));
+        }
+
+        return sb.ToString();
+    }
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    {
+        switch (_options.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                optionsBuilder.UseSqlite(_options.ConnectionString);
+                optionsBuilder.AddInterceptors(SqlitePragmas.Instance);
+                break;
+            case DatabaseProvider.Postgres:
+                optionsBuilder.UseNpgsql(_options.ConnectionString);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown provider {_options.Provider}.");
+        }
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        if (_options.Provider == DatabaseProvider.Sqlite)
+        {
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+        }
+        else
+        {
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcConverter>();
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Study>(e =>
+        {
+            e.ToTable("studies");
+            e.HasIndex(x => x.Key).IsUnique();
+            Localized(e.Property(x => x.Title));
+            Localized(e.Property(x => x.Description));
+            StringList(e.Property(x => x.IdentityMarkers));
+            e.HasMany(x => x.Criteria).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(x => x.Batches).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(x => x.ConsentDocuments).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Criterion>(e =>
+        {
+            e.ToTable("criteria");
+            e.HasIndex(x => new { x.StudyId, x.Key }).IsUnique();
+            Localized(e.Property(x => x.Name));
+            Localized(e.Property(x => x.Definition));
+        });
+
+        modelBuilder.Entity<ConsentDocument>(e =>
+        {
+            e.ToTable("consent_documents");
+            e.HasIndex(x => new { x.StudyId, x.Version, x.Language }).IsUnique();
+        });
+
+        modelBuilder.Entity<Batch>(e => e.ToTable("batches"));
+
+        modelBuilder.Entity<Participant>(e =>
+        {
+            e.ToTable("participants");
+            e.HasIndex(x => x.Pseudonym).IsUnique();
+            e.HasIndex(x => x.Email);
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Invitation>(e =>
+        {
+            e.ToTable("invitations");
+            e.HasIndex(x => x.CodeHash).IsUnique();
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        modelBuilder.Entity<ConsentRecord>(e =>
+        {
+            e.ToTable("consent_records");
+            e.HasIndex(x => x.ParticipantId);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.MarkerConsents).HasConversion(
+                new ValueConverter<Dictionary<string, bool>, string>(
+                    v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                    v => JsonSerializer.Deserialize<Dictionary<string, bool>>(v, JsonSerializerOptions.Default) ?? new Dictionary<string, bool>()),
+                new ValueComparer<Dictionary<string, bool>>(
+                    (a, b) => a == null ? b == null : b != null && a.Count == b.Count && !a.Except(b).Any(),
+                    v => v.Aggregate(0, (h, kv) => h ^ HashCode.Combine(kv.Key, kv.Value)),
+                    v => new Dictionary<string, bool>(v)));
+        });
+
+        modelBuilder.Entity<IdentityAnswer>(e =>
+        {
+            e.ToTable("identity_answers");
+            e.HasIndex(x => new { x.ParticipantId, x.Marker }).IsUnique();
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Scenario>(e =>
+        {
+            e.ToTable("scenarios");
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Prompt>(e =>
+        {
+            e.ToTable("prompts");
+            e.HasIndex(x => x.StudyId);
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Prompt>().WithMany().HasForeignKey(x => x.ParentPromptId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Scenario>().WithMany().HasForeignKey(x => x.ScenarioId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        modelBuilder.Entity<Image>(e =>
+        {
+            e.ToTable("images");
+            e.HasIndex(x => x.PromptId);
+            e.HasIndex(x => x.StudyId);
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Prompt>().WithMany().HasForeignKey(x => x.PromptId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Pair>(e =>
+        {
+            e.ToTable("pairs", t => t.HasCheckConstraint("ck_pairs_distinct_images", "image_0_id <> image_1_id"));
+            e.HasIndex(x => x.StudyId);
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Batch>().WithMany().HasForeignKey(x => x.BatchId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<Image>().WithMany().HasForeignKey(x => x.Image0Id).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Image>().WithMany().HasForeignKey(x => x.Image1Id).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Assignment>(e =>
+        {
+            e.ToTable("assignments");
+            e.HasIndex(x => x.ParticipantId);
+            e.HasIndex(x => x.PairId);
+            StringList(e.Property(x => x.CriteriaShown));
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Pair>().WithMany().HasForeignKey(x => x.PairId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Batch>().WithMany().HasForeignKey(x => x.BatchId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        modelBuilder.Entity<Annotation>(e =>
+        {
+            e.ToTable("annotations");
+            e.HasIndex(x => new { x.ParticipantId, x.ClientRequestId }).IsUnique();
+            e.HasIndex(x => x.PairId);
+            e.HasIndex(x => x.AssignmentId);
+            e.HasOne<Assignment>().WithMany().HasForeignKey(x => x.AssignmentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Pair>().WithMany().HasForeignKey(x => x.PairId).OnDelete(DeleteBehavior.Restrict);
+            e.HasMany(x => x.Scores).WithOne().HasForeignKey(x => x.AnnotationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AnnotationScore>(e =>
+        {
+            e.ToTable("annotation_scores", t => t.HasCheckConstraint("ck_annotation_scores_range", "score BETWEEN -1 AND 1"));
+            e.HasIndex(x => new { x.AnnotationId, x.CriterionKey }).IsUnique();
+        });
+
+        modelBuilder.Entity<ImageReport>(e =>
+        {
+            e.ToTable("image_reports");
+            e.HasIndex(x => x.ImageId);
+            e.HasOne<Image>().WithMany().HasForeignKey(x => x.ImageId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Assignment>().WithMany().HasForeignKey(x => x.AssignmentId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        modelBuilder.Entity<LikertRating>(e =>
+        {
+            e.ToTable("likert_ratings", t => t.HasCheckConstraint("ck_likert_ratings_value", "value BETWEEN 1 AND 5"));
+            e.HasIndex(x => new { x.ParticipantId, x.ClientRequestId }).IsUnique();
+            e.HasIndex(x => x.ImageId);
+            StringList(e.Property(x => x.SelectedCategories));
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Image>().WithMany().HasForeignKey(x => x.ImageId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("audit_entries");
+            e.HasIndex(x => x.At);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ActorParticipantId).OnDelete(DeleteBehavior.SetNull);
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        modelBuilder.Entity<OneTimeCode>(e =>
+        {
+            e.ToTable("one_time_codes");
+            e.HasIndex(x => new { x.Email, x.Purpose });
+        });
+
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+
+            foreach (var index in entity.GetIndexes())
+            {
+                index.SetDatabaseName($"ix_{entity.GetTableName()}_{string.Join('_', index.Properties.Select(p => SnakeCase(p.Name)))}");
+            }
+        }
+    }
+
+    private static void Localized(PropertyBuilder<LocalizedText> property) =>
+        property.HasConversion(
+            new ValueConverter<LocalizedText, string>(
+                v => JsonSerializer.Serialize(v.ToDictionary(kv => kv.Key, kv => kv.Value), JsonSerializerOptions.Default),
+                v => new LocalizedText(JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new Dictionary<string, string>())),
+            new ValueComparer<LocalizedText>(
+                (a, b) => a == null ? b == null : a.Equals(b),
+                v => v.GetHashCode(),
+                v => v.Clone()));
+
+    private static void StringList(PropertyBuilder<List<string>> property) =>
+        property.HasConversion(
+            new ValueConverter<List<string>, string>(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                v => JsonSerializer.Deserialize<List<string>>(v, JsonSerializerOptions.Default) ?? new List<string>()),
+            new ValueComparer<List<string>>(
+                (a, b) => a == null ? b == null : b != null && a.SequenceEqual(b),
+                v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s)),
+                v => v.ToList()));
+
+    private sealed class UnixMillisecondsConverter : ValueConverter<DateTimeOffset, long>
+    {
+        public UnixMillisecondsConverter()
+            : base(v => v.ToUnixTimeMilliseconds(), v => DateTimeOffset.FromUnixTimeMilliseconds(v))
+        {
+        }
+    }
+
+    private sealed class UtcConverter : ValueConverter<DateTimeOffset, DateTimeOffset>
+    {
+        public UtcConverter()
+            : base(v => v.ToUniversalTime(), v => v)
+        {
+        }
+    }
+
+    /// <summary>Durability and integrity settings applied to every SQLite connection EF opens.</summary>
+    internal sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public static readonly SqlitePragmas Instance = new();
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = PluralistDatabase.SqliteConnectionPragmas;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = PluralistDatabase.SqliteConnectionPragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}
