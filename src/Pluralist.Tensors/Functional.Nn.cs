@@ -165,46 +165,37 @@ public static partial class Functional
         }
 
         var g = new ConvGeometry(c, h, w, cg, kh, kw, stride, padding, dilation);
-        int og = o / groups, hw = g.Ho * g.Wo, ckk = cg * kh * kw;
+        int og = o / groups, hw = g.Ho * g.Wo, ckk = cg * kh * kw, n = bsz * hw;
         var y = new float[bsz * o * hw];
-        bool pointwise = kh == 1 && kw == 1 && stride == 1 && padding == 0;
-        var col = pointwise ? null : ArrayPool<float>.Shared.Rent(ckk * hw);
+
+        // All samples at once: col (CKK, B*HW), y_g (Og, B*HW) = W_g (Og, CKK) x col, then scattered to (B, O, HW).
+        var col = ArrayPool<float>.Shared.Rent(ckk * n);
+        var yg = ArrayPool<float>.Shared.Rent(og * n);
         try
         {
-            for (int b = 0; b < bsz; b++)
+            for (int gi = 0; gi < groups; gi++)
             {
-                for (int gi = 0; gi < groups; gi++)
+                g.Im2Col(col, x.Data, bsz, gi * cg);
+                Gemm.Multiply(weight.Data, gi * og * ckk, false, col, 0, false, yg, 0, og, n, ckk, false);
+                for (int b = 0; b < bsz; b++)
                 {
-                    int xOff = ((b * c) + (gi * cg)) * h * w;
-                    float[] src = x.Data;
-                    int srcOff = xOff;
-                    if (col is not null)
+                    for (int r = 0; r < og; r++)
                     {
-                        g.Im2Col(col, x.Data, xOff);
-                        src = col;
-                        srcOff = 0;
-                    }
-
-                    // y_g (Og, HW) = W_g (Og, CKK) x col (CKK, HW)
-                    Gemm.Multiply(weight.Data, gi * og * ckk, false, src, srcOff, false, y, ((b * o) + (gi * og)) * hw, og, hw, ckk, false);
-                }
-
-                if (bias is not null)
-                {
-                    for (int oc = 0; oc < o; oc++)
-                    {
-                        var row = y.AsSpan(((b * o) + oc) * hw, hw);
-                        TensorPrimitives.Add(row, bias.Data[oc], row);
+                        int oc = (gi * og) + r;
+                        var dst = y.AsSpan(((b * o) + oc) * hw, hw);
+                        yg.AsSpan((r * n) + (b * hw), hw).CopyTo(dst);
+                        if (bias is not null)
+                        {
+                            TensorPrimitives.Add(dst, bias.Data[oc], dst);
+                        }
                     }
                 }
             }
         }
         finally
         {
-            if (col is not null)
-            {
-                ArrayPool<float>.Shared.Return(col);
-            }
+            ArrayPool<float>.Shared.Return(col);
+            ArrayPool<float>.Shared.Return(yg);
         }
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
@@ -212,58 +203,40 @@ public static partial class Functional
         {
             var gx = x.RequiresGrad ? new float[x.Numel] : null;
             var gw = weight.RequiresGrad ? new float[weight.Numel] : null;
-            var colB = pointwise ? null : ArrayPool<float>.Shared.Rent(ckk * hw);
-            var gcol = gx is null ? null : ArrayPool<float>.Shared.Rent(ckk * hw);
+            var gyg = ArrayPool<float>.Shared.Rent(og * n);
+            var colB = ArrayPool<float>.Shared.Rent(ckk * n);
             try
             {
-                for (int b = 0; b < bsz; b++)
+                for (int gi = 0; gi < groups; gi++)
                 {
-                    for (int gi = 0; gi < groups; gi++)
+                    // dY_g (Og, B*HW) gathered from (B, O, HW)
+                    for (int b = 0; b < bsz; b++)
                     {
-                        int xOff = ((b * c) + (gi * cg)) * h * w;
-                        int yOff = ((b * o) + (gi * og)) * hw;
-                        if (gw is not null)
+                        for (int r = 0; r < og; r++)
                         {
-                            float[] src = x.Data;
-                            int srcOff = xOff;
-                            if (colB is not null)
-                            {
-                                g.Im2Col(colB, x.Data, xOff);
-                                src = colB;
-                                srcOff = 0;
-                            }
-
-                            // dW_g (Og, CKK) += dY_g (Og, HW) x col^T (HW, CKK)
-                            Gemm.Multiply(gy, yOff, false, src, srcOff, true, gw, gi * og * ckk, og, ckk, hw, true);
+                            gy.AsSpan(((b * o) + (gi * og) + r) * hw, hw).CopyTo(gyg.AsSpan((r * n) + (b * hw), hw));
                         }
+                    }
 
-                        if (gx is not null && gcol is not null)
-                        {
-                            // dcol (CKK, HW) = W_g^T (CKK, Og) x dY_g (Og, HW)
-                            if (pointwise)
-                            {
-                                Gemm.Multiply(weight.Data, gi * og * ckk, true, gy, yOff, false, gx, xOff, ckk, hw, og, false);
-                            }
-                            else
-                            {
-                                Gemm.Multiply(weight.Data, gi * og * ckk, true, gy, yOff, false, gcol, 0, ckk, hw, og, false);
-                                g.Col2Im(gx, xOff, gcol);
-                            }
-                        }
+                    if (gw is not null)
+                    {
+                        // dW_g (Og, CKK) = dY_g (Og, B*HW) x col^T (B*HW, CKK)
+                        g.Im2Col(colB, x.Data, bsz, gi * cg);
+                        Gemm.Multiply(gyg, 0, false, colB, 0, true, gw, gi * og * ckk, og, ckk, n, false);
+                    }
+
+                    if (gx is not null)
+                    {
+                        // dcol (CKK, B*HW) = W_g^T (CKK, Og) x dY_g (Og, B*HW), then col2im
+                        Gemm.Multiply(weight.Data, gi * og * ckk, true, gyg, 0, false, colB, 0, ckk, n, og, false);
+                        g.Col2Im(gx, colB, bsz, gi * cg);
                     }
                 }
             }
             finally
             {
-                if (colB is not null)
-                {
-                    ArrayPool<float>.Shared.Return(colB);
-                }
-
-                if (gcol is not null)
-                {
-                    ArrayPool<float>.Shared.Return(gcol);
-                }
+                ArrayPool<float>.Shared.Return(gyg);
+                ArrayPool<float>.Shared.Return(colB);
             }
 
             if (gx is not null)
@@ -707,47 +680,60 @@ internal readonly record struct ConvGeometry(int C, int H, int W, int Cg, int KH
 
     public int Wo => ((W + (2 * Padding) - (Dilation * (KW - 1)) - 1) / Stride) + 1;
 
-    // col (Cg*KH*KW, Ho*Wo): col[(c, u, v), (i, j)] = x[c, i s - p + u d, j s - p + v d] (0 outside).
-    public void Im2Col(float[] col, float[] x, int xOff)
+    // col (Cg*KH*KW, B*Ho*Wo): col[(c, u, v), (b, i, j)] = x[b, c0 + c, i s - p + u d, j s - p + v d] (0 outside).
+    public void Im2Col(float[] col, float[] x, int batch, int c0)
     {
-        int ho = Ho, wo = Wo, hw = ho * wo;
+        int ho = Ho, wo = Wo, hw = ho * wo, n = batch * hw;
         var self = this;
-        Parallelism.For(Cg * KH * KW, hw, row =>
+        Parallelism.For(Cg * KH * KW, n, row =>
         {
             int c = row / (self.KH * self.KW), u = row / self.KW % self.KH, v = row % self.KW;
-            int dst = row * hw;
-            for (int i = 0; i < ho; i++)
+            for (int b = 0; b < batch; b++)
             {
-                int yy = (i * self.Stride) - self.Padding + (u * self.Dilation);
-                int d = dst + (i * wo);
-                if ((uint)yy >= (uint)self.H)
+                int dst = (row * n) + (b * hw);
+                int xOff = ((b * self.C) + c0 + c) * self.H * self.W;
+                for (int i = 0; i < ho; i++)
                 {
-                    Array.Clear(col, d, wo);
-                    continue;
-                }
+                    int yy = (i * self.Stride) - self.Padding + (u * self.Dilation);
+                    int d = dst + (i * wo);
+                    if ((uint)yy >= (uint)self.H)
+                    {
+                        Array.Clear(col, d, wo);
+                        continue;
+                    }
 
-                int src = xOff + (((c * self.H) + yy) * self.W);
-                for (int j = 0; j < wo; j++)
-                {
-                    int xx = (j * self.Stride) - self.Padding + (v * self.Dilation);
-                    col[d + j] = (uint)xx < (uint)self.W ? x[src + xx] : 0f;
+                    int src = xOff + (yy * self.W);
+                    int xx0 = (v * self.Dilation) - self.Padding;
+                    if (self.Stride == 1 && xx0 >= 0 && xx0 + wo <= self.W)
+                    {
+                        Array.Copy(x, src + xx0, col, d, wo);
+                        continue;
+                    }
+
+                    for (int j = 0; j < wo; j++)
+                    {
+                        int xx = (j * self.Stride) + xx0;
+                        col[d + j] = (uint)xx < (uint)self.W ? x[src + xx] : 0f;
+                    }
                 }
             }
         });
     }
 
-    // gx[c, y, x] += sum over (u, v, i, j) mapping to it of gcol[(c, u, v), (i, j)]; parallel over channels.
-    public void Col2Im(float[] gx, int xOff, float[] gcol)
+    // gx[b, c0 + c, y, x] += every gcol[(c, u, v), (b, i, j)] that im2col read from there; parallel over (b, c).
+    public void Col2Im(float[] gx, float[] gcol, int batch, int c0)
     {
-        int ho = Ho, wo = Wo, hw = ho * wo;
+        int ho = Ho, wo = Wo, hw = ho * wo, n = batch * hw;
         var self = this;
-        Parallelism.For(Cg, (long)KH * KW * hw, c =>
+        Parallelism.For(batch * Cg, (long)KH * KW * hw, bc =>
         {
+            int b = bc / self.Cg, c = bc % self.Cg;
+            int xOff = ((b * self.C) + c0 + c) * self.H * self.W;
             for (int u = 0; u < self.KH; u++)
             {
                 for (int v = 0; v < self.KW; v++)
                 {
-                    int src = (((c * self.KH) + u) * self.KW + v) * hw;
+                    int src = (((((c * self.KH) + u) * self.KW) + v) * n) + (b * hw);
                     for (int i = 0; i < ho; i++)
                     {
                         int yy = (i * self.Stride) - self.Padding + (u * self.Dilation);
@@ -756,10 +742,18 @@ internal readonly record struct ConvGeometry(int C, int H, int W, int Cg, int KH
                             continue;
                         }
 
-                        int dst = xOff + (((c * self.H) + yy) * self.W);
+                        int dst = xOff + (yy * self.W);
+                        int xx0 = (v * self.Dilation) - self.Padding;
+                        if (self.Stride == 1 && xx0 >= 0 && xx0 + wo <= self.W)
+                        {
+                            var d = gx.AsSpan(dst + xx0, wo);
+                            TensorPrimitives.Add(d, gcol.AsSpan(src + (i * wo), wo), d);
+                            continue;
+                        }
+
                         for (int j = 0; j < wo; j++)
                         {
-                            int xx = (j * self.Stride) - self.Padding + (v * self.Dilation);
+                            int xx = (j * self.Stride) + xx0;
                             if ((uint)xx < (uint)self.W)
                             {
                                 gx[dst + xx] += gcol[src + (i * wo) + j];

@@ -121,6 +121,21 @@ internal static unsafe class Gemm
     // dst (kc, MR): dst[p*MR + r] = A(i0 + r, p0 + p), zero rows past mr.
     private static void PackA(float* dst, float* a, int rsA, int csA, int i0, int p0, int mr, int kc)
     {
+        if (csA == 1)
+        {
+            // rows contiguous along K: read each row once, write with stride MR (the panel stays in L1).
+            for (int r = 0; r < MR; r++)
+            {
+                float* src = a + ((long)(i0 + r) * rsA) + p0;
+                for (int p = 0; p < kc; p++)
+                {
+                    dst[(p * MR) + r] = r < mr ? src[p] : 0f;
+                }
+            }
+
+            return;
+        }
+
         for (int p = 0; p < kc; p++)
         {
             float* src = a + ((long)i0 * rsA) + ((long)(p0 + p) * csA);
@@ -140,6 +155,21 @@ internal static unsafe class Gemm
     // dst (kc, NR): dst[p*NR + j] = B(p0 + p, j0 + j), zero columns past nr.
     private static void PackB(float* dst, float* b, int rsB, int csB, int p0, int j0, int nr, int kc)
     {
+        if (rsB == 1)
+        {
+            // B stored transposed (N, K): read each column of B contiguously.
+            for (int j = 0; j < NR; j++)
+            {
+                float* src = b + ((long)(j0 + j) * csB) + p0;
+                for (int p = 0; p < kc; p++)
+                {
+                    dst[(p * NR) + j] = j < nr ? src[p] : 0f;
+                }
+            }
+
+            return;
+        }
+
         for (int p = 0; p < kc; p++)
         {
             float* src = b + ((long)(p0 + p) * rsB) + ((long)j0 * csB);

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Pluralist.Tensors;
+using F = Pluralist.Tensors.Functional;
+
+namespace Pluralist.Benchmarks.Tensors;
+
+/// <summary>
+/// Pluralist.Tensors against PyTorch on the same machine and thread count: matrix multiply 256..2048 (GFLOP/s),
+/// conv2d forward+backward at UNet-like shapes, attention forward+backward, a small-UNet AdamW training step,
+/// and the peak memory of training steps (both measured in a fresh child process: .NET PeakWorkingSet64,
+/// PyTorch ru_maxrss). Timings: one warm-up, then the median of the repeats.
+/// Options: <c>--threads N</c> (default: processor count), <c>--quick</c>, <c>--no-torch</c>.
+/// </summary>
+public sealed class TensorBench : IBenchSuite
+{
+    private const int UnetBatch = 8;
+    private const int MemorySteps = 3;
+
+    public string Name => "tensors";
+
+    public string Description => "tensor engine vs PyTorch: matmul, conv2d, attention, small-UNet training step, peak memory";
+
+    public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        int threads = IntOption(args, "--threads", Environment.ProcessorCount);
+        if (args.Contains("--memory-child"))
+        {
+            Parallelism.Threads = threads;
+            var step = UnetSetup();
+            for (int i = 0; i < MemorySteps; i++)
+            {
+                step();
+            }
+
+            using var self = Process.GetCurrentProcess();
+            self.Refresh();
+            output.WriteLine(self.PeakWorkingSet64.ToString(CultureInfo.InvariantCulture));
+            return;
+        }
+
+        bool quick = args.Contains("--quick");
+        int reps = quick ? 2 : 5;
+        Parallelism.Threads = threads;
+        var rows = new List<(string Name, double Seconds, double Flops)>();
+        foreach (int n in new[] { 256, 512, 1024, 2048 })
+        {
+            var g = new Generator(1);
+            var a = g.Normal(0, 1, n, n);
+            var b = g.Normal(0, 1, n, n);
+            rows.Add(($"matmul {n}", Time(() => F.Matmul(a, b), n < 2048 ? reps : 3), 2.0 * n * n * n));
+        }
+
+        foreach (var (bsz, c, hw, o, stride) in new[] { (8, 32, 32, 32, 1), (8, 64, 16, 64, 1), (8, 32, 32, 64, 2), (8, 128, 8, 128, 1) })
+        {
+            var g = new Generator(2);
+            var x = g.Normal(0, 1, bsz, c, hw, hw);
+            var w = g.Normal(0, 1, o, c, 3, 3);
+            var bias = g.Normal(0, 1, o);
+            x.RequiresGrad = w.RequiresGrad = bias.RequiresGrad = true;
+            int ho = ((hw + 2 - 3) / stride) + 1;
+            double flops = 3 * 2.0 * bsz * o * ho * ho * c * 9;
+            rows.Add(($"conv {bsz}x{c}x{hw}x{hw} -> {o}, 3x3/s{stride}", Time(() =>
+            {
+                x.Grad = w.Grad = bias.Grad = null;
+                var y = F.Conv2d(x, w, bias, stride, 1);
+                y.Backward(new Tensor(Enumerable.Repeat(1f, y.Numel).ToArray(), y.Shape));
+            }, reps), flops));
+        }
+
+        foreach (var (bh, l, d) in new[] { (32, 256, 16), (8, 1024, 32) })
+        {
+            var g = new Generator(3);
+            var q = g.Normal(0, 1, 1, bh, l, d);
+            var k = g.Normal(0, 1, 1, bh, l, d);
+            var v = g.Normal(0, 1, 1, bh, l, d);
+            q.RequiresGrad = k.RequiresGrad = v.RequiresGrad = true;
+            double flops = 3 * 2 * 2.0 * bh * l * l * d;
+            rows.Add(($"attention {bh} heads x {l} x {d}", Time(() =>
+            {
+                q.Grad = k.Grad = v.Grad = null;
+                var y = F.ScaledDotProductAttention(q, k, v);
+                y.Backward(new Tensor(Enumerable.Repeat(1f, y.Numel).ToArray(), y.Shape));
+            }, reps), flops));
+        }
+
+        var unet = UnetSetup();
+        rows.Add(("unet train step", Time(unet, reps), 0));
+        long csPeak = await ChildPeakMemoryAsync(threads, cancellationToken);
+
+        var torch = new Dictionary<string, double>(StringComparer.Ordinal);
+        long torchPeak = 0;
+        string torchNote = "not run";
+        const string Python = "/usr/bin/python3";
+        var script = FindScript();
+        if (!args.Contains("--no-torch") && File.Exists(Python) && script is not null)
+        {
+            var lines = await RunAsync(Python, $"{script} --threads {threads}{(quick ? " --quick" : string.Empty)}", cancellationToken);
+            foreach (var line in lines)
+            {
+                using var doc = JsonDocument.Parse(line);
+                torch[doc.RootElement.GetProperty("name").GetString()!] = doc.RootElement.GetProperty("seconds").GetDouble();
+            }
+
+            var mem = await RunAsync(Python, $"{script} --threads {threads} --memory {MemorySteps}", cancellationToken);
+            using (var doc = JsonDocument.Parse(mem[^1]))
+            {
+                torchPeak = doc.RootElement.GetProperty("value").GetInt64();
+            }
+
+            torchNote = (await RunAsync(Python, "-c \"import torch; print(torch.__version__)\"", cancellationToken))[0];
+        }
+
+        output.WriteLine($"# tensors: {threads} threads, {Environment.ProcessorCount} logical CPUs shared with other engineers' builds; Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; PyTorch {torchNote}");
+        output.WriteLine();
+        output.WriteLine("| measurement | Pluralist.Tensors | GFLOP/s | PyTorch | GFLOP/s | time ratio (C# / PyTorch) | within 1.5x |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|:---:|");
+        foreach (var (name, s, flops) in rows)
+        {
+            bool has = torch.TryGetValue(name, out var ts);
+            string ratio = has ? (s / ts).ToString("F2", CultureInfo.InvariantCulture) : "-";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {s * 1000:F2} ms | {(flops > 0 ? (flops / s / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "-")} | {(has ? $"{ts * 1000:F2} ms" : "-")} | {(has && flops > 0 ? (flops / ts / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "-")} | {ratio} | {(has ? (s / ts <= 1.5 ? "yes" : "no") : "-")} |"));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| peak memory, {MemorySteps} UNet training steps (batch {UnetBatch}, fresh process) | {csPeak / 1048576.0:F0} MiB | | {(torchPeak > 0 ? $"{torchPeak / 1048576.0:F0} MiB" : "-")} | | {(torchPeak > 0 ? ((double)csPeak / torchPeak).ToString("F2", CultureInfo.InvariantCulture) : "-")} | |"));
+        output.WriteLine();
+        output.WriteLine("Peak memory: .NET Process.PeakWorkingSet64 of a child process (runtime included); PyTorch resource.getrusage(RUSAGE_SELF).ru_maxrss (interpreter and libtorch included).");
+    }
+
+    private static Action UnetSetup()
+    {
+        var g = new Generator(0);
+        var net = new SmallUNet(g);
+        var opt = Adam.AdamW(net.Parameters(), 1e-4f);
+        var x = g.Normal(0, 1, UnetBatch, 4, 32, 32);
+        var target = g.Normal(0, 1, UnetBatch, 4, 32, 32);
+        return () =>
+        {
+            opt.ZeroGrad();
+            var loss = F.MseLoss(net.Forward(x), target);
+            loss.Backward();
+            opt.Step();
+        };
+    }
+
+    private static double Time(Action body, int repeats)
+    {
+        body();
+        var ts = new List<double>();
+        for (int i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            body();
+            ts.Add(sw.Elapsed.TotalSeconds);
+        }
+
+        ts.Sort();
+        return ts.Count % 2 == 1 ? ts[ts.Count / 2] : (ts[(ts.Count / 2) - 1] + ts[ts.Count / 2]) / 2;
+    }
+
+    private static double Time(Func<Tensor> body, int repeats) => Time(() => { body(); }, repeats);
+
+    private static async Task<long> ChildPeakMemoryAsync(int threads, CancellationToken ct)
+    {
+        var entry = System.Reflection.Assembly.GetEntryAssembly()!.Location;
+        var host = Environment.ProcessPath!;
+        var prefix = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"\"{entry}\" " : string.Empty;
+        var lines = await RunAsync(host, $"{prefix}tensors --memory-child --threads {threads}", ct);
+        return long.Parse(lines[^1], CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<List<string>> RunAsync(string file, string arguments, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(psi)!;
+        var stdout = await p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = await p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {arguments} failed ({p.ExitCode}): {stderr}");
+        }
+
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+    }
+
+    private static string? FindScript()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "pytorch", "bench_tensors.py");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static int IntOption(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}
