@@ -145,6 +145,38 @@ public static class PluralistDatabase
         }
     }
 
+    /// <summary>
+    /// After rows were written with explicit ids (raw SQL, an import that keeps ids), moves each
+    /// PostgreSQL identity past the largest id in its table so that the next insert does not
+    /// collide. SQLite's AUTOINCREMENT already follows explicit ids, so there it does nothing.
+    /// </summary>
+    public static async Task SyncIdentitiesAsync(DatabaseOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Provider != DatabaseProvider.Postgres)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(options, ct);
+        var tables = new List<string>();
+        await using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'";
+            await using var reader = await list.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var table in tables)
+        {
+            await ExecuteAsync(connection, null,
+                $"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{table}\"), 0) + 1, false)", ct);
+        }
+    }
+
     /// <summary>Opens a raw connection with the same settings EF uses (SQLite pragmas included).</summary>
     public static async Task<DbConnection> OpenAsync(DatabaseOptions options, CancellationToken ct = default)
     {

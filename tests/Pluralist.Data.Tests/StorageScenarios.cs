@@ -1,0 +1,370 @@
+using System.Collections;
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+using Pluralist.Testing;
+
+namespace Pluralist.Data.Tests;
+
+/// <summary>The storage tests, written once and run on each provider by <see cref="SqliteStorageTests"/> and <see cref="PostgresStorageTests"/>.</summary>
+internal static class StorageScenarios
+{
+    public static async Task SchemaMatchesModel(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        await using var db = tdb.CreateContext();
+        await using var connection = await PluralistDatabase.OpenAsync(tdb.Options);
+        var tables = await ReadColumnsAsync(connection, provider);
+
+        var mapped = new HashSet<string>();
+        foreach (var entity in db.Model.GetEntityTypes())
+        {
+            var table = entity.GetTableName()!;
+            mapped.Add(table);
+            Assert.True(tables.ContainsKey(table), $"table {table} of {entity.ClrType.Name} is missing");
+            var columns = tables[table];
+            var propertyColumns = new HashSet<string>();
+            foreach (var property in entity.GetProperties())
+            {
+                var column = property.GetColumnName();
+                propertyColumns.Add(column);
+                Assert.True(columns.TryGetValue(column, out var info), $"column {table}.{column} ({entity.ClrType.Name}.{property.Name}) is missing");
+                var clr = property.GetTypeMapping().Converter?.ProviderClrType ?? property.ClrType;
+                clr = Nullable.GetUnderlyingType(clr) ?? clr;
+                var expected = ExpectedType(provider, clr);
+                Assert.True(string.Equals(expected, info.Type, StringComparison.OrdinalIgnoreCase),
+                    $"{table}.{column}: expected {expected} for {clr.Name}, found {info.Type}");
+                if (!property.IsPrimaryKey())
+                {
+                    Assert.True(property.IsNullable == info.Nullable, $"{table}.{column}: nullable in model {property.IsNullable}, in database {info.Nullable}");
+                }
+            }
+
+            Assert.True(propertyColumns.SetEquals(columns.Keys), $"{table} has columns the model does not map: {string.Join(", ", columns.Keys.Except(propertyColumns))}");
+        }
+
+        Assert.Equal(["schema_version"], tables.Keys.Except(mapped).ToArray());
+    }
+
+    public static async Task CrudRoundTrip(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        Sample s;
+        await using (var db = tdb.CreateContext())
+        {
+            s = await Sample.WriteAsync(db);
+        }
+
+        await using (var db = tdb.CreateContext())
+        {
+            var study = await StudyStore.FindAsync(db, s.Study.Id.ToString(CultureInfo.InvariantCulture));
+            Assert.NotNull(study);
+            AssertSame(s.Study, study);
+            Assert.Equal(6, study.Criteria.Count);
+            for (var i = 0; i < 6; i++)
+            {
+                AssertSame(s.Study.Criteria.Single(c => c.Key == study.Criteria[i].Key), study.Criteria[i]);
+            }
+
+            AssertSame(s.Study.Batches[0], study.Batches.Single());
+            Assert.Equal(2, study.ConsentDocuments.Count);
+            AssertSame(s.Study.ConsentDocuments[1], study.ConsentDocuments[1]);
+            AssertSame(s.Participant, await db.Participants.SingleAsync());
+            AssertSame(s.Scenario, await db.Scenarios.SingleAsync());
+            AssertSame(s.Prompt, await db.Prompts.SingleAsync(p => p.Id == s.Prompt.Id));
+            AssertSame(s.Child, await db.Prompts.SingleAsync(p => p.ParentPromptId == s.Prompt.Id));
+            AssertSame(s.Image0, await db.Images.SingleAsync(i => i.Id == s.Image0.Id));
+            AssertSame(s.Image1, await db.Images.SingleAsync(i => i.Id == s.Image1.Id));
+            AssertSame(s.Pair, await db.Pairs.SingleAsync());
+            AssertSame(s.Assignment, await db.Assignments.SingleAsync());
+            var annotation = await db.Annotations.Include(a => a.Scores).SingleAsync();
+            AssertSame(s.Annotation, annotation);
+            Assert.Equal([-1.0, 0.0, null], annotation.Scores.OrderBy(x => x.Position).Select(x => x.Score));
+            AssertSame(s.Annotation.Scores[2], await db.AnnotationScores.SingleAsync(x => x.CriterionKey == "diversity"));
+            AssertSame(s.Invitation, await db.Invitations.SingleAsync());
+            AssertSame(s.Consent, await db.ConsentRecords.SingleAsync());
+            AssertSame(s.Identity, await db.IdentityAnswers.SingleAsync());
+            AssertSame(s.Report, await db.ImageReports.SingleAsync());
+            AssertSame(s.Likert, await db.LikertRatings.SingleAsync());
+            AssertSame(s.Audit, await db.AuditEntries.SingleAsync());
+            AssertSame(s.Code, await db.OneTimeCodes.SingleAsync());
+
+            // Comparisons and ordering on times translate on both providers.
+            var after = await db.Annotations.Where(a => a.SubmittedAt > Sample.T0.AddSeconds(9)).OrderByDescending(a => a.SubmittedAt).CountAsync();
+            Assert.Equal(1, after);
+            Assert.Equal(0, await db.Assignments.CountAsync(a => a.ServedAt > Sample.T0.AddSeconds(5)));
+
+            // Update (JSON columns included) and delete.
+            var consent = await db.ConsentRecords.SingleAsync();
+            consent.MarkerConsents["disability"] = true;
+            var assignment = await db.Assignments.SingleAsync();
+            assignment.CriteriaShown.Add("safety2");
+            study.Title["de"] = "Öffentliche Räume";
+            db.OneTimeCodes.Remove(await db.OneTimeCodes.SingleAsync());
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = tdb.CreateContext())
+        {
+            Assert.True((await db.ConsentRecords.SingleAsync()).MarkerConsents["disability"]);
+            Assert.Equal(4, (await db.Assignments.SingleAsync()).CriteriaShown.Count);
+            Assert.Equal("Öffentliche Räume", (await db.Studies.SingleAsync()).Title["de"]);
+            Assert.Equal(0, await db.OneTimeCodes.CountAsync());
+        }
+    }
+
+    public static async Task ConstraintsHold(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        Sample s;
+        await using (var db = tdb.CreateContext())
+        {
+            s = await Sample.WriteAsync(db);
+        }
+
+        async Task Rejects(Action<PluralistDbContext> change, string what)
+        {
+            await using var db = tdb.CreateContext();
+            change(db);
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            _ = what;
+        }
+
+        await Rejects(db => db.Annotations.Add(new Annotation { AssignmentId = s.Assignment.Id, ParticipantId = s.Participant.Id, PairId = s.Pair.Id, ClientRequestId = "req-1", SubmittedAt = Sample.T0 }), "duplicate client request id");
+        await Rejects(db => db.LikertRatings.Add(new LikertRating { ParticipantId = s.Participant.Id, ImageId = s.Image0.Id, QuestionKey = "harm", Value = 3, ClientRequestId = "lk-1", SubmittedAt = Sample.T0 }), "duplicate likert request id");
+        await Rejects(db => db.LikertRatings.Add(new LikertRating { ParticipantId = s.Participant.Id, ImageId = s.Image0.Id, QuestionKey = "harm", Value = 6, ClientRequestId = "lk-2", SubmittedAt = Sample.T0 }), "likert value 6");
+        await Rejects(db => db.AnnotationScores.Add(new AnnotationScore { AnnotationId = s.Annotation.Id, CriterionKey = "accessibility", Score = 1.5 }), "score above 1");
+        await Rejects(db => db.AnnotationScores.Add(new AnnotationScore { AnnotationId = s.Annotation.Id, CriterionKey = "safety", Score = 0.5 }), "two scores for one criterion");
+        await Rejects(db => db.Pairs.Add(new Pair { StudyId = s.Study.Id, Image0Id = s.Image0.Id, Image1Id = s.Image0.Id, CreatedAt = Sample.T0 }), "a pair of one image");
+        await Rejects(db => db.Studies.Add(new Study { Key = Defaults.StudyKey, CreatedAt = Sample.T0 }), "duplicate study key");
+        await Rejects(db => db.Criteria.Add(new Criterion { StudyId = s.Study.Id, Key = "safety" }), "duplicate criterion key");
+        await Rejects(db => db.Participants.Add(new Participant { Pseudonym = s.Participant.Pseudonym, CreatedAt = Sample.T0 }), "duplicate pseudonym");
+        await Rejects(db => db.Invitations.Add(new Invitation { CodeHash = s.Invitation.CodeHash, CreatedAt = Sample.T0, ExpiresAt = Sample.T0 }), "duplicate invitation code");
+        await Rejects(db => db.IdentityAnswers.Add(new IdentityAnswer { ParticipantId = 999_999, Marker = "gender", AnsweredAt = Sample.T0 }), "unknown participant");
+
+        // The same request id from another participant is fine.
+        await using (var db = tdb.CreateContext())
+        {
+            var other = new Participant { StudyId = s.Study.Id, Pseudonym = "P-OTHER", CreatedAt = Sample.T0 };
+            db.Participants.Add(other);
+            await db.SaveChangesAsync();
+            db.Annotations.Add(new Annotation { AssignmentId = s.Assignment.Id, ParticipantId = other.Id, PairId = s.Pair.Id, ClientRequestId = "req-1", SubmittedAt = Sample.T0 });
+            await db.SaveChangesAsync();
+        }
+    }
+
+    public static async Task UpgradeKeepsEveryRow(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider, version: 1);
+        Assert.Equal(1, await PluralistDatabase.GetSchemaVersionAsync(tdb.Options));
+        var t = Sample.T0;
+        object T(DateTimeOffset v) => provider == DatabaseProvider.Sqlite ? v.ToUnixTimeMilliseconds() : v.ToUniversalTime();
+        await using (var connection = await PluralistDatabase.OpenAsync(tdb.Options))
+        {
+            async Task Insert(string sql, params object?[] values)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var p = command.CreateParameter();
+                    p.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
+                    p.Value = values[i] ?? DBNull.Value;
+                    command.Parameters.Add(p);
+                }
+
+                Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            }
+
+            await Insert("INSERT INTO studies (id, key, title, description, task_type, criteria_per_pair, slider_steps, show_prompt, require_email, session_cap, break_minutes, attention_check_rate, gold_rate, withdrawal_policy, min_group_size, identity_markers, created_at) VALUES (7, 'old', @p0, '{}', 2, 2, 5, @p1, @p2, 40, 5, 0.1, 0.05, 1, 3, '[\"gender\"]', @p3)",
+                "{\"en\":\"Old\",\"fr\":\"Vieux\"}", false, true, T(t));
+            await Insert("INSERT INTO criteria (id, study_id, key, name, definition, position, retired) VALUES (3, 7, 'safety', '{\"en\":\"Safety\"}', '{\"en\":\"Safe?\"}', 1, @p0)", true);
+            await Insert("INSERT INTO consent_documents (id, study_id, version, language, text, published_at) VALUES (4, 7, '2', 'fr', 'Texte', @p0)", T(t));
+            await Insert("INSERT INTO batches (id, study_id, name, opens_at, closes_at, quota_per_participant, session_cap, break_minutes, distribution, overlap) VALUES (5, 7, 'B', @p0, @p1, 100, 20, NULL, 1, 3)", T(t), T(t.AddDays(1)));
+            await Insert("INSERT INTO participants (id, study_id, pseudonym, email, password_hash, preferred_language, role, created_at, withdrawn_at) VALUES (11, 7, 'P-OLD', NULL, 'h', 'fr', 2, @p0, @p1)", T(t), T(t.AddDays(2)));
+            await Insert("INSERT INTO invitations (id, study_id, code_hash, email, language, role, created_at, expires_at, used_at, participant_id) VALUES (12, 7, 'ch', 'x@y.z', 'en', 1, @p0, @p1, NULL, 11)", T(t), T(t.AddDays(3)));
+            await Insert("INSERT INTO consent_records (id, participant_id, document_version, language, consented_at, marker_consents, withdrawn_at) VALUES (13, 11, '2', 'fr', @p0, '{\"gender\":true}', NULL)", T(t));
+            await Insert("INSERT INTO identity_answers (id, participant_id, marker, value, prefer_not_to_say, answered_at) VALUES (14, 11, 'age-band', '30-39', @p0, @p1)", false, T(t));
+            await Insert("INSERT INTO scenarios (id, study_id, name, typology, amenities, location) VALUES (15, 7, 'Park', 'park', NULL, 'Lyon')");
+            await Insert("INSERT INTO prompts (id, study_id, text, language, source, parent_prompt_id, scenario_id, external_id, created_at) VALUES (16, 7, 'A park', 'en', 1, NULL, 15, 'e16', @p0)", T(t));
+            await Insert("INSERT INTO prompts (id, study_id, text, language, source, parent_prompt_id, scenario_id, external_id, created_at) VALUES (17, 7, 'A park at night', 'en', 3, 16, NULL, NULL, @p0)", T(t));
+            await Insert("INSERT INTO images (id, study_id, prompt_id, generator, seed, guidance, steps, width, height, content_hash, storage_path, flags, external_id, created_at) VALUES (18, 7, 16, 'world/1', 9000000000, 5.5, 20, 64, 48, 'hh', 'a.png', 1, NULL, @p0)", T(t));
+            await Insert("INSERT INTO images (id, study_id, prompt_id, generator, seed, guidance, steps, width, height, content_hash, storage_path, flags, external_id, created_at) VALUES (19, 7, 16, 'world/1', NULL, NULL, NULL, 64, 48, NULL, 'b.png', 0, 'x19', @p0)", T(t));
+            await Insert("INSERT INTO pairs (id, study_id, batch_id, image_0_id, image_1_id, kind, expected_preference, external_id, created_at) VALUES (20, 7, 5, 18, 19, 2, 1.0, NULL, @p0)", T(t));
+            await Insert("INSERT INTO assignments (id, participant_id, pair_id, batch_id, criteria_shown, image_0_on_left, language, served_at) VALUES (21, 11, 20, 5, '[\"safety\"]', @p0, 'fr', @p1)", true, T(t.AddSeconds(1)));
+            await Insert("INSERT INTO annotations (id, assignment_id, participant_id, pair_id, comment, client_duration_ms, server_duration_ms, client_request_id, language, submitted_at) VALUES (22, 21, 11, 20, 'ok', 100, 120, 'r22', 'fr', @p0)", T(t.AddSeconds(2)));
+            await Insert("INSERT INTO annotation_scores (id, annotation_id, criterion_key, position, score) VALUES (23, 22, 'safety', 0, -0.25)");
+            await Insert("INSERT INTO image_reports (id, image_id, participant_id, assignment_id, reason, comment, reported_at) VALUES (24, 19, 11, 21, 2, 'odd', @p0)", T(t.AddSeconds(3)));
+        }
+
+        var progress = new List<string>();
+        await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
+        Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
+        Assert.Equal(["Applying schema version 2: likert audit codes"], progress);
+
+        await using var db = tdb.CreateContext();
+        var study = await StudyStore.FindAsync(db, "old");
+        Assert.NotNull(study);
+        Assert.Equal((7L, "Vieux", TaskType.Both, 2, 5, false, true, 40, 5, 0.1, 0.05, WithdrawalPolicy.DeleteAnnotations, 3, t),
+            (study.Id, study.Title["fr"], study.TaskType, study.CriteriaPerPair, study.SliderSteps, study.ShowPrompt, study.RequireEmail, study.SessionCap, study.BreakMinutes, study.AttentionCheckRate, study.GoldRate, study.WithdrawalPolicy, study.MinGroupSize, study.CreatedAt));
+        Assert.Equal(["gender"], study.IdentityMarkers);
+        var c = study.Criteria.Single();
+        Assert.Equal((3L, "safety", "Safe?", 1, true), (c.Id, c.Key, c.Definition["en"], c.Position, c.Retired));
+        Assert.Equal((4L, "2", "fr", "Texte", t), (study.ConsentDocuments[0].Id, study.ConsentDocuments[0].Version, study.ConsentDocuments[0].Language, study.ConsentDocuments[0].Text, study.ConsentDocuments[0].PublishedAt));
+        var b = study.Batches.Single();
+        Assert.Equal((5L, "B", t, t.AddDays(1), 100, (int?)20, (int?)null, PairDistribution.LeastAnswered, 3), (b.Id, b.Name, b.OpensAt, b.ClosesAt, b.QuotaPerParticipant, b.SessionCap, b.BreakMinutes, b.Distribution, b.Overlap));
+        var p = await db.Participants.SingleAsync();
+        Assert.Equal((11L, (long?)7, "P-OLD", (string?)null, "h", "fr", Role.Researcher, t, (DateTimeOffset?)t.AddDays(2)), (p.Id, p.StudyId, p.Pseudonym, p.Email, p.PasswordHash, p.PreferredLanguage, p.Role, p.CreatedAt, p.WithdrawnAt));
+        var inv = await db.Invitations.SingleAsync();
+        Assert.Equal((12L, "ch", "x@y.z", Role.Liaison, t.AddDays(3), (DateTimeOffset?)null, (long?)11), (inv.Id, inv.CodeHash, inv.Email, inv.Role, inv.ExpiresAt, inv.UsedAt, inv.ParticipantId));
+        var cr = await db.ConsentRecords.SingleAsync();
+        Assert.Equal((13L, "2", t, true), (cr.Id, cr.DocumentVersion, cr.ConsentedAt, cr.MarkerConsents["gender"]));
+        var ia = await db.IdentityAnswers.SingleAsync();
+        Assert.Equal((14L, "age-band", "30-39", false), (ia.Id, ia.Marker, ia.Value, ia.PreferNotToSay));
+        var sc = await db.Scenarios.SingleAsync();
+        Assert.Equal((15L, "Park", (string?)null, "Lyon"), (sc.Id, sc.Name, sc.Amenities, sc.Location));
+        var prompts = await db.Prompts.OrderBy(x => x.Id).ToListAsync();
+        Assert.Equal((16L, PromptSource.Scenario, (long?)15, "e16"), (prompts[0].Id, prompts[0].Source, prompts[0].ScenarioId, prompts[0].ExternalId));
+        Assert.Equal((17L, PromptSource.Llm2, (long?)16, "A park at night"), (prompts[1].Id, prompts[1].Source, prompts[1].ParentPromptId, prompts[1].Text));
+        var images = await db.Images.OrderBy(x => x.Id).ToListAsync();
+        Assert.Equal((18L, (long?)9000000000, (double?)5.5, (int?)20, 64, 48, "hh", ImageFlags.Broken), (images[0].Id, images[0].Seed, images[0].Guidance, images[0].Steps, images[0].Width, images[0].Height, images[0].ContentHash, images[0].Flags));
+        Assert.Equal((19L, (long?)null, (string?)null, "b.png", "x19"), (images[1].Id, images[1].Seed, images[1].ContentHash, images[1].StoragePath, images[1].ExternalId));
+        var pair = await db.Pairs.SingleAsync();
+        Assert.Equal((20L, (long?)5, 18L, 19L, PairKind.AttentionCheck, (double?)1.0), (pair.Id, pair.BatchId, pair.Image0Id, pair.Image1Id, pair.Kind, pair.ExpectedPreference));
+        var a = await db.Assignments.SingleAsync();
+        Assert.Equal((21L, true, "fr", t.AddSeconds(1)), (a.Id, a.Image0OnLeft, a.Language, a.ServedAt));
+        Assert.Equal(["safety"], a.CriteriaShown);
+        var an = await db.Annotations.Include(x => x.Scores).SingleAsync();
+        Assert.Equal((22L, "ok", (int?)100, (int?)120, "r22", t.AddSeconds(2)), (an.Id, an.Comment, an.ClientDurationMs, an.ServerDurationMs, an.ClientRequestId, an.SubmittedAt));
+        Assert.Equal((23L, "safety", (double?)-0.25), (an.Scores[0].Id, an.Scores[0].CriterionKey, an.Scores[0].Score));
+        var r = await db.ImageReports.SingleAsync();
+        Assert.Equal((24L, ImageReportReason.Other, "odd", (long?)21, t.AddSeconds(3)), (r.Id, r.Reason, r.Comment, r.AssignmentId, r.ReportedAt));
+
+        // New rows continue the old identity sequences and the v2 tables work.
+        db.Prompts.Add(new Prompt { StudyId = 7, Text = "new", CreatedAt = t });
+        db.LikertRatings.Add(new LikertRating { ParticipantId = 11, ImageId = 18, QuestionKey = "harm", Value = 1, ClientRequestId = "l1", SubmittedAt = t });
+        db.AuditEntries.Add(new AuditEntry { StudyId = 7, Action = "schema.upgrade", At = t });
+        await db.SaveChangesAsync();
+        Assert.True(await db.Prompts.MaxAsync(x => x.Id) > 17);
+    }
+
+    public static async Task MigrationIsIdempotentAndRefusesNewer(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider, version: 0);
+        Assert.Equal(0, await PluralistDatabase.GetSchemaVersionAsync(tdb.Options));
+        Assert.Equal(1, await PluralistDatabase.MigrateAsync(tdb.Options, 1));
+        Assert.Equal(2, await PluralistDatabase.MigrateAsync(tdb.Options));
+        Assert.Equal(2, await PluralistDatabase.MigrateAsync(tdb.Options));
+        Assert.Equal(2, await PluralistDatabase.MigrateAsync(tdb.Options, 1));
+        await using (var connection = await PluralistDatabase.OpenAsync(tdb.Options))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT COUNT(*) FROM schema_version";
+            Assert.Equal(2L, Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+            command.CommandText = provider == DatabaseProvider.Sqlite
+                ? "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', '2099-01-01')"
+                : "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', now())";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PluralistDatabase.MigrateAsync(tdb.Options));
+        Assert.Contains("schema version 99, newer than this Pluralist", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password=pluralist", error.Message, StringComparison.Ordinal);
+    }
+
+    public static async Task StudyStoreWorks(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        await using (var db = tdb.CreateContext())
+        {
+            var created = await StudyStore.EnsureDefaultStudyAsync(db, Sample.T0);
+            Assert.Equal(Defaults.StudyKey, created.Key);
+        }
+
+        await using (var db = tdb.CreateContext())
+        {
+            var again = await StudyStore.EnsureDefaultStudyAsync(db, Sample.T0.AddDays(1));
+            Assert.Equal(Sample.T0, again.CreatedAt);
+            Assert.Equal(["accessibility", "safety", "comfort", "invitingness", "inclusivity", "diversity"], again.Criteria.Select(c => c.Key));
+            Assert.Equal(1, await db.Studies.CountAsync());
+            Assert.Same(again, await StudyStore.FindAsync(db, Defaults.StudyKey));
+            Assert.Null(await StudyStore.FindAsync(db, "nope"));
+            Assert.Null(await StudyStore.FindAsync(db, "12345"));
+            var list = await StudyStore.ListAsync(db);
+            Assert.Equal(new StudySummary(again.Id, Defaults.StudyKey, "Public spaces for everyone", 6, 1, 0, 0, 0, 0, 0), Assert.Single(list));
+        }
+
+        await using var tdb2 = await TestDatabase.CreateAsync(provider);
+        await using (var db = tdb2.CreateContext())
+        {
+            var s = await Sample.WriteAsync(db);
+            db.Studies.Add(new Study { Key = "second", Title = LocalizedText.Of("Second", "Deuxième"), CreatedAt = Sample.T0 });
+            await db.SaveChangesAsync();
+            var list = await StudyStore.ListAsync(db);
+            Assert.Equal(2, list.Count);
+            Assert.Equal(new StudySummary(s.Study.Id, Defaults.StudyKey, "Public spaces for everyone", 6, 1, 2, 2, 1, 1, 1), list[0]);
+            Assert.Equal(("second", 0, 0), (list[1].Key, list[1].Criteria, list[1].Annotations));
+        }
+    }
+
+    private static string ExpectedType(DatabaseProvider provider, Type clr) => provider == DatabaseProvider.Sqlite
+        ? clr == typeof(string) ? "TEXT" : clr == typeof(double) ? "REAL" : clr == typeof(long) || clr == typeof(int) || clr == typeof(bool) ? "INTEGER" : "unmapped " + clr.Name
+        : clr == typeof(string) ? "text" : clr == typeof(double) ? "double precision" : clr == typeof(long) ? "bigint" : clr == typeof(int) ? "integer"
+        : clr == typeof(bool) ? "boolean" : clr == typeof(DateTimeOffset) ? "timestamp with time zone" : "unmapped " + clr.Name;
+
+    private static async Task<Dictionary<string, Dictionary<string, (string Type, bool Nullable)>>> ReadColumnsAsync(DbConnection connection, DatabaseProvider provider)
+    {
+        var result = new Dictionary<string, Dictionary<string, (string, bool)>>();
+        await using var command = connection.CreateCommand();
+        command.CommandText = provider == DatabaseProvider.Sqlite
+            ? "SELECT m.name, c.name, c.type, c.\"notnull\" FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+            : "SELECT table_name, column_name, data_type, CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END FROM information_schema.columns WHERE table_schema = current_schema()";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var table = reader.GetString(0);
+            if (!result.TryGetValue(table, out var columns))
+            {
+                result[table] = columns = [];
+            }
+
+            columns[reader.GetString(1)] = (reader.GetString(2), Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture) == 0);
+        }
+
+        return result;
+    }
+
+    /// <summary>Every scalar property (times by instant, JSON-mapped values by content) is equal.</summary>
+    public static void AssertSame<T>(T expected, T actual)
+    {
+        Assert.NotNull(actual);
+        foreach (var property in typeof(T).GetProperties())
+        {
+            var type = property.PropertyType;
+            var e = property.GetValue(expected);
+            var a = property.GetValue(actual);
+            if (type == typeof(List<string>))
+            {
+                Assert.Equal((List<string>)e!, (List<string>)a!);
+            }
+            else if (type == typeof(Dictionary<string, bool>))
+            {
+                Assert.Equal(((Dictionary<string, bool>)e!).OrderBy(kv => kv.Key), ((Dictionary<string, bool>)a!).OrderBy(kv => kv.Key));
+            }
+            else if (typeof(IEnumerable).IsAssignableFrom(type) && type != typeof(string) && type != typeof(LocalizedText))
+            {
+                continue;
+            }
+            else
+            {
+                Assert.True(Equals(e, a), $"{typeof(T).Name}.{property.Name}: expected {e}, found {a}");
+            }
+        }
+    }
+
+    private sealed class SyncProgress(List<string> sink) : IProgress<string>
+    {
+        public void Report(string value) => sink.Add(value);
+    }
+}
