@@ -704,9 +704,13 @@ internal readonly record struct ConvGeometry(int C, int H, int W, int Cg, int KH
 
                     int src = xOff + (yy * self.W);
                     int xx0 = (v * self.Dilation) - self.Padding;
-                    if (self.Stride == 1 && xx0 >= 0 && xx0 + wo <= self.W)
+                    if (self.Stride == 1)
                     {
-                        Array.Copy(x, src + xx0, col, d, wo);
+                        // valid j: 0 <= j + xx0 < W; zero the padded borders, copy the rest.
+                        int j0 = Math.Clamp(-xx0, 0, wo), j1 = Math.Clamp(self.W - xx0, j0, wo);
+                        Array.Clear(col, d, j0);
+                        Array.Copy(x, src + xx0 + j0, col, d + j0, j1 - j0);
+                        Array.Clear(col, d + j1, wo - j1);
                         continue;
                     }
 
@@ -744,10 +748,11 @@ internal readonly record struct ConvGeometry(int C, int H, int W, int Cg, int KH
 
                         int dst = xOff + (yy * self.W);
                         int xx0 = (v * self.Dilation) - self.Padding;
-                        if (self.Stride == 1 && xx0 >= 0 && xx0 + wo <= self.W)
+                        if (self.Stride == 1)
                         {
-                            var d = gx.AsSpan(dst + xx0, wo);
-                            TensorPrimitives.Add(d, gcol.AsSpan(src + (i * wo), wo), d);
+                            int j0 = Math.Clamp(-xx0, 0, wo), j1 = Math.Clamp(self.W - xx0, j0, wo);
+                            var d = gx.AsSpan(dst + xx0 + j0, j1 - j0);
+                            TensorPrimitives.Add(d, gcol.AsSpan(src + (i * wo) + j0, j1 - j0), d);
                             continue;
                         }
 
