@@ -273,6 +273,17 @@ internal static class StorageScenarios
         Assert.DoesNotContain("Password=pluralist", error.Message, StringComparison.Ordinal);
     }
 
+    public static async Task ConcurrentMigratorsApplyEachVersionOnce(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider, version: 0);
+        var versions = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => PluralistDatabase.MigrateAsync(tdb.Options))));
+        Assert.All(versions, v => Assert.Equal(PluralistDatabase.LatestVersion, v));
+        await using var connection = await PluralistDatabase.OpenAsync(tdb.Options);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM schema_version";
+        Assert.Equal(2L, Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+    }
+
     public static async Task StudyStoreWorks(DatabaseProvider provider)
     {
         await using var tdb = await TestDatabase.CreateAsync(provider);
