@@ -26,11 +26,12 @@ public static class StudyStore
             await db.SaveChangesAsync(ct);
             return study;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException error)
         {
             // Another process created it between our look and our insert: use theirs.
             db.ChangeTracker.Clear();
-            return await FindAsync(db, Defaults.StudyKey, ct) ?? throw new InvalidOperationException($"Study '{Defaults.StudyKey}' could not be created.");
+            return await FindAsync(db, Defaults.StudyKey, ct)
+                ?? throw new InvalidOperationException($"Study '{Defaults.StudyKey}' could not be created.", error);
         }
     }
 
