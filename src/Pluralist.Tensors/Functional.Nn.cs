@@ -57,20 +57,16 @@ public static partial class Functional
 
         int batch = a.Numel / (m * k);
         var y = new float[batch * m * n];
-        for (int i = 0; i < batch; i++)
-        {
-            Gemm.Multiply(a.Data, i * m * k, false, b.Data, i * k * n, false, y, i * m * n, m, n, k, false);
-        }
+        // Batches in parallel; each product is then computed serially on its worker (nested loops run inline).
+        long work = (long)m * n * k / 8;
+        Parallelism.For(batch, work, i => Gemm.Multiply(a.Data, i * m * k, false, b.Data, i * k * n, false, y, i * m * n, m, n, k, false));
 
         return Autograd.Record(new Tensor(y, outShape), [a, b], g =>
         {
             if (a.RequiresGrad)
             {
                 var ga = new float[a.Numel];
-                for (int i = 0; i < batch; i++)
-                {
-                    Gemm.Multiply(g, i * m * n, false, b.Data, i * k * n, true, ga, i * m * k, m, k, n, false);
-                }
+                Parallelism.For(batch, work, i => Gemm.Multiply(g, i * m * n, false, b.Data, i * k * n, true, ga, i * m * k, m, k, n, false));
 
                 a.AccumulateGrad(ga);
             }
@@ -78,10 +74,7 @@ public static partial class Functional
             if (b.RequiresGrad)
             {
                 var gb = new float[b.Numel];
-                for (int i = 0; i < batch; i++)
-                {
-                    Gemm.Multiply(a.Data, i * m * k, true, g, i * m * n, false, gb, i * k * n, k, n, m, false);
-                }
+                Parallelism.For(batch, work, i => Gemm.Multiply(a.Data, i * m * k, true, g, i * m * n, false, gb, i * k * n, k, n, m, false));
 
                 b.AccumulateGrad(gb);
             }

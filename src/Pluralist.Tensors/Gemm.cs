@@ -19,9 +19,10 @@ public static class Parallelism
     internal static ParallelOptions Options => new() { MaxDegreeOfParallelism = s_threads };
 
     /// <summary>Runs body(i) for i in [0, count) on up to <see cref="Threads"/> threads when the work is large enough.</summary>
+    /// <summary>A loop nested inside a parallel loop runs serially on its worker (no oversubscription).</summary>
     internal static void For(int count, long workPerItem, Action<int> body)
     {
-        if (s_threads == 1 || count == 1 || (long)count * workPerItem < 1 << 15)
+        if (t_inside || s_threads == 1 || count == 1 || (long)count * workPerItem < 1 << 15)
         {
             for (int i = 0; i < count; i++)
             {
@@ -30,9 +31,24 @@ public static class Parallelism
         }
         else
         {
-            Parallel.For(0, count, Options, body);
+            Parallel.For(0, count, Options, i =>
+            {
+                bool outer = t_inside;
+                t_inside = true;
+                try
+                {
+                    body(i);
+                }
+                finally
+                {
+                    t_inside = outer;
+                }
+            });
         }
     }
+
+    [ThreadStatic]
+    private static bool t_inside;
 }
 
 /// <summary>
@@ -287,6 +303,12 @@ internal static unsafe class Gemm
     {
         fixed (float* pa = a, pb = b, pc = c)
         {
+            if (OpenBlas.Active && m > 0 && n > 0 && k > 0)
+            {
+                OpenBlas.Sgemm(transA, transB, m, n, k, pa + aOff, transA ? m : k, pb + bOff, transB ? k : n, pc + cOff, n, accumulate);
+                return;
+            }
+
             Multiply(
                 pa + aOff, transA ? 1 : k, transA ? m : 1,
                 pb + bOff, transB ? 1 : n, transB ? k : 1,

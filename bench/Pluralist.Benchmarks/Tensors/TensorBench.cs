@@ -53,6 +53,16 @@ public sealed class TensorBench : IBenchSuite
             rows.Add(($"matmul {n}", Time(() => F.Matmul(a, b), n < 2048 ? reps : 3), 2.0 * n * n * n));
         }
 
+        if (OpenBlas.IsAvailable)
+        {
+            var g = new Generator(1);
+            var a = g.Normal(0, 1, 1024, 1024);
+            var b = g.Normal(0, 1, 1024, 1024);
+            OpenBlas.Enabled = true;
+            rows.Add(("matmul 1024 through OpenBLAS (P/Invoke, optional path)", Time(() => F.Matmul(a, b), reps), 2.0 * 1024 * 1024 * 1024));
+            OpenBlas.Enabled = false;
+        }
+
         foreach (var (bsz, c, hw, o, stride) in new[] { (8, 32, 32, 32, 1), (8, 64, 16, 64, 1), (8, 32, 32, 64, 2), (8, 128, 8, 128, 1) })
         {
             var g = new Generator(2);
