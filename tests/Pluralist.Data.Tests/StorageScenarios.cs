@@ -45,6 +45,41 @@ internal static class StorageScenarios
         }
 
         Assert.Equal(["schema_version"], tables.Keys.Except(mapped).ToArray());
+
+        // Unique indexes carry behaviour (idempotent submits, unique keys): each must exist with the same columns.
+        var unique = await ReadUniqueIndexesAsync(connection, provider);
+        Assert.Equal(db.Model.GetEntityTypes().SelectMany(e => e.GetIndexes()).Count(i => i.IsUnique), unique.Count);
+        foreach (var entity in db.Model.GetEntityTypes())
+        {
+            foreach (var index in entity.GetIndexes().Where(i => i.IsUnique))
+            {
+                var name = index.GetDatabaseName()!;
+                Assert.True(unique.TryGetValue(name, out var found), $"unique index {name} is missing");
+                Assert.Equal((entity.GetTableName()!, string.Join(",", index.Properties.Select(p => p.GetColumnName()))), found);
+            }
+        }
+    }
+
+    private static async Task<Dictionary<string, (string Table, string Columns)>> ReadUniqueIndexesAsync(DbConnection connection, DatabaseProvider provider)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = provider == DatabaseProvider.Sqlite
+            ? "SELECT m.name, il.name, ii.name FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii " +
+              "WHERE m.type = 'table' AND il.\"unique\" = 1 AND il.origin = 'c' ORDER BY il.name, ii.seqno"
+            : "SELECT t.relname, i.relname, a.attname FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid " +
+              "JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(ix.indkey::int2[]) " +
+              "WHERE n.nspname = current_schema() AND ix.indisunique AND NOT ix.indisprimary ORDER BY i.relname, array_position(ix.indkey::int2[], a.attnum)";
+        var result = new Dictionary<string, (string, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var index = reader.GetString(1);
+            result[index] = result.TryGetValue(index, out var seen)
+                ? (seen.Item1, seen.Item2 + "," + reader.GetString(2))
+                : (reader.GetString(0), reader.GetString(2));
+        }
+
+        return result;
     }
 
     public static async Task CrudRoundTrip(DatabaseProvider provider)
