@@ -87,6 +87,11 @@ internal static unsafe class Gemm
             return;
         }
 
+        if (SplitK(a, rsA, csA, b, rsB, csB, c, ldc, m, n, k, accumulate))
+        {
+            return;
+        }
+
         int mPanels = (m + MR - 1) / MR;
         int nPanels = (n + NR - 1) / NR;
         var packA = ArrayPool<float>.Shared.Rent(mPanels * MR * Math.Min(k, KC));
@@ -132,6 +137,55 @@ internal static unsafe class Gemm
             ArrayPool<float>.Shared.Return(packA);
             ArrayPool<float>.Shared.Return(packB);
         }
+    }
+
+    private const int SplitChunk = 1024;
+
+    // Small C with a long K (weight gradients: (O, CKK) summed over B*H*W) has too few tiles to share out, so K is cut
+    // into fixed chunks of 1024 whose partial products run in parallel and are then added in chunk order. The chunking
+    // does not depend on the thread count, so neither does the result.
+    private static bool SplitK(float* a, int rsA, int csA, float* b, int rsB, int csB, float* c, int ldc, int m, int n, int k, bool accumulate)
+    {
+        int tiles = ((m + MC - 1) / MC) * ((n + NC - 1) / NC);
+        if (tiles >= 4 || k < 2 * SplitChunk || (long)m * n > 1 << 18)
+        {
+            return false;
+        }
+
+        int chunks = (k + SplitChunk - 1) / SplitChunk;
+        var partial = ArrayPool<float>.Shared.Rent(chunks * m * n);
+        try
+        {
+            fixed (float* pp = partial)
+            {
+                var part = pp;
+                Parallelism.For(chunks, (long)m * n * SplitChunk, ch =>
+                {
+                    int p0 = ch * SplitChunk, kc = Math.Min(SplitChunk, k - p0);
+                    Multiply(a + ((long)p0 * csA), rsA, csA, b + ((long)p0 * rsB), rsB, csB, part + ((long)ch * m * n), n, m, n, kc, false);
+                });
+                for (int i = 0; i < m; i++)
+                {
+                    float* row = c + ((long)i * ldc);
+                    for (int j = 0; j < n; j++)
+                    {
+                        float s = accumulate ? row[j] : 0f;
+                        for (int ch = 0; ch < chunks; ch++)
+                        {
+                            s += part[((long)ch * m * n) + ((long)i * n) + j];
+                        }
+
+                        row[j] = s;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partial);
+        }
+
+        return true;
     }
 
     // dst (kc, MR): dst[p*MR + r] = A(i0 + r, p0 + p), zero rows past mr.

@@ -34,6 +34,8 @@ public class KernelTests
     [InlineData(50, 33, 70, true, false)]
     [InlineData(50, 33, 70, false, true)]
     [InlineData(145, 91, 513, true, true)]
+    [InlineData(20, 37, 4500, false, true)]
+    [InlineData(13, 40, 2048, true, false)]
     public void Gemm_matches_scalar_reference(int m, int n, int k, bool ta, bool tb)
     {
         var g = new Generator(3);
@@ -49,11 +51,12 @@ public class KernelTests
         TestUtil.Close(c.Select(v => 2 * v).ToArray(), c2, 1e-6, "accumulate");
     }
 
-    [Fact]
-    public void Gemm_result_does_not_depend_on_thread_count()
+    [Theory]
+    [InlineData(300, 700, 600)]
+    [InlineData(32, 288, 8192)]
+    public void Gemm_result_does_not_depend_on_thread_count(int m, int n, int k)
     {
         var g = new Generator(4);
-        int m = 300, n = 700, k = 600;
         var a = g.Normal(0, 1, m * k).Data;
         var b = g.Normal(0, 1, k * n).Data;
         var c1 = new float[m * n];

@@ -10,7 +10,7 @@ namespace Pluralist.Benchmarks.Tensors;
 /// Pluralist.Tensors against PyTorch on the same machine and thread count: matrix multiply 256..2048 (GFLOP/s),
 /// conv2d forward+backward at UNet-like shapes, attention forward+backward, a small-UNet AdamW training step,
 /// and the peak memory of training steps (both measured in a fresh child process: .NET PeakWorkingSet64,
-/// PyTorch ru_maxrss). Timings: one warm-up, then the median of the repeats.
+/// PyTorch ru_maxrss). Timings: warm-up (C#: until tiered JIT has optimised the loops), then the median of the repeats.
 /// Options: <c>--threads N</c> (default: processor count), <c>--quick</c>, <c>--no-torch</c>.
 /// </summary>
 public sealed class TensorBench : IBenchSuite
@@ -159,7 +159,14 @@ public sealed class TensorBench : IBenchSuite
 
     private static double Time(Action body, int repeats)
     {
-        body();
+        // Warm-up until the JIT has promoted the hot loops from tier 0 (30 calls, then a background compile):
+        // at least 3 calls and 1.5 s. PyTorch's kernels are precompiled, so its side warms up once.
+        var warm = Stopwatch.StartNew();
+        for (int calls = 0; calls < 3 || warm.Elapsed.TotalSeconds < 1.5; calls++)
+        {
+            body();
+        }
+
         var ts = new List<double>();
         for (int i = 0; i < repeats; i++)
         {
