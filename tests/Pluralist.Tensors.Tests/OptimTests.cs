@@ -86,6 +86,7 @@ public class OptimTests
     public void Checkpoint_resume_is_bit_for_bit()
     {
         var path = Path.Combine(Path.GetTempPath(), $"pluralist-ckpt-{Guid.NewGuid():N}.safetensors");
+        int savedThreads = Parallelism.Threads;
         try
         {
             var straight = Training.Run(seed: 11, steps: 10, threads: 2);
@@ -108,6 +109,7 @@ public class OptimTests
         }
         finally
         {
+            Parallelism.Threads = savedThreads;
             File.Delete(path);
         }
     }
