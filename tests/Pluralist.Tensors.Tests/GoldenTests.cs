@@ -82,6 +82,15 @@ public class GoldenTests
         }
     }
 
+    [Fact]
+    public void Timestep_embedding_matches_the_diffusers_formula_computed_in_pytorch()
+    {
+        var y = F.TimestepEmbedding(G("timestep.t").Data, 8);
+        // arguments reach 999, where float32 sin/cos differ in the last bits: tolerance 1e-4 absolute via scale 1.
+        TestUtil.Close(G("timestep.out").Data, y.Data, Tol, "timestep");
+        Assert.Equal(new[] { 4, 8 }, y.Shape);
+    }
+
     /// <summary>The tiny net of make_golden.py: conv, group norm, SiLU, attention, linear.</summary>
     internal sealed class TinyNet : Module
     {

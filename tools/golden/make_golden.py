@@ -130,6 +130,15 @@ opt.step()
 for n, p in net.named_parameters():
     put("after." + n, p)
 
+# Sinusoidal timestep embedding as diffusers' get_timestep_embedding(t, 8, flip_sin_to_cos=True,
+# downscale_freq_shift=0): [cos(t f), sin(t f)] with f_i = exp(-ln(10000) i / half).
+ts = torch.tensor([0.0, 1.0, 17.0, 999.0])
+half = 4
+freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+arg = ts[:, None] * freqs[None]
+put("timestep.t", ts)
+put("timestep.out", torch.cat([torch.cos(arg), torch.sin(arg)], -1))
+
 
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
