@@ -1,0 +1,125 @@
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Cleaning;
+using Pluralist.Core.Model;
+
+namespace Pluralist.Data.Datasets;
+
+/// <summary>A study's answers as cleaning rows, with its captions and consented groups.</summary>
+public sealed record StudyDataset(
+    Study Study,
+    IReadOnlyList<CleaningRow> Rows,
+    IReadOnlyDictionary<long, string> Captions,
+    IReadOnlyDictionary<long, string> ImagePaths);
+
+/// <summary>Builds cleaning rows and consented identity groups from the database.</summary>
+public static class StudyDatasetLoader
+{
+    /// <summary>Loads one row per shown-criterion answer of the study's assignments.</summary>
+    public static async Task<StudyDataset> LoadAsync(PluralistDbContext db, string studyKey, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var study = await db.Studies.AsNoTracking().SingleOrDefaultAsync(s => s.Key == studyKey, ct)
+            ?? throw new ArgumentException($"no study with key '{studyKey}'", nameof(studyKey));
+        var pairs = await db.Pairs.AsNoTracking().Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, ct);
+        var images = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).ToDictionaryAsync(i => i.Id, ct);
+        var prompts = await db.Prompts.AsNoTracking().Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, p => p.Text, ct);
+        var batches = await db.Batches.AsNoTracking().Where(b => b.StudyId == study.Id).ToDictionaryAsync(b => b.Id, ct);
+        var imageIds = images.Keys.ToList();
+        var reports = (await db.ImageReports.AsNoTracking().Where(r => imageIds.Contains(r.ImageId)).Select(r => r.ImageId).ToListAsync(ct))
+            .GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+        var pairIds = pairs.Keys.ToList();
+        var assignments = await db.Assignments.AsNoTracking().Where(a => pairIds.Contains(a.PairId)).ToDictionaryAsync(a => a.Id, ct);
+        var annotations = await db.Annotations.AsNoTracking().Where(a => pairIds.Contains(a.PairId)).ToListAsync(ct);
+        var annotationIds = annotations.Select(a => a.Id).ToList();
+        var scores = (await db.AnnotationScores.AsNoTracking().Where(s => annotationIds.Contains(s.AnnotationId)).ToListAsync(ct))
+            .ToLookup(s => s.AnnotationId);
+        var participantIds = annotations.Select(a => a.ParticipantId).Distinct().ToList();
+        var withdrawn = await db.Participants.AsNoTracking().Where(p => participantIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.WithdrawnAt, ct);
+
+        var rows = new List<CleaningRow>();
+        foreach (var a in annotations.OrderBy(a => a.Id))
+        {
+            var pair = pairs[a.PairId];
+            var assignment = assignments[a.AssignmentId];
+            var batch = assignment.BatchId is { } b && batches.TryGetValue(b, out var found) ? found : null;
+            var image0 = images[pair.Image0Id];
+            foreach (var s in scores[a.Id].OrderBy(s => s.Position))
+            {
+                rows.Add(new CleaningRow
+                {
+                    AnswerId = s.Id,
+                    AnnotationId = a.Id,
+                    AssignmentId = a.AssignmentId,
+                    ParticipantId = a.ParticipantId,
+                    BatchId = assignment.BatchId,
+                    PairId = pair.Id,
+                    PromptId = image0.PromptId,
+                    Image0Id = pair.Image0Id,
+                    Image1Id = pair.Image1Id,
+                    PairKind = pair.Kind,
+                    ExpectedPreference = pair.ExpectedPreference,
+                    Criterion = s.CriterionKey,
+                    Position = s.Position,
+                    ScoreAsShown = s.Score,
+                    Image0OnLeft = assignment.Image0OnLeft,
+                    ClientMs = a.ClientDurationMs,
+                    ServerMs = a.ServerDurationMs,
+                    SubmittedAt = a.SubmittedAt,
+                    ClientRequestId = a.ClientRequestId,
+                    ImageFlags = image0.Flags | images[pair.Image1Id].Flags,
+                    ImageReports = reports.GetValueOrDefault(pair.Image0Id) + reports.GetValueOrDefault(pair.Image1Id),
+                    BatchOpensAt = batch?.OpensAt,
+                    BatchClosesAt = batch?.ClosesAt,
+                    WithdrawnAt = withdrawn.GetValueOrDefault(a.ParticipantId),
+                    WithdrawalPolicy = study.WithdrawalPolicy,
+                });
+            }
+        }
+
+        return new StudyDataset(study, rows, prompts, images.ToDictionary(kv => kv.Key, kv => kv.Value.StoragePath));
+    }
+
+    /// <summary>
+    /// The consented group of each participant for the given markers: the values joined with "/".
+    /// A marker counts only if the participant's latest unwithdrawn consent record consents to it,
+    /// the participant has not withdrawn, and the answer is not "prefer not to say"; participants
+    /// missing any marker get no group.
+    /// </summary>
+    public static async Task<Dictionary<long, string>> ConsentedGroupsAsync(PluralistDbContext db, IReadOnlyCollection<long> participantIds, IReadOnlyList<string> markers, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(markers);
+        var ids = participantIds.ToList();
+        var active = (await db.Participants.AsNoTracking().Where(p => ids.Contains(p.Id) && p.WithdrawnAt == null).Select(p => p.Id).ToListAsync(ct)).ToHashSet();
+        var consents = (await db.ConsentRecords.AsNoTracking().Where(c => ids.Contains(c.ParticipantId) && c.WithdrawnAt == null).ToListAsync(ct))
+            .GroupBy(c => c.ParticipantId).ToDictionary(g => g.Key, g => g.OrderByDescending(c => c.ConsentedAt).First());
+        var answers = (await db.IdentityAnswers.AsNoTracking().Where(a => ids.Contains(a.ParticipantId)).ToListAsync(ct)).ToLookup(a => a.ParticipantId);
+        var result = new Dictionary<long, string>();
+        foreach (var p in ids.Where(active.Contains))
+        {
+            if (!consents.TryGetValue(p, out var consent))
+            {
+                continue;
+            }
+
+            var values = new List<string>();
+            foreach (var m in markers)
+            {
+                var answer = answers[p].Where(a => a.Marker == m).OrderByDescending(a => a.AnsweredAt).FirstOrDefault();
+                if (!consent.MarkerConsents.GetValueOrDefault(m) || answer is null || answer.PreferNotToSay || string.IsNullOrEmpty(answer.Value))
+                {
+                    break;
+                }
+
+                values.Add(answer.Value);
+            }
+
+            if (values.Count == markers.Count && markers.Count > 0)
+            {
+                result[p] = string.Join("/", values);
+            }
+        }
+
+        return result;
+    }
+}
