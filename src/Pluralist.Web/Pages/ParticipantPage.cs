@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Pluralist.Core.Model;
+using Pluralist.Web.Infrastructure;
+using Pluralist.Web.Participation;
+
+namespace Pluralist.Web.Pages;
+
+/// <summary>Base for pages a signed-in participant sees: loads them and their study, and sends them to consent first.</summary>
+public abstract class ParticipantPage(ParticipantService service) : PageModel
+{
+    protected ParticipantService Service { get; } = service;
+
+    public Participant Participant { get; private set; } = null!;
+
+    public Study Study { get; private set; } = null!;
+
+    public string Language => Lang.Of(HttpContext);
+
+    /// <summary>Whether the page is reachable before consent.</summary>
+    protected virtual bool BeforeConsent => false;
+
+    public string T(string key) => Texts.Get(key, Language);
+
+    public string F(string key, params object[] args) => Texts.Format(key, Language, args);
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var ct = HttpContext.RequestAborted;
+        if (User.ParticipantId() is not { } id || await Service.FindParticipantAsync(id, ct) is not { } participant
+            || await Service.StudyOfAsync(participant, ct) is not { } study)
+        {
+            context.Result = Redirect("/");
+            return;
+        }
+
+        Participant = participant;
+        Study = study;
+        if (!BeforeConsent && await Service.CurrentConsentAsync(participant.Id, ct) is null)
+        {
+            context.Result = Redirect("/consent");
+            return;
+        }
+
+        await next();
+    }
+}

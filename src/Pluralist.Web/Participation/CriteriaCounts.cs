@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Assignments;
+using Pluralist.Data;
+
+namespace Pluralist.Web.Participation;
+
+/// <summary>
+/// How often each criterion of a study has been shown, kept in memory so drawing criteria does
+/// not rescan every assignment; loaded from the database the first time a study is seen.
+/// </summary>
+public sealed class CriteriaCounts : IDisposable
+{
+    private readonly ConcurrentDictionary<long, Dictionary<string, long>> _counts = new();
+    private readonly SemaphoreSlim _load = new(1, 1);
+
+    public async Task<IReadOnlyList<string>> DrawAsync(PluralistDbContext db, long studyId, IReadOnlyList<string> keys, int count, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var counts = await GetAsync(db, studyId, ct);
+        lock (counts)
+        {
+            var chosen = CriteriaBalancer.Choose(keys, counts, count, Random.Shared);
+            foreach (var key in chosen)
+            {
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+
+            return chosen;
+        }
+    }
+
+    public void Dispose() => _load.Dispose();
+
+    private async Task<Dictionary<string, long>> GetAsync(PluralistDbContext db, long studyId, CancellationToken ct)
+    {
+        if (_counts.TryGetValue(studyId, out var counts))
+        {
+            return counts;
+        }
+
+        await _load.WaitAsync(ct);
+        try
+        {
+            if (_counts.TryGetValue(studyId, out counts))
+            {
+                return counts;
+            }
+
+            var shown = await db.Assignments.AsNoTracking()
+                .Where(a => db.Pairs.Any(p => p.Id == a.PairId && p.StudyId == studyId))
+                .Select(a => a.CriteriaShown).ToListAsync(ct);
+            counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var key in shown.SelectMany(s => s))
+            {
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+
+            _counts[studyId] = counts;
+            return counts;
+        }
+        finally
+        {
+            _load.Release();
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Pluralist.Core.Model;
+using Pluralist.Data;
+using Pluralist.Web.Infrastructure;
+
+namespace Pluralist.Web.Participation;
+
+/// <summary>The JSON API a participant's page talks to, and the image files.</summary>
+public static class ParticipantApi
+{
+    public static void AddParticipation(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<CriteriaCounts>();
+        services.AddScoped<ParticipantService>();
+    }
+
+    public static async Task SignInAsync(HttpContext ctx, Participant participant)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(participant);
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.NameIdentifier, participant.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new Claim(ClaimTypes.Name, participant.Pseudonym),
+                new Claim(ClaimTypes.Role, participant.Role.ToString()),
+            ],
+            CookieAuthenticationDefaults.AuthenticationScheme);
+        await ctx.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+    }
+
+    public static void MapParticipantApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var api = app.MapGroup("/api").RequireAuthorization();
+        api.MapGet("/assignments/{id:long}", GetAssignmentAsync);
+        api.MapPost("/assignments/{id:long}/annotation", SubmitAsync);
+        app.MapGet("/images/{id:long}", ImageAsync).RequireAuthorization();
+    }
+
+    internal static async Task<Results<Ok<AssignmentView>, NotFound>> GetAssignmentAsync(long id, HttpContext ctx, ParticipantService service, CancellationToken ct)
+    {
+        var assignment = ctx.User.ParticipantId() is { } pid ? await service.OwnAssignmentAsync(pid, id, ct) : null;
+        if (assignment is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return TypedResults.Ok(new AssignmentView(assignment.Id, assignment.PairId, assignment.CriteriaShown, assignment.Image0OnLeft, assignment.Language, assignment.ServedAt));
+    }
+
+    internal static async Task<IResult> SubmitAsync(long id, SubmitRequest request, HttpContext ctx, ParticipantService service, CancellationToken ct)
+    {
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return csrf;
+        }
+
+        var lang = Lang.Of(ctx);
+        if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is not { } participant)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a current participant");
+        }
+
+        var assignment = await service.OwnAssignmentAsync(participant.Id, id, ct);
+        if (assignment is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such assignment",
+                detail: "This assignment does not exist or is not yours.");
+        }
+
+        var errors = ParticipantService.Validate(assignment, request, lang);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
+        }
+
+        var (annotation, duplicate) = await service.SubmitAsync(assignment, request, lang, ct);
+        var next = "/task";
+        if (await service.StudyOfAsync(participant, ct) is { } study && ParticipantService.OpenBatch(study, service.Now) is { } batch)
+        {
+            var (_, breakUntil) = await service.ProgressAsync(participant.Id, study, batch, service.Now, ct);
+            next = breakUntil is null ? "/task" : "/break";
+        }
+
+        var scores = annotation.Scores.OrderBy(s => s.Position).Select(s => new ScoreInput(s.CriterionKey, s.Score)).ToList();
+        return Results.Ok(new SubmitResponse(annotation.Id, annotation.AssignmentId, annotation.ClientRequestId, scores, next, duplicate));
+    }
+
+    internal static async Task<IResult> ImageAsync(long id, HttpContext ctx, ParticipantService service, DataDirectory data, CancellationToken ct)
+    {
+        var staff = ctx.User.IsInRole(nameof(Role.Researcher)) || ctx.User.IsInRole(nameof(Role.Admin)) || ctx.User.IsInRole(nameof(Role.Liaison));
+        if (ctx.User.ParticipantId() is not { } pid || (!staff && !await service.MaySeeImageAsync(pid, id, ct)))
+        {
+            return Results.NotFound();
+        }
+
+        var image = await service.FindImageAsync(id, ct);
+        if (image is null)
+        {
+            return Results.NotFound();
+        }
+
+        var root = Path.GetFullPath(data.ImagesPath) + Path.DirectorySeparatorChar;
+        var path = Path.GetFullPath(Path.Combine(data.ImagesPath, image.StoragePath));
+        if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
+        {
+            return Results.NotFound();
+        }
+
+        var type = Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".jpg" or ".jpeg" => "image/jpeg",
+            ".webp" => "image/webp",
+            _ => "image/png",
+        };
+        ctx.Response.Headers.CacheControl = "private, max-age=86400";
+        return Results.File(path, type);
+    }
+}
+
+/// <summary>An assignment as the API returns it to its participant.</summary>
+public sealed record AssignmentView(long Id, long PairId, IReadOnlyList<string> CriteriaShown, bool Image0OnLeft, string Language, DateTimeOffset ServedAt);

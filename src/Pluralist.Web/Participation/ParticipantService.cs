@@ -1,0 +1,455 @@
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Assignments;
+using Pluralist.Core.Model;
+using Pluralist.Data;
+
+namespace Pluralist.Web.Participation;
+
+/// <summary>What a participant does: join, consent, answer, take breaks, see history, withdraw.</summary>
+public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts criteriaCounts, TimeProvider clock)
+{
+    public const int MaxCommentLength = 4000;
+
+    public DateTimeOffset Now => clock.GetUtcNow();
+
+    /// <summary>Uses an invitation code once, creating the participant it admits.</summary>
+    public async Task<JoinResult> JoinAsync(string code, string lang, CancellationToken ct)
+    {
+        var hash = Codes.Hash(code ?? "");
+        var invitation = await db.Invitations.AsNoTracking().FirstOrDefaultAsync(i => i.CodeHash == hash, ct);
+        if (invitation is null || Codes.Normalize(code ?? "").Length == 0)
+        {
+            return new JoinResult(JoinOutcome.Unknown, null);
+        }
+
+        var now = Now;
+        if (invitation.UsedAt is not null)
+        {
+            return new JoinResult(JoinOutcome.Used, null);
+        }
+
+        if (invitation.ExpiresAt <= now)
+        {
+            return new JoinResult(JoinOutcome.Expired, null);
+        }
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Claim the code atomically: of two simultaneous joins only one updates the row.
+        var claimed = await db.Invitations.Where(i => i.Id == invitation.Id && i.UsedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.UsedAt, now), ct);
+        if (claimed == 0)
+        {
+            return new JoinResult(JoinOutcome.Used, null);
+        }
+
+        var participant = new Participant
+        {
+            StudyId = invitation.StudyId,
+            Pseudonym = Codes.NewPseudonym(),
+            Email = invitation.Email,
+            PreferredLanguage = lang,
+            Role = invitation.Role,
+            CreatedAt = now,
+        };
+        db.Participants.Add(participant);
+        await db.SaveChangesAsync(ct);
+        await db.Invitations.Where(i => i.Id == invitation.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.ParticipantId, participant.Id), ct);
+        await tx.CommitAsync(ct);
+        return new JoinResult(JoinOutcome.Joined, participant);
+    }
+
+    public Task<Participant?> FindParticipantAsync(long id, CancellationToken ct) =>
+        db.Participants.FirstOrDefaultAsync(p => p.Id == id && p.WithdrawnAt == null, ct);
+
+    public async Task<Study?> StudyOfAsync(Participant participant, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        if (participant.StudyId is not { } id)
+        {
+            return null;
+        }
+
+        return await StudyStore.FindAsync(db, id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+    }
+
+    public static ConsentDocument? ConsentDocumentFor(Study study, string lang)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        var latest = study.ConsentDocuments.OrderByDescending(d => d.PublishedAt).ThenByDescending(d => d.Id).FirstOrDefault();
+        if (latest is null)
+        {
+            return null;
+        }
+
+        return study.ConsentDocuments.FirstOrDefault(d => d.Version == latest.Version && d.Language == lang)
+            ?? study.ConsentDocuments.FirstOrDefault(d => d.Version == latest.Version && d.Language == "en")
+            ?? latest;
+    }
+
+    public Task<ConsentRecord?> CurrentConsentAsync(long participantId, CancellationToken ct) =>
+        db.ConsentRecords.Where(c => c.ParticipantId == participantId && c.WithdrawnAt == null)
+            .OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
+
+    public Task<List<IdentityAnswer>> MarkersAsync(long participantId, CancellationToken ct) =>
+        db.IdentityAnswers.AsNoTracking().Where(a => a.ParticipantId == participantId).ToListAsync(ct);
+
+    /// <summary>Records consent to the document and, marker by marker, stores only the consented answers.</summary>
+    public async Task RecordConsentAsync(Participant participant, Study study, ConsentDocument document, string lang, IReadOnlyList<MarkerInput> markers, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(markers);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var record = await CurrentConsentAsync(participant.Id, ct);
+        if (record is null || record.DocumentVersion != document.Version)
+        {
+            record = new ConsentRecord { ParticipantId = participant.Id, DocumentVersion = document.Version, Language = lang, ConsentedAt = Now };
+            db.ConsentRecords.Add(record);
+        }
+
+        await SaveMarkersCoreAsync(participant.Id, study, record, markers, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Changes or erases identity answers; an answer whose box is unticked is erased.</summary>
+    public async Task UpdateMarkersAsync(long participantId, Study study, IReadOnlyList<MarkerInput> markers, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var record = await db.ConsentRecords.Where(c => c.ParticipantId == participantId && c.WithdrawnAt == null)
+            .OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct)
+            ?? throw new InvalidOperationException("The participant has not consented.");
+        await SaveMarkersCoreAsync(participantId, study, record, markers, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task SaveMarkersCoreAsync(long participantId, Study study, ConsentRecord record, IReadOnlyList<MarkerInput> markers, CancellationToken ct)
+    {
+        var existing = await db.IdentityAnswers.Where(a => a.ParticipantId == participantId).ToListAsync(ct);
+        var consents = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var marker in study.IdentityMarkers)
+        {
+            var input = markers.FirstOrDefault(m => m.Marker == marker);
+            var value = input?.Value?.Trim();
+            var answered = input is { Consent: true } && (input.PreferNotToSay || !string.IsNullOrEmpty(value));
+            consents[marker] = input?.Consent == true;
+            var stored = existing.FirstOrDefault(a => a.Marker == marker);
+            if (!answered)
+            {
+                if (stored is not null)
+                {
+                    db.IdentityAnswers.Remove(stored);
+                }
+
+                continue;
+            }
+
+            stored ??= db.IdentityAnswers.Add(new IdentityAnswer { ParticipantId = participantId, Marker = marker }).Entity;
+            stored.PreferNotToSay = input!.PreferNotToSay;
+            stored.Value = input.PreferNotToSay ? null : value![..Math.Min(value!.Length, 200)];
+            stored.AnsweredAt = Now;
+        }
+
+        record.MarkerConsents = consents;
+    }
+
+    /// <summary>The open batch of the study, if any (the earliest-closing one when several are open).</summary>
+    public static Batch? OpenBatch(Study study, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        return study.Batches.Where(b => b.IsOpen(now)).OrderBy(b => b.ClosesAt).FirstOrDefault();
+    }
+
+    /// <summary>The participant's unanswered assignment in the open batch, or a new one; or a break, or nothing left.</summary>
+    public async Task<NextStep> NextAsync(Participant participant, Study study, string lang, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        ArgumentNullException.ThrowIfNull(study);
+        var now = Now;
+        var batch = OpenBatch(study, now);
+        if (batch is null)
+        {
+            return new NextStep.NoOpenBatch();
+        }
+
+        var (progress, breakUntil) = await ProgressAsync(participant.Id, study, batch, now, ct);
+        if (breakUntil is { } until)
+        {
+            return new NextStep.Break(until, progress.InSession);
+        }
+
+        var pending = await db.Assignments
+            .Where(a => a.ParticipantId == participant.Id && a.BatchId == batch.Id && !db.Annotations.Any(n => n.AssignmentId == a.Id))
+            .OrderBy(a => a.Id).FirstOrDefaultAsync(ct);
+        if (pending is null)
+        {
+            if (progress.InBatch >= batch.QuotaPerParticipant)
+            {
+                return new NextStep.AllDone(progress);
+            }
+
+            pending = await CreateAssignmentAsync(participant.Id, study, batch, lang, ct);
+            if (pending is null)
+            {
+                return new NextStep.AllDone(progress);
+            }
+        }
+
+        var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == pending.PairId, ct);
+        string? promptText = null;
+        if (study.ShowPrompt)
+        {
+            promptText = await db.Images.AsNoTracking().Where(i => i.Id == pair.Image0Id)
+                .Join(db.Prompts, i => i.PromptId, p => p.Id, (i, p) => p.Text).FirstOrDefaultAsync(ct);
+        }
+
+        var criteria = pending.CriteriaShown
+            .Select(key => study.Criteria.FirstOrDefault(c => c.Key == key))
+            .Where(c => c is not null)
+            .Select(c => new ShownCriterion(c!.Key, c.Name.Get(lang), c.Definition.Get(lang)))
+            .ToList();
+        var (left, right) = pending.Image0OnLeft ? (pair.Image0Id, pair.Image1Id) : (pair.Image1Id, pair.Image0Id);
+        return new NextStep.Task(pending, promptText, left, right, criteria, progress);
+    }
+
+    private async Task<Assignment?> CreateAssignmentAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
+    {
+        var pairs = await db.Pairs.AsNoTracking()
+            .Where(p => p.StudyId == study.Id && (p.BatchId == batch.Id || p.BatchId == null))
+            .OrderBy(p => p.Id)
+            .Select(p => new { p.Id, p.Kind, Times = db.Assignments.Count(a => a.PairId == p.Id) })
+            .ToListAsync(ct);
+        var candidates = pairs.Select((p, i) => new PairCandidate(p.Id, p.Kind, p.Times, i)).ToList();
+        var seen = (await db.Assignments.Where(a => a.ParticipantId == participantId).Select(a => a.PairId).ToListAsync(ct)).ToHashSet();
+        var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
+        if (pick is null)
+        {
+            return null;
+        }
+
+        var keys = study.Criteria.Where(c => !c.Retired).Select(c => c.Key).ToList();
+        var shown = await criteriaCounts.DrawAsync(db, study.Id, keys, study.CriteriaPerPair, ct);
+        var assignment = new Assignment
+        {
+            ParticipantId = participantId,
+            PairId = pick.PairId,
+            BatchId = batch.Id,
+            CriteriaShown = [.. shown],
+            Image0OnLeft = Random.Shared.Next(2) == 0,
+            Language = lang,
+            ServedAt = Now,
+        };
+        db.Assignments.Add(assignment);
+        await db.SaveChangesAsync(ct);
+        return assignment;
+    }
+
+    /// <summary>
+    /// Answers in the batch and in the current session. A session is a run of answers with no gap
+    /// as long as the break; once it reaches the cap, the participant rests until the break has passed.
+    /// </summary>
+    public async Task<(Progress Progress, DateTimeOffset? BreakUntil)> ProgressAsync(long participantId, Study study, Batch batch, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(batch);
+        var cap = batch.SessionCap ?? study.SessionCap;
+        var pause = TimeSpan.FromMinutes(batch.BreakMinutes ?? study.BreakMinutes);
+        var inBatch = await db.Annotations.CountAsync(
+            n => n.ParticipantId == participantId && db.Assignments.Any(a => a.Id == n.AssignmentId && a.BatchId == batch.Id), ct);
+        var recent = await db.Annotations.AsNoTracking().Where(n => n.ParticipantId == participantId)
+            .OrderByDescending(n => n.Id).Take(Math.Max(cap, 1) + 1).Select(n => n.SubmittedAt).ToListAsync(ct);
+        recent.Sort((a, b) => b.CompareTo(a));
+        var inSession = 0;
+        if (recent.Count > 0 && now - recent[0] < pause)
+        {
+            inSession = 1;
+            while (inSession < recent.Count && recent[inSession - 1] - recent[inSession] < pause)
+            {
+                inSession++;
+            }
+        }
+
+        DateTimeOffset? breakUntil = cap > 0 && inSession >= cap ? recent[0] + pause : null;
+        return (new Progress(inBatch, batch.QuotaPerParticipant, Math.Min(inSession, cap), cap), breakUntil);
+    }
+
+    /// <summary>The participant's own assignment, or null (also when it is someone else's).</summary>
+    public Task<Assignment?> OwnAssignmentAsync(long participantId, long assignmentId, CancellationToken ct) =>
+        db.Assignments.AsNoTracking().FirstOrDefaultAsync(a => a.Id == assignmentId && a.ParticipantId == participantId, ct);
+
+    /// <summary>Checks a submit against what was shown; returns field errors, empty when valid.</summary>
+    public static Dictionary<string, string[]> Validate(Assignment assignment, SubmitRequest request, string lang)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(request.ClientRequestId) || request.ClientRequestId.Length > 100)
+        {
+            errors["clientRequestId"] = ["A client request id of 1 to 100 characters is required."];
+        }
+
+        var scores = request.Scores ?? [];
+        foreach (var s in scores)
+        {
+            if (!assignment.CriteriaShown.Contains(s.Criterion))
+            {
+                errors[$"scores.{s.Criterion}"] = [Infrastructure.Texts.Get("not-shown", lang)];
+            }
+            else if (s.Score is { } v && (!double.IsFinite(v) || v < -1 || v > 1))
+            {
+                errors[$"scores.{s.Criterion}"] = [Infrastructure.Texts.Get("invalid-score", lang)];
+            }
+        }
+
+        if (scores.GroupBy(s => s.Criterion).Any(g => g.Count() > 1))
+        {
+            errors["scores"] = ["Each criterion may be answered once."];
+        }
+        else if (!scores.Any(s => s.Score is not null))
+        {
+            errors["scores"] = [Infrastructure.Texts.Get("need-one", lang)];
+        }
+
+        if (request.Comment is { Length: > MaxCommentLength })
+        {
+            errors["comment"] = [$"A comment has at most {MaxCommentLength} characters."];
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Stores an answer once per client request id and returns what is stored. A second answer to
+    /// the same assignment (from history, or another tab) replaces the first one's scores.
+    /// </summary>
+    public async Task<(Annotation Annotation, bool Duplicate)> SubmitAsync(Assignment assignment, SubmitRequest request, string lang, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        ArgumentNullException.ThrowIfNull(request);
+        var stored = await FindByRequestAsync(assignment.ParticipantId, request.ClientRequestId, ct);
+        if (stored is not null)
+        {
+            return (stored, true);
+        }
+
+        var now = Now;
+        var scores = assignment.CriteriaShown.Select((key, position) => new AnnotationScore
+        {
+            CriterionKey = key,
+            Position = position,
+            Score = request.Scores.FirstOrDefault(s => s.Criterion == key)?.Score,
+        }).ToList();
+        var previous = await db.Annotations.Include(a => a.Scores)
+            .FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id && a.ParticipantId == assignment.ParticipantId, ct);
+        if (previous is not null)
+        {
+            // A change of answer: same row, new scores.
+            foreach (var score in previous.Scores)
+            {
+                score.Score = scores.First(s => s.CriterionKey == score.CriterionKey).Score;
+            }
+
+            previous.Comment = request.Comment;
+            previous.ClientDurationMs = request.ClientDurationMs;
+            previous.SubmittedAt = now;
+            await db.SaveChangesAsync(ct);
+            return (previous, false);
+        }
+
+        var annotation = new Annotation
+        {
+            AssignmentId = assignment.Id,
+            ParticipantId = assignment.ParticipantId,
+            PairId = assignment.PairId,
+            Comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim(),
+            ClientDurationMs = request.ClientDurationMs is { } ms && ms >= 0 ? ms : null,
+            ServerDurationMs = (int)Math.Clamp((now - assignment.ServedAt).TotalMilliseconds, 0, int.MaxValue),
+            ClientRequestId = request.ClientRequestId,
+            Language = lang,
+            SubmittedAt = now,
+            Scores = scores,
+        };
+        db.Annotations.Add(annotation);
+        if (request.ReportImage)
+        {
+            var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == assignment.PairId, ct);
+            foreach (var imageId in new[] { pair.Image0Id, pair.Image1Id })
+            {
+                db.ImageReports.Add(new ImageReport
+                {
+                    ImageId = imageId,
+                    ParticipantId = assignment.ParticipantId,
+                    AssignmentId = assignment.Id,
+                    Reason = ImageReportReason.Broken,
+                    ReportedAt = now,
+                });
+            }
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return (annotation, false);
+        }
+        catch (DbUpdateException)
+        {
+            // The same request arrived twice at once: the unique index kept one; return it.
+            db.ChangeTracker.Clear();
+            stored = await FindByRequestAsync(assignment.ParticipantId, request.ClientRequestId, ct);
+            if (stored is null)
+            {
+                throw;
+            }
+
+            return (stored, true);
+        }
+    }
+
+    private Task<Annotation?> FindByRequestAsync(long participantId, string requestId, CancellationToken ct) =>
+        db.Annotations.AsNoTracking().Include(a => a.Scores)
+            .FirstOrDefaultAsync(a => a.ParticipantId == participantId && a.ClientRequestId == requestId, ct);
+
+    /// <summary>The participant's answers, newest first, with the criteria keys as shown.</summary>
+    public Task<List<Annotation>> HistoryAsync(long participantId, CancellationToken ct) =>
+        db.Annotations.AsNoTracking().Include(a => a.Scores)
+            .Where(a => a.ParticipantId == participantId).OrderByDescending(a => a.Id).Take(500).ToListAsync(ct);
+
+    /// <summary>Withdraws: identity answers erased, consent closed, annotations kept or deleted per the study's policy.</summary>
+    public async Task WithdrawAsync(Participant participant, Study study, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        ArgumentNullException.ThrowIfNull(study);
+        var now = Now;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.IdentityAnswers.Where(a => a.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
+        await db.ConsentRecords.Where(c => c.ParticipantId == participant.Id && c.WithdrawnAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.WithdrawnAt, now), ct);
+        if (study.WithdrawalPolicy == WithdrawalPolicy.DeleteAnnotations)
+        {
+            await db.AnnotationScores.Where(s => db.Annotations.Any(a => a.Id == s.AnnotationId && a.ParticipantId == participant.Id)).ExecuteDeleteAsync(ct);
+            await db.Annotations.Where(a => a.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
+        }
+
+        participant.WithdrawnAt = now;
+        db.AuditEntries.Add(new AuditEntry
+        {
+            ActorParticipantId = participant.Id,
+            StudyId = study.Id,
+            Action = "participant.withdraw",
+            Details = System.Text.Json.JsonSerializer.Serialize(new { policy = study.WithdrawalPolicy.ToString() }),
+            At = now,
+        });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Whether the participant may see this image: it is in one of their assignments.</summary>
+    public Task<bool> MaySeeImageAsync(long participantId, long imageId, CancellationToken ct) =>
+        db.Assignments.AnyAsync(a => a.ParticipantId == participantId &&
+            db.Pairs.Any(p => p.Id == a.PairId && (p.Image0Id == imageId || p.Image1Id == imageId)), ct);
+
+    public Task<Image?> FindImageAsync(long imageId, CancellationToken ct) =>
+        db.Images.AsNoTracking().FirstOrDefaultAsync(i => i.Id == imageId, ct);
+}

@@ -1,0 +1,43 @@
+using Pluralist.Core.Model;
+
+namespace Pluralist.Web.Participation;
+
+public enum JoinOutcome
+{
+    Joined,
+    Unknown,
+    Expired,
+    Used,
+}
+
+public sealed record JoinResult(JoinOutcome Outcome, Participant? Participant);
+
+/// <summary>One identity question as answered on the form.</summary>
+public sealed record MarkerInput(string Marker, bool Consent, string? Value, bool PreferNotToSay);
+
+/// <summary>A criterion as shown on the task page.</summary>
+public sealed record ShownCriterion(string Key, string Name, string Definition);
+
+/// <summary>Counts shown to the participant.</summary>
+public sealed record Progress(int InBatch, int Quota, int InSession, int SessionCap);
+
+/// <summary>What the participant should see next.</summary>
+public abstract record NextStep
+{
+    public sealed record Task(Assignment Assignment, string? PromptText, long LeftImageId, long RightImageId, IReadOnlyList<ShownCriterion> Criteria, Progress Progress) : NextStep;
+
+    public sealed record Break(DateTimeOffset Until, int Answers) : NextStep;
+
+    public sealed record NoOpenBatch : NextStep;
+
+    public sealed record AllDone(Progress Progress) : NextStep;
+}
+
+/// <summary>One criterion's answer in a submit: score as shown, null when not touched.</summary>
+public sealed record ScoreInput(string Criterion, double? Score);
+
+/// <summary>The body of POST /api/assignments/{id}/annotation.</summary>
+public sealed record SubmitRequest(string ClientRequestId, IReadOnlyList<ScoreInput> Scores, string? Comment, int? ClientDurationMs, bool ReportImage = false);
+
+/// <summary>The stored answer, returned after commit.</summary>
+public sealed record SubmitResponse(long AnnotationId, long AssignmentId, string ClientRequestId, IReadOnlyList<ScoreInput> Scores, string Next, bool Duplicate);
