@@ -9,6 +9,11 @@ public static class PluralistCommand
     {
         var root = new RootCommand("Pluralist: participatory preference studies on generated images.");
 
+        CliContext.AddGlobalOptions(root);
+        root.Subcommands.Add(FoundationCommands.Init());
+        root.Subcommands.Add(FoundationCommands.Db());
+        root.Subcommands.Add(FoundationCommands.Study());
+
         // One line per command group; each group builds its own subcommands.
         root.Subcommands.Add(AnalyzeCommands.Create());
         return root;

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Pluralist.Cli.Tests;
+
+public partial class FoundationCommandTests
+{
+    [Fact]
+    public void InitCreatesDatabaseAndDefaultStudyAndListShowsIt()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, _, err) = CliRunner.Run(dir, "init", "--data", "d");
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(dir, "d", "pluralist.db")));
+
+        var (code2, json, err2) = CliRunner.Run(dir, "study", "list", "--data", "d", "--json");
+        Assert.True(code2 == 0, err2);
+        using var doc = JsonDocument.Parse(json);
+        var study = Assert.Single(doc.RootElement.EnumerateArray());
+        Assert.Equal(6, study.GetProperty("criteria").GetInt32());
+        Assert.Equal(0, study.GetProperty("annotations").GetInt32());
+
+        // init is idempotent: still one study.
+        Assert.Equal(0, CliRunner.Run(dir, "init", "--data", "d").Code);
+        using var again = JsonDocument.Parse(CliRunner.Run(dir, "study", "list", "--data", "d", "--json").Out);
+        Assert.Single(again.RootElement.EnumerateArray());
+    }
+
+    [Fact]
+    public void UnknownProviderIsBadInput()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, _, err) = CliRunner.Run(dir, "study", "list", "--data", "d", "--db", "oracle");
+        Assert.Equal(1, code);
+        Assert.Contains("oracle", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DocsExamplesRunInOrder()
+    {
+        var docs = FindDocs();
+        var commands = ShellBlock().Matches(File.ReadAllText(docs))
+            .SelectMany(m => m.Groups[1].Value.Split('\n'))
+            .Select(l => l.Trim())
+            .Where(l => l.StartsWith("pluralist ", StringComparison.Ordinal))
+            .ToList();
+        Assert.NotEmpty(commands);
+        var dir = CliRunner.TempDir();
+        foreach (var line in commands)
+        {
+            var args = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1);
+            var (code, _, err) = CliRunner.Run(dir, args);
+            Assert.True(code == 0, $"'{line}' exited {code}: {err}");
+        }
+    }
+
+    private static string FindDocs()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, "docs", "cli.md");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("docs/cli.md not found above the test output folder");
+    }
+
+    [GeneratedRegex("```sh\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex ShellBlock();
+}
