@@ -15,6 +15,7 @@ public static class PluralistCommand
         root.Subcommands.Add(FoundationCommands.Study());
 
         // One line per command group; each group builds its own subcommands.
+        root.Subcommands.Add(ServeCommands.Create());
         root.Subcommands.Add(AnalyzeCommands.Create());
         return root;
     }

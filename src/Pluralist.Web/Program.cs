@@ -1,27 +1,6 @@
-using Pluralist.Web.Infrastructure;
-using Pluralist.Web.Participation;
+using Pluralist.Web;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddPluralistStorage();
-builder.Services.AddParticipantSecurity(builder.Configuration);
-builder.Services.AddParticipantLocalization();
-builder.Services.AddParticipation();
-builder.Services.AddRazorPages();
-builder.Services.AddProblemDetails();
-
-var app = builder.Build();
-await app.PrepareDatabaseAsync();
-
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseStaticFiles();
-app.UseRouting();
-app.UseRateLimiter();
-app.UseAuthentication();
-app.UseAuthorization();
-app.MapRazorPages();
-app.MapParticipantApi();
-app.MapLanguageSwitch();
+var app = await PluralistWebApp.CreateAsync(args);
 await app.RunAsync();
 
 namespace Pluralist.Web

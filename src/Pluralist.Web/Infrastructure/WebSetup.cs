@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Pluralist.Data;
 
 namespace Pluralist.Web.Infrastructure;
@@ -25,6 +26,10 @@ public static class WebSetup
         builder.Services.AddSingleton(data);
         builder.Services.AddSingleton(db);
         builder.Services.AddScoped(_ => PluralistDatabase.CreateContext(db));
+        // Keys in the data directory: sign-in cookies and antiforgery tokens survive a restart.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("pluralist")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Root, "keys")));
     }
 
     public static async Task PrepareDatabaseAsync(this WebApplication app)

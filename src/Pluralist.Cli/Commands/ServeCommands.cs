@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Pluralist.Data;
+using Pluralist.Web;
+using Pluralist.Web.Demo;
+
+namespace Pluralist.Cli;
+
+/// <summary><c>pluralist serve [--urls URL] [--demo]</c>: runs the participant app.</summary>
+public static class ServeCommands
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Address to listen on (default http://127.0.0.1:5080).",
+            DefaultValueFactory = _ => "http://127.0.0.1:5080",
+        };
+        var demo = new Option<bool>("--demo") { Description = "Seed a demo study with images, pairs, an open batch and invitation codes, and print the codes." };
+        var serve = new Command("serve", "Run the participant app on the data directory's database.") { urls, demo };
+        serve.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        {
+            var (data, options) = CliContext.Resolve(parse);
+            data.EnsureCreated();
+            var address = parse.GetValue(urls)!;
+            var settings = new Dictionary<string, string?>
+            {
+                ["Pluralist:Data"] = data.Root,
+                ["Pluralist:Db"] = options.Provider == DatabaseProvider.Postgres ? "postgres" : "sqlite",
+                ["Pluralist:Connection"] = options.ConnectionString,
+            };
+            await using var app = await PluralistWebApp.CreateAsync(["--urls", address], settings).ConfigureAwait(false);
+            if (parse.GetValue(demo))
+            {
+                await using var db = PluralistDatabase.CreateContext(options);
+                var seed = await DemoSeeder.SeedAsync(db, data, DateTimeOffset.UtcNow, ct: ct).ConfigureAwait(false);
+                Console.WriteLine($"Demo study '{seed.Study.Key}': {seed.Prompts} prompts, {seed.Images} images, {seed.Pairs} pairs.");
+                Console.WriteLine("Invitation codes (each works once):");
+                var first = address.Split(';')[0].TrimEnd('/');
+                foreach (var code in seed.InvitationCodes)
+                {
+                    Console.WriteLine($"  {code}   {first}/?code={code}");
+                }
+            }
+
+            Console.WriteLine($"Participant app: {address} (data: {data.Root}, database: {options}). Press Ctrl+C to stop.");
+            await app.StartAsync(ct).ConfigureAwait(false);
+            await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
+            return 0;
+        }));
+        return serve;
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.FileProviders;
+using Pluralist.Web.Infrastructure;
+using Pluralist.Web.Participation;
+
+namespace Pluralist.Web;
+
+/// <summary>Builds the participant app; used by Program, by <c>pluralist serve</c> and by tests.</summary>
+public static class PluralistWebApp
+{
+    /// <summary>Builds the app, migrates the database and makes sure the default study exists.</summary>
+    /// <param name="args">Command-line style settings (<c>--urls</c>, <c>--Pluralist:Data=...</c>).</param>
+    /// <param name="settings">Configuration values that override the others (<c>Pluralist:Data</c>, <c>Pluralist:Db</c>, <c>Pluralist:Connection</c>).</param>
+    public static async Task<WebApplication> CreateAsync(string[] args, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(PluralistWebApp).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.AddPluralistStorage();
+        builder.Services.AddParticipantSecurity(builder.Configuration);
+        builder.Services.AddParticipantLocalization();
+        builder.Services.AddParticipation();
+        builder.Services.AddRazorPages();
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        app.Environment.WebRootFileProvider = new EmbeddedFileProvider(typeof(PluralistWebApp).Assembly, "Pluralist.Web.wwwroot");
+        await app.PrepareDatabaseAsync();
+        Configure(app);
+        return app;
+    }
+
+    /// <summary>The middleware and endpoints.</summary>
+    public static void Configure(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRazorPages();
+        app.MapParticipantApi();
+        app.MapLanguageSwitch();
+    }
+}
