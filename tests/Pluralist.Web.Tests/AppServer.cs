@@ -1,0 +1,165 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AngleSharp.Html.Parser;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Pluralist.Data;
+using Pluralist.Testing;
+using Pluralist.Web.Demo;
+
+namespace Pluralist.Web.Tests;
+
+/// <summary>The app on Kestrel at 127.0.0.1 on a free port, over a fresh database seeded with the demo.</summary>
+public sealed class AppServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _dataRoot;
+
+    private AppServer(WebApplication app, TestDatabase database, string dataRoot, Uri address, IReadOnlyList<string> codes)
+    {
+        _app = app;
+        Database = database;
+        _dataRoot = dataRoot;
+        Address = address;
+        Codes = new Queue<string>(codes);
+    }
+
+    public TestDatabase Database { get; }
+
+    public Uri Address { get; }
+
+    public Queue<string> Codes { get; }
+
+    public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, Action<Pluralist.Core.Model.Study>? configure = null)
+    {
+        var database = await TestDatabase.CreateAsync(provider);
+        var dataRoot = Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N"));
+        var data = new DataDirectory(dataRoot);
+        var app = await PluralistWebApp.CreateAsync(["--urls", "http://127.0.0.1:0"], new Dictionary<string, string?>
+        {
+            ["Pluralist:Data"] = dataRoot,
+            ["Pluralist:Db"] = provider.ToString(),
+            ["Pluralist:Connection"] = database.Options.ConnectionString,
+            ["Pluralist:CodeAttemptsPerMinute"] = codeAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        IReadOnlyList<string> clear;
+        await using (var db = database.CreateContext())
+        {
+            var seed = await DemoSeeder.SeedAsync(db, data, DateTimeOffset.UtcNow, codes, imagesPerPrompt);
+            clear = seed.InvitationCodes;
+            if (configure is not null)
+            {
+                var study = await db.Studies.FindAsync(seed.Study.Id);
+                configure(study!);
+                await db.SaveChangesAsync();
+            }
+        }
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new AppServer(app, database, dataRoot, new Uri(address), clear);
+    }
+
+    /// <summary>A browser-like client with its own cookies, not following redirects.</summary>
+    public HttpClient NewClient()
+    {
+        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
+        return new HttpClient(handler) { BaseAddress = Address };
+    }
+
+    /// <summary>A participant who joined with a fresh code and consented (no identity answers).</summary>
+    public async Task<ParticipantClient> JoinAsync(Action<Dictionary<string, string>>? consentForm = null)
+    {
+        var client = NewClient();
+        var join = await ParticipantClient.PostFormAsync(client, "/", "/join", new() { ["code"] = Codes.Dequeue() });
+        Assert.Equal(HttpStatusCode.Redirect, join.StatusCode);
+        var form = new Dictionary<string, string> { ["agree"] = "true" };
+        consentForm?.Invoke(form);
+        var consent = await ParticipantClient.PostFormAsync(client, "/consent", "/consent", form);
+        Assert.Equal(HttpStatusCode.Redirect, consent.StatusCode);
+        return new ParticipantClient(client);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Database.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by the OS: the temp folder is cleaned later.
+        }
+    }
+}
+
+/// <summary>One participant's session: fetch the task page, submit answers.</summary>
+public sealed class ParticipantClient(HttpClient client)
+{
+    public HttpClient Http { get; } = client;
+
+    public static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string pageWithForm, string action, Dictionary<string, string> fields)
+    {
+        var html = await client.GetStringAsync(pageWithForm);
+        var doc = new HtmlParser().ParseDocument(html);
+        var token = doc.QuerySelector("input[name=__RequestVerificationToken]")?.GetAttribute("value")
+            ?? throw new InvalidOperationException($"No antiforgery token on {pageWithForm}");
+        fields["__RequestVerificationToken"] = token;
+        return await client.PostAsync(action, new FormUrlEncodedContent(fields));
+    }
+
+    /// <summary>The task page's assignment: id, criteria keys shown, CSRF token.</summary>
+    public async Task<TaskPage?> NextTaskAsync()
+    {
+        var response = await Http.GetAsync("/task");
+        if (response.StatusCode == HttpStatusCode.Redirect)
+        {
+            return null;
+        }
+
+        var doc = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+        var form = doc.QuerySelector("form#answer");
+        if (form is null)
+        {
+            return null;
+        }
+
+        var keys = doc.QuerySelectorAll("input[type=range]").Select(e => e.GetAttribute("data-key")!).ToList();
+        var images = doc.QuerySelectorAll(".images img").Select(e => e.GetAttribute("src")!).ToList();
+        return new TaskPage(long.Parse(form.GetAttribute("data-assignment")!, System.Globalization.CultureInfo.InvariantCulture), keys, form.GetAttribute("data-token")!, images);
+    }
+
+    public Task<HttpResponseMessage> SubmitAsync(TaskPage task, object body, bool withToken = true) =>
+        SubmitAsync(task.AssignmentId, task.Token, body, withToken);
+
+    public async Task<HttpResponseMessage> SubmitAsync(long assignmentId, string token, object body, bool withToken = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/assignments/{assignmentId}/annotation")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+        };
+        if (withToken)
+        {
+            request.Headers.Add("X-CSRF-TOKEN", token);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public static object Answer(TaskPage task, string requestId, params double?[] scores) => new
+    {
+        clientRequestId = requestId,
+        scores = task.Criteria.Select((k, i) => new { criterion = k, score = i < scores.Length ? scores[i] : null }).ToArray(),
+        comment = (string?)null,
+        clientDurationMs = 1500,
+    };
+}
+
+public sealed record TaskPage(long AssignmentId, IReadOnlyList<string> Criteria, string Token, IReadOnlyList<string> Images);
