@@ -69,6 +69,11 @@ public static class CliContext
             PrintErrors(ex);
             return 1;
         }
+        catch (Data.Bundles.BundleException ex)
+        {
+            PrintErrors(new CliInputException(ex.Errors));
+            return 1;
+        }
         catch (ArgumentException ex)
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);

@@ -23,11 +23,15 @@ namespace Pluralist.Data;
 public sealed class PluralistDbContext : DbContext
 {
     private readonly DatabaseOptions _options;
+    private readonly IInterceptor[] _interceptors;
 
-    public PluralistDbContext(DatabaseOptions options)
+    /// <summary>A context on <paramref name="options"/>; <paramref name="interceptors"/> are added to EF's (auditing, fault injection in tests).</summary>
+    public PluralistDbContext(DatabaseOptions options, params IInterceptor[] interceptors)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(interceptors);
         _options = options;
+        _interceptors = interceptors;
     }
 
     public DatabaseProvider Provider => _options.Provider;
@@ -90,6 +94,11 @@ public sealed class PluralistDbContext : DbContext
                 break;
             default:
                 throw new InvalidOperationException($"Unknown provider {_options.Provider}.");
+        }
+
+        if (_interceptors.Length > 0)
+        {
+            optionsBuilder.AddInterceptors(_interceptors);
         }
     }
 

@@ -78,8 +78,10 @@ public static class FoundationCommands
     /// <summary>The <c>study</c> group.</summary>
     public static Command Study()
     {
-        var study = new Command("study", "Studies: list them.");
+        var study = new Command("study", "Studies: list, import and export them.");
         study.Subcommands.Add(StudyList());
+        study.Subcommands.Add(StudyCommands.Import());
+        study.Subcommands.Add(StudyCommands.Export());
         return study;
     }
 }

@@ -11,10 +11,10 @@ namespace Pluralist.Core.Text;
 /// <param name="Message">What is wrong.</param>
 public sealed record CsvError(string File, int Line, int Column, string Field, string Message)
 {
-    /// <summary>Formats as <c>file:line:col (field): message</c>.</summary>
+    /// <summary>Formats as <c>file:line:col (field): message</c> (<c>file (field): message</c> when no line applies).</summary>
     public override string ToString()
     {
-        var where = Column > 0 ? $"{File}:{Line}:{Column}" : $"{File}:{Line}";
+        var where = Line <= 0 ? File : Column > 0 ? $"{File}:{Line}:{Column}" : $"{File}:{Line}";
         return string.IsNullOrEmpty(Field) ? $"{where}: {Message}" : $"{where} ({Field}): {Message}";
     }
 }

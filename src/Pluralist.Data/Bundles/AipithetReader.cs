@@ -1,0 +1,631 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Pluralist.Core.Model;
+using Pluralist.Core.Text;
+
+namespace Pluralist.Data.Bundles;
+
+/// <summary>
+/// Reads the survey export of the LIVS team's labeling platform (a zip or folder with
+/// <c>answers.csv</c>, <c>pairs.csv</c>, <c>images.csv</c>, <c>prompts.csv</c>, <c>criteria.csv</c>)
+/// into a <see cref="StudyBundle"/>; the mapping is documented in docs/formats.md. Every problem is
+/// collected with file, line, column and field before anything is returned.
+/// </summary>
+public static partial class AipithetReader
+{
+    public const string AnswersCsv = "answers.csv";
+    public const string PairsCsv = "pairs.csv";
+    public const string ImagesCsv = "images.csv";
+    public const string PromptsCsv = "prompts.csv";
+    public const string CriteriaCsv = "criteria.csv";
+
+    private static readonly string[] LabelColumns = ["label1Id", "label2Id", "label3Id"];
+    private static readonly string[] LinkColumns = ["nextAnswerId", "prevAnswerId"];
+
+    public static StudyBundle Read(string path, string? key = null, string promptLanguage = "en")
+    {
+        var source = BundleSource.Open(path);
+        try
+        {
+            return Read(source, key, promptLanguage);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    public static StudyBundle Read(IBundleSource source, string? key, string promptLanguage)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var errors = new List<CsvError>();
+        var study = new Study
+        {
+            Title = new LocalizedText(),
+            IdentityMarkers = [.. Defaults.IdentityMarkers],
+        };
+        var bundle = new StudyBundle(study, source);
+
+        // criteria.csv: one row per criterion and language.
+        var criteria = new Dictionary<string, Criterion>(StringComparer.Ordinal);
+        BundleReader.ForEachRow(source, CriteriaCsv, required: true, errors, ["lang", "id", "text"], (t, row) =>
+        {
+            var id = t.String(row, "id");
+            var lang = t.String(row, "lang").ToLowerInvariant();
+            var text = t.String(row, "text");
+            if (id.Length == 0 || lang.Length == 0 || text.Length == 0)
+            {
+                return;
+            }
+
+            if (!criteria.TryGetValue(id, out var c))
+            {
+                c = new Criterion { Key = id, Position = criteria.Count };
+                criteria[id] = c;
+                study.Criteria.Add(c);
+            }
+
+            if (c.Name.Has(lang))
+            {
+                t.AddError(row, "lang", $"criterion {id} has two rows in '{lang}'");
+            }
+
+            c.Name[lang] = text;
+            if (t.OptionalString(row, "description") is { } d)
+            {
+                c.Definition[lang] = d;
+            }
+        });
+        // Stable keys from the English (else first) name: "Accessibility" -> accessibility.
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in study.Criteria)
+        {
+            var slug = Slug(c.Name.Get("en"));
+            var k = slug.Length == 0 ? "criterion" : slug;
+            for (var n = 2; !keys.Add(k); n++)
+            {
+                k = $"{slug}-{n.ToString(CultureInfo.InvariantCulture)}";
+            }
+
+            c.Key = k;
+        }
+
+        if (study.Criteria.Count == 0 && source.Exists(CriteriaCsv))
+        {
+            errors.Add(new CsvError(CriteriaCsv, 1, 0, string.Empty, "no criteria: the survey's criteria are needed to read its answers"));
+        }
+
+        // prompts.csv
+        var prompts = new Dictionary<string, Prompt>(StringComparer.Ordinal);
+        var scenarios = new Dictionary<string, Scenario>(StringComparer.Ordinal);
+        BundleReader.ForEachRow(source, PromptsCsv, required: true, errors, ["id", "prompt", "createdAt"], (t, row) =>
+        {
+            var id = t.String(row, "id");
+            var p = new Prompt
+            {
+                Id = prompts.Count + 1,
+                Text = t.String(row, "prompt"),
+                Language = promptLanguage,
+                Source = PromptMethod(t, row),
+                ExternalId = id,
+                CreatedAt = Date(t, row, "createdAt") ?? default,
+            };
+            if (t.OptionalString(row, "scenarioId") is { } sc)
+            {
+                if (!scenarios.TryGetValue(sc, out var scenario))
+                {
+                    scenario = new Scenario { Id = scenarios.Count + 1, Name = sc };
+                    scenarios[sc] = scenario;
+                    bundle.Scenarios.Add(scenario);
+                }
+
+                p.ScenarioId = scenario.Id;
+            }
+
+            if (id.Length > 0 && !prompts.TryAdd(id, p))
+            {
+                t.AddError(row, "id", $"prompt id {id} is used twice");
+                return;
+            }
+
+            bundle.Prompts.Add(p);
+        });
+
+        // images.csv: the file, when the export carries it, else a reference to where it was stored.
+        var images = new Dictionary<string, Image>(StringComparer.Ordinal);
+        BundleReader.ForEachRow(source, ImagesCsv, required: true, errors, ["id", "path", "width", "height", "promptId", "createdAt"], (t, row) =>
+        {
+            var id = t.String(row, "id");
+            var promptId = t.String(row, "promptId");
+            var path = t.String(row, "path");
+            var bucket = t.OptionalString(row, "bucket");
+            var i = new Image
+            {
+                Id = images.Count + 1,
+                Generator = "aipithet/" + (t.OptionalString(row, "method") ?? "unknown"),
+                Width = t.Int(row, "width"),
+                Height = t.Int(row, "height"),
+                ExternalId = id,
+                CreatedAt = Date(t, row, "createdAt") ?? default,
+                Flags = (t.OptionalInt(row, "declaredNotFoundCount") ?? 0) > 0 ? ImageFlags.Broken : ImageFlags.None,
+                StoragePath = bucket is null ? path : $"{bucket}/{path}",
+            };
+            if (id.Length > 0 && !images.TryAdd(id, i))
+            {
+                t.AddError(row, "id", $"image id {id} is used twice");
+                return;
+            }
+
+            if (promptId.Length > 0)
+            {
+                if (prompts.TryGetValue(promptId, out var p))
+                {
+                    i.PromptId = p.Id;
+                }
+                else
+                {
+                    t.AddError(row, "promptId", $"prompt {promptId} is not in prompts.csv");
+                }
+            }
+
+            if (i.Width < 0 || i.Height < 0)
+            {
+                t.AddError(row, i.Width < 0 ? "width" : "height", "must not be negative");
+            }
+
+            var file = new[] { path, $"images/{path}", bucket is null ? null : $"{bucket}/{path}" }
+                .FirstOrDefault(f => !string.IsNullOrEmpty(f) && source.Exists(f));
+            if (file is not null)
+            {
+                using var stream = source.Open(file);
+                i.ContentHash = Convert.ToHexStringLower(SHA256.HashData(stream));
+                bundle.ImageFiles[i.Id] = file;
+            }
+
+            bundle.Images.Add(i);
+        });
+
+        // pairs.csv: image1 -> image_0, image2 -> image_1, labels -> the criteria shown, chapters -> batches.
+        var pairs = new Dictionary<string, (Pair Pair, List<string> Criteria, string? Chapter)>(StringComparer.Ordinal);
+        var chapters = new Dictionary<string, Batch>(StringComparer.Ordinal);
+        BundleReader.ForEachRow(source, PairsCsv, required: true, errors, ["id", "image1Id", "image2Id", "label1Id", "createdAt"], (t, row) =>
+        {
+            var id = t.String(row, "id");
+            var p = new Pair
+            {
+                Id = pairs.Count + 1,
+                Kind = PairType(t, row),
+                ExternalId = id,
+                CreatedAt = Date(t, row, "createdAt") ?? default,
+            };
+            var im1 = t.String(row, "image1Id");
+            var im2 = t.String(row, "image2Id");
+            Image? i1 = null, i2 = null;
+            if (im1.Length > 0 && !images.TryGetValue(im1, out i1))
+            {
+                t.AddError(row, "image1Id", $"image {im1} is not in images.csv");
+            }
+
+            if (im2.Length > 0 && !images.TryGetValue(im2, out i2))
+            {
+                t.AddError(row, "image2Id", $"image {im2} is not in images.csv");
+            }
+
+            if (i1 is not null && i2 is not null)
+            {
+                p.Image0Id = i1.Id;
+                p.Image1Id = i2.Id;
+                if (i1 == i2)
+                {
+                    t.AddError(row, "image2Id", "a pair needs two different images");
+                }
+                else if (i1.PromptId != i2.PromptId)
+                {
+                    t.AddError(row, "image2Id", $"images {im1} and {im2} belong to different prompts; a pair compares images of one prompt");
+                }
+            }
+
+            var shown = new List<string>();
+            foreach (var column in LabelColumns)
+            {
+                if (t.OptionalString(row, column) is not { } label)
+                {
+                    shown.Add(string.Empty);
+                    continue;
+                }
+
+                if (!criteria.TryGetValue(label, out var c))
+                {
+                    t.AddError(row, column, $"criterion {label} is not in criteria.csv");
+                    shown.Add(string.Empty);
+                }
+                else if (shown.Contains(c.Key))
+                {
+                    t.AddError(row, column, $"criterion {label} is shown twice in this pair");
+                    shown.Add(string.Empty);
+                }
+                else
+                {
+                    shown.Add(c.Key);
+                }
+            }
+
+            var chapter = t.OptionalString(row, "chapterId");
+            if (id.Length > 0 && !pairs.TryAdd(id, (p, shown, chapter)))
+            {
+                t.AddError(row, "id", $"pair id {id} is used twice");
+                return;
+            }
+
+            p.BatchId = Chapter(chapter, p.CreatedAt)?.Id;
+            bundle.Pairs.Add(p);
+        });
+        study.CriteriaPerPair = Math.Max(1, pairs.Values.Select(p => p.Criteria.Count(k => k.Length > 0)).DefaultIfEmpty(3).Max());
+
+        // answers.csv: each answer is an assignment (what was shown) and, once answered, an annotation.
+        var answerIds = new HashSet<string>(StringComparer.Ordinal);
+        var links = new List<(CsvTable Table, CsvRecord Row, string Column, string Id)>();
+        var participants = new Dictionary<string, Participant>(StringComparer.Ordinal);
+        string? survey = null;
+        BundleReader.ForEachRow(source, AnswersCsv, required: true, errors,
+            ["id", "pairId", "surveyId", "userId", "score1", "scoreAnswered1", "timeToAnswerServer", "timeToAnswerClient", "answeredAt", "createdAt"], (t, row) =>
+        {
+            var id = t.String(row, "id");
+            if (id.Length > 0 && !answerIds.Add(id))
+            {
+                t.AddError(row, "id", $"answer id {id} is used twice");
+                return;
+            }
+
+            var surveyId = t.String(row, "surveyId");
+            if (survey is null)
+            {
+                survey = surveyId;
+            }
+            else if (surveyId.Length > 0 && surveyId != survey)
+            {
+                t.AddError(row, "surveyId", $"answers of two surveys ({survey} and {surveyId}); import one survey at a time");
+            }
+
+            foreach (var column in LinkColumns)
+            {
+                if (t.OptionalString(row, column) is { } other)
+                {
+                    links.Add((t, row, column, other));
+                }
+            }
+
+            var served = Date(t, row, "createdAt") ?? default;
+            var answered = Date(t, row, "answeredAt");
+            var serverMs = Interval(t, row, "timeToAnswerServer");
+            var clientMs = Interval(t, row, "timeToAnswerClient");
+            var userId = t.String(row, "userId");
+            var pairId = t.String(row, "pairId");
+            if (!pairs.TryGetValue(pairId, out var pair))
+            {
+                if (pairId.Length > 0)
+                {
+                    t.AddError(row, "pairId", $"pair {pairId} is not in pairs.csv");
+                }
+
+                return;
+            }
+
+            if (userId.Length == 0)
+            {
+                return;
+            }
+
+            if (!participants.TryGetValue(userId, out var participant))
+            {
+                participant = new Participant { Id = participants.Count + 1, Pseudonym = "aip-" + userId, PreferredLanguage = promptLanguage, CreatedAt = served };
+                participants[userId] = participant;
+                bundle.Participants.Add(participant);
+            }
+            else if (served < participant.CreatedAt)
+            {
+                participant.CreatedAt = served;
+            }
+
+            var chapter = t.OptionalString(row, "chapterId") ?? pair.Chapter;
+            var assignment = new Assignment
+            {
+                Id = bundle.Assignments.Count + 1,
+                ParticipantId = participant.Id,
+                PairId = pair.Pair.Id,
+                BatchId = Chapter(chapter, served)?.Id,
+                CriteriaShown = [.. pair.Criteria.Where(k => k.Length > 0)],
+                Image0OnLeft = true,
+                Language = promptLanguage,
+                ServedAt = served,
+            };
+            bundle.Assignments.Add(assignment);
+            if (answered is not { } submitted)
+            {
+                return; // served, never answered
+            }
+
+            Chapter(chapter, submitted);
+            var annotation = new Annotation
+            {
+                Id = bundle.Annotations.Count + 1,
+                AssignmentId = assignment.Id,
+                ParticipantId = participant.Id,
+                PairId = pair.Pair.Id,
+                Comment = t.OptionalString(row, "comment"),
+                ClientDurationMs = clientMs,
+                ServerDurationMs = serverMs,
+                ClientRequestId = "aipithet:" + id,
+                Language = promptLanguage,
+                SubmittedAt = submitted,
+            };
+            for (var k = 0; k < 3; k++)
+            {
+                var scoreColumn = $"score{k + 1}";
+                var answeredColumn = $"scoreAnswered{k + 1}";
+                var key = pair.Criteria[k];
+                var score = t.OptionalDouble(row, scoreColumn);
+                var wasAnswered = t.OptionalBool(row, answeredColumn) ?? false;
+                if (key.Length == 0)
+                {
+                    if (wasAnswered)
+                    {
+                        t.AddError(row, answeredColumn, $"the pair has no label {k + 1}, so score {k + 1} cannot be answered");
+                    }
+
+                    continue;
+                }
+
+                if (wasAnswered && score is null)
+                {
+                    t.AddError(row, scoreColumn, "answered, but the score is empty");
+                }
+                else if (wasAnswered && score is { } s && s is < -1 or > 1)
+                {
+                    t.AddError(row, scoreColumn, $"{s} is outside [-1, 1]");
+                }
+
+                annotation.Scores.Add(new AnnotationScore { CriterionKey = key, Position = assignment.CriteriaShown.IndexOf(key), Score = wasAnswered ? score : null });
+            }
+
+            bundle.Annotations.Add(annotation);
+        });
+        foreach (var (t, row, column, other) in links)
+        {
+            if (!answerIds.Contains(other))
+            {
+                t.AddError(row, column, $"answer {other} is not in answers.csv");
+            }
+        }
+
+        survey ??= "survey";
+        study.Key = key ?? "aipithet-" + (Slug(survey) is { Length: > 0 } s1 ? s1 : "survey");
+        study.Title["en"] = $"Imported survey {survey}";
+        study.Title["fr"] = $"Questionnaire importé {survey}";
+        study.CreatedAt = bundle.Prompts.Select(p => p.CreatedAt).Concat(bundle.Pairs.Select(p => p.CreatedAt)).DefaultIfEmpty(DateTimeOffset.UnixEpoch).Min();
+        if (!BundleFormat.IsKey(study.Key))
+        {
+            errors.Add(new CsvError(AnswersCsv, 0, 0, "surveyId", $"'{study.Key}' cannot be a study key; give one with --key"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new BundleException(errors);
+        }
+
+        return bundle;
+
+        Batch? Chapter(string? chapter, DateTimeOffset at)
+        {
+            if (chapter is null)
+            {
+                return null;
+            }
+
+            if (!chapters.TryGetValue(chapter, out var batch))
+            {
+                batch = new Batch { Id = chapters.Count + 1, Name = $"Chapter {chapter}", OpensAt = at, ClosesAt = at.AddSeconds(1), Distribution = PairDistribution.Fixed };
+                chapters[chapter] = batch;
+                study.Batches.Add(batch);
+            }
+
+            // The batch spans everything seen in the chapter.
+            if (at < batch.OpensAt)
+            {
+                batch.OpensAt = at;
+            }
+
+            if (at >= batch.ClosesAt)
+            {
+                batch.ClosesAt = at.AddSeconds(1);
+            }
+
+            return batch;
+        }
+    }
+
+    /// <summary>Lower-case ASCII letters and digits joined by '-' ("Invitingness / Convivialité" → invitingness-convivialite).</summary>
+    public static string Slug(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var sb = new StringBuilder();
+        foreach (var c in text.Normalize(NormalizationForm.FormD))
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark && sb.Length > 0 && sb[^1] != '-')
+            {
+                sb.Append('-');
+            }
+        }
+
+        var slug = sb.ToString().Trim('-');
+        return slug.Length > 64 ? slug[..64].TrimEnd('-') : slug;
+    }
+
+    /// <summary>
+    /// PostgreSQL interval text in milliseconds: the default style (<c>00:00:12.345</c>,
+    /// <c>1 day 02:03:04</c>, <c>3 mins 2.5 secs</c> in the verbose style) or ISO 8601 (<c>PT12.345S</c>).
+    /// Months and years are refused: their length in milliseconds is not defined.
+    /// </summary>
+    public static bool TryParseInterval(string text, out long milliseconds)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        milliseconds = 0;
+        var s = text.Trim().Trim('"').Trim();
+        if (s.StartsWith('@'))
+        {
+            s = s[1..].Trim();
+        }
+
+        if (s.Length == 0)
+        {
+            return false;
+        }
+
+        var iso = IsoInterval().Match(s);
+        if (iso.Success)
+        {
+            double total = 0;
+            total += Group(iso, "d") * 86_400_000;
+            total += Group(iso, "h") * 3_600_000;
+            total += Group(iso, "m") * 60_000;
+            total += Group(iso, "s") * 1000;
+            milliseconds = (long)Math.Round(total);
+            return true;
+        }
+
+        var m = PostgresInterval().Match(s);
+        if (!m.Success)
+        {
+            return false;
+        }
+
+        double ms = 0;
+        foreach (Capture part in m.Groups["part"].Captures)
+        {
+            var pieces = part.Value.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var n = double.Parse(pieces[0], CultureInfo.InvariantCulture);
+            ms += pieces[1].ToUpperInvariant() switch
+            {
+                "DAY" or "DAYS" => n * 86_400_000,
+                "HOUR" or "HOURS" => n * 3_600_000,
+                "MIN" or "MINS" or "MINUTE" or "MINUTES" => n * 60_000,
+                "SEC" or "SECS" or "SECOND" or "SECONDS" => n * 1000,
+                _ => double.NaN,
+            };
+        }
+
+        if (m.Groups["time"].Success)
+        {
+            var sign = m.Groups["sign"].Value == "-" ? -1 : 1;
+            ms += sign * ((double.Parse(m.Groups["hh"].Value, CultureInfo.InvariantCulture) * 3600 +
+                           double.Parse(m.Groups["mm"].Value, CultureInfo.InvariantCulture) * 60 +
+                           double.Parse(m.Groups["ss"].Value, CultureInfo.InvariantCulture)) * 1000);
+        }
+
+        if (double.IsNaN(ms) || ms < 0 || ms > int.MaxValue)
+        {
+            return false;
+        }
+
+        milliseconds = (long)Math.Round(ms);
+        return true;
+    }
+
+    private static double Group(Match m, string name) =>
+        m.Groups[name].Success ? double.Parse(m.Groups[name].Value, CultureInfo.InvariantCulture) : 0;
+
+    [GeneratedRegex(@"^P(?:(?<d>\d+(?:\.\d+)?)D)?(?:T(?:(?<h>\d+(?:\.\d+)?)H)?(?:(?<m>\d+(?:\.\d+)?)M)?(?:(?<s>\d+(?:\.\d+)?)S)?)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex IsoInterval();
+
+    [GeneratedRegex(@"^(?<part>\s*-?\d+(?:\.\d+)?\s+(?:days?|hours?|mins?|minutes?|secs?|seconds?)\s*)*(?<time>(?<sign>-)?(?<hh>\d+):(?<mm>\d{2}):(?<ss>\d{2}(?:\.\d+)?))?$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex PostgresInterval();
+
+    private static int? Interval(CsvTable t, CsvRecord row, string column)
+    {
+        var s = t.String(row, column);
+        if (s.Length == 0)
+        {
+            return null;
+        }
+
+        if (TryParseInterval(s, out var ms))
+        {
+            return (int)ms;
+        }
+
+        t.AddError(row, column, $"'{s}' is not a PostgreSQL interval of days, hours, minutes and seconds (00:00:12.345, 1 day 02:03:04, PT12S)");
+        return null;
+    }
+
+    // ISO 8601 as JavaScript writes it, or PostgreSQL's text form ("2024-03-01 10:15:00.123+00").
+    private static DateTimeOffset? Date(CsvTable t, CsvRecord row, string column)
+    {
+        var s = t.OptionalString(row, column)?.Trim().Trim('"');
+        if (s is null)
+        {
+            if (column != "answeredAt")
+            {
+                t.AddError(row, column, "a value is required");
+            }
+
+            return null;
+        }
+
+        if (ShortOffset().IsMatch(s))
+        {
+            s += ":00";
+        }
+
+        if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d))
+        {
+            return d;
+        }
+
+        t.AddError(row, column, $"'{s}' is not a date and time (ISO 8601 or PostgreSQL's timestamptz text)");
+        return null;
+    }
+
+    [GeneratedRegex(@"[+-]\d{2}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ShortOffset();
+
+    // Prompt methods of the platform mapped to Pluralist's prompt sources (docs/formats.md).
+    private static PromptSource PromptMethod(CsvTable t, CsvRecord row)
+    {
+        var raw = t.OptionalString(row, "method");
+        var m = Slug(raw ?? string.Empty).Replace("-", string.Empty, StringComparison.Ordinal);
+        switch (m)
+        {
+            case "" or "human" or "workshop" or "manual" or "participant": return PromptSource.Human;
+            case "scenario": return PromptSource.Scenario;
+            case "llm1" or "fewshot": return PromptSource.Llm1;
+            case "llm2": return PromptSource.Llm2;
+            case "llm3": return PromptSource.Llm3;
+            case "template": return PromptSource.Template;
+            default:
+                t.AddError(row, "method", $"'{raw}' is not a known prompt method (human, workshop, scenario, llm-1, llm-2, llm-3, few-shot, template)");
+                return PromptSource.Human;
+        }
+    }
+
+    private static PairKind PairType(CsvTable t, CsvRecord row)
+    {
+        var raw = t.OptionalString(row, "type");
+        switch (Slug(raw ?? string.Empty).Replace("-", string.Empty, StringComparison.Ordinal))
+        {
+            case "" or "annotation" or "standard" or "normal" or "labeling": return PairKind.Annotation;
+            case "evaluation" or "eval" or "ab": return PairKind.Evaluation;
+            case "attention" or "attentioncheck" or "check": return PairKind.AttentionCheck;
+            case "gold": return PairKind.Gold;
+            default:
+                t.AddError(row, "type", $"'{raw}' is not a known pair type (annotation, evaluation, attention-check, gold)");
+                return PairKind.Annotation;
+        }
+    }
+}

@@ -1,0 +1,616 @@
+using System.Globalization;
+using System.Text.Json;
+using Pluralist.Core.Model;
+using Pluralist.Core.Text;
+
+namespace Pluralist.Data.Bundles;
+
+/// <summary>File names, column names and the <c>study.json</c> document of a study bundle (docs/formats.md).</summary>
+public static class BundleFormat
+{
+    public const string FormatName = "pluralist-study-bundle";
+    public const int FormatVersion = 1;
+
+    public const string StudyJson = "study.json";
+    public const string PromptsCsv = "prompts.csv";
+    public const string ImagesCsv = "images.csv";
+    public const string PairsCsv = "pairs.csv";
+    public const string ParticipantsCsv = "participants.csv";
+    public const string ConsentsCsv = "consents.csv";
+    public const string AssignmentsCsv = "assignments.csv";
+    public const string AnnotationsCsv = "annotations.csv";
+    public const string ReportsCsv = "reports.csv";
+    public const string RatingsCsv = "ratings.csv";
+    public const string ImagesFolder = "images";
+
+    /// <summary>The identity-marker value written for "prefer not to say".</summary>
+    public const string PreferNotToSay = "prefer-not-to-say";
+
+    public static readonly string[] PromptColumns = ["prompt", "text", "language", "source", "parent", "scenario", "external_id", "created_at"];
+    public static readonly string[] ImageColumns = ["image", "prompt", "generator", "seed", "guidance", "steps", "width", "height", "content_hash", "file", "reference", "flags", "external_id", "created_at"];
+    public static readonly string[] PairColumns = ["pair", "image_0", "image_1", "kind", "batch", "expected_preference", "external_id", "created_at"];
+    public static readonly string[] ParticipantColumns = ["participant", "language", "created_at", "withdrawn_at"];
+    public static readonly string[] ConsentColumns = ["participant", "version", "language", "consented_at", "withdrawn_at", "markers_consented", "markers_declined"];
+    public static readonly string[] AssignmentColumns = ["assignment", "participant", "pair", "batch", "criteria_shown", "image_0_side", "language", "served_at"];
+    public static readonly string[] AnnotationColumns = ["annotation", "assignment", "participant", "pair", "criterion", "position", "score", "image_0_side", "preference", "comment", "client_duration_ms", "server_duration_ms", "client_request_id", "language", "submitted_at"];
+    public static readonly string[] ReportColumns = ["report", "image", "participant", "assignment", "reason", "comment", "reported_at"];
+    public static readonly string[] RatingColumns = ["rating", "participant", "image", "question", "value", "categories", "client_request_id", "client_duration_ms", "server_duration_ms", "language", "served_at", "submitted_at"];
+
+    /// <summary><c>left</c> when image_0 was shown on the left, else <c>right</c>.</summary>
+    public static string Side(bool image0OnLeft) => image0OnLeft ? "left" : "right";
+
+    /// <summary>Flags as <c>broken;distorted;excluded</c> (empty for none).</summary>
+    public static string FormatFlags(ImageFlags flags) => string.Join(';', new[]
+    {
+        (ImageFlags.Broken, "broken"), (ImageFlags.Distorted, "distorted"), (ImageFlags.Excluded, "excluded"),
+    }.Where(f => flags.HasFlag(f.Item1)).Select(f => f.Item2));
+
+    public static bool TryParseFlags(string? text, out ImageFlags flags)
+    {
+        flags = ImageFlags.None;
+        foreach (var part in SplitList(text))
+        {
+            switch (part.ToUpperInvariant())
+            {
+                case "BROKEN": flags |= ImageFlags.Broken; break;
+                case "DISTORTED": flags |= ImageFlags.Distorted; break;
+                case "EXCLUDED": flags |= ImageFlags.Excluded; break;
+                default: return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A <c>;</c>-separated list, trimmed, empty items dropped.</summary>
+    public static IReadOnlyList<string> SplitList(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? [] : text.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Writes <c>study.json</c>: settings, criteria, batches (bundle ids), consent documents and scenarios.</summary>
+    public static byte[] WriteStudyJson(Study study, IReadOnlyList<Scenario> scenarios)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(scenarios);
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", FormatName);
+            w.WriteNumber("formatVersion", FormatVersion);
+            w.WriteString("key", study.Key);
+            WriteText(w, "title", study.Title);
+            WriteText(w, "description", study.Description);
+            w.WriteString("taskType", study.TaskType.ToToken());
+            w.WriteNumber("criteriaPerPair", study.CriteriaPerPair);
+            w.WriteNumber("sliderSteps", study.SliderSteps);
+            w.WriteBoolean("showPrompt", study.ShowPrompt);
+            w.WriteBoolean("requireEmail", study.RequireEmail);
+            w.WriteNumber("sessionCap", study.SessionCap);
+            w.WriteNumber("breakMinutes", study.BreakMinutes);
+            w.WriteNumber("attentionCheckRate", study.AttentionCheckRate);
+            w.WriteNumber("goldRate", study.GoldRate);
+            w.WriteString("withdrawalPolicy", study.WithdrawalPolicy.ToToken());
+            w.WriteNumber("minGroupSize", study.MinGroupSize);
+            w.WriteStartArray("identityMarkers");
+            foreach (var m in study.IdentityMarkers)
+            {
+                w.WriteStringValue(m);
+            }
+
+            w.WriteEndArray();
+            w.WriteString("createdAt", CsvWriter.Format(study.CreatedAt));
+            w.WriteStartArray("criteria");
+            foreach (var c in study.Criteria.OrderBy(c => c.Position).ThenBy(c => c.Id))
+            {
+                w.WriteStartObject();
+                w.WriteString("key", c.Key);
+                WriteText(w, "name", c.Name);
+                WriteText(w, "definition", c.Definition);
+                w.WriteNumber("position", c.Position);
+                w.WriteBoolean("retired", c.Retired);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("batches");
+            foreach (var b in study.Batches)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", b.Id);
+                w.WriteString("name", b.Name);
+                w.WriteString("opensAt", CsvWriter.Format(b.OpensAt));
+                w.WriteString("closesAt", CsvWriter.Format(b.ClosesAt));
+                w.WriteNumber("quotaPerParticipant", b.QuotaPerParticipant);
+                WriteNullable(w, "sessionCap", b.SessionCap);
+                WriteNullable(w, "breakMinutes", b.BreakMinutes);
+                w.WriteString("distribution", b.Distribution.ToToken());
+                w.WriteNumber("overlap", b.Overlap);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("consentDocuments");
+            foreach (var d in study.ConsentDocuments)
+            {
+                w.WriteStartObject();
+                w.WriteString("version", d.Version);
+                w.WriteString("language", d.Language);
+                w.WriteString("text", d.Text);
+                w.WriteString("publishedAt", CsvWriter.Format(d.PublishedAt));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("scenarios");
+            foreach (var s in scenarios)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", s.Id);
+                w.WriteString("name", s.Name);
+                w.WriteString("typology", s.Typology);
+                w.WriteString("amenities", s.Amenities);
+                w.WriteString("location", s.Location);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Reads <c>study.json</c>. Every problem is added to <paramref name="errors"/> as
+    /// <c>study.json:line ($.path): message</c>; the result is null when the document cannot be used at all.
+    /// </summary>
+    public static (Study? Study, List<Scenario> Scenarios) ReadStudyJson(byte[] utf8, List<CsvError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(utf8);
+        ArgumentNullException.ThrowIfNull(errors);
+        var scenarios = new List<Scenario>();
+        if (StrictUtf8.TryDecode(utf8, StudyJson, out var encodingError) is null)
+        {
+            errors.Add(encodingError!);
+            return (null, scenarios);
+        }
+
+        JsonLocations where;
+        JsonDocument doc;
+        try
+        {
+            where = JsonLocations.Index(utf8);
+            doc = JsonDocument.Parse(utf8, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            errors.Add(new CsvError(StudyJson, (int)(ex.LineNumber ?? 0) + 1, 0, string.Empty, "not valid JSON: " + ex.Message.Split(" Path:")[0]));
+            return (null, scenarios);
+        }
+
+        using (doc)
+        {
+            var r = new JsonFields(where, errors);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                r.Error("$", "the document must be a JSON object");
+                return (null, scenarios);
+            }
+
+            if (r.OptionalString(root, "$", "format") is { } format && format != FormatName)
+            {
+                r.Error("$.format", $"expected \"{FormatName}\", found \"{format}\"");
+            }
+
+            if (r.OptionalInt(root, "$", "formatVersion") is { } version && version > FormatVersion)
+            {
+                r.Error("$.formatVersion", $"format version {version} is newer than this Pluralist reads ({FormatVersion}); upgrade Pluralist");
+            }
+
+            var study = new Study
+            {
+                Key = r.String(root, "$", "key"),
+                Title = r.Text(root, "$", "title", required: true),
+                Description = r.Text(root, "$", "description", required: false),
+                TaskType = r.Token(root, "$", "taskType", TaskType.Pairwise, Tokens.TryParse),
+                CriteriaPerPair = r.OptionalInt(root, "$", "criteriaPerPair") ?? 3,
+                SliderSteps = r.OptionalInt(root, "$", "sliderSteps") ?? 0,
+                ShowPrompt = r.OptionalBool(root, "$", "showPrompt") ?? true,
+                RequireEmail = r.OptionalBool(root, "$", "requireEmail") ?? false,
+                SessionCap = r.OptionalInt(root, "$", "sessionCap") ?? 90,
+                BreakMinutes = r.OptionalInt(root, "$", "breakMinutes") ?? 10,
+                AttentionCheckRate = r.OptionalDouble(root, "$", "attentionCheckRate") ?? 0,
+                GoldRate = r.OptionalDouble(root, "$", "goldRate") ?? 0,
+                WithdrawalPolicy = r.Token(root, "$", "withdrawalPolicy", WithdrawalPolicy.KeepAnnotations, Tokens.TryParse),
+                MinGroupSize = r.OptionalInt(root, "$", "minGroupSize") ?? 5,
+                CreatedAt = r.OptionalDate(root, "$", "createdAt") ?? DateTimeOffset.UnixEpoch,
+            };
+            if (study.Key.Length > 0 && !IsKey(study.Key))
+            {
+                r.Error("$.key", $"'{study.Key}' is not a valid key (lower-case letters, digits and '-', starting with a letter or digit)");
+            }
+
+            r.Check(study.SliderSteps >= 0, "$.sliderSteps", "must be 0 (continuous) or more");
+            r.Check(study.SessionCap >= 1, "$.sessionCap", "must be at least 1");
+            r.Check(study.BreakMinutes >= 0, "$.breakMinutes", "must be 0 or more");
+            r.Check(study.AttentionCheckRate is >= 0 and <= 1, "$.attentionCheckRate", "must be between 0 and 1");
+            r.Check(study.GoldRate is >= 0 and <= 1, "$.goldRate", "must be between 0 and 1");
+            r.Check(study.MinGroupSize >= 1, "$.minGroupSize", "must be at least 1");
+
+            foreach (var (m, path) in r.Array(root, "$", "identityMarkers", required: false))
+            {
+                if (m.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(m.GetString()))
+                {
+                    r.Error(path, "must be a non-empty string");
+                }
+                else if (study.IdentityMarkers.Contains(m.GetString()!))
+                {
+                    r.Error(path, $"identity marker '{m.GetString()}' is listed twice");
+                }
+                else
+                {
+                    study.IdentityMarkers.Add(m.GetString()!);
+                }
+            }
+
+            foreach (var (c, path) in r.Array(root, "$", "criteria", required: true))
+            {
+                var criterion = new Criterion
+                {
+                    Key = r.String(c, path, "key"),
+                    Name = r.Text(c, path, "name", required: true),
+                    Definition = r.Text(c, path, "definition", required: false),
+                    Position = r.OptionalInt(c, path, "position") ?? study.Criteria.Count,
+                    Retired = r.OptionalBool(c, path, "retired") ?? false,
+                };
+                if (criterion.Key.Length > 0 && !IsKey(criterion.Key))
+                {
+                    r.Error(path + ".key", $"'{criterion.Key}' is not a valid key (lower-case letters, digits and '-')");
+                }
+                else if (study.Criteria.Any(x => x.Key == criterion.Key))
+                {
+                    r.Error(path + ".key", $"criterion '{criterion.Key}' is defined twice");
+                }
+
+                study.Criteria.Add(criterion);
+            }
+
+            if (root.TryGetProperty("criteria", out var crit) && crit.ValueKind == JsonValueKind.Array && crit.GetArrayLength() == 0)
+            {
+                r.Error("$.criteria", "a study needs at least one criterion");
+            }
+
+            var active = study.Criteria.Count(c => !c.Retired);
+            r.Check(study.CriteriaPerPair >= 1 && (active == 0 || study.CriteriaPerPair <= active), "$.criteriaPerPair",
+                $"must be between 1 and the number of active criteria ({active})");
+
+            foreach (var (b, path) in r.Array(root, "$", "batches", required: false))
+            {
+                var batch = new Batch
+                {
+                    Id = r.Long(b, path, "id"),
+                    Name = r.String(b, path, "name"),
+                    OpensAt = r.OptionalDate(b, path, "opensAt") ?? Missing<DateTimeOffset>(r, path, "opensAt"),
+                    ClosesAt = r.OptionalDate(b, path, "closesAt") ?? Missing<DateTimeOffset>(r, path, "closesAt"),
+                    QuotaPerParticipant = r.OptionalInt(b, path, "quotaPerParticipant") ?? 750,
+                    SessionCap = r.OptionalInt(b, path, "sessionCap"),
+                    BreakMinutes = r.OptionalInt(b, path, "breakMinutes"),
+                    Distribution = r.Token(b, path, "distribution", PairDistribution.Random, Tokens.TryParse),
+                    Overlap = r.OptionalInt(b, path, "overlap") ?? 1,
+                };
+                r.Check(batch.ClosesAt > batch.OpensAt || batch.OpensAt == default, path + ".closesAt", "must be after opensAt");
+                r.Check(batch.QuotaPerParticipant >= 1, path + ".quotaPerParticipant", "must be at least 1");
+                r.Check(batch.Overlap >= 1, path + ".overlap", "must be at least 1");
+                r.Check(batch.SessionCap is null or >= 1, path + ".sessionCap", "must be at least 1");
+                if (study.Batches.Any(x => x.Id == batch.Id))
+                {
+                    r.Error(path + ".id", $"batch id {batch.Id} is used twice");
+                }
+
+                study.Batches.Add(batch);
+            }
+
+            foreach (var (d, path) in r.Array(root, "$", "consentDocuments", required: false))
+            {
+                var document = new ConsentDocument
+                {
+                    Version = r.String(d, path, "version"),
+                    Language = r.String(d, path, "language"),
+                    Text = r.String(d, path, "text"),
+                    PublishedAt = r.OptionalDate(d, path, "publishedAt") ?? Missing<DateTimeOffset>(r, path, "publishedAt"),
+                };
+                if (study.ConsentDocuments.Any(x => x.Version == document.Version && x.Language == document.Language))
+                {
+                    r.Error(path, $"consent document version '{document.Version}' in '{document.Language}' is given twice");
+                }
+
+                study.ConsentDocuments.Add(document);
+            }
+
+            foreach (var (s, path) in r.Array(root, "$", "scenarios", required: false))
+            {
+                var scenario = new Scenario
+                {
+                    Id = r.Long(s, path, "id"),
+                    Name = r.String(s, path, "name"),
+                    Typology = r.OptionalString(s, path, "typology"),
+                    Amenities = r.OptionalString(s, path, "amenities"),
+                    Location = r.OptionalString(s, path, "location"),
+                };
+                if (scenarios.Any(x => x.Id == scenario.Id))
+                {
+                    r.Error(path + ".id", $"scenario id {scenario.Id} is used twice");
+                }
+
+                scenarios.Add(scenario);
+            }
+
+            return (study, scenarios);
+        }
+    }
+
+    /// <summary>Lower-case letters, digits and '-', starting with a letter or digit, at most 64 characters.</summary>
+    public static bool IsKey(string key) =>
+        key.Length is > 0 and <= 64 && char.IsAsciiLetterOrDigit(key[0]) &&
+        key.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
+    private static T Missing<T>(JsonFields r, string path, string name)
+        where T : struct
+    {
+        r.Error($"{path}.{name}", "a value is required");
+        return default;
+    }
+
+    private static void WriteText(Utf8JsonWriter w, string name, LocalizedText text)
+    {
+        w.WriteStartObject(name);
+        foreach (var (lang, value) in text)
+        {
+            w.WriteString(lang, value);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, int? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    /// <summary>Typed access to JSON properties that records located errors instead of throwing.</summary>
+    private sealed class JsonFields(JsonLocations where, List<CsvError> errors)
+    {
+        public delegate bool TryToken<T>(string? token, out T value);
+
+        public void Error(string path, string message) =>
+            errors.Add(new CsvError(StudyJson, where.LineOf(path), 0, path, message));
+
+        public void Check(bool ok, string path, string message)
+        {
+            if (!ok)
+            {
+                Error(path, message);
+            }
+        }
+
+        public string String(JsonElement e, string parent, string name)
+        {
+            var v = OptionalString(e, parent, name);
+            if (string.IsNullOrWhiteSpace(v))
+            {
+                Error($"{parent}.{name}", "a non-empty string is required");
+                return string.Empty;
+            }
+
+            return v;
+        }
+
+        public string? OptionalString(JsonElement e, string parent, string name)
+        {
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (v.ValueKind != JsonValueKind.String)
+            {
+                Error($"{parent}.{name}", $"must be a string, found {Describe(v)}");
+                return null;
+            }
+
+            return v.GetString();
+        }
+
+        public long Long(JsonElement e, string parent, string name)
+        {
+            if (e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n))
+            {
+                return n;
+            }
+
+            Error($"{parent}.{name}", e.TryGetProperty(name, out v) ? $"must be an integer, found {Describe(v)}" : "a value is required");
+            return 0;
+        }
+
+        public int? OptionalInt(JsonElement e, string parent, string name)
+        {
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n))
+            {
+                return n;
+            }
+
+            Error($"{parent}.{name}", $"must be an integer, found {Describe(v)}");
+            return null;
+        }
+
+        public double? OptionalDouble(JsonElement e, string parent, string name)
+        {
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d))
+            {
+                return d;
+            }
+
+            Error($"{parent}.{name}", $"must be a number, found {Describe(v)}");
+            return null;
+        }
+
+        public bool? OptionalBool(JsonElement e, string parent, string name)
+        {
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (v.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                return v.GetBoolean();
+            }
+
+            Error($"{parent}.{name}", $"must be true or false, found {Describe(v)}");
+            return null;
+        }
+
+        public DateTimeOffset? OptionalDate(JsonElement e, string parent, string name)
+        {
+            var s = OptionalString(e, parent, name);
+            if (s is null)
+            {
+                return null;
+            }
+
+            if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d))
+            {
+                return d;
+            }
+
+            Error($"{parent}.{name}", $"'{s}' is not a date and time (ISO 8601)");
+            return null;
+        }
+
+        public T Token<T>(JsonElement e, string parent, string name, T fallback, TryToken<T> parse)
+            where T : struct, Enum
+        {
+            var s = OptionalString(e, parent, name);
+            if (s is null)
+            {
+                return fallback;
+            }
+
+            if (parse(s, out var value))
+            {
+                return value;
+            }
+
+            Error($"{parent}.{name}", $"'{s}' is not one of {string.Join(", ", Tokens.All<T>())}");
+            return fallback;
+        }
+
+        public LocalizedText Text(JsonElement e, string parent, string name, bool required)
+        {
+            var path = $"{parent}.{name}";
+            var text = new LocalizedText();
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                if (required)
+                {
+                    Error(path, "a text is required, as an object of language to text ({\"en\": \"…\", \"fr\": \"…\"})");
+                }
+
+                return text;
+            }
+
+            if (v.ValueKind != JsonValueKind.Object)
+            {
+                Error(path, $"must be an object of language to text, found {Describe(v)}");
+                return text;
+            }
+
+            foreach (var p in v.EnumerateObject())
+            {
+                if (p.Value.ValueKind != JsonValueKind.String)
+                {
+                    Error($"{path}.{p.Name}", $"must be a string, found {Describe(p.Value)}");
+                }
+                else if (p.Name.Length is < 2 or > 8 || !p.Name.All(char.IsAsciiLetter))
+                {
+                    Error($"{path}.{p.Name}", $"'{p.Name}' is not a language tag (en, fr, …)");
+                }
+                else
+                {
+                    text[p.Name] = p.Value.GetString()!;
+                }
+            }
+
+            if (required && text.Languages.Count == 0)
+            {
+                Error(path, "at least one language is required");
+            }
+
+            return text;
+        }
+
+        public IEnumerable<(JsonElement Element, string Path)> Array(JsonElement e, string parent, string name, bool required)
+        {
+            var path = $"{parent}.{name}";
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                if (required)
+                {
+                    Error(path, "an array is required");
+                }
+
+                yield break;
+            }
+
+            if (v.ValueKind != JsonValueKind.Array)
+            {
+                Error(path, $"must be an array, found {Describe(v)}");
+                yield break;
+            }
+
+            var i = 0;
+            foreach (var item in v.EnumerateArray())
+            {
+                var itemPath = $"{path}[{i.ToString(CultureInfo.InvariantCulture)}]";
+                if (item.ValueKind != JsonValueKind.Object && name != "identityMarkers")
+                {
+                    Error(itemPath, $"must be an object, found {Describe(item)}");
+                }
+                else
+                {
+                    yield return (item, itemPath);
+                }
+
+                i++;
+            }
+        }
+
+        private static string Describe(JsonElement v) => v.ValueKind switch
+        {
+            JsonValueKind.String => $"\"{v.GetString()}\"",
+            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            _ => "null",
+        };
+    }
+}

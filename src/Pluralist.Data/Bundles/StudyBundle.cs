@@ -1,0 +1,42 @@
+using Pluralist.Core.Model;
+
+namespace Pluralist.Data.Bundles;
+
+/// <summary>
+/// A whole study in memory, as a bundle carries it. The entities are the Core model's, but their
+/// ids (and the ids they refer to) are bundle-local: 1..n per table in export order, or the ids of
+/// the file a reader parsed. Participants are referred to by <see cref="Participant.Id"/> too; their
+/// pseudonym is what files show. Image files stay in the <see cref="Source"/> until imported.
+/// </summary>
+public sealed class StudyBundle : IDisposable
+{
+    public StudyBundle(Study study, IBundleSource? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        Study = study;
+        Source = source;
+    }
+
+    /// <summary>The study with its criteria, batches (bundle ids) and consent documents.</summary>
+    public Study Study { get; }
+
+    /// <summary>Where the image files are read from; null when the bundle was built from a database.</summary>
+    public IBundleSource? Source { get; }
+
+    public List<Scenario> Scenarios { get; } = [];
+    public List<Prompt> Prompts { get; } = [];
+    public List<Image> Images { get; } = [];
+    public List<Pair> Pairs { get; } = [];
+    public List<Participant> Participants { get; } = [];
+    public List<ConsentRecord> Consents { get; } = [];
+    public List<IdentityAnswer> IdentityAnswers { get; } = [];
+    public List<Assignment> Assignments { get; } = [];
+    public List<Annotation> Annotations { get; } = [];
+    public List<ImageReport> Reports { get; } = [];
+    public List<LikertRating> Ratings { get; } = [];
+
+    /// <summary>Image id to the path of its file in <see cref="Source"/> (or, for an export, on disk). Images without an entry are references.</summary>
+    public Dictionary<long, string> ImageFiles { get; } = [];
+
+    public void Dispose() => Source?.Dispose();
+}

@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+using Pluralist.Core.Text;
+
+namespace Pluralist.Data.Bundles;
+
+/// <summary>What an import wrote.</summary>
+public sealed record ImportSummary(long StudyId, string Key, int Prompts, int Images, int ImageFiles, int Pairs, int Participants, int Assignments, int Annotations, int Scores, int Reports, int Ratings);
+
+/// <summary>
+/// Writes a validated <see cref="StudyBundle"/> into the database as a new study, in one
+/// transaction: on any failure the database is as it was and the image files this import added to
+/// the store are removed. The bundle's entities are consumed (they receive database ids).
+/// </summary>
+public static class StudyImporter
+{
+    public static async Task<ImportSummary> ImportAsync(
+        PluralistDbContext db, DataDirectory data, StudyBundle bundle, string? key = null, string action = "import.bundle",
+        IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(bundle);
+        var study = bundle.Study;
+        if (key is not null)
+        {
+            if (!BundleFormat.IsKey(key))
+            {
+                throw new ArgumentException($"--key '{key}' is not a valid key (lower-case letters, digits and '-')");
+            }
+
+            study.Key = key;
+        }
+
+        await CheckConflictsAsync(db, bundle, ct);
+        data.EnsureCreated();
+        var created = new List<string>();
+        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            progress?.Report($"study {study.Key}");
+            var batchIds = study.Batches.ToDictionary(b => b, b => b.Id);
+            study.Id = 0;
+            study.Batches.ForEach(b => b.Id = 0);
+            study.Criteria.ForEach(c => c.Id = 0);
+            study.ConsentDocuments.ForEach(d => d.Id = 0);
+            db.Studies.Add(study);
+            await SaveAsync(db, ct);
+            var batches = batchIds.ToDictionary(kv => kv.Value, kv => kv.Key.Id);
+
+            var scenarios = await InsertAsync(db, bundle.Scenarios, s => s.StudyId = study.Id, s => s.Id, (s, id) => s.Id = id, ct);
+
+            progress?.Report($"{bundle.Prompts.Count} prompts");
+            var parents = bundle.Prompts.Where(p => p.ParentPromptId is not null).ToDictionary(p => p, p => p.ParentPromptId!.Value);
+            var prompts = await InsertAsync(db, bundle.Prompts, p =>
+            {
+                p.StudyId = study.Id;
+                p.ParentPromptId = null;
+                p.ScenarioId = Map(scenarios, p.ScenarioId);
+            }, p => p.Id, (p, id) => p.Id = id, ct);
+            foreach (var (p, parent) in parents)
+            {
+                p.ParentPromptId = prompts[parent];
+                db.Entry(p).Property(x => x.ParentPromptId).IsModified = true;
+            }
+
+            await SaveAsync(db, ct);
+
+            progress?.Report($"{bundle.Images.Count} images");
+            var files = 0;
+            var images = await InsertAsync(db, bundle.Images, i =>
+            {
+                i.StudyId = study.Id;
+                i.PromptId = prompts[i.PromptId];
+                if (bundle.ImageFiles.TryGetValue(i.Id, out var file))
+                {
+                    i.StoragePath = StoreImage(data, bundle, file, created, out var hash);
+                    i.ContentHash = hash;
+                    files++;
+                }
+            }, i => i.Id, (i, id) => i.Id = id, ct);
+
+            progress?.Report($"{bundle.Pairs.Count} pairs");
+            var pairs = await InsertAsync(db, bundle.Pairs, p =>
+            {
+                p.StudyId = study.Id;
+                p.Image0Id = images[p.Image0Id];
+                p.Image1Id = images[p.Image1Id];
+                p.BatchId = Map(batches, p.BatchId);
+            }, p => p.Id, (p, id) => p.Id = id, ct);
+
+            progress?.Report($"{bundle.Participants.Count} participants");
+            var participants = await InsertAsync(db, bundle.Participants, p =>
+            {
+                p.StudyId = study.Id;
+                p.Role = Role.Participant;
+            }, p => p.Id, (p, id) => p.Id = id, ct);
+            foreach (var c in bundle.Consents)
+            {
+                c.Id = 0;
+                c.ParticipantId = participants[c.ParticipantId];
+                db.ConsentRecords.Add(c);
+            }
+
+            foreach (var a in bundle.IdentityAnswers)
+            {
+                a.Id = 0;
+                a.ParticipantId = participants[a.ParticipantId];
+                db.IdentityAnswers.Add(a);
+            }
+
+            await SaveAsync(db, ct);
+
+            progress?.Report($"{bundle.Assignments.Count} assignments");
+            var assignments = await InsertAsync(db, bundle.Assignments, a =>
+            {
+                a.ParticipantId = participants[a.ParticipantId];
+                a.PairId = pairs[a.PairId];
+                a.BatchId = Map(batches, a.BatchId);
+            }, a => a.Id, (a, id) => a.Id = id, ct);
+
+            progress?.Report($"{bundle.Annotations.Count} annotations");
+            var scores = 0;
+            foreach (var chunk in bundle.Annotations.Chunk(2000))
+            {
+                foreach (var a in chunk)
+                {
+                    a.Id = 0;
+                    a.AssignmentId = assignments[a.AssignmentId];
+                    a.ParticipantId = participants[a.ParticipantId];
+                    a.PairId = pairs[a.PairId];
+                    foreach (var s in a.Scores)
+                    {
+                        s.Id = 0;
+                        s.AnnotationId = 0;
+                        scores++;
+                    }
+
+                    db.Annotations.Add(a);
+                }
+
+                await SaveAsync(db, ct);
+                db.ChangeTracker.Clear();
+            }
+
+            foreach (var r in bundle.Reports)
+            {
+                r.Id = 0;
+                r.ImageId = images[r.ImageId];
+                r.ParticipantId = participants[r.ParticipantId];
+                r.AssignmentId = Map(assignments, r.AssignmentId);
+                db.ImageReports.Add(r);
+            }
+
+            foreach (var r in bundle.Ratings)
+            {
+                r.Id = 0;
+                r.ParticipantId = participants[r.ParticipantId];
+                r.ImageId = images[r.ImageId];
+                db.LikertRatings.Add(r);
+            }
+
+            var summary = new ImportSummary(study.Id, study.Key, bundle.Prompts.Count, bundle.Images.Count, files, bundle.Pairs.Count,
+                bundle.Participants.Count, bundle.Assignments.Count, bundle.Annotations.Count, scores, bundle.Reports.Count, bundle.Ratings.Count);
+            db.AuditEntries.Add(new AuditEntry
+            {
+                StudyId = study.Id,
+                Action = action,
+                Details = JsonSerializer.Serialize(new { source = bundle.Source?.DisplayName, summary }),
+                At = DateTimeOffset.UtcNow,
+            });
+            await SaveAsync(db, ct);
+            await tx.CommitAsync(ct);
+            return summary;
+        }
+        catch
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+            foreach (var file in created)
+            {
+                File.Delete(file);
+            }
+
+            throw;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    /// <summary>Things a valid bundle can still clash with in this database: the study key and participant pseudonyms.</summary>
+    private static async Task CheckConflictsAsync(PluralistDbContext db, StudyBundle bundle, CancellationToken ct)
+    {
+        var errors = new List<CsvError>();
+        if (await db.Studies.AnyAsync(s => s.Key == bundle.Study.Key, ct))
+        {
+            errors.Add(new CsvError(BundleFormat.StudyJson, 0, 0, "key", $"a study with key '{bundle.Study.Key}' already exists in this database; import it under another key (--key NEW)"));
+        }
+
+        var pseudonyms = bundle.Participants.Select(p => p.Pseudonym).ToList();
+        foreach (var chunk in pseudonyms.Chunk(500))
+        {
+            var taken = await db.Participants.Where(p => chunk.Contains(p.Pseudonym)).Select(p => p.Pseudonym).ToListAsync(ct);
+            errors.AddRange(taken.Order(StringComparer.Ordinal).Select(t => new CsvError(BundleFormat.ParticipantsCsv, 0, 0, "participant",
+                $"participant {t} already exists in this database (pseudonyms are unique across studies)")));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new BundleException(errors);
+        }
+    }
+
+    // Content-addressed: images/ab/abcdef….png. A file already there (same bytes) is reused, not counted as created.
+    private static string StoreImage(DataDirectory data, StudyBundle bundle, string file, List<string> created, out string hash)
+    {
+        byte[] bytes;
+        if (bundle.Source is { } source)
+        {
+            bytes = source.ReadAll(file);
+        }
+        else
+        {
+            bytes = File.ReadAllBytes(file);
+        }
+
+        hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var ext = Path.GetExtension(file).ToLowerInvariant();
+        var relative = $"{hash[..2]}/{hash}{(ext.Length is > 1 and <= 6 ? ext : ".png")}";
+        var target = Path.Combine(data.ImagesPath, relative);
+        if (!File.Exists(target))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var temp = target + ".part";
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, target);
+            created.Add(target);
+        }
+
+        return relative;
+    }
+
+    private static async Task<Dictionary<long, long>> InsertAsync<T>(
+        PluralistDbContext db, List<T> rows, Action<T> prepare, Func<T, long> getId, Action<T, long> setId, CancellationToken ct)
+        where T : class
+    {
+        var old = new List<(T Row, long Id)>(rows.Count);
+        foreach (var r in rows)
+        {
+            old.Add((r, getId(r)));
+            prepare(r);
+            setId(r, 0);
+            db.Add(r);
+        }
+
+        await SaveAsync(db, ct);
+        var map = new Dictionary<long, long>(rows.Count);
+        foreach (var (r, id) in old)
+        {
+            map[id] = getId(r);
+        }
+
+        return map;
+    }
+
+    private static async Task SaveAsync(PluralistDbContext db, CancellationToken ct)
+    {
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static long? Map(Dictionary<long, long> map, long? id) => id is { } v ? map[v] : null;
+
+    /// <summary>One line saying what an import wrote.</summary>
+    public static string Describe(ImportSummary s) => string.Create(CultureInfo.InvariantCulture,
+        $"{s.Prompts} prompts, {s.Images} images ({s.ImageFiles} files), {s.Pairs} pairs, {s.Participants} participants, {s.Assignments} assignments, {s.Annotations} annotations ({s.Scores} criterion answers), {s.Reports} reports, {s.Ratings} ratings");
+}
