@@ -46,6 +46,15 @@ public partial class FoundationCommandTests
             .ToList();
         Assert.NotEmpty(commands);
         var dir = CliRunner.TempDir();
+        // Examples may name the sample files shipped in docs/examples.
+        var examples = Path.Combine(Path.GetDirectoryName(docs)!, "examples");
+        foreach (var file in Directory.EnumerateFiles(examples, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(dir, "examples", Path.GetRelativePath(examples, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
         foreach (var line in commands)
         {
             var args = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1);
@@ -54,7 +63,7 @@ public partial class FoundationCommandTests
         }
     }
 
-    private static string FindDocs()
+    internal static string FindDocs()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {
