@@ -18,8 +18,8 @@ while [ $# -gt 0 ]; do
 done
 
 # Debian packages the tests use: PostgreSQL (storage tests), Chromium (browser tests),
-# ImageMagick (independent PNG decoder).
-apt_packages=(postgresql chromium imagemagick)
+# ImageMagick (independent PNG decoder), OpenBLAS (the optional GEMM path, tested against ours).
+apt_packages=(postgresql chromium imagemagick libopenblas0-pthread)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
