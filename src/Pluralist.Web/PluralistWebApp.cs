@@ -1,4 +1,5 @@
 using Microsoft.Extensions.FileProviders;
+using Pluralist.Web.ResearchConsole;
 using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
 
@@ -27,6 +28,7 @@ public static class PluralistWebApp
         builder.Services.AddParticipantSecurity(builder.Configuration);
         builder.Services.AddParticipantLocalization();
         builder.Services.AddParticipation();
+        builder.Services.AddConsole(builder.Configuration);
         builder.Services.AddRazorPages();
         builder.Services.AddProblemDetails();
 
@@ -51,5 +53,6 @@ public static class PluralistWebApp
         app.MapRazorPages();
         app.MapParticipantApi();
         app.MapLanguageSwitch();
+        app.MapConsoleApi();
     }
 }

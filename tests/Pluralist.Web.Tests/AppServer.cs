@@ -33,7 +33,10 @@ public sealed class AppServer : IAsyncDisposable
 
     public Queue<string> Codes { get; }
 
-    public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, Action<Pluralist.Core.Model.Study>? configure = null)
+    /// <summary>The data directory the app uses (images, outbox).</summary>
+    public string DataRoot => _dataRoot;
+
+    public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, int loginAttemptsPerMinute = 1000, Action<Pluralist.Core.Model.Study>? configure = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
         var dataRoot = Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N"));
@@ -44,6 +47,7 @@ public sealed class AppServer : IAsyncDisposable
             ["Pluralist:Db"] = provider.ToString(),
             ["Pluralist:Connection"] = database.Options.ConnectionString,
             ["Pluralist:CodeAttemptsPerMinute"] = codeAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Pluralist:LoginAttemptsPerMinute"] = loginAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         });
         IReadOnlyList<string> clear;

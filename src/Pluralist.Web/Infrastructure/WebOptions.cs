@@ -16,4 +16,7 @@ public sealed class PluralistWebOptions
 
     /// <summary>Invitation-code attempts allowed per client address per minute.</summary>
     public int CodeAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>Console sign-in attempts allowed per minute and client address (default 5).</summary>
+    public int LoginAttemptsPerMinute { get; set; } = 5;
 }

@@ -1,0 +1,12 @@
+using Pluralist.Data;
+using Pluralist.Web.ResearchConsole;
+
+namespace Pluralist.Web.Pages.Console;
+
+/// <summary>GET /console: the studies with their sizes.</summary>
+public sealed class IndexModel(ConsoleService service) : ConsolePage(service)
+{
+    public IReadOnlyList<StudySummary> Studies { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct) => Studies = await Service.StudiesAsync(ct);
+}

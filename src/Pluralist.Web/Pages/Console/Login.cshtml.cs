@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Pluralist.Web.Participation;
+using Pluralist.Web.ResearchConsole;
+
+namespace Pluralist.Web.Pages.Console;
+
+/// <summary>Staff sign-in with email and password; attempts are limited per client address.</summary>
+public sealed class LoginModel(ConsoleService service, LoginThrottle throttle) : PageModel
+{
+    public string? Email { get; private set; }
+
+    public string Back { get; private set; } = "/console";
+
+    public string? Error { get; private set; }
+
+    public void OnGet(string? back) => Back = SafeBack(back);
+
+    public async Task<IActionResult> OnPostAsync([FromForm] string? email, [FromForm] string? password, [FromForm] string? back, CancellationToken ct)
+    {
+        Email = email;
+        Back = SafeBack(back);
+        if (!throttle.TryAttempt(HttpContext))
+        {
+            Error = "Too many sign-in attempts from this computer. Wait one minute, then try again.";
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+
+        var staff = await StaffAccounts.VerifyAsync(service.Db, email ?? "", password ?? "", ct);
+        if (staff is null)
+        {
+            Error = "This email and password do not match a console account.";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        await HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        await ParticipantApi.SignInAsync(HttpContext, staff);
+        return LocalRedirect(Back);
+    }
+
+    // Only paths of this site: no open redirect.
+    private static string SafeBack(string? back) =>
+        back is { Length: > 1 } b && b.StartsWith("/console", StringComparison.Ordinal) && !b.StartsWith("//", StringComparison.Ordinal) ? b : "/console";
+}

@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Mvc;
+using Pluralist.Core.Text;
+using Pluralist.Web.ResearchConsole;
+
+namespace Pluralist.Web.Pages.Console;
+
+/// <summary>/console/studies/{key}/people: invitations (printable codes, or emails from a CSV) and who joined. Liaisons may invite.</summary>
+public sealed class PeopleModel(ConsoleService service) : ConsolePage(service)
+{
+    public IReadOnlyList<ConsoleParticipant> People { get; private set; } = [];
+
+    public (int Open, int Used, int Expired) Invitations { get; private set; }
+
+    public IReadOnlyList<NewInvitation> Made { get; private set; } = [];
+
+    public List<string> Errors { get; } = [];
+
+    public string JoinUrl => $"{Request.Scheme}://{Request.Host}/";
+
+    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostCodesAsync(int count, int days, string? language, CancellationToken ct)
+    {
+        if (count is < 1 or > 500)
+        {
+            Errors.Add("Make between 1 and 500 codes at a time.");
+        }
+
+        if (days is < 1 or > 365)
+        {
+            Errors.Add("Codes are valid for 1 to 365 days.");
+        }
+
+        if (language is not ("en" or "fr"))
+        {
+            Errors.Add("Choose English or French.");
+        }
+
+        if (Errors.Count == 0)
+        {
+            Made = await Service.InviteAsync(Staff, Study!, Enumerable.Repeat(((string?)null, language!), count).ToList(), days, JoinUrl, ct);
+        }
+        else
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCsvAsync(IFormFile? file, int days, CancellationToken ct)
+    {
+        var errors = new List<CsvError>();
+        IReadOnlyList<(string? Email, string Language)> people = [];
+        if (file is null || file.Length == 0)
+        {
+            Errors.Add("Choose a CSV file.");
+        }
+        else if (file.Length > 5_000_000)
+        {
+            Errors.Add("The file is larger than 5 MB.");
+        }
+        else
+        {
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, ct);
+            var text = StrictUtf8.TryDecode(buffer.ToArray(), file.FileName, out var encoding);
+            if (text is null)
+            {
+                errors.Add(encoding!);
+            }
+            else
+            {
+                people = ConsoleService.ReadInvitationCsv(text, errors);
+            }
+        }
+
+        if (days is < 1 or > 365)
+        {
+            Errors.Add("Codes are valid for 1 to 365 days.");
+        }
+
+        Errors.AddRange(errors.Select(e => e.ToString()));
+        if (Errors.Count == 0)
+        {
+            Made = await Service.InviteAsync(Staff, Study!, people, days, JoinUrl, ct);
+        }
+        else
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        People = await Service.ParticipantsAsync(Study!, ct);
+        Invitations = await Service.InvitationCountsAsync(Study!, ct);
+    }
+}

@@ -1,0 +1,158 @@
+using Microsoft.AspNetCore.Mvc;
+using Pluralist.Core.Model;
+using Pluralist.Web.ResearchConsole;
+
+namespace Pluralist.Web.Pages.Console;
+
+/// <summary>/console/studies/{key}: settings and criteria. Liaisons read; researchers change (each change audited).</summary>
+public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
+{
+    public string? Message { get; private set; }
+
+    public Dictionary<string, string> Errors { get; } = [];
+
+    public (int Open, int Used, int Expired) Invitations { get; private set; }
+
+    public string? NewKey { get; private set; }
+    public string? NewNameEn { get; private set; }
+    public string? NewNameFr { get; private set; }
+    public string? NewDefinitionEn { get; private set; }
+    public string? NewDefinitionFr { get; private set; }
+
+    public async Task OnGetAsync(string? saved, CancellationToken ct)
+    {
+        Message = saved is null ? null : $"Saved: {saved}.";
+        Invitations = await Service.InvitationCountsAsync(Study!, ct);
+    }
+
+    public async Task<IActionResult> OnPostSettingsAsync(
+        string taskType, int criteriaPerPair, int sliderSteps, int sessionCap, int breakMinutes, double attentionCheckRate, double goldRate,
+        int minGroupSize, string withdrawalPolicy, bool showPrompt, bool requireEmail, string? identityMarkers, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        var s = Study!;
+        var active = s.Criteria.Count(c => !c.Retired);
+        Check(Tokens.TryParse(taskType, out TaskType task), "taskType", "Choose a task.");
+        Check(criteriaPerPair >= 1 && criteriaPerPair <= Math.Max(1, active), "criteriaPerPair", $"Criteria per pair must be between 1 and the {active} active criteria.");
+        Check(sliderSteps >= 0, "sliderSteps", "Slider steps must be 0 or more.");
+        Check(sessionCap >= 1, "sessionCap", "A session needs at least 1 answer.");
+        Check(breakMinutes >= 0, "breakMinutes", "The break cannot be negative.");
+        Check(attentionCheckRate is >= 0 and <= 1, "attentionCheckRate", "The share of attention checks is between 0 and 1.");
+        Check(goldRate is >= 0 and <= 1, "goldRate", "The share of gold pairs is between 0 and 1.");
+        Check(minGroupSize >= 1, "minGroupSize", "The smallest group shown must be at least 1.");
+        Check(Tokens.TryParse(withdrawalPolicy, out WithdrawalPolicy policy), "withdrawalPolicy", "Choose what happens to answers on withdrawal.");
+        var markers = (identityMarkers ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        Check(markers.All(Data.Bundles.BundleFormat.IsKey) && markers.Distinct().Count() == markers.Count, "identityMarkers", "Identity question keys are lower-case letters, digits and '-', each once.");
+        if (Errors.Count > 0)
+        {
+            Invitations = await Service.InvitationCountsAsync(s, ct);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        await Service.UpdateSettingsAsync(Staff, s, x =>
+        {
+            x.TaskType = task;
+            x.CriteriaPerPair = criteriaPerPair;
+            x.SliderSteps = sliderSteps;
+            x.SessionCap = sessionCap;
+            x.BreakMinutes = breakMinutes;
+            x.AttentionCheckRate = attentionCheckRate;
+            x.GoldRate = goldRate;
+            x.MinGroupSize = minGroupSize;
+            x.WithdrawalPolicy = policy;
+            x.ShowPrompt = showPrompt;
+            x.RequireEmail = requireEmail;
+            x.IdentityMarkers = markers;
+        }, ct);
+        return Redirect($"/console/studies/{s.Key}?saved=settings");
+    }
+
+    public async Task<IActionResult> OnPostCriterionAsync(string criterion, string? nameEn, string? nameFr, string? definitionEn, string? definitionFr, bool retired, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        var c = Study!.Criteria.FirstOrDefault(x => x.Key == criterion);
+        if (c is null)
+        {
+            return NotFound();
+        }
+
+        foreach (var (field, message) in ConsoleApi.ValidateCriterion(Study, c.Key, Names(nameEn, nameFr), creating: false))
+        {
+            Errors[$"{field.Replace("name.", "name-", StringComparison.Ordinal)}-{c.Key}"] = message[0];
+        }
+
+        if (retired && !c.Retired && Study.Criteria.Count(x => !x.Retired) <= Study.CriteriaPerPair)
+        {
+            Errors[$"name-en-{c.Key}"] = $"Retiring {c.Key} would leave fewer active criteria than the {Study.CriteriaPerPair} shown per pair.";
+        }
+
+        if (Errors.Count > 0)
+        {
+            Invitations = await Service.InvitationCountsAsync(Study, ct);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        await Service.EditCriterionAsync(Staff, Study, c, Text(nameEn, nameFr), Text(definitionEn, definitionFr), retired, ct);
+        return Redirect($"/console/studies/{Study.Key}?saved={c.Key}");
+    }
+
+    public async Task<IActionResult> OnPostAddCriterionAsync(string? newKey, string? nameEn, string? nameFr, string? definitionEn, string? definitionFr, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        (NewKey, NewNameEn, NewNameFr, NewDefinitionEn, NewDefinitionFr) = (newKey?.Trim(), nameEn, nameFr, definitionEn, definitionFr);
+        foreach (var (field, message) in ConsoleApi.ValidateCriterion(Study!, NewKey, Names(nameEn, nameFr), creating: true))
+        {
+            Errors[field.Replace('.', '-')] = message[0];
+        }
+
+        if (Errors.Count > 0)
+        {
+            Invitations = await Service.InvitationCountsAsync(Study!, ct);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        await Service.AddCriterionAsync(Staff, Study!, NewKey!, Text(nameEn, nameFr), Text(definitionEn, definitionFr), ct);
+        return Redirect($"/console/studies/{Study!.Key}?saved={NewKey}");
+    }
+
+    private void Check(bool ok, string field, string message)
+    {
+        if (!ok)
+        {
+            Errors[field] = message;
+        }
+    }
+
+    private static Dictionary<string, string> Names(string? en, string? fr) => new() { ["en"] = en?.Trim() ?? "", ["fr"] = fr?.Trim() ?? "" };
+
+    private static LocalizedText Text(string? en, string? fr)
+    {
+        var t = new LocalizedText();
+        if (!string.IsNullOrWhiteSpace(en))
+        {
+            t["en"] = en.Trim();
+        }
+
+        if (!string.IsNullOrWhiteSpace(fr))
+        {
+            t["fr"] = fr.Trim();
+        }
+
+        return t;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Pluralist.Core.Model;
+using Pluralist.Data;
+using Pluralist.Data.Bundles;
+using Pluralist.Web.Infrastructure;
+
+namespace Pluralist.Web.ResearchConsole;
+
+/// <summary>The researcher console's services, sign-in rate limit and JSON API (<c>/api/console</c>).</summary>
+public static class ConsoleApi
+{
+    public static void AddConsole(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var attempts = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>()?.LoginAttemptsPerMinute ?? 5;
+        services.AddScoped<ConsoleService>();
+        // Password guessing: a few sign-in attempts per minute per client address (the page itself is not limited).
+        services.AddSingleton(new LoginThrottle(PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(
+            ip, _ => new FixedWindowRateLimiterOptions { PermitLimit = attempts, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }))));
+    }
+
+    public static void MapConsoleApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var api = app.MapGroup("/api/console");
+        api.MapGet("/studies", StudiesAsync);
+        api.MapGet("/studies/{key}/progress", ProgressAsync);
+        api.MapPost("/studies/{key}/criteria", AddCriterionAsync);
+        app.MapGet("/console/studies/{key}/export.zip", ExportAsync);
+    }
+
+    /// <summary>The signed-in staff member if their role is at least <paramref name="minimum"/>; else the refusal (401 or 403).</summary>
+    public static async Task<(Participant? Staff, IResult? Denied)> RequireAsync(HttpContext ctx, Role minimum)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (ctx.User.ParticipantId() is not { } id)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign in to the console first"));
+        }
+
+        var service = ctx.RequestServices.GetRequiredService<ConsoleService>();
+        var staff = await service.FindStaffAsync(id, ctx.RequestAborted);
+        if (staff is null || staff.Role < minimum)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed",
+                detail: $"This needs the {minimum.ToToken()} role or higher."));
+        }
+
+        return (staff, null);
+    }
+
+    private static async Task<IResult> StudiesAsync(HttpContext ctx, ConsoleService service)
+    {
+        var (_, denied) = await RequireAsync(ctx, Role.Liaison);
+        return denied ?? TypedResults.Ok(await service.StudiesAsync(ctx.RequestAborted));
+    }
+
+    private static async Task<IResult> ProgressAsync(HttpContext ctx, ConsoleService service, string key, long? batch)
+    {
+        var (_, denied) = await RequireAsync(ctx, Role.Liaison);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        return study is null ? NotFound(key) : TypedResults.Ok(await StudyProgress.ComputeAsync(service.Db, study, batch, ctx.RequestAborted));
+    }
+
+    public sealed record CriterionRequest(string? Key, Dictionary<string, string>? Name, Dictionary<string, string>? Definition);
+
+    private static async Task<IResult> AddCriterionAsync(HttpContext ctx, ConsoleService service, string key, CriterionRequest request)
+    {
+        var (staff, denied) = await RequireAsync(ctx, Role.Researcher);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return csrf;
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        if (study is null)
+        {
+            return NotFound(key);
+        }
+
+        var errors = ValidateCriterion(study, request.Key, request.Name ?? [], creating: true);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        await service.AddCriterionAsync(staff!, study, request.Key!, new LocalizedText(request.Name!), new LocalizedText(request.Definition ?? []), ctx.RequestAborted);
+        return TypedResults.Created($"/api/console/studies/{key}/criteria/{request.Key}", new { key = request.Key });
+    }
+
+    /// <summary>Problems with a criterion, by field: a new, valid key and a name in English and in French.</summary>
+    public static Dictionary<string, string[]> ValidateCriterion(Study study, string? key, IReadOnlyDictionary<string, string> name, bool creating)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(name);
+        var errors = new Dictionary<string, string[]>();
+        if (creating)
+        {
+            if (string.IsNullOrWhiteSpace(key) || !BundleFormat.IsKey(key))
+            {
+                errors["key"] = ["A key is required: lower-case letters, digits and '-' (for example 'shade')."];
+            }
+            else if (study.Criteria.Any(c => c.Key == key))
+            {
+                errors["key"] = [$"The study already has a criterion '{key}'."];
+            }
+        }
+
+        foreach (var lang in new[] { "en", "fr" })
+        {
+            if (!name.TryGetValue(lang, out var n) || string.IsNullOrWhiteSpace(n))
+            {
+                errors[$"name.{lang}"] = [$"A name in {(lang == "en" ? "English" : "French")} is required: participants read the criterion in their language."];
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>The study bundle as a .zip. Researchers and admins only: it may hold consented identity markers.</summary>
+    private static async Task<IResult> ExportAsync(HttpContext ctx, ConsoleService service, DataDirectory data, string key)
+    {
+        var (staff, denied) = await RequireAsync(ctx, Role.Researcher);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        if (study is null)
+        {
+            return NotFound(key);
+        }
+
+        var folder = Directory.CreateTempSubdirectory("pluralist-export-").FullName;
+        var zip = Path.Combine(folder, $"{key}.zip");
+        using (var bundle = await StudyExporter.LoadAsync(service.Db, data, key, ctx.RequestAborted))
+        {
+            BundleWriter.Write(bundle, zip, zip: true);
+            service.Audit(staff!, study, "export.bundle", new { via = "console", participants = bundle.Participants.Count, annotations = bundle.Annotations.Count, markers = bundle.IdentityAnswers.Count });
+        }
+
+        await service.Db.SaveChangesAsync(ctx.RequestAborted);
+        var bytes = await File.ReadAllBytesAsync(zip, ctx.RequestAborted);
+        Directory.Delete(folder, recursive: true);
+        var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        return TypedResults.File(bytes, "application/zip", $"{key}-{stamp}.zip");
+    }
+
+    private static ProblemHttpResult NotFound(string key) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such study", detail: $"There is no study with key '{key}'.");
+}
+
+/// <summary>Limits console sign-in attempts per client address.</summary>
+public sealed class LoginThrottle(PartitionedRateLimiter<string> limiter)
+{
+    /// <summary>Whether one more attempt from this address is allowed now.</summary>
+    public bool TryAttempt(HttpContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        using var lease = limiter.AttemptAcquire(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        return lease.IsAcquired;
+    }
+}

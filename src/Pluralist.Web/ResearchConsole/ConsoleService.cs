@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+using Pluralist.Core.Text;
+using Pluralist.Data;
+using Pluralist.Web.Participation;
+
+namespace Pluralist.Web.ResearchConsole;
+
+/// <summary>A participant as the console lists them: no identity markers, no email.</summary>
+public sealed record ConsoleParticipant(string Pseudonym, string Language, DateTimeOffset Joined, DateTimeOffset? LastAnswer, int Answers, bool Withdrawn);
+
+/// <summary>An invitation made in the console: the code in clear text exists only in this answer.</summary>
+public sealed record NewInvitation(string Code, string? Email, string Language, DateTimeOffset ExpiresAt);
+
+/// <summary>What researchers and liaisons do to studies: create and edit them, their criteria and batches, invite people. Every change is audited.</summary>
+public sealed class ConsoleService(PluralistDbContext db, DataDirectory data)
+{
+    public PluralistDbContext Db => db;
+
+    public Task<IReadOnlyList<StudySummary>> StudiesAsync(CancellationToken ct) => StudyStore.ListAsync(db, ct);
+
+    public Task<Study?> FindStudyAsync(string key, CancellationToken ct) => StudyStore.FindAsync(db, key, ct);
+
+    public Task<Participant?> FindStaffAsync(long id, CancellationToken ct) =>
+        db.Participants.FirstOrDefaultAsync(p => p.Id == id && p.StudyId == null && p.Role != Role.Participant, ct);
+
+    /// <summary>Creates a study with the LIVS criteria, or with a copy of another study's criteria, settings and consent (a template).</summary>
+    public async Task<Study> CreateStudyAsync(Participant actor, string key, LocalizedText title, LocalizedText description, string? templateKey, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        Study study;
+        if (templateKey is not null)
+        {
+            var template = await FindStudyAsync(templateKey, ct) ?? throw new ArgumentException($"no study with key '{templateKey}' to copy");
+            study = new Study
+            {
+                TaskType = template.TaskType, CriteriaPerPair = template.CriteriaPerPair, SliderSteps = template.SliderSteps, ShowPrompt = template.ShowPrompt,
+                RequireEmail = template.RequireEmail, SessionCap = template.SessionCap, BreakMinutes = template.BreakMinutes,
+                AttentionCheckRate = template.AttentionCheckRate, GoldRate = template.GoldRate, WithdrawalPolicy = template.WithdrawalPolicy,
+                MinGroupSize = template.MinGroupSize, IdentityMarkers = [.. template.IdentityMarkers],
+                Criteria = [.. template.Criteria.Select(c => new Criterion { Key = c.Key, Name = c.Name.Clone(), Definition = c.Definition.Clone(), Position = c.Position, Retired = c.Retired })],
+                ConsentDocuments = [.. template.ConsentDocuments.Select(d => new ConsentDocument { Version = d.Version, Language = d.Language, Text = d.Text, PublishedAt = now })],
+            };
+        }
+        else
+        {
+            study = Defaults.LivsStudy(now);
+            study.Batches.Clear();
+        }
+
+        study.Key = key;
+        study.Title = title;
+        study.Description = description;
+        study.CreatedAt = now;
+        // The audit entry needs the study's id: both in one transaction.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Studies.Add(study);
+        await db.SaveChangesAsync(ct);
+        Audit(actor, study, "study.create", new { key, template = templateKey });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return study;
+    }
+
+    public async Task UpdateSettingsAsync(Participant actor, Study study, Action<Study> change, CancellationToken ct)
+    {
+        var before = Snapshot(study);
+        change(study);
+        Audit(actor, study, "study.settings", new { before, after = Snapshot(study) });
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task AddCriterionAsync(Participant actor, Study study, string key, LocalizedText name, LocalizedText definition, CancellationToken ct)
+    {
+        db.Criteria.Add(new Criterion { StudyId = study.Id, Key = key, Name = name, Definition = definition, Position = study.Criteria.Count == 0 ? 0 : study.Criteria.Max(c => c.Position) + 1 });
+        Audit(actor, study, "criterion.add", new { key, name = name.ToDictionary(kv => kv.Key, kv => kv.Value) });
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task EditCriterionAsync(Participant actor, Study study, Criterion criterion, LocalizedText name, LocalizedText definition, bool retired, CancellationToken ct)
+    {
+        var before = new { name = criterion.Name.ToDictionary(kv => kv.Key, kv => kv.Value), definition = criterion.Definition.ToDictionary(kv => kv.Key, kv => kv.Value), criterion.Retired };
+        criterion.Name = name;
+        criterion.Definition = definition;
+        criterion.Retired = retired;
+        Audit(actor, study, retired && !before.Retired ? "criterion.retire" : "criterion.edit", new { criterion.Key, before, after = new { name = name.ToDictionary(kv => kv.Key, kv => kv.Value), definition = definition.ToDictionary(kv => kv.Key, kv => kv.Value), retired } });
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<Batch> AddBatchAsync(Participant actor, Study study, Batch batch, CancellationToken ct)
+    {
+        batch.StudyId = study.Id;
+        db.Batches.Add(batch);
+        Audit(actor, study, "batch.create", new { batch.Name, batch.OpensAt, batch.ClosesAt, batch.QuotaPerParticipant, distribution = batch.Distribution.ToToken(), batch.Overlap });
+        await db.SaveChangesAsync(ct);
+        return batch;
+    }
+
+    /// <summary>New single-use codes. Only their hashes are stored; the clear codes are returned once, to print or send.</summary>
+    public async Task<IReadOnlyList<NewInvitation>> InviteAsync(Participant actor, Study study, IReadOnlyList<(string? Email, string Language)> people, int validDays, string? baseUrl, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var made = new List<NewInvitation>();
+        foreach (var (email, language) in people)
+        {
+            var code = Codes.NewCode();
+            db.Invitations.Add(new Invitation { StudyId = study.Id, CodeHash = Codes.Hash(code), Email = email, Language = language, CreatedAt = now, ExpiresAt = now.AddDays(validDays) });
+            made.Add(new NewInvitation(code, email, language, now.AddDays(validDays)));
+        }
+
+        Audit(actor, study, "invitations.create", new { count = made.Count, withEmail = made.Count(m => m.Email is not null), validDays });
+        await db.SaveChangesAsync(ct);
+        foreach (var m in made.Where(m => m.Email is not null))
+        {
+            await WriteInvitationEmailAsync(study, m, baseUrl, ct);
+        }
+
+        return made;
+    }
+
+    /// <summary>Reads the bulk-invitation CSV (<c>email</c> required, <c>language</c> en or fr, default en). Errors are located by line and column.</summary>
+    public static IReadOnlyList<(string? Email, string Language)> ReadInvitationCsv(string text, List<CsvError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var table = CsvTable.Parse(new StringReader(text ?? ""), "invitations.csv", errors);
+        var people = new List<(string?, string)>();
+        if (!table.RequireColumns("email"))
+        {
+            return people;
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var row in table.Rows)
+        {
+            var email = table.String(row, "email").Trim();
+            var language = (table.OptionalString(row, "language") ?? "en").Trim().ToLowerInvariant();
+            if (email.Length > 0 && (!email.Contains('@', StringComparison.Ordinal) || email.Contains(' ', StringComparison.Ordinal)))
+            {
+                table.AddError(row, "email", $"'{email}' is not an email address");
+            }
+            else if (email.Length > 0 && !seen.Add(email))
+            {
+                table.AddError(row, "email", $"{email} is listed twice");
+            }
+
+            if (language is not ("en" or "fr"))
+            {
+                table.AddError(row, "language", $"'{language}' is not en or fr");
+            }
+
+            people.Add((email, language));
+        }
+
+        if (table.Rows.Count == 0 && errors.Count == 0)
+        {
+            errors.Add(new CsvError("invitations.csv", 2, 0, string.Empty, "no one to invite: add one row per person under the header"));
+        }
+
+        return people;
+    }
+
+    public async Task<IReadOnlyList<ConsoleParticipant>> ParticipantsAsync(Study study, CancellationToken ct)
+    {
+        var people = await db.Participants.AsNoTracking().Where(p => p.StudyId == study.Id).OrderBy(p => p.Id).ToListAsync(ct);
+        var answers = await db.Annotations.AsNoTracking()
+            .Where(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == study.Id))
+            .GroupBy(a => a.ParticipantId)
+            .Select(g => new { g.Key, Count = g.Count(), Last = g.Max(a => a.SubmittedAt) })
+            .ToDictionaryAsync(x => x.Key, ct);
+        return people.Select(p => new ConsoleParticipant(p.Pseudonym, p.PreferredLanguage, p.CreatedAt,
+            answers.TryGetValue(p.Id, out var a) ? a.Last : null, a?.Count ?? 0, p.WithdrawnAt is not null)).ToList();
+    }
+
+    public async Task<(int Open, int Used, int Expired)> InvitationCountsAsync(Study study, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var all = await db.Invitations.AsNoTracking().Where(i => i.StudyId == study.Id).Select(i => new { i.UsedAt, i.ExpiresAt }).ToListAsync(ct);
+        return (all.Count(i => i.UsedAt is null && i.ExpiresAt > now), all.Count(i => i.UsedAt is not null), all.Count(i => i.UsedAt is null && i.ExpiresAt <= now));
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync(Study? study, int take, CancellationToken ct)
+    {
+        var query = db.AuditEntries.AsNoTracking();
+        if (study is not null)
+        {
+            query = query.Where(a => a.StudyId == study.Id);
+        }
+
+        return await query.OrderByDescending(a => a.Id).Take(take).ToListAsync(ct);
+    }
+
+    public Dictionary<long, string> StaffNames(IEnumerable<long?> ids)
+    {
+        var wanted = ids.OfType<long>().Distinct().ToList();
+        return db.Participants.AsNoTracking().Where(p => wanted.Contains(p.Id))
+            .ToDictionary(p => p.Id, p => p.Email ?? p.Pseudonym);
+    }
+
+    public void Audit(Participant actor, Study? study, string action, object details) =>
+        db.AuditEntries.Add(new AuditEntry
+        {
+            ActorParticipantId = actor.Id,
+            StudyId = study?.Id is > 0 ? study.Id : null,
+            Action = action,
+            Details = JsonSerializer.Serialize(details),
+            At = DateTimeOffset.UtcNow,
+        });
+
+    // The embedded default: one .eml file per message in the data directory's outbox.
+    private async Task WriteInvitationEmailAsync(Study study, NewInvitation invitation, string? baseUrl, CancellationToken ct)
+    {
+        var fr = invitation.Language == "fr";
+        var link = $"{(baseUrl ?? "").TrimEnd('/')}/?code={Uri.EscapeDataString(invitation.Code)}";
+        var subject = fr ? $"Invitation : {study.Title.Get("fr")}" : $"Invitation: {study.Title.Get("en")}";
+        var body = fr
+            ? $"Bonjour,\n\nVous êtes invité·e à participer à l'étude « {study.Title.Get("fr")} ».\n{study.Description.Get("fr")}\n\nVotre code d'invitation : {invitation.Code}\nPour commencer : {link}\n\nCe code est valable jusqu'au {invitation.ExpiresAt.ToString("d MMMM yyyy", CultureInfo.GetCultureInfo("fr-CA"))} et ne peut servir qu'une fois.\nLa participation est volontaire; vous pouvez arrêter à tout moment.\n"
+            : $"Hello,\n\nYou are invited to take part in the study \"{study.Title.Get("en")}\".\n{study.Description.Get("en")}\n\nYour invitation code: {invitation.Code}\nTo start: {link}\n\nThis code works once, until {invitation.ExpiresAt.ToString("MMMM d, yyyy", CultureInfo.GetCultureInfo("en-CA"))}.\nTaking part is voluntary; you can stop at any time.\n";
+        var message = new StringBuilder()
+            .Append("To: ").Append(invitation.Email).Append('\n')
+            .Append("Subject: ").Append(subject).Append('\n')
+            .Append("Content-Type: text/plain; charset=utf-8\n")
+            .Append("Content-Language: ").Append(invitation.Language).Append("\n\n")
+            .Append(body).ToString();
+        Directory.CreateDirectory(data.OutboxPath);
+        var name = $"{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfff}-invitation-{Guid.NewGuid():N}.eml";
+        await File.WriteAllTextAsync(Path.Combine(data.OutboxPath, name), message, new UTF8Encoding(false), ct);
+    }
+
+    private static object Snapshot(Study s) => new
+    {
+        title = s.Title.ToDictionary(kv => kv.Key, kv => kv.Value),
+        description = s.Description.ToDictionary(kv => kv.Key, kv => kv.Value),
+        taskType = s.TaskType.ToToken(), s.CriteriaPerPair, s.SliderSteps, s.ShowPrompt, s.RequireEmail, s.SessionCap, s.BreakMinutes,
+        s.AttentionCheckRate, s.GoldRate, withdrawalPolicy = s.WithdrawalPolicy.ToToken(), s.MinGroupSize, s.IdentityMarkers,
+    };
+}
