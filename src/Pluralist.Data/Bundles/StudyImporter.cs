@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
@@ -181,10 +180,7 @@ public static class StudyImporter
         catch
         {
             await tx.RollbackAsync(CancellationToken.None);
-            foreach (var file in created)
-            {
-                File.Delete(file);
-            }
+            ImageStore.Remove(created);
 
             throw;
         }
@@ -218,37 +214,10 @@ public static class StudyImporter
         }
     }
 
-    // Content-addressed: images/ab/abcdef….png. A file already there (same bytes) is reused, not counted as created.
     private static string StoreImage(DataDirectory data, StudyBundle bundle, string file, List<string> created, out string hash)
     {
-        byte[] bytes;
-        if (bundle.Source is { } source)
-        {
-            bytes = source.ReadAll(file);
-        }
-        else
-        {
-            bytes = File.ReadAllBytes(file);
-        }
-
-        hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var ext = Path.GetExtension(file).ToLowerInvariant();
-        var relative = $"{hash[..2]}/{hash}{(ext.Length is > 1 and <= 6 ? ext : ".png")}";
-        var target = Path.Combine(data.ImagesPath, relative);
-        if (!File.Exists(target))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var temp = target + ".part";
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, target);
-            created.Add(target);
-        }
-
+        var bytes = bundle.Source is { } source ? source.ReadAll(file) : File.ReadAllBytes(file);
+        (var relative, hash) = ImageStore.Put(data, bytes, Path.GetExtension(file), created);
         return relative;
     }
 

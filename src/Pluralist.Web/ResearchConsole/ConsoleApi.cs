@@ -16,6 +16,7 @@ public static class ConsoleApi
         ArgumentNullException.ThrowIfNull(configuration);
         var attempts = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>()?.LoginAttemptsPerMinute ?? 5;
         services.AddScoped<ConsoleService>();
+        services.AddScoped<ImagePools>();
         // Password guessing: a few sign-in attempts per minute per client address (the page itself is not limited).
         services.AddSingleton(new LoginThrottle(PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(
             ip, _ => new FixedWindowRateLimiterOptions { PermitLimit = attempts, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }))));

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Mvc;
+using Pluralist.Core.Model;
+using Pluralist.Web.ResearchConsole;
+
+namespace Pluralist.Web.Pages.Console;
+
+/// <summary>/console/studies/{key}/evaluation: blind A/B pairs between two generators and their tally as answers come in.</summary>
+public sealed class EvaluationModel(ConsoleService service, ImagePools pools) : ConsolePage(service)
+{
+    public IReadOnlyList<(string Generator, int Images, int Prompts)> Generators { get; private set; } = [];
+
+    public string? A { get; private set; }
+
+    public string? B { get; private set; }
+
+    public EvaluationTally? Tally { get; private set; }
+
+    public string? Message { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public async Task OnGetAsync(string? a, string? b, string? message, CancellationToken ct)
+    {
+        Message = message;
+        Generators = await pools.GeneratorsAsync(Study!, ct);
+        (A, B) = (a, b);
+        if (a is not null && b is not null && a != b)
+        {
+            Tally = await pools.TallyAsync(Study!, a, b, ct);
+        }
+    }
+
+    public async Task<IActionResult> OnPostAsync(string? a, string? b, long? batch, int seed, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        Generators = await pools.GeneratorsAsync(Study!, ct);
+        if (a is null || b is null || a == b || Generators.All(g => g.Generator != a) || Generators.All(g => g.Generator != b))
+        {
+            Error = "Choose two different generators of this study.";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        var made = await pools.CreateEvaluationAsync(Staff, Study!, a, b, batch, seed, ct);
+        return Redirect($"/console/studies/{Study!.Key}/evaluation?a={Uri.EscapeDataString(a)}&b={Uri.EscapeDataString(b)}&message={Uri.EscapeDataString($"{made} evaluation pairs created.")}");
+    }
+}

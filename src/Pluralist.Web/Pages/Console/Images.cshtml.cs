@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Mvc;
+using Pluralist.Core.Model;
+using Pluralist.Core.Text;
+using Pluralist.Web.ResearchConsole;
+
+namespace Pluralist.Web.Pages.Console;
+
+/// <summary>/console/studies/{key}/images: the pool grid; researchers upload, exclude and build pairs.</summary>
+public sealed class ImagesModel(ConsoleService service, ImagePools pools) : ConsolePage(service)
+{
+    public IReadOnlyList<PoolEntry> Entries { get; private set; } = [];
+
+    public List<string> Errors { get; } = [];
+
+    public string? Message { get; private set; }
+
+    public async Task OnGetAsync(string? message, CancellationToken ct)
+    {
+        Message = message;
+        Entries = await pools.ListAsync(Study!, ct);
+    }
+
+    public async Task<IActionResult> OnPostUploadAsync(IFormFile? zip, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        var errors = new List<CsvError>();
+        IReadOnlyList<PoolImage> images = [];
+        if (zip is null || zip.Length == 0)
+        {
+            Errors.Add("Choose a .zip file.");
+        }
+        else
+        {
+            await using var stream = zip.OpenReadStream();
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, ct);
+            buffer.Position = 0;
+            images = ImagePools.ReadUpload(buffer, errors);
+            Errors.AddRange(errors.Select(e => e.ToString()));
+        }
+
+        if (Errors.Count > 0)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            Entries = await pools.ListAsync(Study!, ct);
+            return Page();
+        }
+
+        var added = await pools.AddAsync(Staff, Study!, images, ct);
+        return Redirect($"/console/studies/{Study!.Key}/images?message={Uri.EscapeDataString($"{added} images added.")}");
+    }
+
+    public async Task<IActionResult> OnPostPairsAsync(int? perPrompt, int seed, long? batch, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        if (perPrompt is < 1 || (batch is { } b && Study!.Batches.All(x => x.Id != b)))
+        {
+            Errors.Add(perPrompt is < 1 ? "Pairs per prompt must be at least 1, or empty for all pairs." : "Choose a batch of this study.");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            Entries = await pools.ListAsync(Study!, ct);
+            return Page();
+        }
+
+        var made = await pools.BuildPairsAsync(Staff, Study!, perPrompt, seed, batch, ct);
+        return Redirect($"/console/studies/{Study!.Key}/images?message={Uri.EscapeDataString($"{made} pairs built.")}");
+    }
+
+    public async Task<IActionResult> OnPostExcludeAsync(long image, bool excluded, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        await pools.SetExcludedAsync(Staff, Study!, image, excluded, ct);
+        return Redirect($"/console/studies/{Study!.Key}/images?message={Uri.EscapeDataString($"Image {image} {(excluded ? "excluded" : "included again")}.")}");
+    }
+}

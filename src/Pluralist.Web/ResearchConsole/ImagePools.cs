@@ -1,0 +1,364 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Analysis.Evaluation;
+using Pluralist.Core.Model;
+using Pluralist.Core.Text;
+using Pluralist.Data;
+using Pluralist.World.Imaging;
+
+namespace Pluralist.Web.ResearchConsole;
+
+/// <summary>One image of a pool upload, checked and ready to store.</summary>
+public sealed record PoolImage(int Line, string File, byte[] Bytes, string Prompt, string Language, PromptSource Source, string Generator, long? Seed, double? Guidance, int? Steps, int Width, int Height);
+
+/// <summary>An image as the console's grid shows it.</summary>
+public sealed record PoolEntry(Image Image, string Prompt, int Reports, int Pairs);
+
+/// <summary>Per-criterion tally of a blind A/B evaluation: wins of A over B.</summary>
+public sealed record EvaluationTally(string GeneratorA, string GeneratorB, int Pairs, ABOverview? Overview);
+
+/// <summary>
+/// Image pools of a study: upload (a zip with <c>pool.csv</c> and the image files), the grid,
+/// exclusion, building pairs within a prompt, and blind A/B evaluation pairs between two generators.
+/// </summary>
+public sealed class ImagePools(PluralistDbContext db, DataDirectory data, ConsoleService console)
+{
+    public const string PoolCsv = "pool.csv";
+
+    /// <summary>
+    /// Reads and checks a pool upload. Every problem is located (<c>pool.csv:line:col (field)</c>):
+    /// missing columns, a file listed twice or absent from the zip, an image that cannot be read,
+    /// the same image twice, unknown sources.
+    /// </summary>
+    public static IReadOnlyList<PoolImage> ReadUpload(Stream zip, List<CsvError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        ZipArchive archive;
+        try
+        {
+            archive = new ZipArchive(zip, ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException)
+        {
+            errors.Add(new CsvError("upload", 0, 0, string.Empty, "not a .zip archive"));
+            return [];
+        }
+
+        using (archive)
+        {
+            var entries = archive.Entries.Where(e => !e.FullName.EndsWith('/')).ToDictionary(e => e.FullName, StringComparer.Ordinal);
+            if (!entries.TryGetValue(PoolCsv, out var csvEntry))
+            {
+                errors.Add(new CsvError(PoolCsv, 0, 0, string.Empty, "the zip has no pool.csv at its top level (columns: file, prompt, generator; optional language, source, seed, guidance, steps)"));
+                return [];
+            }
+
+            var text = StrictUtf8.TryDecode(Read(csvEntry), PoolCsv, out var encoding);
+            if (text is null)
+            {
+                errors.Add(encoding!);
+                return [];
+            }
+
+            var table = CsvTable.Parse(new StringReader(text), PoolCsv, errors);
+            if (!table.RequireColumns("file", "prompt", "generator"))
+            {
+                return [];
+            }
+
+            var images = new List<PoolImage>();
+            var files = new Dictionary<string, int>(StringComparer.Ordinal);
+            var hashes = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var row in table.Rows)
+            {
+                var file = table.String(row, "file");
+                var prompt = table.String(row, "prompt").Trim();
+                var language = (table.OptionalString(row, "language") ?? "en").Trim().ToLowerInvariant();
+                var source = PromptSource.Human;
+                if (table.OptionalString(row, "source") is { } s && !Tokens.TryParse(s, out source))
+                {
+                    table.AddError(row, "source", $"'{s}' is not one of {string.Join(", ", Tokens.All<PromptSource>())}");
+                }
+
+                if (language.Length is < 2 or > 8 || !language.All(char.IsAsciiLetterLower))
+                {
+                    table.AddError(row, "language", $"'{language}' is not a language tag (en, fr, …)");
+                }
+
+                var generator = table.String(row, "generator");
+                var seed = table.OptionalLong(row, "seed");
+                var guidance = table.OptionalDouble(row, "guidance");
+                var steps = table.OptionalInt(row, "steps");
+                if (file.Length == 0)
+                {
+                    continue;
+                }
+
+                if (files.TryGetValue(file, out var first))
+                {
+                    table.AddError(row, "file", $"{file} is already listed on line {first}");
+                    continue;
+                }
+
+                files[file] = row.Line;
+                if (!entries.TryGetValue(file, out var entry))
+                {
+                    table.AddError(row, "file", $"{file} is not in the zip");
+                    continue;
+                }
+
+                var bytes = Read(entry);
+                if (!TrySize(bytes, out var width, out var height, out var problem))
+                {
+                    table.AddError(row, "file", $"{file} cannot be read as an image: {problem}");
+                    continue;
+                }
+
+                var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+                if (hashes.TryGetValue(hash, out var same))
+                {
+                    table.AddError(row, "file", $"{file} is the same image as line {same}");
+                    continue;
+                }
+
+                hashes[hash] = row.Line;
+                images.Add(new PoolImage(row.Line, file, bytes, prompt, language, source, generator, seed, guidance, steps, width, height));
+            }
+
+            if (table.Rows.Count == 0)
+            {
+                errors.Add(new CsvError(PoolCsv, 2, 0, string.Empty, "no images: add one row per image under the header"));
+            }
+
+            return images;
+        }
+    }
+
+    /// <summary>Stores a checked upload in one transaction: prompts matched by text and language (or created), images content-addressed.</summary>
+    public async Task<int> AddAsync(Participant actor, Study study, IReadOnlyList<PoolImage> images, CancellationToken ct)
+    {
+        var created = new List<string>();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            var prompts = await db.Prompts.Where(p => p.StudyId == study.Id).ToListAsync(ct);
+            foreach (var i in images)
+            {
+                var prompt = prompts.FirstOrDefault(p => p.Text == i.Prompt && p.Language == i.Language);
+                if (prompt is null)
+                {
+                    prompt = new Prompt { StudyId = study.Id, Text = i.Prompt, Language = i.Language, Source = i.Source, CreatedAt = now };
+                    db.Prompts.Add(prompt);
+                    prompts.Add(prompt);
+                    await db.SaveChangesAsync(ct);
+                }
+
+                var (path, hash) = ImageStore.Put(data, i.Bytes, Path.GetExtension(i.File), created);
+                db.Images.Add(new Image
+                {
+                    StudyId = study.Id, PromptId = prompt.Id, Generator = i.Generator, Seed = i.Seed, Guidance = i.Guidance, Steps = i.Steps,
+                    Width = i.Width, Height = i.Height, ContentHash = hash, StoragePath = path, ExternalId = i.File, CreatedAt = now,
+                });
+            }
+
+            console.Audit(actor, study, "images.upload", new { images = images.Count, prompts = images.Select(i => (i.Prompt, i.Language)).Distinct().Count() });
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return images.Count;
+        }
+        catch
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+            ImageStore.Remove(created);
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<PoolEntry>> ListAsync(Study study, CancellationToken ct)
+    {
+        var images = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).OrderBy(i => i.PromptId).ThenBy(i => i.Id).ToListAsync(ct);
+        var prompts = await db.Prompts.AsNoTracking().Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, p => p.Text, ct);
+        var reports = (await db.ImageReports.AsNoTracking().Where(r => db.Images.Any(i => i.Id == r.ImageId && i.StudyId == study.Id)).Select(r => r.ImageId).ToListAsync(ct))
+            .GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+        var pairs = await db.Pairs.AsNoTracking().Where(p => p.StudyId == study.Id).Select(p => new { p.Image0Id, p.Image1Id }).ToListAsync(ct);
+        var inPairs = pairs.SelectMany(p => new[] { p.Image0Id, p.Image1Id }).GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+        return images.Select(i => new PoolEntry(i, prompts.GetValueOrDefault(i.PromptId, ""), reports.GetValueOrDefault(i.Id), inPairs.GetValueOrDefault(i.Id))).ToList();
+    }
+
+    public async Task SetExcludedAsync(Participant actor, Study study, long imageId, bool excluded, CancellationToken ct)
+    {
+        var image = await db.Images.FirstOrDefaultAsync(i => i.Id == imageId && i.StudyId == study.Id, ct)
+            ?? throw new ArgumentException($"image {imageId} is not in this study");
+        image.Flags = excluded ? image.Flags | ImageFlags.Excluded : image.Flags & ~ImageFlags.Excluded;
+        console.Audit(actor, study, excluded ? "image.exclude" : "image.include", new { image = imageId });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Pairs of images of the same prompt, leaving out excluded and broken images and pairs that
+    /// already exist: all of them, or at most <paramref name="perPrompt"/> per prompt drawn with <paramref name="seed"/>.
+    /// </summary>
+    public async Task<int> BuildPairsAsync(Participant actor, Study study, int? perPrompt, int seed, long? batchId, CancellationToken ct)
+    {
+        var images = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).ToListAsync(ct);
+        var existing = (await db.Pairs.AsNoTracking().Where(p => p.StudyId == study.Id).Select(p => new { p.Image0Id, p.Image1Id }).ToListAsync(ct))
+            .Select(p => (Math.Min(p.Image0Id, p.Image1Id), Math.Max(p.Image0Id, p.Image1Id))).ToHashSet();
+        var random = new Random(seed);
+        var now = DateTimeOffset.UtcNow;
+        var made = 0;
+        foreach (var prompt in images.Where(i => (i.Flags & (ImageFlags.Excluded | ImageFlags.Broken)) == 0).GroupBy(i => i.PromptId).OrderBy(g => g.Key))
+        {
+            var ids = prompt.Select(i => i.Id).Order().ToList();
+            var candidates = new List<(long, long)>();
+            for (var a = 0; a < ids.Count; a++)
+            {
+                for (var b = a + 1; b < ids.Count; b++)
+                {
+                    if (!existing.Contains((ids[a], ids[b])))
+                    {
+                        candidates.Add((ids[a], ids[b]));
+                    }
+                }
+            }
+
+            if (perPrompt is { } n && candidates.Count > n)
+            {
+                random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
+                candidates = [.. candidates.Take(n).Order()];
+            }
+
+            foreach (var (i0, i1) in candidates)
+            {
+                db.Pairs.Add(new Pair { StudyId = study.Id, BatchId = batchId, Image0Id = i0, Image1Id = i1, Kind = PairKind.Annotation, CreatedAt = now });
+                made++;
+            }
+        }
+
+        console.Audit(actor, study, "pairs.build", new { made, perPrompt, seed, batch = batchId });
+        await db.SaveChangesAsync(ct);
+        return made;
+    }
+
+    /// <summary>The generators that made the study's images, with how many prompts each covers.</summary>
+    public async Task<IReadOnlyList<(string Generator, int Images, int Prompts)>> GeneratorsAsync(Study study, CancellationToken ct) =>
+        (await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).Select(i => new { i.Generator, i.PromptId }).ToListAsync(ct))
+            .GroupBy(i => i.Generator).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count(), g.Select(i => i.PromptId).Distinct().Count())).ToList();
+
+    /// <summary>
+    /// A blind A/B evaluation: for every prompt with usable images from both generators, one
+    /// evaluation pair (the first image of each). Which image is image_0 is drawn at random, and
+    /// the side shown is drawn again per assignment, so neither position nor order tells the model.
+    /// </summary>
+    public async Task<int> CreateEvaluationAsync(Participant actor, Study study, string generatorA, string generatorB, long? batchId, int seed, CancellationToken ct)
+    {
+        if (generatorA == generatorB)
+        {
+            throw new ArgumentException("choose two different generators");
+        }
+
+        var usable = (await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id && (i.Generator == generatorA || i.Generator == generatorB)).ToListAsync(ct))
+            .Where(i => (i.Flags & (ImageFlags.Excluded | ImageFlags.Broken)) == 0).ToList();
+        var random = new Random(seed);
+        var now = DateTimeOffset.UtcNow;
+        var made = 0;
+        foreach (var prompt in usable.GroupBy(i => i.PromptId).OrderBy(g => g.Key))
+        {
+            var a = prompt.Where(i => i.Generator == generatorA).MinBy(i => i.Id);
+            var b = prompt.Where(i => i.Generator == generatorB).MinBy(i => i.Id);
+            if (a is null || b is null)
+            {
+                continue;
+            }
+
+            var aFirst = random.Next(2) == 0;
+            db.Pairs.Add(new Pair { StudyId = study.Id, BatchId = batchId, Image0Id = aFirst ? a.Id : b.Id, Image1Id = aFirst ? b.Id : a.Id, Kind = PairKind.Evaluation, CreatedAt = now });
+            made++;
+        }
+
+        console.Audit(actor, study, "evaluation.create", new { generatorA, generatorB, pairs = made, batch = batchId, seed });
+        await db.SaveChangesAsync(ct);
+        return made;
+    }
+
+    /// <summary>Wins, neutrals and losses of <paramref name="generatorA"/> against <paramref name="generatorB"/> on the study's evaluation pairs, per criterion.</summary>
+    public async Task<EvaluationTally> TallyAsync(Study study, string generatorA, string generatorB, CancellationToken ct)
+    {
+        var generators = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).ToDictionaryAsync(i => i.Id, i => (i.Generator, i.PromptId), ct);
+        var pairs = (await db.Pairs.AsNoTracking().Where(p => p.StudyId == study.Id && p.Kind == PairKind.Evaluation).ToListAsync(ct))
+            .Where(p => new[] { generators[p.Image0Id].Generator, generators[p.Image1Id].Generator }.Order(StringComparer.Ordinal)
+                .SequenceEqual(new[] { generatorA, generatorB }.Order(StringComparer.Ordinal)))
+            .ToDictionary(p => p.Id);
+        var dataset = await Data.Datasets.StudyDatasetLoader.LoadAsync(db, study.Key, ct);
+        var judgements = new List<ABJudgement>();
+        foreach (var row in dataset.Rows.Where(r => pairs.ContainsKey(r.PairId) && r.Preference is not null))
+        {
+            // Preference < 0 favours image_0; A wins when that image is A's.
+            var image0IsA = generators[pairs[row.PairId].Image0Id].Generator == generatorA;
+            var p = row.Preference!.Value;
+            var outcome = p == 0 ? ABPreference.Neutral : (p < 0) == image0IsA ? ABPreference.Aligned : ABPreference.Base;
+            judgements.Add(new ABJudgement(row.PromptId.ToString(System.Globalization.CultureInfo.InvariantCulture), row.ParticipantId.ToString(System.Globalization.CultureInfo.InvariantCulture), row.Criterion, outcome));
+        }
+
+        return new EvaluationTally(generatorA, generatorB, pairs.Count, judgements.Count == 0 ? null : ABStudy.Overview(judgements));
+    }
+
+    private static byte[] Read(ZipArchiveEntry entry)
+    {
+        using var stream = entry.Open();
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    // PNG: decoded by our codec (so a corrupt file is caught); JPEG: the size from its frame header.
+    private static bool TrySize(byte[] bytes, out int width, out int height, out string problem)
+    {
+        width = height = 0;
+        problem = "";
+        if (bytes.Length > 8 && bytes[0] == 0x89 && bytes[1] == (byte)'P')
+        {
+            try
+            {
+                var image = Png.Decode(bytes);
+                (width, height) = (image.Width, image.Height);
+                return true;
+            }
+            catch (PngFormatException ex)
+            {
+                problem = ex.Message;
+                return false;
+            }
+        }
+
+        if (bytes.Length > 4 && bytes[0] == 0xFF && bytes[1] == 0xD8)
+        {
+            for (var i = 2; i + 9 < bytes.Length;)
+            {
+                if (bytes[i] != 0xFF)
+                {
+                    break;
+                }
+
+                var marker = bytes[i + 1];
+                var length = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(i + 2));
+                if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+                {
+                    height = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(i + 5));
+                    width = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(i + 7));
+                    return width > 0 && height > 0;
+                }
+
+                i += 2 + length;
+            }
+
+            problem = "a JPEG without a frame header";
+            return false;
+        }
+
+        problem = "only PNG and JPEG files are accepted";
+        return false;
+    }
+}

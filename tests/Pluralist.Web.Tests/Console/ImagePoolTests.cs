@@ -1,0 +1,183 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+using Pluralist.Web.ResearchConsole;
+using Pluralist.World.Imaging;
+
+namespace Pluralist.Web.Tests.Console;
+
+public sealed class ImagePoolTests
+{
+    private const string Password = "correct horse battery staple";
+
+    [Fact]
+    public async Task Upload_builds_pairs_and_bad_uploads_store_nothing()
+    {
+        await using var server = await AppServer.StartAsync(codes: 1);
+        var client = await ResearcherAsync(server);
+        var before = await CountAsync(server);
+
+        // Every problem of a bad upload is named by line and column; nothing is stored.
+        var bad = await UploadAsync(client, Zip(
+            "file,prompt,generator\na.png,A plaza,base\na.png,A plaza,base\nmissing.png,A plaza,base\nbroken.png,A plaza,base\ncopy.png,A plaza,base\n",
+            ("a.png", Png(1)), ("broken.png", Encoding.ASCII.GetBytes("\x89PNG not really")), ("copy.png", Png(1))));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var text = WebUtility.HtmlDecode(await bad.Content.ReadAsStringAsync());
+        Assert.Contains("pool.csv:3:1 (file): a.png is already listed on line 2", text, StringComparison.Ordinal);
+        Assert.Contains("pool.csv:4:1 (file): missing.png is not in the zip", text, StringComparison.Ordinal);
+        Assert.Contains("pool.csv:5:1 (file): broken.png cannot be read as an image", text, StringComparison.Ordinal);
+        Assert.Contains("pool.csv:6:1 (file): copy.png is the same image as line 2", text, StringComparison.Ordinal);
+        var noColumn = await UploadAsync(client, Zip("file,prompt\na.png,A plaza\n", ("a.png", Png(1))));
+        Assert.Contains("pool.csv:1 (generator): required column is missing", WebUtility.HtmlDecode(await noColumn.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Equal(before, await CountAsync(server));
+
+        // A good upload: two prompts, three images each, from two generators.
+        var rows = new StringBuilder("file,prompt,generator,seed,language\n");
+        var files = new List<(string, byte[])>();
+        for (var i = 0; i < 6; i++)
+        {
+            rows.Append($"img{i}.png,{(i < 3 ? "A plaza with trees" : "Une rue en hiver")},{(i % 2 == 0 ? "aligned" : "base")},{i},{(i < 3 ? "en" : "fr")}\n");
+            files.Add(($"img{i}.png", Png(10 + i)));
+        }
+
+        var good = await UploadAsync(client, Zip(rows.ToString(), [.. files]));
+        Assert.Equal(HttpStatusCode.Redirect, good.StatusCode);
+        await using (var db = server.Database.CreateContext())
+        {
+            var study = await db.Studies.SingleAsync(s => s.Key == "livs-default");
+            var uploaded = await db.Images.Where(i => i.StudyId == study.Id && i.ExternalId != null).ToListAsync();
+            Assert.Equal(6, uploaded.Count);
+            Assert.All(uploaded, i => Assert.True(File.Exists(Path.Combine(server.DataRoot, "images", i.StoragePath))));
+            Assert.Equal(["A plaza with trees", "Une rue en hiver"], await db.Prompts.Where(p => p.StudyId == study.Id && db.Images.Any(i => i.PromptId == p.Id && i.ExternalId != null)).OrderBy(p => p.Id).Select(p => p.Text).ToListAsync());
+        }
+
+        // All pairs within each prompt: 3 + 3 new ones (the demo's own pairs exist already); again: none.
+        var pairs = await ParticipantClient.PostFormAsync(client, "/console/studies/livs-default/images", "/console/studies/livs-default/images?handler=Pairs", new() { ["seed"] = "1", ["perPrompt"] = "" });
+        Assert.Contains("6%20pairs%20built", pairs.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        var again = await ParticipantClient.PostFormAsync(client, "/console/studies/livs-default/images", "/console/studies/livs-default/images?handler=Pairs", new() { ["seed"] = "1", ["perPrompt"] = "" });
+        Assert.Contains("0%20pairs%20built", again.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Evaluation_tally_counts_wins_of_A_whatever_the_order_and_side()
+    {
+        await using var server = await AppServer.StartAsync(codes: 1);
+        var client = await ResearcherAsync(server);
+        var rows = new StringBuilder("file,prompt,generator\n");
+        var files = new List<(string, byte[])>();
+        for (var i = 0; i < 8; i++)
+        {
+            rows.Append($"e{i}.png,Prompt {i / 2},{(i % 2 == 0 ? "aligned" : "base")}\n");
+            files.Add(($"e{i}.png", Png(100 + i)));
+        }
+
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(client, Zip(rows.ToString(), [.. files]))).StatusCode);
+        var created = await ParticipantClient.PostFormAsync(client, "/console/studies/livs-default/evaluation", "/console/studies/livs-default/evaluation",
+            new() { ["a"] = "aligned", ["b"] = "base", ["seed"] = "3" });
+        Assert.Contains("4%20evaluation%20pairs", created.Headers.Location!.OriginalString, StringComparison.Ordinal);
+
+        // One participant answers every evaluation pair: A better on safety, B better on comfort, neutral on diversity.
+        await using (var db = server.Database.CreateContext())
+        {
+            var study = await db.Studies.SingleAsync(s => s.Key == "livs-default");
+            var person = new Participant { StudyId = study.Id, Pseudonym = "P-EVAL01", CreatedAt = DateTimeOffset.UtcNow };
+            db.Participants.Add(person);
+            await db.SaveChangesAsync();
+            var images = await db.Images.Where(i => i.StudyId == study.Id).ToDictionaryAsync(i => i.Id, i => i.Generator);
+            var evaluation = await db.Pairs.Where(p => p.StudyId == study.Id && p.Kind == PairKind.Evaluation).OrderBy(p => p.Id).ToListAsync();
+            Assert.Contains(evaluation, p => images[p.Image0Id] == "aligned");
+            Assert.Contains(evaluation, p => images[p.Image0Id] == "base");
+            var n = 0;
+            foreach (var pair in evaluation)
+            {
+                var left0 = n++ % 2 == 0;
+                var aIsLeft = (images[pair.Image0Id] == "aligned") == left0;
+                var towardA = aIsLeft ? -0.8 : 0.8; // as shown: negative prefers the left image
+                var assignment = new Assignment { ParticipantId = person.Id, PairId = pair.Id, CriteriaShown = ["safety", "comfort", "diversity"], Image0OnLeft = left0, ServedAt = DateTimeOffset.UtcNow };
+                db.Assignments.Add(assignment);
+                await db.SaveChangesAsync();
+                db.Annotations.Add(new Annotation
+                {
+                    AssignmentId = assignment.Id, ParticipantId = person.Id, PairId = pair.Id, ClientRequestId = $"eval-{pair.Id}", SubmittedAt = DateTimeOffset.UtcNow,
+                    Scores = [new() { CriterionKey = "safety", Position = 0, Score = towardA }, new() { CriterionKey = "comfort", Position = 1, Score = -towardA }, new() { CriterionKey = "diversity", Position = 2, Score = 0 }],
+                });
+                await db.SaveChangesAsync();
+            }
+        }
+
+        var page = new HtmlParser().ParseDocument(await client.GetStringAsync("/console/studies/livs-default/evaluation?a=aligned&b=base"));
+        var table = page.QuerySelectorAll("table tbody tr").ToDictionary(r => r.QuerySelector("th")!.TextContent.Trim(), r => r.QuerySelectorAll("td").Take(3).Select(td => int.Parse(td.TextContent, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        Assert.Equal([4, 0, 0], table["safety"]);
+        Assert.Equal([0, 0, 4], table["comfort"]);
+        Assert.Equal([0, 4, 0], table["diversity"]);
+        Assert.Equal([4, 4, 4], table["overall"]);
+    }
+
+    private static async Task<HttpClient> ResearcherAsync(AppServer server)
+    {
+        await using (var db = server.Database.CreateContext())
+        {
+            await StaffAccounts.SetAsync(db, "pool@example.org", Role.Researcher, Password);
+        }
+
+        var client = server.NewClient();
+        var login = await ParticipantClient.PostFormAsync(client, "/console/login", "/console/login", new() { ["email"] = "pool@example.org", ["password"] = Password });
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        return client;
+    }
+
+    private static async Task<(int Images, int Prompts, int Files)> CountAsync(AppServer server)
+    {
+        await using var db = server.Database.CreateContext();
+        return (await db.Images.CountAsync(), await db.Prompts.CountAsync(), Directory.GetFiles(Path.Combine(server.DataRoot, "images"), "*", SearchOption.AllDirectories).Length);
+    }
+
+    private static byte[] Png(int seed)
+    {
+        var image = new RgbaImage(8, 6);
+        for (var y = 0; y < 6; y++)
+        {
+            for (var x = 0; x < 8; x++)
+            {
+                image.SetPixel(x, y, (byte)(seed * 7), (byte)(x * 30), (byte)(y * 40), 255);
+            }
+        }
+
+        return Pluralist.World.Imaging.Png.Encode(image);
+    }
+
+    private static byte[] Zip(string csv, params (string Name, byte[] Bytes)[] files)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using (var w = new StreamWriter(zip.CreateEntry("pool.csv").Open()))
+            {
+                w.Write(csv);
+            }
+
+            foreach (var (name, bytes) in files)
+            {
+                using var s = zip.CreateEntry(name).Open();
+                s.Write(bytes);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] zip)
+    {
+        var html = await client.GetStringAsync("/console/studies/livs-default/images");
+        var token = new HtmlParser().ParseDocument(html).QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(token), "__RequestVerificationToken" },
+            { new ByteArrayContent(zip), "zip", "pool.zip" },
+        };
+        return await client.PostAsync("/console/studies/livs-default/images?handler=Upload", form);
+    }
+}
