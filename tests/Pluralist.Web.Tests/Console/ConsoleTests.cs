@@ -169,6 +169,16 @@ public sealed class ConsoleTests
         Assert.Contains("woman", cells);
         Assert.DoesNotContain("man", cells);
         Assert.DoesNotContain("non-binary", cells);
+
+        // The dataset viewer offers only the large group, and refuses a small one asked for by hand.
+        var data = new HtmlParser().ParseDocument(await researcher.GetStringAsync("/console/studies/livs-default/data"));
+        Assert.Equal(["", "gender=woman"], data.QuerySelectorAll("#group option").Select(o => o.GetAttribute("value")));
+        Assert.Contains("pairs with 16 criterion answers match", data.QuerySelector("[role=status]")!.TextContent, StringComparison.Ordinal);
+        var women = new HtmlParser().ParseDocument(await researcher.GetStringAsync("/console/studies/livs-default/data?group=gender%3Dwoman"));
+        Assert.Contains("with 10 criterion answers", women.QuerySelector("[role=status]")!.TextContent, StringComparison.Ordinal);
+        var men = new HtmlParser().ParseDocument(await researcher.GetStringAsync("/console/studies/livs-default/data?group=gender%3Dman"));
+        Assert.NotNull(men.QuerySelector("[role=alert]"));
+        Assert.Empty(men.QuerySelectorAll("tbody tr"));
     }
 
     [Fact]

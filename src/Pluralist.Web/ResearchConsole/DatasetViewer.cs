@@ -1,0 +1,90 @@
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+using Pluralist.Data;
+using Pluralist.Data.Datasets;
+
+namespace Pluralist.Web.ResearchConsole;
+
+/// <summary>What the dataset viewer filters on; null means all.</summary>
+public sealed record DatasetFilter(long? Prompt, string? Criterion, long? Batch, string? Participant, string? Marker, string? Group);
+
+/// <summary>One pair with its answers: counts of oriented slider answers in five bins from "image_0 strongly" to "image_1 strongly".</summary>
+public sealed record PairView(long PairId, PairKind Kind, long PromptId, string Prompt, long Image0, long Image1, int Answers, double? MeanPreference, int[] Bins, int Unanswered);
+
+public sealed record DatasetView(int Pairs, int Answers, IReadOnlyList<PairView> Rows, IReadOnlyList<(long Id, string Text)> Prompts, IReadOnlyList<(string Marker, string Group)> Groups, bool GroupSuppressed);
+
+/// <summary>Browses a study's pairs and answers with filters. Identity groups below the study's minimum size cannot be chosen.</summary>
+public static class DatasetViewer
+{
+    /// <summary>Bin edges of the oriented preference: [-1, -0.6), [-0.6, -0.2), [-0.2, 0.2], (0.2, 0.6], (0.6, 1].</summary>
+    public static int Bin(double preference) => preference switch
+    {
+        < -0.6 => 0,
+        < -0.2 => 1,
+        <= 0.2 => 2,
+        <= 0.6 => 3,
+        _ => 4,
+    };
+
+    public static async Task<DatasetView> LoadAsync(PluralistDbContext db, Study study, DatasetFilter filter, int take, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(filter);
+        var dataset = await StudyDatasetLoader.LoadAsync(db, study.Key, ct);
+        var pseudonyms = await db.Participants.AsNoTracking().Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, p => p.Pseudonym, ct);
+        var participantIds = dataset.Rows.Select(r => r.ParticipantId).Distinct().ToList();
+
+        // The groups one may filter on: consented, and at least the study's minimum size.
+        var groups = new List<(string, string)>();
+        var members = new Dictionary<(string, string), HashSet<long>>();
+        foreach (var marker in study.IdentityMarkers)
+        {
+            foreach (var g in (await StudyDatasetLoader.ConsentedGroupsAsync(db, participantIds, [marker], ct)).GroupBy(kv => kv.Value, kv => kv.Key))
+            {
+                if (g.Count() >= study.MinGroupSize)
+                {
+                    groups.Add((marker, g.Key));
+                    members[(marker, g.Key)] = [.. g];
+                }
+            }
+        }
+
+        var suppressed = false;
+        HashSet<long>? inGroup = null;
+        if (filter.Marker is not null && filter.Group is not null)
+        {
+            if (!members.TryGetValue((filter.Marker, filter.Group), out inGroup))
+            {
+                suppressed = true;
+                inGroup = [];
+            }
+        }
+
+        var rows = dataset.Rows.Where(r =>
+            (filter.Prompt is null || r.PromptId == filter.Prompt) &&
+            (filter.Criterion is null || r.Criterion == filter.Criterion) &&
+            (filter.Batch is null || r.BatchId == filter.Batch) &&
+            (filter.Participant is null || pseudonyms.GetValueOrDefault(r.ParticipantId) == filter.Participant) &&
+            (inGroup is null || inGroup.Contains(r.ParticipantId))).ToList();
+
+        var pairs = await db.Pairs.AsNoTracking().Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, ct);
+        var promptOf = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).ToDictionaryAsync(i => i.Id, i => i.PromptId, ct);
+        var views = rows.GroupBy(r => r.PairId).Select(g =>
+        {
+            var p = pairs[g.Key];
+            var answered = g.Where(r => r.Preference is not null).Select(r => r.Preference!.Value).ToList();
+            var bins = new int[5];
+            foreach (var v in answered)
+            {
+                bins[Bin(v)]++;
+            }
+
+            return new PairView(p.Id, p.Kind, promptOf[p.Image0Id], dataset.Captions.GetValueOrDefault(promptOf[p.Image0Id], ""), p.Image0Id, p.Image1Id,
+                answered.Count, answered.Count == 0 ? null : answered.Average(), bins, g.Count(r => r.Preference is null));
+        }).OrderByDescending(v => v.Answers).ThenBy(v => v.PairId).ToList();
+
+        return new DatasetView(views.Count, rows.Count(r => r.Preference is not null), views.Take(take).ToList(),
+            [.. dataset.Captions.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value))], groups, suppressed);
+    }
+}
