@@ -16,6 +16,8 @@ public sealed record ImportSummary(long StudyId, string Key, int Prompts, int Im
 /// </summary>
 public static class StudyImporter
 {
+    private const int ChunkSize = 2000;
+
     public static async Task<ImportSummary> ImportAsync(
         PluralistDbContext db, DataDirectory data, StudyBundle bundle, string? key = null, string action = "import.bundle",
         IProgress<string>? progress = null, CancellationToken ct = default)
@@ -50,6 +52,7 @@ public static class StudyImporter
             study.ConsentDocuments.ForEach(d => d.Id = 0);
             db.Studies.Add(study);
             await SaveAsync(db, ct);
+            db.ChangeTracker.Clear();
             var batches = batchIds.ToDictionary(kv => kv.Value, kv => kv.Key.Id);
 
             var scenarios = await InsertAsync(db, bundle.Scenarios, s => s.StudyId = study.Id, s => s.Id, (s, id) => s.Id = id, ct);
@@ -64,11 +67,13 @@ public static class StudyImporter
             }, p => p.Id, (p, id) => p.Id = id, ct);
             foreach (var (p, parent) in parents)
             {
+                db.Attach(p);
                 p.ParentPromptId = prompts[parent];
                 db.Entry(p).Property(x => x.ParentPromptId).IsModified = true;
             }
 
             await SaveAsync(db, ct);
+            db.ChangeTracker.Clear();
 
             progress?.Report($"{bundle.Images.Count} images");
             var files = 0;
@@ -114,6 +119,7 @@ public static class StudyImporter
             }
 
             await SaveAsync(db, ct);
+            db.ChangeTracker.Clear();
 
             progress?.Report($"{bundle.Assignments.Count} assignments");
             var assignments = await InsertAsync(db, bundle.Assignments, a =>
@@ -125,7 +131,7 @@ public static class StudyImporter
 
             progress?.Report($"{bundle.Annotations.Count} annotations");
             var scores = 0;
-            foreach (var chunk in bundle.Annotations.Chunk(2000))
+            foreach (var chunk in bundle.Annotations.Chunk(ChunkSize))
             {
                 foreach (var a in chunk)
                 {
@@ -221,24 +227,30 @@ public static class StudyImporter
         return relative;
     }
 
+    // Inserts in chunks and forgets each chunk once saved: a tracker holding every row makes each save scan them all.
     private static async Task<Dictionary<long, long>> InsertAsync<T>(
         PluralistDbContext db, List<T> rows, Action<T> prepare, Func<T, long> getId, Action<T, long> setId, CancellationToken ct)
         where T : class
     {
-        var old = new List<(T Row, long Id)>(rows.Count);
-        foreach (var r in rows)
-        {
-            old.Add((r, getId(r)));
-            prepare(r);
-            setId(r, 0);
-            db.Add(r);
-        }
-
-        await SaveAsync(db, ct);
         var map = new Dictionary<long, long>(rows.Count);
-        foreach (var (r, id) in old)
+        foreach (var chunk in rows.Chunk(ChunkSize))
         {
-            map[id] = getId(r);
+            var old = new long[chunk.Length];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                old[i] = getId(chunk[i]);
+                prepare(chunk[i]);
+                setId(chunk[i], 0);
+                db.Add(chunk[i]);
+            }
+
+            await SaveAsync(db, ct);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                map[old[i]] = getId(chunk[i]);
+            }
+
+            db.ChangeTracker.Clear();
         }
 
         return map;
