@@ -23,15 +23,11 @@ namespace Pluralist.Data;
 public sealed class PluralistDbContext : DbContext
 {
     private readonly DatabaseOptions _options;
-    private readonly IInterceptor[] _interceptors;
 
-    /// <summary>A context on <paramref name="options"/>; <paramref name="interceptors"/> are added to EF's (auditing, fault injection in tests).</summary>
-    public PluralistDbContext(DatabaseOptions options, params IInterceptor[] interceptors)
+    public PluralistDbContext(DatabaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(interceptors);
         _options = options;
-        _interceptors = interceptors;
     }
 
     public DatabaseProvider Provider => _options.Provider;
@@ -94,11 +90,6 @@ public sealed class PluralistDbContext : DbContext
                 break;
             default:
                 throw new InvalidOperationException($"Unknown provider {_options.Provider}.");
-        }
-
-        if (_interceptors.Length > 0)
-        {
-            optionsBuilder.AddInterceptors(_interceptors);
         }
     }
 

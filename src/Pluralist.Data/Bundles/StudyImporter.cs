@@ -16,7 +16,6 @@ public sealed record ImportSummary(long StudyId, string Key, int Prompts, int Im
 /// </summary>
 public static class StudyImporter
 {
-    private const int ChunkSize = 2000;
 
     public static async Task<ImportSummary> ImportAsync(
         PluralistDbContext db, DataDirectory data, StudyBundle bundle, string? key = null, string action = "import.bundle",
@@ -67,13 +66,10 @@ public static class StudyImporter
             }, p => p.Id, (p, id) => p.Id = id, ct);
             foreach (var (p, parent) in parents)
             {
-                db.Attach(p);
-                p.ParentPromptId = prompts[parent];
-                db.Entry(p).Property(x => x.ParentPromptId).IsModified = true;
+                var newParent = prompts[parent];
+                await db.Prompts.Where(x => x.Id == p.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.ParentPromptId, newParent), ct);
             }
 
-            await SaveAsync(db, ct);
-            db.ChangeTracker.Clear();
 
             progress?.Report($"{bundle.Images.Count} images");
             var files = 0;
@@ -104,22 +100,8 @@ public static class StudyImporter
                 p.StudyId = study.Id;
                 p.Role = Role.Participant;
             }, p => p.Id, (p, id) => p.Id = id, ct);
-            foreach (var c in bundle.Consents)
-            {
-                c.Id = 0;
-                c.ParticipantId = participants[c.ParticipantId];
-                db.ConsentRecords.Add(c);
-            }
-
-            foreach (var a in bundle.IdentityAnswers)
-            {
-                a.Id = 0;
-                a.ParticipantId = participants[a.ParticipantId];
-                db.IdentityAnswers.Add(a);
-            }
-
-            await SaveAsync(db, ct);
-            db.ChangeTracker.Clear();
+            await InsertAsync(db, bundle.Consents, c => c.ParticipantId = participants[c.ParticipantId], c => c.Id, (c, id) => c.Id = id, ct);
+            await InsertAsync(db, bundle.IdentityAnswers, a => a.ParticipantId = participants[a.ParticipantId], a => a.Id, (a, id) => a.Id = id, ct);
 
             progress?.Report($"{bundle.Assignments.Count} assignments");
             var assignments = await InsertAsync(db, bundle.Assignments, a =>
@@ -131,44 +113,40 @@ public static class StudyImporter
 
             progress?.Report($"{bundle.Annotations.Count} annotations");
             var scores = 0;
-            foreach (var chunk in bundle.Annotations.Chunk(ChunkSize))
+            await using (var annotationRows = await BulkInserter<Annotation>.CreateAsync(db, ct))
+            await using (var scoreRows = await BulkInserter<AnnotationScore>.CreateAsync(db, ct))
             {
-                foreach (var a in chunk)
+                foreach (var chunk in bundle.Annotations.Chunk(1000))
                 {
-                    a.Id = 0;
-                    a.AssignmentId = assignments[a.AssignmentId];
-                    a.ParticipantId = participants[a.ParticipantId];
-                    a.PairId = pairs[a.PairId];
-                    foreach (var s in a.Scores)
+                    foreach (var a in chunk)
                     {
-                        s.Id = 0;
-                        s.AnnotationId = 0;
-                        scores++;
+                        a.AssignmentId = assignments[a.AssignmentId];
+                        a.ParticipantId = participants[a.ParticipantId];
+                        a.PairId = pairs[a.PairId];
                     }
 
-                    db.Annotations.Add(a);
+                    await annotationRows.InsertManyAsync(chunk, ct);
+                    var chunkScores = chunk.SelectMany(a => a.Scores.Select(s => (a, s))).Select(x =>
+                    {
+                        x.s.AnnotationId = x.a.Id;
+                        return x.s;
+                    }).ToList();
+                    await scoreRows.InsertManyAsync(chunkScores, ct);
+                    scores += chunkScores.Count;
                 }
-
-                await SaveAsync(db, ct);
-                db.ChangeTracker.Clear();
             }
 
-            foreach (var r in bundle.Reports)
+            await InsertAsync(db, bundle.Reports, r =>
             {
-                r.Id = 0;
                 r.ImageId = images[r.ImageId];
                 r.ParticipantId = participants[r.ParticipantId];
                 r.AssignmentId = Map(assignments, r.AssignmentId);
-                db.ImageReports.Add(r);
-            }
-
-            foreach (var r in bundle.Ratings)
+            }, r => r.Id, (r, id) => r.Id = id, ct);
+            await InsertAsync(db, bundle.Ratings, r =>
             {
-                r.Id = 0;
                 r.ParticipantId = participants[r.ParticipantId];
                 r.ImageId = images[r.ImageId];
-                db.LikertRatings.Add(r);
-            }
+            }, r => r.Id, (r, id) => r.Id = id, ct);
 
             var summary = new ImportSummary(study.Id, study.Key, bundle.Prompts.Count, bundle.Images.Count, files, bundle.Pairs.Count,
                 bundle.Participants.Count, bundle.Assignments.Count, bundle.Annotations.Count, scores, bundle.Reports.Count, bundle.Ratings.Count);
@@ -227,30 +205,28 @@ public static class StudyImporter
         return relative;
     }
 
-    // Inserts in chunks and forgets each chunk once saved: a tracker holding every row makes each save scan them all.
+    // Prepared inserts outside the change tracker; returns bundle id -> database id.
     private static async Task<Dictionary<long, long>> InsertAsync<T>(
         PluralistDbContext db, List<T> rows, Action<T> prepare, Func<T, long> getId, Action<T, long> setId, CancellationToken ct)
         where T : class
     {
-        var map = new Dictionary<long, long>(rows.Count);
-        foreach (var chunk in rows.Chunk(ChunkSize))
+        var old = new long[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
         {
-            var old = new long[chunk.Length];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                old[i] = getId(chunk[i]);
-                prepare(chunk[i]);
-                setId(chunk[i], 0);
-                db.Add(chunk[i]);
-            }
+            old[i] = getId(rows[i]);
+            prepare(rows[i]);
+            setId(rows[i], 0);
+        }
 
-            await SaveAsync(db, ct);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                map[old[i]] = getId(chunk[i]);
-            }
+        await using (var inserter = await BulkInserter<T>.CreateAsync(db, ct))
+        {
+            await inserter.InsertManyAsync(rows, ct);
+        }
 
-            db.ChangeTracker.Clear();
+        var map = new Dictionary<long, long>(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            map[old[i]] = getId(rows[i]);
         }
 
         return map;

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Pluralist.Core.Model;
 using Pluralist.Data.Bundles;
 using Pluralist.Testing;
@@ -166,16 +165,17 @@ internal static class BundleScenarios
         target.EnsureCreated();
         var before = await RichStudy.CountsAsync(targetDb);
 
-        // The 8th save is the assignments: study, scenarios, prompts (2), images, pairs, participants and consents are written by then.
-        var fault = new FailingSave(8);
-        await using (var db = new PluralistDbContext(targetDb.Options, fault))
+        // A failure when the study, prompts, images (and their files), pairs, participants and assignments are written.
+        var steps = new List<string>();
+        var fault = new Fault(steps, "annotations");
+        await using (var db = targetDb.CreateContext())
         using (var bundle = BundleReader.Read(folder))
         {
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StudyImporter.ImportAsync(db, target, bundle, key: "rich-copy"));
-            Assert.Equal(FailingSave.Message, error.Message);
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StudyImporter.ImportAsync(db, target, bundle, key: "rich-copy", progress: fault));
+            Assert.Equal(Fault.Message, error.Message);
         }
 
-        Assert.Equal(8, fault.Saves);
+        Assert.Equal(["study rich-copy", "3 prompts", "6 images", "4 pairs", "3 participants", "5 assignments", "5 annotations"], steps);
         Assert.Equal(before, await RichStudy.CountsAsync(targetDb));
         Assert.Empty(Directory.EnumerateFiles(target.ImagesPath, "*", SearchOption.AllDirectories));
 
@@ -325,21 +325,18 @@ internal static class BundleScenarios
         }
     }
 
-    /// <summary>Throws from the Nth SaveChanges, as a crash or a lost connection would in the middle of an import.</summary>
-    private sealed class FailingSave(int failAt) : SaveChangesInterceptor
+    /// <summary>Throws when the import reports the step named <paramref name="failAt"/>, as a crash or a lost connection would in the middle of an import.</summary>
+    private sealed class Fault(List<string> steps, string failAt) : IProgress<string>
     {
         public const string Message = "injected fault";
 
-        public int Saves { get; private set; }
-
-        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        public void Report(string value)
         {
-            if (++Saves == failAt)
+            steps.Add(value);
+            if (value.EndsWith(failAt, StringComparison.Ordinal))
             {
                 throw new InvalidOperationException(Message);
             }
-
-            return base.SavingChangesAsync(eventData, result, cancellationToken);
         }
     }
 }
