@@ -249,10 +249,11 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
 
     /// <summary>
     /// A blind A/B evaluation: for every prompt with usable images from both generators, one
-    /// evaluation pair (the first image of each). Which image is image_0 is drawn at random, and
-    /// the side shown is drawn again per assignment, so neither position nor order tells the model.
+    /// evaluation pair (the first image of each). By convention (docs/analysis.md) image_0 is B,
+    /// the base, and image_1 is A, the aligned model; the side each is shown on is drawn per
+    /// assignment, so participants cannot tell which model made which image.
     /// </summary>
-    public async Task<int> CreateEvaluationAsync(Participant actor, Study study, string generatorA, string generatorB, long? batchId, int seed, CancellationToken ct)
+    public async Task<int> CreateEvaluationAsync(Participant actor, Study study, string generatorA, string generatorB, long? batchId, CancellationToken ct)
     {
         if (generatorA == generatorB)
         {
@@ -261,7 +262,6 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
 
         var usable = (await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id && (i.Generator == generatorA || i.Generator == generatorB)).ToListAsync(ct))
             .Where(i => (i.Flags & (ImageFlags.Excluded | ImageFlags.Broken)) == 0).ToList();
-        var random = new Random(seed);
         var now = DateTimeOffset.UtcNow;
         var made = 0;
         foreach (var prompt in usable.GroupBy(i => i.PromptId).OrderBy(g => g.Key))
@@ -273,12 +273,11 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
                 continue;
             }
 
-            var aFirst = random.Next(2) == 0;
-            db.Pairs.Add(new Pair { StudyId = study.Id, BatchId = batchId, Image0Id = aFirst ? a.Id : b.Id, Image1Id = aFirst ? b.Id : a.Id, Kind = PairKind.Evaluation, CreatedAt = now });
+            db.Pairs.Add(new Pair { StudyId = study.Id, BatchId = batchId, Image0Id = b.Id, Image1Id = a.Id, Kind = PairKind.Evaluation, CreatedAt = now });
             made++;
         }
 
-        console.Audit(actor, study, "evaluation.create", new { generatorA, generatorB, pairs = made, batch = batchId, seed });
+        console.Audit(actor, study, "evaluation.create", new { aligned = generatorA, @base = generatorB, pairs = made, batch = batchId });
         await db.SaveChangesAsync(ct);
         return made;
     }

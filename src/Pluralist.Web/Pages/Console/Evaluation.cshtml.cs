@@ -30,7 +30,7 @@ public sealed class EvaluationModel(ConsoleService service, ImagePools pools) : 
         }
     }
 
-    public async Task<IActionResult> OnPostAsync(string? a, string? b, long? batch, int seed, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(string? a, string? b, long? batch, CancellationToken ct)
     {
         if (Deny(Role.Researcher) is { } denied)
         {
@@ -45,7 +45,7 @@ public sealed class EvaluationModel(ConsoleService service, ImagePools pools) : 
             return Page();
         }
 
-        var made = await pools.CreateEvaluationAsync(Staff, Study!, a, b, batch, seed, ct);
+        var made = await pools.CreateEvaluationAsync(Staff, Study!, a, b, batch, ct);
         return Redirect($"/console/studies/{Study!.Key}/evaluation?a={Uri.EscapeDataString(a)}&b={Uri.EscapeDataString(b)}&message={Uri.EscapeDataString($"{made} evaluation pairs created.")}");
     }
 }
