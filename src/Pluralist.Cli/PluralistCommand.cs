@@ -17,6 +17,8 @@ public static class PluralistCommand
         // One line per command group; each group builds its own subcommands.
         root.Subcommands.Add(ServeCommands.Create());
         root.Subcommands.Add(AnalyzeCommands.Create());
+        root.Subcommands.Add(CleanCommands.Create());
+        root.Subcommands.Add(DatasetCommands.Create());
         return root;
     }
 

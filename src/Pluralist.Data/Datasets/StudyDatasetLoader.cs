@@ -123,3 +123,48 @@ public static class StudyDatasetLoader
         return result;
     }
 }
+
+/// <summary>Small reads of a study's provenance used by reports and exports.</summary>
+public static class StudyProvenance
+{
+    /// <summary>The source of each prompt of the study (<c>human</c>, <c>llm1</c>, ...), by prompt id.</summary>
+    public static async Task<Dictionary<long, string>> PromptSourcesAsync(PluralistDbContext db, long studyId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var prompts = await db.Prompts.AsNoTracking().Where(p => p.StudyId == studyId).Select(p => new { p.Id, p.Source }).ToListAsync(ct);
+        return prompts.ToDictionary(p => p.Id, p => p.Source.ToToken());
+    }
+
+    /// <summary>
+    /// Each participant's consented value per marker (one axis at a time, so a participant who
+    /// consented to one marker but not another keeps the one). Unconsented, unanswered and
+    /// "prefer not to say" markers are absent, as are withdrawn participants.
+    /// </summary>
+    public static async Task<Dictionary<long, Dictionary<string, string>>> ConsentedMarkersAsync(PluralistDbContext db, IReadOnlyCollection<long> participantIds, IReadOnlyList<string> markers, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(markers);
+        var result = new Dictionary<long, Dictionary<string, string>>();
+        foreach (var m in markers)
+        {
+            foreach (var (p, value) in await StudyDatasetLoader.ConsentedGroupsAsync(db, participantIds, [m], ct))
+            {
+                if (!result.TryGetValue(p, out var d))
+                {
+                    result[p] = d = new Dictionary<string, string>(StringComparer.Ordinal);
+                }
+
+                d[m] = value;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Pseudonym of each participant.</summary>
+    public static async Task<Dictionary<long, string>> PseudonymsAsync(PluralistDbContext db, IReadOnlyCollection<long> participantIds, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var ids = participantIds.ToList();
+        return await db.Participants.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Pseudonym, ct);
+    }
+}
