@@ -82,12 +82,12 @@ public static class ReportHtml
         sb.Append("</main>\n");
         foreach (var c in charts)
         {
-            sb.Append("<script type=\"application/json\" id=\"spec-").Append(c.Id).Append("\">").Append(ScriptSafe(c.Spec.ToJsonString())).Append("</script>\n");
+            sb.Append("<script type=\"application/json\" id=\"spec-").Append(c.Id).Append("\">").Append(c.Spec.ToJsonString().Replace("<", "\\u003c", StringComparison.Ordinal)).Append("</script>\n");
         }
 
         foreach (var name in Scripts)
         {
-            sb.Append("<script>/* ").Append(name).Append(" */\n").Append(ScriptSafe(Script(name))).Append("\n</script>\n");
+            sb.Append("<script>/* ").Append(name).Append(" */\n").Append(ScriptSafe(Script(name), name)).Append("\n</script>\n");
         }
 
         sb.Append("<script>\n(function(){\n")
@@ -144,7 +144,10 @@ public static class ReportHtml
 
     private static string Enc(string s) => WebUtility.HtmlEncode(s);
 
-    // Inside <script>, "</script" (any case) and "<!--" would end or confuse the element.
-    private static string ScriptSafe(string s) =>
-        s.Replace("</", "<\\/", StringComparison.Ordinal).Replace("<!--", "<\\!--", StringComparison.Ordinal);
+    // Inside <script>, "</script" (any case) or "<!--" would end or confuse the element. The
+    // builds contain neither (checked here rather than rewritten: rewriting "</" breaks regex literals).
+    private static string ScriptSafe(string script, string name) =>
+        script.Contains("</script", StringComparison.OrdinalIgnoreCase) || script.Contains("<!--", StringComparison.Ordinal)
+            ? throw new InvalidOperationException($"{name} contains </script or <!-- and cannot be inlined")
+            : script;
 }

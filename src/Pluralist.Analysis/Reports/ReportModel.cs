@@ -43,6 +43,7 @@ public sealed record ReportTable(string Name, string Caption, IReadOnlyList<stri
     public static string Format(object? cell) => cell switch
     {
         null => "",
+        bool b => b ? "true" : "false",
         double d when !double.IsFinite(d) => "",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
