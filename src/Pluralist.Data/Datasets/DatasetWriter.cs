@@ -86,9 +86,11 @@ public static class DatasetWriter
 
         // Groups: only consented ones, and only those with enough participants.
         var sizes = input.ConsentedGroups.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Count());
-        foreach (var small in sizes.Where(kv => kv.Value < input.MinGroupSize).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        // Small groups are counted, never named: naming one would show it.
+        var smallGroups = sizes.Count(kv => kv.Value < input.MinGroupSize);
+        if (smallGroups > 0)
         {
-            warnings.Add($"group '{small.Key}' has {small.Value} participant(s), fewer than the study minimum {input.MinGroupSize}: left out");
+            warnings.Add($"{smallGroups} consented group(s) with fewer than the study minimum of {input.MinGroupSize} participants left out (written as no group)");
         }
 
         string? SafeGroup(PreferenceLabel l)
