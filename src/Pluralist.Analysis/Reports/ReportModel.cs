@@ -77,6 +77,9 @@ public sealed record StudyReport(string Title, string StudyKey, DateTimeOffset G
 {
     public IEnumerable<ReportTable> Tables => Sections.SelectMany(s => s.Tables);
 
+    /// <summary>Time spent building each section (by section id), for progress output and benchmarks.</summary>
+    public IReadOnlyDictionary<string, double> SectionSeconds { get; init; } = new Dictionary<string, double>();
+
     /// <summary>Writes each table as <c>name.csv</c> and <c>name.json</c>, and <c>report.json</c> with every table and the notes.</summary>
     public void WriteTables(string directory)
     {

@@ -87,12 +87,24 @@ public static class StudyReportBuilder
             notes.Add(string.Create(Ci, $"{groups.Suppressed} identity group(s) or intersection(s) with fewer than {input.MinGroupSize} participants are not shown."));
         }
 
-        var sections = new List<ReportSection> { DescriptivesSection(input, groups) };
-        sections.Add(CleaningSection(input));
-        sections.Add(EvaluationSection(input, groups));
-        sections.Add(RankingSection(input, groups));
-        sections.Add(AgreementSection(input, groups));
-        return new StudyReport($"Study report: {input.StudyTitle}", input.StudyKey, input.GeneratedAt, notes, sections);
+        var sections = new List<ReportSection>();
+        var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var build in new Func<ReportSection>[]
+        {
+            () => DescriptivesSection(input, groups),
+            () => CleaningSection(input),
+            () => EvaluationSection(input, groups),
+            () => RankingSection(input, groups),
+            () => AgreementSection(input, groups),
+        })
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var section = build();
+            seconds[section.Id] = clock.Elapsed.TotalSeconds;
+            sections.Add(section);
+        }
+
+        return new StudyReport($"Study report: {input.StudyTitle}", input.StudyKey, input.GeneratedAt, notes, sections) { SectionSeconds = seconds };
     }
 
     private static string Name(StudyReportInput input, long participant) =>

@@ -27,11 +27,13 @@ public static class StudyDatasetLoader
         var imageIds = images.Keys.ToList();
         var reports = (await db.ImageReports.AsNoTracking().Where(r => imageIds.Contains(r.ImageId)).Select(r => r.ImageId).ToListAsync(ct))
             .GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
-        var pairIds = pairs.Keys.ToList();
-        var assignments = await db.Assignments.AsNoTracking().Where(a => pairIds.Contains(a.PairId)).ToDictionaryAsync(a => a.Id, ct);
-        var annotations = await db.Annotations.AsNoTracking().Where(a => pairIds.Contains(a.PairId)).ToListAsync(ct);
-        var annotationIds = annotations.Select(a => a.Id).ToList();
-        var scores = (await db.AnnotationScores.AsNoTracking().Where(s => annotationIds.Contains(s.AnnotationId)).ToListAsync(ct))
+        // Joins on the study's pairs rather than id lists: a study holds tens of thousands of annotations.
+        var studyPairs = db.Pairs.Where(p => p.StudyId == study.Id);
+        var assignments = await db.Assignments.AsNoTracking().Join(studyPairs, a => a.PairId, p => p.Id, (a, p) => a).ToDictionaryAsync(a => a.Id, ct);
+        var annotations = await db.Annotations.AsNoTracking().Join(studyPairs, a => a.PairId, p => p.Id, (a, p) => a).ToListAsync(ct);
+        var scores = (await db.AnnotationScores.AsNoTracking()
+                .Join(db.Annotations.Join(studyPairs, a => a.PairId, p => p.Id, (a, p) => a), s => s.AnnotationId, a => a.Id, (s, a) => s)
+                .ToListAsync(ct))
             .ToLookup(s => s.AnnotationId);
         var participantIds = annotations.Select(a => a.ParticipantId).Distinct().ToList();
         var withdrawn = await db.Participants.AsNoTracking().Where(p => participantIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.WithdrawnAt, ct);
