@@ -57,6 +57,7 @@ public static class AnalyzeStudyCommand
                 Console.WriteLine($"note: {n}");
             }
 
+            Console.WriteLine("sections: " + string.Join(", ", report.Sections.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Id} {report.SectionSeconds.GetValueOrDefault(x.Id):0.0} s"))));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"report: {file.FullName} ({report.Sections.Sum(s => s.Charts.Count)} charts, {report.Tables.Count()} tables; loaded {input.Rows.Count} answers in {loaded.TotalSeconds:0.0} s, total {clock.Elapsed.TotalSeconds:0.0} s)"));
             return 0;
