@@ -18,6 +18,8 @@ public static class PluralistCommand
         root.Subcommands.Add(ServeCommands.Create());
         root.Subcommands.Add(AnalyzeCommands.Create());
         root.Subcommands.Add(StaffCommands.Create());
+        root.Subcommands.Add(CleanCommands.Create());
+        root.Subcommands.Add(DatasetCommands.Create());
         return root;
     }
 

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Pluralist.Core.Cleaning;
 using Pluralist.Core.Model;
 
 namespace Pluralist.Data;
@@ -51,6 +52,8 @@ public sealed class PluralistDbContext : DbContext
     public DbSet<LikertRating> LikertRatings => Set<LikertRating>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<OneTimeCode> OneTimeCodes => Set<OneTimeCode>();
+    public DbSet<CleaningRunRecord> CleaningRuns => Set<CleaningRunRecord>();
+    public DbSet<CleaningDrop> CleaningDrops => Set<CleaningDrop>();
 
     /// <summary>snake_case of a PascalCase name, with an underscore before and after digits (<c>Image0Id</c> → <c>image_0_id</c>).</summary>
     public static string SnakeCase(string name)
@@ -267,6 +270,22 @@ public sealed class PluralistDbContext : DbContext
         {
             e.ToTable("one_time_codes");
             e.HasIndex(x => new { x.Email, x.Purpose });
+        });
+
+        modelBuilder.Entity<CleaningRunRecord>(e =>
+        {
+            e.ToTable("cleaning_runs");
+            e.HasIndex(x => x.StudyId);
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<CleaningDrop>(e =>
+        {
+            e.ToTable("cleaning_drops");
+            e.HasIndex(x => new { x.RunId, x.AnswerId }).IsUnique();
+            e.HasIndex(x => x.AnswerId);
+            e.HasOne<CleaningRunRecord>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AnnotationScore>().WithMany().HasForeignKey(x => x.AnswerId).OnDelete(DeleteBehavior.Cascade);
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

@@ -36,7 +36,7 @@ public partial class FoundationCommandTests
     }
 
     [Fact]
-    public void DocsExamplesRunInOrder()
+    public async Task DocsExamplesRunInOrder()
     {
         var docs = FindDocs();
         var commands = ShellBlock().Matches(File.ReadAllText(docs))
@@ -45,7 +45,9 @@ public partial class FoundationCommandTests
             .Where(l => l.StartsWith("pluralist ", StringComparison.Ordinal))
             .ToList();
         Assert.NotEmpty(commands);
-        var dir = CliRunner.TempDir();
+
+        // The data verbs' examples need a study with answers: "demo" in demo-data, seeded through Pluralist.Data.
+        var (dir, _, _) = await StudyCommandTests.SeedAsync();
         // Examples may name the sample files shipped in docs/examples.
         var examples = Path.Combine(Path.GetDirectoryName(docs)!, "examples");
         foreach (var file in Directory.EnumerateFiles(examples, "*", SearchOption.AllDirectories))

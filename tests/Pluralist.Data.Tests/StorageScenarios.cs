@@ -236,7 +236,7 @@ internal static class StorageScenarios
         var progress = new List<string>();
         await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
         Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
-        Assert.Equal(["Applying schema version 2: likert audit codes"], progress);
+        Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs"], progress);
 
         await using var db = tdb.CreateContext();
         var study = await StudyStore.FindAsync(db, "old");
@@ -284,19 +284,61 @@ internal static class StorageScenarios
         Assert.True(await db.Prompts.MaxAsync(x => x.Id) > 17);
     }
 
+    public static async Task UpgradeFromVersion2KeepsRowsAndStoresCleaningRuns(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider, version: 2);
+        Sample s;
+        await using (var db = tdb.CreateContext())
+        {
+            s = await Sample.WriteAsync(db);
+        }
+
+        var progress = new List<string>();
+        Assert.Equal(3, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
+        Assert.Equal(["Applying schema version 3: cleaning runs"], progress);
+        await using (var db = tdb.CreateContext())
+        {
+            AssertSame(s.Annotation, await db.Annotations.SingleAsync());
+            AssertSame(s.Likert, await db.LikertRatings.SingleAsync());
+            AssertSame(s.Audit, await db.AuditEntries.SingleAsync());
+            Assert.Equal(3, await db.AnnotationScores.CountAsync());
+
+            // The v3 tables: a run that drops the sample's first answer, read back as the latest run.
+            var dataset = await Pluralist.Data.Datasets.StudyDatasetLoader.LoadAsync(db, s.Study.Key);
+            var rules = Core.Cleaning.CleaningRuleSet.Parse("""{ "version": "t/1", "rules": [ { "rule": "duplicate" }, { "rule": "flagged-image" } ] }""", "t.json");
+            var run = Core.Cleaning.CleaningEngine.Run(dataset.Rows, rules);
+            var record = await Pluralist.Data.Datasets.CleaningStore.SaveAsync(db, s.Study.Id, run, "{}", Sample.T0);
+            var latest = await Pluralist.Data.Datasets.CleaningStore.LatestAsync(db, s.Study.Id);
+            Assert.NotNull(latest);
+            Assert.Equal((record.Id, 3, 0, "t/1"), (latest.Run.Id, latest.Run.RowsIn, latest.Run.RowsOut, latest.Report.RulesVersion));
+            Assert.Equal(s.Annotation.Scores.Select(x => x.Id).Order(), latest.Drops.Keys.Order());
+            Assert.All(latest.Drops.Values, d => Assert.Equal(("flagged-image", "FLAGGED_IMAGE"), d));
+            Assert.Equal(run.Report.Stages.Select(x => x.Dropped), latest.Report.Stages.Select(x => x.Dropped));
+        }
+
+        // Deleting an annotation removes its drops; deleting the study removes its runs.
+        await using (var db = tdb.CreateContext())
+        {
+            db.Annotations.Remove(await db.Annotations.SingleAsync());
+            await db.SaveChangesAsync();
+            Assert.Equal(0, await db.CleaningDrops.CountAsync());
+            Assert.Equal(1, await db.CleaningRuns.CountAsync());
+        }
+    }
+
     public static async Task MigrationIsIdempotentAndRefusesNewer(DatabaseProvider provider)
     {
         await using var tdb = await TestDatabase.CreateAsync(provider, version: 0);
         Assert.Equal(0, await PluralistDatabase.GetSchemaVersionAsync(tdb.Options));
         Assert.Equal(1, await PluralistDatabase.MigrateAsync(tdb.Options, 1));
-        Assert.Equal(2, await PluralistDatabase.MigrateAsync(tdb.Options));
-        Assert.Equal(2, await PluralistDatabase.MigrateAsync(tdb.Options));
-        Assert.Equal(2, await PluralistDatabase.MigrateAsync(tdb.Options, 1));
+        Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options));
+        Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options));
+        Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options, 1));
         await using (var connection = await PluralistDatabase.OpenAsync(tdb.Options))
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = "SELECT COUNT(*) FROM schema_version";
-            Assert.Equal(2L, Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+            Assert.Equal((long)PluralistDatabase.LatestVersion, Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
             command.CommandText = provider == DatabaseProvider.Sqlite
                 ? "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', '2099-01-01')"
                 : "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', now())";
@@ -316,7 +358,7 @@ internal static class StorageScenarios
         await using var connection = await PluralistDatabase.OpenAsync(tdb.Options);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM schema_version";
-        Assert.Equal(2L, Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+        Assert.Equal((long)PluralistDatabase.LatestVersion, Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
     }
 
     public static async Task StudyStoreWorks(DatabaseProvider provider)

@@ -9,6 +9,7 @@ public sealed class SqliteStorageTests
     [Fact] public Task Constraints_reject_bad_rows() => StorageScenarios.ConstraintsHold(DatabaseProvider.Sqlite);
     [Fact] public Task Upgrade_from_version_1_keeps_every_row() => StorageScenarios.UpgradeKeepsEveryRow(DatabaseProvider.Sqlite);
     [Fact] public Task Migration_is_idempotent_and_refuses_a_newer_database() => StorageScenarios.MigrationIsIdempotentAndRefusesNewer(DatabaseProvider.Sqlite);
+    [Fact] public Task Upgrade_from_version_2_keeps_rows_and_stores_cleaning_runs() => StorageScenarios.UpgradeFromVersion2KeepsRowsAndStoresCleaningRuns(DatabaseProvider.Sqlite);
     [Fact] public Task Study_store_creates_lists_and_finds() => StorageScenarios.StudyStoreWorks(DatabaseProvider.Sqlite);
     [Fact] public Task Concurrent_migrators_apply_each_version_once() => StorageScenarios.ConcurrentMigratorsApplyEachVersionOnce(DatabaseProvider.Sqlite);
 }
@@ -20,6 +21,7 @@ public sealed class PostgresStorageTests
     [PostgresFact] public Task Constraints_reject_bad_rows() => StorageScenarios.ConstraintsHold(DatabaseProvider.Postgres);
     [PostgresFact] public Task Upgrade_from_version_1_keeps_every_row() => StorageScenarios.UpgradeKeepsEveryRow(DatabaseProvider.Postgres);
     [PostgresFact] public Task Migration_is_idempotent_and_refuses_a_newer_database() => StorageScenarios.MigrationIsIdempotentAndRefusesNewer(DatabaseProvider.Postgres);
+    [PostgresFact] public Task Upgrade_from_version_2_keeps_rows_and_stores_cleaning_runs() => StorageScenarios.UpgradeFromVersion2KeepsRowsAndStoresCleaningRuns(DatabaseProvider.Postgres);
     [PostgresFact] public Task Study_store_creates_lists_and_finds() => StorageScenarios.StudyStoreWorks(DatabaseProvider.Postgres);
     [PostgresFact] public Task Concurrent_migrators_apply_each_version_once() => StorageScenarios.ConcurrentMigratorsApplyEachVersionOnce(DatabaseProvider.Postgres);
 }

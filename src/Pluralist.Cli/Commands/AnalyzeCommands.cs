@@ -17,6 +17,7 @@ public static class AnalyzeCommands
         var analyze = new Command("analyze", "Statistics on study data: agreement, cross-replication reliability, group association.");
         analyze.Subcommands.Add(Agreement());
         analyze.Subcommands.Add(Xrr());
+        analyze.Subcommands.Add(AnalyzeStudyCommand.Create());
         return analyze;
     }
 

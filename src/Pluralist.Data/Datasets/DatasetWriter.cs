@@ -33,6 +33,18 @@ public sealed record DatasetInput
 
     public int SplitSeed { get; init; }
 
+    /// <summary>Share of prompts in the validation split (by prompt; the rest after test is train).</summary>
+    public double ValidationShare { get; init; } = 0.1;
+
+    /// <summary>Share of prompts in the test split.</summary>
+    public double TestShare { get; init; } = 0.1;
+
+    /// <summary>Warnings raised before the export (for example answers left out as not cleaned); written to the datasheet.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>How the rows were cleaned, for the datasheet (for example the cleaning run id and date).</summary>
+    public string? CleaningProvenance { get; init; }
+
     public string Licence { get; init; } = "CC BY 4.0";
 }
 
@@ -50,7 +62,7 @@ public static class DatasetWriter
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentException.ThrowIfNullOrEmpty(outDir);
-        var warnings = new List<string>();
+        var warnings = new List<string>(input.Warnings);
         if (input.Cleaning is null)
         {
             warnings.Add("the study's answers have not been cleaned: labels are built from uncleaned answers");
@@ -74,9 +86,11 @@ public static class DatasetWriter
 
         // Groups: only consented ones, and only those with enough participants.
         var sizes = input.ConsentedGroups.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Count());
-        foreach (var small in sizes.Where(kv => kv.Value < input.MinGroupSize).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        // Small groups are counted, never named: naming one would show it.
+        var smallGroups = sizes.Count(kv => kv.Value < input.MinGroupSize);
+        if (smallGroups > 0)
         {
-            warnings.Add($"group '{small.Key}' has {small.Value} participant(s), fewer than the study minimum {input.MinGroupSize}: left out");
+            warnings.Add($"{smallGroups} consented group(s) with fewer than the study minimum of {input.MinGroupSize} participants left out (written as no group)");
         }
 
         string? SafeGroup(PreferenceLabel l)
@@ -92,7 +106,7 @@ public static class DatasetWriter
             return consented && sizes.GetValueOrDefault(l.Group) >= input.MinGroupSize ? l.Group : null;
         }
 
-        var splits = PromptSplitter.Split(input.Labels.Select(l => l.PromptId), input.SplitSeed);
+        var splits = PromptSplitter.Split(input.Labels.Select(l => l.PromptId), input.SplitSeed, input.ValidationShare, input.TestShare);
         Directory.CreateDirectory(outDir);
         var imagesDir = Path.Combine(outDir, "images");
         Directory.CreateDirectory(imagesDir);
@@ -196,7 +210,7 @@ public static class DatasetWriter
         sb.Append("## Cleaning\n\n");
         if (input.Cleaning is { } c)
         {
-            sb.Append(ci, $"Rules version `{c.RulesVersion}`: {c.RowsIn} answers in, {c.RowsOut} out.\n\n| stage | rule | reason | rows in | dropped | rows out |\n|---|---|---|---|---|---|\n");
+            sb.Append(ci, $"Rules version `{c.RulesVersion}`{(input.CleaningProvenance is { } prov ? $" ({prov})" : "")}: {c.RowsIn} answers in, {c.RowsOut} out.\n\n| stage | rule | reason | rows in | dropped | rows out |\n|---|---|---|---|---|---|\n");
             foreach (var s in c.Stages)
             {
                 sb.Append(ci, $"| {s.Stage} | {s.Rule} | {s.ReasonCode} | {s.RowsIn} | {s.Dropped} | {s.RowsOut} |\n");

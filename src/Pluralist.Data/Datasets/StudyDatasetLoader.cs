@@ -27,11 +27,13 @@ public static class StudyDatasetLoader
         var imageIds = images.Keys.ToList();
         var reports = (await db.ImageReports.AsNoTracking().Where(r => imageIds.Contains(r.ImageId)).Select(r => r.ImageId).ToListAsync(ct))
             .GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
-        var pairIds = pairs.Keys.ToList();
-        var assignments = await db.Assignments.AsNoTracking().Where(a => pairIds.Contains(a.PairId)).ToDictionaryAsync(a => a.Id, ct);
-        var annotations = await db.Annotations.AsNoTracking().Where(a => pairIds.Contains(a.PairId)).ToListAsync(ct);
-        var annotationIds = annotations.Select(a => a.Id).ToList();
-        var scores = (await db.AnnotationScores.AsNoTracking().Where(s => annotationIds.Contains(s.AnnotationId)).ToListAsync(ct))
+        // Joins on the study's pairs rather than id lists: a study holds tens of thousands of annotations.
+        var studyPairs = db.Pairs.Where(p => p.StudyId == study.Id);
+        var assignments = await db.Assignments.AsNoTracking().Join(studyPairs, a => a.PairId, p => p.Id, (a, p) => a).ToDictionaryAsync(a => a.Id, ct);
+        var annotations = await db.Annotations.AsNoTracking().Join(studyPairs, a => a.PairId, p => p.Id, (a, p) => a).ToListAsync(ct);
+        var scores = (await db.AnnotationScores.AsNoTracking()
+                .Join(db.Annotations.Join(studyPairs, a => a.PairId, p => p.Id, (a, p) => a), s => s.AnnotationId, a => a.Id, (s, a) => s)
+                .ToListAsync(ct))
             .ToLookup(s => s.AnnotationId);
         var participantIds = annotations.Select(a => a.ParticipantId).Distinct().ToList();
         var withdrawn = await db.Participants.AsNoTracking().Where(p => participantIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.WithdrawnAt, ct);
@@ -121,5 +123,50 @@ public static class StudyDatasetLoader
         }
 
         return result;
+    }
+}
+
+/// <summary>Small reads of a study's provenance used by reports and exports.</summary>
+public static class StudyProvenance
+{
+    /// <summary>The source of each prompt of the study (<c>human</c>, <c>llm1</c>, ...), by prompt id.</summary>
+    public static async Task<Dictionary<long, string>> PromptSourcesAsync(PluralistDbContext db, long studyId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var prompts = await db.Prompts.AsNoTracking().Where(p => p.StudyId == studyId).Select(p => new { p.Id, p.Source }).ToListAsync(ct);
+        return prompts.ToDictionary(p => p.Id, p => p.Source.ToToken());
+    }
+
+    /// <summary>
+    /// Each participant's consented value per marker (one axis at a time, so a participant who
+    /// consented to one marker but not another keeps the one). Unconsented, unanswered and
+    /// "prefer not to say" markers are absent, as are withdrawn participants.
+    /// </summary>
+    public static async Task<Dictionary<long, Dictionary<string, string>>> ConsentedMarkersAsync(PluralistDbContext db, IReadOnlyCollection<long> participantIds, IReadOnlyList<string> markers, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(markers);
+        var result = new Dictionary<long, Dictionary<string, string>>();
+        foreach (var m in markers)
+        {
+            foreach (var (p, value) in await StudyDatasetLoader.ConsentedGroupsAsync(db, participantIds, [m], ct))
+            {
+                if (!result.TryGetValue(p, out var d))
+                {
+                    result[p] = d = new Dictionary<string, string>(StringComparer.Ordinal);
+                }
+
+                d[m] = value;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Pseudonym of each participant.</summary>
+    public static async Task<Dictionary<long, string>> PseudonymsAsync(PluralistDbContext db, IReadOnlyCollection<long> participantIds, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var ids = participantIds.ToList();
+        return await db.Participants.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Pseudonym, ct);
     }
 }

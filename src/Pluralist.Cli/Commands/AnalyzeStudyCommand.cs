@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Pluralist.Analysis.Reports;
+using Pluralist.Core.Cleaning;
+using Pluralist.Data;
+using Pluralist.Data.Datasets;
+
+namespace Pluralist.Cli;
+
+/// <summary><c>pluralist analyze study STUDY --out report.html [--tables DIR]</c>: every analysis the study's data allows, as one offline HTML page.</summary>
+public static class AnalyzeStudyCommand
+{
+    public static Command Create()
+    {
+        var study = new Argument<string>("STUDY") { Description = "Study key (or id)." };
+        var output = new Option<FileInfo>("--out") { Description = "The HTML report to write (self-contained, works offline).", Required = true };
+        var tables = new Option<DirectoryInfo?>("--tables") { Description = "Also write every table as CSV and JSON (and report.json) into this directory." };
+        var permutations = new Option<int>("--permutations") { Description = "Permutations for the GAI and prompt-source tests (default 1000).", DefaultValueFactory = _ => 1000 };
+        var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap replicates for intervals (default 1000).", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of every random step (default 1).", DefaultValueFactory = _ => 1 };
+        var command = new Command("study", "Study report: descriptives, the cleaning report, A/B case studies I-III (evaluation pairs), Bradley-Terry per prompt and scores per group (case study IV), agreement and the group association index per identity axis; groups below the study's minimum size are suppressed.")
+        {
+            study, output, tables, permutations, bootstrap, seed,
+        };
+        command.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        {
+            var (_, options) = CliContext.Resolve(parse);
+            if (parse.GetValue(permutations) < 0 || parse.GetValue(bootstrap) < 0)
+            {
+                throw new CliInputException("--permutations and --bootstrap must be 0 or more");
+            }
+
+            await StudyData.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
+            var clock = Stopwatch.StartNew();
+            var input = await LoadAsync(options, parse.GetValue(study)!, ct).ConfigureAwait(false);
+            input = input with { Permutations = parse.GetValue(permutations), BootstrapReplicates = parse.GetValue(bootstrap), Seed = parse.GetValue(seed) };
+            var loaded = clock.Elapsed;
+            var report = StudyReportBuilder.Build(input);
+            var html = ReportHtml.Render(report);
+            var file = parse.GetValue(output)!;
+            if (file.Directory is { } dir)
+            {
+                dir.Create();
+            }
+
+            await File.WriteAllTextAsync(file.FullName, html, new UTF8Encoding(false), ct).ConfigureAwait(false);
+            if (parse.GetValue(tables) is { } t)
+            {
+                report.WriteTables(t.FullName);
+                Console.WriteLine($"tables: {t.FullName} ({report.Tables.Count()} tables as CSV and JSON, report.json)");
+            }
+
+            foreach (var n in report.Notes)
+            {
+                Console.WriteLine($"note: {n}");
+            }
+
+            Console.WriteLine("sections: " + string.Join(", ", report.Sections.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Id} {report.SectionSeconds.GetValueOrDefault(x.Id):0.0} s"))));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"report: {file.FullName} ({report.Sections.Sum(s => s.Charts.Count)} charts, {report.Tables.Count()} tables; loaded {input.Rows.Count} answers in {loaded.TotalSeconds:0.0} s, total {clock.Elapsed.TotalSeconds:0.0} s)"));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Reads a study into a report input: the rows the latest cleaning run kept (all rows when there is none), provenance and consented markers.</summary>
+    public static async Task<StudyReportInput> LoadAsync(DatabaseOptions options, string studyKey, CancellationToken ct = default)
+    {
+        await using var db = PluralistDatabase.CreateContext(options);
+        var s = await StudyData.FindStudyAsync(db, studyKey, ct).ConfigureAwait(false);
+        var dataset = await StudyDatasetLoader.LoadAsync(db, s.Key, ct).ConfigureAwait(false);
+        var latest = await CleaningStore.LatestAsync(db, s.Id, ct).ConfigureAwait(false);
+        IReadOnlyList<CleaningRow> rows = dataset.Rows;
+        var notCleaned = 0;
+        if (latest is not null)
+        {
+            var (kept, _, late) = latest.Apply(dataset.Rows);
+            rows = kept;
+            notCleaned = late.Count;
+        }
+
+        var ids = dataset.Rows.Select(r => r.ParticipantId).Distinct().ToList();
+        var markers = await StudyProvenance.ConsentedMarkersAsync(db, ids, s.IdentityMarkers, ct).ConfigureAwait(false);
+        return new StudyReportInput
+        {
+            StudyKey = s.Key,
+            StudyTitle = s.Title.Get("en") is { Length: > 0 } title ? title : s.Key,
+            Rows = rows,
+            Cleaning = latest?.Report,
+            RowsNotCleaned = notCleaned,
+            Participants = await StudyProvenance.PseudonymsAsync(db, ids, ct).ConfigureAwait(false),
+            PromptSources = await StudyProvenance.PromptSourcesAsync(db, s.Id, ct).ConfigureAwait(false),
+            Captions = dataset.Captions,
+            Axes = s.IdentityMarkers,
+            Markers = markers.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value),
+            MinGroupSize = s.MinGroupSize,
+        };
+    }
+}
