@@ -119,6 +119,38 @@ public class DpoTrainerTests
     }
 
     [Fact]
+    public void Per_group_adapters_learn_opposite_preferences()
+    {
+        // Group "reds" prefers the reddish image, group "blues" the bluish one: one adapter per group, trained in turn on
+        // the same UNet, stored in the bank and switched at evaluation.
+        var model = new DiffusionModel(TestUtil.TinyConfig(), Tok);
+        var reds = Reds();
+        var pairs = Enumerable.Range(0, reds.Count).Select(i => reds.Get(i) with { Group = "reds" })
+            .Concat(Enumerable.Range(0, reds.Count).Select(i => reds.Get(i) with { Probability0 = 1 - reds.Get(i).Probability0, Group = "blues" }))
+            .ToList();
+        var data = new InMemoryPreferenceSource(pairs);
+        var opts = new DpoOptions { Mode = FineTuneMode.Lora, LearningRate = 3e-3f, BatchSize = 8, Steps = 40, WarmupFraction = 0.1f, LoraRank = 8, LoraAlpha = 8, Group = "reds" };
+        var redTrainer = new DpoTrainer(model, data, opts);
+        redTrainer.Train();
+        var bank = redTrainer.Adapters!;
+        bank.Store("reds");
+        var blueTrainer = new DpoTrainer(model, data, opts with { Group = "blues" }, adapters: bank);
+        blueTrainer.Train();
+        bank.Store("blues");
+
+        // The blues pairs mirror the reds pairs, so on the same draws accuracy(blues) = 1 - accuracy(reds) and the inside
+        // terms change sign: each adapter must be right on its own group more often than not, with a positive mean margin.
+        bank.Activate("reds");
+        var redOnRed = redTrainer.Evaluate(5, 4);
+        bank.Activate("blues");
+        var blueOnBlue = blueTrainer.Evaluate(5, 4);
+        bank.SetEnabled(false);
+        Assert.True(redOnRed.ImplicitAccuracy >= 0.625f && redOnRed.InsideTerm.Average() > 0, $"reds adapter on reds: accuracy {redOnRed.ImplicitAccuracy}, mean inside {redOnRed.InsideTerm.Average()}");
+        Assert.True(blueOnBlue.ImplicitAccuracy >= 0.625f && blueOnBlue.InsideTerm.Average() > 0, $"blues adapter on blues: accuracy {blueOnBlue.ImplicitAccuracy}, mean inside {blueOnBlue.InsideTerm.Average()}");
+        Assert.Equal(0f, blueTrainer.Evaluate(5, 4).ImplicitAccuracy); // adapters off: the model is its reference
+    }
+
+    [Fact]
     public void Ties_criteria_groups_and_soft_labels_are_explicit()
     {
         var img = TestUtil.Solid(0, 0, 0);
