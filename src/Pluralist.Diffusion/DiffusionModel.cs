@@ -181,13 +181,14 @@ public sealed class DiffusionModel : Module
         return model;
     }
 
-    /// <summary>A deep copy (same configuration, tokenizer and weights), e.g. the frozen DPO reference.</summary>
+    /// <summary>A deep copy (same configuration, tokenizer and weights; LoRA adapters are not copied), e.g. the frozen DPO reference.</summary>
     public DiffusionModel Copy()
     {
         var m = new DiffusionModel(Config, Tokenizer);
+        var targets = m.StateDict();
         foreach (var (name, t) in StateDict())
         {
-            if (m.StateDict().TryGetValue(name, out var target))
+            if (targets.TryGetValue(name, out var target))
             {
                 target.CopyFrom(t);
             }

@@ -136,6 +136,7 @@ public sealed class DpoTrainer
     private readonly LearningRateSchedule _schedule;
     private readonly IPreferenceSource _source;
     private readonly int _micro;
+    private readonly UNet? _ownReference;
     private long _epoch = -1;
     private int[] _permutation = [];
 
@@ -184,6 +185,7 @@ public sealed class DpoTrainer
                 copy.Freeze();
                 copy.Eval();
                 reference = copy.UNet;
+                _ownReference = copy.UNet;
             }
 
             Reference = reference;
@@ -382,6 +384,61 @@ public sealed class DpoTrainer
         float[]? soft = examples.Any(e => e.SoftLabel is not null) ? examples.Select(e => e.SoftLabel ?? 1f).ToArray() : null;
         return DpoLoss.Compute(modelPred, refPred, noise, Options.Beta, weights.All(w => w == 1f) ? null : weights, soft, normalizer);
     }
+
+    /// <summary>
+    /// Saves the UNet (with its live adapters), the frozen reference copy when this trainer made it, the optimiser state and
+    /// the step to one safetensors file. Draws depend only on (seed, step, pair), so a resumed run repeats an uninterrupted one.
+    /// </summary>
+    public void SaveCheckpoint(string path)
+    {
+        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, v) in Model.UNet.StateDict())
+        {
+            all["model." + k] = v;
+        }
+
+        if (_ownReference is not null)
+        {
+            foreach (var (k, v) in _ownReference.StateDict())
+            {
+                all["reference." + k] = v;
+            }
+        }
+
+        foreach (var (k, v) in _optimizer.StateDict())
+        {
+            all["optim." + k] = v;
+        }
+
+        Safetensors.Save(path, all, StoredType.F32, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = "pluralist-dpo-checkpoint-1",
+            ["step"] = Step.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["mode"] = Options.Mode.ToString(),
+        });
+    }
+
+    /// <summary>Restores what <see cref="SaveCheckpoint"/> wrote into a trainer built with the same options.</summary>
+    public void LoadCheckpoint(string path)
+    {
+        var (t, meta) = Safetensors.Load(path);
+        if (!meta.TryGetValue("mode", out var mode) || mode != Options.Mode.ToString())
+        {
+            throw new FormatException($"{path}: checkpoint of mode {mode ?? "?"}, trainer is {Options.Mode}");
+        }
+
+        Model.UNet.LoadStateDict(Sub(t, "model."));
+        if (_ownReference is not null)
+        {
+            _ownReference.LoadStateDict(Sub(t, "reference."));
+        }
+
+        _optimizer.LoadStateDict(Sub(t, "optim."));
+        Step = int.Parse(meta["step"], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Dictionary<string, Tensor> Sub(Dictionary<string, Tensor> t, string prefix) =>
+        t.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
 
     /// <summary>
     /// Loss and implicit accuracy on every prepared pair, <paramref name="repeats"/> times with different draws of t and eps

@@ -150,6 +150,40 @@ public class DpoTrainerTests
         Assert.Equal(0f, blueTrainer.Evaluate(5, 4).ImplicitAccuracy); // adapters off: the model is its reference
     }
 
+    [Theory]
+    [InlineData(FineTuneMode.Full)]
+    [InlineData(FineTuneMode.Lora)]
+    public void Resume_from_checkpoint_is_bit_for_bit(FineTuneMode mode)
+    {
+        var opts = new DpoOptions { Mode = mode, LearningRate = 1e-3f, Beta = 500f, BatchSize = 4, MicroBatchSize = 2, Steps = 4, WarmupFraction = 0.25f };
+        var straight = new DpoTrainer(new DiffusionModel(TestUtil.TinyConfig(), Tok), Reds(), opts);
+        var a = new List<DpoStepLog>();
+        straight.Train(a.Add);
+
+        var first = new DpoTrainer(new DiffusionModel(TestUtil.TinyConfig(), Tok), Reds(), opts);
+        var b = new List<DpoStepLog>();
+        first.Train(b.Add, maxSteps: 2);
+        var path = Path.Combine(Path.GetTempPath(), $"pluralist-dpo-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            first.SaveCheckpoint(path);
+            var other = new DiffusionModel(TestUtil.TinyConfig(), Tok); // same text encoder (DPO freezes it), other UNet weights
+            other.UNet.LoadStateDict(new DiffusionModel(TestUtil.TinyConfig(seed: 5), Tok).UNet.StateDict());
+            var second = new DpoTrainer(other, Reds(), opts); // its UNet and (Full) its reference copy are overwritten by the checkpoint
+            second.LoadCheckpoint(path);
+            second.Train(b.Add);
+            Assert.Equal(a.Select(l => (l.Loss, l.ImplicitAccuracy, l.ModelMse, l.ReferenceMse, l.LearningRate)), b.Select(l => (l.Loss, l.ImplicitAccuracy, l.ModelMse, l.ReferenceMse, l.LearningRate)));
+            foreach (var (name, t) in straight.Model.UNet.StateDict())
+            {
+                Assert.Equal(t.Data, second.Model.UNet.StateDict()[name].Data);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void Ties_criteria_groups_and_soft_labels_are_explicit()
     {

@@ -23,6 +23,13 @@ public class ModelTests
     {
         var m32 = new DiffusionModel(DiffusionModelConfig.Default32);
         Assert.InRange(m32.ParameterCount(), 500_000, 5_000_000);
+        var m64 = new DiffusionModel(DiffusionModelConfig.Default64);
+        var (ctx, mask) = m64.EncodeText(["une place ombragée"]);
+        using (Autograd.NoGrad())
+        {
+            Assert.Equal([1, 3, 64, 64], m64.UNet.PredictNoise(new Tensor(new float[3 * 64 * 64], 1, 3, 64, 64), [10], ctx, mask).Shape);
+        }
+
         var json = DiffusionModelConfig.Default64.ToJson();
         Assert.Contains("\"imageSize\": 64", json, StringComparison.Ordinal);
         Assert.Equal(64, DiffusionModelConfig.FromJson(json).UNet.ImageSize);
