@@ -20,6 +20,16 @@ public sealed class Generator(ulong seed)
         }
     }
 
+    /// <summary>
+    /// The second Box-Muller normal of the last pair, returned by the next <see cref="NextNormal"/> (null when none is
+    /// pending). Setting <see cref="State"/> clears it, so a checkpoint must save and restore it after the state.
+    /// </summary>
+    public float? SpareNormal
+    {
+        get => _spare;
+        set => _spare = value;
+    }
+
     /// <summary>Next 64 random bits.</summary>
     public ulong NextUInt64()
     {

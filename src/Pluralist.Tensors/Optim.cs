@@ -323,6 +323,10 @@ public static class Checkpoint
         if (generator is not null)
         {
             meta["generator"] = generator.State.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (generator.SpareNormal is float spare)
+            {
+                meta["generator_spare"] = BitConverter.SingleToInt32Bits(spare).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
 
         Safetensors.Save(path, all, StoredType.F32, meta);
@@ -339,6 +343,10 @@ public static class Checkpoint
         if (generator is not null && meta.TryGetValue("generator", out var g))
         {
             generator.State = ulong.Parse(g, System.Globalization.CultureInfo.InvariantCulture);
+            if (meta.TryGetValue("generator_spare", out var spare))
+            {
+                generator.SpareNormal = BitConverter.Int32BitsToSingle(int.Parse(spare, System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
     }
 }

@@ -1,0 +1,116 @@
+using Pluralist.Tensors;
+using F = Pluralist.Tensors.Functional;
+
+namespace Pluralist.Diffusion;
+
+/// <summary>What one Diffusion-DPO loss evaluation produced.</summary>
+/// <param name="Loss">Scalar loss with gradient to the model prediction.</param>
+/// <param name="ImplicitAccuracy">mean(inside_term &gt; 0): the share of pairs where the model, relative to the reference, already denoises the winner better than the loser. Exactly 0 when every inside term is 0 (model = reference).</param>
+/// <param name="ModelMse">Mean per-sample MSE of the trained model over winners and losers (the reference trainer's raw_model_loss).</param>
+/// <param name="ReferenceMse">Same for the reference model (raw_ref_loss).</param>
+/// <param name="ModelMseWinner">Mean MSE of the model on winners.</param>
+/// <param name="ModelMseLoser">Mean MSE of the model on losers.</param>
+/// <param name="InsideTerm">Per pair: -0.5 beta ((mse_w - mse_l) - (ref_w - ref_l)).</param>
+public sealed record DpoLossResult(Tensor Loss, float ImplicitAccuracy, float ModelMse, float ReferenceMse, float ModelMseWinner, float ModelMseLoser, float[] InsideTerm);
+
+/// <summary>
+/// The Diffusion-DPO objective (Wallace et al. 2023, Eq. 14, as computed by the reference trainers
+/// SalesforceAIResearch/DiffusionDPO train.py and diffusers' train_diffusion_dpo.py):
+/// L = -mean_i log sigmoid(-0.5 beta ((||eps_w - eps_theta(x_w,t)||^2 - ||eps_w - eps_ref(x_w,t)||^2) - (same for l))),
+/// with per-sample MSE meaning the mean over channels and pixels.
+/// </summary>
+public static class DpoLoss
+{
+    /// <summary>
+    /// modelPred and target (2B, C, H, W) with the B winners first, then the B losers (the reference trainers' layout
+    /// torch.cat(pixel_values.chunk(2, dim=1))); refPred the same from the frozen reference (no gradient taken).
+    /// <paramref name="weights"/> (B) multiplies each pair's term (soft-label margin 2p - 1 and criterion weights; null = 1).
+    /// <paramref name="softLabels"/> (B), when given, replaces -log sigmoid(x) by the soft binary cross-entropy
+    /// -(p log sigmoid(x) + (1 - p) log sigmoid(-x)) with p = P(winner preferred).
+    /// The sum of the pair terms is divided by <paramref name="normalizer"/> (default B), so that gradient accumulation
+    /// over micro-batches can divide by the full batch.
+    /// </summary>
+    public static DpoLossResult Compute(Tensor modelPred, Tensor refPred, Tensor target, float beta, float[]? weights = null, float[]? softLabels = null, int? normalizer = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelPred);
+        ArgumentNullException.ThrowIfNull(refPred);
+        ArgumentNullException.ThrowIfNull(target);
+        if (modelPred.Numel != target.Numel || refPred.Numel != target.Numel || modelPred.Shape[0] % 2 != 0)
+        {
+            throw new ArgumentException("model, reference and target must be (2B, ...) of one shape");
+        }
+
+        int b = modelPred.Shape[0] / 2;
+        if ((weights is not null && weights.Length != b) || (softLabels is not null && softLabels.Length != b))
+        {
+            throw new ArgumentException($"weights and soft labels need one value per pair ({b})");
+        }
+
+        if (!(beta > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta), "beta must be > 0");
+        }
+
+        // Per-sample MSE = mean over (C, H, W) of (eps_theta - eps)^2 -> (2B)
+        var diff = F.Sub(modelPred, target);
+        var modelLosses = F.Mean(F.Reshape(F.Mul(diff, diff), 2 * b, -1), 1); // (2B)
+        var mseW = F.Slice(modelLosses, 0, 0, b); // (B)
+        var mseL = F.Slice(modelLosses, 0, b, b); // (B)
+        var modelDiff = F.Sub(mseW, mseL); // (B)
+
+        float[] refLosses; // (2B), no gradient; the same arithmetic as the model's, so model = reference gives 0 exactly
+        using (Autograd.NoGrad())
+        {
+            var rd = F.Sub(refPred, target);
+            refLosses = F.Mean(F.Reshape(F.Mul(rd, rd), 2 * b, -1), 1).Data;
+        }
+
+        var refDiff = new float[b];
+        for (int i = 0; i < b; i++)
+        {
+            refDiff[i] = refLosses[i] - refLosses[b + i];
+        }
+
+        // inside_term = -0.5 beta (model_diff - ref_diff)
+        var inside = F.Mul(F.Sub(modelDiff, new Tensor(refDiff, b)), -0.5f * beta); // (B)
+        Tensor terms; // (B): per-pair loss
+        if (softLabels is null)
+        {
+            terms = F.Neg(F.LogSigmoid(inside)); // -log sigmoid(inside)
+        }
+        else
+        {
+            var p = new Tensor((float[])softLabels.Clone(), b);
+            var q = new Tensor(softLabels.Select(v => 1 - v).ToArray(), b);
+            terms = F.Neg(F.Add(F.Mul(p, F.LogSigmoid(inside)), F.Mul(q, F.LogSigmoid(F.Neg(inside)))));
+        }
+
+        if (weights is not null)
+        {
+            terms = F.Mul(terms, new Tensor((float[])weights.Clone(), b));
+        }
+
+        var loss = F.Mul(F.Sum(terms), 1f / (normalizer ?? b));
+
+        int correct = inside.Data.Count(v => v > 0); // implicit_acc = (inside_term > 0).sum() / B
+        return new DpoLossResult(
+            loss,
+            (float)correct / b,
+            Mean(modelLosses.Data, 0, 2 * b),
+            Mean(refLosses, 0, 2 * b),
+            Mean(modelLosses.Data, 0, b),
+            Mean(modelLosses.Data, b, b),
+            inside.ToArray());
+    }
+
+    private static float Mean(float[] v, int start, int count)
+    {
+        double s = 0;
+        for (int i = start; i < start + count; i++)
+        {
+            s += v[i];
+        }
+
+        return (float)(s / count);
+    }
+}

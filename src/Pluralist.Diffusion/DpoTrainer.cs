@@ -1,0 +1,466 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Pluralist.Tensors;
+
+namespace Pluralist.Diffusion;
+
+/// <summary>What is trained.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FineTuneMode>))]
+public enum FineTuneMode
+{
+    /// <summary>Every UNet weight; the reference is a frozen copy taken before training (as the reference trainers).</summary>
+    Full,
+
+    /// <summary>LoRA adapters on the attention projections only; the reference is the same UNet with its adapters disabled.</summary>
+    Lora,
+}
+
+/// <summary>How a pair's preference strength enters the loss.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LabelMode>))]
+public enum LabelMode
+{
+    /// <summary>The published objective: the preferred image is the winner, strength ignored.</summary>
+    Hard,
+
+    /// <summary>The pair's term -log sigmoid(inside) multiplied by 2p - 1 (p = P(winner preferred) in [0.5, 1]): a weak preference counts less.</summary>
+    MarginScaled,
+
+    /// <summary>Soft binary cross-entropy -(p log sigmoid(inside) + (1 - p) log sigmoid(-inside)).</summary>
+    SoftCrossEntropy,
+}
+
+/// <summary>What happens to pairs with p = 0.5 (ties, neutral answers). Always explicit, and counted.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TiePolicy>))]
+public enum TiePolicy
+{
+    /// <summary>Dropped before training (the LIVS protocol).</summary>
+    Drop,
+
+    /// <summary>Kept as soft 0.5 labels: -(0.5 log sigmoid(x) + 0.5 log sigmoid(-x)), which pulls the model's relative preference towards none.</summary>
+    SoftHalf,
+}
+
+/// <summary>Diffusion-DPO settings. Defaults follow LIVS / the reference SD 1.5 run: batch 64, lr 1e-8, 20% linear warmup, beta 5000, 500 steps, AdamW.</summary>
+public sealed record DpoOptions
+{
+    /// <summary>beta_dpo, the KL weight (Wallace et al. 2023 use 5000 for SD 1.5, 2500 for SDXL).</summary>
+    public float Beta { get; init; } = 5000f;
+
+    /// <summary>Base learning rate, before <see cref="ScaleLearningRate"/>.</summary>
+    public float LearningRate { get; init; } = 1e-8f;
+
+    /// <summary>
+    /// Multiply the learning rate by the effective batch size (per-device batch x accumulation x devices), as the
+    /// reference launchers do with --scale_lr (1e-8 x 2048 = 2.048e-5 there). The rate actually used is logged.
+    /// </summary>
+    public bool ScaleLearningRate { get; init; }
+
+    /// <summary>Share of the steps with linear warmup from 0.</summary>
+    public float WarmupFraction { get; init; } = 0.2f;
+
+    public int Steps { get; init; } = 500;
+
+    /// <summary>Pairs per optimiser step.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Pairs per forward/backward pass (gradient accumulation over BatchSize / MicroBatchSize passes); null = BatchSize.</summary>
+    public int? MicroBatchSize { get; init; }
+
+    /// <summary>AdamW decoupled weight decay (the reference trainers' --adam_weight_decay 1e-2).</summary>
+    public float WeightDecay { get; init; } = 1e-2f;
+
+    public float Adam1 { get; init; } = 0.9f;
+
+    public float Adam2 { get; init; } = 0.999f;
+
+    public float AdamEpsilon { get; init; } = 1e-8f;
+
+    /// <summary>Gradient-norm clipping (the reference trainers' --max_grad_norm 1.0); 0 = off.</summary>
+    public float MaxGradNorm { get; init; } = 1f;
+
+    public FineTuneMode Mode { get; init; } = FineTuneMode.Full;
+
+    public int LoraRank { get; init; } = 4;
+
+    public float LoraAlpha { get; init; } = 4f;
+
+    /// <summary>Layers that get adapters in <see cref="FineTuneMode.Lora"/>.</summary>
+    public LoraTargets LoraTargets { get; init; } = LoraTargets.Attention;
+
+    public LabelMode Labels { get; init; } = LabelMode.Hard;
+
+    public TiePolicy Ties { get; init; } = TiePolicy.Drop;
+
+    /// <summary>Multiplier per criterion (pairs of a criterion not listed get 1; weight 0 drops the criterion's pairs).</summary>
+    public IReadOnlyDictionary<string, float>? CriterionWeights { get; init; }
+
+    /// <summary>Train only on pairs of this identity group (per-group adapters); null = all.</summary>
+    public string? Group { get; init; }
+
+    public ulong Seed { get; init; } = 42;
+}
+
+/// <summary>One training pair after orientation: which image wins, its soft label and weight.</summary>
+/// <param name="Index">Index in the source.</param>
+/// <param name="Swap">True when image_1 is the winner.</param>
+/// <param name="Probability">p = P(winner preferred), in [0.5, 1].</param>
+/// <param name="Weight">Multiplier of the pair's term (criterion weight, times 2p - 1 in <see cref="LabelMode.MarginScaled"/>).</param>
+/// <param name="SoftLabel">The label of the soft cross-entropy, or null for the hard term.</param>
+public sealed record DpoExample(int Index, bool Swap, float Probability, float Weight, float? SoftLabel);
+
+/// <summary>Counts of the preparation step, so nothing is dropped silently.</summary>
+public sealed record DpoPreparation(IReadOnlyList<DpoExample> Examples, int Total, int TiesDropped, int TiesKept, int ZeroWeightDropped, int OtherGroups);
+
+/// <summary>What one DPO optimiser step logged (averages over the batch).</summary>
+/// <param name="Step">1-based step.</param>
+/// <param name="Loss">The DPO loss.</param>
+/// <param name="ImplicitAccuracy">mean(inside_term &gt; 0).</param>
+/// <param name="ModelMse">Mean denoising MSE of the trained model on winners and losers.</param>
+/// <param name="ReferenceMse">Same for the reference.</param>
+/// <param name="ModelMseWinner">Model MSE on winners.</param>
+/// <param name="ModelMseLoser">Model MSE on losers.</param>
+/// <param name="LearningRate">The rate used in this step (after scaling and warmup).</param>
+/// <param name="GradNorm">Gradient L2 norm before clipping.</param>
+/// <param name="StepTime">Wall time of the step.</param>
+public sealed record DpoStepLog(int Step, float Loss, float ImplicitAccuracy, float ModelMse, float ReferenceMse, float ModelMseWinner, float ModelMseLoser, float LearningRate, float GradNorm, TimeSpan StepTime);
+
+/// <summary>
+/// Diffusion-DPO fine-tuning (Wallace et al. 2023) of the embedded model's UNet, as the reference trainers do it: per
+/// pair one timestep t ~ U{0..T-1} and one noise eps shared by winner and loser, MSE per sample, the loss of
+/// <see cref="DpoLoss"/>, AdamW with linear warmup and gradient accumulation. The text encoder is frozen.
+/// </summary>
+public sealed class DpoTrainer
+{
+    private readonly Adam _optimizer;
+    private readonly IReadOnlyList<Parameter> _params;
+    private readonly LearningRateSchedule _schedule;
+    private readonly IPreferenceSource _source;
+    private readonly int _micro;
+    private readonly UNet? _ownReference;
+    private long _epoch = -1;
+    private int[] _permutation = [];
+
+    /// <summary>
+    /// Prepares training of <paramref name="model"/> on <paramref name="source"/>. In <see cref="FineTuneMode.Full"/> the
+    /// reference is <paramref name="reference"/> or, when null, a frozen copy of the model now. In <see cref="FineTuneMode.Lora"/>
+    /// adapters are attached (or <paramref name="adapters"/> reused, reset to B = 0) and the reference is the model with
+    /// adapters disabled.
+    /// </summary>
+    public DpoTrainer(DiffusionModel model, IPreferenceSource source, DpoOptions options, IDenoiser? reference = null, LoraAdapterBank? adapters = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        _micro = options.MicroBatchSize ?? options.BatchSize;
+        if (options.BatchSize < 1 || _micro < 1 || options.BatchSize % _micro != 0)
+        {
+            throw new ArgumentException("BatchSize must be a positive multiple of MicroBatchSize", nameof(options));
+        }
+
+        if (!(options.Beta > 0) || !(options.LearningRate > 0) || options.Steps < 1 || options.WarmupFraction is < 0 or > 1)
+        {
+            throw new ArgumentException("beta and learning rate must be > 0, steps >= 1, warmup fraction in [0, 1]", nameof(options));
+        }
+
+        Preparation = Prepare(source, options);
+        if (Preparation.Examples.Count == 0)
+        {
+            throw new InvalidOperationException($"no usable pairs: {Preparation.Total} total, {Preparation.TiesDropped} ties dropped, {Preparation.ZeroWeightDropped} with weight 0, {Preparation.OtherGroups} of other groups");
+        }
+
+        model.TextEncoder.Freeze();
+        if (options.Mode == FineTuneMode.Lora)
+        {
+            Adapters = adapters ?? LoraAdapterBank.Attach(model.UNet, options.LoraRank, options.LoraAlpha, Streams.For(options.Seed, -1), options.LoraTargets);
+            Adapters.Reset();
+            Adapters.SetEnabled(true);
+            Reference = reference ?? new AdaptersDisabledDenoiser(Adapters);
+            _params = Adapters.Parameters();
+        }
+        else
+        {
+            if (reference is null)
+            {
+                var copy = model.Copy();
+                copy.Freeze();
+                copy.Eval();
+                reference = copy.UNet;
+                _ownReference = copy.UNet;
+            }
+
+            Reference = reference;
+            model.UNet.Freeze(false);
+            _params = model.UNet.TrainableParameters();
+        }
+
+        // lr = base x (per-device batch x accumulation steps x devices) with --scale_lr; here that product is BatchSize.
+        LearningRate = options.ScaleLearningRate ? options.LearningRate * options.BatchSize : options.LearningRate;
+        _schedule = new LearningRateSchedule(LearningRate, (int)Math.Round(options.WarmupFraction * options.Steps));
+        _optimizer = new Adam(_params, LearningRate, options.Adam1, options.Adam2, options.AdamEpsilon, options.WeightDecay, decoupled: true);
+    }
+
+    public DiffusionModel Model { get; }
+
+    public DpoOptions Options { get; }
+
+    public IDenoiser Reference { get; }
+
+    /// <summary>The adapters in LoRA mode (store the trained one under a group or criterion name with <see cref="LoraAdapterBank.Store"/>).</summary>
+    public LoraAdapterBank? Adapters { get; }
+
+    /// <summary>Peak learning rate actually used (after --scale_lr).</summary>
+    public float LearningRate { get; }
+
+    /// <summary>Which pairs are used and what was dropped.</summary>
+    public DpoPreparation Preparation { get; }
+
+    /// <summary>Optimiser steps taken.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Orients pairs (winner = image with p &gt; 0.5), applies the tie policy, label mode, criterion weights and group filter.</summary>
+    public static DpoPreparation Prepare(IPreferenceSource source, DpoOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        var list = new List<DpoExample>();
+        int tiesDropped = 0, tiesKept = 0, zero = 0, other = 0;
+        for (int i = 0; i < source.Count; i++)
+        {
+            var pair = source.Get(i);
+            if (pair.Probability0 is < 0 or > 1 || float.IsNaN(pair.Probability0))
+            {
+                throw new ArgumentException($"pair {i}: probability {pair.Probability0} outside [0, 1]");
+            }
+
+            if (options.Group is not null && !string.Equals(pair.Group, options.Group, StringComparison.Ordinal))
+            {
+                other++;
+                continue;
+            }
+
+            float w = 1f;
+            if (options.CriterionWeights is not null && pair.Criterion is not null && options.CriterionWeights.TryGetValue(pair.Criterion, out var cw))
+            {
+                w = cw;
+            }
+
+            bool swap = pair.Probability0 < 0.5f;
+            float p = swap ? 1 - pair.Probability0 : pair.Probability0; // P(winner preferred) in [0.5, 1]
+            if (p == 0.5f)
+            {
+                if (options.Ties == TiePolicy.Drop)
+                {
+                    tiesDropped++;
+                    continue;
+                }
+
+                tiesKept++;
+                if (w == 0)
+                {
+                    zero++;
+                    continue;
+                }
+
+                list.Add(new DpoExample(i, false, 0.5f, w, 0.5f));
+                continue;
+            }
+
+            switch (options.Labels)
+            {
+                case LabelMode.MarginScaled:
+                    w *= (2 * p) - 1; // scale the term by 2p - 1
+                    break;
+                case LabelMode.SoftCrossEntropy:
+                    break;
+                default:
+                    p = p > 0.5f ? 1f : p;
+                    break;
+            }
+
+            if (w == 0)
+            {
+                zero++;
+                continue;
+            }
+
+            list.Add(new DpoExample(i, swap, p, w, options.Labels == LabelMode.SoftCrossEntropy ? p : null));
+        }
+
+        return new DpoPreparation(list, source.Count, tiesDropped, tiesKept, zero, other);
+    }
+
+    /// <summary>Runs the remaining steps (or <paramref name="maxSteps"/> more), calling back after each.</summary>
+    public void Train(Action<DpoStepLog>? progress = null, int? maxSteps = null, CancellationToken cancellationToken = default)
+    {
+        int end = Math.Min(Options.Steps, maxSteps is int m ? Step + m : Options.Steps);
+        while (Step < end)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var log = TrainStep();
+            progress?.Invoke(log);
+        }
+    }
+
+    /// <summary>One optimiser step over <see cref="DpoOptions.BatchSize"/> pairs (epoch-shuffled order).</summary>
+    public DpoStepLog TrainStep()
+    {
+        var sw = Stopwatch.StartNew();
+        _optimizer.ZeroGrad();
+        Model.UNet.Train();
+        int batch = Options.BatchSize;
+        double loss = 0, acc = 0, mse = 0, refMse = 0, mseW = 0, mseL = 0;
+        for (int start = 0; start < batch; start += _micro)
+        {
+            var examples = Enumerable.Range(start, _micro).Select(j => ExampleAt(((long)Step * batch) + j)).ToList();
+            var r = MicroBatch(examples, i => Streams.For(Options.Seed, Step, start + i), batch);
+            r.Loss.Backward();
+            double share = (double)_micro / batch;
+            loss += r.Loss.Item(); // already divided by the full batch
+            acc += r.ImplicitAccuracy * share;
+            mse += r.ModelMse * share;
+            refMse += r.ReferenceMse * share;
+            mseW += r.ModelMseWinner * share;
+            mseL += r.ModelMseLoser * share;
+        }
+
+        float norm = Options.MaxGradNorm > 0 ? GradUtil.ClipGradNorm(_params, Options.MaxGradNorm) : float.NaN;
+        _optimizer.LearningRate = _schedule.At(Step);
+        _optimizer.Step();
+        Step++;
+        return new DpoStepLog(Step, (float)loss, (float)acc, (float)mse, (float)refMse, (float)mseW, (float)mseL, _optimizer.LearningRate, norm, sw.Elapsed);
+    }
+
+    /// <summary>
+    /// Loss of a list of examples: x_w, x_l (b, C, H, W), and per pair i a draw of t ~ U{0..T-1} and eps ~ N(0, I) from
+    /// stream(i), used for both halves (noise.chunk(2)[0].repeat(2, 1, 1, 1) in the reference trainers). Per-pair streams make
+    /// the result independent of how a batch is split into micro-batches.
+    /// </summary>
+    internal DpoLossResult MicroBatch(IReadOnlyList<DpoExample> examples, Func<int, Generator> stream, int normalizer)
+    {
+        int b = examples.Count, per = DiffusionTrainer.ShapeProduct(Model.ImageShape);
+        var feed = new float[2 * b * per]; // cat(x_w, x_l): (2b, C, H, W)
+        var captions = new string[b];
+        foreach (var (e, i) in examples.Select((e, i) => (e, i)))
+        {
+            var pair = _source.Get(e.Index);
+            var (w, l) = e.Swap ? (pair.Image1, pair.Image0) : (pair.Image0, pair.Image1);
+            if (w.Length != per || l.Length != per)
+            {
+                throw new InvalidOperationException($"pair {e.Index}: images must have {per} values");
+            }
+
+            w.CopyTo(feed, i * per);
+            l.CopyTo(feed, (b + i) * per);
+            captions[i] = pair.Caption;
+        }
+
+        var t = new int[b];
+        var eps = new float[b * per]; // (b, C, H, W)
+        for (int i = 0; i < b; i++)
+        {
+            var g = stream(i);
+            t[i] = g.NextInt(Model.Schedule.TrainSteps); // t ~ U{0..T-1}
+            g.Normal(0, 1, per).Data.CopyTo(eps, i * per);
+        }
+
+        var noise = new Tensor([.. eps, .. eps], [2 * b, .. Model.ImageShape]); // shared: (2b, C, H, W)
+        int[] t2 = [.. t, .. t];
+        var noisy = Model.Schedule.AddNoise(new Tensor(feed, [2 * b, .. Model.ImageShape]), noise, t2); // x_t (2b, C, H, W)
+
+        Tensor ctx, mask;
+        using (Autograd.NoGrad())
+        {
+            (ctx, mask) = Model.EncodeText([.. captions, .. captions]); // (2b, L, D)
+        }
+
+        var modelPred = Model.UNet.PredictNoise(noisy, t2, ctx, mask); // (2b, C, H, W)
+        Tensor refPred;
+        using (Autograd.NoGrad())
+        {
+            refPred = Reference.PredictNoise(noisy, t2, ctx, mask); // (2b, C, H, W)
+        }
+
+        var weights = examples.Select(e => e.Weight).ToArray();
+        float[]? soft = examples.Any(e => e.SoftLabel is not null) ? examples.Select(e => e.SoftLabel ?? 1f).ToArray() : null;
+        return DpoLoss.Compute(modelPred, refPred, noise, Options.Beta, weights.All(w => w == 1f) ? null : weights, soft, normalizer);
+    }
+
+    /// <summary>
+    /// Saves the UNet (with its live adapters), the frozen reference copy when this trainer made it, the optimiser state and
+    /// the step to one safetensors file. Draws depend only on (seed, step, pair), so a resumed run repeats an uninterrupted one.
+    /// </summary>
+    public void SaveCheckpoint(string path)
+    {
+        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, v) in Model.UNet.StateDict())
+        {
+            all["model." + k] = v;
+        }
+
+        if (_ownReference is not null)
+        {
+            foreach (var (k, v) in _ownReference.StateDict())
+            {
+                all["reference." + k] = v;
+            }
+        }
+
+        foreach (var (k, v) in _optimizer.StateDict())
+        {
+            all["optim." + k] = v;
+        }
+
+        Safetensors.Save(path, all, StoredType.F32, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = "pluralist-dpo-checkpoint-1",
+            ["step"] = Step.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["mode"] = Options.Mode.ToString(),
+        });
+    }
+
+    /// <summary>Restores what <see cref="SaveCheckpoint"/> wrote into a trainer built with the same options.</summary>
+    public void LoadCheckpoint(string path)
+    {
+        var (t, meta) = Safetensors.Load(path);
+        if (!meta.TryGetValue("mode", out var mode) || mode != Options.Mode.ToString())
+        {
+            throw new FormatException($"{path}: checkpoint of mode {mode ?? "?"}, trainer is {Options.Mode}");
+        }
+
+        Model.UNet.LoadStateDict(Sub(t, "model."));
+        if (_ownReference is not null)
+        {
+            _ownReference.LoadStateDict(Sub(t, "reference."));
+        }
+
+        _optimizer.LoadStateDict(Sub(t, "optim."));
+        Step = int.Parse(meta["step"], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Dictionary<string, Tensor> Sub(Dictionary<string, Tensor> t, string prefix) =>
+        t.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Loss and implicit accuracy on every prepared pair, <paramref name="repeats"/> times with different draws of t and eps
+    /// (from <paramref name="seed"/>), without training.
+    /// </summary>
+    public DpoLossResult Evaluate(ulong seed, int repeats = 1)
+    {
+        var all = Enumerable.Repeat(Preparation.Examples, Math.Max(1, repeats)).SelectMany(e => e).ToList();
+        using var _ = Autograd.NoGrad();
+        return MicroBatch(all, i => Streams.For(seed, -7, i), all.Count);
+    }
+
+    private DpoExample ExampleAt(long k)
+    {
+        int n = Preparation.Examples.Count;
+        long epoch = k / n;
+        if (_epoch != epoch)
+        {
+            _permutation = Streams.Permutation(Options.Seed, epoch, n);
+            _epoch = epoch;
+        }
+
+        return Preparation.Examples[_permutation[(int)(k % n)]];
+    }
+}

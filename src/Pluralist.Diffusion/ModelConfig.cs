@@ -1,0 +1,112 @@
+using System.Text.Json;
+
+namespace Pluralist.Diffusion;
+
+/// <summary>UNet shape (JSON object "unet").</summary>
+public sealed record UNetConfig
+{
+    /// <summary>Image side in pixels (square); 32 by default, 64 with <see cref="DiffusionModelConfig.Default64"/>.</summary>
+    public int ImageSize { get; init; } = 32;
+
+    public int InChannels { get; init; } = 3;
+
+    /// <summary>Channels of the first level; level i has BaseChannels * ChannelMultipliers[i].</summary>
+    public int BaseChannels { get; init; } = 32;
+
+    public int[] ChannelMultipliers { get; init; } = [1, 2, 2];
+
+    /// <summary>Residual blocks per level on the way down (the way up has one more, as in DDPM / Stable Diffusion).</summary>
+    public int ResBlocksPerLevel { get; init; } = 1;
+
+    /// <summary>Resolutions (pixels) at which a transformer block (self- and cross-attention) follows each residual block; the middle block always has one.</summary>
+    public int[] AttentionResolutions { get; init; } = [8];
+
+    public int Heads { get; init; } = 4;
+
+    public int GroupNormGroups { get; init; } = 8;
+
+    /// <summary>Width of the text conditioning (must equal the text encoder width).</summary>
+    public int ContextDim { get; init; } = 64;
+}
+
+/// <summary>Text encoder shape (JSON object "textEncoder").</summary>
+public sealed record TextEncoderConfig
+{
+    public int Width { get; init; } = 64;
+
+    public int Layers { get; init; } = 2;
+
+    public int Heads { get; init; } = 4;
+
+    /// <summary>Tokens per prompt including &lt;bos&gt; and &lt;eos&gt;.</summary>
+    public int MaxLength { get; init; } = 24;
+
+    public int MlpRatio { get; init; } = 4;
+}
+
+/// <summary>Noise schedule (JSON object "schedule").</summary>
+public sealed record ScheduleConfig
+{
+    public BetaScheduleKind Kind { get; init; } = BetaScheduleKind.Linear;
+
+    public int TrainSteps { get; init; } = 1000;
+
+    public double BetaStart { get; init; } = 1e-4;
+
+    public double BetaEnd { get; init; } = 0.02;
+
+    public NoiseSchedule Build() => new(Kind, TrainSteps, BetaStart, BetaEnd);
+}
+
+/// <summary>The whole embedded text-to-image model's configuration, stored as JSON next to (and inside) the weights.</summary>
+public sealed record DiffusionModelConfig
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+
+    public UNetConfig UNet { get; init; } = new();
+
+    public TextEncoderConfig TextEncoder { get; init; } = new();
+
+    public ScheduleConfig Schedule { get; init; } = new();
+
+    /// <summary>Seed of the weight initialisation.</summary>
+    public ulong InitSeed { get; init; } = 1;
+
+    /// <summary>The default 32x32 model.</summary>
+    public static DiffusionModelConfig Default32 => new();
+
+    /// <summary>The 64x64 option: one more level, attention still at 8x8 (and 16x16).</summary>
+    public static DiffusionModelConfig Default64 => new() { UNet = new UNetConfig { ImageSize = 64, ChannelMultipliers = [1, 2, 2, 2], AttentionResolutions = [8, 16] } };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static DiffusionModelConfig FromJson(string json)
+    {
+        var c = JsonSerializer.Deserialize<DiffusionModelConfig>(json, Json) ?? throw new FormatException("empty model configuration");
+        c.Validate();
+        return c;
+    }
+
+    /// <summary>Throws with the field name when the configuration cannot build a model.</summary>
+    public void Validate()
+    {
+        var u = UNet;
+        static void Need(bool ok, string field, string why)
+        {
+            if (!ok)
+            {
+                throw new FormatException($"{field}: {why}");
+            }
+        }
+
+        Need(u.ImageSize > 0 && u.ImageSize % (1 << (u.ChannelMultipliers.Length - 1)) == 0, "unet.imageSize", "must be divisible by 2^(levels - 1)");
+        Need(u.ChannelMultipliers.Length >= 1 && u.ChannelMultipliers.All(m => m > 0), "unet.channelMultipliers", "needs at least one positive value");
+        Need(u.BaseChannels > 0 && u.ChannelMultipliers.All(m => u.BaseChannels * m % u.GroupNormGroups == 0), "unet.groupNormGroups", "must divide every level's channels");
+        Need(u.ChannelMultipliers.All(m => u.BaseChannels * m % u.Heads == 0), "unet.heads", "must divide every level's channels");
+        Need(u.ResBlocksPerLevel >= 1, "unet.resBlocksPerLevel", "at least 1");
+        Need(u.ContextDim == TextEncoder.Width, "unet.contextDim", "must equal textEncoder.width");
+        Need(TextEncoder.Width % TextEncoder.Heads == 0, "textEncoder.heads", "must divide the width");
+        Need(TextEncoder.MaxLength >= 2 && TextEncoder.Layers >= 0, "textEncoder.maxLength", "at least 2");
+        Need(Schedule.TrainSteps >= 2, "schedule.trainSteps", "at least 2");
+    }
+}
