@@ -176,6 +176,113 @@ public sealed class PromptSet
         }))).ToArray());
     }
 
+    /// <summary>
+    /// Reads a folder written by <see cref="Save"/>: <c>scenarios.csv</c> and <c>provenance.csv</c> are optional,
+    /// <c>prompts.csv</c> is required with ids 1..n in file order. Every problem is reported (file:line:col (field)) in
+    /// one <see cref="PromptImportException"/>.
+    /// </summary>
+    public static PromptSet Load(string folder)
+    {
+        var set = new PromptSet();
+        var scenarios = Path.Combine(folder, "scenarios.csv");
+        if (File.Exists(scenarios))
+        {
+            PromptImporter.ImportScenariosCsv(set, File.ReadAllBytes(scenarios), "scenarios.csv");
+        }
+
+        var errors = new List<CsvError>();
+        var table = ReadTable(Path.Combine(folder, "prompts.csv"), "prompts.csv", errors);
+        if (table.RequireColumns("prompt", "text", "language", "source", "created_at"))
+        {
+            long expected = 1;
+            foreach (var row in table.Rows)
+            {
+                var id = table.Long(row, "prompt");
+                if (id != expected)
+                {
+                    table.AddError(row, "prompt", $"expected prompt id {expected} (ids are 1..n in file order)");
+                }
+
+                expected++;
+                var sourceText = table.String(row, "source");
+                if (!Tokens.TryParse(sourceText, out PromptSource source) && sourceText.Length > 0)
+                {
+                    table.AddError(row, "source", $"'{sourceText}' is not a prompt source; expected one of {string.Join(", ", Tokens.All<PromptSource>())}");
+                }
+
+                var parent = table.OptionalLong(row, "parent");
+                if (parent is { } pp && (pp < 1 || pp >= id))
+                {
+                    table.AddError(row, "parent", $"parent {pp} must be an earlier prompt");
+                }
+
+                var scenario = table.OptionalLong(row, "scenario");
+                if (scenario is { } sc && set.Scenarios.All(x => x.Id != sc))
+                {
+                    table.AddError(row, "scenario", $"scenario {sc} is not in scenarios.csv");
+                }
+
+                var text = table.String(row, "text");
+                var language = table.String(row, "language");
+                var createdAt = table.DateTime(row, "created_at");
+                if (errors.Count == 0)
+                {
+                    var p = set.Add(text, language, source, scenario, table.OptionalString(row, "external_id"), createdAt, $"prompts.csv:{row.Line}");
+                    if (p is null)
+                    {
+                        table.AddError(row, "text", $"duplicate of prompt {set.Duplicates[^1].KeptPromptId}");
+                    }
+                    else
+                    {
+                        p.ParentPromptId = parent;
+                    }
+                }
+            }
+        }
+
+        var provenancePath = Path.Combine(folder, "provenance.csv");
+        if (errors.Count == 0 && File.Exists(provenancePath))
+        {
+            var prov = ReadTable(provenancePath, "provenance.csv", errors);
+            if (prov.RequireColumns("prompt", "parents", "strategy"))
+            {
+                foreach (var row in prov.Rows)
+                {
+                    var id = prov.Long(row, "prompt");
+                    var parents = new List<long>();
+                    foreach (var part in (prov.OptionalString(row, "parents") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        if (long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && set._byId.ContainsKey(v))
+                        {
+                            parents.Add(v);
+                        }
+                        else
+                        {
+                            prov.AddError(row, "parents", $"'{part}' is not a prompt id of prompts.csv");
+                        }
+                    }
+
+                    if (!set._byId.ContainsKey(id))
+                    {
+                        prov.AddError(row, "prompt", $"prompt {id} is not in prompts.csv");
+                        continue;
+                    }
+
+                    set._provenance[id] = new PromptProvenance(id, parents, prov.String(row, "strategy"), prov.OptionalLong(row, "scenario"),
+                        prov.OptionalString(row, "call"), prov.OptionalString(row, "detail"));
+                }
+            }
+        }
+
+        return errors.Count > 0 ? throw new PromptImportException(errors) : set;
+    }
+
+    private static CsvTable ReadTable(string path, string name, List<CsvError> errors)
+    {
+        var text = StrictUtf8.TryDecode(File.ReadAllBytes(path), name, out var error) ?? throw new PromptImportException([error!]);
+        return CsvTable.Parse(new StringReader(text), name, errors);
+    }
+
     private static string Str(long v) => v.ToString(CultureInfo.InvariantCulture);
 }
 

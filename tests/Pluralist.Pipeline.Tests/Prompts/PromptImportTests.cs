@@ -99,3 +99,66 @@ public class PromptImportTests
         }
     }
 }
+
+public class PromptSetLoadTests
+{
+    [Fact]
+    public void Save_then_load_then_save_gives_the_same_files()
+    {
+        var set = new PromptSet();
+        set.AddScenario(new WorkshopScenario(2, "Market", "market", ["kiosk", "benches"], "Québec"));
+        var a = set.Add("Un marché, avec des bancs", "fr", PromptSource.Human, 2, "ext-1", DateTimeOffset.UnixEpoch)!;
+        var b = set.Add("A park", "en", PromptSource.Human, createdAt: DateTimeOffset.UnixEpoch)!;
+        set.AddDerived("A park with ducks", "en", PromptSource.Template, [b.Id], "template", null, null, "animals:->ducks", DateTimeOffset.UnixEpoch);
+        set.AddDerived("Un marché l'hiver", "fr", PromptSource.Llm2, [a.Id, b.Id], "scenario", 2, "scenario-2-1", null, DateTimeOffset.UnixEpoch);
+        var one = Directory.CreateTempSubdirectory("pl-load-");
+        var two = Directory.CreateTempSubdirectory("pl-load-");
+        try
+        {
+            set.Save(one.FullName);
+            var loaded = PromptSet.Load(one.FullName);
+            Assert.Equal([1L, 2L], loaded.Provenance[4].Parents);
+            Assert.Equal("scenario-2-1", loaded.Provenance[4].CallId);
+            loaded.Save(two.FullName);
+            foreach (var f in new[] { "prompts.csv", "provenance.csv", "scenarios.csv" })
+            {
+                Assert.Equal(File.ReadAllText(Path.Combine(one.FullName, f)), File.ReadAllText(Path.Combine(two.FullName, f)));
+            }
+
+            // Loaded prompts still deduplicate new ones.
+            Assert.Null(loaded.Add("a park!", "en", PromptSource.Human));
+        }
+        finally
+        {
+            one.Delete(true);
+            two.Delete(true);
+        }
+    }
+
+    [Fact]
+    public void Load_reports_bad_ids_parents_and_provenance_with_locations()
+    {
+        var dir = Directory.CreateTempSubdirectory("pl-load-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "prompts.csv"),
+                "prompt,text,language,source,parent,scenario,external_id,created_at\n1,A park,en,human,,,,2025-01-01T00:00:00Z\n3,A plaza,en,robot,7,,,2025-01-01T00:00:00Z\n");
+            var ex = Assert.Throws<PromptImportException>(() => PromptSet.Load(dir.FullName));
+            Assert.Equal(
+                ["prompts.csv:3:1 (prompt): expected prompt id 2 (ids are 1..n in file order)",
+                 "prompts.csv:3:4 (source): 'robot' is not a prompt source; expected one of human, scenario, llm-1, llm-2, llm-3, template",
+                 "prompts.csv:3:5 (parent): parent 7 must be an earlier prompt"],
+                ex.Errors.Select(e => e.ToString()));
+
+            File.WriteAllText(Path.Combine(dir.FullName, "prompts.csv"),
+                "prompt,text,language,source,parent,scenario,external_id,created_at\n1,A park,en,human,,,,2025-01-01T00:00:00Z\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "provenance.csv"), "prompt,parents,strategy,scenario,call,detail\n1,1;9,template,,,\n");
+            ex = Assert.Throws<PromptImportException>(() => PromptSet.Load(dir.FullName));
+            Assert.Equal("provenance.csv:2:2 (parents): '9' is not a prompt id of prompts.csv", ex.Errors.Single().ToString());
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+}
