@@ -25,7 +25,11 @@ public interface IImageGenerator
 }
 
 /// <summary>One image failed (timeout, HTTP error, a response that is not a PNG); the job records it and goes on.</summary>
-public sealed class GeneratorException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class GeneratorException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>"timed out after 0.4 s", in the invariant culture.</summary>
+    internal static string TimedOut(TimeSpan timeout) => string.Create(CultureInfo.InvariantCulture, $"timed out after {timeout.TotalSeconds:0.###} s");
+}
 
 /// <summary>Settings of the Automatic1111 / Forge web API backend.</summary>
 public sealed record A1111Options
@@ -62,7 +66,7 @@ public sealed class A1111Generator(HttpClient http, A1111Options options) : IIma
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new GeneratorException($"timed out after {options.Timeout.TotalSeconds:0.###} s", ex);
+            throw new GeneratorException(GeneratorException.TimedOut(options.Timeout), ex);
         }
         catch (HttpRequestException ex)
         {
@@ -78,7 +82,7 @@ public sealed class A1111Generator(HttpClient http, A1111Options options) : IIma
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new GeneratorException($"timed out after {options.Timeout.TotalSeconds:0.###} s", ex);
+                throw new GeneratorException(GeneratorException.TimedOut(options.Timeout), ex);
             }
 
             if (!response.IsSuccessStatusCode)
@@ -239,7 +243,7 @@ public sealed class OpenAIImageGenerator : IImageGenerator
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or ClientResultException && !cancellationToken.IsCancellationRequested)
         {
-            throw new GeneratorException(ex is ClientResultException ? $"connection failed: {ex.Message}" : $"timed out after {_options.Timeout.TotalSeconds:0.###} s", ex);
+            throw new GeneratorException(ex is ClientResultException ? $"connection failed: {ex.Message}" : GeneratorException.TimedOut(_options.Timeout), ex);
         }
 
         return result;

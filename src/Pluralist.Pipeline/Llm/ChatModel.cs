@@ -163,7 +163,7 @@ public sealed class OpenAIChatModel : IChatModel
             catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or ClientResultException && !cancellationToken.IsCancellationRequested)
             {
                 status = null;
-                error = ex is ClientResultException ? $"connection failed: {ex.Message}" : $"timed out after {_options.Timeout.TotalSeconds:0.#} s";
+                error = ex is ClientResultException ? $"connection failed: {ex.Message}" : Images.GeneratorException.TimedOut(_options.Timeout);
                 log.Add(new ChatExchange(callId, attempt, at, _options.Endpoint.ToString(), _options.Model, messages, null, null, null, error));
             }
 

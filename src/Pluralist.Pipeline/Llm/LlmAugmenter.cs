@@ -295,8 +295,20 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
     {
         "en" => "English",
         "fr" => "French",
-        var other => CultureInfo.GetCultureInfo(other).EnglishName,
+        var other => KnownCultureName(other),
     };
+
+    private static string KnownCultureName(string tag)
+    {
+        try
+        {
+            return CultureInfo.GetCultureInfo(tag).EnglishName;
+        }
+        catch (CultureNotFoundException)
+        {
+            return $"the language '{tag}'";
+        }
+    }
 
     private static T[] Sample<T>(IReadOnlyList<T> items, int count, Random random)
     {

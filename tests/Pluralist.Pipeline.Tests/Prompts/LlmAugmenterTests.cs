@@ -181,3 +181,32 @@ public class LlmAugmenterTests
         Assert.Equal(content, Assert.Single(ex.Log.Exchanges).Response);
     }
 }
+
+public class ChatTimeoutTests
+{
+    [Fact]
+    public async Task A_timed_out_attempt_is_logged_and_retried()
+    {
+        using var server = new Support.ScriptedHttpServer();
+        var ok = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            id = "c1",
+            @object = "chat.completion",
+            created = 1,
+            model = "m",
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = "{\"prompts\": [\"a square\"]}" }, finish_reason = "stop" } },
+        });
+        server.Enqueue(new Support.ScriptedResponse(200, ok, TimeSpan.FromSeconds(10)), new Support.ScriptedResponse(200, ok));
+        var model = new OpenAIChatModel(new ChatEndpointOptions
+        {
+            Endpoint = new Uri(server.BaseUri, "v1"),
+            Model = "m",
+            Timeout = TimeSpan.FromSeconds(2),
+            InitialBackoff = TimeSpan.FromMilliseconds(10),
+        });
+        var log = new ChatLog();
+        var text = await model.CompleteAsync("call-1", [new ChatTurn("user", "hi")], log);
+        Assert.Equal("{\"prompts\": [\"a square\"]}", text);
+        Assert.Equal(["timed out after 2 s", null], log.Exchanges.Select(e => e.Error));
+    }
+}
