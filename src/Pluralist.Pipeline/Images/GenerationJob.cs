@@ -152,13 +152,17 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
                     try
                     {
                         var image = await generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
+                        if (!Png.TryReadSize(image.Png, out var w, out var h))
+                        {
+                            throw new GeneratorException($"{generator.Name} returned {image.Png.Length} bytes that are not a PNG");
+                        }
+
                         var path = Path.Combine(options.OutputFolder, file);
                         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                         var temp = path + ".tmp";
                         // A received image is always saved and recorded, even when cancellation arrived meanwhile.
                         await File.WriteAllBytesAsync(temp, image.Png, CancellationToken.None).ConfigureAwait(false);
                         File.Move(temp, path, overwrite: true);
-                        Png.TryReadSize(image.Png, out var w, out var h);
                         row = new ManifestRow(prompt.Id, v, file, generator.Name, seed, guidance, steps, w, h, Sha256(image.Png), "ok", null,
                             JsonSerializer.Serialize(image.Parameters), DateTimeOffset.UtcNow);
                         generated++;

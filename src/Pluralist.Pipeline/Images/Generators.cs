@@ -47,7 +47,9 @@ public sealed record A1111Options
 /// <summary>
 /// The Automatic1111 / Forge <c>POST /sdapi/v1/txt2img</c> API: JSON request with prompt, negative_prompt, seed,
 /// cfg_scale, steps, width, height, sampler_name, batch_size 1; response <c>{"images": [base64 PNG], "parameters": {…},
-/// "info": "JSON text"}</c>. The seed actually used is read from <c>info</c> when present.
+/// "info": "JSON text"}</c>. The seed actually used is read from <c>info</c> when present. The
+/// <see cref="HttpClient"/>'s own <c>Timeout</c> (100 s by default) must not be shorter than
+/// <see cref="A1111Options.Timeout"/>: pass one with <c>Timeout = Timeout.InfiniteTimeSpan</c>.
 /// </summary>
 public sealed class A1111Generator(HttpClient http, A1111Options options) : IImageGenerator
 {

@@ -75,6 +75,11 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
     {
         ArgumentNullException.ThrowIfNull(set);
         var o = _options;
+        if (o.MinExamples < 1 || o.MaxExamples < o.MinExamples || o.PromptsPerCall < 1 || o.Calls < 0 || o.CallsPerScenario < 0 || o.ScenarioExamples < 0 || o.KeywordsPerCategory < 0)
+        {
+            throw new ArgumentException("augmentation options: need 1 <= MinExamples <= MaxExamples, PromptsPerCall >= 1, and no negative counts");
+        }
+
         var human = set.Where(PromptSource.Human, o.Language);
         if (human.Count == 0)
         {

@@ -128,6 +128,15 @@ public sealed class GenerationJobTests : IDisposable
     }
 
     [Fact]
+    public async Task Bytes_that_are_not_a_png_are_a_failed_variant()
+    {
+        var s = await new GenerationJob(new NotPng(), Options(1)).RunAsync(Prompts);
+        Assert.Equal(2, s.Failed);
+        Assert.Equal("not-png returned 4 bytes that are not a PNG", s.Failures[0].Error);
+        Assert.Empty(Directory.GetFiles(_dir.FullName, "*.png", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Bad_prompt_ids_are_rejected()
     {
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => new GenerationJob(new NeverCalled(), Options()).RunAsync([new("../x", "p")]));
@@ -137,6 +146,14 @@ public sealed class GenerationJobTests : IDisposable
     private sealed class SyncProgress(List<GenerationProgress> items) : IProgress<GenerationProgress>
     {
         public void Report(GenerationProgress value) => items.Add(value);
+    }
+
+    private sealed class NotPng : IImageGenerator
+    {
+        public string Name => "not-png";
+
+        public Task<RenderedImage> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new RenderedImage([0xFF, 0xD8, 0xFF, 0xE0], new Dictionary<string, string>()));
     }
 
     private sealed class NeverCalled : IImageGenerator
