@@ -188,7 +188,10 @@ public sealed class ClipImageEmbedder(ClipModel model, int batchSize = 8) : IIma
     }
 }
 
-/// <summary>CLIP text embeddings (text_projection at the end token), L2-normalised; with <see cref="ClipImageEmbedder"/> gives image-text similarity.</summary>
+/// <summary>
+/// CLIP text embeddings (text_projection at the end token), L2-normalised; with <see cref="ClipImageEmbedder"/> gives
+/// image-text similarity. Assumes the vocabulary's end token has the largest id (true of the public CLIP vocabularies).
+/// </summary>
 public sealed class ClipTextEmbedder(ClipModel model, ClipTokenizer tokenizer)
 {
     public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts)
@@ -199,8 +202,37 @@ public sealed class ClipTextEmbedder(ClipModel model, ClipTokenizer tokenizer)
             throw new InvalidOperationException($"the tokenizer's context length {tokenizer.ContextLength} exceeds the model's {model.Config.ContextLength}");
         }
 
-        int e = model.Config.ProjectionDim;
-        var emb = model.EncodeText(tokenizer.EncodeBatch(texts), texts.Count); // (B, E)
-        return Enumerable.Range(0, texts.Count).Select(i => ImageEmbedderExtensions.Normalize(emb.Data.AsSpan(i * e, e).ToArray())).ToArray();
+        int e = model.Config.ProjectionDim, b = texts.Count, l = tokenizer.ContextLength;
+        if (b == 0)
+        {
+            return [];
+        }
+
+        var ids = tokenizer.EncodeBatch(texts); // (B, L)
+        // The tower is causal and pooled at the end token, so positions after the last end token of the batch cannot
+        // change any embedding: run only the first `used` positions (15 tokens instead of 77 for a short prompt).
+        int used = 0;
+        for (int r = 0; r < b; r++)
+        {
+            int at = 0;
+            for (int i = 1; i < l; i++)
+            {
+                if (ids[r * l + i] > ids[r * l + at])
+                {
+                    at = i;
+                }
+            }
+
+            used = Math.Max(used, at + 1);
+        }
+
+        var trimmed = new int[b * used]; // (B, used)
+        for (int r = 0; r < b; r++)
+        {
+            Array.Copy(ids, r * l, trimmed, r * used, used);
+        }
+
+        var emb = model.EncodeText(trimmed, b); // (B, E)
+        return Enumerable.Range(0, b).Select(i => ImageEmbedderExtensions.Normalize(emb.Data.AsSpan(i * e, e).ToArray())).ToArray();
     }
 }

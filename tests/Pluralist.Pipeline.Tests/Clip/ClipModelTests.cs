@@ -168,3 +168,45 @@ public sealed class ClipModelTests : IDisposable
         AssertClose(reference.Select(x => x / norm).ToArray(), vs[0]);
     }
 }
+
+public sealed class ClipTextEmbedderTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("pl-clipt-");
+
+    public void Dispose() => _dir.Delete(true);
+
+    [Fact]
+    public void Text_embeddings_run_only_up_to_the_last_end_token_and_equal_the_full_length_result()
+    {
+        // Vocabulary of the tiny model: ids 0..9 with the end token as the largest id (9), as in real CLIP vocabularies.
+        var tokens = new[] { "a</w>", "b</w>", "c</w>", "d</w>", "e</w>", "f</w>", "g</w>", "h</w>", "<|startoftext|>", "<|endoftext|>" };
+        File.WriteAllText(Path.Combine(_dir.FullName, "vocab.json"), System.Text.Json.JsonSerializer.Serialize(tokens.Select((t, i) => (t, i)).ToDictionary(x => x.t, x => x.i)));
+        File.WriteAllLines(Path.Combine(_dir.FullName, "merges.txt"), ["#version: 0.2"]);
+        var tok = ClipTokenizer.Load(Path.Combine(_dir.FullName, "vocab.json"), Path.Combine(_dir.FullName, "merges.txt"), contextLength: TinyClip.Context);
+        var w = TinyClip.Weights(11);
+        var model = ClipModel.FromStateDict(w, "tiny", TinyClip.TextHeads, TinyClip.VisionHeads);
+
+        var got = new ClipTextEmbedder(model, tok).Embed(["a b", "c", "h g f e"]);
+        var full = model.EncodeText(tok.EncodeBatch(["a b", "c", "h g f e"]), 3); // (3, Proj), all 6 positions
+        for (int i = 0; i < 3; i++)
+        {
+            var row = full.Data.Skip(i * TinyClip.Proj).Take(TinyClip.Proj).Select(x => (double)x).ToArray();
+            double n = Math.Sqrt(row.Sum(x => x * x));
+            for (int j = 0; j < TinyClip.Proj; j++)
+            {
+                Assert.Equal(row[j] / n, got[i][j], 5);
+            }
+        }
+
+        var reference = TinyClip.TextReference(w, [8, 2, 9, 9, 9, 9]); // "c"
+        double rn = Math.Sqrt(reference.Sum(x => x * x));
+        Assert.Equal(reference.Select(x => x / rn).ToArray(), got[1].Select(x => (double)x).ToArray(), new ToleranceComparer(1e-4));
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
+    }
+}
