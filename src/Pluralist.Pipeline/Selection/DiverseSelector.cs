@@ -16,6 +16,33 @@ public enum SelectionMethod
     Random = 3,
 }
 
+/// <summary>File and command-line names of <see cref="SelectionMethod"/>: greedy, mmr, quality-weighted, random.</summary>
+public static class SelectionMethods
+{
+    private static readonly (SelectionMethod Method, string Token)[] Table =
+        [(SelectionMethod.Greedy, "greedy"), (SelectionMethod.Mmr, "mmr"), (SelectionMethod.QualityWeighted, "quality-weighted"), (SelectionMethod.Random, "random")];
+
+    public static IReadOnlyList<string> All { get; } = Table.Select(t => t.Token).ToArray();
+
+    public static string ToToken(this SelectionMethod method) =>
+        Table.FirstOrDefault(t => t.Method == method).Token ?? throw new ArgumentOutOfRangeException(nameof(method), method, null);
+
+    public static bool TryParse(string? token, out SelectionMethod method)
+    {
+        foreach (var (m, t) in Table)
+        {
+            if (string.Equals(t, token?.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                method = m;
+                return true;
+            }
+        }
+
+        method = default;
+        return false;
+    }
+}
+
 /// <summary>
 /// Picks k of N items from a similarity matrix S (N, N), symmetric, larger = more alike (cosine similarity of
 /// embeddings). Ties go to the lowest index, so a selection is a pure function of its inputs.

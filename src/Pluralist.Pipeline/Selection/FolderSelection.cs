@@ -13,7 +13,13 @@ namespace Pluralist.Pipeline.Selection;
 /// </summary>
 public static class FolderSelection
 {
-    public static SelectionReport Run(string folder, IImageEmbedder embedder, SelectionOptions options, IProgress<string>? progress = null)
+    /// <param name="folder">A generation job's output folder.</param>
+    /// <param name="embedder">Turns each image into a vector.</param>
+    /// <param name="options">k, method, baseline draws, seed.</param>
+    /// <param name="progress">Receives each prompt id as it is embedded.</param>
+    /// <param name="quality">Quality (MMR relevance, or the weight of the quality-weighted method) of each image, >= 0;
+    /// 1 for every image when null. For example a CLIP image-text score, or 0 for images reported broken.</param>
+    public static SelectionReport Run(string folder, IImageEmbedder embedder, SelectionOptions options, IProgress<string>? progress = null, Func<ManifestRow, double>? quality = null)
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(options);
@@ -33,7 +39,7 @@ public static class FolderSelection
             groups.Add(new CandidateGroup(g.Key, ordered.Select((r, i) =>
             {
                 rows[r.File] = r;
-                return new Candidate(r.File, vectors[i]);
+                return new Candidate(r.File, vectors[i], quality?.Invoke(r) ?? 1);
             }).ToArray()));
         }
 
@@ -51,7 +57,7 @@ public static class FolderSelection
                     {
                         var m = rows[r.Selected[i]];
                         csv.WriteRow(m.Prompt, m.Variant.ToString(CultureInfo.InvariantCulture), m.File, m.Sha256, (i + 1).ToString(CultureInfo.InvariantCulture),
-                            embedder.Name, options.Method.ToString().ToLowerInvariant());
+                            embedder.Name, options.Method.ToToken());
                     }
                 }
             }),

@@ -53,7 +53,7 @@ public sealed record SelectionReport(SelectionOptions Options, IReadOnlyList<Sel
         w.WriteRow("prompt", "candidates", "method", "k", "selected", "vendi_selected", "vendi_random_mean", "vendi_random_std", "vendi_all");
         foreach (var r in Results)
         {
-            w.WriteRow(r.PromptId, r.Candidates.ToString(CultureInfo.InvariantCulture), Options.Method.ToString().ToLowerInvariant(),
+            w.WriteRow(r.PromptId, r.Candidates.ToString(CultureInfo.InvariantCulture), Options.Method.ToToken(),
                 Options.K.ToString(CultureInfo.InvariantCulture), string.Join(';', r.Selected), CsvWriter.Format(r.VendiSelected),
                 CsvWriter.Format(r.VendiRandomMean), CsvWriter.Format(r.VendiRandomStd), CsvWriter.Format(r.VendiAll));
         }

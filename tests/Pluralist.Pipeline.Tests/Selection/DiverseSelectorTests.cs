@@ -98,4 +98,17 @@ public class DiverseSelectorTests
         Assert.Equal(4, a.Distinct().Count());
         Assert.All(a, i => Assert.InRange(i, 0, 19));
     }
+
+    [Fact]
+    public void Method_tokens_round_trip()
+    {
+        foreach (var m in Enum.GetValues<SelectionMethod>())
+        {
+            Assert.True(SelectionMethods.TryParse(m.ToToken(), out var back));
+            Assert.Equal(m, back);
+        }
+
+        Assert.Equal(["greedy", "mmr", "quality-weighted", "random"], SelectionMethods.All);
+        Assert.False(SelectionMethods.TryParse("max-min", out _));
+    }
 }

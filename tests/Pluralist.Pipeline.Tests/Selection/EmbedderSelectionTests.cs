@@ -81,6 +81,12 @@ public sealed class EmbedderSelectionTests : IDisposable
         Assert.Equal(4, selection.Length);
         Assert.All(selection.Skip(1), l => Assert.EndsWith(",color-layout/1,greedy", l, StringComparison.Ordinal));
         Assert.StartsWith("prompt,candidates,method,k,selected,vendi_selected", File.ReadAllLines(Path.Combine(_dir.FullName, "selection-report.csv"))[0], StringComparison.Ordinal);
+
+        // The unique look (variant 5) is reported broken: with quality 0 the weighted method never keeps it.
+        var weighted = FolderSelection.Run(_dir.FullName, new ColorLayoutEmbedder(), new SelectionOptions { K = 3, Method = SelectionMethod.QualityWeighted },
+            quality: row => row.Variant == 5 ? 0 : 1);
+        Assert.DoesNotContain("images/p1/005.png", weighted.Results[0].Selected);
+        Assert.EndsWith(",color-layout/1,quality-weighted", File.ReadAllLines(Path.Combine(_dir.FullName, "selection.csv"))[1], StringComparison.Ordinal);
     }
 
     [Fact]
