@@ -90,6 +90,24 @@ public sealed class EmbedderSelectionTests : IDisposable
     }
 
     [Fact]
+    public void Folder_selection_with_a_broken_file_names_it_and_writes_nothing()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir.FullName, "images", "p1"));
+        File.WriteAllBytes(Path.Combine(_dir.FullName, "images", "p1", "000.png"), Png.Encode(Split((1, 2, 3), (4, 5, 6), 1)));
+        File.WriteAllBytes(Path.Combine(_dir.FullName, "images", "p1", "001.png"), [0, 1, 2]);
+        File.WriteAllLines(Path.Combine(_dir.FullName, "manifest.csv"),
+        [
+            "prompt,variant,file,generator,seed,guidance,steps,width,height,sha256,status,error,parameters,created_at",
+            "p1,0,images/p1/000.png,test,0,7.5,30,16,16,,ok,,,2025-01-01T00:00:00Z",
+            "p1,1,images/p1/001.png,test,1,7.5,30,16,16,,ok,,,2025-01-01T00:00:00Z",
+        ]);
+        var ex = Assert.Throws<InvalidDataException>(() => FolderSelection.Run(_dir.FullName, new ColorLayoutEmbedder(), new SelectionOptions { K = 1 }));
+        Assert.Equal($"{Path.Combine(_dir.FullName, "images/p1/001.png")}: not a PNG file (bad signature)", ex.Message);
+        Assert.False(File.Exists(Path.Combine(_dir.FullName, "selection.csv")));
+        Assert.False(File.Exists(Path.Combine(_dir.FullName, "selection-report.csv")));
+    }
+
+    [Fact]
     public void A_broken_image_file_is_named()
     {
         var path = Path.Combine(_dir.FullName, "broken.png");
