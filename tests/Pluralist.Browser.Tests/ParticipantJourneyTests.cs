@@ -1,0 +1,177 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using Pluralist.Web.Tests;
+using Xunit.Abstractions;
+
+namespace Pluralist.Browser.Tests;
+
+/// <summary>A participant's whole visit in Chromium against Kestrel: every page checked by axe in English and French.</summary>
+public sealed partial class ParticipantJourneyTests(ITestOutputHelper output)
+{
+    [ChromiumFact]
+    public async Task A_participant_joins_consents_answers_with_mouse_and_keyboard_takes_a_break_and_withdraws()
+    {
+        await using var server = await AppServer.StartAsync(codes: 2, configure: s => { s.SessionCap = 3; s.BreakMinutes = 10; });
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = server.Address.ToString(), Locale = "en-CA" });
+        var checker = new PageChecker(page, output);
+
+        // Join: a wrong code first, then the real one.
+        await page.GotoAsync("/");
+        await checker.CheckAsync("join");
+        await page.GetByLabel("Invitation code").FillAsync("WRONG-CODE");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#code-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#code")).ToHaveAttributeAsync("aria-invalid", "true");
+        await checker.CheckCurrentAsync("join-error");
+        await page.Locator("#lang-switch").ClickAsync();
+        await page.GetByLabel("Code d'invitation").FillAsync("WRONG-CODE");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continuer" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#code-error")).ToContainTextAsync("Nous n'avons pas trouvé ce code");
+        await checker.CheckCurrentAsync("join-error");
+        await page.Locator("#lang-switch").ClickAsync();
+        await page.GetByLabel("Invitation code").FillAsync(server.Codes.Dequeue().ToLowerInvariant());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+
+        // Consent with identity questions: one answered, one "prefer not to say", one typed but not consented.
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/consent$"));
+        await checker.CheckAsync("consent");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#agree-error")).ToBeVisibleAsync();
+        await checker.CheckCurrentAsync("consent-error");
+        await page.Locator("#lang-switch").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continuer" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#agree-error")).ToContainTextAsync("Cochez la case");
+        await checker.CheckCurrentAsync("consent-error");
+        await page.Locator("#lang-switch").ClickAsync();
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await page.Locator("#agree").CheckAsync();
+        await page.Locator("input[name='consent-age-band']").CheckAsync();
+        await page.Locator("#value-age-band").SelectOptionAsync("25–34");
+        await page.Locator("input[name='consent-gender']").CheckAsync();
+        await page.Locator("input[name='prefer-not-gender']").CheckAsync();
+        await page.Locator("#value-disability").FillAsync("not to be kept");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/task$"));
+        await checker.CheckAsync("task");
+
+        // Pair 1, with the mouse: click near the right end of the first slider.
+        var first = await AssignmentAsync(page);
+        var slider = page.Locator("input[type=range]").First;
+        await slider.ScrollIntoViewIfNeededAsync();
+        var box = (await slider.BoundingBoxAsync())!;
+        await page.Mouse.ClickAsync(box.X + (box.Width * 0.9f), box.Y + (box.Height / 2));
+        await Assertions.Expect(page.Locator(".criterion").First).ToHaveClassAsync(new Regex("answered"));
+        var mouseValue = double.Parse(await slider.InputValueAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(mouseValue > 0, $"the click on the right should prefer the right image, got {mouseValue}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answer" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#answer")).Not.ToHaveAttributeAsync("data-assignment", first.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // Pair 2, keyboard only: Tab to each slider; two steps left; End; 0 for neutral; Tab to the button and Enter.
+        var second = await AssignmentAsync(page);
+        await TabToAsync(page, "input[type=range]:nth-of-type(1)", 0);
+        await page.Keyboard.PressAsync("ArrowLeft");
+        await page.Keyboard.PressAsync("ArrowLeft");
+        await TabToAsync(page, "input[type=range]", 1);
+        await page.Keyboard.PressAsync("End");
+        await TabToAsync(page, "input[type=range]", 2);
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("0");
+        await Assertions.Expect(page.Locator(".state").Nth(2)).ToHaveTextAsync(new Regex("Answered.*No preference"));
+        await TabToAsync(page, "#send", 0);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#answer")).Not.ToHaveAttributeAsync("data-assignment", second.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // Pair 3: Home on the first slider, sent with Space; the session cap (3) sends the participant to the break.
+        var third = await AssignmentAsync(page);
+        await TabToAsync(page, "input[type=range]", 0);
+        await page.Keyboard.PressAsync("Home");
+        await TabToAsync(page, "#send", 0);
+        await page.Keyboard.PressAsync(" ");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/break$"));
+        await checker.CheckAsync("break");
+
+        await using (var db = server.Database.CreateContext())
+        {
+            var participant = await db.Participants.SingleAsync();
+            var answers = await db.Annotations.Include(a => a.Scores).Where(a => a.ParticipantId == participant.Id).ToDictionaryAsync(a => a.AssignmentId);
+            Assert.Equal(3, answers.Count);
+            Assert.Equal([mouseValue, null, null], Scores(answers[first]));
+            Assert.Equal([-0.5, 1.0, 0.0], Scores(answers[second]));
+            Assert.Equal([-1.0, null, null], Scores(answers[third]));
+            var markers = await db.IdentityAnswers.Where(a => a.ParticipantId == participant.Id).OrderBy(a => a.Marker).ToListAsync();
+            Assert.Equal(["age-band", "gender"], markers.Select(m => m.Marker));
+            Assert.Equal("25–34", markers[0].Value);
+            Assert.True(markers[1].PreferNotToSay);
+            Assert.Null(markers[1].Value);
+
+            // Ten minutes pass: the answers move back in time, as the clock would have moved forward.
+            foreach (var a in answers.Values)
+            {
+                a.SubmittedAt = a.SubmittedAt.AddMinutes(-11);
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Try to continue" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/task$"));
+        await Assertions.Expect(page.Locator("#answer")).ToBeVisibleAsync();
+
+        await page.GotoAsync("/history");
+        await checker.CheckAsync("history");
+        await page.GotoAsync("/about");
+        await checker.CheckAsync("about");
+
+        // The participant switches to French and stays there.
+        await page.Locator("#lang-switch").ClickAsync();
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("À propos de moi");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Comparer" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Comparez deux images");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Quitter l'étude" }).ClickAsync();
+        await checker.CheckAsync("withdraw");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Oui, je veux quitter l'étude" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/withdrawn$"));
+        await Assertions.Expect(page.Locator("[role=status]")).ToContainTextAsync("Vous avez quitté l'étude");
+        await checker.CheckAsync("withdrawn");
+
+        await using (var db = server.Database.CreateContext())
+        {
+            var participant = await db.Participants.SingleAsync();
+            Assert.NotNull(participant.WithdrawnAt);
+            Assert.False(await db.IdentityAnswers.AnyAsync(a => a.ParticipantId == participant.Id));
+            Assert.Equal(3, await db.Annotations.CountAsync(a => a.ParticipantId == participant.Id));
+        }
+
+        // Signed out: the task page sends back to the join page.
+        await page.GotoAsync("/task");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
+        Assert.True(checker.Checked >= 20, $"pages checked: {checker.Checked}");
+    }
+
+    private static double?[] Scores(Pluralist.Core.Model.Annotation a) => a.Scores.OrderBy(s => s.Position).Select(s => s.Score).ToArray();
+
+    private static async Task<long> AssignmentAsync(IPage page) =>
+        long.Parse((await page.Locator("#answer").GetAttributeAsync("data-assignment"))!, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Presses Tab until the nth element matching the selector has the focus: the focus order reaches it.</summary>
+    private static async Task TabToAsync(IPage page, string selector, int nth)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            var focused = await page.EvaluateAsync<bool>(
+                "([s, n]) => document.activeElement === document.querySelectorAll(s)[n]", new object[] { selector, nth });
+            if (focused)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"Tab never reached {selector} #{nth}");
+    }
+}
