@@ -1,15 +1,121 @@
-// The comparison page: accessible sliders, and a submit that never loses the answer.
+// The task page: accessible sliders (pairwise) or Likert choices (rating), and a submit that never loses the answer.
 (function () {
   "use strict";
-  var form = document.getElementById("answer");
+  var form = document.getElementById("answer") || document.getElementById("rating");
   if (!form) { return; }
   var texts = JSON.parse(form.dataset.texts);
-  var storeKey = "pluralist-pending-" + form.dataset.assignment;
-  var sliders = Array.prototype.slice.call(form.querySelectorAll("input[type=range]"));
+  var storeKey = "pluralist-pending-" + (form.dataset.assignment ? form.dataset.assignment : "image-" + form.dataset.image);
   var status = document.getElementById("status");
   var button = document.getElementById("send");
   var started = Date.now();
   var sending = false;
+
+  function say(message, isError) {
+    status.textContent = message;
+    status.classList.toggle("error-text", !!isError);
+  }
+
+  function newRequestId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function keep(body) {
+    try { window.localStorage.setItem(storeKey, JSON.stringify(body)); } catch (e) { /* private mode: the page still holds it */ }
+  }
+
+  function forget() {
+    try { window.localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
+  }
+
+  // Sends the same body (same request id) until the server acknowledges it after commit.
+  function send(body, attempt) {
+    sending = true;
+    button.disabled = true;
+    say(attempt === 0 ? texts.sending : texts.retrying, false);
+    fetch(form.dataset.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-TOKEN": form.dataset.token },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      if (response.ok) {
+        return response.json().then(function (stored) {
+          forget();
+          say(texts.saved, false);
+          window.location.assign(stored.next || "/task");
+        });
+      }
+      if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+        // The server refused this answer: say why and let the person fix it.
+        return response.json().catch(function () { return null; }).then(function (problem) {
+          forget();
+          sending = false;
+          button.disabled = false;
+          say(problem && (problem.detail || problem.title) || String(response.status), true);
+        });
+      }
+      throw new Error("HTTP " + response.status);
+    }).catch(function () {
+      var delay = Math.min(30000, 1000 * Math.pow(2, attempt));
+      say(texts.retrying, false);
+      window.setTimeout(function () { send(body, attempt + 1); }, delay);
+    });
+  }
+
+  function submitWith(collect) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (sending) { return; }
+      var body = collect();
+      if (!body) { return; }
+      body.clientRequestId = newRequestId();
+      body.clientDurationMs = Date.now() - started;
+      keep(body);
+      send(body, 0);
+    });
+  }
+
+  function kept() {
+    try {
+      var value = window.localStorage.getItem(storeKey);
+      return value ? JSON.parse(value) : null;
+    } catch (e) { return null; }
+  }
+
+  if (form.id === "rating") {
+    var groups = Array.prototype.slice.call(form.querySelectorAll("fieldset.likert"));
+    groups.forEach(function (group) {
+      group.addEventListener("change", function () { group.classList.add("answered"); });
+    });
+    submitWith(function () {
+      var answers = [];
+      var missing = null;
+      groups.forEach(function (group) {
+        var checked = group.querySelector("input[type=radio]:checked");
+        if (checked) { answers.push({ question: group.dataset.key, value: Number(checked.value) }); } else if (!missing) { missing = group; }
+      });
+      if (missing) {
+        say(texts.needAll, true);
+        missing.querySelector("input[type=radio]").focus();
+        return null;
+      }
+      var categories = Array.prototype.map.call(form.querySelectorAll("input[name=category]:checked"), function (c) { return c.value; });
+      return { itemToken: form.dataset.item, answers: answers, categories: categories };
+    });
+    var keptRating = kept();
+    if (keptRating) {
+      keptRating.answers.forEach(function (a) {
+        var radio = form.querySelector("input[data-key='" + a.question + "'][value='" + a.value + "']");
+        if (radio) { radio.checked = true; radio.closest("fieldset").classList.add("answered"); }
+      });
+      send(keptRating, 0);
+    }
+    return;
+  }
+
+  var sliders = Array.prototype.slice.call(form.querySelectorAll("input[type=range]"));
 
   function valueText(v) {
     if (v <= -0.75) { return texts.leftStrong; }
@@ -50,91 +156,29 @@
     update(slider);
   });
 
-  function say(message, isError) {
-    status.textContent = message;
-    status.classList.toggle("error-text", !!isError);
-  }
-
-  function newRequestId() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
-  function keep(body) {
-    try { window.localStorage.setItem(storeKey, JSON.stringify(body)); } catch (e) { /* private mode: the page still holds it */ }
-  }
-
-  function forget() {
-    try { window.localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
-  }
-
-  function send(body, attempt) {
-    sending = true;
-    button.disabled = true;
-    say(attempt === 0 ? texts.sending : texts.retrying, false);
-    fetch(form.dataset.url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-TOKEN": form.dataset.token },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      if (response.ok) {
-        return response.json().then(function (stored) {
-          forget();
-          say(texts.saved, false);
-          window.location.assign(stored.next || "/task");
-        });
-      }
-      if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-        // The server refused this answer: say why and let the person fix it.
-        return response.json().catch(function () { return null; }).then(function (problem) {
-          forget();
-          sending = false;
-          button.disabled = false;
-          say(problem && (problem.detail || problem.title) || String(response.status), true);
-        });
-      }
-      throw new Error("HTTP " + response.status);
-    }).catch(function () {
-      var delay = Math.min(30000, 1000 * Math.pow(2, attempt));
-      say(texts.retrying, false);
-      window.setTimeout(function () { send(body, attempt + 1); }, delay);
-    });
-  }
-
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    if (sending) { return; }
+  submitWith(function () {
     var scores = sliders.map(function (s) {
       return { criterion: s.dataset.key, score: s.dataset.touched === "true" ? Number(s.value) : null };
     });
     if (!scores.some(function (s) { return s.score !== null; })) {
       say(texts.needOne, true);
       sliders[0].focus();
-      return;
+      return null;
     }
-    var body = {
-      clientRequestId: newRequestId(),
+    return {
       scores: scores,
       comment: document.getElementById("comment").value || null,
-      clientDurationMs: Date.now() - started,
-      reportImage: document.getElementById("report").checked
+      reportImage: !!(document.getElementById("report") && document.getElementById("report").checked)
     };
-    keep(body);
-    send(body, 0);
   });
 
   // An answer kept from a page that closed before the server acknowledged it: restore it and send it again.
-  try {
-    var kept = window.localStorage.getItem(storeKey);
-    if (kept) {
-      var body = JSON.parse(kept);
-      body.scores.forEach(function (s) {
-        var slider = form.querySelector("input[data-key='" + s.criterion + "']");
-        if (slider && s.score !== null) { slider.value = String(s.score); touch(slider); }
-      });
-      send(body, 0);
-    }
-  } catch (e) { /* nothing kept */ }
+  var keptAnswer = kept();
+  if (keptAnswer) {
+    keptAnswer.scores.forEach(function (s) {
+      var slider = form.querySelector("input[data-key='" + s.criterion + "']");
+      if (slider && s.score !== null) { slider.value = String(s.score); touch(slider); }
+    });
+    send(keptAnswer, 0);
+  }
 })();
