@@ -123,6 +123,22 @@ public sealed partial class ParticipantJourneyTests(ITestOutputHelper output)
 
         await page.GotoAsync("/history");
         await checker.CheckAsync("history");
+
+        // Change the keyboard answer from the history page: End on its first slider, then save.
+        await page.Locator($"a[href='/task?change={second}']").ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Change your answer");
+        await Assertions.Expect(page.Locator("input[type=range]").First).ToHaveValueAsync("-0.5");
+        await checker.CheckAsync("change");
+        await TabToAsync(page, "input[type=range]", 0);
+        await page.Keyboard.PressAsync("End");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save my new answer" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/history$"));
+        await using (var db = server.Database.CreateContext())
+        {
+            var changed = await db.Annotations.Include(a => a.Scores).SingleAsync(a => a.AssignmentId == second);
+            Assert.Equal([1.0, 1.0, 0.0], Scores(changed));
+        }
+
         await page.GotoAsync("/about");
         await checker.CheckAsync("about");
 
@@ -151,6 +167,56 @@ public sealed partial class ParticipantJourneyTests(ITestOutputHelper output)
         await page.GotoAsync("/task");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/$"));
         Assert.True(checker.Checked >= 20, $"pages checked: {checker.Checked}");
+    }
+
+    [ChromiumFact]
+    public async Task A_participant_rates_images_with_the_keyboard_in_the_likert_task()
+    {
+        await using var server = await AppServer.StartAsync(codes: 1, configure: s => s.TaskType = Pluralist.Core.Model.TaskType.Likert);
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = server.Address.ToString(), Locale = "fr-CA" });
+        var checker = new PageChecker(page, output);
+
+        // The browser asks for French: the app answers in French.
+        await page.GotoAsync("/?code=" + server.Codes.Dequeue());
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continuer" }).ClickAsync();
+        await page.Locator("#agree").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continuer" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Évaluez une image");
+        await checker.CheckAsync("rate");
+
+        // Sending with a question unanswered is refused in the page, which says why.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Envoyer ma réponse" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Choisissez une réponse pour chaque question.");
+
+        // Keyboard only: Tab into the first group, arrows move the choice; the same in the second group; Space ticks a category.
+        var image = await page.Locator("#rating").GetAttributeAsync("data-image");
+        await TabToAsync(page, "fieldset.likert input[type=radio]", 0);
+        await page.Keyboard.PressAsync("Space");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await TabToAsync(page, "fieldset.likert:nth-of-type(2) input[type=radio]", 0);
+        await page.Keyboard.PressAsync("Space");
+        await TabToAsync(page, "input[name=category]", 1);
+        await page.Keyboard.PressAsync("Space");
+        await TabToAsync(page, "#send", 0);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#rating")).Not.ToHaveAttributeAsync("data-image", image!);
+
+        await using (var db = server.Database.CreateContext())
+        {
+            var rows = await db.LikertRatings.OrderBy(r => r.Id).ToListAsync();
+            Assert.Equal([3, 1], rows.Select(r => r.Value));
+            Assert.All(rows, r => Assert.Equal(["exclusion"], r.SelectedCategories));
+            Assert.All(rows, r => Assert.Equal("fr", r.Language));
+        }
+
+        await page.GotoAsync("/history");
+        await Assertions.Expect(page.Locator("#ratings tbody tr")).ToHaveCountAsync(1);
+        await checker.CheckAsync("history-ratings");
     }
 
     private static double?[] Scores(Pluralist.Core.Model.Annotation a) => a.Scores.OrderBy(s => s.Position).Select(s => s.Score).ToArray();

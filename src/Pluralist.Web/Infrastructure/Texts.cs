@@ -83,7 +83,7 @@ public static class Texts
         ["submit-change"] = ("Save my new answer", "Enregistrer ma nouvelle réponse"),
         ["cancel"] = ("Keep my answer as it is", "Garder ma réponse telle quelle"),
         ["change"] = ("Change this answer", "Modifier cette réponse"),
-        ["change-label"] = ("Change the answer given {0}", "Modifier la réponse donnée le {0}"),
+        ["change-label"] = ("given {0}", "donnée le {0}"),
         ["history-ratings"] = ("Images I rated", "Images que j'ai évaluées"),
         ["history-comparisons"] = ("Pairs I compared", "Paires que j'ai comparées"),
         ["history-image"] = ("Image", "Image"),
