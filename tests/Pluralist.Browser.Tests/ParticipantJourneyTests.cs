@@ -219,6 +219,56 @@ public sealed partial class ParticipantJourneyTests(ITestOutputHelper output)
         await checker.CheckAsync("history-ratings");
     }
 
+    [ChromiumFact]
+    public async Task A_participant_verifies_an_email_sets_a_password_and_signs_in_again()
+    {
+        await using var server = await AppServer.StartAsync(codes: 1, configure: s => s.RequireEmail = true);
+        var (playwright, browser) = await Chromium.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = server.Address.ToString(), Locale = "en-CA" });
+        var checker = new PageChecker(page, output);
+
+        await page.GotoAsync("/?code=" + server.Codes.Dequeue());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/email$"));
+        await checker.CheckAsync("email");
+        await page.GetByLabel("Email address").FillAsync("dee@example.org");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send me a code" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/verify"));
+        await checker.CheckAsync("verify");
+
+        var mail = File.ReadAllText(Directory.GetFiles(Path.Combine(server.DataRoot, "outbox"), "*.eml").Single());
+        var code = Regex.Match(mail, @"\b\d{6}\b").Value;
+        await page.GetByLabel("Code from the email").FillAsync(code);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("short");
+        await page.GetByLabel("Type the password again").FillAsync("short");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#password-error")).ToHaveTextAsync("The password needs at least 8 characters.");
+        await checker.CheckCurrentAsync("verify-error");
+        await page.GetByLabel("Code from the email").FillAsync(code);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("walk by the river");
+        await page.GetByLabel("Type the password again").FillAsync("walk by the river");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/consent$"));
+
+        // Another browser, another day.
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.Address.ToString(), Locale = "en-CA" });
+        var later = await context.NewPageAsync();
+        var laterChecker = new PageChecker(later, output);
+        await later.GotoAsync("/");
+        await later.GetByRole(AriaRole.Link, new() { Name = "Already joined with your email? Sign in" }).ClickAsync();
+        await laterChecker.CheckAsync("signin");
+        await later.GetByLabel("Email address").FillAsync("dee@example.org");
+        await later.GetByLabel("Password").FillAsync("not my password");
+        await later.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(later.Locator("#signin-error")).ToBeVisibleAsync();
+        await laterChecker.CheckCurrentAsync("signin-error");
+        await later.GetByLabel("Password").FillAsync("walk by the river");
+        await later.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(later).ToHaveURLAsync(new Regex("/consent$"));
+    }
+
     private static double?[] Scores(Pluralist.Core.Model.Annotation a) => a.Scores.OrderBy(s => s.Position).Select(s => s.Score).ToArray();
 
     private static async Task<long> AssignmentAsync(IPage page) =>

@@ -16,4 +16,7 @@ public sealed class PluralistWebOptions
 
     /// <summary>Invitation-code attempts allowed per client address per minute.</summary>
     public int CodeAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>Sign-in and email-code attempts allowed per client address per minute.</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
 }

@@ -11,8 +11,20 @@ namespace Pluralist.Web.Participation;
 /// <summary>The JSON API a participant's page talks to, and the image files.</summary>
 public static class ParticipantApi
 {
-    public static void AddParticipation(this IServiceCollection services)
+    public static void AddParticipation(this IServiceCollection services, IConfiguration configuration)
     {
+        var smtp = configuration.GetSection(PluralistWebOptions.Section + ":Smtp").Get<Accounts.SmtpOptions>() ?? new Accounts.SmtpOptions();
+        if (smtp.Host is { Length: > 0 })
+        {
+            services.AddSingleton(smtp);
+            services.AddSingleton<Accounts.IEmailSender, Accounts.SmtpEmailSender>();
+        }
+        else
+        {
+            services.AddSingleton<Accounts.IEmailSender, Accounts.OutboxEmailSender>();
+        }
+
+        services.AddScoped<Accounts.AccountService>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CriteriaCounts>();
         services.AddScoped<ParticipantService>();
