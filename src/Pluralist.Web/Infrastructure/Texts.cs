@@ -9,6 +9,7 @@ public static class Texts
     public static readonly FrozenDictionary<string, (string En, string Fr)> All = new Dictionary<string, (string, string)>
     {
         ["app"] = ("Pluralist", "Pluralist"),
+        ["colon"] = (": ", " : "),
         ["switch"] = ("Français", "English"),
         ["switch-label"] = ("Lire en français", "Read in English"),
         ["skip"] = ("Skip to the main content", "Aller au contenu principal"),

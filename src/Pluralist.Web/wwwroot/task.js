@@ -130,7 +130,7 @@
     slider.setAttribute("aria-valuetext", text);
     var touched = slider.dataset.touched === "true";
     var state = document.getElementById("state-" + slider.dataset.key);
-    state.textContent = touched ? texts.answered + " : " + text : texts.notAnswered;
+    state.textContent = touched ? texts.answered + texts.colon + text : texts.notAnswered;
     slider.closest("fieldset").classList.toggle("answered", touched);
   }
 
