@@ -217,6 +217,19 @@ public sealed partial class ParticipantJourneyTests(ITestOutputHelper output)
         await page.GotoAsync("/history");
         await Assertions.Expect(page.Locator("#ratings tbody tr")).ToHaveCountAsync(1);
         await checker.CheckAsync("history-ratings");
+
+        // Change the rating: the page opens with the stored choices; one more step up in the first group.
+        await page.Locator($"#ratings a[href='/task?rate={image}']").ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Modifier votre réponse");
+        await Assertions.Expect(page.Locator("fieldset.likert input[value='3']").First).ToBeCheckedAsync();
+        await checker.CheckAsync("change-rating");
+        await page.Locator("fieldset.likert input[value='4']").First.CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Enregistrer ma nouvelle réponse" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/history$"));
+        await using (var db = server.Database.CreateContext())
+        {
+            Assert.Equal([4, 1], await db.LikertRatings.OrderBy(r => r.Id).Select(r => r.Value).ToListAsync());
+        }
     }
 
     [ChromiumFact]

@@ -14,6 +14,9 @@ public sealed class HistoryModel(ParticipantService service) : ParticipantPage(s
     /// <summary>Likert ratings grouped by image, newest first.</summary>
     public IReadOnlyList<IGrouping<long, LikertRating>> Ratings { get; private set; } = [];
 
+    /// <summary>Ratings can be changed while a batch of the study is open.</summary>
+    public bool CanChangeRatings => ParticipantService.OpenBatch(Study, Service.Now) is not null;
+
     public CultureInfo Culture => CultureInfo.GetCultureInfo(Language == "fr" ? "fr-CA" : "en-CA");
 
     public async Task OnGetAsync(CancellationToken ct)

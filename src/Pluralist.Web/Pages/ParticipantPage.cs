@@ -41,6 +41,12 @@ public abstract class ParticipantPage(ParticipantService service) : PageModel
 
         Participant = participant;
         Study = study;
+        ViewData["NavTask"] = T(study.TaskType switch
+        {
+            TaskType.Likert => "nav-rate",
+            TaskType.Both => "nav-both",
+            _ => "nav-task",
+        });
         if (!BeforeAccount && study.RequireEmail && (participant.Email is null || participant.PasswordHash is null))
         {
             context.Result = Redirect("/account/email");

@@ -124,10 +124,10 @@ public static class ParticipantApi
             return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
         }
 
-        var (rows, duplicate) = await service.RateAsync(participant.Id, item.ImageId, item.ServedAt, request, lang, ct);
-        var next = await NextPageAsync(service, participant, ct);
+        var (rows, duplicate, changed) = await service.RateAsync(participant.Id, item.ImageId, item.ServedAt, request, lang, ct);
+        var next = changed ? "/history" : await NextPageAsync(service, participant, ct);
         var answers = rows.Select(r => new LikertAnswerInput(r.QuestionKey, r.Value)).ToList();
-        return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, rows.FirstOrDefault()?.SelectedCategories ?? [], next, duplicate));
+        return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, rows.FirstOrDefault()?.SelectedCategories ?? [], next, duplicate, changed));
     }
 
     /// <summary>Where the page goes after an answer: the next task, or the break once the session cap is reached.</summary>

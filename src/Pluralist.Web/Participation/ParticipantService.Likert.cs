@@ -65,14 +65,36 @@ public sealed partial class ParticipantService
         var fewest = candidates.Min(c => c.Times);
         var least = candidates.Where(c => c.Times == fewest).ToList();
         var pick = least[Random.Shared.Next(least.Count)];
+        return await RateStepAsync(participant.Id, study, pick.Id, pick.PromptId, lang, progress, null, ct);
+    }
+
+    /// <summary>An image the participant rated, reopened with the stored answers while a batch of the study is open.</summary>
+    public async Task<NextStep.Rate?> ChangeRatingStepAsync(Participant participant, Study study, long imageId, string lang, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        ArgumentNullException.ThrowIfNull(study);
+        var batch = OpenBatch(study, Now);
+        var existing = await db.LikertRatings.AsNoTracking().Where(r => r.ParticipantId == participant.Id && r.ImageId == imageId).OrderBy(r => r.Id).ToListAsync(ct);
+        var promptId = await db.Images.AsNoTracking().Where(i => i.Id == imageId && i.StudyId == study.Id).Select(i => (long?)i.PromptId).FirstOrDefaultAsync(ct);
+        if (batch is null || existing.Count == 0 || promptId is null)
+        {
+            return null;
+        }
+
+        var (progress, _) = await ProgressAsync(participant.Id, study, batch, Now, ct);
+        return await RateStepAsync(participant.Id, study, imageId, promptId.Value, lang, progress, existing, ct);
+    }
+
+    private async Task<NextStep.Rate> RateStepAsync(long participantId, Study study, long imageId, long promptId, string lang, Progress progress, List<LikertRating>? existing, CancellationToken ct)
+    {
         string? promptText = null;
         if (study.ShowPrompt)
         {
-            promptText = await db.Prompts.AsNoTracking().Where(p => p.Id == pick.PromptId).Select(p => p.Text).FirstOrDefaultAsync(ct);
+            promptText = await db.Prompts.AsNoTracking().Where(p => p.Id == promptId).Select(p => p.Text).FirstOrDefaultAsync(ct);
         }
 
-        var token = ItemProtector.Protect(ItemPayload(participant.Id, pick.Id, Now), ItemLifetime);
-        return new NextStep.Rate(pick.Id, promptText, token, Shown(QuestionsOf(study), lang), Shown(CategoriesOf(study), lang), progress);
+        var token = ItemProtector.Protect(ItemPayload(participantId, imageId, Now), ItemLifetime);
+        return new NextStep.Rate(imageId, promptText, token, Shown(QuestionsOf(study), lang), Shown(CategoriesOf(study), lang), progress, existing);
     }
 
     private static List<ShownItem> Shown(IReadOnlyList<LikertItem> items, string lang) =>
@@ -161,13 +183,13 @@ public sealed partial class ParticipantService
     /// <c>{clientRequestId}/{question}</c>) and returns what is stored. A new rating of an image
     /// the participant already rated replaces the values (change of answer).
     /// </summary>
-    public async Task<(List<LikertRating> Rows, bool Duplicate)> RateAsync(long participantId, long imageId, DateTimeOffset servedAt, RatingRequest request, string lang, CancellationToken ct)
+    public async Task<(List<LikertRating> Rows, bool Duplicate, bool Changed)> RateAsync(long participantId, long imageId, DateTimeOffset servedAt, RatingRequest request, string lang, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var stored = await FindRatingAsync(participantId, request.ClientRequestId, ct);
         if (stored.Count > 0)
         {
-            return (stored, true);
+            return (stored, true, false);
         }
 
         var now = Now;
@@ -202,7 +224,7 @@ public sealed partial class ParticipantService
         try
         {
             await db.SaveChangesAsync(ct);
-            return (rows, false);
+            return (rows, false, previous.Count > 0);
         }
         catch (DbUpdateException)
         {
@@ -214,7 +236,7 @@ public sealed partial class ParticipantService
                 throw;
             }
 
-            return (stored, true);
+            return (stored, true, false);
         }
     }
 

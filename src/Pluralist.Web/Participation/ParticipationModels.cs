@@ -27,7 +27,8 @@ public abstract record NextStep
     /// <summary>A pair to compare; <c>Existing</c> holds the stored answer when the participant changes it from their history.</summary>
     public sealed record Task(Assignment Assignment, string? PromptText, long LeftImageId, long RightImageId, IReadOnlyList<ShownCriterion> Criteria, Progress Progress, Annotation? Existing = null) : NextStep;
 
-    public sealed record Rate(long ImageId, string? PromptText, string ItemToken, IReadOnlyList<ShownItem> Questions, IReadOnlyList<ShownItem> Categories, Progress Progress) : NextStep;
+    /// <summary>An image to rate; <c>Existing</c> holds the stored rows when the participant changes them from their history.</summary>
+    public sealed record Rate(long ImageId, string? PromptText, string ItemToken, IReadOnlyList<ShownItem> Questions, IReadOnlyList<ShownItem> Categories, Progress Progress, IReadOnlyList<LikertRating>? Existing = null) : NextStep;
 
     public sealed record Break(DateTimeOffset Until, int Answers) : NextStep;
 
@@ -55,4 +56,4 @@ public sealed record LikertAnswerInput(string Question, int Value);
 public sealed record RatingRequest(string ItemToken, string ClientRequestId, IReadOnlyList<LikertAnswerInput> Answers, IReadOnlyList<string>? Categories, int? ClientDurationMs);
 
 /// <summary>The stored rating, returned after commit.</summary>
-public sealed record RatingResponse(long ImageId, string ClientRequestId, IReadOnlyList<LikertAnswerInput> Answers, IReadOnlyList<string> Categories, string Next, bool Duplicate);
+public sealed record RatingResponse(long ImageId, string ClientRequestId, IReadOnlyList<LikertAnswerInput> Answers, IReadOnlyList<string> Categories, string Next, bool Duplicate, bool Changed = false);

@@ -88,6 +88,7 @@
     var groups = Array.prototype.slice.call(form.querySelectorAll("fieldset.likert"));
     groups.forEach(function (group) {
       group.addEventListener("change", function () { group.classList.add("answered"); });
+      if (group.querySelector("input[type=radio]:checked")) { group.classList.add("answered"); }
     });
     submitWith(function () {
       var answers = [];

@@ -165,6 +165,41 @@ public sealed class LikertTests
         Assert.Equal(["pair", "rate", "pair", "rate"], kinds);
     }
 
+    [Fact]
+    public async Task A_rating_reopens_from_the_history_with_its_stored_answers_and_a_new_answer_replaces_them()
+    {
+        await using var server = await AppServer.StartAsync(codes: 2, configure: s => s.TaskType = TaskType.Likert);
+        var p = await server.JoinAsync();
+        var other = await server.JoinAsync();
+        var item = (await RatingPage.NextAsync(p))!;
+        Assert.Equal(HttpStatusCode.OK, (await item.PostAsync(p, item.Body("h1", [2, 4], ["unsafe"]))).StatusCode);
+
+        var history = new HtmlParser().ParseDocument(await p.Http.GetStringAsync("/history"));
+        Assert.Equal($"/task?rate={item.ImageId}", history.QuerySelector("#ratings a.change")!.GetAttribute("href"));
+        var page = new HtmlParser().ParseDocument(await p.Http.GetStringAsync($"/task?rate={item.ImageId}"));
+        Assert.Equal(["harm-self:2", "harm-others:4"], page.QuerySelectorAll("input[type=radio][checked]").Select(e => $"{e.GetAttribute("data-key")}:{e.GetAttribute("value")}"));
+        Assert.Equal(["unsafe"], page.QuerySelectorAll("input[name=category][checked]").Select(e => e.GetAttribute("value")));
+        var form = page.QuerySelector("form#rating")!;
+        var reopened = new RatingPage(item.ImageId, form.GetAttribute("data-item")!, form.GetAttribute("data-token")!, item.Questions, item.Categories);
+
+        var change = await reopened.PostAsync(p, reopened.Body("h2", [1, 1], []));
+        using (var doc = JsonDocument.Parse(await change.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("/history", doc.RootElement.GetProperty("next").GetString());
+            Assert.True(doc.RootElement.GetProperty("changed").GetBoolean());
+        }
+
+        await using (var db = server.Database.CreateContext())
+        {
+            var rows = await db.LikertRatings.OrderBy(r => r.Id).ToListAsync();
+            Assert.Equal([1, 1], rows.Select(r => r.Value));
+            Assert.All(rows, r => Assert.Empty(r.SelectedCategories));
+        }
+
+        var stolen = await other.Http.GetAsync($"/task?rate={item.ImageId}");
+        Assert.Equal("/history", stolen.Headers.Location?.OriginalString);
+    }
+
     private static async Task AssertProblemAsync(HttpResponseMessage response, string field)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
