@@ -489,6 +489,14 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
             await db.Annotations.Where(a => a.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
         }
 
+        // The email address and password go too: nobody can sign in as a withdrawn participant, and no contact detail stays.
+        if (participant.Email is { } address)
+        {
+            await db.OneTimeCodes.Where(c => c.Email == address).ExecuteDeleteAsync(ct);
+        }
+
+        participant.Email = null;
+        participant.PasswordHash = null;
         participant.WithdrawnAt = now;
         db.AuditEntries.Add(new AuditEntry
         {

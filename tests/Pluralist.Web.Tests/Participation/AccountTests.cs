@@ -78,6 +78,18 @@ public sealed partial class AccountTests
         {
             Assert.Equal(id, (await db.Assignments.SingleAsync(a => a.Id == task.AssignmentId)).ParticipantId);
         }
+
+        // Leaving the study erases the address, the password and the codes; signing in no longer works.
+        Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(later, "/withdraw", "/withdraw", [])).StatusCode);
+        await using (var db = server.Database.CreateContext())
+        {
+            var p = await db.Participants.SingleAsync();
+            Assert.Equal((null, null), (p.Email, p.PasswordHash));
+            Assert.False(await db.OneTimeCodes.AnyAsync());
+        }
+
+        var gone = await ParticipantClient.PostFormAsync(server.NewClient(), "/signin", "/signin", new() { ["email"] = "ada@example.org", ["password"] = "a long password" });
+        Assert.Equal(HttpStatusCode.BadRequest, gone.StatusCode);
     }
 
     [Fact]
