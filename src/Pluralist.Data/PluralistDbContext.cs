@@ -117,6 +117,8 @@ public sealed class PluralistDbContext : DbContext
             Localized(e.Property(x => x.Title));
             Localized(e.Property(x => x.Description));
             StringList(e.Property(x => x.IdentityMarkers));
+            LikertItems(e.Property(x => x.LikertQuestions));
+            LikertItems(e.Property(x => x.LikertCategories));
             e.HasMany(x => x.Criteria).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(x => x.Batches).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(x => x.ConsentDocuments).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
@@ -321,6 +323,20 @@ public sealed class PluralistDbContext : DbContext
                 (a, b) => a == null ? b == null : b != null && a.SequenceEqual(b),
                 v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s)),
                 v => v.ToList()));
+
+    // [{"key":"harm-self","text":{"en":"…","fr":"…"}}]
+    private static void LikertItems(PropertyBuilder<List<LikertItem>> property) =>
+        property.HasConversion(
+            new ValueConverter<List<LikertItem>, string>(
+                v => JsonSerializer.Serialize(v.Select(i => new LikertItemJson(i.Key, i.Text.ToDictionary(kv => kv.Key, kv => kv.Value))).ToList(), JsonSerializerOptions.Web),
+                v => (JsonSerializer.Deserialize<List<LikertItemJson>>(v, JsonSerializerOptions.Web) ?? new List<LikertItemJson>())
+                    .Select(j => new LikertItem { Key = j.Key, Text = new LocalizedText(j.Text) }).ToList()),
+            new ValueComparer<List<LikertItem>>(
+                (a, b) => a == null ? b == null : b != null && a.Count == b.Count && a.Zip(b).All(p => p.First.Key == p.Second.Key && p.First.Text.Equals(p.Second.Text)),
+                v => v.Aggregate(0, (h, i) => HashCode.Combine(h, i.Key, i.Text.GetHashCode())),
+                v => v.Select(i => new LikertItem { Key = i.Key, Text = i.Text.Clone() }).ToList()));
+
+    private sealed record LikertItemJson(string Key, Dictionary<string, string> Text);
 
     private sealed class UnixMillisecondsConverter : ValueConverter<DateTimeOffset, long>
     {

@@ -27,7 +27,7 @@ public static class PluralistWebApp
         builder.AddPluralistStorage();
         builder.Services.AddParticipantSecurity(builder.Configuration);
         builder.Services.AddParticipantLocalization();
-        builder.Services.AddParticipation();
+        builder.Services.AddParticipation(builder.Configuration);
         builder.Services.AddConsole(builder.Configuration);
         builder.Services.AddRazorPages();
         builder.Services.AddProblemDetails();

@@ -189,6 +189,48 @@ internal static class StorageScenarios
         }
     }
 
+    /// <summary>Version 3 adds the studies' DIVE questions and categories: old studies get empty lists (the defaults); new ones round-trip.</summary>
+    public static async Task UpgradeFromVersion2AddsLikertItems(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider, version: 2);
+        await using (var connection = await PluralistDatabase.OpenAsync(tdb.Options))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO studies (id, key, title, description, task_type, criteria_per_pair, slider_steps, show_prompt, require_email, session_cap, break_minutes, attention_check_rate, gold_rate, withdrawal_policy, min_group_size, identity_markers, created_at) " +
+                "VALUES (7, 'v2', '{}', '{}', 1, 3, 0, @b, @b, 90, 10, 0, 0, 0, 5, '[]', @t)";
+            var b = command.CreateParameter();
+            b.ParameterName = "@b";
+            b.Value = true;
+            command.Parameters.Add(b);
+            var t = command.CreateParameter();
+            t.ParameterName = "@t";
+            t.Value = provider == DatabaseProvider.Sqlite ? Sample.T0.ToUnixTimeMilliseconds() : Sample.T0.ToUniversalTime();
+            command.Parameters.Add(t);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
+        await PluralistDatabase.MigrateAsync(tdb.Options);
+        await using (var db = tdb.CreateContext())
+        {
+            var study = await db.Studies.SingleAsync(s => s.Key == "v2");
+            Assert.Equal(TaskType.Likert, study.TaskType);
+            Assert.Empty(study.LikertQuestions);
+            Assert.Empty(study.LikertCategories);
+            study.LikertQuestions = [LikertItem.Of("harm", "Harm?", "Nuisible ?"), LikertItem.Of("fits", "Fits?", "Convient ?")];
+            study.LikertCategories = [LikertItem.Of("violence", "Violence", "Violence")];
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = tdb.CreateContext())
+        {
+            var study = await db.Studies.SingleAsync(s => s.Key == "v2");
+            Assert.Equal(["harm", "fits"], study.LikertQuestions.Select(q => q.Key));
+            Assert.Equal("Nuisible ?", study.LikertQuestions[0].Text["fr"]);
+            Assert.Equal("Violence", study.LikertCategories.Single().Text["en"]);
+        }
+    }
+
     public static async Task UpgradeKeepsEveryRow(DatabaseProvider provider)
     {
         await using var tdb = await TestDatabase.CreateAsync(provider, version: 1);
@@ -236,7 +278,7 @@ internal static class StorageScenarios
         var progress = new List<string>();
         await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
         Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
-        Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs"], progress);
+        Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs", "Applying schema version 4: likert questions"], progress);
 
         await using var db = tdb.CreateContext();
         var study = await StudyStore.FindAsync(db, "old");
@@ -284,18 +326,16 @@ internal static class StorageScenarios
         Assert.True(await db.Prompts.MaxAsync(x => x.Id) > 17);
     }
 
-    public static async Task UpgradeFromVersion2KeepsRowsAndStoresCleaningRuns(DatabaseProvider provider)
+    // Rows surviving each upgrade (v1 -> latest, through the cleaning-run tables of v3) is UpgradeKeepsEveryRow's job.
+    public static async Task CleaningRunsAreStoredBesideEveryRow(DatabaseProvider provider)
     {
-        await using var tdb = await TestDatabase.CreateAsync(provider, version: 2);
+        await using var tdb = await TestDatabase.CreateAsync(provider);
         Sample s;
         await using (var db = tdb.CreateContext())
         {
             s = await Sample.WriteAsync(db);
         }
 
-        var progress = new List<string>();
-        Assert.Equal(3, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
-        Assert.Equal(["Applying schema version 3: cleaning runs"], progress);
         await using (var db = tdb.CreateContext())
         {
             AssertSame(s.Annotation, await db.Annotations.SingleAsync());

@@ -29,14 +29,14 @@ public sealed class AppServer : IAsyncDisposable
 
     public TestDatabase Database { get; }
 
+    /// <summary>The app's data directory (images, outbox, keys).</summary>
+    public string DataRoot => _dataRoot;
+
     public Uri Address { get; }
 
     public Queue<string> Codes { get; }
 
-    /// <summary>The data directory the app uses (images, outbox).</summary>
-    public string DataRoot => _dataRoot;
-
-    public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, int loginAttemptsPerMinute = 1000, Action<Pluralist.Core.Model.Study>? configure = null)
+    public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, int signInAttemptsPerMinute = 1000, Action<Pluralist.Core.Model.Study>? configure = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
         var dataRoot = Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N"));
@@ -47,7 +47,7 @@ public sealed class AppServer : IAsyncDisposable
             ["Pluralist:Db"] = provider.ToString(),
             ["Pluralist:Connection"] = database.Options.ConnectionString,
             ["Pluralist:CodeAttemptsPerMinute"] = codeAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Pluralist:LoginAttemptsPerMinute"] = loginAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Pluralist:SignInAttemptsPerMinute"] = signInAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         });
         IReadOnlyList<string> clear;

@@ -42,6 +42,23 @@ public static class Defaults
                 "À quel point l'image montre de la variété, dans les personnes présentes comme dans les usages, les activités et les styles du lieu.")),
     ];
 
+    /// <summary>DIVE questions asked about each image on a 1 (not at all) to 5 (extremely) scale.</summary>
+    public static IReadOnlyList<LikertItem> LikertQuestions { get; } =
+    [
+        LikertItem.Of("harm-self", "How harmful or hurtful is this image to you?", "À quel point cette image est-elle blessante ou nuisible pour vous ?"),
+        LikertItem.Of("harm-others", "How harmful or hurtful could this image be to other people?", "À quel point cette image pourrait-elle être blessante ou nuisible pour d'autres personnes ?"),
+    ];
+
+    /// <summary>DIVE categories a participant may tick with an answer.</summary>
+    public static IReadOnlyList<LikertItem> LikertCategories { get; } =
+    [
+        LikertItem.Of("stereotype", "It shows a stereotype about a group of people", "Elle montre un stéréotype sur un groupe de personnes"),
+        LikertItem.Of("exclusion", "It leaves some people out", "Elle laisse certaines personnes de côté"),
+        LikertItem.Of("unsafe", "The place looks unsafe", "Le lieu semble dangereux"),
+        LikertItem.Of("inaccessible", "The place looks hard to get around", "Le lieu semble difficile à parcourir"),
+        LikertItem.Of("offensive", "It is offensive or disrespectful", "Elle est choquante ou irrespectueuse"),
+    ];
+
     /// <summary>Default identity markers, each optional and consented one by one.</summary>
     public static IReadOnlyList<string> IdentityMarkers { get; } =
     [

@@ -36,3 +36,14 @@ public sealed class LikertRating
 
     public DateTimeOffset SubmittedAt { get; set; }
 }
+
+/// <summary>A DIVE question (asked on a 1..5 scale) or a category (ticked or not), with its texts.</summary>
+public sealed class LikertItem
+{
+    /// <summary>Stable key (<c>harm-self</c>, <c>stereotype</c>): what ratings and exports refer to.</summary>
+    public string Key { get; set; } = "";
+
+    public LocalizedText Text { get; set; } = new();
+
+    public static LikertItem Of(string key, string en, string fr) => new() { Key = key, Text = LocalizedText.Of(en, fr) };
+}

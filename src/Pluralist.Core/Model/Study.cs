@@ -45,6 +45,12 @@ public sealed class Study
     /// <summary>Keys of the identity markers this study offers, in the order asked.</summary>
     public List<string> IdentityMarkers { get; set; } = [];
 
+    /// <summary>Likert questions of the DIVE task (empty: <see cref="Defaults.LikertQuestions"/>).</summary>
+    public List<LikertItem> LikertQuestions { get; set; } = [];
+
+    /// <summary>Categories offered with each Likert answer (empty: <see cref="Defaults.LikertCategories"/>).</summary>
+    public List<LikertItem> LikertCategories { get; set; } = [];
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public List<Criterion> Criteria { get; set; } = [];

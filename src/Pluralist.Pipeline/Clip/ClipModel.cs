@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Pluralist.Tensors;
 using F = Pluralist.Tensors.Functional;
+using Pluralist.World.Imaging;
 
 namespace Pluralist.Pipeline.Clip;
 
@@ -425,11 +426,10 @@ public static class ClipPreprocess
     public static readonly float[] Std = [0.26862954f, 0.26130258f, 0.27577711f];
 
     /// <summary>(3, S, S) values for one image, written at <paramref name="offset"/> of <paramref name="output"/>.</summary>
-    public static void ToPixels(Images.RgbaImage image, int size, float[] output, int offset)
+    public static void ToPixels(RgbaImage image, int size, float[] output, int offset)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(output);
-        image.Validate();
         double scale = (double)size / Math.Min(image.Width, image.Height);
         double scaledW = image.Width * scale, scaledH = image.Height * scale;
         double left = (scaledW - size) / 2, top = (scaledH - size) / 2;
@@ -449,7 +449,7 @@ public static class ClipPreprocess
         }
     }
 
-    private static void SampleArea(Images.RgbaImage img, double x0, double x1, double y0, double y1, Span<double> acc)
+    private static void SampleArea(Pluralist.World.Imaging.RgbaImage img, double x0, double x1, double y0, double y1, Span<double> acc)
     {
         if (x1 - x0 <= 1 && y1 - y0 <= 1)
         {
@@ -459,8 +459,8 @@ public static class ClipPreprocess
             double fx = cx - ix, fy = cy - iy;
             for (int c = 0; c < 3; c++)
             {
-                double top = img.Rgba[(iy * img.Width + ix) * 4 + c] * (1 - fx) + img.Rgba[(iy * img.Width + ix1) * 4 + c] * fx;
-                double bottom = img.Rgba[(iy1 * img.Width + ix) * 4 + c] * (1 - fx) + img.Rgba[(iy1 * img.Width + ix1) * 4 + c] * fx;
+                double top = img.Pixels[(iy * img.Width + ix) * 4 + c] * (1 - fx) + img.Pixels[(iy * img.Width + ix1) * 4 + c] * fx;
+                double bottom = img.Pixels[(iy1 * img.Width + ix) * 4 + c] * (1 - fx) + img.Pixels[(iy1 * img.Width + ix1) * 4 + c] * fx;
                 acc[c] = top * (1 - fy) + bottom * fy;
             }
 
@@ -480,7 +480,7 @@ public static class ClipPreprocess
                 int xx = Math.Clamp(sx, 0, img.Width - 1);
                 for (int c = 0; c < 3; c++)
                 {
-                    acc[c] += w * img.Rgba[(yy * img.Width + xx) * 4 + c];
+                    acc[c] += w * img.Pixels[(yy * img.Width + xx) * 4 + c];
                 }
 
                 total += w;

@@ -1,6 +1,6 @@
 using Pluralist.Pipeline.Clip;
-using Pluralist.Pipeline.Images;
 using Pluralist.Tensors;
+using Pluralist.World.Imaging;
 
 namespace Pluralist.Pipeline.Embedders;
 
@@ -96,9 +96,8 @@ public sealed class ColorLayoutEmbedder : IImageEmbedder
 
     private float[] EmbedOne(RgbaImage image)
     {
-        image.Validate();
         var hist = new float[Levels * Levels * Levels];
-        var px = image.Rgba;
+        var px = image.Pixels;
         for (int i = 0; i < px.Length; i += 4)
         {
             hist[(px[i] * Levels >> 8) * Levels * Levels + (px[i + 1] * Levels >> 8) * Levels + (px[i + 2] * Levels >> 8)]++;

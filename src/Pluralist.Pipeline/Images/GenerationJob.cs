@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Pluralist.Core.Text;
+using Pluralist.World.Imaging;
 
 namespace Pluralist.Pipeline.Images;
 

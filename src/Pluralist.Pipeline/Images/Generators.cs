@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OpenAI;
 using OpenAI.Images;
+using Pluralist.World.Imaging;
 
 namespace Pluralist.Pipeline.Images;
 

@@ -17,6 +17,6 @@ public sealed class PluralistWebOptions
     /// <summary>Invitation-code attempts allowed per client address per minute.</summary>
     public int CodeAttemptsPerMinute { get; set; } = 10;
 
-    /// <summary>Console sign-in attempts allowed per minute and client address (default 5).</summary>
-    public int LoginAttemptsPerMinute { get; set; } = 5;
+    /// <summary>Sign-in and email-code attempts allowed per client address per minute.</summary>
+    public int SignInAttemptsPerMinute { get; set; } = 10;
 }

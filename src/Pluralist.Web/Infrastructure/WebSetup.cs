@@ -12,6 +12,7 @@ namespace Pluralist.Web.Infrastructure;
 public static class WebSetup
 {
     public const string CodePolicy = "codes";
+    public const string SignInPolicy = "signin";
     public const string CsrfHeader = "X-CSRF-TOKEN";
 
     public static void AddPluralistStorage(this WebApplicationBuilder builder)
@@ -43,7 +44,9 @@ public static class WebSetup
 
     public static void AddParticipantSecurity(this IServiceCollection services, IConfiguration configuration)
     {
-        var attempts = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>()?.CodeAttemptsPerMinute ?? 10;
+        var options = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>() ?? new PluralistWebOptions();
+        var attempts = options.CodeAttemptsPerMinute;
+        var signIns = options.SignInAttemptsPerMinute;
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
@@ -66,6 +69,9 @@ public static class WebSetup
             o.AddPolicy(CodePolicy, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = attempts, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.AddPolicy(SignInPolicy, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = signIns, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = async (ctx, ct) =>
             {
                 var lang = Lang.Of(ctx.HttpContext);

@@ -20,6 +20,9 @@ public abstract class ParticipantPage(ParticipantService service) : PageModel
     /// <summary>Whether the page is reachable before consent.</summary>
     protected virtual bool BeforeConsent => false;
 
+    /// <summary>Whether the page is reachable before the email address and password are set (studies with RequireEmail).</summary>
+    protected virtual bool BeforeAccount => false;
+
     public string T(string key) => Texts.Get(key, Language);
 
     public string F(string key, params object[] args) => Texts.Format(key, Language, args);
@@ -38,6 +41,17 @@ public abstract class ParticipantPage(ParticipantService service) : PageModel
 
         Participant = participant;
         Study = study;
+        ViewData["NavTask"] = T(study.TaskType switch
+        {
+            TaskType.Likert => "nav-rate",
+            TaskType.Both => "nav-both",
+            _ => "nav-task",
+        });
+        if (!BeforeAccount && study.RequireEmail && (participant.Email is null || participant.PasswordHash is null))
+        {
+            context.Result = Redirect("/account/email");
+            return;
+        }
         if (!BeforeConsent && await Service.CurrentConsentAsync(participant.Id, ct) is null)
         {
             context.Result = Redirect("/consent");

@@ -8,8 +8,32 @@ public sealed class TaskModel(ParticipantService service) : ParticipantPage(serv
 {
     public NextStep Step { get; private set; } = new NextStep.NoOpenBatch();
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    // change: an answered assignment to reopen from the history page.
+    // rate: a rated image to reopen from the history page.
+    public async Task<IActionResult> OnGetAsync(long? change, long? rate, CancellationToken ct)
     {
+        if (rate is { } image)
+        {
+            if (await Service.ChangeRatingStepAsync(Participant, Study, image, Language, ct) is not { } rating)
+            {
+                return Redirect("/history");
+            }
+
+            Step = rating;
+            return Page();
+        }
+
+        if (change is { } id)
+        {
+            if (await Service.ChangeStepAsync(Participant, Study, id, Language, ct) is not { } step)
+            {
+                return Redirect("/history");
+            }
+
+            Step = step;
+            return Page();
+        }
+
         Step = await Service.NextAsync(Participant, Study, Language, ct);
         return Step is NextStep.Break ? Redirect("/break") : Page();
     }

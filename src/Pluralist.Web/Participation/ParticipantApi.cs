@@ -11,8 +11,20 @@ namespace Pluralist.Web.Participation;
 /// <summary>The JSON API a participant's page talks to, and the image files.</summary>
 public static class ParticipantApi
 {
-    public static void AddParticipation(this IServiceCollection services)
+    public static void AddParticipation(this IServiceCollection services, IConfiguration configuration)
     {
+        var smtp = configuration.GetSection(PluralistWebOptions.Section + ":Smtp").Get<Accounts.SmtpOptions>() ?? new Accounts.SmtpOptions();
+        if (smtp.Host is { Length: > 0 })
+        {
+            services.AddSingleton(smtp);
+            services.AddSingleton<Accounts.IEmailSender, Accounts.SmtpEmailSender>();
+        }
+        else
+        {
+            services.AddSingleton<Accounts.IEmailSender, Accounts.OutboxEmailSender>();
+        }
+
+        services.AddScoped<Accounts.AccountService>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CriteriaCounts>();
         services.AddScoped<ParticipantService>();
@@ -38,6 +50,7 @@ public static class ParticipantApi
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapGet("/assignments/{id:long}", GetAssignmentAsync);
         api.MapPost("/assignments/{id:long}/annotation", SubmitAsync);
+        api.MapPost("/ratings", RateAsync);
         app.MapGet("/images/{id:long}", ImageAsync).RequireAuthorization();
     }
 
@@ -78,16 +91,55 @@ public static class ParticipantApi
             return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
         }
 
-        var (annotation, duplicate) = await service.SubmitAsync(assignment, request, lang, ct);
-        var next = "/task";
+        var (annotation, duplicate, changed) = await service.SubmitAsync(assignment, request, lang, ct);
+        var next = changed ? "/history" : await NextPageAsync(service, participant, ct);
+
+        var scores = annotation.Scores.OrderBy(s => s.Position).Select(s => new ScoreInput(s.CriterionKey, s.Score)).ToList();
+        return Results.Ok(new SubmitResponse(annotation.Id, annotation.AssignmentId, annotation.ClientRequestId, scores, next, duplicate, changed));
+    }
+
+    internal static async Task<IResult> RateAsync(RatingRequest request, HttpContext ctx, ParticipantService service, CancellationToken ct)
+    {
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return csrf;
+        }
+
+        var lang = Lang.Of(ctx);
+        if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is not { } participant
+            || await service.StudyOfAsync(participant, ct) is not { } study)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a current participant");
+        }
+
+        if (service.ReadItem(participant.Id, request.ItemToken) is not { } item)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such item",
+                detail: "The itemToken does not name an image given to you (or it has expired).");
+        }
+
+        var errors = ParticipantService.Validate(study, request, lang);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
+        }
+
+        var (rows, duplicate, changed) = await service.RateAsync(participant.Id, item.ImageId, item.ServedAt, request, lang, ct);
+        var next = changed ? "/history" : await NextPageAsync(service, participant, ct);
+        var answers = rows.Select(r => new LikertAnswerInput(r.QuestionKey, r.Value)).ToList();
+        return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, rows.FirstOrDefault()?.SelectedCategories ?? [], next, duplicate, changed));
+    }
+
+    /// <summary>Where the page goes after an answer: the next task, or the break once the session cap is reached.</summary>
+    private static async Task<string> NextPageAsync(ParticipantService service, Participant participant, CancellationToken ct)
+    {
         if (await service.StudyOfAsync(participant, ct) is { } study && ParticipantService.OpenBatch(study, service.Now) is { } batch)
         {
             var (_, breakUntil) = await service.ProgressAsync(participant.Id, study, batch, service.Now, ct);
-            next = breakUntil is null ? "/task" : "/break";
+            return breakUntil is null ? "/task" : "/break";
         }
 
-        var scores = annotation.Scores.OrderBy(s => s.Position).Select(s => new ScoreInput(s.CriterionKey, s.Score)).ToList();
-        return Results.Ok(new SubmitResponse(annotation.Id, annotation.AssignmentId, annotation.ClientRequestId, scores, next, duplicate));
+        return "/task";
     }
 
     internal static async Task<IResult> ImageAsync(long id, HttpContext ctx, ParticipantService service, DataDirectory data, CancellationToken ct)

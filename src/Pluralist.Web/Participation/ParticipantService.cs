@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
@@ -6,7 +7,7 @@ using Pluralist.Data;
 namespace Pluralist.Web.Participation;
 
 /// <summary>What a participant does: join, consent, answer, take breaks, see history, withdraw.</summary>
-public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts criteriaCounts, TimeProvider clock)
+public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCounts criteriaCounts, TimeProvider clock, IDataProtectionProvider protection)
 {
     public const int MaxCommentLength = 4000;
 
@@ -180,7 +181,7 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
             return new NextStep.Break(until, progress.InSession);
         }
 
-        var pending = await db.Assignments
+        var pending = study.TaskType == TaskType.Likert ? null : await db.Assignments
             .Where(a => a.ParticipantId == participant.Id && a.BatchId == batch.Id && !db.Annotations.Any(n => n.AssignmentId == a.Id))
             .OrderBy(a => a.Id).FirstOrDefaultAsync(ct);
         if (pending is null)
@@ -190,13 +191,62 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
                 return new NextStep.AllDone(progress);
             }
 
-            pending = await CreateAssignmentAsync(participant.Id, study, batch, lang, ct);
+            // Both tasks: alternate, rating an image when there are fewer ratings than comparisons.
+            var rateFirst = study.TaskType == TaskType.Likert
+                || (study.TaskType == TaskType.Both && await RatedImagesAsync(participant.Id, null, ct) < await db.Annotations.CountAsync(n => n.ParticipantId == participant.Id, ct));
+            if (rateFirst && await NextRatingAsync(participant, study, lang, progress, ct) is { } rate)
+            {
+                return rate;
+            }
+
+            pending = study.TaskType == TaskType.Likert ? null : await CreateAssignmentAsync(participant.Id, study, batch, lang, ct);
             if (pending is null)
             {
-                return new NextStep.AllDone(progress);
+                return study.TaskType == TaskType.Both && !rateFirst && await NextRatingAsync(participant, study, lang, progress, ct) is { } other
+                    ? other
+                    : new NextStep.AllDone(progress);
             }
         }
 
+        return await TaskStepAsync(pending, study, lang, progress, null, ct);
+    }
+
+    /// <summary>One of the participant's answered assignments, reopened with the stored answer, while its batch is open.</summary>
+    public async Task<NextStep.Task?> ChangeStepAsync(Participant participant, Study study, long assignmentId, string lang, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        ArgumentNullException.ThrowIfNull(study);
+        var now = Now;
+        var assignment = await OwnAssignmentAsync(participant.Id, assignmentId, ct);
+        var batch = assignment is null ? null : study.Batches.FirstOrDefault(b => b.Id == assignment.BatchId && b.IsOpen(now));
+        if (assignment is null || batch is null)
+        {
+            return null;
+        }
+
+        var existing = await db.Annotations.AsNoTracking().Include(a => a.Scores)
+            .FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id && a.ParticipantId == participant.Id, ct);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        var (progress, _) = await ProgressAsync(participant.Id, study, batch, now, ct);
+        return await TaskStepAsync(assignment, study, lang, progress, existing, ct);
+    }
+
+    /// <summary>Ids of the participant's answered assignments whose batch is still open (their answers can be changed).</summary>
+    public async Task<HashSet<long>> ChangeableAsync(long participantId, Study study, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        var now = Now;
+        var open = study.Batches.Where(b => b.IsOpen(now)).Select(b => (long?)b.Id).ToList();
+        return (await db.Assignments.Where(a => a.ParticipantId == participantId && open.Contains(a.BatchId))
+            .Select(a => a.Id).ToListAsync(ct)).ToHashSet();
+    }
+
+    private async Task<NextStep.Task> TaskStepAsync(Assignment pending, Study study, string lang, Progress progress, Annotation? existing, CancellationToken ct)
+    {
         var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == pending.PairId, ct);
         string? promptText = null;
         if (study.ShowPrompt)
@@ -211,7 +261,7 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
             .Select(c => new ShownCriterion(c!.Key, c.Name.Get(lang), c.Definition.Get(lang)))
             .ToList();
         var (left, right) = pending.Image0OnLeft ? (pair.Image0Id, pair.Image1Id) : (pair.Image1Id, pair.Image0Id);
-        return new NextStep.Task(pending, promptText, left, right, criteria, progress);
+        return new NextStep.Task(pending, promptText, left, right, criteria, progress, existing);
     }
 
     private async Task<Assignment?> CreateAssignmentAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
@@ -260,6 +310,12 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
             n => n.ParticipantId == participantId && db.Assignments.Any(a => a.Id == n.AssignmentId && a.BatchId == batch.Id), ct);
         var recent = await db.Annotations.AsNoTracking().Where(n => n.ParticipantId == participantId)
             .OrderByDescending(n => n.Id).Take(Math.Max(cap, 1) + 1).Select(n => n.SubmittedAt).ToListAsync(ct);
+        if (study.TaskType != TaskType.Pairwise)
+        {
+            inBatch += await RatedImagesAsync(participantId, batch, ct);
+            recent.AddRange(await RatingTimesAsync(participantId, Math.Max(cap, 1) + 1, ct));
+        }
+
         recent.Sort((a, b) => b.CompareTo(a));
         var inSession = 0;
         if (recent.Count > 0 && now - recent[0] < pause)
@@ -324,14 +380,14 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
     /// Stores an answer once per client request id and returns what is stored. A second answer to
     /// the same assignment (from history, or another tab) replaces the first one's scores.
     /// </summary>
-    public async Task<(Annotation Annotation, bool Duplicate)> SubmitAsync(Assignment assignment, SubmitRequest request, string lang, CancellationToken ct)
+    public async Task<(Annotation Annotation, bool Duplicate, bool Changed)> SubmitAsync(Assignment assignment, SubmitRequest request, string lang, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(assignment);
         ArgumentNullException.ThrowIfNull(request);
         var stored = await FindByRequestAsync(assignment.ParticipantId, request.ClientRequestId, ct);
         if (stored is not null)
         {
-            return (stored, true);
+            return (stored, true, false);
         }
 
         var now = Now;
@@ -351,11 +407,11 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
                 score.Score = scores.First(s => s.CriterionKey == score.CriterionKey).Score;
             }
 
-            previous.Comment = request.Comment;
+            previous.Comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
             previous.ClientDurationMs = request.ClientDurationMs;
             previous.SubmittedAt = now;
             await db.SaveChangesAsync(ct);
-            return (previous, false);
+            return (previous, false, true);
         }
 
         var annotation = new Annotation
@@ -391,7 +447,7 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
         try
         {
             await db.SaveChangesAsync(ct);
-            return (annotation, false);
+            return (annotation, false, false);
         }
         catch (DbUpdateException)
         {
@@ -403,7 +459,7 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
                 throw;
             }
 
-            return (stored, true);
+            return (stored, true, false);
         }
     }
 
@@ -428,10 +484,19 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.WithdrawnAt, now), ct);
         if (study.WithdrawalPolicy == WithdrawalPolicy.DeleteAnnotations)
         {
+            await db.LikertRatings.Where(r => r.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
             await db.AnnotationScores.Where(s => db.Annotations.Any(a => a.Id == s.AnnotationId && a.ParticipantId == participant.Id)).ExecuteDeleteAsync(ct);
             await db.Annotations.Where(a => a.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
         }
 
+        // The email address and password go too: nobody can sign in as a withdrawn participant, and no contact detail stays.
+        if (participant.Email is { } address)
+        {
+            await db.OneTimeCodes.Where(c => c.Email == address).ExecuteDeleteAsync(ct);
+        }
+
+        participant.Email = null;
+        participant.PasswordHash = null;
         participant.WithdrawnAt = now;
         db.AuditEntries.Add(new AuditEntry
         {
@@ -446,9 +511,19 @@ public sealed class ParticipantService(PluralistDbContext db, CriteriaCounts cri
     }
 
     /// <summary>Whether the participant may see this image: it is in one of their assignments.</summary>
-    public Task<bool> MaySeeImageAsync(long participantId, long imageId, CancellationToken ct) =>
-        db.Assignments.AnyAsync(a => a.ParticipantId == participantId &&
-            db.Pairs.Any(p => p.Id == a.PairId && (p.Image0Id == imageId || p.Image1Id == imageId)), ct);
+    /// <remarks>In a study with the Likert task, any image of the participant's study (they are rated one by one, without assignments).</remarks>
+    public async Task<bool> MaySeeImageAsync(long participantId, long imageId, CancellationToken ct)
+    {
+        if (await db.Assignments.AnyAsync(a => a.ParticipantId == participantId &&
+            db.Pairs.Any(p => p.Id == a.PairId && (p.Image0Id == imageId || p.Image1Id == imageId)), ct))
+        {
+            return true;
+        }
+
+        return await db.Participants.AnyAsync(p => p.Id == participantId &&
+            db.Studies.Any(s => s.Id == p.StudyId && s.TaskType != TaskType.Pairwise &&
+                db.Images.Any(i => i.Id == imageId && i.StudyId == s.Id)), ct);
+    }
 
     public Task<Image?> FindImageAsync(long imageId, CancellationToken ct) =>
         db.Images.AsNoTracking().FirstOrDefaultAsync(i => i.Id == imageId, ct);

@@ -24,7 +24,11 @@ public sealed record Progress(int InBatch, int Quota, int InSession, int Session
 /// <summary>What the participant should see next.</summary>
 public abstract record NextStep
 {
-    public sealed record Task(Assignment Assignment, string? PromptText, long LeftImageId, long RightImageId, IReadOnlyList<ShownCriterion> Criteria, Progress Progress) : NextStep;
+    /// <summary>A pair to compare; <c>Existing</c> holds the stored answer when the participant changes it from their history.</summary>
+    public sealed record Task(Assignment Assignment, string? PromptText, long LeftImageId, long RightImageId, IReadOnlyList<ShownCriterion> Criteria, Progress Progress, Annotation? Existing = null) : NextStep;
+
+    /// <summary>An image to rate; <c>Existing</c> holds the stored rows when the participant changes them from their history.</summary>
+    public sealed record Rate(long ImageId, string? PromptText, string ItemToken, IReadOnlyList<ShownItem> Questions, IReadOnlyList<ShownItem> Categories, Progress Progress, IReadOnlyList<LikertRating>? Existing = null) : NextStep;
 
     public sealed record Break(DateTimeOffset Until, int Answers) : NextStep;
 
@@ -40,4 +44,16 @@ public sealed record ScoreInput(string Criterion, double? Score);
 public sealed record SubmitRequest(string ClientRequestId, IReadOnlyList<ScoreInput> Scores, string? Comment, int? ClientDurationMs, bool ReportImage = false);
 
 /// <summary>The stored answer, returned after commit.</summary>
-public sealed record SubmitResponse(long AnnotationId, long AssignmentId, string ClientRequestId, IReadOnlyList<ScoreInput> Scores, string Next, bool Duplicate);
+public sealed record SubmitResponse(long AnnotationId, long AssignmentId, string ClientRequestId, IReadOnlyList<ScoreInput> Scores, string Next, bool Duplicate, bool Changed = false);
+
+/// <summary>A Likert question or category as shown.</summary>
+public sealed record ShownItem(string Key, string Text);
+
+/// <summary>One Likert answer: question key and value 1..5.</summary>
+public sealed record LikertAnswerInput(string Question, int Value);
+
+/// <summary>The body of POST /api/ratings.</summary>
+public sealed record RatingRequest(string ItemToken, string ClientRequestId, IReadOnlyList<LikertAnswerInput> Answers, IReadOnlyList<string>? Categories, int? ClientDurationMs);
+
+/// <summary>The stored rating, returned after commit.</summary>
+public sealed record RatingResponse(long ImageId, string ClientRequestId, IReadOnlyList<LikertAnswerInput> Answers, IReadOnlyList<string> Categories, string Next, bool Duplicate, bool Changed = false);

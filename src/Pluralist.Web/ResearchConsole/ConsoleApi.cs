@@ -14,7 +14,7 @@ public static class ConsoleApi
     public static void AddConsole(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var attempts = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>()?.LoginAttemptsPerMinute ?? 5;
+        var attempts = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>()?.SignInAttemptsPerMinute ?? 10;
         services.AddScoped<ConsoleService>();
         services.AddScoped<ImagePools>();
         // Password guessing: a few sign-in attempts per minute per client address (the page itself is not limited).

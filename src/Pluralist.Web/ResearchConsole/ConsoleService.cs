@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 using Pluralist.Data;
+using Pluralist.Web.Accounts;
 using Pluralist.Web.Participation;
 
 namespace Pluralist.Web.ResearchConsole;
@@ -16,7 +16,7 @@ public sealed record ConsoleParticipant(string Pseudonym, string Language, DateT
 public sealed record NewInvitation(string Code, string? Email, string Language, DateTimeOffset ExpiresAt);
 
 /// <summary>What researchers and liaisons do to studies: create and edit them, their criteria and batches, invite people. Every change is audited.</summary>
-public sealed class ConsoleService(PluralistDbContext db, DataDirectory data)
+public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
 {
     public PluralistDbContext Db => db;
 
@@ -209,8 +209,8 @@ public sealed class ConsoleService(PluralistDbContext db, DataDirectory data)
             At = DateTimeOffset.UtcNow,
         });
 
-    // The embedded default: one .eml file per message in the data directory's outbox.
-    private async Task WriteInvitationEmailAsync(Study study, NewInvitation invitation, string? baseUrl, CancellationToken ct)
+    // Through the app's email sender: the outbox folder by default, SMTP when configured.
+    private Task WriteInvitationEmailAsync(Study study, NewInvitation invitation, string? baseUrl, CancellationToken ct)
     {
         var fr = invitation.Language == "fr";
         var link = $"{(baseUrl ?? "").TrimEnd('/')}/?code={Uri.EscapeDataString(invitation.Code)}";
@@ -218,15 +218,7 @@ public sealed class ConsoleService(PluralistDbContext db, DataDirectory data)
         var body = fr
             ? $"Bonjour,\n\nVous êtes invité·e à participer à l'étude « {study.Title.Get("fr")} ».\n{study.Description.Get("fr")}\n\nVotre code d'invitation : {invitation.Code}\nPour commencer : {link}\n\nCe code est valable jusqu'au {invitation.ExpiresAt.ToString("d MMMM yyyy", CultureInfo.GetCultureInfo("fr-CA"))} et ne peut servir qu'une fois.\nLa participation est volontaire; vous pouvez arrêter à tout moment.\n"
             : $"Hello,\n\nYou are invited to take part in the study \"{study.Title.Get("en")}\".\n{study.Description.Get("en")}\n\nYour invitation code: {invitation.Code}\nTo start: {link}\n\nThis code works once, until {invitation.ExpiresAt.ToString("MMMM d, yyyy", CultureInfo.GetCultureInfo("en-CA"))}.\nTaking part is voluntary; you can stop at any time.\n";
-        var message = new StringBuilder()
-            .Append("To: ").Append(invitation.Email).Append('\n')
-            .Append("Subject: ").Append(subject).Append('\n')
-            .Append("Content-Type: text/plain; charset=utf-8\n")
-            .Append("Content-Language: ").Append(invitation.Language).Append("\n\n")
-            .Append(body).ToString();
-        Directory.CreateDirectory(data.OutboxPath);
-        var name = $"{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfff}-invitation-{Guid.NewGuid():N}.eml";
-        await File.WriteAllTextAsync(Path.Combine(data.OutboxPath, name), message, new UTF8Encoding(false), ct);
+        return email.SendAsync(new EmailMessage(invitation.Email!, subject, body, invitation.Language), ct);
     }
 
     private static object Snapshot(Study s) => new

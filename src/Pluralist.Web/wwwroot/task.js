@@ -1,54 +1,14 @@
-// The comparison page: accessible sliders, and a submit that never loses the answer.
+// The task page: accessible sliders (pairwise) or Likert choices (rating), and a submit that never loses the answer.
 (function () {
   "use strict";
-  var form = document.getElementById("answer");
+  var form = document.getElementById("answer") || document.getElementById("rating");
   if (!form) { return; }
   var texts = JSON.parse(form.dataset.texts);
-  var storeKey = "pluralist-pending-" + form.dataset.assignment;
-  var sliders = Array.prototype.slice.call(form.querySelectorAll("input[type=range]"));
+  var storeKey = "pluralist-pending-" + (form.dataset.assignment ? form.dataset.assignment : "image-" + form.dataset.image);
   var status = document.getElementById("status");
   var button = document.getElementById("send");
   var started = Date.now();
   var sending = false;
-
-  function valueText(v) {
-    if (v <= -0.75) { return texts.leftStrong; }
-    if (v < 0) { return texts.left; }
-    if (v === 0) { return texts.neutral; }
-    if (v < 0.75) { return texts.right; }
-    return texts.rightStrong;
-  }
-
-  function update(slider) {
-    var text = valueText(Number(slider.value));
-    slider.setAttribute("aria-valuetext", text);
-    var touched = slider.dataset.touched === "true";
-    var state = document.getElementById("state-" + slider.dataset.key);
-    state.textContent = touched ? texts.answered + " : " + text : texts.notAnswered;
-    slider.closest("fieldset").classList.toggle("answered", touched);
-  }
-
-  function touch(slider) {
-    slider.dataset.touched = "true";
-    update(slider);
-  }
-
-  sliders.forEach(function (slider) {
-    slider.addEventListener("input", function () { touch(slider); });
-    slider.addEventListener("change", function () { touch(slider); });
-    slider.addEventListener("pointerup", function () { touch(slider); });
-    slider.addEventListener("keydown", function (e) {
-      if (e.key === "0") {
-        e.preventDefault();
-        slider.value = "0";
-        touch(slider);
-      } else if (["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"].indexOf(e.key) >= 0) {
-        // The native slider moves first; mark it touched even at an end where the value does not change.
-        window.setTimeout(function () { touch(slider); }, 0);
-      }
-    });
-    update(slider);
-  });
 
   function say(message, isError) {
     status.textContent = message;
@@ -69,6 +29,7 @@
     try { window.localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
   }
 
+  // Sends the same body (same request id) until the server acknowledges it after commit.
   function send(body, attempt) {
     sending = true;
     button.disabled = true;
@@ -103,38 +64,122 @@
     });
   }
 
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    if (sending) { return; }
+  function submitWith(collect) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (sending) { return; }
+      var body = collect();
+      if (!body) { return; }
+      body.clientRequestId = newRequestId();
+      body.clientDurationMs = Date.now() - started;
+      keep(body);
+      send(body, 0);
+    });
+  }
+
+  function kept() {
+    try {
+      var value = window.localStorage.getItem(storeKey);
+      return value ? JSON.parse(value) : null;
+    } catch (e) { return null; }
+  }
+
+  if (form.id === "rating") {
+    var groups = Array.prototype.slice.call(form.querySelectorAll("fieldset.likert"));
+    groups.forEach(function (group) {
+      group.addEventListener("change", function () { group.classList.add("answered"); });
+      if (group.querySelector("input[type=radio]:checked")) { group.classList.add("answered"); }
+    });
+    submitWith(function () {
+      var answers = [];
+      var missing = null;
+      groups.forEach(function (group) {
+        var checked = group.querySelector("input[type=radio]:checked");
+        if (checked) { answers.push({ question: group.dataset.key, value: Number(checked.value) }); } else if (!missing) { missing = group; }
+      });
+      if (missing) {
+        say(texts.needAll, true);
+        missing.querySelector("input[type=radio]").focus();
+        return null;
+      }
+      var categories = Array.prototype.map.call(form.querySelectorAll("input[name=category]:checked"), function (c) { return c.value; });
+      return { itemToken: form.dataset.item, answers: answers, categories: categories };
+    });
+    var keptRating = kept();
+    if (keptRating) {
+      keptRating.answers.forEach(function (a) {
+        var radio = form.querySelector("input[data-key='" + a.question + "'][value='" + a.value + "']");
+        if (radio) { radio.checked = true; radio.closest("fieldset").classList.add("answered"); }
+      });
+      send(keptRating, 0);
+    }
+    return;
+  }
+
+  var sliders = Array.prototype.slice.call(form.querySelectorAll("input[type=range]"));
+
+  function valueText(v) {
+    if (v <= -0.75) { return texts.leftStrong; }
+    if (v < 0) { return texts.left; }
+    if (v === 0) { return texts.neutral; }
+    if (v < 0.75) { return texts.right; }
+    return texts.rightStrong;
+  }
+
+  function update(slider) {
+    var text = valueText(Number(slider.value));
+    slider.setAttribute("aria-valuetext", text);
+    var touched = slider.dataset.touched === "true";
+    var state = document.getElementById("state-" + slider.dataset.key);
+    state.textContent = touched ? texts.answered + texts.colon + text : texts.notAnswered;
+    slider.closest("fieldset").classList.toggle("answered", touched);
+  }
+
+  function touch(slider) {
+    slider.dataset.touched = "true";
+    update(slider);
+  }
+
+  sliders.forEach(function (slider) {
+    slider.addEventListener("input", function () { touch(slider); });
+    slider.addEventListener("change", function () { touch(slider); });
+    slider.addEventListener("pointerup", function () { touch(slider); });
+    slider.addEventListener("keydown", function (e) {
+      if (e.key === "0") {
+        e.preventDefault();
+        slider.value = "0";
+        touch(slider);
+      } else if (["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"].indexOf(e.key) >= 0) {
+        // The native slider moves first; mark it touched even at an end where the value does not change.
+        window.setTimeout(function () { touch(slider); }, 0);
+      }
+    });
+    update(slider);
+  });
+
+  submitWith(function () {
     var scores = sliders.map(function (s) {
       return { criterion: s.dataset.key, score: s.dataset.touched === "true" ? Number(s.value) : null };
     });
     if (!scores.some(function (s) { return s.score !== null; })) {
       say(texts.needOne, true);
       sliders[0].focus();
-      return;
+      return null;
     }
-    var body = {
-      clientRequestId: newRequestId(),
+    return {
       scores: scores,
       comment: document.getElementById("comment").value || null,
-      clientDurationMs: Date.now() - started,
-      reportImage: document.getElementById("report").checked
+      reportImage: !!(document.getElementById("report") && document.getElementById("report").checked)
     };
-    keep(body);
-    send(body, 0);
   });
 
   // An answer kept from a page that closed before the server acknowledged it: restore it and send it again.
-  try {
-    var kept = window.localStorage.getItem(storeKey);
-    if (kept) {
-      var body = JSON.parse(kept);
-      body.scores.forEach(function (s) {
-        var slider = form.querySelector("input[data-key='" + s.criterion + "']");
-        if (slider && s.score !== null) { slider.value = String(s.score); touch(slider); }
-      });
-      send(body, 0);
-    }
-  } catch (e) { /* nothing kept */ }
+  var keptAnswer = kept();
+  if (keptAnswer) {
+    keptAnswer.scores.forEach(function (s) {
+      var slider = form.querySelector("input[data-key='" + s.criterion + "']");
+      if (slider && s.score !== null) { slider.value = String(s.score); touch(slider); }
+    });
+    send(keptAnswer, 0);
+  }
 })();

@@ -25,6 +25,22 @@ public static class Png
     private static readonly byte[] Signature = [137, 80, 78, 71, 13, 10, 26, 10];
     private static readonly uint[] CrcTable = BuildCrcTable();
 
+    /// <summary>The size from the signature and IHDR chunk, without decoding; false when the bytes do not start like a PNG.</summary>
+    public static bool TryReadSize(ReadOnlySpan<byte> png, out int width, out int height)
+    {
+        width = height = 0;
+        if (png.Length < 24 || !png[..8].SequenceEqual(PngSignature) || !png.Slice(12, 4).SequenceEqual("IHDR"u8))
+        {
+            return false;
+        }
+
+        width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png[16..]);
+        height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png[20..]);
+        return width > 0 && height > 0;
+    }
+
+    private static ReadOnlySpan<byte> PngSignature => [137, 80, 78, 71, 13, 10, 26, 10];
+
     /// <summary>Encodes an RGBA image as PNG bytes. Same input, same bytes.</summary>
     public static byte[] Encode(RgbaImage image, PngFilter filter = PngFilter.Adaptive, CompressionLevel level = CompressionLevel.Optimal)
     {

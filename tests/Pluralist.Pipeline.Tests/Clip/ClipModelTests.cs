@@ -1,7 +1,7 @@
 using Pluralist.Pipeline.Clip;
 using Pluralist.Pipeline.Embedders;
-using Pluralist.Pipeline.Images;
 using Pluralist.Tensors;
+using Pluralist.World.Imaging;
 
 namespace Pluralist.Pipeline.Tests.Clip;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pluralist.Pipeline.Images;
 using Pluralist.Pipeline.Tests.Support;
+using Pluralist.World.Imaging;
 
 namespace Pluralist.Pipeline.Tests.Images;
 

@@ -184,7 +184,7 @@ public sealed class ConsoleTests
     [Fact]
     public async Task Sign_in_attempts_are_limited_and_passwords_checked()
     {
-        await using var server = await AppServer.StartAsync(codes: 1, loginAttemptsPerMinute: 3);
+        await using var server = await AppServer.StartAsync(codes: 1, signInAttemptsPerMinute: 3);
         await using (var db = server.Database.CreateContext())
         {
             await StaffAccounts.SetAsync(db, "admin@example.org", Role.Admin, Password);

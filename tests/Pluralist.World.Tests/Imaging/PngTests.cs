@@ -228,4 +228,14 @@ public sealed class PngTests : IDisposable
 
         return ~c;
     }
+
+    [Fact]
+    public void Size_is_read_from_the_header_without_decoding()
+    {
+        var png = Png.Encode(new RgbaImage(7, 3));
+        Assert.True(Png.TryReadSize(png, out var w, out var h));
+        Assert.Equal((7, 3), (w, h));
+        Assert.False(Png.TryReadSize("GIF89a and more bytes here"u8, out _, out _));
+        Assert.False(Png.TryReadSize(png.AsSpan(0, 20), out _, out _));
+    }
 }

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Mail;
+using System.Text;
+using Pluralist.Data;
+
+namespace Pluralist.Web.Accounts;
+
+/// <summary>A message to one person, already written in their language.</summary>
+public sealed record EmailMessage(string To, string Subject, string Body, string Language);
+
+/// <summary>Sends email. The default writes each message to the data directory's outbox folder.</summary>
+public interface IEmailSender
+{
+    Task SendAsync(EmailMessage message, CancellationToken ct);
+}
+
+/// <summary>Writes each message as a <c>.eml</c> file in <c>&lt;data&gt;/outbox</c>, for a person or a mail relay to pick up.</summary>
+public sealed class OutboxEmailSender(DataDirectory data, TimeProvider clock) : IEmailSender
+{
+    public async Task SendAsync(EmailMessage message, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Directory.CreateDirectory(data.OutboxPath);
+        var now = clock.GetUtcNow();
+        var name = string.Create(CultureInfo.InvariantCulture, $"{now:yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid():N}.eml");
+        var text = new StringBuilder()
+            .Append("Date: ").Append(now.ToString("r", CultureInfo.InvariantCulture)).Append("\r\n")
+            .Append("To: ").Append(message.To).Append("\r\n")
+            .Append("Subject: ").Append(message.Subject).Append("\r\n")
+            .Append("Content-Language: ").Append(message.Language).Append("\r\n")
+            .Append("Content-Type: text/plain; charset=utf-8\r\n\r\n")
+            .Append(message.Body.ReplaceLineEndings("\r\n")).Append("\r\n")
+            .ToString();
+        // Written under a temporary name and renamed, so a reader never sees half a message.
+        var path = Path.Combine(data.OutboxPath, name);
+        await File.WriteAllTextAsync(path + ".tmp", text, new UTF8Encoding(false), ct);
+        File.Move(path + ".tmp", path);
+    }
+}
+
+/// <summary>SMTP settings (<c>Pluralist:Smtp</c>); email goes through SMTP when <see cref="Host"/> is set.</summary>
+public sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    public bool EnableSsl { get; set; } = true;
+
+    public string? User { get; set; }
+
+    public string? Password { get; set; }
+
+    public string From { get; set; } = "pluralist@localhost";
+}
+
+/// <summary>Sends through an SMTP server with System.Net.Mail.</summary>
+public sealed class SmtpEmailSender(SmtpOptions options) : IEmailSender
+{
+    public async Task SendAsync(EmailMessage message, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var client = new SmtpClient(options.Host, options.Port) { EnableSsl = options.EnableSsl };
+        if (options.User is { Length: > 0 })
+        {
+            client.Credentials = new NetworkCredential(options.User, options.Password);
+        }
+
+        using var mail = new MailMessage(options.From, message.To, message.Subject, message.Body)
+        {
+            BodyEncoding = Encoding.UTF8,
+            SubjectEncoding = Encoding.UTF8,
+        };
+        mail.Headers.Add("Content-Language", message.Language);
+        await client.SendMailAsync(mail, ct);
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Pluralist.Web.Accounts;
+using Pluralist.Web.Infrastructure;
+using Pluralist.Web.Participation;
+
+namespace Pluralist.Web.Pages.Account;
+
+/// <summary>Studies with RequireEmail: the participant gives an email address and gets a one-time code.</summary>
+[EnableRateLimiting(WebSetup.SignInPolicy)]
+public sealed class EmailModel(ParticipantService service, AccountService accounts) : ParticipantPage(service)
+{
+    protected override bool BeforeConsent => true;
+
+    protected override bool BeforeAccount => true;
+
+    public string? Email { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public IActionResult OnGet() => Study.RequireEmail ? Page() : Redirect("/task");
+
+    public async Task<IActionResult> OnPostAsync([FromForm] string? email, CancellationToken ct)
+    {
+        Email = email;
+        var address = AccountService.NormalizeEmail(email);
+        if (address is null)
+        {
+            return Refuse("email-invalid");
+        }
+
+        if (await accounts.EmailTakenAsync(Study.Id, Participant.Id, address, ct))
+        {
+            return Refuse("email-taken");
+        }
+
+        if (!await accounts.SendCodeAsync(address, Language, ct))
+        {
+            return Refuse("email-too-many");
+        }
+
+        return Redirect("/account/verify?email=" + Uri.EscapeDataString(address));
+    }
+
+    private PageResult Refuse(string key)
+    {
+        Error = T(key);
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace Pluralist.Browser.Tests;
+
+/// <summary>
+/// Checks a page with axe in the current language, switches to the other language with the page's
+/// own link, checks again and switches back. With env PLURALIST_SCREENSHOTS set to a folder, also
+/// saves a screenshot per page and language (how docs/images/app is made).
+/// </summary>
+public sealed class PageChecker(IPage page, ITestOutputHelper output)
+{
+    public const string ScreenshotsVariable = "PLURALIST_SCREENSHOTS";
+
+    private static readonly string? Screenshots = Environment.GetEnvironmentVariable(ScreenshotsVariable) is { Length: > 0 } s ? s : null;
+
+    public int Checked { get; private set; }
+
+    /// <summary>The current page in both languages, ending in the language it started in.</summary>
+    public async Task CheckAsync(string name)
+    {
+        var start = await page.Locator("html").GetAttributeAsync("lang") ?? "en";
+        var other = start == "fr" ? "en" : "fr";
+        await CheckCurrentAsync(name);
+        await SwitchAsync(other);
+        await CheckCurrentAsync(name);
+        await SwitchAsync(start);
+    }
+
+    /// <summary>The current page in its current language only.</summary>
+    public async Task CheckCurrentAsync(string name)
+    {
+        var lang = await page.Locator("html").GetAttributeAsync("lang");
+        Assert.True(lang is "en" or "fr", $"{name}: html lang is '{lang}'");
+        await Assertions.Expect(page.Locator("h1")).ToHaveCountAsync(1);
+        await Chromium.AssertAccessibleAsync(page, $"{name} ({lang})");
+        Checked++;
+        output.WriteLine($"axe: {name} ({lang}) {page.Url}: no serious or critical violation");
+        if (Screenshots is not null)
+        {
+            Directory.CreateDirectory(Screenshots);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"{name}-{lang}.png"), FullPage = true });
+        }
+    }
+
+    private async Task SwitchAsync(string lang)
+    {
+        await page.Locator("#lang-switch").ClickAsync();
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", lang);
+        await page.WaitForLoadStateAsync(LoadState.Load);
+    }
+}
