@@ -17,6 +17,7 @@ public static class PluralistCommand
         // One line per command group; each group builds its own subcommands.
         root.Subcommands.Add(ServeCommands.Create());
         root.Subcommands.Add(AnalyzeCommands.Create());
+        WorldCommands.AddTo(root);
         return root;
     }
 
