@@ -41,8 +41,13 @@ public sealed record SceneConstraint(SceneAttribute Attribute, ConstraintOp Op, 
         };
     }
 
-    /// <summary>The spec changed as little as possible to satisfy the constraint; a random pick among allowed values where there is a choice.</summary>
-    public SceneSpec Apply(SceneSpec spec, Random random)
+    /// <summary>
+    /// The spec changed as little as possible to satisfy the constraint. Where there is a choice of
+    /// value, it is drawn at random among those that also satisfy <paramref name="alongside"/>
+    /// (other constraints on the same attribute, so "stairs" and "no ramp" give stairs only), or
+    /// among all allowed values when no value satisfies them all.
+    /// </summary>
+    public SceneSpec Apply(SceneSpec spec, Random random, IEnumerable<SceneConstraint>? alongside = null)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (IsSatisfiedBy(spec))
@@ -50,16 +55,25 @@ public sealed record SceneConstraint(SceneAttribute Attribute, ConstraintOp Op, 
             return spec;
         }
 
-        double v = Op switch
+        if (!Attribute.IsDiscrete)
         {
-            ConstraintOp.OneOf => Values[random.Next(Values.Count)],
-            ConstraintOp.AtLeast when Attribute.IsDiscrete => random.Next((int)Value, (int)Attribute.Max + 1), // a random count from the floor up
-            ConstraintOp.AtLeast => Value + (random.NextDouble() * (Attribute.Max - Value)),
-            ConstraintOp.AtMost when Attribute.IsDiscrete => random.Next((int)Attribute.Min, (int)Value + 1),
-            ConstraintOp.AtMost => Attribute.Min + (random.NextDouble() * (Value - Attribute.Min)),
-            _ => Value,
-        };
-        return Attribute.With(spec, v);
+            double v = Op switch
+            {
+                ConstraintOp.AtLeast => Value + (random.NextDouble() * (Attribute.Max - Value)),
+                ConstraintOp.AtMost => Attribute.Min + (random.NextDouble() * (Value - Attribute.Min)),
+                _ => Values[random.Next(Values.Count)],
+            };
+            return Attribute.With(spec, v);
+        }
+
+        var allowed = Enumerable.Range((int)Attribute.Min, (int)(Attribute.Max - Attribute.Min) + 1)
+            .Select(i => Attribute.With(spec, i))
+            .Where(IsSatisfiedBy)
+            .ToList();
+        var others = (alongside ?? []).Where(o => o.Attribute == Attribute && !ReferenceEquals(o, this)).ToList();
+        var both = allowed.Where(s => others.All(o => o.IsSatisfiedBy(s))).ToList();
+        var pool = both.Count > 0 ? both : allowed;
+        return pool.Count == 0 ? spec : pool[random.Next(pool.Count)];
     }
 
     /// <summary>The opposite request, for a negated word ("no cars", "sans escaliers"); null when there is none.</summary>

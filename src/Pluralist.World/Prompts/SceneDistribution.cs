@@ -43,13 +43,13 @@ public sealed class SceneDistribution(ParsedPrompt prompt)
         var typology = (Typology)random.Next(Enum.GetValues<Typology>().Length);
         foreach (var c in honoured.Where(c => c.Attribute == typologyAttr))
         {
-            typology = (Typology)typologyAttr.Get(c.Apply(new SceneSpec { Typology = typology }, random));
+            typology = (Typology)typologyAttr.Get(c.Apply(new SceneSpec { Typology = typology }, random, honoured));
         }
 
         var spec = Prior(random, typology) with { Detail = DetailFromSteps(steps) };
         foreach (var c in honoured)
         {
-            spec = c.Apply(spec, random);
+            spec = c.Apply(spec, random, honoured);
         }
 
         return (spec, honoured);

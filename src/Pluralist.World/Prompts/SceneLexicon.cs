@@ -62,7 +62,7 @@ public static class SceneLexicon
         ("en", "sunny|clear|clear sky|sunshine|sun", "weather=clear"),
         ("fr", "ensoleille|ensoleillee|soleil|ciel degage|degage", "weather=clear"),
         ("en", "cloudy|overcast|grey|gray|clouds", "weather=cloudy"),
-        ("fr", "nuageux|nuageuse|couvert|gris|grise|nuages", "weather=cloudy"),
+        ("fr", "nuageux|nuageuse|couvert|gris|grise|nuages|ciel nuageux|ciel couvert|ciel gris", "weather=cloudy"),
         ("en", "rain|rainy|raining|wet|drizzle", "weather=rain"),
         ("fr", "pluie|pluvieux|pluvieuse|sous la pluie|bruine|mouille", "weather=rain"),
         ("en", "snow|snowy|snowing|snowfall", "weather=snow"),

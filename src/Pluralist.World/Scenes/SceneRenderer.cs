@@ -621,7 +621,12 @@ public static class SceneRenderer
                 float bh = 0.08f / spec.SignLanguages;
                 for (int k = 0; k < spec.SignLanguages; k++)
                 {
-                    d.Rect(x + 0.01f, y + 0.01f + (k * bh) + (bh * 0.1f), 0.11f, bh * 0.8f, bands[k]); // one text band per language
+                    float by = y + 0.01f + (k * bh) + (bh * 0.1f);
+                    d.Rect(x + 0.01f, by, 0.11f, bh * 0.8f, bands[k]); // one text band per language
+                    for (int wd = 0; wd < 3; wd++)
+                    {
+                        d.Rect(x + 0.018f + (wd * 0.035f), by + (bh * 0.3f), 0.026f - (wd * 0.004f), bh * 0.2f, new Rgba(250, 250, 250)); // words
+                    }
                 }
             }
         }

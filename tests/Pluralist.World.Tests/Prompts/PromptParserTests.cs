@@ -120,6 +120,18 @@ public sealed class PromptParserTests
     }
 
     [Fact]
+    public void Constraints_on_one_attribute_are_honoured_together()
+    {
+        // "stairs" allows stairs or ramp-and-stairs, "no ramp" allows none or stairs: only stairs satisfies both.
+        var dist = new SceneDistribution(PromptParser.Parse("a plaza with stairs and no ramp"));
+        var random = new Random(2);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(StepFreeAccess.Stairs, dist.Sample(random, 30, 30).Spec.Access);
+        }
+    }
+
+    [Fact]
     public void Steps_raise_the_level_of_detail()
     {
         Assert.True(SceneDistribution.DetailFromSteps(5) < 0.2);
