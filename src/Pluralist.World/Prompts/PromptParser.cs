@@ -58,6 +58,11 @@ public static partial class PromptParser
                 bool negated = i - lastNegation <= 3;
                 matches.Add(Match(phrase, i, entry, negated, negated || countAt != i - 1 ? null : pendingCount));
                 pendingCount = null;
+                if (negated)
+                {
+                    lastNegation = -10; // a negation applies to one phrase
+                }
+
                 i = end;
                 continue;
             }

@@ -40,7 +40,7 @@ public static class SceneCaption
             _ => "bus stop",
         };
         string season = s.Season.ToString().ToLowerInvariant();
-        string time = s.TimeOfDay == TimeOfDay.Noon ? $"at noon in {season}" : $"on a {season} {s.TimeOfDay.ToString().ToLowerInvariant()}";
+        string time = s.TimeOfDay == TimeOfDay.Noon ? $"at noon in {season}" : $"on {(s.Season == Season.Autumn ? "an" : "a")} {season} {s.TimeOfDay.ToString().ToLowerInvariant()}";
         string weather = s.Weather switch
         {
             Weather.Clear => "clear sky",

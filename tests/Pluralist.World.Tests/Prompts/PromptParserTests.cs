@@ -29,6 +29,7 @@ public sealed class PromptParserTests
         { "une place publique sans escalier avec un marché, une sculpture et des aînés", "fr", "typology=plaza|access in none,ramp|publicArt=true|seniors>=2", "" },
         { "a residential street with wide sidewalks, curb cuts, tactile paving and trees in the snow", "en", "typology=residential-street|pathWidth>=0.45|kerbCuts=true|tactilePaving=true|trees>=3|weather=snow", "" },
         { "a quiet waterfront with zorbly glimmers", "en", "typology=waterfront|pedestrians<=1", "zorbly|glimmers" },
+        { "a plaza with stairs, no ramp and unilingual signs", "en", "access in stairs,ramp-and-stairs|access in none,stairs|signLanguages=1", "" },
     };
 
     [Theory]
