@@ -1,5 +1,10 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+using Pluralist.Data;
 using Pluralist.World.Imaging;
+using Pluralist.World.Prompts;
+using Pluralist.World.Truth;
 
 namespace Pluralist.Cli.Tests;
 
@@ -75,5 +80,44 @@ public sealed class WorldCommandTests
         var (code, _, err) = CliRunner.Run(dir, "simulate", "--data", "d");
         Assert.Equal(1, code);
         Assert.Contains("no pairs", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SimulatedAnswersStoredAsShownAgreeWithGroundTruthInCanonicalOrder()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, _, err) = CliRunner.Run(dir, "simulate", "--data", "d", "--demo", "--participants", "20", "--answers", "15", "--behaviours", "careful=1", "--seed", "3");
+        Assert.True(code == 0, err);
+        var data = new DataDirectory(Path.Combine(dir, "d"));
+        await using var db = PluralistDatabase.CreateContext(DatabaseOptions.Resolve(data, null, null));
+        var images = await db.Images.ToDictionaryAsync(i => i.Id);
+        var specs = images.Values.ToDictionary(i => i.Id, i => SceneFile.ReadSpec(Path.Combine(data.ImagesPath, SceneFile.SpecPath(i.StoragePath))));
+        var pairs = await db.Pairs.ToDictionaryAsync(p => p.Id);
+        var assignments = await db.Assignments.ToDictionaryAsync(a => a.Id);
+        var annotations = await db.Annotations.Include(a => a.Scores).ToListAsync();
+        int agree = 0, clear = 0;
+        foreach (var annotation in annotations)
+        {
+            var assignment = assignments[annotation.AssignmentId];
+            var pair = pairs[annotation.PairId];
+            Assert.Equal(assignment.CriteriaShown, annotation.Scores.OrderBy(s => s.Position).Select(s => s.CriterionKey));
+            foreach (var score in annotation.Scores.Where(s => s.Score is not null and not 0))
+            {
+                // Oriented to the canonical order: negative prefers image_0. Ground truth: U(image_1) - U(image_0).
+                double oriented = AnnotationScore.Orient(score.Score, assignment.Image0OnLeft)!.Value;
+                double truth = GroundTruth.Utility(specs[pair.Image1Id], score.CriterionKey) - GroundTruth.Utility(specs[pair.Image0Id], score.CriterionKey);
+                if (Math.Abs(truth) > 0.05)
+                {
+                    clear++;
+                    agree += Math.Sign(oriented) == Math.Sign(truth) ? 1 : 0;
+                }
+            }
+        }
+
+        Assert.True(clear > 100, $"only {clear} answers on clearly different pairs");
+        Assert.True(agree > clear * 0.8, $"{agree} of {clear} answers agree with the ground truth");
+        Assert.Contains(assignments.Values, a => a.Image0OnLeft);
+        Assert.Contains(assignments.Values, a => !a.Image0OnLeft);
+        Assert.All(images.Values, i => Assert.Equal(WorldGenerator.Name, i.Generator));
     }
 }
