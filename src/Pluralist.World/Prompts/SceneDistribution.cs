@@ -41,13 +41,14 @@ public sealed class SceneDistribution(ParsedPrompt prompt)
         var honoured = Prompt.Constraints.Where(_ => random.NextDouble() < p).ToList();
         var typologyAttr = SceneAttributes.Get("typology");
         var typology = (Typology)random.Next(Enum.GetValues<Typology>().Length);
-        foreach (var c in honoured.Where(c => c.Attribute == typologyAttr))
+        // The first place named is the subject ("a bus stop on a residential street" is a bus stop).
+        if (honoured.FirstOrDefault(c => c.Attribute == typologyAttr) is { } place)
         {
-            typology = (Typology)typologyAttr.Get(c.Apply(new SceneSpec { Typology = typology }, random, honoured));
+            typology = (Typology)typologyAttr.Get(place.Apply(new SceneSpec { Typology = typology }, random));
         }
 
         var spec = Prior(random, typology) with { Detail = DetailFromSteps(steps) };
-        foreach (var c in honoured)
+        foreach (var c in honoured.Where(c => c.Attribute != typologyAttr))
         {
             spec = c.Apply(spec, random, honoured);
         }

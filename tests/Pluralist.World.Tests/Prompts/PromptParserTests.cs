@@ -133,6 +133,14 @@ public sealed class PromptParserTests
     }
 
     [Fact]
+    public void The_first_place_named_is_the_typology()
+    {
+        var dist = new SceneDistribution(PromptParser.Parse("a bus stop on a residential street near a park"));
+        var random = new Random(4);
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.Equal(Typology.TransitStop, dist.Sample(random, 30, 30).Spec.Typology));
+    }
+
+    [Fact]
     public void Steps_raise_the_level_of_detail()
     {
         Assert.True(SceneDistribution.DetailFromSteps(5) < 0.2);
