@@ -707,7 +707,7 @@ public static class SceneRenderer
                 Adult(x + (0.035f * s), y - 0.005f, s, r, false);
                 Adult(x, y + 0.01f, s, r, false);
             });
-            Place(17, spec.Dogs, (x, y, s, r) => Dog(x, y, s * 2f, r));
+            Place(17, spec.Dogs, (x, y, s, r) => Dog(x, y, s * 1.6f, r));
             foreach (var f in figures.OrderBy(f => f.Y))
             {
                 f.Paint();
@@ -787,12 +787,19 @@ public static class SceneRenderer
 
         private void Dog(float x, float y, float s, Random r)
         {
-            Rgba fur = r.Next(2) == 0 ? new Rgba(150, 100, 50) : new Rgba(50, 40, 35);
-            d.Ellipse(x, y - (0.025f * s), 0.028f * s, 0.012f * s, fur);
-            d.Ellipse(x + (0.03f * s), y - (0.038f * s), 0.011f * s, 0.01f * s, fur); // head
-            d.Line(x - (0.018f * s), y - (0.02f * s), x - (0.018f * s), y, 0.005f * s, fur);
-            d.Line(x + (0.018f * s), y - (0.02f * s), x + (0.018f * s), y, 0.005f * s, fur);
-            d.Line(x - (0.027f * s), y - (0.028f * s), x - (0.04f * s), y - (0.045f * s), 0.004f * s, fur); // tail
+            Rgba[] coats = [new(190, 140, 80), new(60, 45, 35), new(235, 225, 210)];
+            Rgba fur = coats[r.Next(coats.Length)];
+            Rgba dark = Mix(fur, Ink, 0.5f);
+            foreach (float lx in new[] { -0.022f, -0.012f, 0.014f, 0.024f })
+            {
+                d.Line(x + (lx * s), y - (0.022f * s), x + (lx * s), y, 0.006f * s, dark); // four legs
+            }
+
+            d.Ellipse(x, y - (0.028f * s), 0.03f * s, 0.011f * s, fur); // body
+            d.Ellipse(x + (0.034f * s), y - (0.043f * s), 0.011f * s, 0.01f * s, fur); // head
+            d.Ellipse(x + (0.046f * s), y - (0.04f * s), 0.007f * s, 0.005f * s, fur); // snout
+            d.Ellipse(x + (0.029f * s), y - (0.05f * s), 0.005f * s, 0.009f * s, dark); // ear
+            d.Line(x - (0.028f * s), y - (0.032f * s), x - (0.042f * s), y - (0.05f * s), 0.005f * s, fur); // tail up
         }
 
         public void WeatherOverlay()
