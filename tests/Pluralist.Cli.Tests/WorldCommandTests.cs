@@ -119,5 +119,7 @@ public sealed class WorldCommandTests
         Assert.Contains(assignments.Values, a => a.Image0OnLeft);
         Assert.Contains(assignments.Values, a => !a.Image0OnLeft);
         Assert.All(images.Values, i => Assert.Equal(WorldGenerator.Name, i.Generator));
+        Assert.Equal(6, pairs.Values.Count(p => p is { Kind: PairKind.AttentionCheck, ExpectedPreference: 1 }));
+        Assert.Equal(0.05, (await db.Studies.SingleAsync()).AttentionCheckRate);
     }
 }

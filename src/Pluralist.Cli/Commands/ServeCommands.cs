@@ -34,7 +34,7 @@ public static class ServeCommands
             if (parse.GetValue(demo))
             {
                 await using var db = PluralistDatabase.CreateContext(options);
-                var seed = await DemoSeeder.SeedAsync(db, data, DateTimeOffset.UtcNow, ct: ct).ConfigureAwait(false);
+                var seed = await DemoSeeder.SeedAsync(db, data, DateTimeOffset.UtcNow, ct: ct, attentionChecks: true).ConfigureAwait(false);
                 Console.WriteLine($"Demo study '{seed.Study.Key}': {seed.Prompts} prompts, {seed.Images} images, {seed.Pairs} pairs.");
                 if (parse.GetValue(simulate) > 0)
                 {

@@ -190,7 +190,7 @@ public static class WorldCommands
             var now = DateTimeOffset.UtcNow;
             if (parse.GetValue(demo))
             {
-                await DemoSeeder.SeedAsync(db, data, now, codes: 0, ct: ct).ConfigureAwait(false);
+                await DemoSeeder.SeedAsync(db, data, now, codes: 0, ct: ct, attentionChecks: true).ConfigureAwait(false);
             }
 
             SimulationResult result;

@@ -7,6 +7,7 @@ using Pluralist.World.Imaging;
 using Pluralist.World.Prompts;
 using Pluralist.World.Scenes;
 using Pluralist.World.Simulation;
+using Pluralist.World.Truth;
 
 namespace Pluralist.Web.Demo;
 
@@ -19,8 +20,9 @@ public sealed record SimulationResult(int Participants, int Assignments, int Ann
 /// <summary>
 /// Seeds a demo of the default study: prompts, images made by the procedural world's generator from
 /// those prompts (with a spec file beside each image), every pair of images of a prompt, an open
-/// batch and fresh invitation codes. Running it again adds codes only. <see cref="SimulateAsync"/>
-/// pre-fills the study with answers from simulated participants.
+/// batch and fresh invitation codes; with <c>attentionChecks</c>, one attention-check pair per prompt
+/// (a clearly worse and a clearly better version of the same place) and a 5% check rate. Running it
+/// again adds codes only. <see cref="SimulateAsync"/> pre-fills the study with simulated answers.
 /// </summary>
 public static class DemoSeeder
 {
@@ -39,7 +41,7 @@ public static class DemoSeeder
     /// <summary>Image size of the demo images.</summary>
     public const int Size = 384;
 
-    public static async Task<DemoSeed> SeedAsync(PluralistDbContext db, DataDirectory data, DateTimeOffset now, int codes = 5, int imagesPerPrompt = 4, CancellationToken ct = default)
+    public static async Task<DemoSeed> SeedAsync(PluralistDbContext db, DataDirectory data, DateTimeOffset now, int codes = 5, int imagesPerPrompt = 4, bool attentionChecks = false, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(data);
@@ -53,7 +55,12 @@ public static class DemoSeeder
 
         if (!await db.Images.AnyAsync(i => i.StudyId == study.Id && i.Generator == Generator, ct))
         {
-            await DrawAsync(db, data, study.Id, now, imagesPerPrompt, ct);
+            await DrawAsync(db, data, study.Id, now, imagesPerPrompt, attentionChecks, ct);
+            if (attentionChecks && await db.Studies.FindAsync([study.Id], ct) is { AttentionCheckRate: 0 } tracked)
+            {
+                tracked.AttentionCheckRate = 0.05; // one pair in twenty, so the checks are seen
+                await db.SaveChangesAsync(ct);
+            }
         }
 
         var clear = new List<string>();
@@ -74,7 +81,7 @@ public static class DemoSeeder
             clear);
     }
 
-    private static async Task DrawAsync(PluralistDbContext db, DataDirectory data, long studyId, DateTimeOffset now, int imagesPerPrompt, CancellationToken ct)
+    private static async Task DrawAsync(PluralistDbContext db, DataDirectory data, long studyId, DateTimeOffset now, int imagesPerPrompt, bool attentionChecks, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.Combine(data.ImagesPath, "demo"));
         for (var p = 0; p < PromptTexts.Length; p++)
@@ -83,34 +90,29 @@ public static class DemoSeeder
             db.Prompts.Add(prompt);
             await db.SaveChangesAsync(ct);
             var images = new List<Image>();
+            SceneSpec? basis = null;
             for (var v = 0; v < imagesPerPrompt; v++)
             {
                 // Variants differ in seed, and a little in guidance and steps, as a diffusion model's would.
                 var request = new GenerationRequest(prompt.Text, (p * 1000) + v, Guidance: 6 + (v % 3), Steps: 20 + (10 * (v % 4)), Width: Size, Height: Size);
                 var generated = WorldGenerator.Generate(request);
-                var png = Png.Encode(generated.Image);
-                var name = $"demo/p{p}-v{v}.png";
-                await File.WriteAllBytesAsync(Path.Combine(data.ImagesPath, name), png, ct);
-                await File.WriteAllTextAsync(Path.Combine(data.ImagesPath, SceneFile.SpecPath(name)), SceneFile.Write(generated), ct);
-                var image = new Image
-                {
-                    StudyId = studyId,
-                    PromptId = prompt.Id,
-                    Generator = Generator,
-                    Seed = request.Seed,
-                    Guidance = request.Guidance,
-                    Steps = request.Steps,
-                    Width = Size,
-                    Height = Size,
-                    ContentHash = Convert.ToHexStringLower(SHA256.HashData(png)),
-                    StoragePath = name,
-                    CreatedAt = now,
-                };
-                db.Images.Add(image);
-                images.Add(image);
+                basis ??= generated.Spec;
+                images.Add(await StoreAsync(db, data, studyId, prompt.Id, generated, $"demo/p{p}-v{v}.png", now, ct));
             }
 
             await db.SaveChangesAsync(ct);
+            if (attentionChecks && basis is not null)
+            {
+                // A clearly worse and a clearly better version of the first variant: image_1 is expected (+1).
+                var (worse, better) = AttentionChecks.For(basis);
+                var request = new GenerationRequest(prompt.Text, p * 1000, Width: Size, Height: Size);
+                var parsed = PromptParser.Parse(prompt.Text);
+                var w = await StoreAsync(db, data, studyId, prompt.Id, WorldGenerator.FromSpec(request, parsed, worse, []), $"demo/p{p}-check-worse.png", now, ct);
+                var b = await StoreAsync(db, data, studyId, prompt.Id, WorldGenerator.FromSpec(request, parsed, better, []), $"demo/p{p}-check-better.png", now, ct);
+                await db.SaveChangesAsync(ct);
+                db.Pairs.Add(new Pair { StudyId = studyId, Image0Id = w.Id, Image1Id = b.Id, Kind = PairKind.AttentionCheck, ExpectedPreference = 1, CreatedAt = now });
+            }
+
             for (var i = 0; i < images.Count; i++)
             {
                 for (var j = i + 1; j < images.Count; j++)
@@ -121,6 +123,29 @@ public static class DemoSeeder
 
             await db.SaveChangesAsync(ct);
         }
+    }
+
+    private static async Task<Image> StoreAsync(PluralistDbContext db, DataDirectory data, long studyId, long promptId, GeneratedScene generated, string name, DateTimeOffset now, CancellationToken ct)
+    {
+        var png = Png.Encode(generated.Image);
+        await File.WriteAllBytesAsync(Path.Combine(data.ImagesPath, name), png, ct);
+        await File.WriteAllTextAsync(Path.Combine(data.ImagesPath, SceneFile.SpecPath(name)), SceneFile.Write(generated), ct);
+        var image = new Image
+        {
+            StudyId = studyId,
+            PromptId = promptId,
+            Generator = Generator,
+            Seed = generated.Request.Seed,
+            Guidance = generated.Request.Guidance,
+            Steps = generated.Request.Steps,
+            Width = generated.Image.Width,
+            Height = generated.Image.Height,
+            ContentHash = Convert.ToHexStringLower(SHA256.HashData(png)),
+            StoragePath = name,
+            CreatedAt = now,
+        };
+        db.Images.Add(image);
+        return image;
     }
 
     /// <summary>

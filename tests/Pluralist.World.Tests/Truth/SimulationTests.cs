@@ -185,6 +185,24 @@ public sealed class SimulationTests
     }
 
     [Fact]
+    public void Attention_check_scenes_differ_clearly_on_every_criterion_and_careful_participants_pass_them()
+    {
+        var random = new Random(8);
+        var careful = new SimulatedParticipant(IdentityProfile.Baseline, Behaviour.Careful, 1);
+        for (int i = 0; i < 100; i++)
+        {
+            var (worse, better) = AttentionChecks.For(SceneDistribution.Prior(random, (Typology)(i % 8)));
+            foreach (var c in GroundTruth.Criteria)
+            {
+                Assert.True(GroundTruth.Utility(better, c) > GroundTruth.Utility(worse, c) + 0.2, $"{c}: {GroundTruth.Utility(better, c)} vs {GroundTruth.Utility(worse, c)}");
+            }
+
+            var answer = careful.Answer(better, worse, GroundTruth.Criteria);
+            Assert.All(answer.Scores, s => Assert.True(s is null or < 0, $"score {s}"));
+        }
+    }
+
+    [Fact]
     public void Behaviour_mix_errors_name_the_part()
     {
         Assert.Equal(0.5, BehaviourMix.Parse("careful=1,speeder=1").Careful, 6);
