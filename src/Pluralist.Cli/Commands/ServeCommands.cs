@@ -17,7 +17,8 @@ public static class ServeCommands
             DefaultValueFactory = _ => "http://127.0.0.1:5080",
         };
         var demo = new Option<bool>("--demo") { Description = "Seed a demo study with images, pairs, an open batch and invitation codes, and print the codes." };
-        var serve = new Command("serve", "Run the participant app on the data directory's database.") { urls, demo };
+        var simulate = new Option<int>("--simulate") { Description = "With --demo: pre-fill the study with answers from this many simulated participants (30 pairs each)." };
+        var serve = new Command("serve", "Run the participant app on the data directory's database.") { urls, demo, simulate };
         serve.SetAction((parse, ct) => CliContext.RunAsync(async () =>
         {
             var (data, options) = CliContext.Resolve(parse);
@@ -33,8 +34,14 @@ public static class ServeCommands
             if (parse.GetValue(demo))
             {
                 await using var db = PluralistDatabase.CreateContext(options);
-                var seed = await DemoSeeder.SeedAsync(db, data, DateTimeOffset.UtcNow, ct: ct).ConfigureAwait(false);
+                var seed = await DemoSeeder.SeedAsync(db, data, DateTimeOffset.UtcNow, ct: ct, attentionChecks: true).ConfigureAwait(false);
                 Console.WriteLine($"Demo study '{seed.Study.Key}': {seed.Prompts} prompts, {seed.Images} images, {seed.Pairs} pairs.");
+                if (parse.GetValue(simulate) > 0)
+                {
+                    var sim = await DemoSeeder.SimulateAsync(db, data, seed.Study.Key, parse.GetValue(simulate), 30, World.Simulation.BehaviourMix.Default, 1, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
+                    Console.WriteLine($"Simulated {sim.Participants} participants: {sim.Annotations} annotations.");
+                }
+
                 Console.WriteLine("Invitation codes (each works once):");
                 var first = address.Split(';')[0].TrimEnd('/');
                 foreach (var code in seed.InvitationCodes)

@@ -1,33 +1,47 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.World.Imaging;
+using Pluralist.World.Prompts;
+using Pluralist.World.Scenes;
+using Pluralist.World.Simulation;
+using Pluralist.World.Truth;
 
 namespace Pluralist.Web.Demo;
 
 /// <summary>What the demo seed made: the study, and invitation codes in clear text (only a hash is stored).</summary>
 public sealed record DemoSeed(Study Study, int Prompts, int Images, int Pairs, IReadOnlyList<string> InvitationCodes);
 
+/// <summary>What a simulation wrote.</summary>
+public sealed record SimulationResult(int Participants, int Assignments, int Annotations, int Scores, int Unanswered, IReadOnlyDictionary<Behaviour, int> Behaviours);
+
 /// <summary>
-/// Seeds a demo of the default study: prompts, images drawn here with the world's canvas, every
-/// pair of images of a prompt, an open batch and fresh invitation codes. Running it again adds codes only.
+/// Seeds a demo of the default study: prompts, images made by the procedural world's generator from
+/// those prompts (with a spec file beside each image), every pair of images of a prompt, an open
+/// batch and fresh invitation codes; with <c>attentionChecks</c>, one attention-check pair per prompt
+/// (a clearly worse and a clearly better version of the same place) and a 5% check rate. Running it
+/// again adds codes only. <see cref="SimulateAsync"/> pre-fills the study with simulated answers.
 /// </summary>
 public static class DemoSeeder
 {
-    public const string Generator = "pluralist-demo/1";
+    public const string Generator = WorldGenerator.Name;
 
     private static readonly (string En, string Fr)[] PromptTexts =
     [
-        ("A small park with benches and trees next to a library", "Un petit parc avec des bancs et des arbres à côté d'une bibliothèque"),
-        ("A public square with a fountain and market stalls", "Une place publique avec une fontaine et des étals de marché"),
-        ("A street corner with a bus stop and a wide sidewalk", "Un coin de rue avec un arrêt d'autobus et un large trottoir"),
-        ("A riverside path with lights and places to sit", "Un sentier au bord de la rivière avec des lampadaires et des endroits où s'asseoir"),
-        ("A schoolyard opened to the neighbourhood in the evening", "Une cour d'école ouverte au quartier le soir"),
-        ("A plaza in front of a community centre in winter", "Une esplanade devant un centre communautaire en hiver"),
+        ("A small park with benches and trees, families and a playground on a summer afternoon", "Un petit parc avec des bancs et des arbres, des familles et une aire de jeux un après-midi d'été"),
+        ("A public square with a fountain, market stalls and a sculpture", "Une place publique avec une fontaine, des étals de marché et une sculpture"),
+        ("A bus stop on a residential street with a wide sidewalk and bilingual signs", "Un arrêt d'autobus sur une rue résidentielle avec un large trottoir et des panneaux bilingues"),
+        ("A riverside path with lights and places to sit in the evening", "Un sentier au bord de la rivière avec des lampadaires et des endroits où s'asseoir le soir"),
+        ("A schoolyard opened to the neighbourhood in the evening with children and a basketball court", "Une cour d'école ouverte au quartier le soir avec des enfants et un terrain de basket"),
+        ("A pedestrian promenade with green spaces and safe streets on a winter evening", "Une promenade piétonne avec des espaces verts et des rues sécuritaires un soir d'hiver"),
     ];
 
-    public static async Task<DemoSeed> SeedAsync(PluralistDbContext db, DataDirectory data, DateTimeOffset now, int codes = 5, int imagesPerPrompt = 4, CancellationToken ct = default)
+    /// <summary>Image size of the demo images.</summary>
+    public const int Size = 384;
+
+    public static async Task<DemoSeed> SeedAsync(PluralistDbContext db, DataDirectory data, DateTimeOffset now, int codes = 5, int imagesPerPrompt = 4, bool attentionChecks = false, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(data);
@@ -41,7 +55,12 @@ public static class DemoSeeder
 
         if (!await db.Images.AnyAsync(i => i.StudyId == study.Id && i.Generator == Generator, ct))
         {
-            await DrawAsync(db, data, study.Id, now, imagesPerPrompt, ct);
+            await DrawAsync(db, data, study.Id, now, imagesPerPrompt, attentionChecks, ct);
+            if (attentionChecks && await db.Studies.FindAsync([study.Id], ct) is { AttentionCheckRate: 0 } tracked)
+            {
+                tracked.AttentionCheckRate = 0.05; // one pair in twenty, so the checks are seen
+                await db.SaveChangesAsync(ct);
+            }
         }
 
         var clear = new List<string>();
@@ -62,39 +81,38 @@ public static class DemoSeeder
             clear);
     }
 
-    private static async Task DrawAsync(PluralistDbContext db, DataDirectory data, long studyId, DateTimeOffset now, int imagesPerPrompt, CancellationToken ct)
+    private static async Task DrawAsync(PluralistDbContext db, DataDirectory data, long studyId, DateTimeOffset now, int imagesPerPrompt, bool attentionChecks, CancellationToken ct)
     {
-        var folder = Path.Combine(data.ImagesPath, "demo");
-        Directory.CreateDirectory(folder);
+        Directory.CreateDirectory(Path.Combine(data.ImagesPath, "demo"));
         for (var p = 0; p < PromptTexts.Length; p++)
         {
             var prompt = new Prompt { StudyId = studyId, Text = PromptTexts[p].En, Language = "en", Source = PromptSource.Human, CreatedAt = now, ExternalId = $"demo-{p}" };
             db.Prompts.Add(prompt);
             await db.SaveChangesAsync(ct);
             var images = new List<Image>();
+            SceneSpec? basis = null;
             for (var v = 0; v < imagesPerPrompt; v++)
             {
-                var seed = (p * 1000) + v;
-                var png = Png.Encode(Draw(p, seed, 384, 384));
-                var name = $"demo/p{p}-v{v}.png";
-                await File.WriteAllBytesAsync(Path.Combine(data.ImagesPath, name), png, ct);
-                var image = new Image
-                {
-                    StudyId = studyId,
-                    PromptId = prompt.Id,
-                    Generator = Generator,
-                    Seed = seed,
-                    Width = 384,
-                    Height = 384,
-                    ContentHash = Convert.ToHexStringLower(SHA256.HashData(png)),
-                    StoragePath = name,
-                    CreatedAt = now,
-                };
-                db.Images.Add(image);
-                images.Add(image);
+                // Variants differ in seed, and a little in guidance and steps, as a diffusion model's would.
+                var request = new GenerationRequest(prompt.Text, (p * 1000) + v, Guidance: 6 + (v % 3), Steps: 20 + (10 * (v % 4)), Width: Size, Height: Size);
+                var generated = WorldGenerator.Generate(request);
+                basis ??= generated.Spec;
+                images.Add(await StoreAsync(db, data, studyId, prompt.Id, generated, $"demo/p{p}-v{v}.png", now, ct));
             }
 
             await db.SaveChangesAsync(ct);
+            if (attentionChecks && basis is not null)
+            {
+                // A clearly worse and a clearly better version of the first variant: image_1 is expected (+1).
+                var (worse, better) = AttentionChecks.For(basis);
+                var request = new GenerationRequest(prompt.Text, p * 1000, Width: Size, Height: Size);
+                var parsed = PromptParser.Parse(prompt.Text);
+                var w = await StoreAsync(db, data, studyId, prompt.Id, WorldGenerator.FromSpec(request, parsed, worse, []), $"demo/p{p}-check-worse.png", now, ct);
+                var b = await StoreAsync(db, data, studyId, prompt.Id, WorldGenerator.FromSpec(request, parsed, better, []), $"demo/p{p}-check-better.png", now, ct);
+                await db.SaveChangesAsync(ct);
+                db.Pairs.Add(new Pair { StudyId = studyId, Image0Id = w.Id, Image1Id = b.Id, Kind = PairKind.AttentionCheck, ExpectedPreference = 1, CreatedAt = now });
+            }
+
             for (var i = 0; i < images.Count; i++)
             {
                 for (var j = i + 1; j < images.Count; j++)
@@ -107,76 +125,141 @@ public static class DemoSeeder
         }
     }
 
-    /// <summary>A simple public space: sky, ground, a path, trees, benches, lamps and people, varied by the seed.</summary>
-    public static RgbaImage Draw(int scene, int seed, int width, int height)
+    private static async Task<Image> StoreAsync(PluralistDbContext db, DataDirectory data, long studyId, long promptId, GeneratedScene generated, string name, DateTimeOffset now, CancellationToken ct)
     {
-        var random = new Random(seed);
-        var image = new RgbaImage(width, height);
-        var canvas = new Canvas(image);
-        var evening = scene == 4 || random.Next(4) == 0;
-        var winter = scene == 5;
-        canvas.Clear(evening ? new Rgba(40, 52, 96) : new Rgba(150, 200, 240));
-        var horizon = height * (0.40f + (0.1f * (float)random.NextDouble()));
-        canvas.FillRect(0, horizon, width, height - horizon, winter ? new Rgba(235, 238, 242) : new Rgba(110, 160, 90));
-        // Buildings on the horizon.
-        for (var x = 0f; x < width;)
+        var png = Png.Encode(generated.Image);
+        await File.WriteAllBytesAsync(Path.Combine(data.ImagesPath, name), png, ct);
+        await File.WriteAllTextAsync(Path.Combine(data.ImagesPath, SceneFile.SpecPath(name)), SceneFile.Write(generated), ct);
+        var image = new Image
         {
-            var w = 30 + (random.Next(50));
-            var h = 30 + random.Next((int)(horizon * 0.6f));
-            var shade = (byte)(120 + random.Next(80));
-            canvas.FillRect(x, horizon - h, w - 3, h, new Rgba(shade, (byte)(shade - 20), (byte)(shade - 40)));
-            x += w;
-        }
-
-        // A path that widens towards the viewer.
-        var pathWidth = 0.15f + (0.35f * (float)random.NextDouble());
-        var centre = width * (0.3f + (0.4f * (float)random.NextDouble()));
-        canvas.FillPolygon(
-            [(centre - 8, horizon), (centre + 8, horizon), (centre + (width * pathWidth), height), (centre - (width * pathWidth), height)],
-            scene == 2 ? new Rgba(150, 150, 150) : new Rgba(200, 180, 140));
-        var trees = random.Next(0, 7);
-        for (var i = 0; i < trees; i++)
-        {
-            var tx = (float)random.NextDouble() * width;
-            var ty = horizon + ((float)random.NextDouble() * (height - horizon) * 0.6f);
-            var size = 12 + (30 * (ty - horizon) / (height - horizon));
-            canvas.FillRect(tx - (size * 0.1f), ty, size * 0.2f, size * 1.2f, new Rgba(100, 70, 40));
-            canvas.FillEllipse(tx, ty, size, size * 0.9f, winter ? new Rgba(200, 210, 200) : new Rgba(40, 110, 50));
-        }
-
-        var benches = random.Next(0, 5);
-        for (var i = 0; i < benches; i++)
-        {
-            var bx = (float)random.NextDouble() * width;
-            var by = horizon + 20 + ((float)random.NextDouble() * (height - horizon - 30));
-            canvas.FillRect(bx, by, 36, 6, new Rgba(120, 80, 50));
-            canvas.FillRect(bx, by - 10, 36, 4, new Rgba(120, 80, 50));
-        }
-
-        var lamps = random.Next(0, 5);
-        for (var i = 0; i < lamps; i++)
-        {
-            var lx = (float)random.NextDouble() * width;
-            var ly = horizon + 10 + ((float)random.NextDouble() * (height - horizon - 20));
-            canvas.Line(lx, ly, lx, ly - 50, 3, new Rgba(50, 50, 50));
-            canvas.FillEllipse(lx, ly - 52, 6, 6, evening ? new Rgba(255, 230, 120) : new Rgba(220, 220, 200));
-        }
-
-        var people = random.Next(0, 10);
-        for (var i = 0; i < people; i++)
-        {
-            var px = (float)random.NextDouble() * width;
-            var py = horizon + 15 + ((float)random.NextDouble() * (height - horizon - 20));
-            var colour = new Rgba((byte)random.Next(40, 230), (byte)random.Next(40, 230), (byte)random.Next(40, 230));
-            canvas.FillRect(px - 4, py - 18, 8, 18, colour);
-            canvas.FillEllipse(px, py - 23, 4.5f, 4.5f, new Rgba((byte)random.Next(90, 240), (byte)random.Next(60, 200), (byte)random.Next(40, 160)));
-        }
-
-        if (scene == 1)
-        {
-            canvas.FillEllipse(width / 2f, horizon + ((height - horizon) / 2), 40, 14, new Rgba(90, 150, 210));
-        }
-
+            StudyId = studyId,
+            PromptId = promptId,
+            Generator = Generator,
+            Seed = generated.Request.Seed,
+            Guidance = generated.Request.Guidance,
+            Steps = generated.Request.Steps,
+            Width = generated.Image.Width,
+            Height = generated.Image.Height,
+            ContentHash = Convert.ToHexStringLower(SHA256.HashData(png)),
+            StoragePath = name,
+            CreatedAt = now,
+        };
+        db.Images.Add(image);
         return image;
+    }
+
+    /// <summary>
+    /// Adds simulated participants to a study and has each answer pairs as the app would hand them
+    /// out (the study's pair picker and criteria balancer, a random side), writing participants,
+    /// consent, identity answers, assignments and annotations. Images need a spec file beside them.
+    /// </summary>
+    public static async Task<SimulationResult> SimulateAsync(PluralistDbContext db, DataDirectory data, string studyKey, int participants, int answersPerParticipant, BehaviourMix mix, int seed, DateTimeOffset now, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(mix);
+        ArgumentOutOfRangeException.ThrowIfNegative(participants);
+        ArgumentOutOfRangeException.ThrowIfNegative(answersPerParticipant);
+        var study = await StudyStore.FindAsync(db, studyKey, ct) ?? throw new ArgumentException($"Study '{studyKey}' does not exist.", nameof(studyKey));
+        var batch = study.Batches.Where(b => b.IsOpen(now)).OrderBy(b => b.OpensAt).FirstOrDefault()
+            ?? throw new ArgumentException($"Study '{studyKey}' has no open batch to answer in.", nameof(studyKey));
+        var criteria = study.Criteria.Where(c => !c.Retired).OrderBy(c => c.Position).Select(c => c.Key).ToList();
+        var pairs = await db.Pairs.Where(p => p.StudyId == study.Id && (p.BatchId == null || p.BatchId == batch.Id)).OrderBy(p => p.Id).ToListAsync(ct);
+        if (pairs.Count == 0)
+        {
+            throw new ArgumentException($"Study '{studyKey}' has no pairs to answer.", nameof(studyKey));
+        }
+
+        var imageIds = pairs.SelectMany(p => new[] { p.Image0Id, p.Image1Id }).ToHashSet();
+        var images = await db.Images.Where(i => imageIds.Contains(i.Id)).ToDictionaryAsync(i => i.Id, ct);
+        var specs = new Dictionary<long, SceneSpec>();
+        foreach (var image in images.Values)
+        {
+            var file = Path.Combine(data.ImagesPath, SceneFile.SpecPath(image.StoragePath));
+            if (!File.Exists(file))
+            {
+                throw new ArgumentException($"Image {image.Id} ({image.StoragePath}) has no scene spec at {file}; simulated participants need images made by the world generator.");
+            }
+
+            specs[image.Id] = SceneFile.ReadSpec(file);
+        }
+
+        var pairIds = pairs.Select(p => p.Id).ToList();
+        var times = await db.Assignments.Where(a => pairIds.Contains(a.PairId)).GroupBy(a => a.PairId).Select(g => new { g.Key, N = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct);
+        var shown = new Dictionary<string, long>(StringComparer.Ordinal);
+        var consent = study.ConsentDocuments.OrderByDescending(d => d.PublishedAt).FirstOrDefault();
+        var random = new Random(seed);
+        var pool = mix.Pool(participants, seed);
+        int assignments = 0, scores = 0, unanswered = 0;
+        var clock = now;
+        foreach (var sim in pool)
+        {
+            var language = sim.Profile.Language == LanguageBackground.Anglophone ? "en" : "fr";
+            var participant = new Participant { StudyId = study.Id, Pseudonym = "S-" + RandomNumberGenerator.GetHexString(8), PreferredLanguage = language, CreatedAt = clock };
+            db.Participants.Add(participant);
+            await db.SaveChangesAsync(ct);
+            var markers = sim.Profile.Markers;
+            var offered = study.IdentityMarkers.Where(markers.ContainsKey).ToList();
+            db.ConsentRecords.Add(new ConsentRecord
+            {
+                ParticipantId = participant.Id,
+                DocumentVersion = consent?.Version ?? "1",
+                Language = language,
+                ConsentedAt = clock,
+                MarkerConsents = study.IdentityMarkers.ToDictionary(m => m, markers.ContainsKey),
+            });
+            foreach (var m in offered)
+            {
+                db.IdentityAnswers.Add(new IdentityAnswer { ParticipantId = participant.Id, Marker = m, Value = markers[m], AnsweredAt = clock });
+            }
+
+            var seen = new HashSet<long>();
+            for (int k = 0; k < answersPerParticipant; k++)
+            {
+                var candidates = pairs.Select((p, i) => new PairCandidate(p.Id, p.Kind, times.GetValueOrDefault(p.Id), i)).ToList();
+                var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, random);
+                if (pick is null)
+                {
+                    break; // this participant has seen every pair
+                }
+
+                var pair = pairs.First(p => p.Id == pick.PairId);
+                var chosen = CriteriaBalancer.Choose(criteria, shown, study.CriteriaPerPair, random);
+                bool image0OnLeft = random.Next(2) == 0;
+                var (left, right) = image0OnLeft ? (specs[pair.Image0Id], specs[pair.Image1Id]) : (specs[pair.Image1Id], specs[pair.Image0Id]);
+                var answer = sim.Answer(left, right, chosen);
+                var assignment = new Assignment { ParticipantId = participant.Id, PairId = pair.Id, BatchId = batch.Id, CriteriaShown = [.. chosen], Image0OnLeft = image0OnLeft, Language = language, ServedAt = clock };
+                db.Assignments.Add(assignment);
+                await db.SaveChangesAsync(ct);
+                var annotation = new Annotation
+                {
+                    AssignmentId = assignment.Id,
+                    ParticipantId = participant.Id,
+                    PairId = pair.Id,
+                    ClientDurationMs = answer.ClientDurationMs,
+                    ServerDurationMs = answer.ClientDurationMs + 150, // assumed round trip
+                    ClientRequestId = $"sim-{seed}-{assignment.Id}",
+                    Language = language,
+                    SubmittedAt = clock.AddMilliseconds(answer.ClientDurationMs + 150),
+                };
+                for (int c = 0; c < chosen.Count; c++)
+                {
+                    annotation.Scores.Add(new AnnotationScore { CriterionKey = chosen[c], Position = c, Score = answer.Scores[c] });
+                    shown[chosen[c]] = shown.GetValueOrDefault(chosen[c]) + 1;
+                    scores += answer.Scores[c] is null ? 0 : 1;
+                    unanswered += answer.Scores[c] is null ? 1 : 0;
+                }
+
+                db.Annotations.Add(annotation);
+                seen.Add(pair.Id);
+                times[pair.Id] = times.GetValueOrDefault(pair.Id) + 1;
+                assignments++;
+                clock = annotation.SubmittedAt.AddSeconds(1);
+            }
+
+            await db.SaveChangesAsync(ct);
+        }
+
+        return new SimulationResult(pool.Count, assignments, assignments, scores, unanswered, pool.GroupBy(p => p.Behaviour).ToDictionary(g => g.Key, g => g.Count()));
     }
 }

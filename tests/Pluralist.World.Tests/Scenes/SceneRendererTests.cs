@@ -5,38 +5,71 @@ namespace Pluralist.World.Tests.Scenes;
 
 public sealed class SceneRendererTests
 {
-    private static readonly SceneSpec Full = new()
+    /// <summary>A busy evening scene with something of everything, so each attribute has something to change.</summary>
+    internal static readonly SceneSpec Full = new()
     {
         Typology = Typology.PedestrianPromenade,
         TimeOfDay = TimeOfDay.Evening,
+        Season = Season.Summer,
+        Weather = Weather.Clear,
+        Detail = 0.6,
         Access = StepFreeAccess.RampAndStairs,
+        KerbCuts = true,
+        TactilePaving = true,
         Benches = 2,
+        Chairs = 1,
+        Canopy = true,
         Planters = 2,
         Trees = 4,
+        Lawn = true,
+        Fountain = true,
         Lights = 2,
+        Signs = 2,
         SignLanguages = 2,
+        Bollards = true,
+        Cars = 1,
+        Litter = 1,
+        Graffiti = true,
+        PlayArea = true,
+        SportArea = true,
+        Kiosk = true,
+        MarketStalls = 1,
+        PublicArt = true,
         Pedestrians = 3,
+        Children = 1,
+        Seniors = 1,
         WheelchairUsers = 1,
+        WalkerUsers = 1,
+        Strollers = 1,
+        Groups = 1,
+        Dogs = 1,
+        Birds = 2,
         SmoothPath = false,
     };
 
-    public static TheoryData<string, SceneSpec, SceneSpec> Elements => new()
+    /// <summary>
+    /// Every attribute of the spec, taken from the attribute table, with each step of its range: for
+    /// counts each k to k + 1, for choices each value to the next, for flags off to on, for numbers min to max.
+    /// </summary>
+    public static TheoryData<string, double, double> Steps()
     {
-        { "ramp", Full with { Access = StepFreeAccess.Stairs }, Full },
-        { "stairs", Full with { Access = StepFreeAccess.Ramp }, Full },
-        { "benches", Full with { Benches = 0 }, Full },
-        { "planters", Full with { Planters = 0 }, Full },
-        { "trees", Full with { Trees = 0 }, Full },
-        { "lights", Full with { Lights = 0 }, Full },
-        { "second language", Full with { SignLanguages = 1 }, Full },
-        { "sign", Full with { SignLanguages = 0 }, Full with { SignLanguages = 1 } },
-        { "pedestrians", Full with { Pedestrians = 0 }, Full },
-        { "wheelchair users", Full with { WheelchairUsers = 0 }, Full },
-        { "rough path", Full with { SmoothPath = true }, Full },
-        { "path width", Full with { PathWidth = 0.2 }, Full with { PathWidth = 0.5 } },
-        { "time of day", Full with { TimeOfDay = TimeOfDay.Noon }, Full },
-        { "typology", Full with { Typology = Typology.Park }, Full },
-    };
+        var data = new TheoryData<string, double, double>();
+        foreach (var a in SceneAttributes.All)
+        {
+            if (a.Kind == AttributeKind.Number)
+            {
+                data.Add(a.Name, a.Min, a.Max);
+                continue;
+            }
+
+            for (double v = a.Min; v < a.Max; v++)
+            {
+                data.Add(a.Name, v, v + 1);
+            }
+        }
+
+        return data;
+    }
 
     [Fact]
     public void Same_spec_and_seed_give_the_same_png_bytes()
@@ -49,24 +82,30 @@ public sealed class SceneRendererTests
     }
 
     [Theory]
-    [MemberData(nameof(Elements))]
-    public void Each_attribute_changes_the_render(string element, SceneSpec without, SceneSpec with)
+    [MemberData(nameof(Steps))]
+    public void Each_attribute_step_visibly_changes_the_render(string attribute, double from, double to)
     {
+        var a = SceneAttributes.Get(attribute);
+        var without = a.With(Full, from);
+        var with = a.With(Full, to);
         foreach (int size in new[] { 32, 64, 256 })
         {
-            var a = SceneRenderer.Render(without, 1, size, size).Pixels;
-            var b = SceneRenderer.Render(with, 1, size, size).Pixels;
-            int changed = 0;
-            for (int i = 0; i < a.Length; i += 4)
-            {
-                if (Math.Abs(a[i] - b[i]) + Math.Abs(a[i + 1] - b[i + 1]) + Math.Abs(a[i + 2] - b[i + 2]) > 30)
-                {
-                    changed++;
-                }
-            }
+            int changed = ChangedPixels(SceneRenderer.Render(without, 1, size, size), SceneRenderer.Render(with, 1, size, size));
 
-            // At least 0.2% of the pixels must change visibly for the element to count as drawn.
-            Assert.True(changed >= Math.Max(2, size * size / 500), $"{element} at {size}px changed only {changed} pixels");
+            // At least 0.2% of the pixels must change visibly for the step to count as drawn.
+            Assert.True(changed >= Math.Max(2, size * size / 500), $"{attribute} {a.Format(from)} -> {a.Format(to)} at {size}px changed only {changed} pixels");
+        }
+    }
+
+    [Fact]
+    public void Every_attribute_is_in_the_table_and_round_trips()
+    {
+        var props = typeof(SceneSpec).GetProperties().Where(p => p.CanWrite).Select(p => char.ToLowerInvariant(p.Name[0]) + p.Name[1..]).Order().ToArray();
+        Assert.Equal(props, SceneAttributes.All.Select(a => a.Name).Order().ToArray());
+        foreach (var a in SceneAttributes.All)
+        {
+            Assert.Equal(a.Max, a.Get(a.With(Full, a.Max)));
+            Assert.Equal(a.Min, a.Get(a.With(Full, a.Min)));
         }
     }
 
@@ -77,9 +116,34 @@ public sealed class SceneRendererTests
         Assert.Throws<ArgumentOutOfRangeException>(() => SceneRenderer.Render(Full, 1, w, h));
 
     [Fact]
+    public void Renders_the_extreme_sizes_and_non_square()
+    {
+        Assert.Equal(32 * 32 * 4, SceneRenderer.Render(Full, 1, 32, 32).Pixels.Length);
+        Assert.Equal(1024 * 1024 * 4, SceneRenderer.Render(Full, 1, 1024, 1024).Pixels.Length);
+        Assert.Equal(300 * 200 * 4, SceneRenderer.Render(Full, 1, 300, 200).Pixels.Length);
+    }
+
+    [Fact]
     public void Rejects_out_of_range_attribute_naming_it()
     {
-        var e = Assert.Throws<ArgumentException>(() => SceneRenderer.Render(Full with { Benches = 9 }, 1, 64, 64));
-        Assert.Contains("Benches", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<SceneSpecException>(() => SceneRenderer.Render(Full with { Benches = 9 }, 1, 64, 64));
+        Assert.Equal("benches", e.Field);
+        Assert.Contains("benches = 9", e.Message, StringComparison.Ordinal);
+    }
+
+    internal static int ChangedPixels(RgbaImage x, RgbaImage y)
+    {
+        var a = x.Pixels;
+        var b = y.Pixels;
+        int changed = 0;
+        for (int i = 0; i < a.Length; i += 4)
+        {
+            if (Math.Abs(a[i] - b[i]) + Math.Abs(a[i + 1] - b[i + 1]) + Math.Abs(a[i + 2] - b[i + 2]) > 30)
+            {
+                changed++;
+            }
+        }
+
+        return changed;
     }
 }
