@@ -1,7 +1,7 @@
 using Microsoft.Extensions.FileProviders;
-using Pluralist.Web.ResearchConsole;
 using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
+using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web;
 

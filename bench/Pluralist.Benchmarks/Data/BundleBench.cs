@@ -183,8 +183,15 @@ public sealed class BundleBench : IBenchSuite
             b.Assignments.Add(new Assignment { Id = a, ParticipantId = participant, PairId = random.Next(b.Pairs.Count) + 1, BatchId = 1, CriteriaShown = shown, Image0OnLeft = left, Language = "en", ServedAt = served });
             b.Annotations.Add(new Annotation
             {
-                Id = a, AssignmentId = a, ParticipantId = participant, PairId = b.Assignments[^1].PairId, ClientDurationMs = 4000 + random.Next(20000),
-                ServerDurationMs = 5000 + random.Next(20000), ClientRequestId = $"r-{a}", Language = "en", SubmittedAt = served.AddSeconds(15),
+                Id = a,
+                AssignmentId = a,
+                ParticipantId = participant,
+                PairId = b.Assignments[^1].PairId,
+                ClientDurationMs = 4000 + random.Next(20000),
+                ServerDurationMs = 5000 + random.Next(20000),
+                ClientRequestId = $"r-{a}",
+                Language = "en",
+                SubmittedAt = served.AddSeconds(15),
                 Scores = [.. shown.Select((k, i) => new AnnotationScore
                 {
                     CriterionKey = k, Position = i,

@@ -277,7 +277,11 @@ public static class BundleReader
                 var pnts = value == BundleFormat.PreferNotToSay;
                 bundle.IdentityAnswers.Add(new IdentityAnswer
                 {
-                    ParticipantId = p.Id, Marker = marker, Value = pnts ? null : value, PreferNotToSay = pnts, AnsweredAt = p.CreatedAt,
+                    ParticipantId = p.Id,
+                    Marker = marker,
+                    Value = pnts ? null : value,
+                    PreferNotToSay = pnts,
+                    AnsweredAt = p.CreatedAt,
                 });
                 markerRows.Add((t, row, p, marker));
             }

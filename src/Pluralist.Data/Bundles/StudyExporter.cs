@@ -19,25 +19,50 @@ public static class StudyExporter
 
         var study = new Study
         {
-            Key = stored.Key, Title = stored.Title.Clone(), Description = stored.Description.Clone(), TaskType = stored.TaskType,
-            CriteriaPerPair = stored.CriteriaPerPair, SliderSteps = stored.SliderSteps, ShowPrompt = stored.ShowPrompt,
-            RequireEmail = stored.RequireEmail, SessionCap = stored.SessionCap, BreakMinutes = stored.BreakMinutes,
-            AttentionCheckRate = stored.AttentionCheckRate, GoldRate = stored.GoldRate, WithdrawalPolicy = stored.WithdrawalPolicy,
-            MinGroupSize = stored.MinGroupSize, IdentityMarkers = [.. stored.IdentityMarkers], CreatedAt = stored.CreatedAt,
+            Key = stored.Key,
+            Title = stored.Title.Clone(),
+            Description = stored.Description.Clone(),
+            TaskType = stored.TaskType,
+            CriteriaPerPair = stored.CriteriaPerPair,
+            SliderSteps = stored.SliderSteps,
+            ShowPrompt = stored.ShowPrompt,
+            RequireEmail = stored.RequireEmail,
+            SessionCap = stored.SessionCap,
+            BreakMinutes = stored.BreakMinutes,
+            AttentionCheckRate = stored.AttentionCheckRate,
+            GoldRate = stored.GoldRate,
+            WithdrawalPolicy = stored.WithdrawalPolicy,
+            MinGroupSize = stored.MinGroupSize,
+            IdentityMarkers = [.. stored.IdentityMarkers],
+            CreatedAt = stored.CreatedAt,
         };
         study.Criteria.AddRange(stored.Criteria.Select(c => new Criterion
         {
-            Key = c.Key, Name = c.Name.Clone(), Definition = c.Definition.Clone(), Position = c.Position, Retired = c.Retired,
+            Key = c.Key,
+            Name = c.Name.Clone(),
+            Definition = c.Definition.Clone(),
+            Position = c.Position,
+            Retired = c.Retired,
         }));
         var batches = Renumber(stored.Batches.Select(b => b.Id));
         study.Batches.AddRange(stored.Batches.Select(b => new Batch
         {
-            Id = batches[b.Id], Name = b.Name, OpensAt = b.OpensAt, ClosesAt = b.ClosesAt, QuotaPerParticipant = b.QuotaPerParticipant,
-            SessionCap = b.SessionCap, BreakMinutes = b.BreakMinutes, Distribution = b.Distribution, Overlap = b.Overlap,
+            Id = batches[b.Id],
+            Name = b.Name,
+            OpensAt = b.OpensAt,
+            ClosesAt = b.ClosesAt,
+            QuotaPerParticipant = b.QuotaPerParticipant,
+            SessionCap = b.SessionCap,
+            BreakMinutes = b.BreakMinutes,
+            Distribution = b.Distribution,
+            Overlap = b.Overlap,
         }));
         study.ConsentDocuments.AddRange(stored.ConsentDocuments.Select(d => new ConsentDocument
         {
-            Version = d.Version, Language = d.Language, Text = d.Text, PublishedAt = d.PublishedAt,
+            Version = d.Version,
+            Language = d.Language,
+            Text = d.Text,
+            PublishedAt = d.PublishedAt,
         }));
 
         var bundle = new StudyBundle(study);
@@ -93,8 +118,11 @@ public static class StudyExporter
             // Pseudonymous export: no email, no password hash, no role beyond participant.
             bundle.Participants.Add(new Participant
             {
-                Id = participantIds[p.Id], Pseudonym = p.Pseudonym, PreferredLanguage = p.PreferredLanguage,
-                CreatedAt = p.CreatedAt, WithdrawnAt = p.WithdrawnAt,
+                Id = participantIds[p.Id],
+                Pseudonym = p.Pseudonym,
+                PreferredLanguage = p.PreferredLanguage,
+                CreatedAt = p.CreatedAt,
+                WithdrawnAt = p.WithdrawnAt,
             });
         }
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Pluralist.Tensors;
-using F = Pluralist.Tensors.Functional;
 using Pluralist.World.Imaging;
+using F = Pluralist.Tensors.Functional;
 
 namespace Pluralist.Pipeline.Clip;
 

@@ -11,7 +11,12 @@ public sealed record WorkshopScenario(long Id, string Name, string Typology, IRe
     /// <summary>The Core entity (amenities joined by "; ").</summary>
     public Scenario ToCore(long studyId = 0) => new()
     {
-        Id = Id, StudyId = studyId, Name = Name, Typology = Typology, Amenities = string.Join("; ", Amenities), Location = Location,
+        Id = Id,
+        StudyId = studyId,
+        Name = Name,
+        Typology = Typology,
+        Amenities = string.Join("; ", Amenities),
+        Location = Location,
     };
 }
 

@@ -37,10 +37,18 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
             var template = await FindStudyAsync(templateKey, ct) ?? throw new ArgumentException($"no study with key '{templateKey}' to copy");
             study = new Study
             {
-                TaskType = template.TaskType, CriteriaPerPair = template.CriteriaPerPair, SliderSteps = template.SliderSteps, ShowPrompt = template.ShowPrompt,
-                RequireEmail = template.RequireEmail, SessionCap = template.SessionCap, BreakMinutes = template.BreakMinutes,
-                AttentionCheckRate = template.AttentionCheckRate, GoldRate = template.GoldRate, WithdrawalPolicy = template.WithdrawalPolicy,
-                MinGroupSize = template.MinGroupSize, IdentityMarkers = [.. template.IdentityMarkers],
+                TaskType = template.TaskType,
+                CriteriaPerPair = template.CriteriaPerPair,
+                SliderSteps = template.SliderSteps,
+                ShowPrompt = template.ShowPrompt,
+                RequireEmail = template.RequireEmail,
+                SessionCap = template.SessionCap,
+                BreakMinutes = template.BreakMinutes,
+                AttentionCheckRate = template.AttentionCheckRate,
+                GoldRate = template.GoldRate,
+                WithdrawalPolicy = template.WithdrawalPolicy,
+                MinGroupSize = template.MinGroupSize,
+                IdentityMarkers = [.. template.IdentityMarkers],
                 Criteria = [.. template.Criteria.Select(c => new Criterion { Key = c.Key, Name = c.Name.Clone(), Definition = c.Definition.Clone(), Position = c.Position, Retired = c.Retired })],
                 ConsentDocuments = [.. template.ConsentDocuments.Select(d => new ConsentDocument { Version = d.Version, Language = d.Language, Text = d.Text, PublishedAt = now })],
             };
@@ -225,7 +233,17 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
     {
         title = s.Title.ToDictionary(kv => kv.Key, kv => kv.Value),
         description = s.Description.ToDictionary(kv => kv.Key, kv => kv.Value),
-        taskType = s.TaskType.ToToken(), s.CriteriaPerPair, s.SliderSteps, s.ShowPrompt, s.RequireEmail, s.SessionCap, s.BreakMinutes,
-        s.AttentionCheckRate, s.GoldRate, withdrawalPolicy = s.WithdrawalPolicy.ToToken(), s.MinGroupSize, s.IdentityMarkers,
+        taskType = s.TaskType.ToToken(),
+        s.CriteriaPerPair,
+        s.SliderSteps,
+        s.ShowPrompt,
+        s.RequireEmail,
+        s.SessionCap,
+        s.BreakMinutes,
+        s.AttentionCheckRate,
+        s.GoldRate,
+        withdrawalPolicy = s.WithdrawalPolicy.ToToken(),
+        s.MinGroupSize,
+        s.IdentityMarkers,
     };
 }

@@ -158,8 +158,18 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
                 var (path, hash) = ImageStore.Put(data, i.Bytes, Path.GetExtension(i.File), created);
                 db.Images.Add(new Image
                 {
-                    StudyId = study.Id, PromptId = prompt.Id, Generator = i.Generator, Seed = i.Seed, Guidance = i.Guidance, Steps = i.Steps,
-                    Width = i.Width, Height = i.Height, ContentHash = hash, StoragePath = path, ExternalId = i.File, CreatedAt = now,
+                    StudyId = study.Id,
+                    PromptId = prompt.Id,
+                    Generator = i.Generator,
+                    Seed = i.Seed,
+                    Guidance = i.Guidance,
+                    Steps = i.Steps,
+                    Width = i.Width,
+                    Height = i.Height,
+                    ContentHash = hash,
+                    StoragePath = path,
+                    ExternalId = i.File,
+                    CreatedAt = now,
                 });
             }
 

@@ -1,5 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Testing;
 
@@ -62,11 +62,19 @@ internal static class RichStudy
 
             images.Add(new Image
             {
-                StudyId = study.Id, PromptId = prompt.Id, Generator = i % 2 == 0 ? "world/1" : "embedded-diffusion/base",
-                Seed = 1000 + i, Guidance = i % 2 == 0 ? 7.5 : null, Steps = 30 + i, Width = 256, Height = 192,
+                StudyId = study.Id,
+                PromptId = prompt.Id,
+                Generator = i % 2 == 0 ? "world/1" : "embedded-diffusion/base",
+                Seed = 1000 + i,
+                Guidance = i % 2 == 0 ? 7.5 : null,
+                Steps = 30 + i,
+                Width = 256,
+                Height = 192,
                 ContentHash = i == 5 ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"not really a png, image {i}"))),
-                StoragePath = path, Flags = i == 3 ? ImageFlags.Distorted | ImageFlags.Excluded : ImageFlags.None,
-                ExternalId = i == 0 ? "ext-0" : null, CreatedAt = T0.AddMinutes(10 + i),
+                StoragePath = path,
+                Flags = i == 3 ? ImageFlags.Distorted | ImageFlags.Excluded : ImageFlags.None,
+                ExternalId = i == 0 ? "ext-0" : null,
+                CreatedAt = T0.AddMinutes(10 + i),
             });
         }
 
@@ -138,8 +146,15 @@ internal static class RichStudy
 
         static Annotation Answer(Assignment a, string request, string? comment, int? clientMs, params (double? Score, string Key)[] scores) => new()
         {
-            AssignmentId = a.Id, ParticipantId = a.ParticipantId, PairId = a.PairId, Comment = comment, ClientDurationMs = clientMs,
-            ServerDurationMs = clientMs + 250, ClientRequestId = request, Language = a.Language, SubmittedAt = a.ServedAt.AddSeconds(30),
+            AssignmentId = a.Id,
+            ParticipantId = a.ParticipantId,
+            PairId = a.PairId,
+            Comment = comment,
+            ClientDurationMs = clientMs,
+            ServerDurationMs = clientMs + 250,
+            ClientRequestId = request,
+            Language = a.Language,
+            SubmittedAt = a.ServedAt.AddSeconds(30),
             Scores = [.. scores.Select((s, i) => new AnnotationScore { CriterionKey = s.Key, Position = i, Score = s.Score })],
         };
     }

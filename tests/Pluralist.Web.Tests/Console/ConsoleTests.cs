@@ -56,8 +56,12 @@ public sealed class ConsoleTests
         // A new study, then a criterion in both languages; a missing French name is refused and nothing is stored.
         var created = await PostAsync(researcher, "/console/studies/new", "/console/studies/new", new()
         {
-            ["Key"] = "parks-2025", ["TitleEn"] = "Parks for everyone", ["TitleFr"] = "Des parcs pour tout le monde",
-            ["DescriptionEn"] = "Compare parks.", ["DescriptionFr"] = "Comparez des parcs.", ["Template"] = "",
+            ["Key"] = "parks-2025",
+            ["TitleEn"] = "Parks for everyone",
+            ["TitleFr"] = "Des parcs pour tout le monde",
+            ["DescriptionEn"] = "Compare parks.",
+            ["DescriptionFr"] = "Comparez des parcs.",
+            ["Template"] = "",
         });
         Assert.Equal("/console/studies/parks-2025", created.Headers.Location!.OriginalString);
         var bad = await PostAsync(researcher, "/console/studies/parks-2025", "/console/studies/parks-2025?handler=AddCriterion",
@@ -70,7 +74,12 @@ public sealed class ConsoleTests
 
         var batch = await PostAsync(researcher, "/console/studies/parks-2025/batches", "/console/studies/parks-2025/batches", new()
         {
-            ["Name"] = "Spring", ["Opens"] = "2025-04-01T09:00", ["Closes"] = "2025-04-15T09:00", ["Quota"] = "300", ["Distribution"] = "least-answered", ["Overlap"] = "3",
+            ["Name"] = "Spring",
+            ["Opens"] = "2025-04-01T09:00",
+            ["Closes"] = "2025-04-15T09:00",
+            ["Quota"] = "300",
+            ["Distribution"] = "least-answered",
+            ["Overlap"] = "3",
         });
         Assert.Equal(HttpStatusCode.Redirect, batch.StatusCode);
 

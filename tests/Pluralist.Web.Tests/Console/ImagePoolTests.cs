@@ -100,7 +100,11 @@ public sealed class ImagePoolTests
                 await db.SaveChangesAsync();
                 db.Annotations.Add(new Annotation
                 {
-                    AssignmentId = assignment.Id, ParticipantId = person.Id, PairId = pair.Id, ClientRequestId = $"eval-{pair.Id}", SubmittedAt = DateTimeOffset.UtcNow,
+                    AssignmentId = assignment.Id,
+                    ParticipantId = person.Id,
+                    PairId = pair.Id,
+                    ClientRequestId = $"eval-{pair.Id}",
+                    SubmittedAt = DateTimeOffset.UtcNow,
                     Scores = [new() { CriterionKey = "safety", Position = 0, Score = towardA }, new() { CriterionKey = "comfort", Position = 1, Score = -towardA }, new() { CriterionKey = "diversity", Position = 2, Score = 0 }],
                 });
                 await db.SaveChangesAsync();

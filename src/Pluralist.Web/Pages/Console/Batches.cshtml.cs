@@ -73,8 +73,13 @@ public sealed class BatchesModel(ConsoleService service) : ConsolePage(service)
 
         await Service.AddBatchAsync(Staff, Study!, new Batch
         {
-            Name = Name!.Trim(), OpensAt = opens!.Value, ClosesAt = closes!.Value, QuotaPerParticipant = Quota,
-            Distribution = distribution, Overlap = Overlap, SessionCap = SessionCap,
+            Name = Name!.Trim(),
+            OpensAt = opens!.Value,
+            ClosesAt = closes!.Value,
+            QuotaPerParticipant = Quota,
+            Distribution = distribution,
+            Overlap = Overlap,
+            SessionCap = SessionCap,
         }, ct);
         return Redirect($"/console/studies/{Study!.Key}/batches");
     }
