@@ -30,6 +30,19 @@ public static class ConsoleApi
         api.MapGet("/studies/{key}/progress", ProgressAsync);
         api.MapPost("/studies/{key}/criteria", AddCriterionAsync);
         app.MapGet("/console/studies/{key}/export.zip", ExportAsync);
+        app.MapGet("/console/assets/{name}", Asset);
+    }
+
+    // Vega, Vega-Lite and vega-embed, from the builds embedded in Pluralist.Analysis (npm, no CDN).
+    private static IResult Asset(HttpContext ctx, string name)
+    {
+        if (!Pluralist.Analysis.Reports.ReportHtml.Scripts.Contains(name))
+        {
+            return Results.NotFound();
+        }
+
+        ctx.Response.Headers.CacheControl = "public, max-age=86400";
+        return Results.Text(Pluralist.Analysis.Reports.ReportHtml.Script(name), "text/javascript; charset=utf-8");
     }
 
     /// <summary>The signed-in staff member if their role is at least <paramref name="minimum"/>; else the refusal (401 or 403).</summary>

@@ -209,7 +209,9 @@ public sealed class CrashLoadTests(ITestOutputHelper output)
             {
                 return await action();
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
+            // Any network failure, as the page's fetch sees it: HttpClient occasionally lets a raw
+            // SocketException or IOException out of its connect path when the server dies mid-connect.
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Net.Sockets.SocketException or IOException && DateTime.UtcNow < deadline)
             {
                 onFailure();
                 await Task.Delay(Math.Min(1000, 50 << Math.Min(attempt, 5)));
