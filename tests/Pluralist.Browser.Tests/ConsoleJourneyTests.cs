@@ -161,7 +161,11 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
             await db.SaveChangesAsync();
             db.Annotations.Add(new Annotation
             {
-                AssignmentId = assignment.Id, ParticipantId = person.Id, PairId = pair.Id, ClientRequestId = $"eval-{pair.Id}", SubmittedAt = DateTimeOffset.UtcNow,
+                AssignmentId = assignment.Id,
+                ParticipantId = person.Id,
+                PairId = pair.Id,
+                ClientRequestId = $"eval-{pair.Id}",
+                SubmittedAt = DateTimeOffset.UtcNow,
                 Scores = [new() { CriterionKey = "safety", Position = 0, Score = 0.7 }, new() { CriterionKey = "comfort", Position = 1, Score = 0 }, new() { CriterionKey = "shade", Position = 2, Score = null }],
             });
             await db.SaveChangesAsync();
