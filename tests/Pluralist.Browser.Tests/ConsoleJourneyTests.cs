@@ -156,19 +156,7 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         var person = await db.Participants.FirstAsync(p => p.StudyId == study.Id);
         foreach (var pair in await db.Pairs.Where(p => p.StudyId == study.Id && p.Kind == PairKind.Evaluation).ToListAsync())
         {
-            var assignment = new Assignment { ParticipantId = person.Id, PairId = pair.Id, CriteriaShown = ["safety", "comfort", "shade"], Image0OnLeft = true, ServedAt = DateTimeOffset.UtcNow };
-            db.Assignments.Add(assignment);
-            await db.SaveChangesAsync();
-            db.Annotations.Add(new Annotation
-            {
-                AssignmentId = assignment.Id,
-                ParticipantId = person.Id,
-                PairId = pair.Id,
-                ClientRequestId = $"eval-{pair.Id}",
-                SubmittedAt = DateTimeOffset.UtcNow,
-                Scores = [new() { CriterionKey = "safety", Position = 0, Score = 0.7 }, new() { CriterionKey = "comfort", Position = 1, Score = 0 }, new() { CriterionKey = "shade", Position = 2, Score = null }],
-            });
-            await db.SaveChangesAsync();
+            await StoredAnswers.AddAsync(db, person.Id, pair, image0OnLeft: true, ("safety", 0.7), ("comfort", 0), ("shade", null));
         }
     }
 }

@@ -1,4 +1,5 @@
 using Pluralist.Tensors;
+using Pluralist.Testing;
 
 namespace Pluralist.Diffusion.Tests;
 
@@ -50,9 +51,9 @@ public class AdapterTests
         Assert.Equal(outA, eps().Data);
 
         bank.Mix(new Dictionary<string, float> { ["group-a"] = 1f, ["group-b"] = 0f });
-        TestUtil.Close(outA, eps().Data, 1e-4, "mix 1/0 = adapter a");
+        NumericAssert.Close(outA, eps().Data, 1e-4, "mix 1/0 = adapter a");
         bank.Mix(new Dictionary<string, float> { ["group-a"] = 0f, ["group-b"] = 0f });
-        TestUtil.Close(baseOut, eps().Data, 1e-6, "mix 0/0 = base");
+        NumericAssert.Close(baseOut, eps().Data, 1e-6, "mix 0/0 = base");
         bank.Mix(new Dictionary<string, float> { ["group-a"] = 0.5f, ["group-b"] = 0.5f });
         var half = eps().ToArray();
         Assert.NotEqual(outA, half);

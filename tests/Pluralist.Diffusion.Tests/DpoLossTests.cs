@@ -1,4 +1,5 @@
 using Pluralist.Tensors;
+using Pluralist.Testing;
 using F = Pluralist.Tensors.Functional;
 
 namespace Pluralist.Diffusion.Tests;
@@ -20,12 +21,12 @@ public class DpoLossTests
 
         // beta 5000 multiplies MSE differences of ~1e-5 computed in float32 (PyTorch and here sum in different orders).
         double tol = beta >= 1000 ? 2e-3 : 1e-5;
-        TestUtil.Close(TestUtil.G(name + ".inside_term").Data, r.InsideTerm, tol, "inside_term");
-        TestUtil.Close(TestUtil.G(name + ".loss").Data, [r.Loss.Item()], tol, "loss");
+        NumericAssert.Close(TestUtil.G(name + ".inside_term").Data, r.InsideTerm, tol, "inside_term");
+        NumericAssert.Close(TestUtil.G(name + ".loss").Data, [r.Loss.Item()], tol, "loss");
         Assert.Equal(TestUtil.G(name + ".implicit_acc").Item(), r.ImplicitAccuracy);
-        TestUtil.Close(TestUtil.G(name + ".raw_model_loss").Data, [r.ModelMse], 1e-5, "raw_model_loss");
-        TestUtil.Close(TestUtil.G(name + ".raw_ref_loss").Data, [r.ReferenceMse], 1e-5, "raw_ref_loss");
-        TestUtil.Close(TestUtil.G(name + ".grad").Data, model.Grad!.Data, tol, "grad");
+        NumericAssert.Close(TestUtil.G(name + ".raw_model_loss").Data, [r.ModelMse], 1e-5, "raw_model_loss");
+        NumericAssert.Close(TestUtil.G(name + ".raw_ref_loss").Data, [r.ReferenceMse], 1e-5, "raw_ref_loss");
+        NumericAssert.Close(TestUtil.G(name + ".grad").Data, model.Grad!.Data, tol, "grad");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Pluralist.Tensors;
+using Pluralist.Testing;
 
 namespace Pluralist.Diffusion.Tests;
 
@@ -244,6 +245,6 @@ public class DpoTrainerTests
             Assert.Equal(a[i].ImplicitAccuracy, b[i].ImplicitAccuracy);
         }
 
-        TestUtil.Close(whole.Model.UNet.ConvOut.Weight.Data, split.Model.UNet.ConvOut.Weight.Data, 1e-3, "weights after 3 steps");
+        NumericAssert.Close(whole.Model.UNet.ConvOut.Weight.Data, split.Model.UNet.ConvOut.Weight.Data, 1e-3, "weights after 3 steps");
     }
 }

@@ -1,4 +1,5 @@
 using Pluralist.Tensors;
+using Pluralist.Testing;
 
 namespace Pluralist.Diffusion.Tests;
 
@@ -65,7 +66,7 @@ public class ScheduleTests
         var t = TestUtil.G("shared.t").Data.Select(v => (int)v).ToArray();
         var feed = Functional.Cat([xw, xl], 0);
         var noisy = s.AddNoise(feed, Functional.Cat([noise, noise], 0), [.. t, .. t]);
-        TestUtil.Close(TestUtil.G("shared.noisy").Data, noisy.Data, 1e-6, "noisy");
+        NumericAssert.Close(TestUtil.G("shared.noisy").Data, noisy.Data, 1e-6, "noisy");
     }
 
     [Fact]

@@ -18,20 +18,6 @@ internal static class TestUtil
         InitSeed = seed,
     };
 
-    /// <summary>Asserts max |a - b| &lt;= tol * max(1e-3, max |b|).</summary>
-    public static void Close(float[] expected, float[] actual, double tol, string what = "")
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = 1e-3, err = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            scale = Math.Max(scale, Math.Abs(expected[i]));
-            err = Math.Max(err, Math.Abs(expected[i] - actual[i]));
-        }
-
-        Assert.True(err <= tol * scale, $"{what}: max error {err:g3} exceeds {tol:g2} x scale {scale:g3}");
-    }
-
     /// <summary>A solid-colour 8x8 image (3, 8, 8) in [-1, 1] with a little seeded texture.</summary>
     public static float[] Solid(float r, float g, float b, int size = 8, ulong seed = 0, float texture = 0.05f)
     {

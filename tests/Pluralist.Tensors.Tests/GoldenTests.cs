@@ -1,3 +1,4 @@
+using Pluralist.Testing;
 using F = Pluralist.Tensors.Functional;
 
 namespace Pluralist.Tensors.Tests;
@@ -70,14 +71,14 @@ public class GoldenTests
         var y = Apply(op, [.. inputs]);
         var expected = G($"{op}.out");
         Assert.Equal(expected.Numel, y.Numel);
-        TestUtil.Close(expected.Data, y.Data, Tol, op + " out");
+        NumericAssert.Close(expected.Data, y.Data, Tol, op + " out");
         var w = G($"{op}.w");
         F.Sum(F.Mul(F.Reshape(y, w.Shape), w)).Backward();
         for (int i = 0; i < inputs.Count; i++)
         {
             if (Golden.Value.TryGetValue($"{op}.grad.x{i}", out var g))
             {
-                TestUtil.Close(g.Data, inputs[i].Grad!.Data, Tol, $"{op} grad x{i}");
+                NumericAssert.Close(g.Data, inputs[i].Grad!.Data, Tol, $"{op} grad x{i}");
             }
         }
     }
@@ -87,7 +88,7 @@ public class GoldenTests
     {
         var y = F.TimestepEmbedding(G("timestep.t").Data, 8);
         // arguments reach 999, where float32 sin/cos differ in the last bits: tolerance 1e-4 absolute via scale 1.
-        TestUtil.Close(G("timestep.out").Data, y.Data, Tol, "timestep");
+        NumericAssert.Close(G("timestep.out").Data, y.Data, Tol, "timestep");
         Assert.Equal(new[] { 4, 8 }, y.Shape);
     }
 
@@ -136,11 +137,11 @@ public class GoldenTests
         var state = Golden.Value.Where(kv => kv.Key.StartsWith("net.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
         net.LoadStateDict(state, strict: true, nameMap: n => n[4..]);
         var loss = F.CrossEntropy(net.Forward(G("tiny.x")), Ints("tiny.targets"));
-        TestUtil.Close(G("tiny.loss").Data, loss.Data, Tol, "loss");
+        NumericAssert.Close(G("tiny.loss").Data, loss.Data, Tol, "loss");
         loss.Backward();
         foreach (var (name, p) in net.NamedParameters())
         {
-            TestUtil.Close(G("grad." + name).Data, p.Grad!.Data, Tol, "grad " + name);
+            NumericAssert.Close(G("grad." + name).Data, p.Grad!.Data, Tol, "grad " + name);
         }
 
         var opt = Adam.AdamW(net.Parameters(), learningRate: 1e-2f, weightDecay: 0.1f);
@@ -162,7 +163,7 @@ public class GoldenTests
                 continue;
             }
 
-            TestUtil.Close(G("after." + name).Data, p.Data, Tol, "after " + name);
+            NumericAssert.Close(G("after." + name).Data, p.Data, Tol, "after " + name);
         }
     }
 }

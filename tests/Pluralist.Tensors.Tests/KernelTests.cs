@@ -1,3 +1,4 @@
+using Pluralist.Testing;
 using F = Pluralist.Tensors.Functional;
 
 namespace Pluralist.Tensors.Tests;
@@ -43,12 +44,12 @@ public class KernelTests
         var b = g.Normal(0, 1, k * n).Data;
         var c = new float[m * n];
         Gemm.Multiply(a, 0, ta, b, 0, tb, c, 0, m, n, k, false);
-        TestUtil.Close(RefGemm(a, ta, b, tb, m, n, k), c, 1e-5 * Math.Sqrt(k), "gemm");
+        NumericAssert.Close(RefGemm(a, ta, b, tb, m, n, k), c, 1e-5 * Math.Sqrt(k), "gemm");
 
         // accumulate adds to what C holds
         var c2 = (float[])c.Clone();
         Gemm.Multiply(a, 0, ta, b, 0, tb, c2, 0, m, n, k, true);
-        TestUtil.Close(c.Select(v => 2 * v).ToArray(), c2, 1e-6, "accumulate");
+        NumericAssert.Close(c.Select(v => 2 * v).ToArray(), c2, 1e-6, "accumulate");
     }
 
     [Theory]
@@ -122,7 +123,7 @@ public class KernelTests
             }
         }
 
-        TestUtil.Close(expected, y.Data, 1e-5, "conv");
+        NumericAssert.Close(expected, y.Data, 1e-5, "conv");
     }
 
     [Fact]

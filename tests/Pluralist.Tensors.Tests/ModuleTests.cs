@@ -1,3 +1,4 @@
+using Pluralist.Testing;
 using F = Pluralist.Tensors.Functional;
 
 namespace Pluralist.Tensors.Tests;
@@ -103,7 +104,7 @@ public class ModuleTests
         lin.LoraEnabled = true;
         lin.MergeLora();
         Assert.Null(lin.LoraA);
-        TestUtil.Close(adapted, lin.Forward(x).Data, 1e-5, "merged");
+        NumericAssert.Close(adapted, lin.Forward(x).Data, 1e-5, "merged");
     }
 
     [Fact]
@@ -119,6 +120,6 @@ public class ModuleTests
         conv.LoraEnabled = true;
         conv.MergeLora();
         Assert.DoesNotContain(conv.NamedParameters(), p => p.Name.StartsWith("lora", StringComparison.Ordinal));
-        TestUtil.Close(adapted, conv.Forward(x).Data, 1e-5, "merged conv");
+        NumericAssert.Close(adapted, conv.Forward(x).Data, 1e-5, "merged conv");
     }
 }

@@ -1,3 +1,4 @@
+using Pluralist.Testing;
 namespace Pluralist.Tensors.Tests;
 
 /// <summary>Skips with a reason when libopenblas is not installed.</summary>
@@ -38,7 +39,7 @@ public class OpenBlasTests
                 OpenBlas.Enabled = false;
             }
 
-            TestUtil.Close(managed.Select(v => 2 * v).ToArray(), blas, 1e-5, $"openblas ta={ta} tb={tb}");
+            NumericAssert.Close(managed.Select(v => 2 * v).ToArray(), blas, 1e-5, $"openblas ta={ta} tb={tb}");
         }
     }
 

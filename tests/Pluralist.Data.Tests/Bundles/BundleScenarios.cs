@@ -12,12 +12,8 @@ internal static class BundleScenarios
 {
     public static async Task ExportImportExportIsIdentical(DatabaseProvider provider)
     {
-        await using var source = await TestDatabase.CreateAsync(provider);
         var data = RichStudy.TempData();
-        await using (var db = source.CreateContext())
-        {
-            await RichStudy.WriteAsync(db, data);
-        }
+        await using var source = await RichStudy.CreateAsync(provider, data);
 
         var work = RichStudy.TempData().Root;
         var first = Path.Combine(work, "first");
@@ -74,12 +70,8 @@ internal static class BundleScenarios
 
     public static async Task ExportCarriesOnlyConsentedMarkers(DatabaseProvider provider)
     {
-        await using var tdb = await TestDatabase.CreateAsync(provider);
         var data = RichStudy.TempData();
-        await using (var db = tdb.CreateContext())
-        {
-            await RichStudy.WriteAsync(db, data);
-        }
+        await using var tdb = await RichStudy.CreateAsync(provider, data);
 
         var folder = Path.Combine(RichStudy.TempData().Root, "b");
         await ExportAsync(tdb, data, "rich", folder, zip: false);
@@ -99,12 +91,8 @@ internal static class BundleScenarios
 
     public static async Task BadBundleIsRejectedWithLocationsAndNothingWritten(DatabaseProvider provider)
     {
-        await using var tdb = await TestDatabase.CreateAsync(provider);
         var data = RichStudy.TempData();
-        await using (var db = tdb.CreateContext())
-        {
-            await RichStudy.WriteAsync(db, data);
-        }
+        await using var tdb = await RichStudy.CreateAsync(provider, data);
 
         var folder = Path.Combine(RichStudy.TempData().Root, "bad");
         await ExportAsync(tdb, data, "rich", folder, zip: false);
@@ -144,12 +132,8 @@ internal static class BundleScenarios
 
     public static async Task FaultHalfwayLeavesDatabaseAndStoreAsTheyWere(DatabaseProvider provider)
     {
-        await using var tdb = await TestDatabase.CreateAsync(provider);
         var data = RichStudy.TempData();
-        await using (var db = tdb.CreateContext())
-        {
-            await RichStudy.WriteAsync(db, data);
-        }
+        await using var tdb = await RichStudy.CreateAsync(provider, data);
 
         var folder = Path.Combine(RichStudy.TempData().Root, "b");
         await ExportAsync(tdb, data, "rich", folder, zip: false);
@@ -190,12 +174,8 @@ internal static class BundleScenarios
 
     public static async Task ConflictsAreReported(DatabaseProvider provider)
     {
-        await using var tdb = await TestDatabase.CreateAsync(provider);
         var data = RichStudy.TempData();
-        await using (var db = tdb.CreateContext())
-        {
-            await RichStudy.WriteAsync(db, data);
-        }
+        await using var tdb = await RichStudy.CreateAsync(provider, data);
 
         var folder = Path.Combine(RichStudy.TempData().Root, "b");
         await ExportAsync(tdb, data, "rich", folder, zip: false);

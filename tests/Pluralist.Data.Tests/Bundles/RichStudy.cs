@@ -159,6 +159,15 @@ internal static class RichStudy
         };
     }
 
+    /// <summary>A fresh database of <paramref name="provider"/> holding the rich study, its files in <paramref name="data"/>.</summary>
+    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, DataDirectory data)
+    {
+        var tdb = await TestDatabase.CreateAsync(provider);
+        await using var db = tdb.CreateContext();
+        await WriteAsync(db, data);
+        return tdb;
+    }
+
     /// <summary>A data directory in a new temporary folder.</summary>
     public static DataDirectory TempData() =>
         new(Path.Combine(Path.GetTempPath(), "pluralist-bundle-" + Guid.NewGuid().ToString("N")));

@@ -95,19 +95,7 @@ public sealed class ImagePoolTests
                 var left0 = n++ % 2 == 0;
                 var aIsLeft = (images[pair.Image0Id] == "aligned") == left0;
                 var towardA = aIsLeft ? -0.8 : 0.8; // as shown: negative prefers the left image
-                var assignment = new Assignment { ParticipantId = person.Id, PairId = pair.Id, CriteriaShown = ["safety", "comfort", "diversity"], Image0OnLeft = left0, ServedAt = DateTimeOffset.UtcNow };
-                db.Assignments.Add(assignment);
-                await db.SaveChangesAsync();
-                db.Annotations.Add(new Annotation
-                {
-                    AssignmentId = assignment.Id,
-                    ParticipantId = person.Id,
-                    PairId = pair.Id,
-                    ClientRequestId = $"eval-{pair.Id}",
-                    SubmittedAt = DateTimeOffset.UtcNow,
-                    Scores = [new() { CriterionKey = "safety", Position = 0, Score = towardA }, new() { CriterionKey = "comfort", Position = 1, Score = -towardA }, new() { CriterionKey = "diversity", Position = 2, Score = 0 }],
-                });
-                await db.SaveChangesAsync();
+                await StoredAnswers.AddAsync(db, person.Id, pair, left0, ("safety", towardA), ("comfort", -towardA), ("diversity", 0));
             }
         }
 
