@@ -73,7 +73,8 @@ public sealed record ManifestRow(
     string Status,
     string? Error,
     string? Parameters,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? Text = null);
 
 /// <summary>Progress after each variant.</summary>
 public sealed record GenerationProgress(int Total, int Generated, int Skipped, int Failed, string Prompt, int Variant);
@@ -91,7 +92,7 @@ public sealed record GenerationSummary(int Total, int Generated, int Skipped, in
 /// </summary>
 public sealed partial class GenerationJob(IImageGenerator generator, GenerationJobOptions options)
 {
-    private static readonly string[] Header = ["prompt", "variant", "file", "generator", "seed", "guidance", "steps", "width", "height", "sha256", "status", "error", "parameters", "created_at"];
+    private static readonly string[] Header = ["prompt", "variant", "file", "generator", "seed", "guidance", "steps", "width", "height", "sha256", "status", "error", "parameters", "created_at", "text"];
 
     /// <summary>The planned parameters of variant <paramref name="variant"/> of prompt <paramref name="promptId"/>.</summary>
     public (long Seed, double Guidance, int Steps) Plan(string promptId, int variant)
@@ -124,6 +125,12 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
         var failures = new List<ManifestRow>();
 
         var fresh = !File.Exists(manifestPath) || new FileInfo(manifestPath).Length == 0;
+        if (!fresh && !HasCurrentHeader(manifestPath))
+        {
+            // A manifest written before the text column: rewritten in the current layout before rows are appended.
+            WriteCompacted(manifestPath, latest.Values.OrderBy(r => r.Prompt, StringComparer.Ordinal).ThenBy(r => r.Variant));
+        }
+
         await using (var stream = new FileStream(manifestPath, FileMode.Append, FileAccess.Write, FileShare.Read))
         await using (var writer = new StreamWriter(stream, StrictUtf8.Encoding))
         {
@@ -165,13 +172,13 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
                         await File.WriteAllBytesAsync(temp, image.Png, CancellationToken.None).ConfigureAwait(false);
                         File.Move(temp, path, overwrite: true);
                         row = new ManifestRow(prompt.Id, v, file, generator.Name, seed, guidance, steps, w, h, Sha256(image.Png), "ok", null,
-                            JsonSerializer.Serialize(image.Parameters), DateTimeOffset.UtcNow);
+                            JsonSerializer.Serialize(image.Parameters), DateTimeOffset.UtcNow, prompt.Text);
                         generated++;
                     }
                     catch (GeneratorException ex)
                     {
                         row = new ManifestRow(prompt.Id, v, file, generator.Name, seed, guidance, steps, options.Width, options.Height, null, "failed",
-                            ex.Message.ReplaceLineEndings(" "), null, DateTimeOffset.UtcNow);
+                            ex.Message.ReplaceLineEndings(" "), null, DateTimeOffset.UtcNow, prompt.Text);
                         failures.Add(row);
                         failed++;
                     }
@@ -187,18 +194,7 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
         // Compact: one row per variant, in prompt and variant order (rows of other prompts kept after them).
         var order = prompts.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
         var rows = latest.Values.OrderBy(r => order.TryGetValue(r.Prompt, out var i) ? i : int.MaxValue).ThenBy(r => r.Prompt, StringComparer.Ordinal).ThenBy(r => r.Variant);
-        var tempManifest = manifestPath + ".tmp";
-        await using (var w = new StreamWriter(tempManifest, false, StrictUtf8.Encoding))
-        {
-            var csv = new CsvWriter(w);
-            csv.WriteRow(Header);
-            foreach (var r in rows)
-            {
-                csv.WriteRow(Fields(r));
-            }
-        }
-
-        File.Move(tempManifest, manifestPath, overwrite: true);
+        WriteCompacted(manifestPath, rows);
         return new GenerationSummary(total, generated, skipped, failed, failures);
     }
 
@@ -225,13 +221,13 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
 
         var errors = new List<CsvError>();
         var table = CsvTable.Parse(new StringReader(text), name, errors);
-        table.RequireColumns(Header);
+        table.RequireColumns(Header[..^1]); // text came later: optional
         foreach (var row in table.Rows)
         {
             var r = new ManifestRow(table.String(row, "prompt"), table.Int(row, "variant"), table.String(row, "file"), table.String(row, "generator"),
                 table.Long(row, "seed"), table.Double(row, "guidance"), table.Int(row, "steps"), table.Int(row, "width"), table.Int(row, "height"),
                 table.OptionalString(row, "sha256"), table.String(row, "status"), table.OptionalString(row, "error"), table.OptionalString(row, "parameters"),
-                table.DateTime(row, "created_at"));
+                table.DateTime(row, "created_at"), table.HasColumn("text") ? table.OptionalString(row, "text") : null);
             if (r.Status is not ("ok" or "failed"))
             {
                 table.AddError(row, "status", $"'{r.Status}' is not ok or failed");
@@ -246,6 +242,28 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
         }
 
         return result;
+    }
+
+    private static bool HasCurrentHeader(string path)
+    {
+        using var reader = new StreamReader(path, StrictUtf8.Encoding);
+        return reader.ReadLine() == string.Join(',', Header);
+    }
+
+    private static void WriteCompacted(string manifestPath, IEnumerable<ManifestRow> rows)
+    {
+        var tempManifest = manifestPath + ".tmp";
+        using (var w = new StreamWriter(tempManifest, false, StrictUtf8.Encoding))
+        {
+            var csv = new CsvWriter(w);
+            csv.WriteRow(Header);
+            foreach (var r in rows)
+            {
+                csv.WriteRow(Fields(r));
+            }
+        }
+
+        File.Move(tempManifest, manifestPath, overwrite: true);
     }
 
     /// <summary>SHA-256 of the bytes, lower-case hex.</summary>
@@ -299,7 +317,7 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
     [
         r.Prompt, r.Variant.ToString(CultureInfo.InvariantCulture), r.File, r.Generator, r.Seed.ToString(CultureInfo.InvariantCulture),
         CsvWriter.Format(r.Guidance), r.Steps.ToString(CultureInfo.InvariantCulture), r.Width.ToString(CultureInfo.InvariantCulture),
-        r.Height.ToString(CultureInfo.InvariantCulture), r.Sha256, r.Status, r.Error, r.Parameters, CsvWriter.Format(r.CreatedAt),
+        r.Height.ToString(CultureInfo.InvariantCulture), r.Sha256, r.Status, r.Error, r.Parameters, CsvWriter.Format(r.CreatedAt), r.Text,
     ];
 
     private static ulong SplitMix(ref ulong state)
