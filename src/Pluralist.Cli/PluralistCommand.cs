@@ -21,6 +21,7 @@ public static class PluralistCommand
         root.Subcommands.Add(CleanCommands.Create());
         root.Subcommands.Add(DatasetCommands.Create());
         WorldCommands.AddTo(root);
+        PipelineCommands.AddTo(root);
         return root;
     }
 

@@ -9,6 +9,10 @@ namespace Pluralist.Pipeline;
 /// </summary>
 internal static class AtomicFiles
 {
+    /// <summary>One text file (strict UTF-8, no BOM) via a temporary file and a rename.</summary>
+    public static void WriteAllText(string path, string text) =>
+        WriteAll(Path.GetDirectoryName(Path.GetFullPath(path))!, [(Path.GetFileName(path), s => s.Write(new System.Text.UTF8Encoding(false).GetBytes(text)))]);
+
     public static void WriteAll(string folder, IReadOnlyList<(string Name, Action<Stream> Write)> files)
     {
         var temps = new List<(string Temp, string Final)>();

@@ -262,7 +262,8 @@ internal sealed class ClipVisionTransformer : Module
 /// checkpoints: <c>text_model.*</c>, <c>vision_model.*</c>, <c>text_projection.weight</c>, <c>visual_projection.weight</c>,
 /// <c>logit_scale</c>. Text: token + position embeddings, causal pre-LN transformer, final_layer_norm, pooled at the
 /// first position of the largest token id (the end token), projected. Vision: patch convolution, class token, position
-/// embeddings, pre_layrnorm, transformer, post_layernorm on the class token, projected. Inference only.
+/// embeddings, pre_layrnorm, transformer, post_layernorm on the class token, projected. <see cref="ClipTrainer"/>
+/// trains one contrastively (the world-clip model).
 /// </summary>
 public sealed class ClipModel : Module
 {
@@ -346,6 +347,12 @@ public sealed class ClipModel : Module
     /// <summary>Final hidden states of the text tower: ids (B, L) row-major -> (B, L, Dt), after final_layer_norm.</summary>
     public Tensor TextHidden(int[] ids, int batch)
     {
+        using var _ = Autograd.NoGrad();
+        return TextHiddenCore(ids, batch);
+    }
+
+    private Tensor TextHiddenCore(int[] ids, int batch)
+    {
         ArgumentNullException.ThrowIfNull(ids);
         int l = ids.Length / batch;
         if (l * batch != ids.Length || l > Config.ContextLength)
@@ -361,7 +368,6 @@ public sealed class ClipModel : Module
             }
         }
 
-        using var _ = Autograd.NoGrad();
         var x = F.Add(Text.Embeddings.Token.Forward(ids, batch, l), Text.Embeddings.Position.Forward(Enumerable.Range(0, l).ToArray(), l)); // (B, L, Dt)
         x = Text.Encoder.Forward(x, causal: true);
         return Text.FinalLayerNorm.Forward(x);
@@ -370,9 +376,16 @@ public sealed class ClipModel : Module
     /// <summary>Text embeddings: ids (B, L) -> (B, E), pooled at the argmax id of each row (first occurrence), projected, not normalised.</summary>
     public Tensor EncodeText(int[] ids, int batch)
     {
-        var h = TextHidden(ids, batch); // (B, L, Dt)
+        using var _ = Autograd.NoGrad();
+        return TextForward(ids, batch);
+    }
+
+    /// <summary><see cref="EncodeText"/> recording gradients (for training): the pooling is a row selection, so it is differentiable.</summary>
+    internal Tensor TextForward(int[] ids, int batch)
+    {
+        var h = TextHiddenCore(ids, batch); // (B, L, Dt)
         int l = ids.Length / batch, d = Config.Text.Width;
-        var pooled = new float[batch * d];
+        var rows = new int[batch];
         for (int b = 0; b < batch; b++)
         {
             int at = 0;
@@ -384,11 +397,11 @@ public sealed class ClipModel : Module
                 }
             }
 
-            Array.Copy(h.Data, (b * l + at) * d, pooled, b * d, d);
+            rows[b] = b * l + at;
         }
 
-        using var _ = Autograd.NoGrad();
-        return TextProjection.Forward(new Tensor(pooled, batch, d)); // (B, E)
+        var pooled = F.IndexSelect(F.Reshape(h, batch * l, d), 0, rows); // (B, Dt)
+        return TextProjection.Forward(pooled); // (B, E)
     }
 
     /// <summary>Image embeddings: pixels (B, 3, S, S), normalised as <see cref="ClipPreprocess"/> does -> (B, E), not normalised.</summary>
@@ -402,6 +415,13 @@ public sealed class ClipModel : Module
         }
 
         using var _ = Autograd.NoGrad();
+        return ImageForward(pixels);
+    }
+
+    /// <summary><see cref="EncodeImage"/> recording gradients (for training).</summary>
+    internal Tensor ImageForward(Tensor pixels)
+    {
+        int s = Config.ImageSize;
         int b = pixels.Shape[0], d = Config.Vision.Width, n = (s / Config.PatchSize) * (s / Config.PatchSize);
         var patches = Vision.Embeddings.PatchEmbedding.Forward(pixels); // (B, D, S/P, S/P)
         patches = F.Transpose(F.Reshape(patches, b, d, n), 1, 2); // (B, N, D)

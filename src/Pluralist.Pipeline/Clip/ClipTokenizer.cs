@@ -121,6 +121,21 @@ public sealed partial class ClipTokenizer
         return result;
     }
 
+    /// <summary>The pre-tokenized words of <paramref name="text"/> (cleaned, split with CLIP's pattern, bytes mapped to characters), before BPE.</summary>
+    internal static IEnumerable<string> PreTokenize(string text)
+    {
+        foreach (Match m in Pattern().Matches(Clean(text)))
+        {
+            if (m.Value is not (StartToken or EndToken))
+            {
+                yield return string.Concat(Encoding.UTF8.GetBytes(m.Value).Select(b => ByteToUnicode[b]));
+            }
+        }
+    }
+
+    /// <summary>The 256 byte characters of GPT-2's bytes_to_unicode, in byte order (the first entries of a CLIP vocabulary).</summary>
+    internal static IReadOnlyList<string> ByteCharacters => ByteToUnicode;
+
     /// <summary>Token ids without start, end or padding; pieces missing from the vocabulary become the end id.</summary>
     public int[] EncodeRaw(string text) => Tokenize(text).Select(t => _vocab.TryGetValue(t, out var id) ? id : EndId).ToArray();
 

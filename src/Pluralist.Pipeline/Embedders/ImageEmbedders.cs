@@ -156,9 +156,9 @@ public sealed class ColorLayoutEmbedder : IImageEmbedder
 }
 
 /// <summary>CLIP image embeddings (visual_projection of the class token), L2-normalised.</summary>
-public sealed class ClipImageEmbedder(ClipModel model, int batchSize = 8) : IImageEmbedder
+public sealed class ClipImageEmbedder(ClipModel model, int batchSize = 8, string name = "clip") : IImageEmbedder
 {
-    public string Name => "clip";
+    public string Name => name;
 
     public int Dimension => model.Config.ProjectionDim;
 

@@ -1,0 +1,218 @@
+using System.CommandLine;
+using System.Globalization;
+using Pluralist.Pipeline.Clip;
+using Pluralist.Pipeline.Embedders;
+using Pluralist.Pipeline.Images;
+using Pluralist.Pipeline.Prompts;
+using Pluralist.Pipeline.Selection;
+using Spectre.Console;
+
+namespace Pluralist.Cli;
+
+/// <summary><c>pluralist images generate|select</c>: N variants per prompt with a generator backend, then the k most distinct.</summary>
+public static class ImagesCommands
+{
+    /// <summary>Backends of <c>images generate --backend</c>.</summary>
+    public static readonly string[] Backends = ["world", "diffusion", "a1111", "openai"];
+
+    /// <summary>Embedders of <c>images select --embedder</c>.</summary>
+    public static readonly string[] Embedders = ["color-layout", "world-clip", "clip"];
+
+    public static Command Create()
+    {
+        var images = new Command("images", "Render prompt variants with a generator backend and keep the most distinct.");
+        images.Subcommands.Add(Generate());
+        images.Subcommands.Add(Select());
+        return images;
+    }
+
+    private static Command Generate()
+    {
+        var prompts = new Argument<string>("PROMPTS") { Description = "A prompt folder (prompts.csv) or a prompts file (.csv or text, one per line)." };
+        var backend = new Option<string>("--backend") { Description = "world (offline), diffusion (--model FILE), a1111 (--url), openai (--url, --model, --api-key-env).", Required = true };
+        var url = new Option<string?>("--url") { Description = "Server root of a1111 (http://127.0.0.1:7860/) or base URL of openai (https://api.openai.com/v1)." };
+        var model = new Option<string?>("--model") { Description = "diffusion: model file (.safetensors); openai: model name (default dall-e-2)." };
+        var keyEnv = new Option<string?>("--api-key-env") { Description = "openai: environment variable holding the API key." };
+        var variants = new Option<int>("--variants") { Description = "Variants per prompt.", DefaultValueFactory = _ => 20 };
+        var random = new Option<bool>("--random") { Description = "Guidance and steps drawn at random (default: the grid 5, 7.5, 10, 12.5 x 20, 30, 40, 50, 60)." };
+        var grid = new Option<bool>("--grid") { Description = "The documented grid (the default)." };
+        var seed = new Option<long>("--seed") { Description = "Job seed (every variant's seed derives from it, the prompt id and the variant).", DefaultValueFactory = _ => 1 };
+        var size = new Option<int>("--size") { Description = "Width and height in pixels.", DefaultValueFactory = _ => 512 };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N prompts." };
+        var output = new Option<string>("--out") { Description = "Output folder (images/PROMPT/VVV.png and manifest.csv); rerun to resume.", Required = true };
+        var cmd = new Command("generate", "Render N variants per prompt; failures are recorded per image and a rerun resumes.") { prompts, backend, url, model, keyEnv, variants, random, grid, seed, size, limit, output };
+        cmd.SetAction((parse, ct) => PipelineCommands.RunAsync(async () =>
+        {
+            PipelineCommands.Require(!(parse.GetValue(random) && parse.GetValue(grid)), "--grid and --random exclude each other");
+            PipelineCommands.Require(parse.GetValue(variants) is >= 1 and <= 1000, $"--variants {parse.GetValue(variants)} is outside 1..1000");
+            PipelineCommands.Require(parse.GetValue(size) is >= 8 and <= 4096, $"--size {parse.GetValue(size)} is outside 8..4096");
+            var list = ReadPrompts(parse.GetValue(prompts)!);
+            if (parse.GetValue(limit) is { } n)
+            {
+                PipelineCommands.Require(n >= 1, "--limit must be >= 1");
+                list = list.Take(n).ToList();
+            }
+
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var generator = Backend(parse.GetValue(backend)!, parse.GetValue(url), parse.GetValue(model), parse.GetValue(keyEnv), http);
+            var job = new GenerationJob(generator, new GenerationJobOptions
+            {
+                OutputFolder = parse.GetValue(output)!,
+                Variants = parse.GetValue(variants),
+                Mode = parse.GetValue(random) ? VariationMode.Random : VariationMode.Grid,
+                Seed = parse.GetValue(seed),
+                Width = parse.GetValue(size),
+                Height = parse.GetValue(size),
+            });
+            GenerationSummary summary = null!;
+            await PipelineCommands.ProgressConsole().Progress().AutoClear(false).StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask($"{generator.Name}: {list.Count} prompts x {parse.GetValue(variants)}", maxValue: list.Count * parse.GetValue(variants));
+                summary = await job.RunAsync(list, new Sync<GenerationProgress>(p =>
+                {
+                    task.Value = p.Generated + p.Skipped + p.Failed;
+                    task.Description = $"{generator.Name}: prompt {p.Prompt} variant {p.Variant} ({p.Failed} failed)";
+                }), ct);
+            });
+            Console.WriteLine($"{summary.Generated} rendered, {summary.Skipped} already done, {summary.Failed} failed of {summary.Total}; manifest {Path.Combine(parse.GetValue(output)!, "manifest.csv")}");
+            foreach (var f in summary.Failures)
+            {
+                Console.WriteLine($"failed: {f.Prompt}/{f.Variant.ToString("D3", CultureInfo.InvariantCulture)}: {f.Error}");
+            }
+
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Prompts from a prompt folder or a file; the ids are the folder's prompt ids (1, 2, ...).</summary>
+    internal static List<GenerationPrompt> ReadPrompts(string path)
+    {
+        PromptSet set;
+        if (Directory.Exists(path))
+        {
+            PipelineCommands.Require(File.Exists(Path.Combine(path, "prompts.csv")), $"PROMPTS: {Path.Combine(path, "prompts.csv")} not found");
+            set = PromptSet.Load(path);
+        }
+        else
+        {
+            PipelineCommands.Require(File.Exists(path), $"PROMPTS: no file or folder '{path}'");
+            set = new PromptSet();
+            PromptImporter.ImportFile(set, path);
+        }
+
+        PipelineCommands.Require(set.Prompts.Count > 0, $"PROMPTS: {path} has no prompts");
+        return set.Prompts.Select(p => new GenerationPrompt(p.Id.ToString(CultureInfo.InvariantCulture), p.Text)).ToList();
+    }
+
+    private static IImageGenerator Backend(string name, string? url, string? model, string? keyEnv, HttpClient http)
+    {
+        Uri Url(string example)
+        {
+            var u = url ?? throw new CliInputException($"--backend {name} needs --url (e.g. {example})");
+            return Uri.TryCreate(u.EndsWith('/') ? u : u + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri
+                : throw new CliInputException($"--url '{u}' is not an http(s) URL");
+        }
+
+        switch (name)
+        {
+            case "world":
+                return new WorldImageGenerator();
+            case "diffusion":
+                var file = model ?? throw new CliInputException("--backend diffusion needs --model FILE (a model saved by the diffusion trainer)");
+                return DiffusionImageGenerator.Load(file);
+            case "a1111":
+                return new A1111Generator(http, new A1111Options { BaseUri = Url("http://127.0.0.1:7860/") });
+            case "openai":
+                string? key = null;
+                if (keyEnv is not null)
+                {
+                    key = Environment.GetEnvironmentVariable(keyEnv);
+                    PipelineCommands.Require(!string.IsNullOrEmpty(key), $"--api-key-env {keyEnv}: the variable is not set");
+                }
+
+                return new OpenAIImageGenerator(new OpenAIImageOptions { Endpoint = Url("https://api.openai.com/v1"), Model = model ?? "dall-e-2", ApiKey = key });
+            default:
+                throw new CliInputException($"--backend '{name}': expected {string.Join(", ", Backends)}");
+        }
+    }
+
+    private static Command Select()
+    {
+        var dir = new Argument<string>("DIR") { Description = "A folder written by images generate (manifest.csv)." };
+        var k = new Option<int>("--k") { Description = "Images kept per prompt.", DefaultValueFactory = _ => 4 };
+        var embedder = new Option<string>("--embedder") { Description = "color-layout (offline), world-clip (the shipped model, or --clip-dir) or clip (--clip-dir of a Hugging Face CLIP checkpoint).", DefaultValueFactory = _ => "color-layout" };
+        var clipDir = new Option<string?>("--clip-dir") { Description = "Folder with model.safetensors, config.json, vocab.json, merges.txt." };
+        var method = new Option<string>("--method") { Description = "greedy (LIVS), mmr, quality-weighted or random.", DefaultValueFactory = _ => "greedy" };
+        var parameter = new Option<double?>("--parameter") { Description = "mmr: lambda (default 0.5); quality-weighted: alpha (default 1)." };
+        var draws = new Option<int>("--random-draws") { Description = "Random k-subsets per prompt for the Vendi baseline.", DefaultValueFactory = _ => 100 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random baseline (and of --method random).", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("select", "Keep the k most distinct images per prompt; writes selection.csv and selection-report.csv (Vendi vs random).") { dir, k, embedder, clipDir, method, parameter, draws, seed };
+        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        {
+            var folder = parse.GetValue(dir)!;
+            PipelineCommands.Require(File.Exists(Path.Combine(folder, "manifest.csv")), $"DIR: {Path.Combine(folder, "manifest.csv")} not found (run images generate first)");
+            PipelineCommands.Require(parse.GetValue(k) >= 1, $"--k {parse.GetValue(k)} must be >= 1");
+            PipelineCommands.Require(parse.GetValue(draws) >= 0, "--random-draws must be >= 0");
+            if (!SelectionMethods.TryParse(parse.GetValue(method), out var m))
+            {
+                throw new CliInputException($"--method '{parse.GetValue(method)}': expected {string.Join(", ", SelectionMethods.All)}");
+            }
+
+            var (emb, clip) = Embedder(parse.GetValue(embedder)!, parse.GetValue(clipDir));
+            Func<ManifestRow, double>? quality = null;
+            if (m is SelectionMethod.Mmr or SelectionMethod.QualityWeighted)
+            {
+                if (clip is not null)
+                {
+                    quality = ClipQuality.ImageText(folder, clip.Model, clip.Tokenizer);
+                }
+                else
+                {
+                    Console.Error.WriteLine($"warning: --embedder {parse.GetValue(embedder)} has no text tower: every image gets quality 1 (use world-clip or clip for an image-text score)");
+                }
+            }
+
+            var options = new SelectionOptions { K = parse.GetValue(k), Method = m, RandomDraws = parse.GetValue(draws), Seed = parse.GetValue(seed), Parameter = parse.GetValue(parameter) ?? double.NaN };
+            SelectionReport report = null!;
+            PipelineCommands.ProgressConsole().Status().Start($"{emb.Name}: embedding", ctx =>
+            {
+                report = FolderSelection.Run(folder, emb, options, new Sync<string>(p => ctx.Status($"{emb.Name}: embedding prompt {p}")), quality);
+            });
+            double randomStd = report.Results.Count == 0 ? double.NaN : report.Results.Average(r => r.VendiRandomStd);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{report.Results.Count} prompts, k = {options.K}, {m.ToToken()} on {emb.Name}: Vendi selected {report.MeanVendiSelected:0.000}, random {report.MeanVendiRandom:0.000} (sd {randomStd:0.000} over {options.RandomDraws} draws), selected >= random in {report.FractionAtLeastRandom:P0} of prompts"));
+            Console.WriteLine($"wrote {Path.Combine(folder, "selection.csv")} and {Path.Combine(folder, "selection-report.csv")}");
+            return Task.FromResult(0);
+        }));
+        return cmd;
+    }
+
+    private static (IImageEmbedder Embedder, WorldClip? Clip) Embedder(string name, string? clipDir)
+    {
+        switch (name)
+        {
+            case "color-layout":
+                return (new ColorLayoutEmbedder(), null);
+            case "world-clip":
+                var dir = clipDir ?? DefaultWorldClip();
+                var wc = WorldClip.Load(dir);
+                return (wc.ImageEmbedder(), wc);
+            case "clip":
+                var c = WorldClip.Load(clipDir ?? throw new CliInputException("--embedder clip needs --clip-dir (model.safetensors, config.json, vocab.json, merges.txt of a CLIP checkpoint)"));
+                return (new ClipImageEmbedder(c.Model, 8), c);
+            default:
+                throw new CliInputException($"--embedder '{name}': expected {string.Join(", ", Embedders)}");
+        }
+    }
+
+    /// <summary>The shipped world-clip model: models/world-clip beside the program (copied there by the build).</summary>
+    internal static string DefaultWorldClip() => Path.Combine(AppContext.BaseDirectory, "models", "world-clip");
+
+    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool and arrive late).</summary>
+    internal sealed class Sync<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,126 @@
+namespace Pluralist.Cli.Tests;
+
+/// <summary>The pipeline verbs end to end: prompts import/augment/compare, images generate/select, embedder evaluate; and their errors.</summary>
+public sealed class PipelineCommandTests : IDisposable
+{
+    private readonly string _dir = CliRunner.TempDir();
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void A_bad_prompts_csv_names_file_line_and_field_and_writes_nothing()
+    {
+        Write("bad.csv", "text,language,source\nA park with trees,en,human\nA plaza,en,robot\n");
+        var (code, _, err) = CliRunner.Run(_dir, "prompts", "import", "bad.csv", "--out", "prompts");
+        Assert.Equal(1, code);
+        Assert.Contains("bad.csv:3", err, StringComparison.Ordinal);
+        Assert.Contains("(source)", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "prompts", "prompts.csv")));
+
+        (code, _, err) = CliRunner.Run(_dir, "prompts", "import", "missing.txt", "--out", "prompts");
+        Assert.Equal(1, code);
+        Assert.Contains("missing.txt", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "prompts", "import", "bad.csv", "--source", "robot", "--out", "prompts");
+        Assert.Equal(1, code);
+        Assert.Contains("--source 'robot'", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Import_augment_compare_generate_resume_and_select_with_the_world_backend()
+    {
+        Write("p.txt", "A park with benches under trees\nA plaza with a fountain at night\nA park with benches under trees\n");
+        var (code, output, err) = CliRunner.Run(_dir, "prompts", "import", "p.txt", "--out", "prompts");
+        Assert.True(code == 0, err);
+        Assert.Contains("2 prompts added, 1 duplicates dropped", output, StringComparison.Ordinal);
+
+        (code, output, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--strategy", "template", "--variants", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("template: 2 prompts added (2 -> 4)", output, StringComparison.Ordinal);
+        Assert.Contains("template", File.ReadAllText(Path.Combine(_dir, "prompts", "provenance.csv")), StringComparison.Ordinal);
+
+        (code, output, err) = CliRunner.Run(_dir, "prompts", "compare", "prompts");
+        Assert.True(code == 0, err);
+        Assert.Contains("human\ten\t2", output, StringComparison.Ordinal);
+        Assert.Contains("template\ten\t2", output, StringComparison.Ordinal);
+
+        (code, output, err) = CliRunner.Run(_dir, "images", "generate", "prompts", "--backend", "world", "--variants", "5", "--size", "32", "--limit", "2", "--out", "run");
+        Assert.True(code == 0, err);
+        Assert.Contains("10 rendered, 0 already done, 0 failed of 10", output, StringComparison.Ordinal);
+        var manifest = File.ReadAllLines(Path.Combine(_dir, "run", "manifest.csv"));
+        Assert.Equal(11, manifest.Length);
+        Assert.EndsWith(",text", manifest[0], StringComparison.Ordinal);
+        Assert.EndsWith("A plaza with a fountain at night", manifest[^1], StringComparison.Ordinal);
+
+        (code, output, _) = CliRunner.Run(_dir, "images", "generate", "prompts", "--backend", "world", "--variants", "5", "--size", "32", "--limit", "2", "--out", "run");
+        Assert.Equal(0, code);
+        Assert.Contains("0 rendered, 10 already done", output, StringComparison.Ordinal);
+
+        (code, output, err) = CliRunner.Run(_dir, "images", "select", "run", "--k", "3", "--embedder", "color-layout", "--random-draws", "20");
+        Assert.True(code == 0, err);
+        Assert.Matches(@"2 prompts, k = 3, greedy on color-layout/1: Vendi selected \d\.\d{3}, random \d\.\d{3}", output);
+        Assert.Equal(7, File.ReadAllLines(Path.Combine(_dir, "run", "selection.csv")).Length);
+    }
+
+    [Fact]
+    public void Generate_and_select_name_the_bad_option()
+    {
+        Write("p.txt", "A park\n");
+        var (code, _, err) = CliRunner.Run(_dir, "images", "generate", "p.txt", "--backend", "dalle-9", "--out", "run");
+        Assert.Equal(1, code);
+        Assert.Contains("--backend 'dalle-9'", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "images", "generate", "p.txt", "--backend", "diffusion", "--out", "run");
+        Assert.Equal(1, code);
+        Assert.Contains("--model", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "images", "generate", "p.txt", "--backend", "diffusion", "--model", "nope.safetensors", "--out", "run");
+        Assert.Equal(1, code);
+        Assert.Contains("nope.safetensors", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "images", "generate", "p.txt", "--backend", "a1111", "--out", "run");
+        Assert.Equal(1, code);
+        Assert.Contains("--url", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "images", "generate", "p.txt", "--backend", "world", "--variants", "0", "--out", "run");
+        Assert.Equal(1, code);
+        Assert.Contains("--variants 0", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run")));
+
+        (code, _, err) = CliRunner.Run(_dir, "images", "select", "nowhere", "--k", "4");
+        Assert.Equal(1, code);
+        Assert.Contains("manifest.csv", err, StringComparison.Ordinal);
+        Directory.CreateDirectory(Path.Combine(_dir, "run"));
+        File.WriteAllText(Path.Combine(_dir, "run", "manifest.csv"), "prompt,variant\n");
+        (code, _, err) = CliRunner.Run(_dir, "images", "select", "run", "--method", "best");
+        Assert.Equal(1, code);
+        Assert.Contains("--method 'best'", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "images", "select", "run", "--embedder", "world-clip", "--clip-dir", "no-model");
+        Assert.Equal(1, code);
+        Assert.Contains("model.safetensors", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "images", "select", "run");
+        Assert.Equal(1, code);
+        Assert.Contains("manifest.csv", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Augment_with_a_language_model_needs_an_endpoint_and_a_set_key_variable()
+    {
+        Write("p.txt", "A park\n");
+        Assert.Equal(0, CliRunner.Run(_dir, "prompts", "import", "p.txt", "--out", "prompts").Code);
+        var (code, _, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--strategy", "few-shot");
+        Assert.Equal(1, code);
+        Assert.Contains("--endpoint", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--strategy", "few-shot", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--api-key-env", "PLURALIST_TEST_UNSET_KEY");
+        Assert.Equal(1, code);
+        Assert.Contains("PLURALIST_TEST_UNSET_KEY", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--strategy", "rewrite");
+        Assert.Equal(1, code);
+        Assert.Contains("--strategy 'rewrite'", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "prompts", "augment", "elsewhere", "--strategy", "template");
+        Assert.Equal(1, code);
+        Assert.Contains("prompts.csv", err, StringComparison.Ordinal);
+    }
+}
