@@ -130,6 +130,9 @@ public static class PromptsCommands
         return cmd;
     }
 
+    private static string Format(Pluralist.Analysis.Text.PromptDivergenceResult r) =>
+        string.Create(CultureInfo.InvariantCulture, $"{r.Divergence:0.000} [{r.Interval.Lower:0.000}, {r.Interval.Upper:0.000}]");
+
     private static void AppendLog(string path, ChatLog log)
     {
         using var w = new StreamWriter(path, append: true, new System.Text.UTF8Encoding(false));
@@ -145,11 +148,18 @@ public static class PromptsCommands
         {
             var folder = parse.GetValue(dir)!;
             PipelineCommands.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found");
-            var stats = PromptComparison.Compare(PromptSet.Load(folder));
-            Console.WriteLine("source\tlanguage\tcount\tmean_words\tdistinct1\tdistinct2\tnovelty");
+            var set = PromptSet.Load(folder);
+            var stats = PromptComparison.Compare(set);
+            Console.WriteLine("source\tlanguage\tcount\tmean_words\tdistinct1\tdistinct2\tnovelty\tjsd_vs_human [95% CI]");
             foreach (var s in stats)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Source.ToToken()}\t{s.Language}\t{s.Count}\t{s.MeanWords:0.0}\t{s.Distinct1:0.000}\t{s.Distinct2:0.000}\t{s.NoveltyVsHuman:0.000}"));
+                // Jensen-Shannon divergence (bits) of the group's word distribution to the human prompts of its language (LIVS's comparison of the strategies).
+                var human = set.Where(PromptSource.Human, s.Language).Select(p => p.Text).ToList();
+                var mine = set.Where(s.Source, s.Language).Select(p => p.Text).ToList();
+                var jsd = s.Source == PromptSource.Human || human.Count == 0 || mine.Count == 0
+                    ? "-"
+                    : Format(Pluralist.Analysis.Text.PromptDivergence.Compare(mine, human, new Pluralist.Analysis.Statistics.BootstrapOptions(Replicates: 500)));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Source.ToToken()}\t{s.Language}\t{s.Count}\t{s.MeanWords:0.0}\t{s.Distinct1:0.000}\t{s.Distinct2:0.000}\t{s.NoveltyVsHuman:0.000}\t{jsd}"));
             }
 
             if (parse.GetValue(csv) is { } path)

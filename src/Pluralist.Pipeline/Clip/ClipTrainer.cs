@@ -279,7 +279,7 @@ public static class ClipTrainer
         }
         else
         {
-            log.WriteLine($"# resumed at step {start}");
+            log.WriteLine($"# resumed at step {start}; options {JsonSerializer.Serialize(options)}");
         }
 
         double first = double.NaN, last = double.NaN, totalSeconds = 0;
