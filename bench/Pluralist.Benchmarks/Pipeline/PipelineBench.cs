@@ -118,5 +118,5 @@ public sealed class PipelineBench : IBenchSuite
     }
 
     private static void Row(TextWriter output, string what, string reference, double ms, double refMs, string unit) =>
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {reference} | {ms:0.0} ms per {unit} | {(double.IsNaN(refMs) ? "-" : $"{refMs:0.0} ms")} |"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {reference} | {ms:0.00} ms per {unit} | {(double.IsNaN(refMs) ? "-" : $"{refMs:0.00} ms")} |"));
 }

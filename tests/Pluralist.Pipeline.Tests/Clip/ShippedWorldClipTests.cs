@@ -1,5 +1,4 @@
 using Pluralist.Pipeline.Clip;
-using Pluralist.Pipeline.Embedders;
 
 namespace Pluralist.Pipeline.Tests.Clip;
 

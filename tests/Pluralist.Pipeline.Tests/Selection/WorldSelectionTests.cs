@@ -39,7 +39,7 @@ public sealed class WorldSelectionTests : IDisposable
     public async Task With_the_shipped_world_clip_the_greedy_fours_beat_random_and_quality_weighting_reads_the_prompt_texts()
     {
         await RenderAsync();
-        var clip = ShippedWorldClipTests.Load();
+        var clip = Clip.ShippedWorldClipTests.Load();
         var greedy = FolderSelection.Run(_dir.FullName, clip.ImageEmbedder(), new SelectionOptions { K = 4, RandomDraws = 50, Seed = 1 });
         Assert.True(greedy.MeanVendiSelected > greedy.MeanVendiRandom, $"selected {greedy.MeanVendiSelected} vs random {greedy.MeanVendiRandom}");
 
