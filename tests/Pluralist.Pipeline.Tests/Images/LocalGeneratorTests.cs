@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Pluralist.Diffusion;
-using GenerationRequest = Pluralist.Pipeline.Images.GenerationRequest;
 using Pluralist.Pipeline.Images;
 using Pluralist.World.Imaging;
+using GenerationRequest = Pluralist.Pipeline.Images.GenerationRequest;
 
 namespace Pluralist.Pipeline.Tests.Images;
 
