@@ -465,8 +465,26 @@ public sealed record WorldClip(ClipModel Model, ClipTokenizer Tokenizer)
             }
         }
 
-        var (th, vh) = ClipConfig.ReadHeads(File.ReadAllText(Path.Combine(folder, "config.json")));
-        var model = ClipModel.Load(Path.Combine(folder, "model.safetensors"), th, vh);
+        int? th, vh;
+        try
+        {
+            (th, vh) = ClipConfig.ReadHeads(File.ReadAllText(Path.Combine(folder, "config.json")));
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{Path.Combine(folder, "config.json")}: not JSON ({ex.Message})", ex);
+        }
+
+        ClipModel model;
+        try
+        {
+            model = ClipModel.Load(Path.Combine(folder, "model.safetensors"), th, vh);
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{Path.Combine(folder, "model.safetensors")}: {ex.Message}", ex);
+        }
+
         var tokenizer = ClipTokenizer.Load(Path.Combine(folder, "vocab.json"), Path.Combine(folder, "merges.txt"), model.Config.ContextLength);
         return new WorldClip(model, tokenizer);
     }

@@ -90,7 +90,7 @@ public sealed class DiffusionImageGenerator : IImageGenerator
         {
             return new DiffusionImageGenerator(DiffusionModel.Load(path), "pluralist-diffusion/" + Path.GetFileNameWithoutExtension(path), sampler);
         }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or ArgumentException or KeyNotFoundException)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or ArgumentException or KeyNotFoundException or System.Text.Json.JsonException or NotSupportedException)
         {
             throw new InvalidDataException($"{path}: {ex.Message}", ex);
         }

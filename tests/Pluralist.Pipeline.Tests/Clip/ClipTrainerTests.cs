@@ -91,10 +91,18 @@ public sealed class ClipTrainerTests : IDisposable
     }
 
     [Fact]
-    public void Loading_a_folder_without_the_model_names_the_missing_file()
+    public void Loading_a_folder_without_the_model_or_with_a_broken_one_names_the_file()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => WorldClip.Load(_dir.FullName));
         Assert.Contains("model.safetensors", ex.Message, StringComparison.Ordinal);
+        foreach (var f in new[] { "config.json", "vocab.json", "merges.txt" })
+        {
+            File.WriteAllText(Path.Combine(_dir.FullName, f), "{}");
+        }
+
+        File.WriteAllBytes(Path.Combine(_dir.FullName, "model.safetensors"), [1, 2, 3]);
+        var bad = Assert.Throws<InvalidDataException>(() => WorldClip.Load(_dir.FullName));
+        Assert.Contains("model.safetensors", bad.Message, StringComparison.Ordinal);
     }
 
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
