@@ -266,6 +266,11 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
 
     private async Task<Assignment?> CreateAssignmentAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
     {
+        if (study.GroupQuotas is { } quotas)
+        {
+            return await CreateQuotaAssignmentAsync(participantId, study, batch, quotas, lang, ct);
+        }
+
         var pairs = await db.Pairs.AsNoTracking()
             .Where(p => p.StudyId == study.Id && (p.BatchId == batch.Id || p.BatchId == null))
             .OrderBy(p => p.Id)
@@ -488,6 +493,8 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
             await db.AnnotationScores.Where(s => db.Annotations.Any(a => a.Id == s.AnnotationId && a.ParticipantId == participant.Id)).ExecuteDeleteAsync(ct);
             await db.Annotations.Where(a => a.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
         }
+
+        await ReleaseQuotaSlotsAsync(participant.Id, study.WithdrawalPolicy == WithdrawalPolicy.DeleteAnnotations, ct);
 
         // The email address and password go too: nobody can sign in as a withdrawn participant, and no contact detail stays.
         if (participant.Email is { } address)

@@ -49,6 +49,7 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
                 WithdrawalPolicy = template.WithdrawalPolicy,
                 MinGroupSize = template.MinGroupSize,
                 IdentityMarkers = [.. template.IdentityMarkers],
+                GroupQuotas = template.GroupQuotas?.Clone(),
                 Criteria = [.. template.Criteria.Select(c => new Criterion { Key = c.Key, Name = c.Name.Clone(), Definition = c.Definition.Clone(), Position = c.Position, Retired = c.Retired })],
                 ConsentDocuments = [.. template.ConsentDocuments.Select(d => new ConsentDocument { Version = d.Version, Language = d.Language, Text = d.Text, PublishedAt = now })],
             };
@@ -78,6 +79,15 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         var before = Snapshot(study);
         change(study);
         Audit(actor, study, "study.settings", new { before, after = Snapshot(study) });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Sets or removes (null) the study's group quotas. Places already taken stay; a smaller quota only stops new ones.</summary>
+    public async Task SetQuotasAsync(Participant actor, Study study, GroupQuotas? quotas, CancellationToken ct)
+    {
+        var before = study.GroupQuotas is { } b ? QuotaSettings.Of(b) : null;
+        study.GroupQuotas = quotas;
+        Audit(actor, study, quotas is null ? "quotas.remove" : "quotas.set", new { before, after = quotas is null ? null : QuotaSettings.Of(quotas) });
         await db.SaveChangesAsync(ct);
     }
 
@@ -245,5 +255,6 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         withdrawalPolicy = s.WithdrawalPolicy.ToToken(),
         s.MinGroupSize,
         s.IdentityMarkers,
+        groupQuotas = s.GroupQuotas is { } q ? Data.QuotasJson.Write(q) : null,
     };
 }
