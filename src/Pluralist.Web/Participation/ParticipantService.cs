@@ -43,6 +43,20 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
             return new JoinResult(JoinOutcome.Used, null);
         }
 
+        // A code made by "reset the code" in the console signs its participant back in.
+        if (invitation.ParticipantId is { } returning)
+        {
+            var existing = await db.Participants.FirstOrDefaultAsync(p => p.Id == returning && p.StudyId == invitation.StudyId && p.WithdrawnAt == null, ct);
+            if (existing is null)
+            {
+                await tx.RollbackAsync(ct);
+                return new JoinResult(JoinOutcome.Unknown, null);
+            }
+
+            await tx.CommitAsync(ct);
+            return new JoinResult(JoinOutcome.Joined, existing);
+        }
+
         var participant = new Participant
         {
             StudyId = invitation.StudyId,

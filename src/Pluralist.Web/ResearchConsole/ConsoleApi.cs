@@ -32,6 +32,7 @@ public static class ConsoleApi
         api.MapGet("/studies/{key}/quotas", QuotasAsync);
         api.MapPut("/studies/{key}/quotas", SetQuotasAsync);
         api.MapDelete("/studies/{key}/quotas", RemoveQuotasAsync);
+        api.MapPost("/studies/{key}/participants/{pseudonym}/code", ResetCodeAsync);
         app.MapGet("/console/studies/{key}/export.zip", ExportAsync);
         app.MapGet("/console/assets/{name}", Asset);
     }
@@ -149,6 +150,32 @@ public static class ConsoleApi
 
         await service.SetQuotasAsync(staff!, study, null, ctx.RequestAborted);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>A new code for a participant who lost theirs (liaisons may: they hand out codes); the old ones stop working.</summary>
+    private static async Task<IResult> ResetCodeAsync(HttpContext ctx, ConsoleService service, string key, string pseudonym)
+    {
+        var (staff, denied) = await RequireAsync(ctx, Role.Liaison);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return csrf;
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        if (study is null)
+        {
+            return NotFound(key);
+        }
+
+        var made = await service.ResetCodeAsync(staff!, study, pseudonym, Pages.Console.PeopleModel.ResetDays, ctx.RequestAborted);
+        return made is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such participant", detail: $"There is no participant '{pseudonym}' in '{key}' who has not withdrawn.")
+            : TypedResults.Ok(new { participant = pseudonym, code = made.Code, expiresAt = made.ExpiresAt });
     }
 
     public sealed record CriterionRequest(string? Key, Dictionary<string, string>? Name, Dictionary<string, string>? Definition);

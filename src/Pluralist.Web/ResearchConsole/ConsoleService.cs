@@ -139,6 +139,38 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         return made;
     }
 
+    /// <summary>
+    /// A new single-use code that signs the participant back in (a lost session, another device);
+    /// every earlier unused code of theirs stops working. Null for an unknown or withdrawn pseudonym.
+    /// </summary>
+    public async Task<NewInvitation?> ResetCodeAsync(Participant actor, Study study, string pseudonym, int validDays, CancellationToken ct)
+    {
+        var participant = await db.Participants.FirstOrDefaultAsync(p => p.StudyId == study.Id && p.Pseudonym == pseudonym && p.WithdrawnAt == null && p.Role == Role.Participant, ct);
+        if (participant is null)
+        {
+            return null;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var code = Codes.NewCode();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var revoked = await db.Invitations.Where(i => i.ParticipantId == participant.Id && i.UsedAt == null && i.ExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, now), ct);
+        db.Invitations.Add(new Invitation
+        {
+            StudyId = study.Id,
+            CodeHash = Codes.Hash(code),
+            Language = participant.PreferredLanguage,
+            ParticipantId = participant.Id,
+            CreatedAt = now,
+            ExpiresAt = now.AddDays(validDays),
+        });
+        Audit(actor, study, "participant.code-reset", new { participant = pseudonym, revoked, validDays });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new NewInvitation(code, null, participant.PreferredLanguage, now.AddDays(validDays));
+    }
+
     /// <summary>Reads the bulk-invitation CSV (<c>email</c> required, <c>language</c> en or fr, default en). Errors are located by line and column.</summary>
     public static IReadOnlyList<(string? Email, string Language)> ReadInvitationCsv(string text, List<CsvError> errors)
     {
