@@ -119,6 +119,13 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         await page.GotoAsync("/console/studies/riverside/data");
         await checker.CheckCurrentAsync("console-data");
 
+        // The participant lost their code: a new one, shown once.
+        await page.GotoAsync("/console/studies/riverside/people");
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Make a new code for P-") }).ClickAsync();
+        await Assertions.Expect(page.Locator("#reset-heading")).ToContainTextAsync("A new code for P-");
+        await Assertions.Expect(page.Locator("ol.codes li")).ToHaveTextAsync(new Regex("^[A-Z2-9]{4}-[A-Z2-9]{4}$"));
+        await Chromium.AssertAccessibleAsync(page, "console-people after a code reset (en)");
+
         // Evaluation pairs between the two generators; an answer preferring "aligned" on safety shows in the tally.
         await page.GotoAsync("/console/studies/riverside/evaluation");
         await page.Locator("#ca").SelectOptionAsync("aligned");

@@ -1,6 +1,6 @@
-using Pluralist.Core.Assignments;
 using System.Globalization;
 using System.Text.Json;
+using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 

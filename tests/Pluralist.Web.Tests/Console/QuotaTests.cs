@@ -80,9 +80,14 @@ public sealed class QuotaTests
     }
 
     [Fact]
-    public async Task Each_group_fills_its_quota_per_pair_exactly_and_small_groups_are_not_shown()
+    public Task Each_group_fills_its_quota_per_pair_exactly_and_small_groups_are_not_shown_on_sqlite() => FillAsync(DatabaseProvider.Sqlite);
+
+    [PostgresFact]
+    public Task Each_group_fills_its_quota_per_pair_exactly_and_small_groups_are_not_shown_on_postgres() => FillAsync(DatabaseProvider.Postgres);
+
+    private static async Task FillAsync(DatabaseProvider provider)
     {
-        await using var server = await AppServer.StartAsync(codes: 10, configure: s => Quotas(s, Genders(perGroup: 2)));
+        await using var server = await AppServer.StartAsync(provider, codes: 10, configure: s => Quotas(s, Genders(perGroup: 2)));
         await KeepPairsAsync(server, 3);
         var people = new List<ParticipantClient>();
         foreach (var gender in new[] { "woman", "woman", "woman", "woman", "woman", "man", "man" })
