@@ -54,6 +54,7 @@ public sealed class PluralistDbContext : DbContext
     public DbSet<OneTimeCode> OneTimeCodes => Set<OneTimeCode>();
     public DbSet<CleaningRunRecord> CleaningRuns => Set<CleaningRunRecord>();
     public DbSet<CleaningDrop> CleaningDrops => Set<CleaningDrop>();
+    public DbSet<QuotaSlot> QuotaSlots => Set<QuotaSlot>();
 
     /// <summary>snake_case of a PascalCase name, with an underscore before and after digits (<c>Image0Id</c> → <c>image_0_id</c>).</summary>
     public static string SnakeCase(string name)
@@ -119,6 +120,14 @@ public sealed class PluralistDbContext : DbContext
             StringList(e.Property(x => x.IdentityMarkers));
             LikertItems(e.Property(x => x.LikertQuestions));
             LikertItems(e.Property(x => x.LikertCategories));
+            e.Property(x => x.GroupQuotas).HasConversion(
+                new ValueConverter<GroupQuotas?, string?>(
+                    v => v == null ? null : QuotasJson.Write(v),
+                    v => v == null ? null : QuotasJson.Read(v)),
+                new ValueComparer<GroupQuotas?>(
+                    (a, b) => a == null ? b == null : b != null && QuotasJson.Write(a) == QuotasJson.Write(b),
+                    v => v == null ? 0 : QuotasJson.Write(v).GetHashCode(StringComparison.Ordinal),
+                    v => v == null ? null : v.Clone()));
             e.HasMany(x => x.Criteria).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(x => x.Batches).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(x => x.ConsentDocuments).WithOne().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
@@ -288,6 +297,17 @@ public sealed class PluralistDbContext : DbContext
             e.HasIndex(x => x.AnswerId);
             e.HasOne<CleaningRunRecord>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<AnnotationScore>().WithMany().HasForeignKey(x => x.AnswerId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<QuotaSlot>(e =>
+        {
+            e.ToTable("quota_slots", t => t.HasCheckConstraint("ck_quota_slots_slot", "slot >= 1"));
+            e.HasIndex(x => new { x.ItemKind, x.ItemId, x.GroupKey, x.Slot }).IsUnique();
+            e.HasIndex(x => new { x.ItemKind, x.ItemId, x.ParticipantId }).IsUnique();
+            e.HasIndex(x => x.StudyId);
+            e.HasIndex(x => x.ParticipantId);
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

@@ -57,6 +57,24 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         await Assertions.Expect(page.Locator("[role=status]")).ToHaveTextAsync("Saved: shade.");
         await checker.CheckCurrentAsync("console-study");
 
+        // Quotas per identity group: a question the study does not ask is refused on the form; DIVE-style
+        // groups are saved and their fill shown; then removed again, this being a LIVS-style study.
+        await page.Locator("#quotaDimensions").FillAsync("gender: woman, man\nshoe-size");
+        await page.Locator("#perGroup").FillAsync("20");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save the quotas" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[role=alert]")).ToContainTextAsync("'shoe-size' is not an identity question of the study");
+        await Chromium.AssertAccessibleAsync(page, "console-study with a quota error (en)");
+        await page.Locator("#quotaDimensions").FillAsync("gender: woman, man\nage-band: 18-29, 30-49, 50+");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save the quotas" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[role=status]")).ToHaveTextAsync("Saved: quotas.");
+        await page.GetByRole(AriaRole.Link, new() { Name = "See how full each item is." }).ClickAsync();
+        await Assertions.Expect(page.Locator(".figures li").First).ToHaveTextAsync("20 participants of each group per item");
+        await checker.CheckCurrentAsync("console-quotas");
+        await page.GotoAsync("/console/studies/riverside");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove the quotas" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[role=status]")).ToHaveTextAsync("Saved: quotas.");
+        await Assertions.Expect(page.Locator("#quotaDimensions")).ToHaveValueAsync("");
+
         // A batch, a pool from two generators, pairs within each prompt.
         await page.GotoAsync("/console/studies/riverside/batches");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create the batch" }).ClickAsync();
@@ -101,6 +119,13 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         await page.GotoAsync("/console/studies/riverside/data");
         await checker.CheckCurrentAsync("console-data");
 
+        // The participant lost their code: a new one, shown once.
+        await page.GotoAsync("/console/studies/riverside/people");
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Make a new code for P-") }).ClickAsync();
+        await Assertions.Expect(page.Locator("#reset-heading")).ToContainTextAsync("A new code for P-");
+        await Assertions.Expect(page.Locator("ol.codes li")).ToHaveTextAsync(new Regex("^[A-Z2-9]{4}-[A-Z2-9]{4}$"));
+        await Chromium.AssertAccessibleAsync(page, "console-people after a code reset (en)");
+
         // Evaluation pairs between the two generators; an answer preferring "aligned" on safety shows in the tally.
         await page.GotoAsync("/console/studies/riverside/evaluation");
         await page.Locator("#ca").SelectOptionAsync("aligned");
@@ -114,7 +139,7 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         await checker.CheckCurrentAsync("console-evaluation");
         await page.GotoAsync("/console/studies/riverside/audit");
         await checker.CheckCurrentAsync("console-audit");
-        Assert.Equal(12, checker.Checked);
+        Assert.Equal(13, checker.Checked);
     }
 
     // Two prompts, each with one image from "aligned" and two from "base".

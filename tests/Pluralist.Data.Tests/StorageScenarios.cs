@@ -278,7 +278,7 @@ internal static class StorageScenarios
         var progress = new List<string>();
         await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
         Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
-        Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs", "Applying schema version 4: likert questions"], progress);
+        Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs", "Applying schema version 4: likert questions", "Applying schema version 5: group quotas"], progress);
 
         await using var db = tdb.CreateContext();
         var study = await StudyStore.FindAsync(db, "old");
@@ -324,6 +324,18 @@ internal static class StorageScenarios
         db.AuditEntries.Add(new AuditEntry { StudyId = 7, Action = "schema.upgrade", At = t });
         await db.SaveChangesAsync();
         Assert.True(await db.Prompts.MaxAsync(x => x.Id) > 17);
+
+        // v5: an upgraded study has no quotas until set; quota places are unique per item, group and slot.
+        Assert.Null(study.GroupQuotas);
+        study.GroupQuotas = new GroupQuotas { Dimensions = [new QuotaDimension { Marker = "gender", Values = ["woman"] }], PerGroup = 1 };
+        db.QuotaSlots.Add(new QuotaSlot { StudyId = 7, ItemKind = QuotaItemKind.Pair, ItemId = 20, GroupKey = "woman", Slot = 1, ParticipantId = 11, ReservedAt = t });
+        await db.SaveChangesAsync();
+        await using (var other = tdb.CreateContext())
+        {
+            Assert.Equal(1, (await StudyStore.FindAsync(other, "old"))!.GroupQuotas!.PerGroup);
+            other.QuotaSlots.Add(new QuotaSlot { StudyId = 7, ItemKind = QuotaItemKind.Pair, ItemId = 20, GroupKey = "woman", Slot = 1, ParticipantId = 11, ReservedAt = t });
+            await Assert.ThrowsAsync<DbUpdateException>(() => other.SaveChangesAsync());
+        }
     }
 
     // Rows surviving each upgrade (v1 -> latest, through the cleaning-run tables of v3) is UpgradeKeepsEveryRow's job.

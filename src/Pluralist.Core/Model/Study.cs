@@ -45,6 +45,9 @@ public sealed class Study
     /// <summary>Keys of the identity markers this study offers, in the order asked.</summary>
     public List<string> IdentityMarkers { get; set; } = [];
 
+    /// <summary>DIVE-style quotas per identity group and item; null: no quotas (the batch's overlap applies).</summary>
+    public GroupQuotas? GroupQuotas { get; set; }
+
     /// <summary>Likert questions of the DIVE task (empty: <see cref="Defaults.LikertQuestions"/>).</summary>
     public List<LikertItem> LikertQuestions { get; set; } = [];
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 
@@ -98,6 +99,30 @@ public static class BundleFormat
             }
 
             w.WriteEndArray();
+            if (study.GroupQuotas is { } quotas)
+            {
+                w.WriteStartObject("groupQuotas");
+                w.WriteStartArray("dimensions");
+                foreach (var d in quotas.Dimensions)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("marker", d.Marker);
+                    w.WriteStartArray("values");
+                    foreach (var v in d.Values)
+                    {
+                        w.WriteStringValue(v);
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteNumber("perGroup", quotas.PerGroup);
+                w.WriteNumber("unstratified", quotas.Unstratified);
+                w.WriteEndObject();
+            }
+
             w.WriteString("createdAt", CsvWriter.Format(study.CreatedAt));
             w.WriteStartArray("criteria");
             foreach (var c in study.Criteria.OrderBy(c => c.Position).ThenBy(c => c.Id))
@@ -255,6 +280,11 @@ public static class BundleFormat
                 }
             }
 
+            if (root.TryGetProperty("groupQuotas", out var q) && q.ValueKind != JsonValueKind.Null)
+            {
+                study.GroupQuotas = ReadQuotas(r, q, study.IdentityMarkers);
+            }
+
             foreach (var (c, path) in r.Array(root, "$", "criteria", required: true))
             {
                 var criterion = new Criterion
@@ -387,6 +417,45 @@ public static class BundleFormat
     }
 
     /// <summary>Typed access to JSON properties that records located errors instead of throwing.</summary>
+    private static GroupQuotas? ReadQuotas(JsonFields r, JsonElement q, IReadOnlyList<string> identityMarkers)
+    {
+        const string at = "$.groupQuotas";
+        if (q.ValueKind != JsonValueKind.Object)
+        {
+            r.Error(at, "must be an object with dimensions, perGroup and unstratified");
+            return null;
+        }
+
+        var quotas = new GroupQuotas
+        {
+            PerGroup = r.OptionalInt(q, at, "perGroup") ?? Missing<int>(r, at, "perGroup"),
+            Unstratified = r.OptionalInt(q, at, "unstratified") ?? 0,
+        };
+        foreach (var (d, path) in r.Array(q, at, "dimensions", required: true))
+        {
+            var dimension = new QuotaDimension { Marker = r.String(d, path, "marker") };
+            foreach (var (v, vpath) in r.Array(d, path, "values", required: false))
+            {
+                if (v.ValueKind != JsonValueKind.String)
+                {
+                    r.Error(vpath, "must be a string");
+                    continue;
+                }
+
+                dimension.Values.Add(v.GetString()!);
+            }
+
+            quotas.Dimensions.Add(dimension);
+        }
+
+        foreach (var (field, message) in QuotaPicker.Problems(quotas, identityMarkers))
+        {
+            r.Error($"{at}.{field}", message);
+        }
+
+        return quotas;
+    }
+
     private sealed class JsonFields(JsonLocations where, List<CsvError> errors)
     {
         public delegate bool TryToken<T>(string? token, out T value);
@@ -591,7 +660,7 @@ public static class BundleFormat
             foreach (var item in v.EnumerateArray())
             {
                 var itemPath = $"{path}[{i.ToString(CultureInfo.InvariantCulture)}]";
-                if (item.ValueKind != JsonValueKind.Object && name != "identityMarkers")
+                if (item.ValueKind != JsonValueKind.Object && name is not ("identityMarkers" or "values"))
                 {
                     Error(itemPath, $"must be an object, found {Describe(item)}");
                 }

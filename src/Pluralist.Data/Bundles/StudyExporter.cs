@@ -34,6 +34,7 @@ public static class StudyExporter
             WithdrawalPolicy = stored.WithdrawalPolicy,
             MinGroupSize = stored.MinGroupSize,
             IdentityMarkers = [.. stored.IdentityMarkers],
+            GroupQuotas = stored.GroupQuotas?.Clone(),
             CreatedAt = stored.CreatedAt,
         };
         study.Criteria.AddRange(stored.Criteria.Select(c => new Criterion

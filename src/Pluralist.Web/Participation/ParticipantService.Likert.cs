@@ -52,6 +52,13 @@ public sealed partial class ParticipantService
     /// <summary>An image of the study the participant has not rated, among the least rated ones; null when none is left.</summary>
     private async Task<NextStep.Rate?> NextRatingAsync(Participant participant, Study study, string lang, Progress progress, CancellationToken ct)
     {
+        if (study.GroupQuotas is { } quotas)
+        {
+            return await NextQuotaImageAsync(participant.Id, study, quotas, ct) is { } item
+                ? await RateStepAsync(participant.Id, study, item.ImageId, item.PromptId, lang, progress, null, ct)
+                : null;
+        }
+
         var candidates = await db.Images.AsNoTracking()
             .Where(i => i.StudyId == study.Id && i.Flags == ImageFlags.None
                 && !db.LikertRatings.Any(r => r.ParticipantId == participant.Id && r.ImageId == i.Id))

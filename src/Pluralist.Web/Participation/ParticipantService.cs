@@ -43,6 +43,20 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
             return new JoinResult(JoinOutcome.Used, null);
         }
 
+        // A code made by "reset the code" in the console signs its participant back in.
+        if (invitation.ParticipantId is { } returning)
+        {
+            var existing = await db.Participants.FirstOrDefaultAsync(p => p.Id == returning && p.StudyId == invitation.StudyId && p.WithdrawnAt == null, ct);
+            if (existing is null)
+            {
+                await tx.RollbackAsync(ct);
+                return new JoinResult(JoinOutcome.Unknown, null);
+            }
+
+            await tx.CommitAsync(ct);
+            return new JoinResult(JoinOutcome.Joined, existing);
+        }
+
         var participant = new Participant
         {
             StudyId = invitation.StudyId,
@@ -266,6 +280,11 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
 
     private async Task<Assignment?> CreateAssignmentAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
     {
+        if (study.GroupQuotas is { } quotas)
+        {
+            return await CreateQuotaAssignmentAsync(participantId, study, batch, quotas, lang, ct);
+        }
+
         var pairs = await db.Pairs.AsNoTracking()
             .Where(p => p.StudyId == study.Id && (p.BatchId == batch.Id || p.BatchId == null))
             .OrderBy(p => p.Id)
@@ -488,6 +507,8 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
             await db.AnnotationScores.Where(s => db.Annotations.Any(a => a.Id == s.AnnotationId && a.ParticipantId == participant.Id)).ExecuteDeleteAsync(ct);
             await db.Annotations.Where(a => a.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
         }
+
+        await ReleaseQuotaSlotsAsync(participant.Id, study.WithdrawalPolicy == WithdrawalPolicy.DeleteAnnotations, ct);
 
         // The email address and password go too: nobody can sign in as a withdrawn participant, and no contact detail stays.
         if (participant.Email is { } address)

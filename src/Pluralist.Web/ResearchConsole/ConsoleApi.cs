@@ -29,6 +29,10 @@ public static class ConsoleApi
         api.MapGet("/studies", StudiesAsync);
         api.MapGet("/studies/{key}/progress", ProgressAsync);
         api.MapPost("/studies/{key}/criteria", AddCriterionAsync);
+        api.MapGet("/studies/{key}/quotas", QuotasAsync);
+        api.MapPut("/studies/{key}/quotas", SetQuotasAsync);
+        api.MapDelete("/studies/{key}/quotas", RemoveQuotasAsync);
+        api.MapPost("/studies/{key}/participants/{pseudonym}/code", ResetCodeAsync);
         app.MapGet("/console/studies/{key}/export.zip", ExportAsync);
         app.MapGet("/console/assets/{name}", Asset);
     }
@@ -81,6 +85,97 @@ public static class ConsoleApi
 
         var study = await service.FindStudyAsync(key, ctx.RequestAborted);
         return study is null ? NotFound(key) : TypedResults.Ok(await StudyProgress.ComputeAsync(service.Db, study, batch, ctx.RequestAborted));
+    }
+
+    private static async Task<IResult> QuotasAsync(HttpContext ctx, ConsoleService service, string key)
+    {
+        var (_, denied) = await RequireAsync(ctx, Role.Liaison);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        return study is null ? NotFound(key) : TypedResults.Ok(await QuotaFill.ComputeAsync(service.Db, study, ctx.RequestAborted));
+    }
+
+    private static async Task<IResult> SetQuotasAsync(HttpContext ctx, ConsoleService service, string key, QuotaSettings request)
+    {
+        var (staff, denied) = await RequireAsync(ctx, Role.Researcher);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return csrf;
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        if (study is null)
+        {
+            return NotFound(key);
+        }
+
+        var quotas = request.ToQuotas();
+        var problems = Core.Assignments.QuotaPicker.Problems(quotas, study.IdentityMarkers);
+        if (problems.Count > 0)
+        {
+            return TypedResults.ValidationProblem(problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()));
+        }
+
+        await service.SetQuotasAsync(staff!, study, quotas, ctx.RequestAborted);
+        return TypedResults.Ok(QuotaSettings.Of(quotas));
+    }
+
+    private static async Task<IResult> RemoveQuotasAsync(HttpContext ctx, ConsoleService service, string key)
+    {
+        var (staff, denied) = await RequireAsync(ctx, Role.Researcher);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return csrf;
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        if (study is null)
+        {
+            return NotFound(key);
+        }
+
+        await service.SetQuotasAsync(staff!, study, null, ctx.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>A new code for a participant who lost theirs (liaisons may: they hand out codes); the old ones stop working.</summary>
+    private static async Task<IResult> ResetCodeAsync(HttpContext ctx, ConsoleService service, string key, string pseudonym)
+    {
+        var (staff, denied) = await RequireAsync(ctx, Role.Liaison);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return csrf;
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        if (study is null)
+        {
+            return NotFound(key);
+        }
+
+        var made = await service.ResetCodeAsync(staff!, study, pseudonym, Pages.Console.PeopleModel.ResetDays, ctx.RequestAborted);
+        return made is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such participant", detail: $"There is no participant '{pseudonym}' in '{key}' who has not withdrawn.")
+            : TypedResults.Ok(new { participant = pseudonym, code = made.Code, expiresAt = made.ExpiresAt });
     }
 
     public sealed record CriterionRequest(string? Key, Dictionary<string, string>? Name, Dictionary<string, string>? Definition);

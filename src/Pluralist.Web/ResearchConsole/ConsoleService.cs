@@ -49,6 +49,7 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
                 WithdrawalPolicy = template.WithdrawalPolicy,
                 MinGroupSize = template.MinGroupSize,
                 IdentityMarkers = [.. template.IdentityMarkers],
+                GroupQuotas = template.GroupQuotas?.Clone(),
                 Criteria = [.. template.Criteria.Select(c => new Criterion { Key = c.Key, Name = c.Name.Clone(), Definition = c.Definition.Clone(), Position = c.Position, Retired = c.Retired })],
                 ConsentDocuments = [.. template.ConsentDocuments.Select(d => new ConsentDocument { Version = d.Version, Language = d.Language, Text = d.Text, PublishedAt = now })],
             };
@@ -78,6 +79,15 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         var before = Snapshot(study);
         change(study);
         Audit(actor, study, "study.settings", new { before, after = Snapshot(study) });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Sets or removes (null) the study's group quotas. Places already taken stay; a smaller quota only stops new ones.</summary>
+    public async Task SetQuotasAsync(Participant actor, Study study, GroupQuotas? quotas, CancellationToken ct)
+    {
+        var before = study.GroupQuotas is { } b ? QuotaSettings.Of(b) : null;
+        study.GroupQuotas = quotas;
+        Audit(actor, study, quotas is null ? "quotas.remove" : "quotas.set", new { before, after = quotas is null ? null : QuotaSettings.Of(quotas) });
         await db.SaveChangesAsync(ct);
     }
 
@@ -127,6 +137,38 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         }
 
         return made;
+    }
+
+    /// <summary>
+    /// A new single-use code that signs the participant back in (a lost session, another device);
+    /// every earlier unused code of theirs stops working. Null for an unknown or withdrawn pseudonym.
+    /// </summary>
+    public async Task<NewInvitation?> ResetCodeAsync(Participant actor, Study study, string pseudonym, int validDays, CancellationToken ct)
+    {
+        var participant = await db.Participants.FirstOrDefaultAsync(p => p.StudyId == study.Id && p.Pseudonym == pseudonym && p.WithdrawnAt == null && p.Role == Role.Participant, ct);
+        if (participant is null)
+        {
+            return null;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var code = Codes.NewCode();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var revoked = await db.Invitations.Where(i => i.ParticipantId == participant.Id && i.UsedAt == null && i.ExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, now), ct);
+        db.Invitations.Add(new Invitation
+        {
+            StudyId = study.Id,
+            CodeHash = Codes.Hash(code),
+            Language = participant.PreferredLanguage,
+            ParticipantId = participant.Id,
+            CreatedAt = now,
+            ExpiresAt = now.AddDays(validDays),
+        });
+        Audit(actor, study, "participant.code-reset", new { participant = pseudonym, revoked, validDays });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new NewInvitation(code, null, participant.PreferredLanguage, now.AddDays(validDays));
     }
 
     /// <summary>Reads the bulk-invitation CSV (<c>email</c> required, <c>language</c> en or fr, default en). Errors are located by line and column.</summary>
@@ -245,5 +287,6 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         withdrawalPolicy = s.WithdrawalPolicy.ToToken(),
         s.MinGroupSize,
         s.IdentityMarkers,
+        groupQuotas = s.GroupQuotas is { } q ? Data.QuotasJson.Write(q) : null,
     };
 }

@@ -30,6 +30,12 @@ internal static class BundleScenarios
         }
 
         Assert.Equal((3, 6, 5, 4, 3, 5, 5, 15, 2, 2), (summary.Prompts, summary.Images, summary.ImageFiles, summary.Pairs, summary.Participants, summary.Assignments, summary.Annotations, summary.Scores, summary.Reports, summary.Ratings));
+        await using (var db = target.CreateContext())
+        {
+            var quotas = (await StudyStore.FindAsync(db, "rich"))!.GroupQuotas!;
+            Assert.Equal((20, 2, "non-binary", 0), (quotas.PerGroup, quotas.Unstratified, quotas.Dimensions[0].Values[2], quotas.Dimensions[1].Values.Count));
+        }
+
         var second = Path.Combine(work, "second");
         await ExportAsync(target, targetData, "rich", second, zip: false);
         AssertSameFiles(RichStudy.Files(first), RichStudy.Files(second));

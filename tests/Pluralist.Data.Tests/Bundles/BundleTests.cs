@@ -69,6 +69,30 @@ public sealed class BundleFormatTests
     }
 
     [Fact]
+    public void Bad_group_quotas_in_study_json_are_located()
+    {
+        var json = """
+            {
+              "key": "dive",
+              "title": {"en": "DIVE"},
+              "identityMarkers": ["gender"],
+              "groupQuotas": {
+                "dimensions": [
+                  {"marker": "shoe-size", "values": []}
+                ],
+                "perGroup": 0
+              },
+              "criteriaPerPair": 1,
+              "criteria": [{"key": "safety", "name": {"en": "Safety"}}]
+            }
+            """;
+        var errors = new List<Pluralist.Core.Text.CsvError>();
+        BundleFormat.ReadStudyJson(System.Text.Encoding.UTF8.GetBytes(json), errors);
+        Assert.Equal(["study.json:7 ($.groupQuotas.dimensions[0].marker)", "study.json:9 ($.groupQuotas.perGroup)"],
+            errors.Select(e => $"{e.File}:{e.Line} ({e.Field})"));
+    }
+
+    [Fact]
     public void Missing_study_json_says_what_to_do()
     {
         var dir = Directory.CreateTempSubdirectory("pluralist-empty-").FullName;

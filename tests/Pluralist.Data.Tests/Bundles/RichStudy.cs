@@ -27,6 +27,12 @@ internal static class RichStudy
         study.WithdrawalPolicy = WithdrawalPolicy.DeleteAnnotations;
         study.Criteria[5].Retired = true;
         study.Criteria[2].Definition["fr"] = "Confort, « ombre », bancs; et calme";
+        study.GroupQuotas = new GroupQuotas
+        {
+            Dimensions = [new QuotaDimension { Marker = "gender", Values = ["woman", "man", "non-binary"] }, new QuotaDimension { Marker = "age-band" }],
+            PerGroup = 20,
+            Unstratified = 2,
+        };
         study.Batches.Add(new Batch { Name = "Batch 2", OpensAt = T0.AddDays(14), ClosesAt = T0.AddDays(28), QuotaPerParticipant = 300, SessionCap = 45, BreakMinutes = 5, Distribution = PairDistribution.LeastAnswered, Overlap = 3 });
         db.Studies.Add(study);
         await db.SaveChangesAsync();

@@ -73,6 +73,55 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools) : Cons
         return Redirect($"/console/studies/{Study!.Key}/images?message={Uri.EscapeDataString($"{made} pairs built.")}");
     }
 
+    public async Task<IActionResult> OnPostImportPairsAsync(IFormFile? file, bool withinPrompt, long? batch, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        var errors = new List<CsvError>();
+        IReadOnlyList<Pair> pairs = [];
+        if (batch is { } b && Study!.Batches.All(x => x.Id != b))
+        {
+            Errors.Add("Choose a batch of this study.");
+        }
+        else if (file is null || file.Length == 0)
+        {
+            Errors.Add("Choose a CSV file of pairs.");
+        }
+        else if (file.Length > 20_000_000)
+        {
+            Errors.Add("The file is larger than 20 MB.");
+        }
+        else
+        {
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, ct);
+            var text = StrictUtf8.TryDecode(buffer.ToArray(), ImagePools.PairsCsv, out var encoding);
+            if (text is null)
+            {
+                errors.Add(encoding!);
+            }
+            else
+            {
+                pairs = await pools.ReadPairsAsync(Study!, text, withinPrompt, batch, errors, ct);
+            }
+
+            Errors.AddRange(errors.Select(e => e.ToString()));
+        }
+
+        if (Errors.Count > 0)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            Entries = await pools.ListAsync(Study!, ct);
+            return Page();
+        }
+
+        var made = await pools.AddPairsAsync(Staff, Study!, pairs, batch, ct);
+        return Redirect($"/console/studies/{Study!.Key}/images?message={Uri.EscapeDataString($"{made} pairs imported.")}");
+    }
+
     public async Task<IActionResult> OnPostExcludeAsync(long image, bool excluded, CancellationToken ct)
     {
         if (Deny(Role.Researcher) is { } denied)

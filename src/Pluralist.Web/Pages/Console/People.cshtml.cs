@@ -95,6 +95,29 @@ public sealed class PeopleModel(ConsoleService service) : ConsolePage(service)
         return Page();
     }
 
+    /// <summary>The participant whose code was just reset, and the new code (shown once).</summary>
+    public (string Pseudonym, NewInvitation Code)? Reset { get; private set; }
+
+    public async Task<IActionResult> OnPostResetAsync(string? pseudonym, CancellationToken ct)
+    {
+        var made = await Service.ResetCodeAsync(Staff, Study!, pseudonym ?? "", ResetDays, ct);
+        if (made is null)
+        {
+            Errors.Add($"There is no participant '{pseudonym}' in this study who has not withdrawn.");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+        else
+        {
+            Reset = (pseudonym!, made);
+        }
+
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    /// <summary>How long a reset code works.</summary>
+    public const int ResetDays = 14;
+
     private async Task LoadAsync(CancellationToken ct)
     {
         People = await Service.ParticipantsAsync(Study!, ct);

@@ -130,6 +130,87 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
         return Redirect($"/console/studies/{Study!.Key}?saved={NewKey}");
     }
 
+    public string? QuotaDimensionsText { get; private set; }
+    public int? QuotaPerGroupValue { get; private set; }
+    public int? QuotaUnstratifiedValue { get; private set; }
+
+    /// <summary>The quota dimensions as the form shows them: one marker per line, <c>marker: value, value</c>.</summary>
+    public static string DimensionsText(GroupQuotas? quotas) => quotas is null ? "" :
+        string.Join("\n", quotas.Dimensions.Select(d => d.Values.Count == 0 ? d.Marker : $"{d.Marker}: {string.Join(", ", d.Values)}"));
+
+    /// <summary>Reads the form's quota dimensions; problems name the line.</summary>
+    public static List<QuotaDimension> ParseDimensions(string? text, List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        var dimensions = new List<QuotaDimension>();
+        var lines = (text ?? "").Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var marker = (colon < 0 ? line : line[..colon]).Trim();
+            var values = colon < 0 ? [] : line[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+            if (marker.Length == 0)
+            {
+                problems.Add($"Line {i + 1}: write the identity question's key before the ':'.");
+                continue;
+            }
+
+            dimensions.Add(new QuotaDimension { Marker = marker, Values = values });
+        }
+
+        return dimensions;
+    }
+
+    public async Task<IActionResult> OnPostQuotasAsync(string? quotaDimensions, int? perGroup, int? unstratified, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        (QuotaDimensionsText, QuotaPerGroupValue, QuotaUnstratifiedValue) = (quotaDimensions, perGroup, unstratified);
+        var problems = new List<string>();
+        var quotas = new GroupQuotas { Dimensions = ParseDimensions(quotaDimensions, problems), PerGroup = perGroup ?? 0, Unstratified = unstratified ?? 0 };
+        if (problems.Count > 0)
+        {
+            Errors["quotaDimensions"] = string.Join(" ", problems);
+        }
+
+        foreach (var (field, message) in Core.Assignments.QuotaPicker.Problems(quotas, Study!.IdentityMarkers))
+        {
+            var id = field.StartsWith("dimensions", StringComparison.Ordinal) ? "quotaDimensions" : field;
+            var text = char.ToUpperInvariant(message[0]) + message[1..] + ".";
+            Errors[id] = Errors.TryGetValue(id, out var already) ? already + " " + text : text;
+        }
+
+        if (Errors.Count > 0)
+        {
+            Invitations = await Service.InvitationCountsAsync(Study, ct);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        await Service.SetQuotasAsync(Staff, Study, quotas, ct);
+        return Redirect($"/console/studies/{Study.Key}?saved=quotas");
+    }
+
+    public async Task<IActionResult> OnPostRemoveQuotasAsync(CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        await Service.SetQuotasAsync(Staff, Study!, null, ct);
+        return Redirect($"/console/studies/{Study!.Key}?saved=quotas");
+    }
+
     private void Check(bool ok, string field, string message)
     {
         if (!ok)

@@ -1,0 +1,136 @@
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Assignments;
+using Pluralist.Core.Model;
+using Pluralist.Data;
+using Pluralist.Data.Datasets;
+
+namespace Pluralist.Web.ResearchConsole;
+
+/// <summary>Quota settings as the JSON API reads and writes them.</summary>
+public sealed record QuotaSettings(IReadOnlyList<QuotaDimensionSettings>? Dimensions, int PerGroup, int Unstratified)
+{
+    public static QuotaSettings Of(GroupQuotas q)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        return new([.. q.Dimensions.Select(d => new QuotaDimensionSettings(d.Marker, [.. d.Values]))], q.PerGroup, q.Unstratified);
+    }
+
+    public GroupQuotas ToQuotas() => new()
+    {
+        Dimensions = [.. (Dimensions ?? []).Select(d => new QuotaDimension { Marker = d.Marker?.Trim() ?? "", Values = [.. (d.Values ?? []).Select(v => v?.Trim() ?? "")] })],
+        PerGroup = PerGroup,
+        Unstratified = Unstratified,
+    };
+}
+
+public sealed record QuotaDimensionSettings(string? Marker, IReadOnlyList<string>? Values);
+
+/// <summary>One identity group's fill: its participants, places taken and answered, items whose quota for it is met.</summary>
+public sealed record QuotaGroupFill(string Group, int Participants, int Quota, int Places, int Answered, int ItemsFull);
+
+/// <summary>One item's places per shown group (group → count).</summary>
+public sealed record QuotaItemFill(string Kind, long ItemId, IReadOnlyDictionary<string, int> Places, IReadOnlyDictionary<string, int> Answered);
+
+/// <summary>
+/// Fill of a study's group quotas. Groups with fewer participants than the study's minimum are
+/// counted, never named, and have no per-item numbers. The unstratified remainder is the group <c>*</c>.
+/// </summary>
+public sealed record QuotaReport(
+    string Study,
+    QuotaSettings? Quotas,
+    int MinGroupSize,
+    int Items,
+    int ItemsComplete,
+    IReadOnlyList<QuotaGroupFill> Groups,
+    int SuppressedGroups,
+    int SuppressedParticipants,
+    IReadOnlyList<QuotaItemFill> ItemFills);
+
+/// <summary>Computes <see cref="QuotaReport"/>.</summary>
+public static class QuotaFill
+{
+    /// <summary>How the unstratified remainder is named in reports.</summary>
+    public const string UnstratifiedName = "*";
+
+    public static async Task<QuotaReport> ComputeAsync(PluralistDbContext db, Study study, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(study);
+        if (study.GroupQuotas is not { } quotas)
+        {
+            return new QuotaReport(study.Key, null, study.MinGroupSize, 0, 0, [], 0, 0, []);
+        }
+
+        var items = new List<(QuotaItemKind Kind, long Id)>();
+        if (study.TaskType != TaskType.Likert)
+        {
+            items.AddRange((await db.Pairs.AsNoTracking()
+                .Where(p => p.StudyId == study.Id && (p.Kind == PairKind.Annotation || p.Kind == PairKind.Evaluation))
+                .OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct)).Select(id => (QuotaItemKind.Pair, id)));
+        }
+
+        if (study.TaskType != TaskType.Pairwise)
+        {
+            items.AddRange((await db.Images.AsNoTracking()
+                .Where(i => i.StudyId == study.Id && i.Flags == ImageFlags.None)
+                .OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(ct)).Select(id => (QuotaItemKind.Image, id)));
+        }
+
+        // Members of each group: consented identity answers of the study's active participants only.
+        var people = await db.Participants.AsNoTracking().Where(p => p.StudyId == study.Id && p.WithdrawnAt == null).Select(p => p.Id).ToListAsync(ct);
+        var markers = await StudyProvenance.ConsentedMarkersAsync(db, people, quotas.Dimensions.Select(d => d.Marker).ToList(), ct);
+        var members = people.GroupBy(p => QuotaPicker.GroupOf(quotas, markers.GetValueOrDefault(p) ?? new Dictionary<string, string>()))
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+        var places = await db.QuotaSlots.AsNoTracking().Where(s => s.StudyId == study.Id)
+            .GroupBy(s => new { s.ItemKind, s.ItemId, s.GroupKey })
+            .Select(g => new { g.Key.ItemKind, g.Key.ItemId, g.Key.GroupKey, Count = g.Count() }).ToListAsync(ct);
+        var answered = await db.QuotaSlots.AsNoTracking().Where(s => s.StudyId == study.Id &&
+                ((s.ItemKind == QuotaItemKind.Pair && db.Annotations.Any(a => a.ParticipantId == s.ParticipantId && a.PairId == s.ItemId)) ||
+                 (s.ItemKind == QuotaItemKind.Image && db.LikertRatings.Any(r => r.ParticipantId == s.ParticipantId && r.ImageId == s.ItemId))))
+            .GroupBy(s => new { s.ItemKind, s.ItemId, s.GroupKey })
+            .Select(g => new { g.Key.ItemKind, g.Key.ItemId, g.Key.GroupKey, Count = g.Count() }).ToListAsync(ct);
+
+        var groups = QuotaPicker.ListedGroups(quotas).Concat(members.Keys).Concat(places.Select(p => p.GroupKey))
+            .Where(g => g != QuotaPicker.Unstratified).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (quotas.Unstratified > 0 || members.ContainsKey(QuotaPicker.Unstratified) || places.Any(p => p.GroupKey == QuotaPicker.Unstratified))
+        {
+            groups.Add(QuotaPicker.Unstratified);
+        }
+
+        var placeOf = places.ToDictionary(p => (p.ItemKind, p.ItemId, p.GroupKey), p => p.Count);
+        var answeredOf = answered.ToDictionary(p => (p.ItemKind, p.ItemId, p.GroupKey), p => p.Count);
+        var shown = new List<QuotaGroupFill>();
+        var suppressed = 0;
+        var suppressedPeople = 0;
+        foreach (var g in groups)
+        {
+            var n = members.GetValueOrDefault(g);
+            if (n < study.MinGroupSize)
+            {
+                suppressed++;
+                suppressedPeople += n;
+                continue;
+            }
+
+            var quota = QuotaPicker.QuotaOf(quotas, g);
+            shown.Add(new QuotaGroupFill(Name(g), n, quota,
+                places.Where(p => p.GroupKey == g).Sum(p => p.Count),
+                answered.Where(p => p.GroupKey == g).Sum(p => p.Count),
+                items.Count(i => quota > 0 && placeOf.GetValueOrDefault((i.Kind, i.Id, g)) >= quota)));
+        }
+
+        var shownKeys = groups.Where(g => members.GetValueOrDefault(g) >= study.MinGroupSize).ToList();
+        var fills = items.Select(i => new QuotaItemFill(
+            i.Kind == QuotaItemKind.Pair ? "pair" : "image", i.Id,
+            shownKeys.ToDictionary(Name, g => placeOf.GetValueOrDefault((i.Kind, i.Id, g)), StringComparer.Ordinal),
+            shownKeys.ToDictionary(Name, g => answeredOf.GetValueOrDefault((i.Kind, i.Id, g)), StringComparer.Ordinal))).ToList();
+
+        // Complete: every group with a quota (listed, or seen) has met it; judged on all groups, shown or not.
+        var quotaGroups = groups.Where(g => QuotaPicker.QuotaOf(quotas, g) > 0 && g != QuotaPicker.Unstratified).ToList();
+        var complete = items.Count(i => quotaGroups.Count > 0 && quotaGroups.All(g => placeOf.GetValueOrDefault((i.Kind, i.Id, g)) >= QuotaPicker.QuotaOf(quotas, g)));
+        return new QuotaReport(study.Key, QuotaSettings.Of(quotas), study.MinGroupSize, items.Count, complete, shown, suppressed, suppressedPeople, fills);
+    }
+
+    private static string Name(string group) => group == QuotaPicker.Unstratified ? UnstratifiedName : group;
+}
