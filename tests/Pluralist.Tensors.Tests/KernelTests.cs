@@ -126,6 +126,117 @@ public class KernelTests
         NumericAssert.Close(expected, y.Data, 1e-5, "conv");
     }
 
+    // b, c, h, w, o, kh, kw, stride, pad, dil, groups: odd sizes, widths that leave partial 24-pixel blocks and
+    // partial 4-row blocks, stride 2 and 3, dilation, groups, depthwise, padding 0, padding larger than the kernel reach
+    // (input gradient through the GEMM path), 1x1 and non-square kernels.
+    [Theory]
+    [InlineData(2, 3, 7, 6, 5, 3, 3, 1, 1, 1, 1)]
+    [InlineData(3, 5, 11, 13, 7, 3, 3, 1, 1, 1, 1)]
+    [InlineData(1, 4, 9, 9, 6, 3, 3, 2, 1, 2, 2)]
+    [InlineData(2, 4, 10, 7, 8, 3, 3, 2, 1, 1, 1)]
+    [InlineData(1, 3, 12, 11, 4, 3, 3, 3, 0, 1, 1)]
+    [InlineData(2, 4, 5, 5, 4, 1, 1, 1, 0, 1, 1)]
+    [InlineData(2, 6, 8, 8, 6, 3, 3, 1, 1, 1, 6)]
+    [InlineData(1, 4, 8, 9, 6, 3, 3, 1, 0, 1, 2)]
+    [InlineData(1, 2, 9, 10, 3, 3, 3, 1, 3, 1, 1)]
+    [InlineData(2, 3, 7, 9, 5, 2, 3, 1, 1, 2, 1)]
+    [InlineData(1, 8, 16, 16, 9, 3, 3, 2, 1, 1, 1)]
+    [InlineData(1, 2, 3, 3, 2, 3, 3, 1, 0, 1, 1)]
+    public void Conv2d_forward_and_gradients_match_scalar_reference(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
+    {
+        var g = new Generator(7);
+        var x = g.Normal(0, 1, b, c, h, w);
+        var wt = g.Normal(0, 1, o, c / groups, kh, kw);
+        var bias = g.Normal(0, 1, o);
+        x.RequiresGrad = wt.RequiresGrad = bias.RequiresGrad = true;
+        var y = F.Conv2d(x, wt, bias, stride, pad, dil, groups);
+        int ho = y.Shape[2], wo = y.Shape[3], cg = c / groups, og = o / groups;
+        Assert.Equal(((h + (2 * pad) - (dil * (kh - 1)) - 1) / stride) + 1, ho);
+        Assert.Equal(((w + (2 * pad) - (dil * (kw - 1)) - 1) / stride) + 1, wo);
+        var gy = g.Normal(0, 1, y.Shape);
+        y.Backward(gy);
+
+        var ey = new double[y.Numel];
+        var egx = new double[x.Numel];
+        var egw = new double[wt.Numel];
+        var egb = new double[o];
+        for (int n = 0; n < b; n++)
+        {
+            for (int oc = 0; oc < o; oc++)
+            {
+                int gi = oc / og;
+                for (int i = 0; i < ho; i++)
+                {
+                    for (int j = 0; j < wo; j++)
+                    {
+                        int yi = (((n * o) + oc) * ho * wo) + (i * wo) + j;
+                        double s = bias.Data[oc], gv = gy.Data[yi];
+                        egb[oc] += gv;
+                        for (int ci = 0; ci < cg; ci++)
+                        {
+                            for (int u = 0; u < kh; u++)
+                            {
+                                for (int v = 0; v < kw; v++)
+                                {
+                                    int yy = (i * stride) - pad + (u * dil), xx = (j * stride) - pad + (v * dil);
+                                    if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                                    {
+                                        int xi = ((((n * c) + (gi * cg) + ci) * h) + yy) * w + xx;
+                                        int wi = ((((oc * cg) + ci) * kh) + u) * kw + v;
+                                        s += (double)x.Data[xi] * wt.Data[wi];
+                                        egx[xi] += gv * wt.Data[wi];
+                                        egw[wi] += gv * x.Data[xi];
+                                    }
+                                }
+                            }
+                        }
+
+                        ey[yi] = s;
+                    }
+                }
+            }
+        }
+
+        static float[] F32(double[] a) => a.Select(v => (float)v).ToArray();
+        NumericAssert.Close(F32(ey), y.Data, 1e-5, "conv forward");
+        NumericAssert.Close(F32(egx), x.Grad!.Data, 1e-5, "conv input gradient");
+        NumericAssert.Close(F32(egw), wt.Grad!.Data, 1e-5, "conv weight gradient");
+        NumericAssert.Close(F32(egb), bias.Grad!.Data, 1e-5, "conv bias gradient");
+    }
+
+    [Fact]
+    public void Conv2d_gradients_do_not_depend_on_thread_count()
+    {
+        var g = new Generator(8);
+        var x = g.Normal(0, 1, 4, 8, 13, 13);
+        var wt = g.Normal(0, 1, 12, 8, 3, 3);
+        var gy = g.Normal(0, 1, 4, 12, 13, 13);
+        float[][] Run(int threads)
+        {
+            int saved = Parallelism.Threads;
+            try
+            {
+                Parallelism.Threads = threads;
+                var xs = new Tensor((float[])x.Data.Clone(), x.Shape) { RequiresGrad = true };
+                var ws = new Tensor((float[])wt.Data.Clone(), wt.Shape) { RequiresGrad = true };
+                var y = F.Conv2d(xs, ws, null, 1, 1);
+                y.Backward(gy);
+                return [y.Data, xs.Grad!.Data, ws.Grad!.Data];
+            }
+            finally
+            {
+                Parallelism.Threads = saved;
+            }
+        }
+
+        var one = Run(1);
+        var four = Run(4);
+        for (int i = 0; i < one.Length; i++)
+        {
+            Assert.Equal(one[i], four[i]);
+        }
+    }
+
     [Fact]
     public void Softmax_and_activations_match_scalar_formulas()
     {

@@ -1,0 +1,358 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Pluralist.Tensors;
+
+/// <summary>
+/// Direct ("implicit GEMM") convolution without an im2col matrix. The input is copied once into a zero-padded,
+/// phase-split buffer: plane (c, a, e) of sample b holds xpad[c, i s + a, j s + e] on a (Hq, Wq) grid, Hq = ceil(Hp / s),
+/// Wq = ceil(Wp / s). Every tap (c, u, v) of the kernel is then a fixed offset into that buffer, and output pixel (i, j)
+/// reads position i Wq + j + offset for every tap: each output row-run is a contiguous vector load. The output is computed
+/// on the (Ho, Wq) grid and the Wq - Wo columns past the image edge are dropped (they read finite neighbours and are
+/// never stored). A 4 x 24 register-blocked Vector256 micro-kernel does the forward pass and, on the gradient of the
+/// output padded by d (K - 1) - p with the kernel flipped and transposed, the input gradient of a stride-1 convolution;
+/// a 4 x 3 dot-product kernel over the (batch, pixel) axis does the weight gradient. Every output element is reduced by
+/// one task in a fixed order, so results do not depend on the thread count.
+/// </summary>
+internal static unsafe class DirectConv
+{
+    public const int MR = 4;
+    public const int NR = 24;
+
+    /// <summary>A prepared (padded, phase-split) input: (B, C s s, Hq, Wq) planes plus slack for the over-reads.</summary>
+    public sealed class Source : IDisposable
+    {
+        public Source(float[] buffer, int channels, int planes, int hq, int wq, int stride)
+        {
+            Buffer = buffer;
+            Channels = channels;
+            Planes = planes;
+            Hq = hq;
+            Wq = wq;
+            Stride = stride;
+        }
+
+        public float[] Buffer { get; }
+
+        public int Channels { get; }
+
+        public int Planes { get; }
+
+        public int Hq { get; }
+
+        public int Wq { get; }
+
+        public int Stride { get; }
+
+        public int Plane => Hq * Wq;
+
+        public long BatchStride => (long)Planes * Plane;
+
+        /// <summary>Offset of tap (c, u, v) of a kernel with dilation d: plane (c, u d mod s, v d mod s), row u d / s, column v d / s.</summary>
+        public int Offset(int c, int du, int dv)
+        {
+            int s = Stride;
+            int plane = (c * s * s) + (du % s * s) + (dv % s);
+            return (plane * Plane) + (du / s * Wq) + (dv / s);
+        }
+
+        public void Dispose() => ArrayPool<float>.Shared.Return(Buffer);
+    }
+
+    /// <summary>Copies x (B, C, H, W) into a zero-padded (padH, padW), stride-s phase-split buffer.</summary>
+    public static Source Prepare(float[] x, int bsz, int c, int h, int w, int padH, int padW, int s, int slack)
+    {
+        int hq = (h + (2 * padH) + s - 1) / s, wq = (w + (2 * padW) + s - 1) / s, planes = c * s * s, plane = hq * wq;
+        long total = ((long)bsz * planes * plane) + slack + wq + 64;
+        var buf = ArrayPool<float>.Shared.Rent(checked((int)total));
+        var src = new Source(buf, c, planes, hq, wq, s);
+        Parallelism.For(bsz * c, (long)plane * s * s, bc =>
+        {
+            for (int a = 0; a < s; a++)
+            {
+                for (int e = 0; e < s; e++)
+                {
+                    int dst = ((bc * s * s) + (a * s) + e) * plane;
+                    int xOff = bc * h * w;
+                    // valid columns j: 0 <= j s + e - padW < w
+                    int j0 = Math.Max(0, (padW - e + s - 1) / s), j1 = Math.Min(wq, (w + padW - e + s - 1) / s);
+                    if (j1 < j0)
+                    {
+                        j1 = j0;
+                    }
+
+                    for (int i = 0; i < hq; i++)
+                    {
+                        int row = dst + (i * wq);
+                        int yy = (i * s) + a - padH;
+                        if ((uint)yy >= (uint)h)
+                        {
+                            Array.Clear(buf, row, wq);
+                            continue;
+                        }
+
+                        Array.Clear(buf, row, j0);
+                        int xRow = xOff + (yy * w);
+                        if (s == 1)
+                        {
+                            Array.Copy(x, xRow + j0 - padW, buf, row + j0, j1 - j0);
+                        }
+                        else
+                        {
+                            for (int j = j0; j < j1; j++)
+                            {
+                                buf[row + j] = x[xRow + (j * s) + e - padW];
+                            }
+                        }
+
+                        Array.Clear(buf, row + j1, wq - j1);
+                    }
+                }
+            }
+        });
+        long used = (long)bsz * planes * plane;
+        Array.Clear(buf, (int)used, (int)(total - used));
+        return src;
+    }
+
+    /// <summary>
+    /// y[b, yChan0 + r, i, j] = bias[biasOff + r] + sum_t a[aOff + r * k + t] * src[b][offs[t] + i Wq + j] for r &lt; m, i &lt; ho, j &lt; wo;
+    /// y has yChannels channels of (ho, wo) per sample. Overwrites.
+    /// </summary>
+    public static void Forward(Source src, int bsz, float[] a, int aOff, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff)
+    {
+        int wq = src.Wq, nPix = ho * wq, nBlocks = (nPix + NR - 1) / NR, mBlocks = (m + MR - 1) / MR;
+        var packed = ArrayPool<float>.Shared.Rent(mBlocks * MR * k);
+        try
+        {
+            for (int ob = 0; ob < mBlocks; ob++)
+            {
+                for (int t = 0; t < k; t++)
+                {
+                    for (int r = 0; r < MR; r++)
+                    {
+                        int row = (ob * MR) + r;
+                        packed[(((ob * k) + t) * MR) + r] = row < m ? a[aOff + (row * k) + t] : 0f;
+                    }
+                }
+            }
+
+            fixed (float* pPacked = packed, pSrc = src.Buffer, pY = y)
+            fixed (int* pOffs = offs)
+            {
+                float* pk = pPacked, ps = pSrc, py = pY;
+                int* po = pOffs;
+                long srcStride = src.BatchStride, yStride = (long)yChannels * ho * wo;
+                Parallelism.For(bsz * nBlocks, (long)m * k * NR, task =>
+                {
+                    int b = task / nBlocks, p0 = task % nBlocks * NR;
+                    float* tile = stackalloc float[MR * NR];
+                    float* sb = ps + (b * srcStride) + p0;
+                    float* yb = py + (b * yStride) + ((long)yChan0 * ho * wo);
+                    for (int ob = 0; ob < mBlocks; ob++)
+                    {
+                        Kernel(pk + ((long)ob * k * MR), sb, po, k, tile);
+                        int rows = Math.Min(MR, m - (ob * MR));
+                        // copy the valid (i, j < wo) runs of pixels p0 .. p0 + NR out of the tile
+                        int p = p0, end = Math.Min(nPix, p0 + NR);
+                        while (p < end)
+                        {
+                            int i = p / wq, j = p - (i * wq);
+                            int runEnd = Math.Min(end, (i * wq) + wo);
+                            int len = runEnd - p;
+                            if (len > 0)
+                            {
+                                for (int r = 0; r < rows; r++)
+                                {
+                                    int oc = (ob * MR) + r;
+                                    float bv = bias is null ? 0f : bias[biasOff + oc];
+                                    float* dst = yb + ((long)oc * ho * wo) + (i * wo) + j;
+                                    float* tr = tile + (r * NR) + (p - p0);
+                                    for (int q = 0; q < len; q++)
+                                    {
+                                        dst[q] = tr[q] + bv;
+                                    }
+                                }
+                            }
+
+                            p = (i + 1) * wq;
+                        }
+                    }
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packed);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel(float* ap, float* src, int* offs, int k, float* tile)
+    {
+        var c00 = Vector256<float>.Zero;
+        var c01 = Vector256<float>.Zero;
+        var c02 = Vector256<float>.Zero;
+        var c10 = Vector256<float>.Zero;
+        var c11 = Vector256<float>.Zero;
+        var c12 = Vector256<float>.Zero;
+        var c20 = Vector256<float>.Zero;
+        var c21 = Vector256<float>.Zero;
+        var c22 = Vector256<float>.Zero;
+        var c30 = Vector256<float>.Zero;
+        var c31 = Vector256<float>.Zero;
+        var c32 = Vector256<float>.Zero;
+        for (int t = 0; t < k; t++)
+        {
+            float* s = src + offs[t];
+            var b0 = Vector256.Load(s);
+            var b1 = Vector256.Load(s + 8);
+            var b2 = Vector256.Load(s + 16);
+            var a = Vector256.Create(ap[0]);
+            c00 = Vector256.FusedMultiplyAdd(a, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(a, b1, c01);
+            c02 = Vector256.FusedMultiplyAdd(a, b2, c02);
+            a = Vector256.Create(ap[1]);
+            c10 = Vector256.FusedMultiplyAdd(a, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(a, b1, c11);
+            c12 = Vector256.FusedMultiplyAdd(a, b2, c12);
+            a = Vector256.Create(ap[2]);
+            c20 = Vector256.FusedMultiplyAdd(a, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(a, b1, c21);
+            c22 = Vector256.FusedMultiplyAdd(a, b2, c22);
+            a = Vector256.Create(ap[3]);
+            c30 = Vector256.FusedMultiplyAdd(a, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(a, b1, c31);
+            c32 = Vector256.FusedMultiplyAdd(a, b2, c32);
+            ap += MR;
+        }
+
+        Vector256.Store(c00, tile);
+        Vector256.Store(c01, tile + 8);
+        Vector256.Store(c02, tile + 16);
+        Vector256.Store(c10, tile + 24);
+        Vector256.Store(c11, tile + 32);
+        Vector256.Store(c12, tile + 40);
+        Vector256.Store(c20, tile + 48);
+        Vector256.Store(c21, tile + 56);
+        Vector256.Store(c22, tile + 64);
+        Vector256.Store(c30, tile + 72);
+        Vector256.Store(c31, tile + 80);
+        Vector256.Store(c32, tile + 88);
+    }
+
+    /// <summary>
+    /// Copies g (B, gChannels, ho, wo) channels gChan0 .. gChan0 + m onto the (ho, wq) grid of the forward pass,
+    /// zero in the dropped columns and up to a row length that is a multiple of 8: (B, m, len).
+    /// </summary>
+    public static float[] Spread(float[] g, int bsz, int gChannels, int gChan0, int m, int ho, int wo, int wq, out int len)
+    {
+        int rowLen = ((ho * wq) + 7) / 8 * 8;
+        var buf = ArrayPool<float>.Shared.Rent(bsz * m * rowLen);
+        Parallelism.For(bsz * m, rowLen, bm =>
+        {
+            int b = bm / m, r = bm % m;
+            int dst = bm * rowLen;
+            int srcRow = ((b * gChannels) + gChan0 + r) * ho * wo;
+            Array.Clear(buf, dst, rowLen);
+            for (int i = 0; i < ho; i++)
+            {
+                Array.Copy(g, srcRow + (i * wo), buf, dst + (i * wq), wo);
+            }
+        });
+        len = rowLen;
+        return buf;
+    }
+
+    /// <summary>
+    /// gw[gwOff + r * k + t] = sum_b sum_p g[(b m + r) len + p] * src[b][offs[t] + p] for r &lt; m, t &lt; k (overwrites);
+    /// g as returned by <see cref="Spread"/>.
+    /// </summary>
+    public static void WeightGrad(Source src, int bsz, float[] g, int m, int len, int[] offs, int k, float[] gw, int gwOff)
+    {
+        const int KB = 3;
+        int mBlocks = (m + MR - 1) / MR, kBlocks = (k + KB - 1) / KB;
+        fixed (float* pG = g, pSrc = src.Buffer, pW = gw)
+        {
+            float* pg = pG, ps = pSrc, pw = pW;
+            long srcStride = src.BatchStride;
+            Parallelism.For(mBlocks * kBlocks, (long)bsz * len * MR * KB, task =>
+            {
+                int ob = task / kBlocks, kb = task % kBlocks;
+                int rows = Math.Min(MR, m - (ob * MR)), cols = Math.Min(KB, k - (kb * KB));
+                float* res = stackalloc float[MR * KB];
+                int r0 = ob * MR, t0 = kb * KB;
+                int r1 = r0 + (rows > 1 ? 1 : 0), r2 = r0 + (rows > 2 ? 2 : 0), r3 = r0 + (rows > 3 ? 3 : 0);
+                int o0 = offs[t0], o1 = offs[t0 + (cols > 1 ? 1 : 0)], o2 = offs[t0 + (cols > 2 ? 2 : 0)];
+                WeightKernel(pg, (long)m * len, r0 * len, r1 * len, r2 * len, r3 * len, ps, srcStride, o0, o1, o2, len, bsz, res);
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int t = 0; t < cols; t++)
+                    {
+                        pw[gwOff + ((long)(r0 + r) * k) + t0 + t] = res[(r * KB) + t];
+                    }
+                }
+            });
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightKernel(float* g, long gStride, int g0, int g1, int g2, int g3, float* src, long srcStride, int o0, int o1, int o2, int len, int bsz, float* res)
+    {
+        var c00 = Vector256<float>.Zero;
+        var c01 = Vector256<float>.Zero;
+        var c02 = Vector256<float>.Zero;
+        var c10 = Vector256<float>.Zero;
+        var c11 = Vector256<float>.Zero;
+        var c12 = Vector256<float>.Zero;
+        var c20 = Vector256<float>.Zero;
+        var c21 = Vector256<float>.Zero;
+        var c22 = Vector256<float>.Zero;
+        var c30 = Vector256<float>.Zero;
+        var c31 = Vector256<float>.Zero;
+        var c32 = Vector256<float>.Zero;
+        for (int b = 0; b < bsz; b++)
+        {
+            float* gb = g + (b * gStride);
+            float* q0 = gb + g0, q1 = gb + g1, q2 = gb + g2, q3 = gb + g3;
+            float* sb = src + (b * srcStride);
+            float* x0 = sb + o0, x1 = sb + o1, x2 = sb + o2;
+            for (int p = 0; p < len; p += 8)
+            {
+                var v0 = Vector256.Load(x0 + p);
+                var v1 = Vector256.Load(x1 + p);
+                var v2 = Vector256.Load(x2 + p);
+                var a = Vector256.Load(q0 + p);
+                c00 = Vector256.FusedMultiplyAdd(a, v0, c00);
+                c01 = Vector256.FusedMultiplyAdd(a, v1, c01);
+                c02 = Vector256.FusedMultiplyAdd(a, v2, c02);
+                a = Vector256.Load(q1 + p);
+                c10 = Vector256.FusedMultiplyAdd(a, v0, c10);
+                c11 = Vector256.FusedMultiplyAdd(a, v1, c11);
+                c12 = Vector256.FusedMultiplyAdd(a, v2, c12);
+                a = Vector256.Load(q2 + p);
+                c20 = Vector256.FusedMultiplyAdd(a, v0, c20);
+                c21 = Vector256.FusedMultiplyAdd(a, v1, c21);
+                c22 = Vector256.FusedMultiplyAdd(a, v2, c22);
+                a = Vector256.Load(q3 + p);
+                c30 = Vector256.FusedMultiplyAdd(a, v0, c30);
+                c31 = Vector256.FusedMultiplyAdd(a, v1, c31);
+                c32 = Vector256.FusedMultiplyAdd(a, v2, c32);
+            }
+        }
+
+        res[0] = Vector256.Sum(c00);
+        res[1] = Vector256.Sum(c01);
+        res[2] = Vector256.Sum(c02);
+        res[3] = Vector256.Sum(c10);
+        res[4] = Vector256.Sum(c11);
+        res[5] = Vector256.Sum(c12);
+        res[6] = Vector256.Sum(c20);
+        res[7] = Vector256.Sum(c21);
+        res[8] = Vector256.Sum(c22);
+        res[9] = Vector256.Sum(c30);
+        res[10] = Vector256.Sum(c31);
+        res[11] = Vector256.Sum(c32);
+    }
+}
