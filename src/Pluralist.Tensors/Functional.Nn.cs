@@ -687,6 +687,11 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(v);
         int lq = q.Shape[^2], lk = k.Shape[^2];
         float sc = scale ?? 1f / MathF.Sqrt(q.Shape[^1]);
+        if (mask is null && FusedAttention.Applies(q, k, v))
+        {
+            return FusedAttention.Run(q, k, v, isCausal, sc);
+        }
+
         var scores = Mul(Matmul(q, Transpose(k, -2, -1)), sc); // (..., Lq, Lk)
         if (mask is not null || isCausal)
         {

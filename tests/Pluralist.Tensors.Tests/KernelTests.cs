@@ -237,6 +237,50 @@ public class KernelTests
         }
     }
 
+    // The fused kernel (no mask, or causal) against the composed matmul/softmax path, which an all-ones (or
+    // lower-triangular) mask selects; odd lengths, cross attention (Lq != Lk), Dv != D, rank 3 and 4.
+    [Theory]
+    [InlineData(false, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8)]
+    [InlineData(true, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8)]
+    [InlineData(false, new[] { 5, 13, 16 }, new[] { 5, 29, 16 }, 7)]
+    [InlineData(true, new[] { 1, 2, 50, 4 }, new[] { 1, 2, 50, 4 }, 12)]
+    public void Fused_attention_matches_composed_operations(bool causal, int[] qShape, int[] kShape, int dv)
+    {
+        var g = new Generator(9);
+        var vShape = (int[])kShape.Clone();
+        vShape[^1] = dv;
+        var q = g.Normal(0, 1, qShape);
+        var k = g.Normal(0, 1, kShape);
+        var v = g.Normal(0, 1, vShape);
+        int lq = qShape[^2], lk = kShape[^2];
+        var ones = new float[lq * lk];
+        for (int i = 0; i < lq; i++)
+        {
+            for (int j = 0; j < lk; j++)
+            {
+                ones[(i * lk) + j] = !causal || j <= i ? 1f : 0f;
+            }
+        }
+
+        float[][] Run(bool fused)
+        {
+            var qs = new Tensor((float[])q.Data.Clone(), q.Shape) { RequiresGrad = true };
+            var ks = new Tensor((float[])k.Data.Clone(), k.Shape) { RequiresGrad = true };
+            var vs = new Tensor((float[])v.Data.Clone(), v.Shape) { RequiresGrad = true };
+            var y = fused ? F.ScaledDotProductAttention(qs, ks, vs, isCausal: causal) : F.ScaledDotProductAttention(qs, ks, vs, mask: new Tensor(ones, lq, lk));
+            y.Backward(new Generator(10).Normal(0, 1, y.Shape));
+            return [y.Data, qs.Grad!.Data, ks.Grad!.Data, vs.Grad!.Data];
+        }
+
+        var a = Run(true);
+        var b = Run(false);
+        string[] what = ["output", "dQ", "dK", "dV"];
+        for (int i = 0; i < a.Length; i++)
+        {
+            NumericAssert.Close(b[i], a[i], 1e-5, "attention " + what[i]);
+        }
+    }
+
     [Fact]
     public void Softmax_and_activations_match_scalar_formulas()
     {
