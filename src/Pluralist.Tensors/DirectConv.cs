@@ -100,7 +100,26 @@ internal static unsafe class DirectConv
                         }
                         else
                         {
-                            for (int j = j0; j < j1; j++)
+                            int j = j0;
+                            if (s == 2)
+                            {
+                                // de-interleave 16 inputs into the 8 of this phase
+                                var idx = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+                                for (; j + 8 <= j1; j += 8)
+                                {
+                                    int at = xRow + (j * 2) + e - padW;
+                                    if (at + 16 > x.Length)
+                                    {
+                                        break;
+                                    }
+
+                                    var lo = Vector256.Shuffle(Vector256.Create(x.AsSpan(at)), idx);
+                                    var hi = Vector256.Shuffle(Vector256.Create(x.AsSpan(at + 8)), idx);
+                                    Vector256.Create(lo.GetLower(), hi.GetLower()).CopyTo(buf.AsSpan(row + j));
+                                }
+                            }
+
+                            for (; j < j1; j++)
                             {
                                 buf[row + j] = x[xRow + (j * s) + e - padW];
                             }
@@ -169,7 +188,14 @@ internal static unsafe class DirectConv
                                     float bv = bias is null ? 0f : bias[biasOff + oc];
                                     float* dst = yb + ((long)oc * ho * wo) + (i * wo) + j;
                                     float* tr = tile + (r * NR) + (p - p0);
-                                    for (int q = 0; q < len; q++)
+                                    int q = 0;
+                                    var bvv = Vector256.Create(bv);
+                                    for (; q + 8 <= len; q += 8)
+                                    {
+                                        Vector256.Store(Vector256.Load(tr + q) + bvv, dst + q);
+                                    }
+
+                                    for (; q < len; q++)
                                     {
                                         dst[q] = tr[q] + bv;
                                     }

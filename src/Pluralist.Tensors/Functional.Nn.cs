@@ -211,46 +211,7 @@ public static partial class Functional
             if (x.RequiresGrad)
             {
                 var gx = new float[x.Numel];
-                int padH = (dilation * (kh - 1)) - padding, padW = (dilation * (kw - 1)) - padding;
-                if (stride == 1 && padH >= 0 && padW >= 0)
-                {
-                    // a stride-1 convolution of dY padded by d (K - 1) - p with the flipped kernel, channels swapped
-                    int okk = og * kh * kw;
-                    var wt = ArrayPool<float>.Shared.Rent(cg * okk);
-                    var toffs = new int[okk];
-                    try
-                    {
-                        using var gsrc = DirectConv.Prepare(gy, bsz, o, g.Ho, g.Wo, padH, padW, 1, slack);
-                        for (int gi = 0; gi < groups; gi++)
-                        {
-                            for (int ci = 0; ci < cg; ci++)
-                            {
-                                for (int r = 0; r < og; r++)
-                                {
-                                    for (int u = 0; u < kh; u++)
-                                    {
-                                        for (int v = 0; v < kw; v++)
-                                        {
-                                            wt[(ci * okk) + (((r * kh) + u) * kw) + v] = weight.Data[((((((gi * og) + r) * cg) + ci) * kh) + (kh - 1 - u)) * kw + (kw - 1 - v)];
-                                        }
-                                    }
-                                }
-                            }
-
-                            ConvOffsets(toffs, gsrc, gi * og, og, kh, kw, dilation);
-                            DirectConv.Forward(gsrc, bsz, wt, 0, cg, okk, toffs, gx, c, gi * cg, h, w, null, 0);
-                        }
-                    }
-                    finally
-                    {
-                        ArrayPool<float>.Shared.Return(wt);
-                    }
-                }
-                else
-                {
-                    Conv2dInputGradGemm(gy, weight.Data, gx, g, bsz, o, og, groups);
-                }
-
+                Conv2dInputGrad(gy, weight.Data, gx, g, bsz, o, og, groups);
                 x.AccumulateGrad(gx);
             }
 
@@ -285,32 +246,145 @@ public static partial class Functional
         }
     }
 
-    // gx (+)= col2im(W_g^T (CKK, Og) x dY_g (Og, B*HW)) per group: the input gradient of a strided convolution.
-    private static void Conv2dInputGradGemm(float[] gy, float[] weight, float[] gx, ConvGeometry g, int bsz, int o, int og, int groups)
+    // dX[b, c, y, x] = sum over (o, u, v) with y = i s - p + u d, x = j s - p + v d of W[o, c, u, v] dY[b, o, i, j].
+    // Split by output phase (y mod s, x mod s) = (a, e): y = s Y + a reads dY row i = Y + (a + p - u d) / s for the taps
+    // u with (a + p - u d) divisible by s, so every phase is a stride-1 correlation of the zero-padded dY over a subset
+    // of taps, run by the direct kernel into a phase buffer and interleaved into dX (for stride 1 the one phase is dX).
+    private static void Conv2dInputGrad(float[] gy, float[] weight, float[] gx, ConvGeometry g, int bsz, int o, int og, int groups)
     {
-        int hw = g.Ho * g.Wo, ckk = g.Cg * g.KH * g.KW, n = bsz * hw;
-        var gyg = ArrayPool<float>.Shared.Rent(og * n);
-        var col = ArrayPool<float>.Shared.Rent(ckk * n);
+        int s = g.Stride, p = g.Padding, d = g.Dilation, kh = g.KH, kw = g.KW, cg = g.Cg, c = g.C, h = g.H, w = g.W, ho = g.Ho, wo = g.Wo;
+        // shift (a + p - u d) / s of tap u in phase a, or int.MinValue when the tap does not reach this phase
+        static int Shift(int a, int p, int u, int d, int s) => (a + p - (u * d)) % s == 0 ? (a + p - (u * d)) / s : int.MinValue;
+        static int Phases(int size, int a, int s) => (size - a + s - 1) / s;
+
+        // one zero padding of dY wide enough for every phase: reads at Y + shift for Y < phase size
+        int padH = 0, padW = 0;
+        for (int a = 0; a < s; a++)
+        {
+            for (int u = 0; u < kh; u++)
+            {
+                int r = Shift(a, p, u, d, s);
+                if (r != int.MinValue && Phases(h, a, s) > 0)
+                {
+                    padH = Math.Max(padH, Math.Max(-r, Phases(h, a, s) - 1 + r - (ho - 1)));
+                }
+            }
+
+            for (int v = 0; v < kw; v++)
+            {
+                int r = Shift(a, p, v, d, s);
+                if (r != int.MinValue && Phases(w, a, s) > 0)
+                {
+                    padW = Math.Max(padW, Math.Max(-r, Phases(w, a, s) - 1 + r - (wo - 1)));
+                }
+            }
+        }
+
+        padW = Math.Max(padW, (Phases(w, 0, s) - wo + 1) / 2);
+        using var src = DirectConv.Prepare(gy, bsz, o, ho, wo, padH, padW, 1, (2 * padW) + p + DirectConv.NR + 8);
+        int hph0 = Phases(h, 0, s), wph0 = Phases(w, 0, s);
+        var phase = s == 1 ? null : ArrayPool<float>.Shared.Rent(bsz * c * hph0 * wph0);
+        var us = new List<(int U, int R)>();
+        var vs = new List<(int V, int R)>();
         try
         {
-            for (int gi = 0; gi < groups; gi++)
+            for (int a = 0; a < s; a++)
             {
-                for (int b = 0; b < bsz; b++)
+                for (int e = 0; e < s; e++)
                 {
-                    for (int r = 0; r < og; r++)
+                    int hph = Phases(h, a, s), wph = Phases(w, e, s);
+                    if (hph <= 0 || wph <= 0)
                     {
-                        gy.AsSpan(((b * o) + (gi * og) + r) * hw, hw).CopyTo(gyg.AsSpan((r * n) + (b * hw), hw));
+                        continue;
+                    }
+
+                    us.Clear();
+                    vs.Clear();
+                    for (int u = 0; u < kh; u++)
+                    {
+                        int r = Shift(a, p, u, d, s);
+                        if (r != int.MinValue)
+                        {
+                            us.Add((u, r));
+                        }
+                    }
+
+                    for (int v = 0; v < kw; v++)
+                    {
+                        int r = Shift(e, p, v, d, s);
+                        if (r != int.MinValue)
+                        {
+                            vs.Add((v, r));
+                        }
+                    }
+
+                    var dst = phase ?? gx;
+                    if (us.Count == 0 || vs.Count == 0)
+                    {
+                        if (phase is not null)
+                        {
+                            Array.Clear(phase, 0, bsz * c * hph * wph);
+                        }
+                    }
+                    else
+                    {
+                        int taps = us.Count * vs.Count, k = og * taps;
+                        var a2 = ArrayPool<float>.Shared.Rent(cg * k);
+                        var offs = new int[k];
+                        try
+                        {
+                            for (int gi = 0; gi < groups; gi++)
+                            {
+                                for (int r = 0; r < og; r++)
+                                {
+                                    for (int tu = 0; tu < us.Count; tu++)
+                                    {
+                                        for (int tv = 0; tv < vs.Count; tv++)
+                                        {
+                                            int t = (((r * us.Count) + tu) * vs.Count) + tv;
+                                            offs[t] = src.Offset((gi * og) + r, us[tu].R + padH, vs[tv].R + padW);
+                                            for (int ci = 0; ci < cg; ci++)
+                                            {
+                                                a2[(ci * k) + t] = weight[(((((((gi * og) + r) * cg) + ci) * kh) + us[tu].U) * kw) + vs[tv].V];
+                                            }
+                                        }
+                                    }
+                                }
+
+                                DirectConv.Forward(src, bsz, a2, 0, cg, k, offs, dst, c, gi * cg, hph, wph, null, 0);
+                            }
+                        }
+                        finally
+                        {
+                            ArrayPool<float>.Shared.Return(a2);
+                        }
+                    }
+
+                    if (phase is not null)
+                    {
+                        // interleave: dX[b, c, s Y + a, s X + e] = phase[b, c, Y, X]
+                        Parallelism.For(bsz * c, hph * wph, bc =>
+                        {
+                            int from = bc * hph * wph, to = bc * h * w;
+                            for (int yy = 0; yy < hph; yy++)
+                            {
+                                int row = to + ((((yy * s) + a) * w) + e);
+                                for (int xx = 0; xx < wph; xx++)
+                                {
+                                    gx[row + (xx * s)] = phase[from + (yy * wph) + xx];
+                                }
+                            }
+                        });
                     }
                 }
-
-                Gemm.Multiply(weight, gi * og * ckk, true, gyg, 0, false, col, 0, ckk, n, og, false);
-                g.Col2Im(gx, col, bsz, gi * g.Cg);
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(gyg);
-            ArrayPool<float>.Shared.Return(col);
+            if (phase is not null)
+            {
+                ArrayPool<float>.Shared.Return(phase);
+            }
         }
     }
 
@@ -816,56 +890,10 @@ public static partial class Functional
     }
 }
 
-/// <summary>Index arithmetic of a 2-D convolution for one sample and one group, with col2im (the adjoint of im2col).</summary>
+/// <summary>Output size of a 2-D convolution for one sample and one group.</summary>
 internal readonly record struct ConvGeometry(int C, int H, int W, int Cg, int KH, int KW, int Stride, int Padding, int Dilation)
 {
     public int Ho => ((H + (2 * Padding) - (Dilation * (KH - 1)) - 1) / Stride) + 1;
 
     public int Wo => ((W + (2 * Padding) - (Dilation * (KW - 1)) - 1) / Stride) + 1;
-
-    // gx[b, c0 + c, y, x] += every gcol[(c, u, v), (b, i, j)] that im2col read from there; parallel over (b, c).
-    public void Col2Im(float[] gx, float[] gcol, int batch, int c0)
-    {
-        int ho = Ho, wo = Wo, hw = ho * wo, n = batch * hw;
-        var self = this;
-        Parallelism.For(batch * Cg, (long)KH * KW * hw, bc =>
-        {
-            int b = bc / self.Cg, c = bc % self.Cg;
-            int xOff = ((b * self.C) + c0 + c) * self.H * self.W;
-            for (int u = 0; u < self.KH; u++)
-            {
-                for (int v = 0; v < self.KW; v++)
-                {
-                    int src = (((((c * self.KH) + u) * self.KW) + v) * n) + (b * hw);
-                    for (int i = 0; i < ho; i++)
-                    {
-                        int yy = (i * self.Stride) - self.Padding + (u * self.Dilation);
-                        if ((uint)yy >= (uint)self.H)
-                        {
-                            continue;
-                        }
-
-                        int dst = xOff + (yy * self.W);
-                        int xx0 = (v * self.Dilation) - self.Padding;
-                        if (self.Stride == 1)
-                        {
-                            int j0 = Math.Clamp(-xx0, 0, wo), j1 = Math.Clamp(self.W - xx0, j0, wo);
-                            var d = gx.AsSpan(dst + xx0 + j0, j1 - j0);
-                            TensorPrimitives.Add(d, gcol.AsSpan(src + (i * wo) + j0, j1 - j0), d);
-                            continue;
-                        }
-
-                        for (int j = 0; j < wo; j++)
-                        {
-                            int xx = (j * self.Stride) + xx0;
-                            if ((uint)xx < (uint)self.W)
-                            {
-                                gx[dst + xx] += gcol[src + (i * wo) + j];
-                            }
-                        }
-                    }
-                }
-            }
-        });
-    }
 }

@@ -142,6 +142,10 @@ public class KernelTests
     [InlineData(2, 3, 7, 9, 5, 2, 3, 1, 1, 2, 1)]
     [InlineData(1, 8, 16, 16, 9, 3, 3, 2, 1, 1, 1)]
     [InlineData(1, 2, 3, 3, 2, 3, 3, 1, 0, 1, 1)]
+    [InlineData(2, 3, 20, 33, 5, 3, 3, 2, 1, 1, 1)]
+    [InlineData(2, 4, 9, 11, 6, 1, 1, 2, 0, 1, 1)]
+    [InlineData(1, 4, 14, 13, 6, 3, 3, 2, 2, 2, 2)]
+    [InlineData(1, 3, 10, 10, 4, 4, 4, 2, 1, 1, 1)]
     public void Conv2d_forward_and_gradients_match_scalar_reference(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
     {
         var g = new Generator(7);
