@@ -12,7 +12,8 @@ namespace Pluralist.Tensors;
 /// on the (Ho, Wq) grid and the Wq - Wo columns past the image edge are dropped (they read finite neighbours and are
 /// never stored). A 4 x 24 register-blocked Vector256 micro-kernel does the forward pass and, on the gradient of the
 /// output padded by d (K - 1) - p with the kernel flipped and transposed, the input gradient of a stride-1 convolution;
-/// a 4 x 3 dot-product kernel over the (batch, pixel) axis does the weight gradient. Every output element is reduced by
+/// a 4 x 6 (4 x 3 without AVX-512's 32 registers) dot-product kernel over the (batch, pixel) axis does the weight
+/// gradient. Every output element is reduced by
 /// one task in a fixed order, so results do not depend on the thread count.
 /// </summary>
 internal static unsafe class DirectConv
@@ -295,32 +296,125 @@ internal static unsafe class DirectConv
     /// gw[gwOff + r * k + t] = sum_b sum_p g[(b m + r) len + p] * src[b][offs[t] + p] for r &lt; m, t &lt; k (overwrites);
     /// g as returned by <see cref="Spread"/>.
     /// </summary>
-    public static void WeightGrad(Source src, int bsz, float[] g, int m, int len, int[] offs, int k, float[] gw, int gwOff)
+    public static void WeightGrad(Source src, int bsz, float[] g, int m, int len, int[] offs, int k, float[] gw, int gwOff, int tapsPerTile = 0)
     {
-        const int KB = 3;
-        int mBlocks = (m + MR - 1) / MR, kBlocks = (k + KB - 1) / KB;
+        // 4 x 6 tiles (24 accumulators) where the JIT has 32 vector registers (AVX-512), else 4 x 3; both give the
+        // same bits (each element is the same sum in the same order)
+        int kb = tapsPerTile is 3 or 6 ? tapsPerTile : Vector512.IsHardwareAccelerated ? 6 : 3;
+        int mBlocks = (m + MR - 1) / MR, kBlocks = (k + kb - 1) / kb;
         fixed (float* pG = g, pSrc = src.Buffer, pW = gw)
         {
             float* pg = pG, ps = pSrc, pw = pW;
             long srcStride = src.BatchStride;
-            Parallelism.For(mBlocks * kBlocks, (long)bsz * len * MR * KB, task =>
+            Parallelism.For(mBlocks * kBlocks, (long)bsz * len * MR * kb, task =>
             {
-                int ob = task / kBlocks, kb = task % kBlocks;
-                int rows = Math.Min(MR, m - (ob * MR)), cols = Math.Min(KB, k - (kb * KB));
-                float* res = stackalloc float[MR * KB];
-                int r0 = ob * MR, t0 = kb * KB;
+                int ob = task / kBlocks, tb = task % kBlocks;
+                int rows = Math.Min(MR, m - (ob * MR)), cols = Math.Min(kb, k - (tb * kb));
+                float* res = stackalloc float[MR * 6];
+                int* o = stackalloc int[6];
+                int r0 = ob * MR, t0 = tb * kb;
+                for (int t = 0; t < kb; t++)
+                {
+                    o[t] = offs[t0 + (t < cols ? t : 0)];
+                }
+
                 int r1 = r0 + (rows > 1 ? 1 : 0), r2 = r0 + (rows > 2 ? 2 : 0), r3 = r0 + (rows > 3 ? 3 : 0);
-                int o0 = offs[t0], o1 = offs[t0 + (cols > 1 ? 1 : 0)], o2 = offs[t0 + (cols > 2 ? 2 : 0)];
-                WeightKernel(pg, (long)m * len, r0 * len, r1 * len, r2 * len, r3 * len, ps, srcStride, o0, o1, o2, len, bsz, res);
+                if (kb == 6)
+                {
+                    WeightKernel6(pg, (long)m * len, r0 * len, r1 * len, r2 * len, r3 * len, ps, srcStride, o, len, bsz, res);
+                }
+                else
+                {
+                    WeightKernel(pg, (long)m * len, r0 * len, r1 * len, r2 * len, r3 * len, ps, srcStride, o[0], o[1], o[2], len, bsz, res);
+                }
+
                 for (int r = 0; r < rows; r++)
                 {
                     for (int t = 0; t < cols; t++)
                     {
-                        pw[gwOff + ((long)(r0 + r) * k) + t0 + t] = res[(r * KB) + t];
+                        pw[gwOff + ((long)(r0 + r) * k) + t0 + t] = res[(r * kb) + t];
                     }
                 }
             });
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightKernel6(float* g, long gStride, int g0, int g1, int g2, int g3, float* src, long srcStride, int* o, int len, int bsz, float* res)
+    {
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
+        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        Vector256<float> c20 = default, c21 = default, c22 = default, c23 = default, c24 = default, c25 = default;
+        Vector256<float> c30 = default, c31 = default, c32 = default, c33 = default, c34 = default, c35 = default;
+        for (int b = 0; b < bsz; b++)
+        {
+            float* gb = g + (b * gStride);
+            float* q0 = gb + g0, q1 = gb + g1, q2 = gb + g2, q3 = gb + g3;
+            float* sb = src + (b * srcStride);
+            float* x0 = sb + o[0], x1 = sb + o[1], x2 = sb + o[2], x3 = sb + o[3], x4 = sb + o[4], x5 = sb + o[5];
+            for (int p = 0; p < len; p += 8)
+            {
+                var a0 = Vector256.Load(q0 + p);
+                var a1 = Vector256.Load(q1 + p);
+                var a2 = Vector256.Load(q2 + p);
+                var a3 = Vector256.Load(q3 + p);
+                var v = Vector256.Load(x0 + p);
+                c00 = Vector256.FusedMultiplyAdd(a0, v, c00);
+                c10 = Vector256.FusedMultiplyAdd(a1, v, c10);
+                c20 = Vector256.FusedMultiplyAdd(a2, v, c20);
+                c30 = Vector256.FusedMultiplyAdd(a3, v, c30);
+                v = Vector256.Load(x1 + p);
+                c01 = Vector256.FusedMultiplyAdd(a0, v, c01);
+                c11 = Vector256.FusedMultiplyAdd(a1, v, c11);
+                c21 = Vector256.FusedMultiplyAdd(a2, v, c21);
+                c31 = Vector256.FusedMultiplyAdd(a3, v, c31);
+                v = Vector256.Load(x2 + p);
+                c02 = Vector256.FusedMultiplyAdd(a0, v, c02);
+                c12 = Vector256.FusedMultiplyAdd(a1, v, c12);
+                c22 = Vector256.FusedMultiplyAdd(a2, v, c22);
+                c32 = Vector256.FusedMultiplyAdd(a3, v, c32);
+                v = Vector256.Load(x3 + p);
+                c03 = Vector256.FusedMultiplyAdd(a0, v, c03);
+                c13 = Vector256.FusedMultiplyAdd(a1, v, c13);
+                c23 = Vector256.FusedMultiplyAdd(a2, v, c23);
+                c33 = Vector256.FusedMultiplyAdd(a3, v, c33);
+                v = Vector256.Load(x4 + p);
+                c04 = Vector256.FusedMultiplyAdd(a0, v, c04);
+                c14 = Vector256.FusedMultiplyAdd(a1, v, c14);
+                c24 = Vector256.FusedMultiplyAdd(a2, v, c24);
+                c34 = Vector256.FusedMultiplyAdd(a3, v, c34);
+                v = Vector256.Load(x5 + p);
+                c05 = Vector256.FusedMultiplyAdd(a0, v, c05);
+                c15 = Vector256.FusedMultiplyAdd(a1, v, c15);
+                c25 = Vector256.FusedMultiplyAdd(a2, v, c25);
+                c35 = Vector256.FusedMultiplyAdd(a3, v, c35);
+            }
+        }
+
+        res[0] = Vector256.Sum(c00);
+        res[1] = Vector256.Sum(c01);
+        res[2] = Vector256.Sum(c02);
+        res[3] = Vector256.Sum(c03);
+        res[4] = Vector256.Sum(c04);
+        res[5] = Vector256.Sum(c05);
+        res[6] = Vector256.Sum(c10);
+        res[7] = Vector256.Sum(c11);
+        res[8] = Vector256.Sum(c12);
+        res[9] = Vector256.Sum(c13);
+        res[10] = Vector256.Sum(c14);
+        res[11] = Vector256.Sum(c15);
+        res[12] = Vector256.Sum(c20);
+        res[13] = Vector256.Sum(c21);
+        res[14] = Vector256.Sum(c22);
+        res[15] = Vector256.Sum(c23);
+        res[16] = Vector256.Sum(c24);
+        res[17] = Vector256.Sum(c25);
+        res[18] = Vector256.Sum(c30);
+        res[19] = Vector256.Sum(c31);
+        res[20] = Vector256.Sum(c32);
+        res[21] = Vector256.Sum(c33);
+        res[22] = Vector256.Sum(c34);
+        res[23] = Vector256.Sum(c35);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -209,6 +209,29 @@ public class KernelTests
     }
 
     [Fact]
+    public void Conv_weight_gradient_kernels_of_3_and_6_taps_agree_bit_for_bit()
+    {
+        var g = new Generator(11);
+        int b = 2, c = 5, h = 9, w = 11, o = 7, kk = 3;
+        var x = g.Normal(0, 1, b, c, h, w).Data;
+        var gy = g.Normal(0, 1, b, o, h, w).Data;
+        using var src = DirectConv.Prepare(x, b, c, h, w, 1, 1, 1, 64);
+        var offs = new int[c * kk * kk];
+        for (int t = 0; t < offs.Length; t++)
+        {
+            offs[t] = src.Offset(t / (kk * kk), t / kk % kk, t % kk);
+        }
+
+        var spread = DirectConv.Spread(gy, b, o, 0, o, h, w, src.Wq, out int len);
+        var g3 = new float[o * offs.Length];
+        var g6 = new float[o * offs.Length];
+        DirectConv.WeightGrad(src, b, spread, o, len, offs, offs.Length, g3, 0, tapsPerTile: 3);
+        DirectConv.WeightGrad(src, b, spread, o, len, offs, offs.Length, g6, 0, tapsPerTile: 6);
+        Assert.Equal(g3, g6);
+        Assert.Contains(g3, v => v != 0f);
+    }
+
+    [Fact]
     public void Conv2d_gradients_do_not_depend_on_thread_count()
     {
         var g = new Generator(8);
