@@ -231,6 +231,32 @@ public class KernelTests
         Assert.Contains(g3, v => v != 0f);
     }
 
+    [Theory]
+    [InlineData(8, 9, 9)]
+    [InlineData(13, 8, 8)]
+    [InlineData(5, 21, 17)]
+    public void Conv_forward_tiles_4x24_and_8x16_agree_bit_for_bit(int o, int h, int w)
+    {
+        var g = new Generator(12);
+        int b = 2, c = 3, kk = 3;
+        var x = g.Normal(0, 1, b, c, h, w).Data;
+        var wt = g.Normal(0, 1, o, c, kk, kk).Data;
+        var bias = g.Normal(0, 1, o).Data;
+        using var src = DirectConv.Prepare(x, b, c, h, w, 1, 1, 1, 64);
+        var offs = new int[c * kk * kk];
+        for (int t = 0; t < offs.Length; t++)
+        {
+            offs[t] = src.Offset(t / (kk * kk), t / kk % kk, t % kk);
+        }
+
+        var y1 = new float[b * o * h * w];
+        var y2 = new float[b * o * h * w];
+        DirectConv.Forward(src, b, wt, 0, o, offs.Length, offs, y1, o, 0, h, w, bias, 0, variant: 1);
+        DirectConv.Forward(src, b, wt, 0, o, offs.Length, offs, y2, o, 0, h, w, bias, 0, variant: 2);
+        Assert.Equal(y1, y2);
+        Assert.DoesNotContain(0f, y1);
+    }
+
     [Fact]
     public void Conv2d_gradients_do_not_depend_on_thread_count()
     {
