@@ -20,6 +20,11 @@ internal static unsafe class FusedAttention
             return false;
         }
 
+        if (q.Numel == 0 || k.Numel == 0 || v.Numel == 0)
+        {
+            return false;
+        }
+
         for (int i = 0; i < q.Rank - 2; i++)
         {
             if (q.Shape[i] != k.Shape[i] || q.Shape[i] != v.Shape[i])

@@ -171,7 +171,7 @@ public static partial class Functional
 
         int og = o / groups, hw = g.Ho * g.Wo, ckk = cg * kh * kw;
         int slack = (dilation * (kw - 1)) + DirectConv.NR;
-        var y = new float[bsz * o * hw];
+        var y = GC.AllocateUninitializedArray<float>(bsz * o * hw); // every element is written below
         var offs = new int[ckk];
         using (var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, stride, slack))
         {
