@@ -138,9 +138,10 @@ internal static unsafe class DirectConv
 
     /// <summary>
     /// y[b, yChan0 + r, i, j] = bias[biasOff + r] + sum_t a[aOff + r * k + t] * src[b][offs[t] + i Wq + j] for r &lt; m, i &lt; ho, j &lt; wo;
-    /// y has yChannels channels of (ho, wo) per sample. Overwrites. variant: 0 picks the tile, 1 forces 4 x 24, 2 forces 8 x 16.
+    /// y has yChannels channels of (ho, wo) per sample, unless <paramref name="layout"/> places output (i, j) elsewhere.
+    /// Overwrites. variant: 0 picks the tile, 1 forces 4 x 24, 2 forces 8 x 16.
     /// </summary>
-    public static void Forward(Source src, int bsz, float[] a, int aOff, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, int variant = 0)
+    public static void Forward(Source src, int bsz, float[] a, int aOff, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, int variant = 0, OutputLayout? layout = null)
     {
         int wq = src.Wq, nPix = ho * wq;
         // 4 x 24 tiles, or 8 x 16 (16 accumulators, needs AVX-512's 32 registers) where that computes less padding:
@@ -171,13 +172,14 @@ internal static unsafe class DirectConv
             {
                 float* pk = pPacked, ps = pSrc, py = pY;
                 int* po = pOffs;
-                long srcStride = src.BatchStride, yStride = (long)yChannels * ho * wo;
+                var lay = layout ?? new OutputLayout(ho * wo, wo, 1, 0);
+                long srcStride = src.BatchStride, yStride = (long)yChannels * lay.Plane;
                 Parallelism.For(bsz * nBlocks, (long)m * k * nr, task =>
                 {
                     int b = task / nBlocks, p0 = task % nBlocks * nr;
                     float* tile = stackalloc float[8 * 16]; // the larger of 4 x 24 and 8 x 16
                     float* sb = ps + (b * srcStride) + p0;
-                    float* yb = py + (b * yStride) + ((long)yChan0 * ho * wo);
+                    float* yb = py + (b * yStride) + ((long)yChan0 * lay.Plane) + lay.Base;
                     for (int ob = 0; ob < mBlocks; ob++)
                     {
                         if (wide)
@@ -203,9 +205,19 @@ internal static unsafe class DirectConv
                                 {
                                     int oc = (ob * mr) + r;
                                     float bv = bias is null ? 0f : bias[biasOff + oc];
-                                    float* dst = yb + ((long)oc * ho * wo) + (i * wo) + j;
+                                    float* dst = yb + ((long)oc * lay.Plane) + ((long)i * lay.Row) + ((long)j * lay.Column);
                                     float* tr = tile + (r * nr) + (p - p0);
                                     int q = 0;
+                                    if (lay.Column != 1)
+                                    {
+                                        for (; q < len; q++)
+                                        {
+                                            dst[q * lay.Column] = tr[q] + bv;
+                                        }
+
+                                        continue;
+                                    }
+
                                     var bvv = Vector256.Create(bv);
                                     for (; q + 8 <= len; q += 8)
                                     {
@@ -230,6 +242,9 @@ internal static unsafe class DirectConv
             ArrayPool<float>.Shared.Return(packed);
         }
     }
+
+    /// <summary>Where output (channel, i, j) of a sample goes: Base + channel Plane + i Row + j Column.</summary>
+    public readonly record struct OutputLayout(int Plane, int Row, int Column, int Base);
 
     private static int Round(int v, int to) => (v + to - 1) / to * to;
 

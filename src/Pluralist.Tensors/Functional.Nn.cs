@@ -249,7 +249,7 @@ public static partial class Functional
     // dX[b, c, y, x] = sum over (o, u, v) with y = i s - p + u d, x = j s - p + v d of W[o, c, u, v] dY[b, o, i, j].
     // Split by output phase (y mod s, x mod s) = (a, e): y = s Y + a reads dY row i = Y + (a + p - u d) / s for the taps
     // u with (a + p - u d) divisible by s, so every phase is a stride-1 correlation of the zero-padded dY over a subset
-    // of taps, run by the direct kernel into a phase buffer and interleaved into dX (for stride 1 the one phase is dX).
+    // of taps, run by the direct kernel writing straight into dX with row stride s W and column stride s.
     private static void Conv2dInputGrad(float[] gy, float[] weight, float[] gx, ConvGeometry g, int bsz, int o, int og, int groups)
     {
         int s = g.Stride, p = g.Padding, d = g.Dilation, kh = g.KH, kw = g.KW, cg = g.Cg, c = g.C, h = g.H, w = g.W, ho = g.Ho, wo = g.Wo;
@@ -282,108 +282,75 @@ public static partial class Functional
 
         padW = Math.Max(padW, (Phases(w, 0, s) - wo + 1) / 2);
         using var src = DirectConv.Prepare(gy, bsz, o, ho, wo, padH, padW, 1, (2 * padW) + p + DirectConv.NR + 8);
-        int hph0 = Phases(h, 0, s), wph0 = Phases(w, 0, s);
-        var phase = s == 1 ? null : ArrayPool<float>.Shared.Rent(bsz * c * hph0 * wph0);
         var us = new List<(int U, int R)>();
         var vs = new List<(int V, int R)>();
-        try
+        for (int a = 0; a < s; a++)
         {
-            for (int a = 0; a < s; a++)
+            for (int e = 0; e < s; e++)
             {
-                for (int e = 0; e < s; e++)
+                int hph = Phases(h, a, s), wph = Phases(w, e, s);
+                if (hph <= 0 || wph <= 0)
                 {
-                    int hph = Phases(h, a, s), wph = Phases(w, e, s);
-                    if (hph <= 0 || wph <= 0)
-                    {
-                        continue;
-                    }
+                    continue;
+                }
 
-                    us.Clear();
-                    vs.Clear();
-                    for (int u = 0; u < kh; u++)
+                us.Clear();
+                vs.Clear();
+                for (int u = 0; u < kh; u++)
+                {
+                    int r = Shift(a, p, u, d, s);
+                    if (r != int.MinValue)
                     {
-                        int r = Shift(a, p, u, d, s);
-                        if (r != int.MinValue)
-                        {
-                            us.Add((u, r));
-                        }
-                    }
-
-                    for (int v = 0; v < kw; v++)
-                    {
-                        int r = Shift(e, p, v, d, s);
-                        if (r != int.MinValue)
-                        {
-                            vs.Add((v, r));
-                        }
-                    }
-
-                    var dst = phase ?? gx;
-                    if (us.Count == 0 || vs.Count == 0)
-                    {
-                        if (phase is not null)
-                        {
-                            Array.Clear(phase, 0, bsz * c * hph * wph);
-                        }
-                    }
-                    else
-                    {
-                        int taps = us.Count * vs.Count, k = og * taps;
-                        var a2 = ArrayPool<float>.Shared.Rent(cg * k);
-                        var offs = new int[k];
-                        try
-                        {
-                            for (int gi = 0; gi < groups; gi++)
-                            {
-                                for (int r = 0; r < og; r++)
-                                {
-                                    for (int tu = 0; tu < us.Count; tu++)
-                                    {
-                                        for (int tv = 0; tv < vs.Count; tv++)
-                                        {
-                                            int t = (((r * us.Count) + tu) * vs.Count) + tv;
-                                            offs[t] = src.Offset((gi * og) + r, us[tu].R + padH, vs[tv].R + padW);
-                                            for (int ci = 0; ci < cg; ci++)
-                                            {
-                                                a2[(ci * k) + t] = weight[(((((((gi * og) + r) * cg) + ci) * kh) + us[tu].U) * kw) + vs[tv].V];
-                                            }
-                                        }
-                                    }
-                                }
-
-                                DirectConv.Forward(src, bsz, a2, 0, cg, k, offs, dst, c, gi * cg, hph, wph, null, 0);
-                            }
-                        }
-                        finally
-                        {
-                            ArrayPool<float>.Shared.Return(a2);
-                        }
-                    }
-
-                    if (phase is not null)
-                    {
-                        // interleave: dX[b, c, s Y + a, s X + e] = phase[b, c, Y, X]
-                        Parallelism.For(bsz * c, hph * wph, bc =>
-                        {
-                            int from = bc * hph * wph, to = bc * h * w;
-                            for (int yy = 0; yy < hph; yy++)
-                            {
-                                int row = to + ((((yy * s) + a) * w) + e);
-                                for (int xx = 0; xx < wph; xx++)
-                                {
-                                    gx[row + (xx * s)] = phase[from + (yy * wph) + xx];
-                                }
-                            }
-                        });
+                        us.Add((u, r));
                     }
                 }
-            }
-        }
-        finally
-        {
-            if (phase is not null)
-            {
-                ArrayPool<float>.Shared.Return(phase);
+
+                for (int v = 0; v < kw; v++)
+                {
+                    int r = Shift(e, p, v, d, s);
+                    if (r != int.MinValue)
+                    {
+                        vs.Add((v, r));
+                    }
+                }
+
+                if (us.Count == 0 || vs.Count == 0)
+                {
+                    continue; // no tap reaches this phase: its dX stays zero
+                }
+
+                // dX[b, c, s Y + a, s X + e]: written in place with strides (s w, s)
+                var layout = new DirectConv.OutputLayout(h * w, s * w, s, (a * w) + e);
+                int taps = us.Count * vs.Count, k = og * taps;
+                var a2 = ArrayPool<float>.Shared.Rent(cg * k);
+                var offs = new int[k];
+                try
+                {
+                    for (int gi = 0; gi < groups; gi++)
+                    {
+                        for (int r = 0; r < og; r++)
+                        {
+                            for (int tu = 0; tu < us.Count; tu++)
+                            {
+                                for (int tv = 0; tv < vs.Count; tv++)
+                                {
+                                    int t = (((r * us.Count) + tu) * vs.Count) + tv;
+                                    offs[t] = src.Offset((gi * og) + r, us[tu].R + padH, vs[tv].R + padW);
+                                    for (int ci = 0; ci < cg; ci++)
+                                    {
+                                        a2[(ci * k) + t] = weight[(((((((gi * og) + r) * cg) + ci) * kh) + us[tu].U) * kw) + vs[tv].V];
+                                    }
+                                }
+                            }
+                        }
+
+                        DirectConv.Forward(src, bsz, a2, 0, cg, k, offs, gx, c, gi * cg, hph, wph, null, 0, layout: layout);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(a2);
+                }
             }
         }
     }
