@@ -137,9 +137,10 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// 2-D convolution (cross-correlation) by im2col and the packed GEMM:
-    /// x (B, C, H, W), weight (O, C/groups, KH, KW), bias (O) -> (B, O, Ho, Wo),
-    /// Ho = (H + 2 padding - dilation (KH - 1) - 1) / stride + 1.
+    /// 2-D convolution (cross-correlation): x (B, C, H, W), weight (O, C/groups, KH, KW), bias (O) -> (B, O, Ho, Wo),
+    /// Ho = (H + 2 padding - dilation (KH - 1) - 1) / stride + 1. Forward pass, weight gradient and (stride 1) input
+    /// gradient run the direct kernels of <see cref="DirectConv"/>; the input gradient of a strided convolution goes
+    /// through the packed GEMM and col2im.
     /// </summary>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
     {
@@ -152,94 +153,66 @@ public static partial class Functional
 
         int bsz = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         int o = weight.Shape[0], cg = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3];
-        if (c % groups != 0 || o % groups != 0 || c / groups != cg)
+        if (groups < 1 || c % groups != 0 || o % groups != 0 || c / groups != cg)
         {
             Throw.Argument("conv2d channel/group mismatch");
         }
 
-        var g = new ConvGeometry(c, h, w, cg, kh, kw, stride, padding, dilation);
-        int og = o / groups, hw = g.Ho * g.Wo, ckk = cg * kh * kw, n = bsz * hw;
-        var y = new float[bsz * o * hw];
+        if (stride < 1 || padding < 0 || dilation < 1)
+        {
+            Throw.Argument($"conv2d needs stride >= 1, padding >= 0 and dilation >= 1 (got {stride}, {padding}, {dilation})");
+        }
 
-        // All samples at once: col (CKK, B*HW), y_g (Og, B*HW) = W_g (Og, CKK) x col, then scattered to (B, O, HW).
-        var col = ArrayPool<float>.Shared.Rent(ckk * n);
-        var yg = ArrayPool<float>.Shared.Rent(og * n);
-        try
+        var g = new ConvGeometry(c, h, w, cg, kh, kw, stride, padding, dilation);
+        if (g.Ho < 1 || g.Wo < 1)
+        {
+            Throw.Argument($"conv2d kernel {kh}x{kw} (dilation {dilation}) is larger than the padded input {h + (2 * padding)}x{w + (2 * padding)}");
+        }
+
+        int og = o / groups, hw = g.Ho * g.Wo, ckk = cg * kh * kw;
+        int slack = (dilation * (kw - 1)) + DirectConv.NR;
+        var y = GC.AllocateUninitializedArray<float>(bsz * o * hw); // every element is written below
+        var offs = new int[ckk];
+        using (var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, stride, slack))
         {
             for (int gi = 0; gi < groups; gi++)
             {
-                g.Im2Col(col, x.Data, bsz, gi * cg);
-                Gemm.Multiply(weight.Data, gi * og * ckk, false, col, 0, false, yg, 0, og, n, ckk, false);
-                for (int b = 0; b < bsz; b++)
-                {
-                    for (int r = 0; r < og; r++)
-                    {
-                        int oc = (gi * og) + r;
-                        var dst = y.AsSpan(((b * o) + oc) * hw, hw);
-                        yg.AsSpan((r * n) + (b * hw), hw).CopyTo(dst);
-                        if (bias is not null)
-                        {
-                            TensorPrimitives.Add(dst, bias.Data[oc], dst);
-                        }
-                    }
-                }
+                ConvOffsets(offs, src, gi * cg, cg, kh, kw, dilation);
+                DirectConv.Forward(src, bsz, weight.Data, gi * og * ckk, og, ckk, offs, y, o, gi * og, g.Ho, g.Wo, bias?.Data, gi * og);
             }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(col);
-            ArrayPool<float>.Shared.Return(yg);
         }
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Autograd.Record(new Tensor(y, bsz, o, g.Ho, g.Wo), inputs, gy =>
         {
-            var gx = x.RequiresGrad ? new float[x.Numel] : null;
-            var gw = weight.RequiresGrad ? new float[weight.Numel] : null;
-            var gyg = ArrayPool<float>.Shared.Rent(og * n);
-            var colB = ArrayPool<float>.Shared.Rent(ckk * n);
-            try
+            if (weight.RequiresGrad)
             {
+                // dW[o, (c, u, v)] = sum over samples and output pixels of dY[o, pixel] x_pad[c, pixel + tap (u, v)]
+                var gw = new float[weight.Numel];
+                var woffs = new int[ckk];
+                using var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, stride, slack);
                 for (int gi = 0; gi < groups; gi++)
                 {
-                    // dY_g (Og, B*HW) gathered from (B, O, HW)
-                    for (int b = 0; b < bsz; b++)
+                    ConvOffsets(woffs, src, gi * cg, cg, kh, kw, dilation);
+                    var spread = DirectConv.Spread(gy, bsz, o, gi * og, og, g.Ho, g.Wo, src.Wq, out int len);
+                    try
                     {
-                        for (int r = 0; r < og; r++)
-                        {
-                            gy.AsSpan(((b * o) + (gi * og) + r) * hw, hw).CopyTo(gyg.AsSpan((r * n) + (b * hw), hw));
-                        }
+                        DirectConv.WeightGrad(src, bsz, spread, og, len, woffs, ckk, gw, gi * og * ckk);
                     }
-
-                    if (gw is not null)
+                    finally
                     {
-                        // dW_g (Og, CKK) = dY_g (Og, B*HW) x col^T (B*HW, CKK)
-                        g.Im2Col(colB, x.Data, bsz, gi * cg);
-                        Gemm.Multiply(gyg, 0, false, colB, 0, true, gw, gi * og * ckk, og, ckk, n, false);
-                    }
-
-                    if (gx is not null)
-                    {
-                        // dcol (CKK, B*HW) = W_g^T (CKK, Og) x dY_g (Og, B*HW), then col2im
-                        Gemm.Multiply(weight.Data, gi * og * ckk, true, gyg, 0, false, colB, 0, ckk, n, og, false);
-                        g.Col2Im(gx, colB, bsz, gi * cg);
+                        ArrayPool<float>.Shared.Return(spread);
                     }
                 }
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(gyg);
-                ArrayPool<float>.Shared.Return(colB);
-            }
 
-            if (gx is not null)
-            {
-                x.AccumulateGrad(gx);
-            }
-
-            if (gw is not null)
-            {
                 weight.AccumulateGrad(gw);
+            }
+
+            if (x.RequiresGrad)
+            {
+                var gx = new float[x.Numel];
+                Conv2dInputGrad(gy, weight.Data, gx, g, bsz, o, og, groups);
+                x.AccumulateGrad(gx);
             }
 
             if (bias is not null && bias.RequiresGrad)
@@ -256,6 +229,130 @@ public static partial class Functional
                 bias.AccumulateGrad(gb);
             }
         });
+    }
+
+    // offs[(c, u, v)] = position of tap (u, v) of channel c0 + c in the prepared source, relative to the output pixel.
+    private static void ConvOffsets(int[] offs, DirectConv.Source src, int c0, int cg, int kh, int kw, int dilation)
+    {
+        for (int ci = 0; ci < cg; ci++)
+        {
+            for (int u = 0; u < kh; u++)
+            {
+                for (int v = 0; v < kw; v++)
+                {
+                    offs[(((ci * kh) + u) * kw) + v] = src.Offset(c0 + ci, u * dilation, v * dilation);
+                }
+            }
+        }
+    }
+
+    // dX[b, c, y, x] = sum over (o, u, v) with y = i s - p + u d, x = j s - p + v d of W[o, c, u, v] dY[b, o, i, j].
+    // Split by output phase (y mod s, x mod s) = (a, e): y = s Y + a reads dY row i = Y + (a + p - u d) / s for the taps
+    // u with (a + p - u d) divisible by s, so every phase is a stride-1 correlation of the zero-padded dY over a subset
+    // of taps, run by the direct kernel writing straight into dX with row stride s W and column stride s.
+    private static void Conv2dInputGrad(float[] gy, float[] weight, float[] gx, ConvGeometry g, int bsz, int o, int og, int groups)
+    {
+        int s = g.Stride, p = g.Padding, d = g.Dilation, kh = g.KH, kw = g.KW, cg = g.Cg, c = g.C, h = g.H, w = g.W, ho = g.Ho, wo = g.Wo;
+        // shift (a + p - u d) / s of tap u in phase a, or int.MinValue when the tap does not reach this phase
+        static int Shift(int a, int p, int u, int d, int s) => (a + p - (u * d)) % s == 0 ? (a + p - (u * d)) / s : int.MinValue;
+        static int Phases(int size, int a, int s) => (size - a + s - 1) / s;
+
+        // one zero padding of dY wide enough for every phase: reads at Y + shift for Y < phase size
+        int padH = 0, padW = 0;
+        for (int a = 0; a < s; a++)
+        {
+            for (int u = 0; u < kh; u++)
+            {
+                int r = Shift(a, p, u, d, s);
+                if (r != int.MinValue && Phases(h, a, s) > 0)
+                {
+                    padH = Math.Max(padH, Math.Max(-r, Phases(h, a, s) - 1 + r - (ho - 1)));
+                }
+            }
+
+            for (int v = 0; v < kw; v++)
+            {
+                int r = Shift(a, p, v, d, s);
+                if (r != int.MinValue && Phases(w, a, s) > 0)
+                {
+                    padW = Math.Max(padW, Math.Max(-r, Phases(w, a, s) - 1 + r - (wo - 1)));
+                }
+            }
+        }
+
+        padW = Math.Max(padW, (Phases(w, 0, s) - wo + 1) / 2);
+        using var src = DirectConv.Prepare(gy, bsz, o, ho, wo, padH, padW, 1, (2 * padW) + p + DirectConv.NR + 8);
+        var us = new List<(int U, int R)>();
+        var vs = new List<(int V, int R)>();
+        for (int a = 0; a < s; a++)
+        {
+            for (int e = 0; e < s; e++)
+            {
+                int hph = Phases(h, a, s), wph = Phases(w, e, s);
+                if (hph <= 0 || wph <= 0)
+                {
+                    continue;
+                }
+
+                us.Clear();
+                vs.Clear();
+                for (int u = 0; u < kh; u++)
+                {
+                    int r = Shift(a, p, u, d, s);
+                    if (r != int.MinValue)
+                    {
+                        us.Add((u, r));
+                    }
+                }
+
+                for (int v = 0; v < kw; v++)
+                {
+                    int r = Shift(e, p, v, d, s);
+                    if (r != int.MinValue)
+                    {
+                        vs.Add((v, r));
+                    }
+                }
+
+                if (us.Count == 0 || vs.Count == 0)
+                {
+                    continue; // no tap reaches this phase: its dX stays zero
+                }
+
+                // dX[b, c, s Y + a, s X + e]: written in place with strides (s w, s)
+                var layout = new DirectConv.OutputLayout(h * w, s * w, s, (a * w) + e);
+                int taps = us.Count * vs.Count, k = og * taps;
+                var a2 = ArrayPool<float>.Shared.Rent(cg * k);
+                var offs = new int[k];
+                try
+                {
+                    for (int gi = 0; gi < groups; gi++)
+                    {
+                        for (int r = 0; r < og; r++)
+                        {
+                            for (int tu = 0; tu < us.Count; tu++)
+                            {
+                                for (int tv = 0; tv < vs.Count; tv++)
+                                {
+                                    int t = (((r * us.Count) + tu) * vs.Count) + tv;
+                                    offs[t] = src.Offset((gi * og) + r, us[tu].R + padH, vs[tv].R + padW);
+                                    for (int ci = 0; ci < cg; ci++)
+                                    {
+                                        a2[(ci * k) + t] = weight[(((((((gi * og) + r) * cg) + ci) * kh) + us[tu].U) * kw) + vs[tv].V];
+                                    }
+                                }
+                            }
+                        }
+
+                        DirectConv.Forward(src, bsz, a2, 0, cg, k, offs, gx, c, gi * cg, hph, wph, null, 0, layout: layout);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(a2);
+                }
+            }
+        }
     }
 
     /// <summary>Nearest-neighbour upsampling by an integer factor: (B, C, H, W) -> (B, C, H s, W s).</summary>
@@ -365,7 +462,7 @@ public static partial class Functional
         }
 
         int spatial = x.Numel / (bsz * c);
-        return Normalize(x, bsz * groups, (c / groups) * spatial, gamma, beta, eps, idx => idx / spatial % c);
+        return Normalize(x, bsz * groups, (c / groups) * spatial, gamma, beta, eps, spatial, c);
     }
 
     /// <summary>Layer normalisation (Ba et al. 2016) over the last dimension: gamma, beta (D).</summary>
@@ -373,47 +470,70 @@ public static partial class Functional
     {
         ArgumentNullException.ThrowIfNull(x);
         int d = x.Shape[^1];
-        return Normalize(x, x.Numel / d, d, gamma, beta, eps, idx => idx % d);
+        return Normalize(x, x.Numel / d, d, gamma, beta, eps, 1, d);
     }
 
-    // Normalises `rows` contiguous blocks of `m` elements; channel(i) maps a flat index to its affine entry.
+    // Normalises `rows` contiguous blocks of `m` elements. The affine entry of flat index i is (i / run) % channels:
+    // every row is a sequence of runs of `run` elements that share one entry (group norm: a channel's pixels; layer
+    // norm: run 1). Statistics: float vector sums per run, combined in double, in a fixed order per row.
     // Backward: dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = dy gamma.
-    private static Tensor Normalize(Tensor x, int rows, int m, Tensor? gamma, Tensor? beta, float eps, Func<int, int> channel)
+    private static Tensor Normalize(Tensor x, int rows, int m, Tensor? gamma, Tensor? beta, float eps, int run, int channels)
     {
         var y = new float[x.Numel];
         var xhat = new float[x.Numel];
         var rstd = new float[rows];
-        var chan = new int[x.Numel];
-        for (int i = 0; i < chan.Length; i++)
-        {
-            chan[i] = channel(i);
-        }
-
+        // layer-norm-like rows (run 1) are one span for the statistics; the row then covers channels ch0 .. ch0 + m - 1
+        int sr = run == 1 ? m : run, runs = m / sr;
         Parallelism.For(rows, m * 4L, r =>
         {
             var seg = x.Data.AsSpan(r * m, m);
             double mean = 0;
-            foreach (var v in seg)
+            for (int q = 0; q < runs; q++)
             {
-                mean += v;
+                mean += TensorPrimitives.Sum(seg.Slice(q * sr, sr));
             }
 
             mean /= m;
             double var = 0;
-            foreach (var v in seg)
+            var xh = xhat.AsSpan(r * m, m);
+            TensorPrimitives.Subtract(seg, (float)mean, xh);
+            for (int q = 0; q < runs; q++)
             {
-                var += (v - mean) * (v - mean);
+                var part = xh.Slice(q * sr, sr);
+                var += TensorPrimitives.Dot(part, part);
             }
 
             var /= m;
             float rs = (float)(1.0 / Math.Sqrt(var + eps));
             rstd[r] = rs;
-            for (int i = 0; i < m; i++)
+            TensorPrimitives.Multiply(xh, rs, xh);
+            var yr = y.AsSpan(r * m, m);
+            if (run == 1)
             {
-                int at = (r * m) + i;
-                float xh = (float)(seg[i] - mean) * rs;
-                xhat[at] = xh;
-                y[at] = (gamma is null ? xh : xh * gamma.Data[chan[at]]) + (beta is null ? 0f : beta.Data[chan[at]]);
+                int ch0 = r * m % channels;
+                if (gamma is null)
+                {
+                    xh.CopyTo(yr);
+                }
+                else
+                {
+                    TensorPrimitives.Multiply(xh, gamma.Data.AsSpan(ch0, m), yr);
+                }
+
+                if (beta is not null)
+                {
+                    TensorPrimitives.Add(yr, beta.Data.AsSpan(ch0, m), yr);
+                }
+
+                return;
+            }
+
+            for (int q = 0; q < runs; q++)
+            {
+                int ch = ((r * m) + (q * run)) / run % channels;
+                var dst = yr.Slice(q * run, run);
+                TensorPrimitives.Multiply(xh.Slice(q * run, run), gamma is null ? 1f : gamma.Data[ch], dst);
+                TensorPrimitives.Add(dst, beta is null ? 0f : beta.Data[ch], dst);
             }
         });
 
@@ -425,47 +545,87 @@ public static partial class Functional
                 var gx = new float[x.Numel];
                 Parallelism.For(rows, m * 4L, r =>
                 {
-                    double s1 = 0, s2 = 0;
-                    for (int i = 0; i < m; i++)
+                    var gr = g.AsSpan(r * m, m);
+                    var xh = xhat.AsSpan(r * m, m);
+                    var gxr = gx.AsSpan(r * m, m);
+                    if (gamma is not null && run == 1)
                     {
-                        int at = (r * m) + i;
-                        double d = gamma is null ? g[at] : g[at] * gamma.Data[chan[at]];
-                        s1 += d;
-                        s2 += d * xhat[at];
+                        TensorPrimitives.Multiply(gr, gamma.Data.AsSpan(r * m % channels, m), gxr); // dxhat
+                        gr = gxr;
+                    }
+
+                    double s1 = 0, s2 = 0;
+                    for (int q = 0; q < runs; q++)
+                    {
+                        float gc = gamma is null || run == 1 ? 1f : gamma.Data[((r * m) + (q * sr)) / sr % channels];
+                        var gq = gr.Slice(q * sr, sr);
+                        s1 += gc * (double)TensorPrimitives.Sum(gq);
+                        s2 += gc * (double)TensorPrimitives.Dot(gq, xh.Slice(q * sr, sr));
                     }
 
                     s1 /= m;
                     s2 /= m;
-                    for (int i = 0; i < m; i++)
+                    float rs = rstd[r];
+                    for (int q = 0; q < runs; q++)
                     {
-                        int at = (r * m) + i;
-                        double d = gamma is null ? g[at] : g[at] * gamma.Data[chan[at]];
-                        gx[at] = (float)(rstd[r] * (d - s1 - (xhat[at] * s2)));
+                        float gc = gamma is null || run == 1 ? 1f : gamma.Data[((r * m) + (q * sr)) / sr % channels];
+                        var dst = gxr.Slice(q * sr, sr);
+                        var gq = gr.Slice(q * sr, sr);
+                        // rstd (gc g - s1 - xhat s2), computed in place (gq may be dst itself)
+                        TensorPrimitives.Multiply(gq, rs * gc, dst);
+                        TensorPrimitives.MultiplyAdd(xh.Slice(q * sr, sr), (float)(-rs * s2), dst, dst);
+                        TensorPrimitives.Add(dst, (float)(-rs * s1), dst);
                     }
                 });
                 x.AccumulateGrad(gx);
             }
 
-            if (gamma is not null && gamma.RequiresGrad)
+            bool needGamma = gamma is not null && gamma.RequiresGrad, needBeta = beta is not null && beta.RequiresGrad;
+            if (!needGamma && !needBeta)
             {
-                var gg = new double[gamma.Numel];
-                for (int i = 0; i < g.Length; i++)
-                {
-                    gg[chan[i]] += g[i] * xhat[i];
-                }
-
-                gamma.AccumulateGrad(gg.Select(v => (float)v).ToArray());
+                return;
             }
 
-            if (beta is not null && beta.RequiresGrad)
+            var gg = new double[channels];
+            var gb = new double[channels];
+            if (run == 1)
             {
-                var gb = new double[beta.Numel];
-                for (int i = 0; i < g.Length; i++)
+                var accG = new float[channels];
+                var accB = new float[channels];
+                for (int r = 0; r < rows; r++)
                 {
-                    gb[chan[i]] += g[i];
+                    var gr = g.AsSpan(r * m, m);
+                    var ag = accG.AsSpan(r * m % channels, m);
+                    var ab = accB.AsSpan(r * m % channels, m);
+                    TensorPrimitives.MultiplyAdd(gr, xhat.AsSpan(r * m, m), ag, ag);
+                    TensorPrimitives.Add(gr, ab, ab);
                 }
 
-                beta.AccumulateGrad(gb.Select(v => (float)v).ToArray());
+                for (int ch = 0; ch < channels; ch++)
+                {
+                    gg[ch] = accG[ch];
+                    gb[ch] = accB[ch];
+                }
+            }
+            else
+            {
+                for (int at = 0; at < x.Numel; at += run)
+                {
+                    int ch = at / run % channels;
+                    var gq = g.AsSpan(at, run);
+                    gg[ch] += TensorPrimitives.Dot(gq, xhat.AsSpan(at, run));
+                    gb[ch] += TensorPrimitives.Sum(gq);
+                }
+            }
+
+            if (needGamma)
+            {
+                gamma!.AccumulateGrad(gg.Select(v => (float)v).ToArray());
+            }
+
+            if (needBeta)
+            {
+                beta!.AccumulateGrad(gb.Select(v => (float)v).ToArray());
             }
         });
     }
@@ -568,6 +728,11 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(v);
         int lq = q.Shape[^2], lk = k.Shape[^2];
         float sc = scale ?? 1f / MathF.Sqrt(q.Shape[^1]);
+        if (mask is null && FusedAttention.Applies(q, k, v))
+        {
+            return FusedAttention.Run(q, k, v, isCausal, sc);
+        }
+
         var scores = Mul(Matmul(q, Transpose(k, -2, -1)), sc); // (..., Lq, Lk)
         if (mask is not null || isCausal)
         {
@@ -692,100 +857,10 @@ public static partial class Functional
     }
 }
 
-/// <summary>Index arithmetic of a 2-D convolution for one sample and one group, with im2col and its adjoint col2im.</summary>
+/// <summary>Output size of a 2-D convolution for one sample and one group.</summary>
 internal readonly record struct ConvGeometry(int C, int H, int W, int Cg, int KH, int KW, int Stride, int Padding, int Dilation)
 {
     public int Ho => ((H + (2 * Padding) - (Dilation * (KH - 1)) - 1) / Stride) + 1;
 
     public int Wo => ((W + (2 * Padding) - (Dilation * (KW - 1)) - 1) / Stride) + 1;
-
-    // col (Cg*KH*KW, B*Ho*Wo): col[(c, u, v), (b, i, j)] = x[b, c0 + c, i s - p + u d, j s - p + v d] (0 outside).
-    public void Im2Col(float[] col, float[] x, int batch, int c0)
-    {
-        int ho = Ho, wo = Wo, hw = ho * wo, n = batch * hw;
-        var self = this;
-        Parallelism.For(Cg * KH * KW, n, row =>
-        {
-            int c = row / (self.KH * self.KW), u = row / self.KW % self.KH, v = row % self.KW;
-            for (int b = 0; b < batch; b++)
-            {
-                int dst = (row * n) + (b * hw);
-                int xOff = ((b * self.C) + c0 + c) * self.H * self.W;
-                for (int i = 0; i < ho; i++)
-                {
-                    int yy = (i * self.Stride) - self.Padding + (u * self.Dilation);
-                    int d = dst + (i * wo);
-                    if ((uint)yy >= (uint)self.H)
-                    {
-                        Array.Clear(col, d, wo);
-                        continue;
-                    }
-
-                    int src = xOff + (yy * self.W);
-                    int xx0 = (v * self.Dilation) - self.Padding;
-                    if (self.Stride == 1)
-                    {
-                        // valid j: 0 <= j + xx0 < W; zero the padded borders, copy the rest.
-                        int j0 = Math.Clamp(-xx0, 0, wo), j1 = Math.Clamp(self.W - xx0, j0, wo);
-                        Array.Clear(col, d, j0);
-                        Array.Copy(x, src + xx0 + j0, col, d + j0, j1 - j0);
-                        Array.Clear(col, d + j1, wo - j1);
-                        continue;
-                    }
-
-                    for (int j = 0; j < wo; j++)
-                    {
-                        int xx = (j * self.Stride) + xx0;
-                        col[d + j] = (uint)xx < (uint)self.W ? x[src + xx] : 0f;
-                    }
-                }
-            }
-        });
-    }
-
-    // gx[b, c0 + c, y, x] += every gcol[(c, u, v), (b, i, j)] that im2col read from there; parallel over (b, c).
-    public void Col2Im(float[] gx, float[] gcol, int batch, int c0)
-    {
-        int ho = Ho, wo = Wo, hw = ho * wo, n = batch * hw;
-        var self = this;
-        Parallelism.For(batch * Cg, (long)KH * KW * hw, bc =>
-        {
-            int b = bc / self.Cg, c = bc % self.Cg;
-            int xOff = ((b * self.C) + c0 + c) * self.H * self.W;
-            for (int u = 0; u < self.KH; u++)
-            {
-                for (int v = 0; v < self.KW; v++)
-                {
-                    int src = (((((c * self.KH) + u) * self.KW) + v) * n) + (b * hw);
-                    for (int i = 0; i < ho; i++)
-                    {
-                        int yy = (i * self.Stride) - self.Padding + (u * self.Dilation);
-                        if ((uint)yy >= (uint)self.H)
-                        {
-                            continue;
-                        }
-
-                        int dst = xOff + (yy * self.W);
-                        int xx0 = (v * self.Dilation) - self.Padding;
-                        if (self.Stride == 1)
-                        {
-                            int j0 = Math.Clamp(-xx0, 0, wo), j1 = Math.Clamp(self.W - xx0, j0, wo);
-                            var d = gx.AsSpan(dst + xx0 + j0, j1 - j0);
-                            TensorPrimitives.Add(d, gcol.AsSpan(src + (i * wo) + j0, j1 - j0), d);
-                            continue;
-                        }
-
-                        for (int j = 0; j < wo; j++)
-                        {
-                            int xx = (j * self.Stride) + xx0;
-                            if ((uint)xx < (uint)self.W)
-                            {
-                                gx[dst + xx] += gcol[src + (i * wo) + j];
-                            }
-                        }
-                    }
-                }
-            }
-        });
-    }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Pluralist.Tensors;
 
@@ -16,15 +17,27 @@ internal static class Kernels
         TensorPrimitives.Multiply(x, y, y);
     }
 
-    // dy/dx = s + x s (1 - s), s = sigmoid(x)
+    // dy/dx = s + x s (1 - s) = s + y (1 - s), s = sigmoid(x), y = x s
     public static float[] SiluBackward(float[] g, float[] x, float[] y)
     {
-        var s = new float[x.Length];
-        TensorPrimitives.Sigmoid(x, s);
         var r = new float[x.Length];
-        for (int i = 0; i < r.Length; i++)
+        TensorPrimitives.Sigmoid(x, r);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            r[i] = g[i] * (s[i] + (x[i] * s[i] * (1 - s[i])));
+            var one = Vector256<float>.One;
+            for (; i <= r.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var s = Vector256.Create(r.AsSpan(i));
+                var yv = Vector256.Create(y.AsSpan(i));
+                var gv = Vector256.Create(g.AsSpan(i));
+                (gv * (s + (yv * (one - s)))).CopyTo(r.AsSpan(i));
+            }
+        }
+
+        for (; i < r.Length; i++)
+        {
+            r[i] = g[i] * (r[i] + (y[i] * (1 - r[i])));
         }
 
         return r;

@@ -12,7 +12,7 @@ public class GradCheckTests
         "add", "sub", "mul", "div", "scalar", "exp", "log", "sqrt", "pow", "tanh", "sigmoid", "relu", "silu", "gelu",
         "gelu_tanh", "logsigmoid", "abs", "sum", "mean", "max", "var", "reshape", "permute", "slice", "chunk", "cat",
         "stack", "index_select", "gather", "expand", "where", "matmul", "matmul_shared", "linear", "conv", "conv_groups",
-        "conv_1x1", "upsample", "avgpool", "groupnorm", "layernorm", "embedding", "softmax", "softmax_dim0",
+        "conv_1x1", "upsample", "avgpool", "groupnorm", "groupnorm_rank2", "layernorm", "embedding", "softmax", "softmax_dim0",
         "log_softmax", "attention", "attention_mask", "mse", "cross_entropy",
     };
 
@@ -64,6 +64,7 @@ public class GradCheckTests
             "upsample" => C(x => F.UpsampleNearest2d(x[0], 2), R(1, 1, 2, 2, 3)),
             "avgpool" => C(x => F.AvgPool2d(x[0], 2), R(1, 1, 2, 4, 4)),
             "groupnorm" => C(x => F.GroupNorm(x[0], 2, x[1], x[2]), R(1, 2, 4, 2, 2), R(2, 4), R(3, 4)),
+            "groupnorm_rank2" => C(x => F.GroupNorm(x[0], 2, x[1], x[2]), R(1, 3, 6), R(2, 6), R(3, 6)),
             "layernorm" => C(x => F.LayerNorm(x[0], x[1], x[2]), R(1, 3, 6), R(2, 6), R(3, 6)),
             "embedding" => C(x => F.Embedding(x[0], [1, 3, 1], 3), R(1, 4, 2)),
             "softmax" => C(x => F.Softmax(x[0]), R(1, 3, 5)),

@@ -126,6 +126,214 @@ public class KernelTests
         NumericAssert.Close(expected, y.Data, 1e-5, "conv");
     }
 
+    // b, c, h, w, o, kh, kw, stride, pad, dil, groups: odd sizes, widths that leave partial 24-pixel blocks and
+    // partial 4-row blocks, stride 2 and 3, dilation, groups, depthwise, padding 0, padding larger than the kernel reach
+    // (input gradient through the GEMM path), 1x1 and non-square kernels.
+    [Theory]
+    [InlineData(2, 3, 7, 6, 5, 3, 3, 1, 1, 1, 1)]
+    [InlineData(3, 5, 11, 13, 7, 3, 3, 1, 1, 1, 1)]
+    [InlineData(1, 4, 9, 9, 6, 3, 3, 2, 1, 2, 2)]
+    [InlineData(2, 4, 10, 7, 8, 3, 3, 2, 1, 1, 1)]
+    [InlineData(1, 3, 12, 11, 4, 3, 3, 3, 0, 1, 1)]
+    [InlineData(2, 4, 5, 5, 4, 1, 1, 1, 0, 1, 1)]
+    [InlineData(2, 6, 8, 8, 6, 3, 3, 1, 1, 1, 6)]
+    [InlineData(1, 4, 8, 9, 6, 3, 3, 1, 0, 1, 2)]
+    [InlineData(1, 2, 9, 10, 3, 3, 3, 1, 3, 1, 1)]
+    [InlineData(2, 3, 7, 9, 5, 2, 3, 1, 1, 2, 1)]
+    [InlineData(1, 8, 16, 16, 9, 3, 3, 2, 1, 1, 1)]
+    [InlineData(1, 2, 3, 3, 2, 3, 3, 1, 0, 1, 1)]
+    [InlineData(2, 3, 20, 33, 5, 3, 3, 2, 1, 1, 1)]
+    [InlineData(2, 4, 9, 11, 6, 1, 1, 2, 0, 1, 1)]
+    [InlineData(1, 4, 14, 13, 6, 3, 3, 2, 2, 2, 2)]
+    [InlineData(1, 3, 10, 10, 4, 4, 4, 2, 1, 1, 1)]
+    public void Conv2d_forward_and_gradients_match_scalar_reference(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
+    {
+        var g = new Generator(7);
+        var x = g.Normal(0, 1, b, c, h, w);
+        var wt = g.Normal(0, 1, o, c / groups, kh, kw);
+        var bias = g.Normal(0, 1, o);
+        x.RequiresGrad = wt.RequiresGrad = bias.RequiresGrad = true;
+        var y = F.Conv2d(x, wt, bias, stride, pad, dil, groups);
+        int ho = y.Shape[2], wo = y.Shape[3], cg = c / groups, og = o / groups;
+        Assert.Equal(((h + (2 * pad) - (dil * (kh - 1)) - 1) / stride) + 1, ho);
+        Assert.Equal(((w + (2 * pad) - (dil * (kw - 1)) - 1) / stride) + 1, wo);
+        var gy = g.Normal(0, 1, y.Shape);
+        y.Backward(gy);
+
+        var ey = new double[y.Numel];
+        var egx = new double[x.Numel];
+        var egw = new double[wt.Numel];
+        var egb = new double[o];
+        for (int n = 0; n < b; n++)
+        {
+            for (int oc = 0; oc < o; oc++)
+            {
+                int gi = oc / og;
+                for (int i = 0; i < ho; i++)
+                {
+                    for (int j = 0; j < wo; j++)
+                    {
+                        int yi = (((n * o) + oc) * ho * wo) + (i * wo) + j;
+                        double s = bias.Data[oc], gv = gy.Data[yi];
+                        egb[oc] += gv;
+                        for (int ci = 0; ci < cg; ci++)
+                        {
+                            for (int u = 0; u < kh; u++)
+                            {
+                                for (int v = 0; v < kw; v++)
+                                {
+                                    int yy = (i * stride) - pad + (u * dil), xx = (j * stride) - pad + (v * dil);
+                                    if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                                    {
+                                        int xi = ((((n * c) + (gi * cg) + ci) * h) + yy) * w + xx;
+                                        int wi = ((((oc * cg) + ci) * kh) + u) * kw + v;
+                                        s += (double)x.Data[xi] * wt.Data[wi];
+                                        egx[xi] += gv * wt.Data[wi];
+                                        egw[wi] += gv * x.Data[xi];
+                                    }
+                                }
+                            }
+                        }
+
+                        ey[yi] = s;
+                    }
+                }
+            }
+        }
+
+        static float[] F32(double[] a) => a.Select(v => (float)v).ToArray();
+        NumericAssert.Close(F32(ey), y.Data, 1e-5, "conv forward");
+        NumericAssert.Close(F32(egx), x.Grad!.Data, 1e-5, "conv input gradient");
+        NumericAssert.Close(F32(egw), wt.Grad!.Data, 1e-5, "conv weight gradient");
+        NumericAssert.Close(F32(egb), bias.Grad!.Data, 1e-5, "conv bias gradient");
+    }
+
+    [Fact]
+    public void Conv_weight_gradient_kernels_of_3_and_6_taps_agree_bit_for_bit()
+    {
+        var g = new Generator(11);
+        int b = 2, c = 5, h = 9, w = 11, o = 7, kk = 3;
+        var x = g.Normal(0, 1, b, c, h, w).Data;
+        var gy = g.Normal(0, 1, b, o, h, w).Data;
+        using var src = DirectConv.Prepare(x, b, c, h, w, 1, 1, 1, 64);
+        var offs = new int[c * kk * kk];
+        for (int t = 0; t < offs.Length; t++)
+        {
+            offs[t] = src.Offset(t / (kk * kk), t / kk % kk, t % kk);
+        }
+
+        var spread = DirectConv.Spread(gy, b, o, 0, o, h, w, src.Wq, out int len);
+        var g3 = new float[o * offs.Length];
+        var g6 = new float[o * offs.Length];
+        DirectConv.WeightGrad(src, b, spread, o, len, offs, offs.Length, g3, 0, tapsPerTile: 3);
+        DirectConv.WeightGrad(src, b, spread, o, len, offs, offs.Length, g6, 0, tapsPerTile: 6);
+        Assert.Equal(g3, g6);
+        Assert.Contains(g3, v => v != 0f);
+    }
+
+    [Theory]
+    [InlineData(8, 9, 9)]
+    [InlineData(13, 8, 8)]
+    [InlineData(5, 21, 17)]
+    public void Conv_forward_tiles_4x24_and_8x16_agree_bit_for_bit(int o, int h, int w)
+    {
+        var g = new Generator(12);
+        int b = 2, c = 3, kk = 3;
+        var x = g.Normal(0, 1, b, c, h, w).Data;
+        var wt = g.Normal(0, 1, o, c, kk, kk).Data;
+        var bias = g.Normal(0, 1, o).Data;
+        using var src = DirectConv.Prepare(x, b, c, h, w, 1, 1, 1, 64);
+        var offs = new int[c * kk * kk];
+        for (int t = 0; t < offs.Length; t++)
+        {
+            offs[t] = src.Offset(t / (kk * kk), t / kk % kk, t % kk);
+        }
+
+        var y1 = new float[b * o * h * w];
+        var y2 = new float[b * o * h * w];
+        DirectConv.Forward(src, b, wt, 0, o, offs.Length, offs, y1, o, 0, h, w, bias, 0, variant: 1);
+        DirectConv.Forward(src, b, wt, 0, o, offs.Length, offs, y2, o, 0, h, w, bias, 0, variant: 2);
+        Assert.Equal(y1, y2);
+        Assert.DoesNotContain(0f, y1);
+    }
+
+    [Fact]
+    public void Conv2d_gradients_do_not_depend_on_thread_count()
+    {
+        var g = new Generator(8);
+        var x = g.Normal(0, 1, 4, 8, 13, 13);
+        var wt = g.Normal(0, 1, 12, 8, 3, 3);
+        var gy = g.Normal(0, 1, 4, 12, 13, 13);
+        float[][] Run(int threads)
+        {
+            int saved = Parallelism.Threads;
+            try
+            {
+                Parallelism.Threads = threads;
+                var xs = new Tensor((float[])x.Data.Clone(), x.Shape) { RequiresGrad = true };
+                var ws = new Tensor((float[])wt.Data.Clone(), wt.Shape) { RequiresGrad = true };
+                var y = F.Conv2d(xs, ws, null, 1, 1);
+                y.Backward(gy);
+                return [y.Data, xs.Grad!.Data, ws.Grad!.Data];
+            }
+            finally
+            {
+                Parallelism.Threads = saved;
+            }
+        }
+
+        var one = Run(1);
+        var four = Run(4);
+        for (int i = 0; i < one.Length; i++)
+        {
+            Assert.Equal(one[i], four[i]);
+        }
+    }
+
+    // The fused kernel (no mask, or causal) against the composed matmul/softmax path, which an all-ones (or
+    // lower-triangular) mask selects; odd lengths, cross attention (Lq != Lk), Dv != D, rank 3 and 4.
+    [Theory]
+    [InlineData(false, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8)]
+    [InlineData(true, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8)]
+    [InlineData(false, new[] { 5, 13, 16 }, new[] { 5, 29, 16 }, 7)]
+    [InlineData(true, new[] { 1, 2, 50, 4 }, new[] { 1, 2, 50, 4 }, 12)]
+    public void Fused_attention_matches_composed_operations(bool causal, int[] qShape, int[] kShape, int dv)
+    {
+        var g = new Generator(9);
+        var vShape = (int[])kShape.Clone();
+        vShape[^1] = dv;
+        var q = g.Normal(0, 1, qShape);
+        var k = g.Normal(0, 1, kShape);
+        var v = g.Normal(0, 1, vShape);
+        int lq = qShape[^2], lk = kShape[^2];
+        var ones = new float[lq * lk];
+        for (int i = 0; i < lq; i++)
+        {
+            for (int j = 0; j < lk; j++)
+            {
+                ones[(i * lk) + j] = !causal || j <= i ? 1f : 0f;
+            }
+        }
+
+        float[][] Run(bool fused)
+        {
+            var qs = new Tensor((float[])q.Data.Clone(), q.Shape) { RequiresGrad = true };
+            var ks = new Tensor((float[])k.Data.Clone(), k.Shape) { RequiresGrad = true };
+            var vs = new Tensor((float[])v.Data.Clone(), v.Shape) { RequiresGrad = true };
+            var y = fused ? F.ScaledDotProductAttention(qs, ks, vs, isCausal: causal) : F.ScaledDotProductAttention(qs, ks, vs, mask: new Tensor(ones, lq, lk));
+            y.Backward(new Generator(10).Normal(0, 1, y.Shape));
+            return [y.Data, qs.Grad!.Data, ks.Grad!.Data, vs.Grad!.Data];
+        }
+
+        var a = Run(true);
+        var b = Run(false);
+        string[] what = ["output", "dQ", "dK", "dV"];
+        for (int i = 0; i < a.Length; i++)
+        {
+            NumericAssert.Close(b[i], a[i], 1e-5, "attention " + what[i]);
+        }
+    }
+
     [Fact]
     public void Softmax_and_activations_match_scalar_formulas()
     {
