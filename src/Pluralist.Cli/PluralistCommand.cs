@@ -21,6 +21,10 @@ public static class PluralistCommand
         root.Subcommands.Add(CleanCommands.Create());
         root.Subcommands.Add(DatasetCommands.Create());
         WorldCommands.AddTo(root);
+
+        // The embedded diffusion model: training, generation, perception probe and the closed alignment experiment.
+        root.Subcommands.Add(TrainCommands.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return root;
     }
 
