@@ -26,6 +26,7 @@ public static class PluralistCommand
         root.Subcommands.Add(TrainCommands.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ProbeCommands.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
         return root;
     }
 

@@ -18,7 +18,8 @@ public static class GenerateCommand
         var adapter = new Option<string?>("--adapter") { Description = "LoRA adapter file (from `train dpo --lora`)." };
         var use = new Option<string?>("--use") { Description = "Adapter to use from the file (default: the only one)." };
         var mix = new Option<string?>("--mix") { Description = "Exact mixture of adapters, e.g. a=0.5,b=0.5." };
-        var prompt = new Option<string[]>("--prompt") { Description = "Prompt (repeat for several).", Required = true };
+        var prompt = new Option<string[]>("--prompt") { Description = "One prompt; its words may follow unquoted.", AllowMultipleArgumentsPerToken = true };
+        var promptFile = new Option<string?>("--prompts") { Description = "Text file with one prompt per line (instead of --prompt)." };
         var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
         var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale w (1 = conditional only).", DefaultValueFactory = _ => 3f };
         var steps = new Option<int>("--steps") { Description = "Sampler steps.", DefaultValueFactory = _ => 50 };
@@ -27,12 +28,20 @@ public static class GenerateCommand
         var output = new Option<string>("--out") { Description = "Output folder: PNGs and generations.csv.", Required = true };
         var cmd = new Command("generate", "Generate images with the embedded diffusion model; resumable (files already written and verified are skipped).")
         {
-            model, adapter, use, mix, prompt, seeds, guidance, steps, sampler, eta, output,
+            model, adapter, use, mix, prompt, promptFile, seeds, guidance, steps, sampler, eta, output,
         };
         cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
         {
-            var prompts = parse.GetValue(prompt)!;
-            TrainCommands.Need(prompts.All(p => !string.IsNullOrWhiteSpace(p)), "--prompt", "must not be empty");
+            var words = parse.GetValue(prompt) ?? [];
+            var file = parse.GetValue(promptFile);
+            TrainCommands.Need((words.Length == 0) != (file is null), "--prompt", "give either --prompt WORDS or --prompts FILE");
+            if (file is not null && !File.Exists(file))
+            {
+                throw new CliInputException($"--prompts: file not found: {file}");
+            }
+
+            string[] prompts = file is null ? [string.Join(' ', words)] : [.. File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0)];
+            TrainCommands.Need(prompts.Length > 0, "--prompts", $"{file} holds no prompt");
             var seedList = WorldCommands.ParseSeeds(parse.GetValue(seeds)!);
             float w = parse.GetValue(guidance);
             TrainCommands.Need(float.IsFinite(w) && w >= 0, "--guidance", "must be a number >= 0");
@@ -56,9 +65,9 @@ public static class GenerateCommand
             {
                 foreach (int s in seedList)
                 {
-                    var file = string.Create(CultureInfo.InvariantCulture, $"p{i:D3}-s{s}.png");
-                    var row = string.Create(CultureInfo.InvariantCulture, $"{file},{i},{Csv(prompts[i])},{s},{w:R},{n},{kind.ToString().ToLowerInvariant()},{e:R},{Csv(adapterLabel)},{Csv(modelName)}");
-                    jobs.Add((i, s, file, row));
+                    var name = string.Create(CultureInfo.InvariantCulture, $"p{i:D3}-s{s}.png");
+                    var row = string.Create(CultureInfo.InvariantCulture, $"{name},{i},{Csv(prompts[i])},{s},{w:R},{n},{kind.ToString().ToLowerInvariant()},{e:R},{Csv(adapterLabel)},{Csv(modelName)}");
+                    jobs.Add((i, s, name, row));
                 }
             }
 

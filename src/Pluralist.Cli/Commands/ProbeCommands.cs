@@ -13,6 +13,7 @@ public static class ProbeCommands
         var probe = new Command("probe", "The perception probe: a small classifier reading scene attributes from images at the model's resolution.");
         probe.Subcommands.Add(Train());
         probe.Subcommands.Add(Eval());
+        probe.Subcommands.Add(Steer());
         return probe;
     }
 
@@ -83,6 +84,56 @@ public static class ProbeCommands
             var probe = LoadProbe(parse.GetValue(probePath)!, "--probe");
             var source = new WorldImageSource(n, probe.Config.ImageSize, parse.GetValue(sceneSeed));
             Report(probe, SceneProbe.Examples(source, n, ct));
+            await Task.CompletedTask;
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Steer()
+    {
+        var probePath = new Option<string>("--probe") { Description = "Probe file.", Required = true };
+        var model = new Option<string>("--model") { Description = "Diffusion model.", Required = true };
+        var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1-2" };
+        var guidance = new Option<float>("--guidance") { Description = "Guidance scale of the prompted images (compared with guidance 0).", DefaultValueFactory = _ => 3f };
+        var steps = new Option<int>("--steps") { Description = "DDIM steps.", DefaultValueFactory = _ => 20 };
+        var cmd = new Command("steer", "Do prompts steer the model? The probe reads place, time of day and season from images made for prompts naming them (32 prompts), at --guidance and at 0 (prompt ignored).") { probePath, model, seeds, guidance, steps };
+        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        {
+            var p = LoadProbe(parse.GetValue(probePath)!, "--probe");
+            var m = TrainCommands.LoadModel(parse.GetValue(model)!, "--model");
+            TrainCommands.Need(p.Config.ImageSize == m.Config.UNet.ImageSize, "--probe", $"reads {p.Config.ImageSize}px images, the model draws {m.Config.UNet.ImageSize}px");
+            int n = parse.GetValue(steps);
+            TrainCommands.Need(n is >= 1 and <= 1000, "--steps", "must be in 1..1000");
+            float w = parse.GetValue(guidance);
+            TrainCommands.Need(float.IsFinite(w) && w >= 0, "--guidance", "must be a number >= 0");
+            var seedList = WorldCommands.ParseSeeds(parse.GetValue(seeds)!);
+            var prompts = LivsSimExperiment.Prompts(32); // place x time of day x season, balanced
+            var named = Enumerable.Range(0, 32).Select(i => (Typology: LivsSimExperiment.PromptTypology(i), Time: LivsSimExperiment.PromptTime(i), Season: LivsSimExperiment.PromptSeason(i))).ToList();
+            int hT = SceneProbe.Heads.Select(h => h.Name).ToList().IndexOf("typology"), hD = SceneProbe.Heads.Select(h => h.Name).ToList().IndexOf("timeOfDay"), hS = SceneProbe.Heads.Select(h => h.Name).ToList().IndexOf("season");
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            Console.WriteLine($"{"guidance",8} {"images",6} {"place",6} {"time",6} {"season",6}   (chance 0.125, 0.25, 0.25)");
+            foreach (float g in new[] { 0f, w })
+            {
+                int total = 0, place = 0, time = 0, season = 0;
+                foreach (int seed in seedList)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var x = m.Generate(new GenerationRequest { Prompts = prompts, Seed = (ulong)seed, GuidanceScale = g, Sampler = new SamplerOptions { Steps = n } });
+                    var read = p.Predict(x.Data, prompts.Count);
+                    for (int i = 0; i < prompts.Count; i++)
+                    {
+                        total++;
+                        place += read[i][hT] == (int)named[i].Typology ? 1 : 0;
+                        time += read[i][hD] == (int)named[i].Time ? 1 : 0;
+                        season += read[i][hS] == (int)named[i].Season ? 1 : 0;
+                    }
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{g,8:G3} {total,6} {place / (double)total,6:F3} {time / (double)total,6:F3} {season / (double)total,6:F3}"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{sw.Elapsed.TotalSeconds:F0} s"));
             await Task.CompletedTask;
             return 0;
         }));
