@@ -198,7 +198,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     private Tensor Generate(DiffusionModel model, List<string> prompts, ulong imageSeed)
     {
         _genTime.Start();
-        var x = model.Generate(new GenerationRequest { Prompts = prompts, Seed = imageSeed, GuidanceScale = 3f, Sampler = new SamplerOptions { Kind = SamplerKind.Ddim, Steps = size.SamplerSteps } });
+        var x = model.Generate(new GenerationRequest { Prompts = prompts, Seed = imageSeed, GuidanceScale = 3f, Sampler = new SamplerOptions { Kind = SamplerKind.Ddpm, Steps = size.SamplerSteps } });
         _genTime.Stop();
         _generated += prompts.Count;
         return x;
