@@ -31,7 +31,7 @@ public sealed record LivsSimSize(
 {
     public static LivsSimSize Tiny { get; } = new("tiny", 2, 1, 2, 3, 2, 2, 2, 1, 3, 2, 2);
 
-    public static LivsSimSize Small { get; } = new("small", 8, 4, 4, 12, 16, 40, 4, 4, 12, 12, 10);
+    public static LivsSimSize Small { get; } = new("small", 8, 4, 4, 12, 16, 30, 4, 4, 12, 12, 10);
 
     public static LivsSimSize Default { get; } = new("default", 24, 8, 6, 40, 40, 200, 16, 6, 40, 24, 20);
 

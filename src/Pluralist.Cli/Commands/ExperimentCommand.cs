@@ -21,7 +21,7 @@ public static class ExperimentCommand
         var probe = new Option<string>("--probe") { Description = "Perception probe.", DefaultValueFactory = _ => Path.Combine("models", "probe32.safetensors") };
         var output = new Option<string>("--out") { Description = "Work folder: images, dataset, models, results.json.", DefaultValueFactory = _ => "livs-sim" };
         var steps = new Option<int?>("--dpo-steps") { Description = "DPO steps (default: the size's)." };
-        var lr = new Option<float>("--lr") { Description = "DPO learning rate (full fine-tuning, not scaled).", DefaultValueFactory = _ => 1e-5f };
+        var lr = new Option<float>("--lr") { Description = "DPO learning rate (full fine-tuning; default 2.048e-5 = LIVS's 1e-8 x 2048, the rate the reference launchers use after --scale_lr).", DefaultValueFactory = _ => 2.048e-5f };
         var beta = new Option<float>("--beta") { Description = "beta_dpo.", DefaultValueFactory = _ => 5000f };
         var livs = new Command("livs-sim", "Base model -> images -> simulated LIVS annotation through the perception probe -> cleaning -> livs labels -> DPO -> blind A/B on held-out prompts (case study I), with a shuffled-label control.")
         {
