@@ -33,6 +33,8 @@ public static class PluralistCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Build();
-        return await root.Parse(args).InvokeAsync();
+        // Ctrl+C cancels the action's token; long runs finish their step and write a checkpoint, which can take longer than
+        // the library's default 2 s before it ends the process.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
     }
 }
