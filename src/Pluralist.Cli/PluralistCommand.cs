@@ -22,12 +22,20 @@ public static class PluralistCommand
         root.Subcommands.Add(DatasetCommands.Create());
         WorldCommands.AddTo(root);
         PipelineCommands.AddTo(root);
+
+        // The embedded diffusion model: training, generation, perception probe and the closed alignment experiment.
+        root.Subcommands.Add(TrainCommands.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ProbeCommands.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
         return root;
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Build();
-        return await root.Parse(args).InvokeAsync();
+        // Ctrl+C cancels the action's token; long runs finish their step and write a checkpoint, which can take longer than
+        // the library's default 2 s before it ends the process.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
     }
 }

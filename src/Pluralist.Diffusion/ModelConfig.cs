@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Pluralist.Diffusion;
 
@@ -61,8 +62,9 @@ public sealed record ScheduleConfig
 /// <summary>The whole embedded text-to-image model's configuration, stored as JSON next to (and inside) the weights.</summary>
 public sealed record DiffusionModelConfig
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, WriteIndented = true };
 
+    [JsonPropertyName("unet")]
     public UNetConfig UNet { get; init; } = new();
 
     public TextEncoderConfig TextEncoder { get; init; } = new();

@@ -103,19 +103,25 @@ public class DpoTrainerTests
     [Fact]
     public void Tiny_model_learns_a_tiny_preference_set_with_lora()
     {
-        // Rank-8 adapters on the attention projections only, beta 5000. Measured here: logged (training-batch) implicit
-        // accuracy reaches 0.88-1.0 after 40-60 steps, but on fresh (t, eps) draws the adapters reach about 0.75-0.8: draws at
-        // t > 700 (x_t nearly pure noise) keep near-zero inside terms of either sign. Full fine-tuning passes 0.9 on both.
+        // Rank-8 adapters (alpha 16), beta 5000, 120 steps. Measured on fresh (t, eps) draws: on the attention projections only
+        // the adapters stay at 0.65-0.88 (lr 5e-3 to 1e-2, 60-120 steps; draws at t > 700, x_t nearly pure noise, keep
+        // near-zero inside terms of either sign); on every linear layer (attention, feed-forward, transformer projections,
+        // timestep projections of the residual blocks) 0.94 after 120 steps at lr 1e-2 (0.84-0.88 after 60-80 steps).
         var model = new DiffusionModel(TestUtil.TinyConfig(), Tok);
-        var trainer = new DpoTrainer(model, Reds(), new DpoOptions { Mode = FineTuneMode.Lora, LearningRate = 3e-3f, BatchSize = 8, Steps = 60, WarmupFraction = 0.1f, LoraRank = 8, LoraAlpha = 8 });
+        var trainer = new DpoTrainer(model, Reds(), new DpoOptions { Mode = FineTuneMode.Lora, LoraTargets = LoraTargets.AllLinear, LearningRate = 1e-2f, BatchSize = 8, Steps = 120, WarmupFraction = 0.1f, LoraRank = 8, LoraAlpha = 16 });
         var before = trainer.Evaluate(5, repeats: 4);
         var logs = new List<DpoStepLog>();
         trainer.Train(logs.Add);
         var after = trainer.Evaluate(5, repeats: 4);
         float lastTen = logs.TakeLast(10).Average(l => l.ImplicitAccuracy);
         Assert.True(lastTen >= 0.85f, $"logged implicit accuracy over the last 10 steps {lastTen}");
-        Assert.True(after.ImplicitAccuracy >= 0.7f, $"implicit accuracy on fresh draws {after.ImplicitAccuracy}");
-        Assert.True(after.Loss.Item() < before.Loss.Item());
+        Assert.True(after.ImplicitAccuracy > 0.9f, $"implicit accuracy on fresh draws {after.ImplicitAccuracy}");
+        // The median pair's loss falls below log 2 (before: exactly log 2). The mean is not asserted: at beta 5000 the few
+        // fresh draws that come out wrong have large terms, and the mean fresh-draw loss was seen above log 2 while 94% of
+        // the draws were right.
+        float median = after.InsideTerm.Order().ElementAt(after.InsideTerm.Length / 2);
+        Assert.True(median > 0, $"median inside term {median}");
+        Assert.Equal(Math.Log(2), before.Loss.Item(), 5);
         Assert.All(model.UNet.NamedParameters().Where(p => !p.Name.Contains("lora_", StringComparison.Ordinal)), p => Assert.False(p.Parameter.RequiresGrad));
     }
 

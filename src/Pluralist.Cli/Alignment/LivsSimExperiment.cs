@@ -1,0 +1,318 @@
+using System.Diagnostics;
+using System.Globalization;
+using Pluralist.Analysis.Evaluation;
+using Pluralist.Core.Assignments;
+using Pluralist.Core.Cleaning;
+using Pluralist.Core.Preferences;
+using Pluralist.Data.Datasets;
+using Pluralist.Diffusion;
+using Pluralist.Tensors;
+using Pluralist.World.Imaging;
+using Pluralist.World.Scenes;
+using Pluralist.World.Simulation;
+using Pluralist.World.Truth;
+
+namespace Pluralist.Cli.Alignment;
+
+/// <summary>Sizes of the closed experiment.</summary>
+public sealed record LivsSimSize(
+    string Name,
+    int TrainPrompts,
+    int HeldOutPrompts,
+    int ImagesPerPrompt,
+    int Annotators,
+    int PairsPerAnnotator,
+    int DpoSteps,
+    int DpoBatch,
+    int EvalSeeds,
+    int Judges,
+    int PairsPerJudge,
+    int SamplerSteps)
+{
+    public static LivsSimSize Tiny { get; } = new("tiny", 2, 1, 2, 3, 2, 2, 2, 1, 3, 2, 2);
+
+    public static LivsSimSize Small { get; } = new("small", 8, 4, 4, 12, 16, 30, 4, 4, 12, 12, 10);
+
+    public static LivsSimSize Default { get; } = new("default", 24, 8, 6, 40, 40, 200, 16, 6, 40, 24, 20);
+
+    public static LivsSimSize Parse(string text) => text switch
+    {
+        "tiny" => Tiny,
+        "small" => Small,
+        "default" => Default,
+        _ => throw new CliInputException($"--size {text}: expected tiny, small or default"),
+    };
+}
+
+/// <summary>The outcome of one arm of the A/B study (aligned vs base, or shuffled-label control vs base).</summary>
+public sealed record LivsSimArm(string Name, ABOverview Table, double BaseUtility, double ArmUtility, double FinalImplicitAccuracy, int JudgementsKept, int JudgementsDropped);
+
+/// <summary>What the closed experiment measured.</summary>
+public sealed record LivsSimResult(
+    int Seed,
+    string Size,
+    int Images,
+    int Annotations,
+    CleaningReport AnnotationCleaning,
+    int Labels,
+    LivsSimArm Aligned,
+    LivsSimArm Control,
+    double SecondsPerImage,
+    double SecondsPerDpoStep);
+
+/// <summary>
+/// The closed LIVS experiment (issue 9, item 8): the base model draws images for a set of prompts; simulated participants
+/// annotate pairs of them under the LIVS task rules (3 criteria drawn by <see cref="CriteriaBalancer"/>, random side),
+/// judging the scenes the perception probe reads from the pixels; the answers are cleaned (<see cref="CleaningEngine"/>,
+/// default rules), labelled with the <c>livs</c> protocol (<see cref="Labeler"/>), written as a dataset
+/// (<see cref="DatasetWriter"/>) and read back as <c>train dpo</c> reads it; Diffusion-DPO fine-tunes a copy of the base;
+/// a blind A/B study on held-out prompts, judged the same way by another pool, gives the case-study I table
+/// (<see cref="ABStudy.Overview"/>). A control arm trains on the same pairs with the labels shuffled.
+/// </summary>
+public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, LivsSimSize size, int seed, string workDir, DpoOptions dpo, Action<string> log)
+{
+    // In the order of the world's Typology enum (Park, Plaza, PedestrianPromenade, ResidentialStreet, CommercialBackAlley, Waterfront, Schoolyard, TransitStop).
+    private static readonly string[] Places = ["park", "plaza", "pedestrian promenade", "residential street", "back alley", "waterfront", "schoolyard", "bus stop"];
+    private static readonly string[] Times = ["at noon in summer", "on a winter night", "on a spring morning", "on an autumn evening"];
+    private static readonly (TimeOfDay Time, Season Season)[] TimeMeanings = [(TimeOfDay.Noon, Season.Summer), (TimeOfDay.Night, Season.Winter), (TimeOfDay.Morning, Season.Spring), (TimeOfDay.Evening, Season.Autumn)];
+    private readonly Stopwatch _genTime = new();
+    private int _generated;
+
+    /// <summary>The experiment's prompts: place x (time of day, season), in a fixed order; one in four is held out.</summary>
+    public static IReadOnlyList<string> Prompts(int count) =>
+        [.. Enumerable.Range(0, count).Select(i => $"A {Places[i % Places.Length]} {Times[(i / Places.Length) % Times.Length]}")];
+
+    /// <summary>The place prompt <paramref name="i"/> names.</summary>
+    public static Typology PromptTypology(int i) => (Typology)(i % Places.Length);
+
+    /// <summary>The time of day prompt <paramref name="i"/> names.</summary>
+    public static TimeOfDay PromptTime(int i) => TimeMeanings[(i / Places.Length) % Times.Length].Time;
+
+    /// <summary>The season prompt <paramref name="i"/> names.</summary>
+    public static Season PromptSeason(int i) => TimeMeanings[(i / Places.Length) % Times.Length].Season;
+
+    public LivsSimResult Run(CancellationToken ct = default)
+    {
+        var baseModel = DiffusionModel.Load(basePath);
+        int s = baseModel.Config.UNet.ImageSize;
+        var all = Prompts(Math.Max(size.TrainPrompts + size.HeldOutPrompts, 4 * size.HeldOutPrompts));
+        var heldOut = Enumerable.Range(0, size.HeldOutPrompts).Select(i => all[(4 * i) + 3 - (i % 4)]).ToList(); // one in four, places varied
+        var train = all.Except(heldOut).Take(size.TrainPrompts).ToList();
+
+        // 1. Base images for the training prompts, seeds 1..K.
+        log($"1/6 generating {train.Count * size.ImagesPerPrompt} images ({train.Count} prompts x {size.ImagesPerPrompt} seeds)");
+        var imagesDir = Path.Combine(workDir, "images");
+        Directory.CreateDirectory(imagesDir);
+        var images = new Dictionary<long, (int Prompt, float[] Pixels, SceneSpec Seen)>();
+        for (int k = 0; k < size.ImagesPerPrompt; k++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var batch = Generate(baseModel, train, (ulong)(k + 1));
+            var seen = SceneProbe.Perceive(probe, batch.Data, train.Count);
+            for (int p = 0; p < train.Count; p++)
+            {
+                long id = ImageId(p, k);
+                var pixels = batch.Data.AsSpan(p * 3 * s * s, 3 * s * s).ToArray();
+                images[id] = (p, pixels, seen[p]);
+                File.WriteAllBytes(Path.Combine(imagesDir, $"{id}.png"), Png.Encode(ToImage(pixels, s)));
+            }
+        }
+
+        // 2. Annotation under the LIVS task rules, by simulated participants looking through the probe.
+        var pairs = new List<(long PairId, int Prompt, long Image0, long Image1)>();
+        for (int p = 0; p < train.Count; p++)
+        {
+            for (int a = 0; a < size.ImagesPerPrompt; a++)
+            {
+                for (int b = a + 1; b < size.ImagesPerPrompt; b++)
+                {
+                    pairs.Add((pairs.Count + 1, p, ImageId(p, a), ImageId(p, b)));
+                }
+            }
+        }
+
+        var annotators = BehaviourMix.Default.Pool(size.Annotators, seed);
+        var rows = Annotate(annotators, pairs.Select(x => (x.PairId, (long)x.Prompt, x.Image0, x.Image1, images[x.Image0].Seen, images[x.Image1].Seen)).ToList(), size.PairsPerAnnotator, seed + 1);
+        log($"2/6 {rows.Select(r => r.AnnotationId).Distinct().Count()} annotations ({rows.Count} criterion answers) by {annotators.Count} simulated participants on {pairs.Count} pairs");
+
+        // 3. Cleaning, the livs protocol, the dataset as `dataset build` writes it.
+        var cleaning = CleaningEngine.Run(rows, CleaningRuleSet.Default);
+        var labels = Labeler.Build(cleaning.KeptRows, new LabelOptions { Protocol = LabelProtocol.Livs });
+        var datasetDir = Path.Combine(workDir, "dataset");
+        if (Directory.Exists(datasetDir))
+        {
+            Directory.Delete(datasetDir, recursive: true);
+        }
+
+        DatasetWriter.Write(
+            new DatasetInput
+            {
+                StudyName = "livs-sim",
+                Criteria = GroundTruth.Criteria,
+                Protocol = "livs",
+                Labels = labels,
+                Captions = Enumerable.Range(0, train.Count).ToDictionary(p => (long)p, p => train[p]),
+                ImagePaths = images.Keys.ToDictionary(id => id, id => Path.GetFullPath(Path.Combine(imagesDir, $"{id}.png"))),
+                Cleaning = cleaning.Report,
+                CleaningProvenance = "livs-sim: CleaningRuleSet.Default",
+                ValidationShare = 0,
+                TestShare = 0,
+                SplitSeed = seed,
+            },
+            datasetDir);
+        log($"3/6 cleaning kept {cleaning.KeptRows.Count()} of {rows.Count} answers; {labels.Count} livs labels -> {datasetDir}");
+
+        // 4. Diffusion-DPO on the dataset, and the shuffled-label control on the same pairs.
+        var source = PreferenceDataset.Load(datasetDir, "train", s, out _);
+        var shuffled = Shuffle(source, seed + 2);
+        var dpoTime = Stopwatch.StartNew();
+        var (aligned, alignedAcc) = Dpo(source, "aligned", ct);
+        var (control, controlAcc) = Dpo(shuffled, "control", ct);
+        double perStep = dpoTime.Elapsed.TotalSeconds / (2.0 * dpo.Steps);
+
+        // 5. Blind A/B on held-out prompts: base vs aligned and base vs control, same seeds, same judges, same draws.
+        log($"5/6 A/B images: {heldOut.Count} held-out prompts x {size.EvalSeeds} seeds x 3 models");
+        var evalImages = new List<(int Prompt, SceneSpec Base, SceneSpec Aligned, SceneSpec Control)>();
+        for (int k = 0; k < size.EvalSeeds; k++)
+        {
+            ct.ThrowIfCancellationRequested();
+            ulong evalSeed = (ulong)(1000 + k);
+            var b = SceneProbe.Perceive(probe, Generate(baseModel, heldOut, evalSeed).Data, heldOut.Count);
+            var a = SceneProbe.Perceive(probe, Generate(aligned, heldOut, evalSeed).Data, heldOut.Count);
+            var c = SceneProbe.Perceive(probe, Generate(control, heldOut, evalSeed).Data, heldOut.Count);
+            for (int p = 0; p < heldOut.Count; p++)
+            {
+                evalImages.Add((p, b[p], a[p], c[p]));
+            }
+        }
+
+        var judges = BehaviourMix.Default.Pool(size.Judges, seed + 100);
+        var alignedArm = Judge("aligned", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Aligned)).ToList(), heldOut, alignedAcc);
+        var controlArm = Judge("control", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Control)).ToList(), heldOut, controlAcc);
+        log("6/6 done");
+        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep);
+    }
+
+    private static long ImageId(int prompt, int seedIndex) => (prompt * 100L) + seedIndex + 1;
+
+    private Tensor Generate(DiffusionModel model, List<string> prompts, ulong imageSeed)
+    {
+        _genTime.Start();
+        var x = model.Generate(new GenerationRequest { Prompts = prompts, Seed = imageSeed, GuidanceScale = 3f, Sampler = new SamplerOptions { Kind = SamplerKind.Ddpm, Steps = size.SamplerSteps } });
+        _genTime.Stop();
+        _generated += prompts.Count;
+        return x;
+    }
+
+    private (DiffusionModel Model, float Accuracy) Dpo(InMemoryPreferenceSource source, string name, CancellationToken ct)
+    {
+        var model = DiffusionModel.Load(basePath);
+        var trainer = new DpoTrainer(model, source, dpo);
+        log(string.Create(CultureInfo.InvariantCulture, $"4/6 DPO ({name}): {trainer.Preparation.Examples.Count} pairs, {dpo.Steps} steps, batch {dpo.BatchSize}, beta {dpo.Beta}, learning rate used {trainer.LearningRate:G3}"));
+        float acc = float.NaN;
+        for (int i = 0; i < dpo.Steps; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var step = trainer.TrainStep();
+            acc = step.ImplicitAccuracy;
+            if (step.Step % 10 == 0 || step.Step == dpo.Steps)
+            {
+                log(string.Create(CultureInfo.InvariantCulture, $"   {name} step {step.Step}: loss {step.Loss:F4}, implicit accuracy {step.ImplicitAccuracy:F2}, lr {step.LearningRate:G3}, {step.StepTime.TotalSeconds:F2} s"));
+            }
+        }
+
+        model.Save(Path.Combine(workDir, $"{name}.safetensors"));
+        return (model, trainer.Evaluate((ulong)seed + 5, 2).ImplicitAccuracy);
+    }
+
+    /// <summary>The same pairs with P(image_0 preferred) permuted across them: the label-shuffled control.</summary>
+    private static InMemoryPreferenceSource Shuffle(InMemoryPreferenceSource source, int shuffleSeed)
+    {
+        var items = Enumerable.Range(0, source.Count).Select(source.Get).ToList();
+        var p = items.Select(x => x.Probability0).ToArray();
+        new Random(shuffleSeed).Shuffle(p);
+        return new InMemoryPreferenceSource([.. items.Select((x, i) => x with { Probability0 = p[i] })]);
+    }
+
+    /// <summary>
+    /// Assignments under the LIVS rules: each participant sees <paramref name="perParticipant"/> pairs (least-assigned first),
+    /// three criteria balanced by <see cref="CriteriaBalancer"/>, image_0 on the left with probability 1/2.
+    /// </summary>
+    private static List<CleaningRow> Annotate(IReadOnlyList<SimulatedParticipant> participants, IReadOnlyList<(long PairId, long Prompt, long Image0, long Image1, SceneSpec Spec0, SceneSpec Spec1)> pairs, int perParticipant, int drawSeed)
+    {
+        var random = new Random(drawSeed);
+        var shown = new Dictionary<string, long>(StringComparer.Ordinal);
+        var assigned = new int[pairs.Count];
+        var rows = new List<CleaningRow>();
+        long answerId = 0, annotationId = 0;
+        var clock = new DateTimeOffset(2025, 1, 1, 9, 0, 0, TimeSpan.Zero);
+        for (int u = 0; u < participants.Count; u++)
+        {
+            var person = participants[u];
+            var seen = new HashSet<int>();
+            for (int n = 0; n < Math.Min(perParticipant, pairs.Count); n++)
+            {
+                int min = Enumerable.Range(0, pairs.Count).Where(i => !seen.Contains(i)).Min(i => assigned[i]);
+                var candidates = Enumerable.Range(0, pairs.Count).Where(i => !seen.Contains(i) && assigned[i] == min).ToList();
+                int pi = candidates[random.Next(candidates.Count)];
+                seen.Add(pi);
+                assigned[pi]++;
+                var pair = pairs[pi];
+                var criteria = CriteriaBalancer.Choose(GroundTruth.Criteria, shown, 3, random);
+                foreach (var c in criteria)
+                {
+                    shown[c] = shown.GetValueOrDefault(c) + 1;
+                }
+
+                bool image0Left = random.Next(2) == 0;
+                var answer = person.Answer(image0Left ? pair.Spec0 : pair.Spec1, image0Left ? pair.Spec1 : pair.Spec0, criteria);
+                annotationId++;
+                clock = clock.AddMilliseconds(answer.ClientDurationMs);
+                for (int k = 0; k < criteria.Count; k++)
+                {
+                    rows.Add(new CleaningRow
+                    {
+                        AnswerId = ++answerId,
+                        AnnotationId = annotationId,
+                        AssignmentId = annotationId,
+                        ParticipantId = u + 1,
+                        PairId = pair.PairId,
+                        PromptId = pair.Prompt,
+                        Image0Id = pair.Image0,
+                        Image1Id = pair.Image1,
+                        Criterion = criteria[k],
+                        Position = k,
+                        ScoreAsShown = answer.Scores[k],
+                        Image0OnLeft = image0Left,
+                        ClientMs = answer.ClientDurationMs,
+                        ServerMs = answer.ClientDurationMs,
+                        SubmittedAt = clock,
+                        ClientRequestId = $"sim-{annotationId}",
+                    });
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The blind A/B study of one arm: image_0 = base, image_1 = the arm's model; answers cleaned, then case study I.</summary>
+    private LivsSimArm Judge(string name, IReadOnlyList<SimulatedParticipant> judges, IReadOnlyList<(int Prompt, SceneSpec Base, SceneSpec Other)> items, List<string> prompts, float implicitAccuracy)
+    {
+        var pairs = items.Select((x, i) => ((long)(i + 1), (long)x.Prompt, (2L * i) + 1, (2L * i) + 2, x.Base, x.Other)).ToList();
+        var rows = Annotate(judges, pairs, size.PairsPerJudge, seed + 200); // same draws for both arms
+        var cleaned = CleaningEngine.Run(rows, CleaningRuleSet.Default);
+        var judgements = cleaned.KeptRows
+            .Where(r => r.Preference is not null)
+            .Select(r => new ABJudgement(prompts[(int)r.PromptId], r.ParticipantId.ToString(CultureInfo.InvariantCulture), r.Criterion, r.Preference > 0 ? ABPreference.Aligned : r.Preference < 0 ? ABPreference.Base : ABPreference.Neutral))
+            .ToList();
+        double Mean(Func<(int Prompt, SceneSpec Base, SceneSpec Other), SceneSpec> pick) => items.Average(x => GroundTruth.Criteria.Average(c => GroundTruth.Utility(pick(x), c)));
+        return new LivsSimArm(name, ABStudy.Overview(judgements), Mean(x => x.Base), Mean(x => x.Other), implicitAccuracy, judgements.Count, rows.Count - judgements.Count);
+    }
+
+    private static RgbaImage ToImage(float[] pixels, int size)
+    {
+        var t = new Tensor(pixels, [1, 3, size, size]);
+        return new RgbaImage(size, size, GenerateCommand.ToRgba(DiffusionModel.ToRgbBytes(t, 0)));
+    }
+}

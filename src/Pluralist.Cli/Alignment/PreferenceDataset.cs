@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Pluralist.Diffusion;
+using Pluralist.World.Imaging;
+
+namespace Pluralist.Cli.Alignment;
+
+/// <summary>One row of a dataset's <c>pairs.jsonl</c> as the DPO trainer needs it.</summary>
+public sealed record DatasetRow(int Line, string Split, string Caption, string Image0, string Image1, double Label0, double? SoftLabel, string? Criterion, double Weight, string? Group);
+
+/// <summary>
+/// Reads a preference dataset written by <c>pluralist dataset build</c> (docs/datasets.md): <c>pairs.jsonl</c> rows with the
+/// Pick-a-Pic columns, image files (PNG) under the dataset folder, decoded and resized to the model's resolution.
+/// Every error names the file, the line and the field.
+/// </summary>
+public static class PreferenceDataset
+{
+    public static IReadOnlyList<DatasetRow> ReadRows(string dir)
+    {
+        var path = Path.Combine(dir, "pairs.jsonl");
+        if (!File.Exists(path))
+        {
+            throw new CliInputException($"--dataset {dir}: no pairs.jsonl (expected a folder written by `pluralist dataset build`)");
+        }
+
+        var rows = new List<DatasetRow>();
+        int n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            JsonObject o;
+            try
+            {
+                o = JsonNode.Parse(line)?.AsObject() ?? throw new CliInputException($"{path}:{n}: not a JSON object");
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                throw new CliInputException($"{path}:{n}: not a JSON object ({e.Message})");
+            }
+
+            string Str(string field, bool required = true)
+            {
+                try
+                {
+                    var v = o[field]?.GetValue<string>();
+                    return v is null && required ? throw new CliInputException($"{path}:{n}: field '{field}' is missing") : v ?? string.Empty;
+                }
+                catch (Exception e) when (e is InvalidOperationException or FormatException)
+                {
+                    throw new CliInputException($"{path}:{n}: field '{field}' must be a string");
+                }
+            }
+
+            double? Num(string field, bool required)
+            {
+                try
+                {
+                    var node = o[field];
+                    return node is null ? (required ? throw new CliInputException($"{path}:{n}: field '{field}' is missing") : null) : node.GetValue<double>();
+                }
+                catch (Exception e) when (e is InvalidOperationException or FormatException)
+                {
+                    throw new CliInputException($"{path}:{n}: field '{field}' must be a number");
+                }
+            }
+
+            double label = Num("label_0", true)!.Value;
+            if (label is < 0 or > 1)
+            {
+                throw new CliInputException($"{path}:{n}: field 'label_0' must be in [0, 1], got {label.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            double? soft = Num("soft_label", false);
+            if (soft is < 0 or > 1)
+            {
+                throw new CliInputException($"{path}:{n}: field 'soft_label' must be in [0, 1]");
+            }
+
+            double weight = Num("weight", false) ?? 1;
+            var criterion = Str("criterion", false);
+            var group = Str("group", false);
+            rows.Add(new DatasetRow(n, Str("split", false) is { Length: > 0 } s ? s : "train", Str("caption"), Str("jpg_0"), Str("jpg_1"), label, soft, criterion.Length == 0 ? null : criterion, weight, group.Length == 0 ? null : group));
+        }
+
+        if (rows.Count == 0)
+        {
+            throw new CliInputException($"{path}: no rows");
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Rows of <paramref name="split"/> (or all with "all") as preference pairs: images decoded and resized to
+    /// <paramref name="size"/>; P(image_0 preferred) is <c>soft_label</c> when present, else <c>label_0</c>.
+    /// </summary>
+    public static InMemoryPreferenceSource Load(string dir, string split, int size, out IReadOnlyList<DatasetRow> used)
+    {
+        var rows = ReadRows(dir).Where(r => split == "all" || r.Split == split).ToList();
+        if (rows.Count == 0)
+        {
+            throw new CliInputException($"--split {split}: the dataset has no rows in this split");
+        }
+
+        var cache = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        float[] Image(DatasetRow r, string rel, string field)
+        {
+            if (cache.TryGetValue(rel, out var px))
+            {
+                return px;
+            }
+
+            var full = Path.GetFullPath(Path.Combine(dir, rel));
+            if (!full.StartsWith(Path.GetFullPath(dir), StringComparison.Ordinal) || !File.Exists(full))
+            {
+                throw new CliInputException($"{Path.Combine(dir, "pairs.jsonl")}:{r.Line}: field '{field}': image not found: {rel}");
+            }
+
+            try
+            {
+                px = WorldImageSource.ToModelPixels(Png.Decode(File.ReadAllBytes(full)), size);
+            }
+            catch (PngFormatException e)
+            {
+                throw new CliInputException($"{full} (pairs.jsonl line {r.Line}, field '{field}'): not a readable PNG: {e.Message}");
+            }
+
+            cache[rel] = px;
+            return px;
+        }
+
+        var pairs = rows.Select(r => new PreferencePair(Image(r, r.Image0, "jpg_0"), Image(r, r.Image1, "jpg_1"), r.Caption, (float)(r.SoftLabel ?? r.Label0), r.Criterion, r.Group)).ToList();
+        used = rows;
+        return new InMemoryPreferenceSource(pairs);
+    }
+}

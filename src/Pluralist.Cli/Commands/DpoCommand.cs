@@ -1,0 +1,210 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Pluralist.Cli.Alignment;
+using Pluralist.Diffusion;
+
+namespace Pluralist.Cli;
+
+/// <summary><c>pluralist train dpo</c>: Diffusion-DPO (Wallace et al. 2023) of the embedded model on a preference dataset.</summary>
+public static class DpoCommand
+{
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>The settings of a run, stored next to its checkpoint so that <c>--resume</c> continues the same run.</summary>
+    internal sealed record DpoRun(string Dataset, string Split, string Base, DpoOptions Options, string AdapterName);
+
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "Dataset folder written by `pluralist dataset build` (pairs.jsonl, images/).", Required = true };
+        var baseModel = new Option<string>("--base") { Description = "Base model file (safetensors).", Required = true };
+        var output = new Option<string>("--out") { Description = "Output: the fine-tuned model (full) or the adapter file (--lora).", Required = true };
+        var split = new Option<string>("--split") { Description = "Rows of this split (train, validation, test) or all.", DefaultValueFactory = _ => "train" };
+        var lora = new Option<bool>("--lora") { Description = "Train LoRA adapters on the attention projections instead of every UNet weight." };
+        var rank = new Option<int>("--rank") { Description = "LoRA rank.", DefaultValueFactory = _ => 4 };
+        var alpha = new Option<float>("--alpha") { Description = "LoRA alpha (scale alpha/rank).", DefaultValueFactory = _ => 4f };
+        var adapterName = new Option<string>("--adapter-name") { Description = "Name of the adapter in the adapter file (--lora).", DefaultValueFactory = _ => "dpo" };
+        var labels = new Option<string>("--labels") { Description = "hard (published), margin (term x (2p - 1)) or soft (soft cross-entropy).", DefaultValueFactory = _ => "hard" };
+        var ties = new Option<string>("--ties") { Description = "Pairs with p = 0.5: drop (published) or soft (kept as 0.5 labels).", DefaultValueFactory = _ => "drop" };
+        var weights = new Option<string?>("--criterion-weight") { Description = "Per-criterion multipliers, e.g. Safety=2,Comfort=0.5 (0 drops a criterion)." };
+        var group = new Option<string?>("--group") { Description = "Train only on pairs of this identity group (per-group adapter)." };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps (LIVS: 500; 1,500 for a whole dataset).", DefaultValueFactory = _ => 500 };
+        var batch = new Option<int>("--batch") { Description = "Pairs per optimiser step (LIVS: 64).", DefaultValueFactory = _ => 64 };
+        var micro = new Option<int?>("--micro-batch") { Description = "Pairs per forward pass (gradient accumulation); must divide --batch." };
+        var lr = new Option<float>("--lr") { Description = "Base learning rate (LIVS: 1e-8).", DefaultValueFactory = _ => 1e-8f };
+        var scaleLr = new Option<bool>("--scale-lr") { Description = "Multiply the learning rate by the effective batch size, as the reference launchers do." };
+        var beta = new Option<float>("--beta") { Description = "beta_dpo (LIVS: 5000).", DefaultValueFactory = _ => 5000f };
+        var warmup = new Option<float>("--warmup") { Description = "Share of the steps with linear warmup.", DefaultValueFactory = _ => 0.2f };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the pair order, timesteps and noise.", DefaultValueFactory = _ => 42UL };
+        var every = new Option<int>("--checkpoint-every") { Description = "Write the checkpoint every N steps.", DefaultValueFactory = _ => 50 };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in OUT's checkpoint with its stored settings." };
+        var cmd = new Command("dpo", "Diffusion-DPO fine-tuning of the embedded model on a preference dataset (full or LoRA).")
+        {
+            dataset, baseModel, output, split, lora, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
+        };
+        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        {
+            var outPath = parse.GetValue(output)!;
+            var ckPath = TrainCommands.CheckpointPath(outPath);
+            var runPath = ckPath + ".json";
+            int every_ = parse.GetValue(every);
+            TrainCommands.Need(every_ >= 1, "--checkpoint-every", "must be at least 1");
+            DpoRun run;
+            bool resuming = parse.GetValue(resume);
+            if (resuming)
+            {
+                if (!File.Exists(ckPath) || !File.Exists(runPath))
+                {
+                    throw new CliInputException($"--resume: no checkpoint at {ckPath} (and {runPath})");
+                }
+
+                run = JsonSerializer.Deserialize<DpoRun>(await File.ReadAllTextAsync(runPath, ct), JsonOptions) ?? throw new CliInputException($"{runPath}: empty");
+            }
+            else
+            {
+                var options = new DpoOptions
+                {
+                    Mode = parse.GetValue(lora) ? FineTuneMode.Lora : FineTuneMode.Full,
+                    LoraRank = parse.GetValue(rank),
+                    LoraAlpha = parse.GetValue(alpha),
+                    Labels = parse.GetValue(labels) switch
+                    {
+                        "hard" => LabelMode.Hard,
+                        "margin" => LabelMode.MarginScaled,
+                        "soft" => LabelMode.SoftCrossEntropy,
+                        var x => throw new CliInputException($"--labels {x}: expected hard, margin or soft"),
+                    },
+                    Ties = parse.GetValue(ties) switch
+                    {
+                        "drop" => TiePolicy.Drop,
+                        "soft" => TiePolicy.SoftHalf,
+                        var x => throw new CliInputException($"--ties {x}: expected drop or soft"),
+                    },
+                    CriterionWeights = ParseWeights(parse.GetValue(weights), "--criterion-weight"),
+                    Group = parse.GetValue(group),
+                    Steps = parse.GetValue(steps),
+                    BatchSize = parse.GetValue(batch),
+                    MicroBatchSize = parse.GetValue(micro),
+                    LearningRate = parse.GetValue(lr),
+                    ScaleLearningRate = parse.GetValue(scaleLr),
+                    Beta = parse.GetValue(beta),
+                    WarmupFraction = parse.GetValue(warmup),
+                    Seed = parse.GetValue(seed),
+                };
+                TrainCommands.Need(options.Steps >= 1, "--steps", "must be at least 1");
+                TrainCommands.Need(options.BatchSize >= 1, "--batch", "must be at least 1");
+                TrainCommands.Need(options.MicroBatchSize is null || (options.MicroBatchSize >= 1 && options.BatchSize % options.MicroBatchSize == 0), "--micro-batch", "must be positive and divide --batch");
+                TrainCommands.Need(options.LearningRate > 0 && float.IsFinite(options.LearningRate), "--lr", "must be a positive number");
+                TrainCommands.Need(options.Beta > 0 && float.IsFinite(options.Beta), "--beta", "must be a positive number");
+                TrainCommands.Need(options.WarmupFraction is >= 0 and <= 1, "--warmup", "must be in [0, 1]");
+                TrainCommands.Need(options.LoraRank >= 1, "--rank", "must be at least 1");
+                TrainCommands.Need(options.LoraAlpha > 0, "--alpha", "must be positive");
+                TrainCommands.Need(!string.IsNullOrWhiteSpace(parse.GetValue(adapterName)) && !parse.GetValue(adapterName)!.Contains('/', StringComparison.Ordinal), "--adapter-name", "must be a non-empty name without '/'");
+                run = new DpoRun(Path.GetFullPath(parse.GetValue(dataset)!), parse.GetValue(split)!, Path.GetFullPath(parse.GetValue(baseModel)!), options, parse.GetValue(adapterName)!);
+            }
+
+            var model = TrainCommands.LoadModel(run.Base, "--base");
+            var source = PreferenceDataset.Load(run.Dataset, run.Split, model.Config.UNet.ImageSize, out var rows);
+            var ignoredWeights = rows.Count(r => r.Weight != 1);
+            DpoTrainer trainer;
+            try
+            {
+                trainer = new DpoTrainer(model, source, run.Options);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CliInputException($"--dataset {run.Dataset}: {e.Message}");
+            }
+
+            var prep = trainer.Preparation;
+            Console.WriteLine($"{prep.Total} pairs ({run.Split}); used {prep.Examples.Count}; ties dropped {prep.TiesDropped}, ties kept as 0.5 {prep.TiesKept}, weight 0 dropped {prep.ZeroWeightDropped}, other groups {prep.OtherGroups}");
+            if (ignoredWeights > 0)
+            {
+                Console.WriteLine($"note: {ignoredWeights} rows carry a dataset weight other than 1; the trainer weights by --criterion-weight only");
+            }
+
+            var o = run.Options;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mode {o.Mode}{(o.Mode == FineTuneMode.Lora ? $" (rank {o.LoraRank}, alpha {o.LoraAlpha})" : "")}, labels {o.Labels}, ties {o.Ties}, beta {o.Beta}, batch {o.BatchSize}, steps {o.Steps}, learning rate used {trainer.LearningRate:G4} (base {o.LearningRate:G4}{(o.ScaleLearningRate ? $" x batch {o.BatchSize}" : ", not scaled")}, {o.WarmupFraction:P0} warmup)"));
+            if (resuming)
+            {
+                trainer.LoadCheckpoint(ckPath);
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+            var logPath = TrainCommands.LogPath(outPath);
+            if (!resuming)
+            {
+                await File.WriteAllTextAsync(logPath, "step,loss,implicit_accuracy,model_mse,reference_mse,learning_rate,grad_norm,seconds\n", ct);
+                TrainCommands.SaveAtomic(runPath, p => File.WriteAllText(p, JsonSerializer.Serialize(run, JsonOptions)));
+            }
+
+            var log = new List<string>();
+            void Save()
+            {
+                File.AppendAllLines(logPath, log);
+                log.Clear();
+                TrainCommands.SaveAtomic(ckPath, trainer.SaveCheckpoint);
+            }
+
+            bool stopped = TrainCommands.RunWithProgress($"train dpo -> {Path.GetFileName(outPath)}", trainer.Step, o.Steps, report =>
+            {
+                var s = trainer.TrainStep();
+                log.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Step},{s.Loss:G6},{s.ImplicitAccuracy:G4},{s.ModelMse:G6},{s.ReferenceMse:G6},{s.LearningRate:G4},{s.GradNorm:G4},{s.StepTime.TotalSeconds:F3}"));
+                report(s.Step, string.Create(CultureInfo.InvariantCulture, $"loss {s.Loss:F4} acc {s.ImplicitAccuracy:F2} lr {s.LearningRate:G3}"));
+                if (s.Step % every_ == 0)
+                {
+                    Save();
+                }
+
+                return s.Step;
+            }, ct);
+            Save();
+            WriteResult(trainer, outPath, run.AdapterName);
+            Console.WriteLine(stopped
+                ? $"stopped at step {trainer.Step}: checkpoint {ckPath}, weights so far in {outPath}; continue with --resume"
+                : $"done: {trainer.Step} steps -> {outPath} ({(o.Mode == FineTuneMode.Lora ? $"adapter '{run.AdapterName}'" : "model")}), log {logPath}");
+            return stopped ? 130 : 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Full: the fine-tuned model. LoRA: the adapter file with the trained adapter stored under its name.</summary>
+    internal static void WriteResult(DpoTrainer trainer, string outPath, string adapterName)
+    {
+        if (trainer.Adapters is { } bank)
+        {
+            bank.Store(adapterName);
+            TrainCommands.SaveAtomic(outPath, bank.Save);
+        }
+        else
+        {
+            TrainCommands.SaveAtomic(outPath, trainer.Model.Save);
+        }
+    }
+
+    /// <summary>Parses <c>name=value,name=value</c>, naming the option on error.</summary>
+    internal static Dictionary<string, float>? ParseWeights(string? text, string option)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var d = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || kv[0].Length == 0 || !float.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) || !float.IsFinite(w) || w < 0)
+            {
+                throw new CliInputException($"{option} '{part}': expected NAME=NUMBER with a number >= 0");
+            }
+
+            if (!d.TryAdd(kv[0], w))
+            {
+                throw new CliInputException($"{option}: '{kv[0]}' given twice");
+            }
+        }
+
+        return d;
+    }
+}

@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pluralist.Tensors;
+using F = Pluralist.Tensors.Functional;
+
+namespace Pluralist.Diffusion;
+
+/// <summary>One categorical output of the probe: a name and its number of classes.</summary>
+public sealed record ProbeHead(string Name, int Classes);
+
+/// <summary>Shape of a perception probe (JSON, stored in the weights' metadata).</summary>
+public sealed record ProbeConfig
+{
+    /// <summary>Input side in pixels (square, RGB in [-1, 1]); a power of two from 8.</summary>
+    public int ImageSize { get; init; } = 32;
+
+    /// <summary>Channels of the first convolution; each stride-2 level doubles them up to 4x.</summary>
+    public int Channels { get; init; } = 16;
+
+    public int Hidden { get; init; } = 128;
+
+    public IReadOnlyList<ProbeHead> Heads { get; init; } = [];
+
+    public ulong InitSeed { get; init; } = 1;
+
+    internal void Validate()
+    {
+        if (ImageSize < 8 || (ImageSize & (ImageSize - 1)) != 0)
+        {
+            throw new FormatException("imageSize: must be a power of two >= 8");
+        }
+
+        if (Channels < 1 || Hidden < 1 || Heads.Count == 0 || Heads.Any(h => h.Classes < 2 || string.IsNullOrWhiteSpace(h.Name)))
+        {
+            throw new FormatException("channels, hidden and heads: positive sizes and at least one head of >= 2 classes");
+        }
+    }
+}
+
+/// <summary>One labelled image for the probe: (C, H, W) in [-1, 1] and one class index per head.</summary>
+public sealed record ProbeExample(float[] Pixels, int[] Labels);
+
+/// <summary>
+/// A small convolutional classifier that reads categorical attributes from pixels: conv3x3 -> SiLU, then stride-2
+/// conv3x3 + GroupNorm + SiLU down to 4x4, flatten, Linear -> SiLU -> Linear to the concatenated logits of every head.
+/// The loss is the mean over heads of the softmax cross-entropy.
+/// </summary>
+public sealed class PerceptionProbe : Module
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true };
+    private readonly List<(Conv2d Conv, GroupNorm Norm)> _down = [];
+    private readonly Conv2d _in;
+    private readonly Linear _hidden;
+    private readonly Linear _out;
+    private readonly int[] _offsets;
+
+    public PerceptionProbe(ProbeConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        var g = new Generator(config.InitSeed);
+        _in = RegisterModule("conv_in", new Conv2d(3, config.Channels, 3, padding: 1, generator: g));
+        int c = config.Channels, size = config.ImageSize, level = 0;
+        while (size > 4)
+        {
+            int next = Math.Min(c * 2, config.Channels * 4);
+            var conv = RegisterModule($"down.{level}.conv", new Conv2d(c, next, 3, stride: 2, padding: 1, generator: g));
+            var norm = RegisterModule($"down.{level}.norm", new GroupNorm(Math.Min(8, next), next));
+            _down.Add((conv, norm));
+            c = next;
+            size /= 2;
+            level++;
+        }
+
+        _hidden = RegisterModule("hidden", new Linear(c * 16, config.Hidden, generator: g));
+        _offsets = new int[config.Heads.Count + 1];
+        for (int h = 0; h < config.Heads.Count; h++)
+        {
+            _offsets[h + 1] = _offsets[h] + config.Heads[h].Classes;
+        }
+
+        _out = RegisterModule("out", new Linear(config.Hidden, _offsets[^1], generator: g));
+    }
+
+    public ProbeConfig Config { get; }
+
+    /// <summary>Concatenated logits (B, sum of classes) for images (B, 3, S, S).</summary>
+    public Tensor Forward(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var h = F.Silu(_in.Forward(x)); // (B, C, S, S)
+        foreach (var (conv, norm) in _down)
+        {
+            h = F.Silu(norm.Forward(conv.Forward(h))); // (B, C', S/2, S/2)
+        }
+
+        h = F.Flatten(h, 1); // (B, C 4 4)
+        return _out.Forward(F.Silu(_hidden.Forward(h)));
+    }
+
+    /// <summary>Mean over heads of the cross-entropy of each head's logits against its labels.</summary>
+    public Tensor Loss(Tensor logits, IReadOnlyList<int[]> labels)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(labels);
+        int b = logits.Shape[0];
+        Tensor? total = null;
+        for (int h = 0; h < Config.Heads.Count; h++)
+        {
+            var targets = new int[b];
+            for (int i = 0; i < b; i++)
+            {
+                targets[i] = labels[i][h];
+            }
+
+            var ce = F.CrossEntropy(F.Slice(logits, 1, _offsets[h], Config.Heads[h].Classes), targets);
+            total = total is null ? ce : F.Add(total, ce);
+        }
+
+        return F.Mul(total!, 1f / Config.Heads.Count);
+    }
+
+    /// <summary>The most likely class of every head for each image; <paramref name="images"/> holds B images of (3, S, S) back to back.</summary>
+    public int[][] Predict(float[] images, int count)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        using var _ = Autograd.NoGrad();
+        Eval();
+        int s = Config.ImageSize;
+        var result = new int[count][];
+        const int chunk = 64;
+        for (int start = 0; start < count; start += chunk)
+        {
+            int n = Math.Min(chunk, count - start);
+            var x = new Tensor(images.AsSpan(start * 3 * s * s, n * 3 * s * s).ToArray(), [n, 3, s, s]);
+            var logits = Forward(x); // (n, K)
+            int k = _offsets[^1];
+            for (int i = 0; i < n; i++)
+            {
+                var row = new int[Config.Heads.Count];
+                for (int h = 0; h < row.Length; h++)
+                {
+                    int best = 0;
+                    for (int c = 1; c < Config.Heads[h].Classes; c++)
+                    {
+                        if (logits.Data[(i * k) + _offsets[h] + c] > logits.Data[(i * k) + _offsets[h] + best])
+                        {
+                            best = c;
+                        }
+                    }
+
+                    row[h] = best;
+                }
+
+                result[start + i] = row;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="examples"/> for <paramref name="steps"/> steps (see <see cref="ProbeTrainer"/>), calling back
+    /// with (step, loss, elapsed) after each.
+    /// </summary>
+    public void Train(IReadOnlyList<ProbeExample> examples, int steps, int batchSize = 32, float learningRate = 2e-3f, ulong seed = 7, Action<int, float, TimeSpan>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var trainer = new ProbeTrainer(this, examples, steps, batchSize, learningRate, seed);
+        var sw = Stopwatch.StartNew();
+        while (trainer.Step < steps)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            float loss = trainer.TrainStep();
+            progress?.Invoke(trainer.Step, loss, sw.Elapsed);
+        }
+
+        Eval();
+    }
+
+    /// <summary>Accuracy per head on <paramref name="examples"/>.</summary>
+    public double[] Accuracy(IReadOnlyList<ProbeExample> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        int per = 3 * Config.ImageSize * Config.ImageSize;
+        var x = new float[examples.Count * per];
+        for (int i = 0; i < examples.Count; i++)
+        {
+            examples[i].Pixels.CopyTo(x, i * per);
+        }
+
+        var pred = Predict(x, examples.Count);
+        var acc = new double[Config.Heads.Count];
+        for (int h = 0; h < acc.Length; h++)
+        {
+            acc[h] = examples.Count == 0 ? 0 : examples.Select((e, i) => e.Labels[h] == pred[i][h] ? 1 : 0).Average();
+        }
+
+        return acc;
+    }
+
+    public void Save(string path) => Safetensors.Save(path, StateDict(), StoredType.F32, new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["format"] = "pluralist-probe-1",
+        ["config"] = JsonSerializer.Serialize(Config, Json),
+    });
+
+    public static PerceptionProbe Load(string path)
+    {
+        var (tensors, meta) = Safetensors.Load(path);
+        if (!meta.TryGetValue("format", out var f) || f != "pluralist-probe-1" || !meta.TryGetValue("config", out var cfg))
+        {
+            throw new FormatException($"{path}: not a Pluralist perception probe (metadata 'format' pluralist-probe-1 and 'config' expected)");
+        }
+
+        var probe = new PerceptionProbe(JsonSerializer.Deserialize<ProbeConfig>(cfg, Json) ?? throw new FormatException($"{path}: empty config"));
+        probe.LoadStateDict(tensors);
+        probe.Eval();
+        return probe;
+    }
+
+    /// <summary>Parameter count.</summary>
+    public long ParameterCount() => Parameters().Sum(p => (long)p.Numel);
+}
+
+/// <summary>
+/// Minibatch training of a <see cref="PerceptionProbe"/>: AdamW (weight decay 1e-4) with the rate decayed by a cosine to 0
+/// over <c>steps</c>, batches drawn uniformly from a generator seeded by the seed.
+/// </summary>
+public sealed class ProbeTrainer
+{
+    private readonly PerceptionProbe _probe;
+    private readonly IReadOnlyList<ProbeExample> _examples;
+    private readonly int _steps;
+    private readonly int _batch;
+    private readonly float _rate;
+    private readonly Adam _optimizer;
+    private readonly Generator _generator;
+
+    public ProbeTrainer(PerceptionProbe probe, IReadOnlyList<ProbeExample> examples, int steps, int batchSize = 32, float learningRate = 2e-3f, ulong seed = 7)
+    {
+        _probe = probe ?? throw new ArgumentNullException(nameof(probe));
+        _examples = examples ?? throw new ArgumentNullException(nameof(examples));
+        if (examples.Count == 0 || steps < 1 || batchSize < 1 || !(learningRate > 0))
+        {
+            throw new ArgumentException("need examples, steps >= 1, batch >= 1 and a positive learning rate");
+        }
+
+        _steps = steps;
+        _batch = batchSize;
+        _rate = learningRate;
+        _optimizer = Adam.AdamW(probe.TrainableParameters(), learningRate, 1e-4f);
+        _generator = new Generator(seed);
+    }
+
+    /// <summary>Steps taken.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>One optimiser step; returns the batch loss.</summary>
+    public float TrainStep()
+    {
+        int s = _probe.Config.ImageSize, per = 3 * s * s;
+        var x = new float[_batch * per]; // (B, 3, S, S)
+        var labels = new int[_batch][];
+        for (int i = 0; i < _batch; i++)
+        {
+            var e = _examples[_generator.NextInt(_examples.Count)];
+            if (e.Pixels.Length != per || e.Labels.Length != _probe.Config.Heads.Count)
+            {
+                throw new ArgumentException($"example has {e.Pixels.Length} values and {e.Labels.Length} labels; the probe takes {per} and {_probe.Config.Heads.Count}");
+            }
+
+            e.Pixels.CopyTo(x, i * per);
+            labels[i] = e.Labels;
+        }
+
+        _probe.Train();
+        _optimizer.LearningRate = (float)(_rate * 0.5 * (1 + Math.Cos(Math.PI * Step / _steps)));
+        var loss = _probe.Loss(_probe.Forward(new Tensor(x, [_batch, 3, s, s])), labels);
+        _optimizer.ZeroGrad();
+        loss.Backward();
+        _optimizer.Step();
+        Step++;
+        return loss.Item();
+    }
+}
