@@ -43,9 +43,11 @@ internal static unsafe partial class DirectConv
 
     /// <summary>
     /// The same contract as <see cref="Forward"/> (y[b, yChan0 + r, i, j] = bias + sum_t a[r, t] src[b][offs[t] + i Wq + j],
-    /// placed by <paramref name="layout"/>), computed by the channel-vectorised kernel.
+    /// placed by <paramref name="layout"/>), computed by the channel-vectorised kernel. With <paramref name="pixelStride"/> s,
+    /// output (i, j) reads from i s Wq + j s instead: a strided convolution on a source prepared with stride 1 (padding
+    /// only, no phase split), since this kernel reads any pixel list.
     /// </summary>
-    public static void ForwardChannels(Source src, int bsz, float[] a, int aOff, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, OutputLayout? layout = null)
+    public static void ForwardChannels(Source src, int bsz, float[] a, int aOff, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, OutputLayout? layout = null, int pixelStride = 1)
     {
         int mBlocks = (m + CR - 1) / CR;
         var packed = ArrayPool<float>.Shared.Rent(mBlocks * CR * k);
@@ -63,7 +65,7 @@ internal static unsafe partial class DirectConv
                 }
             }
 
-            ForwardChannelsPacked(src, bsz, packed, m, k, offs, y, yChannels, yChan0, ho, wo, bias, biasOff, layout);
+            ForwardChannelsPacked(src, bsz, packed, m, k, offs, y, yChannels, yChan0, ho, wo, bias, biasOff, layout, pixelStride);
         }
         finally
         {
@@ -75,7 +77,7 @@ internal static unsafe partial class DirectConv
     /// <see cref="ForwardChannels"/> with the (m, k) matrix already packed: packed[((r / CR) k + t) CR + r % CR] = a[r, t],
     /// zero for r &gt;= m up to a multiple of <see cref="CR"/>.
     /// </summary>
-    public static void ForwardChannelsPacked(Source src, int bsz, float[] packed, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, OutputLayout? layout = null)
+    public static void ForwardChannelsPacked(Source src, int bsz, float[] packed, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, OutputLayout? layout = null, int pixelStride = 1)
     {
         int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, tiles = (n + CP - 1) / CP;
         int tasks = (tiles + TilesPerTask - 1) / TilesPerTask;
@@ -88,7 +90,7 @@ internal static unsafe partial class DirectConv
             for (int q = 0; q < tiles * CP; q++)
             {
                 int p = Math.Min(q, n - 1), b = p / hw, i = p % hw / wo, j = p % wo;
-                bases[q] = checked((int)((b * src.BatchStride) + (i * src.Wq) + j));
+                bases[q] = checked((int)((b * src.BatchStride) + (((long)(i * src.Wq) + j) * pixelStride)));
                 outs[q] = checked((int)((b * yStride) + ((long)yChan0 * lay.Plane) + lay.Base + ((long)i * lay.Row) + ((long)j * lay.Column)));
             }
 
@@ -145,7 +147,7 @@ internal static unsafe partial class DirectConv
     /// gw[gwOff + r k + t] = sum_b sum_(i, j) g[b, gChan0 + r, i, j] src[b][offs[t] + i Wq + j] for r &lt; m, t &lt; k
     /// (overwrites), g (B, gChannels, ho, wo) as it comes from autograd (no <see cref="Spread"/>).
     /// </summary>
-    public static void WeightGradChannels(Source src, int bsz, float[] g, int gChannels, int gChan0, int m, int ho, int wo, int[] offs, int k, float[] gw, int gwOff)
+    public static void WeightGradChannels(Source src, int bsz, float[] g, int gChannels, int gChan0, int m, int ho, int wo, int[] offs, int k, float[] gw, int gwOff, int pixelStride = 1)
     {
         int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, kBlocks = (k + CP - 1) / CP;
         var packed = ArrayPool<float>.Shared.Rent(mBlocks * CR * n);
@@ -182,7 +184,7 @@ internal static unsafe partial class DirectConv
             for (int q = 0; q < n; q++)
             {
                 int b = q / hw, i = q % hw / wo, j = q % wo;
-                bases[q] = checked((int)((b * src.BatchStride) + (i * src.Wq) + j));
+                bases[q] = checked((int)((b * src.BatchStride) + (((long)(i * src.Wq) + j) * pixelStride)));
             }
 
             for (int t = 0; t < kBlocks * CP; t++)

@@ -173,11 +173,21 @@ public static partial class Functional
         int slack = (dilation * (kw - 1)) + DirectConv.NR;
         var y = GC.AllocateUninitializedArray<float>(bsz * o * hw); // every element is written below
         var offs = new int[ckk];
-        using (var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, stride, slack))
+        // the channel-vectorised kernels read strided pixels from a source that is only padded; the pixel kernels
+        // need it split by stride phase
+        bool channels = DirectConv.PreferChannels(g.Wo);
+        int prepStride = channels ? 1 : stride;
+        using (var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack))
         {
             for (int gi = 0; gi < groups; gi++)
             {
                 ConvOffsets(offs, src, gi * cg, cg, kh, kw, dilation);
+                if (channels)
+                {
+                    DirectConv.ForwardChannels(src, bsz, weight.Data, gi * og * ckk, og, ckk, offs, y, o, gi * og, g.Ho, g.Wo, bias?.Data, gi * og, pixelStride: stride);
+                    continue;
+                }
+
                 DirectConv.Forward(src, bsz, weight.Data, gi * og * ckk, og, ckk, offs, y, o, gi * og, g.Ho, g.Wo, bias?.Data, gi * og);
             }
         }
@@ -190,14 +200,13 @@ public static partial class Functional
                 // dW[o, (c, u, v)] = sum over samples and output pixels of dY[o, pixel] x_pad[c, pixel + tap (u, v)]
                 var gw = new float[weight.Numel];
                 var woffs = new int[ckk];
-                using var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, stride, slack);
-                bool channels = DirectConv.PreferChannels(g.Wo);
+                using var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack);
                 for (int gi = 0; gi < groups; gi++)
                 {
                     ConvOffsets(woffs, src, gi * cg, cg, kh, kw, dilation);
                     if (channels)
                     {
-                        DirectConv.WeightGradChannels(src, bsz, gy, o, gi * og, og, g.Ho, g.Wo, woffs, ckk, gw, gi * og * ckk);
+                        DirectConv.WeightGradChannels(src, bsz, gy, o, gi * og, og, g.Ho, g.Wo, woffs, ckk, gw, gi * og * ckk, stride);
                         continue;
                     }
 
