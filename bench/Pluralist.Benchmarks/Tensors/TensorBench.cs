@@ -139,7 +139,7 @@ public sealed class TensorBench : IBenchSuite
         var script = FindScript();
         if (!args.Contains("--no-torch") && File.Exists(Python) && script is not null)
         {
-            var lines = await RunAsync(Python, $"{script} --threads {threads}{(quick ? " --quick" : string.Empty)}{(s_min ? " --min" : string.Empty)}{(convOnly ? " --conv-only" : string.Empty)}{(convPasses ? " --conv-passes" : string.Empty)}", cancellationToken);
+            var lines = await RunAsync(Python, $"{script} --threads {threads}{(quick ? " --quick" : string.Empty)}{(s_min ? " --min" : string.Empty)}{(convOnly ? " --conv-only" : string.Empty)}{(convPasses ? " --conv-passes" : string.Empty)}", cancellationToken, threads);
             foreach (var line in lines)
             {
                 using var doc = JsonDocument.Parse(line);
@@ -148,7 +148,7 @@ public sealed class TensorBench : IBenchSuite
 
             if (!convOnly)
             {
-                var mem = await RunAsync(Python, $"{script} --threads {threads} --memory {MemorySteps}", cancellationToken);
+                var mem = await RunAsync(Python, $"{script} --threads {threads} --memory {MemorySteps}", cancellationToken, threads);
                 using var doc = JsonDocument.Parse(mem[^1]);
                 torchPeak = doc.RootElement.GetProperty("value").GetInt64();
             }
@@ -235,9 +235,16 @@ public sealed class TensorBench : IBenchSuite
         return long.Parse(lines[^1], CultureInfo.InvariantCulture);
     }
 
-    private static async Task<List<string>> RunAsync(string file, string arguments, CancellationToken ct)
+    private static async Task<List<string>> RunAsync(string file, string arguments, CancellationToken ct, int threads = 0)
     {
         var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (threads > 0)
+        {
+            // torch.set_num_threads does not reach the OpenBLAS that Debian's PyTorch uses for matmul: without this it
+            // runs on every core whatever --threads says
+            psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        }
+
         using var p = Process.Start(psi)!;
         var stdout = await p.StandardOutput.ReadToEndAsync(ct);
         var stderr = await p.StandardError.ReadToEndAsync(ct);
