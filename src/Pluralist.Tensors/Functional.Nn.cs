@@ -221,14 +221,14 @@ public static partial class Functional
                     }
                 }
 
-                weight.AccumulateGrad(gw);
+                weight.AccumulateGrad(gw, owned: true);
             }
 
             if (x.RequiresGrad)
             {
                 var gx = new float[x.Numel];
                 Conv2dInputGrad(gy, weight.Data, gx, g, bsz, o, og, groups);
-                x.AccumulateGrad(gx);
+                x.AccumulateGrad(gx, owned: true);
             }
 
             if (bias is not null && bias.RequiresGrad)
