@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of the Pluralist.Tensors benchmark (same shapes as bench/Pluralist.Benchmarks/Tensors/TensorBench.cs).
 
-Usage: /usr/bin/python3 bench/pytorch/bench_tensors.py --threads N [--quick] [--min] -> one JSON object per line
+Usage: /usr/bin/python3 bench/pytorch/bench_tensors.py --threads N [--quick] [--min] [--conv-only] [--conv-passes] -> one JSON object per line
        /usr/bin/python3 bench/pytorch/bench_tensors.py --threads N --memory STEPS -> peak RSS (ru_maxrss) of STEPS training steps
 Timings: one warm-up run, then the median of the repeats (--min: the fastest of 9), in seconds.
 """
@@ -108,6 +108,8 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--memory", type=int, default=0)
     ap.add_argument("--min", action="store_true")
+    ap.add_argument("--conv-only", action="store_true")
+    ap.add_argument("--conv-passes", action="store_true")
     a = ap.parse_args()
     global FASTEST
     FASTEST = a.min
@@ -120,7 +122,7 @@ def main():
         print(json.dumps({"name": "peak_rss_bytes", "value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
         return
     reps = 2 if a.quick else 9 if a.min else 5
-    for n in (256, 512, 1024, 2048):
+    for n in () if a.conv_only else (256, 512, 1024, 2048):
         x, y = torch.randn(n, n), torch.randn(n, n)
         print(json.dumps({"name": f"matmul {n}", "seconds": timed(lambda: x @ y, reps if n < 2048 else 3)}), flush=True)
     for (b, c, hw, o, stride) in ((8, 32, 32, 32, 1), (8, 64, 16, 64, 1), (8, 32, 32, 64, 2), (8, 128, 8, 128, 1)):
@@ -131,7 +133,23 @@ def main():
         def conv():
             y = F.conv2d(x, w, bias, stride=stride, padding=1)
             y.backward(torch.ones_like(y))
-        print(json.dumps({"name": f"conv {b}x{c}x{hw}x{hw} -> {o}, 3x3/s{stride}", "seconds": timed(conv, reps)}), flush=True)
+        name = f"conv {b}x{c}x{hw}x{hw} -> {o}, 3x3/s{stride}"
+        print(json.dumps({"name": name, "seconds": timed(conv, reps)}), flush=True)
+        if a.conv_passes:
+            def fwd():
+                with torch.no_grad():
+                    F.conv2d(x, w, bias, stride=stride, padding=1)
+
+            def pass_grad(wants_x):
+                xs = x if wants_x else x.detach()
+                ws = w.detach() if wants_x else w
+                y = F.conv2d(xs, ws, None, stride=stride, padding=1)
+                y.backward(torch.ones_like(y))
+            print(json.dumps({"name": f"{name}: forward", "seconds": timed(fwd, reps)}), flush=True)
+            print(json.dumps({"name": f"{name}: forward + weight gradient", "seconds": timed(lambda: pass_grad(False), reps)}), flush=True)
+            print(json.dumps({"name": f"{name}: forward + input gradient", "seconds": timed(lambda: pass_grad(True), reps)}), flush=True)
+    if a.conv_only:
+        return
     for (bh, l, d) in ((32, 256, 16), (8, 1024, 32)):
         q, k, v = (torch.randn(1, bh, l, d, requires_grad=True) for _ in range(3))
 

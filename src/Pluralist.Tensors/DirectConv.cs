@@ -16,7 +16,7 @@ namespace Pluralist.Tensors;
 /// gradient. Every output element is reduced by
 /// one task in a fixed order, so results do not depend on the thread count.
 /// </summary>
-internal static unsafe class DirectConv
+internal static unsafe partial class DirectConv
 {
     public const int MR = 4;
     public const int NR = 24;
@@ -139,10 +139,17 @@ internal static unsafe class DirectConv
     /// <summary>
     /// y[b, yChan0 + r, i, j] = bias[biasOff + r] + sum_t a[aOff + r * k + t] * src[b][offs[t] + i Wq + j] for r &lt; m, i &lt; ho, j &lt; wo;
     /// y has yChannels channels of (ho, wo) per sample, unless <paramref name="layout"/> places output (i, j) elsewhere.
-    /// Overwrites. variant: 0 picks the tile, 1 forces 4 x 24, 2 forces 8 x 16.
+    /// Overwrites. variant: 0 picks the kernel, 1 forces 4 x 24, 2 forces 8 x 16, 3 the channel-vectorised kernel (<see cref="ForwardChannels"/>; chosen by 0 where <see cref="PreferChannels"/> says so and
+    /// output columns are contiguous).
     /// </summary>
     public static void Forward(Source src, int bsz, float[] a, int aOff, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, int variant = 0, OutputLayout? layout = null)
     {
+        if (variant == 3 || (variant == 0 && PreferChannels(wo) && (layout is null || layout.Value.Column == 1)))
+        {
+            ForwardChannels(src, bsz, a, aOff, m, k, offs, y, yChannels, yChan0, ho, wo, bias, biasOff, layout);
+            return;
+        }
+
         int wq = src.Wq, nPix = ho * wq;
         // 4 x 24 tiles, or 8 x 16 (16 accumulators, needs AVX-512's 32 registers) where that computes less padding:
         // small images (8 x 8 on a 10-wide grid: 80 pixels = 5 x 16, but 4 x 24 = 96)

@@ -173,11 +173,21 @@ public static partial class Functional
         int slack = (dilation * (kw - 1)) + DirectConv.NR;
         var y = GC.AllocateUninitializedArray<float>(bsz * o * hw); // every element is written below
         var offs = new int[ckk];
-        using (var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, stride, slack))
+        // the channel-vectorised kernels read strided pixels from a source that is only padded; the pixel kernels
+        // need it split by stride phase
+        bool channels = DirectConv.PreferChannels(g.Wo);
+        int prepStride = channels ? 1 : stride;
+        using (var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack))
         {
             for (int gi = 0; gi < groups; gi++)
             {
                 ConvOffsets(offs, src, gi * cg, cg, kh, kw, dilation);
+                if (channels)
+                {
+                    DirectConv.ForwardChannels(src, bsz, weight.Data, gi * og * ckk, og, ckk, offs, y, o, gi * og, g.Ho, g.Wo, bias?.Data, gi * og, pixelStride: stride);
+                    continue;
+                }
+
                 DirectConv.Forward(src, bsz, weight.Data, gi * og * ckk, og, ckk, offs, y, o, gi * og, g.Ho, g.Wo, bias?.Data, gi * og);
             }
         }
@@ -190,10 +200,16 @@ public static partial class Functional
                 // dW[o, (c, u, v)] = sum over samples and output pixels of dY[o, pixel] x_pad[c, pixel + tap (u, v)]
                 var gw = new float[weight.Numel];
                 var woffs = new int[ckk];
-                using var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, stride, slack);
+                using var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack);
                 for (int gi = 0; gi < groups; gi++)
                 {
                     ConvOffsets(woffs, src, gi * cg, cg, kh, kw, dilation);
+                    if (channels)
+                    {
+                        DirectConv.WeightGradChannels(src, bsz, gy, o, gi * og, og, g.Ho, g.Wo, woffs, ckk, gw, gi * og * ckk, stride);
+                        continue;
+                    }
+
                     var spread = DirectConv.Spread(gy, bsz, o, gi * og, og, g.Ho, g.Wo, src.Wq, out int len);
                     try
                     {
@@ -205,14 +221,14 @@ public static partial class Functional
                     }
                 }
 
-                weight.AccumulateGrad(gw);
+                weight.AccumulateGrad(gw, owned: true);
             }
 
             if (x.RequiresGrad)
             {
                 var gx = new float[x.Numel];
                 Conv2dInputGrad(gy, weight.Data, gx, g, bsz, o, og, groups);
-                x.AccumulateGrad(gx);
+                x.AccumulateGrad(gx, owned: true);
             }
 
             if (bias is not null && bias.RequiresGrad)
@@ -322,6 +338,46 @@ public static partial class Functional
                 // dX[b, c, s Y + a, s X + e]: written in place with strides (s w, s)
                 var layout = new DirectConv.OutputLayout(h * w, s * w, s, (a * w) + e);
                 int taps = us.Count * vs.Count, k = og * taps;
+                if (s == 1 && DirectConv.PreferChannels(w))
+                {
+                    // channel-vectorised kernel: the (cg, k) weight matrix goes straight into its packed layout
+                    // (32-channel panels), read along the weight's own order
+                    int mBlocks = (cg + DirectConv.CR - 1) / DirectConv.CR;
+                    var packed = ArrayPool<float>.Shared.Rent(mBlocks * DirectConv.CR * k);
+                    var coffs = new int[k];
+                    try
+                    {
+                        for (int gi = 0; gi < groups; gi++)
+                        {
+                            Array.Clear(packed, 0, mBlocks * DirectConv.CR * k);
+                            for (int r = 0; r < og; r++)
+                            {
+                                for (int tu = 0; tu < us.Count; tu++)
+                                {
+                                    for (int tv = 0; tv < vs.Count; tv++)
+                                    {
+                                        int t = (((r * us.Count) + tu) * vs.Count) + tv;
+                                        coffs[t] = src.Offset((gi * og) + r, us[tu].R + padH, vs[tv].R + padW);
+                                        int wBase = ((((gi * og) + r) * cg) * kh * kw) + (us[tu].U * kw) + vs[tv].V;
+                                        for (int ci = 0; ci < cg; ci++)
+                                        {
+                                            packed[(((ci / DirectConv.CR * k) + t) * DirectConv.CR) + (ci % DirectConv.CR)] = weight[wBase + (ci * kh * kw)];
+                                        }
+                                    }
+                                }
+                            }
+
+                            DirectConv.ForwardChannelsPacked(src, bsz, packed, cg, k, coffs, gx, c, gi * cg, hph, wph, null, 0, layout);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<float>.Shared.Return(packed);
+                    }
+
+                    continue;
+                }
+
                 var a2 = ArrayPool<float>.Shared.Rent(cg * k);
                 var offs = new int[k];
                 try

@@ -143,7 +143,14 @@ public class Tensor
         }
     }
 
-    internal void AccumulateGrad(float[] g)
+    internal void AccumulateGrad(float[] g) => AccumulateGrad(g, owned: false);
+
+    /// <summary>
+    /// Adds g to this tensor's gradient. <paramref name="owned"/>: the caller hands g over (a fresh array it never
+    /// touches again), so a first gradient is kept as it is instead of copied (saves a large allocation and copy per
+    /// backward, e.g. a convolution's input gradient).
+    /// </summary>
+    internal void AccumulateGrad(float[] g, bool owned)
     {
         if (!RequiresGrad)
         {
@@ -154,7 +161,7 @@ public class Tensor
         {
             if (Grad is null)
             {
-                Grad = new Tensor((float[])g.Clone(), Shape);
+                Grad = new Tensor(owned ? g : (float[])g.Clone(), Shape);
             }
             else
             {
@@ -163,7 +170,7 @@ public class Tensor
         }
         else if (_gradAcc is null)
         {
-            _gradAcc = (float[])g.Clone();
+            _gradAcc = owned ? g : (float[])g.Clone();
         }
         else
         {

@@ -127,26 +127,65 @@ public class KernelTests
     }
 
     // b, c, h, w, o, kh, kw, stride, pad, dil, groups: odd sizes, widths that leave partial 24-pixel blocks and
-    // partial 4-row blocks, stride 2 and 3, dilation, groups, depthwise, padding 0, padding larger than the kernel reach
-    // (input gradient through the GEMM path), 1x1 and non-square kernels.
+    // partial 4-row blocks, stride 2 and 3, dilation, groups, depthwise, padding 0, padding larger than the kernel reach,
+    // 1x1 and non-square kernels; the last three: several and partial 32-channel blocks of the channel-vectorised
+    // kernels, pixel counts that leave partial 6-column tiles, groups of more than 32 channels.
+    public static IEnumerable<object[]> ConvCases =>
+    [
+        [2, 3, 7, 6, 5, 3, 3, 1, 1, 1, 1],
+        [3, 5, 11, 13, 7, 3, 3, 1, 1, 1, 1],
+        [1, 4, 9, 9, 6, 3, 3, 2, 1, 2, 2],
+        [2, 4, 10, 7, 8, 3, 3, 2, 1, 1, 1],
+        [1, 3, 12, 11, 4, 3, 3, 3, 0, 1, 1],
+        [2, 4, 5, 5, 4, 1, 1, 1, 0, 1, 1],
+        [2, 6, 8, 8, 6, 3, 3, 1, 1, 1, 6],
+        [1, 4, 8, 9, 6, 3, 3, 1, 0, 1, 2],
+        [1, 2, 9, 10, 3, 3, 3, 1, 3, 1, 1],
+        [2, 3, 7, 9, 5, 2, 3, 1, 1, 2, 1],
+        [1, 8, 16, 16, 9, 3, 3, 2, 1, 1, 1],
+        [1, 2, 3, 3, 2, 3, 3, 1, 0, 1, 1],
+        [2, 3, 20, 33, 5, 3, 3, 2, 1, 1, 1],
+        [2, 4, 9, 11, 6, 1, 1, 2, 0, 1, 1],
+        [1, 4, 14, 13, 6, 3, 3, 2, 2, 2, 2],
+        [1, 3, 10, 10, 4, 4, 4, 2, 1, 1, 1],
+        [1, 40, 5, 7, 37, 3, 3, 1, 1, 1, 1],
+        [2, 66, 4, 5, 70, 3, 3, 1, 1, 1, 2],
+        [1, 33, 9, 7, 65, 3, 3, 2, 1, 1, 1],
+    ];
+
+    // The pixel-vectorised kernels (4 x 24, 8 x 16 tiles on the padded grid).
     [Theory]
-    [InlineData(2, 3, 7, 6, 5, 3, 3, 1, 1, 1, 1)]
-    [InlineData(3, 5, 11, 13, 7, 3, 3, 1, 1, 1, 1)]
-    [InlineData(1, 4, 9, 9, 6, 3, 3, 2, 1, 2, 2)]
-    [InlineData(2, 4, 10, 7, 8, 3, 3, 2, 1, 1, 1)]
-    [InlineData(1, 3, 12, 11, 4, 3, 3, 3, 0, 1, 1)]
-    [InlineData(2, 4, 5, 5, 4, 1, 1, 1, 0, 1, 1)]
-    [InlineData(2, 6, 8, 8, 6, 3, 3, 1, 1, 1, 6)]
-    [InlineData(1, 4, 8, 9, 6, 3, 3, 1, 0, 1, 2)]
-    [InlineData(1, 2, 9, 10, 3, 3, 3, 1, 3, 1, 1)]
-    [InlineData(2, 3, 7, 9, 5, 2, 3, 1, 1, 2, 1)]
-    [InlineData(1, 8, 16, 16, 9, 3, 3, 2, 1, 1, 1)]
-    [InlineData(1, 2, 3, 3, 2, 3, 3, 1, 0, 1, 1)]
-    [InlineData(2, 3, 20, 33, 5, 3, 3, 2, 1, 1, 1)]
-    [InlineData(2, 4, 9, 11, 6, 1, 1, 2, 0, 1, 1)]
-    [InlineData(1, 4, 14, 13, 6, 3, 3, 2, 2, 2, 2)]
-    [InlineData(1, 3, 10, 10, 4, 4, 4, 2, 1, 1, 1)]
+    [MemberData(nameof(ConvCases))]
     public void Conv2d_forward_and_gradients_match_scalar_reference(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
+        => WithChannels(false, () => CheckConvAgainstScalar(b, c, h, w, o, kh, kw, stride, pad, dil, groups));
+
+    // The channel-vectorised kernels (32 channels x 6 pixels or taps), whatever the machine would pick.
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void Conv2d_channel_kernels_match_scalar_reference(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
+        => WithChannels(true, () => CheckConvAgainstScalar(b, c, h, w, o, kh, kw, stride, pad, dil, groups));
+
+    private static T WithChannels<T>(bool? channels, Func<T> body)
+    {
+        var saved = DirectConv.ForceChannels;
+        try
+        {
+            DirectConv.ForceChannels = channels;
+            return body();
+        }
+        finally
+        {
+            DirectConv.ForceChannels = saved;
+        }
+    }
+
+    private static void WithChannels(bool? channels, Action body) => WithChannels(channels, () =>
+    {
+        body();
+        return 0;
+    });
+
+    private static void CheckConvAgainstScalar(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
     {
         var g = new Generator(7);
         var x = g.Normal(0, 1, b, c, h, w);
@@ -257,8 +296,10 @@ public class KernelTests
         Assert.DoesNotContain(0f, y1);
     }
 
-    [Fact]
-    public void Conv2d_gradients_do_not_depend_on_thread_count()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Conv2d_gradients_do_not_depend_on_thread_count(bool channels)
     {
         var g = new Generator(8);
         var x = g.Normal(0, 1, 4, 8, 13, 13);
@@ -272,9 +313,12 @@ public class KernelTests
                 Parallelism.Threads = threads;
                 var xs = new Tensor((float[])x.Data.Clone(), x.Shape) { RequiresGrad = true };
                 var ws = new Tensor((float[])wt.Data.Clone(), wt.Shape) { RequiresGrad = true };
-                var y = F.Conv2d(xs, ws, null, 1, 1);
-                y.Backward(gy);
-                return [y.Data, xs.Grad!.Data, ws.Grad!.Data];
+                return WithChannels(channels, () =>
+                {
+                    var y = F.Conv2d(xs, ws, null, 1, 1);
+                    y.Backward(gy);
+                    return new[] { y.Data, xs.Grad!.Data, ws.Grad!.Data };
+                });
             }
             finally
             {

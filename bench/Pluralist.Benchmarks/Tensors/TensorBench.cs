@@ -13,7 +13,9 @@ namespace Pluralist.Benchmarks.Tensors;
 /// PyTorch ru_maxrss). Timings: warm-up (C#: until tiered JIT has optimised the loops), then the median of the repeats.
 /// Options: <c>--threads N</c> (default: processor count), <c>--quick</c>, <c>--no-torch</c>, <c>--min</c> (both sides
 /// report the fastest of 9 repeats instead of the median of 5: on a machine shared with other work the fastest call is the
-/// one least disturbed, and a median compares whichever side happened to run during more contention).
+/// one least disturbed, and a median compares whichever side happened to run during more contention),
+/// <c>--conv-passes</c> (adds per-pass conv lines: forward alone, forward + weight gradient, forward + input gradient),
+/// <c>--conv-only</c> (only the conv lines, no peak memory: for iterating on the conv kernels).
 /// </summary>
 public sealed class TensorBench : IBenchSuite
 {
@@ -47,8 +49,9 @@ public sealed class TensorBench : IBenchSuite
         s_min = args.Contains("--min");
         int reps = quick ? 2 : s_min ? 9 : 5;
         Parallelism.Threads = threads;
+        bool convOnly = args.Contains("--conv-only"), convPasses = args.Contains("--conv-passes");
         var rows = new List<(string Name, double Seconds, double Flops)>();
-        foreach (int n in new[] { 256, 512, 1024, 2048 })
+        foreach (int n in convOnly ? [] : new[] { 256, 512, 1024, 2048 })
         {
             var g = new Generator(1);
             var a = g.Normal(0, 1, n, n);
@@ -56,7 +59,7 @@ public sealed class TensorBench : IBenchSuite
             rows.Add(($"matmul {n}", Time(() => F.Matmul(a, b), n < 2048 ? reps : 3), 2.0 * n * n * n));
         }
 
-        if (OpenBlas.IsAvailable)
+        if (OpenBlas.IsAvailable && !convOnly)
         {
             var g = new Generator(1);
             var a = g.Normal(0, 1, 1024, 1024);
@@ -81,9 +84,31 @@ public sealed class TensorBench : IBenchSuite
                 var y = F.Conv2d(x, w, bias, stride, 1);
                 y.Backward(new Tensor(Enumerable.Repeat(1f, y.Numel).ToArray(), y.Shape));
             }, reps), flops));
+            if (convPasses)
+            {
+                string name = $"conv {bsz}x{c}x{hw}x{hw} -> {o}, 3x3/s{stride}";
+                rows.Add(($"{name}: forward", Time(() =>
+                {
+                    using (Autograd.NoGrad())
+                    {
+                        F.Conv2d(x, w, bias, stride, 1);
+                    }
+                }, reps), flops / 3));
+                foreach (var (pass, grad) in new[] { ("weight", w), ("input", x) })
+                {
+                    rows.Add(($"{name}: forward + {pass} gradient", Time(() =>
+                    {
+                        var xs = grad == x ? x : x.Detach();
+                        var ws = grad == w ? w : w.Detach();
+                        grad.Grad = null;
+                        var y = F.Conv2d(xs, ws, null, stride, 1);
+                        y.Backward(new Tensor(Enumerable.Repeat(1f, y.Numel).ToArray(), y.Shape));
+                    }, reps), 2 * flops / 3));
+                }
+            }
         }
 
-        foreach (var (bh, l, d) in new[] { (32, 256, 16), (8, 1024, 32) })
+        foreach (var (bh, l, d) in convOnly ? [] : new[] { (32, 256, 16), (8, 1024, 32) })
         {
             var g = new Generator(3);
             var q = g.Normal(0, 1, 1, bh, l, d);
@@ -99,9 +124,13 @@ public sealed class TensorBench : IBenchSuite
             }, reps), flops));
         }
 
-        var unet = UnetSetup();
-        rows.Add(("unet train step", Time(unet, reps), 0));
-        long csPeak = await ChildPeakMemoryAsync(threads, cancellationToken);
+        long csPeak = 0;
+        if (!convOnly)
+        {
+            var unet = UnetSetup();
+            rows.Add(("unet train step", Time(unet, reps), 0));
+            csPeak = await ChildPeakMemoryAsync(threads, cancellationToken);
+        }
 
         var torch = new Dictionary<string, double>(StringComparer.Ordinal);
         long torchPeak = 0;
@@ -110,16 +139,17 @@ public sealed class TensorBench : IBenchSuite
         var script = FindScript();
         if (!args.Contains("--no-torch") && File.Exists(Python) && script is not null)
         {
-            var lines = await RunAsync(Python, $"{script} --threads {threads}{(quick ? " --quick" : string.Empty)}{(s_min ? " --min" : string.Empty)}", cancellationToken);
+            var lines = await RunAsync(Python, $"{script} --threads {threads}{(quick ? " --quick" : string.Empty)}{(s_min ? " --min" : string.Empty)}{(convOnly ? " --conv-only" : string.Empty)}{(convPasses ? " --conv-passes" : string.Empty)}", cancellationToken, threads);
             foreach (var line in lines)
             {
                 using var doc = JsonDocument.Parse(line);
                 torch[doc.RootElement.GetProperty("name").GetString()!] = doc.RootElement.GetProperty("seconds").GetDouble();
             }
 
-            var mem = await RunAsync(Python, $"{script} --threads {threads} --memory {MemorySteps}", cancellationToken);
-            using (var doc = JsonDocument.Parse(mem[^1]))
+            if (!convOnly)
             {
+                var mem = await RunAsync(Python, $"{script} --threads {threads} --memory {MemorySteps}", cancellationToken, threads);
+                using var doc = JsonDocument.Parse(mem[^1]);
                 torchPeak = doc.RootElement.GetProperty("value").GetInt64();
             }
 
@@ -136,6 +166,11 @@ public sealed class TensorBench : IBenchSuite
             string ratio = has ? (s / ts).ToString("F2", CultureInfo.InvariantCulture) : "-";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {name} | {s * 1000:F2} ms | {(flops > 0 ? (flops / s / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "-")} | {(has ? $"{ts * 1000:F2} ms" : "-")} | {(has && flops > 0 ? (flops / ts / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "-")} | {ratio} | {(has ? (s / ts <= 1.5 ? "yes" : "no") : "-")} |"));
+        }
+
+        if (convOnly)
+        {
+            return;
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -200,9 +235,16 @@ public sealed class TensorBench : IBenchSuite
         return long.Parse(lines[^1], CultureInfo.InvariantCulture);
     }
 
-    private static async Task<List<string>> RunAsync(string file, string arguments, CancellationToken ct)
+    private static async Task<List<string>> RunAsync(string file, string arguments, CancellationToken ct, int threads = 0)
     {
         var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (threads > 0)
+        {
+            // torch.set_num_threads does not reach the OpenBLAS that Debian's PyTorch uses for matmul: without this it
+            // runs on every core whatever --threads says
+            psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        }
+
         using var p = Process.Start(psi)!;
         var stdout = await p.StandardOutput.ReadToEndAsync(ct);
         var stderr = await p.StandardError.ReadToEndAsync(ct);

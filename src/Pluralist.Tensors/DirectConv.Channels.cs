@@ -1,0 +1,304 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Pluralist.Tensors;
+
+/// <summary>
+/// The channel-vectorised kernels of <see cref="DirectConv"/>, for small images. The pixel-vectorised kernels compute
+/// whole rows of the padded (Ho, Wq) grid, so at 8 x 8 (a 10-wide grid) a fifth of their work is dropped; these vectorise
+/// over output channels instead and broadcast one input value per (pixel, tap), so they compute only the Ho x Wo pixels
+/// that exist, and any list of pixels: all samples of the batch form one pixel axis. One 32 x 6 micro-kernel
+/// (24 Vector256 accumulators: four vectors of channels times six broadcast columns) serves both passes:
+/// forward (and the input gradient, which runs as a forward pass): C[channel, pixel] = sum over taps t of
+/// W[channel, t] src[pixel base + tap offset t];
+/// weight gradient: C[channel, tap] = sum over (sample, pixel) n of dY[channel, n] src[pixel base n + tap offset].
+/// Each output element is one sum in a fixed order, whatever the thread count.
+/// </summary>
+internal static unsafe partial class DirectConv
+{
+    /// <summary>Channels per tile of the channel-vectorised kernel (four Vector256).</summary>
+    public const int CR = 32;
+
+    /// <summary>Broadcast columns (pixels in the forward pass, taps in the weight gradient) per tile.</summary>
+    public const int CP = 6;
+
+    private const int TilesPerTask = 8;
+
+    /// <summary>
+    /// Whether the channel-vectorised kernels are the faster choice: small output rows (where the pixel kernels compute
+    /// many dropped columns) on a machine whose JIT has 32 vector registers (AVX-512) for the 24 accumulators.
+    /// </summary>
+    public static bool PreferChannels(int wo) => t_forceChannels ?? (Vector512.IsHardwareAccelerated && wo <= 16);
+
+    /// <summary>Overrides <see cref="PreferChannels"/> on the calling thread (null: the heuristic), so that tests run both paths.</summary>
+    internal static bool? ForceChannels
+    {
+        get => t_forceChannels;
+        set => t_forceChannels = value;
+    }
+
+    [ThreadStatic]
+    private static bool? t_forceChannels;
+
+    /// <summary>
+    /// The same contract as <see cref="Forward"/> (y[b, yChan0 + r, i, j] = bias + sum_t a[r, t] src[b][offs[t] + i Wq + j],
+    /// placed by <paramref name="layout"/>), computed by the channel-vectorised kernel. With <paramref name="pixelStride"/> s,
+    /// output (i, j) reads from i s Wq + j s instead: a strided convolution on a source prepared with stride 1 (padding
+    /// only, no phase split), since this kernel reads any pixel list.
+    /// </summary>
+    public static void ForwardChannels(Source src, int bsz, float[] a, int aOff, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, OutputLayout? layout = null, int pixelStride = 1)
+    {
+        int mBlocks = (m + CR - 1) / CR;
+        var packed = ArrayPool<float>.Shared.Rent(mBlocks * CR * k);
+        try
+        {
+            for (int ob = 0; ob < mBlocks; ob++)
+            {
+                for (int t = 0; t < k; t++)
+                {
+                    for (int r = 0; r < CR; r++)
+                    {
+                        int row = (ob * CR) + r;
+                        packed[(((ob * k) + t) * CR) + r] = row < m ? a[aOff + (row * k) + t] : 0f;
+                    }
+                }
+            }
+
+            ForwardChannelsPacked(src, bsz, packed, m, k, offs, y, yChannels, yChan0, ho, wo, bias, biasOff, layout, pixelStride);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packed);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ForwardChannels"/> with the (m, k) matrix already packed: packed[((r / CR) k + t) CR + r % CR] = a[r, t],
+    /// zero for r &gt;= m up to a multiple of <see cref="CR"/>.
+    /// </summary>
+    public static void ForwardChannelsPacked(Source src, int bsz, float[] packed, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, OutputLayout? layout = null, int pixelStride = 1)
+    {
+        int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, tiles = (n + CP - 1) / CP;
+        int tasks = (tiles + TilesPerTask - 1) / TilesPerTask;
+        var lay = layout ?? new OutputLayout(hw, wo, 1, 0);
+        var bases = ArrayPool<int>.Shared.Rent(tiles * CP);
+        var outs = ArrayPool<int>.Shared.Rent(tiles * CP);
+        try
+        {
+            long yStride = (long)yChannels * lay.Plane;
+            for (int q = 0; q < tiles * CP; q++)
+            {
+                int p = Math.Min(q, n - 1), b = p / hw, i = p % hw / wo, j = p % wo;
+                bases[q] = checked((int)((b * src.BatchStride) + (((long)(i * src.Wq) + j) * pixelStride)));
+                outs[q] = checked((int)((b * yStride) + ((long)yChan0 * lay.Plane) + lay.Base + ((long)i * lay.Row) + ((long)j * lay.Column)));
+            }
+
+            fixed (float* pPacked = packed, pSrc = src.Buffer, pY = y)
+            fixed (int* pOffs = offs, pBases = bases, pOuts = outs)
+            {
+                float* pk = pPacked, ps = pSrc, py = pY;
+                int* po = pOffs, pb = pBases, pout = pOuts;
+                int plane = lay.Plane;
+                Parallelism.For(tasks, (long)m * k * CP * TilesPerTask, task =>
+                {
+                    float* tile = stackalloc float[CR * CP];
+                    int tile0 = task * TilesPerTask, tile1 = Math.Min(tiles, tile0 + TilesPerTask);
+                    for (int ob = 0; ob < mBlocks; ob++)
+                    {
+                        int rows = Math.Min(CR, m - (ob * CR));
+                        for (int ti = tile0; ti < tile1; ti++)
+                        {
+                            Kernel32x6(pk + ((long)ob * k * CR), ps, po, k, pb + (ti * CP), tile);
+                            int cols = Math.Min(CP, n - (ti * CP));
+                            for (int q = 0; q < cols; q++)
+                            {
+                                float* dst = py + pout[(ti * CP) + q] + ((long)ob * CR * plane);
+                                float* tq = tile + (q * CR);
+                                if (bias is null)
+                                {
+                                    for (int r = 0; r < rows; r++)
+                                    {
+                                        dst[(long)r * plane] = tq[r];
+                                    }
+                                }
+                                else
+                                {
+                                    int b0 = biasOff + (ob * CR);
+                                    for (int r = 0; r < rows; r++)
+                                    {
+                                        dst[(long)r * plane] = tq[r] + bias[b0 + r];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(bases);
+            ArrayPool<int>.Shared.Return(outs);
+        }
+    }
+
+    /// <summary>
+    /// gw[gwOff + r k + t] = sum_b sum_(i, j) g[b, gChan0 + r, i, j] src[b][offs[t] + i Wq + j] for r &lt; m, t &lt; k
+    /// (overwrites), g (B, gChannels, ho, wo) as it comes from autograd (no <see cref="Spread"/>).
+    /// </summary>
+    public static void WeightGradChannels(Source src, int bsz, float[] g, int gChannels, int gChan0, int m, int ho, int wo, int[] offs, int k, float[] gw, int gwOff, int pixelStride = 1)
+    {
+        int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, kBlocks = (k + CP - 1) / CP;
+        var packed = ArrayPool<float>.Shared.Rent(mBlocks * CR * n);
+        var bases = ArrayPool<int>.Shared.Rent(n);
+        var cols = ArrayPool<int>.Shared.Rent(kBlocks * CP);
+        try
+        {
+            // packed[(ob n + (b hw + p)) CR + r] = g[b, gChan0 + ob CR + r, p]
+            Parallelism.For(mBlocks * bsz, (long)CR * hw, task =>
+            {
+                int ob = task / bsz, b = task % bsz;
+                int dst0 = ((ob * n) + (b * hw)) * CR;
+                for (int r = 0; r < CR; r++)
+                {
+                    int row = (ob * CR) + r;
+                    if (row >= m)
+                    {
+                        for (int p = 0; p < hw; p++)
+                        {
+                            packed[dst0 + (p * CR) + r] = 0f;
+                        }
+
+                        continue;
+                    }
+
+                    int s0 = ((b * gChannels) + gChan0 + row) * hw;
+                    for (int p = 0; p < hw; p++)
+                    {
+                        packed[dst0 + (p * CR) + r] = g[s0 + p];
+                    }
+                }
+            });
+
+            for (int q = 0; q < n; q++)
+            {
+                int b = q / hw, i = q % hw / wo, j = q % wo;
+                bases[q] = checked((int)((b * src.BatchStride) + (((long)(i * src.Wq) + j) * pixelStride)));
+            }
+
+            for (int t = 0; t < kBlocks * CP; t++)
+            {
+                cols[t] = offs[Math.Min(t, k - 1)];
+            }
+
+            fixed (float* pPacked = packed, pSrc = src.Buffer, pW = gw)
+            fixed (int* pBases = bases, pCols = cols)
+            {
+                float* pk = pPacked, ps = pSrc, pw = pW;
+                int* pb = pBases, pc = pCols;
+                Parallelism.For(mBlocks * kBlocks, (long)n * CR * CP, task =>
+                {
+                    float* tile = stackalloc float[CR * CP];
+                    int ob = task / kBlocks, tb = task % kBlocks;
+                    Kernel32x6(pk + ((long)ob * n * CR), ps, pb, n, pc + (tb * CP), tile);
+                    int rows = Math.Min(CR, m - (ob * CR)), taps = Math.Min(CP, k - (tb * CP));
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* dst = pw + gwOff + ((long)((ob * CR) + r) * k) + (tb * CP);
+                        for (int q = 0; q < taps; q++)
+                        {
+                            dst[q] = tile[(q * CR) + r];
+                        }
+                    }
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packed);
+            ArrayPool<int>.Shared.Return(bases);
+            ArrayPool<int>.Shared.Return(cols);
+        }
+    }
+
+    /// <summary>
+    /// tile[q CR + r] = sum_(t &lt; kred) a[t CR + r] s[red[t] + cols[q]] for r &lt; 32, q &lt; 6: four vectors of a times
+    /// six broadcasts, 24 FMA accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel32x6(float* a, float* s, int* red, int kred, int* cols, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector256<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector256<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        Vector256<float> c40 = default, c41 = default, c42 = default, c43 = default;
+        Vector256<float> c50 = default, c51 = default, c52 = default, c53 = default;
+        float* p0 = s + cols[0], p1 = s + cols[1], p2 = s + cols[2], p3 = s + cols[3], p4 = s + cols[4], p5 = s + cols[5];
+        for (int t = 0; t < kred; t++)
+        {
+            int o = red[t];
+            var w0 = Vector256.Load(a);
+            var w1 = Vector256.Load(a + 8);
+            var w2 = Vector256.Load(a + 16);
+            var w3 = Vector256.Load(a + 24);
+            a += CR;
+            var x = Vector256.Create(p0[o]);
+            c00 = Vector256.FusedMultiplyAdd(w0, x, c00);
+            c01 = Vector256.FusedMultiplyAdd(w1, x, c01);
+            c02 = Vector256.FusedMultiplyAdd(w2, x, c02);
+            c03 = Vector256.FusedMultiplyAdd(w3, x, c03);
+            x = Vector256.Create(p1[o]);
+            c10 = Vector256.FusedMultiplyAdd(w0, x, c10);
+            c11 = Vector256.FusedMultiplyAdd(w1, x, c11);
+            c12 = Vector256.FusedMultiplyAdd(w2, x, c12);
+            c13 = Vector256.FusedMultiplyAdd(w3, x, c13);
+            x = Vector256.Create(p2[o]);
+            c20 = Vector256.FusedMultiplyAdd(w0, x, c20);
+            c21 = Vector256.FusedMultiplyAdd(w1, x, c21);
+            c22 = Vector256.FusedMultiplyAdd(w2, x, c22);
+            c23 = Vector256.FusedMultiplyAdd(w3, x, c23);
+            x = Vector256.Create(p3[o]);
+            c30 = Vector256.FusedMultiplyAdd(w0, x, c30);
+            c31 = Vector256.FusedMultiplyAdd(w1, x, c31);
+            c32 = Vector256.FusedMultiplyAdd(w2, x, c32);
+            c33 = Vector256.FusedMultiplyAdd(w3, x, c33);
+            x = Vector256.Create(p4[o]);
+            c40 = Vector256.FusedMultiplyAdd(w0, x, c40);
+            c41 = Vector256.FusedMultiplyAdd(w1, x, c41);
+            c42 = Vector256.FusedMultiplyAdd(w2, x, c42);
+            c43 = Vector256.FusedMultiplyAdd(w3, x, c43);
+            x = Vector256.Create(p5[o]);
+            c50 = Vector256.FusedMultiplyAdd(w0, x, c50);
+            c51 = Vector256.FusedMultiplyAdd(w1, x, c51);
+            c52 = Vector256.FusedMultiplyAdd(w2, x, c52);
+            c53 = Vector256.FusedMultiplyAdd(w3, x, c53);
+        }
+
+        Vector256.Store(c00, tile);
+        Vector256.Store(c01, tile + 8);
+        Vector256.Store(c02, tile + 16);
+        Vector256.Store(c03, tile + 24);
+        Vector256.Store(c10, tile + 32);
+        Vector256.Store(c11, tile + 40);
+        Vector256.Store(c12, tile + 48);
+        Vector256.Store(c13, tile + 56);
+        Vector256.Store(c20, tile + 64);
+        Vector256.Store(c21, tile + 72);
+        Vector256.Store(c22, tile + 80);
+        Vector256.Store(c23, tile + 88);
+        Vector256.Store(c30, tile + 96);
+        Vector256.Store(c31, tile + 104);
+        Vector256.Store(c32, tile + 112);
+        Vector256.Store(c33, tile + 120);
+        Vector256.Store(c40, tile + 128);
+        Vector256.Store(c41, tile + 136);
+        Vector256.Store(c42, tile + 144);
+        Vector256.Store(c43, tile + 152);
+        Vector256.Store(c50, tile + 160);
+        Vector256.Store(c51, tile + 168);
+        Vector256.Store(c52, tile + 176);
+        Vector256.Store(c53, tile + 184);
+    }
+}
