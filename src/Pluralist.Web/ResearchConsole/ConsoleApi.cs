@@ -101,21 +101,10 @@ public static class ConsoleApi
 
     private static async Task<IResult> SetQuotasAsync(HttpContext ctx, ConsoleService service, string key, QuotaSettings request)
     {
-        var (staff, denied) = await RequireAsync(ctx, Role.Researcher);
-        if (denied is not null)
+        var (staff, study, refused) = await StudyChangeAsync(ctx, service, key, Role.Researcher);
+        if (refused is not null)
         {
-            return denied;
-        }
-
-        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
-        {
-            return csrf;
-        }
-
-        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
-        if (study is null)
-        {
-            return NotFound(key);
+            return refused;
         }
 
         var quotas = request.ToQuotas();
@@ -125,54 +114,32 @@ public static class ConsoleApi
             return TypedResults.ValidationProblem(problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()));
         }
 
-        await service.SetQuotasAsync(staff!, study, quotas, ctx.RequestAborted);
+        await service.SetQuotasAsync(staff, study, quotas, ctx.RequestAborted);
         return TypedResults.Ok(QuotaSettings.Of(quotas));
     }
 
     private static async Task<IResult> RemoveQuotasAsync(HttpContext ctx, ConsoleService service, string key)
     {
-        var (staff, denied) = await RequireAsync(ctx, Role.Researcher);
-        if (denied is not null)
+        var (staff, study, refused) = await StudyChangeAsync(ctx, service, key, Role.Researcher);
+        if (refused is not null)
         {
-            return denied;
+            return refused;
         }
 
-        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
-        {
-            return csrf;
-        }
-
-        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
-        if (study is null)
-        {
-            return NotFound(key);
-        }
-
-        await service.SetQuotasAsync(staff!, study, null, ctx.RequestAborted);
+        await service.SetQuotasAsync(staff, study, null, ctx.RequestAborted);
         return TypedResults.NoContent();
     }
 
     /// <summary>A new code for a participant who lost theirs (liaisons may: they hand out codes); the old ones stop working.</summary>
     private static async Task<IResult> ResetCodeAsync(HttpContext ctx, ConsoleService service, string key, string pseudonym)
     {
-        var (staff, denied) = await RequireAsync(ctx, Role.Liaison);
-        if (denied is not null)
+        var (staff, study, refused) = await StudyChangeAsync(ctx, service, key, Role.Liaison);
+        if (refused is not null)
         {
-            return denied;
+            return refused;
         }
 
-        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
-        {
-            return csrf;
-        }
-
-        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
-        if (study is null)
-        {
-            return NotFound(key);
-        }
-
-        var made = await service.ResetCodeAsync(staff!, study, pseudonym, Pages.Console.PeopleModel.ResetDays, ctx.RequestAborted);
+        var made = await service.ResetCodeAsync(staff, study, pseudonym, Pages.Console.PeopleModel.ResetDays, ctx.RequestAborted);
         return made is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such participant", detail: $"There is no participant '{pseudonym}' in '{key}' who has not withdrawn.")
             : TypedResults.Ok(new { participant = pseudonym, code = made.Code, expiresAt = made.ExpiresAt });
@@ -182,21 +149,10 @@ public static class ConsoleApi
 
     private static async Task<IResult> AddCriterionAsync(HttpContext ctx, ConsoleService service, string key, CriterionRequest request)
     {
-        var (staff, denied) = await RequireAsync(ctx, Role.Researcher);
-        if (denied is not null)
+        var (staff, study, refused) = await StudyChangeAsync(ctx, service, key, Role.Researcher);
+        if (refused is not null)
         {
-            return denied;
-        }
-
-        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
-        {
-            return csrf;
-        }
-
-        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
-        if (study is null)
-        {
-            return NotFound(key);
+            return refused;
         }
 
         var errors = ValidateCriterion(study, request.Key, request.Name ?? [], creating: true);
@@ -205,7 +161,7 @@ public static class ConsoleApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        await service.AddCriterionAsync(staff!, study, request.Key!, new LocalizedText(request.Name!), new LocalizedText(request.Definition ?? []), ctx.RequestAborted);
+        await service.AddCriterionAsync(staff, study, request.Key!, new LocalizedText(request.Name!), new LocalizedText(request.Definition ?? []), ctx.RequestAborted);
         return TypedResults.Created($"/api/console/studies/{key}/criteria/{request.Key}", new { key = request.Key });
     }
 
@@ -266,6 +222,27 @@ public static class ConsoleApi
         Directory.Delete(folder, recursive: true);
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         return TypedResults.File(bytes, "application/zip", $"{key}-{stamp}.zip");
+    }
+
+    /// <summary>
+    /// The checks every change to a study goes through, in this order: signed in with at least <paramref name="minimum"/>
+    /// (401/403), the anti-forgery token (400), the study exists (404).
+    /// </summary>
+    private static async Task<(Participant Staff, Study Study, IResult? Refused)> StudyChangeAsync(HttpContext ctx, ConsoleService service, string key, Role minimum)
+    {
+        var (staff, denied) = await RequireAsync(ctx, minimum);
+        if (denied is not null)
+        {
+            return (null!, null!, denied);
+        }
+
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return (null!, null!, csrf);
+        }
+
+        var study = await service.FindStudyAsync(key, ctx.RequestAborted);
+        return study is null ? (null!, null!, NotFound(key)) : (staff!, study, null);
     }
 
     private static ProblemHttpResult NotFound(string key) =>
