@@ -217,7 +217,7 @@ public sealed class DpoTrainer
     /// <summary>Optimiser steps taken.</summary>
     public int Step { get; private set; }
 
-    /// <summary>Orients pairs (winner = image with p &gt; 0.5), applies the tie policy, label mode, criterion weights and group filter.</summary>
+    /// <summary>Orients pairs (winner = image with p &gt; 0.5), applies the tie policy, label mode, pair and criterion weights and group filter.</summary>
     public static DpoPreparation Prepare(IPreferenceSource source, DpoOptions options)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -238,10 +238,15 @@ public sealed class DpoTrainer
                 continue;
             }
 
-            float w = 1f;
+            if (!(pair.Weight >= 0) || float.IsInfinity(pair.Weight))
+            {
+                throw new ArgumentException($"pair {i}: weight {pair.Weight} must be a finite number >= 0");
+            }
+
+            float w = pair.Weight; // the pair's own weight, times its criterion's
             if (options.CriterionWeights is not null && pair.Criterion is not null && options.CriterionWeights.TryGetValue(pair.Criterion, out var cw))
             {
-                w = cw;
+                w *= cw;
             }
 
             bool swap = pair.Probability0 < 0.5f;

@@ -77,11 +77,12 @@ public class AlignmentCommandTests
         File.WriteAllBytes(Path.Combine(data, "images", "1.png"), Png.Encode(img));
         img.SetPixel(3, 3, 255, 0, 0);
         File.WriteAllBytes(Path.Combine(data, "images", "2.png"), Png.Encode(img));
-        string Row(string label) => $$"""{"split":"train","pair_id":1,"caption":"a park","jpg_0":"images/1.png","jpg_1":"images/2.png","label_0":{{label}},"soft_label":{{label}},"criterion":null,"weight":1}""";
-        File.WriteAllLines(Path.Combine(data, "pairs.jsonl"), [Row("1"), Row("0"), Row("0.5")]);
+        string Row(string label, string weight = "1") => $$"""{"split":"train","pair_id":1,"caption":"a park","jpg_0":"images/1.png","jpg_1":"images/2.png","label_0":{{label}},"soft_label":{{label}},"criterion":null,"weight":{{weight}}}""";
+        File.WriteAllLines(Path.Combine(data, "pairs.jsonl"), [Row("1"), Row("0"), Row("0.5"), Row("1", "0")]);
         (code, var output, err) = CliRunner.Run(dir, "train", "dpo", "--dataset", "ds", "--base", "m.safetensors", "--out", "a.safetensors", "--lora", "--steps", "2", "--batch", "2", "--lr", "1e-4", "--scale-lr");
         Assert.True(code == 0, err);
-        Assert.Contains("ties dropped 1", output, StringComparison.Ordinal);
+        Assert.Contains("used 2; ties dropped 1", output, StringComparison.Ordinal);
+        Assert.Contains("weight 0 dropped 1", output, StringComparison.Ordinal); // the row's weight column counts
         Assert.Contains("learning rate used 0.0002", output, StringComparison.Ordinal);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "a.log.csv")).Length);
         (code, _, err) = CliRunner.Run(dir, "generate", "--model", "m.safetensors", "--adapter", "a.safetensors", "--use", "dpo", "--prompt", "a", "park", "--steps", "2", "--out", "g");
@@ -91,6 +92,11 @@ public class AlignmentCommandTests
         (code, _, err) = CliRunner.Run(dir, "train", "dpo", "--dataset", "ds", "--base", "m.safetensors", "--out", "b.safetensors", "--steps", "1");
         Assert.Equal(1, code);
         Assert.Contains("pairs.jsonl:2: field 'label_0'", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "b.safetensors")));
+        File.WriteAllLines(Path.Combine(data, "pairs.jsonl"), [Row("1"), Row("1"), Row("1", "-2")]);
+        (code, _, err) = CliRunner.Run(dir, "train", "dpo", "--dataset", "ds", "--base", "m.safetensors", "--out", "b.safetensors", "--steps", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("pairs.jsonl:3: field 'weight' must be a number >= 0", err, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(dir, "b.safetensors")));
     }
 

@@ -218,6 +218,18 @@ public class DpoTrainerTests
         Assert.Equal([1f, 1f], margin.Examples.Select(e => e.Weight)); // 2p-1 = 1; Comfort: 2 x (2 x 0.75 - 1)
         Assert.Equal(1, margin.ZeroWeightDropped);
 
+        // a pair's own weight (the dataset's weight column) multiplies its criterion's; 0 drops it; negative is refused
+        var weighted = new InMemoryPreferenceSource(
+        [
+            new PreferencePair(img, img, "a", 1f, "Comfort", Weight: 0.5f),
+            new PreferencePair(img, img, "a", 0f, "Safety", Weight: 3f),
+            new PreferencePair(img, img, "a", 1f, "Safety", Weight: 0f),
+        ]);
+        var pairWeights = DpoTrainer.Prepare(weighted, new DpoOptions { CriterionWeights = new Dictionary<string, float> { ["Comfort"] = 2f } });
+        Assert.Equal([1f, 3f], pairWeights.Examples.Select(e => e.Weight));
+        Assert.Equal(1, pairWeights.ZeroWeightDropped);
+        Assert.Contains("weight", Assert.Throws<ArgumentException>(() => DpoTrainer.Prepare(new InMemoryPreferenceSource([new PreferencePair(img, img, "a", 1f, Weight: -1f)]), new DpoOptions())).Message, StringComparison.Ordinal);
+
         var group = DpoTrainer.Prepare(src, new DpoOptions { Group = "g2" });
         Assert.Single(group.Examples);
         Assert.Equal(3, group.OtherGroups);

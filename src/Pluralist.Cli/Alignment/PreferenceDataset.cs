@@ -83,6 +83,11 @@ public static class PreferenceDataset
             }
 
             double weight = Num("weight", false) ?? 1;
+            if (!(weight >= 0) || double.IsInfinity(weight))
+            {
+                throw new CliInputException($"{path}:{n}: field 'weight' must be a number >= 0, got {weight.ToString(CultureInfo.InvariantCulture)}");
+            }
+
             var criterion = Str("criterion", false);
             var group = Str("group", false);
             rows.Add(new DatasetRow(n, Str("split", false) is { Length: > 0 } s ? s : "train", Str("caption"), Str("jpg_0"), Str("jpg_1"), label, soft, criterion.Length == 0 ? null : criterion, weight, group.Length == 0 ? null : group));
@@ -135,7 +140,7 @@ public static class PreferenceDataset
             return px;
         }
 
-        var pairs = rows.Select(r => new PreferencePair(Image(r, r.Image0, "jpg_0"), Image(r, r.Image1, "jpg_1"), r.Caption, (float)(r.SoftLabel ?? r.Label0), r.Criterion, r.Group)).ToList();
+        var pairs = rows.Select(r => new PreferencePair(Image(r, r.Image0, "jpg_0"), Image(r, r.Image1, "jpg_1"), r.Caption, (float)(r.SoftLabel ?? r.Label0), r.Criterion, r.Group, (float)r.Weight)).ToList();
         used = rows;
         return new InMemoryPreferenceSource(pairs);
     }
