@@ -44,6 +44,9 @@ public sealed class LoraAdapterBank
     /// <summary>alpha of every adapter.</summary>
     public float Alpha { get; private init; }
 
+    /// <summary>Which layers carry adapters.</summary>
+    public LoraTargets Targets { get; private init; }
+
     /// <summary>Names of the stored adapters.</summary>
     public IReadOnlyCollection<string> Names => _adapters.Keys;
 
@@ -90,7 +93,7 @@ public sealed class LoraAdapterBank
             }
         }
 
-        return new LoraAdapterBank(unet, layers) { Rank = rank, Alpha = alpha };
+        return new LoraAdapterBank(unet, layers) { Rank = rank, Alpha = alpha, Targets = targets };
     }
 
     /// <summary>Turns the adapter delta on or off in every adapted layer (off = the base model, Diffusion-DPO's reference).</summary>
@@ -178,13 +181,33 @@ public sealed class LoraAdapterBank
         return d;
     }
 
-    /// <summary>Saves the stored adapters (F32) with rank and alpha in the metadata.</summary>
+    /// <summary>Saves the stored adapters (F32) with rank, alpha and the adapted layers (<c>targets</c>) in the metadata.</summary>
     public void Save(string path) => Safetensors.Save(path, StateDict(), StoredType.F32, new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["format"] = "pluralist-lora-1",
         ["rank"] = Rank.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["alpha"] = Alpha.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        ["targets"] = Targets.ToString(),
     });
+
+    /// <summary>
+    /// Attaches adapters to <paramref name="unet"/> as a file written by <see cref="Save"/> describes them (rank, alpha and
+    /// adapted layers; files without <c>targets</c> predate it and adapt the attention projections) and loads its adapters.
+    /// </summary>
+    public static LoraAdapterBank AttachFromFile(UNet unet, string path)
+    {
+        ArgumentNullException.ThrowIfNull(unet);
+        var (_, meta) = Safetensors.Load(path);
+        static string Need(Dictionary<string, string> m, string key, string path) => m.TryGetValue(key, out var v) ? v : throw new FormatException($"{path}: metadata '{key}' missing");
+        int rank = int.Parse(Need(meta, "rank", path), System.Globalization.CultureInfo.InvariantCulture);
+        float alpha = float.Parse(Need(meta, "alpha", path), System.Globalization.CultureInfo.InvariantCulture);
+        var targets = meta.TryGetValue("targets", out var t)
+            ? Enum.TryParse<LoraTargets>(t, out var parsed) && Enum.IsDefined(parsed) ? parsed : throw new FormatException($"{path}: metadata 'targets' is '{t}', expected Attention or AllLinear")
+            : LoraTargets.Attention;
+        var bank = Attach(unet, rank, alpha, new Generator(0), targets);
+        bank.LoadFile(path);
+        return bank;
+    }
 
     /// <summary>Adds the adapters of a file written by <see cref="Save"/>; every layer of each adapter must be present with the right shape.</summary>
     public void LoadFile(string path)
@@ -193,6 +216,12 @@ public sealed class LoraAdapterBank
         if (!meta.TryGetValue("rank", out var r) || int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) != Rank)
         {
             throw new FormatException($"{path}: adapter rank {r ?? "?"} does not match {Rank}");
+        }
+
+        var fileTargets = meta.GetValueOrDefault("targets") ?? nameof(LoraTargets.Attention); // files written before 'targets' adapt attention
+        if (!string.Equals(fileTargets, Targets.ToString(), StringComparison.Ordinal))
+        {
+            throw new FormatException($"{path}: adapters on {fileTargets} layers, this bank adapts {Targets}");
         }
 
         foreach (var adapter in tensors.Keys.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).Distinct())

@@ -79,11 +79,12 @@ public class AlignmentCommandTests
         File.WriteAllBytes(Path.Combine(data, "images", "2.png"), Png.Encode(img));
         string Row(string label, string weight = "1") => $$"""{"split":"train","pair_id":1,"caption":"a park","jpg_0":"images/1.png","jpg_1":"images/2.png","label_0":{{label}},"soft_label":{{label}},"criterion":null,"weight":{{weight}}}""";
         File.WriteAllLines(Path.Combine(data, "pairs.jsonl"), [Row("1"), Row("0"), Row("0.5"), Row("1", "0")]);
-        (code, var output, err) = CliRunner.Run(dir, "train", "dpo", "--dataset", "ds", "--base", "m.safetensors", "--out", "a.safetensors", "--lora", "--steps", "2", "--batch", "2", "--lr", "1e-4", "--scale-lr");
+        (code, var output, err) = CliRunner.Run(dir, "train", "dpo", "--dataset", "ds", "--base", "m.safetensors", "--out", "a.safetensors", "--lora", "--lora-targets", "all-linear", "--steps", "2", "--batch", "2", "--lr", "1e-4", "--scale-lr");
         Assert.True(code == 0, err);
         Assert.Contains("used 2; ties dropped 1", output, StringComparison.Ordinal);
         Assert.Contains("weight 0 dropped 1", output, StringComparison.Ordinal); // the row's weight column counts
         Assert.Contains("learning rate used 0.0002", output, StringComparison.Ordinal);
+        Assert.Contains("all-linear", output, StringComparison.Ordinal);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "a.log.csv")).Length);
         (code, _, err) = CliRunner.Run(dir, "generate", "--model", "m.safetensors", "--adapter", "a.safetensors", "--use", "dpo", "--prompt", "a", "park", "--steps", "2", "--out", "g");
         Assert.True(code == 0, err);
@@ -107,6 +108,7 @@ public class AlignmentCommandTests
     [InlineData("--resume", "train", "base", "--out", "m.safetensors", "--resume")]
     [InlineData("--base", "train", "dpo", "--dataset", ".", "--base", "missing.safetensors", "--out", "o.safetensors")]
     [InlineData("--labels", "train", "dpo", "--dataset", ".", "--base", "m.safetensors", "--out", "o.safetensors", "--labels", "fuzzy")]
+    [InlineData("--lora-targets", "train", "dpo", "--dataset", ".", "--base", "m.safetensors", "--out", "o.safetensors", "--lora", "--lora-targets", "everything")]
     [InlineData("--model", "generate", "--model", "missing.safetensors", "--prompt", "x", "--out", "g")]
     [InlineData("--size", "experiment", "livs-sim", "--size", "huge")]
     [InlineData("--scenes", "probe", "train", "--out", "p.safetensors", "--scenes", "0")]

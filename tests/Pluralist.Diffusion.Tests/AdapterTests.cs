@@ -84,4 +84,44 @@ public class AdapterTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Adapter_files_record_which_layers_they_adapt()
+    {
+        var model = new DiffusionModel(TestUtil.TinyConfig(), new WordTokenizer(["park"]));
+        var bank = LoraAdapterBank.Attach(model.UNet, 2, 2f, new Generator(4), LoraTargets.AllLinear);
+        Randomize(bank, 5);
+        bank.Store("all");
+        var x = new Generator(1).Normal(0, 1, 1, 3, 8, 8);
+        Tensor Eps(DiffusionModel m)
+        {
+            using var _ = Autograd.NoGrad();
+            var (ctx, mask) = m.EncodeText(["a park"]);
+            return m.UNet.PredictNoise(x, [300], ctx, mask);
+        }
+
+        var expected = Eps(model).ToArray();
+        var path = Path.Combine(Path.GetTempPath(), $"pluralist-lora-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            bank.Save(path);
+            Assert.Equal("AllLinear", Safetensors.Load(path).Metadata["targets"]);
+
+            // the file says which layers it adapts, so a fresh model gets exactly those adapters back
+            var fresh = new DiffusionModel(TestUtil.TinyConfig(), new WordTokenizer(["park"]));
+            var loaded = LoraAdapterBank.AttachFromFile(fresh.UNet, path);
+            Assert.Equal(LoraTargets.AllLinear, loaded.Targets);
+            Assert.Equal(bank.Layers.Select(l => l.Name), loaded.Layers.Select(l => l.Name));
+            loaded.Activate("all");
+            Assert.Equal(expected, Eps(fresh).Data);
+
+            // a bank on other layers refuses the file instead of loading only the layers it shares with it
+            var attentionOnly = LoraAdapterBank.Attach(new DiffusionModel(TestUtil.TinyConfig(), new WordTokenizer(["park"])).UNet, 2, 2f, new Generator(4));
+            Assert.Contains("AllLinear", Assert.Throws<FormatException>(() => attentionOnly.LoadFile(path)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -20,7 +20,8 @@ public static class DpoCommand
         var baseModel = new Option<string>("--base") { Description = "Base model file (safetensors).", Required = true };
         var output = new Option<string>("--out") { Description = "Output: the fine-tuned model (full) or the adapter file (--lora).", Required = true };
         var split = new Option<string>("--split") { Description = "Rows of this split (train, validation, test) or all.", DefaultValueFactory = _ => "train" };
-        var lora = new Option<bool>("--lora") { Description = "Train LoRA adapters on the attention projections instead of every UNet weight." };
+        var lora = new Option<bool>("--lora") { Description = "Train LoRA adapters instead of every UNet weight." };
+        var loraTargets = new Option<string>("--lora-targets") { Description = "Layers that get adapters: attention (to_q, to_k, to_v, to_out; the reference trainers') or all-linear.", DefaultValueFactory = _ => "attention" };
         var rank = new Option<int>("--rank") { Description = "LoRA rank.", DefaultValueFactory = _ => 4 };
         var alpha = new Option<float>("--alpha") { Description = "LoRA alpha (scale alpha/rank).", DefaultValueFactory = _ => 4f };
         var adapterName = new Option<string>("--adapter-name") { Description = "Name of the adapter in the adapter file (--lora).", DefaultValueFactory = _ => "dpo" };
@@ -40,7 +41,7 @@ public static class DpoCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in OUT's checkpoint with its stored settings." };
         var cmd = new Command("dpo", "Diffusion-DPO fine-tuning of the embedded model on a preference dataset (full or LoRA).")
         {
-            dataset, baseModel, output, split, lora, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
+            dataset, baseModel, output, split, lora, loraTargets, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
         };
         cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
         {
@@ -67,6 +68,7 @@ public static class DpoCommand
                     Mode = parse.GetValue(lora) ? FineTuneMode.Lora : FineTuneMode.Full,
                     LoraRank = parse.GetValue(rank),
                     LoraAlpha = parse.GetValue(alpha),
+                    LoraTargets = ParseTargets(parse.GetValue(loraTargets)!),
                     Labels = parse.GetValue(labels) switch
                     {
                         "hard" => LabelMode.Hard,
@@ -105,7 +107,7 @@ public static class DpoCommand
 
             var model = TrainCommands.LoadModel(run.Base, "--base");
             var source = PreferenceDataset.Load(run.Dataset, run.Split, model.Config.UNet.ImageSize, out var rows);
-            var ignoredWeights = rows.Count(r => r.Weight != 1);
+            var weighted = rows.Count(r => r.Weight != 1);
             DpoTrainer trainer;
             try
             {
@@ -118,13 +120,13 @@ public static class DpoCommand
 
             var prep = trainer.Preparation;
             Console.WriteLine($"{prep.Total} pairs ({run.Split}); used {prep.Examples.Count}; ties dropped {prep.TiesDropped}, ties kept as 0.5 {prep.TiesKept}, weight 0 dropped {prep.ZeroWeightDropped}, other groups {prep.OtherGroups}");
-            if (ignoredWeights > 0)
+            if (weighted > 0)
             {
-                Console.WriteLine($"note: {ignoredWeights} rows carry a dataset weight other than 1; the trainer weights by --criterion-weight only");
+                Console.WriteLine($"{weighted} rows carry a weight other than 1 (the dataset's weight column), applied to their loss terms");
             }
 
             var o = run.Options;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mode {o.Mode}{(o.Mode == FineTuneMode.Lora ? $" (rank {o.LoraRank}, alpha {o.LoraAlpha})" : "")}, labels {o.Labels}, ties {o.Ties}, beta {o.Beta}, batch {o.BatchSize}, steps {o.Steps}, learning rate used {trainer.LearningRate:G4} (base {o.LearningRate:G4}{(o.ScaleLearningRate ? $" x batch {o.BatchSize}" : ", not scaled")}, {o.WarmupFraction:P0} warmup)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mode {o.Mode}{(o.Mode == FineTuneMode.Lora ? $" (rank {o.LoraRank}, alpha {o.LoraAlpha}, {TargetsName(o.LoraTargets)})" : "")}, labels {o.Labels}, ties {o.Ties}, beta {o.Beta}, batch {o.BatchSize}, steps {o.Steps}, learning rate used {trainer.LearningRate:G4} (base {o.LearningRate:G4}{(o.ScaleLearningRate ? $" x batch {o.BatchSize}" : ", not scaled")}, {o.WarmupFraction:P0} warmup)"));
             if (resuming)
             {
                 trainer.LoadCheckpoint(ckPath);
@@ -183,6 +185,15 @@ public static class DpoCommand
     }
 
     /// <summary>Parses <c>name=value,name=value</c>, naming the option on error.</summary>
+    internal static LoraTargets ParseTargets(string text) => text switch
+    {
+        "attention" => LoraTargets.Attention,
+        "all-linear" => LoraTargets.AllLinear,
+        _ => throw new CliInputException($"--lora-targets {text}: expected attention or all-linear"),
+    };
+
+    internal static string TargetsName(LoraTargets targets) => targets == LoraTargets.AllLinear ? "all-linear" : "attention";
+
     internal static Dictionary<string, float>? ParseWeights(string? text, string option)
     {
         if (string.IsNullOrWhiteSpace(text))

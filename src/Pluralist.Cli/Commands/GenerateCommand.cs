@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using Pluralist.Diffusion;
-using Pluralist.Tensors;
 using Pluralist.World.Imaging;
 
 namespace Pluralist.Cli;
@@ -137,11 +136,7 @@ public static class GenerateCommand
         LoraAdapterBank bank;
         try
         {
-            var (tensors, meta) = Safetensors.Load(file);
-            int rank = int.Parse(meta.GetValueOrDefault("rank") ?? throw new FormatException("metadata 'rank' missing"), CultureInfo.InvariantCulture);
-            float alpha = float.Parse(meta.GetValueOrDefault("alpha") ?? throw new FormatException("metadata 'alpha' missing"), CultureInfo.InvariantCulture);
-            bank = LoraAdapterBank.Attach(model.UNet, rank, alpha, new Generator(0));
-            bank.LoadFile(file);
+            bank = LoraAdapterBank.AttachFromFile(model.UNet, file);
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or KeyNotFoundException or ArgumentException)
         {
