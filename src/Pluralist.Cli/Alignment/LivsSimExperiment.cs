@@ -44,8 +44,12 @@ public sealed record LivsSimSize(
     };
 }
 
-/// <summary>The outcome of one arm of the A/B study (aligned vs base, or shuffled-label control vs base).</summary>
-public sealed record LivsSimArm(string Name, ABOverview Table, double BaseUtility, double ArmUtility, double FinalImplicitAccuracy, int JudgementsKept, int JudgementsDropped);
+/// <summary>
+/// The outcome of one comparison of the A/B study: aligned vs base, shuffled-label control vs base, or aligned vs control
+/// (<see cref="Versus"/> names image_0's model, <see cref="Name"/> image_1's; a win is image_1 preferred).
+/// <see cref="BaseUtility"/> is the mean perceived utility of <see cref="Versus"/>'s images, <see cref="ArmUtility"/> of <see cref="Name"/>'s.
+/// </summary>
+public sealed record LivsSimArm(string Name, string Versus, ABOverview Table, double BaseUtility, double ArmUtility, double FinalImplicitAccuracy, int JudgementsKept, int JudgementsDropped);
 
 /// <summary>What the closed experiment measured.</summary>
 public sealed record LivsSimResult(
@@ -57,6 +61,7 @@ public sealed record LivsSimResult(
     int Labels,
     LivsSimArm Aligned,
     LivsSimArm Control,
+    LivsSimArm AlignedVsControl,
     double SecondsPerImage,
     double SecondsPerDpoStep);
 
@@ -67,7 +72,9 @@ public sealed record LivsSimResult(
 /// default rules), labelled with the <c>livs</c> protocol (<see cref="Labeler"/>), written as a dataset
 /// (<see cref="DatasetWriter"/>) and read back as <c>train dpo</c> reads it; Diffusion-DPO fine-tunes a copy of the base;
 /// a blind A/B study on held-out prompts, judged the same way by another pool, gives the case-study I table
-/// (<see cref="ABStudy.Overview"/>). A control arm trains on the same pairs with the labels shuffled.
+/// (<see cref="ABStudy.Overview"/>). A control arm trains on the same pairs with the labels shuffled; the aligned and control
+/// models are also judged against each other directly, which tests whether the real labels do better than shuffled ones
+/// with the same pairs, steps and optimiser.
 /// </summary>
 public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, LivsSimSize size, int seed, string workDir, DpoOptions dpo, Action<string> log)
 {
@@ -170,7 +177,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         var (control, controlAcc) = Dpo(shuffled, "control", ct);
         double perStep = dpoTime.Elapsed.TotalSeconds / (2.0 * dpo.Steps);
 
-        // 5. Blind A/B on held-out prompts: base vs aligned and base vs control, same seeds, same judges, same draws.
+        // 5. Blind A/B on held-out prompts: base vs aligned, base vs control and control vs aligned, same seeds, same judges, same draws.
         log($"5/6 A/B images: {heldOut.Count} held-out prompts x {size.EvalSeeds} seeds x 3 models");
         var evalImages = new List<(int Prompt, SceneSpec Base, SceneSpec Aligned, SceneSpec Control)>();
         for (int k = 0; k < size.EvalSeeds; k++)
@@ -187,10 +194,11 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         }
 
         var judges = BehaviourMix.Default.Pool(size.Judges, seed + 100);
-        var alignedArm = Judge("aligned", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Aligned)).ToList(), heldOut, alignedAcc);
-        var controlArm = Judge("control", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Control)).ToList(), heldOut, controlAcc);
+        var alignedArm = Judge("aligned", "base", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Aligned)).ToList(), heldOut, alignedAcc);
+        var controlArm = Judge("control", "base", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Control)).ToList(), heldOut, controlAcc);
+        var headToHead = Judge("aligned", "control", judges, evalImages.Select(e => (e.Prompt, e.Control, e.Aligned)).ToList(), heldOut, alignedAcc);
         log("6/6 done");
-        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep);
+        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, headToHead, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep);
     }
 
     private static long ImageId(int prompt, int seedIndex) => (prompt * 100L) + seedIndex + 1;
@@ -296,8 +304,8 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         return rows;
     }
 
-    /// <summary>The blind A/B study of one arm: image_0 = base, image_1 = the arm's model; answers cleaned, then case study I.</summary>
-    private LivsSimArm Judge(string name, IReadOnlyList<SimulatedParticipant> judges, IReadOnlyList<(int Prompt, SceneSpec Base, SceneSpec Other)> items, List<string> prompts, float implicitAccuracy)
+    /// <summary>The blind A/B study of one comparison: image_0 = <paramref name="versus"/>'s image, image_1 = <paramref name="name"/>'s; answers cleaned, then case study I.</summary>
+    private LivsSimArm Judge(string name, string versus, IReadOnlyList<SimulatedParticipant> judges, IReadOnlyList<(int Prompt, SceneSpec Base, SceneSpec Other)> items, List<string> prompts, float implicitAccuracy)
     {
         var pairs = items.Select((x, i) => ((long)(i + 1), (long)x.Prompt, (2L * i) + 1, (2L * i) + 2, x.Base, x.Other)).ToList();
         var rows = Annotate(judges, pairs, size.PairsPerJudge, seed + 200); // same draws for both arms
@@ -307,7 +315,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             .Select(r => new ABJudgement(prompts[(int)r.PromptId], r.ParticipantId.ToString(CultureInfo.InvariantCulture), r.Criterion, r.Preference > 0 ? ABPreference.Aligned : r.Preference < 0 ? ABPreference.Base : ABPreference.Neutral))
             .ToList();
         double Mean(Func<(int Prompt, SceneSpec Base, SceneSpec Other), SceneSpec> pick) => items.Average(x => GroundTruth.Criteria.Average(c => GroundTruth.Utility(pick(x), c)));
-        return new LivsSimArm(name, ABStudy.Overview(judgements), Mean(x => x.Base), Mean(x => x.Other), implicitAccuracy, judgements.Count, rows.Count - judgements.Count);
+        return new LivsSimArm(name, versus, ABStudy.Overview(judgements), Mean(x => x.Base), Mean(x => x.Other), implicitAccuracy, judgements.Count, rows.Count - judgements.Count);
     }
 
     private static RgbaImage ToImage(float[] pixels, int size)

@@ -57,10 +57,10 @@ public static class ExperimentCommand
     private static void Print(LivsSimResult r)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"livs-sim seed {r.Seed}, size {r.Size}: {r.Images} images, {r.Annotations} annotations, {r.Labels} livs labels; {r.SecondsPerImage:F2} s/image, {r.SecondsPerDpoStep:F2} s/DPO step"));
-        foreach (var arm in new[] { r.Aligned, r.Control })
+        foreach (var arm in new[] { r.Aligned, r.Control, r.AlignedVsControl })
         {
             Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{arm.Name} vs base (case study I; win = {arm.Name} preferred): mean perceived utility base {arm.BaseUtility:F3}, {arm.Name} {arm.ArmUtility:F3}; final implicit accuracy {arm.FinalImplicitAccuracy:F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{arm.Name} vs {arm.Versus} (case study I; win = {arm.Name} preferred): mean perceived utility {arm.Versus} {arm.BaseUtility:F3}, {arm.Name} {arm.ArmUtility:F3}; final implicit accuracy of {arm.Name} {arm.FinalImplicitAccuracy:F2}"));
             Console.WriteLine($"{"scope",-14} {"wins",5} {"neutral",7} {"losses",6} {"win rate",8} {"sign p",8}");
             foreach (var s in new[] { arm.Table.Overall }.Concat(arm.Table.PerCriterion))
             {
