@@ -13,7 +13,7 @@ public enum SamplerKind
     /// <summary>DDIM (Song et al. 2021, Eq. 12); eta = 0 is deterministic, eta = 1 matches DDPM's variance.</summary>
     Ddim,
 
-    /// <summary>Euler's method on the probability-flow ODE in sigma (Karras et al. 2022, Alg. 1 without the Heun correction; diffusers EulerDiscreteScheduler).</summary>
+    /// <summary>Euler's method on the probability-flow ODE in sigma (Karras et al. 2022, Alg. 1 without the Heun correction; diffusers EulerDiscreteScheduler); with <see cref="SamplerOptions.ClipSample"/> the denoised estimate is clamped to [-1, 1].</summary>
     Euler,
 }
 
@@ -28,7 +28,7 @@ public sealed record SamplerOptions
     /// <summary>DDIM stochasticity eta (0 = deterministic). Ignored by the other samplers.</summary>
     public float Eta { get; init; }
 
-    /// <summary>Clamp the predicted x_0 to [-1, 1] (pixel-space models; DDPM's default). Ignored by Euler.</summary>
+    /// <summary>Clamp the predicted x_0 (Euler: the denoised estimate D) to [-1, 1] (pixel-space models; DDPM's default).</summary>
     public bool ClipSample { get; init; } = true;
 }
 
@@ -106,10 +106,14 @@ public static class Sampler
                 }
 
                 var eps = Check(predictNoise(new Tensor(input, shape), tBatch), n).Data;
-                float dt = (float)(sigmaNext - sigma); // dx/dsigma = eps (Karras et al. 2022, Eq. 4 with D = x - sigma eps)
+                float dt = (float)(sigmaNext - sigma), sig = (float)sigma; // dx/dsigma = (x - D) / sigma, D = x - sigma eps (Karras et al. 2022, Eq. 4)
                 for (int i = 0; i < n; i++)
                 {
-                    x[i] += dt * eps[i];
+                    // With clipping, the denoised estimate D is clamped as DDIM clamps x0 (the two then take the same step):
+                    // at t = T-1 of the cosine schedule sigma is about 1e4, and D = x - sigma eps would multiply the
+                    // noise prediction's error by it.
+                    float d = options.ClipSample ? (x[i] - Math.Clamp(x[i] - (sig * eps[i]), -1f, 1f)) / sig : eps[i];
+                    x[i] += dt * d;
                 }
             }
             else

@@ -48,6 +48,38 @@ public class SamplerTests
     }
 
     [Fact]
+    public void Euler_with_clipping_takes_ddim_steps_and_stays_finite_on_the_cosine_schedule()
+    {
+        // An imperfect predictor (the oracle plus a small error), as a trained model is: at t = 999 of the cosine schedule
+        // sigma is about 1e4, so an unclipped Euler step multiplies the error by it; clamping the denoised estimate makes
+        // Euler's step exactly DDIM's (x_ve' = D + sigma' (x_ve - D) / sigma is DDIM's update in x_vp / sqrt(abar)).
+        var schedule = new NoiseSchedule(BetaScheduleKind.Cosine);
+        var oracle = Oracle(schedule);
+        Tensor Imperfect(Tensor x, int[] ts)
+        {
+            var e = oracle(x, ts);
+            for (int i = 0; i < e.Numel; i++)
+            {
+                e.Data[i] += 0.01f * MathF.Sin(7 * i);
+            }
+
+            return e;
+        }
+
+        var clipped = new SamplerOptions { Kind = SamplerKind.Euler, Steps = 10 };
+        var euler = Sampler.Sample(schedule, Imperfect, [64, 1, 2, 2], new Generator(5), clipped);
+        var ddim = Sampler.Sample(schedule, Imperfect, [64, 1, 2, 2], new Generator(5), clipped with { Kind = SamplerKind.Ddim });
+        for (int i = 0; i < euler.Numel; i++)
+        {
+            Assert.Equal(ddim.Data[i], euler.Data[i], 2e-3f);
+        }
+
+        var unclipped = Sampler.Sample(schedule, Imperfect, [64, 1, 2, 2], new Generator(5), clipped with { ClipSample = false });
+        Assert.Contains(unclipped.Data, v => Math.Abs(v) > 5); // the failure the clamp prevents
+        Assert.All(euler.Data, v => Assert.InRange(v, -1f, 1f));
+    }
+
+    [Fact]
     public void Ddim_with_eta_zero_is_deterministic()
     {
         var s = new NoiseSchedule();

@@ -22,7 +22,7 @@ public static class GenerateCommand
         var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
         var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale w (1 = conditional only).", DefaultValueFactory = _ => 3f };
         var steps = new Option<int>("--steps") { Description = "Sampler steps.", DefaultValueFactory = _ => 50 };
-        var sampler = new Option<string>("--sampler") { Description = "ddim, ddpm or euler.", DefaultValueFactory = _ => "ddim" };
+        var sampler = new Option<string>("--sampler") { Description = "ddpm (smooth images from a small model), ddim or euler (deterministic).", DefaultValueFactory = _ => "ddpm" };
         var eta = new Option<float>("--eta") { Description = "DDIM eta (0 = deterministic).", DefaultValueFactory = _ => 0f };
         var output = new Option<string>("--out") { Description = "Output folder: PNGs and generations.csv.", Required = true };
         var cmd = new Command("generate", "Generate images with the embedded diffusion model; resumable (files already written and verified are skipped).")
