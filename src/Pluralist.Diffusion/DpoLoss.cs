@@ -5,7 +5,7 @@ namespace Pluralist.Diffusion;
 
 /// <summary>What one Diffusion-DPO loss evaluation produced.</summary>
 /// <param name="Loss">Scalar loss with gradient to the model prediction.</param>
-/// <param name="ImplicitAccuracy">mean(inside_term &gt; 0): the share of pairs where the model, relative to the reference, already denoises the winner better than the loser. Exactly 0 when every inside term is 0 (model = reference).</param>
+/// <param name="ImplicitAccuracy">mean(inside_term &gt; 0) + mean(inside_term == 0) / 2: the share of pairs where the model, relative to the reference, already denoises the winner better than the loser, ties counted half as the reference trainers count them. Exactly 0.5 when every inside term is 0 (model = reference).</param>
 /// <param name="ModelMse">Mean per-sample MSE of the trained model over winners and losers (the reference trainer's raw_model_loss).</param>
 /// <param name="ReferenceMse">Same for the reference model (raw_ref_loss).</param>
 /// <param name="ModelMseWinner">Mean MSE of the model on winners.</param>
@@ -92,10 +92,11 @@ public static class DpoLoss
 
         var loss = F.Mul(F.Sum(terms), 1f / (normalizer ?? b));
 
-        int correct = inside.Data.Count(v => v > 0); // implicit_acc = (inside_term > 0).sum() / B
+        // implicit_acc = (inside_term > 0).sum() / B + 0.5 (inside_term == 0).sum() / B: a tie counts half
+        float correct = inside.Data.Count(v => v > 0) + (0.5f * inside.Data.Count(v => v == 0));
         return new DpoLossResult(
             loss,
-            (float)correct / b,
+            correct / b,
             Mean(modelLosses.Data, 0, 2 * b),
             Mean(refLosses, 0, 2 * b),
             Mean(modelLosses.Data, 0, b),

@@ -114,7 +114,7 @@ public sealed record DpoPreparation(IReadOnlyList<DpoExample> Examples, int Tota
 /// <summary>What one DPO optimiser step logged (averages over the batch).</summary>
 /// <param name="Step">1-based step.</param>
 /// <param name="Loss">The DPO loss.</param>
-/// <param name="ImplicitAccuracy">mean(inside_term &gt; 0).</param>
+/// <param name="ImplicitAccuracy">mean(inside_term &gt; 0) + mean(inside_term == 0) / 2 (ties count half, as the reference trainers).</param>
 /// <param name="ModelMse">Mean denoising MSE of the trained model on winners and losers.</param>
 /// <param name="ReferenceMse">Same for the reference.</param>
 /// <param name="ModelMseWinner">Model MSE on winners.</param>

@@ -30,16 +30,16 @@ public class DpoLossTests
     }
 
     [Fact]
-    public void Model_equal_to_reference_gives_log2_and_accuracy_zero()
+    public void Model_equal_to_reference_gives_log2_and_accuracy_one_half()
     {
         // inside_term = -0.5 beta (model_diff - ref_diff) = 0 exactly, so loss = -log sigmoid(0) = log 2. The reference trainers
-        // count implicit_acc = (inside_term > 0).mean(), and 0 > 0 is false: accuracy is 0, not 0.5, at step 0.
+        // count implicit_acc = (inside_term > 0).mean() + 0.5 (inside_term == 0).mean(): every pair is a tie, accuracy 0.5.
         var g = new Generator(3);
         var target = g.Normal(0, 1, 4, 3, 2, 2);
         var pred = g.Normal(0, 1, 4, 3, 2, 2);
         var r = DpoLoss.Compute(pred, pred.Clone(), target, 5000f);
         Assert.Equal(Math.Log(2), r.Loss.Item(), 6);
-        Assert.Equal(0f, r.ImplicitAccuracy);
+        Assert.Equal(0.5f, r.ImplicitAccuracy);
         Assert.All(r.InsideTerm, v => Assert.Equal(0f, v));
     }
 

@@ -30,16 +30,16 @@ public class DpoTrainerTests
     [Theory]
     [InlineData(FineTuneMode.Full)]
     [InlineData(FineTuneMode.Lora)]
-    public void First_step_with_reference_equal_to_model_logs_log2_and_accuracy_zero(FineTuneMode mode)
+    public void First_step_with_reference_equal_to_model_logs_log2_and_accuracy_one_half(FineTuneMode mode)
     {
         // The reference is a bit-identical copy (Full) or the same UNet with zero-initialised adapters disabled (Lora), so every
-        // inside term is exactly 0: loss = -log sigmoid(0) = log 2, and implicit accuracy = mean(0 > 0) = 0 (the reference
-        // trainers' definition; a "0.5" would need ties counted as half).
+        // inside term is exactly 0: loss = -log sigmoid(0) = log 2, and implicit accuracy 0.5 (every pair a tie, counted half
+        // as the reference trainers count it).
         var model = new DiffusionModel(TestUtil.TinyConfig(), Tok);
         var trainer = new DpoTrainer(model, Reds(), new DpoOptions { Mode = mode, BatchSize = 4, MicroBatchSize = 2, Steps = 5 });
         var log = trainer.TrainStep();
         Assert.Equal(Math.Log(2), log.Loss, 6);
-        Assert.Equal(0f, log.ImplicitAccuracy);
+        Assert.Equal(0.5f, log.ImplicitAccuracy);
         Assert.Equal(log.ModelMse, log.ReferenceMse);
         Assert.Equal(1e-8f / 1, log.LearningRate); // step 1 of a 1-step warmup (20% of 5)
     }
@@ -95,7 +95,7 @@ public class DpoTrainerTests
         var before = trainer.Evaluate(5, repeats: 4);
         trainer.Train();
         var after = trainer.Evaluate(5, repeats: 4);
-        Assert.Equal(0f, before.ImplicitAccuracy);
+        Assert.Equal(0.5f, before.ImplicitAccuracy);
         Assert.True(after.ImplicitAccuracy > 0.9f, $"implicit accuracy {after.ImplicitAccuracy}, loss {before.Loss.Item()} -> {after.Loss.Item()}");
         Assert.True(after.Loss.Item() < before.Loss.Item());
     }
@@ -154,7 +154,7 @@ public class DpoTrainerTests
         bank.SetEnabled(false);
         Assert.True(redOnRed.ImplicitAccuracy >= 0.625f && redOnRed.InsideTerm.Average() > 0, $"reds adapter on reds: accuracy {redOnRed.ImplicitAccuracy}, mean inside {redOnRed.InsideTerm.Average()}");
         Assert.True(blueOnBlue.ImplicitAccuracy >= 0.625f && blueOnBlue.InsideTerm.Average() > 0, $"blues adapter on blues: accuracy {blueOnBlue.ImplicitAccuracy}, mean inside {blueOnBlue.InsideTerm.Average()}");
-        Assert.Equal(0f, blueTrainer.Evaluate(5, 4).ImplicitAccuracy); // adapters off: the model is its reference
+        Assert.Equal(0.5f, blueTrainer.Evaluate(5, 4).ImplicitAccuracy); // adapters off: the model is its reference, every pair a tie
     }
 
     [Theory]

@@ -12,6 +12,7 @@ examples/research_projects/diffusion_dpo/train_diffusion_dpo.py) line for line:
     ref_diff likewise from the reference prediction (no grad)
     inside_term = -0.5 * beta_dpo * (model_diff - ref_diff)
     implicit_acc = (inside_term > 0).sum().float() / inside_term.size(0)
+    implicit_acc += 0.5 * (inside_term == 0).sum().float() / inside_term.size(0)
     loss = -1 * F.logsigmoid(inside_term).mean()
 
 For each case NAME: NAME.model_pred, NAME.ref_pred, NAME.target (2B, C, H, W; winners first), NAME.beta,
@@ -52,6 +53,7 @@ def dpo(name, model_pred, ref_pred, target, beta):
     scale_term = -0.5 * beta
     inside_term = scale_term * (model_diff - ref_diff)
     implicit_acc = (inside_term > 0).sum().float() / inside_term.size(0)
+    implicit_acc += 0.5 * (inside_term == 0).sum().float() / inside_term.size(0)  # a tie counts half
     loss = -1 * F.logsigmoid(inside_term).mean()
     loss.backward()
     put(f"{name}.model_pred", model_pred)
@@ -77,7 +79,7 @@ dpo("beta50", mp, mp + 0.02 * r(2 * B, C, H, W), target, 50.0)
 # beta 5000 (LIVS / Wallace et al. SD1.5 default): differences of order 1e-4 keep the inside term O(1).
 mp = target + 0.3 * r(2 * B, C, H, W)
 dpo("beta5000", mp, mp + 2e-4 * r(2 * B, C, H, W), target, 5000.0)
-# model == reference: inside term exactly 0, loss log 2, implicit accuracy 0 (0 > 0 is false).
+# model == reference: inside term exactly 0, loss log 2, implicit accuracy 0.5 (every pair a tie, counted half).
 mp = target + 0.5 * r(2 * B, C, H, W)
 dpo("equal", mp, mp.clone(), target, 5000.0)
 
