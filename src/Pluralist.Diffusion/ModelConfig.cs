@@ -28,14 +28,6 @@ public sealed record UNetConfig
 
     /// <summary>Width of the text conditioning (must equal the text encoder width).</summary>
     public int ContextDim { get; init; } = 64;
-
-    /// <summary>
-    /// Also add a projection of the prompt's pooled encoding (the mean of the text encoder's output over the prompt's
-    /// tokens) to the timestep embedding, so every residual block sees the prompt, not only the attention levels
-    /// (Imagen, Saharia et al. 2022; SDXL's pooled text embedding). Off by default and when absent from a file; adds one
-    /// linear layer <c>unet.text_embedding.linear</c>.
-    /// </summary>
-    public bool PooledText { get; init; }
 }
 
 /// <summary>Text encoder shape (JSON object "textEncoder").</summary>

@@ -28,11 +28,6 @@ public sealed class UNet : Module, IDenoiser
         _perLevel = config.ResBlocksPerLevel;
         TimeLinear1 = RegisterModule("time_embedding.linear_1", new Linear(c0, temb, generator: g));
         TimeLinear2 = RegisterModule("time_embedding.linear_2", new Linear(temb, temb, generator: g));
-        if (config.PooledText)
-        {
-            TextToTime = RegisterModule("text_embedding.linear", new Linear(config.ContextDim, temb, generator: g));
-        }
-
         ConvIn = RegisterModule("conv_in", new Conv2d(config.InChannels, c0, 3, padding: 1, generator: g));
 
         var skipChannels = new List<int> { c0 };
@@ -91,9 +86,6 @@ public sealed class UNet : Module, IDenoiser
 
     public Linear TimeLinear2 { get; }
 
-    /// <summary>Pooled prompt -> timestep embedding width (null unless <see cref="UNetConfig.PooledText"/>).</summary>
-    public Linear? TextToTime { get; }
-
     public Conv2d ConvIn { get; }
 
     public ResBlock MidRes1 { get; }
@@ -126,10 +118,6 @@ public sealed class UNet : Module, IDenoiser
         // temb = W2 SiLU(W1 sinusoid(t)) (DDPM / SD timestep embedding)
         var sin = F.TimestepEmbedding(timesteps.Select(t => (float)t).ToArray(), Config.BaseChannels); // (B, C0)
         var temb = TimeLinear2.Forward(F.Silu(TimeLinear1.Forward(sin))); // (B, 4 C0)
-        if (TextToTime is not null)
-        {
-            temb = F.Add(temb, TextToTime.Forward(PoolContext(context, contextMask))); // + W pooled(c) (B, 4 C0)
-        }
 
         var h = ConvIn.Forward(noisy); // (B, C0, H, W)
         var skips = new Stack<Tensor>();
@@ -178,32 +166,6 @@ public sealed class UNet : Module, IDenoiser
         }
 
         return ConvOut.Forward(F.Silu(NormOut.Forward(h))); // (B, Cin, H, W)
-    }
-
-    /// <summary>Mean of the context (B, L, D) over the tokens its mask (B, L) keeps (all tokens without a mask) -> (B, D).</summary>
-    public static Tensor PoolContext(Tensor context, Tensor? mask)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        int b = context.Shape[0], l = context.Shape[1];
-        if (mask is null)
-        {
-            return F.Mean(context, 1);
-        }
-
-        var inverse = new float[b];
-        for (int i = 0; i < b; i++)
-        {
-            float count = 0;
-            for (int j = 0; j < l; j++)
-            {
-                count += mask.Data[(i * l) + j];
-            }
-
-            inverse[i] = count > 0 ? 1f / count : 0f;
-        }
-
-        var summed = F.Sum(F.Mul(context, mask.Reshape(b, l, 1)), 1); // (B, D)
-        return F.Mul(summed, new Tensor(inverse, b, 1));
     }
 
     /// <summary>Every spatial transformer (for LoRA on the attention projections).</summary>

@@ -38,36 +38,6 @@ public class ModelTests
     }
 
     [Fact]
-    public void Pooled_text_reaches_the_timestep_embedding_and_ignores_padding()
-    {
-        // pooling keeps only the prompt's tokens: two real tokens of three, the padding is left out
-        var ctx = new Tensor([1, 2, 3, 4, 100, 100], 1, 3, 2);
-        var mask = new Tensor([1, 1, 0], 1, 3);
-        Assert.Equal([2f, 3f], UNet.PoolContext(ctx, mask).Data);
-        var all = UNet.PoolContext(ctx, null).Data;
-        Assert.Equal(104f / 3, all[0], 4);
-        Assert.Equal(106f / 3, all[1], 4);
-
-        var config = TestUtil.TinyConfig() with { UNet = TestUtil.TinyConfig().UNet with { PooledText = true } };
-        var m = new DiffusionModel(config);
-        Assert.Equal(new DiffusionModel(TestUtil.TinyConfig()).ParameterCount() + (16 * 32) + 32, m.ParameterCount());
-        var (c, k) = m.EncodeText(["a green park", "une rue calme"]);
-        var x = new Generator(3).Normal(0, 1, 2, 3, 8, 8);
-        var loss = Functional.Mean(Functional.Mul(m.UNet.PredictNoise(x, [10, 900], c, k), m.UNet.PredictNoise(x, [10, 900], c, k)));
-        loss.Backward();
-        var grad = m.UNet.TextToTime!.Weight.Grad;
-        Assert.NotNull(grad);
-        Assert.Contains(grad.Data, v => v != 0);
-        Assert.Contains(m.TextEncoder.TokenEmbedding.Weight.Grad!.Data, v => v != 0);
-
-        // the option travels in the configuration; files written before it existed load without it
-        Assert.True(DiffusionModelConfig.FromJson(config.ToJson()).UNet.PooledText);
-        var old = System.Text.RegularExpressions.Regex.Replace(TestUtil.TinyConfig().ToJson(), ",\\s*\"pooledText\": false", string.Empty);
-        Assert.DoesNotContain("pooledText", old, StringComparison.Ordinal);
-        Assert.False(DiffusionModelConfig.FromJson(old).UNet.PooledText);
-    }
-
-    [Fact]
     public void Parameter_names_are_stable()
     {
         var names = new DiffusionModel(TestUtil.TinyConfig()).NamedParameters().Select(p => p.Name).ToList();
