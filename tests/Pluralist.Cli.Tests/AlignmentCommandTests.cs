@@ -17,6 +17,23 @@ public class AlignmentCommandTests
     }
 
     [Fact]
+    public void Shipped_base_draws_the_place_and_time_its_prompt_names()
+    {
+        // The shipped weights, not a model trained here: the 32 prompts place x (time of day, season), one seed, DDPM 10 steps.
+        // The probe must read the named place far above chance (1/8) with guidance 3, and above what it reads when the
+        // prompt is ignored (guidance 0).
+        var repo = Path.GetDirectoryName(Path.GetDirectoryName(FoundationCommandTests.FindDocs()))!;
+        var (code, output, err) = CliRunner.Run(CliRunner.TempDir(), "probe", "steer", "--probe", Path.Combine(repo, "models", "probe32.safetensors"), "--model", Path.Combine(repo, "models", "base32-small.safetensors"), "--seeds", "1", "--steps", "10");
+        Assert.True(code == 0, err);
+        double[] Row(string guidance) => output.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(c => c.Length == 5 && c[0] == guidance).Skip(2).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var ignored = Row("0");
+        var guided = Row("3");
+        Assert.True(guided[0] >= 0.6, $"place read as named in {guided[0]:P0} of 32 images (chance 12.5%)\n{output}");
+        Assert.True(guided[0] >= ignored[0] + 0.3, output);
+        Assert.True(guided[1] >= 0.4, $"time of day read as named in {guided[1]:P0} (chance 25%)\n{output}");
+    }
+
+    [Fact]
     public void Probe_reads_scene_attributes_from_world_renders_clearly_above_chance()
     {
         // 240 training and 120 held-out scenes at 32x32, 80 steps: the global attributes are read well above the

@@ -184,7 +184,7 @@ public static class DpoCommand
         }
     }
 
-    /// <summary>Parses <c>name=value,name=value</c>, naming the option on error.</summary>
+    /// <summary>Parses <c>--lora-targets</c>.</summary>
     internal static LoraTargets ParseTargets(string text) => text switch
     {
         "attention" => LoraTargets.Attention,
@@ -194,6 +194,7 @@ public static class DpoCommand
 
     internal static string TargetsName(LoraTargets targets) => targets == LoraTargets.AllLinear ? "all-linear" : "attention";
 
+    /// <summary>Parses <c>name=value,name=value</c>, naming the option on error.</summary>
     internal static Dictionary<string, float>? ParseWeights(string? text, string option)
     {
         if (string.IsNullOrWhiteSpace(text))
