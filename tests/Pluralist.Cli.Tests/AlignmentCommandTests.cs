@@ -22,8 +22,7 @@ public class AlignmentCommandTests
         // The shipped weights, not a model trained here: the 32 prompts place x (time of day, season), one seed, DDPM 10 steps.
         // The probe must read the named place far above chance (1/8) with guidance 3, and above what it reads when the
         // prompt is ignored (guidance 0).
-        var repo = Path.GetDirectoryName(Path.GetDirectoryName(FoundationCommandTests.FindDocs()))!;
-        var (code, output, err) = CliRunner.Run(CliRunner.TempDir(), "probe", "steer", "--probe", Path.Combine(repo, "models", "probe32.safetensors"), "--model", Path.Combine(repo, "models", "base32-small.safetensors"), "--seeds", "1", "--steps", "10");
+        var (code, output, err) = CliRunner.Run(CliRunner.TempDir(), "probe", "steer", "--probe", CliRunner.Shipped("probe32.safetensors"), "--model", CliRunner.Shipped("base32-small.safetensors"), "--seeds", "1", "--steps", "10");
         Assert.True(code == 0, err);
         double[] Row(string guidance) => output.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(c => c.Length == 5 && c[0] == guidance).Skip(2).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var ignored = Row("0");

@@ -32,6 +32,10 @@ internal static class CliRunner
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>The path of a file shipped in the repository's <c>models/</c> folder.</summary>
+    public static string Shipped(string name) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(FoundationCommandTests.FindDocs()))!, "models", name);
+
     public static string TempDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "pluralist-cli-" + Guid.NewGuid().ToString("N"));

@@ -12,13 +12,12 @@ public class LivsSimExperimentTests
     [Fact]
     public void Default_size_aligns_toward_the_annotators_and_the_shuffled_label_control_does_not()
     {
-        var repo = Path.GetDirectoryName(Path.GetDirectoryName(FoundationCommandTests.FindDocs()))!;
         var dir = CliRunner.TempDir();
         var (code, output, err) = CliRunner.Run(
             dir,
             "experiment", "livs-sim", "--seed", "1", "--out", "sim",
-            "--model", Path.Combine(repo, "models", "base32-small.safetensors"),
-            "--probe", Path.Combine(repo, "models", "probe32.safetensors"));
+            "--model", CliRunner.Shipped("base32-small.safetensors"),
+            "--probe", CliRunner.Shipped("probe32.safetensors"));
         Assert.True(code == 0, err + output);
 
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "sim", "results.json")));
