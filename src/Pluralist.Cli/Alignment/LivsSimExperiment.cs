@@ -230,7 +230,10 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         }
 
         model.Save(Path.Combine(workDir, $"{name}.safetensors"));
-        return (model, trainer.Evaluate((ulong)seed + 5, 2).ImplicitAccuracy);
+        log(string.Create(CultureInfo.InvariantCulture, $"   {name}: implicit accuracy on fresh draws of the {trainer.Preparation.Examples.Count} training pairs (2 each)"));
+        var final = trainer.Evaluate((ulong)seed + 5, 2).ImplicitAccuracy;
+        log(string.Create(CultureInfo.InvariantCulture, $"   {name}: implicit accuracy {final:F2}"));
+        return (model, final);
     }
 
     /// <summary>The same pairs with P(image_0 preferred) permuted across them: the label-shuffled control.</summary>
