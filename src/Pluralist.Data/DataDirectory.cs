@@ -35,11 +35,11 @@ public sealed class DataDirectory
         return new DataDirectory(string.IsNullOrWhiteSpace(env) ? "pluralist-data" : env);
     }
 
-    /// <summary>Creates the folder and its images and outbox subfolders.</summary>
+    /// <summary>Creates the folder and its images and outbox subfolders, owner-only (<see cref="OwnerOnly"/>).</summary>
     public void EnsureCreated()
     {
-        Directory.CreateDirectory(Root);
-        Directory.CreateDirectory(ImagesPath);
-        Directory.CreateDirectory(OutboxPath);
+        OwnerOnly.CreateDirectory(Root);
+        OwnerOnly.CreateDirectory(ImagesPath);
+        OwnerOnly.CreateDirectory(OutboxPath);
     }
 }

@@ -187,10 +187,17 @@ public static class PluralistDatabase
             var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
             if (!string.IsNullOrEmpty(builder.DataSource) && builder.DataSource != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
             {
-                var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+                var file = Path.GetFullPath(builder.DataSource);
+                var folder = Path.GetDirectoryName(file);
                 if (!string.IsNullOrEmpty(folder))
                 {
-                    Directory.CreateDirectory(folder);
+                    OwnerOnly.CreateDirectory(folder);
+                }
+
+                // A new database is owner-only from its first byte (and so are its -wal and -shm files).
+                if (builder.Mode is SqliteOpenMode.ReadWriteCreate)
+                {
+                    OwnerOnly.CreateEmptyFile(file);
                 }
             }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
 using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
 using Pluralist.Web.ResearchConsole;
@@ -24,6 +25,7 @@ public static class PluralistWebApp
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
+        builder.AddPluralistLogging();
         builder.AddPluralistStorage();
         builder.Services.AddParticipantSecurity(builder.Configuration);
         builder.Services.AddParticipantLocalization();
@@ -44,8 +46,22 @@ public static class PluralistWebApp
     public static void Configure(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        var options = app.Services.GetRequiredService<IOptions<PluralistWebOptions>>().Value;
+        if (options.BehindProxy)
+        {
+            // First, so that everything after sees the client's address (rate limits) and scheme (cookies, links).
+            app.UseForwardedHeaders();
+        }
+
+        app.UseRequestLog();
+        app.UseSecurityHeaders();
+        app.UseExceptionHandler("/error");
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
         app.UseStaticFiles();
         app.UseRouting();
         app.UseRateLimiter();

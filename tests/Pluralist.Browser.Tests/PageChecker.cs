@@ -14,6 +14,9 @@ public sealed class PageChecker(IPage page, ITestOutputHelper output)
 
     private static readonly string? Screenshots = Environment.GetEnvironmentVariable(ScreenshotsVariable) is { Length: > 0 } s ? s : null;
 
+    // What the browser refused under the app's Content-Security-Policy (an inline script or style, eval, another origin).
+    private readonly List<string> _refused = Listen(page);
+
     public int Checked { get; private set; }
 
     /// <summary>The current page in both languages, ending in the language it started in.</summary>
@@ -34,6 +37,11 @@ public sealed class PageChecker(IPage page, ITestOutputHelper output)
         Assert.True(lang is "en" or "fr", $"{name}: html lang is '{lang}'");
         await Assertions.Expect(page.Locator("h1")).ToHaveCountAsync(1);
         await Chromium.AssertAccessibleAsync(page, $"{name} ({lang})");
+        lock (_refused)
+        {
+            Assert.True(_refused.Count == 0, $"{name} ({lang}): the browser refused under the Content-Security-Policy:\n" + string.Join("\n", _refused));
+        }
+
         Checked++;
         output.WriteLine($"axe: {name} ({lang}) {page.Url}: no serious or critical violation");
         if (Screenshots is not null)
@@ -41,6 +49,22 @@ public sealed class PageChecker(IPage page, ITestOutputHelper output)
             Directory.CreateDirectory(Screenshots);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"{name}-{lang}.png"), FullPage = true });
         }
+    }
+
+    private static List<string> Listen(IPage page)
+    {
+        var refused = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                lock (refused)
+                {
+                    refused.Add($"{message.Type}: {message.Text}");
+                }
+            }
+        };
+        return refused;
     }
 
     private async Task SwitchAsync(string lang)

@@ -36,12 +36,17 @@ public sealed class AppServer : IAsyncDisposable
 
     public Queue<string> Codes { get; }
 
-    public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, int signInAttemptsPerMinute = 1000, Action<Pluralist.Core.Model.Study>? configure = null)
+    /// <summary>
+    /// Starts the app. <paramref name="settings"/> adds configuration (<c>Pluralist:BehindProxy</c>…) over the
+    /// defaults here; <paramref name="routes"/> adds endpoints before the server starts (a test's own failing endpoint).
+    /// </summary>
+    public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, int signInAttemptsPerMinute = 1000, Action<Pluralist.Core.Model.Study>? configure = null,
+        IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplication>? routes = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
         var dataRoot = Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N"));
         var data = new DataDirectory(dataRoot);
-        var app = await PluralistWebApp.CreateAsync(["--urls", "http://127.0.0.1:0"], new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["Pluralist:Data"] = dataRoot,
             ["Pluralist:Db"] = provider.ToString(),
@@ -49,7 +54,14 @@ public sealed class AppServer : IAsyncDisposable
             ["Pluralist:CodeAttemptsPerMinute"] = codeAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Pluralist:SignInAttemptsPerMinute"] = signInAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var app = await PluralistWebApp.CreateAsync(["--urls", "http://127.0.0.1:0"], all);
+        routes?.Invoke(app);
         IReadOnlyList<string> clear;
         await using (var db = database.CreateContext())
         {

@@ -62,8 +62,8 @@ public sealed record ReportTable(string Name, string Caption, IReadOnlyList<stri
         _ => JsonValue.Create(cell.ToString()),
     };
 
-    private static string Csv(string s) =>
-        s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    // Quoted, and neutralised against formula injection, by the one CSV writer.
+    private static string Csv(string s) => Pluralist.Core.Text.CsvWriter.Escape(s);
 }
 
 /// <summary>A Vega-Lite chart with its data inline and a text summary (the chart's text alternative).</summary>

@@ -1,4 +1,5 @@
 using Pluralist.Analysis.Agreement;
+using Pluralist.Core.Privacy;
 
 namespace Pluralist.Analysis.Reports;
 
@@ -46,7 +47,7 @@ public sealed class SafeGroups
         var suppressed = 0;
         foreach (var axis in input.Axes)
         {
-            foreach (var small in markers.Values.Where(m => m[axis] is not null).GroupBy(m => m[axis]!, StringComparer.Ordinal).Where(g => g.Count() < min).ToList())
+            foreach (var small in markers.Values.Where(m => m[axis] is not null).GroupBy(m => m[axis]!, StringComparer.Ordinal).Where(g => !MinimumGroupSize.MayShow(g.Count(), min)).ToList())
             {
                 suppressed++;
                 foreach (var m in small)
@@ -66,7 +67,7 @@ public sealed class SafeGroups
             var list = new List<(string, HashSet<long>)>();
             foreach (var ((axis, name), members) in group)
             {
-                if (members.Count < min)
+                if (!MinimumGroupSize.MayShow(members.Count, min))
                 {
                     suppressed++;
                     continue;

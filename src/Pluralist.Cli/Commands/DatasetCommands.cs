@@ -75,7 +75,7 @@ public static class DatasetCommands
                 consented = await StudyDatasetLoader.ConsentedGroupsAsync(db, participantIds, pairs.Select(p => p.Marker).ToList(), ct).ConfigureAwait(false);
                 var wantedGroup = string.Join("/", pairs.Select(p => p.Value));
                 var size = consented.Count(kv => kv.Value == wantedGroup);
-                if (size < s.MinGroupSize)
+                if (!Pluralist.Core.Privacy.MinimumGroupSize.MayShow(size, s.MinGroupSize))
                 {
                     throw new CliInputException(string.Create(CultureInfo.InvariantCulture,
                         $"--group {string.Join(" --group ", restrict)}: fewer consented participants than the study minimum of {s.MinGroupSize}; groups that small are never exported"));

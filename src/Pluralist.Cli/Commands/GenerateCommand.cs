@@ -218,5 +218,6 @@ public static class GenerateCommand
         return d;
     }
 
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    // Quoted, and neutralised against formula injection, by the one CSV writer.
+    private static string Csv(string s) => Pluralist.Core.Text.CsvWriter.Escape(s);
 }

@@ -161,9 +161,14 @@ public static class CsvReader
     }
 }
 
-/// <summary>Writes RFC 4180 CSV with LF line ends, quoting only where needed.</summary>
+/// <summary>
+/// Writes RFC 4180 CSV with LF line ends, quoting only where needed. Text that a spreadsheet would run as a
+/// formula is written with a leading apostrophe (<see cref="Neutralise"/>); <see cref="CsvTable"/> removes it again.
+/// </summary>
 public sealed class CsvWriter
 {
+    private const string FormulaStarts = "=+-@\t\r";
+
     private readonly TextWriter _writer;
 
     /// <summary>Wraps a writer.</summary>
@@ -188,12 +193,103 @@ public sealed class CsvWriter
         _writer.Write('\n');
     }
 
-    /// <summary>Quotes a field when it holds a comma, quote, CR or LF, or starts/ends with a space.</summary>
+    /// <summary>
+    /// A field as written: neutralised (<see cref="Neutralise"/>), then quoted when it holds a comma, quote,
+    /// CR or LF, or starts/ends with a space.
+    /// </summary>
     public static string Escape(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        value = Neutralise(value);
         var needs = value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (value.Length > 0 && (value[0] == ' ' || value[^1] == ' '));
         return needs ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    /// <summary>
+    /// Formula injection (CWE-1236): a cell starting with <c>= + - @</c>, tab or CR runs as a formula in
+    /// spreadsheets. Such text gets a leading apostrophe, as does text that is apostrophes followed by one of
+    /// those characters, so that <see cref="Restore"/> is its exact inverse. Plain numbers (<c>-0.5</c>,
+    /// <c>-1E-05</c>) are not formulas and are left as they are.
+    /// </summary>
+    public static string Neutralise(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return NeedsApostrophe(value) && !IsPlainNumber(value) ? "'" + value : value;
+    }
+
+    /// <summary>The text <see cref="Neutralise"/> was given: one leading apostrophe removed where it added one.</summary>
+    public static string Restore(string field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        return field.Length > 1 && field[0] == '\'' && NeedsApostrophe(field[1..]) ? field[1..] : field;
+    }
+
+    // Starts with a formula character, possibly after apostrophes.
+    private static bool NeedsApostrophe(string value)
+    {
+        var i = 0;
+        while (i < value.Length && value[i] == '\'')
+        {
+            i++;
+        }
+
+        return i < value.Length && FormulaStarts.Contains(value[i], StringComparison.Ordinal);
+    }
+
+    // An optional minus, digits with an optional fraction, an optional exponent: what Format writes for a finite double.
+    private static bool IsPlainNumber(string value)
+    {
+        var s = value.AsSpan();
+        var i = 0;
+        if (i < s.Length && s[i] == '-')
+        {
+            i++;
+        }
+
+        var digits = 0;
+        while (i < s.Length && char.IsAsciiDigit(s[i]))
+        {
+            i++;
+            digits++;
+        }
+
+        if (i < s.Length && s[i] == '.')
+        {
+            i++;
+            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            {
+                i++;
+                digits++;
+            }
+        }
+
+        if (digits == 0)
+        {
+            return false;
+        }
+
+        if (i < s.Length && (s[i] == 'E' || s[i] == 'e'))
+        {
+            i++;
+            if (i < s.Length && (s[i] == '+' || s[i] == '-'))
+            {
+                i++;
+            }
+
+            var exponent = 0;
+            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            {
+                i++;
+                exponent++;
+            }
+
+            if (exponent == 0)
+            {
+                return false;
+            }
+        }
+
+        return i == s.Length;
     }
 
     /// <summary>Invariant, round-trippable text for a double.</summary>

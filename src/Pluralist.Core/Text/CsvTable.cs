@@ -106,11 +106,14 @@ public sealed class CsvTable
         _errors.Add(new CsvError(File, LineOf(row, column), ColumnOf(column), column, message));
     }
 
-    /// <summary>The raw text of a field, or null when the column or the field is absent.</summary>
+    /// <summary>
+    /// The text of a field, or null when the column or the field is absent. The apostrophe that
+    /// <see cref="CsvWriter.Neutralise"/> puts before a would-be formula is removed (<see cref="CsvWriter.Restore"/>).
+    /// </summary>
     public string? Raw(CsvRecord row, string column)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return _columns.TryGetValue(column, out var i) && i < row.Fields.Count ? row.Fields[i].Value : null;
+        return _columns.TryGetValue(column, out var i) && i < row.Fields.Count ? CsvWriter.Restore(row.Fields[i].Value) : null;
     }
 
     /// <summary>A required, non-empty string.</summary>

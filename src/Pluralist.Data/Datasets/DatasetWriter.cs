@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Pluralist.Core.Cleaning;
 using Pluralist.Core.Preferences;
+using Pluralist.Core.Privacy;
 
 namespace Pluralist.Data.Datasets;
 
@@ -87,7 +88,7 @@ public static class DatasetWriter
         // Groups: only consented ones, and only those with enough participants.
         var sizes = input.ConsentedGroups.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Count());
         // Small groups are counted, never named: naming one would show it.
-        var smallGroups = sizes.Count(kv => kv.Value < input.MinGroupSize);
+        var smallGroups = sizes.Count(kv => !MinimumGroupSize.MayShow(kv.Value, input.MinGroupSize));
         if (smallGroups > 0)
         {
             warnings.Add($"{smallGroups} consented group(s) with fewer than the study minimum of {input.MinGroupSize} participants left out (written as no group)");
@@ -103,7 +104,7 @@ public static class DatasetWriter
             var consented = l.ParticipantId is { } p
                 ? input.ConsentedGroups.TryGetValue(p, out var g) && g == l.Group
                 : sizes.ContainsKey(l.Group);
-            return consented && sizes.GetValueOrDefault(l.Group) >= input.MinGroupSize ? l.Group : null;
+            return consented && MinimumGroupSize.MayShow(sizes.GetValueOrDefault(l.Group), input.MinGroupSize) ? l.Group : null;
         }
 
         var splits = PromptSplitter.Split(input.Labels.Select(l => l.PromptId), input.SplitSeed, input.ValidationShare, input.TestShare);
@@ -193,8 +194,8 @@ public static class DatasetWriter
         return result;
     }
 
-    private static string Csv(string s) =>
-        s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    // Quoted, and neutralised against formula injection, by the one CSV writer.
+    private static string Csv(string s) => Pluralist.Core.Text.CsvWriter.Escape(s);
 
     private static string Datasheet(DatasetInput input, Dictionary<string, int> perSplit, int images, List<string> warnings)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Mail;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
@@ -30,17 +29,8 @@ public sealed class AccountService(PluralistDbContext db, IEmailSender email, Ti
     private static readonly PasswordHasher<Participant> Hasher = new();
     private static readonly string DummyHash = Hasher.HashPassword(new Participant(), "not a password anyone has");
 
-    /// <summary>Lower case and trimmed, if it is a plain email address; null otherwise.</summary>
-    public static string? NormalizeEmail(string? value)
-    {
-        var trimmed = value?.Trim();
-        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > 254 || !MailAddress.TryCreate(trimmed, out var address) || address.Address != trimmed || !trimmed.Contains('.', StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        return trimmed.ToLowerInvariant();
-    }
+    /// <summary>Lower case and trimmed, if it is a plain email address (<see cref="EmailAddresses"/>); null otherwise.</summary>
+    public static string? NormalizeEmail(string? value) => EmailAddresses.Normalize(value, out _);
 
     public Task<bool> EmailTakenAsync(long studyId, long participantId, string address, CancellationToken ct) =>
         db.Participants.AnyAsync(p => p.StudyId == studyId && p.Id != participantId && p.Email == address && p.WithdrawnAt == null, ct);
@@ -114,7 +104,7 @@ public sealed class AccountService(PluralistDbContext db, IEmailSender email, Ti
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>The current participant with this address and password, or null.</summary>
+    /// <summary>The current participant with this address and password, or null (also for a staff account's address and password).</summary>
     public async Task<Participant?> SignInAsync(string? address, string? password, CancellationToken ct)
     {
         var normalized = NormalizeEmail(address);
@@ -124,7 +114,8 @@ public sealed class AccountService(PluralistDbContext db, IEmailSender email, Ti
         }
 
         var candidates = await db.Participants
-            .Where(p => p.Email == normalized && p.PasswordHash != null && p.WithdrawnAt == null)
+            // Participants only: staff sign in on the console's page, never here.
+            .Where(p => p.Email == normalized && p.PasswordHash != null && p.WithdrawnAt == null && p.Role == Role.Participant && p.StudyId != null)
             .OrderByDescending(p => p.Id).ToListAsync(ct);
         if (candidates.Count == 0)
         {

@@ -7,7 +7,23 @@ using Pluralist.Data;
 namespace Pluralist.Web.Accounts;
 
 /// <summary>A message to one person, already written in their language.</summary>
-public sealed record EmailMessage(string To, string Subject, string Body, string Language);
+public sealed record EmailMessage(string To, string Subject, string Body, string Language)
+{
+    /// <summary>
+    /// The header values to write: the recipient must be a checked address (<see cref="EmailAddresses"/>) and the
+    /// subject loses any line break, so that no value can add a header of its own.
+    /// </summary>
+    public (string To, string Subject, string Language) SafeHeaders()
+    {
+        if (EmailAddresses.Normalize(To, out var problem) is null)
+        {
+            throw new ArgumentException($"refusing to send to '{EmailAddresses.Shown(To)}': {problem}");
+        }
+
+        static string OneLine(string s) => string.Concat(s.Select(c => char.IsControl(c) ? ' ' : c));
+        return (To.Trim(' '), OneLine(Subject), OneLine(Language));
+    }
+}
 
 /// <summary>Sends email. The default writes each message to the data directory's outbox folder.</summary>
 public interface IEmailSender
@@ -21,14 +37,15 @@ public sealed class OutboxEmailSender(DataDirectory data, TimeProvider clock) : 
     public async Task SendAsync(EmailMessage message, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(message);
+        var (to, subject, language) = message.SafeHeaders();
         Directory.CreateDirectory(data.OutboxPath);
         var now = clock.GetUtcNow();
         var name = string.Create(CultureInfo.InvariantCulture, $"{now:yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid():N}.eml");
         var text = new StringBuilder()
             .Append("Date: ").Append(now.ToString("r", CultureInfo.InvariantCulture)).Append("\r\n")
-            .Append("To: ").Append(message.To).Append("\r\n")
-            .Append("Subject: ").Append(message.Subject).Append("\r\n")
-            .Append("Content-Language: ").Append(message.Language).Append("\r\n")
+            .Append("To: ").Append(to).Append("\r\n")
+            .Append("Subject: ").Append(subject).Append("\r\n")
+            .Append("Content-Language: ").Append(language).Append("\r\n")
             .Append("Content-Type: text/plain; charset=utf-8\r\n\r\n")
             .Append(message.Body.ReplaceLineEndings("\r\n")).Append("\r\n")
             .ToString();
@@ -61,18 +78,19 @@ public sealed class SmtpEmailSender(SmtpOptions options) : IEmailSender
     public async Task SendAsync(EmailMessage message, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(message);
+        var (to, subject, language) = message.SafeHeaders();
         using var client = new SmtpClient(options.Host, options.Port) { EnableSsl = options.EnableSsl };
         if (options.User is { Length: > 0 })
         {
             client.Credentials = new NetworkCredential(options.User, options.Password);
         }
 
-        using var mail = new MailMessage(options.From, message.To, message.Subject, message.Body)
+        using var mail = new MailMessage(options.From, to, subject, message.Body)
         {
             BodyEncoding = Encoding.UTF8,
             SubjectEncoding = Encoding.UTF8,
         };
-        mail.Headers.Add("Content-Language", message.Language);
+        mail.Headers.Add("Content-Language", language);
         await client.SendMailAsync(mail, ct);
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Pluralist.Web.Infrastructure;
 
 /// <summary>The participant's language: a cookie set by the switch, else the browser's preference, else English.</summary>
@@ -34,6 +36,7 @@ public static class Lang
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
             IsEssential = true,
+            Secure = ctx.Request.IsHttps || ctx.RequestServices.GetService<IOptions<PluralistWebOptions>>()?.Value.SecureCookies == true,
         });
     }
 
@@ -47,8 +50,7 @@ public static class Lang
         app.MapGet("/lang/{code}", (HttpContext ctx, string code, string? back) =>
         {
             Set(ctx, code);
-            var target = back is { Length: > 0 } && back.StartsWith('/') && !back.StartsWith("//", StringComparison.Ordinal) ? back : "/";
-            return Results.LocalRedirect(target);
+            return Results.LocalRedirect(LocalUrl.OrDefault(back, "/"));
         });
     }
 }

@@ -133,6 +133,12 @@ public static class Texts
         ["unknown-question"] = ("This question is not part of the study.", "Cette question ne fait pas partie de l'étude."),
         ["unknown-category"] = ("Only the categories shown can be ticked, each once.", "Seules les catégories affichées peuvent être cochées, une fois chacune."),
         ["invalid-score"] = ("Scores must be between -1 and 1.", "Les réponses doivent être entre -1 et 1."),
+        ["error-title"] = ("Something went wrong", "Un problème est survenu"),
+        ["error-404"] = ("We could not find this page. Please check the address, or start again from the home page.", "Nous n'avons pas trouvé cette page. Vérifiez l'adresse, ou recommencez depuis la page d'accueil."),
+        ["error-403"] = ("This page is not open to you. If you think it should be, please ask the study team.", "Cette page ne vous est pas ouverte. Si vous pensez qu'elle devrait l'être, demandez à l'équipe de l'étude."),
+        ["error-400"] = ("Something in this request was not right. Please go back, reload the page and try again.", "Quelque chose n'allait pas dans cette demande. Revenez en arrière, rechargez la page et réessayez."),
+        ["error-500"] = ("Something went wrong on our side. The answers you saved are safe. Please try again in a moment.", "Un problème est survenu de notre côté. Les réponses enregistrées sont en sécurité. Réessayez dans un moment."),
+        ["error-home"] = ("Go to the home page", "Aller à la page d'accueil"),
         ["not-shown"] = ("This question was not shown with this pair.", "Cette question n'était pas affichée avec cette paire."),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

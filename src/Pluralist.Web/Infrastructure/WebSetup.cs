@@ -1,9 +1,12 @@
+using System.Net;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using Pluralist.Data;
 
 namespace Pluralist.Web.Infrastructure;
@@ -12,7 +15,6 @@ namespace Pluralist.Web.Infrastructure;
 public static class WebSetup
 {
     public const string CodePolicy = "codes";
-    public const string SignInPolicy = "signin";
     public const string CsrfHeader = "X-CSRF-TOKEN";
 
     public static void AddPluralistStorage(this WebApplicationBuilder builder)
@@ -27,10 +29,12 @@ public static class WebSetup
         builder.Services.AddSingleton(data);
         builder.Services.AddSingleton(db);
         builder.Services.AddScoped(_ => PluralistDatabase.CreateContext(db));
-        // Keys in the data directory: sign-in cookies and antiforgery tokens survive a restart.
+        // Keys in the data directory (owner-only): sign-in cookies and antiforgery tokens survive a restart.
+        var keys = Path.Combine(data.Root, "keys");
+        OwnerOnly.CreateDirectory(keys);
         builder.Services.AddDataProtection()
             .SetApplicationName("pluralist")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Root, "keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(keys));
     }
 
     public static async Task PrepareDatabaseAsync(this WebApplication app)
@@ -42,11 +46,31 @@ public static class WebSetup
         await StudyStore.EnsureDefaultStudyAsync(context, DateTimeOffset.UtcNow);
     }
 
+    /// <summary>
+    /// ASP.NET Core's own request lines print the whole URL with its query (an emailed link's invitation code),
+    /// and its result executors the URL a redirect goes to: both are turned off whatever the configuration says
+    /// (rules added here come after the configuration's and win), and <see cref="RequestLog"/> writes redacted lines.
+    /// </summary>
+    public static void AddPluralistLogging(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // Likewise the lines that name a redirect's target (a back link, /account/verify?email=…).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Mvc.Infrastructure", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Result", LogLevel.Warning);
+    }
+
     public static void AddParticipantSecurity(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>() ?? new PluralistWebOptions();
+        var options = PluralistWebOptions.Of(configuration);
+        if (options.PublicBaseUrl is { Length: > 0 } publicUrl
+            && !(Uri.TryCreate(publicUrl, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" && string.IsNullOrEmpty(parsed.Query)))
+        {
+            throw new InvalidOperationException($"Pluralist:PublicBaseUrl '{publicUrl}' is not an http or https address such as https://study.example.org/");
+        }
+
         var attempts = options.CodeAttemptsPerMinute;
-        var signIns = options.SignInAttemptsPerMinute;
+        var securePolicy = options.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
@@ -55,6 +79,7 @@ public static class WebSetup
                 o.Cookie.Name = "pluralist-session";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = securePolicy;
                 o.ExpireTimeSpan = TimeSpan.FromDays(30);
                 o.SlidingExpiration = true;
                 // The JSON API answers 401/403 rather than redirecting to a page.
@@ -62,16 +87,19 @@ public static class WebSetup
                 o.Events.OnRedirectToAccessDenied = ctx => Deny(ctx, StatusCodes.Status403Forbidden);
             });
         services.AddAuthorization();
-        services.AddAntiforgery(o => o.HeaderName = CsrfHeader);
+        // Secure whenever the request is HTTPS; not forced (antiforgery would refuse to work on a plain request).
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = CsrfHeader;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddSingleton(new Accounts.SignInThrottle(options.SignInAttemptsPerMinute));
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(CodePolicy, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = attempts, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            o.AddPolicy(SignInPolicy, ctx => RateLimitPartition.GetFixedWindowLimiter(
-                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = signIns, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = async (ctx, ct) =>
             {
                 var lang = Lang.Of(ctx.HttpContext);
@@ -79,6 +107,26 @@ public static class WebSetup
                 await ctx.HttpContext.Response.WriteAsync(Texts.Get("too-many", lang), ct);
             };
         });
+        // Checked here, so that a wrong setting stops the app at start, naming it.
+        var proxies = options.KnownProxies.Select(p => IPAddress.TryParse(p, out var ip) ? ip
+            : throw new InvalidOperationException($"Pluralist:KnownProxies: '{p}' is not an IP address")).ToList();
+        var networks = options.KnownNetworks.Select(n => System.Net.IPNetwork.TryParse(n, out var network) ? network
+            : throw new InvalidOperationException($"Pluralist:KnownNetworks: '{n}' is not a network such as 10.0.0.0/8")).ToList();
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            // Loopback proxies stay trusted (the defaults); the configured ones are added.
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            proxies.ForEach(o.KnownProxies.Add);
+            networks.ForEach(o.KnownIPNetworks.Add);
+        });
+    }
+
+    /// <summary>Where links in emails point: <see cref="PluralistWebOptions.PublicBaseUrl"/>, else this request's scheme and host; ends with <c>/</c>.</summary>
+    public static string PublicBaseUrl(HttpContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var configured = ctx.RequestServices.GetRequiredService<IOptions<PluralistWebOptions>>().Value.PublicBaseUrl;
+        return configured is { Length: > 0 } ? configured.TrimEnd('/') + "/" : $"{ctx.Request.Scheme}://{ctx.Request.Host}/";
     }
 
     /// <summary>The id of the signed-in participant, or null.</summary>

@@ -1,15 +1,17 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.RateLimiting;
 using Pluralist.Web.Accounts;
 using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
 
 namespace Pluralist.Web.Pages;
 
-/// <summary>Coming back with the email address and password (studies with RequireEmail). Rate-limited per client address.</summary>
-[EnableRateLimiting(WebSetup.SignInPolicy)]
-public sealed class SignInModel(AccountService accounts) : PageModel
+/// <summary>
+/// Coming back with the email address and password (studies with RequireEmail). Participants only: a staff
+/// account is refused with the same message as a wrong password. Attempts count in the one sign-in limit
+/// (per client address and per account), shared with the console's sign-in.
+/// </summary>
+public sealed class SignInModel(AccountService accounts, SignInThrottle throttle) : PageModel
 {
     public string Language => Lang.Of(HttpContext);
 
@@ -24,6 +26,13 @@ public sealed class SignInModel(AccountService accounts) : PageModel
     public async Task<IActionResult> OnPostAsync([FromForm] string? email, [FromForm] string? password, CancellationToken ct)
     {
         Email = email;
+        if (!throttle.TryAttempt(HttpContext, email))
+        {
+            Error = Texts.Get("too-many", Language);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+
         if (await accounts.SignInAsync(email, password, ct) is { } participant)
         {
             await ParticipantApi.SignInAsync(HttpContext, participant);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pluralist.Core.Model;
 using Pluralist.Data;
@@ -8,18 +7,14 @@ using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.ResearchConsole;
 
-/// <summary>The researcher console's services, sign-in rate limit and JSON API (<c>/api/console</c>).</summary>
+/// <summary>The researcher console's services and JSON API (<c>/api/console</c>).</summary>
 public static class ConsoleApi
 {
     public static void AddConsole(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var attempts = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>()?.SignInAttemptsPerMinute ?? 10;
         services.AddScoped<ConsoleService>();
         services.AddScoped<ImagePools>();
-        // Password guessing: a few sign-in attempts per minute per client address (the page itself is not limited).
-        services.AddSingleton(new LoginThrottle(PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(
-            ip, _ => new FixedWindowRateLimiterOptions { PermitLimit = attempts, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }))));
     }
 
     public static void MapConsoleApi(this WebApplication app)
@@ -247,16 +242,4 @@ public static class ConsoleApi
 
     private static ProblemHttpResult NotFound(string key) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such study", detail: $"There is no study with key '{key}'.");
-}
-
-/// <summary>Limits console sign-in attempts per client address.</summary>
-public sealed class LoginThrottle(PartitionedRateLimiter<string> limiter)
-{
-    /// <summary>Whether one more attempt from this address is allowed now.</summary>
-    public bool TryAttempt(HttpContext ctx)
-    {
-        ArgumentNullException.ThrowIfNull(ctx);
-        using var lease = limiter.AttemptAcquire(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-        return lease.IsAcquired;
-    }
 }

@@ -120,6 +120,13 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
     /// <summary>New single-use codes. Only their hashes are stored; the clear codes are returned once, to print or send.</summary>
     public async Task<IReadOnlyList<NewInvitation>> InviteAsync(Participant actor, Study study, IReadOnlyList<(string? Email, string Language)> people, int validDays, string? baseUrl, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(people);
+        // Every way in (CSV, form, API) checks addresses first; this guard keeps a header-injecting one out of any mail.
+        if (people.FirstOrDefault(p => p.Email is not null && EmailAddresses.Normalize(p.Email, out _) != p.Email) is { Email: { } bad })
+        {
+            throw new ArgumentException($"'{EmailAddresses.Shown(bad)}' is not a checked email address", nameof(people));
+        }
+
         var now = DateTimeOffset.UtcNow;
         var made = new List<NewInvitation>();
         foreach (var (email, language) in people)
@@ -171,7 +178,10 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         return new NewInvitation(code, null, participant.PreferredLanguage, now.AddDays(validDays));
     }
 
-    /// <summary>Reads the bulk-invitation CSV (<c>email</c> required, <c>language</c> en or fr, default en). Errors are located by line and column.</summary>
+    /// <summary>
+    /// Reads the bulk-invitation CSV (<c>email</c> required, checked by <see cref="EmailAddresses"/>, <c>language</c> en or fr,
+    /// default en). Errors are located by line and column.
+    /// </summary>
     public static IReadOnlyList<(string? Email, string Language)> ReadInvitationCsv(string text, List<CsvError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
@@ -185,13 +195,14 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var row in table.Rows)
         {
-            var email = table.String(row, "email").Trim();
+            var raw = table.String(row, "email");
             var language = (table.OptionalString(row, "language") ?? "en").Trim().ToLowerInvariant();
-            if (email.Length > 0 && (!email.Contains('@', StringComparison.Ordinal) || email.Contains(' ', StringComparison.Ordinal)))
+            var email = EmailAddresses.Normalize(raw, out var problem);
+            if (raw.Length > 0 && email is null)
             {
-                table.AddError(row, "email", $"'{email}' is not an email address");
+                table.AddError(row, "email", $"'{EmailAddresses.Shown(raw)}' is not an email address: {problem}");
             }
-            else if (email.Length > 0 && !seen.Add(email))
+            else if (email is not null && !seen.Add(email))
             {
                 table.AddError(row, "email", $"{email} is listed twice");
             }

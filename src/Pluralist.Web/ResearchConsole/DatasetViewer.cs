@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
+using Pluralist.Core.Privacy;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
 
@@ -11,9 +12,32 @@ public sealed record DatasetFilter(long? Prompt, string? Criterion, long? Batch,
 /// <summary>One pair with its answers: counts of oriented slider answers in five bins from "image_0 strongly" to "image_1 strongly".</summary>
 public sealed record PairView(long PairId, PairKind Kind, long PromptId, string Prompt, long Image0, long Image1, int Answers, double? MeanPreference, int[] Bins, int Unanswered);
 
-public sealed record DatasetView(int Pairs, int Answers, IReadOnlyList<PairView> Rows, IReadOnlyList<(long Id, string Text)> Prompts, IReadOnlyList<(string Marker, string Group)> Groups, bool GroupSuppressed);
+/// <summary>Why an identity-filtered view shows nothing.</summary>
+public enum GroupSuppression
+{
+    None,
 
-/// <summary>Browses a study's pairs and answers with filters. Identity groups below the study's minimum size cannot be chosen.</summary>
+    /// <summary>The group asked for is not offered: below the minimum size among the study's answers, or not consented.</summary>
+    GroupTooSmall,
+
+    /// <summary>The other filters narrow the group's answers to fewer people than the minimum.</summary>
+    FiltersTooNarrow,
+}
+
+/// <summary>
+/// The viewer's answer. With an identity group chosen, <see cref="Pairs"/> and <see cref="Answers"/> are 0 when
+/// <see cref="Suppressed"/> is set, and <see cref="Rows"/> lists only pairs answered by at least the minimum
+/// number of the group's people (<see cref="PairsHidden"/> says some were left out, not how many).
+/// </summary>
+public sealed record DatasetView(int Pairs, int Answers, IReadOnlyList<PairView> Rows, IReadOnlyList<(long Id, string Text)> Prompts, IReadOnlyList<(string Marker, string Group)> Groups, GroupSuppression Suppressed, bool PairsHidden)
+{
+    public bool GroupSuppressed => Suppressed != GroupSuppression.None;
+}
+
+/// <summary>
+/// Browses a study's pairs and answers with filters. With an identity group among the filters, every number
+/// shown obeys <see cref="MinimumGroupSize"/> for the people it is drawn from, whatever the other filters.
+/// </summary>
 public static class DatasetViewer
 {
     /// <summary>Bin edges of the oriented preference: [-1, -0.6), [-0.6, -0.2), [-0.2, 0.2], (0.2, 0.6], (0.6, 1].</summary>
@@ -42,7 +66,7 @@ public static class DatasetViewer
         {
             foreach (var g in (await StudyDatasetLoader.ConsentedGroupsAsync(db, participantIds, [marker], ct)).GroupBy(kv => kv.Value, kv => kv.Key))
             {
-                if (g.Count() >= study.MinGroupSize)
+                if (MinimumGroupSize.MayShow(g.Count(), study.MinGroupSize))
                 {
                     groups.Add((marker, g.Key));
                     members[(marker, g.Key)] = [.. g];
@@ -50,13 +74,13 @@ public static class DatasetViewer
             }
         }
 
-        var suppressed = false;
+        var suppressed = GroupSuppression.None;
         HashSet<long>? inGroup = null;
-        if (filter.Marker is not null && filter.Group is not null)
+        if (filter.Marker is not null || filter.Group is not null)
         {
-            if (!members.TryGetValue((filter.Marker, filter.Group), out inGroup))
+            if (filter.Marker is null || filter.Group is null || !members.TryGetValue((filter.Marker, filter.Group), out inGroup))
             {
-                suppressed = true;
+                suppressed = GroupSuppression.GroupTooSmall;
                 inGroup = [];
             }
         }
@@ -68,9 +92,30 @@ public static class DatasetViewer
             (filter.Participant is null || pseudonyms.GetValueOrDefault(r.ParticipantId) == filter.Participant) &&
             (inGroup is null || inGroup.Contains(r.ParticipantId))).ToList();
 
+        // The group narrowed by the other filters (one participant, one prompt…) must still be k people or more.
+        if (inGroup is not null && suppressed == GroupSuppression.None && !MinimumGroupSize.MayShow(rows, r => r.ParticipantId, study.MinGroupSize))
+        {
+            suppressed = GroupSuppression.FiltersTooNarrow;
+        }
+
+        if (suppressed != GroupSuppression.None)
+        {
+            rows = [];
+        }
+
         var pairs = await db.Pairs.AsNoTracking().Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, ct);
         var promptOf = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).ToDictionaryAsync(i => i.Id, i => i.PromptId, ct);
-        var views = rows.GroupBy(r => r.PairId).Select(g =>
+        var byPair = rows.GroupBy(r => r.PairId).ToList();
+        var hidden = false;
+        if (inGroup is not null)
+        {
+            // Per pair too: a pair answered by fewer than k of the group's people would tell who they are.
+            var shown = byPair.Where(g => MinimumGroupSize.MayShow(g, r => r.ParticipantId, study.MinGroupSize)).ToList();
+            hidden = shown.Count < byPair.Count;
+            byPair = shown;
+        }
+
+        var views = byPair.Select(g =>
         {
             var p = pairs[g.Key];
             var answered = g.Where(r => r.Preference is not null).Select(r => r.Preference!.Value).ToList();
@@ -84,7 +129,7 @@ public static class DatasetViewer
                 answered.Count, answered.Count == 0 ? null : answered.Average(), bins, g.Count(r => r.Preference is null));
         }).OrderByDescending(v => v.Answers).ThenBy(v => v.PairId).ToList();
 
-        return new DatasetView(views.Count, rows.Count(r => r.Preference is not null), views.Take(take).ToList(),
-            [.. dataset.Captions.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value))], groups, suppressed);
+        return new DatasetView(views.Count, views.Sum(v => v.Answers), views.Take(take).ToList(),
+            [.. dataset.Captions.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value))], groups, suppressed, hidden);
     }
 }

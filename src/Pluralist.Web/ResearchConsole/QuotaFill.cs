@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
+using Pluralist.Core.Privacy;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
 
@@ -25,15 +26,20 @@ public sealed record QuotaSettings(IReadOnlyList<QuotaDimensionSettings>? Dimens
 
 public sealed record QuotaDimensionSettings(string? Marker, IReadOnlyList<string>? Values);
 
-/// <summary>One identity group's fill: its participants, places taken and answered, items whose quota for it is met.</summary>
-public sealed record QuotaGroupFill(string Group, int Participants, int Quota, int Places, int Answered, int ItemsFull);
+/// <summary>
+/// One identity group's fill: its participants, places taken and answered, items whose quota for it is met.
+/// The last three are null while fewer than the study's minimum of the group's people hold places (or, for
+/// <see cref="Answered"/>, have answered): numbers about so few people would tell who they are.
+/// </summary>
+public sealed record QuotaGroupFill(string Group, int Participants, int Quota, int? Places, int? Answered, int? ItemsFull);
 
-/// <summary>One item's places per shown group (group → count).</summary>
-public sealed record QuotaItemFill(string Kind, long ItemId, IReadOnlyDictionary<string, int> Places, IReadOnlyDictionary<string, int> Answered);
+/// <summary>One item's places per shown group (group → count); null where fewer than the study's minimum of the group's people (none included) are counted.</summary>
+public sealed record QuotaItemFill(string Kind, long ItemId, IReadOnlyDictionary<string, int?> Places, IReadOnlyDictionary<string, int?> Answered);
 
 /// <summary>
 /// Fill of a study's group quotas. Groups with fewer participants than the study's minimum are
-/// counted, never named, and have no per-item numbers. The unstratified remainder is the group <c>*</c>.
+/// counted, never named, and have no per-item numbers; within a shown group every number obeys
+/// <see cref="MinimumGroupSize"/> for the people it counts. The unstratified remainder is the group <c>*</c>.
 /// </summary>
 public sealed record QuotaReport(
     string Study,
@@ -82,31 +88,35 @@ public static class QuotaFill
         var members = people.GroupBy(p => QuotaPicker.GroupOf(quotas, markers.GetValueOrDefault(p) ?? new Dictionary<string, string>()))
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
-        var places = await db.QuotaSlots.AsNoTracking().Where(s => s.StudyId == study.Id)
-            .GroupBy(s => new { s.ItemKind, s.ItemId, s.GroupKey })
-            .Select(g => new { g.Key.ItemKind, g.Key.ItemId, g.Key.GroupKey, Count = g.Count() }).ToListAsync(ct);
-        var answered = await db.QuotaSlots.AsNoTracking().Where(s => s.StudyId == study.Id &&
-                ((s.ItemKind == QuotaItemKind.Pair && db.Annotations.Any(a => a.ParticipantId == s.ParticipantId && a.PairId == s.ItemId)) ||
-                 (s.ItemKind == QuotaItemKind.Image && db.LikertRatings.Any(r => r.ParticipantId == s.ParticipantId && r.ImageId == s.ItemId))))
-            .GroupBy(s => new { s.ItemKind, s.ItemId, s.GroupKey })
-            .Select(g => new { g.Key.ItemKind, g.Key.ItemId, g.Key.GroupKey, Count = g.Count() }).ToListAsync(ct);
+        // One row per place (an item has at most one place per participant), with whether its participant answered.
+        var slots = await db.QuotaSlots.AsNoTracking().Where(s => s.StudyId == study.Id)
+            .Select(s => new
+            {
+                s.ItemKind,
+                s.ItemId,
+                s.GroupKey,
+                s.ParticipantId,
+                Answered = (s.ItemKind == QuotaItemKind.Pair && db.Annotations.Any(a => a.ParticipantId == s.ParticipantId && a.PairId == s.ItemId)) ||
+                    (s.ItemKind == QuotaItemKind.Image && db.LikertRatings.Any(r => r.ParticipantId == s.ParticipantId && r.ImageId == s.ItemId)),
+            }).ToListAsync(ct);
+        var places = slots.GroupBy(s => (s.ItemKind, s.ItemId, s.GroupKey)).ToDictionary(g => g.Key, g => g.Count());
+        var answered = slots.Where(s => s.Answered).GroupBy(s => (s.ItemKind, s.ItemId, s.GroupKey)).ToDictionary(g => g.Key, g => g.Count());
 
-        var groups = QuotaPicker.ListedGroups(quotas).Concat(members.Keys).Concat(places.Select(p => p.GroupKey))
+        var groups = QuotaPicker.ListedGroups(quotas).Concat(members.Keys).Concat(slots.Select(p => p.GroupKey))
             .Where(g => g != QuotaPicker.Unstratified).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (quotas.Unstratified > 0 || members.ContainsKey(QuotaPicker.Unstratified) || places.Any(p => p.GroupKey == QuotaPicker.Unstratified))
+        if (quotas.Unstratified > 0 || members.ContainsKey(QuotaPicker.Unstratified) || slots.Any(p => p.GroupKey == QuotaPicker.Unstratified))
         {
             groups.Add(QuotaPicker.Unstratified);
         }
 
-        var placeOf = places.ToDictionary(p => (p.ItemKind, p.ItemId, p.GroupKey), p => p.Count);
-        var answeredOf = answered.ToDictionary(p => (p.ItemKind, p.ItemId, p.GroupKey), p => p.Count);
+        var k = study.MinGroupSize;
         var shown = new List<QuotaGroupFill>();
         var suppressed = 0;
         var suppressedPeople = 0;
         foreach (var g in groups)
         {
             var n = members.GetValueOrDefault(g);
-            if (n < study.MinGroupSize)
+            if (!MinimumGroupSize.MayShow(n, k))
             {
                 suppressed++;
                 suppressedPeople += n;
@@ -114,21 +124,27 @@ public static class QuotaFill
             }
 
             var quota = QuotaPicker.QuotaOf(quotas, g);
+            var mine = slots.Where(s => s.GroupKey == g).ToList();
+            var holders = MinimumGroupSize.MayShow(mine, s => s.ParticipantId, k);
+            var answerers = MinimumGroupSize.MayShow(mine.Where(s => s.Answered), s => s.ParticipantId, k);
             shown.Add(new QuotaGroupFill(Name(g), n, quota,
-                places.Where(p => p.GroupKey == g).Sum(p => p.Count),
-                answered.Where(p => p.GroupKey == g).Sum(p => p.Count),
-                items.Count(i => quota > 0 && placeOf.GetValueOrDefault((i.Kind, i.Id, g)) >= quota)));
+                holders ? mine.Count : null,
+                answerers ? mine.Count(s => s.Answered) : null,
+                holders ? items.Count(i => quota > 0 && places.GetValueOrDefault((i.Kind, i.Id, g)) >= quota) : null));
         }
 
-        var shownKeys = groups.Where(g => members.GetValueOrDefault(g) >= study.MinGroupSize).ToList();
+        // Per item: each cell is the number of the group's people holding (answering) a place on that item.
+        int? Cell(Dictionary<(QuotaItemKind, long, string), int> counts, (QuotaItemKind, long, string) key) =>
+            counts.GetValueOrDefault(key) is var c && MinimumGroupSize.MayShow(c, k) ? c : null;
+        var shownKeys = groups.Where(g => MinimumGroupSize.MayShow(members.GetValueOrDefault(g), k)).ToList();
         var fills = items.Select(i => new QuotaItemFill(
             i.Kind == QuotaItemKind.Pair ? "pair" : "image", i.Id,
-            shownKeys.ToDictionary(Name, g => placeOf.GetValueOrDefault((i.Kind, i.Id, g)), StringComparer.Ordinal),
-            shownKeys.ToDictionary(Name, g => answeredOf.GetValueOrDefault((i.Kind, i.Id, g)), StringComparer.Ordinal))).ToList();
+            shownKeys.ToDictionary(Name, g => Cell(places, (i.Kind, i.Id, g)), StringComparer.Ordinal),
+            shownKeys.ToDictionary(Name, g => Cell(answered, (i.Kind, i.Id, g)), StringComparer.Ordinal))).ToList();
 
         // Complete: every group with a quota (listed, or seen) has met it; judged on all groups, shown or not.
         var quotaGroups = groups.Where(g => QuotaPicker.QuotaOf(quotas, g) > 0 && g != QuotaPicker.Unstratified).ToList();
-        var complete = items.Count(i => quotaGroups.Count > 0 && quotaGroups.All(g => placeOf.GetValueOrDefault((i.Kind, i.Id, g)) >= QuotaPicker.QuotaOf(quotas, g)));
+        var complete = items.Count(i => quotaGroups.Count > 0 && quotaGroups.All(g => places.GetValueOrDefault((i.Kind, i.Id, g)) >= QuotaPicker.QuotaOf(quotas, g)));
         return new QuotaReport(study.Key, QuotaSettings.Of(quotas), study.MinGroupSize, items.Count, complete, shown, suppressed, suppressedPeople, fills);
     }
 

@@ -21,11 +21,9 @@ public static class StaffAccounts
         ArgumentNullException.ThrowIfNull(db);
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         ArgumentNullException.ThrowIfNull(password);
-        email = email.Trim().ToLowerInvariant(); // staff emails are stored in lower case: sign-in ignores case
-        if (!email.Contains('@', StringComparison.Ordinal) || email.Length > 254)
-        {
-            throw new ArgumentException($"'{email}' is not an email address");
-        }
+        // Stored in lower case: sign-in ignores case.
+        email = Accounts.EmailAddresses.Normalize(email, out var problem)
+            ?? throw new ArgumentException($"'{Accounts.EmailAddresses.Shown(email)}' is not an email address: {problem}");
 
         if (role == Role.Participant)
         {

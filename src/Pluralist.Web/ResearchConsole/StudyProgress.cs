@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Cleaning;
 using Pluralist.Core.Model;
+using Pluralist.Core.Privacy;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
 
@@ -68,7 +69,8 @@ public static class StudyProgress
                 Median(g.Select(Seconds)), myChecks.Count, myChecks.Count(FailedCheck), g.Max(a => a[0].SubmittedAt));
         }).OrderBy(p => p.Participant, StringComparer.Ordinal).ToList();
 
-        // Identity groups: consented markers only; a group smaller than the minimum is never shown.
+        // Identity groups: consented markers only. Members are the people with answers in the rows chosen (the
+        // whole study or one batch): a group with fewer than the minimum there is never shown.
         var groups = new List<GroupProgress>();
         var suppressed = new List<SuppressedGroups>();
         var participantIds = annotations.Select(a => a[0].ParticipantId).Distinct().ToList();
@@ -79,7 +81,7 @@ public static class StudyProgress
             foreach (var g in of.GroupBy(kv => kv.Value, kv => kv.Key).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 var members = g.ToHashSet();
-                if (members.Count < study.MinGroupSize)
+                if (!MinimumGroupSize.MayShow(members.Count, study.MinGroupSize))
                 {
                     small.Add(members.Count);
                     continue;

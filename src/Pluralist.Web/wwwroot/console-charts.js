@@ -4,7 +4,8 @@
   const source = document.getElementById('progress-data');
   if (!source || typeof vegaEmbed !== 'function') return;
   const data = JSON.parse(source.textContent);
-  const options = { actions: false, renderer: 'svg' };
+  // No injected <style> (vega-embed's default style, the tooltip's): the page's policy allows only the app's style sheets.
+  const options = { actions: false, renderer: 'svg', defaultStyle: false, tooltip: false };
   vegaEmbed('#chart-criteria', {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Answers per criterion',

@@ -8,7 +8,10 @@ namespace Pluralist.Web.Tests.Load;
 public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
+    private const int KeptLines = 200_000;
+
     private readonly Queue<string> _lastLines = new();
+    private readonly List<string> _log = [];
 
     private ServerProcess(Process process)
     {
@@ -29,6 +32,18 @@ public sealed class ServerProcess : IDisposable
             lock (_lastLines)
             {
                 return string.Join('\n', _lastLines);
+            }
+        }
+    }
+
+    /// <summary>Everything the server printed so far (stdout and stderr, up to 200,000 lines), to scan.</summary>
+    public IReadOnlyList<string> Log
+    {
+        get
+        {
+            lock (_lastLines)
+            {
+                return [.. _log];
             }
         }
     }
@@ -120,6 +135,11 @@ public sealed class ServerProcess : IDisposable
 
         lock (_lastLines)
         {
+            if (_log.Count < KeptLines)
+            {
+                _log.Add(line);
+            }
+
             _lastLines.Enqueue(line);
             while (_lastLines.Count > 40)
             {

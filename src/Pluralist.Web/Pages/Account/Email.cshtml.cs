@@ -1,15 +1,12 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.RateLimiting;
 using Pluralist.Web.Accounts;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
 
 namespace Pluralist.Web.Pages.Account;
 
-/// <summary>Studies with RequireEmail: the participant gives an email address and gets a one-time code.</summary>
-[EnableRateLimiting(WebSetup.SignInPolicy)]
-public sealed class EmailModel(ParticipantService service, AccountService accounts) : ParticipantPage(service)
+/// <summary>Studies with RequireEmail: the participant gives an email address and gets a one-time code. Counts in the one sign-in limit.</summary>
+public sealed class EmailModel(ParticipantService service, AccountService accounts, SignInThrottle throttle) : ParticipantPage(service)
 {
     protected override bool BeforeConsent => true;
 
@@ -24,6 +21,13 @@ public sealed class EmailModel(ParticipantService service, AccountService accoun
     public async Task<IActionResult> OnPostAsync([FromForm] string? email, CancellationToken ct)
     {
         Email = email;
+        if (!throttle.TryAttempt(HttpContext, email))
+        {
+            Refuse("too-many");
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+
         var address = AccountService.NormalizeEmail(email);
         if (address is null)
         {

@@ -1,14 +1,11 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Pluralist.Web.Accounts;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
 
 namespace Pluralist.Web.Pages.Account;
 
-/// <summary>The one-time code from the email, and the password for later visits.</summary>
-[EnableRateLimiting(WebSetup.SignInPolicy)]
-public sealed class VerifyModel(ParticipantService service, AccountService accounts) : ParticipantPage(service)
+/// <summary>The one-time code from the email, and the password for later visits. Counts in the one sign-in limit.</summary>
+public sealed class VerifyModel(ParticipantService service, AccountService accounts, SignInThrottle throttle) : ParticipantPage(service)
 {
     protected override bool BeforeConsent => true;
 
@@ -38,6 +35,13 @@ public sealed class VerifyModel(ParticipantService service, AccountService accou
         }
 
         Email = address;
+        if (!throttle.TryAttempt(HttpContext, address))
+        {
+            Errors["code"] = T("too-many");
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+
         // The password is checked first, so a typo in it does not use up a try of the code.
         if ((password ?? "").Length < AccountService.MinPasswordLength)
         {

@@ -2,13 +2,15 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Pluralist.Web.Accounts;
+using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
 using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
 
-/// <summary>Staff sign-in with email and password; attempts are limited per client address.</summary>
-public sealed class LoginModel(ConsoleService service, LoginThrottle throttle) : PageModel
+/// <summary>Staff sign-in with email and password; attempts count in the one sign-in limit (per client address and per account).</summary>
+public sealed class LoginModel(ConsoleService service, SignInThrottle throttle) : PageModel
 {
     public string? Email { get; private set; }
 
@@ -22,9 +24,9 @@ public sealed class LoginModel(ConsoleService service, LoginThrottle throttle) :
     {
         Email = email;
         Back = SafeBack(back);
-        if (!throttle.TryAttempt(HttpContext))
+        if (!throttle.TryAttempt(HttpContext, email))
         {
-            Error = "Too many sign-in attempts from this computer. Wait one minute, then try again.";
+            Error = "Too many sign-in attempts. Wait one minute, then try again.";
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return Page();
         }
@@ -42,7 +44,7 @@ public sealed class LoginModel(ConsoleService service, LoginThrottle throttle) :
         return LocalRedirect(Back);
     }
 
-    // Only paths of this site: no open redirect.
+    // Only console paths of this site: no open redirect.
     private static string SafeBack(string? back) =>
-        back is { Length: > 1 } b && b.StartsWith("/console", StringComparison.Ordinal) && !b.StartsWith("//", StringComparison.Ordinal) ? b : "/console";
+        LocalUrl.IsLocal(back) && back!.StartsWith("/console", StringComparison.Ordinal) ? back : "/console";
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Text;
+using Pluralist.Web.Infrastructure;
 using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
@@ -15,7 +16,8 @@ public sealed class PeopleModel(ConsoleService service) : ConsolePage(service)
 
     public List<string> Errors { get; } = [];
 
-    public string JoinUrl => $"{Request.Scheme}://{Request.Host}/";
+    /// <summary>The app's public address (configured, else this request's): shown to print, and the link in emails.</summary>
+    public string JoinUrl => WebSetup.PublicBaseUrl(HttpContext);
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
 

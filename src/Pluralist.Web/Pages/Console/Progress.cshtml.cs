@@ -1,3 +1,4 @@
+using Pluralist.Web.Infrastructure;
 using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
@@ -31,6 +32,7 @@ public sealed class ProgressModel(ConsoleService service) : ConsolePage(service)
     public async Task OnGetAsync(long? batch, CancellationToken ct)
     {
         Batch = batch;
+        SecurityHeaders.AllowScriptEval(HttpContext); // Vega compiles its chart expressions
         Report = await StudyProgress.ComputeAsync(Service.Db, Study!, batch, ct);
     }
 }
