@@ -439,6 +439,19 @@ def make_images(folder, gen):
 # ---------------------------------------------------------------------------------------------------------------------
 
 
+def resample_cases(folder):
+    """PIL's resize of two images with every filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming),
+    shrinking and enlarging in each direction: the RGB bytes, row-major."""
+    cases = []
+    for name, size in [("big.png", (37, 23)), ("small.png", (40, 50)), ("tall.png", (45, 20))]:
+        img = Image.open(os.path.join(folder, name)).convert("RGB")
+        for f in range(6):
+            out = np.array(img.resize(size, resample=f))
+            cases.append({"file": name, "filter": f, "width": size[0], "height": size[1],
+                          "rgb": [int(v) for v in out.reshape(-1)]})
+    return cases
+
+
 def write_safetensors(path, tensors):
     """8-byte little-endian header length, JSON header, raw little-endian float32 data."""
     header, blobs, offset = {}, [], 0
@@ -575,6 +588,7 @@ def tiny():
         "text_embeds": floats(t), "image_embeds": floats(i),
         "text_embeds_raw": floats(t_raw), "image_embeds_raw": floats(i_raw),
         "logits_per_image": floats(logits_per_image),
+        "resample": resample_cases(os.path.join(golden, "images")),
     })
     print(f"vocabulary {len(vocab)} tokens ({len(merges)} merges); {sum(p.numel() for p in model.parameters())} parameters")
     for root, _, files in os.walk(FIXTURES):

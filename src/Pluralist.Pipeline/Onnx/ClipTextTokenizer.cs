@@ -20,10 +20,17 @@ public sealed partial class ClipTextTokenizer
     public const string EndToken = "<|endoftext|>";
 
     private readonly BpeTokenizer _bpe;
+    private readonly Dictionary<int, string> _tokens;
 
-    private ClipTextTokenizer(BpeTokenizer bpe, int startId, int endId, int contextLength)
+    private ClipTextTokenizer(BpeTokenizer bpe, IReadOnlyDictionary<string, int> vocab, int startId, int endId, int contextLength)
     {
         _bpe = bpe;
+        _tokens = [];
+        foreach (var (token, id) in vocab)
+        {
+            _tokens.TryAdd(id, token);
+        }
+
         StartId = startId;
         EndId = endId;
         ContextLength = contextLength;
@@ -116,7 +123,7 @@ public sealed partial class ClipTextTokenizer
             EndOfWordSuffix = "</w>",
             ByteLevel = true,
         });
-        return new ClipTextTokenizer(bpe, start, end, context);
+        return new ClipTextTokenizer(bpe, vocab, start, end, context);
     }
 
     /// <summary>CLIP's cleanup: NFC, HTML unescaped twice, white space collapsed, trimmed, lower case.</summary>
@@ -179,12 +186,49 @@ public sealed partial class ClipTextTokenizer
         return (ids, mask, l);
     }
 
-    /// <summary>Ids back to text (end-of-word suffixes become spaces; special tokens dropped).</summary>
+    /// <summary>Ids back to text: "&lt;/w&gt;" becomes a space, byte characters become UTF-8 bytes, special tokens are dropped.</summary>
     public string Decode(IEnumerable<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        return _bpe.Decode(ids.Where(i => i != StartId && i != EndId), considerSpecialTokens: false).Trim();
+        var bytes = new List<byte>();
+        foreach (var id in ids)
+        {
+            if (id == StartId || id == EndId || !_tokens.TryGetValue(id, out var token))
+            {
+                continue;
+            }
+
+            bool end = token.EndsWith("</w>", StringComparison.Ordinal);
+            foreach (var ch in end ? token[..^4] : token)
+            {
+                if (CharToByte.Value.TryGetValue(ch, out var b))
+                {
+                    bytes.Add(b);
+                }
+            }
+
+            if (end)
+            {
+                bytes.Add((byte)' ');
+            }
+        }
+
+        return Encoding.UTF8.GetString(bytes.ToArray()).Trim();
     }
+
+    /// <summary>GPT-2's byte-to-character map reversed: printable Latin-1 bytes stand for themselves, the others are U+0100 onwards.</summary>
+    private static readonly Lazy<Dictionary<char, byte>> CharToByte = new(() =>
+    {
+        var map = new Dictionary<char, byte>();
+        int extra = 0;
+        for (int b = 0; b < 256; b++)
+        {
+            bool printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            map[printable ? (char)b : (char)(256 + extra++)] = (byte)b;
+        }
+
+        return map;
+    });
 
     [GeneratedRegex(@"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase)]
     private static partial Regex SplitPattern();

@@ -71,7 +71,7 @@ public static class OnnxSessions
                 {
                     throw new ExecutionDeviceException(
                         $"--device cuda: this build of ONNX Runtime has no CUDA execution provider (it has {string.Join(", ", available)}). " +
-                        "Build with -p:OnnxRuntimeGpu=true (the Microsoft.ML.OnnxRuntime.Gpu 1.32.0 package) and run on a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9; or use --device cpu.");
+                        "Build with -p:OnnxRuntimeGpu=true (the Microsoft.ML.OnnxRuntime.Gpu 1.32.0 package) and run on a machine with an NVIDIA GPU and the CUDA 13 and cuDNN 9 libraries; or use --device cpu.");
                 }
 
                 try
@@ -80,7 +80,7 @@ public static class OnnxSessions
                 }
                 catch (OnnxRuntimeException ex)
                 {
-                    throw new ExecutionDeviceException($"--device cuda: the CUDA execution provider could not start ({ex.Message}); is there an NVIDIA GPU with CUDA 12 and cuDNN 9? Use --device cpu to run on the CPU.", ex);
+                    throw new ExecutionDeviceException($"--device cuda: the CUDA execution provider could not start ({ex.Message}); is there an NVIDIA GPU with the CUDA 13 and cuDNN 9 libraries (libcublasLt.so.13, libcudnn.so.9)? Use --device cpu to run on the CPU.", ex);
                 }
 
                 provider = CudaProvider;

@@ -19,7 +19,7 @@ public enum ResampleFilter
 /// image, weights w(j) = filter((j − c + 0.5) / max(scale, 1)) normalised to sum 1, then fixed point with 22 fractional
 /// bits; a result is (Σ w·x + 2^21) >> 22 clipped to [0, 255]. Bicubic is Keys' cubic with a = −0.5 (support 2),
 /// bilinear the triangle (1), Lanczos 3 lobes (3), box (0.5), Hamming (1). Nearest takes source pixel
-/// floor((i + 0.5) · scale).
+/// floor((i + 0.5) · scale), accumulated as PIL does.
 /// </summary>
 internal static class PilResample
 {
@@ -201,17 +201,33 @@ internal static class PilResample
         return Math.Sin(x) / x * (0.54 + 0.46 * Math.Cos(x));
     }
 
+    /// <summary>
+    /// PIL's nearest neighbour (its affine transform): the source coordinate starts at scale / 2 and grows by scale per
+    /// pixel, accumulated in double precision and truncated, so that a centre that lands on an integer up to rounding
+    /// takes the same pixel as PIL.
+    /// </summary>
     private static byte[] Nearest(byte[] rgb, int width, int height, int outWidth, int outHeight)
     {
+        static int[] Sources(int inSize, int outSize)
+        {
+            double scale = (double)inSize / outSize, v = scale * 0.5;
+            var s = new int[outSize];
+            for (int i = 0; i < outSize; i++, v += scale)
+            {
+                s[i] = Math.Clamp((int)v, 0, inSize - 1);
+            }
+
+            return s;
+        }
+
+        var xs = Sources(width, outWidth);
+        var ys = Sources(height, outHeight);
         var result = new byte[outWidth * outHeight * 3];
-        double sx = (double)width / outWidth, sy = (double)height / outHeight;
         for (int y = 0; y < outHeight; y++)
         {
-            int iy = Math.Min(height - 1, (int)((y + 0.5) * sy));
             for (int x = 0; x < outWidth; x++)
             {
-                int ix = Math.Min(width - 1, (int)((x + 0.5) * sx));
-                Array.Copy(rgb, (iy * width + ix) * 3, result, (y * outWidth + x) * 3, 3);
+                Array.Copy(rgb, (ys[y] * width + xs[x]) * 3, result, (y * outWidth + x) * 3, 3);
             }
         }
 
