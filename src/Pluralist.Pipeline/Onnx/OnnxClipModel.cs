@@ -97,7 +97,7 @@ public sealed class OnnxClipModel : IDisposable
 
         if (whole is null && text is null)
         {
-            throw new FileNotFoundException($"{folder}: no ONNX model (expected model.onnx, or text_model.onnx and vision_model.onnx, at the top or under onnx/)", Path.Combine(folder, "model.onnx"));
+            throw new FileNotFoundException($"{Path.Combine(folder, "model.onnx")} not found: no ONNX model in the folder (expected model.onnx, or text_model.onnx and vision_model.onnx, at the top or under onnx/)", Path.Combine(folder, "model.onnx"));
         }
 
         var ppPath = Path.Combine(folder, "preprocessor_config.json");
