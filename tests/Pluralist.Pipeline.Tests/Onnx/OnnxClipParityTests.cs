@@ -24,6 +24,14 @@ public sealed class OnnxClipParityTests
             Assert.True(c.Ids.SequenceEqual(ids.Select(i => (int)i)), $"'{c.Text}': expected [{string.Join(' ', c.Ids)}], got [{string.Join(' ', ids)}]");
             Assert.True(c.Mask.SequenceEqual(mask.Select(i => (int)i)), $"'{c.Text}': attention mask");
         }
+
+        // The engine path's own tokenizer agrees too, except that it does not apply NFC (the decomposed "e\u0301").
+        var own = ClipTokenizer.Load(Path.Combine(Golden.ModelFolder, "vocab.json"), Path.Combine(Golden.ModelFolder, "merges.txt"));
+        foreach (var c in captions)
+        {
+            bool nfc = c.Text.IsNormalized(System.Text.NormalizationForm.FormC);
+            Assert.Equal(nfc, c.Ids.SequenceEqual(own.Encode(c.Text)));
+        }
     }
 
     [Fact]
