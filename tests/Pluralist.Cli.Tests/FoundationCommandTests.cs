@@ -57,6 +57,14 @@ public partial class FoundationCommandTests
             File.Copy(file, target);
         }
 
+        // ... and the tiny ONNX CLIP fixture as tiny-clip (copied beside the tests by the build).
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "tiny-clip"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(dir, "tiny-clip", Path.GetRelativePath(Path.Combine(AppContext.BaseDirectory, "tiny-clip"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
         foreach (var line in commands)
         {
             var args = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1);

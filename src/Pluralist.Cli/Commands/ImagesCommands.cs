@@ -3,26 +3,29 @@ using System.Globalization;
 using Pluralist.Pipeline.Clip;
 using Pluralist.Pipeline.Embedders;
 using Pluralist.Pipeline.Images;
+using Pluralist.Pipeline.Onnx;
 using Pluralist.Pipeline.Prompts;
+using Pluralist.Pipeline.Scoring;
 using Pluralist.Pipeline.Selection;
 using Spectre.Console;
 
 namespace Pluralist.Cli;
 
-/// <summary><c>pluralist images generate|select</c>: N variants per prompt with a generator backend, then the k most distinct.</summary>
+/// <summary><c>pluralist images generate|select|score</c>: N variants per prompt with a generator backend, the k most distinct, automatic scores.</summary>
 public static class ImagesCommands
 {
     /// <summary>Backends of <c>images generate --backend</c>.</summary>
     public static readonly string[] Backends = ["world", "diffusion", "a1111", "openai"];
 
     /// <summary>Embedders of <c>images select --embedder</c>.</summary>
-    public static readonly string[] Embedders = ["color-layout", "world-clip", "clip"];
+    public static readonly string[] Embedders = ["color-layout", "world-clip", "clip", "onnx-clip"];
 
     public static Command Create()
     {
         var images = new Command("images", "Render prompt variants with a generator backend and keep the most distinct.");
         images.Subcommands.Add(Generate());
         images.Subcommands.Add(Select());
+        images.Subcommands.Add(Score());
         return images;
     }
 
@@ -142,13 +145,14 @@ public static class ImagesCommands
     {
         var dir = new Argument<string>("DIR") { Description = "A folder written by images generate (manifest.csv)." };
         var k = new Option<int>("--k") { Description = "Images kept per prompt.", DefaultValueFactory = _ => 4 };
-        var embedder = new Option<string>("--embedder") { Description = "color-layout (offline), world-clip (the shipped model, or --clip-dir) or clip (--clip-dir of a Hugging Face CLIP checkpoint).", DefaultValueFactory = _ => "color-layout" };
-        var clipDir = new Option<string?>("--clip-dir") { Description = "Folder with model.safetensors, config.json, vocab.json, merges.txt." };
+        var embedder = new Option<string>("--embedder") { Description = "color-layout (offline), world-clip (the shipped model, or --clip-dir), clip (--clip-dir of a Hugging Face CLIP checkpoint) or onnx-clip (--clip-dir of a CLIP ONNX export, run by ONNX Runtime).", DefaultValueFactory = _ => "color-layout" };
+        var clipDir = new Option<string?>("--clip-dir") { Description = "clip: model.safetensors, config.json, vocab.json, merges.txt; onnx-clip: model.onnx (or text_model.onnx + vision_model.onnx), preprocessor_config.json, vocab.json, merges.txt." };
+        var device = DeviceOption();
         var method = new Option<string>("--method") { Description = "greedy (LIVS), mmr, quality-weighted or random.", DefaultValueFactory = _ => "greedy" };
         var parameter = new Option<double?>("--parameter") { Description = "mmr: lambda (default 0.5); quality-weighted: alpha (default 1)." };
         var draws = new Option<int>("--random-draws") { Description = "Random k-subsets per prompt for the Vendi baseline.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random baseline (and of --method random).", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("select", "Keep the k most distinct images per prompt; writes selection.csv and selection-report.csv (Vendi vs random).") { dir, k, embedder, clipDir, method, parameter, draws, seed };
+        var cmd = new Command("select", "Keep the k most distinct images per prompt; writes selection.csv and selection-report.csv (Vendi vs random).") { dir, k, embedder, clipDir, device, method, parameter, draws, seed };
         cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
         {
             var folder = parse.GetValue(dir)!;
@@ -160,7 +164,14 @@ public static class ImagesCommands
                 throw new CliInputException($"--method '{parse.GetValue(method)}': expected {string.Join(", ", SelectionMethods.All)}");
             }
 
-            var (emb, clip) = Embedder(parse.GetValue(embedder)!, parse.GetValue(clipDir));
+            var dev = ParseDevice(parse.GetValue(device));
+            var (emb, clip, onnx) = Embedder(parse.GetValue(embedder)!, parse.GetValue(clipDir), dev);
+            using var _ = onnx;
+            if (onnx is not null)
+            {
+                Console.WriteLine($"onnx-clip: {onnx}");
+            }
+
             Func<ManifestRow, double>? quality = null;
             if (m is SelectionMethod.Mmr or SelectionMethod.QualityWeighted)
             {
@@ -168,9 +179,13 @@ public static class ImagesCommands
                 {
                     quality = ClipQuality.ImageText(folder, clip.Model, clip.Tokenizer);
                 }
+                else if (onnx is not null)
+                {
+                    quality = AutomaticEvaluator.ImageTextQuality(folder, new OnnxClipScorer(onnx, ScoreKind.Preference));
+                }
                 else
                 {
-                    Console.Error.WriteLine($"warning: --embedder {parse.GetValue(embedder)} has no text tower: every image gets quality 1 (use world-clip or clip for an image-text score)");
+                    Console.Error.WriteLine($"warning: --embedder {parse.GetValue(embedder)} has no text tower: every image gets quality 1 (use world-clip, clip or onnx-clip for an image-text score)");
                 }
             }
 
@@ -189,21 +204,84 @@ public static class ImagesCommands
         return cmd;
     }
 
-    private static (IImageEmbedder Embedder, WorldClip? Clip) Embedder(string name, string? clipDir)
+    private static (IImageEmbedder Embedder, WorldClip? Clip, OnnxClipModel? Onnx) Embedder(string name, string? clipDir, ExecutionDevice device)
     {
+        PipelineCommands.Require(name == "onnx-clip" || device == ExecutionDevice.Cpu, $"--device cuda applies to --embedder onnx-clip only (--embedder {name} runs on the CPU)");
         switch (name)
         {
             case "color-layout":
-                return (new ColorLayoutEmbedder(), null);
+                return (new ColorLayoutEmbedder(), null, null);
             case "world-clip":
                 var dir = clipDir ?? DefaultWorldClip();
                 var wc = WorldClip.Load(dir);
-                return (wc.ImageEmbedder(), wc);
+                return (wc.ImageEmbedder(), wc, null);
             case "clip":
                 var c = WorldClip.Load(clipDir ?? throw new CliInputException("--embedder clip needs --clip-dir (model.safetensors, config.json, vocab.json, merges.txt of a CLIP checkpoint)"));
-                return (new ClipImageEmbedder(c.Model, 8), c);
+                return (new ClipImageEmbedder(c.Model, 8), c, null);
+            case "onnx-clip":
+                var model = LoadOnnx(clipDir ?? throw new CliInputException("--embedder onnx-clip needs --clip-dir (model.onnx or text_model.onnx + vision_model.onnx, preprocessor_config.json, vocab.json, merges.txt)"), new OnnxClipOptions { Device = device });
+                return (new OnnxClipImageEmbedder(model), null, model);
             default:
                 throw new CliInputException($"--embedder '{name}': expected {string.Join(", ", Embedders)}");
+        }
+    }
+
+    private static Command Score()
+    {
+        var dir = new Argument<string>("DIR") { Description = "A folder written by images generate (manifest.csv with the prompt texts)." };
+        var scorer = new Option<string>("--scorer") { Description = "Model folder of a CLIP-architecture scorer exported to ONNX (CLIP, PickScore, HPSv2): model.onnx or text_model.onnx + vision_model.onnx, preprocessor_config.json, vocab.json, merges.txt.", Required = true };
+        var kind = new Option<string>("--kind") { Description = "preference (PickScore, HPSv2: exp(logit_scale) x cosine) or clip-score (100 x max(cosine, 0)).", DefaultValueFactory = _ => "preference" };
+        var criteria = new Option<string?>("--criteria") { Description = "CSV with criterion,template (the template contains {prompt}); default: overall and the six LIVS criteria." };
+        var language = new Option<string>("--language") { Description = "Language of the default criterion texts: en or fr.", DefaultValueFactory = _ => "en" };
+        var logitScale = new Option<double?>("--logit-scale") { Description = "exp(logit_scale) of the scorer (default: read from model.onnx's logits; 100 for split exports)." };
+        var device = DeviceOption();
+        var cmd = new Command("score", "Score every image against its prompt's criterion texts with a CLIP-architecture scorer; writes scores.csv and score-pairs.csv (comparisons within a prompt only).") { dir, scorer, kind, criteria, language, logitScale, device };
+        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        {
+            var folder = parse.GetValue(dir)!;
+            PipelineCommands.Require(File.Exists(Path.Combine(folder, "manifest.csv")), $"DIR: {Path.Combine(folder, "manifest.csv")} not found (run images generate first)");
+            if (!ScoreKinds.TryParse(parse.GetValue(kind), out var k))
+            {
+                throw new CliInputException($"--kind '{parse.GetValue(kind)}': expected {string.Join(", ", ScoreKinds.All)}");
+            }
+
+            PipelineCommands.Require(parse.GetValue(language) is "en" or "fr", $"--language '{parse.GetValue(language)}': expected en or fr");
+            PipelineCommands.Require(parse.GetValue(logitScale) is null or > 0 and < 1e4, "--logit-scale must be positive");
+            var list = parse.GetValue(criteria) is { } file ? CriterionPrompts.Load(file) : CriterionPrompts.Default(parse.GetValue(language)!);
+            using var model = LoadOnnx(parse.GetValue(scorer)!, new OnnxClipOptions { Device = ParseDevice(parse.GetValue(device)), LogitScale = parse.GetValue(logitScale) });
+            Console.WriteLine($"scorer: {model}");
+            var evaluator = new AutomaticEvaluator(new OnnxClipScorer(model, k), list);
+            IReadOnlyList<PromptScores> results = null!;
+            PipelineCommands.ProgressConsole().Status().Start("scoring", ctx =>
+            {
+                results = evaluator.ScoreFolder(folder, new Sync<string>(p => ctx.Status($"scoring prompt {p}")));
+            });
+            Console.WriteLine($"{results.Count} prompts, {results.Sum(r => r.ImageIds.Count)} images, {list.Count} criteria ({string.Join(", ", list.Select(c => c.Criterion))}), {k.ToToken()} scores compared within each prompt");
+            Console.WriteLine($"wrote {Path.Combine(folder, "scores.csv")} and {Path.Combine(folder, "score-pairs.csv")}");
+            return Task.FromResult(0);
+        }));
+        return cmd;
+    }
+
+    private static Option<string> DeviceOption() => new("--device")
+    {
+        Description = "Where ONNX Runtime runs: cpu (default) or cuda (needs the Microsoft.ML.OnnxRuntime.Gpu build, -p:OnnxRuntimeGpu=true, and an NVIDIA GPU).",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    private static ExecutionDevice ParseDevice(string? text) => ExecutionDevices.TryParse(text, out var d)
+        ? d
+        : throw new CliInputException($"--device '{text}': expected {string.Join(", ", ExecutionDevices.All)}");
+
+    private static OnnxClipModel LoadOnnx(string folder, OnnxClipOptions options)
+    {
+        try
+        {
+            return OnnxClipModel.Load(folder, options);
+        }
+        catch (ExecutionDeviceException e)
+        {
+            throw new CliInputException(e.Message);
         }
     }
 
