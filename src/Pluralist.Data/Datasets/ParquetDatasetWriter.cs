@@ -99,60 +99,10 @@ public static class ParquetDatasetWriter
             var written = 0;
             foreach (var split in rows.Select(r => r.Split).Distinct().OrderBy(s => Array.IndexOf(SplitOrder, s) is var k && k < 0 ? int.MaxValue : k).ThenBy(s => s, StringComparer.Ordinal))
             {
-                var shards = new List<string>();
-                ShardWriter? shard = null;
-                var group = new RowGroupBuffer();
-                try
-                {
-                foreach (var row in rows.Where(r => r.Split == split))
-                {
-                    ct.ThrowIfCancellationRequested();
-                    var jpg0 = await File.ReadAllBytesAsync(input.ImagePaths[row.Label.Image0Id], ct).ConfigureAwait(false);
-                    var jpg1 = await File.ReadAllBytesAsync(input.ImagePaths[row.Label.Image1Id], ct).ConfigureAwait(false);
-                    var uid0 = Uid(uids, row.Label.Image0Id, jpg0);
-                    var uid1 = Uid(uids, row.Label.Image1Id, jpg1);
-                    group.Add(row, jpg0, jpg1, uid0, uid1, input.Captions[row.Label.PromptId],
-                        input.ImageModels.GetValueOrDefault(row.Label.Image0Id), input.ImageModels.GetValueOrDefault(row.Label.Image1Id), plan.SafeGroup(row.Label));
-                    perSplit[split] = perSplit.GetValueOrDefault(split) + 1;
-                    if (group.Count >= options.RowGroupRows || group.Bytes >= options.RowGroupBytes)
-                    {
-                        shard ??= await ShardWriter.OpenAsync(Path.Combine(staging, "data", $"{split}-{shards.Count}.tmp"), options, ct).ConfigureAwait(false);
-                        await shard.WriteAsync(group, ct).ConfigureAwait(false);
-                        written += group.Count;
-                        progress?.Report(written);
-                        group = new RowGroupBuffer();
-                        if (shard.Length >= options.ShardBytes)
-                        {
-                            var closing = shard;
-                            shard = null;
-                            shards.Add(await closing.CloseAsync().ConfigureAwait(false));
-                        }
-                    }
-                }
-
-                if (group.Count > 0)
-                {
-                    shard ??= await ShardWriter.OpenAsync(Path.Combine(staging, "data", $"{split}-{shards.Count}.tmp"), options, ct).ConfigureAwait(false);
-                    await shard.WriteAsync(group, ct).ConfigureAwait(false);
-                    written += group.Count;
-                    progress?.Report(written);
-                }
-
-                if (shard is not null)
-                {
-                    var closing = shard;
-                    shard = null;
-                    shards.Add(await closing.CloseAsync().ConfigureAwait(false));
-                }
-                }
-                finally
-                {
-                    if (shard is not null)
-                    {
-                        await shard.DisposeAsync().ConfigureAwait(false);
-                    }
-                }
-
+                var splitRows = rows.Where(r => r.Split == split).ToList();
+                var shards = await WriteSplitAsync(input, plan, options, splitRows, Path.Combine(staging, "data", split), uids, n => progress?.Report(written + n), ct).ConfigureAwait(false);
+                written += splitRows.Count;
+                perSplit[split] = splitRows.Count;
                 var names = new List<string>();
                 for (var k = 0; k < shards.Count; k++)
                 {
@@ -196,6 +146,54 @@ public static class ParquetDatasetWriter
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Writes one split's rows into files <c>{prefix}-N.tmp</c> of whole row groups; returns their paths in order.</summary>
+    private static async Task<List<string>> WriteSplitAsync(DatasetInput input, DatasetPlan plan, ParquetDatasetOptions options, List<PlannedRow> rows, string prefix,
+        Dictionary<long, string> uids, Action<int> progress, CancellationToken ct)
+    {
+        var shards = new List<string>();
+        ShardWriter? shard = null;
+        var group = new RowGroupBuffer();
+        var written = 0;
+        try
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var row = rows[i];
+                var jpg0 = await File.ReadAllBytesAsync(input.ImagePaths[row.Label.Image0Id], ct).ConfigureAwait(false);
+                var jpg1 = await File.ReadAllBytesAsync(input.ImagePaths[row.Label.Image1Id], ct).ConfigureAwait(false);
+                group.Add(row, jpg0, jpg1, Uid(uids, row.Label.Image0Id, jpg0), Uid(uids, row.Label.Image1Id, jpg1), input.Captions[row.Label.PromptId],
+                    input.ImageModels.GetValueOrDefault(row.Label.Image0Id), input.ImageModels.GetValueOrDefault(row.Label.Image1Id), plan.SafeGroup(row.Label));
+                var last = i == rows.Count - 1;
+                if (!last && group.Count < options.RowGroupRows && group.Bytes < options.RowGroupBytes)
+                {
+                    continue;
+                }
+
+                shard ??= await ShardWriter.OpenAsync(string.Create(CultureInfo.InvariantCulture, $"{prefix}-{shards.Count}.tmp"), options, ct).ConfigureAwait(false);
+                await shard.WriteAsync(group, ct).ConfigureAwait(false);
+                written += group.Count;
+                progress(written);
+                group = new RowGroupBuffer();
+                if (last || shard.Length >= options.ShardBytes)
+                {
+                    var closing = shard;
+                    shard = null;
+                    shards.Add(await closing.CloseAsync().ConfigureAwait(false));
+                }
+            }
+
+            return shards;
+        }
+        finally
+        {
+            if (shard is not null)
+            {
+                await shard.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
