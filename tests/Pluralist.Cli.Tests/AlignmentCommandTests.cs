@@ -6,7 +6,7 @@ namespace Pluralist.Cli.Tests;
 
 public class AlignmentCommandTests
 {
-    private static string TinyConfig(string dir)
+    internal static string TinyConfig(string dir)
     {
         var path = Path.Combine(dir, "tiny.config.json");
         File.WriteAllText(path, """

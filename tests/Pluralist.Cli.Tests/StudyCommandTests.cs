@@ -4,6 +4,7 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Data.Datasets;
 using Pluralist.Testing;
 
 namespace Pluralist.Cli.Tests;
@@ -128,6 +129,54 @@ public class StudyCommandTests
         Assert.Equal(1, code);
         Assert.Contains("has no file at", err, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(dir, "ds3", "pairs.jsonl")));
+    }
+
+    [Fact]
+    public async Task Dataset_build_parquet_drops_or_keeps_ties_and_train_dpo_reads_it()
+    {
+        var (dir, _, _) = await SeedAsync();
+        Assert.Equal(0, Run(dir, "clean", "demo").Code);
+        var (code, _, err) = Run(dir, "dataset", "build", "demo", "--protocol", "soft", "--out", "jsonl");
+        Assert.True(code == 0, err);
+        var jsonl = File.ReadAllLines(Path.Combine(dir, "jsonl", "pairs.jsonl")).Select(l => JsonNode.Parse(l)!["label_0"]!.GetValue<double>()).ToList();
+        var ties = jsonl.Count(l => l == 0.5);
+        Assert.True(ties > 0, "the seeded study's soft labels include ties");
+
+        (code, var output, err) = Run(dir, "dataset", "build", "demo", "--protocol", "soft", "--format", "parquet", "--out", "pq");
+        Assert.True(code == 0, err);
+        Assert.Contains($"ties: {ties} dropped, 0 kept with a resolved label_0", output, StringComparison.Ordinal);
+        Assert.Contains($"warning: {ties} tied label(s) (label_0 = 0.5) left out", err, StringComparison.Ordinal);
+        var rows = await PreferenceParquetReader.ReadAsync(Path.Combine(dir, "pq")).ToListAsync();
+        Assert.Equal(jsonl.Count - ties, rows.Count);
+        Assert.DoesNotContain(rows, r => r.Label0 == 0.5);
+        Assert.StartsWith("---\nlicense: cc-by-4.0\n", File.ReadAllText(Path.Combine(dir, "pq", "README.md")), StringComparison.Ordinal);
+
+        (code, output, err) = Run(dir, "dataset", "build", "demo", "--protocol", "soft", "--format", "parquet", "--ties", "soft", "--out", "pq-soft");
+        Assert.True(code == 0, err);
+        Assert.Contains($"ties: 0 dropped, {ties} kept", output, StringComparison.Ordinal);
+        var soft = await PreferenceParquetReader.ReadAsync(Path.Combine(dir, "pq-soft")).ToListAsync();
+        Assert.Equal(jsonl.Count, soft.Count);
+        Assert.Equal(ties, soft.Count(r => r.TieResolved && r.SoftLabel == 0.5 && r.Label0 is 0 or 1));
+
+        // Bad combinations and an occupied folder: exit 1, nothing written.
+        (code, _, err) = Run(dir, "dataset", "build", "demo", "--protocol", "soft", "--ties", "soft", "--out", "x");
+        Assert.Equal(1, code);
+        Assert.Contains("--ties applies to --format parquet", err, StringComparison.Ordinal);
+        (code, _, err) = Run(dir, "dataset", "build", "demo", "--protocol", "soft", "--format", "arrow", "--out", "x");
+        Assert.Equal(1, code);
+        Assert.Contains("--format: unknown format 'arrow'", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "x")));
+        (code, _, err) = Run(dir, "dataset", "build", "demo", "--protocol", "soft", "--format", "parquet", "--out", "pq");
+        Assert.Equal(1, code);
+        Assert.Contains("exists and is not empty", err, StringComparison.Ordinal);
+
+        // The embedded trainer reads the Parquet layout as it reads pairs.jsonl.
+        (code, _, err) = CliRunner.Run(dir, "train", "base", "--out", "m.safetensors", "--config", AlignmentCommandTests.TinyConfig(dir), "--steps", "1", "--batch", "1", "--scenes", "2", "--warmup", "1");
+        Assert.True(code == 0, err);
+        (code, output, err) = CliRunner.Run(dir, "train", "dpo", "--dataset", "pq-soft", "--base", "m.safetensors", "--out", "a.safetensors", "--lora", "--steps", "1", "--batch", "2", "--split", "all", "--labels", "soft");
+        Assert.True(code == 0, err);
+        Assert.Contains($"{jsonl.Count} pairs (all)", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "a.safetensors")));
     }
 
     [Fact]

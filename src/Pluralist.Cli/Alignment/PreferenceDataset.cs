@@ -1,18 +1,24 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pluralist.Data.Datasets;
 using Pluralist.Diffusion;
 using Pluralist.World.Imaging;
 
 namespace Pluralist.Cli.Alignment;
 
-/// <summary>One row of a dataset's <c>pairs.jsonl</c> as the DPO trainer needs it.</summary>
+/// <summary>
+/// One row of a preference dataset as the DPO trainer needs it: <see cref="Line"/> is the line of <c>pairs.jsonl</c> (or the
+/// row of a Parquet file), <see cref="Image0"/> / <see cref="Image1"/> the image paths relative to the dataset folder (for
+/// Parquet, where the bytes are: <c>file:row:column</c>).
+/// </summary>
 public sealed record DatasetRow(int Line, string Split, string Caption, string Image0, string Image1, double Label0, double? SoftLabel, string? Criterion, double Weight, string? Group);
 
 /// <summary>
 /// Reads a preference dataset written by <c>pluralist dataset build</c> (docs/datasets.md): <c>pairs.jsonl</c> rows with the
-/// Pick-a-Pic columns, image files (PNG) under the dataset folder, decoded and resized to the model's resolution.
-/// Every error names the file, the line and the field.
+/// Pick-a-Pic columns and image files (PNG) under the dataset folder, or the Parquet layout (image bytes in <c>jpg_0</c> /
+/// <c>jpg_1</c>), decoded and resized to the model's resolution. Every error names the file, the line (or row) and the field.
 /// </summary>
 public static class PreferenceDataset
 {
@@ -21,7 +27,7 @@ public static class PreferenceDataset
         var path = Path.Combine(dir, "pairs.jsonl");
         if (!File.Exists(path))
         {
-            throw new CliInputException($"--dataset {dir}: no pairs.jsonl (expected a folder written by `pluralist dataset build`)");
+            throw new CliInputException($"--dataset {dir}: no pairs.jsonl and no data/*.parquet (expected a folder written by `pluralist dataset build`)");
         }
 
         var rows = new List<DatasetRow>();
@@ -107,6 +113,11 @@ public static class PreferenceDataset
     /// </summary>
     public static InMemoryPreferenceSource Load(string dir, string split, int size, out IReadOnlyList<DatasetRow> used)
     {
+        if (!File.Exists(Path.Combine(dir, "pairs.jsonl")) && PreferenceParquetReader.IsParquetDataset(dir))
+        {
+            return LoadParquet(dir, split, size, out used);
+        }
+
         var rows = ReadRows(dir).Where(r => split == "all" || r.Split == split).ToList();
         if (rows.Count == 0)
         {
@@ -141,6 +152,55 @@ public static class PreferenceDataset
         }
 
         var pairs = rows.Select(r => new PreferencePair(Image(r, r.Image0, "jpg_0"), Image(r, r.Image1, "jpg_1"), r.Caption, (float)(r.SoftLabel ?? r.Label0), r.Criterion, r.Group, (float)r.Weight)).ToList();
+        used = rows;
+        return new InMemoryPreferenceSource(pairs);
+    }
+
+    private static InMemoryPreferenceSource LoadParquet(string dir, string split, int size, out IReadOnlyList<DatasetRow> used)
+    {
+        var cache = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var pairs = new List<PreferencePair>();
+        var rows = new List<DatasetRow>();
+        float[] Image(ParquetPreferenceRow r, byte[] bytes, string column)
+        {
+            var key = Convert.ToHexString(SHA256.HashData(bytes));
+            if (cache.TryGetValue(key, out var px))
+            {
+                return px;
+            }
+
+            try
+            {
+                px = WorldImageSource.ToModelPixels(Png.Decode(bytes), size);
+            }
+            catch (PngFormatException e)
+            {
+                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{r.File}: row {r.Row}: column '{column}': not a readable PNG: {e.Message}"));
+            }
+
+            cache[key] = px;
+            return px;
+        }
+
+        try
+        {
+            foreach (var r in PreferenceParquetReader.ReadAsync(dir, split).ToBlockingEnumerable())
+            {
+                var where = string.Create(CultureInfo.InvariantCulture, $"{Path.GetRelativePath(dir, r.File)}:{r.Row}");
+                rows.Add(new DatasetRow(checked((int)r.Row), r.Split, r.Caption, where + ":jpg_0", where + ":jpg_1", r.Label0, r.SoftLabel, r.Criterion, r.Weight, r.Group));
+                pairs.Add(new PreferencePair(Image(r, r.Jpg0, "jpg_0"), Image(r, r.Jpg1, "jpg_1"), r.Caption, (float)(r.SoftLabel ?? r.Label0), r.Criterion, r.Group, (float)r.Weight));
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliInputException(e.Message);
+        }
+
+        if (rows.Count == 0)
+        {
+            throw new CliInputException($"--split {split}: the dataset has no rows in this split");
+        }
+
         used = rows;
         return new InMemoryPreferenceSource(pairs);
     }

@@ -33,9 +33,11 @@ public static class DatasetCommands
         var split = new Option<string>("--split") { Description = "Shares of prompts per split, e.g. train=0.8,test=0.2 (default train=0.8,validation=0.1,test=0.1).", DefaultValueFactory = _ => "train=0.8,validation=0.1,test=0.1" };
         var seed = new Option<int>("--seed") { Description = "Seed of the prompt split (default 0).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", Required = true };
-        var command = new Command("build", "Write pairs.jsonl/csv (caption, jpg_0, jpg_1, label_0, criterion, weight, soft_label, participant, group, source_answers), the images with metadata.jsonl/csv and a README datasheet. Uses the latest cleaning run; warns when there is none.")
+        var format = new Option<string>("--format") { Description = "jsonl (pairs.jsonl/csv and image files, default) or parquet (Hugging Face Parquet in the Pick-a-Pic v2 layout, image bytes inside, for the reference Diffusion-DPO trainers).", DefaultValueFactory = _ => "jsonl" };
+        var ties = new Option<string?>("--ties") { Description = "For --format parquet: drop (default) leaves out labels that prefer neither image; soft keeps them with soft_label 0.5 and label_0 drawn by a seeded coin." };
+        var command = new Command("build", "Write a preference dataset from the study's (cleaned) answers: --format jsonl writes pairs.jsonl/csv (caption, jpg_0, jpg_1, label_0, criterion, weight, soft_label, participant, group, source_answers), the images with metadata.jsonl/csv and a README datasheet; --format parquet writes data/<split>-*.parquet with Pick-a-Pic v2's columns and a Hugging Face dataset card. Uses the latest cleaning run; warns when there is none.")
         {
-            study, protocol, aggregate, softPerCriterion, criteria, group, groupBy, participant, split, seed, output,
+            study, protocol, aggregate, softPerCriterion, criteria, group, groupBy, participant, split, seed, output, format, ties,
         };
         command.SetAction((parse, ct) => CliContext.RunAsync(async () =>
         {
@@ -47,6 +49,20 @@ public static class DatasetCommands
                 SoftPerCriterion = parse.GetValue(softPerCriterion),
             };
             var (validation, test) = ParseSplit(parse.GetValue(split)!);
+            var layout = parse.GetValue(format) switch
+            {
+                "jsonl" => "jsonl",
+                "parquet" => "parquet",
+                var other => throw new CliInputException($"--format: unknown format '{other}'; use jsonl or parquet"),
+            };
+            var tiePolicy = parse.GetValue(ties) switch
+            {
+                null => TiePolicy.Drop,
+                _ when layout != "parquet" => throw new CliInputException("--ties applies to --format parquet (the jsonl layout keeps ties as label_0 0.5)"),
+                "drop" => TiePolicy.Drop,
+                "soft" => TiePolicy.KeepSoft,
+                var other => throw new CliInputException($"--ties: unknown policy '{other}'; use drop or soft"),
+            };
             await StudyData.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
             await using var db = PluralistDatabase.CreateContext(options);
             var s = await StudyData.FindStudyAsync(db, parse.GetValue(study)!, ct).ConfigureAwait(false);
@@ -122,6 +138,7 @@ public static class DatasetCommands
                 Labels = labels,
                 Captions = dataset.Captions,
                 ImagePaths = dataset.ImagePaths.ToDictionary(kv => kv.Key, kv => Path.IsPathRooted(kv.Value) ? kv.Value : Path.Combine(data.ImagesPath, kv.Value)),
+                ImageModels = dataset.ImageGenerators,
                 ConsentedGroups = consented,
                 MinGroupSize = s.MinGroupSize,
                 Cleaning = latest?.Report,
@@ -132,7 +149,30 @@ public static class DatasetCommands
                 Warnings = warnings,
             };
             var outDir = parse.GetValue(output)!.FullName;
-            var result = DatasetWriter.Write(input, outDir);
+            DatasetResult result;
+            if (layout == "parquet")
+            {
+                var progress = new Progress<int>(n =>
+                {
+                    if (n % 10_000 < 1_000)
+                    {
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n} of {input.Labels.Count} rows written"));
+                    }
+                });
+                try
+                {
+                    result = await ParquetDatasetWriter.WriteAsync(input, outDir, new ParquetDatasetOptions { Ties = tiePolicy }, progress, ct).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    throw new CliInputException($"--out {outDir}: {e.Message}");
+                }
+            }
+            else
+            {
+                result = DatasetWriter.Write(input, outDir);
+            }
+
             db.AuditEntries.Add(new AuditEntry
             {
                 StudyId = s.Id,
@@ -140,6 +180,7 @@ public static class DatasetCommands
                 Details = new JsonObject
                 {
                     ["protocol"] = input.Protocol,
+                    ["format"] = layout,
                     ["out"] = outDir,
                     ["rows"] = result.Rows,
                     ["images"] = result.Images,
@@ -155,6 +196,11 @@ public static class DatasetCommands
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Rows} rows ({string.Join(", ", result.RowsPerSplit.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}), {result.Images} images -> {outDir}"));
+            if (layout == "parquet")
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ties: {result.TiesDropped} dropped, {result.TiesKept} kept with a resolved label_0"));
+            }
+
             Console.WriteLine(latest is null ? "cleaning: none (labels from uncleaned answers)" : string.Create(CultureInfo.InvariantCulture, $"cleaning: run {latest.Run.Id} ({latest.Report.RulesVersion})"));
             return 0;
         }));

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Pluralist.Core.Cleaning;
 using Pluralist.Core.Preferences;
-using Pluralist.Core.Privacy;
 
 namespace Pluralist.Data.Datasets;
 
@@ -47,10 +46,20 @@ public sealed record DatasetInput
     public string? CleaningProvenance { get; init; }
 
     public string Licence { get; init; } = "CC BY 4.0";
+
+    /// <summary>Generator of each image (<c>model_0</c> / <c>model_1</c> in Parquet datasets), where known.</summary>
+    public IReadOnlyDictionary<long, string> ImageModels { get; init; } = new Dictionary<long, string>();
 }
 
 /// <summary>What an export wrote, and the warnings it raised.</summary>
-public sealed record DatasetResult(int Rows, int Images, IReadOnlyDictionary<string, int> RowsPerSplit, IReadOnlyList<string> Warnings);
+public sealed record DatasetResult(int Rows, int Images, IReadOnlyDictionary<string, int> RowsPerSplit, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Tied labels (label_0 = 0.5) left out (Parquet layout, <see cref="TiePolicy.Drop"/>).</summary>
+    public int TiesDropped { get; init; }
+
+    /// <summary>Tied labels kept with a resolved label_0 (Parquet layout, <see cref="TiePolicy.KeepSoft"/>).</summary>
+    public int TiesKept { get; init; }
+}
 
 /// <summary>
 /// Writes a preference dataset: <c>pairs.jsonl</c> (Pick-a-Pic layout plus provenance),
@@ -61,53 +70,10 @@ public static class DatasetWriter
 {
     public static DatasetResult Write(DatasetInput input, string outDir)
     {
-        ArgumentNullException.ThrowIfNull(input);
         ArgumentException.ThrowIfNullOrEmpty(outDir);
-        var warnings = new List<string>(input.Warnings);
-        if (input.Cleaning is null)
-        {
-            warnings.Add("the study's answers have not been cleaned: labels are built from uncleaned answers");
-        }
-
-        foreach (var l in input.Labels)
-        {
-            if (!input.Captions.ContainsKey(l.PromptId))
-            {
-                throw new ArgumentException($"no caption for prompt {l.PromptId} (pair {l.PairId})", nameof(input));
-            }
-
-            foreach (var img in new[] { l.Image0Id, l.Image1Id })
-            {
-                if (!input.ImagePaths.TryGetValue(img, out var path) || !File.Exists(path))
-                {
-                    throw new ArgumentException($"image {img} of pair {l.PairId} has no file" + (path is null ? "" : $" at {path}"), nameof(input));
-                }
-            }
-        }
-
-        // Groups: only consented ones, and only those with enough participants.
-        var sizes = input.ConsentedGroups.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Count());
-        // Small groups are counted, never named: naming one would show it.
-        var smallGroups = sizes.Count(kv => !MinimumGroupSize.MayShow(kv.Value, input.MinGroupSize));
-        if (smallGroups > 0)
-        {
-            warnings.Add($"{smallGroups} consented group(s) with fewer than the study minimum of {input.MinGroupSize} participants left out (written as no group)");
-        }
-
-        string? SafeGroup(PreferenceLabel l)
-        {
-            if (l.Group is null)
-            {
-                return null;
-            }
-
-            var consented = l.ParticipantId is { } p
-                ? input.ConsentedGroups.TryGetValue(p, out var g) && g == l.Group
-                : sizes.ContainsKey(l.Group);
-            return consented && MinimumGroupSize.MayShow(sizes.GetValueOrDefault(l.Group), input.MinGroupSize) ? l.Group : null;
-        }
-
-        var splits = PromptSplitter.Split(input.Labels.Select(l => l.PromptId), input.SplitSeed, input.ValidationShare, input.TestShare);
+        var plan = DatasetPlan.Make(input);
+        var warnings = plan.Warnings;
+        var splits = plan.Splits;
         Directory.CreateDirectory(outDir);
         var imagesDir = Path.Combine(outDir, "images");
         Directory.CreateDirectory(imagesDir);
@@ -129,7 +95,7 @@ public static class DatasetWriter
             {
                 var split = splits[l.PromptId];
                 perSplit[split] = perSplit.GetValueOrDefault(split) + 1;
-                var group = SafeGroup(l);
+                var group = plan.SafeGroup(l);
                 var o = new JsonObject
                 {
                     ["split"] = split,
@@ -168,7 +134,7 @@ public static class DatasetWriter
             }
         }
 
-        File.WriteAllText(Path.Combine(outDir, "README.md"), Datasheet(input, perSplit, fileNames.Count, warnings), new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(outDir, "README.md"), Datasheet(input, perSplit, fileNames.Count, warnings, JsonlFiles), new UTF8Encoding(false));
         return new DatasetResult(input.Labels.Count, fileNames.Count, perSplit, warnings);
     }
 
@@ -197,7 +163,10 @@ public static class DatasetWriter
     // Quoted, and neutralised against formula injection, by the one CSV writer.
     private static string Csv(string s) => Pluralist.Core.Text.CsvWriter.Escape(s);
 
-    private static string Datasheet(DatasetInput input, Dictionary<string, int> perSplit, int images, List<string> warnings)
+    private const string JsonlFiles = "`pairs.jsonl` / `pairs.csv`: caption, jpg_0, jpg_1, label_0, soft_label, criterion, weight, participant, group, source_answers (AnnotationScore ids), split. `images/metadata.jsonl` / `metadata.csv`: image-folder layout (file_name, text).";
+
+    /// <summary>The datasheet (README.md body): study, protocol, splits, licence, cleaning provenance, warnings, then <paramref name="files"/>.</summary>
+    internal static string Datasheet(DatasetInput input, IReadOnlyDictionary<string, int> perSplit, int images, IReadOnlyList<string> warnings, string files)
     {
         var sb = new StringBuilder();
         var ci = CultureInfo.InvariantCulture;
@@ -231,7 +200,7 @@ public static class DatasetWriter
             }
         }
 
-        sb.Append("\n## Files\n\n`pairs.jsonl` / `pairs.csv`: caption, jpg_0, jpg_1, label_0, soft_label, criterion, weight, participant, group, source_answers (AnnotationScore ids), split. `images/metadata.jsonl` / `metadata.csv`: image-folder layout (file_name, text).\n");
+        sb.Append("\n## Files\n\n").Append(files).Append('\n');
         return sb.ToString();
     }
 }

@@ -9,7 +9,11 @@ public sealed record StudyDataset(
     Study Study,
     IReadOnlyList<CleaningRow> Rows,
     IReadOnlyDictionary<long, string> Captions,
-    IReadOnlyDictionary<long, string> ImagePaths);
+    IReadOnlyDictionary<long, string> ImagePaths)
+{
+    /// <summary>Generator name of each image (<see cref="Image.Generator"/>), where recorded.</summary>
+    public IReadOnlyDictionary<long, string> ImageGenerators { get; init; } = new Dictionary<long, string>();
+}
 
 /// <summary>Builds cleaning rows and consented identity groups from the database.</summary>
 public static class StudyDatasetLoader
@@ -78,7 +82,10 @@ public static class StudyDatasetLoader
             }
         }
 
-        return new StudyDataset(study, rows, prompts, images.ToDictionary(kv => kv.Key, kv => kv.Value.StoragePath));
+        return new StudyDataset(study, rows, prompts, images.ToDictionary(kv => kv.Key, kv => kv.Value.StoragePath))
+        {
+            ImageGenerators = images.Where(kv => kv.Value.Generator.Length > 0).ToDictionary(kv => kv.Key, kv => kv.Value.Generator),
+        };
     }
 
     /// <summary>

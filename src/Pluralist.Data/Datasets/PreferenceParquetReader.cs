@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Parquet;
+using Parquet.Schema;
+
+namespace Pluralist.Data.Datasets;
+
+/// <summary>One row of a Parquet preference dataset; <see cref="File"/> and <see cref="Row"/> (1-based) locate it for errors.</summary>
+public sealed record ParquetPreferenceRow(
+    string File,
+    long Row,
+    string Split,
+    string Caption,
+    byte[] Jpg0,
+    byte[] Jpg1,
+    double Label0,
+    double? SoftLabel,
+    bool TieResolved,
+    string? Criterion,
+    double Weight,
+    string? Group,
+    long? PairId);
+
+/// <summary>
+/// Reads Parquet preference datasets one row group at a time: the ones <see cref="ParquetDatasetWriter"/>
+/// writes, and any Pick-a-Pic-style file with <c>caption</c>, <c>jpg_0</c>, <c>jpg_1</c> and <c>label_0</c>.
+/// Errors name the file, the row and the column.
+/// </summary>
+public static class PreferenceParquetReader
+{
+    private static readonly string[] Required = ["caption", "jpg_0", "jpg_1", "label_0"];
+
+    /// <summary>Whether <paramref name="dir"/> holds a Parquet dataset (<c>data/*.parquet</c> or <c>*.parquet</c>).</summary>
+    public static bool IsParquetDataset(string dir) => Files(dir).Count > 0;
+
+    /// <summary>The dataset's Parquet files in name order: <c>data/*.parquet</c>, else <c>*.parquet</c> in the folder, else the file itself.</summary>
+    public static IReadOnlyList<string> Files(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (File.Exists(path))
+        {
+            return path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? [path] : [];
+        }
+
+        if (!Directory.Exists(path))
+        {
+            return [];
+        }
+
+        var data = Path.Combine(path, "data");
+        var folder = Directory.Exists(data) && Directory.EnumerateFiles(data, "*.parquet").Any() ? data : path;
+        return Directory.EnumerateFiles(folder, "*.parquet").Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Every row of every file; <paramref name="split"/> (when not null or "all") keeps only that split.</summary>
+    public static async IAsyncEnumerable<ParquetPreferenceRow> ReadAsync(string path, string? split = null, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var files = Files(path);
+        if (files.Count == 0)
+        {
+            throw new InvalidDataException($"{path}: no .parquet files (expected data/<split>-NNNNN-of-NNNNN.parquet)");
+        }
+
+        foreach (var file in files)
+        {
+            await using var stream = File.OpenRead(file);
+            ParquetReader reader;
+            try
+            {
+                reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{file}: not a readable Parquet file ({e.Message})", e);
+            }
+
+            await using (reader.ConfigureAwait(false))
+            {
+                var fields = reader.Schema.GetDataFields().Where(f => f.Path.ToList().Count == 1).ToDictionary(f => f.Name, StringComparer.Ordinal);
+                foreach (var name in Required.Where(n => !fields.ContainsKey(n)))
+                {
+                    throw new InvalidDataException($"{file}: no column '{name}' (a preference dataset needs {string.Join(", ", Required)})");
+                }
+
+                var fileSplit = Path.GetFileName(file) is var fn && fn.IndexOf('-', StringComparison.Ordinal) is > 0 and var dash ? fn[..dash] : "train";
+                long offset = 0;
+                for (var g = 0; g < reader.RowGroupCount; g++)
+                {
+                    using var rg = reader.OpenRowGroupReader(g);
+                    var n = checked((int)rg.RowCount);
+                    var caption = await Strings(rg, fields["caption"], n, ct).ConfigureAwait(false);
+                    var splits = fields.TryGetValue("split", out var sf) ? await Strings(rg, sf, n, ct).ConfigureAwait(false) : null;
+                    var jpg0 = await Bytes(rg, fields["jpg_0"], n, ct).ConfigureAwait(false);
+                    var jpg1 = await Bytes(rg, fields["jpg_1"], n, ct).ConfigureAwait(false);
+                    var label0 = await Doubles(rg, fields["label_0"], n, file, offset, ct).ConfigureAwait(false);
+                    var soft = fields.TryGetValue("soft_label", out var f) ? await Doubles(rg, f, n, file, offset, ct).ConfigureAwait(false) : null;
+                    var weight = fields.TryGetValue("weight", out f) ? await Doubles(rg, f, n, file, offset, ct).ConfigureAwait(false) : null;
+                    var tie = fields.TryGetValue("tie_resolved", out f) && f.ClrType == typeof(bool) ? await Bools(rg, f, n, ct).ConfigureAwait(false) : null;
+                    var criterion = fields.TryGetValue("criterion", out f) ? await Strings(rg, f, n, ct).ConfigureAwait(false) : null;
+                    var group = fields.TryGetValue("group", out f) ? await Strings(rg, f, n, ct).ConfigureAwait(false) : null;
+                    var pair = fields.TryGetValue("pair_id", out f) && f.ClrType == typeof(long) ? await Longs(rg, f, n, ct).ConfigureAwait(false) : null;
+                    for (var i = 0; i < n; i++)
+                    {
+                        var row = offset + i + 1;
+                        string Where(string column) => string.Create(CultureInfo.InvariantCulture, $"{file}: row {row}: column '{column}'");
+                        var rowSplit = splits?[i] is { Length: > 0 } s ? s : fileSplit;
+                        if (split is not null && split != "all" && rowSplit != split)
+                        {
+                            continue;
+                        }
+
+                        if (string.IsNullOrEmpty(caption[i]))
+                        {
+                            throw new InvalidDataException($"{Where("caption")} is empty");
+                        }
+
+                        if (jpg0[i] is not { Length: > 0 } b0)
+                        {
+                            throw new InvalidDataException($"{Where("jpg_0")} holds no image bytes");
+                        }
+
+                        if (jpg1[i] is not { Length: > 0 } b1)
+                        {
+                            throw new InvalidDataException($"{Where("jpg_1")} holds no image bytes");
+                        }
+
+                        var l0 = label0[i] ?? throw new InvalidDataException($"{Where("label_0")} is empty");
+                        if (l0 is < 0 or > 1 || double.IsNaN(l0))
+                        {
+                            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{Where("label_0")} must be in [0, 1], got {l0}"));
+                        }
+
+                        var sl = soft?[i];
+                        if (sl is < 0 or > 1 || (sl is { } sv && double.IsNaN(sv)))
+                        {
+                            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{Where("soft_label")} must be in [0, 1], got {sl}"));
+                        }
+
+                        var w = weight?[i] ?? 1;
+                        if (!(w >= 0) || double.IsInfinity(w))
+                        {
+                            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{Where("weight")} must be a number >= 0, got {w}"));
+                        }
+
+                        yield return new ParquetPreferenceRow(file, row, rowSplit, caption[i]!, b0, b1, l0, sl, tie?[i] ?? false,
+                            criterion?[i] is { Length: > 0 } c ? c : null, w, group?[i] is { Length: > 0 } gr ? gr : null, pair?[i]);
+                    }
+
+                    offset += n;
+                }
+            }
+        }
+    }
+
+    private static async Task<string?[]> Strings(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+    {
+        var values = new string?[n];
+        if (field.ClrType != typeof(string) && field.ClrType != typeof(ReadOnlyMemory<char>))
+        {
+            throw new InvalidDataException($"column '{field.Name}' must hold strings, not {field.ClrType.Name}");
+        }
+
+        await rg.ReadAsync(field, values.AsMemory()!, null, ct).ConfigureAwait(false);
+        return values;
+    }
+
+    private static async Task<byte[]?[]> Bytes(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+    {
+        if (field.ClrType != typeof(byte[]) && field.ClrType != typeof(ReadOnlyMemory<byte>))
+        {
+            throw new InvalidDataException($"column '{field.Name}' must hold binary image bytes, not {field.ClrType.Name}");
+        }
+
+        var values = new byte[]?[n];
+        await rg.ReadAsync(field, values.AsMemory()!, null, ct).ConfigureAwait(false);
+        return values;
+    }
+
+    private static async Task<double?[]> Doubles(ParquetRowGroupReader rg, DataField field, int n, string file, long offset, CancellationToken ct)
+    {
+        if (field.ClrType == typeof(double))
+        {
+            return await Column<double>(rg, field, n, ct).ConfigureAwait(false);
+        }
+
+        if (field.ClrType == typeof(float))
+        {
+            return (await Column<float>(rg, field, n, ct).ConfigureAwait(false)).Select(v => (double?)v).ToArray();
+        }
+
+        if (field.ClrType == typeof(long))
+        {
+            return (await Column<long>(rg, field, n, ct).ConfigureAwait(false)).Select(v => (double?)v).ToArray();
+        }
+
+        if (field.ClrType == typeof(int))
+        {
+            return (await Column<int>(rg, field, n, ct).ConfigureAwait(false)).Select(v => (double?)v).ToArray();
+        }
+
+        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+            $"{file}: row group at row {offset + 1}: column '{field.Name}' must hold numbers, not {field.ClrType.Name}"));
+    }
+
+    private static async Task<bool[]> Bools(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct) =>
+        (await Column<bool>(rg, field, n, ct).ConfigureAwait(false)).Select(v => v == true).ToArray();
+
+    private static Task<long?[]> Longs(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct) => Column<long>(rg, field, n, ct);
+
+    /// <summary>A column of a value type, whether the file declares it required or optional.</summary>
+    private static async Task<T?[]> Column<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        where T : struct
+    {
+        var result = new T?[n];
+        if (field.IsNullable)
+        {
+            await rg.ReadAsync(field, result.AsMemory(), null, ct).ConfigureAwait(false);
+            return result;
+        }
+
+        var values = new T[n];
+        await rg.ReadAsync(field, values.AsMemory(), null, ct).ConfigureAwait(false);
+        for (var i = 0; i < n; i++)
+        {
+            result[i] = values[i];
+        }
+
+        return result;
+    }
+}
