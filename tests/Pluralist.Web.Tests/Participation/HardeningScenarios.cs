@@ -239,10 +239,11 @@ internal static class HardeningScenarios
         await using var server = await AppServer.StartAsync(provider, codes: 3, configure: s => s.WithdrawalPolicy = WithdrawalPolicy.DeleteAnnotations);
         for (var round = 0; round < 3; round++)
         {
-            var p = await server.JoinAsync();
+            var (p, cookies) = await JoinKeepingCookiesAsync(server);
             var task = (await p.NextTaskAsync())!;
             Assert.Equal(HttpStatusCode.OK, (await p.SubmitAsync(task, ParticipantClient.Answer(task, "first", 0.5))).StatusCode);
             var withdrawToken = await PageTokenAsync(p.Http, "/withdraw");
+            using var copied = CopyOf(server, cookies);
             var changes = Enumerable.Range(0, 8).Select(i => p.SubmitAsync(task, ParticipantClient.Answer(task, $"change-{i}", -0.25))).ToList();
             var withdraw = p.Http.PostAsync("/withdraw", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = withdrawToken }));
             foreach (var response in await Task.WhenAll(changes))
@@ -251,7 +252,7 @@ internal static class HardeningScenarios
             }
 
             Assert.Equal(HttpStatusCode.Redirect, (await withdraw).StatusCode);
-            var after = await p.SubmitAsync(task, ParticipantClient.Answer(task, "late", 1.0));
+            var after = await new ParticipantClient(copied).SubmitAsync(task, ParticipantClient.Answer(task, "late", 1.0));
             Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);
             Assert.Equal("application/problem+json", after.Content.Headers.ContentType?.MediaType);
             await using var db = server.Database.CreateContext();
@@ -269,7 +270,7 @@ internal static class HardeningScenarios
             s.TaskType = TaskType.Both;
             s.WithdrawalPolicy = WithdrawalPolicy.DeleteAnnotations;
         });
-        var p = await server.JoinAsync();
+        var (p, cookies) = await JoinKeepingCookiesAsync(server);
         var other = await server.JoinAsync();
         var task = (await p.NextTaskAsync())!;
         var body = new { clientRequestId = "broken", scores = new[] { new { criterion = task.Criteria[0], score = (double?)0.5 } }, reportImage = true };
@@ -294,6 +295,8 @@ internal static class HardeningScenarios
             Assert.Equal(3, await db.AppliedRequests.CountAsync(r => r.ParticipantId == pid));
         }
 
+        // The withdrawal signs the browser out; a copy of its cookie taken before must not work either.
+        using var copied = CopyOf(server, cookies);
         Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(p.Http, "/withdraw", "/withdraw", [])).StatusCode);
 
         await using (var db = server.Database.CreateContext())
@@ -312,24 +315,25 @@ internal static class HardeningScenarios
             Assert.True(await db.Annotations.AnyAsync(a => a.AssignmentId == otherTask.AssignmentId)); // someone else's answers stay
         }
 
-        Assert.Equal(HttpStatusCode.NotFound, (await p.Http.GetAsync(task.Images[0])).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await p.Http.GetAsync($"/images/{item.ImageId}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await p.Http.GetAsync($"/api/assignments/{task.AssignmentId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await copied.GetAsync(task.Images[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await copied.GetAsync($"/images/{item.ImageId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await copied.GetAsync($"/api/assignments/{task.AssignmentId}")).StatusCode);
     }
 
     /// <summary>Finding 5 with the keep policy: the answers, assignments and reports stay under the pseudonym, but the cookie shows no image.</summary>
     public static async Task WithdrawalKeepsAnswers(DatabaseProvider provider)
     {
         await using var server = await AppServer.StartAsync(provider, codes: 1);
-        var p = await server.JoinAsync();
+        var (p, cookies) = await JoinKeepingCookiesAsync(server);
         var task = (await p.NextTaskAsync())!;
         var body = new { clientRequestId = "k1", scores = new[] { new { criterion = task.Criteria[0], score = (double?)0.5 } }, reportImage = true };
         Assert.Equal(HttpStatusCode.OK, (await p.SubmitAsync(task, body)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await p.Http.GetAsync(task.Images[0])).StatusCode);
+        using var copied = CopyOf(server, cookies);
+        Assert.Equal(HttpStatusCode.OK, (await copied.GetAsync(task.Images[0])).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(p.Http, "/withdraw", "/withdraw", [])).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NotFound, (await p.Http.GetAsync(task.Images[0])).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await p.Http.GetAsync($"/api/assignments/{task.AssignmentId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await copied.GetAsync(task.Images[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await copied.GetAsync($"/api/assignments/{task.AssignmentId}")).StatusCode);
         await using var db = server.Database.CreateContext();
         Assert.True(await db.Assignments.AnyAsync(a => a.Id == task.AssignmentId));
         Assert.True(await db.Annotations.AnyAsync(a => a.AssignmentId == task.AssignmentId));
@@ -408,6 +412,28 @@ internal static class HardeningScenarios
             using var doc = JsonDocument.Parse(text);
             Assert.True(doc.RootElement.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}: {text}");
         }
+    }
+
+    /// <summary>A participant who joined and consented, with the cookie jar of their client.</summary>
+    private static async Task<(ParticipantClient Participant, CookieContainer Cookies)> JoinKeepingCookiesAsync(AppServer server)
+    {
+        var cookies = new CookieContainer();
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = server.Address };
+        Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(client, "/", "/join", new() { ["code"] = server.Codes.Dequeue() })).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(client, "/consent", "/consent", new() { ["agree"] = "true" })).StatusCode);
+        return (new ParticipantClient(client), cookies);
+    }
+
+    /// <summary>Another client holding a copy of the cookies as they are now (a cookie kept, or stolen).</summary>
+    private static HttpClient CopyOf(AppServer server, CookieContainer cookies)
+    {
+        var copy = new CookieContainer();
+        foreach (var cookie in cookies.GetAllCookies().Cast<Cookie>())
+        {
+            copy.Add(new Cookie(cookie.Name, cookie.Value, cookie.Path, cookie.Domain));
+        }
+
+        return new HttpClient(new HttpClientHandler { CookieContainer = copy, AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = server.Address };
     }
 
     private static async Task<HttpResponseMessage> SendRawAsync(ParticipantClient p, string path, string token, string json)
