@@ -100,7 +100,7 @@ public static class ParticipantApi
             return Refused(result.Refusal, lang);
         }
 
-        var next = result.Changed ? "/history" : await NextPageAsync(service, participant, ct);
+        var next = result.Changed ? "/history" : await NextPageAsync(service, participant, study, ct);
         var scores = annotation.Scores.OrderBy(s => s.Position).Select(s => new ScoreInput(s.CriterionKey, s.Score)).ToList();
         return Results.Ok(new SubmitResponse(annotation.Id, annotation.AssignmentId, request.ClientRequestId, scores, next, result.Duplicate, result.Changed));
     }
@@ -137,7 +137,7 @@ public static class ParticipantApi
             return Refused(result.Refusal, lang);
         }
 
-        var next = result.Changed ? "/history" : await NextPageAsync(service, participant, ct);
+        var next = result.Changed ? "/history" : await NextPageAsync(service, participant, study, ct);
         var answers = result.Rows.Select(r => new LikertAnswerInput(r.QuestionKey, r.Value)).ToList();
         return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, (result.Rows.Count > 0 ? result.Rows[0].SelectedCategories : []), next, result.Duplicate, result.Changed));
     }
@@ -162,9 +162,9 @@ public static class ParticipantApi
     }
 
     /// <summary>Where the page goes after an answer: the next task, or the break once the session cap is reached.</summary>
-    private static async Task<string> NextPageAsync(ParticipantService service, Participant participant, CancellationToken ct)
+    private static async Task<string> NextPageAsync(ParticipantService service, Participant participant, Study study, CancellationToken ct)
     {
-        if (await service.StudyOfAsync(participant, ct) is { } study && ParticipantService.OpenBatch(study, service.Now) is { } batch)
+        if (ParticipantService.OpenBatch(study, service.Now) is { } batch)
         {
             var (_, breakUntil) = await service.ProgressAsync(participant.Id, study, batch, service.Now, ct);
             return breakUntil is null ? "/task" : "/break";

@@ -534,8 +534,9 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
 
     /// <summary>
     /// Inside the caller's transaction: whether the participant has not withdrawn, held until commit.
-    /// PostgreSQL: a share lock on their row, which a withdrawal (it locks the row for update first)
-    /// waits for, and which waits for a withdrawal in progress and then sees it. SQLite: the
+    /// PostgreSQL: a key-share lock on their row (the lock the answer's foreign keys take anyway), which
+    /// a withdrawal (it locks the row for update first) waits for, and which waits for a withdrawal in
+    /// progress and then sees it. SQLite: the
     /// transaction already holds the database's write lock.
     /// </summary>
     private async Task<bool> HoldCurrentParticipantAsync(long participantId, CancellationToken ct)
@@ -543,7 +544,7 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
         if (db.Provider == DatabaseProvider.Postgres)
         {
             var rows = await db.Database
-                .SqlQuery<long>($"SELECT id AS \"Value\" FROM participants WHERE id = {participantId} AND withdrawn_at IS NULL FOR SHARE")
+                .SqlQuery<long>($"SELECT id AS \"Value\" FROM participants WHERE id = {participantId} AND withdrawn_at IS NULL FOR KEY SHARE")
                 .ToListAsync(ct);
             return rows.Count > 0;
         }
@@ -573,7 +574,7 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (db.Provider == DatabaseProvider.Postgres)
         {
-            // Before anything else: answers in flight hold a share lock on this row; they finish first, later ones see the withdrawal.
+            // Before anything else: answers in flight hold a key-share lock on this row; they finish first, later ones see the withdrawal.
             await db.Database.ExecuteSqlAsync($"SELECT id FROM participants WHERE id = {id} FOR UPDATE", ct);
         }
 
