@@ -59,7 +59,10 @@ internal static class HardeningScenarios
         var researcher = await SignInStaffAsync(server, "lead@example.org", Role.Researcher);
         var form = await ParticipantClient.PostFormAsync(researcher, "/console/studies/new", "/console/studies/new", new()
         {
-            ["Key"] = numeric, ["TitleEn"] = "Takeover", ["TitleFr"] = "Prise", ["Template"] = "",
+            ["Key"] = numeric,
+            ["TitleEn"] = "Takeover",
+            ["TitleFr"] = "Prise",
+            ["Template"] = "",
         });
         Assert.Equal(HttpStatusCode.BadRequest, form.StatusCode);
         var formHtml = new HtmlParser().ParseDocument(await form.Content.ReadAsStringAsync());
