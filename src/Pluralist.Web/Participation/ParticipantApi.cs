@@ -139,7 +139,7 @@ public static class ParticipantApi
 
         var next = result.Changed ? "/history" : await NextPageAsync(service, participant, study, ct);
         var answers = result.Rows.Select(r => new LikertAnswerInput(r.QuestionKey, r.Value)).ToList();
-        return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, (result.Rows.Count > 0 ? result.Rows[0].SelectedCategories : []), next, result.Duplicate, result.Changed));
+        return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, result.Rows.Count > 0 ? result.Rows[0].SelectedCategories : [], next, result.Duplicate, result.Changed));
     }
 
     private static IResult NotCurrent() =>
@@ -153,7 +153,7 @@ public static class ParticipantApi
         return refusal switch
         {
             Refusal.BatchClosed => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The batch is closed",
-                detail: fr ? "Cette série de comparaisons est fermée : les réponses n'y sont plus acceptées." : "This batch is closed: it no longer takes answers."),
+                detail: fr ? "Cette série est fermée : elle n'accepte plus de réponses." : "This batch is closed: it no longer takes answers."),
             Refusal.RequestIdReused => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "clientRequestId already used",
                 detail: "This clientRequestId was already used for another answer; send a new one.",
                 extensions: new Dictionary<string, object?> { ["field"] = "clientRequestId" }),
