@@ -13,10 +13,13 @@ namespace Pluralist.Data;
 public static class PluralistDatabase
 {
     /// <summary>The schema version this code expects.</summary>
-    public const int LatestVersion = 5;
+    public const int LatestVersion = 6;
 
     internal const string SqliteConnectionPragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
+
+    // Versions that add a unique constraint over existing rows: they move duplicates to archived_rows and say how many.
+    private static readonly int[] ArchivingVersions = [6];
 
     // Serialises migrators of one PostgreSQL database (several web nodes starting at once).
     private const long PostgresLockKey = 0x504C5552414C;
@@ -119,6 +122,9 @@ public static class PluralistDatabase
                 }
 
                 await ExecuteAsync(connection, tx, migration.Sql, ct);
+                var archived = ArchivingVersions.Contains(migration.Version)
+                    ? await CountArchivedAsync(connection, tx, migration.Version, ct)
+                    : null;
                 await using (var record = connection.CreateCommand())
                 {
                     record.Transaction = tx;
@@ -132,6 +138,10 @@ public static class PluralistDatabase
                 }
 
                 await tx.CommitAsync(ct);
+                if (archived is not null)
+                {
+                    progress?.Report(DescribeArchived(migration.Version, archived));
+                }
             }
 
             return await ReadVersionAsync(connection, options.Provider, null, ct);
@@ -224,6 +234,28 @@ public static class PluralistDatabase
             throw;
         }
     }
+
+    /// <summary>Rows a schema upgrade moved to <c>archived_rows</c>, by source table.</summary>
+    private static async Task<SortedDictionary<string, long>> CountArchivedAsync(DbConnection connection, DbTransaction tx, int version, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT source_table, COUNT(*) FROM archived_rows WHERE schema_version = @v GROUP BY source_table";
+        AddParameter(command, "@v", version);
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            counts[reader.GetString(0)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+        }
+
+        return counts;
+    }
+
+    internal static string DescribeArchived(int version, IReadOnlyDictionary<string, long> counts) => counts.Count == 0
+        ? string.Create(CultureInfo.InvariantCulture, $"Schema version {version} found no duplicate rows")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"Schema version {version} found duplicate rows ({string.Join(", ", counts.Select(kv => $"{kv.Value} in {kv.Key}"))}): the earliest of each group was kept, the others moved to archived_rows");
 
     private static void CheckNotNewer(int version, DatabaseOptions options)
     {

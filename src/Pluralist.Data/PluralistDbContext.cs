@@ -55,6 +55,8 @@ public sealed class PluralistDbContext : DbContext
     public DbSet<CleaningRunRecord> CleaningRuns => Set<CleaningRunRecord>();
     public DbSet<CleaningDrop> CleaningDrops => Set<CleaningDrop>();
     public DbSet<QuotaSlot> QuotaSlots => Set<QuotaSlot>();
+    public DbSet<AppliedRequest> AppliedRequests => Set<AppliedRequest>();
+    public DbSet<ArchivedRow> ArchivedRows => Set<ArchivedRow>();
 
     /// <summary>snake_case of a PascalCase name, with an underscore before and after digits (<c>Image0Id</c> → <c>image_0_id</c>).</summary>
     public static string SnakeCase(string name)
@@ -237,7 +239,8 @@ public sealed class PluralistDbContext : DbContext
             e.ToTable("annotations");
             e.HasIndex(x => new { x.ParticipantId, x.ClientRequestId }).IsUnique();
             e.HasIndex(x => x.PairId);
-            e.HasIndex(x => x.AssignmentId);
+            // One answer per assignment (v6): a change updates it, a concurrent first answer cannot add another.
+            e.HasIndex(x => x.AssignmentId).IsUnique();
             e.HasOne<Assignment>().WithMany().HasForeignKey(x => x.AssignmentId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Pair>().WithMany().HasForeignKey(x => x.PairId).OnDelete(DeleteBehavior.Restrict);
@@ -263,6 +266,8 @@ public sealed class PluralistDbContext : DbContext
         {
             e.ToTable("likert_ratings", t => t.HasCheckConstraint("ck_likert_ratings_value", "value BETWEEN 1 AND 5"));
             e.HasIndex(x => new { x.ParticipantId, x.ClientRequestId }).IsUnique();
+            // One value per participant, image and question (v6).
+            e.HasIndex(x => new { x.ParticipantId, x.ImageId, x.QuestionKey }).IsUnique();
             e.HasIndex(x => x.ImageId);
             StringList(e.Property(x => x.SelectedCategories));
             e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
@@ -307,6 +312,24 @@ public sealed class PluralistDbContext : DbContext
             e.HasIndex(x => x.StudyId);
             e.HasIndex(x => x.ParticipantId);
             e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AppliedRequest>(e =>
+        {
+            e.ToTable("applied_requests");
+            e.HasIndex(x => new { x.ParticipantId, x.Kind, x.ClientRequestId }).IsUnique();
+            e.HasIndex(x => x.AssignmentId);
+            e.HasIndex(x => x.ImageId);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Assignment>().WithMany().HasForeignKey(x => x.AssignmentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Image>().WithMany().HasForeignKey(x => x.ImageId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ArchivedRow>(e =>
+        {
+            e.ToTable("archived_rows");
+            e.HasIndex(x => x.ParticipantId);
             e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -13,7 +13,7 @@ public static class StudyStore
     public static async Task<Study> EnsureDefaultStudyAsync(PluralistDbContext db, DateTimeOffset now, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var existing = await FindAsync(db, Defaults.StudyKey, ct);
+        var existing = await FindByKeyAsync(db, Defaults.StudyKey, ct);
         if (existing is not null)
         {
             return existing;
@@ -30,7 +30,7 @@ public static class StudyStore
         {
             // Another process created it between our look and our insert: use theirs.
             db.ChangeTracker.Clear();
-            return await FindAsync(db, Defaults.StudyKey, ct)
+            return await FindByKeyAsync(db, Defaults.StudyKey, ct)
                 ?? throw new InvalidOperationException($"Study '{Defaults.StudyKey}' could not be created.", error);
         }
     }
@@ -55,18 +55,51 @@ public static class StudyStore
         return rows.Select(r => new StudySummary(r.Id, r.Key, r.Title.Get("en"), r.Criteria, r.Batches, r.Prompts, r.Images, r.Pairs, r.Participants, r.Annotations)).ToList();
     }
 
-    /// <summary>The study with this key (or, failing that, this numeric id), with its criteria (in position order), batches and consent documents.</summary>
-    public static async Task<Study?> FindAsync(PluralistDbContext db, string keyOrId, CancellationToken ct = default)
+    /// <summary>The study with this id, with its criteria (in position order), batches and consent documents. Participant paths use this: they hold an id.</summary>
+    public static Task<Study?> FindByIdAsync(PluralistDbContext db, long id, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentException.ThrowIfNullOrWhiteSpace(keyOrId);
-        var query = db.Studies.Include(s => s.Criteria).Include(s => s.Batches).Include(s => s.ConsentDocuments).AsSplitQuery();
-        var study = await query.FirstOrDefaultAsync(s => s.Key == keyOrId, ct);
-        if (study is null && long.TryParse(keyOrId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+        return LoadAsync(db, s => s.Id == id, ct);
+    }
+
+    /// <summary>The study with this key (an older all-digit key included), with its criteria, batches and consent documents.</summary>
+    public static Task<Study?> FindByKeyAsync(PluralistDbContext db, string key, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        return LoadAsync(db, s => s.Key == key, ct);
+    }
+
+    /// <summary>
+    /// The study a reference typed by staff names (<see cref="StudyKeys.ParseReference"/>): <c>id:N</c> or all
+    /// digits by id, <c>key:K</c> or anything else by key. A bare number that is also the key of an older
+    /// study (all-digit keys were accepted before schema version 6) is refused as ambiguous.
+    /// </summary>
+    /// <exception cref="ArgumentException">The reference is malformed or ambiguous.</exception>
+    public static async Task<Study?> FindAsync(PluralistDbContext db, string reference, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var parsed = StudyKeys.ParseReference(reference)
+            ?? throw new ArgumentException($"'{reference}' is not a study reference: give a study key, a study id, id:N or key:K");
+        if (parsed.Key is { } key)
         {
-            study = await query.FirstOrDefaultAsync(s => s.Id == id, ct);
+            return await FindByKeyAsync(db, key, ct);
         }
 
+        var id = parsed.Id!.Value;
+        if (!parsed.Explicit && await db.Studies.AsNoTracking().Where(s => s.Key == reference.Trim() && s.Id != id).Select(s => (long?)s.Id).FirstOrDefaultAsync(ct) is { } other)
+        {
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"'{reference.Trim()}' is ambiguous: it is a study id, and the all-digit key of the study with id {other}; write id:{id} or key:{reference.Trim()}"));
+        }
+
+        return await FindByIdAsync(db, id, ct);
+    }
+
+    private static async Task<Study?> LoadAsync(PluralistDbContext db, System.Linq.Expressions.Expression<Func<Study, bool>> where, CancellationToken ct)
+    {
+        var study = await db.Studies.Include(s => s.Criteria).Include(s => s.Batches).Include(s => s.ConsentDocuments).AsSplitQuery()
+            .FirstOrDefaultAsync(where, ct);
         if (study is not null)
         {
             study.Criteria.Sort((a, b) => a.Position != b.Position ? a.Position.CompareTo(b.Position) : a.Id.CompareTo(b.Id));

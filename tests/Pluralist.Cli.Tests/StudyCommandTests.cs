@@ -330,4 +330,51 @@ public class StudyCommandTests
 
         throw new FileNotFoundException($"docs/{doc} not found above the test output folder");
     }
+
+    [Fact]
+    public async Task A_study_key_of_digits_only_is_refused_and_an_older_one_is_named_without_ambiguity()
+    {
+        var dir = CliRunner.TempDir();
+        Assert.Equal(0, CliRunner.Run(dir, "init", "--data", "d").Code);
+        Assert.Equal(0, CliRunner.Run(dir, "study", "export", "livs-default", "--data", "d", "--out", "b").Code);
+
+        // --key: exit 1 naming the option; nothing imported.
+        var (code, _, err) = CliRunner.Run(dir, "study", "import", "b", "--data", "d", "--key", "123");
+        Assert.Equal(1, code);
+        Assert.Contains("error: --key: '123' cannot be a study key", err, StringComparison.Ordinal);
+
+        // study.json: exit 1 naming the file and field.
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "b", "study.json")))!;
+        json["key"] = "42";
+        File.WriteAllText(Path.Combine(dir, "b", "study.json"), json.ToJsonString());
+        (code, _, err) = CliRunner.Run(dir, "study", "import", "b", "--data", "e");
+        Assert.Equal(1, code);
+        Assert.Contains("study.json", err, StringComparison.Ordinal);
+        Assert.Contains("$.key", err, StringComparison.Ordinal);
+        Assert.Contains("'42' cannot be a study key", err, StringComparison.Ordinal);
+
+        var options = new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(dir, "d", "pluralist.db")}");
+        long defaultId;
+        await using (var db = PluralistDatabase.CreateContext(options))
+        {
+            Assert.Equal(["livs-default"], await db.Studies.Select(s => s.Key).ToListAsync());
+            defaultId = (await db.Studies.SingleAsync()).Id;
+
+            // A database from before the rule may hold a key equal to another study's id.
+            db.Studies.Add(new Study { Key = defaultId.ToString(System.Globalization.CultureInfo.InvariantCulture), Title = LocalizedText.Of("Legacy", "Ancienne"), CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        var number = defaultId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (code, _, err) = CliRunner.Run(dir, "study", "export", number, "--data", "d", "--out", "x");
+        Assert.Equal(1, code);
+        Assert.Contains($"'{number}' is ambiguous", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "x")));
+        (code, _, err) = CliRunner.Run(dir, "study", "export", "key:" + number, "--data", "d", "--out", "legacy");
+        Assert.True(code == 0, err);
+        Assert.Equal(number, JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "legacy", "study.json")))!["key"]!.GetValue<string>());
+        (code, _, err) = CliRunner.Run(dir, "study", "export", "id:" + number, "--data", "d", "--out", "default");
+        Assert.True(code == 0, err);
+        Assert.Equal("livs-default", JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "default", "study.json")))!["key"]!.GetValue<string>());
+    }
 }

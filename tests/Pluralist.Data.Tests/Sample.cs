@@ -24,6 +24,8 @@ internal sealed class Sample
     public ImageReport Report { get; } = new() { Reason = ImageReportReason.Distorted, Comment = "melted bench", ReportedAt = T0.AddSeconds(20) };
     public LikertRating Likert { get; } = new() { ServedAt = T0, QuestionKey = "harm", Value = 4, SelectedCategories = ["violence", "bias"], ClientRequestId = "lk-1", ClientDurationMs = 900, ServerDurationMs = 1000, Language = "en", SubmittedAt = T0.AddSeconds(2) };
     public AuditEntry Audit { get; } = new() { Action = "export.bundle", Details = "{\"rows\":3}", At = T0 };
+    public AppliedRequest Applied { get; } = new() { Kind = AnswerKind.Comparison, ClientRequestId = "req-1", AppliedAt = T0.AddSeconds(10) };
+    public ArchivedRow Archived { get; } = new() { SchemaVersion = 6, SourceTable = "annotations", SourceId = 9999, Reason = "another answer to the assignment was stored first", Data = "{\"row\":{\"id\":9999}}", ArchivedAt = T0.AddDays(1) };
     public OneTimeCode Code { get; } = new() { Email = "a@example.org", CodeHash = new string('c', 64), Purpose = "verify-email", Language = "fr", CreatedAt = T0, ExpiresAt = T0.AddMinutes(15), Attempts = 2, UsedAt = T0.AddMinutes(3) };
 
     public static async Task<Sample> WriteAsync(PluralistDbContext db)
@@ -74,9 +76,12 @@ internal sealed class Sample
         s.Report.AssignmentId = s.Assignment.Id;
         s.Likert.ParticipantId = s.Participant.Id;
         s.Likert.ImageId = s.Image0.Id;
+        s.Applied.ParticipantId = s.Participant.Id;
+        s.Applied.AssignmentId = s.Assignment.Id;
+        s.Archived.ParticipantId = s.Participant.Id;
         s.Audit.ActorParticipantId = s.Participant.Id;
         s.Audit.StudyId = s.Study.Id;
-        db.AddRange(s.Annotation, s.Invitation, s.Consent, s.Identity, s.Report, s.Likert, s.Audit, s.Code);
+        db.AddRange(s.Annotation, s.Invitation, s.Consent, s.Identity, s.Report, s.Likert, s.Audit, s.Code, s.Applied, s.Archived);
         await db.SaveChangesAsync();
         return s;
     }

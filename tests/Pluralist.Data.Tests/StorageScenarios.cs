@@ -124,6 +124,8 @@ internal static class StorageScenarios
             AssertSame(s.Likert, await db.LikertRatings.SingleAsync());
             AssertSame(s.Audit, await db.AuditEntries.SingleAsync());
             AssertSame(s.Code, await db.OneTimeCodes.SingleAsync());
+            AssertSame(s.Applied, await db.AppliedRequests.SingleAsync());
+            AssertSame(s.Archived, await db.ArchivedRows.SingleAsync());
 
             // Comparisons and ordering on times translate on both providers.
             var after = await db.Annotations.Where(a => a.SubmittedAt > Sample.T0.AddSeconds(9)).OrderByDescending(a => a.SubmittedAt).CountAsync();
@@ -173,6 +175,9 @@ internal static class StorageScenarios
         await Rejects(db => db.AnnotationScores.Add(new AnnotationScore { AnnotationId = s.Annotation.Id, CriterionKey = "safety", Score = 0.5 }), "two scores for one criterion");
         await Rejects(db => db.Pairs.Add(new Pair { StudyId = s.Study.Id, Image0Id = s.Image0.Id, Image1Id = s.Image0.Id, CreatedAt = Sample.T0 }), "a pair of one image");
         await Rejects(db => db.Studies.Add(new Study { Key = Defaults.StudyKey, CreatedAt = Sample.T0 }), "duplicate study key");
+        await Rejects(db => db.Annotations.Add(new Annotation { AssignmentId = s.Assignment.Id, ParticipantId = s.Participant.Id, PairId = s.Pair.Id, ClientRequestId = "req-2", SubmittedAt = Sample.T0 }), "a second answer to one assignment");
+        await Rejects(db => db.LikertRatings.Add(new LikertRating { ParticipantId = s.Participant.Id, ImageId = s.Image0.Id, QuestionKey = "harm", Value = 2, ClientRequestId = "lk-9/harm", SubmittedAt = Sample.T0 }), "a second value for one image and question");
+        await Rejects(db => db.AppliedRequests.Add(new AppliedRequest { ParticipantId = s.Participant.Id, Kind = AnswerKind.Comparison, ClientRequestId = "req-1", AssignmentId = s.Assignment.Id, AppliedAt = Sample.T0 }), "an applied request id twice");
         await Rejects(db => db.Criteria.Add(new Criterion { StudyId = s.Study.Id, Key = "safety" }), "duplicate criterion key");
         await Rejects(db => db.Participants.Add(new Participant { Pseudonym = s.Participant.Pseudonym, CreatedAt = Sample.T0 }), "duplicate pseudonym");
         await Rejects(db => db.Invitations.Add(new Invitation { CodeHash = s.Invitation.CodeHash, CreatedAt = Sample.T0, ExpiresAt = Sample.T0 }), "duplicate invitation code");
@@ -184,7 +189,10 @@ internal static class StorageScenarios
             var other = new Participant { StudyId = s.Study.Id, Pseudonym = "P-OTHER", CreatedAt = Sample.T0 };
             db.Participants.Add(other);
             await db.SaveChangesAsync();
-            db.Annotations.Add(new Annotation { AssignmentId = s.Assignment.Id, ParticipantId = other.Id, PairId = s.Pair.Id, ClientRequestId = "req-1", SubmittedAt = Sample.T0 });
+            var theirs = new Assignment { ParticipantId = other.Id, PairId = s.Pair.Id, CriteriaShown = ["safety"], ServedAt = Sample.T0 };
+            db.Assignments.Add(theirs);
+            await db.SaveChangesAsync();
+            db.Annotations.Add(new Annotation { AssignmentId = theirs.Id, ParticipantId = other.Id, PairId = s.Pair.Id, ClientRequestId = "req-1", SubmittedAt = Sample.T0 });
             await db.SaveChangesAsync();
         }
     }
@@ -278,7 +286,8 @@ internal static class StorageScenarios
         var progress = new List<string>();
         await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
         Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
-        Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs", "Applying schema version 4: likert questions", "Applying schema version 5: group quotas"], progress);
+        Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs", "Applying schema version 4: likert questions", "Applying schema version 5: group quotas",
+            "Applying schema version 6: one answer per item", "Schema version 6 found no duplicate rows"], progress);
 
         await using var db = tdb.CreateContext();
         var study = await StudyStore.FindAsync(db, "old");
@@ -318,6 +327,11 @@ internal static class StorageScenarios
         var r = await db.ImageReports.SingleAsync();
         Assert.Equal((24L, ImageReportReason.Other, "odd", (long?)21, t.AddSeconds(3)), (r.Id, r.Reason, r.Comment, r.AssignmentId, r.ReportedAt));
 
+        // v6: the stored answer's request id counts as applied.
+        var applied = await db.AppliedRequests.SingleAsync();
+        Assert.Equal((11L, AnswerKind.Comparison, "r22", (long?)21, (long?)null, t.AddSeconds(2)), (applied.ParticipantId, applied.Kind, applied.ClientRequestId, applied.AssignmentId, applied.ImageId, applied.AppliedAt));
+        Assert.Empty(await db.ArchivedRows.ToListAsync());
+
         // New rows continue the old identity sequences and the v2 tables work.
         db.Prompts.Add(new Prompt { StudyId = 7, Text = "new", CreatedAt = t });
         db.LikertRatings.Add(new LikertRating { ParticipantId = 11, ImageId = 18, QuestionKey = "harm", Value = 1, ClientRequestId = "l1", SubmittedAt = t });
@@ -336,6 +350,123 @@ internal static class StorageScenarios
             other.QuotaSlots.Add(new QuotaSlot { StudyId = 7, ItemKind = QuotaItemKind.Pair, ItemId = 20, GroupKey = "woman", Slot = 1, ParticipantId = 11, ReservedAt = t });
             await Assert.ThrowsAsync<DbUpdateException>(() => other.SaveChangesAsync());
         }
+    }
+
+    /// <summary>
+    /// Version 6 adds one answer per assignment and one Likert value per participant, image and question.
+    /// Duplicates already stored are moved, whole, to archived_rows (the earliest of each group stays),
+    /// counted in the migration's progress and in an audit entry per study; nothing is silently deleted.
+    /// </summary>
+    public static async Task UpgradeFromVersion5ArchivesDuplicates(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider, version: 5);
+        var t = Sample.T0;
+        object T(DateTimeOffset v) => provider == DatabaseProvider.Sqlite ? v.ToUnixTimeMilliseconds() : v.ToUniversalTime();
+        await using (var connection = await PluralistDatabase.OpenAsync(tdb.Options))
+        {
+            async Task Insert(string sql, params object?[] values)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var p = command.CreateParameter();
+                    p.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
+                    p.Value = values[i] ?? DBNull.Value;
+                    command.Parameters.Add(p);
+                }
+
+                Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            }
+
+            await Insert("INSERT INTO studies (id, key, title, description, task_type, criteria_per_pair, slider_steps, show_prompt, require_email, session_cap, break_minutes, attention_check_rate, gold_rate, withdrawal_policy, min_group_size, identity_markers, created_at) VALUES (7, 'dup', '{}', '{}', 2, 1, 0, @p0, @p0, 90, 10, 0, 0, 0, 5, '[]', @p1)", true, T(t));
+            await Insert("INSERT INTO batches (id, study_id, name, opens_at, closes_at, quota_per_participant, session_cap, break_minutes, distribution, overlap) VALUES (5, 7, 'B', @p0, @p1, 100, NULL, NULL, 1, 3)", T(t), T(t.AddDays(1)));
+            foreach (var (id, pseudonym) in new[] { (11, "P-A"), (12, "P-B") })
+            {
+                await Insert($"INSERT INTO participants (id, study_id, pseudonym, email, password_hash, preferred_language, role, created_at, withdrawn_at) VALUES ({id}, 7, '{pseudonym}', NULL, NULL, 'en', 0, @p0, NULL)", T(t));
+            }
+
+            await Insert("INSERT INTO prompts (id, study_id, text, language, source, parent_prompt_id, scenario_id, external_id, created_at) VALUES (16, 7, 'A park', 'en', 0, NULL, NULL, NULL, @p0)", T(t));
+            await Insert("INSERT INTO images (id, study_id, prompt_id, generator, seed, guidance, steps, width, height, content_hash, storage_path, flags, external_id, created_at) VALUES (18, 7, 16, 'w', NULL, NULL, NULL, 8, 8, NULL, 'a.png', 0, NULL, @p0)", T(t));
+            await Insert("INSERT INTO images (id, study_id, prompt_id, generator, seed, guidance, steps, width, height, content_hash, storage_path, flags, external_id, created_at) VALUES (19, 7, 16, 'w', NULL, NULL, NULL, 8, 8, NULL, 'b.png', 0, NULL, @p0)", T(t));
+            await Insert("INSERT INTO pairs (id, study_id, batch_id, image_0_id, image_1_id, kind, expected_preference, external_id, created_at) VALUES (20, 7, 5, 18, 19, 0, NULL, NULL, @p0)", T(t));
+            await Insert("INSERT INTO assignments (id, participant_id, pair_id, batch_id, criteria_shown, image_0_on_left, language, served_at) VALUES (21, 11, 20, 5, '[\"safety\"]', @p0, 'en', @p1)", true, T(t));
+            await Insert("INSERT INTO assignments (id, participant_id, pair_id, batch_id, criteria_shown, image_0_on_left, language, served_at) VALUES (22, 12, 20, 5, '[\"safety\"]', @p0, 'en', @p1)", false, T(t));
+            foreach (var (id, assignment, participant, request, score, second) in new[] { (31, 21, 11, "r-a", 0.5, 1), (32, 21, 11, "r-b", -0.5, 2), (33, 21, 11, "r-c", 1.0, 3), (34, 22, 12, "r-d", 0.0, 4) })
+            {
+                await Insert($"INSERT INTO annotations (id, assignment_id, participant_id, pair_id, comment, client_duration_ms, server_duration_ms, client_request_id, language, submitted_at) VALUES ({id}, {assignment}, {participant}, 20, NULL, NULL, NULL, '{request}', 'en', @p0)", T(t.AddSeconds(second)));
+                await Insert(string.Create(CultureInfo.InvariantCulture, $"INSERT INTO annotation_scores (id, annotation_id, criterion_key, position, score) VALUES ({id + 10}, {id}, 'safety', 0, {score})"));
+            }
+
+            await Insert("INSERT INTO cleaning_runs (id, study_id, rules_version, rules, report, rows_in, rows_out, last_answer_id, created_at) VALUES (51, 7, 't/1', '{}', '{}', 4, 3, 44, @p0)", T(t));
+            await Insert("INSERT INTO cleaning_drops (id, run_id, answer_id, rule, reason_code) VALUES (52, 51, 42, 'duplicate', 'DUP')");
+            foreach (var (id, participant, question, value, request) in new[] { (61, 11, "harm", 2, "x/harm"), (62, 11, "harm", 5, "y/harm"), (63, 11, "fits", 3, "x/fits"), (64, 12, "harm", 1, "z/harm") })
+            {
+                await Insert($"INSERT INTO likert_ratings (id, participant_id, image_id, served_at, question_key, value, selected_categories, client_request_id, client_duration_ms, server_duration_ms, language, submitted_at) VALUES ({id}, {participant}, 18, @p0, '{question}', {value}, '[]', '{request}', NULL, NULL, 'en', @p1)", T(t), T(t.AddSeconds(id)));
+            }
+        }
+
+        var progress = new List<string>();
+        await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
+        Assert.Equal(6, await PluralistDatabase.MigrateAsync(tdb.Options, 6, new SyncProgress(progress)));
+        Assert.Equal(["Applying schema version 6: one answer per item",
+            "Schema version 6 found duplicate rows (2 in annotations, 1 in likert_ratings): the earliest of each group was kept, the others moved to archived_rows"], progress);
+
+        await using var db = tdb.CreateContext();
+        Assert.Equal([31L, 34L], await db.Annotations.OrderBy(a => a.Id).Select(a => a.Id).ToListAsync());
+        Assert.Equal([41L, 44L], await db.AnnotationScores.OrderBy(x => x.Id).Select(x => x.Id).ToListAsync());
+        Assert.Equal(0, await db.CleaningDrops.CountAsync());
+        Assert.Equal([61L, 63L, 64L], await db.LikertRatings.OrderBy(r => r.Id).Select(r => r.Id).ToListAsync());
+
+        var archived = await db.ArchivedRows.OrderBy(r => r.SourceTable).ThenBy(r => r.SourceId).ToListAsync();
+        Assert.Equal([("annotations", 32L, (long?)31), ("annotations", 33L, (long?)31), ("likert_ratings", 62L, (long?)61)],
+            archived.Select(r => (r.SourceTable, r.SourceId, r.KeptId)));
+        Assert.All(archived, r => Assert.Equal((6, (long?)11), (r.SchemaVersion, r.ParticipantId)));
+        Assert.Contains("assignment 21", archived[0].Reason, StringComparison.Ordinal);
+        using (var json = System.Text.Json.JsonDocument.Parse(archived[0].Data))
+        {
+            var root = json.RootElement;
+            Assert.Equal("r-b", root.GetProperty("row").GetProperty("client_request_id").GetString());
+            Assert.Equal(-0.5, root.GetProperty("scores")[0].GetProperty("score").GetDouble());
+            Assert.Equal("DUP", root.GetProperty("cleaning_drops")[0].GetProperty("reason_code").GetString());
+        }
+
+        using (var json = System.Text.Json.JsonDocument.Parse(archived[1].Data))
+        {
+            Assert.Equal(1.0, json.RootElement.GetProperty("scores")[0].GetProperty("score").GetDouble());
+            Assert.Equal(0, json.RootElement.GetProperty("cleaning_drops").GetArrayLength());
+        }
+
+        using (var json = System.Text.Json.JsonDocument.Parse(archived[2].Data))
+        {
+            Assert.Equal(5, json.RootElement.GetProperty("row").GetProperty("value").GetInt32());
+        }
+
+        var audit = await db.AuditEntries.SingleAsync();
+        Assert.Equal(("schema.archive-duplicates", (long?)7, (long?)null), (audit.Action, audit.StudyId, audit.ActorParticipantId));
+        using (var details = System.Text.Json.JsonDocument.Parse(audit.Details))
+        {
+            Assert.Equal((2, 1), (details.RootElement.GetProperty("annotations").GetInt32(), details.RootElement.GetProperty("likertRatings").GetInt32()));
+        }
+
+        // The kept answers' request ids count as applied (a rating's rows share theirs before the '/').
+        var applied = await db.AppliedRequests.OrderBy(r => r.Kind).ThenBy(r => r.ClientRequestId).ToListAsync();
+        Assert.Equal([(11L, AnswerKind.Comparison, "r-a", (long?)21, (long?)null), (12L, AnswerKind.Comparison, "r-d", (long?)22, (long?)null),
+            (11L, AnswerKind.Rating, "x", (long?)null, (long?)18), (12L, AnswerKind.Rating, "z", (long?)null, (long?)18)],
+            applied.Select(r => (r.ParticipantId, r.Kind, r.ClientRequestId, r.AssignmentId, r.ImageId)));
+
+        // From now on the database refuses new duplicates.
+        db.Annotations.Add(new Annotation { AssignmentId = 21, ParticipantId = 11, PairId = 20, ClientRequestId = "r-e", SubmittedAt = t });
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        db.ChangeTracker.Clear();
+        db.LikertRatings.Add(new LikertRating { ParticipantId = 12, ImageId = 18, QuestionKey = "harm", Value = 3, ClientRequestId = "w/harm", SubmittedAt = t });
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        db.ChangeTracker.Clear();
+
+        // Archived rows go with their participant.
+        db.Participants.Remove(await db.Participants.SingleAsync(p => p.Id == 11));
+        await db.SaveChangesAsync();
+        Assert.Equal(0, await db.ArchivedRows.CountAsync());
     }
 
     // Rows surviving each upgrade (v1 -> latest, through the cleaning-run tables of v3) is UpgradeKeepsEveryRow's job.
@@ -431,6 +562,29 @@ internal static class StorageScenarios
             Assert.Same(again, await StudyStore.FindAsync(db, Defaults.StudyKey));
             Assert.Null(await StudyStore.FindAsync(db, "nope"));
             Assert.Null(await StudyStore.FindAsync(db, "12345"));
+            Assert.Same(again, await StudyStore.FindByIdAsync(db, again.Id));
+            Assert.Same(again, await StudyStore.FindByKeyAsync(db, Defaults.StudyKey));
+            Assert.Same(again, await StudyStore.FindAsync(db, again.Id.ToString(CultureInfo.InvariantCulture)));
+            Assert.Same(again, await StudyStore.FindAsync(db, "id:" + again.Id.ToString(CultureInfo.InvariantCulture)));
+            Assert.Same(again, await StudyStore.FindAsync(db, "key:" + Defaults.StudyKey));
+            Assert.Null(await StudyStore.FindByKeyAsync(db, again.Id.ToString(CultureInfo.InvariantCulture)));
+
+            // An all-digit key from before the key rule (here equal to the default study's id): look-ups
+            // by id never see it, a bare number naming both is refused, key:/id: name each.
+            var legacy = new Study { Key = again.Id.ToString(CultureInfo.InvariantCulture), Title = LocalizedText.Of("Legacy", "Ancienne"), CreatedAt = Sample.T0 };
+            db.Studies.Add(legacy);
+            await db.SaveChangesAsync();
+            Assert.Same(again, await StudyStore.FindByIdAsync(db, again.Id));
+            Assert.Same(legacy, await StudyStore.FindByKeyAsync(db, legacy.Key));
+            var ambiguous = await Assert.ThrowsAsync<ArgumentException>(() => StudyStore.FindAsync(db, legacy.Key));
+            Assert.Contains("ambiguous", ambiguous.Message, StringComparison.Ordinal);
+            Assert.Contains("key:" + legacy.Key, ambiguous.Message, StringComparison.Ordinal);
+            Assert.Same(legacy, await StudyStore.FindAsync(db, "key:" + legacy.Key));
+            Assert.Same(again, await StudyStore.FindAsync(db, "id:" + legacy.Key));
+            Assert.Same(legacy, await StudyStore.FindAsync(db, legacy.Id.ToString(CultureInfo.InvariantCulture)));
+            await Assert.ThrowsAsync<ArgumentException>(() => StudyStore.FindAsync(db, "id:x"));
+            db.Studies.Remove(legacy);
+            await db.SaveChangesAsync();
             var list = await StudyStore.ListAsync(db);
             Assert.Equal(new StudySummary(again.Id, Defaults.StudyKey, "Public spaces for everyone", 6, 1, 0, 0, 0, 0, 0), Assert.Single(list));
         }

@@ -14,7 +14,7 @@ public static class StudyCommands
     {
         var path = new Argument<string>("PATH") { Description = "A study bundle (folder or .zip), or a labeling-platform survey export with --format aipithet." };
         var format = new Option<string>("--format") { Description = "bundle (default) or aipithet.", DefaultValueFactory = _ => "bundle" };
-        var key = new Option<string?>("--key") { Description = "Import under this study key instead of the one in the file." };
+        var key = new Option<string?>("--key") { Description = "Import under this study key instead of the one in the file (lower-case letters, digits and '-', not digits only)." };
         var language = new Option<string>("--prompt-language") { Description = "aipithet only: the language of the survey's prompts and participants (default en).", DefaultValueFactory = _ => "en" };
         var import = new Command("import", "Import a study. The whole input is checked first; on any problem nothing is written.") { path, format, key, language };
         import.SetAction((parse, ct) => CliContext.RunAsync(async () =>
@@ -23,6 +23,11 @@ public static class StudyCommands
             var source = parse.GetValue(path)!;
             var fmt = parse.GetValue(format)!.Trim().ToLowerInvariant();
             var lang = parse.GetValue(language)!.Trim().ToLowerInvariant();
+            if (parse.GetValue(key) is { } newKey && StudyKeys.Problem(newKey) is { } keyProblem)
+            {
+                throw new CliInputException($"--key: {keyProblem}");
+            }
+
             if (lang.Length is < 2 or > 8 || !lang.All(char.IsAsciiLetterLower))
             {
                 throw new CliInputException($"--prompt-language '{lang}' is not a language tag (en, fr, …)");
@@ -49,7 +54,7 @@ public static class StudyCommands
     /// <summary>The <c>study export STUDY --out PATH [--zip]</c> verb.</summary>
     public static Command Export()
     {
-        var study = new Argument<string>("STUDY") { Description = "Study key (or numeric id)." };
+        var study = new Argument<string>("STUDY") { Description = "Study key, or id (digits, or id:N; key:K for an older all-digit key)." };
         var output = new Option<string>("--out") { Description = "Folder (or .zip file with --zip) to create; it must not exist.", Required = true };
         var zip = new Option<bool>("--zip") { Description = "Write a .zip archive instead of a folder." };
         var export = new Command("export", "Export a study as a bundle: study.json and CSV files with images; identity markers only where consented.") { study, output, zip };

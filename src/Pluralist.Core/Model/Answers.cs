@@ -90,3 +90,59 @@ public sealed class ImageReport
 
     public DateTimeOffset ReportedAt { get; set; }
 }
+
+/// <summary>
+/// A client request id whose answer was applied (a first answer or a change), remembered for as
+/// long as the answer exists, so that a retry of it returns what is stored and never applies again
+/// over a newer change.
+/// </summary>
+public sealed class AppliedRequest
+{
+    public long Id { get; set; }
+
+    public long ParticipantId { get; set; }
+
+    public AnswerKind Kind { get; set; }
+
+    /// <summary>The client's idempotency key; unique per participant and kind.</summary>
+    public string ClientRequestId { get; set; } = "";
+
+    /// <summary>The assignment answered (comparisons); null for a rating.</summary>
+    public long? AssignmentId { get; set; }
+
+    /// <summary>The image rated (ratings); null for a comparison.</summary>
+    public long? ImageId { get; set; }
+
+    public DateTimeOffset AppliedAt { get; set; }
+}
+
+/// <summary>
+/// A row that a schema upgrade moved out of its table rather than delete it (a duplicate found when
+/// a unique constraint was added), kept whole as JSON with the rows that belonged to it.
+/// </summary>
+public sealed class ArchivedRow
+{
+    public long Id { get; set; }
+
+    /// <summary>The schema version whose upgrade archived the row.</summary>
+    public int SchemaVersion { get; set; }
+
+    /// <summary>The table the row came from (<c>annotations</c>, <c>likert_ratings</c>).</summary>
+    public string SourceTable { get; set; } = "";
+
+    /// <summary>The row's id in that table.</summary>
+    public long SourceId { get; set; }
+
+    /// <summary>The id of the row kept in its place.</summary>
+    public long? KeptId { get; set; }
+
+    /// <summary>The participant whose row it was (erased with them when their study deletes answers on withdrawal).</summary>
+    public long? ParticipantId { get; set; }
+
+    public string Reason { get; set; } = "";
+
+    /// <summary>The row and its dependent rows as a JSON document.</summary>
+    public string Data { get; set; } = "{}";
+
+    public DateTimeOffset ArchivedAt { get; set; }
+}

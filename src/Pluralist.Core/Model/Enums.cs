@@ -44,6 +44,13 @@ public enum WithdrawalPolicy
     DeleteAnnotations = 1,
 }
 
+/// <summary>The kind of answer a client request carries.</summary>
+public enum AnswerKind
+{
+    Comparison = 0,
+    Rating = 1,
+}
+
 /// <summary>How a batch hands pairs out.</summary>
 public enum PairDistribution
 {

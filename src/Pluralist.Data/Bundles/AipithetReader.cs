@@ -406,9 +406,9 @@ public static partial class AipithetReader
         study.Title["en"] = $"Imported survey {survey}";
         study.Title["fr"] = $"Questionnaire importé {survey}";
         study.CreatedAt = bundle.Prompts.Select(p => p.CreatedAt).Concat(bundle.Pairs.Select(p => p.CreatedAt)).DefaultIfEmpty(DateTimeOffset.UnixEpoch).Min();
-        if (!BundleFormat.IsKey(study.Key))
+        if (StudyKeys.Problem(study.Key) is { } keyProblem)
         {
-            errors.Add(new CsvError(AnswersCsv, 0, 0, "surveyId", $"'{study.Key}' cannot be a study key; give one with --key"));
+            errors.Add(new CsvError(AnswersCsv, 0, 0, "surveyId", $"{keyProblem}; give one with --key"));
         }
 
         if (errors.Count > 0)

@@ -252,9 +252,9 @@ public static class BundleFormat
                 MinGroupSize = r.OptionalInt(root, "$", "minGroupSize") ?? 5,
                 CreatedAt = r.OptionalDate(root, "$", "createdAt") ?? DateTimeOffset.UnixEpoch,
             };
-            if (study.Key.Length > 0 && !IsKey(study.Key))
+            if (study.Key.Length > 0 && StudyKeys.Problem(study.Key) is { } keyProblem)
             {
-                r.Error("$.key", $"'{study.Key}' is not a valid key (lower-case letters, digits and '-', starting with a letter or digit)");
+                r.Error("$.key", keyProblem);
             }
 
             r.Check(study.SliderSteps >= 0, "$.sliderSteps", "must be 0 (continuous) or more");

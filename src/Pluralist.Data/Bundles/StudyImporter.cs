@@ -27,9 +27,9 @@ public static class StudyImporter
         var study = bundle.Study;
         if (key is not null)
         {
-            if (!BundleFormat.IsKey(key))
+            if (StudyKeys.Problem(key) is { } problem)
             {
-                throw new ArgumentException($"--key '{key}' is not a valid key (lower-case letters, digits and '-')");
+                throw new ArgumentException($"--key: {problem}");
             }
 
             study.Key = key;
@@ -192,6 +192,11 @@ public static class StudyImporter
                 $"participant {t} already exists in this database (pseudonyms are unique across studies)")));
         }
 
+        // The store holds one answer per assignment and one value per participant, image and question (schema v6).
+        errors.AddRange(bundle.Annotations.GroupBy(a => a.AssignmentId).Where(g => g.Count() > 1).Select(g => new CsvError(BundleFormat.AnnotationsCsv, 0, 0, "assignment",
+            string.Create(CultureInfo.InvariantCulture, $"assignment {g.Key} is answered by annotations {string.Join(", ", g.Select(a => a.Id))}; a database keeps one answer per assignment"))));
+        errors.AddRange(bundle.Ratings.GroupBy(r => (r.ParticipantId, r.ImageId, r.QuestionKey)).Where(g => g.Count() > 1).Select(g => new CsvError(BundleFormat.RatingsCsv, 0, 0, "question",
+            string.Create(CultureInfo.InvariantCulture, $"participant {g.Key.ParticipantId} rated image {g.Key.ImageId} on '{g.Key.QuestionKey}' {g.Count()} times; a database keeps one value per participant, image and question"))));
         if (errors.Count > 0)
         {
             throw new BundleException(errors);

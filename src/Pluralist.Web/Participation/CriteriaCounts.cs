@@ -30,6 +30,24 @@ public sealed class CriteriaCounts : IDisposable
         }
     }
 
+    /// <summary>Takes back criteria of assignments that were erased (a withdrawal that deletes answers), if the study's counts are loaded.</summary>
+    public void Forget(long studyId, IEnumerable<IReadOnlyList<string>> shown)
+    {
+        ArgumentNullException.ThrowIfNull(shown);
+        if (!_counts.TryGetValue(studyId, out var counts))
+        {
+            return;
+        }
+
+        lock (counts)
+        {
+            foreach (var key in shown.SelectMany(s => s))
+            {
+                counts[key] = Math.Max(0, counts.GetValueOrDefault(key) - 1);
+            }
+        }
+    }
+
     public void Dispose() => _load.Dispose();
 
     private async Task<Dictionary<string, long>> GetAsync(PluralistDbContext db, long studyId, CancellationToken ct)

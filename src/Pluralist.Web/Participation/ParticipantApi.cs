@@ -56,7 +56,9 @@ public static class ParticipantApi
 
     internal static async Task<Results<Ok<AssignmentView>, NotFound>> GetAssignmentAsync(long id, HttpContext ctx, ParticipantService service, CancellationToken ct)
     {
-        var assignment = ctx.User.ParticipantId() is { } pid ? await service.OwnAssignmentAsync(pid, id, ct) : null;
+        var assignment = ctx.User.ParticipantId() is { } pid && await service.FindParticipantAsync(pid, ct) is not null
+            ? await service.OwnAssignmentAsync(pid, id, ct)
+            : null;
         if (assignment is null)
         {
             return TypedResults.NotFound();
@@ -73,9 +75,10 @@ public static class ParticipantApi
         }
 
         var lang = Lang.Of(ctx);
-        if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is not { } participant)
+        if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is not { } participant
+            || await service.StudyOfAsync(participant, ct) is not { } study)
         {
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a current participant");
+            return NotCurrent();
         }
 
         var assignment = await service.OwnAssignmentAsync(participant.Id, id, ct);
@@ -91,11 +94,15 @@ public static class ParticipantApi
             return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
         }
 
-        var (annotation, duplicate, changed) = await service.SubmitAsync(assignment, request, lang, ct);
-        var next = changed ? "/history" : await NextPageAsync(service, participant, ct);
+        var result = await service.SubmitAsync(assignment, study, request, lang, ct);
+        if (result.Refusal != Refusal.None || result.Annotation is not { } annotation)
+        {
+            return Refused(result.Refusal, lang);
+        }
 
+        var next = result.Changed ? "/history" : await NextPageAsync(service, participant, study, ct);
         var scores = annotation.Scores.OrderBy(s => s.Position).Select(s => new ScoreInput(s.CriterionKey, s.Score)).ToList();
-        return Results.Ok(new SubmitResponse(annotation.Id, annotation.AssignmentId, annotation.ClientRequestId, scores, next, duplicate, changed));
+        return Results.Ok(new SubmitResponse(annotation.Id, annotation.AssignmentId, request.ClientRequestId, scores, next, result.Duplicate, result.Changed));
     }
 
     internal static async Task<IResult> RateAsync(RatingRequest request, HttpContext ctx, ParticipantService service, CancellationToken ct)
@@ -109,7 +116,7 @@ public static class ParticipantApi
         if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is not { } participant
             || await service.StudyOfAsync(participant, ct) is not { } study)
         {
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a current participant");
+            return NotCurrent();
         }
 
         if (service.ReadItem(participant.Id, request.ItemToken) is not { } item)
@@ -124,16 +131,40 @@ public static class ParticipantApi
             return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
         }
 
-        var (rows, duplicate, changed) = await service.RateAsync(participant.Id, item.ImageId, item.ServedAt, request, lang, ct);
-        var next = changed ? "/history" : await NextPageAsync(service, participant, ct);
-        var answers = rows.Select(r => new LikertAnswerInput(r.QuestionKey, r.Value)).ToList();
-        return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, rows.FirstOrDefault()?.SelectedCategories ?? [], next, duplicate, changed));
+        var result = await service.RateAsync(participant.Id, study, item.ImageId, item.ServedAt, request, lang, ct);
+        if (result.Refusal != Refusal.None)
+        {
+            return Refused(result.Refusal, lang);
+        }
+
+        var next = result.Changed ? "/history" : await NextPageAsync(service, participant, study, ct);
+        var answers = result.Rows.Select(r => new LikertAnswerInput(r.QuestionKey, r.Value)).ToList();
+        return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, result.Rows.Count > 0 ? result.Rows[0].SelectedCategories : [], next, result.Duplicate, result.Changed));
+    }
+
+    private static IResult NotCurrent() =>
+        Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a current participant",
+            detail: "This session does not belong to a participant taking part in a study (they may have left it).");
+
+    // The page shows the detail to the participant: in their language.
+    private static IResult Refused(Refusal refusal, string lang)
+    {
+        var fr = lang == "fr";
+        return refusal switch
+        {
+            Refusal.BatchClosed => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The batch is closed",
+                detail: fr ? "Cette série est fermée : elle n'accepte plus de réponses." : "This batch is closed: it no longer takes answers."),
+            Refusal.RequestIdReused => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "clientRequestId already used",
+                detail: "This clientRequestId was already used for another answer; send a new one.",
+                extensions: new Dictionary<string, object?> { ["field"] = "clientRequestId" }),
+            _ => NotCurrent(),
+        };
     }
 
     /// <summary>Where the page goes after an answer: the next task, or the break once the session cap is reached.</summary>
-    private static async Task<string> NextPageAsync(ParticipantService service, Participant participant, CancellationToken ct)
+    private static async Task<string> NextPageAsync(ParticipantService service, Participant participant, Study study, CancellationToken ct)
     {
-        if (await service.StudyOfAsync(participant, ct) is { } study && ParticipantService.OpenBatch(study, service.Now) is { } batch)
+        if (ParticipantService.OpenBatch(study, service.Now) is { } batch)
         {
             var (_, breakUntil) = await service.ProgressAsync(participant.Id, study, batch, service.Now, ct);
             return breakUntil is null ? "/task" : "/break";
@@ -145,7 +176,9 @@ public static class ParticipantApi
     internal static async Task<IResult> ImageAsync(long id, HttpContext ctx, ParticipantService service, DataDirectory data, CancellationToken ct)
     {
         var staff = ctx.User.IsInRole(nameof(Role.Researcher)) || ctx.User.IsInRole(nameof(Role.Admin)) || ctx.User.IsInRole(nameof(Role.Liaison));
-        if (ctx.User.ParticipantId() is not { } pid || (!staff && !await service.MaySeeImageAsync(pid, id, ct)))
+        // A withdrawn participant's cookie stays valid until it expires: it must not show images any more.
+        if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is null
+            || (!staff && !await service.MaySeeImageAsync(pid, id, ct)))
         {
             return Results.NotFound();
         }

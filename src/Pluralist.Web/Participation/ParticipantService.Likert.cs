@@ -153,9 +153,14 @@ public sealed partial class ParticipantService
 
         var questions = QuestionsOf(study);
         var answers = request.Answers ?? [];
-        foreach (var a in answers)
+        for (var i = 0; i < answers.Count; i++)
         {
-            if (!questions.Any(q => q.Key == a.Question))
+            var a = answers[i];
+            if (a is null || a.Question is null)
+            {
+                errors[string.Create(CultureInfo.InvariantCulture, $"answers[{i}]")] = ["Each answer is an object {question, value} naming a question of the study."];
+            }
+            else if (!questions.Any(q => q.Key == a.Question))
             {
                 errors[$"answers.{a.Question}"] = [Texts.Get("unknown-question", lang)];
             }
@@ -165,19 +170,20 @@ public sealed partial class ParticipantService
             }
         }
 
-        if (answers.GroupBy(a => a.Question).Any(g => g.Count() > 1))
+        var named = answers.Where(a => a?.Question is not null).ToList();
+        if (named.GroupBy(a => a.Question).Any(g => g.Count() > 1))
         {
             errors["answers"] = ["Each question may be answered once."];
         }
 
-        foreach (var q in questions.Where(q => !answers.Any(a => a.Question == q.Key)))
+        foreach (var q in questions.Where(q => !named.Any(a => a.Question == q.Key)))
         {
             errors[$"answers.{q.Key}"] = [Texts.Format("likert-missing", lang, q.Text.Get(lang))];
         }
 
         var categories = request.Categories ?? [];
         var known = CategoriesOf(study);
-        if (categories.Any(c => !known.Any(k => k.Key == c)) || categories.Distinct(StringComparer.Ordinal).Count() != categories.Count)
+        if (categories.Any(c => c is null || !known.Any(k => k.Key == c)) || categories.Distinct(StringComparer.Ordinal).Count() != categories.Count)
         {
             errors["categories"] = [Texts.Get("unknown-category", lang)];
         }
@@ -186,22 +192,54 @@ public sealed partial class ParticipantService
     }
 
     /// <summary>
-    /// Stores a rating once per client request id (one row per question, each keyed
-    /// <c>{clientRequestId}/{question}</c>) and returns what is stored. A new rating of an image
-    /// the participant already rated replaces the values (change of answer).
+    /// Stores a rating (one row per question, each keyed <c>{clientRequestId}/{question}</c>; one value
+    /// per participant, image and question under a unique index) and returns the rows now stored for
+    /// the image. A new request id for an image already rated changes the values; a request id already
+    /// applied (a retry, even of an older change) returns what is stored without applying anything.
+    /// Refused when no batch of the study is open or the participant has withdrawn.
     /// </summary>
-    public async Task<(List<LikertRating> Rows, bool Duplicate, bool Changed)> RateAsync(long participantId, long imageId, DateTimeOffset servedAt, RatingRequest request, string lang, CancellationToken ct)
+    public async Task<RateResult> RateAsync(long participantId, Study study, long imageId, DateTimeOffset servedAt, RatingRequest request, string lang, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(request);
-        var stored = await FindRatingAsync(participantId, request.ClientRequestId, ct);
-        if (stored.Count > 0)
+        if (OpenBatch(study, Now) is null)
         {
-            return (stored, true, false);
+            return new RateResult([], false, false, Refusal.BatchClosed);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RateOnceAsync(participantId, imageId, servedAt, request, lang, ct);
+            }
+            catch (DbUpdateException) when (attempt < WriteAttempts)
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private async Task<RateResult> RateOnceAsync(long participantId, long imageId, DateTimeOffset servedAt, RatingRequest request, string lang, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await HoldCurrentParticipantAsync(participantId, ct))
+        {
+            return new RateResult([], false, false, Refusal.NotCurrent);
+        }
+
+        var applied = await FindAppliedAsync(participantId, AnswerKind.Rating, request.ClientRequestId, ct);
+        if (applied is not null)
+        {
+            var stored = applied.ImageId == imageId
+                ? await db.LikertRatings.AsNoTracking().Where(r => r.ParticipantId == participantId && r.ImageId == imageId).OrderBy(r => r.Id).ToListAsync(ct)
+                : [];
+            return stored.Count == 0 ? new RateResult([], false, false, Refusal.RequestIdReused) : new RateResult(stored, true, false);
         }
 
         var now = Now;
         var categories = request.Categories?.ToList() ?? [];
-        var previous = await db.LikertRatings.Where(r => r.ParticipantId == participantId && r.ImageId == imageId).ToListAsync(ct);
+        var previous = await db.LikertRatings.Where(r => r.ParticipantId == participantId && r.ImageId == imageId).OrderBy(r => r.Id).ToListAsync(ct);
         var rows = new List<LikertRating>();
         foreach (var answer in request.Answers)
         {
@@ -228,31 +266,17 @@ public sealed partial class ParticipantService
             rows.Add(row);
         }
 
-        try
+        db.AppliedRequests.Add(new AppliedRequest
         {
-            await db.SaveChangesAsync(ct);
-            return (rows, false, previous.Count > 0);
-        }
-        catch (DbUpdateException)
-        {
-            // The same request arrived twice at once: the unique index kept one; return it.
-            db.ChangeTracker.Clear();
-            stored = await FindRatingAsync(participantId, request.ClientRequestId, ct);
-            if (stored.Count == 0)
-            {
-                throw;
-            }
-
-            return (stored, true, false);
-        }
-    }
-
-    private Task<List<LikertRating>> FindRatingAsync(long participantId, string requestId, CancellationToken ct)
-    {
-        var prefix = requestId + "/";
-        return db.LikertRatings.AsNoTracking()
-            .Where(r => r.ParticipantId == participantId && r.ClientRequestId.StartsWith(prefix))
-            .OrderBy(r => r.Id).ToListAsync(ct);
+            ParticipantId = participantId,
+            Kind = AnswerKind.Rating,
+            ClientRequestId = request.ClientRequestId,
+            ImageId = imageId,
+            AppliedAt = now,
+        });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new RateResult(rows, false, previous.Count > 0);
     }
 
     /// <summary>The participant's ratings, newest first.</summary>

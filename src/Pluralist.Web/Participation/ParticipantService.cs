@@ -85,7 +85,8 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
             return null;
         }
 
-        return await StudyStore.FindAsync(db, id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+        // By id, never by key: a key is not an id, and an older all-digit key must not stand for another study.
+        return await StudyStore.FindByIdAsync(db, id, ct);
     }
 
     public static ConsentDocument? ConsentDocumentFor(Study study, string lang)
@@ -366,9 +367,14 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
         }
 
         var scores = request.Scores ?? [];
-        foreach (var s in scores)
+        for (var i = 0; i < scores.Count; i++)
         {
-            if (!assignment.CriteriaShown.Contains(s.Criterion))
+            var s = scores[i];
+            if (s is null || s.Criterion is null)
+            {
+                errors[string.Create(System.Globalization.CultureInfo.InvariantCulture, $"scores[{i}]")] = ["Each score is an object {criterion, score} naming a criterion shown."];
+            }
+            else if (!assignment.CriteriaShown.Contains(s.Criterion))
             {
                 errors[$"scores.{s.Criterion}"] = [Infrastructure.Texts.Get("not-shown", lang)];
             }
@@ -378,11 +384,12 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
             }
         }
 
-        if (scores.GroupBy(s => s.Criterion).Any(g => g.Count() > 1))
+        var named = scores.Where(s => s?.Criterion is not null).ToList();
+        if (named.GroupBy(s => s.Criterion).Any(g => g.Count() > 1))
         {
             errors["scores"] = ["Each criterion may be answered once."];
         }
-        else if (!scores.Any(s => s.Score is not null))
+        else if (!named.Any(s => s.Score is not null))
         {
             errors["scores"] = [Infrastructure.Texts.Get("need-one", lang)];
         }
@@ -395,133 +402,220 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
         return errors;
     }
 
+    // A write that lost a race on a unique index (a concurrent first answer, a concurrent retry) runs again and then sees the winner.
+    private const int WriteAttempts = 4;
+
+    /// <summary>Whether answers to this batch are accepted now.</summary>
+    public static bool IsBatchOpen(Study study, long? batchId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        return batchId is { } id && study.Batches.Any(b => b.Id == id && b.IsOpen(now));
+    }
+
     /// <summary>
-    /// Stores an answer once per client request id and returns what is stored. A second answer to
-    /// the same assignment (from history, or another tab) replaces the first one's scores.
+    /// Stores an answer and returns what is stored for the assignment. There is one answer per
+    /// assignment (unique index): the first request inserts it, a later one with another request id
+    /// changes it (from the history, or another tab), and a request id already applied (a retry,
+    /// even of an older change) returns the stored answer without applying anything. Refused when
+    /// the batch is closed or the participant has withdrawn.
     /// </summary>
-    public async Task<(Annotation Annotation, bool Duplicate, bool Changed)> SubmitAsync(Assignment assignment, SubmitRequest request, string lang, CancellationToken ct)
+    public async Task<SubmitResult> SubmitAsync(Assignment assignment, Study study, SubmitRequest request, string lang, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(assignment);
+        ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(request);
-        var stored = await FindByRequestAsync(assignment.ParticipantId, request.ClientRequestId, ct);
-        if (stored is not null)
+        if (!IsBatchOpen(study, assignment.BatchId, Now))
         {
-            return (stored, true, false);
+            return new SubmitResult(null, false, false, Refusal.BatchClosed);
         }
 
-        var now = Now;
-        var scores = assignment.CriteriaShown.Select((key, position) => new AnnotationScore
+        for (var attempt = 1; ; attempt++)
         {
-            CriterionKey = key,
-            Position = position,
-            Score = request.Scores.FirstOrDefault(s => s.Criterion == key)?.Score,
-        }).ToList();
-        var previous = await db.Annotations.Include(a => a.Scores)
-            .FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id && a.ParticipantId == assignment.ParticipantId, ct);
-        if (previous is not null)
-        {
-            // A change of answer: same row, new scores.
-            foreach (var score in previous.Scores)
+            try
             {
-                score.Score = scores.First(s => s.CriterionKey == score.CriterionKey).Score;
+                return await SubmitOnceAsync(assignment, request, lang, ct);
             }
-
-            previous.Comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
-            previous.ClientDurationMs = request.ClientDurationMs;
-            previous.SubmittedAt = now;
-            await db.SaveChangesAsync(ct);
-            return (previous, false, true);
-        }
-
-        var annotation = new Annotation
-        {
-            AssignmentId = assignment.Id,
-            ParticipantId = assignment.ParticipantId,
-            PairId = assignment.PairId,
-            Comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim(),
-            ClientDurationMs = request.ClientDurationMs is { } ms && ms >= 0 ? ms : null,
-            ServerDurationMs = (int)Math.Clamp((now - assignment.ServedAt).TotalMilliseconds, 0, int.MaxValue),
-            ClientRequestId = request.ClientRequestId,
-            Language = lang,
-            SubmittedAt = now,
-            Scores = scores,
-        };
-        db.Annotations.Add(annotation);
-        if (request.ReportImage)
-        {
-            var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == assignment.PairId, ct);
-            foreach (var imageId in new[] { pair.Image0Id, pair.Image1Id })
+            catch (DbUpdateException) when (attempt < WriteAttempts)
             {
-                db.ImageReports.Add(new ImageReport
-                {
-                    ImageId = imageId,
-                    ParticipantId = assignment.ParticipantId,
-                    AssignmentId = assignment.Id,
-                    Reason = ImageReportReason.Broken,
-                    ReportedAt = now,
-                });
+                db.ChangeTracker.Clear();
             }
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(ct);
-            return (annotation, false, false);
-        }
-        catch (DbUpdateException)
-        {
-            // The same request arrived twice at once: the unique index kept one; return it.
-            db.ChangeTracker.Clear();
-            stored = await FindByRequestAsync(assignment.ParticipantId, request.ClientRequestId, ct);
-            if (stored is null)
-            {
-                throw;
-            }
-
-            return (stored, true, false);
         }
     }
 
-    private Task<Annotation?> FindByRequestAsync(long participantId, string requestId, CancellationToken ct) =>
-        db.Annotations.AsNoTracking().Include(a => a.Scores)
-            .FirstOrDefaultAsync(a => a.ParticipantId == participantId && a.ClientRequestId == requestId, ct);
+    private async Task<SubmitResult> SubmitOnceAsync(Assignment assignment, SubmitRequest request, string lang, CancellationToken ct)
+    {
+        var participantId = assignment.ParticipantId;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await HoldCurrentParticipantAsync(participantId, ct))
+        {
+            return new SubmitResult(null, false, false, Refusal.NotCurrent);
+        }
+
+        var applied = await FindAppliedAsync(participantId, AnswerKind.Comparison, request.ClientRequestId, ct);
+        if (applied is not null)
+        {
+            var stored = applied.AssignmentId == assignment.Id
+                ? await db.Annotations.AsNoTracking().Include(a => a.Scores).FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id, ct)
+                : null;
+            return stored is null ? new SubmitResult(null, false, false, Refusal.RequestIdReused) : new SubmitResult(stored, true, false);
+        }
+
+        var now = Now;
+        var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
+        int? clientMs = request.ClientDurationMs is { } ms && ms >= 0 ? ms : null;
+        var annotation = await db.Annotations.Include(a => a.Scores).FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id, ct);
+        var changed = annotation is not null;
+        if (annotation is not null)
+        {
+            // A change of answer: same row (it keeps the first request id), new scores.
+            foreach (var score in annotation.Scores)
+            {
+                score.Score = request.Scores.FirstOrDefault(s => s?.Criterion == score.CriterionKey)?.Score;
+            }
+
+            annotation.Comment = comment;
+            annotation.ClientDurationMs = clientMs;
+            annotation.SubmittedAt = now;
+        }
+        else
+        {
+            annotation = new Annotation
+            {
+                AssignmentId = assignment.Id,
+                ParticipantId = participantId,
+                PairId = assignment.PairId,
+                Comment = comment,
+                ClientDurationMs = clientMs,
+                ServerDurationMs = (int)Math.Clamp((now - assignment.ServedAt).TotalMilliseconds, 0, int.MaxValue),
+                ClientRequestId = request.ClientRequestId,
+                Language = lang,
+                SubmittedAt = now,
+                Scores = assignment.CriteriaShown.Select((key, position) => new AnnotationScore
+                {
+                    CriterionKey = key,
+                    Position = position,
+                    Score = request.Scores.FirstOrDefault(s => s?.Criterion == key)?.Score,
+                }).ToList(),
+            };
+            db.Annotations.Add(annotation);
+            if (request.ReportImage)
+            {
+                var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == assignment.PairId, ct);
+                foreach (var imageId in new[] { pair.Image0Id, pair.Image1Id })
+                {
+                    db.ImageReports.Add(new ImageReport
+                    {
+                        ImageId = imageId,
+                        ParticipantId = participantId,
+                        AssignmentId = assignment.Id,
+                        Reason = ImageReportReason.Broken,
+                        ReportedAt = now,
+                    });
+                }
+            }
+        }
+
+        db.AppliedRequests.Add(new AppliedRequest
+        {
+            ParticipantId = participantId,
+            Kind = AnswerKind.Comparison,
+            ClientRequestId = request.ClientRequestId,
+            AssignmentId = assignment.Id,
+            AppliedAt = now,
+        });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new SubmitResult(annotation, false, changed);
+    }
+
+    private Task<AppliedRequest?> FindAppliedAsync(long participantId, AnswerKind kind, string requestId, CancellationToken ct) =>
+        db.AppliedRequests.AsNoTracking()
+            .FirstOrDefaultAsync(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId, ct);
+
+    /// <summary>
+    /// Inside the caller's transaction: whether the participant has not withdrawn, held until commit.
+    /// PostgreSQL: a key-share lock on their row (the lock the answer's foreign keys take anyway), which
+    /// a withdrawal (it locks the row for update first) waits for, and which waits for a withdrawal in
+    /// progress and then sees it. SQLite: the
+    /// transaction already holds the database's write lock.
+    /// </summary>
+    private async Task<bool> HoldCurrentParticipantAsync(long participantId, CancellationToken ct)
+    {
+        if (db.Provider == DatabaseProvider.Postgres)
+        {
+            var rows = await db.Database
+                .SqlQuery<long>($"SELECT id AS \"Value\" FROM participants WHERE id = {participantId} AND withdrawn_at IS NULL FOR KEY SHARE")
+                .ToListAsync(ct);
+            return rows.Count > 0;
+        }
+
+        return await db.Participants.AnyAsync(p => p.Id == participantId && p.WithdrawnAt == null, ct);
+    }
 
     /// <summary>The participant's answers, newest first, with the criteria keys as shown.</summary>
     public Task<List<Annotation>> HistoryAsync(long participantId, CancellationToken ct) =>
         db.Annotations.AsNoTracking().Include(a => a.Scores)
             .Where(a => a.ParticipantId == participantId).OrderByDescending(a => a.Id).Take(500).ToListAsync(ct);
 
-    /// <summary>Withdraws: identity answers erased, consent closed, annotations kept or deleted per the study's policy.</summary>
+    /// <summary>
+    /// Withdraws: identity answers erased, consent closed, contact details (email, password, codes,
+    /// the email on their invitations) erased. With <see cref="WithdrawalPolicy.DeleteAnnotations"/>
+    /// everything the person answered or was given goes too: comparisons with their scores (and the
+    /// cleaning drops on them), ratings, assignments, image reports, quota places, remembered request
+    /// ids and archived duplicates. With the keep policy those stay under the pseudonym, and only the
+    /// quota places not yet answered are released.
+    /// </summary>
     public async Task WithdrawAsync(Participant participant, Study study, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(participant);
         ArgumentNullException.ThrowIfNull(study);
         var now = Now;
+        var id = participant.Id;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.IdentityAnswers.Where(a => a.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
-        await db.ConsentRecords.Where(c => c.ParticipantId == participant.Id && c.WithdrawnAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.WithdrawnAt, now), ct);
-        if (study.WithdrawalPolicy == WithdrawalPolicy.DeleteAnnotations)
+        if (db.Provider == DatabaseProvider.Postgres)
         {
-            await db.LikertRatings.Where(r => r.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
-            await db.AnnotationScores.Where(s => db.Annotations.Any(a => a.Id == s.AnnotationId && a.ParticipantId == participant.Id)).ExecuteDeleteAsync(ct);
-            await db.Annotations.Where(a => a.ParticipantId == participant.Id).ExecuteDeleteAsync(ct);
+            // Before anything else: answers in flight hold a key-share lock on this row; they finish first, later ones see the withdrawal.
+            await db.Database.ExecuteSqlAsync($"SELECT id FROM participants WHERE id = {id} FOR UPDATE", ct);
         }
 
-        await ReleaseQuotaSlotsAsync(participant.Id, study.WithdrawalPolicy == WithdrawalPolicy.DeleteAnnotations, ct);
+        if (!await db.Participants.AnyAsync(p => p.Id == id && p.WithdrawnAt == null, ct))
+        {
+            return;
+        }
 
-        // The email address and password go too: nobody can sign in as a withdrawn participant, and no contact detail stays.
-        if (participant.Email is { } address)
+        await db.IdentityAnswers.Where(a => a.ParticipantId == id).ExecuteDeleteAsync(ct);
+        await db.ConsentRecords.Where(c => c.ParticipantId == id && c.WithdrawnAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.WithdrawnAt, now), ct);
+        var delete = study.WithdrawalPolicy == WithdrawalPolicy.DeleteAnnotations;
+        await ReleaseQuotaSlotsAsync(id, delete, ct);
+        List<List<string>> shown = [];
+        if (delete)
+        {
+            shown = await db.Assignments.AsNoTracking().Where(a => a.ParticipantId == id).Select(a => a.CriteriaShown).ToListAsync(ct);
+            await db.AppliedRequests.Where(r => r.ParticipantId == id).ExecuteDeleteAsync(ct);
+            await db.ArchivedRows.Where(r => r.ParticipantId == id).ExecuteDeleteAsync(ct);
+            await db.LikertRatings.Where(r => r.ParticipantId == id).ExecuteDeleteAsync(ct);
+            await db.AnnotationScores.Where(s => db.Annotations.Any(a => a.Id == s.AnnotationId && a.ParticipantId == id)).ExecuteDeleteAsync(ct);
+            await db.Annotations.Where(a => a.ParticipantId == id).ExecuteDeleteAsync(ct);
+            await db.ImageReports.Where(r => r.ParticipantId == id).ExecuteDeleteAsync(ct);
+            await db.Assignments.Where(a => a.ParticipantId == id).ExecuteDeleteAsync(ct);
+        }
+
+        // No contact detail stays, and nobody can sign in as a withdrawn participant.
+        var address = participant.Email;
+        if (address is not null)
         {
             await db.OneTimeCodes.Where(c => c.Email == address).ExecuteDeleteAsync(ct);
         }
 
+        await db.Invitations.Where(i => i.Email != null && (i.ParticipantId == id || (address != null && i.StudyId == study.Id && i.Email == address)))
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Email, (string?)null), ct);
         participant.Email = null;
         participant.PasswordHash = null;
         participant.WithdrawnAt = now;
         db.AuditEntries.Add(new AuditEntry
         {
-            ActorParticipantId = participant.Id,
+            ActorParticipantId = id,
             StudyId = study.Id,
             Action = "participant.withdraw",
             Details = System.Text.Json.JsonSerializer.Serialize(new { policy = study.WithdrawalPolicy.ToString() }),
@@ -529,6 +623,10 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
         });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        if (delete)
+        {
+            criteriaCounts.Forget(study.Id, shown);
+        }
     }
 
     /// <summary>Whether the participant may see this image: it is in one of their assignments.</summary>

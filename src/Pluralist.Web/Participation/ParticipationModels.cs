@@ -57,3 +57,24 @@ public sealed record RatingRequest(string ItemToken, string ClientRequestId, IRe
 
 /// <summary>The stored rating, returned after commit.</summary>
 public sealed record RatingResponse(long ImageId, string ClientRequestId, IReadOnlyList<LikertAnswerInput> Answers, IReadOnlyList<string> Categories, string Next, bool Duplicate, bool Changed = false);
+
+/// <summary>Why an answer was not applied.</summary>
+public enum Refusal
+{
+    None,
+
+    /// <summary>The participant withdrew (or is not a participant any more).</summary>
+    NotCurrent,
+
+    /// <summary>The batch of the assignment (for ratings: every batch of the study) is not open.</summary>
+    BatchClosed,
+
+    /// <summary>The client request id was already applied to another assignment or image.</summary>
+    RequestIdReused,
+}
+
+/// <summary>What a submit stored (the answer now stored for the assignment), or why it stored nothing.</summary>
+public sealed record SubmitResult(Annotation? Annotation, bool Duplicate, bool Changed, Refusal Refusal = Refusal.None);
+
+/// <summary>What a rating stored (the rows now stored for the image), or why it stored nothing.</summary>
+public sealed record RateResult(IReadOnlyList<LikertRating> Rows, bool Duplicate, bool Changed, Refusal Refusal = Refusal.None);

@@ -22,6 +22,7 @@ public static class ConsoleApi
         ArgumentNullException.ThrowIfNull(app);
         var api = app.MapGroup("/api/console");
         api.MapGet("/studies", StudiesAsync);
+        api.MapPost("/studies", CreateStudyAsync);
         api.MapGet("/studies/{key}/progress", ProgressAsync);
         api.MapPost("/studies/{key}/criteria", AddCriterionAsync);
         api.MapGet("/studies/{key}/quotas", QuotasAsync);
@@ -68,6 +69,44 @@ public static class ConsoleApi
     {
         var (_, denied) = await RequireAsync(ctx, Role.Liaison);
         return denied ?? TypedResults.Ok(await service.StudiesAsync(ctx.RequestAborted));
+    }
+
+    public sealed record NewStudyRequest(string? Key, Dictionary<string, string>? Title, Dictionary<string, string>? Description, string? Template);
+
+    /// <summary>Creates a study (researchers): the same rules as the console's form, errors as problem details naming the field.</summary>
+    private static async Task<IResult> CreateStudyAsync(HttpContext ctx, ConsoleService service, NewStudyRequest request)
+    {
+        var (staff, denied) = await RequireAsync(ctx, Role.Researcher);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return csrf;
+        }
+
+        var key = request.Key?.Trim();
+        var title = request.Title ?? [];
+        var template = string.IsNullOrWhiteSpace(request.Template) ? null : request.Template;
+        var studies = await service.StudiesAsync(ctx.RequestAborted);
+        var errors = ConsoleService.ValidateNewStudy(key, title.GetValueOrDefault("en"), title.GetValueOrDefault("fr"), template, studies);
+        var study = errors.Count > 0 ? null : await service.CreateStudyAsync(staff!, key!,
+            LocalizedText.Of(title["en"].Trim(), title["fr"].Trim()),
+            LocalizedText.Of(request.Description?.GetValueOrDefault("en")?.Trim() ?? "", request.Description?.GetValueOrDefault("fr")?.Trim() ?? ""),
+            template, ctx.RequestAborted);
+        if (errors.Count == 0 && study is null)
+        {
+            errors["key"] = $"A study with the key '{key}' already exists.";
+        }
+
+        if (study is null)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary(kv => kv.Key, kv => new[] { kv.Value }), title: "The study was not created");
+        }
+
+        return TypedResults.Created($"/api/console/studies/{study.Key}/progress", new { id = study.Id, key = study.Key });
     }
 
     private static async Task<IResult> ProgressAsync(HttpContext ctx, ConsoleService service, string key, long? batch)
@@ -206,7 +245,8 @@ public static class ConsoleApi
 
         var folder = Directory.CreateTempSubdirectory("pluralist-export-").FullName;
         var zip = Path.Combine(folder, $"{key}.zip");
-        using (var bundle = await StudyExporter.LoadAsync(service.Db, data, key, ctx.RequestAborted))
+        // By id: the route's key was already resolved, and an older all-digit key must not be read as an id.
+        using (var bundle = await StudyExporter.LoadAsync(service.Db, data, StudyKeys.IdPrefix + study.Id.ToString(CultureInfo.InvariantCulture), ctx.RequestAborted))
         {
             BundleWriter.Write(bundle, zip, zip: true);
             service.Audit(staff!, study, "export.bundle", new { via = "console", participants = bundle.Participants.Count, annotations = bundle.Annotations.Count, markers = bundle.IdentityAnswers.Count });

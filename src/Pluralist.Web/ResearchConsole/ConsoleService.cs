@@ -22,14 +22,56 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
 
     public Task<IReadOnlyList<StudySummary>> StudiesAsync(CancellationToken ct) => StudyStore.ListAsync(db, ct);
 
-    public Task<Study?> FindStudyAsync(string key, CancellationToken ct) => StudyStore.FindAsync(db, key, ct);
+    /// <summary>The study with this key. Console links and routes carry keys only (never ids), so an older all-digit key is reached too and never taken for an id.</summary>
+    public Task<Study?> FindStudyAsync(string key, CancellationToken ct) => StudyStore.FindByKeyAsync(db, key, ct);
+
+    /// <summary>Problems with a new study, by field (<c>key</c>, <c>title.en</c>, <c>title.fr</c>, <c>template</c>); empty when it can be created.</summary>
+    public static Dictionary<string, string> ValidateNewStudy(string? key, string? titleEn, string? titleFr, string? template, IReadOnlyList<StudySummary> studies)
+    {
+        ArgumentNullException.ThrowIfNull(studies);
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (StudyKeys.Problem(key) is { } problem)
+        {
+            errors["key"] = char.ToUpperInvariant(problem[0]) + problem[1..] + ".";
+        }
+        else if (studies.Any(s => s.Key == key))
+        {
+            errors["key"] = $"A study with the key '{key}' already exists.";
+        }
+
+        if (string.IsNullOrWhiteSpace(titleEn))
+        {
+            errors["title.en"] = "A title in English is required.";
+        }
+
+        if (string.IsNullOrWhiteSpace(titleFr))
+        {
+            errors["title.fr"] = "A title in French is required.";
+        }
+
+        if (template is not null && studies.All(s => s.Key != template))
+        {
+            errors["template"] = $"There is no study '{template}' to copy.";
+        }
+
+        return errors;
+    }
 
     public Task<Participant?> FindStaffAsync(long id, CancellationToken ct) =>
         db.Participants.FirstOrDefaultAsync(p => p.Id == id && p.StudyId == null && p.Role != Role.Participant, ct);
 
-    /// <summary>Creates a study with the LIVS criteria, or with a copy of another study's criteria, settings and consent (a template).</summary>
-    public async Task<Study> CreateStudyAsync(Participant actor, string key, LocalizedText title, LocalizedText description, string? templateKey, CancellationToken ct)
+    /// <summary>
+    /// Creates a study with the LIVS criteria, or with a copy of another study's criteria, settings and consent (a template).
+    /// Null when another study took the key meanwhile.
+    /// </summary>
+    public async Task<Study?> CreateStudyAsync(Participant actor, string key, LocalizedText title, LocalizedText description, string? templateKey, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (StudyKeys.Problem(key) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(key));
+        }
+
         var now = DateTimeOffset.UtcNow;
         Study study;
         if (templateKey is not null)
@@ -67,7 +109,22 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         // The audit entry needs the study's id: both in one transaction.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Studies.Add(study);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            if (await db.Studies.AnyAsync(s => s.Key == key, ct))
+            {
+                return null;
+            }
+
+            throw;
+        }
+
         Audit(actor, study, "study.create", new { key, template = templateKey });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

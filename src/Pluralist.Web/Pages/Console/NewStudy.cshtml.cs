@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
 using Pluralist.Data;
-using Pluralist.Data.Bundles;
 using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
@@ -13,6 +12,7 @@ public sealed class NewStudyModel(ConsoleService service) : ConsolePage(service)
 
     public IReadOnlyList<StudySummary> Studies { get; private set; } = [];
 
+    /// <summary>Problems by form field id (<c>key</c>, <c>title-en</c>, <c>title-fr</c>, <c>template</c>).</summary>
     public Dictionary<string, string> Errors { get; } = [];
 
     [BindProperty] public string? Key { get; set; }
@@ -28,40 +28,30 @@ public sealed class NewStudyModel(ConsoleService service) : ConsolePage(service)
     {
         Studies = await Service.StudiesAsync(ct);
         Key = Key?.Trim() ?? "";
-        if (!BundleFormat.IsKey(Key))
-        {
-            Errors["key"] = "The key must be lower-case letters, digits and '-' (for example montreal-parks-2025).";
-        }
-        else if (Studies.Any(s => s.Key == Key))
-        {
-            Errors["key"] = $"A study with the key '{Key}' already exists.";
-        }
-
-        if (string.IsNullOrWhiteSpace(TitleEn))
-        {
-            Errors["title-en"] = "A title in English is required.";
-        }
-
-        if (string.IsNullOrWhiteSpace(TitleFr))
-        {
-            Errors["title-fr"] = "A title in French is required.";
-        }
-
         var template = string.IsNullOrWhiteSpace(Template) ? null : Template;
-        if (template is not null && Studies.All(s => s.Key != template))
+        foreach (var (field, message) in ConsoleService.ValidateNewStudy(Key, TitleEn, TitleFr, template, Studies))
         {
-            Errors["template"] = $"There is no study '{template}' to copy.";
+            Errors[field.Replace('.', '-')] = message;
         }
 
-        if (Errors.Count > 0)
+        Study? study = null;
+        if (Errors.Count == 0)
+        {
+            study = await Service.CreateStudyAsync(Staff, Key,
+                LocalizedText.Of(TitleEn!.Trim(), TitleFr!.Trim()),
+                LocalizedText.Of(DescriptionEn?.Trim() ?? "", DescriptionFr?.Trim() ?? ""), template, ct);
+            if (study is null)
+            {
+                Errors["key"] = $"A study with the key '{Key}' already exists.";
+            }
+        }
+
+        if (study is null)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
 
-        var study = await Service.CreateStudyAsync(Staff, Key,
-            LocalizedText.Of(TitleEn!.Trim(), TitleFr!.Trim()),
-            LocalizedText.Of(DescriptionEn?.Trim() ?? "", DescriptionFr?.Trim() ?? ""), template, ct);
         return Redirect($"/console/studies/{study.Key}");
     }
 }
