@@ -405,4 +405,24 @@ public static partial class Functional
             b.AccumulateGrad(SumTo(gb, outShape, b.Shape));
         });
     }
+
+    /// <summary>Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p); identity when not training.</summary>
+    public static Tensor Dropout(Tensor x, float p, bool training, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(generator);
+        if (!training || p == 0f)
+        {
+            return x;
+        }
+
+        var maskData = new float[x.Numel];
+        float keep = 1f / (1f - p);
+        for (int i = 0; i < maskData.Length; i++)
+        {
+            maskData[i] = generator.NextFloat() >= p ? keep : 0f;
+        }
+
+        return Mul(x, new Tensor(maskData, x.Shape));
+    }
 }

@@ -1,0 +1,126 @@
+using System.Numerics.Tensors;
+
+namespace Pluralist.Tensors;
+
+public static partial class Functional
+{
+    /// <summary>Softmax along dim: exp(x - max) / sum exp(x - max).</summary>
+    public static Tensor Softmax(Tensor x, int dim = -1) => SoftmaxCore(x, dim, log: false);
+
+    /// <summary>Log-softmax along dim: x - max - log sum exp(x - max).</summary>
+    public static Tensor LogSoftmax(Tensor x, int dim = -1) => SoftmaxCore(x, dim, log: true);
+
+    private static Tensor SoftmaxCore(Tensor x, int dim, bool log)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int ax = ShapeUtil.Axis(dim, x.Rank);
+        if (ax != x.Rank - 1)
+        {
+            return Transpose(SoftmaxCore(Transpose(x, ax, -1), -1, log), ax, -1);
+        }
+
+        int n = x.Shape[^1], rows = x.Numel / Math.Max(n, 1);
+        var y = new float[x.Numel];
+        Parallelism.For(rows, n * 8L, r => SoftmaxRow(y.AsSpan(r * n, n), x.Data.AsSpan(r * n, n), log));
+        return Autograd.Record(new Tensor(y, x.Shape), [x], g =>
+        {
+            var gx = new float[x.Numel];
+            Parallelism.For(rows, n * 8L, r =>
+            {
+                var yr = y.AsSpan(r * n, n);
+                var gr = g.AsSpan(r * n, n);
+                var dst = gx.AsSpan(r * n, n);
+                if (log)
+                {
+                    // dx = g - softmax * sum(g)
+                    float s = TensorPrimitives.Sum(gr);
+                    for (int i = 0; i < n; i++)
+                    {
+                        dst[i] = gr[i] - (MathF.Exp(yr[i]) * s);
+                    }
+                }
+                else
+                {
+                    // dx = y (g - sum(g y))
+                    float s = TensorPrimitives.Dot(gr, yr);
+                    TensorPrimitives.Subtract(gr, s, dst);
+                    TensorPrimitives.Multiply(dst, yr, dst);
+                }
+            });
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    internal static void SoftmaxRow(Span<float> y, ReadOnlySpan<float> x, bool log)
+    {
+        float max = TensorPrimitives.Max(x);
+        if (float.IsNegativeInfinity(max))
+        {
+            y.Fill(float.NaN);
+            return;
+        }
+
+        TensorPrimitives.Subtract(x, max, y);
+        if (log)
+        {
+            float lse = 0;
+            foreach (var v in y)
+            {
+                lse += MathF.Exp(v);
+            }
+
+            TensorPrimitives.Subtract(y, MathF.Log(lse), y);
+        }
+        else
+        {
+            TensorPrimitives.Exp(y, y);
+            float s = TensorPrimitives.Sum(y);
+            TensorPrimitives.Multiply(y, 1f / s, y);
+        }
+    }
+
+    /// <summary>
+    /// Scaled dot-product attention (Vaswani et al. 2017): softmax(q k^T * scale + mask) v with
+    /// q (..., Lq, D), k (..., Lk, D), v (..., Lk, Dv) -> (..., Lq, Dv). <paramref name="mask"/> is boolean-like
+    /// (non-zero = may attend) and broadcasts to (..., Lq, Lk); <paramref name="isCausal"/> adds the lower-triangular mask.
+    /// Self-attention passes the same source for q, k, v; cross-attention takes k, v from the context.
+    /// </summary>
+    public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, bool isCausal = false, float? scale = null)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(v);
+        int lq = q.Shape[^2], lk = k.Shape[^2];
+        float sc = scale ?? 1f / MathF.Sqrt(q.Shape[^1]);
+        if (mask is null && FusedAttention.Applies(q, k, v))
+        {
+            return FusedAttention.Run(q, k, v, isCausal, sc);
+        }
+
+        var scores = Mul(Matmul(q, Transpose(k, -2, -1)), sc); // (..., Lq, Lk)
+        if (mask is not null || isCausal)
+        {
+            var add = new float[lq * lk];
+            float[]? mk = null;
+            int[] mShape = [lq, lk];
+            if (mask is not null)
+            {
+                mShape = ShapeUtil.Broadcast(mask.Shape, [lq, lk]);
+                mk = mask.Data;
+                add = new float[ShapeUtil.Numel(mShape)];
+                mk = Expand(mk, mask.Shape, mShape);
+            }
+
+            for (int i = 0; i < add.Length; i++)
+            {
+                int row = i / lk % lq, col = i % lk;
+                bool allowed = (mk is null || mk[i] != 0) && (!isCausal || col <= row);
+                add[i] = allowed ? 0f : float.NegativeInfinity;
+            }
+
+            scores = Add(scores, new Tensor(add, mShape));
+        }
+
+        return Matmul(Softmax(scores, -1), v);
+    }
+}

@@ -1,0 +1,97 @@
+namespace Pluralist.Tensors;
+
+public static partial class Functional
+{
+    /// <summary>Nearest-neighbour upsampling by an integer factor: (B, C, H, W) -> (B, C, H s, W s).</summary>
+    public static Tensor UpsampleNearest2d(Tensor x, int scale)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int ho = h * scale, wo = w * scale;
+        var y = new float[bc * ho * wo];
+        for (int p = 0; p < bc; p++)
+        {
+            for (int i = 0; i < ho; i++)
+            {
+                int src = (p * h * w) + (i / scale * w);
+                int dst = ((p * ho) + i) * wo;
+                for (int j = 0; j < wo; j++)
+                {
+                    y[dst + j] = x.Data[src + (j / scale)];
+                }
+            }
+        }
+
+        return Autograd.Record(new Tensor(y, x.Shape[0], x.Shape[1], ho, wo), [x], g =>
+        {
+            var gx = new float[x.Numel];
+            for (int p = 0; p < bc; p++)
+            {
+                for (int i = 0; i < ho; i++)
+                {
+                    int src = (p * h * w) + (i / scale * w);
+                    int dst = ((p * ho) + i) * wo;
+                    for (int j = 0; j < wo; j++)
+                    {
+                        gx[src + (j / scale)] += g[dst + j];
+                    }
+                }
+            }
+
+            x.AccumulateGrad(gx);
+        });
+    }
+
+    /// <summary>Average pooling with a square window and stride = kernel (no padding): (B, C, H, W) -> (B, C, H/k, W/k).</summary>
+    public static Tensor AvgPool2d(Tensor x, int kernel)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int ho = h / kernel, wo = w / kernel;
+        float inv = 1f / (kernel * kernel);
+        var y = new float[bc * ho * wo];
+        for (int p = 0; p < bc; p++)
+        {
+            for (int i = 0; i < ho; i++)
+            {
+                for (int j = 0; j < wo; j++)
+                {
+                    float s = 0;
+                    for (int u = 0; u < kernel; u++)
+                    {
+                        for (int v = 0; v < kernel; v++)
+                        {
+                            s += x.Data[(((p * h) + (i * kernel) + u) * w) + (j * kernel) + v];
+                        }
+                    }
+
+                    y[(((p * ho) + i) * wo) + j] = s * inv;
+                }
+            }
+        }
+
+        return Autograd.Record(new Tensor(y, x.Shape[0], x.Shape[1], ho, wo), [x], g =>
+        {
+            var gx = new float[x.Numel];
+            for (int p = 0; p < bc; p++)
+            {
+                for (int i = 0; i < ho; i++)
+                {
+                    for (int j = 0; j < wo; j++)
+                    {
+                        float gv = g[(((p * ho) + i) * wo) + j] * inv;
+                        for (int u = 0; u < kernel; u++)
+                        {
+                            for (int v = 0; v < kernel; v++)
+                            {
+                                gx[(((p * h) + (i * kernel) + u) * w) + (j * kernel) + v] += gv;
+                            }
+                        }
+                    }
+                }
+            }
+
+            x.AccumulateGrad(gx);
+        });
+    }
+}

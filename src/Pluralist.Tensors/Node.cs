@@ -1,0 +1,9 @@
+namespace Pluralist.Tensors;
+
+/// <summary>One recorded operation: its inputs and a closure that turns the output gradient into input gradients.</summary>
+internal sealed class Node(Tensor[] inputs, Action<float[]> backward)
+{
+    public Tensor[] Inputs { get; } = inputs;
+
+    public Action<float[]> Backward { get; } = backward;
+}
