@@ -16,6 +16,7 @@ public sealed class Adam(IReadOnlyList<Parameter> parameters, float learningRate
 
     public override void Step()
     {
+        using var op = Profiler.Region(decoupled ? "adamw step" : "adam step");
         StepCount++;
         double bc1 = 1 - Math.Pow(beta1, StepCount);
         double bc2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, StepCount));

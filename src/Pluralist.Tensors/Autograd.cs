@@ -47,7 +47,7 @@ public static class Autograd
         if (Needs(inputs))
         {
             output.RequiresGrad = true;
-            output.GradFn = new Node(inputs, backward);
+            output.GradFn = new Node(inputs, backward, Profiler.Current);
         }
 
         return output;

@@ -17,6 +17,7 @@ public sealed class ExponentialMovingAverage
     /// <summary>Moves the shadow weights towards the current ones.</summary>
     public void Update()
     {
+        using var op = Profiler.Region("ema update");
         foreach (var (_, p, s) in _items)
         {
             for (int i = 0; i < s.Length; i++)

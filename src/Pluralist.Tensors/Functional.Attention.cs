@@ -12,6 +12,7 @@ public static partial class Functional
 
     private static Tensor SoftmaxCore(Tensor x, int dim, bool log)
     {
+        using var op = Profiler.Op(log ? "log softmax" : "softmax");
         ArgumentNullException.ThrowIfNull(x);
         int ax = ShapeUtil.Axis(dim, x.Rank);
         if (ax != x.Rank - 1)
@@ -47,7 +48,7 @@ public static partial class Functional
                     TensorPrimitives.Multiply(dst, yr, dst);
                 }
             });
-            x.AccumulateGrad(gx);
+            x.AccumulateGrad(gx, owned: true);
         });
     }
 
@@ -87,6 +88,7 @@ public static partial class Functional
     /// </summary>
     public static Tensor ScaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor? mask = null, bool isCausal = false, float? scale = null)
     {
+        using var op = Profiler.Op("attention");
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(k);
         ArgumentNullException.ThrowIfNull(v);

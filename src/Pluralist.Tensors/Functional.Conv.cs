@@ -13,6 +13,7 @@ public static partial class Functional
     /// </summary>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
     {
+        using var op = Profiler.Op("conv2d");
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
         if (x.Rank != 4 || weight.Rank != 4)
@@ -111,7 +112,7 @@ public static partial class Functional
                     }
                 }
 
-                bias.AccumulateGrad(gb);
+                bias.AccumulateGrad(gb, owned: true);
             }
         });
     }

@@ -5,6 +5,7 @@ public static partial class Functional
     /// <summary>Rows of weight (V, D) picked by indices of shape <paramref name="indexShape"/> -> (indexShape..., D).</summary>
     public static Tensor Embedding(Tensor weight, int[] indices, params int[] indexShape)
     {
+        using var op = Profiler.Op("embedding");
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(indices);
         var shape = indexShape.Length == 0 ? [indices.Length] : indexShape;
@@ -20,6 +21,7 @@ public static partial class Functional
     /// </summary>
     public static Tensor TimestepEmbedding(float[] timesteps, int dim, bool flipSinToCos = true, float downscaleFreqShift = 0f, float maxPeriod = 10000f)
     {
+        using var op = Profiler.Op("timestep embedding");
         ArgumentNullException.ThrowIfNull(timesteps);
         int half = dim / 2;
         var y = new float[timesteps.Length * dim];

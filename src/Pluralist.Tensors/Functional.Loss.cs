@@ -5,6 +5,7 @@ public static partial class Functional
     /// <summary>Mean squared error mean((a - b)^2).</summary>
     public static Tensor MseLoss(Tensor a, Tensor b)
     {
+        using var op = Profiler.Op("mse loss");
         var d = Sub(a, b);
         return Mean(Mul(d, d));
     }
@@ -12,6 +13,7 @@ public static partial class Functional
     /// <summary>Cross-entropy of logits (N, C) against class indices (N), averaged over N.</summary>
     public static Tensor CrossEntropy(Tensor logits, int[] targets)
     {
+        using var op = Profiler.Op("cross entropy");
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
         int n = logits.Shape[0], c = logits.Numel / n;
@@ -48,7 +50,7 @@ public static partial class Functional
                 gl[(r * c) + targets[r]] -= s;
             }
 
-            logits.AccumulateGrad(gl);
+            logits.AccumulateGrad(gl, owned: true);
         });
     }
 }

@@ -10,6 +10,7 @@ public static partial class Functional
     /// </summary>
     public static Tensor Matmul(Tensor a, Tensor b)
     {
+        using var op = Profiler.Op("matmul");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (a.Rank < 2 || b.Rank < 2)
@@ -37,14 +38,14 @@ public static partial class Functional
                 {
                     var ga = new float[a.Numel];
                     Gemm.Multiply(g, 0, false, b.Data, 0, true, ga, 0, rows, k, n, false); // g (R, N) x b^T (N, K)
-                    a.AccumulateGrad(ga);
+                    a.AccumulateGrad(ga, owned: true);
                 }
 
                 if (b.RequiresGrad)
                 {
                     var gb = new float[b.Numel];
                     Gemm.Multiply(a.Data, 0, true, g, 0, false, gb, 0, k, n, rows, false); // a^T (K, R) x g (R, N)
-                    b.AccumulateGrad(gb);
+                    b.AccumulateGrad(gb, owned: true);
                 }
             });
         }
@@ -67,7 +68,7 @@ public static partial class Functional
                 var ga = new float[a.Numel];
                 Parallelism.For(batch, work, i => Gemm.Multiply(g, i * m * n, false, b.Data, i * k * n, true, ga, i * m * k, m, k, n, false));
 
-                a.AccumulateGrad(ga);
+                a.AccumulateGrad(ga, owned: true);
             }
 
             if (b.RequiresGrad)
@@ -75,7 +76,7 @@ public static partial class Functional
                 var gb = new float[b.Numel];
                 Parallelism.For(batch, work, i => Gemm.Multiply(a.Data, i * m * k, true, g, i * m * n, false, gb, i * k * n, k, n, m, false));
 
-                b.AccumulateGrad(gb);
+                b.AccumulateGrad(gb, owned: true);
             }
         });
     }
@@ -83,6 +84,7 @@ public static partial class Functional
     /// <summary>y = x W^T + b: x (..., In), weight (Out, In), bias (Out) -> (..., Out).</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
+        using var op = Profiler.Op("linear");
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
         int inF = weight.Shape[1], outF = weight.Shape[0];
@@ -112,14 +114,14 @@ public static partial class Functional
             {
                 var gx = new float[x.Numel];
                 Gemm.Multiply(g, 0, false, weight.Data, 0, false, gx, 0, rows, inF, outF, false); // (R, Out) x (Out, In)
-                x.AccumulateGrad(gx);
+                x.AccumulateGrad(gx, owned: true);
             }
 
             if (weight.RequiresGrad)
             {
                 var gw = new float[weight.Numel];
                 Gemm.Multiply(g, 0, true, x.Data, 0, false, gw, 0, outF, inF, rows, false); // (Out, R) x (R, In)
-                weight.AccumulateGrad(gw);
+                weight.AccumulateGrad(gw, owned: true);
             }
 
             if (bias is not null && bias.RequiresGrad)
@@ -130,7 +132,7 @@ public static partial class Functional
                     TensorPrimitives.Add(gb, g.AsSpan(r * outF, outF), gb);
                 }
 
-                bias.AccumulateGrad(gb);
+                bias.AccumulateGrad(gb, owned: true);
             }
         });
     }

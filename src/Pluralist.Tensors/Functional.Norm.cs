@@ -10,6 +10,7 @@ public static partial class Functional
     /// </summary>
     public static Tensor GroupNorm(Tensor x, int groups, Tensor? gamma, Tensor? beta, float eps = 1e-5f)
     {
+        using var op = Profiler.Op("group norm");
         ArgumentNullException.ThrowIfNull(x);
         int bsz = x.Shape[0], c = x.Shape[1];
         if (c % groups != 0)
@@ -24,6 +25,7 @@ public static partial class Functional
     /// <summary>Layer normalisation (Ba et al. 2016) over the last dimension: gamma, beta (D).</summary>
     public static Tensor LayerNorm(Tensor x, Tensor? gamma, Tensor? beta, float eps = 1e-5f)
     {
+        using var op = Profiler.Op("layer norm");
         ArgumentNullException.ThrowIfNull(x);
         int d = x.Shape[^1];
         return Normalize(x, x.Numel / d, d, gamma, beta, eps, 1, d);
@@ -133,7 +135,7 @@ public static partial class Functional
                         TensorPrimitives.Add(dst, (float)(-rs * s1), dst);
                     }
                 });
-                x.AccumulateGrad(gx);
+                x.AccumulateGrad(gx, owned: true);
             }
 
             bool needGamma = gamma is not null && gamma.RequiresGrad, needBeta = beta is not null && beta.RequiresGrad;
@@ -176,12 +178,12 @@ public static partial class Functional
 
             if (needGamma)
             {
-                gamma!.AccumulateGrad(gg.Select(v => (float)v).ToArray());
+                gamma!.AccumulateGrad(gg.Select(v => (float)v).ToArray(), owned: true);
             }
 
             if (needBeta)
             {
-                beta!.AccumulateGrad(gb.Select(v => (float)v).ToArray());
+                beta!.AccumulateGrad(gb.Select(v => (float)v).ToArray(), owned: true);
             }
         });
     }

@@ -5,6 +5,7 @@ public static partial class Functional
     /// <summary>Nearest-neighbour upsampling by an integer factor: (B, C, H, W) -> (B, C, H s, W s).</summary>
     public static Tensor UpsampleNearest2d(Tensor x, int scale)
     {
+        using var op = Profiler.Op("upsample nearest");
         ArgumentNullException.ThrowIfNull(x);
         int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         int ho = h * scale, wo = w * scale;
@@ -38,13 +39,14 @@ public static partial class Functional
                 }
             }
 
-            x.AccumulateGrad(gx);
+            x.AccumulateGrad(gx, owned: true);
         });
     }
 
     /// <summary>Average pooling with a square window and stride = kernel (no padding): (B, C, H, W) -> (B, C, H/k, W/k).</summary>
     public static Tensor AvgPool2d(Tensor x, int kernel)
     {
+        using var op = Profiler.Op("avg pool");
         ArgumentNullException.ThrowIfNull(x);
         int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         int ho = h / kernel, wo = w / kernel;
@@ -91,7 +93,7 @@ public static partial class Functional
                 }
             }
 
-            x.AccumulateGrad(gx);
+            x.AccumulateGrad(gx, owned: true);
         });
     }
 }

@@ -7,6 +7,7 @@ public static partial class Functional
     /// <summary>Same data with a new shape (one dimension may be -1); shares storage.</summary>
     public static Tensor Reshape(Tensor a, params int[] shape)
     {
+        using var op = Profiler.Op("reshape");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(shape);
         var s = (int[])shape.Clone();
@@ -30,7 +31,7 @@ public static partial class Functional
             Throw.Argument($"cannot reshape [{string.Join(", ", a.Shape)}] to [{string.Join(", ", shape)}]");
         }
 
-        return Autograd.Record(new Tensor(a.Data, s), [a], a.AccumulateGrad);
+        return Autograd.Record(new Tensor(a.Data, s), [a], g => a.AccumulateGrad(g, owned: true));
     }
 
     /// <summary>Flattens dimensions start..end into one.</summary>
@@ -71,6 +72,7 @@ public static partial class Functional
     /// <summary>Reorders dimensions (contiguous copy): out.Shape[i] = a.Shape[dims[i]].</summary>
     public static Tensor Permute(Tensor a, params int[] dims)
     {
+        using var op = Profiler.Op("permute");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(dims);
         if (dims.Length != a.Rank)
@@ -93,9 +95,9 @@ public static partial class Functional
         return Autograd.Record(new Tensor(y, outShape), [a], g =>
         {
             var gs = ShapeUtil.Strides(outShape);
-            var ga = new float[g.Length];
+            var ga = TensorPool.RentZeroed(g.Length);
             Gather(ga, g, a.Shape, inverse.Select(x => gs[x]).ToArray());
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
@@ -129,6 +131,7 @@ public static partial class Functional
     /// <summary>Elements start..start+length-1 along dim (contiguous copy).</summary>
     public static Tensor Slice(Tensor a, int dim, int start, int length)
     {
+        using var op = Profiler.Op("slice");
         ArgumentNullException.ThrowIfNull(a);
         int ax = ShapeUtil.Axis(dim, a.Rank);
         var (outer, n, inner) = ShapeUtil.Split(a.Shape, ax);
@@ -147,13 +150,13 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, shape), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 Array.Copy(g, o * length * inner, ga, ((o * n) + start) * inner, length * inner);
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
@@ -175,6 +178,7 @@ public static partial class Functional
     /// <summary>Concatenates along dim; other dimensions must match.</summary>
     public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim)
     {
+        using var op = Profiler.Op("cat");
         ArgumentNullException.ThrowIfNull(tensors);
         var first = tensors[0];
         int ax = ShapeUtil.Axis(dim, first.Rank);
@@ -228,13 +232,13 @@ public static partial class Functional
                 }
 
                 int len = t.Shape[ax] * inner;
-                var gt = new float[t.Numel];
+                var gt = TensorPool.Rent(t.Numel);
                 for (int o = 0; o < outer; o++)
                 {
                     Array.Copy(g, (o * total * inner) + starts[k], gt, o * len, len);
                 }
 
-                t.AccumulateGrad(gt);
+                t.AccumulateGrad(gt, owned: true);
             }
         });
     }
@@ -249,6 +253,7 @@ public static partial class Functional
     /// <summary>Selects entries <paramref name="index"/> along dim (PyTorch <c>index_select</c>).</summary>
     public static Tensor IndexSelect(Tensor a, int dim, int[] index)
     {
+        using var op = Profiler.Op("index select");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(index);
         int ax = ShapeUtil.Axis(dim, a.Rank);
@@ -274,7 +279,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, shape), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 for (int j = 0; j < index.Length; j++)
@@ -284,7 +289,7 @@ public static partial class Functional
                 }
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
@@ -294,6 +299,7 @@ public static partial class Functional
     /// </summary>
     public static Tensor Gather(Tensor a, int dim, int[] index, int count)
     {
+        using var op = Profiler.Op("gather");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(index);
         int ax = ShapeUtil.Axis(dim, a.Rank);
@@ -326,7 +332,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, shape), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 for (int j = 0; j < count; j++)
@@ -339,13 +345,14 @@ public static partial class Functional
                 }
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
     /// <summary>Materialised broadcast to a larger shape.</summary>
     public static Tensor Expand(Tensor a, params int[] shape)
     {
+        using var op = Profiler.Op("expand");
         ArgumentNullException.ThrowIfNull(a);
         var outShape = ShapeUtil.Broadcast(a.Shape, shape);
         var y = Expand(a.Data, a.Shape, outShape);
@@ -354,12 +361,13 @@ public static partial class Functional
             y = (float[])y.Clone();
         }
 
-        return Autograd.Record(new Tensor(y, outShape), [a], g => a.AccumulateGrad(SumTo(g, outShape, a.Shape)));
+        return Autograd.Record(new Tensor(y, outShape), [a], g => a.AccumulateGrad(SumTo(g, outShape, a.Shape), owned: true));
     }
 
     /// <summary>Sum of all elements (scalar tensor of shape [1]).</summary>
     public static Tensor Sum(Tensor a)
     {
+        using var op = Profiler.Op("sum");
         ArgumentNullException.ThrowIfNull(a);
         double s = 0;
         foreach (var v in a.Data)
@@ -369,9 +377,9 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor([(float)s], 1), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             Array.Fill(ga, g[0]);
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
@@ -401,6 +409,7 @@ public static partial class Functional
 
     private static Tensor Reduce(Tensor a, int dim, bool keepDim, float scale)
     {
+        using var op = Profiler.Op("sum/mean (dim)");
         ArgumentNullException.ThrowIfNull(a);
         int ax = ShapeUtil.Axis(dim, a.Rank);
         var (outer, n, inner) = ShapeUtil.Split(a.Shape, ax);
@@ -418,7 +427,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, ReducedShape(a.Shape, ax, keepDim)), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 for (int j = 0; j < n; j++)
@@ -427,13 +436,14 @@ public static partial class Functional
                 }
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
     /// <summary>Maximum over one dimension (gradient goes to the first maximal entry).</summary>
     public static Tensor Max(Tensor a, int dim, bool keepDim = false)
     {
+        using var op = Profiler.Op("max (dim)");
         ArgumentNullException.ThrowIfNull(a);
         int ax = ShapeUtil.Axis(dim, a.Rank);
         var (outer, n, inner) = ShapeUtil.Split(a.Shape, ax);
@@ -462,7 +472,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, ReducedShape(a.Shape, ax, keepDim)), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 for (int i = 0; i < inner; i++)
@@ -471,13 +481,14 @@ public static partial class Functional
                 }
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
     /// <summary>Variance over one dimension (unbiased by default, as PyTorch).</summary>
     public static Tensor Var(Tensor a, int dim, bool unbiased = true, bool keepDim = false)
     {
+        using var op = Profiler.Op("var");
         ArgumentNullException.ThrowIfNull(a);
         int n = a.Size(dim);
         var centred = Sub(a, Mean(a, dim, keepDim: true));

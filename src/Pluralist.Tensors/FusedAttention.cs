@@ -141,17 +141,17 @@ internal static unsafe class FusedAttention
 
             if (gq is not null)
             {
-                q.AccumulateGrad(gq);
+                q.AccumulateGrad(gq, owned: true);
             }
 
             if (gk is not null)
             {
-                k.AccumulateGrad(gk);
+                k.AccumulateGrad(gk, owned: true);
             }
 
             if (gv is not null)
             {
-                v.AccumulateGrad(gv);
+                v.AccumulateGrad(gv, owned: true);
             }
         });
     }

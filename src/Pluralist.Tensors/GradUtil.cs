@@ -6,6 +6,7 @@ public static class GradUtil
     /// <summary>Scales all gradients so their global L2 norm is at most maxNorm; returns the norm before clipping.</summary>
     public static float ClipGradNorm(IEnumerable<Parameter> parameters, float maxNorm)
     {
+        using var op = Profiler.Region("clip grad norm");
         ArgumentNullException.ThrowIfNull(parameters);
         var ps = parameters.Where(p => p.Grad is not null).ToList();
         double sq = 0;

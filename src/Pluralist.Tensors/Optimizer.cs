@@ -25,6 +25,7 @@ public abstract class Optimizer
     /// <summary>Clears all parameter gradients.</summary>
     public void ZeroGrad()
     {
+        using var op = Profiler.Region("zero grad");
         foreach (var p in Params)
         {
             p.ZeroGrad();

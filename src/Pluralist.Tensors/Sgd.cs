@@ -7,6 +7,7 @@ public sealed class Sgd(IReadOnlyList<Parameter> parameters, float learningRate,
 
     public override void Step()
     {
+        using var op = Profiler.Region("sgd step");
         StepCount++;
         for (int i = 0; i < Params.Count; i++)
         {

@@ -123,59 +123,107 @@ public class Tensor
 
         var order = TopologicalOrder();
         var seed = gradient is null ? [1f] : gradient.ToArray();
-        AccumulateGrad(seed);
-        for (int i = order.Count - 1; i >= 0; i--)
+        AccumulateGrad(seed, owned: true);
+        var running = t_running;
+        try
         {
-            var t = order[i];
-            if (t.GradFn is null)
+            for (int i = order.Count - 1; i >= 0; i--)
             {
-                continue;
-            }
+                var t = order[i];
+                if (t.GradFn is null)
+                {
+                    continue;
+                }
 
-            var g = t._gradAcc;
-            t._gradAcc = null;
-            var fn = t.GradFn;
-            t.GradFn = null;
-            if (g is not null)
-            {
-                fn.Backward(g);
+                var g = t._gradAcc;
+                t._gradAcc = null;
+                var fn = t.GradFn;
+                t.GradFn = null;
+                if (g is null)
+                {
+                    continue;
+                }
+
+                // The closure owns g: it may hand it to one input (owned: true) once it has read it; otherwise g is
+                // dead when the closure returns and goes back to the pool.
+                t_running = g;
+                t_kept = false;
+                using (Profiler.Backward(fn.Name))
+                {
+                    fn.Backward(g);
+                }
+
+                if (!t_kept)
+                {
+                    TensorPool.Return(g);
+                }
             }
         }
+        finally
+        {
+            t_running = running;
+        }
     }
+
+    [ThreadStatic]
+    private static float[]? t_running;
+
+    [ThreadStatic]
+    private static bool t_kept;
 
     internal void AccumulateGrad(float[] g) => AccumulateGrad(g, owned: false);
 
     /// <summary>
-    /// Adds g to this tensor's gradient. <paramref name="owned"/>: the caller hands g over (a fresh array it never
-    /// touches again), so a first gradient is kept as it is instead of copied (saves a large allocation and copy per
-    /// backward, e.g. a convolution's input gradient).
+    /// Adds g to this tensor's gradient. <paramref name="owned"/>: the caller hands g over (a fresh array, or the
+    /// gradient its backward closure received, which it never touches again), so a first gradient is kept as it is
+    /// instead of copied, and a later one goes back to the <see cref="TensorPool"/> once added. Not owned: g is copied
+    /// or only read.
     /// </summary>
     internal void AccumulateGrad(float[] g, bool owned)
     {
         if (!RequiresGrad)
         {
+            if (owned && !ReferenceEquals(g, t_running))
+            {
+                TensorPool.Return(g);
+            }
+
             return;
         }
 
-        if (GradFn is null)
+        float[]? acc = GradFn is null ? Grad?.Data : _gradAcc;
+        if (acc is null)
         {
-            if (Grad is null)
+            if (owned && ReferenceEquals(g, t_running))
             {
-                Grad = new Tensor(owned ? g : (float[])g.Clone(), Shape);
+                t_kept = true;
+            }
+
+            var kept = owned ? g : Copy(g);
+            if (GradFn is null)
+            {
+                Grad = new Tensor(kept, Shape);
             }
             else
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(Grad.Data, g, Grad.Data);
+                _gradAcc = kept;
             }
+
+            return;
         }
-        else if (_gradAcc is null)
+
+        System.Numerics.Tensors.TensorPrimitives.Add(acc, g, acc);
+        if (owned && !ReferenceEquals(g, t_running))
         {
-            _gradAcc = owned ? g : (float[])g.Clone();
+            TensorPool.Return(g);
         }
-        else
-        {
-            System.Numerics.Tensors.TensorPrimitives.Add(_gradAcc, g, _gradAcc);
-        }
+    }
+
+    private static float[] Copy(float[] g)
+    {
+        var c = TensorPool.Rent(g.Length);
+        g.AsSpan().CopyTo(c);
+        return c;
     }
 
     private List<Tensor> TopologicalOrder()

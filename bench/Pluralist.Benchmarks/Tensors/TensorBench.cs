@@ -15,7 +15,9 @@ namespace Pluralist.Benchmarks.Tensors;
 /// report the fastest of 9 repeats instead of the median of 5: on a machine shared with other work the fastest call is the
 /// one least disturbed, and a median compares whichever side happened to run during more contention),
 /// <c>--conv-passes</c> (adds per-pass conv lines: forward alone, forward + weight gradient, forward + input gradient),
-/// <c>--conv-only</c> (only the conv lines, no peak memory: for iterating on the conv kernels).
+/// <c>--conv-only</c> (only the conv lines, no peak memory: for iterating on the conv kernels), <c>--profile</c> (instead
+/// of the table: where one training step of each model goes, op by op, forward and backward time and allocation, from
+/// <see cref="Profiler"/>; then PyTorch's own per-op profile of the same steps from <c>torch.autograd.profiler</c>).
 /// </summary>
 public sealed class TensorBench : IBenchSuite
 {
@@ -24,7 +26,11 @@ public sealed class TensorBench : IBenchSuite
 
     public string Name => "tensors";
 
-    public string Description => "tensor engine vs PyTorch: matmul, conv2d, attention, small-UNet training step, peak memory";
+    public string Description => "tensor engine vs PyTorch: matmul, conv2d, attention, small-UNet and embedded-model training steps, peak memory, per-op profile";
+
+    private const string SmallStep = "small UNet AdamW train step (batch 8, 4x32x32)";
+
+    private const string EmbeddedStep = "embedded model train step (base32-small: text encoder + UNet, batch 16, clip, AdamW, EMA)";
 
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -46,6 +52,13 @@ public sealed class TensorBench : IBenchSuite
         }
 
         bool quick = args.Contains("--quick");
+        if (args.Contains("--profile"))
+        {
+            Parallelism.Threads = threads;
+            await ProfileAsync(threads, quick ? 2 : 5, output, cancellationToken);
+            return;
+        }
+
         s_min = args.Contains("--min");
         int reps = quick ? 2 : s_min ? 9 : 5;
         Parallelism.Threads = threads;
@@ -128,7 +141,9 @@ public sealed class TensorBench : IBenchSuite
         if (!convOnly)
         {
             var unet = UnetSetup();
-            rows.Add(("unet train step", Time(unet, reps), 0));
+            rows.Add((SmallStep, Time(unet, reps), 0));
+            var embedded = EmbeddedModelStep.Setup();
+            rows.Add((EmbeddedStep, Time(embedded, reps), 0));
             csPeak = await ChildPeakMemoryAsync(threads, cancellationToken);
         }
 
@@ -139,7 +154,7 @@ public sealed class TensorBench : IBenchSuite
         var script = FindScript();
         if (!args.Contains("--no-torch") && File.Exists(Python) && script is not null)
         {
-            var lines = await RunAsync(Python, $"{script} --threads {threads}{(quick ? " --quick" : string.Empty)}{(s_min ? " --min" : string.Empty)}{(convOnly ? " --conv-only" : string.Empty)}{(convPasses ? " --conv-passes" : string.Empty)}", cancellationToken, threads);
+            var lines = await RunAsync(Python, $"{script} --threads {threads} --embedded-config {EmbeddedModelStep.ConfigPath()} --vocabulary {EmbeddedModelStep.Vocabulary}{(quick ? " --quick" : string.Empty)}{(s_min ? " --min" : string.Empty)}{(convOnly ? " --conv-only" : string.Empty)}{(convPasses ? " --conv-passes" : string.Empty)}", cancellationToken, threads);
             foreach (var line in lines)
             {
                 using var doc = JsonDocument.Parse(line);
@@ -177,6 +192,55 @@ public sealed class TensorBench : IBenchSuite
             $"| peak memory, {MemorySteps} UNet training steps (batch {UnetBatch}, fresh process) | {csPeak / 1048576.0:F0} MiB | | {(torchPeak > 0 ? $"{torchPeak / 1048576.0:F0} MiB" : "-")} | | {(torchPeak > 0 ? ((double)csPeak / torchPeak).ToString("F2", CultureInfo.InvariantCulture) : "-")} | |"));
         output.WriteLine();
         output.WriteLine("Peak memory: .NET Process.PeakWorkingSet64 of a child process (runtime included); PyTorch resource.getrusage(RUSAGE_SELF).ru_maxrss (interpreter and libtorch included).");
+    }
+
+    private static async Task ProfileAsync(int threads, int steps, TextWriter output, CancellationToken ct)
+    {
+        output.WriteLine($"# per-op profile, {threads} thread(s), mean of {steps} steps after warm-up; allocations of the calling thread");
+        foreach (var (name, step) in new[] { (SmallStep, UnetSetup()), (EmbeddedStep, EmbeddedModelStep.Setup()) })
+        {
+            Time(step, 1); // warm-up (tiered JIT)
+            int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
+            long bytes = GC.GetAllocatedBytesForCurrentThread();
+            var sw = Stopwatch.StartNew();
+            Profiler.Start();
+            for (int i = 0; i < steps; i++)
+            {
+                step();
+            }
+
+            var rows = Profiler.Stop();
+            double total = sw.Elapsed.TotalSeconds / steps;
+            double allocated = (GC.GetAllocatedBytesForCurrentThread() - bytes) / (double)steps;
+            output.WriteLine();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"## {name}: {total * 1000:F1} ms per step, {allocated / 1048576:F1} MiB allocated per step, GCs in {steps} steps: gen0 {GC.CollectionCount(0) - gc0}, gen1 {GC.CollectionCount(1) - gc1}, gen2 {GC.CollectionCount(2) - gc2}"));
+            output.WriteLine();
+            output.WriteLine("| op | calls | forward ms | forward MiB | backward ms | backward MiB | share of step |");
+            output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+            double sum = 0;
+            foreach (var r in rows)
+            {
+                double ms = (r.ForwardSeconds + r.BackwardSeconds) / steps;
+                sum += ms;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {r.Name} | {(double)r.Calls / steps:F0} | {r.ForwardSeconds * 1000 / steps:F2} | {r.ForwardBytes / 1048576.0 / steps:F2} | {r.BackwardSeconds * 1000 / steps:F2} | {r.BackwardBytes / 1048576.0 / steps:F2} | {ms / total:P1} |"));
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| (outside the ops: graph walk, module code) | | {(total - sum) * 1000:F2} | | | | {(total - sum) / total:P1} |"));
+        }
+
+        const string Python = "/usr/bin/python3";
+        var script = FindScript();
+        if (File.Exists(Python) && script is not null)
+        {
+            output.WriteLine();
+            foreach (var line in await RunAsync(Python, $"{script} --threads {threads} --profile {steps} --embedded-config {EmbeddedModelStep.ConfigPath()} --vocabulary {EmbeddedModelStep.Vocabulary}", ct, threads))
+            {
+                output.WriteLine(line);
+            }
+        }
     }
 
     private static Action UnetSetup()
