@@ -29,13 +29,9 @@ public sealed class Attention : Module
     public Tensor Forward(Tensor x, Tensor? context = null, Tensor? keyMask = null)
     {
         var ctx = context ?? x;
-        int b = x.Shape[0], n = x.Shape[1], m = ctx.Shape[1], d = x.Shape[2], dh = d / Heads;
-        var q = F.Permute(F.Reshape(ToQ.Forward(x), b, n, Heads, dh), 0, 2, 1, 3); // (B, H, N, dh)
-        var k = F.Permute(F.Reshape(ToK.Forward(ctx), b, m, Heads, dh), 0, 2, 1, 3); // (B, H, M, dh)
-        var v = F.Permute(F.Reshape(ToV.Forward(ctx), b, m, Heads, dh), 0, 2, 1, 3); // (B, H, M, dh)
-        var mask = keyMask is null ? null : keyMask.Reshape(b, 1, 1, m); // (B, 1, 1, M)
-        var o = F.ScaledDotProductAttention(q, k, v, mask); // (B, H, N, dh)
-        return ToOut.Forward(F.Reshape(F.Permute(o, 0, 2, 1, 3), b, n, d)); // (B, N, D)
+        // heads stay side by side in the projections: (B, N, H dh), no permuted copies
+        var o = F.MultiHeadAttention(ToQ.Forward(x), ToK.Forward(ctx), ToV.Forward(ctx), Heads, keyMask); // (B, N, D)
+        return ToOut.Forward(o); // (B, N, D)
     }
 
     /// <summary>The four projections (LoRA targets).</summary>

@@ -94,9 +94,15 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(v);
         int lq = q.Shape[^2], lk = k.Shape[^2];
         float sc = scale ?? 1f / MathF.Sqrt(q.Shape[^1]);
-        if (mask is null && FusedAttention.Applies(q, k, v))
+        if (FusedAttention.Applies(q, k, v, mask))
         {
-            return FusedAttention.Run(q, k, v, isCausal, sc);
+            int d = q.Shape[^1], dv = v.Shape[^1], heads = q.Numel / (lq * d);
+            var batch = q.Shape[..^2];
+            var outShape = (int[])q.Shape.Clone();
+            outShape[^1] = dv;
+            var m = mask is null ? null : FusedAttention.BroadcastMask(mask, batch, lq, lk);
+            return FusedAttention.Run(q, k, v, heads, lq, lk, d, dv, FusedAttention.Layout.Contiguous(lq, d), FusedAttention.Layout.Contiguous(lk, d),
+                FusedAttention.Layout.Contiguous(lk, dv), FusedAttention.Layout.Contiguous(lq, dv), outShape, m, isCausal, sc);
         }
 
         var scores = Mul(Matmul(q, Transpose(k, -2, -1)), sc); // (..., Lq, Lk)
@@ -124,5 +130,51 @@ public static partial class Functional
         }
 
         return Matmul(Softmax(scores, -1), v);
+    }
+
+    /// <summary>
+    /// Multi-head attention on projections that keep their heads side by side (PyTorch's <c>nn.MultiheadAttention</c>
+    /// core): q (B, Lq, H d), k (B, Lk, H d), v (B, Lk, H dv) -> (B, Lq, H dv), head h being columns h d .. h d + d - 1.
+    /// Equal to splitting into (B, H, L, d) heads, <see cref="ScaledDotProductAttention"/>, and merging back, without the
+    /// four permuted copies. <paramref name="keyMask"/> (B, Lk), non-zero = may attend, masks padded keys.
+    /// </summary>
+    public static Tensor MultiHeadAttention(Tensor q, Tensor k, Tensor v, int heads, Tensor? keyMask = null, bool isCausal = false, float? scale = null)
+    {
+        using var op = Profiler.Op("multi-head attention");
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(v);
+        if (q.Rank != 3 || k.Rank != 3 || v.Rank != 3 || heads < 1)
+        {
+            Throw.Argument("multi-head attention needs (B, L, H d) q, k, v and at least one head");
+        }
+
+        int b = q.Shape[0], lq = q.Shape[1], lk = k.Shape[1];
+        if (k.Shape[0] != b || v.Shape[0] != b || v.Shape[1] != lk || k.Shape[2] != q.Shape[2] || q.Shape[2] % heads != 0 || v.Shape[2] % heads != 0)
+        {
+            Throw.Argument($"multi-head attention: q [{string.Join(", ", q.Shape)}], k [{string.Join(", ", k.Shape)}], v [{string.Join(", ", v.Shape)}] with {heads} heads do not fit");
+        }
+
+        if (keyMask is not null && (keyMask.Numel != b * lk))
+        {
+            Throw.Argument($"key mask must be (B, Lk) = ({b}, {lk})");
+        }
+
+        int d = q.Shape[2] / heads, dv = v.Shape[2] / heads;
+        float sc = scale ?? 1f / MathF.Sqrt(d);
+        FusedAttention.MaskLayout? m = null;
+        if (keyMask is not null)
+        {
+            var bases = new long[b * heads];
+            for (int h = 0; h < bases.Length; h++)
+            {
+                bases[h] = (long)(h / heads) * lk;
+            }
+
+            m = new FusedAttention.MaskLayout(keyMask.Data, bases, 0, 1);
+        }
+
+        return FusedAttention.Run(q, k, v, b * heads, lq, lk, d, dv, FusedAttention.Layout.Interleaved(heads, lq, d), FusedAttention.Layout.Interleaved(heads, lk, d),
+            FusedAttention.Layout.Interleaved(heads, lk, dv), FusedAttention.Layout.Interleaved(heads, lq, dv), [b, lq, heads * dv], m, isCausal, sc);
     }
 }

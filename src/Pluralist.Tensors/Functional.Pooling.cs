@@ -7,38 +7,18 @@ public static partial class Functional
     {
         using var op = Profiler.Op("upsample nearest");
         ArgumentNullException.ThrowIfNull(x);
-        int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
-        int ho = h * scale, wo = w * scale;
-        var y = new float[bc * ho * wo];
-        for (int p = 0; p < bc; p++)
+        if (x.Rank != 4 || scale < 1)
         {
-            for (int i = 0; i < ho; i++)
-            {
-                int src = (p * h * w) + (i / scale * w);
-                int dst = ((p * ho) + i) * wo;
-                for (int j = 0; j < wo; j++)
-                {
-                    y[dst + j] = x.Data[src + (j / scale)];
-                }
-            }
+            Throw.Argument("upsampling needs (B, C, H, W) and a factor of at least 1");
         }
 
-        return Autograd.Record(new Tensor(y, x.Shape[0], x.Shape[1], ho, wo), [x], g =>
+        int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        var y = GC.AllocateUninitializedArray<float>(bc * h * w * scale * scale);
+        UpsampleKernel.Forward(x.Data, y, bc, h, w, scale);
+        return Autograd.Record(new Tensor(y, x.Shape[0], x.Shape[1], h * scale, w * scale), [x], g =>
         {
-            var gx = new float[x.Numel];
-            for (int p = 0; p < bc; p++)
-            {
-                for (int i = 0; i < ho; i++)
-                {
-                    int src = (p * h * w) + (i / scale * w);
-                    int dst = ((p * ho) + i) * wo;
-                    for (int j = 0; j < wo; j++)
-                    {
-                        gx[src + (j / scale)] += g[dst + j];
-                    }
-                }
-            }
-
+            var gx = TensorPool.Rent(x.Numel);
+            UpsampleKernel.Backward(g, gx, bc, h, w, scale);
             x.AccumulateGrad(gx, owned: true);
         });
     }

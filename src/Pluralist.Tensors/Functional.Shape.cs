@@ -84,8 +84,8 @@ public static partial class Functional
         var outShape = d.Select(x => a.Shape[x]).ToArray();
         var inStrides = ShapeUtil.Strides(a.Shape);
         var perm = d.Select(x => inStrides[x]).ToArray();
-        var y = new float[a.Numel];
-        Gather(y, a.Data, outShape, perm);
+        var y = GC.AllocateUninitializedArray<float>(a.Numel);
+        PermuteKernel.Copy(a.Data, y, outShape, perm);
         var inverse = new int[d.Length];
         for (int i = 0; i < d.Length; i++)
         {
@@ -95,28 +95,11 @@ public static partial class Functional
         return Autograd.Record(new Tensor(y, outShape), [a], g =>
         {
             var gs = ShapeUtil.Strides(outShape);
-            var ga = TensorPool.RentZeroed(g.Length);
-            Gather(ga, g, a.Shape, inverse.Select(x => gs[x]).ToArray());
+            var ga = TensorPool.Rent(g.Length);
+            PermuteKernel.Copy(g, ga, a.Shape, inverse.Select(x => gs[x]).ToArray());
             a.AccumulateGrad(ga, owned: true);
         });
     }
-
-    // dst (contiguous, outShape)[idx] = src[sum idx_i * srcStrides_i]
-    private static void Gather(float[] dst, float[] src, int[] outShape, int[] srcStrides) =>
-        ForEachRow(outShape, srcStrides, (outOff, inOff, n, stride) =>
-        {
-            if (stride == 1)
-            {
-                Array.Copy(src, inOff, dst, outOff, n);
-            }
-            else
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    dst[outOff + j] = src[inOff + (j * stride)];
-                }
-            }
-        });
 
     /// <summary>Swaps two dimensions (contiguous copy).</summary>
     public static Tensor Transpose(Tensor a, int dim0, int dim1)
@@ -142,22 +125,14 @@ public static partial class Functional
 
         var shape = (int[])a.Shape.Clone();
         shape[ax] = length;
-        var y = new float[outer * length * inner];
+        var y = GC.AllocateUninitializedArray<float>(outer * length * inner);
         for (int o = 0; o < outer; o++)
         {
             Array.Copy(a.Data, ((o * n) + start) * inner, y, o * length * inner, length * inner);
         }
 
-        return Autograd.Record(new Tensor(y, shape), [a], g =>
-        {
-            var ga = TensorPool.RentZeroed(a.Numel);
-            for (int o = 0; o < outer; o++)
-            {
-                Array.Copy(g, o * length * inner, ga, ((o * n) + start) * inner, length * inner);
-            }
-
-            a.AccumulateGrad(ga, owned: true);
-        });
+        // backward adds g straight into its region of a's gradient (the chunks of one tensor fill one buffer)
+        return Autograd.Record(new Tensor(y, shape), [a], g => a.AccumulateGradRows(g, outer, length * inner, length * inner, n * inner, start * inner));
     }
 
     /// <summary>Splits into <paramref name="chunks"/> equal parts along dim (the last may be smaller).</summary>
@@ -204,7 +179,7 @@ public static partial class Functional
 
         var shape = (int[])first.Shape.Clone();
         shape[ax] = total;
-        var y = new float[outer * total * inner];
+        var y = GC.AllocateUninitializedArray<float>(outer * total * inner);
         int at = 0;
         var starts = new int[tensors.Count];
         for (int k = 0; k < tensors.Count; k++)

@@ -219,6 +219,48 @@ public class Tensor
         }
     }
 
+    /// <summary>
+    /// Adds g's rows into a region of this tensor's gradient: row o (length <paramref name="length"/>, at o
+    /// <paramref name="srcStride"/> in g) goes to o <paramref name="dstStride"/> + <paramref name="dstOffset"/>. The
+    /// rest of a new gradient is zero. For slices: every chunk of a split adds into the same buffer.
+    /// </summary>
+    internal void AccumulateGradRows(float[] g, int rows, int length, int srcStride, int dstStride, int dstOffset)
+    {
+        if (!RequiresGrad)
+        {
+            return;
+        }
+
+        var acc = GradFn is null ? Grad?.Data : _gradAcc;
+        bool fresh = acc is null;
+        if (acc is null)
+        {
+            acc = TensorPool.RentZeroed(Numel);
+            if (GradFn is null)
+            {
+                Grad = new Tensor(acc, Shape);
+            }
+            else
+            {
+                _gradAcc = acc;
+            }
+        }
+
+        for (int o = 0; o < rows; o++)
+        {
+            var src = g.AsSpan(o * srcStride, length);
+            var dst = acc.AsSpan((o * dstStride) + dstOffset, length);
+            if (fresh)
+            {
+                src.CopyTo(dst);
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
+            }
+        }
+    }
+
     private static float[] Copy(float[] g)
     {
         var c = TensorPool.Rent(g.Length);
