@@ -35,25 +35,7 @@ public sealed class Adam(IReadOnlyList<Parameter> parameters, float learningRate
                 _state[i] = st;
             }
 
-            var d = p.Data;
-            var gr = p.Grad.Data;
-            for (int j = 0; j < d.Length; j++)
-            {
-                float g = gr[j];
-                if (decoupled)
-                {
-                    d[j] *= 1 - (LearningRate * weightDecay);
-                }
-                else if (weightDecay != 0)
-                {
-                    g += weightDecay * d[j];
-                }
-
-                st.M[j] = (beta1 * st.M[j]) + ((1 - beta1) * g);
-                st.V[j] = (beta2 * st.V[j]) + ((1 - beta2) * g * g);
-                float denom = (float)(MathF.Sqrt(st.V[j]) / bc2Sqrt) + eps;
-                d[j] -= stepSize * st.M[j] / denom;
-            }
+            OptimKernels.Adam(p.Data, p.Grad.Data, st.M, st.V, beta1, beta2, eps, stepSize, bc2Sqrt, decoupled, 1 - (LearningRate * weightDecay), weightDecay);
         }
     }
 

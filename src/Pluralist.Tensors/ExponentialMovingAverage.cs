@@ -20,10 +20,7 @@ public sealed class ExponentialMovingAverage
         using var op = Profiler.Region("ema update");
         foreach (var (_, p, s) in _items)
         {
-            for (int i = 0; i < s.Length; i++)
-            {
-                s[i] = (Decay * s[i]) + ((1 - Decay) * p.Data[i]);
-            }
+            OptimKernels.Ema(s, p.Data, Decay);
         }
     }
 

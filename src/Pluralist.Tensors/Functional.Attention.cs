@@ -25,7 +25,7 @@ public static partial class Functional
         Parallelism.For(rows, n * 8L, r => SoftmaxRow(y.AsSpan(r * n, n), x.Data.AsSpan(r * n, n), log));
         return Autograd.Record(new Tensor(y, x.Shape), [x], g =>
         {
-            var gx = new float[x.Numel];
+            var gx = TensorPool.Rent(x.Numel);
             Parallelism.For(rows, n * 8L, r =>
             {
                 var yr = y.AsSpan(r * n, n);

@@ -68,7 +68,7 @@ public static partial class Functional
             if (weight.RequiresGrad)
             {
                 // dW[o, (c, u, v)] = sum over samples and output pixels of dY[o, pixel] x_pad[c, pixel + tap (u, v)]
-                var gw = new float[weight.Numel];
+                var gw = TensorPool.RentZeroed(weight.Numel);
                 var woffs = new int[ckk];
                 using var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack);
                 for (int gi = 0; gi < groups; gi++)
@@ -96,7 +96,7 @@ public static partial class Functional
 
             if (x.RequiresGrad)
             {
-                var gx = new float[x.Numel];
+                var gx = TensorPool.RentZeroed(x.Numel);
                 Conv2dInputGrad(gy, weight.Data, gx, g, bsz, o, og, groups);
                 x.AccumulateGrad(gx, owned: true);
             }

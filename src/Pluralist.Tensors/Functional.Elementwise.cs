@@ -518,8 +518,8 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, outShape), [a, b], g =>
         {
-            var ga = new float[g.Length];
-            var gb = new float[g.Length];
+            var ga = TensorPool.RentZeroed(g.Length);
+            var gb = TensorPool.RentZeroed(g.Length);
             for (int i = 0; i < g.Length; i++)
             {
                 if (c[i] != 0)

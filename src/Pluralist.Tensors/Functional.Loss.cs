@@ -38,7 +38,7 @@ public static partial class Functional
         return Autograd.Record(new Tensor([(float)(loss / n)], 1), [logits], g =>
         {
             // d/dlogits = (softmax - onehot) / N
-            var gl = new float[logits.Numel];
+            var gl = TensorPool.Rent(logits.Numel);
             float s = g[0] / n;
             for (int r = 0; r < n; r++)
             {

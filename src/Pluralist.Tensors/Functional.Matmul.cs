@@ -30,20 +30,20 @@ public static partial class Functional
         {
             // (B*M, K) x (K, N): one large product.
             int rows = a.Numel / k;
-            var y2 = new float[rows * n];
+            var y2 = GC.AllocateUninitializedArray<float>(rows * n);
             Gemm.Multiply(a.Data, 0, false, b.Data, 0, false, y2, 0, rows, n, k, false);
             return Autograd.Record(new Tensor(y2, outShape), [a, b], g =>
             {
                 if (a.RequiresGrad)
                 {
-                    var ga = new float[a.Numel];
+                    var ga = TensorPool.Rent(a.Numel);
                     Gemm.Multiply(g, 0, false, b.Data, 0, true, ga, 0, rows, k, n, false); // g (R, N) x b^T (N, K)
                     a.AccumulateGrad(ga, owned: true);
                 }
 
                 if (b.RequiresGrad)
                 {
-                    var gb = new float[b.Numel];
+                    var gb = TensorPool.Rent(b.Numel);
                     Gemm.Multiply(a.Data, 0, true, g, 0, false, gb, 0, k, n, rows, false); // a^T (K, R) x g (R, N)
                     b.AccumulateGrad(gb, owned: true);
                 }
@@ -56,7 +56,7 @@ public static partial class Functional
         }
 
         int batch = a.Numel / (m * k);
-        var y = new float[batch * m * n];
+        var y = GC.AllocateUninitializedArray<float>(batch * m * n);
         // Batches in parallel; each product is then computed serially on its worker (nested loops run inline).
         long work = (long)m * n * k / 8;
         Parallelism.For(batch, work, i => Gemm.Multiply(a.Data, i * m * k, false, b.Data, i * k * n, false, y, i * m * n, m, n, k, false));
@@ -65,7 +65,7 @@ public static partial class Functional
         {
             if (a.RequiresGrad)
             {
-                var ga = new float[a.Numel];
+                var ga = TensorPool.Rent(a.Numel);
                 Parallelism.For(batch, work, i => Gemm.Multiply(g, i * m * n, false, b.Data, i * k * n, true, ga, i * m * k, m, k, n, false));
 
                 a.AccumulateGrad(ga, owned: true);
@@ -73,7 +73,7 @@ public static partial class Functional
 
             if (b.RequiresGrad)
             {
-                var gb = new float[b.Numel];
+                var gb = TensorPool.Rent(b.Numel);
                 Parallelism.For(batch, work, i => Gemm.Multiply(a.Data, i * m * k, true, g, i * m * n, false, gb, i * k * n, k, n, m, false));
 
                 b.AccumulateGrad(gb, owned: true);
@@ -94,16 +94,17 @@ public static partial class Functional
         }
 
         int rows = x.Numel / inF;
-        var y = new float[rows * outF];
-        Gemm.Multiply(x.Data, 0, false, weight.Data, 0, true, y, 0, rows, outF, inF, false);
+        var y = GC.AllocateUninitializedArray<float>(rows * outF);
         if (bias is not null)
         {
+            // start every row at the bias and let the product add to it
             for (int r = 0; r < rows; r++)
             {
-                var row = y.AsSpan(r * outF, outF);
-                TensorPrimitives.Add(row, bias.Data, row);
+                bias.Data.AsSpan(0, outF).CopyTo(y.AsSpan(r * outF, outF));
             }
         }
+
+        Gemm.Multiply(x.Data, 0, false, weight.Data, 0, true, y, 0, rows, outF, inF, bias is not null);
 
         var shape = (int[])x.Shape.Clone();
         shape[^1] = outF;
@@ -112,14 +113,14 @@ public static partial class Functional
         {
             if (x.RequiresGrad)
             {
-                var gx = new float[x.Numel];
+                var gx = TensorPool.Rent(x.Numel);
                 Gemm.Multiply(g, 0, false, weight.Data, 0, false, gx, 0, rows, inF, outF, false); // (R, Out) x (Out, In)
                 x.AccumulateGrad(gx, owned: true);
             }
 
             if (weight.RequiresGrad)
             {
-                var gw = new float[weight.Numel];
+                var gw = TensorPool.Rent(weight.Numel);
                 Gemm.Multiply(g, 0, true, x.Data, 0, false, gw, 0, outF, inF, rows, false); // (Out, R) x (R, In)
                 weight.AccumulateGrad(gw, owned: true);
             }

@@ -54,7 +54,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, x.Shape[0], x.Shape[1], ho, wo), [x], g =>
         {
-            var gx = new float[x.Numel];
+            var gx = TensorPool.RentZeroed(x.Numel);
             for (int p = 0; p < bc; p++)
             {
                 for (int i = 0; i < ho; i++)

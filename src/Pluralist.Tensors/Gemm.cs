@@ -16,6 +16,17 @@ internal static unsafe class Gemm
     private const int KC = 256;
     private const int MC = 72;
     private const int NC = 512;
+    private const int DirectMaxPanels = 8;
+
+    [ThreadStatic]
+    private static bool t_packAlways;
+
+    /// <summary>Test hook (per thread): pack every panel of A, as for large N.</summary>
+    internal static bool PackAlways
+    {
+        get => t_packAlways;
+        set => t_packAlways = value;
+    }
 
     /// <summary>
     /// C[i*ldc + j] (+)= sum_p A(i,p) B(p,j) where A(i,p) = a[i*rsA + p*csA] and B(p,j) = b[p*rsB + j*csB].
@@ -47,6 +58,10 @@ internal static unsafe class Gemm
 
         int mPanels = (m + MR - 1) / MR;
         int nPanels = (n + NR - 1) / NR;
+        // With few column panels (N <= 128: linear layers of small width, their gradients) packing A costs as much as
+        // a good part of the arithmetic it serves, so full 6-row panels of A are read where they are; the reduction
+        // over K is the same either way, so are the results.
+        bool direct = nPanels <= DirectMaxPanels && !t_packAlways;
         var packA = ArrayPool<float>.Shared.Rent(mPanels * MR * Math.Min(k, KC));
         var packB = ArrayPool<float>.Shared.Rent(nPanels * NR * Math.Min(k, KC));
         try
@@ -62,7 +77,19 @@ internal static unsafe class Gemm
                     int kc = Math.Min(KC, k - pc);
                     bool acc = accumulate || pc > 0;
                     long packWork = (long)kc * MR * 8;
-                    Parallelism.For(mPanels, packWork, ip => PackA(pA + ((long)ip * MR * kc), a, rsA, csA, ip * MR, pc, Math.Min(MR, m - (ip * MR)), kc));
+                    if (direct)
+                    {
+                        // only a last partial panel is packed (zero rows past m); full panels are read in place
+                        if (m % MR != 0)
+                        {
+                            PackA(pA + ((long)(mPanels - 1) * MR * kc), a, rsA, csA, (mPanels - 1) * MR, pc, m % MR, kc);
+                        }
+                    }
+                    else
+                    {
+                        Parallelism.For(mPanels, packWork, ip => PackA(pA + ((long)ip * MR * kc), a, rsA, csA, ip * MR, pc, Math.Min(MR, m - (ip * MR)), kc));
+                    }
+
                     Parallelism.For(nPanels, packWork, jp => PackB(pB + ((long)jp * NR * kc), b, rsB, csB, pc, jp * NR, Math.Min(NR, n - (jp * NR)), kc));
                     long tileWork = (long)MC * NC * kc / 4;
                     Parallelism.For(mBlocks * nBlocks, tileWork, t =>
@@ -77,6 +104,12 @@ internal static unsafe class Gemm
                             for (int i = i0; i < i1; i += MR)
                             {
                                 int mr = Math.Min(MR, i1 - i);
+                                if (direct && mr == MR)
+                                {
+                                    KernelStrided(a + ((long)i * rsA) + ((long)pc * csA), rsA, csA, bp, kc, c + ((long)i * ldc) + j, ldc, nr, acc);
+                                    continue;
+                                }
+
                                 float* ap = pA + ((long)(i / MR) * MR * kc);
                                 Kernel(ap, bp, kc, c + ((long)i * ldc) + j, ldc, mr, nr, acc);
                             }
@@ -217,6 +250,52 @@ internal static unsafe class Gemm
         }
     }
 
+    // The micro-kernel on A read in place: A(r, p) = a[r rsA + p csA] for the 6 rows of a full panel.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelStrided(float* a, int rsA, int csA, float* bp, int kc, float* c, int ldc, int nr, bool accumulate)
+    {
+        var c00 = Vector256<float>.Zero;
+        var c01 = Vector256<float>.Zero;
+        var c10 = Vector256<float>.Zero;
+        var c11 = Vector256<float>.Zero;
+        var c20 = Vector256<float>.Zero;
+        var c21 = Vector256<float>.Zero;
+        var c30 = Vector256<float>.Zero;
+        var c31 = Vector256<float>.Zero;
+        var c40 = Vector256<float>.Zero;
+        var c41 = Vector256<float>.Zero;
+        var c50 = Vector256<float>.Zero;
+        var c51 = Vector256<float>.Zero;
+        float* a0 = a, a1 = a + rsA, a2 = a + (2L * rsA), a3 = a + (3L * rsA), a4 = a + (4L * rsA), a5 = a + (5L * rsA);
+        long off = 0;
+        for (int p = 0; p < kc; p++, off += csA)
+        {
+            var b0 = Vector256.Load(bp);
+            var b1 = Vector256.Load(bp + 8);
+            var av = Vector256.Create(a0[off]);
+            c00 = Vector256.FusedMultiplyAdd(av, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
+            av = Vector256.Create(a1[off]);
+            c10 = Vector256.FusedMultiplyAdd(av, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
+            av = Vector256.Create(a2[off]);
+            c20 = Vector256.FusedMultiplyAdd(av, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
+            av = Vector256.Create(a3[off]);
+            c30 = Vector256.FusedMultiplyAdd(av, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
+            av = Vector256.Create(a4[off]);
+            c40 = Vector256.FusedMultiplyAdd(av, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(av, b1, c41);
+            av = Vector256.Create(a5[off]);
+            c50 = Vector256.FusedMultiplyAdd(av, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
+            bp += NR;
+        }
+
+        StoreTile(c, ldc, MR, nr, accumulate, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel(float* ap, float* bp, int kc, float* c, int ldc, int mr, int nr, bool accumulate)
     {
@@ -258,6 +337,12 @@ internal static unsafe class Gemm
             bp += NR;
         }
 
+        StoreTile(c, ldc, mr, nr, accumulate, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTile(float* c, int ldc, int mr, int nr, bool accumulate, Vector256<float> c00, Vector256<float> c01, Vector256<float> c10, Vector256<float> c11, Vector256<float> c20, Vector256<float> c21, Vector256<float> c30, Vector256<float> c31, Vector256<float> c40, Vector256<float> c41, Vector256<float> c50, Vector256<float> c51)
+    {
         if (mr == MR && nr == NR)
         {
             Store(c, c00, c01, accumulate);
@@ -269,6 +354,13 @@ internal static unsafe class Gemm
             return;
         }
 
+        StoreEdge(c, ldc, mr, nr, accumulate, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    // a tile cut by the edge of C: through a buffer, element by element
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreEdge(float* c, int ldc, int mr, int nr, bool accumulate, Vector256<float> c00, Vector256<float> c01, Vector256<float> c10, Vector256<float> c11, Vector256<float> c20, Vector256<float> c21, Vector256<float> c30, Vector256<float> c31, Vector256<float> c40, Vector256<float> c41, Vector256<float> c50, Vector256<float> c51)
+    {
         float* tile = stackalloc float[MR * NR];
         Vector256.Store(c00, tile);
         Vector256.Store(c01, tile + 8);

@@ -12,10 +12,7 @@ public static class GradUtil
         double sq = 0;
         foreach (var p in ps)
         {
-            foreach (var g in p.Grad!.Data)
-            {
-                sq += (double)g * g;
-            }
+            sq += OptimKernels.SumOfSquares(p.Grad!.Data);
         }
 
         float norm = (float)Math.Sqrt(sq);

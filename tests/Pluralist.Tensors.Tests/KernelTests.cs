@@ -52,6 +52,32 @@ public class KernelTests
         NumericAssert.Close(c.Select(v => 2 * v).ToArray(), c2, 1e-6, "accumulate");
     }
 
+    // A read in place (N <= 128) against A packed: the same sums in the same order, so the same bits.
+    [Theory]
+    [InlineData(1024, 64, 64, false)]
+    [InlineData(61, 100, 300, true)]
+    [InlineData(13, 128, 17, false)]
+    public void Gemm_reading_A_in_place_matches_packing_bit_for_bit(int m, int n, int k, bool ta)
+    {
+        var g = new Generator(5);
+        var a = g.Normal(0, 1, m * k).Data;
+        var b = g.Normal(0, 1, k * n).Data;
+        var direct = new float[m * n];
+        var packed = new float[m * n];
+        Gemm.Multiply(a, 0, ta, b, 0, true, direct, 0, m, n, k, false);
+        try
+        {
+            Gemm.PackAlways = true;
+            Gemm.Multiply(a, 0, ta, b, 0, true, packed, 0, m, n, k, false);
+        }
+        finally
+        {
+            Gemm.PackAlways = false;
+        }
+
+        Assert.Equal(packed, direct);
+    }
+
     [Theory]
     [InlineData(300, 700, 600)]
     [InlineData(32, 288, 8192)]
