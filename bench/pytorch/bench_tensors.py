@@ -5,7 +5,8 @@ Usage: /usr/bin/python3 bench/pytorch/bench_tensors.py --threads N [--quick] [--
            [--embedded-config models/base32-small.config.json] -> one JSON object per line
        /usr/bin/python3 bench/pytorch/bench_tensors.py --threads N --memory STEPS -> peak RSS (ru_maxrss) of STEPS training steps
        /usr/bin/python3 bench/pytorch/bench_tensors.py --threads N --profile STEPS --embedded-config PATH -> per-op tables
-Timings: one warm-up run, then the median of the repeats (--min: the fastest of 9), in seconds.
+Timings: one warm-up run, then the median of the repeats (--min: the fastest of 9), in seconds; wall clock, or with
+--cpu-time the process's CPU time (time.process_time: user + system time of every thread).
 """
 import argparse
 import json
@@ -20,15 +21,16 @@ import torch.nn.functional as F
 
 
 FASTEST = False
+CLOCK = time.perf_counter
 
 
 def timed(fn, repeats):
     fn()
     ts = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
-        ts.append(time.perf_counter() - t0)
+        ts.append(CLOCK() - t0)
     return min(ts) if FASTEST else statistics.median(ts)
 
 
@@ -328,7 +330,10 @@ def main():
     ap.add_argument("--embedded-config")
     ap.add_argument("--profile", type=int, default=0)
     ap.add_argument("--vocabulary", type=int, default=0)
+    ap.add_argument("--cpu-time", action="store_true")
     a = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if a.cpu_time else time.perf_counter
     global VOCABULARY
     VOCABULARY = a.vocabulary or VOCABULARY
     global FASTEST
@@ -338,10 +343,15 @@ def main():
     if a.profile:
         for name, step in (("small UNet", unet_setup()), ("embedded model", embedded_setup(a.embedded_config))):
             step()
+            t0, c0 = time.perf_counter(), time.thread_time()
+            for _ in range(a.profile):
+                step()
+            wall, cpu = (time.perf_counter() - t0) / a.profile, (time.thread_time() - c0) / a.profile
             with torch.autograd.profiler.profile() as prof:
                 for _ in range(a.profile):
                     step()
-            print(f"## PyTorch {name}: {a.profile} steps, self CPU time by op")
+            print(f"## PyTorch {name}: {wall * 1000:.1f} ms per step (wall), {cpu * 1000:.1f} ms (CPU time of the calling thread), "
+                  f"without the profiler; {a.profile} steps under it, self CPU time by op")
             print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=30))
         return
     if a.memory:

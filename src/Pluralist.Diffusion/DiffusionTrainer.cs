@@ -85,19 +85,26 @@ public sealed class DiffusionTrainer
         }
 
         var noise = g.Normal(0, 1, [b, .. Model.ImageShape]); // eps (B, C, H, W)
-        var noisy = Model.Schedule.AddNoise(new Tensor(x0, [b, .. Model.ImageShape]), noise, t); // x_t (B, C, H, W)
-        Model.Train();
-        var (ctx, mask) = Model.EncodeText(captions); // (B, L, D)
-        var pred = Model.UNet.PredictNoise(noisy, t, ctx, mask); // (B, C, H, W)
-        var loss = F.MseLoss(pred, noise);
-        _optimizer.ZeroGrad();
-        loss.Backward();
+        float lossValue;
+        // the step's activations and gradients reuse one pool of arrays from step to step
+        using (TensorScope.Begin())
+        {
+            var noisy = Model.Schedule.AddNoise(new Tensor(x0, [b, .. Model.ImageShape]), noise, t); // x_t (B, C, H, W)
+            Model.Train();
+            var (ctx, mask) = Model.EncodeText(captions); // (B, L, D)
+            var pred = Model.UNet.PredictNoise(noisy, t, ctx, mask); // (B, C, H, W)
+            var loss = F.MseLoss(pred, noise);
+            _optimizer.ZeroGrad();
+            loss.Backward();
+            lossValue = loss.Item();
+        }
+
         float norm = Options.MaxGradNorm > 0 ? GradUtil.ClipGradNorm(_params, Options.MaxGradNorm) : float.NaN;
         _optimizer.LearningRate = _lr.At(Step);
         _optimizer.Step();
         Ema?.Update();
         Step++;
-        return new TrainingProgress(Step, Options.Steps, loss.Item(), _optimizer.LearningRate, norm, sw.Elapsed);
+        return new TrainingProgress(Step, Options.Steps, lossValue, _optimizer.LearningRate, norm, sw.Elapsed);
     }
 
     /// <summary>

@@ -196,6 +196,8 @@ public sealed class DpoTrainer
         for (int start = 0; start < batch; start += _micro)
         {
             var examples = Enumerable.Range(start, _micro).Select(j => ExampleAt(((long)Step * batch) + j)).ToList();
+            // the micro-batch's activations and gradients reuse one pool of arrays; only numbers leave the scope
+            using var scope = TensorScope.Begin();
             var r = MicroBatch(examples, i => Streams.For(Options.Seed, Step, start + i), batch);
             r.Loss.Backward();
             double share = (double)_micro / batch;

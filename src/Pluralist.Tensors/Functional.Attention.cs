@@ -21,7 +21,7 @@ public static partial class Functional
         }
 
         int n = x.Shape[^1], rows = x.Numel / Math.Max(n, 1);
-        var y = new float[x.Numel];
+        var y = TensorScope.Output(x.Numel);
         Parallelism.For(rows, n * 8L, r => SoftmaxRow(y.AsSpan(r * n, n), x.Data.AsSpan(r * n, n), log));
         return Autograd.Record(new Tensor(y, x.Shape), [x], g =>
         {

@@ -41,7 +41,7 @@ public static partial class Functional
 
         int og = o / groups, hw = g.Ho * g.Wo, ckk = cg * kh * kw;
         int slack = (dilation * (kw - 1)) + DirectConv.NR;
-        var y = GC.AllocateUninitializedArray<float>(bsz * o * hw); // every element is written below
+        var y = TensorScope.Output(bsz * o * hw); // every element is written below
         var offs = new int[ckk];
         // the channel-vectorised kernels read strided pixels from a source that is only padded; the pixel kernels
         // need it split by stride phase

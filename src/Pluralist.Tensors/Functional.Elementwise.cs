@@ -33,7 +33,7 @@ public static partial class Functional
     {
         using var op = Profiler.Op("mul (scalar)");
         ArgumentNullException.ThrowIfNull(a);
-        var y = GC.AllocateUninitializedArray<float>(a.Numel);
+        var y = TensorScope.Output(a.Numel);
         TensorPrimitives.Multiply(a.Data, s, y);
         return Autograd.Record(new Tensor(y, a.Shape), [a], g =>
         {
@@ -47,7 +47,7 @@ public static partial class Functional
     {
         using var op = Profiler.Op("add (scalar)");
         ArgumentNullException.ThrowIfNull(a);
-        var y = GC.AllocateUninitializedArray<float>(a.Numel);
+        var y = TensorScope.Output(a.Numel);
         TensorPrimitives.Add(a.Data, s, y);
         return Autograd.Record(new Tensor(y, a.Shape), [a], g => a.AccumulateGrad(g, owned: true));
     }
@@ -64,7 +64,7 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         var outShape = ShapeUtil.Broadcast(a.Shape, b.Shape);
-        var y = GC.AllocateUninitializedArray<float>(ShapeUtil.Numel(outShape));
+        var y = TensorScope.Output(ShapeUtil.Numel(outShape));
         var plan = Broadcast.Create(outShape, a.Shape, b.Shape);
         var fwd = new BinaryForward(plan, kind, a.Data, b.Data, y);
         plan.ForEachRow(ref fwd);
@@ -382,7 +382,7 @@ public static partial class Functional
     {
         using var op = Profiler.Op(name);
         ArgumentNullException.ThrowIfNull(a);
-        var y = GC.AllocateUninitializedArray<float>(a.Numel);
+        var y = TensorScope.Output(a.Numel);
         forward(a.Data, y);
         return Autograd.Record(new Tensor(y, a.Shape), [a], g =>
         {
@@ -475,7 +475,7 @@ public static partial class Functional
         var outShape = ShapeUtil.Broadcast(a.Shape, b.Shape);
         var ad = Expand(a.Data, a.Shape, outShape);
         var bd = Expand(b.Data, b.Shape, outShape);
-        var y = new float[ad.Length];
+        var y = TensorScope.Output(ad.Length);
         for (int i = 0; i < y.Length; i++)
         {
             y[i] = pred(ad[i], bd[i]) ? 1f : 0f;
@@ -510,7 +510,7 @@ public static partial class Functional
         var c = Expand(condition.Data, condition.Shape, outShape);
         var ad = Expand(a.Data, a.Shape, outShape);
         var bd = Expand(b.Data, b.Shape, outShape);
-        var y = new float[c.Length];
+        var y = TensorScope.Output(c.Length);
         for (int i = 0; i < y.Length; i++)
         {
             y[i] = c[i] != 0 ? ad[i] : bd[i];
@@ -548,7 +548,7 @@ public static partial class Functional
             return x;
         }
 
-        var maskData = new float[x.Numel];
+        var maskData = TensorScope.Output(x.Numel);
         float keep = 1f / (1f - p);
         for (int i = 0; i < maskData.Length; i++)
         {

@@ -24,7 +24,7 @@ public static partial class Functional
         using var op = Profiler.Op("timestep embedding");
         ArgumentNullException.ThrowIfNull(timesteps);
         int half = dim / 2;
-        var y = new float[timesteps.Length * dim];
+        var y = TensorScope.OutputZeroed(timesteps.Length * dim);
         for (int n = 0; n < timesteps.Length; n++)
         {
             for (int i = 0; i < half; i++)

@@ -30,7 +30,7 @@ public static partial class Functional
         {
             // (B*M, K) x (K, N): one large product.
             int rows = a.Numel / k;
-            var y2 = GC.AllocateUninitializedArray<float>(rows * n);
+            var y2 = TensorScope.Output(rows * n);
             Gemm.Multiply(a.Data, 0, false, b.Data, 0, false, y2, 0, rows, n, k, false);
             return Autograd.Record(new Tensor(y2, outShape), [a, b], g =>
             {
@@ -56,7 +56,7 @@ public static partial class Functional
         }
 
         int batch = a.Numel / (m * k);
-        var y = GC.AllocateUninitializedArray<float>(batch * m * n);
+        var y = TensorScope.Output(batch * m * n);
         // Batches in parallel; each product is then computed serially on its worker (nested loops run inline).
         long work = (long)m * n * k / 8;
         Parallelism.For(batch, work, i => Gemm.Multiply(a.Data, i * m * k, false, b.Data, i * k * n, false, y, i * m * n, m, n, k, false));
@@ -94,7 +94,7 @@ public static partial class Functional
         }
 
         int rows = x.Numel / inF;
-        var y = GC.AllocateUninitializedArray<float>(rows * outF);
+        var y = TensorScope.Output(rows * outF);
         if (bias is not null)
         {
             // start every row at the bias and let the product add to it

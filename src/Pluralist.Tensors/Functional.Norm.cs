@@ -17,7 +17,7 @@ public static partial class Functional
         }
 
         int spatial = x.Numel / (bsz * c);
-        var y = GC.AllocateUninitializedArray<float>(x.Numel);
+        var y = TensorScope.Output(x.Numel);
         var mean = new float[bsz * groups];
         var rstd = new float[bsz * groups];
         NormKernels.GroupForward(x.Data, y, mean, rstd, bsz, c, groups, spatial, gamma?.Data, beta?.Data, eps);
@@ -35,7 +35,7 @@ public static partial class Functional
         using var op = Profiler.Op("layer norm");
         ArgumentNullException.ThrowIfNull(x);
         int d = x.Shape[^1], rows = x.Numel / d;
-        var y = GC.AllocateUninitializedArray<float>(x.Numel);
+        var y = TensorScope.Output(x.Numel);
         var mean = new float[rows];
         var rstd = new float[rows];
         NormKernels.LayerForward(x.Data, y, mean, rstd, rows, d, gamma?.Data, beta?.Data, eps);

@@ -13,7 +13,7 @@ public static partial class Functional
         }
 
         int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
-        var y = GC.AllocateUninitializedArray<float>(bc * h * w * scale * scale);
+        var y = TensorScope.Output(bc * h * w * scale * scale);
         UpsampleKernel.Forward(x.Data, y, bc, h, w, scale);
         return Autograd.Record(new Tensor(y, x.Shape[0], x.Shape[1], h * scale, w * scale), [x], g =>
         {
@@ -31,7 +31,7 @@ public static partial class Functional
         int bc = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         int ho = h / kernel, wo = w / kernel;
         float inv = 1f / (kernel * kernel);
-        var y = new float[bc * ho * wo];
+        var y = TensorScope.Output(bc * ho * wo);
         for (int p = 0; p < bc; p++)
         {
             for (int i = 0; i < ho; i++)

@@ -84,7 +84,7 @@ public static partial class Functional
         var outShape = d.Select(x => a.Shape[x]).ToArray();
         var inStrides = ShapeUtil.Strides(a.Shape);
         var perm = d.Select(x => inStrides[x]).ToArray();
-        var y = GC.AllocateUninitializedArray<float>(a.Numel);
+        var y = TensorScope.Output(a.Numel);
         PermuteKernel.Copy(a.Data, y, outShape, perm);
         var inverse = new int[d.Length];
         for (int i = 0; i < d.Length; i++)
@@ -125,7 +125,7 @@ public static partial class Functional
 
         var shape = (int[])a.Shape.Clone();
         shape[ax] = length;
-        var y = GC.AllocateUninitializedArray<float>(outer * length * inner);
+        var y = TensorScope.Output(outer * length * inner);
         for (int o = 0; o < outer; o++)
         {
             Array.Copy(a.Data, ((o * n) + start) * inner, y, o * length * inner, length * inner);
@@ -179,7 +179,7 @@ public static partial class Functional
 
         var shape = (int[])first.Shape.Clone();
         shape[ax] = total;
-        var y = GC.AllocateUninitializedArray<float>(outer * total * inner);
+        var y = TensorScope.Output(outer * total * inner);
         int at = 0;
         var starts = new int[tensors.Count];
         for (int k = 0; k < tensors.Count; k++)
@@ -243,7 +243,7 @@ public static partial class Functional
 
         var shape = (int[])a.Shape.Clone();
         shape[ax] = index.Length;
-        var y = new float[outer * index.Length * inner];
+        var y = TensorScope.Output(outer * index.Length * inner);
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < index.Length; j++)
@@ -286,7 +286,7 @@ public static partial class Functional
 
         var shape = (int[])a.Shape.Clone();
         shape[ax] = count;
-        var y = new float[index.Length];
+        var y = TensorScope.Output(index.Length);
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < count; j++)
@@ -388,7 +388,7 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(a);
         int ax = ShapeUtil.Axis(dim, a.Rank);
         var (outer, n, inner) = ShapeUtil.Split(a.Shape, ax);
-        var y = new float[outer * inner];
+        var y = TensorScope.OutputZeroed(outer * inner);
         for (int o = 0; o < outer; o++)
         {
             var dst = y.AsSpan(o * inner, inner);
@@ -422,7 +422,7 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(a);
         int ax = ShapeUtil.Axis(dim, a.Rank);
         var (outer, n, inner) = ShapeUtil.Split(a.Shape, ax);
-        var y = new float[outer * inner];
+        var y = TensorScope.Output(outer * inner);
         var arg = new int[outer * inner];
         for (int o = 0; o < outer; o++)
         {

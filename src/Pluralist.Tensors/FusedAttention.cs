@@ -100,7 +100,7 @@ internal static unsafe class FusedAttention
     /// </summary>
     public static Tensor Run(Tensor q, Tensor k, Tensor v, int heads, int lq, int lk, int d, int dv, Layout qL, Layout kL, Layout vL, Layout oL, int[] outShape, MaskLayout? mask, bool isCausal, float scale)
     {
-        var y = GC.AllocateUninitializedArray<float>(ShapeUtil.Numel(outShape));
+        var y = TensorScope.Output(ShapeUtil.Numel(outShape));
         bool keep = Autograd.IsEnabled && (q.RequiresGrad || k.RequiresGrad || v.RequiresGrad);
         var probs = keep ? TensorPool.Rent(heads * lq * lk) : null;
         long work = (long)lq * lk * (d + dv + 8);

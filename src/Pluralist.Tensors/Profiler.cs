@@ -16,6 +16,7 @@ public static class Profiler
     private static readonly Dictionary<string, ProfileRow> s_rows = new(StringComparer.Ordinal);
     private static int s_owner;
     private static bool s_on;
+    private static Func<double> s_clock = WallClock;
 
     [ThreadStatic]
     private static int t_depth;
@@ -26,9 +27,13 @@ public static class Profiler
     /// <summary>Whether a profile is being recorded.</summary>
     public static bool IsRunning => s_on;
 
-    /// <summary>Clears earlier rows and starts recording on the calling thread.</summary>
-    public static void Start()
+    /// <summary>
+    /// Clears earlier rows and starts recording on the calling thread. <paramref name="clock"/> gives seconds (default:
+    /// the wall clock); a per-thread CPU clock keeps time spent waiting for a core out of the rows.
+    /// </summary>
+    public static void Start(Func<double>? clock = null)
     {
+        s_clock = clock ?? WallClock;
         s_rows.Clear();
         s_owner = Environment.CurrentManagedThreadId;
         s_on = true;
@@ -40,6 +45,8 @@ public static class Profiler
         s_on = false;
         return [.. s_rows.Values.OrderByDescending(r => r.ForwardSeconds + r.BackwardSeconds)];
     }
+
+    private static double WallClock() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
     /// <summary>Times <paramref name="name"/> until the scope is disposed (counted as forward time).</summary>
     public static Scope Region(string name) => Op(name);
@@ -53,11 +60,11 @@ public static class Profiler
 
         if (t_depth++ > 0)
         {
-            return new Scope(null, 0, 0, false);
+            return new Scope(null, 0d, 0, false);
         }
 
         t_current = name;
-        return new Scope(name, Stopwatch.GetTimestamp(), GC.GetAllocatedBytesForCurrentThread(), false);
+        return new Scope(name, s_clock(), GC.GetAllocatedBytesForCurrentThread(), false);
     }
 
     /// <summary>The outermost operation running on this thread (null when not profiling); recorded with each graph node.</summary>
@@ -72,14 +79,14 @@ public static class Profiler
 
         if (t_depth++ > 0)
         {
-            return new Scope(null, 0, 0, true);
+            return new Scope(null, 0d, 0, true);
         }
 
         t_current = name ?? "(unnamed)";
-        return new Scope(t_current, Stopwatch.GetTimestamp(), GC.GetAllocatedBytesForCurrentThread(), true);
+        return new Scope(t_current, s_clock(), GC.GetAllocatedBytesForCurrentThread(), true);
     }
 
-    private static void Add(string name, bool backward, long ticks, long bytes)
+    private static void Add(string name, bool backward, double seconds, long bytes)
     {
         if (!s_rows.TryGetValue(name, out var row))
         {
@@ -87,7 +94,6 @@ public static class Profiler
             s_rows[name] = row;
         }
 
-        double seconds = (double)ticks / Stopwatch.Frequency;
         if (backward)
         {
             row.BackwardCalls++;
@@ -106,12 +112,12 @@ public static class Profiler
     public readonly struct Scope : IDisposable
     {
         private readonly string? _name;
-        private readonly long _start;
+        private readonly double _start;
         private readonly long _bytes;
         private readonly bool _backward;
         private readonly bool _open;
 
-        internal Scope(string? name, long start, long bytes, bool backward)
+        internal Scope(string? name, double start, long bytes, bool backward)
         {
             _name = name;
             _start = start;
@@ -131,7 +137,7 @@ public static class Profiler
             t_depth--;
             if (_name is not null)
             {
-                Add(_name, _backward, Stopwatch.GetTimestamp() - _start, GC.GetAllocatedBytesForCurrentThread() - _bytes);
+                Add(_name, _backward, s_clock() - _start, GC.GetAllocatedBytesForCurrentThread() - _bytes);
                 t_current = null;
             }
         }

@@ -8,7 +8,7 @@ namespace Pluralist.Benchmarks.Tensors;
 /// One training step of the embedded text-to-image model (the shipped <c>models/base32-small.config.json</c>:
 /// text encoder, timestep embedding, UNet with self- and cross-attention), as <c>DiffusionTrainer.TrainStep</c> does it
 /// without the data loading: encode the prompts, predict the noise, MSE, backward, clip the gradient norm to 1, AdamW
-/// (lr 2e-4, no decay), EMA 0.999. The same step in PyTorch is <c>EmbeddedModel</c> in bench/pytorch/bench_tensors.py:
+/// (lr 2e-4, no decay), EMA 0.999, inside a TensorScope as the trainer runs it. The same step in PyTorch is <c>EmbeddedModel</c> in bench/pytorch/bench_tensors.py:
 /// the same layers, the same token pattern and timesteps, random images.
 /// </summary>
 internal static class EmbeddedModelStep
@@ -65,6 +65,7 @@ internal static class EmbeddedModelStep
         var tokens = Tokens(Batch, config.TextEncoder.MaxLength, model.Tokenizer.VocabularySize);
         return () =>
         {
+            using var scope = TensorScope.Begin(); // activations and gradients reuse the previous step's arrays
             opt.ZeroGrad();
             var (ctx, mask) = model.TextEncoder.Forward(tokens); // (B, L, D), (B, L)
             var loss = F.MseLoss(model.UNet.PredictNoise(noisy, t, ctx, mask), noise);
