@@ -40,7 +40,7 @@ public static partial class Functional
         }
 
         int og = o / groups, hw = g.Ho * g.Wo, ckk = cg * kh * kw;
-        int slack = (dilation * (kw - 1)) + DirectConv.NR;
+        int slack = (dilation * (kw - 1)) + DirectConv.MaxPixels;
         var y = TensorScope.Output(bsz * o * hw); // every element is written below
         var offs = new int[ckk];
         // the channel-vectorised kernels read strided pixels from a source that is only padded; the pixel kernels
@@ -167,7 +167,7 @@ public static partial class Functional
         }
 
         padW = Math.Max(padW, (Phases(w, 0, s) - wo + 1) / 2);
-        using var src = DirectConv.Prepare(gy, bsz, o, ho, wo, padH, padW, 1, (2 * padW) + p + DirectConv.NR + 8);
+        using var src = DirectConv.Prepare(gy, bsz, o, ho, wo, padH, padW, 1, (2 * padW) + p + DirectConv.MaxPixels + 8);
         var us = new List<(int U, int R)>();
         var vs = new List<(int V, int R)>();
         for (int a = 0; a < s; a++)
