@@ -304,7 +304,8 @@ public class KernelTests
     }
 
     // Vector512 conv kernels against the Vector256 ones on every case, both kernel families: the same sums in the same
-    // order wherever the vector width only changes how many lanes run side by side.
+    // order wherever the vector width only changes how many lanes run side by side (all but the pixel family's weight
+    // gradient, whose lanes are partial sums over pixels).
     [Theory]
     [MemberData(nameof(ConvCases))]
     public void Conv2d_vector512_and_vector256_kernels_agree_bit_for_bit(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
@@ -336,9 +337,16 @@ public class KernelTests
 
             var wide = Run(false);
             var narrow = Run(true);
-            for (int i = 0; i < wide.Length; i++)
+            Assert.Equal(narrow[0], wide[0]);
+            Assert.Equal(narrow[1], wide[1]);
+            if (channels)
             {
-                Assert.Equal(narrow[i], wide[i]);
+                Assert.Equal(narrow[2], wide[2]);
+            }
+            else
+            {
+                // the pixel weight-gradient kernel sums 16 pixels per lane group instead of 8: other partial sums
+                NumericAssert.Close(narrow[2], wide[2], 1e-5, "weight gradient");
             }
         }
     }
