@@ -122,7 +122,7 @@ public class Tensor
         }
 
         var order = TopologicalOrder();
-        var seed = gradient is null ? [1f] : gradient.ToArray();
+        var seed = gradient is null ? [1f] : Copy(gradient.Data);
         AccumulateGrad(seed, owned: true);
         var running = t_running;
         try
