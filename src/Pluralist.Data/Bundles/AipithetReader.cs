@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
+using Pluralist.Data.Imports;
 
 namespace Pluralist.Data.Bundles;
 
@@ -24,9 +24,9 @@ public static partial class AipithetReader
     private static readonly string[] LabelColumns = ["label1Id", "label2Id", "label3Id"];
     private static readonly string[] LinkColumns = ["nextAnswerId", "prevAnswerId"];
 
-    public static StudyBundle Read(string path, string? key = null, string promptLanguage = "en")
+    public static StudyBundle Read(string path, string? key = null, string promptLanguage = "en", ImportLimits? limits = null)
     {
-        var source = BundleSource.Open(path);
+        var source = BundleSource.Open(path, limits);
         try
         {
             return Read(source, key, promptLanguage);
@@ -41,7 +41,7 @@ public static partial class AipithetReader
     public static StudyBundle Read(IBundleSource source, string? key, string promptLanguage)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var errors = new List<CsvError>();
+        var errors = new ImportErrors(source.Limits.MaxReportedErrors);
         var study = new Study
         {
             Title = new LocalizedText(),
@@ -178,11 +178,11 @@ public static partial class AipithetReader
 
             var file = new[] { path, $"images/{path}", bucket is null ? null : $"{bucket}/{path}" }
                 .FirstOrDefault(f => !string.IsNullOrEmpty(f) && source.Exists(f));
-            if (file is not null)
+            if (file is not null && BundleReader.InspectImage(source, file, t, row, "path") is { } facts)
             {
-                using var stream = source.Open(file);
-                i.ContentHash = Convert.ToHexStringLower(SHA256.HashData(stream));
+                i.ContentHash = facts.Sha256;
                 bundle.ImageFiles[i.Id] = file;
+                bundle.CheckedImages[i.Id] = facts;
             }
 
             bundle.Images.Add(i);
@@ -413,7 +413,7 @@ public static partial class AipithetReader
 
         if (errors.Count > 0)
         {
-            throw new BundleException(errors);
+            throw errors.ToException();
         }
 
         return bundle;
@@ -547,10 +547,10 @@ public static partial class AipithetReader
     [GeneratedRegex(@"^(?<part>\s*-?\d+(?:\.\d+)?\s+(?:days?|hours?|mins?|minutes?|secs?|seconds?)\s*)*(?<time>(?<sign>-)?(?<hh>\d+):(?<mm>\d{2}):(?<ss>\d{2}(?:\.\d+)?))?$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex PostgresInterval();
 
+    // Empty for an answer row that was created but never answered (the platform's schema allows it).
     private static int? Interval(CsvTable t, CsvRecord row, string column)
     {
-        var s = t.String(row, column);
-        if (s.Length == 0)
+        if (t.OptionalString(row, column) is not { } s)
         {
             return null;
         }

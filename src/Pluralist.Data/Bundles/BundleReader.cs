@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
+using Pluralist.Data.Imaging;
+using Pluralist.Data.Imports;
 
 namespace Pluralist.Data.Bundles;
 
@@ -12,9 +13,9 @@ namespace Pluralist.Data.Bundles;
 /// </summary>
 public static class BundleReader
 {
-    public static StudyBundle Read(string path)
+    public static StudyBundle Read(string path, ImportLimits? limits = null)
     {
-        var source = BundleSource.Open(path);
+        var source = BundleSource.Open(path, limits);
         try
         {
             return Read(source);
@@ -30,17 +31,17 @@ public static class BundleReader
     public static StudyBundle Read(IBundleSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var errors = new List<CsvError>();
+        var errors = new ImportErrors(source.Limits.MaxReportedErrors);
         if (!source.Exists(BundleFormat.StudyJson))
         {
             throw new BundleException([new CsvError(BundleFormat.StudyJson, 0, 0, string.Empty,
                 $"{source.DisplayName} has no study.json: is it a study bundle? (for a labeling-platform export use --format aipithet)")]);
         }
 
-        var (study, scenarios) = BundleFormat.ReadStudyJson(source.ReadAll(BundleFormat.StudyJson), errors);
+        var (study, scenarios) = ReadAll(source, BundleFormat.StudyJson, errors) is { } json ? BundleFormat.ReadStudyJson(json, errors.List) : (null, []);
         if (study is null)
         {
-            throw new BundleException(errors);
+            throw errors.ToException();
         }
 
         var bundle = new StudyBundle(study, source);
@@ -168,18 +169,17 @@ public static class BundleReader
             {
                 t.AddError(row, "file", $"{file} is not in the bundle");
             }
-            else
+            else if (InspectImage(source, file, t, row, "file") is { } facts)
             {
-                using var stream = source.Open(file);
-                var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
-                if (i.ContentHash is { Length: 64 } expected && expected != hash)
+                if (i.ContentHash is { Length: 64 } expected && expected != facts.Sha256)
                 {
-                    t.AddError(row, "content_hash", $"{file} has SHA-256 {hash}, not the {expected} given here");
+                    t.AddError(row, "content_hash", $"{file} has SHA-256 {facts.Sha256}, not the {expected} given here");
                 }
 
-                i.ContentHash = hash;
+                i.ContentHash = facts.Sha256;
                 i.StoragePath = file;
                 bundle.ImageFiles[i.Id] = file;
+                bundle.CheckedImages[i.Id] = facts;
             }
 
             bundle.Images.Add(i);
@@ -569,7 +569,7 @@ public static class BundleReader
 
         if (errors.Count > 0)
         {
-            throw new BundleException(errors);
+            throw errors.ToException();
         }
 
         return bundle;
@@ -585,7 +585,7 @@ public static class BundleReader
 
     /// <summary>Parses one CSV of the bundle and calls <paramref name="onRow"/> per row when its required columns are present.</summary>
     /// <returns>False when the file could not be read at all (absent though required, wrong encoding, bad syntax, missing columns): references to its rows are then not reported again.</returns>
-    internal static bool ForEachRow(IBundleSource source, string file, bool required, List<CsvError> errors, string[] requiredColumns, Action<CsvTable, CsvRecord> onRow)
+    internal static bool ForEachRow(IBundleSource source, string file, bool required, ImportErrors errors, string[] requiredColumns, Action<CsvTable, CsvRecord> onRow)
     {
         if (!source.Exists(file))
         {
@@ -597,7 +597,12 @@ public static class BundleReader
             return !required;
         }
 
-        var text = StrictUtf8.TryDecode(source.ReadAll(file), file, out var encodingError);
+        if (ReadAll(source, file, errors) is not { } bytes)
+        {
+            return false;
+        }
+
+        var text = StrictUtf8.TryDecode(bytes, file, out var encodingError);
         if (text is null)
         {
             errors.Add(encodingError!);
@@ -605,7 +610,8 @@ public static class BundleReader
         }
 
         var before = errors.Count;
-        var table = CsvTable.Parse(new StringReader(text), file, errors);
+        var table = CsvTable.Parse(new StringReader(text), file, errors.List);
+        errors.Trim();
         if (!table.RequireColumns(requiredColumns) || (table.Rows.Count == 0 && errors.Count > before))
         {
             return false;
@@ -614,9 +620,48 @@ public static class BundleReader
         foreach (var row in table.Rows)
         {
             onRow(table, row);
+            errors.Trim();
         }
 
         return true;
+    }
+
+    /// <summary>A whole file of the bundle, or null with the reason in <paramref name="errors"/> (a link, a device, past a limit).</summary>
+    internal static byte[]? ReadAll(IBundleSource source, string file, ImportErrors errors)
+    {
+        try
+        {
+            return source.ReadAll(file);
+        }
+        catch (ImportFileException ex)
+        {
+            errors.Add(new CsvError(file, 0, 0, string.Empty, ex.Message));
+            return null;
+        }
+    }
+
+    /// <summary>Checks an image file of the bundle (regular file, within the limits, a PNG, JPEG or WebP that decodes); null with an error at the row's field otherwise.</summary>
+    internal static ImageFacts? InspectImage(IBundleSource source, string file, CsvTable t, CsvRecord row, string column)
+    {
+        try
+        {
+            using var stream = source.Open(file);
+            return ImageFiles.Inspect(stream, source.Limits.MaxImagePixels);
+        }
+        catch (ImportFileException ex)
+        {
+            t.AddError(row, column, ex.Message);
+        }
+        catch (ImageFileException ex)
+        {
+            t.AddError(row, column, $"{file} {ex.Message}");
+        }
+        catch (FileNotFoundException)
+        {
+            t.AddError(row, column, $"{file} is not in the bundle");
+        }
+
+        return null;
     }
 
     internal delegate bool TryToken<T>(string? token, out T value);

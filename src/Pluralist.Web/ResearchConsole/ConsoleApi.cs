@@ -17,9 +17,24 @@ public static class ConsoleApi
         var attempts = configuration.GetSection(PluralistWebOptions.Section).Get<PluralistWebOptions>()?.SignInAttemptsPerMinute ?? 10;
         services.AddScoped<ConsoleService>();
         services.AddScoped<ImagePools>();
+        services.AddOptions<Data.Imports.ImportLimits>().Bind(configuration.GetSection(Data.Imports.ImportLimits.Section))
+            .Validate(IsValid, $"every setting under {Data.Imports.ImportLimits.Section} must be positive").ValidateOnStart();
         // Password guessing: a few sign-in attempts per minute per client address (the page itself is not limited).
         services.AddSingleton(new LoginThrottle(PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(
             ip, _ => new FixedWindowRateLimiterOptions { PermitLimit = attempts, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }))));
+    }
+
+    private static bool IsValid(Data.Imports.ImportLimits limits)
+    {
+        try
+        {
+            limits.Validated();
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public static void MapConsoleApi(this WebApplication app)
