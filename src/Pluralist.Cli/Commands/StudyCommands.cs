@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Pluralist.Core.Model;
 using Pluralist.Data;
-using Microsoft.Extensions.Configuration;
 using Pluralist.Data.Bundles;
 using Pluralist.Data.Imports;
 
