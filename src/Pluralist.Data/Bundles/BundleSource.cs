@@ -3,26 +3,6 @@ using Pluralist.Data.Imports;
 
 namespace Pluralist.Data.Bundles;
 
-/// <summary>Read access to the files of a bundle, whether a folder or a .zip archive. Paths use '/'.</summary>
-public interface IBundleSource : IDisposable
-{
-    /// <summary>The folder or archive as the user named it.</summary>
-    string DisplayName { get; }
-
-    /// <summary>The limits every read from this source is held to.</summary>
-    ImportLimits Limits { get; }
-
-    /// <summary>Whether something is at <paramref name="path"/>: a link, a device or a path leaving the bundle count too, and <see cref="Open"/> then says why it is refused.</summary>
-    bool Exists(string path);
-
-    /// <summary>
-    /// Opens a regular file of the bundle for reading, through the import's limits. Throws
-    /// <see cref="FileNotFoundException"/> when absent and <see cref="ImportFileException"/> when the
-    /// path is a link, a device or pipe, or leaves the bundle, or when reading passes a limit.
-    /// </summary>
-    Stream Open(string path);
-}
-
 /// <summary>Opens bundle sources.</summary>
 public static class BundleSource
 {
@@ -167,33 +147,4 @@ public static class BundleSource
 
         public void Dispose() => _zip.Dispose();
     }
-}
-
-/// <summary>A bundle (or another import) that failed validation: every problem, located (the first ones, when there are very many).</summary>
-public sealed class BundleException : Exception
-{
-    public BundleException(IReadOnlyList<CsvError> errors, int omitted = 0)
-        : base(errors is { Count: > 0 } ? errors[0].ToString() : "invalid bundle")
-    {
-        Errors = errors;
-        Omitted = omitted;
-    }
-
-    public BundleException()
-        : this([])
-    {
-    }
-
-    public BundleException(string message)
-        : this([new CsvError(string.Empty, 0, 0, string.Empty, message)])
-    {
-    }
-
-    public BundleException(string message, Exception innerException)
-        : base(message, innerException) => Errors = [];
-
-    public IReadOnlyList<CsvError> Errors { get; }
-
-    /// <summary>Further problems found but not listed (past <see cref="ImportLimits.MaxReportedErrors"/>).</summary>
-    public int Omitted { get; }
 }

@@ -8,9 +8,6 @@ using Pluralist.Data.Imports;
 
 namespace Pluralist.Data.Bundles;
 
-/// <summary>What an import wrote.</summary>
-public sealed record ImportSummary(long StudyId, string Key, int Prompts, int Images, int ImageFiles, int Pairs, int Participants, int Assignments, int Annotations, int Scores, int Reports, int Ratings);
-
 /// <summary>
 /// Writes a validated <see cref="StudyBundle"/> into the database as a new study, in one
 /// transaction: on any failure the database is as it was and the image files this import added to

@@ -6,48 +6,6 @@ using SkiaSharp;
 
 namespace Pluralist.Data.Imaging;
 
-/// <summary>The image formats Pluralist reads and stores.</summary>
-public enum ImageFileFormat
-{
-    Png,
-    Jpeg,
-    Webp,
-}
-
-/// <summary>What <see cref="ImageFiles.Inspect"/> found in a file that decoded in full.</summary>
-public sealed record ImageFacts(ImageFileFormat Format, int Width, int Height, string Sha256, long Length)
-{
-    /// <summary>The file name extension for this format, keeping <paramref name="given"/> when it already fits (<c>.jpeg</c> for a JPEG).</summary>
-    public string Extension(string? given = null)
-    {
-        var ext = (given ?? string.Empty).ToLowerInvariant();
-        return Format switch
-        {
-            ImageFileFormat.Jpeg => ext is ".jpg" or ".jpeg" ? ext : ".jpg",
-            ImageFileFormat.Webp => ".webp",
-            _ => ".png",
-        };
-    }
-}
-
-/// <summary>An image file that is not a PNG, JPEG or WebP, is too large, or does not decode.</summary>
-public sealed class ImageFileException : Exception
-{
-    public ImageFileException()
-    {
-    }
-
-    public ImageFileException(string message)
-        : base(message)
-    {
-    }
-
-    public ImageFileException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
 /// <summary>
 /// The one place where image files are checked (SkiaSharp): format from the content, size from the
 /// header before a pixel is decoded, then a full decode. Imports (bundles, the labeling-platform

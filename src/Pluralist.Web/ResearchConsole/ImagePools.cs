@@ -8,30 +8,6 @@ using Pluralist.Data.Imports;
 
 namespace Pluralist.Web.ResearchConsole;
 
-/// <summary>One image of a pool upload, checked (format, size, hash) and ready to store from its archive entry.</summary>
-public sealed record PoolImage(int Line, string File, ImageFacts Facts, string Prompt, string Language, PromptSource Source, string Generator, long? Seed, double? Guidance, int? Steps)
-{
-    public int Width => Facts.Width;
-
-    public int Height => Facts.Height;
-}
-
-/// <summary>Checked pool images and where to read each again when it is stored (an upload's archive, or files on disk). Dispose to close the archive.</summary>
-public sealed class PoolUpload(IReadOnlyList<PoolImage> images, Func<PoolImage, Stream> open, IDisposable? owner = null) : IDisposable
-{
-    public IReadOnlyList<PoolImage> Images { get; } = images;
-
-    public Stream Open(PoolImage image) => open(image);
-
-    public void Dispose() => owner?.Dispose();
-}
-
-/// <summary>An image as the console's grid shows it.</summary>
-public sealed record PoolEntry(Image Image, string Prompt, int Reports, int Pairs);
-
-/// <summary>Per-criterion tally of a blind A/B evaluation: wins of A over B.</summary>
-public sealed record EvaluationTally(string GeneratorA, string GeneratorB, int Pairs, ABOverview? Overview);
-
 /// <summary>
 /// Image pools of a study: upload (a zip with <c>pool.csv</c> and the image files), the grid,
 /// exclusion, building pairs within a prompt, and blind A/B evaluation pairs between two generators.
