@@ -72,6 +72,11 @@ public static class CliContext
         catch (Data.Bundles.BundleException ex)
         {
             PrintErrors(new CliInputException(ex.Errors));
+            if (ex.Omitted > 0)
+            {
+                await Console.Error.WriteLineAsync($"... and {ex.Omitted} more errors ({ex.Errors.Count + ex.Omitted} in all)").ConfigureAwait(false);
+            }
+
             return 1;
         }
         catch (ArgumentException ex)

@@ -5,7 +5,8 @@ namespace Pluralist.Data;
 /// <summary>
 /// The data directory's image files, named by content: <c>images/ab/abcdef….png</c>. The same
 /// bytes are stored once. Files are written to a temporary name, flushed and moved into place, so
-/// a crash never leaves half an image under a final name.
+/// a crash never leaves half an image under a final name. Callers store only files that passed
+/// <see cref="Imaging.ImageFiles.Inspect"/>.
 /// </summary>
 public static class ImageStore
 {
@@ -16,26 +17,51 @@ public static class ImageStore
     /// <param name="created">Receives the full path when this call created the file (so a failed import can remove it).</param>
     public static (string RelativePath, string Hash) Put(DataDirectory data, ReadOnlySpan<byte> bytes, string extension, List<string>? created = null)
     {
+        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
+        return Put(data, stream, extension, created);
+    }
+
+    /// <summary>Stores what <paramref name="content"/> holds, streamed (hashed while it is written); returns the relative path and the SHA-256 (hex).</summary>
+    public static (string RelativePath, string Hash) Put(DataDirectory data, Stream content, string extension, List<string>? created = null)
+    {
         ArgumentNullException.ThrowIfNull(data);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var ext = extension.ToLowerInvariant();
-        var relative = $"{hash[..2]}/{hash}{(ext.Length is > 1 and <= 6 && ext[0] == '.' ? ext : ".png")}";
-        var target = Path.Combine(data.ImagesPath, relative);
-        if (!File.Exists(target))
+        ArgumentNullException.ThrowIfNull(content);
+        Directory.CreateDirectory(data.ImagesPath);
+        var temp = Path.Combine(data.ImagesPath, $".{Guid.NewGuid():N}.part");
+        string hash;
+        try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var temp = $"{target}.{Guid.NewGuid():N}.part";
+            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
             {
-                stream.Write(bytes);
+                var buffer = new byte[81920];
+                int n;
+                while ((n = content.Read(buffer)) > 0)
+                {
+                    sha.AppendData(buffer.AsSpan(0, n));
+                    stream.Write(buffer.AsSpan(0, n));
+                }
+
                 stream.Flush(flushToDisk: true);
+                hash = Convert.ToHexStringLower(sha.GetHashAndReset());
             }
 
-            File.Move(temp, target, overwrite: true);
-            created?.Add(target);
-        }
+            var ext = extension.ToLowerInvariant();
+            var relative = $"{hash[..2]}/{hash}{(ext.Length is > 1 and <= 6 && ext[0] == '.' ? ext : ".png")}";
+            var target = Path.Combine(data.ImagesPath, relative);
+            if (!File.Exists(target))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Move(temp, target, overwrite: true);
+                created?.Add(target);
+            }
 
-        return (relative, hash);
+            return (relative, hash);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     /// <summary>Removes files a failed operation created.</summary>

@@ -7,7 +7,11 @@ internal static class CliRunner
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "pluralist.dll");
 
-    public static (int Code, string Out, string Err) Run(string workingDirectory, params IEnumerable<string> args)
+    public static (int Code, string Out, string Err) Run(string workingDirectory, params IEnumerable<string> args) =>
+        RunWith(new Dictionary<string, string>(), workingDirectory, args);
+
+    /// <summary>Runs with extra environment variables (settings such as <c>Pluralist__Imports__MaxArchiveEntries</c>).</summary>
+    public static (int Code, string Out, string Err) RunWith(IReadOnlyDictionary<string, string> environment, string workingDirectory, params IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -25,6 +29,11 @@ internal static class CliRunner
         psi.Environment.Remove("PLURALIST_DATA");
         psi.Environment.Remove("PLURALIST_DB");
         psi.Environment.Remove("PLURALIST_CONNECTION");
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

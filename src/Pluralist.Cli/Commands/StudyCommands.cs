@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Data.Bundles;
+using Pluralist.Data.Imports;
 
 namespace Pluralist.Cli;
 
@@ -33,10 +35,11 @@ public static class StudyCommands
                 throw new CliInputException($"--prompt-language '{lang}' is not a language tag (en, fr, …)");
             }
 
+            var limits = ImportLimitsFromEnvironment();
             using var bundle = fmt switch
             {
-                "bundle" => BundleReader.Read(source),
-                "aipithet" => AipithetReader.Read(source, parse.GetValue(key), lang),
+                "bundle" => BundleReader.Read(source, limits),
+                "aipithet" => AipithetReader.Read(source, parse.GetValue(key), lang, limits),
                 _ => throw new CliInputException($"--format '{fmt}' is not bundle or aipithet"),
             };
             Console.WriteLine($"checked {source}: no problems found");
@@ -49,6 +52,13 @@ public static class StudyCommands
             return 0;
         }));
         return import;
+    }
+
+    /// <summary>The import limits, from environment variables named as the web app's settings (<c>Pluralist__Imports__MaxImagePixels</c>).</summary>
+    public static ImportLimits ImportLimitsFromEnvironment()
+    {
+        var limits = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection(ImportLimits.Section).Get<ImportLimits>() ?? new ImportLimits();
+        return limits.Validated();
     }
 
     /// <summary>The <c>study export STUDY --out PATH [--zip]</c> verb.</summary>

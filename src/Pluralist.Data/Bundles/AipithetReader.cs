@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
+using Pluralist.Data.Imports;
 
 namespace Pluralist.Data.Bundles;
 
@@ -24,9 +24,9 @@ public static partial class AipithetReader
     private static readonly string[] LabelColumns = ["label1Id", "label2Id", "label3Id"];
     private static readonly string[] LinkColumns = ["nextAnswerId", "prevAnswerId"];
 
-    public static StudyBundle Read(string path, string? key = null, string promptLanguage = "en")
+    public static StudyBundle Read(string path, string? key = null, string promptLanguage = "en", ImportLimits? limits = null)
     {
-        var source = BundleSource.Open(path);
+        var source = BundleSource.Open(path, limits);
         try
         {
             return Read(source, key, promptLanguage);
@@ -41,21 +41,106 @@ public static partial class AipithetReader
     public static StudyBundle Read(IBundleSource source, string? key, string promptLanguage)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var errors = new List<CsvError>();
         var study = new Study
         {
             Title = new LocalizedText(),
             IdentityMarkers = [.. Defaults.IdentityMarkers],
         };
-        var bundle = new StudyBundle(study, source);
+        var reading = new Reading(source, promptLanguage, new StudyBundle(study, source));
+        reading.ReadTables(key);
+        if (reading.Errors.Count > 0)
+        {
+            throw reading.Errors.ToException();
+        }
+
+        return reading.Bundle;
+    }
+
+    /// <summary>One read of one export: the five tables in dependency order, and what later tables look up in earlier ones.</summary>
+    private sealed class Reading
+    {
+        private readonly IBundleSource source;
+        private readonly string promptLanguage;
+        private readonly Study study;
+        private readonly StudyBundle bundle;
+        private readonly Dictionary<string, Criterion> criteria = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Prompt> prompts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Scenario> scenarios = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Image> images = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (Pair Pair, List<string> Criteria, string? Chapter)> pairs = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Batch> chapters = new(StringComparer.Ordinal);
+        private readonly HashSet<string> answerIds = new(StringComparer.Ordinal);
+        private readonly List<(TableRow Row, string Column, string Id)> links = [];
+        private readonly Dictionary<string, Participant> participants = new(StringComparer.Ordinal);
+        private string? survey;
+
+        public Reading(IBundleSource source, string promptLanguage, StudyBundle bundle)
+        {
+            this.source = source;
+            this.promptLanguage = promptLanguage;
+            this.bundle = bundle;
+            study = bundle.Study;
+            Errors = new ImportErrors(source.Limits.MaxReportedErrors);
+        }
+
+        public ImportErrors Errors { get; }
+
+        public StudyBundle Bundle => bundle;
+
+        public void ReadTables(string? key)
+        {
+            var errors = Errors;
+            Table(CriteriaCsv, ["lang", "id", "text"], CriterionRow);
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in study.Criteria)
+            {
+                var slug = Slug(c.Name.Get("en"));
+                var k = slug.Length == 0 ? "criterion" : slug;
+                for (var n = 2; !keys.Add(k); n++)
+                {
+                    k = $"{slug}-{n.ToString(CultureInfo.InvariantCulture)}";
+                }
+
+                c.Key = k;
+            }
+
+            if (study.Criteria.Count == 0 && source.Exists(CriteriaCsv))
+            {
+                errors.Add(new CsvError(CriteriaCsv, 1, 0, string.Empty, "no criteria: the survey's criteria are needed to read its answers"));
+            }
+            Table(PromptsCsv, ["id", "prompt", "createdAt"], PromptRow);
+            Table(ImagesCsv, ["id", "path", "width", "height", "promptId", "createdAt"], ImageRow);
+            Table(PairsCsv, ["id", "image1Id", "image2Id", "label1Id", "createdAt"], PairRow);
+            study.CriteriaPerPair = Math.Max(1, pairs.Values.Select(p => p.Criteria.Count(k => k.Length > 0)).DefaultIfEmpty(3).Max());
+            Table(AnswersCsv, ["id", "pairId", "surveyId", "userId", "score1", "scoreAnswered1", "timeToAnswerServer", "timeToAnswerClient", "answeredAt", "createdAt"], AnswerRow);
+            foreach (var (r, column, other) in links)
+            {
+                if (!answerIds.Contains(other))
+                {
+                    r.Error(column, $"answer {other} is not in answers.csv");
+                }
+            }
+
+            survey ??= "survey";
+            study.Key = key ?? "aipithet-" + (Slug(survey) is { Length: > 0 } s1 ? s1 : "survey");
+            study.Title["en"] = $"Imported survey {survey}";
+            study.Title["fr"] = $"Questionnaire importé {survey}";
+            study.CreatedAt = bundle.Prompts.Select(p => p.CreatedAt).Concat(bundle.Pairs.Select(p => p.CreatedAt)).DefaultIfEmpty(DateTimeOffset.UnixEpoch).Min();
+            if (StudyKeys.Problem(study.Key) is { } keyProblem)
+            {
+                errors.Add(new CsvError(AnswersCsv, 0, 0, "surveyId", $"{keyProblem}; give one with --key"));
+            }
+        }
+
+        private void Table(string file, string[] columns, Action<TableRow> onRow) =>
+            BundleTables.Read(source, file, required: true, Errors, columns, onRow);
 
         // criteria.csv: one row per criterion and language.
-        var criteria = new Dictionary<string, Criterion>(StringComparer.Ordinal);
-        BundleReader.ForEachRow(source, CriteriaCsv, required: true, errors, ["lang", "id", "text"], (t, row) =>
+        private void CriterionRow(TableRow r)
         {
-            var id = t.String(row, "id");
-            var lang = t.String(row, "lang").ToLowerInvariant();
-            var text = t.String(row, "text");
+            var id = r.String("id");
+            var lang = r.String("lang").ToLowerInvariant();
+            var text = r.String("text");
             if (id.Length == 0 || lang.Length == 0 || text.Length == 0)
             {
                 return;
@@ -70,50 +155,30 @@ public static partial class AipithetReader
 
             if (c.Name.Has(lang))
             {
-                t.AddError(row, "lang", $"criterion {id} has two rows in '{lang}'");
+                r.Error("lang", $"criterion {id} has two rows in '{lang}'");
             }
 
             c.Name[lang] = text;
-            if (t.OptionalString(row, "description") is { } d)
+            if (r.OptionalString("description") is { } d)
             {
                 c.Definition[lang] = d;
             }
-        });
-        // Stable keys from the English (else first) name: "Accessibility" -> accessibility.
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var c in study.Criteria)
-        {
-            var slug = Slug(c.Name.Get("en"));
-            var k = slug.Length == 0 ? "criterion" : slug;
-            for (var n = 2; !keys.Add(k); n++)
-            {
-                k = $"{slug}-{n.ToString(CultureInfo.InvariantCulture)}";
-            }
-
-            c.Key = k;
-        }
-
-        if (study.Criteria.Count == 0 && source.Exists(CriteriaCsv))
-        {
-            errors.Add(new CsvError(CriteriaCsv, 1, 0, string.Empty, "no criteria: the survey's criteria are needed to read its answers"));
         }
 
         // prompts.csv
-        var prompts = new Dictionary<string, Prompt>(StringComparer.Ordinal);
-        var scenarios = new Dictionary<string, Scenario>(StringComparer.Ordinal);
-        BundleReader.ForEachRow(source, PromptsCsv, required: true, errors, ["id", "prompt", "createdAt"], (t, row) =>
+        private void PromptRow(TableRow r)
         {
-            var id = t.String(row, "id");
+            var id = r.String("id");
             var p = new Prompt
             {
                 Id = prompts.Count + 1,
-                Text = t.String(row, "prompt"),
+                Text = r.String("prompt"),
                 Language = promptLanguage,
-                Source = PromptMethod(t, row),
+                Source = PromptMethod(r),
                 ExternalId = id,
-                CreatedAt = Date(t, row, "createdAt") ?? default,
+                CreatedAt = Date(r, "createdAt") ?? default,
             };
-            if (t.OptionalString(row, "scenarioId") is { } sc)
+            if (r.OptionalString("scenarioId") is { } sc)
             {
                 if (!scenarios.TryGetValue(sc, out var scenario))
                 {
@@ -127,35 +192,34 @@ public static partial class AipithetReader
 
             if (id.Length > 0 && !prompts.TryAdd(id, p))
             {
-                t.AddError(row, "id", $"prompt id {id} is used twice");
+                r.Error("id", $"prompt id {id} is used twice");
                 return;
             }
 
             bundle.Prompts.Add(p);
-        });
+        }
 
         // images.csv: the file, when the export carries it, else a reference to where it was stored.
-        var images = new Dictionary<string, Image>(StringComparer.Ordinal);
-        BundleReader.ForEachRow(source, ImagesCsv, required: true, errors, ["id", "path", "width", "height", "promptId", "createdAt"], (t, row) =>
+        private void ImageRow(TableRow r)
         {
-            var id = t.String(row, "id");
-            var promptId = t.String(row, "promptId");
-            var path = t.String(row, "path");
-            var bucket = t.OptionalString(row, "bucket");
+            var id = r.String("id");
+            var promptId = r.String("promptId");
+            var path = r.String("path");
+            var bucket = r.OptionalString("bucket");
             var i = new Image
             {
                 Id = images.Count + 1,
-                Generator = "aipithet/" + (t.OptionalString(row, "method") ?? "unknown"),
-                Width = t.Int(row, "width"),
-                Height = t.Int(row, "height"),
+                Generator = "aipithet/" + (r.OptionalString("method") ?? "unknown"),
+                Width = r.Int("width"),
+                Height = r.Int("height"),
                 ExternalId = id,
-                CreatedAt = Date(t, row, "createdAt") ?? default,
-                Flags = (t.OptionalInt(row, "declaredNotFoundCount") ?? 0) > 0 ? ImageFlags.Broken : ImageFlags.None,
+                CreatedAt = Date(r, "createdAt") ?? default,
+                Flags = (r.OptionalInt("declaredNotFoundCount") ?? 0) > 0 ? ImageFlags.Broken : ImageFlags.None,
                 StoragePath = bucket is null ? path : $"{bucket}/{path}",
             };
             if (id.Length > 0 && !images.TryAdd(id, i))
             {
-                t.AddError(row, "id", $"image id {id} is used twice");
+                r.Error("id", $"image id {id} is used twice");
                 return;
             }
 
@@ -167,51 +231,49 @@ public static partial class AipithetReader
                 }
                 else
                 {
-                    t.AddError(row, "promptId", $"prompt {promptId} is not in prompts.csv");
+                    r.Error("promptId", $"prompt {promptId} is not in prompts.csv");
                 }
             }
 
             if (i.Width < 0 || i.Height < 0)
             {
-                t.AddError(row, i.Width < 0 ? "width" : "height", "must not be negative");
+                r.Error(i.Width < 0 ? "width" : "height", "must not be negative");
             }
 
             var file = new[] { path, $"images/{path}", bucket is null ? null : $"{bucket}/{path}" }
                 .FirstOrDefault(f => !string.IsNullOrEmpty(f) && source.Exists(f));
-            if (file is not null)
+            if (file is not null && BundleTables.InspectImage(source, file, r, "path") is { } facts)
             {
-                using var stream = source.Open(file);
-                i.ContentHash = Convert.ToHexStringLower(SHA256.HashData(stream));
+                i.ContentHash = facts.Sha256;
                 bundle.ImageFiles[i.Id] = file;
+                bundle.CheckedImages[i.Id] = facts;
             }
 
             bundle.Images.Add(i);
-        });
+        }
 
         // pairs.csv: image1 -> image_0, image2 -> image_1, labels -> the criteria shown, chapters -> batches.
-        var pairs = new Dictionary<string, (Pair Pair, List<string> Criteria, string? Chapter)>(StringComparer.Ordinal);
-        var chapters = new Dictionary<string, Batch>(StringComparer.Ordinal);
-        BundleReader.ForEachRow(source, PairsCsv, required: true, errors, ["id", "image1Id", "image2Id", "label1Id", "createdAt"], (t, row) =>
+        private void PairRow(TableRow r)
         {
-            var id = t.String(row, "id");
+            var id = r.String("id");
             var p = new Pair
             {
                 Id = pairs.Count + 1,
-                Kind = PairType(t, row),
+                Kind = PairType(r),
                 ExternalId = id,
-                CreatedAt = Date(t, row, "createdAt") ?? default,
+                CreatedAt = Date(r, "createdAt") ?? default,
             };
-            var im1 = t.String(row, "image1Id");
-            var im2 = t.String(row, "image2Id");
+            var im1 = r.String("image1Id");
+            var im2 = r.String("image2Id");
             Image? i1 = null, i2 = null;
             if (im1.Length > 0 && !images.TryGetValue(im1, out i1))
             {
-                t.AddError(row, "image1Id", $"image {im1} is not in images.csv");
+                r.Error("image1Id", $"image {im1} is not in images.csv");
             }
 
             if (im2.Length > 0 && !images.TryGetValue(im2, out i2))
             {
-                t.AddError(row, "image2Id", $"image {im2} is not in images.csv");
+                r.Error("image2Id", $"image {im2} is not in images.csv");
             }
 
             if (i1 is not null && i2 is not null)
@@ -220,18 +282,18 @@ public static partial class AipithetReader
                 p.Image1Id = i2.Id;
                 if (i1 == i2)
                 {
-                    t.AddError(row, "image2Id", "a pair needs two different images");
+                    r.Error("image2Id", "a pair needs two different images");
                 }
                 else if (i1.PromptId != i2.PromptId)
                 {
-                    t.AddError(row, "image2Id", $"images {im1} and {im2} belong to different prompts; a pair compares images of one prompt");
+                    r.Error("image2Id", $"images {im1} and {im2} belong to different prompts; a pair compares images of one prompt");
                 }
             }
 
             var shown = new List<string>();
             foreach (var column in LabelColumns)
             {
-                if (t.OptionalString(row, column) is not { } label)
+                if (r.OptionalString(column) is not { } label)
                 {
                     shown.Add(string.Empty);
                     continue;
@@ -239,12 +301,12 @@ public static partial class AipithetReader
 
                 if (!criteria.TryGetValue(label, out var c))
                 {
-                    t.AddError(row, column, $"criterion {label} is not in criteria.csv");
+                    r.Error(column, $"criterion {label} is not in criteria.csv");
                     shown.Add(string.Empty);
                 }
                 else if (shown.Contains(c.Key))
                 {
-                    t.AddError(row, column, $"criterion {label} is shown twice in this pair");
+                    r.Error(column, $"criterion {label} is shown twice in this pair");
                     shown.Add(string.Empty);
                 }
                 else
@@ -253,62 +315,56 @@ public static partial class AipithetReader
                 }
             }
 
-            var chapter = t.OptionalString(row, "chapterId");
+            var chapter = r.OptionalString("chapterId");
             if (id.Length > 0 && !pairs.TryAdd(id, (p, shown, chapter)))
             {
-                t.AddError(row, "id", $"pair id {id} is used twice");
+                r.Error("id", $"pair id {id} is used twice");
                 return;
             }
 
             p.BatchId = Chapter(chapter, p.CreatedAt)?.Id;
             bundle.Pairs.Add(p);
-        });
-        study.CriteriaPerPair = Math.Max(1, pairs.Values.Select(p => p.Criteria.Count(k => k.Length > 0)).DefaultIfEmpty(3).Max());
+        }
 
         // answers.csv: each answer is an assignment (what was shown) and, once answered, an annotation.
-        var answerIds = new HashSet<string>(StringComparer.Ordinal);
-        var links = new List<(CsvTable Table, CsvRecord Row, string Column, string Id)>();
-        var participants = new Dictionary<string, Participant>(StringComparer.Ordinal);
-        string? survey = null;
-        BundleReader.ForEachRow(source, AnswersCsv, required: true, errors,
-            ["id", "pairId", "surveyId", "userId", "score1", "scoreAnswered1", "timeToAnswerServer", "timeToAnswerClient", "answeredAt", "createdAt"], (t, row) =>
+        private void AnswerRow(TableRow r)
         {
-            var id = t.String(row, "id");
+            var id = r.String("id");
             if (id.Length > 0 && !answerIds.Add(id))
             {
-                t.AddError(row, "id", $"answer id {id} is used twice");
+                r.Error("id", $"answer id {id} is used twice");
                 return;
             }
 
-            var surveyId = t.String(row, "surveyId");
+            var surveyId = r.String("surveyId");
             if (survey is null)
             {
                 survey = surveyId;
             }
             else if (surveyId.Length > 0 && surveyId != survey)
             {
-                t.AddError(row, "surveyId", $"answers of two surveys ({survey} and {surveyId}); import one survey at a time");
+                r.Error("surveyId", $"answers of two surveys ({survey} and {surveyId}); import one survey at a time");
             }
 
             foreach (var column in LinkColumns)
             {
-                if (t.OptionalString(row, column) is { } other)
+                if (r.OptionalString(column) is { } other)
                 {
-                    links.Add((t, row, column, other));
+                    links.Add((r, column, other));
                 }
             }
 
-            var served = Date(t, row, "createdAt") ?? default;
-            var answered = Date(t, row, "answeredAt");
-            var serverMs = Interval(t, row, "timeToAnswerServer");
-            var clientMs = Interval(t, row, "timeToAnswerClient");
-            var userId = t.String(row, "userId");
-            var pairId = t.String(row, "pairId");
+            var served = Date(r, "createdAt") ?? default;
+            var answered = Date(r, "answeredAt");
+            var serverMs = Interval(r, "timeToAnswerServer");
+            var clientMs = Interval(r, "timeToAnswerClient");
+            var userId = r.String("userId");
+            var pairId = r.String("pairId");
             if (!pairs.TryGetValue(pairId, out var pair))
             {
                 if (pairId.Length > 0)
                 {
-                    t.AddError(row, "pairId", $"pair {pairId} is not in pairs.csv");
+                    r.Error("pairId", $"pair {pairId} is not in pairs.csv");
                 }
 
                 return;
@@ -330,7 +386,7 @@ public static partial class AipithetReader
                 participant.CreatedAt = served;
             }
 
-            var chapter = t.OptionalString(row, "chapterId") ?? pair.Chapter;
+            var chapter = r.OptionalString("chapterId") ?? pair.Chapter;
             var assignment = new Assignment
             {
                 Id = bundle.Assignments.Count + 1,
@@ -355,25 +411,32 @@ public static partial class AipithetReader
                 AssignmentId = assignment.Id,
                 ParticipantId = participant.Id,
                 PairId = pair.Pair.Id,
-                Comment = t.OptionalString(row, "comment"),
+                Comment = r.OptionalString("comment"),
                 ClientDurationMs = clientMs,
                 ServerDurationMs = serverMs,
                 ClientRequestId = "aipithet:" + id,
                 Language = promptLanguage,
                 SubmittedAt = submitted,
             };
+            AddScores(r, pair.Criteria, assignment, annotation);
+            bundle.Annotations.Add(annotation);
+        }
+
+        // score k answers label k; it is kept only when scoreAnswered k is true (else "shown, not answered").
+        private static void AddScores(TableRow r, List<string> labels, Assignment assignment, Annotation annotation)
+        {
             for (var k = 0; k < 3; k++)
             {
                 var scoreColumn = $"score{k + 1}";
                 var answeredColumn = $"scoreAnswered{k + 1}";
-                var key = pair.Criteria[k];
-                var score = t.OptionalDouble(row, scoreColumn);
-                var wasAnswered = t.OptionalBool(row, answeredColumn) ?? false;
+                var key = labels[k];
+                var score = r.OptionalDouble(scoreColumn);
+                var wasAnswered = r.OptionalBool(answeredColumn) ?? false;
                 if (key.Length == 0)
                 {
                     if (wasAnswered)
                     {
-                        t.AddError(row, answeredColumn, $"the pair has no label {k + 1}, so score {k + 1} cannot be answered");
+                        r.Error(answeredColumn, $"the pair has no label {k + 1}, so score {k + 1} cannot be answered");
                     }
 
                     continue;
@@ -381,44 +444,18 @@ public static partial class AipithetReader
 
                 if (wasAnswered && score is null)
                 {
-                    t.AddError(row, scoreColumn, "answered, but the score is empty");
+                    r.Error(scoreColumn, "answered, but the score is empty");
                 }
                 else if (wasAnswered && score is { } s && s is < -1 or > 1)
                 {
-                    t.AddError(row, scoreColumn, $"{s} is outside [-1, 1]");
+                    r.Error(scoreColumn, $"{s} is outside [-1, 1]");
                 }
 
                 annotation.Scores.Add(new AnnotationScore { CriterionKey = key, Position = assignment.CriteriaShown.IndexOf(key), Score = wasAnswered ? score : null });
             }
-
-            bundle.Annotations.Add(annotation);
-        });
-        foreach (var (t, row, column, other) in links)
-        {
-            if (!answerIds.Contains(other))
-            {
-                t.AddError(row, column, $"answer {other} is not in answers.csv");
-            }
         }
 
-        survey ??= "survey";
-        study.Key = key ?? "aipithet-" + (Slug(survey) is { Length: > 0 } s1 ? s1 : "survey");
-        study.Title["en"] = $"Imported survey {survey}";
-        study.Title["fr"] = $"Questionnaire importé {survey}";
-        study.CreatedAt = bundle.Prompts.Select(p => p.CreatedAt).Concat(bundle.Pairs.Select(p => p.CreatedAt)).DefaultIfEmpty(DateTimeOffset.UnixEpoch).Min();
-        if (StudyKeys.Problem(study.Key) is { } keyProblem)
-        {
-            errors.Add(new CsvError(AnswersCsv, 0, 0, "surveyId", $"{keyProblem}; give one with --key"));
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new BundleException(errors);
-        }
-
-        return bundle;
-
-        Batch? Chapter(string? chapter, DateTimeOffset at)
+        private Batch? Chapter(string? chapter, DateTimeOffset at)
         {
             if (chapter is null)
             {
@@ -547,10 +584,10 @@ public static partial class AipithetReader
     [GeneratedRegex(@"^(?<part>\s*-?\d+(?:\.\d+)?\s+(?:days?|hours?|mins?|minutes?|secs?|seconds?)\s*)*(?<time>(?<sign>-)?(?<hh>\d+):(?<mm>\d{2}):(?<ss>\d{2}(?:\.\d+)?))?$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex PostgresInterval();
 
-    private static int? Interval(CsvTable t, CsvRecord row, string column)
+    // Empty for an answer row that was created but never answered (the platform's schema allows it).
+    private static int? Interval(TableRow r, string column)
     {
-        var s = t.String(row, column);
-        if (s.Length == 0)
+        if (r.OptionalString(column) is not { } s)
         {
             return null;
         }
@@ -560,19 +597,19 @@ public static partial class AipithetReader
             return (int)ms;
         }
 
-        t.AddError(row, column, $"'{s}' is not a PostgreSQL interval of days, hours, minutes and seconds (00:00:12.345, 1 day 02:03:04, PT12S)");
+        r.Error(column, $"'{s}' is not a PostgreSQL interval of days, hours, minutes and seconds (00:00:12.345, 1 day 02:03:04, PT12S)");
         return null;
     }
 
     // ISO 8601 as JavaScript writes it, or PostgreSQL's text form ("2024-03-01 10:15:00.123+00").
-    private static DateTimeOffset? Date(CsvTable t, CsvRecord row, string column)
+    private static DateTimeOffset? Date(TableRow r, string column)
     {
-        var s = t.OptionalString(row, column)?.Trim().Trim('"');
+        var s = r.OptionalString(column)?.Trim().Trim('"');
         if (s is null)
         {
             if (column != "answeredAt")
             {
-                t.AddError(row, column, "a value is required");
+                r.Error(column, "a value is required");
             }
 
             return null;
@@ -588,7 +625,7 @@ public static partial class AipithetReader
             return d;
         }
 
-        t.AddError(row, column, $"'{s}' is not a date and time (ISO 8601 or PostgreSQL's timestamptz text)");
+        r.Error(column, $"'{s}' is not a date and time (ISO 8601 or PostgreSQL's timestamptz text)");
         return null;
     }
 
@@ -596,9 +633,9 @@ public static partial class AipithetReader
     private static partial Regex ShortOffset();
 
     // Prompt methods of the platform mapped to Pluralist's prompt sources (docs/formats.md).
-    private static PromptSource PromptMethod(CsvTable t, CsvRecord row)
+    private static PromptSource PromptMethod(TableRow r)
     {
-        var raw = t.OptionalString(row, "method");
+        var raw = r.OptionalString("method");
         var m = Slug(raw ?? string.Empty).Replace("-", string.Empty, StringComparison.Ordinal);
         switch (m)
         {
@@ -609,14 +646,14 @@ public static partial class AipithetReader
             case "llm3": return PromptSource.Llm3;
             case "template": return PromptSource.Template;
             default:
-                t.AddError(row, "method", $"'{raw}' is not a known prompt method (human, workshop, scenario, llm-1, llm-2, llm-3, few-shot, template)");
+                r.Error("method", $"'{raw}' is not a known prompt method (human, workshop, scenario, llm-1, llm-2, llm-3, few-shot, template)");
                 return PromptSource.Human;
         }
     }
 
-    private static PairKind PairType(CsvTable t, CsvRecord row)
+    private static PairKind PairType(TableRow r)
     {
-        var raw = t.OptionalString(row, "type");
+        var raw = r.OptionalString("type");
         switch (Slug(raw ?? string.Empty).Replace("-", string.Empty, StringComparison.Ordinal))
         {
             case "" or "annotation" or "standard" or "normal" or "labeling": return PairKind.Annotation;
@@ -624,7 +661,7 @@ public static partial class AipithetReader
             case "attention" or "attentioncheck" or "check": return PairKind.AttentionCheck;
             case "gold": return PairKind.Gold;
             default:
-                t.AddError(row, "type", $"'{raw}' is not a known pair type (annotation, evaluation, attention-check, gold)");
+                r.Error("type", $"'{raw}' is not a known pair type (annotation, evaluation, attention-check, gold)");
                 return PairKind.Annotation;
         }
     }

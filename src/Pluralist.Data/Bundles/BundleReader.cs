@@ -1,20 +1,22 @@
-using System.Security.Cryptography;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
+using Pluralist.Data.Imports;
 
 namespace Pluralist.Data.Bundles;
 
 /// <summary>
 /// Reads and validates a study bundle (folder or .zip). Every problem in every file is collected
 /// with its file, line, column and field; if there is any, a <see cref="BundleException"/> lists
-/// them all and nothing is returned. Image files are checked against their content hash here, so
-/// an import that starts writing has nothing left to discover.
+/// them (the first <see cref="ImportLimits.MaxReportedErrors"/>, and how many more) and nothing is
+/// returned. Each table has its own reader below, all going through <see cref="BundleTables"/>.
+/// Image files are checked here (regular file, within the limits, an image that decodes, its
+/// content hash), so an import that starts writing has nothing left to discover.
 /// </summary>
 public static class BundleReader
 {
-    public static StudyBundle Read(string path)
+    public static StudyBundle Read(string path, ImportLimits? limits = null)
     {
-        var source = BundleSource.Open(path);
+        var source = BundleSource.Open(path, limits);
         try
         {
             return Read(source);
@@ -30,239 +32,297 @@ public static class BundleReader
     public static StudyBundle Read(IBundleSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var errors = new List<CsvError>();
+        var errors = new ImportErrors(source.Limits.MaxReportedErrors);
         if (!source.Exists(BundleFormat.StudyJson))
         {
             throw new BundleException([new CsvError(BundleFormat.StudyJson, 0, 0, string.Empty,
                 $"{source.DisplayName} has no study.json: is it a study bundle? (for a labeling-platform export use --format aipithet)")]);
         }
 
-        var (study, scenarios) = BundleFormat.ReadStudyJson(source.ReadAll(BundleFormat.StudyJson), errors);
+        var (study, scenarios) = BundleTables.ReadAll(source, BundleFormat.StudyJson, errors) is { } json ? StudyJsonFormat.Read(json, errors.List) : (null, []);
         if (study is null)
         {
-            throw new BundleException(errors);
+            throw errors.ToException();
         }
 
-        var bundle = new StudyBundle(study, source);
-        bundle.Scenarios.AddRange(scenarios);
-        var criteria = study.Criteria.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
-        var batches = study.Batches.Select(b => b.Id).ToHashSet();
-        var scenarioIds = scenarios.Select(s => s.Id).ToHashSet();
+        var reading = new Reading(source, errors, new StudyBundle(study, source), scenarios);
+        reading.ReadTables();
+        if (errors.Count > 0)
+        {
+            throw errors.ToException();
+        }
+
+        return reading.Bundle;
+    }
+
+    /// <summary>One read of one bundle: the tables in dependency order, and what later tables look up in earlier ones.</summary>
+    private sealed class Reading
+    {
+        private readonly IBundleSource source;
+        private readonly ImportErrors errors;
+        private readonly StudyBundle bundle;
+        private readonly Study study;
+        private readonly HashSet<string> criteria;
+        private readonly HashSet<long> batches;
+        private readonly HashSet<long> scenarioIds;
+        private readonly Dictionary<long, Prompt> prompts = [];
+        private readonly Dictionary<long, TableRow> promptRows = [];
+        private readonly Dictionary<long, Image> images = [];
+        private readonly Dictionary<long, Pair> pairs = [];
+        private readonly Dictionary<string, Participant> participants = new(StringComparer.Ordinal);
+        private readonly List<(TableRow Row, Participant Participant, string Marker)> markerRows = [];
+        private readonly Dictionary<long, Assignment> assignments = [];
+        private readonly Dictionary<long, Annotation> annotations = [];
+        private readonly HashSet<(long, string)> requestIds = [];
+        private readonly HashSet<(long, string)> ratingRequests = [];
+
+        // False when a table could not be read at all: references to its rows are then not reported again.
+        private bool promptsRead, imagesRead, pairsRead, participantsRead, assignmentsRead;
+
+        public Reading(IBundleSource source, ImportErrors errors, StudyBundle bundle, List<Scenario> scenarios)
+        {
+            this.source = source;
+            this.errors = errors;
+            this.bundle = bundle;
+            study = bundle.Study;
+            bundle.Scenarios.AddRange(scenarios);
+            criteria = study.Criteria.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+            batches = study.Batches.Select(b => b.Id).ToHashSet();
+            scenarioIds = scenarios.Select(s => s.Id).ToHashSet();
+        }
+
+        public StudyBundle Bundle => bundle;
+
+        public void ReadTables()
+        {
+            promptsRead = Table(BundleFormat.PromptsCsv, required: true, ["prompt", "text", "language", "source", "created_at"], PromptRow);
+            CheckParents();
+            imagesRead = Table(BundleFormat.ImagesCsv, required: true, ["image", "prompt", "generator", "width", "height", "created_at"], ImageRow);
+            pairsRead = Table(BundleFormat.PairsCsv, required: true, ["pair", "image_0", "image_1", "kind", "created_at"], PairRow);
+            participantsRead = Table(BundleFormat.ParticipantsCsv, required: false, ["participant", "language", "created_at"], ParticipantRow);
+            Table(BundleFormat.ConsentsCsv, required: false, ["participant", "version", "language", "consented_at"], ConsentRow);
+            CheckMarkerConsents();
+            assignmentsRead = Table(BundleFormat.AssignmentsCsv, required: false, ["assignment", "participant", "pair", "criteria_shown", "image_0_side", "language", "served_at"], AssignmentRow);
+            Table(BundleFormat.AnnotationsCsv, required: false,
+                ["annotation", "assignment", "participant", "pair", "criterion", "score", "image_0_side", "client_request_id", "language", "submitted_at"], AnnotationRow);
+            Table(BundleFormat.ReportsCsv, required: false, ["image", "participant", "reason", "reported_at"], ReportRow);
+            Table(BundleFormat.RatingsCsv, required: false, ["participant", "image", "question", "value", "client_request_id", "language", "served_at", "submitted_at"], RatingRow);
+        }
+
+        private bool Table(string file, bool required, string[] columns, Action<TableRow> onRow) =>
+            BundleTables.Read(source, file, required, errors, columns, onRow);
 
         // prompts.csv
-        var prompts = new Dictionary<long, Prompt>();
-        var promptRows = new Dictionary<long, (CsvTable Table, CsvRecord Row)>();
-        var promptsRead = ForEachRow(source, BundleFormat.PromptsCsv, required: true, errors, ["prompt", "text", "language", "source", "created_at"], (t, row) =>
+        private void PromptRow(TableRow r)
         {
             var p = new Prompt
             {
-                Id = t.Long(row, "prompt"),
-                Text = t.String(row, "text"),
-                Language = t.String(row, "language"),
-                Source = Token(t, row, "source", PromptSource.Human, Tokens.TryParse),
-                ParentPromptId = t.OptionalLong(row, "parent"),
-                ScenarioId = t.OptionalLong(row, "scenario"),
-                ExternalId = t.OptionalString(row, "external_id"),
-                CreatedAt = t.DateTime(row, "created_at"),
+                Id = r.Long("prompt"),
+                Text = r.String("text"),
+                Language = r.String("language"),
+                Source = r.Token("source", PromptSource.Human, Tokens.TryParse),
+                ParentPromptId = r.OptionalLong("parent"),
+                ScenarioId = r.OptionalLong("scenario"),
+                ExternalId = r.OptionalString("external_id"),
+                CreatedAt = r.DateTime("created_at"),
             };
             if (!prompts.TryAdd(p.Id, p))
             {
-                t.AddError(row, "prompt", $"prompt id {p.Id} is used twice");
+                r.Error("prompt", $"prompt id {p.Id} is used twice");
                 return;
             }
 
             if (p.ScenarioId is { } sc && !scenarioIds.Contains(sc))
             {
-                t.AddError(row, "scenario", $"scenario {sc} is not in study.json");
+                r.Error("scenario", $"scenario {sc} is not in study.json");
             }
 
-            promptRows[p.Id] = (t, row);
+            promptRows[p.Id] = r;
             bundle.Prompts.Add(p);
-        });
-        foreach (var p in bundle.Prompts)
+        }
+
+        private void CheckParents()
         {
-            if (p.ParentPromptId is not { } parent)
+            foreach (var p in bundle.Prompts)
             {
-                continue;
-            }
-
-            var (t, row) = promptRows[p.Id];
-            if (!prompts.ContainsKey(parent) && promptsRead)
-            {
-                t.AddError(row, "parent", $"parent prompt {parent} is not in prompts.csv");
-                continue;
-            }
-
-            // Parents must not loop back to the prompt itself.
-            var seen = new HashSet<long> { p.Id };
-            for (long? at = parent; at is { } a && prompts.TryGetValue(a, out var up); at = up.ParentPromptId)
-            {
-                if (!seen.Add(a))
+                if (p.ParentPromptId is not { } parent)
                 {
-                    t.AddError(row, "parent", $"prompt {p.Id}'s parents form a cycle");
-                    break;
+                    continue;
+                }
+
+                var r = promptRows[p.Id];
+                if (!prompts.ContainsKey(parent) && promptsRead)
+                {
+                    r.Error("parent", $"parent prompt {parent} is not in prompts.csv");
+                    continue;
+                }
+
+                // Parents must not loop back to the prompt itself.
+                var seen = new HashSet<long> { p.Id };
+                for (long? at = parent; at is { } a && prompts.TryGetValue(a, out var up); at = up.ParentPromptId)
+                {
+                    if (!seen.Add(a))
+                    {
+                        r.Error("parent", $"prompt {p.Id}'s parents form a cycle");
+                        break;
+                    }
                 }
             }
         }
 
-        // images.csv, with each file's hash checked.
-        var images = new Dictionary<long, Image>();
-        var imagesRead = ForEachRow(source, BundleFormat.ImagesCsv, required: true, errors, ["image", "prompt", "generator", "width", "height", "created_at"], (t, row) =>
+        // images.csv, with each file checked.
+        private void ImageRow(TableRow r)
         {
             var i = new Image
             {
-                Id = t.Long(row, "image"),
-                PromptId = t.Long(row, "prompt"),
-                Generator = t.String(row, "generator"),
-                Seed = t.OptionalLong(row, "seed"),
-                Guidance = t.OptionalDouble(row, "guidance"),
-                Steps = t.OptionalInt(row, "steps"),
-                Width = t.Int(row, "width"),
-                Height = t.Int(row, "height"),
-                ContentHash = t.OptionalString(row, "content_hash")?.ToLowerInvariant(),
-                ExternalId = t.OptionalString(row, "external_id"),
-                CreatedAt = t.DateTime(row, "created_at"),
+                Id = r.Long("image"),
+                PromptId = r.Long("prompt"),
+                Generator = r.String("generator"),
+                Seed = r.OptionalLong("seed"),
+                Guidance = r.OptionalDouble("guidance"),
+                Steps = r.OptionalInt("steps"),
+                Width = r.Int("width"),
+                Height = r.Int("height"),
+                ContentHash = r.OptionalString("content_hash")?.ToLowerInvariant(),
+                ExternalId = r.OptionalString("external_id"),
+                CreatedAt = r.DateTime("created_at"),
             };
             if (!images.TryAdd(i.Id, i))
             {
-                t.AddError(row, "image", $"image id {i.Id} is used twice");
+                r.Error("image", $"image id {i.Id} is used twice");
                 return;
             }
 
-            if (promptsRead && t.Raw(row, "prompt") is { Length: > 0 } && !prompts.ContainsKey(i.PromptId))
+            if (promptsRead && r.Raw("prompt") is { Length: > 0 } && !prompts.ContainsKey(i.PromptId))
             {
-                t.AddError(row, "prompt", $"prompt {i.PromptId} is not in prompts.csv");
+                r.Error("prompt", $"prompt {i.PromptId} is not in prompts.csv");
             }
 
-            if (t.Raw(row, "width") is { Length: > 0 } && (i.Width is < 1 or > 65535))
+            if (r.Raw("width") is { Length: > 0 } && (i.Width is < 1 or > 65535))
             {
-                t.AddError(row, "width", "must be between 1 and 65535 pixels");
+                r.Error("width", "must be between 1 and 65535 pixels");
             }
 
-            if (t.Raw(row, "height") is { Length: > 0 } && (i.Height is < 1 or > 65535))
+            if (r.Raw("height") is { Length: > 0 } && (i.Height is < 1 or > 65535))
             {
-                t.AddError(row, "height", "must be between 1 and 65535 pixels");
+                r.Error("height", "must be between 1 and 65535 pixels");
             }
 
-            if (!BundleFormat.TryParseFlags(t.Raw(row, "flags"), out var flags))
+            if (!BundleFormat.TryParseFlags(r.Raw("flags"), out var flags))
             {
-                t.AddError(row, "flags", $"'{t.Raw(row, "flags")}' is not a ';'-list of broken, distorted, excluded");
+                r.Error("flags", $"'{r.Raw("flags")}' is not a ';'-list of broken, distorted, excluded");
             }
 
             i.Flags = flags;
             if (i.ContentHash is { } h && (h.Length != 64 || !h.All(char.IsAsciiHexDigit)))
             {
-                t.AddError(row, "content_hash", "must be a SHA-256 in hex (64 characters)");
+                r.Error("content_hash", "must be a SHA-256 in hex (64 characters)");
             }
 
-            var file = t.OptionalString(row, "file");
+            var file = r.OptionalString("file");
             if (file is null)
             {
-                i.StoragePath = t.OptionalString(row, "reference") ?? string.Empty;
+                i.StoragePath = r.OptionalString("reference") ?? string.Empty;
                 if (i.StoragePath.Length == 0)
                 {
-                    t.AddError(row, "file", "an image needs a file in the bundle or a reference");
+                    r.Error("file", "an image needs a file in the bundle or a reference");
                 }
             }
             else if (!source.Exists(file))
             {
-                t.AddError(row, "file", $"{file} is not in the bundle");
+                r.Error("file", $"{file} is not in the bundle");
             }
-            else
+            else if (BundleTables.InspectImage(source, file, r, "file") is { } facts)
             {
-                using var stream = source.Open(file);
-                var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
-                if (i.ContentHash is { Length: 64 } expected && expected != hash)
+                if (i.ContentHash is { Length: 64 } expected && expected != facts.Sha256)
                 {
-                    t.AddError(row, "content_hash", $"{file} has SHA-256 {hash}, not the {expected} given here");
+                    r.Error("content_hash", $"{file} has SHA-256 {facts.Sha256}, not the {expected} given here");
                 }
 
-                i.ContentHash = hash;
+                i.ContentHash = facts.Sha256;
                 i.StoragePath = file;
                 bundle.ImageFiles[i.Id] = file;
+                bundle.CheckedImages[i.Id] = facts;
             }
 
             bundle.Images.Add(i);
-        });
+        }
 
         // pairs.csv
-        var pairs = new Dictionary<long, Pair>();
-        var pairsRead = ForEachRow(source, BundleFormat.PairsCsv, required: true, errors, ["pair", "image_0", "image_1", "kind", "created_at"], (t, row) =>
+        private void PairRow(TableRow r)
         {
             var p = new Pair
             {
-                Id = t.Long(row, "pair"),
-                Image0Id = t.Long(row, "image_0"),
-                Image1Id = t.Long(row, "image_1"),
-                Kind = Token(t, row, "kind", PairKind.Annotation, Tokens.TryParse),
-                BatchId = t.OptionalLong(row, "batch"),
-                ExpectedPreference = t.OptionalDouble(row, "expected_preference"),
-                ExternalId = t.OptionalString(row, "external_id"),
-                CreatedAt = t.DateTime(row, "created_at"),
+                Id = r.Long("pair"),
+                Image0Id = r.Long("image_0"),
+                Image1Id = r.Long("image_1"),
+                Kind = r.Token("kind", PairKind.Annotation, Tokens.TryParse),
+                BatchId = r.OptionalLong("batch"),
+                ExpectedPreference = r.OptionalDouble("expected_preference"),
+                ExternalId = r.OptionalString("external_id"),
+                CreatedAt = r.DateTime("created_at"),
             };
             if (!pairs.TryAdd(p.Id, p))
             {
-                t.AddError(row, "pair", $"pair id {p.Id} is used twice");
+                r.Error("pair", $"pair id {p.Id} is used twice");
                 return;
             }
 
             var ok0 = images.TryGetValue(p.Image0Id, out var i0);
             var ok1 = images.TryGetValue(p.Image1Id, out var i1);
-            if (!ok0 && imagesRead && t.Raw(row, "image_0") is { Length: > 0 })
+            if (!ok0 && imagesRead && r.Raw("image_0") is { Length: > 0 })
             {
-                t.AddError(row, "image_0", $"image {p.Image0Id} is not in images.csv");
+                r.Error("image_0", $"image {p.Image0Id} is not in images.csv");
             }
 
-            if (!ok1 && imagesRead && t.Raw(row, "image_1") is { Length: > 0 })
+            if (!ok1 && imagesRead && r.Raw("image_1") is { Length: > 0 })
             {
-                t.AddError(row, "image_1", $"image {p.Image1Id} is not in images.csv");
+                r.Error("image_1", $"image {p.Image1Id} is not in images.csv");
             }
 
             if (ok0 && ok1 && p.Image0Id == p.Image1Id)
             {
-                t.AddError(row, "image_1", "a pair needs two different images");
+                r.Error("image_1", "a pair needs two different images");
             }
             else if (ok0 && ok1 && i0!.PromptId != i1!.PromptId)
             {
-                t.AddError(row, "image_1", $"images {p.Image0Id} and {p.Image1Id} belong to different prompts; a pair compares images of one prompt");
+                r.Error("image_1", $"images {p.Image0Id} and {p.Image1Id} belong to different prompts; a pair compares images of one prompt");
             }
 
             if (p.BatchId is { } b && !batches.Contains(b))
             {
-                t.AddError(row, "batch", $"batch {b} is not in study.json");
+                r.Error("batch", $"batch {b} is not in study.json");
             }
 
             if (p.ExpectedPreference is { } e && e is < -1 or > 1)
             {
-                t.AddError(row, "expected_preference", $"{e} is outside [-1, 1]");
+                r.Error("expected_preference", $"{e} is outside [-1, 1]");
             }
 
             bundle.Pairs.Add(p);
-        });
+        }
 
         // participants.csv: pseudonyms and the study's identity-marker columns.
-        var participants = new Dictionary<string, Participant>(StringComparer.Ordinal);
-        var markerRows = new List<(CsvTable Table, CsvRecord Row, Participant Participant, string Marker)>();
-        var participantsRead = ForEachRow(source, BundleFormat.ParticipantsCsv, required: false, errors, ["participant", "language", "created_at"], (t, row) =>
+        private void ParticipantRow(TableRow r)
         {
             var p = new Participant
             {
                 Id = participants.Count + 1,
-                Pseudonym = t.String(row, "participant"),
-                PreferredLanguage = t.String(row, "language"),
-                CreatedAt = t.DateTime(row, "created_at"),
-                WithdrawnAt = t.OptionalDateTime(row, "withdrawn_at"),
+                Pseudonym = r.String("participant"),
+                PreferredLanguage = r.String("language"),
+                CreatedAt = r.DateTime("created_at"),
+                WithdrawnAt = r.OptionalDateTime("withdrawn_at"),
             };
             if (p.Pseudonym.Length > 0 && !participants.TryAdd(p.Pseudonym, p))
             {
-                t.AddError(row, "participant", $"participant {p.Pseudonym} is listed twice");
+                r.Error("participant", $"participant {p.Pseudonym} is listed twice");
                 return;
             }
 
             bundle.Participants.Add(p);
-            foreach (var marker in study.IdentityMarkers.Where(t.HasColumn))
+            foreach (var marker in study.IdentityMarkers.Where(r.HasColumn))
             {
-                var value = t.OptionalString(row, marker);
+                var value = r.OptionalString(marker);
                 if (value is null)
                 {
                     continue;
@@ -270,7 +330,7 @@ public static class BundleReader
 
                 if (p.WithdrawnAt is not null)
                 {
-                    t.AddError(row, marker, "a participant who withdrew has no identity markers; leave it empty");
+                    r.Error(marker, "a participant who withdrew has no identity markers; leave it empty");
                     continue;
                 }
 
@@ -283,12 +343,13 @@ public static class BundleReader
                     PreferNotToSay = pnts,
                     AnsweredAt = p.CreatedAt,
                 });
-                markerRows.Add((t, row, p, marker));
+                markerRows.Add((r, p, marker));
             }
-        });
-        Participant? FindParticipant(CsvTable t, CsvRecord row, string column)
+        }
+
+        private Participant? FindParticipant(TableRow r, string column)
         {
-            var pseudonym = t.String(row, column);
+            var pseudonym = r.String(column);
             if (pseudonym.Length == 0)
             {
                 return null;
@@ -301,90 +362,93 @@ public static class BundleReader
 
             if (participantsRead)
             {
-                t.AddError(row, column, $"participant {pseudonym} is not in participants.csv");
+                r.Error(column, $"participant {pseudonym} is not in participants.csv");
             }
 
             return null;
         }
 
         // consents.csv: a marker value needs the participant's consent to that marker.
-        ForEachRow(source, BundleFormat.ConsentsCsv, required: false, errors, ["participant", "version", "language", "consented_at"], (t, row) =>
+        private void ConsentRow(TableRow r)
         {
-            var p = FindParticipant(t, row, "participant");
+            var p = FindParticipant(r, "participant");
             var c = new ConsentRecord
             {
                 ParticipantId = p?.Id ?? 0,
-                DocumentVersion = t.String(row, "version"),
-                Language = t.String(row, "language"),
-                ConsentedAt = t.DateTime(row, "consented_at"),
-                WithdrawnAt = t.OptionalDateTime(row, "withdrawn_at"),
+                DocumentVersion = r.String("version"),
+                Language = r.String("language"),
+                ConsentedAt = r.DateTime("consented_at"),
+                WithdrawnAt = r.OptionalDateTime("withdrawn_at"),
             };
             foreach (var (column, consent) in new[] { ("markers_consented", true), ("markers_declined", false) })
             {
-                foreach (var m in BundleFormat.SplitList(t.Raw(row, column)))
+                foreach (var m in BundleFormat.SplitList(r.Raw(column)))
                 {
                     if (!study.IdentityMarkers.Contains(m))
                     {
-                        t.AddError(row, column, $"'{m}' is not an identity marker of the study ({string.Join(", ", study.IdentityMarkers)})");
+                        r.Error(column, $"'{m}' is not an identity marker of the study ({string.Join(", ", study.IdentityMarkers)})");
                     }
                     else if (!c.MarkerConsents.TryAdd(m, consent))
                     {
-                        t.AddError(row, column, $"marker '{m}' is listed twice");
+                        r.Error(column, $"marker '{m}' is listed twice");
                     }
                 }
             }
 
             bundle.Consents.Add(c);
-        });
-        foreach (var (t, row, p, marker) in markerRows)
+        }
+
+        private void CheckMarkerConsents()
         {
-            var latest = bundle.Consents.Where(c => c.ParticipantId == p.Id && c.WithdrawnAt is null).MaxBy(c => c.ConsentedAt);
-            if (latest is null || !latest.MarkerConsents.TryGetValue(marker, out var ok) || !ok)
+            foreach (var (r, p, marker) in markerRows)
             {
-                t.AddError(row, marker, $"participant {p.Pseudonym} has not consented to storing '{marker}' (consents.csv); an identity marker is never stored without consent");
+                var latest = bundle.Consents.Where(c => c.ParticipantId == p.Id && c.WithdrawnAt is null).MaxBy(c => c.ConsentedAt);
+                if (latest is null || !latest.MarkerConsents.TryGetValue(marker, out var ok) || !ok)
+                {
+                    r.Error(marker, $"participant {p.Pseudonym} has not consented to storing '{marker}' (consents.csv); an identity marker is never stored without consent");
+                }
             }
         }
 
         // assignments.csv
-        var assignments = new Dictionary<long, Assignment>();
-        var assignmentsRead = ForEachRow(source, BundleFormat.AssignmentsCsv, required: false, errors, ["assignment", "participant", "pair", "criteria_shown", "image_0_side", "language", "served_at"], (t, row) =>
+        private void AssignmentRow(TableRow r)
         {
-            var p = FindParticipant(t, row, "participant");
+            var p = FindParticipant(r, "participant");
             var a = new Assignment
             {
-                Id = t.Long(row, "assignment"),
+                Id = r.Long("assignment"),
                 ParticipantId = p?.Id ?? 0,
-                PairId = t.Long(row, "pair"),
-                BatchId = t.OptionalLong(row, "batch"),
-                Image0OnLeft = Side(t, row, "image_0_side") ?? true,
-                Language = t.String(row, "language"),
-                ServedAt = t.DateTime(row, "served_at"),
+                PairId = r.Long("pair"),
+                BatchId = r.OptionalLong("batch"),
+                Image0OnLeft = r.Side("image_0_side") ?? true,
+                Language = r.String("language"),
+                ServedAt = r.DateTime("served_at"),
             };
             if (!assignments.TryAdd(a.Id, a))
             {
-                t.AddError(row, "assignment", $"assignment id {a.Id} is used twice");
+                r.Error("assignment", $"assignment id {a.Id} is used twice");
                 return;
             }
 
-            if (pairsRead && t.Raw(row, "pair") is { Length: > 0 } && !pairs.ContainsKey(a.PairId))
+            if (pairsRead && r.Raw("pair") is { Length: > 0 } && !pairs.ContainsKey(a.PairId))
             {
-                t.AddError(row, "pair", $"pair {a.PairId} is not in pairs.csv");
+                r.Error("pair", $"pair {a.PairId} is not in pairs.csv");
             }
 
             if (a.BatchId is { } b && !batches.Contains(b))
             {
-                t.AddError(row, "batch", $"batch {b} is not in study.json");
+                r.Error("batch", $"batch {b} is not in study.json");
             }
 
-            foreach (var key in BundleFormat.SplitList(t.Raw(row, "criteria_shown")))
+            foreach (var key in BundleFormat.SplitList(r.Raw("criteria_shown")))
             {
                 if (!criteria.Contains(key))
                 {
-                    t.AddError(row, "criteria_shown", $"unknown criterion '{key}' (the study has {string.Join(", ", criteria)})");
+                    r.Error("criteria_shown", $"unknown criterion '{key}' (the study has {string.Join(", ", criteria)})");
                 }
                 else if (a.CriteriaShown.Contains(key))
                 {
-                    t.AddError(row, "criteria_shown", $"criterion '{key}' is shown twice");
+                    r.Error("criteria_shown", $"criterion '{key}' is shown twice");
                 }
                 else
                 {
@@ -392,66 +456,70 @@ public static class BundleReader
                 }
             }
 
-            if (a.CriteriaShown.Count == 0 && t.Raw(row, "criteria_shown") is { Length: 0 })
+            if (a.CriteriaShown.Count == 0 && r.Raw("criteria_shown") is { Length: 0 })
             {
-                t.AddError(row, "criteria_shown", "an assignment shows at least one criterion");
+                r.Error("criteria_shown", "an assignment shows at least one criterion");
             }
 
             bundle.Assignments.Add(a);
-        });
+        }
 
         // annotations.csv, long form: rows of one annotation must agree on the annotation's fields.
-        var annotations = new Dictionary<long, Annotation>();
-        var requestIds = new HashSet<(long, string)>();
-        ForEachRow(source, BundleFormat.AnnotationsCsv, required: false, errors,
-            ["annotation", "assignment", "participant", "pair", "criterion", "score", "image_0_side", "client_request_id", "language", "submitted_at"], (t, row) =>
+        private void AnnotationRow(TableRow r)
         {
-            var id = t.Long(row, "annotation");
-            var p = FindParticipant(t, row, "participant");
-            var assignmentId = t.Long(row, "assignment");
-            var pairId = t.Long(row, "pair");
-            var side = Side(t, row, "image_0_side");
+            var id = r.Long("annotation");
+            var p = FindParticipant(r, "participant");
+            var assignmentId = r.Long("assignment");
+            var pairId = r.Long("pair");
+            var side = r.Side("image_0_side");
             var fields = new Annotation
             {
                 Id = id,
                 AssignmentId = assignmentId,
                 ParticipantId = p?.Id ?? 0,
                 PairId = pairId,
-                Comment = t.OptionalString(row, "comment"),
-                ClientDurationMs = t.OptionalInt(row, "client_duration_ms"),
-                ServerDurationMs = t.OptionalInt(row, "server_duration_ms"),
-                ClientRequestId = t.String(row, "client_request_id"),
-                Language = t.String(row, "language"),
-                SubmittedAt = t.DateTime(row, "submitted_at"),
+                Comment = r.OptionalString("comment"),
+                ClientDurationMs = r.OptionalInt("client_duration_ms"),
+                ServerDurationMs = r.OptionalInt("server_duration_ms"),
+                ClientRequestId = r.String("client_request_id"),
+                Language = r.String("language"),
+                SubmittedAt = r.DateTime("submitted_at"),
             };
-            if (!annotations.TryGetValue(id, out var a))
+            var a = FirstRowOrSame(r, fields, p);
+            AddScore(r, a, side);
+        }
+
+        // The first row of an annotation makes it; later rows must repeat its fields.
+        private Annotation FirstRowOrSame(TableRow r, Annotation fields, Participant? p)
+        {
+            if (!annotations.TryGetValue(fields.Id, out var a))
             {
                 a = fields;
-                annotations[id] = a;
+                annotations[fields.Id] = a;
                 bundle.Annotations.Add(a);
-                if (!assignments.TryGetValue(assignmentId, out var asg))
+                if (!assignments.TryGetValue(fields.AssignmentId, out var asg))
                 {
-                    if (assignmentsRead && t.Raw(row, "assignment") is { Length: > 0 })
+                    if (assignmentsRead && r.Raw("assignment") is { Length: > 0 })
                     {
-                        t.AddError(row, "assignment", $"assignment {assignmentId} is not in assignments.csv");
+                        r.Error("assignment", $"assignment {fields.AssignmentId} is not in assignments.csv");
                     }
                 }
                 else
                 {
                     if (p is not null && asg.ParticipantId != p.Id)
                     {
-                        t.AddError(row, "participant", $"assignment {assignmentId} was served to another participant");
+                        r.Error("participant", $"assignment {fields.AssignmentId} was served to another participant");
                     }
 
-                    if (asg.PairId != pairId)
+                    if (asg.PairId != fields.PairId)
                     {
-                        t.AddError(row, "pair", $"assignment {assignmentId} is for pair {asg.PairId}, not {pairId}");
+                        r.Error("pair", $"assignment {fields.AssignmentId} is for pair {asg.PairId}, not {fields.PairId}");
                     }
                 }
 
                 if (a.ClientRequestId.Length > 0 && !requestIds.Add((a.ParticipantId, a.ClientRequestId)))
                 {
-                    t.AddError(row, "client_request_id", $"client request id '{a.ClientRequestId}' is used by two annotations of the same participant");
+                    r.Error("client_request_id", $"client request id '{a.ClientRequestId}' is used by two annotations of the same participant");
                 }
             }
             else
@@ -467,189 +535,119 @@ public static class BundleReader
                 {
                     if (!same)
                     {
-                        t.AddError(row, column, $"differs from the first row of annotation {id}; the rows of one annotation must agree");
+                        r.Error(column, $"differs from the first row of annotation {fields.Id}; the rows of one annotation must agree");
                     }
                 }
             }
 
-            var key = t.String(row, "criterion");
-            var score = t.OptionalDouble(row, "score");
+            return a;
+        }
+
+        // The row's criterion answer: known, shown in the assignment, once; side and preference consistent.
+        private void AddScore(TableRow r, Annotation a, bool? side)
+        {
+            var key = r.String("criterion");
+            var score = r.OptionalDouble("score");
             var shown = assignments.GetValueOrDefault(a.AssignmentId);
             if (score is { } s && s is < -1 or > 1)
             {
-                t.AddError(row, "score", $"{s} is outside [-1, 1]");
+                r.Error("score", $"{s} is outside [-1, 1]");
             }
 
             if (key.Length > 0 && !criteria.Contains(key))
             {
-                t.AddError(row, "criterion", $"unknown criterion '{key}' (the study has {string.Join(", ", criteria)})");
+                r.Error("criterion", $"unknown criterion '{key}' (the study has {string.Join(", ", criteria)})");
             }
             else if (key.Length > 0 && shown is not null && !shown.CriteriaShown.Contains(key))
             {
-                t.AddError(row, "criterion", $"criterion '{key}' was not shown in assignment {shown.Id} ({string.Join(", ", shown.CriteriaShown)})");
+                r.Error("criterion", $"criterion '{key}' was not shown in assignment {shown.Id} ({string.Join(", ", shown.CriteriaShown)})");
             }
             else if (a.Scores.Any(x => x.CriterionKey == key))
             {
-                t.AddError(row, "criterion", $"annotation {id} answers '{key}' twice");
+                r.Error("criterion", $"annotation {a.Id} answers '{key}' twice");
             }
 
             if (shown is not null && side is { } left && left != shown.Image0OnLeft)
             {
-                t.AddError(row, "image_0_side", $"assignment {shown.Id} showed image_0 on the {BundleFormat.Side(shown.Image0OnLeft)}");
+                r.Error("image_0_side", $"assignment {shown.Id} showed image_0 on the {BundleFormat.Side(shown.Image0OnLeft)}");
             }
 
-            if (t.HasColumn("preference") && side is { } l)
+            if (r.HasColumn("preference") && side is { } l)
             {
-                var given = t.OptionalDouble(row, "preference");
+                var given = r.OptionalDouble("preference");
                 var expected = AnnotationScore.Orient(score, l);
                 if (given != expected && !(given is { } g && expected is { } x && Math.Abs(g - x) < 1e-12))
                 {
-                    t.AddError(row, "preference", $"does not match score {CsvWriter.Format(score)} with image_0 on the {BundleFormat.Side(l)} (expected {CsvWriter.Format(expected)})");
+                    r.Error("preference", $"does not match score {CsvWriter.Format(score)} with image_0 on the {BundleFormat.Side(l)} (expected {CsvWriter.Format(expected)})");
                 }
             }
 
             a.Scores.Add(new AnnotationScore
             {
                 CriterionKey = key,
-                Position = t.OptionalInt(row, "position") ?? (shown?.CriteriaShown.IndexOf(key) is { } i and >= 0 ? i : a.Scores.Count),
+                Position = r.OptionalInt("position") ?? (shown?.CriteriaShown.IndexOf(key) is { } i and >= 0 ? i : a.Scores.Count),
                 Score = score,
             });
-        });
+        }
 
-        // reports.csv and ratings.csv
-        ForEachRow(source, BundleFormat.ReportsCsv, required: false, errors, ["image", "participant", "reason", "reported_at"], (t, row) =>
+        // reports.csv
+        private void ReportRow(TableRow r)
         {
-            var r = new ImageReport
+            var report = new ImageReport
             {
-                ImageId = t.Long(row, "image"),
-                ParticipantId = FindParticipant(t, row, "participant")?.Id ?? 0,
-                AssignmentId = t.OptionalLong(row, "assignment"),
-                Reason = Token(t, row, "reason", ImageReportReason.Other, Tokens.TryParse),
-                Comment = t.OptionalString(row, "comment"),
-                ReportedAt = t.DateTime(row, "reported_at"),
+                ImageId = r.Long("image"),
+                ParticipantId = FindParticipant(r, "participant")?.Id ?? 0,
+                AssignmentId = r.OptionalLong("assignment"),
+                Reason = r.Token("reason", ImageReportReason.Other, Tokens.TryParse),
+                Comment = r.OptionalString("comment"),
+                ReportedAt = r.DateTime("reported_at"),
             };
-            CheckImage(t, row, r.ImageId);
-            if (assignmentsRead && r.AssignmentId is { } a && !assignments.ContainsKey(a))
+            CheckImage(r, report.ImageId);
+            if (assignmentsRead && report.AssignmentId is { } a && !assignments.ContainsKey(a))
             {
-                t.AddError(row, "assignment", $"assignment {a} is not in assignments.csv");
+                r.Error("assignment", $"assignment {a} is not in assignments.csv");
             }
 
-            bundle.Reports.Add(r);
-        });
-        var ratingRequests = new HashSet<(long, string)>();
-        ForEachRow(source, BundleFormat.RatingsCsv, required: false, errors, ["participant", "image", "question", "value", "client_request_id", "language", "served_at", "submitted_at"], (t, row) =>
+            bundle.Reports.Add(report);
+        }
+
+        // ratings.csv
+        private void RatingRow(TableRow r)
         {
-            var r = new LikertRating
+            var rating = new LikertRating
             {
-                ParticipantId = FindParticipant(t, row, "participant")?.Id ?? 0,
-                ImageId = t.Long(row, "image"),
-                QuestionKey = t.String(row, "question"),
-                Value = t.Int(row, "value"),
-                SelectedCategories = [.. BundleFormat.SplitList(t.Raw(row, "categories"))],
-                ClientRequestId = t.String(row, "client_request_id"),
-                ClientDurationMs = t.OptionalInt(row, "client_duration_ms"),
-                ServerDurationMs = t.OptionalInt(row, "server_duration_ms"),
-                Language = t.String(row, "language"),
-                ServedAt = t.DateTime(row, "served_at"),
-                SubmittedAt = t.DateTime(row, "submitted_at"),
+                ParticipantId = FindParticipant(r, "participant")?.Id ?? 0,
+                ImageId = r.Long("image"),
+                QuestionKey = r.String("question"),
+                Value = r.Int("value"),
+                SelectedCategories = [.. BundleFormat.SplitList(r.Raw("categories"))],
+                ClientRequestId = r.String("client_request_id"),
+                ClientDurationMs = r.OptionalInt("client_duration_ms"),
+                ServerDurationMs = r.OptionalInt("server_duration_ms"),
+                Language = r.String("language"),
+                ServedAt = r.DateTime("served_at"),
+                SubmittedAt = r.DateTime("submitted_at"),
             };
-            CheckImage(t, row, r.ImageId);
-            if (t.Raw(row, "value") is { Length: > 0 } && r.Value is < 1 or > 5)
+            CheckImage(r, rating.ImageId);
+            if (r.Raw("value") is { Length: > 0 } && rating.Value is < 1 or > 5)
             {
-                t.AddError(row, "value", $"{r.Value} is not on the 1..5 scale");
+                r.Error("value", $"{rating.Value} is not on the 1..5 scale");
             }
 
-            if (r.ClientRequestId.Length > 0 && !ratingRequests.Add((r.ParticipantId, r.ClientRequestId)))
+            if (rating.ClientRequestId.Length > 0 && !ratingRequests.Add((rating.ParticipantId, rating.ClientRequestId)))
             {
-                t.AddError(row, "client_request_id", $"client request id '{r.ClientRequestId}' is used twice by the same participant");
+                r.Error("client_request_id", $"client request id '{rating.ClientRequestId}' is used twice by the same participant");
             }
 
-            bundle.Ratings.Add(r);
-        });
-
-        if (errors.Count > 0)
-        {
-            throw new BundleException(errors);
+            bundle.Ratings.Add(rating);
         }
 
-        return bundle;
-
-        void CheckImage(CsvTable t, CsvRecord row, long image)
+        private void CheckImage(TableRow r, long image)
         {
-            if (imagesRead && t.Raw(row, "image") is { Length: > 0 } && !images.ContainsKey(image))
+            if (imagesRead && r.Raw("image") is { Length: > 0 } && !images.ContainsKey(image))
             {
-                t.AddError(row, "image", $"image {image} is not in images.csv");
+                r.Error("image", $"image {image} is not in images.csv");
             }
-        }
-    }
-
-    /// <summary>Parses one CSV of the bundle and calls <paramref name="onRow"/> per row when its required columns are present.</summary>
-    /// <returns>False when the file could not be read at all (absent though required, wrong encoding, bad syntax, missing columns): references to its rows are then not reported again.</returns>
-    internal static bool ForEachRow(IBundleSource source, string file, bool required, List<CsvError> errors, string[] requiredColumns, Action<CsvTable, CsvRecord> onRow)
-    {
-        if (!source.Exists(file))
-        {
-            if (required)
-            {
-                errors.Add(new CsvError(file, 0, 0, string.Empty, $"{file} is missing from the bundle"));
-            }
-
-            return !required;
-        }
-
-        var text = StrictUtf8.TryDecode(source.ReadAll(file), file, out var encodingError);
-        if (text is null)
-        {
-            errors.Add(encodingError!);
-            return false;
-        }
-
-        var before = errors.Count;
-        var table = CsvTable.Parse(new StringReader(text), file, errors);
-        if (!table.RequireColumns(requiredColumns) || (table.Rows.Count == 0 && errors.Count > before))
-        {
-            return false;
-        }
-
-        foreach (var row in table.Rows)
-        {
-            onRow(table, row);
-        }
-
-        return true;
-    }
-
-    internal delegate bool TryToken<T>(string? token, out T value);
-
-    internal static T Token<T>(CsvTable t, CsvRecord row, string column, T fallback, TryToken<T> parse)
-        where T : struct, Enum
-    {
-        var s = t.OptionalString(row, column);
-        if (s is null)
-        {
-            return fallback;
-        }
-
-        if (parse(s, out var v))
-        {
-            return v;
-        }
-
-        t.AddError(row, column, $"'{s}' is not one of {string.Join(", ", Tokens.All<T>())}");
-        return fallback;
-    }
-
-    private static bool? Side(CsvTable t, CsvRecord row, string column)
-    {
-        var s = t.String(row, column);
-        switch (s.ToUpperInvariant())
-        {
-            case "LEFT": return true;
-            case "RIGHT": return false;
-            case "": return null;
-            default:
-                t.AddError(row, column, $"'{s}' is not left or right");
-                return null;
         }
     }
 }

@@ -69,7 +69,7 @@ public static class BundleWriter
     {
         using (var s = create(BundleFormat.StudyJson))
         {
-            s.Write(BundleFormat.WriteStudyJson(b.Study, b.Scenarios));
+            s.Write(StudyJsonFormat.Write(b.Study, b.Scenarios));
         }
 
         var pseudonyms = b.Participants.ToDictionary(p => p.Id, p => p.Pseudonym);

@@ -38,5 +38,8 @@ public sealed class StudyBundle : IDisposable
     /// <summary>Image id to the path of its file in <see cref="Source"/> (or, for an export, on disk). Images without an entry are references.</summary>
     public Dictionary<long, string> ImageFiles { get; } = [];
 
+    /// <summary>Image id to what the reader found in its file (format, size, hash): the importer stores only these.</summary>
+    public Dictionary<long, Imaging.ImageFacts> CheckedImages { get; } = [];
+
     public void Dispose() => Source?.Dispose();
 }

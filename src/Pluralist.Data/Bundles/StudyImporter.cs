@@ -3,11 +3,10 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
+using Pluralist.Data.Imaging;
+using Pluralist.Data.Imports;
 
 namespace Pluralist.Data.Bundles;
-
-/// <summary>What an import wrote.</summary>
-public sealed record ImportSummary(long StudyId, string Key, int Prompts, int Images, int ImageFiles, int Pairs, int Participants, int Assignments, int Annotations, int Scores, int Reports, int Ratings);
 
 /// <summary>
 /// Writes a validated <see cref="StudyBundle"/> into the database as a new study, in one
@@ -79,7 +78,7 @@ public static class StudyImporter
                 i.PromptId = prompts[i.PromptId];
                 if (bundle.ImageFiles.TryGetValue(i.Id, out var file))
                 {
-                    i.StoragePath = StoreImage(data, bundle, file, created, out var hash);
+                    i.StoragePath = StoreImage(data, bundle, i.Id, file, created, out var hash);
                     i.ContentHash = hash;
                     files++;
                 }
@@ -203,10 +202,23 @@ public static class StudyImporter
         }
     }
 
-    private static string StoreImage(DataDirectory data, StudyBundle bundle, string file, List<string> created, out string hash)
+    // The reader checked the file; what is stored must be the same bytes (a folder can change in between).
+    private static string StoreImage(DataDirectory data, StudyBundle bundle, long id, string file, List<string> created, out string hash)
     {
-        var bytes = bundle.Source is { } source ? source.ReadAll(file) : File.ReadAllBytes(file);
-        (var relative, hash) = ImageStore.Put(data, bytes, Path.GetExtension(file), created);
+        Stream Open() => bundle.Source is { } source ? source.Open(file) : File.OpenRead(file);
+        if (!bundle.CheckedImages.TryGetValue(id, out var facts))
+        {
+            using var check = Open();
+            facts = ImageFiles.Inspect(check, bundle.Source?.Limits.MaxImagePixels ?? new ImportLimits().MaxImagePixels);
+        }
+
+        using var stream = Open();
+        (var relative, hash) = ImageStore.Put(data, stream, facts.Extension(Path.GetExtension(file)), created);
+        if (hash != facts.Sha256)
+        {
+            throw new BundleException([new CsvError(file, 0, 0, string.Empty, $"{file} changed while the import was running; nothing was imported")]);
+        }
+
         return relative;
     }
 

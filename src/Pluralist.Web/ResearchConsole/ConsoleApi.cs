@@ -15,6 +15,21 @@ public static class ConsoleApi
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddScoped<ConsoleService>();
         services.AddScoped<ImagePools>();
+        services.AddOptions<Data.Imports.ImportLimits>().Bind(configuration.GetSection(Data.Imports.ImportLimits.Section))
+            .Validate(IsValid, $"every setting under {Data.Imports.ImportLimits.Section} must be positive").ValidateOnStart();
+    }
+
+    private static bool IsValid(Data.Imports.ImportLimits limits)
+    {
+        try
+        {
+            limits.Validated();
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public static void MapConsoleApi(this WebApplication app)

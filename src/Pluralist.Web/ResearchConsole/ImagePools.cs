@@ -1,22 +1,12 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Analysis.Evaluation;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 using Pluralist.Data;
-using Pluralist.World.Imaging;
+using Pluralist.Data.Imaging;
+using Pluralist.Data.Imports;
 
 namespace Pluralist.Web.ResearchConsole;
-
-/// <summary>One image of a pool upload, checked and ready to store.</summary>
-public sealed record PoolImage(int Line, string File, byte[] Bytes, string Prompt, string Language, PromptSource Source, string Generator, long? Seed, double? Guidance, int? Steps, int Width, int Height);
-
-/// <summary>An image as the console's grid shows it.</summary>
-public sealed record PoolEntry(Image Image, string Prompt, int Reports, int Pairs);
-
-/// <summary>Per-criterion tally of a blind A/B evaluation: wins of A over B.</summary>
-public sealed record EvaluationTally(string GeneratorA, string GeneratorB, int Pairs, ABOverview? Overview);
 
 /// <summary>
 /// Image pools of a study: upload (a zip with <c>pool.csv</c> and the image files), the grid,
@@ -27,117 +17,151 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
     public const string PoolCsv = "pool.csv";
 
     /// <summary>
-    /// Reads and checks a pool upload. Every problem is located (<c>pool.csv:line:col (field)</c>):
-    /// missing columns, a file listed twice or absent from the zip, an image that cannot be read,
-    /// the same image twice, unknown sources.
+    /// Reads and checks a pool upload (a seekable stream: the form's temporary file). Every problem is
+    /// located (<c>pool.csv:line:col (field)</c>, or the entry's name): missing columns, a file listed
+    /// twice or absent from the zip, an entry that is a link or passes a limit (size, inflation,
+    /// count), an image that is not a PNG, JPEG or WebP, is over the pixel limit or does not decode,
+    /// the same image twice, unknown sources. Image bytes are streamed, never held in memory.
     /// </summary>
-    public static IReadOnlyList<PoolImage> ReadUpload(Stream zip, List<CsvError> errors)
+    public static PoolUpload ReadUpload(Stream zip, ImportLimits limits, ImportErrors errors)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(errors);
-        ZipArchive archive;
-        try
+        var archive = SafeZip.Open(zip, "upload", new ImportBudget(limits), errors.List, leaveOpen: true);
+        errors.Trim();
+        if (archive is null)
         {
-            archive = new ZipArchive(zip, ZipArchiveMode.Read);
+            return new PoolUpload([], _ => throw new InvalidOperationException("the upload was not read"));
         }
-        catch (InvalidDataException)
+
+        return new PoolUpload(ReadPool(archive, limits, errors), i => archive.Open(i.File), archive);
+    }
+
+    private static List<PoolImage> ReadPool(SafeZip archive, ImportLimits limits, ImportErrors errors)
+    {
+        if (!archive.Contains(PoolCsv))
         {
-            errors.Add(new CsvError("upload", 0, 0, string.Empty, "not a .zip archive"));
+            errors.Add(new CsvError(PoolCsv, 0, 0, string.Empty, "the zip has no pool.csv at its top level (columns: file, prompt, generator; optional language, source, seed, guidance, steps)"));
             return [];
         }
 
-        using (archive)
+        string? text;
+        try
         {
-            var entries = archive.Entries.Where(e => !e.FullName.EndsWith('/')).ToDictionary(e => e.FullName, StringComparer.Ordinal);
-            if (!entries.TryGetValue(PoolCsv, out var csvEntry))
-            {
-                errors.Add(new CsvError(PoolCsv, 0, 0, string.Empty, "the zip has no pool.csv at its top level (columns: file, prompt, generator; optional language, source, seed, guidance, steps)"));
-                return [];
-            }
-
-            var text = StrictUtf8.TryDecode(Read(csvEntry), PoolCsv, out var encoding);
+            using var csv = archive.Open(PoolCsv);
+            using var buffer = new MemoryStream();
+            csv.CopyTo(buffer);
+            text = StrictUtf8.TryDecode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), PoolCsv, out var encoding);
             if (text is null)
             {
                 errors.Add(encoding!);
                 return [];
             }
-
-            var table = CsvTable.Parse(new StringReader(text), PoolCsv, errors);
-            if (!table.RequireColumns("file", "prompt", "generator"))
-            {
-                return [];
-            }
-
-            var images = new List<PoolImage>();
-            var files = new Dictionary<string, int>(StringComparer.Ordinal);
-            var hashes = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var row in table.Rows)
-            {
-                var file = table.String(row, "file");
-                var prompt = table.String(row, "prompt").Trim();
-                var language = (table.OptionalString(row, "language") ?? "en").Trim().ToLowerInvariant();
-                var source = PromptSource.Human;
-                if (table.OptionalString(row, "source") is { } s && !Tokens.TryParse(s, out source))
-                {
-                    table.AddError(row, "source", $"'{s}' is not one of {string.Join(", ", Tokens.All<PromptSource>())}");
-                }
-
-                if (language.Length is < 2 or > 8 || !language.All(char.IsAsciiLetterLower))
-                {
-                    table.AddError(row, "language", $"'{language}' is not a language tag (en, fr, …)");
-                }
-
-                var generator = table.String(row, "generator");
-                var seed = table.OptionalLong(row, "seed");
-                var guidance = table.OptionalDouble(row, "guidance");
-                var steps = table.OptionalInt(row, "steps");
-                if (file.Length == 0)
-                {
-                    continue;
-                }
-
-                if (files.TryGetValue(file, out var first))
-                {
-                    table.AddError(row, "file", $"{file} is already listed on line {first}");
-                    continue;
-                }
-
-                files[file] = row.Line;
-                if (!entries.TryGetValue(file, out var entry))
-                {
-                    table.AddError(row, "file", $"{file} is not in the zip");
-                    continue;
-                }
-
-                var bytes = Read(entry);
-                if (!TrySize(bytes, out var width, out var height, out var problem))
-                {
-                    table.AddError(row, "file", $"{file} cannot be read as an image: {problem}");
-                    continue;
-                }
-
-                var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
-                if (hashes.TryGetValue(hash, out var same))
-                {
-                    table.AddError(row, "file", $"{file} is the same image as line {same}");
-                    continue;
-                }
-
-                hashes[hash] = row.Line;
-                images.Add(new PoolImage(row.Line, file, bytes, prompt, language, source, generator, seed, guidance, steps, width, height));
-            }
-
-            if (table.Rows.Count == 0)
-            {
-                errors.Add(new CsvError(PoolCsv, 2, 0, string.Empty, "no images: add one row per image under the header"));
-            }
-
-            return images;
         }
+        catch (ImportFileException ex)
+        {
+            errors.Add(new CsvError(PoolCsv, 0, 0, string.Empty, ex.Message));
+            return [];
+        }
+
+        var table = CsvTable.Parse(new StringReader(text), PoolCsv, errors.List);
+        errors.Trim();
+        if (!table.RequireColumns("file", "prompt", "generator"))
+        {
+            return [];
+        }
+
+        var images = new List<PoolImage>();
+        var files = new Dictionary<string, int>(StringComparer.Ordinal);
+        var hashes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in table.Rows)
+        {
+            if (ReadRow(archive, limits, table, row, files, hashes) is { } image)
+            {
+                images.Add(image);
+            }
+
+            errors.Trim();
+        }
+
+        if (table.Rows.Count == 0)
+        {
+            errors.Add(new CsvError(PoolCsv, 2, 0, string.Empty, "no images: add one row per image under the header"));
+        }
+
+        return images;
+    }
+
+    private static PoolImage? ReadRow(SafeZip archive, ImportLimits limits, CsvTable table, CsvRecord row, Dictionary<string, int> files, Dictionary<string, int> hashes)
+    {
+        var file = table.String(row, "file");
+        var prompt = table.String(row, "prompt").Trim();
+        var language = (table.OptionalString(row, "language") ?? "en").Trim().ToLowerInvariant();
+        var source = PromptSource.Human;
+        if (table.OptionalString(row, "source") is { } s && !Tokens.TryParse(s, out source))
+        {
+            table.AddError(row, "source", $"'{s}' is not one of {string.Join(", ", Tokens.All<PromptSource>())}");
+        }
+
+        if (language.Length is < 2 or > 8 || !language.All(char.IsAsciiLetterLower))
+        {
+            table.AddError(row, "language", $"'{language}' is not a language tag (en, fr, …)");
+        }
+
+        var generator = table.String(row, "generator");
+        var seed = table.OptionalLong(row, "seed");
+        var guidance = table.OptionalDouble(row, "guidance");
+        var steps = table.OptionalInt(row, "steps");
+        if (file.Length == 0)
+        {
+            return null;
+        }
+
+        if (files.TryGetValue(file, out var first))
+        {
+            table.AddError(row, "file", $"{file} is already listed on line {first}");
+            return null;
+        }
+
+        files[file] = row.Line;
+        if (!archive.Contains(file))
+        {
+            table.AddError(row, "file", $"{file} is not in the zip");
+            return null;
+        }
+
+        ImageFacts facts;
+        try
+        {
+            using var entry = archive.Open(file);
+            facts = ImageFiles.Inspect(entry, limits.MaxImagePixels);
+        }
+        catch (ImportFileException ex)
+        {
+            table.AddError(row, "file", ex.Message);
+            return null;
+        }
+        catch (ImageFileException ex)
+        {
+            table.AddError(row, "file", $"{file} cannot be read as an image: it {ex.Message}");
+            return null;
+        }
+
+        if (hashes.TryGetValue(facts.Sha256, out var same))
+        {
+            table.AddError(row, "file", $"{file} is the same image as line {same}");
+            return null;
+        }
+
+        hashes[facts.Sha256] = row.Line;
+        return new PoolImage(row.Line, file, facts, prompt, language, source, generator, seed, guidance, steps);
     }
 
     /// <summary>Stores a checked upload in one transaction: prompts matched by text and language (or created), images content-addressed.</summary>
-    public async Task<int> AddAsync(Participant actor, Study study, IReadOnlyList<PoolImage> images, CancellationToken ct)
+    public async Task<int> AddAsync(Participant actor, Study study, PoolUpload upload, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(upload);
+        var images = upload.Images;
         var created = new List<string>();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
@@ -155,7 +179,17 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
                     await db.SaveChangesAsync(ct);
                 }
 
-                var (path, hash) = ImageStore.Put(data, i.Bytes, Path.GetExtension(i.File), created);
+                string path, hash;
+                using (var entry = upload.Open(i))
+                {
+                    (path, hash) = ImageStore.Put(data, entry, i.Facts.Extension(Path.GetExtension(i.File)), created);
+                }
+
+                if (hash != i.Facts.Sha256)
+                {
+                    throw new InvalidOperationException($"{i.File} changed between its check and its storage");
+                }
+
                 db.Images.Add(new Image
                 {
                     StudyId = study.Id,
@@ -260,11 +294,12 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
     /// missing columns, unknown, excluded or broken images, the same image twice, images of
     /// different prompts when <paramref name="withinPrompt"/>, a pair listed twice or already in the study.
     /// </summary>
-    public async Task<IReadOnlyList<Pair>> ReadPairsAsync(Study study, string text, bool withinPrompt, long? batchId, List<CsvError> errors, CancellationToken ct)
+    public async Task<IReadOnlyList<Pair>> ReadPairsAsync(Study study, string text, bool withinPrompt, long? batchId, ImportErrors errors, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(errors);
-        var table = CsvTable.Parse(new StringReader(text ?? ""), PairsCsv, errors);
+        var table = CsvTable.Parse(new StringReader(text ?? ""), PairsCsv, errors.List);
+        errors.Trim();
         if (!table.RequireColumns("image_0", "image_1"))
         {
             return [];
@@ -279,6 +314,7 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
         var pairs = new List<Pair>();
         foreach (var row in table.Rows)
         {
+            errors.Trim();
             var before = errors.Count;
             var i0 = table.Long(row, "image_0");
             var i1 = table.Long(row, "image_1");
@@ -428,62 +464,5 @@ public sealed class ImagePools(PluralistDbContext db, DataDirectory data, Consol
         }
 
         return new EvaluationTally(generatorA, generatorB, pairs.Count, judgements.Count == 0 ? null : ABStudy.Overview(judgements));
-    }
-
-    private static byte[] Read(ZipArchiveEntry entry)
-    {
-        using var stream = entry.Open();
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
-    }
-
-    // PNG: decoded by our codec (so a corrupt file is caught); JPEG: the size from its frame header.
-    private static bool TrySize(byte[] bytes, out int width, out int height, out string problem)
-    {
-        width = height = 0;
-        problem = "";
-        if (bytes.Length > 8 && bytes[0] == 0x89 && bytes[1] == (byte)'P')
-        {
-            try
-            {
-                var image = Png.Decode(bytes);
-                (width, height) = (image.Width, image.Height);
-                return true;
-            }
-            catch (PngFormatException ex)
-            {
-                problem = ex.Message;
-                return false;
-            }
-        }
-
-        if (bytes.Length > 4 && bytes[0] == 0xFF && bytes[1] == 0xD8)
-        {
-            for (var i = 2; i + 9 < bytes.Length;)
-            {
-                if (bytes[i] != 0xFF)
-                {
-                    break;
-                }
-
-                var marker = bytes[i + 1];
-                var length = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(i + 2));
-                if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
-                {
-                    height = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(i + 5));
-                    width = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(i + 7));
-                    return width > 0 && height > 0;
-                }
-
-                i += 2 + length;
-            }
-
-            problem = "a JPEG without a frame header";
-            return false;
-        }
-
-        problem = "only PNG and JPEG files are accepted";
-        return false;
     }
 }

@@ -87,7 +87,7 @@ public sealed class BundleFormatTests
             }
             """;
         var errors = new List<Pluralist.Core.Text.CsvError>();
-        BundleFormat.ReadStudyJson(System.Text.Encoding.UTF8.GetBytes(json), errors);
+        StudyJsonFormat.Read(System.Text.Encoding.UTF8.GetBytes(json), errors);
         Assert.Equal(["study.json:7 ($.groupQuotas.dimensions[0].marker)", "study.json:9 ($.groupQuotas.perGroup)"],
             errors.Select(e => $"{e.File}:{e.Line} ({e.Field})"));
     }

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Testing;
@@ -57,7 +56,7 @@ internal static class RichStudy
             var path = $"rich/{i}.png";
             if (i != 5)
             {
-                var bytes = Encoding.UTF8.GetBytes($"not really a png, image {i}");
+                var bytes = Png(256, 192, i);
                 Directory.CreateDirectory(Path.Combine(data.ImagesPath, "rich"));
                 await File.WriteAllBytesAsync(Path.Combine(data.ImagesPath, path), bytes);
             }
@@ -76,7 +75,7 @@ internal static class RichStudy
                 Steps = 30 + i,
                 Width = 256,
                 Height = 192,
-                ContentHash = i == 5 ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"not really a png, image {i}"))),
+                ContentHash = i == 5 ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Png(256, 192, i))),
                 StoragePath = path,
                 Flags = i == 3 ? ImageFlags.Distorted | ImageFlags.Excluded : ImageFlags.None,
                 ExternalId = i == 0 ? "ext-0" : null,
@@ -192,6 +191,20 @@ internal static class RichStudy
         }
 
         return counts;
+    }
+
+    /// <summary>A small real PNG, different for each <paramref name="seed"/> (imports decode every image).</summary>
+    public static byte[] Png(int width, int height, int seed)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(width, height);
+        using (var canvas = new SkiaSharp.SKCanvas(bitmap))
+        {
+            canvas.Clear(new SkiaSharp.SKColor((byte)(40 * seed), 120, (byte)(255 - (30 * seed))));
+        }
+
+        using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
+        using var png = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
     }
 
     /// <summary>Every file below <paramref name="folder"/> with its bytes, by relative path.</summary>

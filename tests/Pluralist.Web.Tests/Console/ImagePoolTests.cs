@@ -62,6 +62,31 @@ public sealed class ImagePoolTests
     }
 
     [Fact]
+    public async Task Links_files_that_are_not_images_and_entries_leaving_the_zip_are_refused_by_name()
+    {
+        await using var server = await AppServer.StartAsync(codes: 1);
+        var client = await ResearcherAsync(server);
+        var before = await CountAsync(server);
+
+        // A text file (here the first line of /etc/passwd) named .png, and a GIF: named on their rows.
+        byte[] gif = [0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3B];
+        var text = await RefusedAsync(client, Zip("file,prompt,generator\npasswd.png,A plaza,base\nanim.gif,A plaza,base\nok.png,A plaza,base\n",
+            ("passwd.png", "root:x:0:0:root:/root:/bin/bash\n"u8.ToArray()), ("anim.gif", gif), ("ok.png", Png(3))));
+        Assert.Contains("pool.csv:2:1 (file): passwd.png cannot be read as an image: it is not a PNG, JPEG or WebP image", text, StringComparison.Ordinal);
+        Assert.Contains("pool.csv:3:1 (file): anim.gif cannot be read as an image: it is a GIF image; only PNG, JPEG and WebP are accepted", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("ok.png", text, StringComparison.Ordinal);
+
+        // An entry recorded as a symbolic link, and one whose name climbs out of the archive: the upload is refused whole.
+        text = await RefusedAsync(client, Pluralist.Testing.ImportBombs.Zip([
+            ("pool.csv", "file,prompt,generator\nlink.png,A plaza,base\n"u8.ToArray(), 0),
+            ("link.png", "/etc/passwd"u8.ToArray(), 0xA1FF),
+            ("../up.png", Png(4), 0)]));
+        Assert.Contains("link.png: link.png is a symbolic link; an import reads only regular files", text, StringComparison.Ordinal);
+        Assert.Contains("../up.png: ../up.png leaves the archive's folder ('..'); entries must stay inside the archive", text, StringComparison.Ordinal);
+        Assert.Equal(before, await CountAsync(server));
+    }
+
+    [Fact]
     public async Task Evaluation_tally_counts_wins_of_A_whatever_side_it_was_shown_on()
     {
         await using var server = await AppServer.StartAsync(codes: 1);
@@ -105,6 +130,14 @@ public sealed class ImagePoolTests
         Assert.Equal([0, 0, 4], table["comfort"]);
         Assert.Equal([0, 4, 0], table["diversity"]);
         Assert.Equal([4, 4, 4], table["overall"]);
+    }
+
+    private static async Task<string> RefusedAsync(HttpClient client, byte[] zip)
+    {
+        var response = await UploadAsync(client, zip);
+        var text = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{response.StatusCode}: {text}");
+        return text;
     }
 
     private static async Task<HttpClient> ResearcherAsync(AppServer server)

@@ -157,6 +157,45 @@ public sealed class PeopleAndPairsTests
         }
     }
 
+    [Fact]
+    public async Task A_pairs_csv_with_very_many_bad_rows_lists_the_first_50_and_one_over_the_size_cap_is_refused_unread()
+    {
+        await using var server = await AppServer.StartAsync(codes: 1);
+        var researcher = await SignInAsync(server, "lead@example.org", Role.Researcher);
+        int pairs;
+        await using (var db = server.Database.CreateContext())
+        {
+            pairs = await db.Pairs.CountAsync();
+        }
+
+        // 100,000 rows, each with a bad image_0: the page lists 50 and counts the rest (the probe's page was 389 MB).
+        var csv = new StringBuilder("image_0,image_1\n");
+        for (var i = 0; i < 100_000; i++)
+        {
+            csv.Append("abc,1\n");
+        }
+
+        var bad = await ImportAsync(researcher, csv.ToString());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var html = await bad.Content.ReadAsStringAsync();
+        Assert.True(html.Length < 100_000, $"the error page is {html.Length} characters");
+        var listed = new HtmlParser().ParseDocument(html).QuerySelectorAll("div.error li").Select(li => li.TextContent).ToList();
+        Assert.Equal(51, listed.Count);
+        Assert.Equal("pairs.csv:2:1 (image_0): 'abc' is not an integer", listed[0]);
+        Assert.Equal("pairs.csv:51:1 (image_0): 'abc' is not an integer", listed[49]);
+        Assert.Equal("… and 99950 more problems (100000 in all; the first 50 are listed)", listed[50]);
+
+        // 18.8 MB, over the 8 MiB cap (Pluralist:Imports:MaxCsvUploadBytes): 413 before the form is read.
+        var huge = await ImportAsync(researcher, "image_0,image_1\n" + string.Concat(Enumerable.Repeat("12345678,87654321\n", 1_050_000)));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        Assert.Contains("larger than 8 MiB, the limit for this form (Pluralist:Imports:MaxCsvUploadBytes). Nothing was stored.", await huge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await researcher.GetAsync("/console/studies/livs-default/images")).StatusCode);
+        await using (var db = server.Database.CreateContext())
+        {
+            Assert.Equal(pairs, await db.Pairs.CountAsync());
+        }
+    }
+
     private static async Task<string> ResetAsync(HttpClient staff, string pseudonym)
     {
         var response = await ParticipantClient.PostFormAsync(staff, "/console/studies/livs-default/people", "/console/studies/livs-default/people?handler=Reset", new() { ["pseudonym"] = pseudonym });
@@ -180,7 +219,10 @@ public sealed class PeopleAndPairsTests
             form.Add(new StringContent("true"), "withinPrompt");
         }
 
-        return await client.PostAsync("/console/studies/livs-default/images?handler=ImportPairs", form);
+        // Expect: 100-continue, as uploading clients should: a body over the limit is then refused before it is sent.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/console/studies/livs-default/images?handler=ImportPairs") { Content = form };
+        request.Headers.ExpectContinue = true;
+        return await client.SendAsync(request);
     }
 
     private static async Task<string> TokenAsync(HttpClient client, string page) =>

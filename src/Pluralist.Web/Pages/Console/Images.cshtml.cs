@@ -1,12 +1,15 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
+using Pluralist.Data.Imports;
 using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
 
 /// <summary>/console/studies/{key}/images: the pool grid; researchers upload, exclude and build pairs.</summary>
-public sealed class ImagesModel(ConsoleService service, ImagePools pools) : ConsolePage(service)
+[UploadLimits("Upload=zip", "ImportPairs=csv")]
+public sealed class ImagesModel(ConsoleService service, ImagePools pools, IOptions<ImportLimits> options) : ConsolePage(service)
 {
     public IReadOnlyList<PoolEntry> Entries { get; private set; } = [];
 
@@ -27,30 +30,28 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools) : Cons
             return denied;
         }
 
-        var errors = new List<CsvError>();
-        IReadOnlyList<PoolImage> images = [];
+        var limits = options.Value;
+        var errors = new ImportErrors(limits.MaxReportedErrors);
         if (zip is null || zip.Length == 0)
         {
             Errors.Add("Choose a .zip file.");
-        }
-        else
-        {
-            await using var stream = zip.OpenReadStream();
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, ct);
-            buffer.Position = 0;
-            images = ImagePools.ReadUpload(buffer, errors);
-            Errors.AddRange(errors.Select(e => e.ToString()));
-        }
-
-        if (Errors.Count > 0)
-        {
             Response.StatusCode = StatusCodes.Status400BadRequest;
             Entries = await pools.ListAsync(Study!, ct);
             return Page();
         }
 
-        var added = await pools.AddAsync(Staff, Study!, images, ct);
+        // The form reader keeps the file in a temporary file; the archive is read from there, entry by entry.
+        await using var stream = zip.OpenReadStream();
+        using var upload = ImagePools.ReadUpload(stream, limits, errors);
+        if (errors.Count > 0)
+        {
+            Errors.AddRange(errors.Lines());
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            Entries = await pools.ListAsync(Study!, ct);
+            return Page();
+        }
+
+        var added = await pools.AddAsync(Staff, Study!, upload, ct);
         return Redirect($"/console/studies/{Study!.Key}/images?message={Uri.EscapeDataString($"{added} images added.")}");
     }
 
@@ -80,7 +81,8 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools) : Cons
             return denied;
         }
 
-        var errors = new List<CsvError>();
+        var limits = options.Value;
+        var errors = new ImportErrors(limits.MaxReportedErrors);
         IReadOnlyList<Pair> pairs = [];
         if (batch is { } b && Study!.Batches.All(x => x.Id != b))
         {
@@ -90,15 +92,15 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools) : Cons
         {
             Errors.Add("Choose a CSV file of pairs.");
         }
-        else if (file.Length > 20_000_000)
+        else if (file.Length > limits.MaxCsvUploadBytes)
         {
-            Errors.Add("The file is larger than 20 MB.");
+            Errors.Add($"The file is larger than {ImportLimits.Size(limits.MaxCsvUploadBytes)} ({ImportLimits.Section}:{nameof(ImportLimits.MaxCsvUploadBytes)}).");
         }
         else
         {
             using var buffer = new MemoryStream();
             await file.CopyToAsync(buffer, ct);
-            var text = StrictUtf8.TryDecode(buffer.ToArray(), ImagePools.PairsCsv, out var encoding);
+            var text = StrictUtf8.TryDecode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ImagePools.PairsCsv, out var encoding);
             if (text is null)
             {
                 errors.Add(encoding!);
@@ -108,7 +110,7 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools) : Cons
                 pairs = await pools.ReadPairsAsync(Study!, text, withinPrompt, batch, errors, ct);
             }
 
-            Errors.AddRange(errors.Select(e => e.ToString()));
+            Errors.AddRange(errors.Lines());
         }
 
         if (Errors.Count > 0)

@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Pluralist.Core.Text;
+using Pluralist.Data.Imports;
 using Pluralist.Web.Infrastructure;
 using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
 
 /// <summary>/console/studies/{key}/people: invitations (printable codes, or emails from a CSV) and who joined. Liaisons may invite.</summary>
-public sealed class PeopleModel(ConsoleService service) : ConsolePage(service)
+public sealed class PeopleModel(ConsoleService service, IOptions<ImportLimits> limits) : ConsolePage(service)
 {
     public IReadOnlyList<ConsoleParticipant> People { get; private set; } = [];
 
@@ -83,7 +85,7 @@ public sealed class PeopleModel(ConsoleService service) : ConsolePage(service)
             Errors.Add("Codes are valid for 1 to 365 days.");
         }
 
-        Errors.AddRange(errors.Select(e => e.ToString()));
+        Errors.AddRange(ImportErrors.Lines(errors, 0, limits.Value.MaxReportedErrors));
         if (Errors.Count == 0)
         {
             Made = await Service.InviteAsync(Staff, Study!, people, days, JoinUrl, ct);

@@ -215,6 +215,8 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
         job.Phase = "pool";
         var manifest = GenerationJob.ReadManifest(Path.Combine(images, "manifest.csv"));
         var pool = new List<PoolImage>();
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        var maxPixels = new Data.Imports.ImportLimits().MaxImagePixels;
         int line = 1;
         foreach (var result in report.Results)
         {
@@ -222,8 +224,15 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
             foreach (var file in result.Selected)
             {
                 var row = manifest.Values.Single(m => m.File == file);
-                pool.Add(new PoolImage(++line, $"{job.Id}/{file}", await File.ReadAllBytesAsync(Path.Combine(images, file), ct).ConfigureAwait(false),
-                    prompt.Text, prompt.Language, prompt.Source, row.Generator, row.Seed, row.Guidance, row.Steps, row.Width, row.Height));
+                var path = Path.Combine(images, file);
+                Data.Imaging.ImageFacts facts;
+                await using (var stream = File.OpenRead(path))
+                {
+                    facts = Data.Imaging.ImageFiles.Inspect(stream, maxPixels); // renders are checked like uploads
+                }
+
+                pool.Add(new PoolImage(++line, $"{job.Id}/{file}", facts, prompt.Text, prompt.Language, prompt.Source, row.Generator, row.Seed, row.Guidance, row.Steps));
+                paths[$"{job.Id}/{file}"] = path;
             }
         }
 
@@ -231,7 +240,8 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
         var console = scope.ServiceProvider.GetRequiredService<ConsoleService>();
         var study = await console.FindStudyAsync(r.StudyKey, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"study '{r.StudyKey}' no longer exists");
         var actor = await console.FindStaffAsync(job.StartedBy, ct).ConfigureAwait(false) ?? throw new InvalidOperationException("the researcher who started the job no longer has an account");
-        job.Added = await scope.ServiceProvider.GetRequiredService<ImagePools>().AddAsync(actor, study, pool, ct).ConfigureAwait(false);
+        using var upload = new PoolUpload(pool, i => File.OpenRead(paths[i.File]));
+        job.Added = await scope.ServiceProvider.GetRequiredService<ImagePools>().AddAsync(actor, study, upload, ct).ConfigureAwait(false);
         job.Message = string.Create(CultureInfo.InvariantCulture, $"{summary.Generated + summary.Skipped} images rendered ({summary.Failed} failed), {job.Added} selected images added to the pool; the rest are kept in {folder} for quality checks.");
     }
 
