@@ -24,7 +24,8 @@ public class ElementwiseKernelTests
             {
                 double t = Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + (0.044715 * x * x * x)));
                 return (0.5 * (1 + t)) + (0.5 * x * (1 - (t * t)) * Math.Sqrt(2 / Math.PI) * (1 + (3 * 0.044715 * x * x)));
-            }),
+            }
+        ),
     };
 
     private static Tensor Activation(string name, Tensor x) => name switch

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Parquet;
-using Pluralist.Files;
 using Pluralist.Core.Preferences;
+using Pluralist.Files;
 using S = Pluralist.Data.Datasets.PreferenceParquetSchema;
 
 namespace Pluralist.Data.Datasets;
