@@ -244,23 +244,10 @@ internal static class StorageScenarios
         await using var tdb = await TestDatabase.CreateAsync(provider, version: 1);
         Assert.Equal(1, await PluralistDatabase.GetSchemaVersionAsync(tdb.Options));
         var t = Sample.T0;
-        object T(DateTimeOffset v) => provider == DatabaseProvider.Sqlite ? v.ToUnixTimeMilliseconds() : v.ToUniversalTime();
+        object T(DateTimeOffset v) => StoredTime(provider, v);
         await using (var connection = await PluralistDatabase.OpenAsync(tdb.Options))
         {
-            async Task Insert(string sql, params object?[] values)
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                for (var i = 0; i < values.Length; i++)
-                {
-                    var p = command.CreateParameter();
-                    p.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
-                    p.Value = values[i] ?? DBNull.Value;
-                    command.Parameters.Add(p);
-                }
-
-                Assert.Equal(1, await command.ExecuteNonQueryAsync());
-            }
+            Task Insert(string sql, params object?[] values) => InsertOneRowAsync(connection, sql, values);
 
             await Insert("INSERT INTO studies (id, key, title, description, task_type, criteria_per_pair, slider_steps, show_prompt, require_email, session_cap, break_minutes, attention_check_rate, gold_rate, withdrawal_policy, min_group_size, identity_markers, created_at) VALUES (7, 'old', @p0, '{}', 2, 2, 5, @p1, @p2, 40, 5, 0.1, 0.05, 1, 3, '[\"gender\"]', @p3)",
                 "{\"en\":\"Old\",\"fr\":\"Vieux\"}", false, true, T(t));
@@ -361,23 +348,10 @@ internal static class StorageScenarios
     {
         await using var tdb = await TestDatabase.CreateAsync(provider, version: 5);
         var t = Sample.T0;
-        object T(DateTimeOffset v) => provider == DatabaseProvider.Sqlite ? v.ToUnixTimeMilliseconds() : v.ToUniversalTime();
+        object T(DateTimeOffset v) => StoredTime(provider, v);
         await using (var connection = await PluralistDatabase.OpenAsync(tdb.Options))
         {
-            async Task Insert(string sql, params object?[] values)
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                for (var i = 0; i < values.Length; i++)
-                {
-                    var p = command.CreateParameter();
-                    p.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
-                    p.Value = values[i] ?? DBNull.Value;
-                    command.Parameters.Add(p);
-                }
-
-                Assert.Equal(1, await command.ExecuteNonQueryAsync());
-            }
+            Task Insert(string sql, params object?[] values) => InsertOneRowAsync(connection, sql, values);
 
             await Insert("INSERT INTO studies (id, key, title, description, task_type, criteria_per_pair, slider_steps, show_prompt, require_email, session_cap, break_minutes, attention_check_rate, gold_rate, withdrawal_policy, min_group_size, identity_markers, created_at) VALUES (7, 'dup', '{}', '{}', 2, 1, 0, @p0, @p0, 90, 10, 0, 0, 0, 5, '[]', @p1)", true, T(t));
             await Insert("INSERT INTO batches (id, study_id, name, opens_at, closes_at, quota_per_participant, session_cap, break_minutes, distribution, overlap) VALUES (5, 7, 'B', @p0, @p1, 100, NULL, NULL, 1, 3)", T(t), T(t.AddDays(1)));
@@ -660,5 +634,25 @@ internal static class StorageScenarios
     private sealed class SyncProgress(List<string> sink) : IProgress<string>
     {
         public void Report(string value) => sink.Add(value);
+    }
+
+    /// <summary>A timestamp as each provider's schema stores it: Unix milliseconds on SQLite, UTC on PostgreSQL.</summary>
+    private static object StoredTime(DatabaseProvider provider, DateTimeOffset v) =>
+        provider == DatabaseProvider.Sqlite ? v.ToUnixTimeMilliseconds() : v.ToUniversalTime();
+
+    /// <summary>Runs one INSERT with positional parameters @p0, @p1, ... and checks that it wrote one row.</summary>
+    private static async Task InsertOneRowAsync(DbConnection connection, string sql, object?[] values)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@p" + i.ToString(CultureInfo.InvariantCulture);
+            p.Value = values[i] ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 }

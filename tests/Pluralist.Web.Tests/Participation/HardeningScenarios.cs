@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Testing;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Web.Tests.Security;
 
 namespace Pluralist.Web.Tests.Participation;
 
@@ -39,8 +39,6 @@ public sealed class PostgresHardeningTests
 
 internal static class HardeningScenarios
 {
-    private const string Password = "correct horse battery staple";
-
     /// <summary>
     /// Finding 1: a study keyed with another study's id used to be served to that study's participants.
     /// New all-digit keys are refused by the console form and API; one already in an older database
@@ -56,7 +54,7 @@ internal static class HardeningScenarios
         }
 
         var numeric = demoId.ToString(CultureInfo.InvariantCulture);
-        var researcher = await SignInStaffAsync(server, "lead@example.org", Role.Researcher);
+        var researcher = await Staff.SignInAsync(server, "lead@example.org", Role.Researcher);
         var form = await ParticipantClient.PostFormAsync(researcher, "/console/studies/new", "/console/studies/new", new()
         {
             ["Key"] = numeric,
@@ -455,17 +453,4 @@ internal static class HardeningScenarios
 
     private static async Task<string> PageTokenAsync(HttpClient client, string page) =>
         new HtmlParser().ParseDocument(await client.GetStringAsync(page)).QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
-
-    private static async Task<HttpClient> SignInStaffAsync(AppServer server, string email, Role role)
-    {
-        await using (var db = server.Database.CreateContext())
-        {
-            await StaffAccounts.SetAsync(db, email, role, Password);
-        }
-
-        var client = server.NewClient();
-        var response = await ParticipantClient.PostFormAsync(client, "/console/login", "/console/login", new() { ["email"] = email, ["password"] = Password });
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return client;
-    }
 }
