@@ -84,6 +84,13 @@ public static class ParticipantApi
         var assignment = await service.OwnAssignmentAsync(participant.Id, id, ct);
         if (assignment is null)
         {
+            // A withdrawal that commits between the two reads deletes the assignment: say that the
+            // participation ended, not that the assignment was never theirs.
+            if (await service.FindParticipantAsync(participant.Id, ct) is null)
+            {
+                return NotCurrent();
+            }
+
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such assignment",
                 detail: "This assignment does not exist or is not yours.");
         }
