@@ -1,4 +1,3 @@
-using System.Text;
 using Pluralist.Files;
 
 namespace Pluralist.Data.Tests.Files;
