@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Pluralist.Cli.Alignment;
 using Pluralist.Diffusion;
+using Pluralist.Files;
 using Pluralist.Tensors;
 using Spectre.Console;
 
@@ -113,8 +114,7 @@ public static class TrainCommands
             }
 
             Console.WriteLine($"model {model.ParameterCount():N0} parameters, {model.Config.UNet.ImageSize}x{model.Config.UNet.ImageSize}; {run.Scenes} world scenes (seed {run.SceneSeed}); batch {run.BatchSize}, lr {run.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}, steps {trainer.Step}..{total}");
-            await File.WriteAllTextAsync(runPath + ".tmp", JsonSerializer.Serialize(run, JsonOptions), ct);
-            File.Move(runPath + ".tmp", runPath, overwrite: true);
+            DurableFile.WriteAllText(runPath, JsonSerializer.Serialize(run, JsonOptions));
             var log = new List<string>();
             void Flush()
             {
@@ -229,13 +229,8 @@ public static class TrainCommands
         }
     }
 
-    /// <summary>Writes through a temporary file and a rename, so a crash never leaves a half-written file.</summary>
-    internal static void SaveAtomic(string path, Action<string> write)
-    {
-        var tmp = path + ".tmp";
-        write(tmp);
-        File.Move(tmp, path, overwrite: true);
-    }
+    /// <summary>Writes through a temporary file, fsync and a rename (<see cref="DurableFile.WriteVia"/>), so a crash never leaves a half-written file.</summary>
+    internal static void SaveAtomic(string path, Action<string> write) => DurableFile.WriteVia(path, write);
 
     private static void WriteEma(DiffusionTrainer trainer, string outPath)
     {
