@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Pluralist.Pipeline.Prompts;
-using Spectre.Console;
 
 namespace Pluralist.Cli;
 
@@ -18,9 +17,6 @@ public static class PipelineCommands
         root.Subcommands.Add(ImagesCommands.Create());
         root.Subcommands.Add(EmbedderCommands.Create());
     }
-
-    /// <summary>A Spectre console on stderr, so that stdout carries only results.</summary>
-    internal static IAnsiConsole ProgressConsole() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
     /// <summary>Runs a pipeline action, turning the library's located errors into bad input (exit 1).</summary>
     internal static Task<int> RunAsync(Func<Task<int>> action) => CliContext.RunAsync(async () =>
@@ -46,13 +42,4 @@ public static class PipelineCommands
             throw new CliInputException(e.Message);
         }
     });
-
-    /// <summary>Fails with <paramref name="message"/> (which names the option or file) unless <paramref name="ok"/>.</summary>
-    internal static void Require(bool ok, string message)
-    {
-        if (!ok)
-        {
-            throw new CliInputException(message);
-        }
-    }
 }

@@ -39,11 +39,11 @@ public static class PromptsCommands
             var scenarioFile = parse.GetValue(scenarios);
             if (scenarioFile is not null)
             {
-                PipelineCommands.Require(File.Exists(scenarioFile), $"--scenarios: file not found: {scenarioFile}");
+                CommandHelpers.Require(File.Exists(scenarioFile), $"--scenarios: file not found: {scenarioFile}");
                 PromptImporter.ImportScenariosCsv(set, File.ReadAllBytes(scenarioFile), Path.GetFileName(scenarioFile));
             }
 
-            PipelineCommands.Require(File.Exists(path), $"FILE: file not found: {path}");
+            CommandHelpers.Require(File.Exists(path), $"FILE: file not found: {path}");
             var result = PromptImporter.ImportFile(set, path, new PromptImportOptions { Language = parse.GetValue(language)!, Source = src });
             Directory.CreateDirectory(folder);
             set.Save(folder);
@@ -75,14 +75,14 @@ public static class PromptsCommands
         cmd.SetAction((parse, ct) => PipelineCommands.RunAsync(async () =>
         {
             var folder = parse.GetValue(dir)!;
-            PipelineCommands.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found (run prompts import first)");
+            CommandHelpers.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found (run prompts import first)");
             var name = parse.GetValue(strategy)!;
             var set = PromptSet.Load(folder);
             int before = set.Prompts.Count;
             if (name == "template")
             {
-                PipelineCommands.Require(parse.GetValue(variants) >= 1, "--variants must be >= 1");
-                PipelineCommands.Require(parse.GetValue(mask) is > 0 and <= 1, "--mask-fraction must be in (0, 1]");
+                CommandHelpers.Require(parse.GetValue(variants) >= 1, "--variants must be >= 1");
+                CommandHelpers.Require(parse.GetValue(mask) is > 0 and <= 1, "--mask-fraction must be in (0, 1]");
                 var added = TemplateAugmenter.Augment(set, new TemplateOptions { VariantsPerPrompt = parse.GetValue(variants), MaskFraction = parse.GetValue(mask), Seed = parse.GetValue(seed) });
                 set.Save(folder);
                 Console.WriteLine($"template: {added.Count} prompts added ({before} -> {set.Prompts.Count})");
@@ -106,10 +106,10 @@ public static class PromptsCommands
             if (parse.GetValue(keyEnv) is { } env)
             {
                 key = Environment.GetEnvironmentVariable(env);
-                PipelineCommands.Require(!string.IsNullOrEmpty(key), $"--api-key-env {env}: the variable is not set");
+                CommandHelpers.Require(!string.IsNullOrEmpty(key), $"--api-key-env {env}: the variable is not set");
             }
 
-            PipelineCommands.Require(parse.GetValue(calls) >= 1 && parse.GetValue(perCall) >= 1, "--calls and --per-call must be >= 1");
+            CommandHelpers.Require(parse.GetValue(calls) >= 1 && parse.GetValue(perCall) >= 1, "--calls and --per-call must be >= 1");
             var augmenter = new LlmAugmenter(new OpenAIChatModel(new ChatEndpointOptions { Endpoint = uri, Model = modelName, ApiKey = key }),
                 new LlmAugmentOptions { Language = parse.GetValue(language)!, Calls = parse.GetValue(calls), PromptsPerCall = parse.GetValue(perCall), Seed = parse.GetValue(seed) });
             var logPath = Path.Combine(folder, "llm-log.jsonl");
@@ -147,7 +147,7 @@ public static class PromptsCommands
         cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
         {
             var folder = parse.GetValue(dir)!;
-            PipelineCommands.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found");
+            CommandHelpers.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found");
             var set = PromptSet.Load(folder);
             var stats = PromptComparison.Compare(set);
             Console.WriteLine("source\tlanguage\tcount\tmean_words\tdistinct1\tdistinct2\tnovelty\tjsd_vs_human [95% CI]");

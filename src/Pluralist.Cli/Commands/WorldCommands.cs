@@ -66,7 +66,7 @@ public static class WorldCommands
                 throw new CliInputException($"--size {px} is outside {SceneRenderer.MinSize}..{SceneRenderer.MaxSize}");
             }
 
-            var seedList = ParseSeeds(parse.GetValue(seeds)!);
+            var seedList = CommandHelpers.ParseSeeds(parse.GetValue(seeds)!);
             var folder = parse.GetValue(output)!;
             Directory.CreateDirectory(folder);
             SceneSpec? fixedSpec = null;
@@ -223,35 +223,5 @@ public static class WorldCommands
             return 0;
         }));
         return simulate;
-    }
-
-    /// <summary>Parses <c>1,2,5</c> or <c>1-8</c> (or a mix, <c>1-3,7</c>); at most 1000 seeds.</summary>
-    public static IReadOnlyList<int> ParseSeeds(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var seeds = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var range = part.Split('-', 2);
-            if (range.Length == 2 && int.TryParse(range[0], CultureInfo.InvariantCulture, out int a) && int.TryParse(range[1], CultureInfo.InvariantCulture, out int b) && a <= b && b - a < 1000)
-            {
-                seeds.AddRange(Enumerable.Range(a, b - a + 1));
-            }
-            else if (int.TryParse(part, CultureInfo.InvariantCulture, out int s))
-            {
-                seeds.Add(s);
-            }
-            else
-            {
-                throw new CliInputException($"--seeds: '{part}' is not a seed or a range a-b");
-            }
-        }
-
-        if (seeds.Count is 0 or > 1000)
-        {
-            throw new CliInputException($"--seeds: expected 1 to 1000 seeds, got {seeds.Count}");
-        }
-
-        return seeds;
     }
 }
