@@ -22,7 +22,7 @@ public static class CleanCommands
         {
             study, rules, report,
         };
-        command.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        command.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             await StudyData.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);

@@ -43,7 +43,7 @@ public static class DpoCommand
         {
             dataset, baseModel, output, split, lora, loraTargets, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
         };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var outPath = parse.GetValue(output)!;
             var ckPath = TrainCommands.CheckpointPath(outPath);

@@ -27,7 +27,7 @@ public static class ExperimentCommand
         {
             seed, size, model, probe, output, steps, lr, beta,
         };
-        livs.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        livs.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var sz = LivsSimSize.Parse(parse.GetValue(size)!);
             float rate = parse.GetValue(lr), b = parse.GetValue(beta);

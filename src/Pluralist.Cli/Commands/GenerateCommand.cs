@@ -29,7 +29,7 @@ public static class GenerateCommand
         {
             model, adapter, use, mix, prompt, promptFile, seeds, guidance, steps, sampler, eta, output,
         };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var words = parse.GetValue(prompt) ?? [];
             var file = parse.GetValue(promptFile);

@@ -44,7 +44,7 @@ public static class ImagesCommands
         var limit = new Option<int?>("--limit") { Description = "Only the first N prompts." };
         var output = new Option<string>("--out") { Description = "Output folder (images/PROMPT/VVV.png and manifest.csv); rerun to resume.", Required = true };
         var cmd = new Command("generate", "Render N variants per prompt; failures are recorded per image and a rerun resumes.") { prompts, backend, url, model, keyEnv, variants, random, grid, seed, size, limit, output };
-        cmd.SetAction((parse, ct) => PipelineCommands.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             CommandHelpers.Require(!(parse.GetValue(random) && parse.GetValue(grid)), "--grid and --random exclude each other");
             CommandHelpers.Require(parse.GetValue(variants) is >= 1 and <= 1000, $"--variants {parse.GetValue(variants)} is outside 1..1000");
@@ -153,7 +153,7 @@ public static class ImagesCommands
         var draws = new Option<int>("--random-draws") { Description = "Random k-subsets per prompt for the Vendi baseline.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random baseline (and of --method random).", DefaultValueFactory = _ => 1 };
         var cmd = new Command("select", "Keep the k most distinct images per prompt; writes selection.csv and selection-report.csv (Vendi vs random).") { dir, k, embedder, clipDir, device, method, parameter, draws, seed };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
             CommandHelpers.Require(File.Exists(Path.Combine(folder, "manifest.csv")), $"DIR: {Path.Combine(folder, "manifest.csv")} not found (run images generate first)");
@@ -236,7 +236,7 @@ public static class ImagesCommands
         var logitScale = new Option<double?>("--logit-scale") { Description = "exp(logit_scale) of the scorer (default: read from model.onnx's logits; 100 for split exports)." };
         var device = DeviceOption();
         var cmd = new Command("score", "Score every image against its prompt's criterion texts with a CLIP-architecture scorer; writes scores.csv and score-pairs.csv (comparisons within a prompt only).") { dir, scorer, kind, criteria, language, logitScale, device };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
             CommandHelpers.Require(File.Exists(Path.Combine(folder, "manifest.csv")), $"DIR: {Path.Combine(folder, "manifest.csv")} not found (run images generate first)");

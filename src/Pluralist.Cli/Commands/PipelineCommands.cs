@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Pluralist.Pipeline.Prompts;
 
 namespace Pluralist.Cli;
 
@@ -17,29 +16,4 @@ public static class PipelineCommands
         root.Subcommands.Add(ImagesCommands.Create());
         root.Subcommands.Add(EmbedderCommands.Create());
     }
-
-    /// <summary>Runs a pipeline action, turning the library's located errors into bad input (exit 1).</summary>
-    internal static Task<int> RunAsync(Func<Task<int>> action) => CliContext.RunAsync(async () =>
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (PromptImportException e)
-        {
-            throw new CliInputException(e.Errors);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new CliInputException(e.Message);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new CliInputException(e.Message.Contains(e.FileName ?? "\u0000", StringComparison.Ordinal) ? e.Message : $"file not found: {e.FileName}");
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            throw new CliInputException(e.Message);
-        }
-    });
 }

@@ -29,7 +29,7 @@ public static class ProbeCommands
         var sceneSeed = new Option<int>("--scene-seed") { Description = "Seed of the world scenes.", DefaultValueFactory = _ => 11 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the minibatch draws.", DefaultValueFactory = _ => 7UL };
         var cmd = new Command("train", "Train the probe on world renders and report its held-out accuracy per attribute.") { output, size, scenes, test, steps, batch, lr, sceneSeed, seed };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             int s = parse.GetValue(size), n = parse.GetValue(scenes), m = parse.GetValue(test), k = parse.GetValue(steps), b = parse.GetValue(batch);
             CommandHelpers.Require(s is 32 or 64, "--size", "expected 32 or 64");
@@ -77,7 +77,7 @@ public static class ProbeCommands
         var scenes = new Option<int>("--scenes") { Description = "Fresh world scenes to evaluate on.", DefaultValueFactory = _ => 500 };
         var sceneSeed = new Option<int>("--scene-seed") { Description = "Seed of the scenes (use one the probe was not trained on).", DefaultValueFactory = _ => 99 };
         var cmd = new Command("eval", "Accuracy per attribute of a probe on fresh world renders, with the majority-class rate as chance.") { probePath, scenes, sceneSeed };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             int n = parse.GetValue(scenes);
             CommandHelpers.Require(n >= 1, "--scenes", "must be at least 1");
@@ -98,7 +98,7 @@ public static class ProbeCommands
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale of the prompted images (compared with guidance 0).", DefaultValueFactory = _ => 3f };
         var steps = new Option<int>("--steps") { Description = "DDPM sampler steps.", DefaultValueFactory = _ => 20 };
         var cmd = new Command("steer", "Do prompts steer the model? The probe reads place, time of day and season from images made for prompts naming them (32 prompts), at --guidance and at 0 (prompt ignored).") { probePath, model, seeds, guidance, steps };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var p = CommandHelpers.LoadProbe(parse.GetValue(probePath)!, "--probe");
             var m = CommandHelpers.LoadModel(parse.GetValue(model)!, "--model");

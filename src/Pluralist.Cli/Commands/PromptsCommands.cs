@@ -26,7 +26,7 @@ public static class PromptsCommands
         var scenarios = new Option<string?>("--scenarios") { Description = "Workshop scenarios CSV (scenario, name, typology, location, amenities), imported first." };
         var output = new Option<string>("--out") { Description = "Prompt folder; prompts already there are kept and new ones added.", Required = true };
         var cmd = new Command("import", "Import prompts (and scenarios) into a prompt folder, dropping duplicates.") { file, language, source, scenarios, output };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
             var path = parse.GetValue(file)!;
             if (!Core.Model.Tokens.TryParse(parse.GetValue(source), out PromptSource src))
@@ -72,7 +72,7 @@ public static class PromptsCommands
         var calls = new Option<int>("--calls") { Description = "few-shot: calls to the model.", DefaultValueFactory = _ => 4 };
         var perCall = new Option<int>("--per-call") { Description = "few-shot, scenario: prompts asked for per call.", DefaultValueFactory = _ => 5 };
         var cmd = new Command("augment", "Grow a prompt folder with one of LIVS's three strategies; provenance names every parent.") { dir, strategy, endpoint, model, keyEnv, seed, variants, mask, language, calls, perCall };
-        cmd.SetAction((parse, ct) => PipelineCommands.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
             CommandHelpers.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found (run prompts import first)");
@@ -144,7 +144,7 @@ public static class PromptsCommands
         var dir = new Argument<string>("DIR") { Description = "Prompt folder." };
         var csv = new Option<string?>("--csv") { Description = "Also write the table as CSV to this file." };
         var cmd = new Command("compare", "Compare prompt sources: count, words, distinct-1/2, novelty vs human prompts, concept coverage.") { dir, csv };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
             CommandHelpers.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found");

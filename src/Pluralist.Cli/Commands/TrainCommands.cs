@@ -47,7 +47,7 @@ public static class TrainCommands
         {
             output, config, size, vocab, steps, batch, lr, warmup, ema, dropout, scenes, sceneSeed, seed, checkpoint, every, resume,
         };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var outPath = parse.GetValue(output)!;
             var ckPath = parse.GetValue(checkpoint) ?? CheckpointPath(outPath);

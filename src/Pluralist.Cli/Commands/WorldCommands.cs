@@ -51,7 +51,7 @@ public static class WorldCommands
         var output = new Option<string>("--out") { Description = "Output folder (created).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per image instead of a table." };
         var render = new Command("render", "Render images with their spec JSON and EN/FR captions (metadata.jsonl).") { prompt, spec, seeds, size, guidance, steps, language, name, output, json };
-        render.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        render.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var words = parse.GetValue(prompt) ?? [];
             var specFile = parse.GetValue(spec);
@@ -129,7 +129,7 @@ public static class WorldCommands
         var language = new Option<string?>("--language") { Description = "Only this language (en or fr)." };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var lexicon = new Command("lexicon", "Print the EN/FR lexicon: phrases and the scene constraints they ask for.") { language, json };
-        lexicon.SetAction(parse => CliContext.RunAsync(() =>
+        lexicon.SetAction(CliContext.Run((parse, ct) =>
         {
             var lang = parse.GetValue(language);
             if (lang is not null && !SceneLexicon.Languages.Contains(lang))
@@ -166,7 +166,7 @@ public static class WorldCommands
         var demo = new Option<bool>("--demo") { Description = "Seed the demo study first (world-generated images and pairs) if it has none." };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var simulate = new Command("simulate", "Add simulated participants who answer the study's pairs in process (written to the database).") { study, participants, answers, behaviours, seed, demo, json };
-        simulate.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        simulate.SetAction(CliContext.Run(async (parse, ct) =>
         {
             BehaviourMix mix;
             try
