@@ -19,7 +19,7 @@ public static class GenerateCommand
         var mix = new Option<string?>("--mix") { Description = "Exact mixture of adapters, e.g. a=0.5,b=0.5." };
         var prompt = new Option<string[]>("--prompt") { Description = "One prompt; its words may follow unquoted.", AllowMultipleArgumentsPerToken = true };
         var promptFile = new Option<string?>("--prompts") { Description = "Text file with one prompt per line (instead of --prompt)." };
-        var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
+        var seeds = new Option<string>("--seeds", "--seed") { Description = "Seeds: one (5), a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
         var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale w (1 = conditional only).", DefaultValueFactory = _ => 3f };
         var steps = new Option<int>("--steps") { Description = "Sampler steps.", DefaultValueFactory = _ => 50 };
         var sampler = new Option<string>("--sampler") { Description = "ddpm (smooth images from a small model), ddim or euler (deterministic).", DefaultValueFactory = _ => "ddpm" };

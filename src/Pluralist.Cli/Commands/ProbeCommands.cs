@@ -94,7 +94,7 @@ public static class ProbeCommands
     {
         var probePath = new Option<string>("--probe") { Description = "Probe file.", Required = true };
         var model = new Option<string>("--model") { Description = "Diffusion model.", Required = true };
-        var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1-2" };
+        var seeds = new Option<string>("--seeds", "--seed") { Description = "Seeds: one (5), a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1-2" };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale of the prompted images (compared with guidance 0).", DefaultValueFactory = _ => 3f };
         var steps = new Option<int>("--steps") { Description = "DDPM sampler steps.", DefaultValueFactory = _ => 20 };
         var cmd = new Command("steer", "Do prompts steer the model? The probe reads place, time of day and season from images made for prompts naming them (32 prompts), at --guidance and at 0 (prompt ignored).") { probePath, model, seeds, guidance, steps };

@@ -42,7 +42,7 @@ public static class WorldCommands
     {
         var prompt = new Option<string[]>("--prompt") { Description = "Prompt in English or French; the words may follow unquoted.", AllowMultipleArgumentsPerToken = true };
         var spec = new Option<string?>("--spec") { Description = "Scene spec JSON file (instead of --prompt)." };
-        var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
+        var seeds = new Option<string>("--seeds", "--seed") { Description = "Seeds: one (5), a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
         var size = new Option<int>("--size") { Description = "Image width and height in pixels, 32..1024.", DefaultValueFactory = _ => 256 };
         var guidance = new Option<double>("--guidance") { Description = "How strictly the prompt is honoured (0 = ignored, 7.5 = 95% of its elements).", DefaultValueFactory = _ => 7.5 };
         var steps = new Option<int>("--steps") { Description = "Level of detail, 1..1000 (25 steps = detail 0.63).", DefaultValueFactory = _ => 30 };
