@@ -89,8 +89,23 @@ public static partial class AipithetReader
 
         public void ReadTables(string? key)
         {
-            var errors = Errors;
             Table(CriteriaCsv, ["lang", "id", "text"], CriterionRow);
+            KeyCriteria();
+            Table(PromptsCsv, ["id", "prompt", "createdAt"], PromptRow);
+            Table(ImagesCsv, ["id", "path", "width", "height", "promptId", "createdAt"], ImageRow);
+            Table(PairsCsv, ["id", "image1Id", "image2Id", "label1Id", "createdAt"], PairRow);
+            study.CriteriaPerPair = Math.Max(1, pairs.Values.Select(p => p.Criteria.Count(k => k.Length > 0)).DefaultIfEmpty(3).Max());
+            Table(AnswersCsv, ["id", "pairId", "surveyId", "userId", "score1", "scoreAnswered1", "timeToAnswerServer", "timeToAnswerClient", "answeredAt", "createdAt"], AnswerRow);
+            CheckLinks();
+            NameStudy(key);
+        }
+
+        private void Table(string file, string[] columns, Action<TableRow> onRow) =>
+            BundleTables.Read(source, file, required: true, Errors, columns, onRow);
+
+        // Criterion keys are slugs of the English names, numbered when two names give the same slug.
+        private void KeyCriteria()
+        {
             var keys = new HashSet<string>(StringComparer.Ordinal);
             foreach (var c in study.Criteria)
             {
@@ -106,13 +121,13 @@ public static partial class AipithetReader
 
             if (study.Criteria.Count == 0 && source.Exists(CriteriaCsv))
             {
-                errors.Add(new CsvError(CriteriaCsv, 1, 0, string.Empty, "no criteria: the survey's criteria are needed to read its answers"));
+                Errors.Add(new CsvError(CriteriaCsv, 1, 0, string.Empty, "no criteria: the survey's criteria are needed to read its answers"));
             }
-            Table(PromptsCsv, ["id", "prompt", "createdAt"], PromptRow);
-            Table(ImagesCsv, ["id", "path", "width", "height", "promptId", "createdAt"], ImageRow);
-            Table(PairsCsv, ["id", "image1Id", "image2Id", "label1Id", "createdAt"], PairRow);
-            study.CriteriaPerPair = Math.Max(1, pairs.Values.Select(p => p.Criteria.Count(k => k.Length > 0)).DefaultIfEmpty(3).Max());
-            Table(AnswersCsv, ["id", "pairId", "surveyId", "userId", "score1", "scoreAnswered1", "timeToAnswerServer", "timeToAnswerClient", "answeredAt", "createdAt"], AnswerRow);
+        }
+
+        // nextAnswerId and prevAnswerId name answers of the same export.
+        private void CheckLinks()
+        {
             foreach (var (r, column, other) in links)
             {
                 if (!answerIds.Contains(other))
@@ -120,7 +135,11 @@ public static partial class AipithetReader
                     r.Error(column, $"answer {other} is not in answers.csv");
                 }
             }
+        }
 
+        // The study is named after its survey; its key is --key or one made from the survey id.
+        private void NameStudy(string? key)
+        {
             survey ??= "survey";
             study.Key = key ?? "aipithet-" + (Slug(survey) is { Length: > 0 } s1 ? s1 : "survey");
             study.Title["en"] = $"Imported survey {survey}";
@@ -128,12 +147,9 @@ public static partial class AipithetReader
             study.CreatedAt = bundle.Prompts.Select(p => p.CreatedAt).Concat(bundle.Pairs.Select(p => p.CreatedAt)).DefaultIfEmpty(DateTimeOffset.UnixEpoch).Min();
             if (StudyKeys.Problem(study.Key) is { } keyProblem)
             {
-                errors.Add(new CsvError(AnswersCsv, 0, 0, "surveyId", $"{keyProblem}; give one with --key"));
+                Errors.Add(new CsvError(AnswersCsv, 0, 0, "surveyId", $"{keyProblem}; give one with --key"));
             }
         }
-
-        private void Table(string file, string[] columns, Action<TableRow> onRow) =>
-            BundleTables.Read(source, file, required: true, Errors, columns, onRow);
 
         // criteria.csv: one row per criterion and language.
         private void CriterionRow(TableRow r)
