@@ -251,6 +251,46 @@ public static class StudyJsonFormat
         }
     }
 
+    /// <summary><c>groupQuotas</c>: dimensions over the identity markers, checked as the quota picker needs them.</summary>
+    private static GroupQuotas? ReadQuotas(JsonFields r, JsonElement q, IReadOnlyList<string> identityMarkers)
+    {
+        const string at = "$.groupQuotas";
+        if (q.ValueKind != JsonValueKind.Object)
+        {
+            r.Error(at, "must be an object with dimensions, perGroup and unstratified");
+            return null;
+        }
+
+        var quotas = new GroupQuotas
+        {
+            PerGroup = r.OptionalInt(q, at, "perGroup") ?? Missing<int>(r, at, "perGroup"),
+            Unstratified = r.OptionalInt(q, at, "unstratified") ?? 0,
+        };
+        foreach (var (d, path) in r.Array(q, at, "dimensions", required: true))
+        {
+            var dimension = new QuotaDimension { Marker = r.String(d, path, "marker") };
+            foreach (var (v, vpath) in r.Array(d, path, "values", required: false))
+            {
+                if (v.ValueKind != JsonValueKind.String)
+                {
+                    r.Error(vpath, "must be a string");
+                    continue;
+                }
+
+                dimension.Values.Add(v.GetString()!);
+            }
+
+            quotas.Dimensions.Add(dimension);
+        }
+
+        foreach (var (field, message) in QuotaPicker.Problems(quotas, identityMarkers))
+        {
+            r.Error($"{at}.{field}", message);
+        }
+
+        return quotas;
+    }
+
     /// <summary><c>criteria</c>: valid keys, each once, at least one; <c>criteriaPerPair</c> checked against the active ones.</summary>
     private static void ReadCriteria(JsonFields r, JsonElement root, Study study)
     {
@@ -387,44 +427,5 @@ public static class StudyJsonFormat
         {
             w.WriteNull(name);
         }
-    }
-
-    private static GroupQuotas? ReadQuotas(JsonFields r, JsonElement q, IReadOnlyList<string> identityMarkers)
-    {
-        const string at = "$.groupQuotas";
-        if (q.ValueKind != JsonValueKind.Object)
-        {
-            r.Error(at, "must be an object with dimensions, perGroup and unstratified");
-            return null;
-        }
-
-        var quotas = new GroupQuotas
-        {
-            PerGroup = r.OptionalInt(q, at, "perGroup") ?? Missing<int>(r, at, "perGroup"),
-            Unstratified = r.OptionalInt(q, at, "unstratified") ?? 0,
-        };
-        foreach (var (d, path) in r.Array(q, at, "dimensions", required: true))
-        {
-            var dimension = new QuotaDimension { Marker = r.String(d, path, "marker") };
-            foreach (var (v, vpath) in r.Array(d, path, "values", required: false))
-            {
-                if (v.ValueKind != JsonValueKind.String)
-                {
-                    r.Error(vpath, "must be a string");
-                    continue;
-                }
-
-                dimension.Values.Add(v.GetString()!);
-            }
-
-            quotas.Dimensions.Add(dimension);
-        }
-
-        foreach (var (field, message) in QuotaPicker.Problems(quotas, identityMarkers))
-        {
-            r.Error($"{at}.{field}", message);
-        }
-
-        return quotas;
     }
 }
