@@ -165,194 +165,93 @@ public static class StudyJsonFormat
                 return (null, scenarios);
             }
 
-            if (r.OptionalString(root, "$", "format") is { } format && format != BundleFormat.FormatName)
-            {
-                r.Error("$.format", $"expected \"{BundleFormat.FormatName}\", found \"{format}\"");
-            }
-
-            if (r.OptionalInt(root, "$", "formatVersion") is { } version && version > BundleFormat.FormatVersion)
-            {
-                r.Error("$.formatVersion", $"format version {version} is newer than this Pluralist reads ({BundleFormat.FormatVersion}); upgrade Pluralist");
-            }
-
-            var study = new Study
-            {
-                Key = r.String(root, "$", "key"),
-                Title = r.Text(root, "$", "title", required: true),
-                Description = r.Text(root, "$", "description", required: false),
-                TaskType = r.Token(root, "$", "taskType", TaskType.Pairwise, Tokens.TryParse),
-                CriteriaPerPair = r.OptionalInt(root, "$", "criteriaPerPair") ?? 3,
-                SliderSteps = r.OptionalInt(root, "$", "sliderSteps") ?? 0,
-                ShowPrompt = r.OptionalBool(root, "$", "showPrompt") ?? true,
-                RequireEmail = r.OptionalBool(root, "$", "requireEmail") ?? false,
-                SessionCap = r.OptionalInt(root, "$", "sessionCap") ?? 90,
-                BreakMinutes = r.OptionalInt(root, "$", "breakMinutes") ?? 10,
-                AttentionCheckRate = r.OptionalDouble(root, "$", "attentionCheckRate") ?? 0,
-                GoldRate = r.OptionalDouble(root, "$", "goldRate") ?? 0,
-                WithdrawalPolicy = r.Token(root, "$", "withdrawalPolicy", WithdrawalPolicy.KeepAnnotations, Tokens.TryParse),
-                MinGroupSize = r.OptionalInt(root, "$", "minGroupSize") ?? 5,
-                CreatedAt = r.OptionalDate(root, "$", "createdAt") ?? DateTimeOffset.UnixEpoch,
-            };
-            if (study.Key.Length > 0 && StudyKeys.Problem(study.Key) is { } keyProblem)
-            {
-                r.Error("$.key", keyProblem);
-            }
-
-            r.Check(study.SliderSteps >= 0, "$.sliderSteps", "must be 0 (continuous) or more");
-            r.Check(study.SessionCap >= 1, "$.sessionCap", "must be at least 1");
-            r.Check(study.BreakMinutes >= 0, "$.breakMinutes", "must be 0 or more");
-            r.Check(study.AttentionCheckRate is >= 0 and <= 1, "$.attentionCheckRate", "must be between 0 and 1");
-            r.Check(study.GoldRate is >= 0 and <= 1, "$.goldRate", "must be between 0 and 1");
-            r.Check(study.MinGroupSize >= 1, "$.minGroupSize", "must be at least 1");
-
-            foreach (var (m, path) in r.Array(root, "$", "identityMarkers", required: false))
-            {
-                if (m.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(m.GetString()))
-                {
-                    r.Error(path, "must be a non-empty string");
-                }
-                else if (study.IdentityMarkers.Contains(m.GetString()!))
-                {
-                    r.Error(path, $"identity marker '{m.GetString()}' is listed twice");
-                }
-                else
-                {
-                    study.IdentityMarkers.Add(m.GetString()!);
-                }
-            }
-
+            CheckFormat(r, root);
+            var study = ReadSettings(r, root);
+            ReadIdentityMarkers(r, root, study);
             if (root.TryGetProperty("groupQuotas", out var q) && q.ValueKind != JsonValueKind.Null)
             {
                 study.GroupQuotas = ReadQuotas(r, q, study.IdentityMarkers);
             }
 
-            foreach (var (c, path) in r.Array(root, "$", "criteria", required: true))
-            {
-                var criterion = new Criterion
-                {
-                    Key = r.String(c, path, "key"),
-                    Name = r.Text(c, path, "name", required: true),
-                    Definition = r.Text(c, path, "definition", required: false),
-                    Position = r.OptionalInt(c, path, "position") ?? study.Criteria.Count,
-                    Retired = r.OptionalBool(c, path, "retired") ?? false,
-                };
-                if (criterion.Key.Length > 0 && !BundleFormat.IsKey(criterion.Key))
-                {
-                    r.Error(path + ".key", $"'{criterion.Key}' is not a valid key (lower-case letters, digits and '-')");
-                }
-                else if (study.Criteria.Any(x => x.Key == criterion.Key))
-                {
-                    r.Error(path + ".key", $"criterion '{criterion.Key}' is defined twice");
-                }
-
-                study.Criteria.Add(criterion);
-            }
-
-            if (root.TryGetProperty("criteria", out var crit) && crit.ValueKind == JsonValueKind.Array && crit.GetArrayLength() == 0)
-            {
-                r.Error("$.criteria", "a study needs at least one criterion");
-            }
-
-            var active = study.Criteria.Count(c => !c.Retired);
-            r.Check(study.CriteriaPerPair >= 1 && (active == 0 || study.CriteriaPerPair <= active), "$.criteriaPerPair",
-                $"must be between 1 and the number of active criteria ({active})");
-
-            foreach (var (b, path) in r.Array(root, "$", "batches", required: false))
-            {
-                var batch = new Batch
-                {
-                    Id = r.Long(b, path, "id"),
-                    Name = r.String(b, path, "name"),
-                    OpensAt = r.OptionalDate(b, path, "opensAt") ?? Missing<DateTimeOffset>(r, path, "opensAt"),
-                    ClosesAt = r.OptionalDate(b, path, "closesAt") ?? Missing<DateTimeOffset>(r, path, "closesAt"),
-                    QuotaPerParticipant = r.OptionalInt(b, path, "quotaPerParticipant") ?? 750,
-                    SessionCap = r.OptionalInt(b, path, "sessionCap"),
-                    BreakMinutes = r.OptionalInt(b, path, "breakMinutes"),
-                    Distribution = r.Token(b, path, "distribution", PairDistribution.Random, Tokens.TryParse),
-                    Overlap = r.OptionalInt(b, path, "overlap") ?? 1,
-                };
-                r.Check(batch.ClosesAt > batch.OpensAt || batch.OpensAt == default, path + ".closesAt", "must be after opensAt");
-                r.Check(batch.QuotaPerParticipant >= 1, path + ".quotaPerParticipant", "must be at least 1");
-                r.Check(batch.Overlap >= 1, path + ".overlap", "must be at least 1");
-                r.Check(batch.SessionCap is null or >= 1, path + ".sessionCap", "must be at least 1");
-                if (study.Batches.Any(x => x.Id == batch.Id))
-                {
-                    r.Error(path + ".id", $"batch id {batch.Id} is used twice");
-                }
-
-                study.Batches.Add(batch);
-            }
-
-            foreach (var (d, path) in r.Array(root, "$", "consentDocuments", required: false))
-            {
-                var document = new ConsentDocument
-                {
-                    Version = r.String(d, path, "version"),
-                    Language = r.String(d, path, "language"),
-                    Text = r.String(d, path, "text"),
-                    PublishedAt = r.OptionalDate(d, path, "publishedAt") ?? Missing<DateTimeOffset>(r, path, "publishedAt"),
-                };
-                if (study.ConsentDocuments.Any(x => x.Version == document.Version && x.Language == document.Language))
-                {
-                    r.Error(path, $"consent document version '{document.Version}' in '{document.Language}' is given twice");
-                }
-
-                study.ConsentDocuments.Add(document);
-            }
-
-            foreach (var (s, path) in r.Array(root, "$", "scenarios", required: false))
-            {
-                var scenario = new Scenario
-                {
-                    Id = r.Long(s, path, "id"),
-                    Name = r.String(s, path, "name"),
-                    Typology = r.OptionalString(s, path, "typology"),
-                    Amenities = r.OptionalString(s, path, "amenities"),
-                    Location = r.OptionalString(s, path, "location"),
-                };
-                if (scenarios.Any(x => x.Id == scenario.Id))
-                {
-                    r.Error(path + ".id", $"scenario id {scenario.Id} is used twice");
-                }
-
-                scenarios.Add(scenario);
-            }
-
+            ReadCriteria(r, root, study);
+            ReadBatches(r, root, study);
+            ReadConsentDocuments(r, root, study);
+            ReadScenarios(r, root, scenarios);
             return (study, scenarios);
         }
     }
 
-
-    private static T Missing<T>(JsonFields r, string path, string name)
-        where T : struct
+    /// <summary>The format name and version: another format, or a newer version than this reads, is refused.</summary>
+    private static void CheckFormat(JsonFields r, JsonElement root)
     {
-        r.Error($"{path}.{name}", "a value is required");
-        return default;
-    }
-
-    private static void WriteText(Utf8JsonWriter w, string name, LocalizedText text)
-    {
-        w.WriteStartObject(name);
-        foreach (var (lang, value) in text)
+        if (r.OptionalString(root, "$", "format") is { } format && format != BundleFormat.FormatName)
         {
-            w.WriteString(lang, value);
+            r.Error("$.format", $"expected \"{BundleFormat.FormatName}\", found \"{format}\"");
         }
 
-        w.WriteEndObject();
-    }
-
-    private static void WriteNullable(Utf8JsonWriter w, string name, int? value)
-    {
-        if (value is { } v)
+        if (r.OptionalInt(root, "$", "formatVersion") is { } version && version > BundleFormat.FormatVersion)
         {
-            w.WriteNumber(name, v);
-        }
-        else
-        {
-            w.WriteNull(name);
+            r.Error("$.formatVersion", $"format version {version} is newer than this Pluralist reads ({BundleFormat.FormatVersion}); upgrade Pluralist");
         }
     }
 
+    /// <summary>The study's settings at the top level, each checked against its range.</summary>
+    private static Study ReadSettings(JsonFields r, JsonElement root)
+    {
+        var study = new Study
+        {
+            Key = r.String(root, "$", "key"),
+            Title = r.Text(root, "$", "title", required: true),
+            Description = r.Text(root, "$", "description", required: false),
+            TaskType = r.Token(root, "$", "taskType", TaskType.Pairwise, Tokens.TryParse),
+            CriteriaPerPair = r.OptionalInt(root, "$", "criteriaPerPair") ?? 3,
+            SliderSteps = r.OptionalInt(root, "$", "sliderSteps") ?? 0,
+            ShowPrompt = r.OptionalBool(root, "$", "showPrompt") ?? true,
+            RequireEmail = r.OptionalBool(root, "$", "requireEmail") ?? false,
+            SessionCap = r.OptionalInt(root, "$", "sessionCap") ?? 90,
+            BreakMinutes = r.OptionalInt(root, "$", "breakMinutes") ?? 10,
+            AttentionCheckRate = r.OptionalDouble(root, "$", "attentionCheckRate") ?? 0,
+            GoldRate = r.OptionalDouble(root, "$", "goldRate") ?? 0,
+            WithdrawalPolicy = r.Token(root, "$", "withdrawalPolicy", WithdrawalPolicy.KeepAnnotations, Tokens.TryParse),
+            MinGroupSize = r.OptionalInt(root, "$", "minGroupSize") ?? 5,
+            CreatedAt = r.OptionalDate(root, "$", "createdAt") ?? DateTimeOffset.UnixEpoch,
+        };
+        if (study.Key.Length > 0 && StudyKeys.Problem(study.Key) is { } keyProblem)
+        {
+            r.Error("$.key", keyProblem);
+        }
+
+        r.Check(study.SliderSteps >= 0, "$.sliderSteps", "must be 0 (continuous) or more");
+        r.Check(study.SessionCap >= 1, "$.sessionCap", "must be at least 1");
+        r.Check(study.BreakMinutes >= 0, "$.breakMinutes", "must be 0 or more");
+        r.Check(study.AttentionCheckRate is >= 0 and <= 1, "$.attentionCheckRate", "must be between 0 and 1");
+        r.Check(study.GoldRate is >= 0 and <= 1, "$.goldRate", "must be between 0 and 1");
+        r.Check(study.MinGroupSize >= 1, "$.minGroupSize", "must be at least 1");
+
+        return study;
+    }
+
+    /// <summary><c>identityMarkers</c>: non-empty names, each once.</summary>
+    private static void ReadIdentityMarkers(JsonFields r, JsonElement root, Study study)
+    {
+        foreach (var (m, path) in r.Array(root, "$", "identityMarkers", required: false))
+        {
+            if (m.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(m.GetString()))
+            {
+                r.Error(path, "must be a non-empty string");
+            }
+            else if (study.IdentityMarkers.Contains(m.GetString()!))
+            {
+                r.Error(path, $"identity marker '{m.GetString()}' is listed twice");
+            }
+            else
+            {
+                study.IdentityMarkers.Add(m.GetString()!);
+            }
+        }
+    }
+
+    /// <summary><c>groupQuotas</c>: dimensions over the identity markers, checked as the quota picker needs them.</summary>
     private static GroupQuotas? ReadQuotas(JsonFields r, JsonElement q, IReadOnlyList<string> identityMarkers)
     {
         const string at = "$.groupQuotas";
@@ -390,5 +289,143 @@ public static class StudyJsonFormat
         }
 
         return quotas;
+    }
+
+    /// <summary><c>criteria</c>: valid keys, each once, at least one; <c>criteriaPerPair</c> checked against the active ones.</summary>
+    private static void ReadCriteria(JsonFields r, JsonElement root, Study study)
+    {
+        foreach (var (c, path) in r.Array(root, "$", "criteria", required: true))
+        {
+            var criterion = new Criterion
+            {
+                Key = r.String(c, path, "key"),
+                Name = r.Text(c, path, "name", required: true),
+                Definition = r.Text(c, path, "definition", required: false),
+                Position = r.OptionalInt(c, path, "position") ?? study.Criteria.Count,
+                Retired = r.OptionalBool(c, path, "retired") ?? false,
+            };
+            if (criterion.Key.Length > 0 && !BundleFormat.IsKey(criterion.Key))
+            {
+                r.Error(path + ".key", $"'{criterion.Key}' is not a valid key (lower-case letters, digits and '-')");
+            }
+            else if (study.Criteria.Any(x => x.Key == criterion.Key))
+            {
+                r.Error(path + ".key", $"criterion '{criterion.Key}' is defined twice");
+            }
+
+            study.Criteria.Add(criterion);
+        }
+
+        if (root.TryGetProperty("criteria", out var crit) && crit.ValueKind == JsonValueKind.Array && crit.GetArrayLength() == 0)
+        {
+            r.Error("$.criteria", "a study needs at least one criterion");
+        }
+
+        var active = study.Criteria.Count(c => !c.Retired);
+        r.Check(study.CriteriaPerPair >= 1 && (active == 0 || study.CriteriaPerPair <= active), "$.criteriaPerPair",
+            $"must be between 1 and the number of active criteria ({active})");
+    }
+
+    /// <summary><c>batches</c>: bundle ids, each once, with their windows and quotas.</summary>
+    private static void ReadBatches(JsonFields r, JsonElement root, Study study)
+    {
+        foreach (var (b, path) in r.Array(root, "$", "batches", required: false))
+        {
+            var batch = new Batch
+            {
+                Id = r.Long(b, path, "id"),
+                Name = r.String(b, path, "name"),
+                OpensAt = r.OptionalDate(b, path, "opensAt") ?? Missing<DateTimeOffset>(r, path, "opensAt"),
+                ClosesAt = r.OptionalDate(b, path, "closesAt") ?? Missing<DateTimeOffset>(r, path, "closesAt"),
+                QuotaPerParticipant = r.OptionalInt(b, path, "quotaPerParticipant") ?? 750,
+                SessionCap = r.OptionalInt(b, path, "sessionCap"),
+                BreakMinutes = r.OptionalInt(b, path, "breakMinutes"),
+                Distribution = r.Token(b, path, "distribution", PairDistribution.Random, Tokens.TryParse),
+                Overlap = r.OptionalInt(b, path, "overlap") ?? 1,
+            };
+            r.Check(batch.ClosesAt > batch.OpensAt || batch.OpensAt == default, path + ".closesAt", "must be after opensAt");
+            r.Check(batch.QuotaPerParticipant >= 1, path + ".quotaPerParticipant", "must be at least 1");
+            r.Check(batch.Overlap >= 1, path + ".overlap", "must be at least 1");
+            r.Check(batch.SessionCap is null or >= 1, path + ".sessionCap", "must be at least 1");
+            if (study.Batches.Any(x => x.Id == batch.Id))
+            {
+                r.Error(path + ".id", $"batch id {batch.Id} is used twice");
+            }
+
+            study.Batches.Add(batch);
+        }
+    }
+
+    /// <summary><c>consentDocuments</c>: one per version and language.</summary>
+    private static void ReadConsentDocuments(JsonFields r, JsonElement root, Study study)
+    {
+        foreach (var (d, path) in r.Array(root, "$", "consentDocuments", required: false))
+        {
+            var document = new ConsentDocument
+            {
+                Version = r.String(d, path, "version"),
+                Language = r.String(d, path, "language"),
+                Text = r.String(d, path, "text"),
+                PublishedAt = r.OptionalDate(d, path, "publishedAt") ?? Missing<DateTimeOffset>(r, path, "publishedAt"),
+            };
+            if (study.ConsentDocuments.Any(x => x.Version == document.Version && x.Language == document.Language))
+            {
+                r.Error(path, $"consent document version '{document.Version}' in '{document.Language}' is given twice");
+            }
+
+            study.ConsentDocuments.Add(document);
+        }
+    }
+
+    /// <summary><c>scenarios</c>: bundle ids, each once.</summary>
+    private static void ReadScenarios(JsonFields r, JsonElement root, List<Scenario> scenarios)
+    {
+        foreach (var (s, path) in r.Array(root, "$", "scenarios", required: false))
+        {
+            var scenario = new Scenario
+            {
+                Id = r.Long(s, path, "id"),
+                Name = r.String(s, path, "name"),
+                Typology = r.OptionalString(s, path, "typology"),
+                Amenities = r.OptionalString(s, path, "amenities"),
+                Location = r.OptionalString(s, path, "location"),
+            };
+            if (scenarios.Any(x => x.Id == scenario.Id))
+            {
+                r.Error(path + ".id", $"scenario id {scenario.Id} is used twice");
+            }
+
+            scenarios.Add(scenario);
+        }
+    }
+
+    private static T Missing<T>(JsonFields r, string path, string name)
+        where T : struct
+    {
+        r.Error($"{path}.{name}", "a value is required");
+        return default;
+    }
+
+    private static void WriteText(Utf8JsonWriter w, string name, LocalizedText text)
+    {
+        w.WriteStartObject(name);
+        foreach (var (lang, value) in text)
+        {
+            w.WriteString(lang, value);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, int? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
     }
 }
