@@ -10,19 +10,39 @@ namespace Pluralist.Benchmarks.Data;
 /// <summary>
 /// Exports a preference dataset of N pairs whose images are 512x512 JPEGs as Parquet (Pick-a-Pic layout, bytes in
 /// the file) and reads it back. Reference in the same process: writing the same bytes as two files per row plus a
-/// JSON line (and reading them back). Each step's peak resident memory is measured on its own (Linux: the peak is
-/// reset through /proc/self/clear_refs before the step).
+/// JSON line (and reading them back; the reference read runs last because its per-file arrays leave the largest
+/// heap behind). Each step's peak resident memory is measured on its own (Linux: the peak is
+/// reset through /proc/self/clear_refs before the step), with the managed bytes it allocated.
+/// Options: <c>--row-group-mib N</c> and <c>--row-group-rows N</c> set <see cref="ParquetDatasetOptions"/>.
 /// </summary>
 public sealed class ParquetDatasetBench : IBenchSuite
 {
     public string Name => "parquet";
 
-    public string Description => "Parquet preference dataset export and read-back, 512-px JPEG bytes (args: ROWS [IMAGES]), against plain files";
+    public string Description => "Parquet preference dataset export and read-back, 512-px JPEG bytes (args: ROWS [IMAGES] [--row-group-mib N] [--row-group-rows N]), against plain files";
 
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
-        var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
-        var distinct = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000;
+        var options = new ParquetDatasetOptions();
+        var positional = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--row-group-mib" when i + 1 < args.Length:
+                    options = options with { RowGroupBytes = long.Parse(args[++i], CultureInfo.InvariantCulture) << 20 };
+                    break;
+                case "--row-group-rows" when i + 1 < args.Length:
+                    options = options with { RowGroupRows = int.Parse(args[++i], CultureInfo.InvariantCulture) };
+                    break;
+                default:
+                    positional.Add(args[i]);
+                    break;
+            }
+        }
+
+        var rows = positional.Count > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : 10_000;
+        var distinct = positional.Count > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 2_000;
         var root = Directory.CreateTempSubdirectory("pluralist-parquet-bench-").FullName;
         try
         {
@@ -32,8 +52,8 @@ public sealed class ParquetDatasetBench : IBenchSuite
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"# parquet: {rows:N0} pairs over {distinct:N0} distinct 512x512 JPEGs (mean {bytes.Values.Average() / 1024:F0} KiB), {payload / 1e9:F2} GB of image bytes per copy; {Environment.ProcessorCount} logical CPUs, load {Load()}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
             output.WriteLine();
-            output.WriteLine("| step | time | rows/s | MB/s | peak RSS of the step | managed heap after |");
-            output.WriteLine("|---|---:|---:|---:|---:|---:|");
+            output.WriteLine("| step | time | rows/s | MB/s | RSS at start | peak RSS of the step | managed allocations | managed heap after |");
+            output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
 
             var files = Path.Combine(root, "files");
             var sw = Measure();
@@ -42,12 +62,9 @@ public sealed class ParquetDatasetBench : IBenchSuite
 
             sw = Measure();
             var outDir = Path.Combine(root, "parquet");
-            await ParquetDatasetWriter.WriteAsync(input, outDir, ct: cancellationToken);
-            Line(output, "Parquet export (Pick-a-Pic layout, row groups of 1,000 rows / 64 MiB)", sw, rows, payload);
-
-            sw = Measure();
-            var read = ReadFiles(files);
-            Line(output, "reference: read the files back", sw, rows, read);
+            await ParquetDatasetWriter.WriteAsync(input, outDir, options, ct: cancellationToken);
+            Line(output, string.Create(CultureInfo.InvariantCulture,
+                $"Parquet export (Pick-a-Pic layout, row groups of at most {options.RowGroupRows:N0} rows / {options.RowGroupBytes >> 20} MiB)"), sw, rows, payload);
 
             sw = Measure();
             long back = 0;
@@ -64,9 +81,22 @@ public sealed class ParquetDatasetBench : IBenchSuite
             }
 
             Line(output, "Parquet read-back (every row, both images)", sw, rows, back);
+
+            sw = Measure();
+            var read = ReadFiles(files);
+            Line(output, "reference: read the files back", sw, rows, read);
             var size = Directory.EnumerateFiles(Path.Combine(outDir, "data")).Sum(f => new FileInfo(f).Length);
+            var groups = 0;
+            foreach (var f in Directory.EnumerateFiles(Path.Combine(outDir, "data")))
+            {
+                await using var stream = File.OpenRead(f);
+                await using var reader = await Parquet.ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+                groups += reader.RowGroupCount;
+            }
+
             output.WriteLine();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Parquet files: {size / 1e9:F2} GB in {Directory.GetFiles(Path.Combine(outDir, "data")).Length} file(s); plain files: {Directory.EnumerateFiles(files).Count():N0}."));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Parquet files: {size / 1e9:F2} GB in {Directory.GetFiles(Path.Combine(outDir, "data")).Length} file(s), {groups} row group(s); plain files: {Directory.EnumerateFiles(files).Count():N0}; process peak RSS {PeakRss() / 1048576.0:N0} MiB since the last reset."));
         }
         finally
         {
@@ -161,6 +191,9 @@ public sealed class ParquetDatasetBench : IBenchSuite
         return total;
     }
 
+    private static long allocatedAtStart;
+    private static long rssAtStart;
+
     /// <summary>Resets the process's peak resident size (Linux 4.0+) and starts a stopwatch.</summary>
     private static Stopwatch Measure()
     {
@@ -176,14 +209,17 @@ public sealed class ParquetDatasetBench : IBenchSuite
             // Not Linux: the peak is then the process's peak so far.
         }
 
+        allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+        rssAtStart = PeakRss();
         return Stopwatch.StartNew();
     }
 
     private static void Line(TextWriter output, string step, Stopwatch sw, int rows, long bytes)
     {
         var s = sw.Elapsed.TotalSeconds;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtStart;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {step} | {s:F1} s | {rows / s:N0} | {bytes / 1e6 / s:N0} | {PeakRss() / 1048576.0:N0} MiB | {GC.GetTotalMemory(false) / 1048576.0:N0} MiB |"));
+            $"| {step} | {s:F1} s | {rows / s:N0} | {bytes / 1e6 / s:N0} | {rssAtStart / 1048576.0:N0} MiB | {PeakRss() / 1048576.0:N0} MiB | {allocated / 1048576.0:N0} MiB | {GC.GetTotalMemory(false) / 1048576.0:N0} MiB |"));
     }
 
     private static long PeakRss()

@@ -18,16 +18,29 @@ public enum TiePolicy
     KeepSoft,
 }
 
-/// <summary>How a Parquet preference dataset is cut into files and row groups.</summary>
+/// <summary>
+/// How a Parquet preference dataset is cut into files and row groups. The row group is the unit of memory: the
+/// writer holds one row group's image bytes (plus the encoder's copy of one column) and
+/// <see cref="PreferenceParquetReader"/> holds one row group's decoded columns, whatever the dataset's size.
+/// </summary>
 public sealed record ParquetDatasetOptions
 {
+    /// <summary>The default <see cref="RowGroupRows"/>: what Hugging Face <c>datasets</c> uses for image datasets.</summary>
+    public const int DefaultRowGroupRows = 100;
+
+    /// <summary>The default <see cref="RowGroupBytes"/>: 32 MiB of image bytes.</summary>
+    public const long DefaultRowGroupBytes = 32L << 20;
+
     public TiePolicy Ties { get; init; } = TiePolicy.Drop;
 
-    /// <summary>A row group is closed when its image bytes reach this size (streaming readers hold one row group).</summary>
-    public long RowGroupBytes { get; init; } = 64L << 20;
+    /// <summary>
+    /// A row group is closed once its image bytes reach this size (the row that crosses it is the group's last),
+    /// so writer and readers hold about this much image data at a time.
+    /// </summary>
+    public long RowGroupBytes { get; init; } = DefaultRowGroupBytes;
 
-    /// <summary>A row group holds at most this many rows.</summary>
-    public int RowGroupRows { get; init; } = 1000;
+    /// <summary>A row group holds at most this many rows (readers that batch by row group, such as <c>datasets</c> streaming, see this many rows at once).</summary>
+    public int RowGroupRows { get; init; } = DefaultRowGroupRows;
 
     /// <summary>A new file of the split is started when the current one reaches this size.</summary>
     public long ShardBytes { get; init; } = 512L << 20;
@@ -39,8 +52,10 @@ public sealed record ParquetDatasetOptions
 /// <summary>
 /// Writes a preference dataset as Hugging Face Parquet: <c>data/{split}-NNNNN-of-NNNNN.parquet</c> with
 /// Pick-a-Pic v2's columns (image bytes in <c>jpg_0</c> / <c>jpg_1</c>) followed by Pluralist's
-/// provenance, and a <c>README.md</c> dataset card whose YAML header <c>datasets</c> reads. Rows are
-/// streamed one row group at a time, so memory does not grow with the dataset. Everything is written
+/// provenance, and a <c>README.md</c> dataset card whose YAML header <c>datasets</c> reads. Image files are
+/// read one row group at a time and each group is written out (and dropped) before the next is read, so memory is
+/// bounded by <see cref="ParquetDatasetOptions.RowGroupBytes"/> / <see cref="ParquetDatasetOptions.RowGroupRows"/>,
+/// not by the dataset; only the labels (no image bytes) and one hash per image are held for the whole run. Everything is written
 /// into a hidden folder beside <c>outDir</c> and moved into place at the end: on error nothing is left.
 /// </summary>
 public static class ParquetDatasetWriter
@@ -161,9 +176,9 @@ public static class ParquetDatasetWriter
             {
                 ct.ThrowIfCancellationRequested();
                 var row = rows[i];
-                var jpg0 = await File.ReadAllBytesAsync(input.ImagePaths[row.Label.Image0Id], ct).ConfigureAwait(false);
-                var jpg1 = await File.ReadAllBytesAsync(input.ImagePaths[row.Label.Image1Id], ct).ConfigureAwait(false);
-                group.Add(row, jpg0, jpg1, Uid(uids, row.Label.Image0Id, jpg0), Uid(uids, row.Label.Image1Id, jpg1), input.Captions[row.Label.PromptId],
+                var jpg0 = await group.ReadImageAsync(input.ImagePaths[row.Label.Image0Id], ct).ConfigureAwait(false);
+                var jpg1 = await group.ReadImageAsync(input.ImagePaths[row.Label.Image1Id], ct).ConfigureAwait(false);
+                group.Add(row, jpg0, jpg1, Uid(uids, row.Label.Image0Id, group.Image(jpg0)), Uid(uids, row.Label.Image1Id, group.Image(jpg1)), input.Captions[row.Label.PromptId],
                     input.ImageModels.GetValueOrDefault(row.Label.Image0Id), input.ImageModels.GetValueOrDefault(row.Label.Image1Id), plan.SafeGroup(row.Label));
                 var last = i == rows.Count - 1;
                 if (!last && group.Count < options.RowGroupRows && group.Bytes < options.RowGroupBytes)
@@ -175,7 +190,7 @@ public static class ParquetDatasetWriter
                 await shard.WriteAsync(group, ct).ConfigureAwait(false);
                 written += group.Count;
                 progress(written);
-                group = new RowGroupBuffer();
+                group.Clear();
                 if (last || shard.Length >= options.ShardBytes)
                 {
                     var closing = shard;
@@ -204,7 +219,7 @@ public static class ParquetDatasetWriter
         return ((z ^ (z >> 31)) & 1) == 0 ? 0.0 : 1.0;
     }
 
-    private static string Uid(Dictionary<long, string> uids, long imageId, byte[] bytes)
+    private static string Uid(Dictionary<long, string> uids, long imageId, ReadOnlySpan<byte> bytes)
     {
         if (!uids.TryGetValue(imageId, out var uid))
         {
@@ -280,16 +295,23 @@ public static class ParquetDatasetWriter
 
     private sealed record PlannedRow(PreferenceLabel Label, string Split, double Label0, bool Tie);
 
-    /// <summary>One row group's columns, filled row by row.</summary>
+    /// <summary>
+    /// One row group's columns, filled row by row. The image files are read into one arena that is reused from group to
+    /// group, so writing allocates no array per image: the arena grows to the largest group (about
+    /// <see cref="ParquetDatasetOptions.RowGroupBytes"/> plus one row) and stays there.
+    /// </summary>
     private sealed class RowGroupBuffer
     {
+        private byte[] _arena = new byte[1 << 20];
+        private int _used;
+
         public readonly List<bool> AreDifferent = [];
         public readonly List<string?> Best = [];
         public readonly List<string?> Caption = [];
         public readonly List<string?> Uid0 = [];
         public readonly List<string?> Uid1 = [];
-        public readonly List<byte[]> Jpg0 = [];
-        public readonly List<byte[]> Jpg1 = [];
+        public readonly List<(int Offset, int Length)> Jpg0 = [];
+        public readonly List<(int Offset, int Length)> Jpg1 = [];
         public readonly List<double> Label0 = [];
         public readonly List<string?> Model0 = [];
         public readonly List<string?> Model1 = [];
@@ -311,7 +333,56 @@ public static class ParquetDatasetWriter
 
         public long Bytes { get; private set; }
 
-        public void Add(PlannedRow row, byte[] jpg0, byte[] jpg1, string uid0, string uid1, string caption, string? model0, string? model1, string? group)
+        /// <summary>Appends an image file's bytes to the arena; returns where they are.</summary>
+        public async Task<(int Offset, int Length)> ReadImageAsync(string path, CancellationToken ct)
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+            var length = RandomAccess.GetLength(handle);
+            if (length > Array.MaxLength - _used)
+            {
+                throw new IOException($"{path}: {length} bytes do not fit in one row group");
+            }
+
+            var size = (int)length;
+            if (_used + size > _arena.Length)
+            {
+                Array.Resize(ref _arena, (int)Math.Min(Array.MaxLength, Math.Max((long)_arena.Length * 2, _used + (long)size)));
+            }
+
+            var read = 0;
+            while (read < size)
+            {
+                var n = await RandomAccess.ReadAsync(handle, _arena.AsMemory(_used + read, size - read), read, ct).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new IOException($"{path}: ended after {read} of {size} bytes (changed while being read)");
+                }
+
+                read += n;
+            }
+
+            _used += size;
+            return (_used - size, size);
+        }
+
+        public ReadOnlySpan<byte> Image((int Offset, int Length) at) => _arena.AsSpan(at.Offset, at.Length);
+
+        /// <summary>A column of images as slices of the arena, valid until <see cref="Clear"/>.</summary>
+        public ReadOnlyMemory<byte>?[] Images(List<(int Offset, int Length)> column) =>
+            column.Select(at => (ReadOnlyMemory<byte>?)_arena.AsMemory(at.Offset, at.Length)).ToArray();
+
+        /// <summary>Empties the group for the next one; the arena is kept.</summary>
+        public void Clear()
+        {
+            _used = 0;
+            Bytes = 0;
+            foreach (var list in new System.Collections.IList[] { AreDifferent, Best, Caption, Uid0, Uid1, Jpg0, Jpg1, Label0, Model0, Model1, User, Split, Pair, Prompt, Image0, Image1, Criterion, Soft, Tie, Weight, Group, Sources, SourceRepetitions })
+            {
+                list.Clear();
+            }
+        }
+
+        public void Add(PlannedRow row, (int Offset, int Length) jpg0, (int Offset, int Length) jpg1, string uid0, string uid1, string caption, string? model0, string? model1, string? group)
         {
             var l = row.Label;
             if (l.SourceAnswers.Count == 0)
@@ -346,7 +417,7 @@ public static class ParquetDatasetWriter
                 SourceRepetitions.Add(k == 0 ? 0 : 1);
             }
 
-            Bytes += jpg0.Length + jpg1.Length;
+            Bytes += (long)jpg0.Length + jpg1.Length;
         }
     }
 
@@ -397,8 +468,8 @@ public static class ParquetDatasetWriter
             await rg.WriteAsync<bool>(S.HasLabel, Enumerable.Repeat(true, b.Count).ToArray(), null, null, ct).ConfigureAwait(false);
             await rg.WriteAsync(S.Image0Uid, b.Uid0!).ConfigureAwait(false);
             await rg.WriteAsync(S.Image1Uid, b.Uid1!).ConfigureAwait(false);
-            await rg.WriteAsync(S.Jpg0, b.Jpg0).ConfigureAwait(false);
-            await rg.WriteAsync(S.Jpg1, b.Jpg1).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<byte>>(S.Jpg0, b.Images(b.Jpg0), null, null, ct).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<byte>>(S.Jpg1, b.Images(b.Jpg1), null, null, ct).ConfigureAwait(false);
             await rg.WriteAsync<double>(S.Label0, b.Label0.ToArray(), null, null, ct).ConfigureAwait(false);
             await rg.WriteAsync<double>(S.Label1, b.Label0.Select(x => 1 - x).ToArray(), null, null, ct).ConfigureAwait(false);
             await rg.WriteAsync(S.Model0, b.Model0!).ConfigureAwait(false);

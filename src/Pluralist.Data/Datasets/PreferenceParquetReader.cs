@@ -24,7 +24,10 @@ public sealed record ParquetPreferenceRow(
 /// <summary>
 /// Reads Parquet preference datasets one row group at a time: the ones <see cref="ParquetDatasetWriter"/>
 /// writes, and any Pick-a-Pic-style file with <c>caption</c>, <c>jpg_0</c>, <c>jpg_1</c> and <c>label_0</c>.
-/// Errors name the file, the row and the column.
+/// Rows are yielded lazily: a row group is read only when the caller asks for its first row, after the previous
+/// group's rows have all been handed out, and the images of a handed-out row are no longer referenced by the reader.
+/// Memory is therefore bounded by the largest row group (the writer's <see cref="ParquetDatasetOptions.RowGroupBytes"/>),
+/// not by the dataset. Errors name the file, the row and the column.
 /// </summary>
 public static class PreferenceParquetReader
 {
@@ -101,6 +104,12 @@ public static class PreferenceParquetReader
                     var pair = fields.TryGetValue("pair_id", out f) && f.ClrType == typeof(long) ? await Longs(rg, f, n, ct).ConfigureAwait(false) : null;
                     for (var i = 0; i < n; i++)
                     {
+                        // From here the row owns its images: the reader keeps only the rows of this group not yet handed
+                        // out, so a caller that drops each row holds nothing and the next group is read without this one alive.
+                        var img0 = jpg0[i];
+                        var img1 = jpg1[i];
+                        jpg0[i] = null;
+                        jpg1[i] = null;
                         var row = offset + i + 1;
                         string Where(string column) => string.Create(CultureInfo.InvariantCulture, $"{file}: row {row}: column '{column}'");
                         var rowSplit = splits?[i] is { Length: > 0 } s ? s : fileSplit;
@@ -114,12 +123,12 @@ public static class PreferenceParquetReader
                             throw new InvalidDataException($"{Where("caption")} is empty");
                         }
 
-                        if (jpg0[i] is not { Length: > 0 } b0)
+                        if (img0 is not { Length: > 0 } b0)
                         {
                             throw new InvalidDataException($"{Where("jpg_0")} holds no image bytes");
                         }
 
-                        if (jpg1[i] is not { Length: > 0 } b1)
+                        if (img1 is not { Length: > 0 } b1)
                         {
                             throw new InvalidDataException($"{Where("jpg_1")} holds no image bytes");
                         }

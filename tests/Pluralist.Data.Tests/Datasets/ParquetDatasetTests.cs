@@ -318,4 +318,116 @@ public sealed class ParquetDatasetTests : IDisposable
         e = await Assert.ThrowsAsync<InvalidDataException>(async () => await PreferenceParquetReader.ReadAsync(noJpg).ToListAsync());
         Assert.Contains("no column 'jpg_0'", e.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>Row count and image bytes (<c>jpg_0</c> + <c>jpg_1</c>) of each row of each row group of a file, read with ParquetSharp.</summary>
+    private static List<List<long>> RowGroupImageBytes(string file)
+    {
+        using var reader = new ParquetFileReader(file);
+        var groups = new List<List<long>>();
+        for (var g = 0; g < reader.FileMetaData.NumRowGroups; g++)
+        {
+            using var rg = reader.RowGroup(g);
+            var n = checked((int)rg.MetaData.NumRows);
+            using var c0 = rg.Column(6).LogicalReader<byte[]>();
+            using var c1 = rg.Column(7).LogicalReader<byte[]>();
+            var a = c0.ReadAll(n);
+            var b = c1.ReadAll(n);
+            groups.Add(Enumerable.Range(0, n).Select(i => (long)a[i].Length + b[i].Length).ToList());
+        }
+
+        return groups;
+    }
+
+    [Fact]
+    public async Task Writer_closes_each_row_group_at_the_configured_bound_and_hands_it_out_before_reading_on()
+    {
+        Assert.Equal(100, new ParquetDatasetOptions().RowGroupRows);
+        Assert.Equal(32L << 20, new ParquetDatasetOptions().RowGroupBytes);
+
+        var input = Input();
+        // About three rows' worth of image bytes: groups close on bytes, not on the (large) row bound.
+        var pairBytes = input.Labels.Max(l => new FileInfo(input.ImagePaths[l.Image0Id]).Length + new FileInfo(input.ImagePaths[l.Image1Id]).Length);
+        var bound = (pairBytes * 3) - 1;
+        var progress = new List<int>();
+        var outDir = Path.Combine(dir, "bounded");
+        var result = await ParquetDatasetWriter.WriteAsync(input, outDir, new ParquetDatasetOptions { RowGroupBytes = bound, RowGroupRows = 1000 }, new SyncProgress(progress));
+
+        var perFile = ParquetFiles(outDir).Select(RowGroupImageBytes).ToList();
+        var groups = perFile.SelectMany(g => g).ToList();
+        Assert.Equal(result.Rows, groups.Sum(g => g.Count));
+        Assert.True(groups.Count >= result.Rows / 4, $"{groups.Count} row groups for {result.Rows} rows");
+        foreach (var file in perFile)
+        {
+            // Closed by the row that reaches the bound: everything before it stayed under, and every group but the
+            // split's last did reach it.
+            Assert.All(file, g => Assert.True(g.Take(g.Count - 1).Sum() < bound, $"row group of {g.Count} rows, {g.Sum()} bytes, bound {bound}"));
+            Assert.All(file.SkipLast(1), g => Assert.True(g.Sum() >= bound, $"row group of {g.Count} rows closed at {g.Sum()} bytes, bound {bound}"));
+        }
+
+        // Rows went to the file one whole row group at a time: one report per group, each the previous plus that group's rows.
+        Assert.Equal(result.Rows, progress[^1]);
+        var steps = progress.Select((p, i) => p - (i == 0 ? 0 : progress[i - 1])).Order().ToList();
+        Assert.Equal(groups.Select(g => g.Count).Order().ToList(), steps);
+
+        // The row bound alone: groups of exactly 5 rows but each split's last.
+        var byRows = Path.Combine(dir, "rows");
+        var r5 = await ParquetDatasetWriter.WriteAsync(Input(), byRows, new ParquetDatasetOptions { RowGroupRows = 5 });
+        foreach (var file in ParquetFiles(byRows))
+        {
+            var counts = RowGroupImageBytes(file).Select(g => g.Count).ToList();
+            Assert.All(counts.SkipLast(1), c => Assert.Equal(5, c));
+            Assert.InRange(counts[^1], 1, 5);
+        }
+
+        Assert.Equal(r5.Rows, ParquetFiles(byRows).SelectMany(RowGroupImageBytes).Sum(g => g.Count));
+    }
+
+    [Fact]
+    public async Task Reader_reads_a_row_group_only_when_its_first_row_is_asked_for()
+    {
+        var outDir = Path.Combine(dir, "lazy");
+        await ParquetDatasetWriter.WriteAsync(Input(), outDir, new ParquetDatasetOptions { RowGroupRows = 4 });
+        var file = ParquetFiles(outDir).First(f => Path.GetFileName(f).StartsWith("train-", StringComparison.Ordinal));
+        long second;
+        long third;
+        using (var reader = new ParquetFileReader(file))
+        {
+            Assert.True(reader.FileMetaData.NumRowGroups >= 3);
+            // Column chunks follow each other after the 4-byte magic: a group starts where the one before it ends.
+            long Size(int g)
+            {
+                using var rg = reader.RowGroup(g);
+                return Enumerable.Range(0, rg.MetaData.NumColumns).Sum(c => rg.MetaData.GetColumnChunkMetaData(c).TotalCompressedSize);
+            }
+
+            second = 4 + Size(0);
+            third = second + Size(1);
+        }
+
+        // Wreck the second row group: reading it can only fail.
+        await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write))
+        {
+            stream.Position = second;
+            stream.Write(Enumerable.Repeat((byte)0xFF, checked((int)(third - second))).ToArray());
+        }
+
+        var rows = new List<ParquetPreferenceRow>();
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (var row in PreferenceParquetReader.ReadAsync(file))
+            {
+                rows.Add(row);
+            }
+        });
+
+        // The first group's four rows were handed out before the second group was touched.
+        Assert.NotNull(failure);
+        Assert.Equal([1L, 2L, 3L, 4L], rows.Select(r => r.Row));
+        Assert.All(rows, r => Assert.NotEmpty(r.Jpg0));
+    }
+
+    private sealed class SyncProgress(List<int> reports) : IProgress<int>
+    {
+        public void Report(int value) => reports.Add(value);
+    }
 }
