@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Pluralist.Data;
@@ -138,7 +139,7 @@ public static class WebSetup
     }
 
     /// <summary>Checks the antiforgery header of a JSON request; returns a problem when it is missing or wrong.</summary>
-    public static async Task<IResult?> CheckCsrfAsync(HttpContext ctx)
+    public static async Task<ProblemHttpResult?> CheckCsrfAsync(HttpContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         var antiforgery = ctx.RequestServices.GetRequiredService<IAntiforgery>();
@@ -149,7 +150,7 @@ public static class WebSetup
         }
         catch (AntiforgeryValidationException)
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Missing or invalid antiforgery token",
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Missing or invalid antiforgery token",
                 detail: $"Send the page's token in the {CsrfHeader} header.");
         }
     }

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Core.Model;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
@@ -29,30 +28,27 @@ public abstract class ConsolePage(ConsoleService service) : PageModel
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var ct = HttpContext.RequestAborted;
-        if (User.ParticipantId() is not { } id)
+        // The same check as the console's endpoints (ConsoleAccessFilter); pages answer with a redirect or a status page.
+        var access = await ConsoleAccess.CheckAsync(HttpContext, MinimumRole);
+        switch (access.Refusal)
         {
-            context.Result = Redirect("/console/login?back=" + Uri.EscapeDataString(Request.Path + Request.QueryString));
-            return;
-        }
-
-        if (await Service.FindStaffAsync(id, ct) is not { } staff || staff.Role < MinimumRole)
-        {
-            context.Result = StatusCode(StatusCodes.Status403Forbidden);
-            return;
-        }
-
-        Staff = staff;
-        if (RouteData.Values.TryGetValue("key", out var key) && key is string k)
-        {
-            Study = await Service.FindStudyAsync(k, ct);
-            if (Study is null)
-            {
+            case ConsoleRefusal.SignIn:
+                context.Result = Redirect("/console/login?back=" + Uri.EscapeDataString(Request.Path + Request.QueryString));
+                return;
+            case ConsoleRefusal.Role:
+                context.Result = StatusCode(StatusCodes.Status403Forbidden);
+                return;
+            case ConsoleRefusal.Study:
                 context.Result = NotFound();
                 return;
-            }
+            case ConsoleRefusal.None:
+                break;
+            default:
+                throw new InvalidOperationException($"unknown console refusal {access.Refusal}");
         }
 
+        Staff = access.AllowedStaff;
+        Study = access.Study;
         await next();
     }
 
