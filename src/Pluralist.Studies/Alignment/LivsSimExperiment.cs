@@ -12,7 +12,7 @@ using Pluralist.World.Scenes;
 using Pluralist.World.Simulation;
 using Pluralist.World.Truth;
 
-namespace Pluralist.Cli.Alignment;
+namespace Pluralist.Studies.Alignment;
 
 /// <summary>Sizes of the closed experiment.</summary>
 public sealed record LivsSimSize(

@@ -6,7 +6,7 @@ using Pluralist.Data.Datasets;
 using Pluralist.Diffusion;
 using Pluralist.World.Imaging;
 
-namespace Pluralist.Cli.Alignment;
+namespace Pluralist.Studies.Alignment;
 
 /// <summary>
 /// One row of a preference dataset as the DPO trainer needs it: <see cref="Line"/> is the line of <c>pairs.jsonl</c> (or the
