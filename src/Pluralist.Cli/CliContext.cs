@@ -1,10 +1,14 @@
 using System.CommandLine;
 using Pluralist.Core.Text;
 using Pluralist.Data;
+using Pluralist.Studies;
 
 namespace Pluralist.Cli;
 
-/// <summary>Bad input found by a command: each error is printed as <c>error: file:line:col (field): message</c> and the exit code is 1.</summary>
+/// <summary>
+/// Bad input found by a command itself (an option out of range): each error is printed as
+/// <c>error: file:line:col (field): message</c> and the exit code is 1, exactly as a <see cref="StudyInputException"/> from a use case.
+/// </summary>
 public sealed class CliInputException : Exception
 {
     /// <summary>One located error or more.</summary>
@@ -22,7 +26,7 @@ public sealed class CliInputException : Exception
 /// <summary>
 /// Plumbing shared by the database-backed verbs: the global <c>--data</c>, <c>--db</c> and <c>--connection</c>
 /// options, resolving them to a data directory and database, and mapping exceptions to exit codes
-/// (0 success, 1 bad input, 2 internal error).
+/// (0 success, 1 bad input, 2 internal error). Use cases live in Pluralist.Studies; the verbs adapt options and output.
 /// </summary>
 public static class CliContext
 {
@@ -66,12 +70,17 @@ public static class CliContext
         }
         catch (CliInputException ex)
         {
-            PrintErrors(ex);
+            PrintErrors(ex.Message, ex.Errors);
+            return 1;
+        }
+        catch (StudyInputException ex)
+        {
+            PrintErrors(ex.Message, ex.Errors);
             return 1;
         }
         catch (Data.Bundles.BundleException ex)
         {
-            PrintErrors(new CliInputException(ex.Errors));
+            PrintErrors(ex.Message, ex.Errors);
             if (ex.Omitted > 0)
             {
                 await Console.Error.WriteLineAsync($"... and {ex.Omitted} more errors ({ex.Errors.Count + ex.Omitted} in all)").ConfigureAwait(false);
@@ -91,22 +100,22 @@ public static class CliContext
         }
     }
 
-    private static void PrintErrors(CliInputException ex)
+    private static void PrintErrors(string message, IReadOnlyList<CsvError> errors)
     {
-        if (ex.Errors.Count == 0)
+        if (errors.Count == 0)
         {
-            Console.Error.WriteLine($"error: {ex.Message}");
+            Console.Error.WriteLine($"error: {message}");
             return;
         }
 
-        foreach (var e in ex.Errors.Take(MaxPrintedErrors))
+        foreach (var e in errors.Take(MaxPrintedErrors))
         {
             Console.Error.WriteLine($"error: {e}");
         }
 
-        if (ex.Errors.Count > MaxPrintedErrors)
+        if (errors.Count > MaxPrintedErrors)
         {
-            Console.Error.WriteLine($"... and {ex.Errors.Count - MaxPrintedErrors} more errors ({ex.Errors.Count} in all)");
+            Console.Error.WriteLine($"... and {errors.Count - MaxPrintedErrors} more errors ({errors.Count} in all)");
         }
     }
 }
