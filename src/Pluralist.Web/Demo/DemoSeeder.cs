@@ -66,9 +66,9 @@ public static class DemoSeeder
         var clear = new List<string>();
         for (var i = 0; i < codes; i++)
         {
-            var code = Participation.Codes.NewCode();
+            var code = Codes.NewCode();
             clear.Add(code);
-            db.Invitations.Add(new Invitation { StudyId = study.Id, CodeHash = Participation.Codes.Hash(code), CreatedAt = now, ExpiresAt = now.AddDays(14) });
+            db.Invitations.Add(new Invitation { StudyId = study.Id, CodeHash = Codes.Hash(code), CreatedAt = now, ExpiresAt = now.AddDays(14) });
         }
 
         await db.SaveChangesAsync(ct);
