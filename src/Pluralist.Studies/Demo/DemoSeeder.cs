@@ -9,7 +9,7 @@ using Pluralist.World.Scenes;
 using Pluralist.World.Simulation;
 using Pluralist.World.Truth;
 
-namespace Pluralist.Web.Demo;
+namespace Pluralist.Studies.Demo;
 
 /// <summary>What the demo seed made: the study, and invitation codes in clear text (only a hash is stored).</summary>
 public sealed record DemoSeed(Study Study, int Prompts, int Images, int Pairs, IReadOnlyList<string> InvitationCodes);
