@@ -31,11 +31,13 @@ public static class PluralistCommand
         return root;
     }
 
+    /// <summary>Parses a command line: the tree of <see cref="Build"/>, with unknown options refused (<see cref="OptionCheck"/>).</summary>
+    public static ParseResult Parse(IReadOnlyList<string> args) => OptionCheck.Parse(Build(), args);
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = Build();
         // Ctrl+C cancels the action's token; long runs finish their step and write a checkpoint, which can take longer than
         // the library's default 2 s before it ends the process.
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
+        return await Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
     }
 }

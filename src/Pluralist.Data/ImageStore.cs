@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
+using Pluralist.Files;
 
 namespace Pluralist.Data;
 
 /// <summary>
 /// The data directory's image files, named by content: <c>images/ab/abcdef….png</c>. The same
-/// bytes are stored once. Files are written to a temporary name, flushed and moved into place, so
-/// a crash never leaves half an image under a final name. Callers store only files that passed
-/// <see cref="Imaging.ImageFiles.Inspect"/>.
+/// bytes are stored once. Files are written durably (<see cref="DurableFile.Stage"/>: a temporary name, flushed,
+/// moved into place, the folder flushed), so a crash never leaves half an image under a final name. Callers
+/// store only files that passed <see cref="Imaging.ImageFiles.Inspect"/>.
 /// </summary>
 public static class ImageStore
 {
@@ -26,42 +27,31 @@ public static class ImageStore
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(content);
-        Directory.CreateDirectory(data.ImagesPath);
-        var temp = Path.Combine(data.ImagesPath, $".{Guid.NewGuid():N}.part");
+        using var staged = DurableFile.Stage(data.ImagesPath);
         string hash;
-        try
+        using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         {
-            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            var buffer = new byte[81920];
+            int n;
+            while ((n = content.Read(buffer)) > 0)
             {
-                var buffer = new byte[81920];
-                int n;
-                while ((n = content.Read(buffer)) > 0)
-                {
-                    sha.AppendData(buffer.AsSpan(0, n));
-                    stream.Write(buffer.AsSpan(0, n));
-                }
-
-                stream.Flush(flushToDisk: true);
-                hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+                sha.AppendData(buffer.AsSpan(0, n));
+                staged.Stream.Write(buffer.AsSpan(0, n));
             }
 
-            var ext = extension.ToLowerInvariant();
-            var relative = $"{hash[..2]}/{hash}{(ext.Length is > 1 and <= 6 && ext[0] == '.' ? ext : ".png")}";
-            var target = Path.Combine(data.ImagesPath, relative);
-            if (!File.Exists(target))
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Move(temp, target, overwrite: true);
-                created?.Add(target);
-            }
+            hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+        }
 
-            return (relative, hash);
-        }
-        finally
+        var ext = extension.ToLowerInvariant();
+        var relative = $"{hash[..2]}/{hash}{(ext.Length is > 1 and <= 6 && ext[0] == '.' ? ext : ".png")}";
+        var target = Path.Combine(data.ImagesPath, relative);
+        if (!File.Exists(target))
         {
-            File.Delete(temp);
+            staged.Commit(target);
+            created?.Add(target);
         }
+
+        return (relative, hash);
     }
 
     /// <summary>Removes files a failed operation created.</summary>

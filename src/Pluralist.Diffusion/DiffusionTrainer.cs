@@ -5,36 +5,6 @@ using F = Pluralist.Tensors.Functional;
 
 namespace Pluralist.Diffusion;
 
-/// <summary>Base (pre)training settings.</summary>
-public sealed record TrainingOptions
-{
-    public int BatchSize { get; init; } = 16;
-
-    public int Steps { get; init; } = 10_000;
-
-    public float LearningRate { get; init; } = 2e-4f;
-
-    public int WarmupSteps { get; init; } = 200;
-
-    public float WeightDecay { get; init; }
-
-    public float MaxGradNorm { get; init; } = 1f;
-
-    /// <summary>Probability that a caption is replaced by the empty prompt, so the model also learns eps(x_t, t, empty) for classifier-free guidance (Ho and Salimans 2022 use 0.1-0.2).</summary>
-    public float PromptDropout { get; init; } = 0.1f;
-
-    /// <summary>EMA decay of the weights (0 = no EMA).</summary>
-    public float EmaDecay { get; init; } = 0.999f;
-
-    public ulong Seed { get; init; } = 42;
-
-    /// <summary>Also train the text encoder (true for the embedded model trained from scratch).</summary>
-    public bool TrainTextEncoder { get; init; } = true;
-}
-
-/// <summary>Progress after one optimiser step.</summary>
-public sealed record TrainingProgress(int Step, int TotalSteps, float Loss, float LearningRate, float GradNorm, TimeSpan StepTime);
-
 /// <summary>
 /// Noise-prediction training (Ho et al. 2020, Alg. 1): x_0 from the source, t ~ U{0..T-1}, eps ~ N(0, I),
 /// L = ||eps - eps_theta(sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t, c)||^2 averaged, with prompt dropout, AdamW,
@@ -115,19 +85,26 @@ public sealed class DiffusionTrainer
         }
 
         var noise = g.Normal(0, 1, [b, .. Model.ImageShape]); // eps (B, C, H, W)
-        var noisy = Model.Schedule.AddNoise(new Tensor(x0, [b, .. Model.ImageShape]), noise, t); // x_t (B, C, H, W)
-        Model.Train();
-        var (ctx, mask) = Model.EncodeText(captions); // (B, L, D)
-        var pred = Model.UNet.PredictNoise(noisy, t, ctx, mask); // (B, C, H, W)
-        var loss = F.MseLoss(pred, noise);
-        _optimizer.ZeroGrad();
-        loss.Backward();
+        float lossValue;
+        // the step's activations and gradients reuse one pool of arrays from step to step
+        using (TensorScope.Begin())
+        {
+            var noisy = Model.Schedule.AddNoise(new Tensor(x0, [b, .. Model.ImageShape]), noise, t); // x_t (B, C, H, W)
+            Model.Train();
+            var (ctx, mask) = Model.EncodeText(captions); // (B, L, D)
+            var pred = Model.UNet.PredictNoise(noisy, t, ctx, mask); // (B, C, H, W)
+            var loss = F.MseLoss(pred, noise);
+            _optimizer.ZeroGrad();
+            loss.Backward();
+            lossValue = loss.Item();
+        }
+
         float norm = Options.MaxGradNorm > 0 ? GradUtil.ClipGradNorm(_params, Options.MaxGradNorm) : float.NaN;
         _optimizer.LearningRate = _lr.At(Step);
         _optimizer.Step();
         Ema?.Update();
         Step++;
-        return new TrainingProgress(Step, Options.Steps, loss.Item(), _optimizer.LearningRate, norm, sw.Elapsed);
+        return new TrainingProgress(Step, Options.Steps, lossValue, _optimizer.LearningRate, norm, sw.Elapsed);
     }
 
     /// <summary>

@@ -1,128 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json.Serialization;
 using Pluralist.Tensors;
 
 namespace Pluralist.Diffusion;
-
-/// <summary>What is trained.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<FineTuneMode>))]
-public enum FineTuneMode
-{
-    /// <summary>Every UNet weight; the reference is a frozen copy taken before training (as the reference trainers).</summary>
-    Full,
-
-    /// <summary>LoRA adapters on the attention projections only; the reference is the same UNet with its adapters disabled.</summary>
-    Lora,
-}
-
-/// <summary>How a pair's preference strength enters the loss.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<LabelMode>))]
-public enum LabelMode
-{
-    /// <summary>The published objective: the preferred image is the winner, strength ignored.</summary>
-    Hard,
-
-    /// <summary>The pair's term -log sigmoid(inside) multiplied by 2p - 1 (p = P(winner preferred) in [0.5, 1]): a weak preference counts less.</summary>
-    MarginScaled,
-
-    /// <summary>Soft binary cross-entropy -(p log sigmoid(inside) + (1 - p) log sigmoid(-inside)).</summary>
-    SoftCrossEntropy,
-}
-
-/// <summary>What happens to pairs with p = 0.5 (ties, neutral answers). Always explicit, and counted.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TiePolicy>))]
-public enum TiePolicy
-{
-    /// <summary>Dropped before training (the LIVS protocol).</summary>
-    Drop,
-
-    /// <summary>Kept as soft 0.5 labels: -(0.5 log sigmoid(x) + 0.5 log sigmoid(-x)), which pulls the model's relative preference towards none.</summary>
-    SoftHalf,
-}
-
-/// <summary>Diffusion-DPO settings. Defaults follow LIVS / the reference SD 1.5 run: batch 64, lr 1e-8, 20% linear warmup, beta 5000, 500 steps, AdamW.</summary>
-public sealed record DpoOptions
-{
-    /// <summary>beta_dpo, the KL weight (Wallace et al. 2023 use 5000 for SD 1.5, 2500 for SDXL).</summary>
-    public float Beta { get; init; } = 5000f;
-
-    /// <summary>Base learning rate, before <see cref="ScaleLearningRate"/>.</summary>
-    public float LearningRate { get; init; } = 1e-8f;
-
-    /// <summary>
-    /// Multiply the learning rate by the effective batch size (per-device batch x accumulation x devices), as the
-    /// reference launchers do with --scale_lr (1e-8 x 2048 = 2.048e-5 there). The rate actually used is logged.
-    /// </summary>
-    public bool ScaleLearningRate { get; init; }
-
-    /// <summary>Share of the steps with linear warmup from 0.</summary>
-    public float WarmupFraction { get; init; } = 0.2f;
-
-    public int Steps { get; init; } = 500;
-
-    /// <summary>Pairs per optimiser step.</summary>
-    public int BatchSize { get; init; } = 64;
-
-    /// <summary>Pairs per forward/backward pass (gradient accumulation over BatchSize / MicroBatchSize passes); null = BatchSize.</summary>
-    public int? MicroBatchSize { get; init; }
-
-    /// <summary>AdamW decoupled weight decay (the reference trainers' --adam_weight_decay 1e-2).</summary>
-    public float WeightDecay { get; init; } = 1e-2f;
-
-    public float Adam1 { get; init; } = 0.9f;
-
-    public float Adam2 { get; init; } = 0.999f;
-
-    public float AdamEpsilon { get; init; } = 1e-8f;
-
-    /// <summary>Gradient-norm clipping (the reference trainers' --max_grad_norm 1.0); 0 = off.</summary>
-    public float MaxGradNorm { get; init; } = 1f;
-
-    public FineTuneMode Mode { get; init; } = FineTuneMode.Full;
-
-    public int LoraRank { get; init; } = 4;
-
-    public float LoraAlpha { get; init; } = 4f;
-
-    /// <summary>Layers that get adapters in <see cref="FineTuneMode.Lora"/>.</summary>
-    public LoraTargets LoraTargets { get; init; } = LoraTargets.Attention;
-
-    public LabelMode Labels { get; init; } = LabelMode.Hard;
-
-    public TiePolicy Ties { get; init; } = TiePolicy.Drop;
-
-    /// <summary>Multiplier per criterion (pairs of a criterion not listed get 1; weight 0 drops the criterion's pairs).</summary>
-    public IReadOnlyDictionary<string, float>? CriterionWeights { get; init; }
-
-    /// <summary>Train only on pairs of this identity group (per-group adapters); null = all.</summary>
-    public string? Group { get; init; }
-
-    public ulong Seed { get; init; } = 42;
-}
-
-/// <summary>One training pair after orientation: which image wins, its soft label and weight.</summary>
-/// <param name="Index">Index in the source.</param>
-/// <param name="Swap">True when image_1 is the winner.</param>
-/// <param name="Probability">p = P(winner preferred), in [0.5, 1].</param>
-/// <param name="Weight">Multiplier of the pair's term (criterion weight, times 2p - 1 in <see cref="LabelMode.MarginScaled"/>).</param>
-/// <param name="SoftLabel">The label of the soft cross-entropy, or null for the hard term.</param>
-public sealed record DpoExample(int Index, bool Swap, float Probability, float Weight, float? SoftLabel);
-
-/// <summary>Counts of the preparation step, so nothing is dropped silently.</summary>
-public sealed record DpoPreparation(IReadOnlyList<DpoExample> Examples, int Total, int TiesDropped, int TiesKept, int ZeroWeightDropped, int OtherGroups);
-
-/// <summary>What one DPO optimiser step logged (averages over the batch).</summary>
-/// <param name="Step">1-based step.</param>
-/// <param name="Loss">The DPO loss.</param>
-/// <param name="ImplicitAccuracy">mean(inside_term &gt; 0) + mean(inside_term == 0) / 2 (ties count half, as the reference trainers).</param>
-/// <param name="ModelMse">Mean denoising MSE of the trained model on winners and losers.</param>
-/// <param name="ReferenceMse">Same for the reference.</param>
-/// <param name="ModelMseWinner">Model MSE on winners.</param>
-/// <param name="ModelMseLoser">Model MSE on losers.</param>
-/// <param name="LearningRate">The rate used in this step (after scaling and warmup).</param>
-/// <param name="GradNorm">Gradient L2 norm before clipping.</param>
-/// <param name="StepTime">Wall time of the step.</param>
-public sealed record DpoStepLog(int Step, float Loss, float ImplicitAccuracy, float ModelMse, float ReferenceMse, float ModelMseWinner, float ModelMseLoser, float LearningRate, float GradNorm, TimeSpan StepTime);
 
 /// <summary>
 /// Diffusion-DPO fine-tuning (Wallace et al. 2023) of the embedded model's UNet, as the reference trainers do it: per
@@ -317,6 +196,8 @@ public sealed class DpoTrainer
         for (int start = 0; start < batch; start += _micro)
         {
             var examples = Enumerable.Range(start, _micro).Select(j => ExampleAt(((long)Step * batch) + j)).ToList();
+            // the micro-batch's activations and gradients reuse one pool of arrays; only numbers leave the scope
+            using var scope = TensorScope.Begin();
             var r = MicroBatch(examples, i => Streams.For(Options.Seed, Step, start + i), batch);
             r.Loss.Backward();
             double share = (double)_micro / batch;

@@ -1,36 +1,6 @@
-using System.Text.Json.Serialization;
 using Pluralist.Tensors;
 
 namespace Pluralist.Diffusion;
-
-/// <summary>Reverse-process solvers.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<SamplerKind>))]
-public enum SamplerKind
-{
-    /// <summary>Ancestral DDPM (Ho et al. 2020, Eq. 6-7) with the posterior variance beta~ ("fixed small"), on a sub-sequence of steps.</summary>
-    Ddpm,
-
-    /// <summary>DDIM (Song et al. 2021, Eq. 12); eta = 0 is deterministic, eta = 1 matches DDPM's variance.</summary>
-    Ddim,
-
-    /// <summary>Euler's method on the probability-flow ODE in sigma (Karras et al. 2022, Alg. 1 without the Heun correction; diffusers EulerDiscreteScheduler); with <see cref="SamplerOptions.ClipSample"/> the denoised estimate is clamped to [-1, 1].</summary>
-    Euler,
-}
-
-/// <summary>Sampler settings. Timesteps are spaced "trailing" (Lin et al. 2024): t_i = round(T - i T/S) - 1, i = 0..S-1, so the first step is T-1.</summary>
-public sealed record SamplerOptions
-{
-    public SamplerKind Kind { get; init; } = SamplerKind.Ddim;
-
-    /// <summary>Number of denoising steps S (1..T).</summary>
-    public int Steps { get; init; } = 50;
-
-    /// <summary>DDIM stochasticity eta (0 = deterministic). Ignored by the other samplers.</summary>
-    public float Eta { get; init; }
-
-    /// <summary>Clamp the predicted x_0 (Euler: the denoised estimate D) to [-1, 1] (pixel-space models; DDPM's default).</summary>
-    public bool ClipSample { get; init; } = true;
-}
 
 /// <summary>Runs a sampler from pure noise to x_0 with a noise predictor eps(x_t, t).</summary>
 public static class Sampler

@@ -4,9 +4,6 @@ using System.Text.Json;
 
 namespace Pluralist.Diffusion;
 
-/// <summary>Token ids of a batch of prompts: ids and mask (B, L), row-major.</summary>
-public sealed record TokenBatch(int[] Ids, float[] Mask, int Batch, int Length);
-
 /// <summary>
 /// Word-level tokenizer for English and French prompts, with its vocabulary as data.
 /// Normalisation: Unicode NFC, lower case (invariant culture), typographic apostrophes to '.

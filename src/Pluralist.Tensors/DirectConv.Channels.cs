@@ -20,8 +20,23 @@ internal static unsafe partial class DirectConv
     /// <summary>Channels per tile of the channel-vectorised kernel (four Vector256).</summary>
     public const int CR = 32;
 
-    /// <summary>Broadcast columns (pixels in the forward pass, taps in the weight gradient) per tile.</summary>
+    /// <summary>Broadcast columns (pixels in the forward pass, taps in the weight gradient) per Vector256 tile.</summary>
     public const int CP = 6;
+
+    /// <summary>Broadcast columns per Vector512 tile (two vectors of 16 channels times twelve columns).</summary>
+    public const int CP512 = 12;
+
+    [ThreadStatic]
+    private static bool t_narrow;
+
+    /// <summary>Test hook (per thread): the Vector256 conv kernels even where Vector512 is accelerated.</summary>
+    internal static bool Narrow
+    {
+        get => t_narrow;
+        set => t_narrow = value;
+    }
+
+    private static bool Wide => Vector512.IsHardwareAccelerated && !t_narrow;
 
     private const int TilesPerTask = 8;
 
@@ -79,15 +94,17 @@ internal static unsafe partial class DirectConv
     /// </summary>
     public static void ForwardChannelsPacked(Source src, int bsz, float[] packed, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, OutputLayout? layout = null, int pixelStride = 1)
     {
-        int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, tiles = (n + CP - 1) / CP;
+        bool wide = Wide;
+        int cp = wide ? CP512 : CP;
+        int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, tiles = (n + cp - 1) / cp;
         int tasks = (tiles + TilesPerTask - 1) / TilesPerTask;
         var lay = layout ?? new OutputLayout(hw, wo, 1, 0);
-        var bases = ArrayPool<int>.Shared.Rent(tiles * CP);
-        var outs = ArrayPool<int>.Shared.Rent(tiles * CP);
+        var bases = ArrayPool<int>.Shared.Rent(tiles * cp);
+        var outs = ArrayPool<int>.Shared.Rent(tiles * cp);
         try
         {
             long yStride = (long)yChannels * lay.Plane;
-            for (int q = 0; q < tiles * CP; q++)
+            for (int q = 0; q < tiles * cp; q++)
             {
                 int p = Math.Min(q, n - 1), b = p / hw, i = p % hw / wo, j = p % wo;
                 bases[q] = checked((int)((b * src.BatchStride) + (((long)(i * src.Wq) + j) * pixelStride)));
@@ -100,20 +117,28 @@ internal static unsafe partial class DirectConv
                 float* pk = pPacked, ps = pSrc, py = pY;
                 int* po = pOffs, pb = pBases, pout = pOuts;
                 int plane = lay.Plane;
-                Parallelism.For(tasks, (long)m * k * CP * TilesPerTask, task =>
+                Parallelism.For(tasks, (long)m * k * cp * TilesPerTask, task =>
                 {
-                    float* tile = stackalloc float[CR * CP];
+                    float* tile = stackalloc float[CR * CP512];
                     int tile0 = task * TilesPerTask, tile1 = Math.Min(tiles, tile0 + TilesPerTask);
                     for (int ob = 0; ob < mBlocks; ob++)
                     {
                         int rows = Math.Min(CR, m - (ob * CR));
                         for (int ti = tile0; ti < tile1; ti++)
                         {
-                            Kernel32x6(pk + ((long)ob * k * CR), ps, po, k, pb + (ti * CP), tile);
-                            int cols = Math.Min(CP, n - (ti * CP));
+                            if (wide)
+                            {
+                                Kernel32x12(pk + ((long)ob * k * CR), ps, po, k, pb + (ti * cp), tile);
+                            }
+                            else
+                            {
+                                Kernel32x6(pk + ((long)ob * k * CR), ps, po, k, pb + (ti * cp), tile);
+                            }
+
+                            int cols = Math.Min(cp, n - (ti * cp));
                             for (int q = 0; q < cols; q++)
                             {
-                                float* dst = py + pout[(ti * CP) + q] + ((long)ob * CR * plane);
+                                float* dst = py + pout[(ti * cp) + q] + ((long)ob * CR * plane);
                                 float* tq = tile + (q * CR);
                                 if (bias is null)
                                 {
@@ -149,10 +174,12 @@ internal static unsafe partial class DirectConv
     /// </summary>
     public static void WeightGradChannels(Source src, int bsz, float[] g, int gChannels, int gChan0, int m, int ho, int wo, int[] offs, int k, float[] gw, int gwOff, int pixelStride = 1)
     {
-        int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, kBlocks = (k + CP - 1) / CP;
+        bool wide = Wide;
+        int cp = wide ? CP512 : CP;
+        int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, kBlocks = (k + cp - 1) / cp;
         var packed = ArrayPool<float>.Shared.Rent(mBlocks * CR * n);
         var bases = ArrayPool<int>.Shared.Rent(n);
-        var cols = ArrayPool<int>.Shared.Rent(kBlocks * CP);
+        var cols = ArrayPool<int>.Shared.Rent(kBlocks * cp);
         try
         {
             // packed[(ob n + (b hw + p)) CR + r] = g[b, gChan0 + ob CR + r, p]
@@ -187,7 +214,7 @@ internal static unsafe partial class DirectConv
                 bases[q] = checked((int)((b * src.BatchStride) + (((long)(i * src.Wq) + j) * pixelStride)));
             }
 
-            for (int t = 0; t < kBlocks * CP; t++)
+            for (int t = 0; t < kBlocks * cp; t++)
             {
                 cols[t] = offs[Math.Min(t, k - 1)];
             }
@@ -197,15 +224,23 @@ internal static unsafe partial class DirectConv
             {
                 float* pk = pPacked, ps = pSrc, pw = pW;
                 int* pb = pBases, pc = pCols;
-                Parallelism.For(mBlocks * kBlocks, (long)n * CR * CP, task =>
+                Parallelism.For(mBlocks * kBlocks, (long)n * CR * cp, task =>
                 {
-                    float* tile = stackalloc float[CR * CP];
+                    float* tile = stackalloc float[CR * CP512];
                     int ob = task / kBlocks, tb = task % kBlocks;
-                    Kernel32x6(pk + ((long)ob * n * CR), ps, pb, n, pc + (tb * CP), tile);
-                    int rows = Math.Min(CR, m - (ob * CR)), taps = Math.Min(CP, k - (tb * CP));
+                    if (wide)
+                    {
+                        Kernel32x12(pk + ((long)ob * n * CR), ps, pb, n, pc + (tb * cp), tile);
+                    }
+                    else
+                    {
+                        Kernel32x6(pk + ((long)ob * n * CR), ps, pb, n, pc + (tb * cp), tile);
+                    }
+
+                    int rows = Math.Min(CR, m - (ob * CR)), taps = Math.Min(cp, k - (tb * cp));
                     for (int r = 0; r < rows; r++)
                     {
-                        float* dst = pw + gwOff + ((long)((ob * CR) + r) * k) + (tb * CP);
+                        float* dst = pw + gwOff + ((long)((ob * CR) + r) * k) + (tb * cp);
                         for (int q = 0; q < taps; q++)
                         {
                             dst[q] = tile[(q * CR) + r];
@@ -300,5 +335,95 @@ internal static unsafe partial class DirectConv
         Vector256.Store(c51, tile + 168);
         Vector256.Store(c52, tile + 176);
         Vector256.Store(c53, tile + 184);
+    }
+
+    /// <summary>
+    /// The Vector512 form of <see cref="Kernel32x6"/>: tile[q CR + r] for r &lt; 32, q &lt; 12, two vectors of 16 channels
+    /// times twelve broadcasts (24 accumulators); every element is the same FMA chain, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel32x12(float* a, float* s, int* red, int kred, int* cols, float* tile)
+    {
+        Vector512<float> c0a = default, c0b = default;
+        Vector512<float> c1a = default, c1b = default;
+        Vector512<float> c2a = default, c2b = default;
+        Vector512<float> c3a = default, c3b = default;
+        Vector512<float> c4a = default, c4b = default;
+        Vector512<float> c5a = default, c5b = default;
+        Vector512<float> c6a = default, c6b = default;
+        Vector512<float> c7a = default, c7b = default;
+        Vector512<float> c8a = default, c8b = default;
+        Vector512<float> c9a = default, c9b = default;
+        Vector512<float> c10a = default, c10b = default;
+        Vector512<float> c11a = default, c11b = default;
+        float* p0 = s + cols[0], p1 = s + cols[1], p2 = s + cols[2], p3 = s + cols[3], p4 = s + cols[4], p5 = s + cols[5], p6 = s + cols[6], p7 = s + cols[7], p8 = s + cols[8], p9 = s + cols[9], p10 = s + cols[10], p11 = s + cols[11];
+        for (int t = 0; t < kred; t++)
+        {
+            int o = red[t];
+            var w0 = Vector512.Load(a);
+            var w1 = Vector512.Load(a + 16);
+            a += CR;
+            var x0 = Vector512.Create(p0[o]);
+            c0a = Vector512.FusedMultiplyAdd(w0, x0, c0a);
+            c0b = Vector512.FusedMultiplyAdd(w1, x0, c0b);
+            var x1 = Vector512.Create(p1[o]);
+            c1a = Vector512.FusedMultiplyAdd(w0, x1, c1a);
+            c1b = Vector512.FusedMultiplyAdd(w1, x1, c1b);
+            var x2 = Vector512.Create(p2[o]);
+            c2a = Vector512.FusedMultiplyAdd(w0, x2, c2a);
+            c2b = Vector512.FusedMultiplyAdd(w1, x2, c2b);
+            var x3 = Vector512.Create(p3[o]);
+            c3a = Vector512.FusedMultiplyAdd(w0, x3, c3a);
+            c3b = Vector512.FusedMultiplyAdd(w1, x3, c3b);
+            var x4 = Vector512.Create(p4[o]);
+            c4a = Vector512.FusedMultiplyAdd(w0, x4, c4a);
+            c4b = Vector512.FusedMultiplyAdd(w1, x4, c4b);
+            var x5 = Vector512.Create(p5[o]);
+            c5a = Vector512.FusedMultiplyAdd(w0, x5, c5a);
+            c5b = Vector512.FusedMultiplyAdd(w1, x5, c5b);
+            var x6 = Vector512.Create(p6[o]);
+            c6a = Vector512.FusedMultiplyAdd(w0, x6, c6a);
+            c6b = Vector512.FusedMultiplyAdd(w1, x6, c6b);
+            var x7 = Vector512.Create(p7[o]);
+            c7a = Vector512.FusedMultiplyAdd(w0, x7, c7a);
+            c7b = Vector512.FusedMultiplyAdd(w1, x7, c7b);
+            var x8 = Vector512.Create(p8[o]);
+            c8a = Vector512.FusedMultiplyAdd(w0, x8, c8a);
+            c8b = Vector512.FusedMultiplyAdd(w1, x8, c8b);
+            var x9 = Vector512.Create(p9[o]);
+            c9a = Vector512.FusedMultiplyAdd(w0, x9, c9a);
+            c9b = Vector512.FusedMultiplyAdd(w1, x9, c9b);
+            var x10 = Vector512.Create(p10[o]);
+            c10a = Vector512.FusedMultiplyAdd(w0, x10, c10a);
+            c10b = Vector512.FusedMultiplyAdd(w1, x10, c10b);
+            var x11 = Vector512.Create(p11[o]);
+            c11a = Vector512.FusedMultiplyAdd(w0, x11, c11a);
+            c11b = Vector512.FusedMultiplyAdd(w1, x11, c11b);
+        }
+
+        Vector512.Store(c0a, tile + 0);
+        Vector512.Store(c0b, tile + 16);
+        Vector512.Store(c1a, tile + 32);
+        Vector512.Store(c1b, tile + 48);
+        Vector512.Store(c2a, tile + 64);
+        Vector512.Store(c2b, tile + 80);
+        Vector512.Store(c3a, tile + 96);
+        Vector512.Store(c3b, tile + 112);
+        Vector512.Store(c4a, tile + 128);
+        Vector512.Store(c4b, tile + 144);
+        Vector512.Store(c5a, tile + 160);
+        Vector512.Store(c5b, tile + 176);
+        Vector512.Store(c6a, tile + 192);
+        Vector512.Store(c6b, tile + 208);
+        Vector512.Store(c7a, tile + 224);
+        Vector512.Store(c7b, tile + 240);
+        Vector512.Store(c8a, tile + 256);
+        Vector512.Store(c8b, tile + 272);
+        Vector512.Store(c9a, tile + 288);
+        Vector512.Store(c9b, tile + 304);
+        Vector512.Store(c10a, tile + 320);
+        Vector512.Store(c10b, tile + 336);
+        Vector512.Store(c11a, tile + 352);
+        Vector512.Store(c11b, tile + 368);
     }
 }

@@ -7,6 +7,7 @@ public static partial class Functional
     /// <summary>Same data with a new shape (one dimension may be -1); shares storage.</summary>
     public static Tensor Reshape(Tensor a, params int[] shape)
     {
+        using var op = Profiler.Op("reshape");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(shape);
         var s = (int[])shape.Clone();
@@ -30,7 +31,7 @@ public static partial class Functional
             Throw.Argument($"cannot reshape [{string.Join(", ", a.Shape)}] to [{string.Join(", ", shape)}]");
         }
 
-        return Autograd.Record(new Tensor(a.Data, s), [a], a.AccumulateGrad);
+        return Autograd.Record(new Tensor(a.Data, s), [a], g => a.AccumulateGrad(g, owned: true));
     }
 
     /// <summary>Flattens dimensions start..end into one.</summary>
@@ -71,6 +72,7 @@ public static partial class Functional
     /// <summary>Reorders dimensions (contiguous copy): out.Shape[i] = a.Shape[dims[i]].</summary>
     public static Tensor Permute(Tensor a, params int[] dims)
     {
+        using var op = Profiler.Op("permute");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(dims);
         if (dims.Length != a.Rank)
@@ -82,8 +84,8 @@ public static partial class Functional
         var outShape = d.Select(x => a.Shape[x]).ToArray();
         var inStrides = ShapeUtil.Strides(a.Shape);
         var perm = d.Select(x => inStrides[x]).ToArray();
-        var y = new float[a.Numel];
-        Gather(y, a.Data, outShape, perm);
+        var y = TensorScope.Output(a.Numel);
+        PermuteKernel.Copy(a.Data, y, outShape, perm);
         var inverse = new int[d.Length];
         for (int i = 0; i < d.Length; i++)
         {
@@ -93,28 +95,11 @@ public static partial class Functional
         return Autograd.Record(new Tensor(y, outShape), [a], g =>
         {
             var gs = ShapeUtil.Strides(outShape);
-            var ga = new float[g.Length];
-            Gather(ga, g, a.Shape, inverse.Select(x => gs[x]).ToArray());
-            a.AccumulateGrad(ga);
+            var ga = TensorPool.Rent(g.Length);
+            PermuteKernel.Copy(g, ga, a.Shape, inverse.Select(x => gs[x]).ToArray());
+            a.AccumulateGrad(ga, owned: true);
         });
     }
-
-    // dst (contiguous, outShape)[idx] = src[sum idx_i * srcStrides_i]
-    private static void Gather(float[] dst, float[] src, int[] outShape, int[] srcStrides) =>
-        ForEachRow(outShape, srcStrides, (outOff, inOff, n, stride) =>
-        {
-            if (stride == 1)
-            {
-                Array.Copy(src, inOff, dst, outOff, n);
-            }
-            else
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    dst[outOff + j] = src[inOff + (j * stride)];
-                }
-            }
-        });
 
     /// <summary>Swaps two dimensions (contiguous copy).</summary>
     public static Tensor Transpose(Tensor a, int dim0, int dim1)
@@ -129,6 +114,7 @@ public static partial class Functional
     /// <summary>Elements start..start+length-1 along dim (contiguous copy).</summary>
     public static Tensor Slice(Tensor a, int dim, int start, int length)
     {
+        using var op = Profiler.Op("slice");
         ArgumentNullException.ThrowIfNull(a);
         int ax = ShapeUtil.Axis(dim, a.Rank);
         var (outer, n, inner) = ShapeUtil.Split(a.Shape, ax);
@@ -139,22 +125,14 @@ public static partial class Functional
 
         var shape = (int[])a.Shape.Clone();
         shape[ax] = length;
-        var y = new float[outer * length * inner];
+        var y = TensorScope.Output(outer * length * inner);
         for (int o = 0; o < outer; o++)
         {
             Array.Copy(a.Data, ((o * n) + start) * inner, y, o * length * inner, length * inner);
         }
 
-        return Autograd.Record(new Tensor(y, shape), [a], g =>
-        {
-            var ga = new float[a.Numel];
-            for (int o = 0; o < outer; o++)
-            {
-                Array.Copy(g, o * length * inner, ga, ((o * n) + start) * inner, length * inner);
-            }
-
-            a.AccumulateGrad(ga);
-        });
+        // backward adds g straight into its region of a's gradient (the chunks of one tensor fill one buffer)
+        return Autograd.Record(new Tensor(y, shape), [a], g => a.AccumulateGradRows(g, outer, length * inner, length * inner, n * inner, start * inner));
     }
 
     /// <summary>Splits into <paramref name="chunks"/> equal parts along dim (the last may be smaller).</summary>
@@ -175,6 +153,7 @@ public static partial class Functional
     /// <summary>Concatenates along dim; other dimensions must match.</summary>
     public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim)
     {
+        using var op = Profiler.Op("cat");
         ArgumentNullException.ThrowIfNull(tensors);
         var first = tensors[0];
         int ax = ShapeUtil.Axis(dim, first.Rank);
@@ -200,7 +179,7 @@ public static partial class Functional
 
         var shape = (int[])first.Shape.Clone();
         shape[ax] = total;
-        var y = new float[outer * total * inner];
+        var y = TensorScope.Output(outer * total * inner);
         int at = 0;
         var starts = new int[tensors.Count];
         for (int k = 0; k < tensors.Count; k++)
@@ -228,13 +207,13 @@ public static partial class Functional
                 }
 
                 int len = t.Shape[ax] * inner;
-                var gt = new float[t.Numel];
+                var gt = TensorPool.Rent(t.Numel);
                 for (int o = 0; o < outer; o++)
                 {
                     Array.Copy(g, (o * total * inner) + starts[k], gt, o * len, len);
                 }
 
-                t.AccumulateGrad(gt);
+                t.AccumulateGrad(gt, owned: true);
             }
         });
     }
@@ -249,6 +228,7 @@ public static partial class Functional
     /// <summary>Selects entries <paramref name="index"/> along dim (PyTorch <c>index_select</c>).</summary>
     public static Tensor IndexSelect(Tensor a, int dim, int[] index)
     {
+        using var op = Profiler.Op("index select");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(index);
         int ax = ShapeUtil.Axis(dim, a.Rank);
@@ -263,7 +243,7 @@ public static partial class Functional
 
         var shape = (int[])a.Shape.Clone();
         shape[ax] = index.Length;
-        var y = new float[outer * index.Length * inner];
+        var y = TensorScope.Output(outer * index.Length * inner);
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < index.Length; j++)
@@ -274,7 +254,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, shape), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 for (int j = 0; j < index.Length; j++)
@@ -284,7 +264,7 @@ public static partial class Functional
                 }
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
@@ -294,6 +274,7 @@ public static partial class Functional
     /// </summary>
     public static Tensor Gather(Tensor a, int dim, int[] index, int count)
     {
+        using var op = Profiler.Op("gather");
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(index);
         int ax = ShapeUtil.Axis(dim, a.Rank);
@@ -305,7 +286,7 @@ public static partial class Functional
 
         var shape = (int[])a.Shape.Clone();
         shape[ax] = count;
-        var y = new float[index.Length];
+        var y = TensorScope.Output(index.Length);
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < count; j++)
@@ -326,7 +307,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, shape), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 for (int j = 0; j < count; j++)
@@ -339,13 +320,14 @@ public static partial class Functional
                 }
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
     /// <summary>Materialised broadcast to a larger shape.</summary>
     public static Tensor Expand(Tensor a, params int[] shape)
     {
+        using var op = Profiler.Op("expand");
         ArgumentNullException.ThrowIfNull(a);
         var outShape = ShapeUtil.Broadcast(a.Shape, shape);
         var y = Expand(a.Data, a.Shape, outShape);
@@ -354,12 +336,13 @@ public static partial class Functional
             y = (float[])y.Clone();
         }
 
-        return Autograd.Record(new Tensor(y, outShape), [a], g => a.AccumulateGrad(SumTo(g, outShape, a.Shape)));
+        return Autograd.Record(new Tensor(y, outShape), [a], g => a.AccumulateGrad(SumTo(g, outShape, a.Shape), owned: true));
     }
 
     /// <summary>Sum of all elements (scalar tensor of shape [1]).</summary>
     public static Tensor Sum(Tensor a)
     {
+        using var op = Profiler.Op("sum");
         ArgumentNullException.ThrowIfNull(a);
         double s = 0;
         foreach (var v in a.Data)
@@ -369,9 +352,9 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor([(float)s], 1), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             Array.Fill(ga, g[0]);
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
@@ -401,10 +384,11 @@ public static partial class Functional
 
     private static Tensor Reduce(Tensor a, int dim, bool keepDim, float scale)
     {
+        using var op = Profiler.Op("sum/mean (dim)");
         ArgumentNullException.ThrowIfNull(a);
         int ax = ShapeUtil.Axis(dim, a.Rank);
         var (outer, n, inner) = ShapeUtil.Split(a.Shape, ax);
-        var y = new float[outer * inner];
+        var y = TensorScope.OutputZeroed(outer * inner);
         for (int o = 0; o < outer; o++)
         {
             var dst = y.AsSpan(o * inner, inner);
@@ -418,7 +402,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, ReducedShape(a.Shape, ax, keepDim)), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 for (int j = 0; j < n; j++)
@@ -427,17 +411,18 @@ public static partial class Functional
                 }
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
     /// <summary>Maximum over one dimension (gradient goes to the first maximal entry).</summary>
     public static Tensor Max(Tensor a, int dim, bool keepDim = false)
     {
+        using var op = Profiler.Op("max (dim)");
         ArgumentNullException.ThrowIfNull(a);
         int ax = ShapeUtil.Axis(dim, a.Rank);
         var (outer, n, inner) = ShapeUtil.Split(a.Shape, ax);
-        var y = new float[outer * inner];
+        var y = TensorScope.Output(outer * inner);
         var arg = new int[outer * inner];
         for (int o = 0; o < outer; o++)
         {
@@ -462,7 +447,7 @@ public static partial class Functional
 
         return Autograd.Record(new Tensor(y, ReducedShape(a.Shape, ax, keepDim)), [a], g =>
         {
-            var ga = new float[a.Numel];
+            var ga = TensorPool.RentZeroed(a.Numel);
             for (int o = 0; o < outer; o++)
             {
                 for (int i = 0; i < inner; i++)
@@ -471,13 +456,14 @@ public static partial class Functional
                 }
             }
 
-            a.AccumulateGrad(ga);
+            a.AccumulateGrad(ga, owned: true);
         });
     }
 
     /// <summary>Variance over one dimension (unbiased by default, as PyTorch).</summary>
     public static Tensor Var(Tensor a, int dim, bool unbiased = true, bool keepDim = false)
     {
+        using var op = Profiler.Op("var");
         ArgumentNullException.ThrowIfNull(a);
         int n = a.Size(dim);
         var centred = Sub(a, Mean(a, dim, keepDim: true));

@@ -167,6 +167,3 @@ public abstract class Module
         return new LoadResult(missing, unexpected);
     }
 }
-
-/// <summary>Names a lenient <see cref="Module.LoadStateDict"/> could not match.</summary>
-public sealed record LoadResult(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected);

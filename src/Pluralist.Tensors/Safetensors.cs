@@ -5,19 +5,6 @@ using System.Text.Json.Nodes;
 
 namespace Pluralist.Tensors;
 
-/// <summary>Element type of a stored tensor.</summary>
-public enum StoredType
-{
-    /// <summary>IEEE float32.</summary>
-    F32,
-
-    /// <summary>IEEE float16.</summary>
-    F16,
-
-    /// <summary>bfloat16 (upper half of a float32, rounded to nearest even).</summary>
-    BF16,
-}
-
 /// <summary>
 /// The safetensors file format (Hugging Face): 8-byte little-endian header length, a JSON header mapping names to
 /// dtype, shape and data_offsets (relative to the end of the header), optional <c>__metadata__</c>, then raw

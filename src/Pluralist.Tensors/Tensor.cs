@@ -122,60 +122,150 @@ public class Tensor
         }
 
         var order = TopologicalOrder();
-        var seed = gradient is null ? [1f] : gradient.ToArray();
-        AccumulateGrad(seed);
-        for (int i = order.Count - 1; i >= 0; i--)
+        var seed = gradient is null ? [1f] : Copy(gradient.Data);
+        AccumulateGrad(seed, owned: true);
+        var running = t_running;
+        try
         {
-            var t = order[i];
-            if (t.GradFn is null)
+            for (int i = order.Count - 1; i >= 0; i--)
             {
-                continue;
-            }
+                var t = order[i];
+                if (t.GradFn is null)
+                {
+                    continue;
+                }
 
-            var g = t._gradAcc;
-            t._gradAcc = null;
-            var fn = t.GradFn;
-            t.GradFn = null;
-            if (g is not null)
-            {
-                fn.Backward(g);
+                var g = t._gradAcc;
+                t._gradAcc = null;
+                var fn = t.GradFn;
+                t.GradFn = null;
+                if (g is null)
+                {
+                    continue;
+                }
+
+                // The closure owns g: it may hand it to one input (owned: true) once it has read it; otherwise g is
+                // dead when the closure returns and goes back to the pool.
+                t_running = g;
+                t_kept = false;
+                using (Profiler.Backward(fn.Name))
+                {
+                    fn.Backward(g);
+                }
+
+                if (!t_kept)
+                {
+                    TensorPool.Return(g);
+                }
             }
         }
+        finally
+        {
+            t_running = running;
+        }
     }
+
+    [ThreadStatic]
+    private static float[]? t_running;
+
+    [ThreadStatic]
+    private static bool t_kept;
 
     internal void AccumulateGrad(float[] g) => AccumulateGrad(g, owned: false);
 
     /// <summary>
-    /// Adds g to this tensor's gradient. <paramref name="owned"/>: the caller hands g over (a fresh array it never
-    /// touches again), so a first gradient is kept as it is instead of copied (saves a large allocation and copy per
-    /// backward, e.g. a convolution's input gradient).
+    /// Adds g to this tensor's gradient. <paramref name="owned"/>: the caller hands g over (a fresh array, or the
+    /// gradient its backward closure received, which it never touches again), so a first gradient is kept as it is
+    /// instead of copied, and a later one goes back to the <see cref="TensorPool"/> once added. Not owned: g is copied
+    /// or only read.
     /// </summary>
     internal void AccumulateGrad(float[] g, bool owned)
+    {
+        if (!RequiresGrad)
+        {
+            if (owned && !ReferenceEquals(g, t_running))
+            {
+                TensorPool.Return(g);
+            }
+
+            return;
+        }
+
+        float[]? acc = GradFn is null ? Grad?.Data : _gradAcc;
+        if (acc is null)
+        {
+            if (owned && ReferenceEquals(g, t_running))
+            {
+                t_kept = true;
+            }
+
+            var kept = owned ? g : Copy(g);
+            if (GradFn is null)
+            {
+                Grad = new Tensor(kept, Shape);
+            }
+            else
+            {
+                _gradAcc = kept;
+            }
+
+            return;
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Add(acc, g, acc);
+        if (owned && !ReferenceEquals(g, t_running))
+        {
+            TensorPool.Return(g);
+        }
+    }
+
+    /// <summary>
+    /// Adds g's rows into a region of this tensor's gradient: row o (length <paramref name="length"/>, at o
+    /// <paramref name="srcStride"/> in g) goes to o <paramref name="dstStride"/> + <paramref name="dstOffset"/>. The
+    /// rest of a new gradient is zero. For slices: every chunk of a split adds into the same buffer.
+    /// </summary>
+    internal void AccumulateGradRows(float[] g, int rows, int length, int srcStride, int dstStride, int dstOffset)
     {
         if (!RequiresGrad)
         {
             return;
         }
 
-        if (GradFn is null)
+        var acc = GradFn is null ? Grad?.Data : _gradAcc;
+        bool fresh = acc is null;
+        if (acc is null)
         {
-            if (Grad is null)
+            acc = TensorPool.RentZeroed(Numel);
+            if (GradFn is null)
             {
-                Grad = new Tensor(owned ? g : (float[])g.Clone(), Shape);
+                Grad = new Tensor(acc, Shape);
             }
             else
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(Grad.Data, g, Grad.Data);
+                _gradAcc = acc;
             }
         }
-        else if (_gradAcc is null)
+
+        for (int o = 0; o < rows; o++)
         {
-            _gradAcc = owned ? g : (float[])g.Clone();
+            var src = g.AsSpan(o * srcStride, length);
+            var dst = acc.AsSpan((o * dstStride) + dstOffset, length);
+            if (fresh)
+            {
+                src.CopyTo(dst);
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
+            }
         }
-        else
-        {
-            System.Numerics.Tensors.TensorPrimitives.Add(_gradAcc, g, _gradAcc);
-        }
+    }
+
+    private static float[] Copy(float[] g)
+    {
+        var c = TensorPool.Rent(g.Length);
+        g.AsSpan().CopyTo(c);
+        return c;
     }
 
     private List<Tensor> TopologicalOrder()
@@ -206,210 +296,4 @@ public class Tensor
 
         return order;
     }
-}
-
-/// <summary>A trainable tensor owned by a <see cref="Module"/>; it requires gradients unless frozen.</summary>
-public sealed class Parameter : Tensor
-{
-    /// <summary>Wraps data as a parameter of the given shape.</summary>
-    public Parameter(float[] data, params int[] shape)
-        : base(data, shape) => RequiresGrad = true;
-
-    /// <summary>A parameter holding a copy of <paramref name="t"/>.</summary>
-    public Parameter(Tensor t)
-        : this(t?.ToArray() ?? throw new ArgumentNullException(nameof(t)), t.Shape)
-    {
-    }
-}
-
-/// <summary>One recorded operation: its inputs and a closure that turns the output gradient into input gradients.</summary>
-internal sealed class Node(Tensor[] inputs, Action<float[]> backward)
-{
-    public Tensor[] Inputs { get; } = inputs;
-
-    public Action<float[]> Backward { get; } = backward;
-}
-
-/// <summary>Gradient recording switch (PyTorch <c>torch.no_grad()</c>).</summary>
-public static class Autograd
-{
-    [ThreadStatic]
-    private static int t_disabled;
-
-    /// <summary>Whether operations are recorded on this thread.</summary>
-    public static bool IsEnabled => t_disabled == 0;
-
-    /// <summary>Disables recording on this thread until the returned scope is disposed.</summary>
-    public static NoGradScope NoGrad()
-    {
-        t_disabled++;
-        return default;
-    }
-
-    /// <summary>Scope returned by <see cref="NoGrad"/>.</summary>
-    public readonly struct NoGradScope : IDisposable
-    {
-        /// <summary>Re-enables recording.</summary>
-        public void Dispose() => t_disabled--;
-    }
-
-    internal static bool Needs(params Tensor[] inputs)
-    {
-        if (!IsEnabled)
-        {
-            return false;
-        }
-
-        foreach (var t in inputs)
-        {
-            if (t.RequiresGrad)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Marks <paramref name="output"/> as produced by an operation on <paramref name="inputs"/> when any needs grad.</summary>
-    internal static Tensor Record(Tensor output, Tensor[] inputs, Action<float[]> backward)
-    {
-        if (Needs(inputs))
-        {
-            output.RequiresGrad = true;
-            output.GradFn = new Node(inputs, backward);
-        }
-
-        return output;
-    }
-}
-
-internal static class Throw
-{
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    public static void Argument(string message) => throw new ArgumentException(message);
-
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    public static void InvalidOperation(string message) => throw new InvalidOperationException(message);
-}
-
-internal static class ShapeUtil
-{
-    public static int Numel(int[] shape)
-    {
-        long n = 1;
-        foreach (var s in shape)
-        {
-            if (s < 0)
-            {
-                Throw.Argument("negative dimension");
-            }
-
-            n *= s;
-        }
-
-        if (n > int.MaxValue)
-        {
-            Throw.Argument("tensor too large");
-        }
-
-        return (int)n;
-    }
-
-    public static int Axis(int dim, int rank)
-    {
-        int a = dim < 0 ? dim + rank : dim;
-        if (a < 0 || a >= rank)
-        {
-            Throw.Argument($"dimension {dim} out of range for rank {rank}");
-        }
-
-        return a;
-    }
-
-    public static int Offset(int[] shape, int[] index)
-    {
-        if (index.Length != shape.Length)
-        {
-            Throw.Argument("index rank mismatch");
-        }
-
-        int off = 0;
-        for (int i = 0; i < shape.Length; i++)
-        {
-            if ((uint)index[i] >= (uint)shape[i])
-            {
-                Throw.Argument("index out of range");
-            }
-
-            off = (off * shape[i]) + index[i];
-        }
-
-        return off;
-    }
-
-    public static int[] Strides(int[] shape)
-    {
-        var s = new int[shape.Length];
-        int acc = 1;
-        for (int i = shape.Length - 1; i >= 0; i--)
-        {
-            s[i] = acc;
-            acc *= shape[i];
-        }
-
-        return s;
-    }
-
-    /// <summary>(outer, n, inner) sizes around axis.</summary>
-    public static (int Outer, int N, int Inner) Split(int[] shape, int axis)
-    {
-        int outer = 1, inner = 1;
-        for (int i = 0; i < axis; i++)
-        {
-            outer *= shape[i];
-        }
-
-        for (int i = axis + 1; i < shape.Length; i++)
-        {
-            inner *= shape[i];
-        }
-
-        return (outer, shape[axis], inner);
-    }
-
-    public static int[] Broadcast(int[] a, int[] b)
-    {
-        int r = Math.Max(a.Length, b.Length);
-        var o = new int[r];
-        for (int i = 0; i < r; i++)
-        {
-            int da = i - (r - a.Length) >= 0 ? a[i - (r - a.Length)] : 1;
-            int db = i - (r - b.Length) >= 0 ? b[i - (r - b.Length)] : 1;
-            if (da != db && da != 1 && db != 1)
-            {
-                Throw.Argument($"shapes [{string.Join(", ", a)}] and [{string.Join(", ", b)}] do not broadcast");
-            }
-
-            o[i] = da == 1 ? db : da;
-        }
-
-        return o;
-    }
-
-    /// <summary>Strides of <paramref name="shape"/> expanded to <paramref name="outShape"/> (0 where broadcast).</summary>
-    public static int[] BroadcastStrides(int[] shape, int[] outShape)
-    {
-        var st = Strides(shape);
-        var o = new int[outShape.Length];
-        int off = outShape.Length - shape.Length;
-        for (int i = 0; i < shape.Length; i++)
-        {
-            o[i + off] = shape[i] == 1 ? 0 : st[i];
-        }
-
-        return o;
-    }
-
-    public static bool SameShape(int[] a, int[] b) => a.AsSpan().SequenceEqual(b);
 }

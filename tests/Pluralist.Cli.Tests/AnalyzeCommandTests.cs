@@ -22,7 +22,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = PluralistCommand.Build().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        var code = PluralistCommand.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 
@@ -192,5 +192,25 @@ public sealed class AnalyzeCommandTests : IDisposable
         var (code, _, error) = Run("analyze", "agreement", "--ratings", ragged, "--item", "item", "--rater", "rater", "--value", "score");
         Assert.Equal(1, code);
         Assert.Contains("ragged.csv:3: 2 fields, but the header has 3", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_csv_line_names_file_line_and_column()
+    {
+        var quoted = Write("quoted.csv", "item,rater,score\ni1,a,1\ni2,\"b,2\ni3,c,3\n");
+        var (code, _, error) = Run("analyze", "agreement", "--ratings", quoted, "--item", "item", "--rater", "rater", "--value", "score");
+        Assert.Equal(1, code);
+        Assert.Contains("error: quoted.csv:3:2: quoted field is not closed", error, StringComparison.Ordinal);
+
+        var stray = Write("stray.csv", "item,rater,score\ni1,a,1\ni2,b\"x,2\n");
+        (code, _, error) = Run("analyze", "agreement", "--ratings", stray, "--item", "item", "--rater", "rater", "--value", "score");
+        Assert.Equal(1, code);
+        Assert.Contains("error: stray.csv:3:2: quote inside an unquoted field", error, StringComparison.Ordinal);
+
+        var path = Path.Combine(_dir, "latin1.csv");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes("item,rater,score\ni1,a,1\n"), .. "i2,Ren"u8, 0xE9, .. ",2\n"u8]);
+        (code, _, error) = Run("analyze", "agreement", "--ratings", path, "--item", "item", "--rater", "rater", "--value", "score");
+        Assert.Equal(1, code);
+        Assert.Contains("error: latin1.csv:3: wrong encoding: the file is not valid UTF-8", error, StringComparison.Ordinal);
     }
 }

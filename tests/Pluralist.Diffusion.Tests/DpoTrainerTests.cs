@@ -107,22 +107,33 @@ public class DpoTrainerTests
         // the adapters stay at 0.65-0.88 (lr 5e-3 to 1e-2, 60-120 steps; draws at t > 700, x_t nearly pure noise, keep
         // near-zero inside terms of either sign); on every linear layer (attention, feed-forward, transformer projections,
         // timestep projections of the residual blocks) 0.94 after 120 steps at lr 1e-2 (0.84-0.88 after 60-80 steps).
-        var model = new DiffusionModel(TestUtil.TinyConfig(), Tok);
-        var trainer = new DpoTrainer(model, Reds(), new DpoOptions { Mode = FineTuneMode.Lora, LoraTargets = LoraTargets.AllLinear, LearningRate = 1e-2f, BatchSize = 8, Steps = 120, WarmupFraction = 0.1f, LoraRank = 8, LoraAlpha = 16 });
-        var before = trainer.Evaluate(5, repeats: 4);
-        var logs = new List<DpoStepLog>();
-        trainer.Train(logs.Add);
-        var after = trainer.Evaluate(5, repeats: 4);
-        float lastTen = logs.TakeLast(10).Average(l => l.ImplicitAccuracy);
-        Assert.True(lastTen >= 0.85f, $"logged implicit accuracy over the last 10 steps {lastTen}");
-        Assert.True(after.ImplicitAccuracy > 0.9f, $"implicit accuracy on fresh draws {after.ImplicitAccuracy}");
-        // The median pair's loss falls below log 2 (before: exactly log 2). The mean is not asserted: at beta 5000 the few
-        // fresh draws that come out wrong have large terms, and the mean fresh-draw loss was seen above log 2 while 94% of
-        // the draws were right.
-        float median = after.InsideTerm.Order().ElementAt(after.InsideTerm.Length / 2);
-        Assert.True(median > 0, $"median inside term {median}");
-        Assert.Equal(Math.Log(2), before.Loss.Item(), 5);
-        Assert.All(model.UNet.NamedParameters().Where(p => !p.Name.Contains("lora_", StringComparison.Ordinal)), p => Assert.False(p.Parameter.RequiresGrad));
+        // At beta 5000 one run's trajectory is chaotic: a change in the order of a float sum (same gradients to 1e-7 at
+        // step 0) moves one seed's last-ten logged accuracy between 0.79 and 0.98 and its fresh-draw accuracy between 0.84
+        // and 1 (11 seeds measured). So the claim is made over five seeds (each draw of t, eps and pair order differs):
+        // measured means 0.94-0.95 logged over the last ten steps and 0.95-0.96 on fresh draws.
+        var lastTen = new List<float>();
+        var fresh = new List<float>();
+        foreach (ulong seed in new ulong[] { 0, 1, 2, 3, 4 })
+        {
+            var model = new DiffusionModel(TestUtil.TinyConfig(), Tok);
+            var trainer = new DpoTrainer(model, Reds(), new DpoOptions { Seed = seed, Mode = FineTuneMode.Lora, LoraTargets = LoraTargets.AllLinear, LearningRate = 1e-2f, BatchSize = 8, Steps = 120, WarmupFraction = 0.1f, LoraRank = 8, LoraAlpha = 16 });
+            var before = trainer.Evaluate(5, repeats: 4);
+            var logs = new List<DpoStepLog>();
+            trainer.Train(logs.Add);
+            var after = trainer.Evaluate(5, repeats: 4);
+            lastTen.Add(logs.TakeLast(10).Average(l => l.ImplicitAccuracy));
+            fresh.Add(after.ImplicitAccuracy);
+            // The median pair's loss falls below log 2 (before: exactly log 2). The mean is not asserted: at beta 5000 the few
+            // fresh draws that come out wrong have large terms, and the mean fresh-draw loss was seen above log 2 while 94% of
+            // the draws were right.
+            float median = after.InsideTerm.Order().ElementAt(after.InsideTerm.Length / 2);
+            Assert.True(median > 0, $"seed {seed}: median inside term {median}");
+            Assert.Equal(Math.Log(2), before.Loss.Item(), 5);
+            Assert.All(model.UNet.NamedParameters().Where(p => !p.Name.Contains("lora_", StringComparison.Ordinal)), p => Assert.False(p.Parameter.RequiresGrad));
+        }
+
+        Assert.True(lastTen.Average() >= 0.85f, $"logged implicit accuracy over the last 10 steps, per seed: {string.Join(", ", lastTen)}");
+        Assert.True(fresh.Average() > 0.9f, $"implicit accuracy on fresh draws, per seed: {string.Join(", ", fresh)}");
     }
 
     [Fact]

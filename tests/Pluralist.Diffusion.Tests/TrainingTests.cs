@@ -1,3 +1,6 @@
+using Pluralist.Tensors;
+using F = Pluralist.Tensors.Functional;
+
 namespace Pluralist.Diffusion.Tests;
 
 public class TrainingTests
@@ -77,6 +80,44 @@ public class TrainingTests
         for (int i = 0; i < w1.Length; i++)
         {
             Assert.Equal((0.9f * w0[i]) + (0.1f * w1[i]), shadow[i], 6); // shadow = d shadow + (1 - d) p
+        }
+    }
+
+    [Fact]
+    public void Training_steps_inside_a_tensor_scope_give_the_same_bits_as_without()
+    {
+        // The scope only changes where storage comes from: after the first step the pool hands back last step's
+        // arrays (with their old contents), so any kernel that read an output it had not written would show here.
+        static float[][] Run(bool scoped)
+        {
+            var model = new DiffusionModel(TestUtil.TinyConfig(), new WordTokenizer(["red", "blue", "green", "square", "park"]));
+            model.Train();
+            var opt = Adam.AdamW(model.TrainableParameters(), 1e-3f);
+            var g = new Generator(4);
+            var noisy = g.Normal(0, 1, 3, 3, 8, 8);
+            var noise = g.Normal(0, 1, 3, 3, 8, 8);
+            var losses = new List<float>();
+            for (int step = 0; step < 4; step++)
+            {
+                using var scope = scoped ? TensorScope.Begin() : null;
+                opt.ZeroGrad();
+                var (ctx, mask) = model.EncodeText(["red square", "", "green park"]);
+                var loss = F.MseLoss(model.UNet.PredictNoise(noisy, [5, 500, 990], ctx, mask), noise);
+                loss.Backward();
+                losses.Add(loss.Item());
+                GradUtil.ClipGradNorm(model.TrainableParameters(), 1f);
+                opt.Step();
+            }
+
+            return [[.. losses], .. model.Parameters().Select(p => p.ToArray())];
+        }
+
+        var plain = Run(false);
+        var scoped = Run(true);
+        Assert.Equal(plain.Length, scoped.Length);
+        for (int i = 0; i < plain.Length; i++)
+        {
+            Assert.Equal(plain[i], scoped[i]);
         }
     }
 }

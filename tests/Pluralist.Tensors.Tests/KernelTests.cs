@@ -52,6 +52,62 @@ public class KernelTests
         NumericAssert.Close(c.Select(v => 2 * v).ToArray(), c2, 1e-6, "accumulate");
     }
 
+    // The Vector512 kernels (6 x 32) against the Vector256 ones (6 x 16): the same FMA chains, so the same bits;
+    // packed and in-place A, edges in both directions, accumulation.
+    [Theory]
+    [InlineData(1024, 64, 64, false, true)]
+    [InlineData(73, 530, 300, false, false)]
+    [InlineData(145, 91, 513, true, true)]
+    [InlineData(7, 33, 5, false, false)]
+    [InlineData(300, 700, 600, true, false)]
+    public void Gemm_vector512_and_vector256_kernels_agree_bit_for_bit(int m, int n, int k, bool ta, bool tb)
+    {
+        var g = new Generator(6);
+        var a = g.Normal(0, 1, m * k).Data;
+        var b = g.Normal(0, 1, k * n).Data;
+        var c0 = g.Normal(0, 1, m * n).Data;
+        var wide = (float[])c0.Clone();
+        var narrow = (float[])c0.Clone();
+        Gemm.Multiply(a, 0, ta, b, 0, tb, wide, 0, m, n, k, true);
+        try
+        {
+            Gemm.Narrow = true;
+            Gemm.Multiply(a, 0, ta, b, 0, tb, narrow, 0, m, n, k, true);
+        }
+        finally
+        {
+            Gemm.Narrow = false;
+        }
+
+        Assert.Equal(narrow, wide);
+    }
+
+    // A read in place (N <= 128) against A packed: the same sums in the same order, so the same bits.
+    [Theory]
+    [InlineData(1024, 64, 64, false)]
+    [InlineData(61, 100, 300, true)]
+    [InlineData(13, 128, 17, false)]
+    public void Gemm_reading_A_in_place_matches_packing_bit_for_bit(int m, int n, int k, bool ta)
+    {
+        var g = new Generator(5);
+        var a = g.Normal(0, 1, m * k).Data;
+        var b = g.Normal(0, 1, k * n).Data;
+        var direct = new float[m * n];
+        var packed = new float[m * n];
+        Gemm.Multiply(a, 0, ta, b, 0, true, direct, 0, m, n, k, false);
+        try
+        {
+            Gemm.PackAlways = true;
+            Gemm.Multiply(a, 0, ta, b, 0, true, packed, 0, m, n, k, false);
+        }
+        finally
+        {
+            Gemm.PackAlways = false;
+        }
+
+        Assert.Equal(packed, direct);
+    }
+
     [Theory]
     [InlineData(300, 700, 600)]
     [InlineData(32, 288, 8192)]
@@ -247,6 +303,54 @@ public class KernelTests
         NumericAssert.Close(F32(egb), bias.Grad!.Data, 1e-5, "conv bias gradient");
     }
 
+    // Vector512 conv kernels against the Vector256 ones on every case, both kernel families: the same sums in the same
+    // order wherever the vector width only changes how many lanes run side by side (all but the pixel family's weight
+    // gradient, whose lanes are partial sums over pixels).
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void Conv2d_vector512_and_vector256_kernels_agree_bit_for_bit(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
+    {
+        foreach (bool channels in new[] { false, true })
+        {
+            float[][] Run(bool narrow)
+            {
+                bool saved = DirectConv.Narrow;
+                try
+                {
+                    DirectConv.Narrow = narrow;
+                    var g = new Generator(17);
+                    var x = g.Normal(0, 1, b, c, h, w);
+                    var wt = g.Normal(0, 1, o, c / groups, kh, kw);
+                    x.RequiresGrad = wt.RequiresGrad = true;
+                    return WithChannels(channels, () =>
+                    {
+                        var y = F.Conv2d(x, wt, null, stride, pad, dil, groups);
+                        y.Backward(new Generator(18).Normal(0, 1, y.Shape));
+                        return new[] { y.Data, x.Grad!.Data, wt.Grad!.Data };
+                    });
+                }
+                finally
+                {
+                    DirectConv.Narrow = saved;
+                }
+            }
+
+            var wide = Run(false);
+            var narrow = Run(true);
+            Assert.Equal(narrow[0], wide[0]);
+            Assert.Equal(narrow[1], wide[1]);
+            if (channels)
+            {
+                Assert.Equal(narrow[2], wide[2]);
+            }
+            else
+            {
+                // the pixel weight-gradient kernel sums 16 pixels per lane group instead of 8: other partial sums
+                NumericAssert.Close(narrow[2], wide[2], 1e-5, "weight gradient");
+            }
+        }
+    }
+
     [Fact]
     public void Conv_weight_gradient_kernels_of_3_and_6_taps_agree_bit_for_bit()
     {
@@ -274,7 +378,7 @@ public class KernelTests
     [InlineData(8, 9, 9)]
     [InlineData(13, 8, 8)]
     [InlineData(5, 21, 17)]
-    public void Conv_forward_tiles_4x24_and_8x16_agree_bit_for_bit(int o, int h, int w)
+    public void Conv_forward_tiles_4x24_8x16_4x48_and_8x32_agree_bit_for_bit(int o, int h, int w)
     {
         var g = new Generator(12);
         int b = 2, c = 3, kk = 3;
@@ -289,11 +393,14 @@ public class KernelTests
         }
 
         var y1 = new float[b * o * h * w];
-        var y2 = new float[b * o * h * w];
         DirectConv.Forward(src, b, wt, 0, o, offs.Length, offs, y1, o, 0, h, w, bias, 0, variant: 1);
-        DirectConv.Forward(src, b, wt, 0, o, offs.Length, offs, y2, o, 0, h, w, bias, 0, variant: 2);
-        Assert.Equal(y1, y2);
         Assert.DoesNotContain(0f, y1);
+        foreach (int variant in new[] { 2, 4, 5 })
+        {
+            var y2 = new float[b * o * h * w];
+            DirectConv.Forward(src, b, wt, 0, o, offs.Length, offs, y2, o, 0, h, w, bias, 0, variant: variant);
+            Assert.Equal(y1, y2);
+        }
     }
 
     [Theory]
@@ -334,14 +441,19 @@ public class KernelTests
         }
     }
 
-    // The fused kernel (no mask, or causal) against the composed matmul/softmax path, which an all-ones (or
-    // lower-triangular) mask selects; odd lengths, cross attention (Lq != Lk), Dv != D, rank 3 and 4.
+    // The fused kernel against the composed matmul/softmax path (FusedAttention.Disabled): no mask, causal, a boolean
+    // mask (a lower-triangular one, a key-padding (B, 1, 1, Lk) one, one with a fully masked row); odd lengths, cross
+    // attention (Lq != Lk), Dv != D, rank 3 and 4.
     [Theory]
-    [InlineData(false, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8)]
-    [InlineData(true, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8)]
-    [InlineData(false, new[] { 5, 13, 16 }, new[] { 5, 29, 16 }, 7)]
-    [InlineData(true, new[] { 1, 2, 50, 4 }, new[] { 1, 2, 50, 4 }, 12)]
-    public void Fused_attention_matches_composed_operations(bool causal, int[] qShape, int[] kShape, int dv)
+    [InlineData(false, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8, "none")]
+    [InlineData(true, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8, "none")]
+    [InlineData(false, new[] { 5, 13, 16 }, new[] { 5, 29, 16 }, 7, "none")]
+    [InlineData(true, new[] { 1, 2, 50, 4 }, new[] { 1, 2, 50, 4 }, 12, "none")]
+    [InlineData(false, new[] { 2, 3, 37, 8 }, new[] { 2, 3, 37, 8 }, 8, "triangle")]
+    [InlineData(false, new[] { 3, 2, 11, 8 }, new[] { 3, 2, 24, 8 }, 8, "keys")]
+    [InlineData(true, new[] { 3, 2, 24, 8 }, new[] { 3, 2, 24, 8 }, 5, "keys")]
+    [InlineData(false, new[] { 2, 9, 6 }, new[] { 2, 7, 6 }, 6, "row")]
+    public void Fused_attention_matches_composed_operations(bool causal, int[] qShape, int[] kShape, int dv, string maskKind)
     {
         var g = new Generator(9);
         var vShape = (int[])kShape.Clone();
@@ -350,13 +462,48 @@ public class KernelTests
         var k = g.Normal(0, 1, kShape);
         var v = g.Normal(0, 1, vShape);
         int lq = qShape[^2], lk = kShape[^2];
-        var ones = new float[lq * lk];
-        for (int i = 0; i < lq; i++)
+        Tensor? mask = null;
+        if (maskKind == "triangle")
         {
-            for (int j = 0; j < lk; j++)
+            var m = new float[lq * lk];
+            for (int i = 0; i < lq; i++)
             {
-                ones[(i * lk) + j] = !causal || j <= i ? 1f : 0f;
+                for (int j = 0; j < lk; j++)
+                {
+                    m[(i * lk) + j] = j <= i ? 1f : 0f;
+                }
             }
+
+            mask = new Tensor(m, lq, lk);
+        }
+        else if (maskKind == "keys")
+        {
+            // sample b attends to its first 5 + 6 b keys: (B, 1, 1, Lk)
+            int b = qShape[0];
+            var m = new float[b * lk];
+            for (int s = 0; s < b; s++)
+            {
+                for (int j = 0; j < Math.Min(lk, 5 + (6 * s)); j++)
+                {
+                    m[(s * lk) + j] = 1f;
+                }
+            }
+
+            mask = new Tensor(m, b, 1, 1, lk);
+        }
+        else if (maskKind == "row")
+        {
+            // (Lq, Lk) with query row 3 allowed nothing (NaN on both paths) and a checkerboard elsewhere
+            var m = new float[lq * lk];
+            for (int i = 0; i < lq; i++)
+            {
+                for (int j = 0; j < lk; j++)
+                {
+                    m[(i * lk) + j] = i != 3 && (i + j) % 2 == 0 ? 1f : 0f;
+                }
+            }
+
+            mask = new Tensor(m, lq, lk);
         }
 
         float[][] Run(bool fused)
@@ -364,17 +511,127 @@ public class KernelTests
             var qs = new Tensor((float[])q.Data.Clone(), q.Shape) { RequiresGrad = true };
             var ks = new Tensor((float[])k.Data.Clone(), k.Shape) { RequiresGrad = true };
             var vs = new Tensor((float[])v.Data.Clone(), v.Shape) { RequiresGrad = true };
-            var y = fused ? F.ScaledDotProductAttention(qs, ks, vs, isCausal: causal) : F.ScaledDotProductAttention(qs, ks, vs, mask: new Tensor(ones, lq, lk));
-            y.Backward(new Generator(10).Normal(0, 1, y.Shape));
-            return [y.Data, qs.Grad!.Data, ks.Grad!.Data, vs.Grad!.Data];
+            bool saved = FusedAttention.Disabled;
+            try
+            {
+                FusedAttention.Disabled = !fused;
+                var y = F.ScaledDotProductAttention(qs, ks, vs, mask, isCausal: causal);
+                var gy = new Generator(10).Normal(0, 1, y.Shape);
+                if (maskKind == "row")
+                {
+                    // the NaN row's gradient is NaN on both paths; keep it out of the others
+                    for (int i = 0; i < gy.Numel; i++)
+                    {
+                        gy.Data[i] = i / dv % lq == 3 ? 0f : gy.Data[i];
+                    }
+                }
+
+                y.Backward(gy);
+                return [y.Data, qs.Grad!.Data, ks.Grad!.Data, vs.Grad!.Data];
+            }
+            finally
+            {
+                FusedAttention.Disabled = saved;
+            }
         }
 
         var a = Run(true);
-        var b = Run(false);
+        var b2 = Run(false);
         string[] what = ["output", "dQ", "dK", "dV"];
+        if (maskKind == "row")
+        {
+            // output row 3 is NaN on both paths; compare the rest (and require the NaNs)
+            for (int i = 0; i < a[0].Length; i++)
+            {
+                bool nanRow = i / dv % lq == 3;
+                Assert.Equal(nanRow, float.IsNaN(a[0][i]));
+                Assert.Equal(nanRow, float.IsNaN(b2[0][i]));
+                if (nanRow)
+                {
+                    a[0][i] = b2[0][i] = 0f;
+                }
+            }
+
+            a = [a[0], .. a[1..].Select(x => x.Select(v => float.IsNaN(v) ? 0f : v).ToArray())];
+            b2 = [b2[0], .. b2[1..].Select(x => x.Select(v => float.IsNaN(v) ? 0f : v).ToArray())];
+        }
+
         for (int i = 0; i < a.Length; i++)
         {
-            NumericAssert.Close(b[i], a[i], 1e-5, "attention " + what[i]);
+            NumericAssert.Close(b2[i], a[i], 1e-5, "attention " + what[i]);
+        }
+    }
+
+    // Heads side by side in (B, L, H d) against splitting them out with permutes and the composed path, with and
+    // without a key-padding mask, Dv != D; bit-identical with 1 and 4 threads.
+    [Theory]
+    [InlineData(3, 11, 24, 4, 8, 8, false, false)]
+    [InlineData(2, 64, 64, 4, 16, 16, true, false)]
+    [InlineData(2, 10, 10, 2, 8, 5, false, true)]
+    [InlineData(16, 64, 24, 4, 16, 16, true, false)]
+    public void Multi_head_attention_matches_split_heads(int b, int lq, int lk, int heads, int d, int dv, bool keyMask, bool causal)
+    {
+        var g = new Generator(13);
+        var q = g.Normal(0, 1, b, lq, heads * d);
+        var k = g.Normal(0, 1, b, lk, heads * d);
+        var v = g.Normal(0, 1, b, lk, heads * dv);
+        var gy = g.Normal(0, 1, b, lq, heads * dv);
+        Tensor? mask = null;
+        if (keyMask)
+        {
+            var m = new float[b * lk];
+            for (int s = 0; s < b; s++)
+            {
+                for (int j = 0; j < Math.Min(lk, 3 + (5 * s)); j++)
+                {
+                    m[(s * lk) + j] = 1f;
+                }
+            }
+
+            mask = new Tensor(m, b, lk);
+        }
+
+        float[][] Run(bool fused, int threads)
+        {
+            int savedThreads = Parallelism.Threads;
+            bool saved = FusedAttention.Disabled;
+            try
+            {
+                Parallelism.Threads = threads;
+                var qs = new Tensor(q.ToArray(), q.Shape) { RequiresGrad = true };
+                var ks = new Tensor(k.ToArray(), k.Shape) { RequiresGrad = true };
+                var vs = new Tensor(v.ToArray(), v.Shape) { RequiresGrad = true };
+                Tensor y;
+                if (fused)
+                {
+                    y = F.MultiHeadAttention(qs, ks, vs, heads, mask, causal);
+                }
+                else
+                {
+                    FusedAttention.Disabled = true;
+                    Tensor Split(Tensor t, int l, int w) => F.Permute(F.Reshape(t, b, l, heads, w), 0, 2, 1, 3);
+                    var o = F.ScaledDotProductAttention(Split(qs, lq, d), Split(ks, lk, d), Split(vs, lk, dv), mask?.Reshape(b, 1, 1, lk), causal);
+                    y = F.Reshape(F.Permute(o, 0, 2, 1, 3), b, lq, heads * dv);
+                }
+
+                y.Backward(gy);
+                return [y.Data, qs.Grad!.Data, ks.Grad!.Data, vs.Grad!.Data];
+            }
+            finally
+            {
+                Parallelism.Threads = savedThreads;
+                FusedAttention.Disabled = saved;
+            }
+        }
+
+        var fusedOne = Run(true, 1);
+        var fusedFour = Run(true, 4);
+        var composed = Run(false, 1);
+        string[] what = ["output", "dQ", "dK", "dV"];
+        for (int i = 0; i < fusedOne.Length; i++)
+        {
+            NumericAssert.Close(composed[i], fusedOne[i], 1e-5, "multi-head attention " + what[i]);
+            Assert.Equal(fusedOne[i], fusedFour[i]);
         }
     }
 

@@ -14,8 +14,12 @@ namespace Pluralist.Benchmarks.Tensors;
 /// Options: <c>--threads N</c> (default: processor count), <c>--quick</c>, <c>--no-torch</c>, <c>--min</c> (both sides
 /// report the fastest of 9 repeats instead of the median of 5: on a machine shared with other work the fastest call is the
 /// one least disturbed, and a median compares whichever side happened to run during more contention),
-/// <c>--conv-passes</c> (adds per-pass conv lines: forward alone, forward + weight gradient, forward + input gradient),
-/// <c>--conv-only</c> (only the conv lines, no peak memory: for iterating on the conv kernels).
+/// <c>--cpu-time</c> (both sides time with the process's CPU time instead of the wall clock: user + system time of every
+/// thread, .NET's background GC and JIT threads included; on a machine whose cores other work keeps busy, the time a
+/// process waits for a core stays out of it), <c>--conv-passes</c> (adds per-pass conv lines: forward alone, forward + weight gradient, forward + input gradient),
+/// <c>--conv-only</c> (only the conv lines, no peak memory: for iterating on the conv kernels), <c>--profile</c> (instead
+/// of the table: where one training step of each model goes, op by op, forward and backward time and allocation, from
+/// <see cref="Profiler"/>; then PyTorch's own per-op profile of the same steps from <c>torch.autograd.profiler</c>).
 /// </summary>
 public sealed class TensorBench : IBenchSuite
 {
@@ -24,7 +28,11 @@ public sealed class TensorBench : IBenchSuite
 
     public string Name => "tensors";
 
-    public string Description => "tensor engine vs PyTorch: matmul, conv2d, attention, small-UNet training step, peak memory";
+    public string Description => "tensor engine vs PyTorch: matmul, conv2d, attention, small-UNet and embedded-model training steps, peak memory, per-op profile";
+
+    private const string SmallStep = "small UNet AdamW train step (batch 8, 4x32x32)";
+
+    private const string EmbeddedStep = "embedded model train step (base32-small: text encoder + UNet, batch 16, clip, AdamW, EMA)";
 
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -46,7 +54,16 @@ public sealed class TensorBench : IBenchSuite
         }
 
         bool quick = args.Contains("--quick");
+        if (args.Contains("--profile"))
+        {
+            Parallelism.Threads = threads;
+            s_cpu = args.Contains("--cpu-time");
+            await ProfileAsync(threads, quick ? 2 : 5, output, cancellationToken);
+            return;
+        }
+
         s_min = args.Contains("--min");
+        s_cpu = args.Contains("--cpu-time");
         int reps = quick ? 2 : s_min ? 9 : 5;
         Parallelism.Threads = threads;
         bool convOnly = args.Contains("--conv-only"), convPasses = args.Contains("--conv-passes");
@@ -128,7 +145,9 @@ public sealed class TensorBench : IBenchSuite
         if (!convOnly)
         {
             var unet = UnetSetup();
-            rows.Add(("unet train step", Time(unet, reps), 0));
+            rows.Add((SmallStep, Time(unet, reps), 0));
+            var embedded = EmbeddedModelStep.Setup();
+            rows.Add((EmbeddedStep, Time(embedded, reps), 0));
             csPeak = await ChildPeakMemoryAsync(threads, cancellationToken);
         }
 
@@ -139,7 +158,7 @@ public sealed class TensorBench : IBenchSuite
         var script = FindScript();
         if (!args.Contains("--no-torch") && File.Exists(Python) && script is not null)
         {
-            var lines = await RunAsync(Python, $"{script} --threads {threads}{(quick ? " --quick" : string.Empty)}{(s_min ? " --min" : string.Empty)}{(convOnly ? " --conv-only" : string.Empty)}{(convPasses ? " --conv-passes" : string.Empty)}", cancellationToken, threads);
+            var lines = await RunAsync(Python, $"{script} --threads {threads} --embedded-config {EmbeddedModelStep.ConfigPath()} --vocabulary {EmbeddedModelStep.Vocabulary}{(quick ? " --quick" : string.Empty)}{(s_min ? " --min" : string.Empty)}{(convOnly ? " --conv-only" : string.Empty)}{(convPasses ? " --conv-passes" : string.Empty)}{(s_cpu ? " --cpu-time" : string.Empty)}", cancellationToken, threads);
             foreach (var line in lines)
             {
                 using var doc = JsonDocument.Parse(line);
@@ -156,7 +175,7 @@ public sealed class TensorBench : IBenchSuite
             torchNote = (await RunAsync(Python, "-c \"import torch; print(torch.__version__)\"", cancellationToken))[0];
         }
 
-        output.WriteLine($"# tensors: {threads} threads, {Environment.ProcessorCount} logical CPUs shared with other engineers' builds; Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; PyTorch {torchNote}; timings: {(s_min ? "fastest of 9" : "median of 5")} after warm-up");
+        output.WriteLine($"# tensors: {threads} threads, {Environment.ProcessorCount} logical CPUs shared with other engineers' builds; Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}; PyTorch {torchNote}; timings: {(s_min ? "fastest of 9" : "median of 5")} after warm-up, {(s_cpu ? "process CPU time" : "wall clock")}");
         output.WriteLine();
         output.WriteLine("| measurement | Pluralist.Tensors | GFLOP/s | PyTorch | GFLOP/s | time ratio (C# / PyTorch) | within 1.5x |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|:---:|");
@@ -179,6 +198,72 @@ public sealed class TensorBench : IBenchSuite
         output.WriteLine("Peak memory: .NET Process.PeakWorkingSet64 of a child process (runtime included); PyTorch resource.getrusage(RUSAGE_SELF).ru_maxrss (interpreter and libtorch included).");
     }
 
+    private static async Task ProfileAsync(int threads, int steps, TextWriter output, CancellationToken ct)
+    {
+        bool threadClock = s_cpu && ThreadClock.IsAvailable;
+        output.WriteLine($"# per-op profile, {threads} thread(s), mean of {steps} steps after warm-up; {(threadClock ? "CPU time of the calling thread" : "wall clock")}; allocations of the calling thread");
+        foreach (var (name, step) in new[] { (SmallStep, UnetSetup()), (EmbeddedStep, EmbeddedModelStep.Setup()) })
+        {
+            Time(step, 1); // warm-up (tiered JIT)
+            int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
+            long faults = MinorFaults();
+            var pause = GC.GetTotalPauseDuration();
+            long bytes = GC.GetAllocatedBytesForCurrentThread();
+            Func<double> clock = threadClock ? ThreadClock.Seconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+            double t0 = clock();
+            Profiler.Start(clock);
+            for (int i = 0; i < steps; i++)
+            {
+                step();
+            }
+
+            var rows = Profiler.Stop();
+            double total = (clock() - t0) / steps;
+            double allocated = (GC.GetAllocatedBytesForCurrentThread() - bytes) / (double)steps;
+            output.WriteLine();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"## {name}: {total * 1000:F1} ms per step, {allocated / 1048576:F1} MiB allocated per step, GCs in {steps} steps: gen0 {GC.CollectionCount(0) - gc0}, gen1 {GC.CollectionCount(1) - gc1}, gen2 {GC.CollectionCount(2) - gc2}, GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds / steps:F1} ms per step, minor page faults per step {(MinorFaults() - faults) / steps}"));
+            output.WriteLine();
+            output.WriteLine("| op | calls | forward ms | forward MiB | backward ms | backward MiB | share of step |");
+            output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+            double sum = 0;
+            foreach (var r in rows)
+            {
+                double ms = (r.ForwardSeconds + r.BackwardSeconds) / steps;
+                sum += ms;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {r.Name} | {(double)r.Calls / steps:F0} | {r.ForwardSeconds * 1000 / steps:F2} | {r.ForwardBytes / 1048576.0 / steps:F2} | {r.BackwardSeconds * 1000 / steps:F2} | {r.BackwardBytes / 1048576.0 / steps:F2} | {ms / total:P1} |"));
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| (outside the ops: graph walk, module code) | | {(total - sum) * 1000:F2} | | | | {(total - sum) / total:P1} |"));
+        }
+
+        const string Python = "/usr/bin/python3";
+        var script = FindScript();
+        if (File.Exists(Python) && script is not null)
+        {
+            output.WriteLine();
+            foreach (var line in await RunAsync(Python, $"{script} --threads {threads} --profile {steps}{(s_cpu ? " --cpu-time" : string.Empty)} --embedded-config {EmbeddedModelStep.ConfigPath()} --vocabulary {EmbeddedModelStep.Vocabulary}", ct, threads))
+            {
+                output.WriteLine(line);
+            }
+        }
+    }
+
+    // minor page faults of the process so far (field 10 of /proc/self/stat); -1 where there is no such file
+    private static long MinorFaults()
+    {
+        if (!File.Exists("/proc/self/stat"))
+        {
+            return -1;
+        }
+
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7], CultureInfo.InvariantCulture);
+    }
+
     private static Action UnetSetup()
     {
         var g = new Generator(0);
@@ -188,6 +273,7 @@ public sealed class TensorBench : IBenchSuite
         var target = g.Normal(0, 1, UnetBatch, 4, 32, 32);
         return () =>
         {
+            using var scope = TensorScope.Begin(); // activations and gradients reuse the previous step's arrays
             opt.ZeroGrad();
             var loss = F.MseLoss(net.Forward(x), target);
             loss.Backward();
@@ -196,6 +282,11 @@ public sealed class TensorBench : IBenchSuite
     }
 
     private static bool s_min;
+
+    private static bool s_cpu;
+
+    // seconds on the chosen clock: wall, or user + system CPU time of the whole process
+    private static double Now() => s_cpu ? Environment.CpuUsage.TotalTime.TotalSeconds : Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
     private static double Time(Action body, int repeats)
     {
@@ -210,9 +301,9 @@ public sealed class TensorBench : IBenchSuite
         var ts = new List<double>();
         for (int i = 0; i < repeats; i++)
         {
-            var sw = Stopwatch.StartNew();
+            double t0 = Now();
             body();
-            ts.Add(sw.Elapsed.TotalSeconds);
+            ts.Add(Now() - t0);
         }
 
         ts.Sort();

@@ -1,14 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Pluralist.Analysis.Agreement;
+using Pluralist.Core.Text;
 
 namespace Pluralist.Cli;
 
 /// <summary>
 /// <c>pluralist analyze</c>: agreement statistics on long CSV files (one row per rating).
-/// Exit codes: 0 success, 1 bad input (the message names the file, line and column), 2 internal error.
+/// Bad input exits 1 with a message naming the file, line and column (<see cref="ExitCodes"/>).
 /// </summary>
 public static class AnalyzeCommands
 {
@@ -44,18 +44,19 @@ public static class AnalyzeCommands
         {
             ratings, item, rater, value, level, groupBy, permutations, seed, json,
         };
-        command.SetAction(parse => Run(parse, output =>
+        command.SetAction(CliContext.Run((parse, _) =>
         {
+            var output = parse.InvocationConfiguration.Output;
             var lvl = ParseLevel(parse.GetValue(level)!);
             var axes = (parse.GetValue(groupBy) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var perms = parse.GetValue(permutations);
             if (perms < 0)
             {
-                throw new InputException("--permutations must be 0 or more");
+                throw new CliInputException("--permutations must be 0 or more");
             }
 
             var file = parse.GetValue(ratings)!;
-            var table = CsvTable.Read(file.FullName);
+            var table = RatingsTable.Read(file.FullName);
             var columns = new[] { parse.GetValue(item)!, parse.GetValue(rater)!, parse.GetValue(value)! }.Concat(axes).ToArray();
             var index = table.Require(columns);
             var rows = LoadRatings(table, index[0], index[1], index[2], lvl, Codebook(lvl, (table, index[2])));
@@ -76,6 +77,8 @@ public static class AnalyzeCommands
             {
                 WriteJson(jsonFile.FullName, alpha, rows.Count, report);
             }
+
+            return Task.FromResult(ExitCodes.Success);
         }));
         return command;
     }
@@ -92,11 +95,12 @@ public static class AnalyzeCommands
         {
             a, b, item, rater, value, level,
         };
-        command.SetAction(parse => Run(parse, output =>
+        command.SetAction(CliContext.Run((parse, _) =>
         {
+            var output = parse.InvocationConfiguration.Output;
             var lvl = ParseLevel(parse.GetValue(level)!);
-            var tableA = CsvTable.Read(parse.GetValue(a)!.FullName);
-            var tableB = CsvTable.Read(parse.GetValue(b)!.FullName);
+            var tableA = RatingsTable.Read(parse.GetValue(a)!.FullName);
+            var tableB = RatingsTable.Read(parse.GetValue(b)!.FullName);
             var columns = new[] { parse.GetValue(item)!, parse.GetValue(rater)!, parse.GetValue(value)! };
             var ia = tableA.Require(columns);
             var ib = tableB.Require(columns);
@@ -106,40 +110,15 @@ public static class AnalyzeCommands
             var result = Krippendorff.CrossReliability(ratingsA, ratingsB, lvl);
             if (result.Items == 0)
             {
-                throw new InputException($"{tableA.Name} and {tableB.Name} have no item in common");
+                throw new CliInputException($"{tableA.Name} and {tableB.Name} have no item in common");
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"xRR ({lvl.ToString().ToLowerInvariant()}) {Format(result.Xrr)}  observed disagreement {Format(result.ObservedDisagreement)}  expected disagreement {Format(result.ExpectedDisagreement)}  items in common {result.Items}  ratings {result.RatingsA} + {result.RatingsB}"));
+
+            return Task.FromResult(ExitCodes.Success);
         }));
         return command;
-    }
-
-    private static int Run(ParseResult parse, Action<TextWriter> body)
-    {
-        var output = parse.InvocationConfiguration.Output;
-        var error = parse.InvocationConfiguration.Error;
-        try
-        {
-            body(output);
-            return 0;
-        }
-        catch (InputException ex)
-        {
-            error.WriteLine($"error: {ex.Message}");
-            return 1;
-        }
-        catch (ArgumentException ex)
-        {
-            // The statistics reject data they cannot score (one rater, a one-member group, negative ratio data).
-            error.WriteLine($"error: {ex.Message}");
-            return 1;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            error.WriteLine($"internal error: {ex}");
-            return 2;
-        }
     }
 
     private static MeasurementLevel ParseLevel(string text) => text.ToLowerInvariant() switch
@@ -148,7 +127,7 @@ public static class AnalyzeCommands
         "ordinal" => MeasurementLevel.Ordinal,
         "interval" => MeasurementLevel.Interval,
         "ratio" => MeasurementLevel.Ratio,
-        _ => throw new InputException($"--level must be nominal, ordinal, interval or ratio; got '{text}'"),
+        _ => throw new CliInputException($"--level must be nominal, ordinal, interval or ratio; got '{text}'"),
     };
 
     private static void RequireTwoRaters(List<Rating> rows, string file)
@@ -156,7 +135,7 @@ public static class AnalyzeCommands
         var raters = rows.Select(r => r.Rater).Distinct(StringComparer.Ordinal).Count();
         if (raters < 2)
         {
-            throw new InputException($"{file}: agreement needs at least two raters; found {raters}");
+            throw new CliInputException($"{file}: agreement needs at least two raters; found {raters}");
         }
     }
 
@@ -165,7 +144,7 @@ public static class AnalyzeCommands
     /// the ordinal order of the distinct labels over every column given (so two pools share codes);
     /// null when every cell is a number. Other levels need numbers: the first other cell is an error.
     /// </summary>
-    private static Dictionary<string, int>? Codebook(MeasurementLevel level, params (CsvTable Table, int Value)[] columns)
+    private static Dictionary<string, int>? Codebook(MeasurementLevel level, params (RatingsTable Table, int Value)[] columns)
     {
         foreach (var (table, value) in columns)
         {
@@ -179,7 +158,7 @@ public static class AnalyzeCommands
 
                 if (level != MeasurementLevel.Nominal)
                 {
-                    throw new InputException(
+                    throw new CliInputException(
                         $"{table.Name}:{row.Line}: column '{table.Header[value]}' (field {value + 1}): '{cell}' is not a number; {level.ToString().ToLowerInvariant()} data must be numeric");
                 }
 
@@ -193,7 +172,7 @@ public static class AnalyzeCommands
     }
 
     /// <summary>Ratings of one table; an empty value cell is a missing rating.</summary>
-    private static List<Rating> LoadRatings(CsvTable table, int item, int rater, int value, MeasurementLevel level, Dictionary<string, int>? codes)
+    private static List<Rating> LoadRatings(RatingsTable table, int item, int rater, int value, MeasurementLevel level, Dictionary<string, int>? codes)
     {
         var ratings = new List<Rating>(table.Rows.Count);
         foreach (var row in table.Rows)
@@ -209,13 +188,13 @@ public static class AnalyzeCommands
             if (itemId.Length == 0 || raterId.Length == 0)
             {
                 var empty = itemId.Length == 0 ? item : rater;
-                throw new InputException($"{table.Name}:{row.Line}: column '{table.Header[empty]}' (field {empty + 1}) is empty");
+                throw new CliInputException($"{table.Name}:{row.Line}: column '{table.Header[empty]}' (field {empty + 1}) is empty");
             }
 
             var x = codes is null ? double.Parse(cell, NumberStyles.Float, CultureInfo.InvariantCulture) : codes[cell];
             if (level == MeasurementLevel.Ratio && x < 0)
             {
-                throw new InputException($"{table.Name}:{row.Line}: column '{table.Header[value]}' (field {value + 1}): {cell} is negative; ratio data must be non-negative");
+                throw new CliInputException($"{table.Name}:{row.Line}: column '{table.Header[value]}' (field {value + 1}): {cell} is negative; ratio data must be non-negative");
             }
 
             ratings.Add(new Rating(itemId, raterId, x));
@@ -223,14 +202,14 @@ public static class AnalyzeCommands
 
         if (ratings.Count == 0)
         {
-            throw new InputException($"{table.Name}: no ratings (every '{table.Header[value]}' cell is empty)");
+            throw new CliInputException($"{table.Name}: no ratings (every '{table.Header[value]}' cell is empty)");
         }
 
         return ratings;
     }
 
     /// <summary>Identity profile of each rater from the group columns, which must not change between a rater's rows.</summary>
-    private static List<RaterProfile> LoadProfiles(CsvTable table, int rater, string[] axes, int[] columns)
+    private static List<RaterProfile> LoadProfiles(RatingsTable table, int rater, string[] axes, int[] columns)
     {
         var profiles = new Dictionary<string, (Dictionary<string, string?> Markers, int Line)>(StringComparer.Ordinal);
         foreach (var row in table.Rows)
@@ -254,7 +233,7 @@ public static class AnalyzeCommands
                 var before = known.Markers[axes[a]] ?? "";
                 if (!string.Equals(cell, before, StringComparison.Ordinal))
                 {
-                    throw new InputException(
+                    throw new CliInputException(
                         $"{table.Name}:{row.Line}: column '{axes[a]}' (field {columns[a] + 1}): rater '{id}' has '{cell}' here but '{before}' on line {known.Line}; group columns must describe the rater");
                 }
             }
@@ -337,16 +316,13 @@ public static class AnalyzeCommands
         }
     }
 
-    /// <summary>Bad input: reported with exit code 1.</summary>
-    private sealed class InputException(string message) : Exception(message);
-
     /// <summary>
-    /// A CSV file (RFC 4180: comma separated, fields in double quotes may hold commas, quotes
-    /// doubled and line breaks) with the header and the line on which each record starts.
+    /// A ratings CSV read with Core's RFC 4180 reader (<see cref="CsvReader"/>): the header (names trimmed) and the rows
+    /// with the line on which each starts; blank lines are skipped. Syntax and encoding errors name file, line and column.
     /// </summary>
-    private sealed class CsvTable
+    private sealed class RatingsTable
     {
-        private CsvTable(string name, string[] header, List<(string[] Cells, int Line)> rows)
+        private RatingsTable(string name, string[] header, List<(string[] Cells, int Line)> rows)
         {
             Name = name;
             Header = header;
@@ -359,131 +335,60 @@ public static class AnalyzeCommands
 
         public List<(string[] Cells, int Line)> Rows { get; }
 
-        public static CsvTable Read(string path)
+        public static RatingsTable Read(string path)
         {
-            string text;
+            byte[] bytes;
             try
             {
-                text = File.ReadAllText(path, Encoding.UTF8);
+                bytes = File.ReadAllBytes(path);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new InputException($"cannot read {path}: {ex.Message}");
+                throw new CliInputException($"cannot read {path}: {ex.Message}");
             }
 
             var name = Path.GetFileName(path);
-            var records = Parse(text, name);
-            if (records.Count == 0)
+            var text = StrictUtf8.TryDecode(bytes, name, out var encoding) ?? throw new CliInputException([encoding!]);
+            IReadOnlyList<CsvRecord> records;
+            try
             {
-                throw new InputException($"{name}:1: the file is empty; expected a header row");
+                records = CsvReader.ReadAll(new StringReader(text), name);
+            }
+            catch (CsvFormatException ex)
+            {
+                throw new CliInputException([ex.Error]);
             }
 
-            var header = records[0].Cells.Select(h => h.Trim()).ToArray();
-            var rows = new List<(string[], int)>(records.Count - 1);
-            foreach (var (cells, line) in records.Skip(1))
+            if (records.Count == 0)
             {
-                if (cells.Length == 1 && cells[0].Length == 0)
+                throw new CliInputException($"{name}:1: the file is empty; expected a header row");
+            }
+
+            var header = records[0].Fields.Select(h => h.Value.Trim()).ToArray();
+            var rows = new List<(string[], int)>(records.Count - 1);
+            foreach (var record in records.Skip(1))
+            {
+                if (record.Fields.Count == 1 && record.Fields[0].Value.Length == 0)
                 {
                     continue; // blank line
                 }
 
-                if (cells.Length != header.Length)
+                if (record.Fields.Count != header.Length)
                 {
-                    throw new InputException($"{name}:{line}: {cells.Length} fields, but the header has {header.Length}");
+                    throw new CliInputException($"{name}:{record.Line}: {record.Fields.Count} fields, but the header has {header.Length}");
                 }
 
-                rows.Add((cells, line));
+                rows.Add((record.Fields.Select(f => f.Value).ToArray(), record.Line));
             }
 
-            return new CsvTable(name, header, rows);
+            return new RatingsTable(name, header, rows);
         }
 
         /// <summary>Column indices of <paramref name="names"/>, or an error naming the missing column and the ones present.</summary>
         public int[] Require(IEnumerable<string> names) => names.Select(n =>
         {
             var i = Array.FindIndex(Header, h => string.Equals(h, n, StringComparison.Ordinal));
-            return i >= 0 ? i : throw new InputException($"{Name}:1: no column '{n}'; the columns are {string.Join(", ", Header.Select(h => $"'{h}'"))}");
+            return i >= 0 ? i : throw new CliInputException($"{Name}:1: no column '{n}'; the columns are {string.Join(", ", Header.Select(h => $"'{h}'"))}");
         }).ToArray();
-
-        private static List<(string[] Cells, int Line)> Parse(string text, string name)
-        {
-            var records = new List<(string[], int)>();
-            var fields = new List<string>();
-            var field = new StringBuilder();
-            var line = 1;
-            var recordLine = 1;
-            var i = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
-            var quoted = false;
-            var any = false;
-            for (; i < text.Length; i++)
-            {
-                var c = text[i];
-                any = true;
-                if (quoted)
-                {
-                    if (c == '"')
-                    {
-                        if (i + 1 < text.Length && text[i + 1] == '"')
-                        {
-                            field.Append('"');
-                            i++;
-                        }
-                        else
-                        {
-                            quoted = false;
-                        }
-                    }
-                    else
-                    {
-                        if (c == '\n')
-                        {
-                            line++;
-                        }
-
-                        field.Append(c);
-                    }
-
-                    continue;
-                }
-
-                switch (c)
-                {
-                    case '"' when field.Length == 0:
-                        quoted = true;
-                        break;
-                    case ',':
-                        fields.Add(field.ToString());
-                        field.Clear();
-                        break;
-                    case '\r' when i + 1 < text.Length && text[i + 1] == '\n':
-                        break;
-                    case '\n' or '\r':
-                        fields.Add(field.ToString());
-                        field.Clear();
-                        records.Add(([.. fields], recordLine));
-                        fields.Clear();
-                        line++;
-                        recordLine = line;
-                        any = false;
-                        break;
-                    default:
-                        field.Append(c);
-                        break;
-                }
-            }
-
-            if (quoted)
-            {
-                throw new InputException($"{name}:{recordLine}: a quoted field is not closed");
-            }
-
-            if (any)
-            {
-                fields.Add(field.ToString());
-                records.Add(([.. fields], recordLine));
-            }
-
-            return records;
-        }
     }
 }

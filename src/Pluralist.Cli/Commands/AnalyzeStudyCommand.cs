@@ -22,7 +22,7 @@ public static class AnalyzeStudyCommand
         {
             study, output, tables, permutations, bootstrap, seed,
         };
-        command.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        command.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (_, options) = CliContext.Resolve(parse);
             if (parse.GetValue(permutations) < 0 || parse.GetValue(bootstrap) < 0)

@@ -23,7 +23,7 @@ public static class CleanCommands
         {
             study, rules, report,
         };
-        command.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        command.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             await StudyLookup.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);

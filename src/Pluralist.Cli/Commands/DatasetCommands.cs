@@ -40,7 +40,7 @@ public static class DatasetCommands
         {
             study, protocol, aggregate, softPerCriterion, criteria, group, groupBy, participant, split, seed, output, format, ties,
         };
-        command.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        command.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             var labelOptions = new LabelOptions

@@ -43,13 +43,13 @@ public static class DpoCommand
         {
             dataset, baseModel, output, split, lora, loraTargets, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
         };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var outPath = parse.GetValue(output)!;
             var ckPath = TrainCommands.CheckpointPath(outPath);
             var runPath = ckPath + ".json";
             int every_ = parse.GetValue(every);
-            TrainCommands.Need(every_ >= 1, "--checkpoint-every", "must be at least 1");
+            CommandHelpers.Require(every_ >= 1, "--checkpoint-every", "must be at least 1");
             DpoRun run;
             bool resuming = parse.GetValue(resume);
             if (resuming)
@@ -82,7 +82,7 @@ public static class DpoCommand
                         "soft" => TiePolicy.SoftHalf,
                         var x => throw new CliInputException($"--ties {x}: expected drop or soft"),
                     },
-                    CriterionWeights = ParseWeights(parse.GetValue(weights), "--criterion-weight"),
+                    CriterionWeights = CommandHelpers.ParseWeights(parse.GetValue(weights), "--criterion-weight"),
                     Group = parse.GetValue(group),
                     Steps = parse.GetValue(steps),
                     BatchSize = parse.GetValue(batch),
@@ -93,19 +93,19 @@ public static class DpoCommand
                     WarmupFraction = parse.GetValue(warmup),
                     Seed = parse.GetValue(seed),
                 };
-                TrainCommands.Need(options.Steps >= 1, "--steps", "must be at least 1");
-                TrainCommands.Need(options.BatchSize >= 1, "--batch", "must be at least 1");
-                TrainCommands.Need(options.MicroBatchSize is null || (options.MicroBatchSize >= 1 && options.BatchSize % options.MicroBatchSize == 0), "--micro-batch", "must be positive and divide --batch");
-                TrainCommands.Need(options.LearningRate > 0 && float.IsFinite(options.LearningRate), "--lr", "must be a positive number");
-                TrainCommands.Need(options.Beta > 0 && float.IsFinite(options.Beta), "--beta", "must be a positive number");
-                TrainCommands.Need(options.WarmupFraction is >= 0 and <= 1, "--warmup", "must be in [0, 1]");
-                TrainCommands.Need(options.LoraRank >= 1, "--rank", "must be at least 1");
-                TrainCommands.Need(options.LoraAlpha > 0, "--alpha", "must be positive");
-                TrainCommands.Need(!string.IsNullOrWhiteSpace(parse.GetValue(adapterName)) && !parse.GetValue(adapterName)!.Contains('/', StringComparison.Ordinal), "--adapter-name", "must be a non-empty name without '/'");
+                CommandHelpers.Require(options.Steps >= 1, "--steps", "must be at least 1");
+                CommandHelpers.Require(options.BatchSize >= 1, "--batch", "must be at least 1");
+                CommandHelpers.Require(options.MicroBatchSize is null || (options.MicroBatchSize >= 1 && options.BatchSize % options.MicroBatchSize == 0), "--micro-batch", "must be positive and divide --batch");
+                CommandHelpers.Require(options.LearningRate > 0 && float.IsFinite(options.LearningRate), "--lr", "must be a positive number");
+                CommandHelpers.Require(options.Beta > 0 && float.IsFinite(options.Beta), "--beta", "must be a positive number");
+                CommandHelpers.Require(options.WarmupFraction is >= 0 and <= 1, "--warmup", "must be in [0, 1]");
+                CommandHelpers.Require(options.LoraRank >= 1, "--rank", "must be at least 1");
+                CommandHelpers.Require(options.LoraAlpha > 0, "--alpha", "must be positive");
+                CommandHelpers.Require(!string.IsNullOrWhiteSpace(parse.GetValue(adapterName)) && !parse.GetValue(adapterName)!.Contains('/', StringComparison.Ordinal), "--adapter-name", "must be a non-empty name without '/'");
                 run = new DpoRun(Path.GetFullPath(parse.GetValue(dataset)!), parse.GetValue(split)!, Path.GetFullPath(parse.GetValue(baseModel)!), options, parse.GetValue(adapterName)!);
             }
 
-            var model = TrainCommands.LoadModel(run.Base, "--base");
+            var model = CommandHelpers.LoadModel(run.Base, "--base");
             var source = PreferenceDataset.Load(run.Dataset, run.Split, model.Config.UNet.ImageSize, out var rows);
             var weighted = rows.Count(r => r.Weight != 1);
             DpoTrainer trainer;
@@ -148,7 +148,7 @@ public static class DpoCommand
                 TrainCommands.SaveAtomic(ckPath, trainer.SaveCheckpoint);
             }
 
-            bool stopped = TrainCommands.RunWithProgress($"train dpo -> {Path.GetFileName(outPath)}", trainer.Step, o.Steps, report =>
+            bool stopped = CommandHelpers.RunWithProgress($"train dpo -> {Path.GetFileName(outPath)}", trainer.Step, o.Steps, report =>
             {
                 var s = trainer.TrainStep();
                 log.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Step},{s.Loss:G6},{s.ImplicitAccuracy:G4},{s.ModelMse:G6},{s.ReferenceMse:G6},{s.LearningRate:G4},{s.GradNorm:G4},{s.StepTime.TotalSeconds:F3}"));
@@ -193,30 +193,4 @@ public static class DpoCommand
     };
 
     internal static string TargetsName(LoraTargets targets) => targets == LoraTargets.AllLinear ? "all-linear" : "attention";
-
-    /// <summary>Parses <c>name=value,name=value</c>, naming the option on error.</summary>
-    internal static Dictionary<string, float>? ParseWeights(string? text, string option)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var d = new Dictionary<string, float>(StringComparer.Ordinal);
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (kv.Length != 2 || kv[0].Length == 0 || !float.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) || !float.IsFinite(w) || w < 0)
-            {
-                throw new CliInputException($"{option} '{part}': expected NAME=NUMBER with a number >= 0");
-            }
-
-            if (!d.TryAdd(kv[0], w))
-            {
-                throw new CliInputException($"{option}: '{kv[0]}' given twice");
-            }
-        }
-
-        return d;
-    }
 }

@@ -29,9 +29,9 @@ public static class EmbedderCommands
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initial weights and the batches.", DefaultValueFactory = _ => 1UL };
         var checkpoint = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 100 };
         var cmd = new Command("train", "Train world-clip: symmetric InfoNCE on captioned world renders (Release build recommended).") { output, steps, batch, examples, size, lr, seed, checkpoint };
-        cmd.SetAction((parse, ct) => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
-            PipelineCommands.Require(parse.GetValue(size) is >= 8 and <= 256 && parse.GetValue(size) % 4 == 0, $"--size {parse.GetValue(size)} must be a multiple of 4 in 8..256");
+            CommandHelpers.Require(parse.GetValue(size) is >= 8 and <= 256 && parse.GetValue(size) % 4 == 0, $"--size {parse.GetValue(size)} must be a multiple of 4 in 8..256");
             var options = new ClipTrainOptions
             {
                 Steps = parse.GetValue(steps),
@@ -54,11 +54,11 @@ public static class EmbedderCommands
 
             var folder = parse.GetValue(output)!;
             ClipTrainResult result = null!;
-            PipelineCommands.ProgressConsole().Progress().AutoClear(false).Start(ctx =>
+            CommandHelpers.ProgressConsole().Progress().AutoClear(false).Start(ctx =>
             {
                 var render = ctx.AddTask("rendering training scenes", maxValue: options.Examples);
                 var train = ctx.AddTask("training", maxValue: options.Steps, autoStart: false);
-                result = ClipTrainer.Train(folder, options, new ImagesCommands.Sync<ClipTrainProgress>(p =>
+                result = ClipTrainer.Train(folder, options, new CommandHelpers.Sync<ClipTrainProgress>(p =>
                 {
                     if (p.Phase == "render")
                     {
@@ -85,10 +85,10 @@ public static class EmbedderCommands
         var examples = new Option<int>("--examples") { Description = "Held-out renders (seeds never used in training).", DefaultValueFactory = _ => 200 };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var cmd = new Command("evaluate", "Retrieval on held-out world renders: image->text and text->image top-1/top-5, and same-scene image retrieval against color-layout.") { clipDir, examples, json };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
-            PipelineCommands.Require(parse.GetValue(examples) is >= 5 and <= 5000, $"--examples {parse.GetValue(examples)} is outside 5..5000");
-            var clip = WorldClip.Load(parse.GetValue(clipDir) ?? ImagesCommands.DefaultWorldClip());
+            CommandHelpers.Require(parse.GetValue(examples) is >= 5 and <= 5000, $"--examples {parse.GetValue(examples)} is outside 5..5000");
+            var clip = WorldClip.Load(parse.GetValue(clipDir) ?? CommandHelpers.DefaultWorldClip());
             var items = WorldCaptions.Render(parse.GetValue(examples), WorldCaptions.HeldOutSeed, Math.Max(clip.Model.Config.ImageSize, 32));
             var scores = RetrievalScores.ImageText(clip, items);
             var clipScene = RetrievalScores.SameScene(clip.ImageEmbedder(), items);

@@ -27,18 +27,18 @@ public static class ExperimentCommand
         {
             seed, size, model, probe, output, steps, lr, beta,
         };
-        livs.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        livs.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var sz = LivsSimSize.Parse(parse.GetValue(size)!);
             float rate = parse.GetValue(lr), b = parse.GetValue(beta);
-            TrainCommands.Need(rate > 0 && float.IsFinite(rate), "--lr", "must be a positive number");
-            TrainCommands.Need(b > 0 && float.IsFinite(b), "--beta", "must be a positive number");
+            CommandHelpers.Require(rate > 0 && float.IsFinite(rate), "--lr", "must be a positive number");
+            CommandHelpers.Require(b > 0 && float.IsFinite(b), "--beta", "must be a positive number");
             int dpoSteps = parse.GetValue(steps) ?? sz.DpoSteps;
-            TrainCommands.Need(dpoSteps >= 1, "--dpo-steps", "must be at least 1");
+            CommandHelpers.Require(dpoSteps >= 1, "--dpo-steps", "must be at least 1");
             var modelPath = parse.GetValue(model)!;
-            var baseModel = TrainCommands.LoadModel(modelPath, "--model");
-            var p = ProbeCommands.LoadProbe(parse.GetValue(probe)!, "--probe");
-            TrainCommands.Need(p.Config.ImageSize == baseModel.Config.UNet.ImageSize, "--probe", $"reads {p.Config.ImageSize}px images, the model draws {baseModel.Config.UNet.ImageSize}px");
+            var baseModel = CommandHelpers.LoadModel(modelPath, "--model");
+            var p = CommandHelpers.LoadProbe(parse.GetValue(probe)!, "--probe");
+            CommandHelpers.Require(p.Config.ImageSize == baseModel.Config.UNet.ImageSize, "--probe", $"reads {p.Config.ImageSize}px images, the model draws {baseModel.Config.UNet.ImageSize}px");
             var dir = parse.GetValue(output)!;
             Directory.CreateDirectory(dir);
             var dpo = new DpoOptions { Steps = dpoSteps, BatchSize = sz.DpoBatch, LearningRate = rate, Beta = b, Seed = (ulong)parse.GetValue(seed), WarmupFraction = 0.2f };

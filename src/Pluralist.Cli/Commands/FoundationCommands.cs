@@ -14,7 +14,7 @@ public static class FoundationCommands
     public static Command Init()
     {
         var init = new Command("init", "Create the data directory, the database and the default LIVS study.");
-        init.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        init.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             data.EnsureCreated();
@@ -35,7 +35,7 @@ public static class FoundationCommands
         var db = new Command("db", "Database maintenance.");
         var to = new Option<int?>("--to") { Description = "Target schema version (default: latest)." };
         var migrate = new Command("migrate", "Upgrade the database schema, keeping its data.") { to };
-        migrate.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        migrate.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             data.EnsureCreated();
@@ -53,7 +53,7 @@ public static class FoundationCommands
     {
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var list = new Command("list", "List the studies with their row counts.") { json };
-        list.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        list.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (_, options) = CliContext.Resolve(parse);
             await using var db = PluralistDatabase.CreateContext(options);

@@ -19,7 +19,7 @@ public static class GenerateCommand
         var mix = new Option<string?>("--mix") { Description = "Exact mixture of adapters, e.g. a=0.5,b=0.5." };
         var prompt = new Option<string[]>("--prompt") { Description = "One prompt; its words may follow unquoted.", AllowMultipleArgumentsPerToken = true };
         var promptFile = new Option<string?>("--prompts") { Description = "Text file with one prompt per line (instead of --prompt)." };
-        var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
+        var seeds = new Option<string>("--seeds", "--seed") { Description = "Seeds: one (5), a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
         var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale w (1 = conditional only).", DefaultValueFactory = _ => 3f };
         var steps = new Option<int>("--steps") { Description = "Sampler steps.", DefaultValueFactory = _ => 50 };
         var sampler = new Option<string>("--sampler") { Description = "ddpm (smooth images from a small model), ddim or euler (deterministic).", DefaultValueFactory = _ => "ddpm" };
@@ -29,29 +29,29 @@ public static class GenerateCommand
         {
             model, adapter, use, mix, prompt, promptFile, seeds, guidance, steps, sampler, eta, output,
         };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var words = parse.GetValue(prompt) ?? [];
             var file = parse.GetValue(promptFile);
-            TrainCommands.Need((words.Length == 0) != (file is null), "--prompt", "give either --prompt WORDS or --prompts FILE");
+            CommandHelpers.Require((words.Length == 0) != (file is null), "--prompt", "give either --prompt WORDS or --prompts FILE");
             if (file is not null && !File.Exists(file))
             {
                 throw new CliInputException($"--prompts: file not found: {file}");
             }
 
             string[] prompts = file is null ? [string.Join(' ', words)] : [.. File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0)];
-            TrainCommands.Need(prompts.Length > 0, "--prompts", $"{file} holds no prompt");
-            var seedList = WorldCommands.ParseSeeds(parse.GetValue(seeds)!);
+            CommandHelpers.Require(prompts.Length > 0, "--prompts", $"{file} holds no prompt");
+            var seedList = CommandHelpers.ParseSeeds(parse.GetValue(seeds)!);
             float w = parse.GetValue(guidance);
-            TrainCommands.Need(float.IsFinite(w) && w >= 0, "--guidance", "must be a number >= 0");
+            CommandHelpers.Require(float.IsFinite(w) && w >= 0, "--guidance", "must be a number >= 0");
             int n = parse.GetValue(steps);
-            TrainCommands.Need(n is >= 1 and <= 1000, "--steps", "must be in 1..1000");
+            CommandHelpers.Require(n is >= 1 and <= 1000, "--steps", "must be in 1..1000");
             var kind = ParseSampler(parse.GetValue(sampler)!);
             float e = parse.GetValue(eta);
-            TrainCommands.Need(e is >= 0 and <= 1, "--eta", "must be in [0, 1]");
+            CommandHelpers.Require(e is >= 0 and <= 1, "--eta", "must be in [0, 1]");
             var modelPath = parse.GetValue(model)!;
-            var m = TrainCommands.LoadModel(modelPath, "--model");
-            TrainCommands.Need(n <= m.Schedule.TrainSteps, "--steps", $"must be at most the model's {m.Schedule.TrainSteps} training steps");
+            var m = CommandHelpers.LoadModel(modelPath, "--model");
+            CommandHelpers.Require(n <= m.Schedule.TrainSteps, "--steps", $"must be at most the model's {m.Schedule.TrainSteps} training steps");
             var adapterLabel = ApplyAdapters(m, parse.GetValue(adapter), parse.GetValue(use), parse.GetValue(mix));
             var folder = parse.GetValue(output)!;
             Directory.CreateDirectory(folder);
@@ -95,7 +95,7 @@ public static class GenerateCommand
             var options = new SamplerOptions { Kind = kind, Steps = n, Eta = e };
             var sw = System.Diagnostics.Stopwatch.StartNew();
             int k = 0;
-            bool stopped = TrainCommands.RunWithProgress($"generate -> {folder}", 0, todo.Count, report =>
+            bool stopped = CommandHelpers.RunWithProgress($"generate -> {folder}", 0, todo.Count, report =>
             {
                 var job = todo[k];
                 var x = m.Generate(new GenerationRequest { Prompts = [prompts[job.Prompt]], Seed = (ulong)job.Seed, GuidanceScale = w, Sampler = options });
@@ -123,11 +123,11 @@ public static class GenerateCommand
     {
         if (file is null)
         {
-            TrainCommands.Need(use is null && mix is null, use is null ? "--mix" : "--use", "needs --adapter");
+            CommandHelpers.Require(use is null && mix is null, use is null ? "--mix" : "--use", "needs --adapter");
             return string.Empty;
         }
 
-        TrainCommands.Need(use is null || mix is null, "--use", "give either --use or --mix, not both");
+        CommandHelpers.Require(use is null || mix is null, "--use", "give either --use or --mix, not both");
         if (!File.Exists(file))
         {
             throw new CliInputException($"--adapter: file not found: {file}");
@@ -145,7 +145,7 @@ public static class GenerateCommand
 
         if (mix is not null)
         {
-            var weights = DpoCommand.ParseWeights(mix, "--mix")!;
+            var weights = CommandHelpers.ParseWeights(mix, "--mix")!;
             foreach (var name in weights.Keys.Where(k => !bank.Names.Contains(k)))
             {
                 throw new CliInputException($"--mix: no adapter named '{name}' in {file} (has: {string.Join(", ", bank.Names)})");

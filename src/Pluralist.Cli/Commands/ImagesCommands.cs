@@ -44,15 +44,15 @@ public static class ImagesCommands
         var limit = new Option<int?>("--limit") { Description = "Only the first N prompts." };
         var output = new Option<string>("--out") { Description = "Output folder (images/PROMPT/VVV.png and manifest.csv); rerun to resume.", Required = true };
         var cmd = new Command("generate", "Render N variants per prompt; failures are recorded per image and a rerun resumes.") { prompts, backend, url, model, keyEnv, variants, random, grid, seed, size, limit, output };
-        cmd.SetAction((parse, ct) => PipelineCommands.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
-            PipelineCommands.Require(!(parse.GetValue(random) && parse.GetValue(grid)), "--grid and --random exclude each other");
-            PipelineCommands.Require(parse.GetValue(variants) is >= 1 and <= 1000, $"--variants {parse.GetValue(variants)} is outside 1..1000");
-            PipelineCommands.Require(parse.GetValue(size) is >= 8 and <= 4096, $"--size {parse.GetValue(size)} is outside 8..4096");
+            CommandHelpers.Require(!(parse.GetValue(random) && parse.GetValue(grid)), "--grid and --random exclude each other");
+            CommandHelpers.Require(parse.GetValue(variants) is >= 1 and <= 1000, $"--variants {parse.GetValue(variants)} is outside 1..1000");
+            CommandHelpers.Require(parse.GetValue(size) is >= 8 and <= 4096, $"--size {parse.GetValue(size)} is outside 8..4096");
             var list = ReadPrompts(parse.GetValue(prompts)!);
             if (parse.GetValue(limit) is { } n)
             {
-                PipelineCommands.Require(n >= 1, "--limit must be >= 1");
+                CommandHelpers.Require(n >= 1, "--limit must be >= 1");
                 list = list.Take(n).ToList();
             }
 
@@ -68,10 +68,10 @@ public static class ImagesCommands
                 Height = parse.GetValue(size),
             });
             GenerationSummary summary = null!;
-            await PipelineCommands.ProgressConsole().Progress().AutoClear(false).StartAsync(async ctx =>
+            await CommandHelpers.ProgressConsole().Progress().AutoClear(false).StartAsync(async ctx =>
             {
                 var task = ctx.AddTask($"{generator.Name}: {list.Count} prompts x {parse.GetValue(variants)}", maxValue: list.Count * parse.GetValue(variants));
-                summary = await job.RunAsync(list, new Sync<GenerationProgress>(p =>
+                summary = await job.RunAsync(list, new CommandHelpers.Sync<GenerationProgress>(p =>
                 {
                     task.Value = p.Generated + p.Skipped + p.Failed;
                     task.Description = $"{generator.Name}: prompt {p.Prompt} variant {p.Variant} ({p.Failed} failed)";
@@ -94,17 +94,17 @@ public static class ImagesCommands
         PromptSet set;
         if (Directory.Exists(path))
         {
-            PipelineCommands.Require(File.Exists(Path.Combine(path, "prompts.csv")), $"PROMPTS: {Path.Combine(path, "prompts.csv")} not found");
+            CommandHelpers.Require(File.Exists(Path.Combine(path, "prompts.csv")), $"PROMPTS: {Path.Combine(path, "prompts.csv")} not found");
             set = PromptSet.Load(path);
         }
         else
         {
-            PipelineCommands.Require(File.Exists(path), $"PROMPTS: no file or folder '{path}'");
+            CommandHelpers.Require(File.Exists(path), $"PROMPTS: no file or folder '{path}'");
             set = new PromptSet();
             PromptImporter.ImportFile(set, path);
         }
 
-        PipelineCommands.Require(set.Prompts.Count > 0, $"PROMPTS: {path} has no prompts");
+        CommandHelpers.Require(set.Prompts.Count > 0, $"PROMPTS: {path} has no prompts");
         return set.Prompts.Select(p => new GenerationPrompt(p.Id.ToString(CultureInfo.InvariantCulture), p.Text)).ToList();
     }
 
@@ -132,7 +132,7 @@ public static class ImagesCommands
                 if (keyEnv is not null)
                 {
                     key = Environment.GetEnvironmentVariable(keyEnv);
-                    PipelineCommands.Require(!string.IsNullOrEmpty(key), $"--api-key-env {keyEnv}: the variable is not set");
+                    CommandHelpers.Require(!string.IsNullOrEmpty(key), $"--api-key-env {keyEnv}: the variable is not set");
                 }
 
                 return new OpenAIImageGenerator(new OpenAIImageOptions { Endpoint = Url("https://api.openai.com/v1"), Model = model ?? "dall-e-2", ApiKey = key });
@@ -153,12 +153,12 @@ public static class ImagesCommands
         var draws = new Option<int>("--random-draws") { Description = "Random k-subsets per prompt for the Vendi baseline.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the random baseline (and of --method random).", DefaultValueFactory = _ => 1 };
         var cmd = new Command("select", "Keep the k most distinct images per prompt; writes selection.csv and selection-report.csv (Vendi vs random).") { dir, k, embedder, clipDir, device, method, parameter, draws, seed };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
-            PipelineCommands.Require(File.Exists(Path.Combine(folder, "manifest.csv")), $"DIR: {Path.Combine(folder, "manifest.csv")} not found (run images generate first)");
-            PipelineCommands.Require(parse.GetValue(k) >= 1, $"--k {parse.GetValue(k)} must be >= 1");
-            PipelineCommands.Require(parse.GetValue(draws) >= 0, "--random-draws must be >= 0");
+            CommandHelpers.Require(File.Exists(Path.Combine(folder, "manifest.csv")), $"DIR: {Path.Combine(folder, "manifest.csv")} not found (run images generate first)");
+            CommandHelpers.Require(parse.GetValue(k) >= 1, $"--k {parse.GetValue(k)} must be >= 1");
+            CommandHelpers.Require(parse.GetValue(draws) >= 0, "--random-draws must be >= 0");
             if (!SelectionMethods.TryParse(parse.GetValue(method), out var m))
             {
                 throw new CliInputException($"--method '{parse.GetValue(method)}': expected {string.Join(", ", SelectionMethods.All)}");
@@ -191,9 +191,9 @@ public static class ImagesCommands
 
             var options = new SelectionOptions { K = parse.GetValue(k), Method = m, RandomDraws = parse.GetValue(draws), Seed = parse.GetValue(seed), Parameter = parse.GetValue(parameter) ?? double.NaN };
             SelectionReport report = null!;
-            PipelineCommands.ProgressConsole().Status().Start($"{emb.Name}: embedding", ctx =>
+            CommandHelpers.ProgressConsole().Status().Start($"{emb.Name}: embedding", ctx =>
             {
-                report = FolderSelection.Run(folder, emb, options, new Sync<string>(p => ctx.Status($"{emb.Name}: embedding prompt {p}")), quality);
+                report = FolderSelection.Run(folder, emb, options, new CommandHelpers.Sync<string>(p => ctx.Status($"{emb.Name}: embedding prompt {p}")), quality);
             });
             double randomStd = report.Results.Count == 0 ? double.NaN : report.Results.Average(r => r.VendiRandomStd);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -206,13 +206,13 @@ public static class ImagesCommands
 
     private static (IImageEmbedder Embedder, WorldClip? Clip, OnnxClipModel? Onnx) Embedder(string name, string? clipDir, ExecutionDevice device)
     {
-        PipelineCommands.Require(name == "onnx-clip" || device == ExecutionDevice.Cpu, $"--device cuda applies to --embedder onnx-clip only (--embedder {name} runs on the CPU)");
+        CommandHelpers.Require(name == "onnx-clip" || device == ExecutionDevice.Cpu, $"--device cuda applies to --embedder onnx-clip only (--embedder {name} runs on the CPU)");
         switch (name)
         {
             case "color-layout":
                 return (new ColorLayoutEmbedder(), null, null);
             case "world-clip":
-                var dir = clipDir ?? DefaultWorldClip();
+                var dir = clipDir ?? CommandHelpers.DefaultWorldClip();
                 var wc = WorldClip.Load(dir);
                 return (wc.ImageEmbedder(), wc, null);
             case "clip":
@@ -236,25 +236,25 @@ public static class ImagesCommands
         var logitScale = new Option<double?>("--logit-scale") { Description = "exp(logit_scale) of the scorer (default: read from model.onnx's logits; 100 for split exports)." };
         var device = DeviceOption();
         var cmd = new Command("score", "Score every image against its prompt's criterion texts with a CLIP-architecture scorer; writes scores.csv and score-pairs.csv (comparisons within a prompt only).") { dir, scorer, kind, criteria, language, logitScale, device };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
-            PipelineCommands.Require(File.Exists(Path.Combine(folder, "manifest.csv")), $"DIR: {Path.Combine(folder, "manifest.csv")} not found (run images generate first)");
+            CommandHelpers.Require(File.Exists(Path.Combine(folder, "manifest.csv")), $"DIR: {Path.Combine(folder, "manifest.csv")} not found (run images generate first)");
             if (!ScoreKinds.TryParse(parse.GetValue(kind), out var k))
             {
                 throw new CliInputException($"--kind '{parse.GetValue(kind)}': expected {string.Join(", ", ScoreKinds.All)}");
             }
 
-            PipelineCommands.Require(parse.GetValue(language) is "en" or "fr", $"--language '{parse.GetValue(language)}': expected en or fr");
-            PipelineCommands.Require(parse.GetValue(logitScale) is null or > 0 and < 1e4, "--logit-scale must be positive");
+            CommandHelpers.Require(parse.GetValue(language) is "en" or "fr", $"--language '{parse.GetValue(language)}': expected en or fr");
+            CommandHelpers.Require(parse.GetValue(logitScale) is null or > 0 and < 1e4, "--logit-scale must be positive");
             var list = parse.GetValue(criteria) is { } file ? CriterionPrompts.Load(file) : CriterionPrompts.Default(parse.GetValue(language)!);
             using var model = LoadOnnx(parse.GetValue(scorer)!, new OnnxClipOptions { Device = ParseDevice(parse.GetValue(device)), LogitScale = parse.GetValue(logitScale) });
             Console.WriteLine($"scorer: {model}");
             var evaluator = new AutomaticEvaluator(new OnnxClipScorer(model, k), list);
             IReadOnlyList<PromptScores> results = null!;
-            PipelineCommands.ProgressConsole().Status().Start("scoring", ctx =>
+            CommandHelpers.ProgressConsole().Status().Start("scoring", ctx =>
             {
-                results = evaluator.ScoreFolder(folder, new Sync<string>(p => ctx.Status($"scoring prompt {p}")));
+                results = evaluator.ScoreFolder(folder, new CommandHelpers.Sync<string>(p => ctx.Status($"scoring prompt {p}")));
             });
             Console.WriteLine($"{results.Count} prompts, {results.Sum(r => r.ImageIds.Count)} images, {list.Count} criteria ({string.Join(", ", list.Select(c => c.Criterion))}), {k.ToToken()} scores compared within each prompt");
             Console.WriteLine($"wrote {Path.Combine(folder, "scores.csv")} and {Path.Combine(folder, "score-pairs.csv")}");
@@ -283,14 +283,5 @@ public static class ImagesCommands
         {
             throw new CliInputException(e.Message);
         }
-    }
-
-    /// <summary>The shipped world-clip model: models/world-clip beside the program (copied there by the build).</summary>
-    internal static string DefaultWorldClip() => Path.Combine(AppContext.BaseDirectory, "models", "world-clip");
-
-    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool and arrive late).</summary>
-    internal sealed class Sync<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

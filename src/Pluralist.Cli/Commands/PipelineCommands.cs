@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Pluralist.Pipeline.Prompts;
-using Spectre.Console;
 
 namespace Pluralist.Cli;
 
@@ -17,42 +15,5 @@ public static class PipelineCommands
         root.Subcommands.Add(PromptsCommands.Create());
         root.Subcommands.Add(ImagesCommands.Create());
         root.Subcommands.Add(EmbedderCommands.Create());
-    }
-
-    /// <summary>A Spectre console on stderr, so that stdout carries only results.</summary>
-    internal static IAnsiConsole ProgressConsole() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-
-    /// <summary>Runs a pipeline action, turning the library's located errors into bad input (exit 1).</summary>
-    internal static Task<int> RunAsync(Func<Task<int>> action) => CliContext.RunAsync(async () =>
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (PromptImportException e)
-        {
-            throw new CliInputException(e.Errors);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new CliInputException(e.Message);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new CliInputException(e.Message.Contains(e.FileName ?? "\u0000", StringComparison.Ordinal) ? e.Message : $"file not found: {e.FileName}");
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            throw new CliInputException(e.Message);
-        }
-    });
-
-    /// <summary>Fails with <paramref name="message"/> (which names the option or file) unless <paramref name="ok"/>.</summary>
-    internal static void Require(bool ok, string message)
-    {
-        if (!ok)
-        {
-            throw new CliInputException(message);
-        }
     }
 }

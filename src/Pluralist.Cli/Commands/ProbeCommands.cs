@@ -29,16 +29,16 @@ public static class ProbeCommands
         var sceneSeed = new Option<int>("--scene-seed") { Description = "Seed of the world scenes.", DefaultValueFactory = _ => 11 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the minibatch draws.", DefaultValueFactory = _ => 7UL };
         var cmd = new Command("train", "Train the probe on world renders and report its held-out accuracy per attribute.") { output, size, scenes, test, steps, batch, lr, sceneSeed, seed };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             int s = parse.GetValue(size), n = parse.GetValue(scenes), m = parse.GetValue(test), k = parse.GetValue(steps), b = parse.GetValue(batch);
-            TrainCommands.Need(s is 32 or 64, "--size", "expected 32 or 64");
-            TrainCommands.Need(n >= 1, "--scenes", "must be at least 1");
-            TrainCommands.Need(m >= 1, "--test", "must be at least 1");
-            TrainCommands.Need(k >= 1, "--steps", "must be at least 1");
-            TrainCommands.Need(b >= 1, "--batch", "must be at least 1");
+            CommandHelpers.Require(s is 32 or 64, "--size", "expected 32 or 64");
+            CommandHelpers.Require(n >= 1, "--scenes", "must be at least 1");
+            CommandHelpers.Require(m >= 1, "--test", "must be at least 1");
+            CommandHelpers.Require(k >= 1, "--steps", "must be at least 1");
+            CommandHelpers.Require(b >= 1, "--batch", "must be at least 1");
             float rate = parse.GetValue(lr);
-            TrainCommands.Need(rate > 0 && float.IsFinite(rate), "--lr", "must be a positive number");
+            CommandHelpers.Require(rate > 0 && float.IsFinite(rate), "--lr", "must be a positive number");
             var outPath = parse.GetValue(output)!;
             var source = new WorldImageSource(n + m, s, parse.GetValue(sceneSeed));
             Console.WriteLine($"rendering {n + m} world scenes at {s}x{s} ...");
@@ -48,7 +48,7 @@ public static class ProbeCommands
             var probe = new PerceptionProbe(SceneProbe.Config(s));
             Console.WriteLine($"probe {probe.ParameterCount():N0} parameters, {SceneProbe.Heads.Count} attributes; {n} training and {m} held-out scenes");
             var trainer = new ProbeTrainer(probe, train, k, b, rate, parse.GetValue(seed));
-            bool stopped = TrainCommands.RunWithProgress($"probe train -> {Path.GetFileName(outPath)}", 0, k, report =>
+            bool stopped = CommandHelpers.RunWithProgress($"probe train -> {Path.GetFileName(outPath)}", 0, k, report =>
             {
                 float loss = trainer.TrainStep();
                 report(trainer.Step, string.Create(CultureInfo.InvariantCulture, $"loss {loss:F3}"));
@@ -77,11 +77,11 @@ public static class ProbeCommands
         var scenes = new Option<int>("--scenes") { Description = "Fresh world scenes to evaluate on.", DefaultValueFactory = _ => 500 };
         var sceneSeed = new Option<int>("--scene-seed") { Description = "Seed of the scenes (use one the probe was not trained on).", DefaultValueFactory = _ => 99 };
         var cmd = new Command("eval", "Accuracy per attribute of a probe on fresh world renders, with the majority-class rate as chance.") { probePath, scenes, sceneSeed };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             int n = parse.GetValue(scenes);
-            TrainCommands.Need(n >= 1, "--scenes", "must be at least 1");
-            var probe = LoadProbe(parse.GetValue(probePath)!, "--probe");
+            CommandHelpers.Require(n >= 1, "--scenes", "must be at least 1");
+            var probe = CommandHelpers.LoadProbe(parse.GetValue(probePath)!, "--probe");
             var source = new WorldImageSource(n, probe.Config.ImageSize, parse.GetValue(sceneSeed));
             Report(probe, SceneProbe.Examples(source, n, ct));
             await Task.CompletedTask;
@@ -94,20 +94,20 @@ public static class ProbeCommands
     {
         var probePath = new Option<string>("--probe") { Description = "Probe file.", Required = true };
         var model = new Option<string>("--model") { Description = "Diffusion model.", Required = true };
-        var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1-2" };
+        var seeds = new Option<string>("--seeds", "--seed") { Description = "Seeds: one (5), a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1-2" };
         var guidance = new Option<float>("--guidance") { Description = "Guidance scale of the prompted images (compared with guidance 0).", DefaultValueFactory = _ => 3f };
         var steps = new Option<int>("--steps") { Description = "DDPM sampler steps.", DefaultValueFactory = _ => 20 };
         var cmd = new Command("steer", "Do prompts steer the model? The probe reads place, time of day and season from images made for prompts naming them (32 prompts), at --guidance and at 0 (prompt ignored).") { probePath, model, seeds, guidance, steps };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
-            var p = LoadProbe(parse.GetValue(probePath)!, "--probe");
-            var m = TrainCommands.LoadModel(parse.GetValue(model)!, "--model");
-            TrainCommands.Need(p.Config.ImageSize == m.Config.UNet.ImageSize, "--probe", $"reads {p.Config.ImageSize}px images, the model draws {m.Config.UNet.ImageSize}px");
+            var p = CommandHelpers.LoadProbe(parse.GetValue(probePath)!, "--probe");
+            var m = CommandHelpers.LoadModel(parse.GetValue(model)!, "--model");
+            CommandHelpers.Require(p.Config.ImageSize == m.Config.UNet.ImageSize, "--probe", $"reads {p.Config.ImageSize}px images, the model draws {m.Config.UNet.ImageSize}px");
             int n = parse.GetValue(steps);
-            TrainCommands.Need(n is >= 1 and <= 1000, "--steps", "must be in 1..1000");
+            CommandHelpers.Require(n is >= 1 and <= 1000, "--steps", "must be in 1..1000");
             float w = parse.GetValue(guidance);
-            TrainCommands.Need(float.IsFinite(w) && w >= 0, "--guidance", "must be a number >= 0");
-            var seedList = WorldCommands.ParseSeeds(parse.GetValue(seeds)!);
+            CommandHelpers.Require(float.IsFinite(w) && w >= 0, "--guidance", "must be a number >= 0");
+            var seedList = CommandHelpers.ParseSeeds(parse.GetValue(seeds)!);
             var prompts = LivsSimExperiment.Prompts(32); // place x time of day x season, balanced
             var named = Enumerable.Range(0, 32).Select(i => (Typology: LivsSimExperiment.PromptTypology(i), Time: LivsSimExperiment.PromptTime(i), Season: LivsSimExperiment.PromptSeason(i))).ToList();
             int hT = SceneProbe.Heads.Select(h => h.Name).ToList().IndexOf("typology"), hD = SceneProbe.Heads.Select(h => h.Name).ToList().IndexOf("timeOfDay"), hS = SceneProbe.Heads.Select(h => h.Name).ToList().IndexOf("season");
@@ -138,25 +138,6 @@ public static class ProbeCommands
             return 0;
         }));
         return cmd;
-    }
-
-    internal static PerceptionProbe LoadProbe(string path, string option)
-    {
-        if (!File.Exists(path))
-        {
-            throw new CliInputException($"{option}: file not found: {path}");
-        }
-
-        try
-        {
-            var p = PerceptionProbe.Load(path);
-            TrainCommands.Need(p.Config.Heads.Select(h => h.Name).SequenceEqual(SceneProbe.Heads.Select(h => h.Name)), option, $"{path} reads other attributes than the world's scene attributes");
-            return p;
-        }
-        catch (Exception e) when (e is FormatException or InvalidDataException or KeyNotFoundException or System.Text.Json.JsonException)
-        {
-            throw new CliInputException($"{option} {path}: {e.Message}");
-        }
     }
 
     /// <summary>Prints and returns (as CSV lines) accuracy and majority rate per attribute, and their means.</summary>

@@ -26,7 +26,7 @@ public static class PromptsCommands
         var scenarios = new Option<string?>("--scenarios") { Description = "Workshop scenarios CSV (scenario, name, typology, location, amenities), imported first." };
         var output = new Option<string>("--out") { Description = "Prompt folder; prompts already there are kept and new ones added.", Required = true };
         var cmd = new Command("import", "Import prompts (and scenarios) into a prompt folder, dropping duplicates.") { file, language, source, scenarios, output };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
             var path = parse.GetValue(file)!;
             if (!Core.Model.Tokens.TryParse(parse.GetValue(source), out PromptSource src))
@@ -39,11 +39,11 @@ public static class PromptsCommands
             var scenarioFile = parse.GetValue(scenarios);
             if (scenarioFile is not null)
             {
-                PipelineCommands.Require(File.Exists(scenarioFile), $"--scenarios: file not found: {scenarioFile}");
+                CommandHelpers.Require(File.Exists(scenarioFile), $"--scenarios: file not found: {scenarioFile}");
                 PromptImporter.ImportScenariosCsv(set, File.ReadAllBytes(scenarioFile), Path.GetFileName(scenarioFile));
             }
 
-            PipelineCommands.Require(File.Exists(path), $"FILE: file not found: {path}");
+            CommandHelpers.Require(File.Exists(path), $"FILE: file not found: {path}");
             var result = PromptImporter.ImportFile(set, path, new PromptImportOptions { Language = parse.GetValue(language)!, Source = src });
             Directory.CreateDirectory(folder);
             set.Save(folder);
@@ -72,17 +72,17 @@ public static class PromptsCommands
         var calls = new Option<int>("--calls") { Description = "few-shot: calls to the model.", DefaultValueFactory = _ => 4 };
         var perCall = new Option<int>("--per-call") { Description = "few-shot, scenario: prompts asked for per call.", DefaultValueFactory = _ => 5 };
         var cmd = new Command("augment", "Grow a prompt folder with one of LIVS's three strategies; provenance names every parent.") { dir, strategy, endpoint, model, keyEnv, seed, variants, mask, language, calls, perCall };
-        cmd.SetAction((parse, ct) => PipelineCommands.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
-            PipelineCommands.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found (run prompts import first)");
+            CommandHelpers.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found (run prompts import first)");
             var name = parse.GetValue(strategy)!;
             var set = PromptSet.Load(folder);
             int before = set.Prompts.Count;
             if (name == "template")
             {
-                PipelineCommands.Require(parse.GetValue(variants) >= 1, "--variants must be >= 1");
-                PipelineCommands.Require(parse.GetValue(mask) is > 0 and <= 1, "--mask-fraction must be in (0, 1]");
+                CommandHelpers.Require(parse.GetValue(variants) >= 1, "--variants must be >= 1");
+                CommandHelpers.Require(parse.GetValue(mask) is > 0 and <= 1, "--mask-fraction must be in (0, 1]");
                 var added = TemplateAugmenter.Augment(set, new TemplateOptions { VariantsPerPrompt = parse.GetValue(variants), MaskFraction = parse.GetValue(mask), Seed = parse.GetValue(seed) });
                 set.Save(folder);
                 Console.WriteLine($"template: {added.Count} prompts added ({before} -> {set.Prompts.Count})");
@@ -106,10 +106,10 @@ public static class PromptsCommands
             if (parse.GetValue(keyEnv) is { } env)
             {
                 key = Environment.GetEnvironmentVariable(env);
-                PipelineCommands.Require(!string.IsNullOrEmpty(key), $"--api-key-env {env}: the variable is not set");
+                CommandHelpers.Require(!string.IsNullOrEmpty(key), $"--api-key-env {env}: the variable is not set");
             }
 
-            PipelineCommands.Require(parse.GetValue(calls) >= 1 && parse.GetValue(perCall) >= 1, "--calls and --per-call must be >= 1");
+            CommandHelpers.Require(parse.GetValue(calls) >= 1 && parse.GetValue(perCall) >= 1, "--calls and --per-call must be >= 1");
             var augmenter = new LlmAugmenter(new OpenAIChatModel(new ChatEndpointOptions { Endpoint = uri, Model = modelName, ApiKey = key }),
                 new LlmAugmentOptions { Language = parse.GetValue(language)!, Calls = parse.GetValue(calls), PromptsPerCall = parse.GetValue(perCall), Seed = parse.GetValue(seed) });
             var logPath = Path.Combine(folder, "llm-log.jsonl");
@@ -144,10 +144,10 @@ public static class PromptsCommands
         var dir = new Argument<string>("DIR") { Description = "Prompt folder." };
         var csv = new Option<string?>("--csv") { Description = "Also write the table as CSV to this file." };
         var cmd = new Command("compare", "Compare prompt sources: count, words, distinct-1/2, novelty vs human prompts, concept coverage.") { dir, csv };
-        cmd.SetAction(parse => PipelineCommands.RunAsync(() =>
+        cmd.SetAction(CliContext.Run((parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
-            PipelineCommands.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found");
+            CommandHelpers.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found");
             var set = PromptSet.Load(folder);
             var stats = PromptComparison.Compare(set);
             Console.WriteLine("source\tlanguage\tcount\tmean_words\tdistinct1\tdistinct2\tnovelty\tjsd_vs_human [95% CI]");

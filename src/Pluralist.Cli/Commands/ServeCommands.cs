@@ -19,7 +19,7 @@ public static class ServeCommands
         var demo = new Option<bool>("--demo") { Description = "Seed a demo study with images, pairs, an open batch and invitation codes, and print the codes." };
         var simulate = new Option<int>("--simulate") { Description = "With --demo: pre-fill the study with answers from this many simulated participants (30 pairs each)." };
         var serve = new Command("serve", "Run the participant app on the data directory's database.") { urls, demo, simulate };
-        serve.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        serve.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             data.EnsureCreated();

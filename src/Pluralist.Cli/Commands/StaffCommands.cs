@@ -15,7 +15,7 @@ public static class StaffCommands
         var role = new Option<string>("--role") { Description = "liaison, researcher (default) or admin.", DefaultValueFactory = _ => "researcher" };
         var stdin = new Option<bool>("--password-stdin") { Description = "Read the password from standard input (at least 12 characters) instead of generating one." };
         var add = new Command("add", "Create a console account, or set a new password and role for an existing one. A generated password is printed once.") { email, role, stdin };
-        add.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        add.SetAction(CliContext.Run(async (parse, ct) =>
         {
             if (!Tokens.TryParse(parse.GetValue(role), out Role r) || r == Role.Participant)
             {

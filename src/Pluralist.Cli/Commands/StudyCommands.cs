@@ -19,7 +19,7 @@ public static class StudyCommands
         var key = new Option<string?>("--key") { Description = "Import under this study key instead of the one in the file (lower-case letters, digits and '-', not digits only)." };
         var language = new Option<string>("--prompt-language") { Description = "aipithet only: the language of the survey's prompts and participants (default en).", DefaultValueFactory = _ => "en" };
         var import = new Command("import", "Import a study. The whole input is checked first; on any problem nothing is written.") { path, format, key, language };
-        import.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        import.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             var source = parse.GetValue(path)!;
@@ -68,7 +68,7 @@ public static class StudyCommands
         var output = new Option<string>("--out") { Description = "Folder (or .zip file with --zip) to create; it must not exist.", Required = true };
         var zip = new Option<bool>("--zip") { Description = "Write a .zip archive instead of a folder." };
         var export = new Command("export", "Export a study as a bundle: study.json and CSV files with images; identity markers only where consented.") { study, output, zip };
-        export.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        export.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             await using var db = PluralistDatabase.CreateContext(options);

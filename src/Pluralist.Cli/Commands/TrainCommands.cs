@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Pluralist.Diffusion;
+using Pluralist.Files;
 using Pluralist.Studies.Alignment;
 using Pluralist.Tensors;
-using Spectre.Console;
 
 namespace Pluralist.Cli;
 
@@ -48,15 +47,15 @@ public static class TrainCommands
         {
             output, config, size, vocab, steps, batch, lr, warmup, ema, dropout, scenes, sceneSeed, seed, checkpoint, every, resume,
         };
-        cmd.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var outPath = parse.GetValue(output)!;
             var ckPath = parse.GetValue(checkpoint) ?? CheckpointPath(outPath);
             var runPath = ckPath + ".json";
             int total = parse.GetValue(steps);
-            Need(total >= 1, "--steps", "must be at least 1");
+            CommandHelpers.Require(total >= 1, "--steps", "must be at least 1");
             int every_ = parse.GetValue(every);
-            Need(every_ >= 1, "--checkpoint-every", "must be at least 1");
+            CommandHelpers.Require(every_ >= 1, "--checkpoint-every", "must be at least 1");
             BaseRun run;
             DiffusionModel model;
             if (parse.GetValue(resume))
@@ -75,12 +74,12 @@ public static class TrainCommands
                 var cfg = LoadConfig(parse.GetValue(config), parse.GetValue(size));
                 var tokenizer = LoadVocab(parse.GetValue(vocab));
                 run = new BaseRun(cfg.ToJson(), parse.GetValue(scenes), parse.GetValue(sceneSeed), parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(warmup), parse.GetValue(ema), parse.GetValue(dropout), parse.GetValue(seed));
-                Need(run.Scenes >= 1, "--scenes", "must be at least 1");
-                Need(run.BatchSize >= 1, "--batch", "must be at least 1");
-                Need(run.LearningRate > 0 && float.IsFinite(run.LearningRate), "--lr", "must be a positive number");
-                Need(run.WarmupSteps >= 0, "--warmup", "must be >= 0");
-                Need(run.EmaDecay is >= 0 and < 1, "--ema", "must be in [0, 1)");
-                Need(run.PromptDropout is >= 0 and <= 1, "--prompt-dropout", "must be in [0, 1]");
+                CommandHelpers.Require(run.Scenes >= 1, "--scenes", "must be at least 1");
+                CommandHelpers.Require(run.BatchSize >= 1, "--batch", "must be at least 1");
+                CommandHelpers.Require(run.LearningRate > 0 && float.IsFinite(run.LearningRate), "--lr", "must be a positive number");
+                CommandHelpers.Require(run.WarmupSteps >= 0, "--warmup", "must be >= 0");
+                CommandHelpers.Require(run.EmaDecay is >= 0 and < 1, "--ema", "must be in [0, 1)");
+                CommandHelpers.Require(run.PromptDropout is >= 0 and <= 1, "--prompt-dropout", "must be in [0, 1]");
                 model = new DiffusionModel(cfg, tokenizer);
             }
 
@@ -113,8 +112,7 @@ public static class TrainCommands
             }
 
             Console.WriteLine($"model {model.ParameterCount():N0} parameters, {model.Config.UNet.ImageSize}x{model.Config.UNet.ImageSize}; {run.Scenes} world scenes (seed {run.SceneSeed}); batch {run.BatchSize}, lr {run.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}, steps {trainer.Step}..{total}");
-            await File.WriteAllTextAsync(runPath + ".tmp", JsonSerializer.Serialize(run, JsonOptions), ct);
-            File.Move(runPath + ".tmp", runPath, overwrite: true);
+            DurableFile.WriteAllText(runPath, JsonSerializer.Serialize(run, JsonOptions));
             var log = new List<string>();
             void Flush()
             {
@@ -128,7 +126,7 @@ public static class TrainCommands
                 SaveAtomic(ckPath, trainer.SaveCheckpoint);
             }
 
-            bool stopped = RunWithProgress($"train base -> {Path.GetFileName(outPath)}", trainer.Step, total, report =>
+            bool stopped = CommandHelpers.RunWithProgress($"train base -> {Path.GetFileName(outPath)}", trainer.Step, total, report =>
             {
                 var p = trainer.TrainStep(source);
                 log.Add(string.Create(CultureInfo.InvariantCulture, $"{p.Step},{p.Loss:G6},{p.LearningRate:G4},{p.GradNorm:G4},{p.StepTime.TotalSeconds:F3}"));
@@ -153,14 +151,6 @@ public static class TrainCommands
     internal static string CheckpointPath(string outPath) => Path.ChangeExtension(outPath, null) + ".checkpoint.safetensors";
 
     internal static string LogPath(string outPath) => Path.ChangeExtension(outPath, null) + ".log.csv";
-
-    internal static void Need(bool ok, string option, string why)
-    {
-        if (!ok)
-        {
-            throw new CliInputException($"{option}: {why}");
-        }
-    }
 
     internal static DiffusionModelConfig LoadConfig(string? path, int size)
     {
@@ -211,31 +201,8 @@ public static class TrainCommands
         }
     }
 
-    /// <summary>Loads a model file, naming the option on error.</summary>
-    internal static DiffusionModel LoadModel(string path, string option)
-    {
-        if (!File.Exists(path))
-        {
-            throw new CliInputException($"{option}: file not found: {path}");
-        }
-
-        try
-        {
-            return DiffusionModel.Load(path);
-        }
-        catch (Exception e) when (e is FormatException or JsonException or InvalidDataException or KeyNotFoundException or ArgumentException)
-        {
-            throw new CliInputException($"{option} {path}: {e.Message}");
-        }
-    }
-
-    /// <summary>Writes through a temporary file and a rename, so a crash never leaves a half-written file.</summary>
-    internal static void SaveAtomic(string path, Action<string> write)
-    {
-        var tmp = path + ".tmp";
-        write(tmp);
-        File.Move(tmp, path, overwrite: true);
-    }
+    /// <summary>Writes through a temporary file, fsync and a rename (<see cref="DurableFile.WriteVia"/>), so a crash never leaves a half-written file.</summary>
+    internal static void SaveAtomic(string path, Action<string> write) => DurableFile.WriteVia(path, write);
 
     private static void WriteEma(DiffusionTrainer trainer, string outPath)
     {
@@ -250,64 +217,5 @@ public static class TrainCommands
         }
 
         SaveAtomic(outPath, copy.Save);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="step"/> from <paramref name="start"/> until it returns <paramref name="total"/> or the token is
-    /// cancelled (then returns true). A Spectre progress bar on a terminal, a line every 10 steps otherwise.
-    /// </summary>
-    internal static bool RunWithProgress(string title, int start, int total, Func<Action<int, string>, int> step, CancellationToken ct)
-    {
-        int done = start;
-        if (done >= total)
-        {
-            return false;
-        }
-
-        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            bool stopped = false;
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).Start(ctx =>
-            {
-                var task = ctx.AddTask(Markup.Escape(title), maxValue: total);
-                task.Value = done;
-                while (done < total)
-                {
-                    if (ct.IsCancellationRequested)
-                    {
-                        stopped = true;
-                        return;
-                    }
-
-                    done = step((s, msg) =>
-                    {
-                        task.Value = s;
-                        task.Description = Markup.Escape($"{title}: {s}/{total} {msg}");
-                    });
-                }
-            });
-            return stopped;
-        }
-
-        var sw = Stopwatch.StartNew();
-        int first = done;
-        while (done < total)
-        {
-            if (ct.IsCancellationRequested)
-            {
-                return true;
-            }
-
-            done = step((s, msg) =>
-            {
-                if (s % 10 == 0 || s == total)
-                {
-                    double per = sw.Elapsed.TotalSeconds / Math.Max(1, s - first);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{title}: {s}/{total} {msg} ({per:F2} s/step)"));
-                }
-            });
-        }
-
-        return false;
     }
 }

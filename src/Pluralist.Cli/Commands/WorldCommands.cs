@@ -42,7 +42,7 @@ public static class WorldCommands
     {
         var prompt = new Option<string[]>("--prompt") { Description = "Prompt in English or French; the words may follow unquoted.", AllowMultipleArgumentsPerToken = true };
         var spec = new Option<string?>("--spec") { Description = "Scene spec JSON file (instead of --prompt)." };
-        var seeds = new Option<string>("--seeds") { Description = "Seeds: a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
+        var seeds = new Option<string>("--seeds", "--seed") { Description = "Seeds: one (5), a list (1,2,5) or a range (1-8).", DefaultValueFactory = _ => "1" };
         var size = new Option<int>("--size") { Description = "Image width and height in pixels, 32..1024.", DefaultValueFactory = _ => 256 };
         var guidance = new Option<double>("--guidance") { Description = "How strictly the prompt is honoured (0 = ignored, 7.5 = 95% of its elements).", DefaultValueFactory = _ => 7.5 };
         var steps = new Option<int>("--steps") { Description = "Level of detail, 1..1000 (25 steps = detail 0.63).", DefaultValueFactory = _ => 30 };
@@ -51,7 +51,7 @@ public static class WorldCommands
         var output = new Option<string>("--out") { Description = "Output folder (created).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per image instead of a table." };
         var render = new Command("render", "Render images with their spec JSON and EN/FR captions (metadata.jsonl).") { prompt, spec, seeds, size, guidance, steps, language, name, output, json };
-        render.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        render.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var words = parse.GetValue(prompt) ?? [];
             var specFile = parse.GetValue(spec);
@@ -66,7 +66,7 @@ public static class WorldCommands
                 throw new CliInputException($"--size {px} is outside {SceneRenderer.MinSize}..{SceneRenderer.MaxSize}");
             }
 
-            var seedList = ParseSeeds(parse.GetValue(seeds)!);
+            var seedList = CommandHelpers.ParseSeeds(parse.GetValue(seeds)!);
             var folder = parse.GetValue(output)!;
             Directory.CreateDirectory(folder);
             SceneSpec? fixedSpec = null;
@@ -129,7 +129,7 @@ public static class WorldCommands
         var language = new Option<string?>("--language") { Description = "Only this language (en or fr)." };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var lexicon = new Command("lexicon", "Print the EN/FR lexicon: phrases and the scene constraints they ask for.") { language, json };
-        lexicon.SetAction(parse => CliContext.RunAsync(() =>
+        lexicon.SetAction(CliContext.Run((parse, ct) =>
         {
             var lang = parse.GetValue(language);
             if (lang is not null && !SceneLexicon.Languages.Contains(lang))
@@ -166,7 +166,7 @@ public static class WorldCommands
         var demo = new Option<bool>("--demo") { Description = "Seed the demo study first (world-generated images and pairs) if it has none." };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var simulate = new Command("simulate", "Add simulated participants who answer the study's pairs in process (written to the database).") { study, participants, answers, behaviours, seed, demo, json };
-        simulate.SetAction((parse, ct) => CliContext.RunAsync(async () =>
+        simulate.SetAction(CliContext.Run(async (parse, ct) =>
         {
             BehaviourMix mix;
             try
@@ -223,35 +223,5 @@ public static class WorldCommands
             return 0;
         }));
         return simulate;
-    }
-
-    /// <summary>Parses <c>1,2,5</c> or <c>1-8</c> (or a mix, <c>1-3,7</c>); at most 1000 seeds.</summary>
-    public static IReadOnlyList<int> ParseSeeds(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var seeds = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var range = part.Split('-', 2);
-            if (range.Length == 2 && int.TryParse(range[0], CultureInfo.InvariantCulture, out int a) && int.TryParse(range[1], CultureInfo.InvariantCulture, out int b) && a <= b && b - a < 1000)
-            {
-                seeds.AddRange(Enumerable.Range(a, b - a + 1));
-            }
-            else if (int.TryParse(part, CultureInfo.InvariantCulture, out int s))
-            {
-                seeds.Add(s);
-            }
-            else
-            {
-                throw new CliInputException($"--seeds: '{part}' is not a seed or a range a-b");
-            }
-        }
-
-        if (seeds.Count is 0 or > 1000)
-        {
-            throw new CliInputException($"--seeds: expected 1 to 1000 seeds, got {seeds.Count}");
-        }
-
-        return seeds;
     }
 }

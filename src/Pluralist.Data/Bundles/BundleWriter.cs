@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
+using Pluralist.Files;
 
 namespace Pluralist.Data.Bundles;
 
@@ -11,7 +12,8 @@ public static class BundleWriter
 {
     /// <summary>
     /// Writes the bundle to <paramref name="path"/>, which must not exist yet. The files are written
-    /// next to it under a temporary name and moved into place at the end, so a failure leaves nothing behind.
+    /// next to it under a temporary name, flushed to disk and moved into place at the end
+    /// (<see cref="DurableFile"/>), so a failure leaves nothing behind and a crash leaves no partial bundle.
     /// </summary>
     public static void Write(StudyBundle bundle, string path, bool zip)
     {
@@ -24,39 +26,34 @@ public static class BundleWriter
         }
 
         var parent = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(parent);
+        if (zip)
+        {
+            using var staged = DurableFile.Stage(parent);
+            using (var archive = new ZipArchive(staged.Stream, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                WriteFiles(bundle, name => archive.CreateEntry(name, CompressionLevel.Optimal).Open());
+            }
+
+            staged.Commit(target, overwrite: false);
+            return;
+        }
+
+        DurableFile.CreateFolder(parent);
         var temp = Path.Combine(parent, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            if (zip)
+            Directory.CreateDirectory(temp);
+            WriteFiles(bundle, name =>
             {
-                using (var stream = File.Create(temp))
-                using (var archive = new ZipArchive(stream, ZipArchiveMode.Create))
-                {
-                    WriteFiles(bundle, name => archive.CreateEntry(name, CompressionLevel.Optimal).Open());
-                }
-
-                File.Move(temp, target);
-            }
-            else
-            {
-                Directory.CreateDirectory(temp);
-                WriteFiles(bundle, name =>
-                {
-                    var file = Path.Combine(temp, name);
-                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                    return File.Create(file);
-                });
-                Directory.Move(temp, target);
-            }
+                var file = Path.Combine(temp, name);
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                return File.Create(file);
+            });
+            DurableFile.PublishFolder(temp, target);
         }
         catch
         {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-            else if (Directory.Exists(temp))
+            if (Directory.Exists(temp))
             {
                 Directory.Delete(temp, recursive: true);
             }

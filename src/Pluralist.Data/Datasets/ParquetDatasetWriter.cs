@@ -70,7 +70,7 @@ public static class ParquetDatasetWriter
         }
 
         var parent = Path.GetDirectoryName(outDir) ?? throw new IOException($"{outDir} has no parent folder");
-        Directory.CreateDirectory(parent);
+        DurableFile.CreateFolder(parent);
         var staging = Path.Combine(parent, "." + Path.GetFileName(outDir) + ".partial-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Path.Combine(staging, "data"));
         try
@@ -123,15 +123,13 @@ public static class ParquetDatasetWriter
 
             var card = DatasetCard(input, files, perSplit, uids.Count, warnings, tiesDropped, tiesKept);
             DurableFile.WriteAllText(Path.Combine(staging, "README.md"), card);
-            DurableFile.FlushFolder(Path.Combine(staging, "data"));
-            DurableFile.FlushFolder(staging);
             if (Directory.Exists(outDir))
             {
                 Directory.Delete(outDir);
             }
 
-            Directory.Move(staging, outDir);
-            DurableFile.FlushFolder(parent);
+            // The whole folder appears at once: every shard, the card and both folders on disk before the rename.
+            DurableFile.PublishFolder(staging, outDir);
             return new DatasetResult(rows.Count, uids.Count, perSplit, warnings) { TiesDropped = tiesDropped, TiesKept = tiesKept };
         }
         catch

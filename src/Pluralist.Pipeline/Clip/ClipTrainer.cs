@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pluralist.Core.Text;
+using Pluralist.Files;
 using Pluralist.Pipeline.Embedders;
 using Pluralist.Tensors;
 using Pluralist.World.Imaging;
@@ -90,7 +91,7 @@ public static class ClipBpe
         return (vocab, merges);
     }
 
-    /// <summary>Writes <c>vocab.json</c> (ordered by id) and <c>merges.txt</c> (a <c>#version</c> line, then one merge per line), each via a temporary file.</summary>
+    /// <summary>Writes <c>vocab.json</c> (ordered by id) and <c>merges.txt</c> (a <c>#version</c> line, then one merge per line), together and durably (<see cref="DurableFile.WriteAll"/>).</summary>
     public static void Save(string folder, IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges)
     {
         ArgumentNullException.ThrowIfNull(vocab);
@@ -101,14 +102,20 @@ public static class ClipBpe
             json[token] = id;
         }
 
-        AtomicFiles.WriteAllText(Path.Combine(folder, "vocab.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        var vocabJson = json.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var sb = new StringBuilder("#version: 0.2 (trained by Pluralist ClipBpe)\n");
         foreach (var (l, r) in merges)
         {
             sb.Append(l).Append(' ').Append(r).Append('\n');
         }
 
-        AtomicFiles.WriteAllText(Path.Combine(folder, "merges.txt"), sb.ToString());
+        // The two files belong together: both are complete on disk before either replaces its old version.
+        var utf8 = new UTF8Encoding(false);
+        DurableFile.WriteAll(folder,
+        [
+            ("vocab.json", stream => stream.Write(utf8.GetBytes(vocabJson))),
+            ("merges.txt", stream => stream.Write(utf8.GetBytes(sb.ToString()))),
+        ]);
     }
 }
 
@@ -258,7 +265,7 @@ public static class ClipTrainer
         }
         else
         {
-            AtomicFiles.WriteAllText(Path.Combine(folder, "config.json"), ConfigJson(config));
+            DurableFile.WriteAllText(Path.Combine(folder, "config.json"), ConfigJson(config));
         }
 
         int s = options.ImageSize, plane = 3 * s * s, n = data.Count;
@@ -368,13 +375,11 @@ public static class ClipTrainer
         return result;
     }
 
-    /// <summary>Writes the weights with checkpoint names in F32 (temporary file, then rename).</summary>
+    /// <summary>Writes the weights with checkpoint names in F32, durably and atomically (<see cref="DurableFile.WriteVia"/>).</summary>
     public static void SaveModel(ClipModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var temp = path + ".tmp";
-        Safetensors.Save(temp, model.StateDict(), StoredType.F32, new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "pluralist world-clip" });
-        File.Move(temp, path, overwrite: true);
+        DurableFile.WriteVia(path, temp => Safetensors.Save(temp, model.StateDict(), StoredType.F32, new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "pluralist world-clip" }));
     }
 
     private static void SaveCheckpoint(string path, ClipModel model, Optimizer optimizer, int step)
@@ -390,9 +395,7 @@ public static class ClipTrainer
             tensors["optim." + k] = v;
         }
 
-        var temp = path + ".tmp";
-        Safetensors.Save(temp, tensors, StoredType.F32, new Dictionary<string, string> { ["step"] = step.ToString(CultureInfo.InvariantCulture) });
-        File.Move(temp, path, overwrite: true);
+        DurableFile.WriteVia(path, temp => Safetensors.Save(temp, tensors, StoredType.F32, new Dictionary<string, string> { ["step"] = step.ToString(CultureInfo.InvariantCulture) }));
     }
 
     private static int LoadCheckpoint(string path, ClipModel model, Optimizer optimizer)

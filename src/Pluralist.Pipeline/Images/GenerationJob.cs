@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Pluralist.Core.Text;
+using Pluralist.Files;
 using Pluralist.World.Imaging;
 
 namespace Pluralist.Pipeline.Images;
@@ -165,12 +166,8 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
                             throw new GeneratorException($"{generator.Name} returned {image.Png.Length} bytes that are not a PNG");
                         }
 
-                        var path = Path.Combine(options.OutputFolder, file);
-                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                        var temp = path + ".tmp";
                         // A received image is always saved and recorded, even when cancellation arrived meanwhile.
-                        await File.WriteAllBytesAsync(temp, image.Png, CancellationToken.None).ConfigureAwait(false);
-                        File.Move(temp, path, overwrite: true);
+                        await DurableFile.WriteAsync(Path.Combine(options.OutputFolder, file), (s, c) => s.WriteAsync(image.Png, c).AsTask(), CancellationToken.None).ConfigureAwait(false);
                         row = new ManifestRow(prompt.Id, v, file, generator.Name, seed, guidance, steps, w, h, Sha256(image.Png), "ok", null,
                             JsonSerializer.Serialize(image.Parameters), DateTimeOffset.UtcNow, prompt.Text);
                         generated++;
@@ -252,18 +249,16 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
 
     private static void WriteCompacted(string manifestPath, IEnumerable<ManifestRow> rows)
     {
-        var tempManifest = manifestPath + ".tmp";
-        using (var w = new StreamWriter(tempManifest, false, StrictUtf8.Encoding))
+        DurableFile.Write(manifestPath, s =>
         {
+            using var w = new StreamWriter(s, StrictUtf8.Encoding, leaveOpen: true);
             var csv = new CsvWriter(w);
             csv.WriteRow(Header);
             foreach (var r in rows)
             {
                 csv.WriteRow(Fields(r));
             }
-        }
-
-        File.Move(tempManifest, manifestPath, overwrite: true);
+        });
     }
 
     /// <summary>SHA-256 of the bytes, lower-case hex.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
+using Pluralist.Files;
 
 namespace Pluralist.Pipeline.Prompts;
 
@@ -174,7 +175,7 @@ public sealed class PromptSet
         {
             ("prompts.csv", WriteCsv), ("provenance.csv", WriteProvenanceCsv), ("scenarios.csv", WriteScenariosCsv),
         };
-        AtomicFiles.WriteAll(folder, files.Select(f => (f.Name, (Action<Stream>)(s =>
+        DurableFile.WriteAll(folder, files.Select(f => (f.Name, (Action<Stream>)(s =>
         {
             using var tw = new StreamWriter(s, StrictUtf8.Encoding, leaveOpen: true);
             f.Write(tw);

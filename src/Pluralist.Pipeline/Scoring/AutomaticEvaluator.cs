@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Pluralist.Core.Text;
+using Pluralist.Files;
 using Pluralist.World.Imaging;
 
 namespace Pluralist.Pipeline.Scoring;
@@ -214,7 +215,7 @@ public sealed class AutomaticEvaluator
         }
 
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        AtomicFiles.WriteAll(folder,
+        DurableFile.WriteAll(folder,
         [
             ("scores.csv", s =>
             {

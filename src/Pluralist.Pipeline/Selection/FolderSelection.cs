@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pluralist.Core.Text;
+using Pluralist.Files;
 using Pluralist.Pipeline.Embedders;
 using Pluralist.Pipeline.Images;
 
@@ -44,7 +45,7 @@ public static class FolderSelection
         }
 
         var report = SelectionJob.Run(groups, options);
-        AtomicFiles.WriteAll(folder,
+        DurableFile.WriteAll(folder,
         [
             ("selection.csv", s =>
             {

@@ -252,6 +252,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     private static List<CleaningRow> Annotate(IReadOnlyList<SimulatedParticipant> participants, IReadOnlyList<(long PairId, long Prompt, long Image0, long Image1, SceneSpec Spec0, SceneSpec Spec1)> pairs, int perParticipant, int drawSeed)
     {
         var random = new Random(drawSeed);
+        var rules = new AssignmentBuilder(GroundTruth.Criteria, 3);
         var shown = new Dictionary<string, long>(StringComparer.Ordinal);
         var assigned = new int[pairs.Count];
         var rows = new List<CleaningRow>();
@@ -269,13 +270,9 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
                 seen.Add(pi);
                 assigned[pi]++;
                 var pair = pairs[pi];
-                var criteria = CriteriaBalancer.Choose(GroundTruth.Criteria, shown, 3, random);
-                foreach (var c in criteria)
-                {
-                    shown[c] = shown.GetValueOrDefault(c) + 1;
-                }
-
-                bool image0Left = random.Next(2) == 0;
+                var draw = rules.Draw(shown, random);
+                var criteria = draw.Criteria;
+                bool image0Left = draw.Image0OnLeft;
                 var answer = person.Answer(image0Left ? pair.Spec0 : pair.Spec1, image0Left ? pair.Spec1 : pair.Spec0, criteria);
                 annotationId++;
                 clock = clock.AddMilliseconds(answer.ClientDurationMs);

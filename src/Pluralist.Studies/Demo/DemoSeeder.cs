@@ -150,7 +150,7 @@ public static class DemoSeeder
 
     /// <summary>
     /// Adds simulated participants to a study and has each answer pairs as the app would hand them
-    /// out (the study's pair picker and criteria balancer, a random side), writing participants,
+    /// out (the study's pair picker and assignment rules: balanced criteria, a random side), writing participants,
     /// consent, identity answers, assignments and annotations. Images need a spec file beside them.
     /// </summary>
     public static async Task<SimulationResult> SimulateAsync(PluralistDbContext db, DataDirectory data, string studyKey, int participants, int answersPerParticipant, BehaviourMix mix, int seed, DateTimeOffset now, CancellationToken ct = default)
@@ -163,7 +163,7 @@ public static class DemoSeeder
         var study = await StudyStore.FindAsync(db, studyKey, ct) ?? throw new ArgumentException($"Study '{studyKey}' does not exist.", nameof(studyKey));
         var batch = study.Batches.Where(b => b.IsOpen(now)).OrderBy(b => b.OpensAt).FirstOrDefault()
             ?? throw new ArgumentException($"Study '{studyKey}' has no open batch to answer in.", nameof(studyKey));
-        var criteria = study.Criteria.Where(c => !c.Retired).OrderBy(c => c.Position).Select(c => c.Key).ToList();
+        var rules = AssignmentBuilder.For(study);
         var pairs = await db.Pairs.Where(p => p.StudyId == study.Id && (p.BatchId == null || p.BatchId == batch.Id)).OrderBy(p => p.Id).ToListAsync(ct);
         if (pairs.Count == 0)
         {
@@ -224,11 +224,11 @@ public static class DemoSeeder
                 }
 
                 var pair = pairs.First(p => p.Id == pick.PairId);
-                var chosen = CriteriaBalancer.Choose(criteria, shown, study.CriteriaPerPair, random);
-                bool image0OnLeft = random.Next(2) == 0;
-                var (left, right) = image0OnLeft ? (specs[pair.Image0Id], specs[pair.Image1Id]) : (specs[pair.Image1Id], specs[pair.Image0Id]);
+                var draw = rules.Draw(shown, random);
+                var chosen = draw.Criteria;
+                var (left, right) = draw.Image0OnLeft ? (specs[pair.Image0Id], specs[pair.Image1Id]) : (specs[pair.Image1Id], specs[pair.Image0Id]);
                 var answer = sim.Answer(left, right, chosen);
-                var assignment = new Assignment { ParticipantId = participant.Id, PairId = pair.Id, BatchId = batch.Id, CriteriaShown = [.. chosen], Image0OnLeft = image0OnLeft, Language = language, ServedAt = clock };
+                var assignment = draw.ToAssignment(participant.Id, pair.Id, batch.Id, language, clock);
                 db.Assignments.Add(assignment);
                 await db.SaveChangesAsync(ct);
                 var annotation = new Annotation
@@ -245,7 +245,6 @@ public static class DemoSeeder
                 for (int c = 0; c < chosen.Count; c++)
                 {
                     annotation.Scores.Add(new AnnotationScore { CriterionKey = chosen[c], Position = c, Score = answer.Scores[c] });
-                    shown[chosen[c]] = shown.GetValueOrDefault(chosen[c]) + 1;
                     scores += answer.Scores[c] is null ? 0 : 1;
                     unanswered += answer.Scores[c] is null ? 1 : 0;
                 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Mail;
 using System.Text;
 using Pluralist.Data;
+using Pluralist.Files;
 
 namespace Pluralist.Web.Accounts;
 
@@ -49,10 +50,9 @@ public sealed class OutboxEmailSender(DataDirectory data, TimeProvider clock) : 
             .Append("Content-Type: text/plain; charset=utf-8\r\n\r\n")
             .Append(message.Body.ReplaceLineEndings("\r\n")).Append("\r\n")
             .ToString();
-        // Written under a temporary name and renamed, so a reader never sees half a message.
-        var path = Path.Combine(data.OutboxPath, name);
-        await File.WriteAllTextAsync(path + ".tmp", text, new UTF8Encoding(false), ct);
-        File.Move(path + ".tmp", path);
+        // Written under a temporary name, flushed and renamed, so a reader never sees half a message and a crash loses no sent one.
+        var bytes = new UTF8Encoding(false).GetBytes(text);
+        await DurableFile.WriteAsync(Path.Combine(data.OutboxPath, name), (s, c) => s.WriteAsync(bytes, c).AsTask(), ct);
     }
 }
 

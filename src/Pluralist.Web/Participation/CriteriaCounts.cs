@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Assignments;
+using Pluralist.Core.Model;
 using Pluralist.Data;
 
 namespace Pluralist.Web.Participation;
@@ -14,19 +15,16 @@ public sealed class CriteriaCounts : IDisposable
     private readonly ConcurrentDictionary<long, Dictionary<string, long>> _counts = new();
     private readonly SemaphoreSlim _load = new(1, 1);
 
-    public async Task<IReadOnlyList<string>> DrawAsync(PluralistDbContext db, long studyId, IReadOnlyList<string> keys, int count, CancellationToken ct)
+    /// <summary>The criteria and side of the study's next assignment, drawn under its rules (<see cref="AssignmentBuilder.For"/>) against what it has shown so far.</summary>
+    public async Task<AssignmentDraw> DrawAsync(PluralistDbContext db, Study study, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var counts = await GetAsync(db, studyId, ct);
+        ArgumentNullException.ThrowIfNull(study);
+        var rules = AssignmentBuilder.For(study);
+        var counts = await GetAsync(db, study.Id, ct);
         lock (counts)
         {
-            var chosen = CriteriaBalancer.Choose(keys, counts, count, Random.Shared);
-            foreach (var key in chosen)
-            {
-                counts[key] = counts.GetValueOrDefault(key) + 1;
-            }
-
-            return chosen;
+            return rules.Draw(counts, Random.Shared);
         }
     }
 

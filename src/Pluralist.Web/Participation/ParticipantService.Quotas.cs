@@ -106,22 +106,10 @@ public sealed partial class ParticipantService
             return null;
         }
 
-        var keys = study.Criteria.Where(c => !c.Retired).Select(c => c.Key).ToList();
-        Assignment Make(long pairId, IReadOnlyList<string> shown) => new()
-        {
-            ParticipantId = participantId,
-            PairId = pairId,
-            BatchId = batch.Id,
-            CriteriaShown = [.. shown],
-            Image0OnLeft = Random.Shared.Next(2) == 0,
-            Language = lang,
-            ServedAt = Now,
-        };
-
         var checks = pairs.Where(p => p.Kind is PairKind.AttentionCheck or PairKind.Gold).Select((p, i) => new PairCandidate(p.Id, p.Kind, p.Times, i)).ToList();
         if (PairPicker.Pick(checks, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared) is { } check)
         {
-            var assignment = Make(check.PairId, await criteriaCounts.DrawAsync(db, study.Id, keys, study.CriteriaPerPair, ct));
+            var assignment = (await criteriaCounts.DrawAsync(db, study, ct)).ToAssignment(participantId, check.PairId, batch.Id, lang, Now);
             db.Assignments.Add(assignment);
             await db.SaveChangesAsync(ct);
             return assignment;
@@ -136,9 +124,9 @@ public sealed partial class ParticipantService
             return null;
         }
 
-        var shown = await criteriaCounts.DrawAsync(db, study.Id, keys, study.CriteriaPerPair, ct);
+        var draw = await criteriaCounts.DrawAsync(db, study, ct);
         Assignment? made = null;
-        var claimed = await ClaimAsync(participantId, study, QuotaItemKind.Pair, group, quota, order, pairId => made = Make(pairId, shown), ct);
+        var claimed = await ClaimAsync(participantId, study, QuotaItemKind.Pair, group, quota, order, pairId => made = draw.ToAssignment(participantId, pairId, batch.Id, lang, Now), ct);
         return claimed is null ? null : made;
     }
 

@@ -299,18 +299,8 @@ public sealed partial class ParticipantService(PluralistDbContext db, CriteriaCo
             return null;
         }
 
-        var keys = study.Criteria.Where(c => !c.Retired).Select(c => c.Key).ToList();
-        var shown = await criteriaCounts.DrawAsync(db, study.Id, keys, study.CriteriaPerPair, ct);
-        var assignment = new Assignment
-        {
-            ParticipantId = participantId,
-            PairId = pick.PairId,
-            BatchId = batch.Id,
-            CriteriaShown = [.. shown],
-            Image0OnLeft = Random.Shared.Next(2) == 0,
-            Language = lang,
-            ServedAt = Now,
-        };
+        var draw = await criteriaCounts.DrawAsync(db, study, ct);
+        var assignment = draw.ToAssignment(participantId, pick.PairId, batch.Id, lang, Now);
         db.Assignments.Add(assignment);
         await db.SaveChangesAsync(ct);
         return assignment;

@@ -3,17 +3,6 @@ using F = Pluralist.Tensors.Functional;
 
 namespace Pluralist.Diffusion;
 
-/// <summary>Which UNet layers get adapters.</summary>
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<LoraTargets>))]
-public enum LoraTargets
-{
-    /// <summary>to_q, to_k, to_v, to_out of every attention (the diffusers Diffusion-DPO LoRA targets).</summary>
-    Attention,
-
-    /// <summary>Every linear layer of the UNet: attention, feed-forward, transformer projections, timestep MLP and projections.</summary>
-    AllLinear,
-}
-
 /// <summary>
 /// Named LoRA adapters (Hu et al. 2021) on the UNet's attention projections (to_q, to_k, to_v, to_out of every self- and
 /// cross-attention), e.g. one adapter per identity group or criterion. One set of adapter layers lives in the UNet; this
@@ -290,34 +279,6 @@ public sealed class LoraAdapterBank
             foreach (var x in AllModules(c, name))
             {
                 yield return x;
-            }
-        }
-    }
-}
-
-/// <summary>The same UNet with its LoRA adapters switched off: Diffusion-DPO's reference when only adapters are trained. Always runs without gradients.</summary>
-public sealed class AdaptersDisabledDenoiser(LoraAdapterBank bank) : IDenoiser
-{
-    /// <inheritdoc/>
-    public Tensor PredictNoise(Tensor noisy, int[] timesteps, Tensor context, Tensor? contextMask)
-    {
-        ArgumentNullException.ThrowIfNull(bank);
-        using var _ = Autograd.NoGrad();
-        var enabled = bank.Layers.Select(l => l.Layer.LoraEnabled).ToArray();
-        foreach (var (_, l) in bank.Layers)
-        {
-            l.LoraEnabled = false;
-        }
-
-        try
-        {
-            return bank.UNet.PredictNoise(noisy, timesteps, context, contextMask);
-        }
-        finally
-        {
-            for (int i = 0; i < enabled.Length; i++)
-            {
-                bank.Layers[i].Layer.LoraEnabled = enabled[i];
             }
         }
     }
