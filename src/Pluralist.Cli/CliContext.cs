@@ -1,10 +1,14 @@
 using System.CommandLine;
 using Pluralist.Core.Text;
 using Pluralist.Data;
+using Pluralist.Studies;
 
 namespace Pluralist.Cli;
 
-/// <summary>Bad input found by a command: each error is printed as <c>error: file:line:col (field): message</c> and the exit code is 1.</summary>
+/// <summary>
+/// Bad input found by a command itself (an option it refuses): each error is printed as
+/// <c>error: file:line:col (field): message</c> and the exit code is 1, as for a <see cref="StudyInputException"/> from a use case.
+/// </summary>
 public sealed class CliInputException : Exception
 {
     /// <summary>One located error or more.</summary>
@@ -22,6 +26,7 @@ public sealed class CliInputException : Exception
 /// <summary>
 /// Plumbing shared by the verbs: the global <c>--data</c>, <c>--db</c> and <c>--connection</c> options, resolving them
 /// to a data directory and database, and the one runner that maps a command's exceptions to exit codes (<see cref="ExitCodes"/>).
+/// Use cases live in Pluralist.Studies; the verbs adapt options and output.
 /// </summary>
 public static class CliContext
 {
@@ -103,6 +108,8 @@ public static class CliContext
                 return (ExitCodes.Interrupted, ["interrupted"]);
             case CliInputException input:
                 return (ExitCodes.BadInput, Located(input.Errors, 0, input.Message));
+            case StudyInputException study:
+                return (ExitCodes.BadInput, Located(study.Errors, 0, study.Message));
             case Data.Bundles.BundleException bundle:
                 return (ExitCodes.BadInput, Located(bundle.Errors, bundle.Omitted, bundle.Message));
             case Pipeline.Prompts.PromptImportException prompts:

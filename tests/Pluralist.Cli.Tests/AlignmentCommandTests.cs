@@ -1,5 +1,5 @@
-using Pluralist.Cli.Alignment;
 using Pluralist.Diffusion;
+using Pluralist.Studies.Alignment;
 using Pluralist.World.Imaging;
 
 namespace Pluralist.Cli.Tests;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pluralist.Core.Text;
 using Pluralist.Data.Bundles;
 using Pluralist.Pipeline.Prompts;
+using Pluralist.Studies;
 
 namespace Pluralist.Cli.Tests;
 
@@ -65,6 +66,14 @@ public sealed class RunnerTests : IDisposable
     {
         Assert.Equal((ExitCodes.BadInput, "error: img.png: not a PNG file"), Describe(new InvalidDataException("img.png: not a PNG file")));
         Assert.Equal((ExitCodes.BadInput, "error: agreement needs two raters"), Describe(new ArgumentException("agreement needs two raters")));
+    }
+
+    [Fact]
+    public void Bad_input_found_by_a_use_case_exits_as_a_commands_own()
+    {
+        Assert.Equal((ExitCodes.BadInput, "error: study 'x': no such study; known studies: demo"), Describe(new StudyInputException("study 'x': no such study; known studies: demo")));
+        var located = new CsvError("pairs.jsonl", 4, 0, "label_0", "must be in [0, 1]");
+        Assert.Equal(Describe(new CliInputException([located])), Describe(new StudyInputException([located])));
     }
 
     [Fact]

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Pluralist.Data;
+using Pluralist.Studies.Demo;
 using Pluralist.Testing;
-using Pluralist.Web.Demo;
 
 namespace Pluralist.Web.Tests;
 

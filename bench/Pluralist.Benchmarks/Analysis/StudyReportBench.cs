@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Pluralist.Analysis.Reports;
-using Pluralist.Cli;
 using Pluralist.Core.Cleaning;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
+using Pluralist.Studies.Reports;
 using Pluralist.Testing;
 
 namespace Pluralist.Benchmarks.Analysis;
@@ -74,8 +74,8 @@ public sealed class StudyReportBench : IBenchSuite
 
             var total = Stopwatch.StartNew();
             var totalCpu = Cpu();
-            var (loadInput, input) = await TimeAsync(() => AnalyzeStudyCommand.LoadAsync(options, "demo", cancellationToken));
-            input = input with { Permutations = permutations, BootstrapReplicates = bootstrap };
+            var (loadInput, loaded) = await TimeAsync(() => StudyReportInputs.LoadAsync(options, new StudyReportInputs.Request { Study = "demo", Permutations = permutations, BootstrapReplicates = bootstrap }, cancellationToken));
+            var input = loaded.Input;
             Line("report input: rows, latest cleaning run applied, pseudonyms, sources, consented markers", loadInput, _lastCpu);
             var (build, report) = Time(() => StudyReportBuilder.Build(input));
             Line(string.Create(CultureInfo.InvariantCulture, $"build every analysis ({input.Rows.Count:N0} kept answers)"), build, _lastCpu);

@@ -3,9 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Pluralist.Analysis.Reports;
-using Pluralist.Core.Cleaning;
-using Pluralist.Data;
-using Pluralist.Data.Datasets;
+using Pluralist.Studies.Reports;
 
 namespace Pluralist.Cli;
 
@@ -32,11 +30,15 @@ public static class AnalyzeStudyCommand
                 throw new CliInputException("--permutations and --bootstrap must be 0 or more");
             }
 
-            await StudyData.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
-            var input = await LoadAsync(options, parse.GetValue(study)!, ct).ConfigureAwait(false);
-            input = input with { Permutations = parse.GetValue(permutations), BootstrapReplicates = parse.GetValue(bootstrap), Seed = parse.GetValue(seed) };
-            var loaded = clock.Elapsed;
+            var request = new StudyReportInputs.Request
+            {
+                Study = parse.GetValue(study)!,
+                Permutations = parse.GetValue(permutations),
+                BootstrapReplicates = parse.GetValue(bootstrap),
+                Seed = parse.GetValue(seed),
+            };
+            var (input, loaded) = await StudyReportInputs.LoadAsync(options, request, ct).ConfigureAwait(false);
             var report = StudyReportBuilder.Build(input);
             var html = ReportHtml.Render(report);
             var file = parse.GetValue(output)!;
@@ -63,39 +65,5 @@ public static class AnalyzeStudyCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Reads a study into a report input: the rows the latest cleaning run kept (all rows when there is none), provenance and consented markers.</summary>
-    public static async Task<StudyReportInput> LoadAsync(DatabaseOptions options, string studyKey, CancellationToken ct = default)
-    {
-        await using var db = PluralistDatabase.CreateContext(options);
-        var s = await StudyData.FindStudyAsync(db, studyKey, ct).ConfigureAwait(false);
-        var dataset = await StudyDatasetLoader.LoadAsync(db, s.Key, ct).ConfigureAwait(false);
-        var latest = await CleaningStore.LatestAsync(db, s.Id, ct).ConfigureAwait(false);
-        IReadOnlyList<CleaningRow> rows = dataset.Rows;
-        var notCleaned = 0;
-        if (latest is not null)
-        {
-            var (kept, _, late) = latest.Apply(dataset.Rows);
-            rows = kept;
-            notCleaned = late.Count;
-        }
-
-        var ids = dataset.Rows.Select(r => r.ParticipantId).Distinct().ToList();
-        var markers = await StudyProvenance.ConsentedMarkersAsync(db, ids, s.IdentityMarkers, ct).ConfigureAwait(false);
-        return new StudyReportInput
-        {
-            StudyKey = s.Key,
-            StudyTitle = s.Title.Get("en") is { Length: > 0 } title ? title : s.Key,
-            Rows = rows,
-            Cleaning = latest?.Report,
-            RowsNotCleaned = notCleaned,
-            Participants = await StudyProvenance.PseudonymsAsync(db, ids, ct).ConfigureAwait(false),
-            PromptSources = await StudyProvenance.PromptSourcesAsync(db, s.Id, ct).ConfigureAwait(false),
-            Captions = dataset.Captions,
-            Axes = s.IdentityMarkers,
-            Markers = markers.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value),
-            MinGroupSize = s.MinGroupSize,
-        };
     }
 }

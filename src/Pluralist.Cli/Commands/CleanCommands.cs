@@ -5,6 +5,7 @@ using System.Text.Json;
 using Pluralist.Core.Cleaning;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
+using Pluralist.Studies;
 
 namespace Pluralist.Cli;
 
@@ -25,10 +26,10 @@ public static class CleanCommands
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
-            await StudyData.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
+            await StudyLookup.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
             var (ruleSet, rulesJson) = ReadRules(parse.GetValue(rules));
             await using var db = PluralistDatabase.CreateContext(options);
-            var s = await StudyData.FindStudyAsync(db, parse.GetValue(study)!, ct).ConfigureAwait(false);
+            var s = await StudyLookup.FindStudyAsync(db, parse.GetValue(study)!, ct).ConfigureAwait(false);
             var dataset = await StudyDatasetLoader.LoadAsync(db, s.Key, ct).ConfigureAwait(false);
             var run = CleaningEngine.Run(dataset.Rows, ruleSet);
             var record = await CleaningStore.SaveAsync(db, s.Id, run, rulesJson, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);

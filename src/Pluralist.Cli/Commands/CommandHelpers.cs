@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Pluralist.Cli.Alignment;
 using Pluralist.Diffusion;
+using Pluralist.Studies.Alignment;
 using Spectre.Console;
 
 namespace Pluralist.Cli;

@@ -7,6 +7,7 @@ using Pluralist.Core.Model;
 using Pluralist.Core.Preferences;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
+using Pluralist.Studies;
 
 namespace Pluralist.Cli;
 
@@ -63,9 +64,9 @@ public static class DatasetCommands
                 "soft" => TiePolicy.KeepSoft,
                 var other => throw new CliInputException($"--ties: unknown policy '{other}'; use drop or soft"),
             };
-            await StudyData.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
+            await StudyLookup.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
             await using var db = PluralistDatabase.CreateContext(options);
-            var s = await StudyData.FindStudyAsync(db, parse.GetValue(study)!, ct).ConfigureAwait(false);
+            var s = await StudyLookup.FindStudyAsync(db, parse.GetValue(study)!, ct).ConfigureAwait(false);
             var studyCriteria = s.Criteria.OrderBy(c => c.Position).Select(c => c.Key).ToList();
             var chosen = Criteria(parse.GetValue(criteria), studyCriteria);
             labelOptions = labelOptions with { Criteria = chosen?.ToHashSet(StringComparer.Ordinal) };

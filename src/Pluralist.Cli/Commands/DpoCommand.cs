@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Pluralist.Cli.Alignment;
 using Pluralist.Diffusion;
+using Pluralist.Studies.Alignment;
 
 namespace Pluralist.Cli;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Pluralist.Analysis.Evaluation;
-using Pluralist.Cli.Alignment;
 using Pluralist.Diffusion;
+using Pluralist.Studies.Alignment;
 
 namespace Pluralist.Cli;
 

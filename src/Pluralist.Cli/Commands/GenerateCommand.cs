@@ -99,7 +99,7 @@ public static class GenerateCommand
             {
                 var job = todo[k];
                 var x = m.Generate(new GenerationRequest { Prompts = [prompts[job.Prompt]], Seed = (ulong)job.Seed, GuidanceScale = w, Sampler = options });
-                var png = Png.Encode(new RgbaImage(m.Config.UNet.ImageSize, m.Config.UNet.ImageSize, ToRgba(DiffusionModel.ToRgbBytes(x, 0))));
+                var png = Png.Encode(RgbaImage.FromRgb(m.Config.UNet.ImageSize, m.Config.UNet.ImageSize, DiffusionModel.ToRgbBytes(x, 0)));
                 TrainCommands.SaveAtomic(Path.Combine(folder, job.File), p => File.WriteAllBytes(p, png));
                 rows.Add(job.Row + "," + Convert.ToHexStringLower(SHA256.HashData(png)));
                 TrainCommands.SaveAtomic(csvPath, p => File.WriteAllLines(p, [CsvHeader, .. rows.OrderBy(r => r, StringComparer.Ordinal)]));
@@ -172,20 +172,6 @@ public static class GenerateCommand
         "euler" => SamplerKind.Euler,
         _ => throw new CliInputException($"--sampler {text}: expected ddim, ddpm or euler"),
     };
-
-    internal static byte[] ToRgba(byte[] rgb)
-    {
-        var rgba = new byte[rgb.Length / 3 * 4];
-        for (int p = 0, q = 0; p < rgb.Length; p += 3, q += 4)
-        {
-            rgba[q] = rgb[p];
-            rgba[q + 1] = rgb[p + 1];
-            rgba[q + 2] = rgb[p + 2];
-            rgba[q + 3] = 255;
-        }
-
-        return rgba;
-    }
 
     private static bool Verified(string path, string sha, int size)
     {

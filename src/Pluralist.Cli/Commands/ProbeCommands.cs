@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Pluralist.Cli.Alignment;
 using Pluralist.Diffusion;
+using Pluralist.Studies.Alignment;
 
 namespace Pluralist.Cli;
 

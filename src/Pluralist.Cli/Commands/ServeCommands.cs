@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Pluralist.Data;
+using Pluralist.Studies.Demo;
 using Pluralist.Web;
-using Pluralist.Web.Demo;
 
 namespace Pluralist.Cli;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Pluralist.Cli.Alignment;
 using Pluralist.Diffusion;
 using Pluralist.Files;
+using Pluralist.Studies.Alignment;
 using Pluralist.Tensors;
 
 namespace Pluralist.Cli;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pluralist.Core.Model;
 using Pluralist.Data;
-using Pluralist.Web.Demo;
+using Pluralist.Studies.Demo;
 using Pluralist.World.Imaging;
 using Pluralist.World.Prompts;
 using Pluralist.World.Scenes;

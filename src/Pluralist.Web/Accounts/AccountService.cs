@@ -141,5 +141,5 @@ public sealed class AccountService(PluralistDbContext db, IEmailSender email, Ti
         return null;
     }
 
-    private static string Hash(string code) => Participation.Codes.Hash(code);
+    private static string Hash(string code) => Codes.Hash(code);
 }

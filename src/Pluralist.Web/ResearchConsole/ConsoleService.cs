@@ -5,7 +5,6 @@ using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 using Pluralist.Data;
 using Pluralist.Web.Accounts;
-using Pluralist.Web.Participation;
 
 namespace Pluralist.Web.ResearchConsole;
 

@@ -39,7 +39,7 @@ public static class StaffAccounts
         var created = account is null;
         if (account is null)
         {
-            account = new Participant { Pseudonym = "S-" + Participation.Codes.NewPseudonym()[2..], Email = email, CreatedAt = DateTimeOffset.UtcNow };
+            account = new Participant { Pseudonym = "S-" + Codes.NewPseudonym()[2..], Email = email, CreatedAt = DateTimeOffset.UtcNow };
             db.Participants.Add(account);
         }
 

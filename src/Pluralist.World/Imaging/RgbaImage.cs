@@ -35,6 +35,28 @@ public sealed class RgbaImage
         Pixels = pixels;
     }
 
+    /// <summary>An opaque image from interleaved RGB bytes (length must be width * height * 3), alpha 255.</summary>
+    public static RgbaImage FromRgb(int width, int height, byte[] rgb)
+    {
+        ArgumentNullException.ThrowIfNull(rgb);
+        if (rgb.Length != (long)width * height * 3)
+        {
+            throw new ArgumentException($"Expected {(long)width * height * 3} bytes for {width}x{height} RGB, got {rgb.Length}.", nameof(rgb));
+        }
+
+        var image = new RgbaImage(width, height);
+        var rgba = image.Pixels;
+        for (int p = 0, q = 0; p < rgb.Length; p += 3, q += 4)
+        {
+            rgba[q] = rgb[p];
+            rgba[q + 1] = rgb[p + 1];
+            rgba[q + 2] = rgb[p + 2];
+            rgba[q + 3] = 255;
+        }
+
+        return image;
+    }
+
     public int Width { get; }
 
     public int Height { get; }

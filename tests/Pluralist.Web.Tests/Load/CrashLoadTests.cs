@@ -7,8 +7,8 @@ using System.Text.Json;
 using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Data;
+using Pluralist.Studies.Demo;
 using Pluralist.Testing;
-using Pluralist.Web.Demo;
 using Xunit.Abstractions;
 
 namespace Pluralist.Web.Tests.Load;

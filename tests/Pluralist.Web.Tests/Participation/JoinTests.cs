@@ -1,6 +1,5 @@
 using System.Net;
 using Pluralist.Core.Model;
-using Pluralist.Web.Participation;
 
 namespace Pluralist.Web.Tests.Participation;
 

@@ -5,8 +5,8 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Studies.Demo;
 using Pluralist.Testing;
-using Pluralist.Web.Demo;
 using Pluralist.Web.ResearchConsole;
 using Pluralist.Web.Tests.Load;
 

@@ -4,7 +4,7 @@ using Pluralist.World.Imaging;
 using Pluralist.World.Prompts;
 using Pluralist.World.Scenes;
 
-namespace Pluralist.Cli.Alignment;
+namespace Pluralist.Studies.Alignment;
 
 /// <summary>
 /// The procedural world as base-training data: item i is the scene drawn from the typology prior with seed

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Pluralist.Web.Participation;
+namespace Pluralist.Core.Model;
 
 /// <summary>Invitation and one-time codes: normalising, hashing and making new ones.</summary>
 public static class Codes

@@ -6,7 +6,7 @@ using Pluralist.Data.Datasets;
 using Pluralist.Diffusion;
 using Pluralist.World.Imaging;
 
-namespace Pluralist.Cli.Alignment;
+namespace Pluralist.Studies.Alignment;
 
 /// <summary>
 /// One row of a preference dataset as the DPO trainer needs it: <see cref="Line"/> is the line of <c>pairs.jsonl</c> (or the
@@ -27,7 +27,7 @@ public static class PreferenceDataset
         var path = Path.Combine(dir, "pairs.jsonl");
         if (!File.Exists(path))
         {
-            throw new CliInputException($"--dataset {dir}: no pairs.jsonl and no data/*.parquet (expected a folder written by `pluralist dataset build`)");
+            throw new StudyInputException($"--dataset {dir}: no pairs.jsonl and no data/*.parquet (expected a folder written by `pluralist dataset build`)");
         }
 
         var rows = new List<DatasetRow>();
@@ -43,11 +43,11 @@ public static class PreferenceDataset
             JsonObject o;
             try
             {
-                o = JsonNode.Parse(line)?.AsObject() ?? throw new CliInputException($"{path}:{n}: not a JSON object");
+                o = JsonNode.Parse(line)?.AsObject() ?? throw new StudyInputException($"{path}:{n}: not a JSON object");
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
-                throw new CliInputException($"{path}:{n}: not a JSON object ({e.Message})");
+                throw new StudyInputException($"{path}:{n}: not a JSON object ({e.Message})");
             }
 
             string Str(string field, bool required = true)
@@ -55,11 +55,11 @@ public static class PreferenceDataset
                 try
                 {
                     var v = o[field]?.GetValue<string>();
-                    return v is null && required ? throw new CliInputException($"{path}:{n}: field '{field}' is missing") : v ?? string.Empty;
+                    return v is null && required ? throw new StudyInputException($"{path}:{n}: field '{field}' is missing") : v ?? string.Empty;
                 }
                 catch (Exception e) when (e is InvalidOperationException or FormatException)
                 {
-                    throw new CliInputException($"{path}:{n}: field '{field}' must be a string");
+                    throw new StudyInputException($"{path}:{n}: field '{field}' must be a string");
                 }
             }
 
@@ -68,30 +68,30 @@ public static class PreferenceDataset
                 try
                 {
                     var node = o[field];
-                    return node is null ? (required ? throw new CliInputException($"{path}:{n}: field '{field}' is missing") : null) : node.GetValue<double>();
+                    return node is null ? (required ? throw new StudyInputException($"{path}:{n}: field '{field}' is missing") : null) : node.GetValue<double>();
                 }
                 catch (Exception e) when (e is InvalidOperationException or FormatException)
                 {
-                    throw new CliInputException($"{path}:{n}: field '{field}' must be a number");
+                    throw new StudyInputException($"{path}:{n}: field '{field}' must be a number");
                 }
             }
 
             double label = Num("label_0", true)!.Value;
             if (label is < 0 or > 1)
             {
-                throw new CliInputException($"{path}:{n}: field 'label_0' must be in [0, 1], got {label.ToString(CultureInfo.InvariantCulture)}");
+                throw new StudyInputException($"{path}:{n}: field 'label_0' must be in [0, 1], got {label.ToString(CultureInfo.InvariantCulture)}");
             }
 
             double? soft = Num("soft_label", false);
             if (soft is < 0 or > 1)
             {
-                throw new CliInputException($"{path}:{n}: field 'soft_label' must be in [0, 1]");
+                throw new StudyInputException($"{path}:{n}: field 'soft_label' must be in [0, 1]");
             }
 
             double weight = Num("weight", false) ?? 1;
             if (!(weight >= 0) || double.IsInfinity(weight))
             {
-                throw new CliInputException($"{path}:{n}: field 'weight' must be a number >= 0, got {weight.ToString(CultureInfo.InvariantCulture)}");
+                throw new StudyInputException($"{path}:{n}: field 'weight' must be a number >= 0, got {weight.ToString(CultureInfo.InvariantCulture)}");
             }
 
             var criterion = Str("criterion", false);
@@ -101,7 +101,7 @@ public static class PreferenceDataset
 
         if (rows.Count == 0)
         {
-            throw new CliInputException($"{path}: no rows");
+            throw new StudyInputException($"{path}: no rows");
         }
 
         return rows;
@@ -121,7 +121,7 @@ public static class PreferenceDataset
         var rows = ReadRows(dir).Where(r => split == "all" || r.Split == split).ToList();
         if (rows.Count == 0)
         {
-            throw new CliInputException($"--split {split}: the dataset has no rows in this split");
+            throw new StudyInputException($"--split {split}: the dataset has no rows in this split");
         }
 
         var cache = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -135,7 +135,7 @@ public static class PreferenceDataset
             var full = Path.GetFullPath(Path.Combine(dir, rel));
             if (!full.StartsWith(Path.GetFullPath(dir), StringComparison.Ordinal) || !File.Exists(full))
             {
-                throw new CliInputException($"{Path.Combine(dir, "pairs.jsonl")}:{r.Line}: field '{field}': image not found: {rel}");
+                throw new StudyInputException($"{Path.Combine(dir, "pairs.jsonl")}:{r.Line}: field '{field}': image not found: {rel}");
             }
 
             try
@@ -144,7 +144,7 @@ public static class PreferenceDataset
             }
             catch (PngFormatException e)
             {
-                throw new CliInputException($"{full} (pairs.jsonl line {r.Line}, field '{field}'): not a readable PNG: {e.Message}");
+                throw new StudyInputException($"{full} (pairs.jsonl line {r.Line}, field '{field}'): not a readable PNG: {e.Message}");
             }
 
             cache[rel] = px;
@@ -175,7 +175,7 @@ public static class PreferenceDataset
             }
             catch (PngFormatException e)
             {
-                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{r.File}: row {r.Row}: column '{column}': not a readable PNG: {e.Message}"));
+                throw new StudyInputException(string.Create(CultureInfo.InvariantCulture, $"{r.File}: row {r.Row}: column '{column}': not a readable PNG: {e.Message}"));
             }
 
             cache[key] = px;
@@ -193,12 +193,12 @@ public static class PreferenceDataset
         }
         catch (InvalidDataException e)
         {
-            throw new CliInputException(e.Message);
+            throw new StudyInputException(e.Message);
         }
 
         if (rows.Count == 0)
         {
-            throw new CliInputException($"--split {split}: the dataset has no rows in this split");
+            throw new StudyInputException($"--split {split}: the dataset has no rows in this split");
         }
 
         used = rows;

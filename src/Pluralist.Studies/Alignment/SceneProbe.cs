@@ -1,7 +1,7 @@
 using Pluralist.Diffusion;
 using Pluralist.World.Scenes;
 
-namespace Pluralist.Cli.Alignment;
+namespace Pluralist.Studies.Alignment;
 
 /// <summary>
 /// The perception probe over the procedural world: one head per scene attribute (<see cref="SceneAttributes.All"/>, except

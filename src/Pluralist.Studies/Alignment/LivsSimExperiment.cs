@@ -12,7 +12,7 @@ using Pluralist.World.Scenes;
 using Pluralist.World.Simulation;
 using Pluralist.World.Truth;
 
-namespace Pluralist.Cli.Alignment;
+namespace Pluralist.Studies.Alignment;
 
 /// <summary>Sizes of the closed experiment.</summary>
 public sealed record LivsSimSize(
@@ -40,7 +40,7 @@ public sealed record LivsSimSize(
         "tiny" => Tiny,
         "small" => Small,
         "default" => Default,
-        _ => throw new CliInputException($"--size {text}: expected tiny, small or default"),
+        _ => throw new StudyInputException($"--size {text}: expected tiny, small or default"),
     };
 }
 
@@ -321,6 +321,6 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     private static RgbaImage ToImage(float[] pixels, int size)
     {
         var t = new Tensor(pixels, [1, 3, size, size]);
-        return new RgbaImage(size, size, GenerateCommand.ToRgba(DiffusionModel.ToRgbBytes(t, 0)));
+        return RgbaImage.FromRgb(size, size, DiffusionModel.ToRgbBytes(t, 0));
     }
 }

@@ -9,7 +9,7 @@ using Pluralist.World.Scenes;
 using Pluralist.World.Simulation;
 using Pluralist.World.Truth;
 
-namespace Pluralist.Web.Demo;
+namespace Pluralist.Studies.Demo;
 
 /// <summary>What the demo seed made: the study, and invitation codes in clear text (only a hash is stored).</summary>
 public sealed record DemoSeed(Study Study, int Prompts, int Images, int Pairs, IReadOnlyList<string> InvitationCodes);
@@ -66,9 +66,9 @@ public static class DemoSeeder
         var clear = new List<string>();
         for (var i = 0; i < codes; i++)
         {
-            var code = Participation.Codes.NewCode();
+            var code = Codes.NewCode();
             clear.Add(code);
-            db.Invitations.Add(new Invitation { StudyId = study.Id, CodeHash = Participation.Codes.Hash(code), CreatedAt = now, ExpiresAt = now.AddDays(14) });
+            db.Invitations.Add(new Invitation { StudyId = study.Id, CodeHash = Codes.Hash(code), CreatedAt = now, ExpiresAt = now.AddDays(14) });
         }
 
         await db.SaveChangesAsync(ct);

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Globalization;
+using Pluralist.Analysis.Reports;
+using Pluralist.Core.Cleaning;
+using Pluralist.Data;
+using Pluralist.Data.Datasets;
+
+namespace Pluralist.Studies.Reports;
+
+/// <summary>
+/// The study report's input (what <c>pluralist analyze study</c> and the report benchmark analyse): the rows the latest
+/// cleaning run kept (all rows when there is none), provenance and consented markers, read from the database once.
+/// </summary>
+public static class StudyReportInputs
+{
+    /// <summary>Which study, and the report's resampling settings.</summary>
+    public sealed record Request
+    {
+        /// <summary>Study key (or id).</summary>
+        public required string Study { get; init; }
+
+        /// <summary>Permutations for the GAI and prompt-source tests (0 or more).</summary>
+        public int Permutations { get; init; } = 1000;
+
+        /// <summary>Bootstrap replicates for intervals (0 or more).</summary>
+        public int BootstrapReplicates { get; init; } = 1000;
+
+        /// <summary>Seed of every random step.</summary>
+        public int Seed { get; init; } = 1;
+    }
+
+    /// <summary>The report input and how long reading it took.</summary>
+    public sealed record Result(StudyReportInput Input, TimeSpan LoadTime);
+
+    /// <summary>Bad settings as a <see cref="StudyInputException"/> naming them; nothing is read.</summary>
+    public static void Check(Request request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Study);
+        if (request.Permutations < 0 || request.BootstrapReplicates < 0)
+        {
+            throw new StudyInputException(string.Create(CultureInfo.InvariantCulture,
+                $"permutations ({request.Permutations}) and bootstrap replicates ({request.BootstrapReplicates}) must be 0 or more"));
+        }
+    }
+
+    /// <summary>
+    /// Checks the request, refuses a database older than this schema and an unknown study (both as
+    /// <see cref="StudyInputException"/>), then reads the input.
+    /// </summary>
+    public static async Task<Result> LoadAsync(DatabaseOptions options, Request request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Check(request);
+        await StudyLookup.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        var input = await ReadAsync(options, request.Study, ct).ConfigureAwait(false);
+        input = input with { Permutations = request.Permutations, BootstrapReplicates = request.BootstrapReplicates, Seed = request.Seed };
+        return new Result(input, clock.Elapsed);
+    }
+
+    private static async Task<StudyReportInput> ReadAsync(DatabaseOptions options, string studyKey, CancellationToken ct)
+    {
+        await using var db = PluralistDatabase.CreateContext(options);
+        var s = await StudyLookup.FindStudyAsync(db, studyKey, ct).ConfigureAwait(false);
+        var dataset = await StudyDatasetLoader.LoadAsync(db, s.Key, ct).ConfigureAwait(false);
+        var latest = await CleaningStore.LatestAsync(db, s.Id, ct).ConfigureAwait(false);
+        IReadOnlyList<CleaningRow> rows = dataset.Rows;
+        var notCleaned = 0;
+        if (latest is not null)
+        {
+            var (kept, _, late) = latest.Apply(dataset.Rows);
+            rows = kept;
+            notCleaned = late.Count;
+        }
+
+        var ids = dataset.Rows.Select(r => r.ParticipantId).Distinct().ToList();
+        var markers = await StudyProvenance.ConsentedMarkersAsync(db, ids, s.IdentityMarkers, ct).ConfigureAwait(false);
+        return new StudyReportInput
+        {
+            StudyKey = s.Key,
+            StudyTitle = s.Title.Get("en") is { Length: > 0 } title ? title : s.Key,
+            Rows = rows,
+            Cleaning = latest?.Report,
+            RowsNotCleaned = notCleaned,
+            Participants = await StudyProvenance.PseudonymsAsync(db, ids, ct).ConfigureAwait(false),
+            PromptSources = await StudyProvenance.PromptSourcesAsync(db, s.Id, ct).ConfigureAwait(false),
+            Captions = dataset.Captions,
+            Axes = s.IdentityMarkers,
+            Markers = markers.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value),
+            MinGroupSize = s.MinGroupSize,
+        };
+    }
+}
