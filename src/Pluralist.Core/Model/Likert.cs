@@ -46,4 +46,7 @@ public sealed class LikertItem
     public LocalizedText Text { get; set; } = new();
 
     public static LikertItem Of(string key, string en, string fr) => new() { Key = key, Text = LocalizedText.Of(en, fr) };
+
+    /// <summary>A copy that shares nothing with this item.</summary>
+    public LikertItem Clone() => new() { Key = Key, Text = Text.Clone() };
 }

@@ -61,6 +61,33 @@ public sealed class Study
     public List<Batch> Batches { get; set; } = [];
 
     public List<ConsentDocument> ConsentDocuments { get; set; } = [];
+
+    /// <summary>
+    /// Copies every setting of <paramref name="source"/> (task, criteria per pair, slider, prompt, email, session and
+    /// break, check rates, withdrawal policy, minimum group size, identity markers, quotas, Likert questions and
+    /// categories) into this study, as copies it can change on its own. Not copied: id, key, texts, creation time,
+    /// criteria, batches and consent documents, which each caller decides. The one place a study's settings are
+    /// copied (export, a new study from a template), so a new setting cannot be carried by one and lost by the other.
+    /// </summary>
+    public void CopySettingsFrom(Study source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        TaskType = source.TaskType;
+        CriteriaPerPair = source.CriteriaPerPair;
+        SliderSteps = source.SliderSteps;
+        ShowPrompt = source.ShowPrompt;
+        RequireEmail = source.RequireEmail;
+        SessionCap = source.SessionCap;
+        BreakMinutes = source.BreakMinutes;
+        AttentionCheckRate = source.AttentionCheckRate;
+        GoldRate = source.GoldRate;
+        WithdrawalPolicy = source.WithdrawalPolicy;
+        MinGroupSize = source.MinGroupSize;
+        IdentityMarkers = [.. source.IdentityMarkers];
+        GroupQuotas = source.GroupQuotas?.Clone();
+        LikertQuestions = [.. source.LikertQuestions.Select(i => i.Clone())];
+        LikertCategories = [.. source.LikertCategories.Select(i => i.Clone())];
+    }
 }
 
 /// <summary>A criterion participants judge (Accessibility, Safety, …), with a stable key.</summary>

@@ -22,21 +22,9 @@ public static class StudyExporter
             Key = stored.Key,
             Title = stored.Title.Clone(),
             Description = stored.Description.Clone(),
-            TaskType = stored.TaskType,
-            CriteriaPerPair = stored.CriteriaPerPair,
-            SliderSteps = stored.SliderSteps,
-            ShowPrompt = stored.ShowPrompt,
-            RequireEmail = stored.RequireEmail,
-            SessionCap = stored.SessionCap,
-            BreakMinutes = stored.BreakMinutes,
-            AttentionCheckRate = stored.AttentionCheckRate,
-            GoldRate = stored.GoldRate,
-            WithdrawalPolicy = stored.WithdrawalPolicy,
-            MinGroupSize = stored.MinGroupSize,
-            IdentityMarkers = [.. stored.IdentityMarkers],
-            GroupQuotas = stored.GroupQuotas?.Clone(),
             CreatedAt = stored.CreatedAt,
         };
+        study.CopySettingsFrom(stored);
         study.Criteria.AddRange(stored.Criteria.Select(c => new Criterion
         {
             Key = c.Key,

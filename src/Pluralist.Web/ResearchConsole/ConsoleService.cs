@@ -78,22 +78,10 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
             var template = await FindStudyAsync(templateKey, ct) ?? throw new ArgumentException($"no study with key '{templateKey}' to copy");
             study = new Study
             {
-                TaskType = template.TaskType,
-                CriteriaPerPair = template.CriteriaPerPair,
-                SliderSteps = template.SliderSteps,
-                ShowPrompt = template.ShowPrompt,
-                RequireEmail = template.RequireEmail,
-                SessionCap = template.SessionCap,
-                BreakMinutes = template.BreakMinutes,
-                AttentionCheckRate = template.AttentionCheckRate,
-                GoldRate = template.GoldRate,
-                WithdrawalPolicy = template.WithdrawalPolicy,
-                MinGroupSize = template.MinGroupSize,
-                IdentityMarkers = [.. template.IdentityMarkers],
-                GroupQuotas = template.GroupQuotas?.Clone(),
                 Criteria = [.. template.Criteria.Select(c => new Criterion { Key = c.Key, Name = c.Name.Clone(), Definition = c.Definition.Clone(), Position = c.Position, Retired = c.Retired })],
                 ConsentDocuments = [.. template.ConsentDocuments.Select(d => new ConsentDocument { Version = d.Version, Language = d.Language, Text = d.Text, PublishedAt = now })],
             };
+            study.CopySettingsFrom(template);
         }
         else
         {
