@@ -86,27 +86,13 @@ public class ElementwiseKernelTests
     {
         var x = new Generator(32).Normal(0, 2, 70001);
         var gy = new Generator(33).Normal(0, 1, 70001);
-        float[][] Run(int threads)
+        ThreadCount.AssertSameOnOneAndFour(() =>
         {
-            int saved = Parallelism.Threads;
-            try
-            {
-                Parallelism.Threads = threads;
-                var xs = new Tensor(x.ToArray(), x.Shape) { RequiresGrad = true };
-                var y = Activation(name, xs);
-                y.Backward(gy);
-                return [y.Data, xs.Grad!.Data];
-            }
-            finally
-            {
-                Parallelism.Threads = saved;
-            }
-        }
-
-        var one = Run(1);
-        var four = Run(4);
-        Assert.Equal(one[0], four[0]);
-        Assert.Equal(one[1], four[1]);
+            var xs = new Tensor(x.ToArray(), x.Shape) { RequiresGrad = true };
+            var y = Activation(name, xs);
+            y.Backward(gy);
+            return [y.Data, xs.Grad!.Data];
+        });
     }
 
     [Fact]

@@ -412,33 +412,17 @@ public class KernelTests
         var x = g.Normal(0, 1, 4, 8, 13, 13);
         var wt = g.Normal(0, 1, 12, 8, 3, 3);
         var gy = g.Normal(0, 1, 4, 12, 13, 13);
-        float[][] Run(int threads)
+        ThreadCount.AssertSameOnOneAndFour(() =>
         {
-            int saved = Parallelism.Threads;
-            try
+            var xs = new Tensor((float[])x.Data.Clone(), x.Shape) { RequiresGrad = true };
+            var ws = new Tensor((float[])wt.Data.Clone(), wt.Shape) { RequiresGrad = true };
+            return WithChannels(channels, () =>
             {
-                Parallelism.Threads = threads;
-                var xs = new Tensor((float[])x.Data.Clone(), x.Shape) { RequiresGrad = true };
-                var ws = new Tensor((float[])wt.Data.Clone(), wt.Shape) { RequiresGrad = true };
-                return WithChannels(channels, () =>
-                {
-                    var y = F.Conv2d(xs, ws, null, 1, 1);
-                    y.Backward(gy);
-                    return new[] { y.Data, xs.Grad!.Data, ws.Grad!.Data };
-                });
-            }
-            finally
-            {
-                Parallelism.Threads = saved;
-            }
-        }
-
-        var one = Run(1);
-        var four = Run(4);
-        for (int i = 0; i < one.Length; i++)
-        {
-            Assert.Equal(one[i], four[i]);
-        }
+                var y = F.Conv2d(xs, ws, null, 1, 1);
+                y.Backward(gy);
+                return new[] { y.Data, xs.Grad!.Data, ws.Grad!.Data };
+            });
+        });
     }
 
     // The fused kernel against the composed matmul/softmax path (FusedAttention.Disabled): no mask, causal, a boolean

@@ -85,32 +85,16 @@ public class ShapeKernelTests
         var x = new Generator(45).Normal(0, 1, 8, 32, 16, 16);
         var gy = new Generator(46).Normal(0, 1, 8, 32, 32, 32);
         var gp = new Generator(47).Normal(0, 1, 8, 256, 32);
-        float[][] Run(int threads)
+        ThreadCount.AssertSameOnOneAndFour(() =>
         {
-            int saved = Parallelism.Threads;
-            try
-            {
-                Parallelism.Threads = threads;
-                var xs = new Tensor(x.ToArray(), x.Shape) { RequiresGrad = true };
-                var up = F.UpsampleNearest2d(xs, 2);
-                up.Backward(gy);
-                var xp = new Tensor(x.ToArray(), 8, 32, 256) { RequiresGrad = true };
-                var t = F.Transpose(xp, 1, 2);
-                t.Backward(gp);
-                return [up.Data, xs.Grad!.Data, t.Data, xp.Grad!.Data];
-            }
-            finally
-            {
-                Parallelism.Threads = saved;
-            }
-        }
-
-        var one = Run(1);
-        var four = Run(4);
-        for (int i = 0; i < one.Length; i++)
-        {
-            Assert.Equal(one[i], four[i]);
-        }
+            var xs = new Tensor(x.ToArray(), x.Shape) { RequiresGrad = true };
+            var up = F.UpsampleNearest2d(xs, 2);
+            up.Backward(gy);
+            var xp = new Tensor(x.ToArray(), 8, 32, 256) { RequiresGrad = true };
+            var t = F.Transpose(xp, 1, 2);
+            t.Backward(gp);
+            return [up.Data, xs.Grad!.Data, t.Data, xp.Grad!.Data];
+        });
     }
 
     [Fact]
