@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Pluralist.Tensors;
 
@@ -8,12 +9,15 @@ namespace Pluralist.Tensors;
 /// The channel-vectorised kernels of <see cref="DirectConv"/>, for small images. The pixel-vectorised kernels compute
 /// whole rows of the padded (Ho, Wq) grid, so at 8 x 8 (a 10-wide grid) a fifth of their work is dropped; these vectorise
 /// over output channels instead and broadcast one input value per (pixel, tap), so they compute only the Ho x Wo pixels
-/// that exist, and any list of pixels: all samples of the batch form one pixel axis. One 32 x 6 micro-kernel
-/// (24 Vector256 accumulators: four vectors of channels times six broadcast columns) serves both passes:
-/// forward (and the input gradient, which runs as a forward pass): C[channel, pixel] = sum over taps t of
+/// that exist, and any list of pixels: all samples of the batch form one pixel axis. One micro-kernel shape serves both
+/// passes: forward (and the input gradient, which runs as a forward pass): C[channel, pixel] = sum over taps t of
 /// W[channel, t] src[pixel base + tap offset t];
 /// weight gradient: C[channel, tap] = sum over (sample, pixel) n of dY[channel, n] src[pixel base n + tap offset].
-/// Each output element is one sum in a fixed order, whatever the thread count.
+/// Three register tilings of it, by what the JIT has (<see cref="ChannelKernel"/>): 32 channels x 12 columns in
+/// Vector512 (AVX-512), 32 x 6 in Vector256 (24 accumulators: needs AVX-512's 32 registers), and 16 x 6 in Vector256
+/// (12 accumulators, two weight vectors and one broadcast: AVX2's 16 registers), run twice per 32-channel panel.
+/// Each output element is one FMA chain in the same order in all three and whatever the thread count, so all give the
+/// same bits.
 /// </summary>
 internal static unsafe partial class DirectConv
 {
@@ -38,13 +42,42 @@ internal static unsafe partial class DirectConv
 
     private static bool Wide => Vector512.IsHardwareAccelerated && !t_narrow;
 
+    /// <summary>The register tilings of the channel-vectorised kernel.</summary>
+    internal enum ChannelTiling
+    {
+        /// <summary>32 channels x 12 columns, two Vector512 per column (24 zmm accumulators).</summary>
+        Zmm32x12,
+
+        /// <summary>32 channels x 6 columns, four Vector256 per column (24 ymm accumulators: AVX-512's 32 registers).</summary>
+        Ymm32x6,
+
+        /// <summary>16 channels x 6 columns, two Vector256 per column (12 accumulators: fits AVX2's 16 registers), run on both halves of a 32-channel panel.</summary>
+        Ymm16x6,
+    }
+
+    [ThreadStatic]
+    private static ChannelTiling? t_channelTiling;
+
+    /// <summary>Test hook (per thread): forces one tiling of the channel-vectorised kernel (null: by the machine).</summary>
+    internal static ChannelTiling? ForceChannelTiling
+    {
+        get => t_channelTiling;
+        set => t_channelTiling = value;
+    }
+
+    /// <summary>
+    /// The tiling for this machine: Vector512 where accelerated (unless <see cref="Narrow"/>), else 32 x 6 where the JIT
+    /// has AVX-512's 32 vector registers (AVX-512 present, 512-bit vectors not preferred), else 16 x 6.
+    /// </summary>
+    internal static ChannelTiling ChannelKernel => t_channelTiling ?? (Wide ? ChannelTiling.Zmm32x12 : Avx512F.IsSupported ? ChannelTiling.Ymm32x6 : ChannelTiling.Ymm16x6);
+
     private const int TilesPerTask = 8;
 
     /// <summary>
-    /// Whether the channel-vectorised kernels are the faster choice: small output rows (where the pixel kernels compute
-    /// many dropped columns) on a machine whose JIT has 32 vector registers (AVX-512) for the 24 accumulators.
+    /// Whether the channel-vectorised kernels are the faster choice: small output rows, where the pixel kernels compute
+    /// many dropped columns (with AVX-512 or AVX2 alike: <see cref="ChannelKernel"/> picks the register tiling).
     /// </summary>
-    public static bool PreferChannels(int wo) => t_forceChannels ?? (Vector512.IsHardwareAccelerated && wo <= 16);
+    public static bool PreferChannels(int wo) => t_forceChannels ?? (Vector256.IsHardwareAccelerated && wo <= 16);
 
     /// <summary>Overrides <see cref="PreferChannels"/> on the calling thread (null: the heuristic), so that tests run both paths.</summary>
     internal static bool? ForceChannels
@@ -94,8 +127,8 @@ internal static unsafe partial class DirectConv
     /// </summary>
     public static void ForwardChannelsPacked(Source src, int bsz, float[] packed, int m, int k, int[] offs, float[] y, int yChannels, int yChan0, int ho, int wo, float[]? bias, int biasOff, OutputLayout? layout = null, int pixelStride = 1)
     {
-        bool wide = Wide;
-        int cp = wide ? CP512 : CP;
+        var tiling = ChannelKernel;
+        int cp = tiling == ChannelTiling.Zmm32x12 ? CP512 : CP;
         int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, tiles = (n + cp - 1) / cp;
         int tasks = (tiles + TilesPerTask - 1) / TilesPerTask;
         var lay = layout ?? new OutputLayout(hw, wo, 1, 0);
@@ -126,14 +159,7 @@ internal static unsafe partial class DirectConv
                         int rows = Math.Min(CR, m - (ob * CR));
                         for (int ti = tile0; ti < tile1; ti++)
                         {
-                            if (wide)
-                            {
-                                Kernel32x12(pk + ((long)ob * k * CR), ps, po, k, pb + (ti * cp), tile);
-                            }
-                            else
-                            {
-                                Kernel32x6(pk + ((long)ob * k * CR), ps, po, k, pb + (ti * cp), tile);
-                            }
+                            Run(tiling, pk + ((long)ob * k * CR), ps, po, k, pb + (ti * cp), tile, rows);
 
                             int cols = Math.Min(cp, n - (ti * cp));
                             for (int q = 0; q < cols; q++)
@@ -174,8 +200,8 @@ internal static unsafe partial class DirectConv
     /// </summary>
     public static void WeightGradChannels(Source src, int bsz, float[] g, int gChannels, int gChan0, int m, int ho, int wo, int[] offs, int k, float[] gw, int gwOff, int pixelStride = 1)
     {
-        bool wide = Wide;
-        int cp = wide ? CP512 : CP;
+        var tiling = ChannelKernel;
+        int cp = tiling == ChannelTiling.Zmm32x12 ? CP512 : CP;
         int mBlocks = (m + CR - 1) / CR, hw = ho * wo, n = bsz * hw, kBlocks = (k + cp - 1) / cp;
         var packed = ArrayPool<float>.Shared.Rent(mBlocks * CR * n);
         var bases = ArrayPool<int>.Shared.Rent(n);
@@ -228,16 +254,8 @@ internal static unsafe partial class DirectConv
                 {
                     float* tile = stackalloc float[CR * CP512];
                     int ob = task / kBlocks, tb = task % kBlocks;
-                    if (wide)
-                    {
-                        Kernel32x12(pk + ((long)ob * n * CR), ps, pb, n, pc + (tb * cp), tile);
-                    }
-                    else
-                    {
-                        Kernel32x6(pk + ((long)ob * n * CR), ps, pb, n, pc + (tb * cp), tile);
-                    }
-
                     int rows = Math.Min(CR, m - (ob * CR)), taps = Math.Min(cp, k - (tb * cp));
+                    Run(tiling, pk + ((long)ob * n * CR), ps, pb, n, pc + (tb * cp), tile, rows);
                     for (int r = 0; r < rows; r++)
                     {
                         float* dst = pw + gwOff + ((long)((ob * CR) + r) * k) + (tb * cp);
@@ -255,6 +273,82 @@ internal static unsafe partial class DirectConv
             ArrayPool<int>.Shared.Return(bases);
             ArrayPool<int>.Shared.Return(cols);
         }
+    }
+
+    /// <summary>
+    /// tile[q CR + r] = sum_(t &lt; kred) a[t CR + r] s[red[t] + cols[q]] for r &lt; 32 (r &lt; <paramref name="rows"/> used;
+    /// the 16 x 6 kernel skips the upper half of the panel when no row of it is), q &lt; the tiling's column count.
+    /// </summary>
+    private static void Run(ChannelTiling tiling, float* a, float* s, int* red, int kred, int* cols, float* tile, int rows)
+    {
+        switch (tiling)
+        {
+            case ChannelTiling.Zmm32x12:
+                Kernel32x12(a, s, red, kred, cols, tile);
+                break;
+            case ChannelTiling.Ymm32x6:
+                Kernel32x6(a, s, red, kred, cols, tile);
+                break;
+            default:
+                Kernel16x6(a, s, red, kred, cols, tile);
+                if (rows > 16)
+                {
+                    Kernel16x6(a + 16, s, red, kred, cols, tile + 16);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// tile[q CR + r] = sum_(t &lt; kred) a[t CR + r] s[red[t] + cols[q]] for r &lt; 16, q &lt; 6 (a and tile keep the
+    /// 32-channel panel's stride CR): two vectors of a times six broadcasts, 12 FMA accumulators, two weight registers
+    /// and one broadcast register, within AVX2's 16. Every element is the same FMA chain as in <see cref="Kernel32x6"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel16x6(float* a, float* s, int* red, int kred, int* cols, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        float* p0 = s + cols[0], p1 = s + cols[1], p2 = s + cols[2], p3 = s + cols[3], p4 = s + cols[4], p5 = s + cols[5];
+        for (int t = 0; t < kred; t++)
+        {
+            int o = red[t];
+            var w0 = Vector256.Load(a);
+            var w1 = Vector256.Load(a + 8);
+            a += CR;
+            var x = Vector256.Create(p0[o]);
+            c00 = Vector256.FusedMultiplyAdd(w0, x, c00);
+            c01 = Vector256.FusedMultiplyAdd(w1, x, c01);
+            x = Vector256.Create(p1[o]);
+            c10 = Vector256.FusedMultiplyAdd(w0, x, c10);
+            c11 = Vector256.FusedMultiplyAdd(w1, x, c11);
+            x = Vector256.Create(p2[o]);
+            c20 = Vector256.FusedMultiplyAdd(w0, x, c20);
+            c21 = Vector256.FusedMultiplyAdd(w1, x, c21);
+            x = Vector256.Create(p3[o]);
+            c30 = Vector256.FusedMultiplyAdd(w0, x, c30);
+            c31 = Vector256.FusedMultiplyAdd(w1, x, c31);
+            x = Vector256.Create(p4[o]);
+            c40 = Vector256.FusedMultiplyAdd(w0, x, c40);
+            c41 = Vector256.FusedMultiplyAdd(w1, x, c41);
+            x = Vector256.Create(p5[o]);
+            c50 = Vector256.FusedMultiplyAdd(w0, x, c50);
+            c51 = Vector256.FusedMultiplyAdd(w1, x, c51);
+        }
+
+        Vector256.Store(c00, tile);
+        Vector256.Store(c01, tile + 8);
+        Vector256.Store(c10, tile + CR);
+        Vector256.Store(c11, tile + CR + 8);
+        Vector256.Store(c20, tile + (2 * CR));
+        Vector256.Store(c21, tile + (2 * CR) + 8);
+        Vector256.Store(c30, tile + (3 * CR));
+        Vector256.Store(c31, tile + (3 * CR) + 8);
+        Vector256.Store(c40, tile + (4 * CR));
+        Vector256.Store(c41, tile + (4 * CR) + 8);
+        Vector256.Store(c50, tile + (5 * CR));
+        Vector256.Store(c51, tile + (5 * CR) + 8);
     }
 
     /// <summary>

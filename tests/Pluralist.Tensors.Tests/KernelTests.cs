@@ -221,6 +221,61 @@ public class KernelTests
     public void Conv2d_channel_kernels_match_scalar_reference(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
         => WithChannels(true, () => CheckConvAgainstScalar(b, c, h, w, o, kh, kw, stride, pad, dil, groups));
 
+    // The 16 channels x 6 columns Vector256 tiling (the one for AVX2's 16 registers), whatever the machine would pick.
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void Conv2d_channel_kernel_16x6_matches_scalar_reference(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
+        => WithTiling(DirectConv.ChannelTiling.Ymm16x6, () => WithChannels(true, () => CheckConvAgainstScalar(b, c, h, w, o, kh, kw, stride, pad, dil, groups)));
+
+    // The three register tilings of the channel-vectorised kernel (32 x 12 in Vector512, 32 x 6 and 16 x 6 in Vector256)
+    // on every case: each output is the same FMA chain in all three, so forward, input and weight gradients have the same bits.
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void Conv2d_channel_kernel_tilings_agree_bit_for_bit(int b, int c, int h, int w, int o, int kh, int kw, int stride, int pad, int dil, int groups)
+    {
+        float[][] Run(DirectConv.ChannelTiling tiling) => WithTiling(tiling, () => WithChannels(true, () =>
+        {
+            var g = new Generator(19);
+            var x = g.Normal(0, 1, b, c, h, w);
+            var wt = g.Normal(0, 1, o, c / groups, kh, kw);
+            x.RequiresGrad = wt.RequiresGrad = true;
+            var y = F.Conv2d(x, wt, null, stride, pad, dil, groups);
+            y.Backward(new Generator(20).Normal(0, 1, y.Shape));
+            return new[] { y.Data, x.Grad!.Data, wt.Grad!.Data };
+        }));
+
+        var reference = Run(DirectConv.ChannelTiling.Ymm16x6);
+        Assert.Contains(reference[2], v => v != 0f);
+        foreach (var tiling in new[] { DirectConv.ChannelTiling.Ymm32x6, DirectConv.ChannelTiling.Zmm32x12 })
+        {
+            var other = Run(tiling);
+            for (int i = 0; i < reference.Length; i++)
+            {
+                Assert.Equal(reference[i], other[i]);
+            }
+        }
+    }
+
+    private static T WithTiling<T>(DirectConv.ChannelTiling? tiling, Func<T> body)
+    {
+        var saved = DirectConv.ForceChannelTiling;
+        try
+        {
+            DirectConv.ForceChannelTiling = tiling;
+            return body();
+        }
+        finally
+        {
+            DirectConv.ForceChannelTiling = saved;
+        }
+    }
+
+    private static void WithTiling(DirectConv.ChannelTiling? tiling, Action body) => WithTiling(tiling, () =>
+    {
+        body();
+        return 0;
+    });
+
     private static T WithChannels<T>(bool? channels, Func<T> body)
     {
         var saved = DirectConv.ForceChannels;
@@ -403,25 +458,33 @@ public class KernelTests
         }
     }
 
+    // Pixel kernels (tiling -1) and each tiling of the channel kernels; 24 input and 40 output channels, so that the
+    // forward pass, the weight gradient and the input gradient each have a partial 32-channel panel of more than 16
+    // channels (both halves of the 16 x 6 kernel); stride 1 and 2.
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Conv2d_gradients_do_not_depend_on_thread_count(bool channels)
+    [InlineData(false, -1, 1)]
+    [InlineData(true, (int)DirectConv.ChannelTiling.Ymm16x6, 1)]
+    [InlineData(true, (int)DirectConv.ChannelTiling.Ymm32x6, 1)]
+    [InlineData(true, (int)DirectConv.ChannelTiling.Zmm32x12, 1)]
+    [InlineData(false, -1, 2)]
+    [InlineData(true, (int)DirectConv.ChannelTiling.Ymm16x6, 2)]
+    public void Conv2d_gradients_do_not_depend_on_thread_count(bool channels, int tiling, int stride)
     {
         var g = new Generator(8);
-        var x = g.Normal(0, 1, 4, 8, 13, 13);
-        var wt = g.Normal(0, 1, 12, 8, 3, 3);
-        var gy = g.Normal(0, 1, 4, 12, 13, 13);
+        var x = g.Normal(0, 1, 4, 24, 13, 13);
+        var wt = g.Normal(0, 1, 40, 24, 3, 3);
+        int ho = ((13 + 2 - 3) / stride) + 1;
+        var gy = g.Normal(0, 1, 4, 40, ho, ho);
         ThreadCount.AssertSameOnOneAndFour(() =>
         {
             var xs = new Tensor((float[])x.Data.Clone(), x.Shape) { RequiresGrad = true };
             var ws = new Tensor((float[])wt.Data.Clone(), wt.Shape) { RequiresGrad = true };
-            return WithChannels(channels, () =>
+            return WithTiling(tiling < 0 ? null : (DirectConv.ChannelTiling)tiling, () => WithChannels(channels, () =>
             {
-                var y = F.Conv2d(xs, ws, null, 1, 1);
+                var y = F.Conv2d(xs, ws, null, stride, 1);
                 y.Backward(gy);
                 return new[] { y.Data, xs.Grad!.Data, ws.Grad!.Data };
-            });
+            }));
         });
     }
 
