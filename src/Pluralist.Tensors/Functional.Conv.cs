@@ -47,7 +47,12 @@ public static partial class Functional
         // need it split by stride phase
         bool channels = DirectConv.PreferChannels(g.Wo);
         int prepStride = channels ? 1 : stride;
-        using (var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack))
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        // the weight gradient reads the same prepared input: kept for backward (returned to the pool there) instead of
+        // built a second time, when that gradient will be asked for
+        DirectConv.Source? kept = null;
+        var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack);
+        try
         {
             for (int gi = 0; gi < groups; gi++)
             {
@@ -60,9 +65,20 @@ public static partial class Functional
 
                 DirectConv.Forward(src, bsz, weight.Data, gi * og * ckk, og, ckk, offs, y, o, gi * og, g.Ho, g.Wo, bias?.Data, gi * og);
             }
+
+            if (Autograd.Needs(inputs) && weight.RequiresGrad)
+            {
+                kept = src;
+            }
+        }
+        finally
+        {
+            if (kept is null)
+            {
+                src.Dispose();
+            }
         }
 
-        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Autograd.Record(new Tensor(y, bsz, o, g.Ho, g.Wo), inputs, gy =>
         {
             if (weight.RequiresGrad)
@@ -70,7 +86,8 @@ public static partial class Functional
                 // dW[o, (c, u, v)] = sum over samples and output pixels of dY[o, pixel] x_pad[c, pixel + tap (u, v)]
                 var gw = TensorPool.RentZeroed(weight.Numel);
                 var woffs = new int[ckk];
-                using var src = DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack);
+                using var src = kept ?? DirectConv.Prepare(x.Data, bsz, c, h, w, padding, padding, prepStride, slack);
+                kept = null;
                 for (int gi = 0; gi < groups; gi++)
                 {
                     ConvOffsets(woffs, src, gi * cg, cg, kh, kw, dilation);
