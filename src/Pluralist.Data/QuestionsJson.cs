@@ -112,7 +112,7 @@ public static class QuestionsJson
         w.WriteEndArray();
     }
 
-    /// <summary>Writes coding-table rows as <c>[{"question", "answer", "code", "codedBy", "codedAt"}]</c>.</summary>
+    /// <summary>Writes coding-table rows as <c>[{"question", "answer", "code", "codedBy" (when known), "codedAt"}]</c>.</summary>
     public static void WriteCodings(Utf8JsonWriter w, IReadOnlyList<IdentityCoding> codings)
     {
         ArgumentNullException.ThrowIfNull(w);
@@ -124,7 +124,11 @@ public static class QuestionsJson
             w.WriteString("question", c.QuestionKey);
             w.WriteString("answer", c.Answer);
             w.WriteString("code", c.Code);
-            w.WriteString("codedBy", c.CodedBy);
+            if (c.CodedBy.Length > 0)
+            {
+                w.WriteString("codedBy", c.CodedBy);
+            }
+
             w.WriteString("codedAt", CsvWriter.Format(c.CodedAt));
             w.WriteEndObject();
         }

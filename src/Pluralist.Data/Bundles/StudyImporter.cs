@@ -55,7 +55,7 @@ public static class StudyImporter
 
             foreach (var c in bundle.IdentityCodings)
             {
-                db.IdentityCodings.Add(new IdentityCoding { StudyId = study.Id, QuestionKey = c.QuestionKey, Answer = c.Answer, Code = c.Code, CodedBy = c.CodedBy, CodedAt = c.CodedAt });
+                db.IdentityCodings.Add(new IdentityCoding { StudyId = study.Id, QuestionKey = c.QuestionKey, Answer = c.Answer, Code = c.Code, CodedBy = c.CodedBy.Length == 0 ? "import" : c.CodedBy, CodedAt = c.CodedAt });
             }
 
             await SaveAsync(db, ct);
