@@ -41,6 +41,7 @@ public sealed class PluralistDbContext : DbContext
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
     public DbSet<IdentityAnswer> IdentityAnswers => Set<IdentityAnswer>();
+    public DbSet<IdentityCoding> IdentityCodings => Set<IdentityCoding>();
     public DbSet<Scenario> Scenarios => Set<Scenario>();
     public DbSet<Prompt> Prompts => Set<Prompt>();
     public DbSet<Image> Images => Set<Image>();
@@ -122,6 +123,14 @@ public sealed class PluralistDbContext : DbContext
             StringList(e.Property(x => x.IdentityMarkers));
             LikertItems(e.Property(x => x.LikertQuestions));
             LikertItems(e.Property(x => x.LikertCategories));
+            e.Property(x => x.IdentityQuestions).HasConversion(
+                new ValueConverter<List<IdentityQuestion>, string>(
+                    v => QuestionsJson.SerializeIdentityQuestions(v),
+                    v => QuestionsJson.DeserializeIdentityQuestions(v)),
+                new ValueComparer<List<IdentityQuestion>>(
+                    (a, b) => a == null ? b == null : b != null && QuestionsJson.SerializeIdentityQuestions(a) == QuestionsJson.SerializeIdentityQuestions(b),
+                    v => QuestionsJson.SerializeIdentityQuestions(v).GetHashCode(StringComparison.Ordinal),
+                    v => v.Select(q => q.Clone()).ToList()));
             e.Property(x => x.GroupQuotas).HasConversion(
                 new ValueConverter<GroupQuotas?, string?>(
                     v => v == null ? null : QuotasJson.Write(v),
@@ -187,6 +196,13 @@ public sealed class PluralistDbContext : DbContext
             e.ToTable("identity_answers");
             e.HasIndex(x => new { x.ParticipantId, x.Marker }).IsUnique();
             e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<IdentityCoding>(e =>
+        {
+            e.ToTable("identity_codings");
+            e.HasIndex(x => new { x.StudyId, x.QuestionKey, x.Answer }).IsUnique();
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<Scenario>(e =>

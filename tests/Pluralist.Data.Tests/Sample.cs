@@ -26,6 +26,7 @@ internal sealed class Sample
     public AuditEntry Audit { get; } = new() { Action = "export.bundle", Details = "{\"rows\":3}", At = T0 };
     public AppliedRequest Applied { get; } = new() { Kind = AnswerKind.Comparison, ClientRequestId = "req-1", AppliedAt = T0.AddSeconds(10) };
     public ArchivedRow Archived { get; } = new() { SchemaVersion = 6, SourceTable = "annotations", SourceId = 9999, Reason = "another answer to the assignment was stored first", Data = "{\"row\":{\"id\":9999}}", ArchivedAt = T0.AddDays(1) };
+    public IdentityCoding Coding { get; } = new() { QuestionKey = "gender", Answer = "femme", Code = "woman", CodedBy = "R-1", CodedAt = T0.AddDays(2) };
     public OneTimeCode Code { get; } = new() { Email = "a@example.org", CodeHash = new string('c', 64), Purpose = "verify-email", Language = "fr", CreatedAt = T0, ExpiresAt = T0.AddMinutes(15), Attempts = 2, UsedAt = T0.AddMinutes(3) };
 
     public static async Task<Sample> WriteAsync(PluralistDbContext db)
@@ -81,7 +82,8 @@ internal sealed class Sample
         s.Archived.ParticipantId = s.Participant.Id;
         s.Audit.ActorParticipantId = s.Participant.Id;
         s.Audit.StudyId = s.Study.Id;
-        db.AddRange(s.Annotation, s.Invitation, s.Consent, s.Identity, s.Report, s.Likert, s.Audit, s.Code, s.Applied, s.Archived);
+        s.Coding.StudyId = s.Study.Id;
+        db.AddRange(s.Annotation, s.Invitation, s.Consent, s.Identity, s.Report, s.Likert, s.Audit, s.Code, s.Applied, s.Archived, s.Coding);
         await db.SaveChangesAsync();
         return s;
     }

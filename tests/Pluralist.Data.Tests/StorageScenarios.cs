@@ -126,6 +126,9 @@ internal static class StorageScenarios
             AssertSame(s.Code, await db.OneTimeCodes.SingleAsync());
             AssertSame(s.Applied, await db.AppliedRequests.SingleAsync());
             AssertSame(s.Archived, await db.ArchivedRows.SingleAsync());
+            AssertSame(s.Coding, await db.IdentityCodings.SingleAsync());
+            Assert.Equal(QuestionsJson.SerializeIdentityQuestions(s.Study.IdentityQuestions), QuestionsJson.SerializeIdentityQuestions(study.IdentityQuestions));
+            Assert.Equal(["18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"], study.IdentityQuestions[0].Options.Select(o => o.Code));
 
             // Comparisons and ordering on times translate on both providers.
             var after = await db.Annotations.Where(a => a.SubmittedAt > Sample.T0.AddSeconds(9)).OrderByDescending(a => a.SubmittedAt).CountAsync();
@@ -182,6 +185,7 @@ internal static class StorageScenarios
         await Rejects(db => db.Participants.Add(new Participant { Pseudonym = s.Participant.Pseudonym, CreatedAt = Sample.T0 }), "duplicate pseudonym");
         await Rejects(db => db.Invitations.Add(new Invitation { CodeHash = s.Invitation.CodeHash, CreatedAt = Sample.T0, ExpiresAt = Sample.T0 }), "duplicate invitation code");
         await Rejects(db => db.IdentityAnswers.Add(new IdentityAnswer { ParticipantId = 999_999, Marker = "gender", AnsweredAt = Sample.T0 }), "unknown participant");
+        await Rejects(db => db.IdentityCodings.Add(new IdentityCoding { StudyId = s.Study.Id, QuestionKey = "gender", Answer = "femme", Code = "other", CodedBy = "R-2", CodedAt = Sample.T0 }), "one answer coded twice");
 
         // The same request id from another participant is fine.
         await using (var db = tdb.CreateContext())
@@ -274,7 +278,7 @@ internal static class StorageScenarios
         await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
         Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
         Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs", "Applying schema version 4: likert questions", "Applying schema version 5: group quotas",
-            "Applying schema version 6: one answer per item", "Schema version 6 found no duplicate rows"], progress);
+            "Applying schema version 6: one answer per item", "Schema version 6 found no duplicate rows", "Applying schema version 7: identity questions"], progress);
 
         await using var db = tdb.CreateContext();
         var study = await StudyStore.FindAsync(db, "old");
@@ -282,6 +286,7 @@ internal static class StorageScenarios
         Assert.Equal((7L, "Vieux", TaskType.Both, 2, 5, false, true, 40, 5, 0.1, 0.05, WithdrawalPolicy.DeleteAnnotations, 3, t),
             (study.Id, study.Title["fr"], study.TaskType, study.CriteriaPerPair, study.SliderSteps, study.ShowPrompt, study.RequireEmail, study.SessionCap, study.BreakMinutes, study.AttentionCheckRate, study.GoldRate, study.WithdrawalPolicy, study.MinGroupSize, study.CreatedAt));
         Assert.Equal(["gender"], study.IdentityMarkers);
+        Assert.Empty(study.IdentityQuestions);
         var c = study.Criteria.Single();
         Assert.Equal((3L, "safety", "Safe?", 1, true), (c.Id, c.Key, c.Definition["en"], c.Position, c.Retired));
         Assert.Equal((4L, "2", "fr", "Texte", t), (study.ConsentDocuments[0].Id, study.ConsentDocuments[0].Version, study.ConsentDocuments[0].Language, study.ConsentDocuments[0].Text, study.ConsentDocuments[0].PublishedAt));
@@ -637,11 +642,11 @@ internal static class StorageScenarios
     }
 
     /// <summary>A timestamp as each provider's schema stores it: Unix milliseconds on SQLite, UTC on PostgreSQL.</summary>
-    private static object StoredTime(DatabaseProvider provider, DateTimeOffset v) =>
+    internal static object StoredTime(DatabaseProvider provider, DateTimeOffset v) =>
         provider == DatabaseProvider.Sqlite ? v.ToUnixTimeMilliseconds() : v.ToUniversalTime();
 
     /// <summary>Runs one INSERT with positional parameters @p0, @p1, ... and checks that it wrote one row.</summary>
-    private static async Task InsertOneRowAsync(DbConnection connection, string sql, object?[] values)
+    internal static async Task InsertOneRowAsync(DbConnection connection, string sql, object?[] values)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -78,10 +78,11 @@ public static class FoundationCommands
     /// <summary>The <c>study</c> group.</summary>
     public static Command Study()
     {
-        var study = new Command("study", "Studies: list, import and export them.");
+        var study = new Command("study", "Studies: list, import and export them; show or set their questions.");
         study.Subcommands.Add(StudyList());
         study.Subcommands.Add(StudyCommands.Import());
         study.Subcommands.Add(StudyCommands.Export());
+        study.Subcommands.Add(StudyQuestionsCommand.Create());
         return study;
     }
 }

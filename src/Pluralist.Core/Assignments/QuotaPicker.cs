@@ -54,6 +54,26 @@ public static class QuotaPicker
         return string.Join('/', parts);
     }
 
+    /// <summary>
+    /// The participant's group from their consented answers (marker → stored answer), each coded into its
+    /// analysis group by <see cref="IdentityGroupCoder"/> with the study's questions and coding table.
+    /// </summary>
+    public static string GroupOf(GroupQuotas quotas, Study study, IReadOnlyDictionary<string, IdentityAnswer> consentedAnswers, IdentityCodingTable? table)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(consentedAnswers);
+        var codes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (marker, answer) in consentedAnswers)
+        {
+            if (IdentityGroupCoder.Code(study.QuestionFor(marker), answer, table) is { } code)
+            {
+                codes[marker] = code;
+            }
+        }
+
+        return GroupOf(quotas, codes);
+    }
+
     /// <summary>How many participants of the group each item takes.</summary>
     public static int QuotaOf(GroupQuotas quotas, string group)
     {
@@ -122,6 +142,34 @@ public static class QuotaPicker
 
     /// <summary>The largest quota per item and group accepted.</summary>
     public const int MaxPerItem = 10_000;
+
+    /// <summary>
+    /// <see cref="Problems(GroupQuotas, IReadOnlyList{string})"/> over the study's markers, and values checked
+    /// against the groups each question can give: a listed value that no option or band codes could never fill.
+    /// </summary>
+    public static IReadOnlyList<(string Field, string Message)> Problems(GroupQuotas quotas, Study study)
+    {
+        ArgumentNullException.ThrowIfNull(quotas);
+        ArgumentNullException.ThrowIfNull(study);
+        var problems = Problems(quotas, study.IdentityMarkers).ToList();
+        for (var i = 0; i < quotas.Dimensions.Count; i++)
+        {
+            var d = quotas.Dimensions[i];
+            if (!study.IdentityMarkers.Contains(d.Marker) || problems.Any(p => p.Field == $"dimensions[{i}].values"))
+            {
+                continue;
+            }
+
+            var codes = study.QuestionFor(d.Marker).GroupCodes();
+            var unknown = d.Values.Where(v => codes.Count > 0 && !codes.Contains(v, StringComparer.OrdinalIgnoreCase)).ToList();
+            if (unknown.Count > 0)
+            {
+                problems.Add(($"dimensions[{i}].values", $"{string.Join(", ", unknown.Select(v => $"'{v}'"))} {(unknown.Count == 1 ? "is not a group" : "are not groups")} of '{d.Marker}' ({string.Join(", ", codes)})"));
+            }
+        }
+
+        return problems;
+    }
 
     /// <summary>
     /// Problems with quota settings, as (field, message): field is <c>dimensions</c>,

@@ -81,6 +81,7 @@ public static class Defaults
                 "Comparez des paires d'images d'espaces publics et dites-nous laquelle répond le mieux à chaque question."),
             CreatedAt = now,
             IdentityMarkers = [.. IdentityMarkers],
+            IdentityQuestions = [.. IdentityPresets.Livs()],
             Criteria = [.. LivsCriteria()],
         };
         study.ConsentDocuments.Add(new ConsentDocument { Version = "1", Language = "en", Text = ConsentEn, PublishedAt = now });

@@ -42,8 +42,14 @@ public sealed class Study
     /// <summary>Smallest identity group shown in any breakdown or export (default 5).</summary>
     public int MinGroupSize { get; set; } = 5;
 
-    /// <summary>Keys of the identity markers this study offers, in the order asked.</summary>
+    /// <summary>Keys of the identity markers this study offers, in the order asked; each resolves to a question by <see cref="QuestionFor"/>.</summary>
     public List<string> IdentityMarkers { get; set; } = [];
+
+    /// <summary>
+    /// The study's own identity question definitions, in order. A key of <see cref="IdentityMarkers"/> without one
+    /// here uses the LIVS preset's question of that key, else a free-text question (<see cref="QuestionFor"/>).
+    /// </summary>
+    public List<IdentityQuestion> IdentityQuestions { get; set; } = [];
 
     /// <summary>DIVE-style quotas per identity group and item; null: no quotas (the batch's overlap applies).</summary>
     public GroupQuotas? GroupQuotas { get; set; }
@@ -64,8 +70,8 @@ public sealed class Study
 
     /// <summary>
     /// Copies every setting of <paramref name="source"/> (task, criteria per pair, slider, prompt, email, session and
-    /// break, check rates, withdrawal policy, minimum group size, identity markers, quotas, Likert questions and
-    /// categories) into this study, as copies it can change on its own. Not copied: id, key, texts, creation time,
+    /// break, check rates, withdrawal policy, minimum group size, identity markers and questions, quotas, Likert
+    /// questions and categories) into this study, as copies it can change on its own. Not copied: id, key, texts, creation time,
     /// criteria, batches and consent documents, which each caller decides. The one place a study's settings are
     /// copied (export, a new study from a template), so a new setting cannot be carried by one and lost by the other.
     /// </summary>
@@ -84,9 +90,33 @@ public sealed class Study
         WithdrawalPolicy = source.WithdrawalPolicy;
         MinGroupSize = source.MinGroupSize;
         IdentityMarkers = [.. source.IdentityMarkers];
+        IdentityQuestions = [.. source.IdentityQuestions.Select(q => q.Clone())];
         GroupQuotas = source.GroupQuotas?.Clone();
         LikertQuestions = [.. source.LikertQuestions.Select(i => i.Clone())];
         LikertCategories = [.. source.LikertCategories.Select(i => i.Clone())];
+    }
+
+    /// <summary>
+    /// The question asked under <paramref name="key"/>: the study's own, else the LIVS preset's, else a free-text
+    /// question named by its key. Never throws, so no stored or typed key can break a page.
+    /// </summary>
+    public IdentityQuestion QuestionFor(string? key)
+    {
+        key ??= "";
+        return IdentityQuestions.FirstOrDefault(q => q.Key == key)
+            ?? IdentityPresets.Livs().FirstOrDefault(q => q.Key == key)
+            ?? IdentityQuestion.FreeText(key);
+    }
+
+    /// <summary>The questions asked, in the order of <see cref="IdentityMarkers"/>.</summary>
+    public IReadOnlyList<IdentityQuestion> AskedQuestions() => [.. IdentityMarkers.Select(QuestionFor)];
+
+    /// <summary>Makes <paramref name="questions"/> (copies) the study's questions and asks them, in their order.</summary>
+    public void UseIdentityQuestions(IEnumerable<IdentityQuestion> questions)
+    {
+        ArgumentNullException.ThrowIfNull(questions);
+        IdentityQuestions = [.. questions.Select(q => q.Clone())];
+        IdentityMarkers = [.. IdentityQuestions.Select(q => q.Key)];
     }
 }
 

@@ -61,6 +61,15 @@ public static class Tokens
         (ImageReportReason.Other, "other"),
     ];
 
+    private static readonly (IdentityQuestionKind Value, string Token)[] QuestionKinds =
+    [
+        (IdentityQuestionKind.SingleChoice, "single-choice"),
+        (IdentityQuestionKind.MultipleChoice, "multiple-choice"),
+        (IdentityQuestionKind.FreeText, "free-text"),
+        (IdentityQuestionKind.Year, "year"),
+        (IdentityQuestionKind.Number, "number"),
+    ];
+
     public static string ToToken(this PromptSource value) => Find(PromptSources, value);
     public static string ToToken(this PairKind value) => Find(PairKinds, value);
     public static string ToToken(this Role value) => Find(Roles, value);
@@ -68,6 +77,7 @@ public static class Tokens
     public static string ToToken(this WithdrawalPolicy value) => Find(WithdrawalPolicies, value);
     public static string ToToken(this PairDistribution value) => Find(Distributions, value);
     public static string ToToken(this ImageReportReason value) => Find(ReportReasons, value);
+    public static string ToToken(this IdentityQuestionKind value) => Find(QuestionKinds, value);
 
     public static bool TryParse(string? token, out PromptSource value) => TryFind(PromptSources, token, out value);
     public static bool TryParse(string? token, out PairKind value) => TryFind(PairKinds, token, out value);
@@ -76,6 +86,7 @@ public static class Tokens
     public static bool TryParse(string? token, out WithdrawalPolicy value) => TryFind(WithdrawalPolicies, token, out value);
     public static bool TryParse(string? token, out PairDistribution value) => TryFind(Distributions, token, out value);
     public static bool TryParse(string? token, out ImageReportReason value) => TryFind(ReportReasons, token, out value);
+    public static bool TryParse(string? token, out IdentityQuestionKind value) => TryFind(QuestionKinds, token, out value);
 
     /// <summary>The tokens accepted for an enum, for error messages ("expected one of …").</summary>
     public static IReadOnlyList<string> All<T>() where T : struct, Enum => typeof(T) switch
@@ -87,6 +98,7 @@ public static class Tokens
         var t when t == typeof(WithdrawalPolicy) => WithdrawalPolicies.Select(p => p.Token).ToArray(),
         var t when t == typeof(PairDistribution) => Distributions.Select(p => p.Token).ToArray(),
         var t when t == typeof(ImageReportReason) => ReportReasons.Select(p => p.Token).ToArray(),
+        var t when t == typeof(IdentityQuestionKind) => QuestionKinds.Select(p => p.Token).ToArray(),
         _ => throw new ArgumentException($"No tokens are defined for {typeof(T).Name}."),
     };
 

@@ -43,6 +43,8 @@ public static partial class AipithetReader
         {
             Title = new LocalizedText(),
             IdentityMarkers = [.. Defaults.IdentityMarkers],
+            // The platform ran LIVS's survey: its markers are defined as the LIVS preset asks them.
+            IdentityQuestions = [.. IdentityPresets.Livs()],
         };
         var reading = new Reading(source, promptLanguage, new StudyBundle(study, source));
         reading.ReadTables(key);

@@ -39,13 +39,15 @@ public static class BundleReader
                 $"{source.DisplayName} has no study.json: is it a study bundle? (for a labeling-platform export use --format aipithet)")]);
         }
 
-        var (study, scenarios) = BundleTables.ReadAll(source, BundleFormat.StudyJson, errors) is { } json ? StudyJsonFormat.Read(json, errors.List) : (null, []);
+        var (study, scenarios, codings) = BundleTables.ReadAll(source, BundleFormat.StudyJson, errors) is { } json ? StudyJsonFormat.Read(json, errors.List) : (null, [], []);
         if (study is null)
         {
             throw errors.ToException();
         }
 
-        var reading = new Reading(source, errors, new StudyBundle(study, source), scenarios);
+        var bundle = new StudyBundle(study, source);
+        bundle.IdentityCodings.AddRange(codings);
+        var reading = new Reading(source, errors, bundle, scenarios);
         reading.ReadTables();
         if (errors.Count > 0)
         {

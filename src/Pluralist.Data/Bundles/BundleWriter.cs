@@ -66,7 +66,7 @@ public static class BundleWriter
     {
         using (var s = create(BundleFormat.StudyJson))
         {
-            s.Write(StudyJsonFormat.Write(b.Study, b.Scenarios));
+            s.Write(StudyJsonFormat.Write(b.Study, b.Scenarios, b.IdentityCodings));
         }
 
         var pseudonyms = b.Participants.ToDictionary(p => p.Id, p => p.Pseudonym);

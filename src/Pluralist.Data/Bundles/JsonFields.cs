@@ -6,12 +6,20 @@ using Pluralist.Core.Text;
 namespace Pluralist.Data.Bundles;
 
 /// <summary>Typed access to the properties of <c>study.json</c> that records located errors (line and JSON path) instead of throwing.</summary>
-internal sealed class JsonFields(JsonLocations where, List<CsvError> errors)
+internal sealed class JsonFields(JsonLocations where, List<CsvError> errors, string file = BundleFormat.StudyJson)
 {
     public delegate bool TryToken<T>(string? token, out T value);
 
-    public void Error(string path, string message) =>
-        errors.Add(new CsvError(BundleFormat.StudyJson, where.LineOf(path), 0, path, message));
+    private readonly HashSet<string> reported = new(StringComparer.Ordinal);
+
+    public void Error(string path, string message)
+    {
+        reported.Add(path);
+        errors.Add(new CsvError(file, where.LineOf(path), 0, path, message));
+    }
+
+    /// <summary>Whether a problem was already reported at this path (so a later, broader check can stay quiet).</summary>
+    public bool HasError(string path) => reported.Contains(path);
 
     public void Check(bool ok, string path, string message)
     {

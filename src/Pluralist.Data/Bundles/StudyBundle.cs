@@ -30,6 +30,9 @@ public sealed class StudyBundle : IDisposable
     public List<Participant> Participants { get; } = [];
     public List<ConsentRecord> Consents { get; } = [];
     public List<IdentityAnswer> IdentityAnswers { get; } = [];
+
+    /// <summary>The study's coding table (rows whose answer some exported, consented answer gives).</summary>
+    public List<IdentityCoding> IdentityCodings { get; } = [];
     public List<Assignment> Assignments { get; } = [];
     public List<Annotation> Annotations { get; } = [];
     public List<ImageReport> Reports { get; } = [];

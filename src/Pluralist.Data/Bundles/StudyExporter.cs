@@ -136,6 +136,15 @@ public static class StudyExporter
             bundle.IdentityAnswers.Add(a);
         }
 
+        // The coding table travels only for answers the bundle itself carries (a coded answer is no export of an
+        // unconsented one), and without the staff pseudonym that coded it, as staff never appear in a bundle.
+        var exported = bundle.IdentityAnswers.Where(a => !a.PreferNotToSay && a.Value is not null)
+            .SelectMany(a => a.Value!.Split(IdentityGroupCoder.StoredSeparator).Append(a.Value).Select(v => (a.Marker, Answer: IdentityCodingTable.Normalize(v))))
+            .ToHashSet();
+        bundle.IdentityCodings.AddRange((await IdentityCodingStore.ListAsync(db, sid, ct))
+            .Where(c => exported.Contains((c.QuestionKey, c.Answer)))
+            .Select(c => new IdentityCoding { QuestionKey = c.QuestionKey, Answer = c.Answer, Code = c.Code, CodedAt = c.CodedAt }));
+
         foreach (var c in consents)
         {
             c.Id = 0;

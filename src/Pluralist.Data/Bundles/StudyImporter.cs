@@ -53,6 +53,14 @@ public static class StudyImporter
             db.ChangeTracker.Clear();
             var batches = batchIds.ToDictionary(kv => kv.Value, kv => kv.Key.Id);
 
+            foreach (var c in bundle.IdentityCodings)
+            {
+                db.IdentityCodings.Add(new IdentityCoding { StudyId = study.Id, QuestionKey = c.QuestionKey, Answer = c.Answer, Code = c.Code, CodedBy = c.CodedBy.Length == 0 ? "import" : c.CodedBy, CodedAt = c.CodedAt });
+            }
+
+            await SaveAsync(db, ct);
+            db.ChangeTracker.Clear();
+
             var scenarios = await InsertAsync(db, bundle.Scenarios, s => s.StudyId = study.Id, s => s.Id, (s, id) => s.Id = id, ct);
 
             progress?.Report($"{bundle.Prompts.Count} prompts");

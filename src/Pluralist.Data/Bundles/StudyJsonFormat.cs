@@ -5,14 +5,18 @@ using Pluralist.Core.Text;
 
 namespace Pluralist.Data.Bundles;
 
-/// <summary>The <c>study.json</c> document of a study bundle: settings, criteria, batches, consent documents, scenarios and quotas (docs/formats.md).</summary>
+/// <summary>
+/// The <c>study.json</c> document of a study bundle: settings, identity questions and their coding table, Likert
+/// questions and categories, criteria, batches, consent documents, scenarios and quotas (docs/formats.md).
+/// </summary>
 public static class StudyJsonFormat
 {
-    /// <summary>Writes <c>study.json</c>: settings, criteria, batches (bundle ids), consent documents and scenarios.</summary>
-    public static byte[] Write(Study study, IReadOnlyList<Scenario> scenarios)
+    /// <summary>Writes <c>study.json</c>: settings, questions, coding table, criteria, batches (bundle ids), consent documents and scenarios.</summary>
+    public static byte[] Write(Study study, IReadOnlyList<Scenario> scenarios, IReadOnlyList<IdentityCoding>? codings = null)
     {
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(scenarios);
+        codings ??= [];
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
@@ -40,6 +44,18 @@ public static class StudyJsonFormat
             }
 
             w.WriteEndArray();
+            w.WritePropertyName("identityQuestions");
+            QuestionsJson.WriteIdentityQuestions(w, study.IdentityQuestions);
+            if (codings.Count > 0)
+            {
+                w.WritePropertyName("identityCodings");
+                QuestionsJson.WriteCodings(w, codings);
+            }
+
+            w.WritePropertyName("likertQuestions");
+            QuestionsJson.WriteLikertItems(w, study.LikertQuestions);
+            w.WritePropertyName("likertCategories");
+            QuestionsJson.WriteLikertItems(w, study.LikertCategories);
             if (study.GroupQuotas is { } quotas)
             {
                 w.WriteStartObject("groupQuotas");
@@ -131,15 +147,16 @@ public static class StudyJsonFormat
     /// Reads <c>study.json</c>. Every problem is added to <paramref name="errors"/> as
     /// <c>study.json:line ($.path): message</c>; the result is null when the document cannot be used at all.
     /// </summary>
-    public static (Study? Study, List<Scenario> Scenarios) Read(byte[] utf8, List<CsvError> errors)
+    public static (Study? Study, List<Scenario> Scenarios, List<IdentityCoding> Codings) Read(byte[] utf8, List<CsvError> errors)
     {
         ArgumentNullException.ThrowIfNull(utf8);
         ArgumentNullException.ThrowIfNull(errors);
         var scenarios = new List<Scenario>();
+        var codings = new List<IdentityCoding>();
         if (StrictUtf8.TryDecode(utf8, BundleFormat.StudyJson, out var encodingError) is null)
         {
             errors.Add(encodingError!);
-            return (null, scenarios);
+            return (null, scenarios, codings);
         }
 
         JsonLocations where;
@@ -152,7 +169,7 @@ public static class StudyJsonFormat
         catch (JsonException ex)
         {
             errors.Add(new CsvError(BundleFormat.StudyJson, (int)(ex.LineNumber ?? 0) + 1, 0, string.Empty, "not valid JSON: " + ex.Message.Split(" Path:")[0]));
-            return (null, scenarios);
+            return (null, scenarios, codings);
         }
 
         using (doc)
@@ -162,22 +179,32 @@ public static class StudyJsonFormat
             if (root.ValueKind != JsonValueKind.Object)
             {
                 r.Error("$", "the document must be a JSON object");
-                return (null, scenarios);
+                return (null, scenarios, codings);
             }
 
             CheckFormat(r, root);
             var study = ReadSettings(r, root);
             ReadIdentityMarkers(r, root, study);
+            study.IdentityQuestions = QuestionsJson.ReadIdentityQuestions(r, root, "$");
+            if (!root.TryGetProperty("identityMarkers", out _))
+            {
+                // A study.json that defines questions but lists no markers asks its questions, in order.
+                study.IdentityMarkers = [.. study.IdentityQuestions.Select(x => x.Key).Where(k => k.Length > 0).Distinct()];
+            }
+
+            codings.AddRange(QuestionsJson.ReadCodings(r, root, "$", [.. study.IdentityMarkers, .. study.IdentityQuestions.Select(x => x.Key)]));
+            study.LikertQuestions = QuestionsJson.ReadLikertItems(r, root, "$", "likertQuestions");
+            study.LikertCategories = QuestionsJson.ReadLikertItems(r, root, "$", "likertCategories");
             if (root.TryGetProperty("groupQuotas", out var q) && q.ValueKind != JsonValueKind.Null)
             {
-                study.GroupQuotas = ReadQuotas(r, q, study.IdentityMarkers);
+                study.GroupQuotas = ReadQuotas(r, q, study);
             }
 
             ReadCriteria(r, root, study);
             ReadBatches(r, root, study);
             ReadConsentDocuments(r, root, study);
             ReadScenarios(r, root, scenarios);
-            return (study, scenarios);
+            return (study, scenarios, codings);
         }
     }
 
@@ -251,8 +278,8 @@ public static class StudyJsonFormat
         }
     }
 
-    /// <summary><c>groupQuotas</c>: dimensions over the identity markers, checked as the quota picker needs them.</summary>
-    private static GroupQuotas? ReadQuotas(JsonFields r, JsonElement q, IReadOnlyList<string> identityMarkers)
+    /// <summary><c>groupQuotas</c>: dimensions over the identity markers, values among the groups their questions give, checked as the quota picker needs them.</summary>
+    private static GroupQuotas? ReadQuotas(JsonFields r, JsonElement q, Study study)
     {
         const string at = "$.groupQuotas";
         if (q.ValueKind != JsonValueKind.Object)
@@ -283,7 +310,7 @@ public static class StudyJsonFormat
             quotas.Dimensions.Add(dimension);
         }
 
-        foreach (var (field, message) in QuotaPicker.Problems(quotas, identityMarkers))
+        foreach (var (field, message) in QuotaPicker.Problems(quotas, study))
         {
             r.Error($"{at}.{field}", message);
         }

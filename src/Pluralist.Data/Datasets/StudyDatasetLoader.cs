@@ -89,38 +89,48 @@ public static class StudyDatasetLoader
     }
 
     /// <summary>
-    /// The consented group of each participant for the given markers: the values joined with "/".
-    /// A marker counts only if the participant's latest unwithdrawn consent record consents to it,
-    /// the participant has not withdrawn, and the answer is not "prefer not to say"; participants
-    /// missing any marker get no group.
+    /// The consented group of each participant for the given markers: each answer coded into its analysis group
+    /// (<see cref="IdentityGroupCoder"/>, with the participant's study's questions and coding table), the codes
+    /// joined with "/". A marker counts only if the participant's latest unwithdrawn consent record consents to it,
+    /// the participant has not withdrawn, and the answer has a group (not "prefer not to say", not empty, not outside
+    /// every band); participants missing any marker get no group.
     /// </summary>
     public static async Task<Dictionary<long, string>> ConsentedGroupsAsync(PluralistDbContext db, IReadOnlyCollection<long> participantIds, IReadOnlyList<string> markers, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(markers);
         var ids = participantIds.ToList();
-        var active = (await db.Participants.AsNoTracking().Where(p => ids.Contains(p.Id) && p.WithdrawnAt == null).Select(p => p.Id).ToListAsync(ct)).ToHashSet();
+        var people = await db.Participants.AsNoTracking().Where(p => ids.Contains(p.Id) && p.WithdrawnAt == null).Select(p => new { p.Id, p.StudyId }).ToListAsync(ct);
+        var studyOf = people.ToDictionary(p => p.Id, p => p.StudyId);
+        var studyIds = people.Where(p => p.StudyId != null).Select(p => p.StudyId!.Value).Distinct().ToList();
+        var studies = await db.Studies.AsNoTracking().Where(s => studyIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        var tables = (await db.IdentityCodings.AsNoTracking().Where(c => studyIds.Contains(c.StudyId)).ToListAsync(ct))
+            .GroupBy(c => c.StudyId).ToDictionary(g => g.Key, g => new IdentityCodingTable(g));
+        var noStudy = new Study();
         var consents = (await db.ConsentRecords.AsNoTracking().Where(c => ids.Contains(c.ParticipantId) && c.WithdrawnAt == null).ToListAsync(ct))
             .GroupBy(c => c.ParticipantId).ToDictionary(g => g.Key, g => g.OrderByDescending(c => c.ConsentedAt).First());
         var answers = (await db.IdentityAnswers.AsNoTracking().Where(a => ids.Contains(a.ParticipantId)).ToListAsync(ct)).ToLookup(a => a.ParticipantId);
         var result = new Dictionary<long, string>();
-        foreach (var p in ids.Where(active.Contains))
+        foreach (var p in ids.Where(studyOf.ContainsKey))
         {
             if (!consents.TryGetValue(p, out var consent))
             {
                 continue;
             }
 
+            var sid = studyOf[p];
+            var study = sid is { } s1 && studies.TryGetValue(s1, out var found) ? found : noStudy;
+            var table = sid is { } s2 ? tables.GetValueOrDefault(s2) : null;
             var values = new List<string>();
             foreach (var m in markers)
             {
                 var answer = answers[p].Where(a => a.Marker == m).OrderByDescending(a => a.AnsweredAt).FirstOrDefault();
-                if (!consent.MarkerConsents.GetValueOrDefault(m) || answer is null || answer.PreferNotToSay || string.IsNullOrEmpty(answer.Value))
+                if (!consent.MarkerConsents.GetValueOrDefault(m) || IdentityGroupCoder.Code(study.QuestionFor(m), answer, table) is not { } code)
                 {
                     break;
                 }
 
-                values.Add(answer.Value);
+                values.Add(code);
             }
 
             if (values.Count == markers.Count && markers.Count > 0)
@@ -145,7 +155,7 @@ public static class StudyProvenance
     }
 
     /// <summary>
-    /// Each participant's consented value per marker (one axis at a time, so a participant who
+    /// Each participant's consented group per marker, coded as <see cref="StudyDatasetLoader.ConsentedGroupsAsync"/> codes it (one axis at a time, so a participant who
     /// consented to one marker but not another keeps the one). Unconsented, unanswered and
     /// "prefer not to say" markers are absent, as are withdrawn participants.
     /// </summary>

@@ -148,6 +148,34 @@ public static class DemoSeeder
         return image;
     }
 
+    /// <summary>The keys under which a study asks for an age (in years, as a band or as a year of birth).</summary>
+    private static readonly string[] AgeKeys = ["age", "age-band", "age-group", "birth-year", "year-of-birth"];
+
+    /// <summary>
+    /// What a simulated participant answers to each of the study's questions, in the form a real participant's
+    /// answer is stored: an age drawn within the profile's age range answers an age question of any shape
+    /// (choice of bands, number, year); the profile's other markers answer the questions of the same key when
+    /// the answer is valid for them. Questions the profile cannot answer (or not validly) are left unconsented.
+    /// </summary>
+    internal static Dictionary<string, string> SimulatedAnswers(Study study, IdentityProfile profile, Random ages, int year)
+    {
+        var (youngest, oldest) = profile.AgeRange;
+        var age = ages.Next(youngest, oldest + 1);
+        var markers = profile.Markers;
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var m in study.IdentityMarkers)
+        {
+            var question = study.QuestionFor(m);
+            var value = AgeKeys.Contains(m) ? IdentityGroupCoder.AnswerFromNumber(question, age, year) ?? markers.GetValueOrDefault(m) : markers.GetValueOrDefault(m);
+            if (value is not null && IdentityValidation.CheckAnswer(question, value, false) is { IsValid: true, Value: { } stored })
+            {
+                answers[m] = stored;
+            }
+        }
+
+        return answers;
+    }
+
     /// <summary>
     /// Adds simulated participants to a study and has each answer pairs as the app would hand them
     /// out (the study's pair picker and assignment rules: balanced criteria, a random side), writing participants,
@@ -189,6 +217,8 @@ public static class DemoSeeder
         var shown = new Dictionary<string, long>(StringComparer.Ordinal);
         var consent = study.ConsentDocuments.OrderByDescending(d => d.PublishedAt).FirstOrDefault();
         var random = new Random(seed);
+        // Ages are drawn apart, so that the pairs and answers drawn from `random` do not depend on the questions asked.
+        var ages = new Random(unchecked((seed * 397) ^ 0x5EED));
         var pool = mix.Pool(participants, seed);
         int assignments = 0, scores = 0, unanswered = 0;
         var clock = now;
@@ -198,8 +228,7 @@ public static class DemoSeeder
             var participant = new Participant { StudyId = study.Id, Pseudonym = "S-" + RandomNumberGenerator.GetHexString(8), PreferredLanguage = language, CreatedAt = clock };
             db.Participants.Add(participant);
             await db.SaveChangesAsync(ct);
-            var markers = sim.Profile.Markers;
-            var offered = study.IdentityMarkers.Where(markers.ContainsKey).ToList();
+            var markers = SimulatedAnswers(study, sim.Profile, ages, clock.Year);
             db.ConsentRecords.Add(new ConsentRecord
             {
                 ParticipantId = participant.Id,
@@ -208,9 +237,9 @@ public static class DemoSeeder
                 ConsentedAt = clock,
                 MarkerConsents = study.IdentityMarkers.ToDictionary(m => m, markers.ContainsKey),
             });
-            foreach (var m in offered)
+            foreach (var (m, value) in markers)
             {
-                db.IdentityAnswers.Add(new IdentityAnswer { ParticipantId = participant.Id, Marker = m, Value = markers[m], AnsweredAt = clock });
+                db.IdentityAnswers.Add(new IdentityAnswer { ParticipantId = participant.Id, Marker = m, Value = value, AnsweredAt = clock });
             }
 
             var seen = new HashSet<long>();

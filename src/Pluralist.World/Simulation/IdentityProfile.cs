@@ -43,10 +43,21 @@ public sealed record IdentityProfile(bool MobilityLimited, AgeBand Age, bool Par
     /// <summary>A profile with no markers that change weights: no mobility limitation, adult, not a parent, francophone, man.</summary>
     public static IdentityProfile Baseline { get; } = new(false, AgeBand.Adult, false, LanguageBackground.Francophone, Gender.Man);
 
-    /// <summary>Values for the default study's identity markers (Pluralist.Core.Model.Defaults), plus <c>parent</c>.</summary>
+    /// <summary>The ages in years the profile's age band spans (youth 18-29, adult 30-64, senior 65-90).</summary>
+    public (int Youngest, int Oldest) AgeRange => Age switch
+    {
+        AgeBand.Youth => (18, 29),
+        AgeBand.Adult => (30, 64),
+        _ => (65, 90),
+    };
+
+    /// <summary>
+    /// The profile's own markers (its age band written as its range), plus <c>parent</c>. A study's questions are
+    /// answered from these and an age within <see cref="AgeRange"/>, coded like real answers (the demo seeder).
+    /// </summary>
     public IReadOnlyDictionary<string, string> Markers => new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["age-band"] = Age switch { AgeBand.Youth => "18-29", AgeBand.Adult => "30-64", _ => "65+" },
+        ["age-band"] = Age == AgeBand.Senior ? $"{AgeRange.Youngest}+" : $"{AgeRange.Youngest}-{AgeRange.Oldest}",
         ["gender"] = Gender switch { Gender.Woman => "woman", Gender.Man => "man", _ => "non-binary" },
         ["disability"] = MobilityLimited ? "mobility" : "none",
         ["languages"] = Language switch { LanguageBackground.Francophone => "fr", LanguageBackground.Anglophone => "en", _ => "other" },

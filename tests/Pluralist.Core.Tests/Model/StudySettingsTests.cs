@@ -24,6 +24,7 @@ public class StudySettingsTests
         WithdrawalPolicy = WithdrawalPolicy.DeleteAnnotations,
         MinGroupSize = 8,
         IdentityMarkers = ["age-band", "gender"],
+        IdentityQuestions = [.. IdentityPresets.Dive()],
         GroupQuotas = new GroupQuotas { Dimensions = [new QuotaDimension { Marker = "gender", Values = ["woman", "man"] }], PerGroup = 12, Unstratified = 3 },
         LikertQuestions = [LikertItem.Of("harm", "Is it harmful?", "Est-ce nuisible ?")],
         LikertCategories = [LikertItem.Of("stereotype", "Stereotype", "Stéréotype")],
@@ -38,7 +39,7 @@ public class StudySettingsTests
 
         var settings = typeof(Study).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && !NotSettings.Contains(p.Name)).ToList();
-        Assert.Equal(15, settings.Count);
+        Assert.Equal(16, settings.Count);
         foreach (var p in settings)
         {
             var expected = p.GetValue(source);
@@ -60,11 +61,15 @@ public class StudySettingsTests
         copy.GroupQuotas!.Dimensions[0].Values.Add("non-binary");
         copy.LikertQuestions[0].Text = LocalizedText.Of("changed", "changé");
         copy.LikertCategories.Clear();
+        copy.IdentityQuestions[0].Options[0].Label = LocalizedText.Of("changed", "changé");
+        copy.IdentityQuestions[1].Bands[0].Max = 99;
 
         Assert.Equal(["age-band", "gender"], source.IdentityMarkers);
         Assert.Equal(["woman", "man"], source.GroupQuotas!.Dimensions[0].Values);
         Assert.Equal("Is it harmful?", source.LikertQuestions[0].Text.Get("en"));
         Assert.Single(source.LikertCategories);
+        Assert.Equal("Woman", source.IdentityQuestions[0].Options[0].Label.Get("en"));
+        Assert.Equal(28, source.IdentityQuestions[1].Bands[0].Max);
     }
 
     [Fact]
@@ -88,6 +93,8 @@ public class StudySettingsTests
     {
         null => "null",
         GroupQuotas q => $"{string.Join(";", q.Dimensions.Select(d => d.Marker + "=" + string.Join(",", d.Values)))}/{q.PerGroup}/{q.Unstratified}",
+        IEnumerable<IdentityQuestion> questions => string.Join(";", questions.Select(q =>
+            $"{q.Key}:{q.Kind}:{q.Text.Get("en")}|{q.Text.Get("fr")}:{string.Join(",", q.Options.Select(o => o.Code + "=" + o.Label.Get("en")))}:{string.Join(",", q.Bands.Select(b => $"{b.Code}={b.Min}..{b.Max}"))}:{q.Min}..{q.Max}:{q.PreferNotToSay}:{q.Consent.Get("en")}")),
         IEnumerable<LikertItem> items => string.Join(";", items.Select(i => i.Key + ":" + i.Text.Get("en") + "|" + i.Text.Get("fr"))),
         IEnumerable<string> strings => string.Join(";", strings),
         IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),

@@ -32,8 +32,20 @@ internal static class BundleScenarios
         Assert.Equal((3, 6, 5, 4, 3, 5, 5, 15, 2, 2), (summary.Prompts, summary.Images, summary.ImageFiles, summary.Pairs, summary.Participants, summary.Assignments, summary.Annotations, summary.Scores, summary.Reports, summary.Ratings));
         await using (var db = target.CreateContext())
         {
-            var quotas = (await StudyStore.FindAsync(db, "rich"))!.GroupQuotas!;
+            var study = (await StudyStore.FindAsync(db, "rich"))!;
+            var quotas = study.GroupQuotas!;
             Assert.Equal((20, 2, "non-binary", 0), (quotas.PerGroup, quotas.Unstratified, quotas.Dimensions[0].Values[2], quotas.Dimensions[1].Values.Count));
+
+            // Questions, coding table and the Likert task travel with the study.
+            await using var sourceDb = source.CreateContext();
+            var original = (await StudyStore.FindAsync(sourceDb, "rich"))!;
+            Assert.Equal(QuestionsJson.SerializeIdentityQuestions(original.IdentityQuestions), QuestionsJson.SerializeIdentityQuestions(study.IdentityQuestions));
+            Assert.Equal(["age-band", "gender", "disability", "ethnicity", "languages", "neighbourhood", "born"], study.IdentityQuestions.Select(q => q.Key));
+            Assert.Equal((1994.5, "Genre, « comme vous le dites »", false), (study.IdentityQuestions[6].Bands[1].Max!.Value, study.IdentityQuestions[1].Text.Get("fr"), study.IdentityQuestions[1].PreferNotToSay));
+            Assert.Equal(["harm-self", "harm-others"], study.LikertQuestions.Select(q => q.Key));
+            Assert.Equal(LikertPresets.DiveCategories().Select(c => c.Text.Get("fr")), study.LikertCategories.Select(c => c.Text.Get("fr")));
+            var coding = (await IdentityCodingStore.ListAsync(db, study.Id)).Single();
+            Assert.Equal(("languages", "fr;en;ar", "multilingual", "import", RichStudy.T0.AddDays(4)), (coding.QuestionKey, coding.Answer, coding.Code, coding.CodedBy, coding.CodedAt));
         }
 
         var second = Path.Combine(work, "second");
@@ -83,6 +95,9 @@ internal static class BundleScenarios
         await ExportAsync(tdb, data, "rich", folder, zip: false);
         var everything = string.Join("\n", RichStudy.Files(folder).Values.Select(Encoding.UTF8.GetString));
         Assert.DoesNotContain(RichStudy.Unconsented, everything, StringComparison.Ordinal);
+        Assert.Contains("\"code\": \"multilingual\"", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"mobility\"", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"plateau\"", everything, StringComparison.Ordinal);
         Assert.DoesNotContain("@example.org", everything, StringComparison.Ordinal);
         Assert.DoesNotContain("AQAAAA", everything, StringComparison.Ordinal);
         Assert.DoesNotContain("S-STAFF1", everything, StringComparison.Ordinal);
@@ -221,6 +236,9 @@ internal static class BundleScenarios
         Assert.Equal("Convivialité", study.Criteria[3].Name["fr"]);
         Assert.Equal(["Chapter ch-1", "Chapter ch-2"], study.Batches.Select(b => b.Name));
         Assert.Equal(3, study.CriteriaPerPair);
+        // The export carries no demographics: the study asks LIVS's markers, defined as the LIVS preset asks them.
+        Assert.Equal(Defaults.IdentityMarkers, study.IdentityMarkers);
+        Assert.Equal(QuestionsJson.SerializeIdentityQuestions(IdentityPresets.Livs()), QuestionsJson.SerializeIdentityQuestions(study.IdentityQuestions));
 
         var prompts = await check.Prompts.Where(p => p.StudyId == study.Id).OrderBy(p => p.Id).ToListAsync();
         Assert.Equal([PromptSource.Human, PromptSource.Llm2, PromptSource.Template], prompts.Select(p => p.Source));

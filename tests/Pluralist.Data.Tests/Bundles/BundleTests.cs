@@ -1,3 +1,4 @@
+using Pluralist.Core.Model;
 using Pluralist.Data.Bundles;
 using Pluralist.Testing;
 
@@ -90,6 +91,56 @@ public sealed class BundleFormatTests
         StudyJsonFormat.Read(System.Text.Encoding.UTF8.GetBytes(json), errors);
         Assert.Equal(["study.json:7 ($.groupQuotas.dimensions[0].marker)", "study.json:9 ($.groupQuotas.perGroup)"],
             errors.Select(e => $"{e.File}:{e.Line} ({e.Field})"));
+    }
+
+    [Fact]
+    public void Bad_questions_in_study_json_are_located()
+    {
+        var json = """
+            {
+              "key": "dive",
+              "title": {"en": "DIVE"},
+              "identityQuestions": [
+                {"key": "gender", "text": {"en": "Gender"}, "kind": "single-choice", "consent": {"en": "Keep it"},
+                 "options": [{"code": "woman", "label": {"en": "Woman"}}, {"code": "wo/man", "label": {"en": "?"}}]},
+                {"key": "age", "text": {"en": "Age"}, "kind": "decade", "consent": {"en": "Keep it"}},
+                {"key": "gender", "text": {"en": "Again"}, "kind": "number", "consent": {},
+                 "bands": [{"code": "young", "min": 18, "max": 40}, {"code": "old", "min": 30}]}
+              ],
+              "identityCodings": [{"question": "shoes", "answer": "big", "code": "large"}],
+              "likertQuestions": [{"key": "Harm Self", "text": {"en": "Harm?"}}, {"key": "harm", "text": {}}],
+              "likertCategories": [{"key": "bias", "text": {"en": "Bias"}}, {"key": "bias", "text": {"en": "Bias again"}}],
+              "groupQuotas": {"dimensions": [{"marker": "gender", "values": ["woman", "man"]}], "perGroup": 5},
+              "criteriaPerPair": 1,
+              "criteria": [{"key": "safety", "name": {"en": "Safety"}}]
+            }
+            """;
+        var errors = new List<Pluralist.Core.Text.CsvError>();
+        StudyJsonFormat.Read(System.Text.Encoding.UTF8.GetBytes(json), errors);
+        Assert.Equal(
+            ["study.json:6 ($.identityQuestions[0].options[1].code)", "study.json:7 ($.identityQuestions[1].kind)",
+             "study.json:8 ($.identityQuestions[2].consent)", "study.json:8 ($.identityQuestions[2].key)", "study.json:9 ($.identityQuestions[2].bands[1])",
+             "study.json:11 ($.identityCodings[0].question)", "study.json:12 ($.likertQuestions[0].key)", "study.json:12 ($.likertQuestions[1].text)",
+             "study.json:13 ($.likertCategories[1].key)", "study.json:14 ($.groupQuotas.dimensions[0].values)"],
+            errors.OrderBy(e => e.Line).ThenBy(e => e.Field, StringComparer.Ordinal).Select(e => $"{e.File}:{e.Line} ({e.Field})"));
+        Assert.Contains("'man' is not a group of 'gender' (woman, wo/man)", errors[^1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_study_json_without_the_new_lists_reads_as_before()
+    {
+        var json = """
+            {"key": "old", "title": {"en": "Old"}, "identityMarkers": ["gender"], "criteriaPerPair": 1,
+             "criteria": [{"key": "safety", "name": {"en": "Safety"}}]}
+            """;
+        var errors = new List<Pluralist.Core.Text.CsvError>();
+        var (study, _, codings) = StudyJsonFormat.Read(System.Text.Encoding.UTF8.GetBytes(json), errors);
+        Assert.Empty(errors);
+        Assert.Equal(["gender"], study!.IdentityMarkers);
+        Assert.Empty(study.IdentityQuestions);
+        Assert.Empty(study.LikertQuestions);
+        Assert.Empty(codings);
+        Assert.Equal(IdentityQuestionKind.FreeText, study.QuestionFor("gender").Kind);
     }
 
     [Fact]

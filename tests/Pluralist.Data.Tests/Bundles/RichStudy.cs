@@ -32,6 +32,28 @@ internal static class RichStudy
             PerGroup = 20,
             Unstratified = 2,
         };
+        // Gender asked as a choice (the quota's values are its codes); the other markers keep the LIVS preset's questions.
+        study.IdentityQuestions[1] = new IdentityQuestion
+        {
+            Key = "gender",
+            Text = LocalizedText.Of("Gender, \"as you say it\"", "Genre, « comme vous le dites »"),
+            Kind = IdentityQuestionKind.SingleChoice,
+            Options = [IdentityOption.Of("woman", "Woman", "Femme"), IdentityOption.Of("man", "Man", "Homme"), IdentityOption.Of("non-binary", "Non-binary", "Non binaire")],
+            PreferNotToSay = false,
+            Consent = LocalizedText.Of("Keep my gender", "Gardez mon genre"),
+        };
+        study.IdentityQuestions.Add(new IdentityQuestion
+        {
+            Key = "born",
+            Text = LocalizedText.Of("Year of birth", "Année de naissance"),
+            Kind = IdentityQuestionKind.Year,
+            Min = 1900,
+            Max = 2008,
+            Bands = [NumberBand.Of("before-1970", null, 1969), NumberBand.Of("1970-1994", 1970, 1994.5), NumberBand.Of("from-1995", 1995, null)],
+            Consent = LocalizedText.Of("Keep my year", "Gardez mon année"),
+        });
+        study.LikertQuestions = [.. LikertPresets.DiveQuestions()];
+        study.LikertCategories = [.. LikertPresets.DiveCategories()];
         study.Batches.Add(new Batch { Name = "Batch 2", OpensAt = T0.AddDays(14), ClosesAt = T0.AddDays(28), QuotaPerParticipant = 300, SessionCap = 45, BreakMinutes = 5, Distribution = PairDistribution.LeastAnswered, Overlap = 3 });
         db.Studies.Add(study);
         await db.SaveChangesAsync();
@@ -118,7 +140,11 @@ internal static class RichStudy
             new IdentityAnswer { ParticipantId = ana.Id, Marker = "age-band", Value = null, PreferNotToSay = true, AnsweredAt = ana.CreatedAt },
             new IdentityAnswer { ParticipantId = ana.Id, Marker = "disability", Value = Unconsented, AnsweredAt = ana.CreatedAt },
             new IdentityAnswer { ParticipantId = ben.Id, Marker = "languages", Value = "fr;en;ar", AnsweredAt = ben.CreatedAt },
-            new IdentityAnswer { ParticipantId = cleo.Id, Marker = "neighbourhood", Value = Unconsented + "-withdrawn", AnsweredAt = cleo.CreatedAt });
+            new IdentityAnswer { ParticipantId = cleo.Id, Marker = "neighbourhood", Value = Unconsented + "-withdrawn", AnsweredAt = cleo.CreatedAt },
+            // Coded answers: Ben's (consented) travels with the bundle; the unconsented and the withdrawn ones do not.
+            new IdentityCoding { StudyId = study.Id, QuestionKey = "languages", Answer = "fr;en;ar", Code = "multilingual", CodedBy = "S-STAFF1", CodedAt = T0.AddDays(4) },
+            new IdentityCoding { StudyId = study.Id, QuestionKey = "disability", Answer = Unconsented, Code = "mobility", CodedBy = "S-STAFF1", CodedAt = T0.AddDays(4) },
+            new IdentityCoding { StudyId = study.Id, QuestionKey = "neighbourhood", Answer = Unconsented + "-withdrawn", Code = "plateau", CodedBy = "S-STAFF1", CodedAt = T0.AddDays(4) });
         await db.SaveChangesAsync();
 
         var assignments = new List<Assignment>
