@@ -148,7 +148,7 @@ public static class LikertCsvReader
             var image = r.String("image");
             var questionText = fixedQuestion ?? r.String("question");
             var rating = r.Int("rating");
-            if (r.OptionalString("rating") is not null && rating is < 1 or > 5)
+            if (int.TryParse(r.OptionalString("rating"), System.Globalization.NumberStyles.Integer, CultureInfo.InvariantCulture, out _) && rating is < 1 or > 5)
             {
                 r.Error("rating", string.Create(CultureInfo.InvariantCulture, $"{rating} is not on the 1..5 scale"));
             }

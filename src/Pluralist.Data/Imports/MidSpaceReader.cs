@@ -162,7 +162,7 @@ public static class MidSpaceReader
             }
 
             _firstLine.TryAdd(pairId, r.Line);
-            if (!_answered.Add((pairId, rater)))
+            if (!_answered.Add((pairId, _hasRater ? rater : string.Empty)))
             {
                 r.Error("pair_id", _hasRater
                     ? $"pair {pairId} is answered twice by rater {rater}"
