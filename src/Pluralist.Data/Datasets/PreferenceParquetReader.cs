@@ -106,6 +106,9 @@ public static class PreferenceParquetReader
             throw new InvalidDataException($"{path}: no .parquet files (expected data/<split>-NNNNN-of-NNNNN.parquet)");
         }
 
+        // The image columns' buffers, reused for every row group of every file.
+        var raw0 = new RawBinaryColumn();
+        var raw1 = new RawBinaryColumn();
         foreach (var file in files)
         {
             await using var stream = File.OpenRead(file);
@@ -135,8 +138,8 @@ public static class PreferenceParquetReader
                     var n = checked((int)rg.RowCount);
                     var caption = await Strings(rg, fields["caption"], n, ct).ConfigureAwait(false);
                     var splits = fields.TryGetValue("split", out var sf) ? await Strings(rg, sf, n, ct).ConfigureAwait(false) : null;
-                    using var jpg0 = await ImageColumn.ReadAsync(rg, fields["jpg_0"], n, ct).ConfigureAwait(false);
-                    using var jpg1 = await ImageColumn.ReadAsync(rg, fields["jpg_1"], n, ct).ConfigureAwait(false);
+                    using var jpg0 = await ImageColumn.ReadAsync(rg, stream, fields["jpg_0"], n, raw0, ct).ConfigureAwait(false);
+                    using var jpg1 = await ImageColumn.ReadAsync(rg, stream, fields["jpg_1"], n, raw1, ct).ConfigureAwait(false);
                     var label0 = await Doubles(rg, fields["label_0"], n, file, offset, ct).ConfigureAwait(false);
                     var soft = fields.TryGetValue("soft_label", out var f) ? await Doubles(rg, f, n, file, offset, ct).ConfigureAwait(false) : null;
                     var weight = fields.TryGetValue("weight", out f) ? await Doubles(rg, f, n, file, offset, ct).ConfigureAwait(false) : null;
@@ -217,27 +220,37 @@ public static class PreferenceParquetReader
     }
 
     /// <summary>
-    /// One row group's binary column as views into Parquet.Net's pooled buffers (no array per value); the views are valid
-    /// until <see cref="Dispose"/> hands the buffers back. A null or absent value reads as empty.
+    /// One row group's image column: read by <see cref="RawBinaryColumn"/> into the reader's own reused buffer when the
+    /// chunk is plain and uncompressed (what <see cref="ParquetDatasetWriter"/> writes), else by Parquet.Net. The values
+    /// are valid until the next row group is read. A null or absent value reads as empty.
     /// </summary>
     private sealed class ImageColumn : IDisposable
     {
-        private readonly RawColumnData<ReadOnlyMemory<byte>> _raw;
+        private readonly RawColumnData<ReadOnlyMemory<byte>>? _raw;
+        private readonly RawBinaryColumn? _own;
         private readonly int[] _index;
 
-        private ImageColumn(RawColumnData<ReadOnlyMemory<byte>> raw, int[] index)
+        private ImageColumn(RawColumnData<ReadOnlyMemory<byte>>? raw, RawBinaryColumn? own, int[] index)
         {
             _raw = raw;
+            _own = own;
             _index = index;
         }
 
-        public ReadOnlyMemory<byte> this[int row] => _index[row] < 0 ? ReadOnlyMemory<byte>.Empty : _raw.Values[_index[row]];
+        public ReadOnlyMemory<byte> this[int row] => _own is { } own ? own[row] : _index[row] < 0 ? ReadOnlyMemory<byte>.Empty : _raw!.Values[_index[row]];
 
-        public static async Task<ImageColumn> ReadAsync(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        public static async Task<ImageColumn> ReadAsync(ParquetRowGroupReader rg, Stream stream, DataField field, int n, RawBinaryColumn own, CancellationToken ct)
         {
             if (field.ClrType != typeof(byte[]) && field.ClrType != typeof(ReadOnlyMemory<byte>))
             {
                 throw new InvalidDataException($"column '{field.Name}' must hold binary image bytes, not {field.ClrType.Name}");
+            }
+
+            var chunk = rg.GetMetadata(field);
+            if (chunk is not null && RawBinaryColumn.CanRead(chunk))
+            {
+                await own.LoadAsync(stream, chunk, n, field.IsNullable, ct).ConfigureAwait(false);
+                return new ImageColumn(null, own, []);
             }
 
             var data = await rg.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
@@ -249,7 +262,7 @@ public static class PreferenceParquetReader
 
             try
             {
-                return new ImageColumn(raw, Index(raw, field, n));
+                return new ImageColumn(raw, null, Index(raw, field, n));
             }
             catch
             {
@@ -282,7 +295,7 @@ public static class PreferenceParquetReader
             return index;
         }
 
-        public void Dispose() => _raw.Dispose();
+        public void Dispose() => _raw?.Dispose();
     }
 
     private static async Task<string?[]> Text(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
