@@ -53,11 +53,12 @@ public sealed record ParquetPreferenceView(
 /// Reads Parquet preference datasets one row group at a time: the ones <see cref="ParquetDatasetWriter"/>
 /// writes, and any Pick-a-Pic-style file with <c>caption</c>, <c>jpg_0</c>, <c>jpg_1</c> and <c>label_0</c>.
 /// Rows are yielded lazily: a row group is read only when the caller asks for its first row, after the previous
-/// group's rows have all been handed out. <see cref="ReadViewsAsync"/> hands out the image columns as views into
-/// pooled page buffers that are returned when the group is done, so reading allocates no array per image and memory is
-/// bounded by the largest row group (the writer's <see cref="ParquetDatasetOptions.RowGroupBytes"/>), not by the
-/// dataset; <see cref="ReadAsync"/> copies each row's images into arrays the row owns. Errors name the file, the row
-/// and the column.
+/// group's rows have all been handed out. <see cref="ReadViewsAsync"/> hands out the image columns as views into one
+/// buffer per column that the reader reuses for every row group (plain uncompressed chunks, as
+/// <see cref="ParquetDatasetWriter"/> writes them; other files go through Parquet.Net's reader, group by group), so
+/// reading allocates no array per image and memory is bounded by the largest row group (the writer's
+/// <see cref="ParquetDatasetOptions.RowGroupBytes"/>), not by the dataset; <see cref="ReadAsync"/> copies each row's
+/// images into arrays the row owns. Errors name the file, the row and the column.
 /// </summary>
 public static class PreferenceParquetReader
 {
