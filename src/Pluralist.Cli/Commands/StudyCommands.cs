@@ -49,6 +49,12 @@ public static class StudyCommands
             var summary = await StudyImporter.ImportAsync(db, data, bundle, parse.GetValue(key), "import." + fmt,
                 new Progress<string>(m => Console.WriteLine("importing " + m)), ct).ConfigureAwait(false);
             Console.WriteLine($"imported study {summary.Key}: {StudyImporter.Describe(summary)}");
+            if (summary.Assignments > summary.Annotations)
+            {
+                // aipithet: answer rows created but never answered (no answeredAt) are kept as shown, not answered.
+                Console.WriteLine($"note: {summary.Assignments - summary.Annotations} assignment(s) shown and not answered, imported as such");
+            }
+
             return 0;
         }));
         return import;

@@ -53,10 +53,20 @@ public sealed class CsvFormatException : Exception
 public static class CsvReader
 {
     /// <summary>Reads every record. A syntax error is thrown as <see cref="CsvFormatException"/> naming <paramref name="file"/>.</summary>
-    public static IReadOnlyList<CsvRecord> ReadAll(TextReader reader, string file)
+    public static IReadOnlyList<CsvRecord> ReadAll(TextReader reader, string file) => Read(reader, file).ToList();
+
+    /// <summary>
+    /// Reads records one at a time as the caller asks for them, so a file of any length is held one record at a time.
+    /// A syntax error is thrown as <see cref="CsvFormatException"/> naming <paramref name="file"/> when its record is reached.
+    /// </summary>
+    public static IEnumerable<CsvRecord> Read(TextReader reader, string file)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var records = new List<CsvRecord>();
+        return Records(reader, file);
+    }
+
+    private static IEnumerable<CsvRecord> Records(TextReader reader, string file)
+    {
         var fields = new List<CsvField>();
         var sb = new StringBuilder();
         int line = 1, recordLine = 1, fieldLine = 1;
@@ -68,7 +78,7 @@ public static class CsvReader
 
         if (c < 0)
         {
-            return records;
+            yield break;
         }
 
         while (true)
@@ -149,13 +159,13 @@ public static class CsvReader
                 c = reader.Read();
             }
 
-            records.Add(new CsvRecord(recordLine, fields.ToArray()));
+            yield return new CsvRecord(recordLine, fields.ToArray());
             fields.Clear();
             line++;
             recordLine = line;
             if (c < 0)
             {
-                return records;
+                yield break;
             }
         }
     }

@@ -80,6 +80,81 @@ public sealed class CsvTable
         return table;
     }
 
+    /// <summary>
+    /// Reads only the header of <paramref name="reader"/>; the data rows then come one at a time from
+    /// <see cref="StreamRows"/>, so a long file is never held whole (<see cref="Rows"/> stays empty).
+    /// A syntax error in the header, or an empty file, is recorded in <paramref name="errors"/>.
+    /// </summary>
+    public static CsvTable Open(TextReader reader, string file, List<CsvError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var records = CsvReader.Read(reader, file).GetEnumerator();
+        try
+        {
+            if (!records.MoveNext())
+            {
+                errors.Add(new CsvError(file, 1, 0, string.Empty, "the file is empty; a header row is required"));
+                records.Dispose();
+                return new CsvTable(file, null, [], errors);
+            }
+        }
+        catch (CsvFormatException ex)
+        {
+            errors.Add(ex.Error);
+            records.Dispose();
+            return new CsvTable(file, null, [], errors);
+        }
+
+        return new CsvTable(file, records.Current, [], errors) { _stream = records };
+    }
+
+    private IEnumerator<CsvRecord>? _stream;
+
+    /// <summary>
+    /// The data rows of a table made by <see cref="Open"/>, read as they are asked for (blank lines skipped). A row with the
+    /// wrong number of fields is reported and still given; a syntax error is reported and ends the rows.
+    /// </summary>
+    public IEnumerable<CsvRecord> StreamRows()
+    {
+        if (_stream is not { } records)
+        {
+            yield break;
+        }
+
+        _stream = null;
+        using (records)
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!records.MoveNext())
+                    {
+                        yield break;
+                    }
+                }
+                catch (CsvFormatException ex)
+                {
+                    _errors.Add(ex.Error);
+                    yield break;
+                }
+
+                var row = records.Current;
+                if (row.Fields.Count == 1 && row.Fields[0].Value.Length == 0)
+                {
+                    continue;
+                }
+
+                if (row.Fields.Count != _columns.Count)
+                {
+                    _errors.Add(new CsvError(File, row.Line, 0, string.Empty, $"expected {_columns.Count} fields, found {row.Fields.Count}"));
+                }
+
+                yield return row;
+            }
+        }
+    }
+
     /// <summary>Whether the header has <paramref name="column"/>.</summary>
     public bool HasColumn(string column) => _columns.ContainsKey(column);
 

@@ -1,0 +1,250 @@
+using System.Globalization;
+using Pluralist.Core.Model;
+using Pluralist.Core.Text;
+using Pluralist.Data.Bundles;
+using Pluralist.Data.Imaging;
+
+namespace Pluralist.Data.Imports;
+
+/// <summary>
+/// Reads the LIVS release (MID-Space: <c>preferences.csv</c> with a pair id, the prompt, the two image paths and up to
+/// three criteria <c>label1..label3</c> with scores <c>label1_score..label3_score</c> in [-1, 1]) into a
+/// <see cref="StudyBundle"/>: one pair per pair id, one anonymous participant per rater (per row when the release has
+/// no rater column), one assignment and one annotation per row. The CSV is read one row at a time and every image is
+/// checked once; every problem is collected with file, line and field before anything is returned. Columns and their
+/// meaning: docs/formats.md, "MID-Space (LIVS release)".
+/// </summary>
+public static class MidSpaceReader
+{
+    public const string PreferencesCsv = "preferences.csv";
+    public const string RaterColumn = "rater_id";
+    public const string DefaultKey = "mid-space";
+    public const string Generator = "mid-space";
+
+    private static readonly string[] Required = ["pair_id", "prompt", "image1", "image2", "label1", "label1_score"];
+
+    /// <summary>
+    /// Reads <paramref name="path"/>: the release folder (or .zip) holding <c>preferences.csv</c>, or the CSV itself (its
+    /// folder then holds the images). <paramref name="progress"/> gets the rows read so far.
+    /// </summary>
+    public static StudyBundle Read(string path, string? key = null, string language = "en", ImportLimits? limits = null, IProgress<int>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var (root, file) = File.Exists(path) && path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
+            ? (Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path))
+            : (path, PreferencesCsv);
+        var source = BundleSource.Open(root, limits);
+        try
+        {
+            var study = new Study
+            {
+                Key = key ?? DefaultKey,
+                Title = LocalizedText.Of("MID-Space (LIVS release)", "MID-Space (publication LIVS)"),
+                TaskType = TaskType.Pairwise,
+                CreatedAt = DateTimeOffset.UtcNow,
+            };
+            var bundle = new StudyBundle(study, source);
+            var errors = new ImportErrors(source.Limits.MaxReportedErrors);
+            new Reading(new BundleBuilder(bundle, language, study.CreatedAt), source, file, errors, progress).Run();
+            if (errors.Count > 0)
+            {
+                throw errors.ToException();
+            }
+
+            return bundle;
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Reading(BundleBuilder build, IBundleSource source, string file, ImportErrors errors, IProgress<int>? progress)
+    {
+        private readonly Dictionary<string, ImageFacts?> _checked = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (Pair Pair, long PromptId, int Line)> _pairs = new(StringComparer.Ordinal);
+        private readonly HashSet<(string Pair, string Rater)> _answered = [];
+        private readonly Dictionary<string, int> _firstLine = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Criterion> _criteria = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Criterion> _livs = Defaults.LivsCriteria().ToDictionary(c => c.Key, StringComparer.Ordinal);
+        private bool _hasRater;
+        private int _rows;
+
+        public void Run()
+        {
+            ImportCsv.Read(source, file, errors, Required, table => _hasRater = table.HasColumn(RaterColumn), Row);
+            var study = build.Bundle.Study;
+            study.Criteria = [.. _criteria.Values];
+            study.CriteriaPerPair = Math.Max(1, build.Bundle.Assignments.Select(a => a.CriteriaShown.Count).DefaultIfEmpty(1).Max());
+            if (_rows == 0 && errors.Count == 0)
+            {
+                errors.Add(new CsvError(file, 2, 0, string.Empty, "no rows: the file has a header but no comparisons"));
+            }
+        }
+
+        private void Row(TableRow r)
+        {
+            _rows++;
+            if (_rows % 1000 == 0)
+            {
+                progress?.Report(_rows);
+            }
+
+            var pairId = r.String("pair_id");
+            var prompt = r.String("prompt");
+            var path0 = r.String("image1");
+            var path1 = r.String("image2");
+            var rater = _hasRater ? r.String(RaterColumn) : string.Create(CultureInfo.InvariantCulture, $"row {r.Line}");
+            var shown = new List<(Criterion Criterion, double Score)>();
+            var before = errors.Count;
+            for (var k = 1; k <= 3; k++)
+            {
+                var labelColumn = string.Create(CultureInfo.InvariantCulture, $"label{k}");
+                var scoreColumn = labelColumn + "_score";
+                if (!r.HasColumn(labelColumn) && !r.HasColumn(scoreColumn))
+                {
+                    continue;
+                }
+
+                var label = r.OptionalString(labelColumn)?.Trim();
+                var score = r.OptionalDouble(scoreColumn);
+                if (label is null)
+                {
+                    if (score is not null)
+                    {
+                        r.Error(labelColumn, $"{scoreColumn} has a score but {labelColumn} names no criterion");
+                    }
+
+                    continue;
+                }
+
+                if (score is not { } s)
+                {
+                    if (r.OptionalString(scoreColumn) is null)
+                    {
+                        r.Error(scoreColumn, $"{labelColumn} is '{label}' but the score is empty");
+                    }
+
+                    continue;
+                }
+
+                if (double.IsNaN(s) || s is < -1 or > 1)
+                {
+                    r.Error(scoreColumn, string.Create(CultureInfo.InvariantCulture, $"{s} is outside [-1, 1]"));
+                    continue;
+                }
+
+                var criterion = Criterion(label);
+                if (shown.Any(x => x.Criterion == criterion))
+                {
+                    r.Error(labelColumn, $"criterion '{label}' appears twice in this row");
+                    continue;
+                }
+
+                shown.Add((criterion, s));
+            }
+
+            if (shown.Count == 0 && errors.Count == before)
+            {
+                r.Error("label1", "no criterion with a score: a comparison needs at least label1 and label1_score");
+            }
+
+            if (pairId.Length == 0 || prompt.Length == 0 || path0.Length == 0 || path1.Length == 0 || rater.Length == 0)
+            {
+                return; // each empty required field was reported
+            }
+
+            if (path0 == path1)
+            {
+                r.Error("image2", $"image2 is the same file as image1 ({path0})");
+                return;
+            }
+
+            _firstLine.TryAdd(pairId, r.Line);
+            if (!_answered.Add((pairId, _hasRater ? rater : string.Empty)))
+            {
+                r.Error("pair_id", _hasRater
+                    ? $"pair {pairId} is answered twice by rater {rater}"
+                    : $"pair {pairId} appears twice (line {_firstLine[pairId].ToString(CultureInfo.InvariantCulture)}); without a {RaterColumn} column each pair id is one comparison");
+                return;
+            }
+
+            var facts0 = ImportCsv.Image(source, path0, r, "image1", _checked);
+            var facts1 = ImportCsv.Image(source, path1, r, "image2", _checked);
+            if (facts0 is null || facts1 is null || errors.Count > 0)
+            {
+                return; // once anything is wrong the rest is only checked, not built
+            }
+
+            var p = build.Prompt(prompt);
+            var image0 = build.Image(path0, p, facts0, Generator);
+            var image1 = build.Image(path1, p, facts1, Generator);
+            if (_pairs.TryGetValue(pairId, out var known))
+            {
+                if (known.Pair.Image0Id != image0.Id || known.Pair.Image1Id != image1.Id || known.PromptId != p.Id)
+                {
+                    r.Error("pair_id", $"pair {pairId} is on line {known.Line.ToString(CultureInfo.InvariantCulture)} with other images or another prompt");
+                    return;
+                }
+            }
+            else
+            {
+                var pair = new Pair { Id = build.Bundle.Pairs.Count + 1, Image0Id = image0.Id, Image1Id = image1.Id, ExternalId = pairId, CreatedAt = build.At };
+                build.Bundle.Pairs.Add(pair);
+                known = (pair, p.Id, r.Line);
+                _pairs[pairId] = known;
+            }
+
+            var participant = build.Participant(rater, out _);
+            var assignment = new Assignment
+            {
+                Id = build.Bundle.Assignments.Count + 1,
+                ParticipantId = participant.Id,
+                PairId = known.Pair.Id,
+                CriteriaShown = [.. shown.Select(x => x.Criterion.Key)],
+                Image0OnLeft = true,
+                Language = build.Language,
+                ServedAt = build.At,
+            };
+            build.Bundle.Assignments.Add(assignment);
+            var annotation = new Annotation
+            {
+                Id = build.Bundle.Annotations.Count + 1,
+                AssignmentId = assignment.Id,
+                ParticipantId = participant.Id,
+                PairId = known.Pair.Id,
+                ClientRequestId = string.Create(CultureInfo.InvariantCulture, $"mid-space:{pairId}:{rater}"),
+                Language = build.Language,
+                SubmittedAt = build.At,
+            };
+            for (var i = 0; i < shown.Count; i++)
+            {
+                annotation.Scores.Add(new AnnotationScore { CriterionKey = shown[i].Criterion.Key, Position = i, Score = shown[i].Score });
+            }
+
+            build.Bundle.Annotations.Add(annotation);
+        }
+
+        // A LIVS criterion keeps its texts (EN, FR); any other label becomes a criterion named as written.
+        private Criterion Criterion(string label)
+        {
+            var key = AipithetReader.Slug(label);
+            if (key.Length == 0)
+            {
+                key = "criterion";
+            }
+
+            if (!_criteria.TryGetValue(key, out var criterion))
+            {
+                criterion = _livs.TryGetValue(key, out var livs)
+                    ? livs
+                    : new Criterion { Key = key, Name = new LocalizedText { ["en"] = label }, Definition = new LocalizedText { ["en"] = label } };
+                criterion.Position = _criteria.Count;
+                _criteria[key] = criterion;
+            }
+
+            return criterion;
+        }
+    }
+}
