@@ -1,9 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
+using Pluralist.Data;
 using Pluralist.Data.Datasets;
 
-namespace Pluralist.Web.Participation;
+namespace Pluralist.Studies.Participation;
 
 /// <summary>
 /// DIVE-style quotas per identity group: a participant of group g gets items whose quota for g is
@@ -11,23 +12,25 @@ namespace Pluralist.Web.Participation;
 /// index, each claim in its own transaction, so two participants racing for the last place cannot
 /// both get it: the loser's insert fails and it moves on to the next item.
 /// </summary>
-public sealed partial class ParticipantService
+public sealed class QuotaPlaces(ParticipationStore store, CriteriaCounts criteriaCounts)
 {
     private const int ClaimAttemptsPerItem = 3;
 
+    private PluralistDbContext Db => store.Db;
+
     /// <summary>The participant's quota group (from consented identity answers only); <see cref="QuotaPicker.Unstratified"/> when outside every group.</summary>
-    public async Task<string> QuotaGroupAsync(long participantId, GroupQuotas quotas, CancellationToken ct)
+    public async Task<string> GroupAsync(long participantId, GroupQuotas quotas, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(quotas);
         var markers = quotas.Dimensions.Select(d => d.Marker).ToList();
-        var values = await StudyProvenance.ConsentedMarkersAsync(db, [participantId], markers, ct);
+        var values = await StudyProvenance.ConsentedMarkersAsync(store.Db, [participantId], markers, ct);
         return QuotaPicker.GroupOf(quotas, values.GetValueOrDefault(participantId) ?? new Dictionary<string, string>());
     }
 
     /// <summary>The items of a kind still open to the group, in the order to try them.</summary>
     private async Task<IReadOnlyList<long>> OpenItemsAsync(Study study, QuotaItemKind kind, string group, int quota, IReadOnlyList<long> items, IReadOnlySet<long> excluded, CancellationToken ct)
     {
-        var fills = await db.QuotaSlots.AsNoTracking()
+        var fills = await Db.QuotaSlots.AsNoTracking()
             .Where(s => s.StudyId == study.Id && s.ItemKind == kind && s.GroupKey == group)
             .GroupBy(s => s.ItemId).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
@@ -46,8 +49,8 @@ public sealed partial class ParticipantService
         {
             for (var attempt = 0; attempt < ClaimAttemptsPerItem; attempt++)
             {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                var taken = await db.QuotaSlots.AsNoTracking()
+                await using var tx = await Db.Database.BeginTransactionAsync(ct);
+                var taken = await Db.QuotaSlots.AsNoTracking()
                     .Where(s => s.ItemKind == kind && s.ItemId == item && s.GroupKey == group)
                     .Select(s => s.Slot).ToListAsync(ct);
                 if (QuotaPicker.FreeSlot(taken, quota) is not { } free)
@@ -55,17 +58,17 @@ public sealed partial class ParticipantService
                     break;
                 }
 
-                var slot = new QuotaSlot { StudyId = study.Id, ItemKind = kind, ItemId = item, GroupKey = group, Slot = free, ParticipantId = participantId, ReservedAt = Now };
-                db.QuotaSlots.Add(slot);
+                var slot = new QuotaSlot { StudyId = study.Id, ItemKind = kind, ItemId = item, GroupKey = group, Slot = free, ParticipantId = participantId, ReservedAt = store.Now };
+                Db.QuotaSlots.Add(slot);
                 var extra = alongside(item);
                 if (extra is not null)
                 {
-                    db.Add(extra);
+                    Db.Add(extra);
                 }
 
                 try
                 {
-                    await db.SaveChangesAsync(ct);
+                    await Db.SaveChangesAsync(ct);
                     await tx.CommitAsync(ct);
                     return item;
                 }
@@ -73,13 +76,13 @@ public sealed partial class ParticipantService
                 {
                     // Someone else took this slot (or this participant already holds the item): look again.
                     await tx.RollbackAsync(ct);
-                    db.Entry(slot).State = EntityState.Detached;
+                    Db.Entry(slot).State = EntityState.Detached;
                     if (extra is not null)
                     {
-                        db.Entry(extra).State = EntityState.Detached;
+                        Db.Entry(extra).State = EntityState.Detached;
                     }
 
-                    if (await db.QuotaSlots.AnyAsync(s => s.ItemKind == kind && s.ItemId == item && s.ParticipantId == participantId, ct))
+                    if (await Db.QuotaSlots.AnyAsync(s => s.ItemKind == kind && s.ItemId == item && s.ParticipantId == participantId, ct))
                     {
                         break;
                     }
@@ -91,32 +94,31 @@ public sealed partial class ParticipantService
     }
 
     /// <summary>The next pair under group quotas: attention-check and gold pairs at the study's rates (outside the quotas), else a quota place.</summary>
-    private async Task<Assignment?> CreateQuotaAssignmentAsync(long participantId, Study study, Batch batch, GroupQuotas quotas, string lang, CancellationToken ct)
+    public async Task<Assignment?> CreateAssignmentAsync(long participantId, Study study, Batch batch, GroupQuotas quotas, string lang, CancellationToken ct)
     {
-        var pairs = await db.Pairs.AsNoTracking()
-            .Where(p => p.StudyId == study.Id && (p.BatchId == batch.Id || p.BatchId == null))
-            .OrderBy(p => p.Id)
-            .Select(p => new { p.Id, p.Kind, Times = db.Assignments.Count(a => a.PairId == p.Id) })
-            .ToListAsync(ct);
-        var seen = (await db.Assignments.Where(a => a.ParticipantId == participantId).Select(a => a.PairId).ToListAsync(ct)).ToHashSet();
-        var group = await QuotaGroupAsync(participantId, quotas, ct);
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(quotas);
+        var pairs = await store.PairCandidatesAsync(study, batch, ct);
+        var seen = await store.SeenPairsAsync(participantId, ct);
+        var group = await GroupAsync(participantId, quotas, ct);
         var quota = QuotaPicker.QuotaOf(quotas, group);
         if (quota == 0)
         {
             return null;
         }
 
-        var checks = pairs.Where(p => p.Kind is PairKind.AttentionCheck or PairKind.Gold).Select((p, i) => new PairCandidate(p.Id, p.Kind, p.Times, i)).ToList();
+        var checks = pairs.Where(p => p.Kind is PairKind.AttentionCheck or PairKind.Gold).Select((p, i) => p with { Order = i }).ToList();
         if (PairPicker.Pick(checks, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared) is { } check)
         {
-            var assignment = (await criteriaCounts.DrawAsync(db, study, ct)).ToAssignment(participantId, check.PairId, batch.Id, lang, Now);
-            db.Assignments.Add(assignment);
-            await db.SaveChangesAsync(ct);
+            var assignment = (await criteriaCounts.DrawAsync(store.Db, study, ct)).ToAssignment(participantId, check.PairId, batch.Id, lang, store.Now);
+            Db.Assignments.Add(assignment);
+            await Db.SaveChangesAsync(ct);
             return assignment;
         }
 
-        var regular = pairs.Where(p => p.Kind is PairKind.Annotation or PairKind.Evaluation).Select(p => p.Id).ToList();
-        var held = (await db.QuotaSlots.Where(s => s.ParticipantId == participantId && s.ItemKind == QuotaItemKind.Pair).Select(s => s.ItemId).ToListAsync(ct)).ToHashSet();
+        var regular = pairs.Where(p => p.Kind is PairKind.Annotation or PairKind.Evaluation).Select(p => p.PairId).ToList();
+        var held = (await Db.QuotaSlots.Where(s => s.ParticipantId == participantId && s.ItemKind == QuotaItemKind.Pair).Select(s => s.ItemId).ToListAsync(ct)).ToHashSet();
         held.UnionWith(seen);
         var order = await OpenItemsAsync(study, QuotaItemKind.Pair, group, quota, regular, held, ct);
         if (order.Count == 0)
@@ -124,51 +126,51 @@ public sealed partial class ParticipantService
             return null;
         }
 
-        var draw = await criteriaCounts.DrawAsync(db, study, ct);
+        var draw = await criteriaCounts.DrawAsync(store.Db, study, ct);
         Assignment? made = null;
-        var claimed = await ClaimAsync(participantId, study, QuotaItemKind.Pair, group, quota, order, pairId => made = draw.ToAssignment(participantId, pairId, batch.Id, lang, Now), ct);
+        var claimed = await ClaimAsync(participantId, study, QuotaItemKind.Pair, group, quota, order, pairId => made = draw.ToAssignment(participantId, pairId, batch.Id, lang, store.Now), ct);
         return claimed is null ? null : made;
     }
 
     /// <summary>The next image to rate under group quotas: one whose place the participant holds and has not rated yet, else a new place.</summary>
-    private async Task<(long ImageId, long PromptId)?> NextQuotaImageAsync(long participantId, Study study, GroupQuotas quotas, CancellationToken ct)
+    public async Task<(long ImageId, long PromptId)?> NextImageAsync(long participantId, Study study, GroupQuotas quotas, CancellationToken ct)
     {
-        var held = await db.QuotaSlots.AsNoTracking()
+        var held = await Db.QuotaSlots.AsNoTracking()
             .Where(s => s.ParticipantId == participantId && s.ItemKind == QuotaItemKind.Image && s.StudyId == study.Id
-                && !db.LikertRatings.Any(r => r.ParticipantId == participantId && r.ImageId == s.ItemId))
-            .Join(db.Images.Where(i => i.Flags == ImageFlags.None), s => s.ItemId, i => i.Id, (s, i) => new { s.Id, ImageId = i.Id, i.PromptId })
+                && !Db.LikertRatings.Any(r => r.ParticipantId == participantId && r.ImageId == s.ItemId))
+            .Join(Db.Images.Where(i => i.Flags == ImageFlags.None), s => s.ItemId, i => i.Id, (s, i) => new { s.Id, ImageId = i.Id, i.PromptId })
             .OrderBy(x => x.Id).FirstOrDefaultAsync(ct);
         if (held is not null)
         {
             return (held.ImageId, held.PromptId);
         }
 
-        var group = await QuotaGroupAsync(participantId, quotas, ct);
+        var group = await GroupAsync(participantId, quotas, ct);
         var quota = QuotaPicker.QuotaOf(quotas, group);
         if (quota == 0)
         {
             return null;
         }
 
-        var images = await db.Images.AsNoTracking()
+        var images = await Db.Images.AsNoTracking()
             .Where(i => i.StudyId == study.Id && i.Flags == ImageFlags.None)
             .OrderBy(i => i.Id).Select(i => new { i.Id, i.PromptId }).ToListAsync(ct);
-        var mine = (await db.QuotaSlots.Where(s => s.ParticipantId == participantId && s.ItemKind == QuotaItemKind.Image).Select(s => s.ItemId).ToListAsync(ct)).ToHashSet();
-        mine.UnionWith(await db.LikertRatings.Where(r => r.ParticipantId == participantId).Select(r => r.ImageId).Distinct().ToListAsync(ct));
+        var mine = (await Db.QuotaSlots.Where(s => s.ParticipantId == participantId && s.ItemKind == QuotaItemKind.Image).Select(s => s.ItemId).ToListAsync(ct)).ToHashSet();
+        mine.UnionWith(await Db.LikertRatings.Where(r => r.ParticipantId == participantId).Select(r => r.ImageId).Distinct().ToListAsync(ct));
         var order = await OpenItemsAsync(study, QuotaItemKind.Image, group, quota, images.Select(i => i.Id).ToList(), mine, ct);
         var claimed = await ClaimAsync(participantId, study, QuotaItemKind.Image, group, quota, order, _ => null, ct);
         return claimed is { } id ? (id, images.First(i => i.Id == id).PromptId) : null;
     }
 
     /// <summary>On withdrawal: places not yet answered go back to their group; all of them when the answers are deleted.</summary>
-    private async Task ReleaseQuotaSlotsAsync(long participantId, bool all, CancellationToken ct)
+    public async Task ReleaseAsync(long participantId, bool all, CancellationToken ct)
     {
-        var slots = db.QuotaSlots.Where(s => s.ParticipantId == participantId);
+        var slots = Db.QuotaSlots.Where(s => s.ParticipantId == participantId);
         if (!all)
         {
             slots = slots.Where(s =>
-                (s.ItemKind == QuotaItemKind.Pair && !db.Annotations.Any(a => a.ParticipantId == participantId && a.PairId == s.ItemId)) ||
-                (s.ItemKind == QuotaItemKind.Image && !db.LikertRatings.Any(r => r.ParticipantId == participantId && r.ImageId == s.ItemId)));
+                (s.ItemKind == QuotaItemKind.Pair && !Db.Annotations.Any(a => a.ParticipantId == participantId && a.PairId == s.ItemId)) ||
+                (s.ItemKind == QuotaItemKind.Image && !Db.LikertRatings.Any(r => r.ParticipantId == participantId && r.ImageId == s.ItemId)));
         }
 
         await slots.ExecuteDeleteAsync(ct);

@@ -4,7 +4,7 @@ using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 
-namespace Pluralist.Web.Participation;
+namespace Pluralist.Studies.Participation;
 
 /// <summary>
 /// How often each criterion of a study has been shown, kept in memory so drawing criteria does
