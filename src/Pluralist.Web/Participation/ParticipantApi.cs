@@ -14,15 +14,15 @@ public static class ParticipantApi
 {
     public static void AddParticipation(this IServiceCollection services, IConfiguration configuration)
     {
-        var smtp = configuration.GetSection(PluralistWebOptions.Section + ":Smtp").Get<Accounts.SmtpOptions>() ?? new Accounts.SmtpOptions();
+        var smtp = configuration.GetSection(PluralistWebOptions.Section + ":Smtp").Get<Pluralist.Studies.Accounts.SmtpOptions>() ?? new Pluralist.Studies.Accounts.SmtpOptions();
         if (smtp.Host is { Length: > 0 })
         {
             services.AddSingleton(smtp);
-            services.AddSingleton<Accounts.IEmailSender, Accounts.SmtpEmailSender>();
+            services.AddSingleton<Pluralist.Studies.Accounts.IEmailSender, Pluralist.Studies.Accounts.SmtpEmailSender>();
         }
         else
         {
-            services.AddSingleton<Accounts.IEmailSender, Accounts.OutboxEmailSender>();
+            services.AddSingleton<Pluralist.Studies.Accounts.IEmailSender, Pluralist.Studies.Accounts.OutboxEmailSender>();
         }
 
         services.AddScoped<Accounts.AccountService>();

@@ -5,38 +5,7 @@ using Pluralist.Core.Privacy;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
 
-namespace Pluralist.Web.ResearchConsole;
-
-public sealed record CriterionProgress(string Criterion, string Name, int Shown, int Answered, int Neutral, double? NeutralShare);
-
-public sealed record DayProgress(DateOnly Day, int Answers);
-
-public sealed record ParticipantProgress(string Participant, int Answers, double? NeutralShare, double? MedianSeconds, int AttentionChecks, int AttentionFailed, DateTimeOffset? LastAnswer);
-
-public sealed record GroupProgress(string Marker, string Group, int Participants, int Answers, double? NeutralShare);
-
-/// <summary>Groups of an identity marker smaller than the study's minimum: counted, never named.</summary>
-public sealed record SuppressedGroups(string Marker, int Groups, int Participants);
-
-public sealed record ReportedImage(long ImageId, int Reports);
-
-/// <summary>Live progress of a study, or of one of its batches.</summary>
-public sealed record StudyProgressReport(
-    string Study,
-    long? Batch,
-    int Answers,
-    int Participants,
-    double? NeutralShare,
-    double? MedianSeconds,
-    int AttentionChecks,
-    int AttentionFailed,
-    int MinGroupSize,
-    IReadOnlyList<CriterionProgress> Criteria,
-    IReadOnlyList<DayProgress> Days,
-    IReadOnlyList<ParticipantProgress> People,
-    IReadOnlyList<GroupProgress> Groups,
-    IReadOnlyList<SuppressedGroups> Suppressed,
-    IReadOnlyList<ReportedImage> Reports);
+namespace Pluralist.Studies.Console.Monitoring;
 
 /// <summary>Computes <see cref="StudyProgressReport"/> from the stored answers.</summary>
 public static class StudyProgress

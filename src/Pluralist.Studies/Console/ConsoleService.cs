@@ -4,15 +4,10 @@ using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 using Pluralist.Data;
-using Pluralist.Web.Accounts;
+using Pluralist.Studies.Console.Quotas;
+using Pluralist.Studies.Accounts;
 
-namespace Pluralist.Web.ResearchConsole;
-
-/// <summary>A participant as the console lists them: no identity markers, no email.</summary>
-public sealed record ConsoleParticipant(string Pseudonym, string Language, DateTimeOffset Joined, DateTimeOffset? LastAnswer, int Answers, bool Withdrawn);
-
-/// <summary>An invitation made in the console: the code in clear text exists only in this answer.</summary>
-public sealed record NewInvitation(string Code, string? Email, string Language, DateTimeOffset ExpiresAt);
+namespace Pluralist.Studies.Console;
 
 /// <summary>What researchers and liaisons do to studies: create and edit them, their criteria and batches, invite people. Every change is audited.</summary>
 public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)

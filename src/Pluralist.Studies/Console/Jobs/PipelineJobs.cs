@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Pipeline.Clip;
@@ -9,66 +12,14 @@ using Pluralist.Pipeline.Images;
 using Pluralist.Pipeline.Prompts;
 using Pluralist.Pipeline.Selection;
 
-namespace Pluralist.Web.ResearchConsole.Jobs;
+using Pluralist.Studies.Console.Pools;
 
-/// <summary>What a researcher asks for: render variants of each prompt with the world backend, keep the k most distinct, add them to the pool.</summary>
-public sealed record PipelineJobRequest(
-    string StudyKey,
-    IReadOnlyList<string> Prompts,
-    string Language,
-    int Variants,
-    int K,
-    int Size,
-    long Seed,
-    string Embedder,
-    SelectionMethod Method,
-    bool TemplateAugment = false);
-
-public enum PipelineJobState
-{
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-/// <summary>A background job and its progress (read by the console page; updated by the runner).</summary>
-public sealed class PipelineJob(string id, PipelineJobRequest request, long startedBy, DateTimeOffset createdAt)
-{
-    public string Id { get; } = id;
-
-    public PipelineJobRequest Request { get; } = request;
-
-    public long StartedBy { get; } = startedBy;
-
-    public DateTimeOffset CreatedAt { get; } = createdAt;
-
-    public PipelineJobState State { get; set; }
-
-    /// <summary>augment, generate, select or pool.</summary>
-    public string Phase { get; set; } = "queued";
-
-    public int Done { get; set; }
-
-    public int Total { get; set; }
-
-    public int FailedImages { get; set; }
-
-    public string? Message { get; set; }
-
-    public double VendiSelected { get; set; } = double.NaN;
-
-    public double VendiRandom { get; set; } = double.NaN;
-
-    public int Added { get; set; }
-
-    public DateTimeOffset? FinishedAt { get; set; }
-}
+namespace Pluralist.Studies.Console.Jobs;
 
 /// <summary>
 /// Runs pipeline jobs one at a time in the background (the machine renders one image at a time anyway). Each job
 /// works in <c>DATA/jobs/ID</c> (the generation job's images and manifest, the selection files), then adds the selected
-/// images to the study's pool through <see cref="ImagePools.AddAsync"/> (one transaction, audited); the rest stay in
+/// images to the study's pool through <see cref="PoolUploads.AddAsync"/> (one transaction, audited); the rest stay in
 /// the folder for quality checks. Jobs live in memory: a restarted server forgets the list, but the folders remain and
 /// the generation job resumes if the same job id is run again.
 /// </summary>
@@ -241,23 +192,12 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
         var study = await console.FindStudyAsync(r.StudyKey, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"study '{r.StudyKey}' no longer exists");
         var actor = await console.FindStaffAsync(job.StartedBy, ct).ConfigureAwait(false) ?? throw new InvalidOperationException("the researcher who started the job no longer has an account");
         using var upload = new PoolUpload(pool, i => File.OpenRead(paths[i.File]));
-        job.Added = await scope.ServiceProvider.GetRequiredService<ImagePools>().AddAsync(actor, study, upload, ct).ConfigureAwait(false);
+        job.Added = await scope.ServiceProvider.GetRequiredService<PoolUploads>().AddAsync(actor, study, upload, ct).ConfigureAwait(false);
         job.Message = string.Create(CultureInfo.InvariantCulture, $"{summary.Generated + summary.Skipped} images rendered ({summary.Failed} failed), {job.Added} selected images added to the pool; the rest are kept in {folder} for quality checks.");
     }
 
     private sealed class Sync<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
-    }
-}
-
-/// <summary>Registration of the console's pipeline jobs.</summary>
-public static class PipelineJobsRegistration
-{
-    public static IServiceCollection AddPipelineJobs(this IServiceCollection services)
-    {
-        services.AddSingleton<PipelineJobs>();
-        services.AddHostedService(sp => sp.GetRequiredService<PipelineJobs>());
-        return services;
     }
 }

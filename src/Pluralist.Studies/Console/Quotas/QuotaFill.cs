@@ -5,52 +5,7 @@ using Pluralist.Core.Privacy;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
 
-namespace Pluralist.Web.ResearchConsole;
-
-/// <summary>Quota settings as the JSON API reads and writes them.</summary>
-public sealed record QuotaSettings(IReadOnlyList<QuotaDimensionSettings>? Dimensions, int PerGroup, int Unstratified)
-{
-    public static QuotaSettings Of(GroupQuotas q)
-    {
-        ArgumentNullException.ThrowIfNull(q);
-        return new([.. q.Dimensions.Select(d => new QuotaDimensionSettings(d.Marker, [.. d.Values]))], q.PerGroup, q.Unstratified);
-    }
-
-    public GroupQuotas ToQuotas() => new()
-    {
-        Dimensions = [.. (Dimensions ?? []).Select(d => new QuotaDimension { Marker = d.Marker?.Trim() ?? "", Values = [.. (d.Values ?? []).Select(v => v?.Trim() ?? "")] })],
-        PerGroup = PerGroup,
-        Unstratified = Unstratified,
-    };
-}
-
-public sealed record QuotaDimensionSettings(string? Marker, IReadOnlyList<string>? Values);
-
-/// <summary>
-/// One identity group's fill: its participants, places taken and answered, items whose quota for it is met.
-/// The last three are null while fewer than the study's minimum of the group's people hold places (or, for
-/// <see cref="Answered"/>, have answered): numbers about so few people would tell who they are.
-/// </summary>
-public sealed record QuotaGroupFill(string Group, int Participants, int Quota, int? Places, int? Answered, int? ItemsFull);
-
-/// <summary>One item's places per shown group (group → count); null where fewer than the study's minimum of the group's people (none included) are counted.</summary>
-public sealed record QuotaItemFill(string Kind, long ItemId, IReadOnlyDictionary<string, int?> Places, IReadOnlyDictionary<string, int?> Answered);
-
-/// <summary>
-/// Fill of a study's group quotas. Groups with fewer participants than the study's minimum are
-/// counted, never named, and have no per-item numbers; within a shown group every number obeys
-/// <see cref="MinimumGroupSize"/> for the people it counts. The unstratified remainder is the group <c>*</c>.
-/// </summary>
-public sealed record QuotaReport(
-    string Study,
-    QuotaSettings? Quotas,
-    int MinGroupSize,
-    int Items,
-    int ItemsComplete,
-    IReadOnlyList<QuotaGroupFill> Groups,
-    int SuppressedGroups,
-    int SuppressedParticipants,
-    IReadOnlyList<QuotaItemFill> ItemFills);
+namespace Pluralist.Studies.Console.Quotas;
 
 /// <summary>Computes <see cref="QuotaReport"/>.</summary>
 public static class QuotaFill

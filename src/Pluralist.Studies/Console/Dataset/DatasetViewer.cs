@@ -4,35 +4,7 @@ using Pluralist.Core.Privacy;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
 
-namespace Pluralist.Web.ResearchConsole;
-
-/// <summary>What the dataset viewer filters on; null means all.</summary>
-public sealed record DatasetFilter(long? Prompt, string? Criterion, long? Batch, string? Participant, string? Marker, string? Group);
-
-/// <summary>One pair with its answers: counts of oriented slider answers in five bins from "image_0 strongly" to "image_1 strongly".</summary>
-public sealed record PairView(long PairId, PairKind Kind, long PromptId, string Prompt, long Image0, long Image1, int Answers, double? MeanPreference, int[] Bins, int Unanswered);
-
-/// <summary>Why an identity-filtered view shows nothing.</summary>
-public enum GroupSuppression
-{
-    None,
-
-    /// <summary>The group asked for is not offered: below the minimum size among the study's answers, or not consented.</summary>
-    GroupTooSmall,
-
-    /// <summary>The other filters narrow the group's answers to fewer people than the minimum.</summary>
-    FiltersTooNarrow,
-}
-
-/// <summary>
-/// The viewer's answer. With an identity group chosen, <see cref="Pairs"/> and <see cref="Answers"/> are 0 when
-/// <see cref="Suppressed"/> is set, and <see cref="Rows"/> lists only pairs answered by at least the minimum
-/// number of the group's people (<see cref="PairsHidden"/> says some were left out, not how many).
-/// </summary>
-public sealed record DatasetView(int Pairs, int Answers, IReadOnlyList<PairView> Rows, IReadOnlyList<(long Id, string Text)> Prompts, IReadOnlyList<(string Marker, string Group)> Groups, GroupSuppression Suppressed, bool PairsHidden)
-{
-    public bool GroupSuppressed => Suppressed != GroupSuppression.None;
-}
+namespace Pluralist.Studies.Console.Dataset;
 
 /// <summary>
 /// Browses a study's pairs and answers with filters. With an identity group among the filters, every number

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 
-namespace Pluralist.Web.ResearchConsole;
+namespace Pluralist.Studies.Accounts;
 
 /// <summary>Researcher, liaison and admin accounts: created from the command line, signed in with email and password.</summary>
 public static class StaffAccounts

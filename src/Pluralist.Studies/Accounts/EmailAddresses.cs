@@ -1,6 +1,6 @@
 using System.Net.Mail;
 
-namespace Pluralist.Web.Accounts;
+namespace Pluralist.Studies.Accounts;
 
 /// <summary>
 /// The one check for an email address entering the app (invitation CSV, participant and console forms,
