@@ -31,7 +31,7 @@ public static class PluralistWebApp
         builder.Services.AddParticipantLocalization();
         builder.Services.AddParticipation(builder.Configuration);
         builder.Services.AddConsole(builder.Configuration);
-        ResearchConsole.Jobs.PipelineJobsRegistration.AddPipelineJobs(builder.Services);
+        Pluralist.Studies.Console.Jobs.PipelineJobsRegistration.AddPipelineJobs(builder.Services);
         builder.Services.AddRazorPages();
         builder.Services.AddProblemDetails();
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Pluralist.Core.Model;
 using Pluralist.Data;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Cli;
 

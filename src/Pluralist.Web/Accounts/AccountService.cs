@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Web.Infrastructure;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Accounts;
 

@@ -1,23 +1,23 @@
 using Microsoft.AspNetCore.Mvc;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages;
 
 /// <summary>See, change or erase one's identity answers.</summary>
-public sealed class AboutModel(ParticipantService service) : ParticipantPage(service)
+public sealed class AboutModel(ParticipationStore store, IdentityAnswers answers) : ParticipantPage(store)
 {
     public MarkersModel Markers { get; private set; } = new([], []);
 
     public bool Saved { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct) =>
-        Markers = new MarkersModel(Study.IdentityMarkers, await Service.MarkersAsync(Participant.Id, ct));
+        Markers = new MarkersModel(Study.IdentityMarkers, await answers.ListAsync(Participant.Id, ct));
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        await Service.UpdateMarkersAsync(Participant.Id, Study, MarkersModel.Read(Request.Form, Study.IdentityMarkers), ct);
+        await answers.UpdateAsync(Participant.Id, Study, MarkersModel.Read(Request.Form, Study.IdentityMarkers), ct);
         Saved = true;
-        Markers = new MarkersModel(Study.IdentityMarkers, await Service.MarkersAsync(Participant.Id, ct));
+        Markers = new MarkersModel(Study.IdentityMarkers, await answers.ListAsync(Participant.Id, ct));
         return Page();
     }
 }

@@ -1,11 +1,11 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages;
 
 /// <summary>The rest screen after the session cap.</summary>
-public sealed class BreakModel(ParticipantService service) : ParticipantPage(service)
+public sealed class BreakModel(ParticipationStore store, SessionProgress sessions) : ParticipantPage(store)
 {
     public int Answers { get; private set; }
 
@@ -13,20 +13,20 @@ public sealed class BreakModel(ParticipantService service) : ParticipantPage(ser
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        var batch = ParticipantService.OpenBatch(Study, Service.Now);
+        var batch = ParticipationStore.OpenBatch(Study, Store.Now);
         if (batch is null)
         {
             return Redirect("/task");
         }
 
-        var (progress, until) = await Service.ProgressAsync(Participant.Id, Study, batch, Service.Now, ct);
+        var (progress, until) = await sessions.ProgressAsync(Participant.Id, Study, batch, Store.Now, ct);
         if (until is null)
         {
             return Redirect("/task");
         }
 
         Answers = progress.InSession;
-        var minutes = Math.Max(1, (int)Math.Ceiling((until.Value - Service.Now).TotalMinutes));
+        var minutes = Math.Max(1, (int)Math.Ceiling((until.Value - Store.Now).TotalMinutes));
         UntilText = minutes.ToString(CultureInfo.InvariantCulture);
         return Page();
     }

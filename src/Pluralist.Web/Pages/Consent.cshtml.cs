@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages;
 
 /// <summary>The study's consent document and the optional identity questions.</summary>
-public sealed class ConsentModel(ParticipantService service) : ParticipantPage(service)
+public sealed class ConsentModel(ParticipationStore store, GiveConsent consent, IdentityAnswers answers) : ParticipantPage(store)
 {
     protected override bool BeforeConsent => true;
 
@@ -17,7 +17,7 @@ public sealed class ConsentModel(ParticipantService service) : ParticipantPage(s
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (await Service.CurrentConsentAsync(Participant.Id, ct) is not null)
+        if (await Store.CurrentConsentAsync(Participant.Id, ct) is not null)
         {
             return Redirect("/task");
         }
@@ -37,13 +37,13 @@ public sealed class ConsentModel(ParticipantService service) : ParticipantPage(s
         }
 
         var markers = MarkersModel.Read(Request.Form, Study.IdentityMarkers);
-        await Service.RecordConsentAsync(Participant, Study, Document, Language, markers, ct);
+        await consent.RecordAsync(Participant, Study, Document, Language, markers, ct);
         return Redirect("/task");
     }
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        Document = ParticipantService.ConsentDocumentFor(Study, Language);
-        Markers = new MarkersModel(Study.IdentityMarkers, await Service.MarkersAsync(Participant.Id, ct));
+        Document = GiveConsent.DocumentFor(Study, Language);
+        Markers = new MarkersModel(Study.IdentityMarkers, await answers.ListAsync(Participant.Id, ct));
     }
 }

@@ -2,13 +2,14 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Pluralist.Web.Infrastructure;
+using Pluralist.Studies.Participation;
 using Pluralist.Web.Participation;
 
 namespace Pluralist.Web.Pages;
 
 /// <summary>POST /join: uses an invitation code. Rate-limited per client address.</summary>
 [EnableRateLimiting(WebSetup.CodePolicy)]
-public sealed class JoinModel(ParticipantService service) : PageModel
+public sealed class JoinModel(JoinStudy join) : PageModel
 {
     public string? Code { get; private set; }
 
@@ -20,7 +21,7 @@ public sealed class JoinModel(ParticipantService service) : PageModel
     {
         var lang = Lang.Of(HttpContext);
         Code = code;
-        var result = await service.JoinAsync(code ?? "", lang, ct);
+        var result = await join.JoinAsync(code ?? "", lang, ct);
         if (result.Outcome == JoinOutcome.Joined)
         {
             await ParticipantApi.SignInAsync(HttpContext, result.Participant!);

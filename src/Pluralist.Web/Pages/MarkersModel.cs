@@ -1,5 +1,5 @@
 using Pluralist.Core.Model;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages;
 

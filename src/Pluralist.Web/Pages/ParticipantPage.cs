@@ -2,14 +2,14 @@ using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Core.Model;
 using Pluralist.Web.Infrastructure;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages;
 
 /// <summary>Base for pages a signed-in participant sees: loads them and their study, and sends them to consent first.</summary>
-public abstract class ParticipantPage(ParticipantService service) : PageModel
+public abstract class ParticipantPage(ParticipationStore store) : PageModel
 {
-    protected ParticipantService Service { get; } = service;
+    protected ParticipationStore Store { get; } = store;
 
     public Participant Participant { get; private set; } = null!;
 
@@ -32,8 +32,8 @@ public abstract class ParticipantPage(ParticipantService service) : PageModel
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var ct = HttpContext.RequestAborted;
-        if (User.ParticipantId() is not { } id || await Service.FindParticipantAsync(id, ct) is not { } participant
-            || await Service.StudyOfAsync(participant, ct) is not { } study)
+        if (User.ParticipantId() is not { } id || await Store.FindParticipantAsync(id, ct) is not { } participant
+            || await Store.StudyOfAsync(participant, ct) is not { } study)
         {
             context.Result = Redirect("/");
             return;
@@ -52,7 +52,7 @@ public abstract class ParticipantPage(ParticipantService service) : PageModel
             context.Result = Redirect("/account/email");
             return;
         }
-        if (!BeforeConsent && await Service.CurrentConsentAsync(participant.Id, ct) is null)
+        if (!BeforeConsent && await Store.CurrentConsentAsync(participant.Id, ct) is null)
         {
             context.Result = Redirect("/consent");
             return;

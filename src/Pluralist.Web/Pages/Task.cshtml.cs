@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages;
 
 /// <summary>The pairwise comparison: the next assignment, or a break, or nothing left to do.</summary>
-public sealed class TaskModel(ParticipantService service) : ParticipantPage(service)
+public sealed class TaskModel(ParticipationStore store, NextAssignment next, NextRating ratings) : ParticipantPage(store)
 {
     public NextStep Step { get; private set; } = new NextStep.NoOpenBatch();
 
@@ -14,7 +14,7 @@ public sealed class TaskModel(ParticipantService service) : ParticipantPage(serv
     {
         if (rate is { } image)
         {
-            if (await Service.ChangeRatingStepAsync(Participant, Study, image, Language, ct) is not { } rating)
+            if (await ratings.ChangeAsync(Participant, Study, image, Language, ct) is not { } rating)
             {
                 return Redirect("/history");
             }
@@ -25,7 +25,7 @@ public sealed class TaskModel(ParticipantService service) : ParticipantPage(serv
 
         if (change is { } id)
         {
-            if (await Service.ChangeStepAsync(Participant, Study, id, Language, ct) is not { } step)
+            if (await next.ChangeAsync(Participant, Study, id, Language, ct) is not { } step)
             {
                 return Redirect("/history");
             }
@@ -34,7 +34,7 @@ public sealed class TaskModel(ParticipantService service) : ParticipantPage(serv
             return Page();
         }
 
-        Step = await Service.NextAsync(Participant, Study, Language, ct);
+        Step = await next.NextAsync(Participant, Study, Language, ct);
         return Step is NextStep.Break ? Redirect("/break") : Page();
     }
 }

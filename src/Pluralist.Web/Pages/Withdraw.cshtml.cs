@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages;
 
 /// <summary>Leaving the study: markers erased, annotations kept or deleted as the study says.</summary>
-public sealed class WithdrawModel(ParticipantService service) : ParticipantPage(service)
+public sealed class WithdrawModel(ParticipationStore store, Withdrawal withdrawal) : ParticipantPage(store)
 {
     protected override bool BeforeConsent => true;
 
@@ -16,7 +16,7 @@ public sealed class WithdrawModel(ParticipantService service) : ParticipantPage(
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        await Service.WithdrawAsync(Participant, Study, ct);
+        await withdrawal.WithdrawAsync(Participant, Study, ct);
         await HttpContext.SignOutAsync();
         return Redirect(Study.WithdrawalPolicy == WithdrawalPolicy.DeleteAnnotations ? "/withdrawn?deleted=1" : "/withdrawn");
     }

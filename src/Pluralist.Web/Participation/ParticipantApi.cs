@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Studies.Participation;
 using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Participation;
@@ -13,21 +14,36 @@ public static class ParticipantApi
 {
     public static void AddParticipation(this IServiceCollection services, IConfiguration configuration)
     {
-        var smtp = configuration.GetSection(PluralistWebOptions.Section + ":Smtp").Get<Accounts.SmtpOptions>() ?? new Accounts.SmtpOptions();
+        var smtp = configuration.GetSection(PluralistWebOptions.Section + ":Smtp").Get<Pluralist.Studies.Accounts.SmtpOptions>() ?? new Pluralist.Studies.Accounts.SmtpOptions();
         if (smtp.Host is { Length: > 0 })
         {
             services.AddSingleton(smtp);
-            services.AddSingleton<Accounts.IEmailSender, Accounts.SmtpEmailSender>();
+            services.AddSingleton<Pluralist.Studies.Accounts.IEmailSender, Pluralist.Studies.Accounts.SmtpEmailSender>();
         }
         else
         {
-            services.AddSingleton<Accounts.IEmailSender, Accounts.OutboxEmailSender>();
+            services.AddSingleton<Pluralist.Studies.Accounts.IEmailSender, Pluralist.Studies.Accounts.OutboxEmailSender>();
         }
 
         services.AddScoped<Accounts.AccountService>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CriteriaCounts>();
-        services.AddScoped<ParticipantService>();
+        services.AddSingleton<IItemProtector, DataProtectionItemProtector>();
+        services.AddSingleton<LikertItemTokens>();
+        // One use case per participant action, sharing the request's store.
+        services.AddScoped<ParticipationStore>();
+        services.AddScoped<JoinStudy>();
+        services.AddScoped<IdentityAnswers>();
+        services.AddScoped<GiveConsent>();
+        services.AddScoped<SessionProgress>();
+        services.AddScoped<QuotaPlaces>();
+        services.AddScoped<NextRating>();
+        services.AddScoped<NextAssignment>();
+        services.AddScoped<SubmitAnswer>();
+        services.AddScoped<RateImage>();
+        services.AddScoped<AnswerHistory>();
+        services.AddScoped<Withdrawal>();
+        services.AddScoped<ParticipantImages>();
     }
 
     public static async Task SignInAsync(HttpContext ctx, Participant participant)
@@ -54,10 +70,10 @@ public static class ParticipantApi
         app.MapGet("/images/{id:long}", ImageAsync).RequireAuthorization();
     }
 
-    internal static async Task<Results<Ok<AssignmentView>, NotFound>> GetAssignmentAsync(long id, HttpContext ctx, ParticipantService service, CancellationToken ct)
+    internal static async Task<Results<Ok<AssignmentView>, NotFound>> GetAssignmentAsync(long id, HttpContext ctx, ParticipationStore store, CancellationToken ct)
     {
-        var assignment = ctx.User.ParticipantId() is { } pid && await service.FindParticipantAsync(pid, ct) is not null
-            ? await service.OwnAssignmentAsync(pid, id, ct)
+        var assignment = ctx.User.ParticipantId() is { } pid && await store.FindParticipantAsync(pid, ct) is not null
+            ? await store.OwnAssignmentAsync(pid, id, ct)
             : null;
         if (assignment is null)
         {
@@ -67,7 +83,7 @@ public static class ParticipantApi
         return TypedResults.Ok(new AssignmentView(assignment.Id, assignment.PairId, assignment.CriteriaShown, assignment.Image0OnLeft, assignment.Language, assignment.ServedAt));
     }
 
-    internal static async Task<IResult> SubmitAsync(long id, SubmitRequest request, HttpContext ctx, ParticipantService service, CancellationToken ct)
+    internal static async Task<IResult> SubmitAsync(long id, SubmitRequest request, HttpContext ctx, ParticipationStore store, SubmitAnswer submit, SessionProgress sessions, CancellationToken ct)
     {
         if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
         {
@@ -75,18 +91,18 @@ public static class ParticipantApi
         }
 
         var lang = Lang.Of(ctx);
-        if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is not { } participant
-            || await service.StudyOfAsync(participant, ct) is not { } study)
+        if (ctx.User.ParticipantId() is not { } pid || await store.FindParticipantAsync(pid, ct) is not { } participant
+            || await store.StudyOfAsync(participant, ct) is not { } study)
         {
             return NotCurrent();
         }
 
-        var assignment = await service.OwnAssignmentAsync(participant.Id, id, ct);
+        var assignment = await store.OwnAssignmentAsync(participant.Id, id, ct);
         if (assignment is null)
         {
             // A withdrawal that commits between the two reads deletes the assignment: say that the
             // participation ended, not that the assignment was never theirs.
-            if (await service.FindParticipantAsync(participant.Id, ct) is null)
+            if (await store.FindParticipantAsync(participant.Id, ct) is null)
             {
                 return NotCurrent();
             }
@@ -95,24 +111,24 @@ public static class ParticipantApi
                 detail: "This assignment does not exist or is not yours.");
         }
 
-        var errors = ParticipantService.Validate(assignment, request, lang);
+        var errors = AnswerErrors.ByField(SubmitAnswer.Validate(assignment, request), lang);
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
         }
 
-        var result = await service.SubmitAsync(assignment, study, request, lang, ct);
+        var result = await submit.SubmitAsync(assignment, study, request, lang, ct);
         if (result.Refusal != Refusal.None || result.Annotation is not { } annotation)
         {
             return Refused(result.Refusal, lang);
         }
 
-        var next = result.Changed ? "/history" : await NextPageAsync(service, participant, study, ct);
+        var next = result.Changed ? "/history" : await NextPageAsync(sessions, participant, study, ct);
         var scores = annotation.Scores.OrderBy(s => s.Position).Select(s => new ScoreInput(s.CriterionKey, s.Score)).ToList();
         return Results.Ok(new SubmitResponse(annotation.Id, annotation.AssignmentId, request.ClientRequestId, scores, next, result.Duplicate, result.Changed));
     }
 
-    internal static async Task<IResult> RateAsync(RatingRequest request, HttpContext ctx, ParticipantService service, CancellationToken ct)
+    internal static async Task<IResult> RateAsync(RatingRequest request, HttpContext ctx, ParticipationStore store, LikertItemTokens tokens, RateImage rate, SessionProgress sessions, CancellationToken ct)
     {
         if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
         {
@@ -120,31 +136,31 @@ public static class ParticipantApi
         }
 
         var lang = Lang.Of(ctx);
-        if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is not { } participant
-            || await service.StudyOfAsync(participant, ct) is not { } study)
+        if (ctx.User.ParticipantId() is not { } pid || await store.FindParticipantAsync(pid, ct) is not { } participant
+            || await store.StudyOfAsync(participant, ct) is not { } study)
         {
             return NotCurrent();
         }
 
-        if (service.ReadItem(participant.Id, request.ItemToken) is not { } item)
+        if (tokens.Read(participant.Id, request.ItemToken) is not { } item)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such item",
                 detail: "The itemToken does not name an image given to you (or it has expired).");
         }
 
-        var errors = ParticipantService.Validate(study, request, lang);
+        var errors = AnswerErrors.ByField(RateImage.Validate(study, request, lang), lang);
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
         }
 
-        var result = await service.RateAsync(participant.Id, study, item.ImageId, item.ServedAt, request, lang, ct);
+        var result = await rate.RateAsync(participant.Id, study, item.ImageId, item.ServedAt, request, lang, ct);
         if (result.Refusal != Refusal.None)
         {
             return Refused(result.Refusal, lang);
         }
 
-        var next = result.Changed ? "/history" : await NextPageAsync(service, participant, study, ct);
+        var next = result.Changed ? "/history" : await NextPageAsync(sessions, participant, study, ct);
         var answers = result.Rows.Select(r => new LikertAnswerInput(r.QuestionKey, r.Value)).ToList();
         return Results.Ok(new RatingResponse(item.ImageId, request.ClientRequestId, answers, result.Rows.Count > 0 ? result.Rows[0].SelectedCategories : [], next, result.Duplicate, result.Changed));
     }
@@ -169,28 +185,20 @@ public static class ParticipantApi
     }
 
     /// <summary>Where the page goes after an answer: the next task, or the break once the session cap is reached.</summary>
-    private static async Task<string> NextPageAsync(ParticipantService service, Participant participant, Study study, CancellationToken ct)
-    {
-        if (ParticipantService.OpenBatch(study, service.Now) is { } batch)
-        {
-            var (_, breakUntil) = await service.ProgressAsync(participant.Id, study, batch, service.Now, ct);
-            return breakUntil is null ? "/task" : "/break";
-        }
+    private static async Task<string> NextPageAsync(SessionProgress sessions, Participant participant, Study study, CancellationToken ct) =>
+        await sessions.OnBreakAsync(participant, study, ct) ? "/break" : "/task";
 
-        return "/task";
-    }
-
-    internal static async Task<IResult> ImageAsync(long id, HttpContext ctx, ParticipantService service, DataDirectory data, CancellationToken ct)
+    internal static async Task<IResult> ImageAsync(long id, HttpContext ctx, ParticipationStore store, ParticipantImages images, DataDirectory data, CancellationToken ct)
     {
         var staff = ctx.User.IsInRole(nameof(Role.Researcher)) || ctx.User.IsInRole(nameof(Role.Admin)) || ctx.User.IsInRole(nameof(Role.Liaison));
         // A withdrawn participant's cookie stays valid until it expires: it must not show images any more.
-        if (ctx.User.ParticipantId() is not { } pid || await service.FindParticipantAsync(pid, ct) is null
-            || (!staff && !await service.MaySeeImageAsync(pid, id, ct)))
+        if (ctx.User.ParticipantId() is not { } pid || await store.FindParticipantAsync(pid, ct) is null
+            || (!staff && !await images.MaySeeAsync(pid, id, ct)))
         {
             return Results.NotFound();
         }
 
-        var image = await service.FindImageAsync(id, ct);
+        var image = await images.FindAsync(id, ct);
         if (image is null)
         {
             return Results.NotFound();

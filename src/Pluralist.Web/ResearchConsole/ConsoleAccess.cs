@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pluralist.Core.Model;
 using Pluralist.Web.Infrastructure;
+using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.ResearchConsole;
 

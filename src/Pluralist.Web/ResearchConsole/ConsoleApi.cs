@@ -4,6 +4,12 @@ using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Data.Bundles;
 using Pluralist.Web.Infrastructure;
+using Pluralist.Studies.Console;
+using Pluralist.Studies.Console.Evaluation;
+using Pluralist.Studies.Console.Monitoring;
+using Pluralist.Studies.Console.Pairs;
+using Pluralist.Studies.Console.Pools;
+using Pluralist.Studies.Console.Quotas;
 
 namespace Pluralist.Web.ResearchConsole;
 
@@ -14,7 +20,10 @@ public static class ConsoleApi
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddScoped<ConsoleService>();
-        services.AddScoped<ImagePools>();
+        services.AddScoped<PoolUploads>();
+        services.AddScoped<PairBuilder>();
+        services.AddScoped<EvaluationStudies>();
+        services.AddScoped<EvaluationTallies>();
         services.AddOptions<Data.Imports.ImportLimits>().Bind(configuration.GetSection(Data.Imports.ImportLimits.Section))
             .Validate(IsValid, $"every setting under {Data.Imports.ImportLimits.Section} must be positive").ValidateOnStart();
     }

@@ -6,7 +6,7 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data.Bundles;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Console;
 

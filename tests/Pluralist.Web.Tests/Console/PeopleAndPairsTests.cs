@@ -4,7 +4,7 @@ using System.Text;
 using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Console;
 

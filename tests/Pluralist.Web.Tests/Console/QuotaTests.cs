@@ -6,8 +6,8 @@ using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Testing;
-using Pluralist.Web.ResearchConsole;
 using Pluralist.Web.Tests.Participation;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Console;
 

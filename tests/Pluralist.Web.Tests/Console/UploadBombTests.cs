@@ -7,9 +7,9 @@ using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Studies.Demo;
 using Pluralist.Testing;
-using Pluralist.Web.ResearchConsole;
 using Pluralist.Web.Tests.Load;
 using Xunit.Abstractions;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Console;
 

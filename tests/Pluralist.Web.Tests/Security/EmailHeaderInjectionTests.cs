@@ -4,8 +4,7 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
-using Pluralist.Web.Accounts;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Security;
 

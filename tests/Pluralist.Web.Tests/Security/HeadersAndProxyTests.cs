@@ -98,7 +98,7 @@ public sealed class HeadersAndProxyTests
         // An invitation by email: the link is the public address whatever Host the request named.
         await using (var db = server.Database.CreateContext())
         {
-            await Pluralist.Web.ResearchConsole.StaffAccounts.SetAsync(db, "liaison@example.org", Role.Liaison, Staff.Password);
+            await Pluralist.Studies.Accounts.StaffAccounts.SetAsync(db, "liaison@example.org", Role.Liaison, Staff.Password);
         }
 
         var staff = new RawClient(server.Address, null);
@@ -197,7 +197,7 @@ public sealed class HeadersAndProxyTests
         var email = $"s{Guid.NewGuid():N}@example.org";
         await using (var db = server.Database.CreateContext())
         {
-            await Pluralist.Web.ResearchConsole.StaffAccounts.SetAsync(db, email, Role.Liaison, Staff.Password);
+            await Pluralist.Studies.Accounts.StaffAccounts.SetAsync(db, email, Role.Liaison, Staff.Password);
         }
 
         var staff = new RawClient(server.Address, forwardedProto);

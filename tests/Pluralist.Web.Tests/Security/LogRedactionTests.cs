@@ -7,8 +7,8 @@ using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Studies.Demo;
 using Pluralist.Testing;
-using Pluralist.Web.ResearchConsole;
 using Pluralist.Web.Tests.Load;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Security;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Security;
 

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Web.Accounts;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages.Account;
 
 /// <summary>Studies with RequireEmail: the participant gives an email address and gets a one-time code. Counts in the one sign-in limit.</summary>
-public sealed class EmailModel(ParticipantService service, AccountService accounts, SignInThrottle throttle) : ParticipantPage(service)
+public sealed class EmailModel(ParticipationStore store, AccountService accounts, SignInThrottle throttle) : ParticipantPage(store)
 {
     protected override bool BeforeConsent => true;
 

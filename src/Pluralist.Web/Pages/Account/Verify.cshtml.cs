@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Web.Accounts;
-using Pluralist.Web.Participation;
+using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Pages.Account;
 
 /// <summary>The one-time code from the email, and the password for later visits. Counts in the one sign-in limit.</summary>
-public sealed class VerifyModel(ParticipantService service, AccountService accounts, SignInThrottle throttle) : ParticipantPage(service)
+public sealed class VerifyModel(ParticipationStore store, AccountService accounts, SignInThrottle throttle) : ParticipantPage(store)
 {
     protected override bool BeforeConsent => true;
 

@@ -1,5 +1,5 @@
 using Pluralist.Core.Model;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.Pages.Console;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.Pages.Console;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Core.Model;
 using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.Pages.Console;
 

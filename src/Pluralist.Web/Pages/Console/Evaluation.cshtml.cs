@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
+using Pluralist.Studies.Console.Evaluation;
 
 namespace Pluralist.Web.Pages.Console;
 
 /// <summary>/console/studies/{key}/evaluation: blind A/B pairs between two generators and their tally as answers come in.</summary>
-public sealed class EvaluationModel(ConsoleService service, ImagePools pools) : ConsolePage(service)
+public sealed class EvaluationModel(ConsoleService service, EvaluationStudies evaluations, EvaluationTallies tallies) : ConsolePage(service)
 {
     public IReadOnlyList<(string Generator, int Images, int Prompts)> Generators { get; private set; } = [];
 
@@ -22,11 +23,11 @@ public sealed class EvaluationModel(ConsoleService service, ImagePools pools) : 
     public async Task OnGetAsync(string? a, string? b, string? message, CancellationToken ct)
     {
         Message = message;
-        Generators = await pools.GeneratorsAsync(Study!, ct);
+        Generators = await evaluations.GeneratorsAsync(Study!, ct);
         (A, B) = (a, b);
         if (a is not null && b is not null && a != b)
         {
-            Tally = await pools.TallyAsync(Study!, a, b, ct);
+            Tally = await tallies.TallyAsync(Study!, a, b, ct);
         }
     }
 
@@ -37,7 +38,7 @@ public sealed class EvaluationModel(ConsoleService service, ImagePools pools) : 
             return denied;
         }
 
-        Generators = await pools.GeneratorsAsync(Study!, ct);
+        Generators = await evaluations.GeneratorsAsync(Study!, ct);
         if (a is null || b is null || a == b || Generators.All(g => g.Generator != a) || Generators.All(g => g.Generator != b))
         {
             Error = "Choose two different generators of this study.";
@@ -45,7 +46,7 @@ public sealed class EvaluationModel(ConsoleService service, ImagePools pools) : 
             return Page();
         }
 
-        var made = await pools.CreateEvaluationAsync(Staff, Study!, a, b, batch, ct);
+        var made = await evaluations.CreateEvaluationAsync(Staff, Study!, a, b, batch, ct);
         return Redirect($"/console/studies/{Study!.Key}/evaluation?a={Uri.EscapeDataString(a)}&b={Uri.EscapeDataString(b)}&message={Uri.EscapeDataString($"{made} evaluation pairs created.")}");
     }
 }

@@ -4,12 +4,15 @@ using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 using Pluralist.Data.Imports;
 using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
+using Pluralist.Studies.Console.Pairs;
+using Pluralist.Studies.Console.Pools;
 
 namespace Pluralist.Web.Pages.Console;
 
 /// <summary>/console/studies/{key}/images: the pool grid; researchers upload, exclude and build pairs.</summary>
 [UploadLimits("Upload=zip", "ImportPairs=csv")]
-public sealed class ImagesModel(ConsoleService service, ImagePools pools, IOptions<ImportLimits> options) : ConsolePage(service)
+public sealed class ImagesModel(ConsoleService service, PoolUploads pools, PairBuilder pairBuilder, IOptions<ImportLimits> options) : ConsolePage(service)
 {
     public IReadOnlyList<PoolEntry> Entries { get; private set; } = [];
 
@@ -42,7 +45,7 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools, IOptio
 
         // The form reader keeps the file in a temporary file; the archive is read from there, entry by entry.
         await using var stream = zip.OpenReadStream();
-        using var upload = ImagePools.ReadUpload(stream, limits, errors);
+        using var upload = PoolUploads.ReadUpload(stream, limits, errors);
         if (errors.Count > 0)
         {
             Errors.AddRange(errors.Lines());
@@ -70,7 +73,7 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools, IOptio
             return Page();
         }
 
-        var made = await pools.BuildPairsAsync(Staff, Study!, perPrompt, seed, batch, ct);
+        var made = await pairBuilder.BuildPairsAsync(Staff, Study!, perPrompt, seed, batch, ct);
         return Redirect($"/console/studies/{Study!.Key}/images?message={Uri.EscapeDataString($"{made} pairs built.")}");
     }
 
@@ -100,14 +103,14 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools, IOptio
         {
             using var buffer = new MemoryStream();
             await file.CopyToAsync(buffer, ct);
-            var text = StrictUtf8.TryDecode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ImagePools.PairsCsv, out var encoding);
+            var text = StrictUtf8.TryDecode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), PairBuilder.PairsCsv, out var encoding);
             if (text is null)
             {
                 errors.Add(encoding!);
             }
             else
             {
-                pairs = await pools.ReadPairsAsync(Study!, text, withinPrompt, batch, errors, ct);
+                pairs = await pairBuilder.ReadPairsAsync(Study!, text, withinPrompt, batch, errors, ct);
             }
 
             Errors.AddRange(errors.Lines());
@@ -120,7 +123,7 @@ public sealed class ImagesModel(ConsoleService service, ImagePools pools, IOptio
             return Page();
         }
 
-        var made = await pools.AddPairsAsync(Staff, Study!, pairs, batch, ct);
+        var made = await pairBuilder.AddPairsAsync(Staff, Study!, pairs, batch, ct);
         return Redirect($"/console/studies/{Study!.Key}/images?message={Uri.EscapeDataString($"{made} pairs imported.")}");
     }
 

@@ -1,5 +1,5 @@
 using Pluralist.Data;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.Pages.Console;
 

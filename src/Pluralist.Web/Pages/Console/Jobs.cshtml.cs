@@ -2,8 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
 using Pluralist.Pipeline.Selection;
-using Pluralist.Web.ResearchConsole;
-using Pluralist.Web.ResearchConsole.Jobs;
+using Pluralist.Studies.Console;
+using Pluralist.Studies.Console.Jobs;
 
 namespace Pluralist.Web.Pages.Console;
 

@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Web.Accounts;
 using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Accounts;
+using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.Pages.Console;
 

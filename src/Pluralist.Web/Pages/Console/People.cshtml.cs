@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Pluralist.Core.Text;
 using Pluralist.Data.Imports;
 using Pluralist.Web.Infrastructure;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.Pages.Console;
 

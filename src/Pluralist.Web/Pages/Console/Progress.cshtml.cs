@@ -1,5 +1,6 @@
 using Pluralist.Web.Infrastructure;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
+using Pluralist.Studies.Console.Monitoring;
 
 namespace Pluralist.Web.Pages.Console;
 

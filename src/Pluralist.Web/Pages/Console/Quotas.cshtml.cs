@@ -1,4 +1,5 @@
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
+using Pluralist.Studies.Console.Quotas;
 
 namespace Pluralist.Web.Pages.Console;
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
 using Pluralist.Web.ResearchConsole;
+using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.Pages.Console;
 

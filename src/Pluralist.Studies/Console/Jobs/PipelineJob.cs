@@ -1,0 +1,34 @@
+namespace Pluralist.Studies.Console.Jobs;
+
+/// <summary>A background job and its progress (read by the console page; updated by the runner).</summary>
+public sealed class PipelineJob(string id, PipelineJobRequest request, long startedBy, DateTimeOffset createdAt)
+{
+    public string Id { get; } = id;
+
+    public PipelineJobRequest Request { get; } = request;
+
+    public long StartedBy { get; } = startedBy;
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public PipelineJobState State { get; set; }
+
+    /// <summary>augment, generate, select or pool.</summary>
+    public string Phase { get; set; } = "queued";
+
+    public int Done { get; set; }
+
+    public int Total { get; set; }
+
+    public int FailedImages { get; set; }
+
+    public string? Message { get; set; }
+
+    public double VendiSelected { get; set; } = double.NaN;
+
+    public double VendiRandom { get; set; } = double.NaN;
+
+    public int Added { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+}

@@ -1,0 +1,9 @@
+namespace Pluralist.Studies.Console.Jobs;
+
+public enum PipelineJobState
+{
+    Queued,
+    Running,
+    Done,
+    Failed,
+}

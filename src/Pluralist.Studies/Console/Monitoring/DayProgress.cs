@@ -1,0 +1,3 @@
+namespace Pluralist.Studies.Console.Monitoring;
+
+public sealed record DayProgress(DateOnly Day, int Answers);

@@ -1,0 +1,3 @@
+namespace Pluralist.Studies.Console.Quotas;
+
+public sealed record QuotaDimensionSettings(string? Marker, IReadOnlyList<string>? Values);

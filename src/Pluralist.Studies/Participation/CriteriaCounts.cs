@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Assignments;
+using Pluralist.Core.Model;
+using Pluralist.Data;
+
+namespace Pluralist.Studies.Participation;
+
+/// <summary>
+/// How often each criterion of a study has been shown, kept in memory so drawing criteria does
+/// not rescan every assignment; loaded from the database the first time a study is seen.
+/// </summary>
+public sealed class CriteriaCounts : IDisposable
+{
+    private readonly ConcurrentDictionary<long, Dictionary<string, long>> _counts = new();
+    private readonly SemaphoreSlim _load = new(1, 1);
+
+    /// <summary>The criteria and side of the study's next assignment, drawn under its rules (<see cref="AssignmentBuilder.For"/>) against what it has shown so far.</summary>
+    public async Task<AssignmentDraw> DrawAsync(PluralistDbContext db, Study study, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(study);
+        var rules = AssignmentBuilder.For(study);
+        var counts = await GetAsync(db, study.Id, ct);
+        lock (counts)
+        {
+            return rules.Draw(counts, Random.Shared);
+        }
+    }
+
+    /// <summary>Takes back criteria of assignments that were erased (a withdrawal that deletes answers), if the study's counts are loaded.</summary>
+    public void Forget(long studyId, IEnumerable<IReadOnlyList<string>> shown)
+    {
+        ArgumentNullException.ThrowIfNull(shown);
+        if (!_counts.TryGetValue(studyId, out var counts))
+        {
+            return;
+        }
+
+        lock (counts)
+        {
+            foreach (var key in shown.SelectMany(s => s))
+            {
+                counts[key] = Math.Max(0, counts.GetValueOrDefault(key) - 1);
+            }
+        }
+    }
+
+    public void Dispose() => _load.Dispose();
+
+    private async Task<Dictionary<string, long>> GetAsync(PluralistDbContext db, long studyId, CancellationToken ct)
+    {
+        if (_counts.TryGetValue(studyId, out var counts))
+        {
+            return counts;
+        }
+
+        await _load.WaitAsync(ct);
+        try
+        {
+            if (_counts.TryGetValue(studyId, out counts))
+            {
+                return counts;
+            }
+
+            var shown = await db.Assignments.AsNoTracking()
+                .Where(a => db.Pairs.Any(p => p.Id == a.PairId && p.StudyId == studyId))
+                .Select(a => a.CriteriaShown).ToListAsync(ct);
+            counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var key in shown.SelectMany(s => s))
+            {
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+
+            _counts[studyId] = counts;
+            return counts;
+        }
+        finally
+        {
+            _load.Release();
+        }
+    }
+}

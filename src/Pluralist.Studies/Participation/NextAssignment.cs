@@ -1,0 +1,126 @@
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Assignments;
+using Pluralist.Core.Model;
+
+namespace Pluralist.Studies.Participation;
+
+/// <summary>What the participant sees next: their unanswered assignment, a new one, an image to rate, a break, or nothing left.</summary>
+public sealed class NextAssignment(ParticipationStore store, SessionProgress sessions, QuotaPlaces quotaPlaces, NextRating ratings, CriteriaCounts criteriaCounts)
+{
+    /// <summary>The participant's unanswered assignment in the open batch, or a new one; or a break, or nothing left.</summary>
+    public async Task<NextStep> NextAsync(Participant participant, Study study, string lang, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        ArgumentNullException.ThrowIfNull(study);
+        var db = store.Db;
+        var now = store.Now;
+        var batch = ParticipationStore.OpenBatch(study, now);
+        if (batch is null)
+        {
+            return new NextStep.NoOpenBatch();
+        }
+
+        var (progress, breakUntil) = await sessions.ProgressAsync(participant.Id, study, batch, now, ct);
+        if (breakUntil is { } until)
+        {
+            return new NextStep.Break(until, progress.InSession);
+        }
+
+        var pending = study.TaskType == TaskType.Likert ? null : await db.Assignments
+            .Where(a => a.ParticipantId == participant.Id && a.BatchId == batch.Id && !db.Annotations.Any(n => n.AssignmentId == a.Id))
+            .OrderBy(a => a.Id).FirstOrDefaultAsync(ct);
+        if (pending is null)
+        {
+            if (progress.InBatch >= batch.QuotaPerParticipant)
+            {
+                return new NextStep.AllDone(progress);
+            }
+
+            // Both tasks: alternate, rating an image when there are fewer ratings than comparisons.
+            var rateFirst = study.TaskType == TaskType.Likert
+                || (study.TaskType == TaskType.Both && await sessions.RatedImagesAsync(participant.Id, null, ct) < await db.Annotations.CountAsync(n => n.ParticipantId == participant.Id, ct));
+            if (rateFirst && await ratings.NextAsync(participant, study, lang, progress, ct) is { } rate)
+            {
+                return rate;
+            }
+
+            pending = study.TaskType == TaskType.Likert ? null : await CreateAsync(participant.Id, study, batch, lang, ct);
+            if (pending is null)
+            {
+                return study.TaskType == TaskType.Both && !rateFirst && await ratings.NextAsync(participant, study, lang, progress, ct) is { } other
+                    ? other
+                    : new NextStep.AllDone(progress);
+            }
+        }
+
+        return await TaskStepAsync(pending, study, lang, progress, null, ct);
+    }
+
+    /// <summary>One of the participant's answered assignments, reopened with the stored answer, while its batch is open.</summary>
+    public async Task<NextStep.Task?> ChangeAsync(Participant participant, Study study, long assignmentId, string lang, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        ArgumentNullException.ThrowIfNull(study);
+        var now = store.Now;
+        var assignment = await store.OwnAssignmentAsync(participant.Id, assignmentId, ct);
+        var batch = assignment is null ? null : study.Batches.FirstOrDefault(b => b.Id == assignment.BatchId && b.IsOpen(now));
+        if (assignment is null || batch is null)
+        {
+            return null;
+        }
+
+        var existing = await store.Db.Annotations.AsNoTracking().Include(a => a.Scores)
+            .FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id && a.ParticipantId == participant.Id, ct);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        var (progress, _) = await sessions.ProgressAsync(participant.Id, study, batch, now, ct);
+        return await TaskStepAsync(assignment, study, lang, progress, existing, ct);
+    }
+
+    private async Task<NextStep.Task> TaskStepAsync(Assignment pending, Study study, string lang, Progress progress, Annotation? existing, CancellationToken ct)
+    {
+        var db = store.Db;
+        var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == pending.PairId, ct);
+        string? promptText = null;
+        if (study.ShowPrompt)
+        {
+            promptText = await db.Images.AsNoTracking().Where(i => i.Id == pair.Image0Id)
+                .Join(db.Prompts, i => i.PromptId, p => p.Id, (i, p) => p.Text).FirstOrDefaultAsync(ct);
+        }
+
+        var criteria = pending.CriteriaShown
+            .Select(key => study.Criteria.FirstOrDefault(c => c.Key == key))
+            .Where(c => c is not null)
+            .Select(c => new ShownCriterion(c!.Key, c.Name.Get(lang), c.Definition.Get(lang)))
+            .ToList();
+        var (left, right) = pending.Image0OnLeft ? (pair.Image0Id, pair.Image1Id) : (pair.Image1Id, pair.Image0Id);
+        return new NextStep.Task(pending, promptText, left, right, criteria, progress, existing);
+    }
+
+    /// <summary>A new assignment: a pair by the batch's distribution (or a quota place), criteria and side by <see cref="AssignmentBuilder"/>.</summary>
+    private async Task<Assignment?> CreateAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
+    {
+        if (study.GroupQuotas is { } quotas)
+        {
+            return await quotaPlaces.CreateAssignmentAsync(participantId, study, batch, quotas, lang, ct);
+        }
+
+        var candidates = await store.PairCandidatesAsync(study, batch, ct);
+        var seen = await store.SeenPairsAsync(participantId, ct);
+        var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
+        if (pick is null)
+        {
+            return null;
+        }
+
+        var db = store.Db;
+        var draw = await criteriaCounts.DrawAsync(db, study, ct);
+        var assignment = draw.ToAssignment(participantId, pick.PairId, batch.Id, lang, store.Now);
+        db.Assignments.Add(assignment);
+        await db.SaveChangesAsync(ct);
+        return assignment;
+    }
+}

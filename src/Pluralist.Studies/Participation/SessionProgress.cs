@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+
+namespace Pluralist.Studies.Participation;
+
+/// <summary>How far the participant is: answers in the batch, answers in the current session, and the break the session cap calls for.</summary>
+public sealed class SessionProgress(ParticipationStore store)
+{
+    /// <summary>
+    /// Answers in the batch and in the current session. A session is a run of answers with no gap
+    /// as long as the break; once it reaches the cap, the participant rests until the break has passed.
+    /// </summary>
+    public async Task<(Progress Progress, DateTimeOffset? BreakUntil)> ProgressAsync(long participantId, Study study, Batch batch, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(batch);
+        var db = store.Db;
+        var cap = batch.SessionCap ?? study.SessionCap;
+        var pause = TimeSpan.FromMinutes(batch.BreakMinutes ?? study.BreakMinutes);
+        var inBatch = await db.Annotations.CountAsync(
+            n => n.ParticipantId == participantId && db.Assignments.Any(a => a.Id == n.AssignmentId && a.BatchId == batch.Id), ct);
+        var recent = await db.Annotations.AsNoTracking().Where(n => n.ParticipantId == participantId)
+            .OrderByDescending(n => n.Id).Take(Math.Max(cap, 1) + 1).Select(n => n.SubmittedAt).ToListAsync(ct);
+        if (study.TaskType != TaskType.Pairwise)
+        {
+            inBatch += await RatedImagesAsync(participantId, batch, ct);
+            recent.AddRange(await RatingTimesAsync(participantId, Math.Max(cap, 1) + 1, ct));
+        }
+
+        recent.Sort((a, b) => b.CompareTo(a));
+        var inSession = 0;
+        if (recent.Count > 0 && now - recent[0] < pause)
+        {
+            inSession = 1;
+            while (inSession < recent.Count && recent[inSession - 1] - recent[inSession] < pause)
+            {
+                inSession++;
+            }
+        }
+
+        DateTimeOffset? breakUntil = cap > 0 && inSession >= cap ? recent[0] + pause : null;
+        return (new Progress(inBatch, batch.QuotaPerParticipant, Math.Min(inSession, cap), cap), breakUntil);
+    }
+
+    /// <summary>Whether the participant must rest now: an open batch and a session at its cap.</summary>
+    public async Task<bool> OnBreakAsync(Participant participant, Study study, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        if (ParticipationStore.OpenBatch(study, store.Now) is not { } batch)
+        {
+            return false;
+        }
+
+        var (_, breakUntil) = await ProgressAsync(participant.Id, study, batch, store.Now, ct);
+        return breakUntil is not null;
+    }
+
+    /// <summary>Images rated by the participant (in the batch's window when a batch is given).</summary>
+    public Task<int> RatedImagesAsync(long participantId, Batch? batch, CancellationToken ct)
+    {
+        var ratings = store.Db.LikertRatings.Where(r => r.ParticipantId == participantId);
+        if (batch is not null)
+        {
+            ratings = ratings.Where(r => r.SubmittedAt >= batch.OpensAt && r.SubmittedAt < batch.ClosesAt);
+        }
+
+        return ratings.Select(r => r.ImageId).Distinct().CountAsync(ct);
+    }
+
+    /// <summary>When the participant's latest rating submissions arrived (the rows of one submission share the time).</summary>
+    private Task<List<DateTimeOffset>> RatingTimesAsync(long participantId, int take, CancellationToken ct) =>
+        store.Db.LikertRatings.AsNoTracking().Where(r => r.ParticipantId == participantId)
+            .Select(r => r.SubmittedAt).Distinct().OrderByDescending(t => t).Take(take).ToListAsync(ct);
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+
+namespace Pluralist.Studies.Participation;
+
+/// <summary>The answer to a comparison: checked against what was shown, stored once per assignment, idempotent per client request id.</summary>
+public sealed class SubmitAnswer(ParticipationStore store)
+{
+    public const int MaxCommentLength = 4000;
+
+    /// <summary>Checks a submit against what was shown; returns field errors, empty when valid.</summary>
+    /// <remarks>Codes: <c>client-request-id</c>, <c>score-shape</c>, <c>not-shown</c>, <c>invalid-score</c>, <c>score-twice</c>, <c>need-one</c>, <c>comment-too-long</c> (the limit).</remarks>
+    public static IReadOnlyList<FieldError> Validate(Assignment assignment, SubmitRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(request.ClientRequestId) || request.ClientRequestId.Length > 100)
+        {
+            errors.Add(new FieldError("clientRequestId", "client-request-id"));
+        }
+
+        var scores = request.Scores ?? [];
+        for (var i = 0; i < scores.Count; i++)
+        {
+            var s = scores[i];
+            if (s is null || s.Criterion is null)
+            {
+                errors.Add(new FieldError(string.Create(CultureInfo.InvariantCulture, $"scores[{i}]"), "score-shape"));
+            }
+            else if (!assignment.CriteriaShown.Contains(s.Criterion))
+            {
+                errors.Add(new FieldError($"scores.{s.Criterion}", "not-shown"));
+            }
+            else if (s.Score is { } v && (!double.IsFinite(v) || v < -1 || v > 1))
+            {
+                errors.Add(new FieldError($"scores.{s.Criterion}", "invalid-score"));
+            }
+        }
+
+        var named = scores.Where(s => s?.Criterion is not null).ToList();
+        if (named.GroupBy(s => s.Criterion).Any(g => g.Count() > 1))
+        {
+            errors.Add(new FieldError("scores", "score-twice"));
+        }
+        else if (!named.Any(s => s.Score is not null))
+        {
+            errors.Add(new FieldError("scores", "need-one"));
+        }
+
+        if (request.Comment is { Length: > MaxCommentLength })
+        {
+            errors.Add(new FieldError("comment", "comment-too-long", MaxCommentLength));
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Stores an answer and returns what is stored for the assignment. There is one answer per
+    /// assignment (unique index): the first request inserts it, a later one with another request id
+    /// changes it (from the history, or another tab), and a request id already applied (a retry,
+    /// even of an older change) returns the stored answer without applying anything. Refused when
+    /// the batch is closed or the participant has withdrawn.
+    /// </summary>
+    public async Task<SubmitResult> SubmitAsync(Assignment assignment, Study study, SubmitRequest request, string lang, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!ParticipationStore.IsBatchOpen(study, assignment.BatchId, store.Now))
+        {
+            return new SubmitResult(null, false, false, Refusal.BatchClosed);
+        }
+
+        return await store.WithRetriesAsync(() => SubmitOnceAsync(assignment, request, lang, ct));
+    }
+
+    private async Task<SubmitResult> SubmitOnceAsync(Assignment assignment, SubmitRequest request, string lang, CancellationToken ct)
+    {
+        var db = store.Db;
+        var participantId = assignment.ParticipantId;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (!await store.HoldCurrentParticipantAsync(participantId, ct))
+        {
+            return new SubmitResult(null, false, false, Refusal.NotCurrent);
+        }
+
+        var applied = await store.FindAppliedAsync(participantId, AnswerKind.Comparison, request.ClientRequestId, ct);
+        if (applied is not null)
+        {
+            var stored = applied.AssignmentId == assignment.Id
+                ? await db.Annotations.AsNoTracking().Include(a => a.Scores).FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id, ct)
+                : null;
+            return stored is null ? new SubmitResult(null, false, false, Refusal.RequestIdReused) : new SubmitResult(stored, true, false);
+        }
+
+        var now = store.Now;
+        var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
+        int? clientMs = request.ClientDurationMs is { } ms && ms >= 0 ? ms : null;
+        var annotation = await db.Annotations.Include(a => a.Scores).FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id, ct);
+        var changed = annotation is not null;
+        if (annotation is not null)
+        {
+            // A change of answer: same row (it keeps the first request id), new scores.
+            foreach (var score in annotation.Scores)
+            {
+                score.Score = request.Scores.FirstOrDefault(s => s?.Criterion == score.CriterionKey)?.Score;
+            }
+
+            annotation.Comment = comment;
+            annotation.ClientDurationMs = clientMs;
+            annotation.SubmittedAt = now;
+        }
+        else
+        {
+            annotation = new Annotation
+            {
+                AssignmentId = assignment.Id,
+                ParticipantId = participantId,
+                PairId = assignment.PairId,
+                Comment = comment,
+                ClientDurationMs = clientMs,
+                ServerDurationMs = (int)Math.Clamp((now - assignment.ServedAt).TotalMilliseconds, 0, int.MaxValue),
+                ClientRequestId = request.ClientRequestId,
+                Language = lang,
+                SubmittedAt = now,
+                Scores = assignment.CriteriaShown.Select((key, position) => new AnnotationScore
+                {
+                    CriterionKey = key,
+                    Position = position,
+                    Score = request.Scores.FirstOrDefault(s => s?.Criterion == key)?.Score,
+                }).ToList(),
+            };
+            db.Annotations.Add(annotation);
+            if (request.ReportImage)
+            {
+                var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == assignment.PairId, ct);
+                foreach (var imageId in new[] { pair.Image0Id, pair.Image1Id })
+                {
+                    db.ImageReports.Add(new ImageReport
+                    {
+                        ImageId = imageId,
+                        ParticipantId = participantId,
+                        AssignmentId = assignment.Id,
+                        Reason = ImageReportReason.Broken,
+                        ReportedAt = now,
+                    });
+                }
+            }
+        }
+
+        db.AppliedRequests.Add(new AppliedRequest
+        {
+            ParticipantId = participantId,
+            Kind = AnswerKind.Comparison,
+            ClientRequestId = request.ClientRequestId,
+            AssignmentId = assignment.Id,
+            AppliedAt = now,
+        });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new SubmitResult(annotation, false, changed);
+    }
+}

@@ -1,6 +1,0 @@
-using Pluralist.Analysis.Evaluation;
-
-namespace Pluralist.Web.ResearchConsole;
-
-/// <summary>Per-criterion tally of a blind A/B evaluation: wins of A over B.</summary>
-public sealed record EvaluationTally(string GeneratorA, string GeneratorB, int Pairs, ABOverview? Overview);

@@ -1,6 +1,0 @@
-using Pluralist.Core.Model;
-
-namespace Pluralist.Web.ResearchConsole;
-
-/// <summary>An image as the console's grid shows it.</summary>
-public sealed record PoolEntry(Image Image, string Prompt, int Reports, int Pairs);
