@@ -4,10 +4,10 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Pluralist.Core.Model;
+using Pluralist.Studies.Accounts;
 using Pluralist.Web.Tests;
 using Pluralist.World.Imaging;
 using Xunit.Abstractions;
-using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Browser.Tests;
 

@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 using Pluralist.Data;
-using Pluralist.Studies.Console.Quotas;
 using Pluralist.Studies.Accounts;
+using Pluralist.Studies.Console.Quotas;
 
 namespace Pluralist.Studies.Console;
 

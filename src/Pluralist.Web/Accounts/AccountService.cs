@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Studies.Accounts;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Accounts;
 

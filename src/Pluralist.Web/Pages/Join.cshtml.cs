@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Studies.Participation;
+using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
 
 namespace Pluralist.Web.Pages;

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Core.Model;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Studies.Participation;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Pages;
 

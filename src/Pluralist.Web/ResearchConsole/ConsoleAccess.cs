@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pluralist.Core.Model;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Studies.Console;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.ResearchConsole;
 

@@ -3,13 +3,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Data.Bundles;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Evaluation;
 using Pluralist.Studies.Console.Monitoring;
 using Pluralist.Studies.Console.Pairs;
 using Pluralist.Studies.Console.Pools;
 using Pluralist.Studies.Console.Quotas;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.ResearchConsole;
 

@@ -4,8 +4,8 @@ using System.Text;
 using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
-using Pluralist.World.Imaging;
 using Pluralist.Studies.Accounts;
+using Pluralist.World.Imaging;
 
 namespace Pluralist.Web.Tests.Console;
 

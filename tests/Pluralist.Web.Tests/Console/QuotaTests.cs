@@ -5,9 +5,9 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Studies.Accounts;
 using Pluralist.Testing;
 using Pluralist.Web.Tests.Participation;
-using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Console;
 

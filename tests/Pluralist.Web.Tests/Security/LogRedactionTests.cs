@@ -5,10 +5,10 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Studies.Accounts;
 using Pluralist.Studies.Demo;
 using Pluralist.Testing;
 using Pluralist.Web.Tests.Load;
-using Pluralist.Studies.Accounts;
 
 namespace Pluralist.Web.Tests.Security;
 

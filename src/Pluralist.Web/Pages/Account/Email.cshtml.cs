@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Pluralist.Web.Accounts;
 using Pluralist.Studies.Participation;
+using Pluralist.Web.Accounts;
 
 namespace Pluralist.Web.Pages.Account;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
-using Pluralist.Web.Accounts;
 using Pluralist.Studies.Participation;
+using Pluralist.Web.Accounts;
 
 namespace Pluralist.Web.Pages.Account;
 

@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Core.Model;
-using Pluralist.Web.ResearchConsole;
 using Pluralist.Studies.Console;
+using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
 

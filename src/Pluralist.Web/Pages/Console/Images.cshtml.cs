@@ -3,10 +3,10 @@ using Microsoft.Extensions.Options;
 using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 using Pluralist.Data.Imports;
-using Pluralist.Web.ResearchConsole;
 using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Pairs;
 using Pluralist.Studies.Console.Pools;
+using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
 

@@ -2,11 +2,11 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Pluralist.Studies.Accounts;
+using Pluralist.Studies.Console;
 using Pluralist.Web.Accounts;
 using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation;
-using Pluralist.Studies.Accounts;
-using Pluralist.Studies.Console;
 
 namespace Pluralist.Web.Pages.Console;
 

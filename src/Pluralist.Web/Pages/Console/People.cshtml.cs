@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Pluralist.Core.Text;
 using Pluralist.Data.Imports;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Studies.Console;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Pages.Console;
 

@@ -1,6 +1,6 @@
-using Pluralist.Web.Infrastructure;
 using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Monitoring;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Pages.Console;
 

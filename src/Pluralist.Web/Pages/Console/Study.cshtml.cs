@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
-using Pluralist.Web.ResearchConsole;
 using Pluralist.Studies.Console;
+using Pluralist.Web.ResearchConsole;
 
 namespace Pluralist.Web.Pages.Console;
 
