@@ -320,7 +320,8 @@ public static class QuestionsJson
         return questions;
     }
 
-    private static void WriteText(Utf8JsonWriter w, string name, LocalizedText text)
+    /// <summary>A localised text as one object of language to text; also how <c>study.json</c> writes its texts.</summary>
+    internal static void WriteText(Utf8JsonWriter w, string name, LocalizedText text)
     {
         w.WriteStartObject(name);
         foreach (var (lang, value) in text)

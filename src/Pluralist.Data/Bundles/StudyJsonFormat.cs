@@ -24,8 +24,8 @@ public static class StudyJsonFormat
             w.WriteString("format", BundleFormat.FormatName);
             w.WriteNumber("formatVersion", BundleFormat.FormatVersion);
             w.WriteString("key", study.Key);
-            WriteText(w, "title", study.Title);
-            WriteText(w, "description", study.Description);
+            QuestionsJson.WriteText(w, "title", study.Title);
+            QuestionsJson.WriteText(w, "description", study.Description);
             w.WriteString("taskType", study.TaskType.ToToken());
             w.WriteNumber("criteriaPerPair", study.CriteriaPerPair);
             w.WriteNumber("sliderSteps", study.SliderSteps);
@@ -86,8 +86,8 @@ public static class StudyJsonFormat
             {
                 w.WriteStartObject();
                 w.WriteString("key", c.Key);
-                WriteText(w, "name", c.Name);
-                WriteText(w, "definition", c.Definition);
+                QuestionsJson.WriteText(w, "name", c.Name);
+                QuestionsJson.WriteText(w, "definition", c.Definition);
                 w.WriteNumber("position", c.Position);
                 w.WriteBoolean("retired", c.Retired);
                 w.WriteEndObject();
@@ -431,17 +431,6 @@ public static class StudyJsonFormat
     {
         r.Error($"{path}.{name}", "a value is required");
         return default;
-    }
-
-    private static void WriteText(Utf8JsonWriter w, string name, LocalizedText text)
-    {
-        w.WriteStartObject(name);
-        foreach (var (lang, value) in text)
-        {
-            w.WriteString(lang, value);
-        }
-
-        w.WriteEndObject();
     }
 
     private static void WriteNullable(Utf8JsonWriter w, string name, int? value)
