@@ -89,13 +89,24 @@ public static class DatasetImportScenarios
             lines[4] = lines[4].Replace("images/r1a.jpg", "images/cut.jpg", StringComparison.Ordinal);
             lines[7] = lines[7].Replace("images/m1a.jpg", "images/notes.jpg", StringComparison.Ordinal);
             lines[8] = lines[8].Replace("images/m1b.jpg", "images/huge.png", StringComparison.Ordinal);
+            var image = lines[6].IndexOf("images/", StringComparison.Ordinal);
+            lines[6] = lines[6][..image] + "../" + lines[6][image..];
             lines.Add(lines[3]);
         });
         var jpeg = DatasetFixtures.Image(5, SkiaSharp.SKEncodedImageFormat.Jpeg, 256, 192);
         File.WriteAllBytes(Path.Combine(folder, "images", "cut.jpg"), jpeg[..(jpeg.Length * 7 / 10)]);
         File.WriteAllText(Path.Combine(folder, "images", "notes.jpg"), "not an image\n");
         File.WriteAllBytes(Path.Combine(folder, "images", "huge.png"), ImportBombs.Png(16384, 16384));
+        // The path that climbs out of the release names a real image there: refused all the same.
+        var outside = Path.Combine(Path.GetDirectoryName(folder)!, "images");
+        Directory.CreateDirectory(outside);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(folder, "images")))
+        {
+            File.Copy(file, Path.Combine(outside, Path.GetFileName(file)), overwrite: true);
+        }
+
         var errors = Messages(() => MidSpaceReader.Read(folder));
+        Assert.Contains(errors, m => m.StartsWith("preferences.csv:7:", StringComparison.Ordinal) && m.Contains("outside the bundle", StringComparison.Ordinal));
         Assert.Contains("preferences.csv:2:6 (label1_score): 1.5 is outside [-1, 1]", errors);
         Assert.Contains(errors, m => m.StartsWith("preferences.csv:3:6 (label1_score): ", StringComparison.Ordinal) && m.Contains("'lots'", StringComparison.Ordinal));
         Assert.Contains("preferences.csv:5:3 (image1): images/cut.jpg is a JPEG image whose data ends too early (a truncated file)", errors);
