@@ -19,8 +19,10 @@ public static class DpoLoss
     /// -(p log sigmoid(x) + (1 - p) log sigmoid(-x)) with p = P(winner preferred).
     /// The sum of the pair terms is divided by <paramref name="normalizer"/> (default B), so that gradient accumulation
     /// over micro-batches can divide by the full batch.
+    /// <paramref name="margins"/> (B), when given, asks each pair for a margin: the pair's term uses inside - margin
+    /// (a stronger slider answer can ask the model to move further; the implicit accuracy still uses the inside term).
     /// </summary>
-    public static DpoLossResult Compute(Tensor modelPred, Tensor refPred, Tensor target, float beta, float[]? weights = null, float[]? softLabels = null, int? normalizer = null)
+    public static DpoLossResult Compute(Tensor modelPred, Tensor refPred, Tensor target, float beta, float[]? weights = null, float[]? softLabels = null, int? normalizer = null, float[]? margins = null)
     {
         ArgumentNullException.ThrowIfNull(modelPred);
         ArgumentNullException.ThrowIfNull(refPred);
@@ -31,9 +33,14 @@ public static class DpoLoss
         }
 
         int b = modelPred.Shape[0] / 2;
-        if ((weights is not null && weights.Length != b) || (softLabels is not null && softLabels.Length != b))
+        if ((weights is not null && weights.Length != b) || (softLabels is not null && softLabels.Length != b) || (margins is not null && margins.Length != b))
         {
-            throw new ArgumentException($"weights and soft labels need one value per pair ({b})");
+            throw new ArgumentException($"weights, soft labels and margins need one value per pair ({b})");
+        }
+
+        if (margins is not null && margins.Any(m => !float.IsFinite(m)))
+        {
+            throw new ArgumentException("margins must be finite numbers", nameof(margins));
         }
 
         if (!(beta > 0))
@@ -63,16 +70,17 @@ public static class DpoLoss
 
         // inside_term = -0.5 beta (model_diff - ref_diff)
         var inside = F.Mul(F.Sub(modelDiff, new Tensor(refDiff, b)), -0.5f * beta); // (B)
+        var shifted = margins is null ? inside : F.Sub(inside, new Tensor((float[])margins.Clone(), b));
         Tensor terms; // (B): per-pair loss
         if (softLabels is null)
         {
-            terms = F.Neg(F.LogSigmoid(inside)); // -log sigmoid(inside)
+            terms = F.Neg(F.LogSigmoid(shifted)); // -log sigmoid(inside - margin)
         }
         else
         {
             var p = new Tensor((float[])softLabels.Clone(), b);
             var q = new Tensor(softLabels.Select(v => 1 - v).ToArray(), b);
-            terms = F.Neg(F.Add(F.Mul(p, F.LogSigmoid(inside)), F.Mul(q, F.LogSigmoid(F.Neg(inside)))));
+            terms = F.Neg(F.Add(F.Mul(p, F.LogSigmoid(shifted)), F.Mul(q, F.LogSigmoid(F.Neg(shifted)))));
         }
 
         if (weights is not null)

@@ -394,6 +394,36 @@ public static partial class Functional
     /// <summary>e^x.</summary>
     public static Tensor Exp(Tensor a) => Unary("exp", a, (x, y) => TensorPrimitives.Exp(x, y), (g, x, y) => TensorPrimitives.Multiply(g, y, g));
 
+    /// <summary>
+    /// e^x - 1, accurate where x is near 0 (where e^x - 1 in float loses every digit to cancellation): computed in
+    /// double with Kahan's correction (e^x - 1) x / log(e^x), then rounded once to float. Gradient e^x.
+    /// </summary>
+    public static Tensor Expm1(Tensor a) => Unary("expm1", a, (x, y) =>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = (float)Expm1(x[i]);
+        }
+    }, (g, x, y) =>
+    {
+        for (int i = 0; i < g.Length; i++)
+        {
+            g[i] = g[i] * (y[i] + 1);
+        }
+    });
+
+    private static double Expm1(double x)
+    {
+        double u = Math.Exp(x);
+        if (u == 1.0)
+        {
+            return x;
+        }
+
+        double um1 = u - 1.0;
+        return um1 == -1.0 ? -1.0 : double.IsInfinity(u) ? u : um1 * x / Math.Log(u);
+    }
+
     /// <summary>Natural logarithm.</summary>
     public static Tensor Log(Tensor a) => Unary("log", a, (x, y) => TensorPrimitives.Log(x, y), (g, x, y) => TensorPrimitives.Divide(g, x, g));
 

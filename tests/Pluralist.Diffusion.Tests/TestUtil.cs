@@ -7,8 +7,14 @@ internal static class TestUtil
     private static readonly Lazy<Dictionary<string, Tensor>> Golden = new(() =>
         Safetensors.Load(Path.Combine(AppContext.BaseDirectory, "Golden", "dpo_golden.safetensors")).Tensors);
 
+    private static readonly Lazy<Dictionary<string, Tensor>> ObjectivesGolden = new(() =>
+        Safetensors.Load(Path.Combine(AppContext.BaseDirectory, "Golden", "objectives_golden.safetensors")).Tensors);
+
     /// <summary>A golden tensor from tools/golden/make_dpo_golden.py (a copy).</summary>
     public static Tensor G(string name) => Golden.Value[name].Clone();
+
+    /// <summary>A golden tensor from tools/golden/make_objectives_golden.py (a copy).</summary>
+    public static Tensor O(string name) => ObjectivesGolden.Value[name].Clone();
 
     /// <summary>A tiny model: 8x8 RGB, two levels, attention at 4x4, 16-wide text encoder with one layer.</summary>
     public static DiffusionModelConfig TinyConfig(ulong seed = 1) => new()

@@ -199,4 +199,31 @@ public class ElementwiseKernelTests
         y3.Backward(gy);
         NumericAssert.Close(expected, x.Grad!.Data, 1e-6, "gradient with a warm pool");
     }
+    [Fact]
+    public void Expm1_keeps_its_digits_near_zero_where_exp_minus_one_loses_them()
+    {
+        // Reference: the Taylor series x + x^2/2 + x^3/6 + x^4/24 + x^5/120 in double, exact to float precision for |x| <= 1e-2.
+        float[] small = [1e-8f, -1e-8f, 3e-6f, -2.5e-5f, 1.25e-3f, -7e-3f, 1e-2f];
+        var y = F.Expm1(new Tensor((float[])small.Clone(), small.Length)).Data;
+        for (int i = 0; i < small.Length; i++)
+        {
+            double x = small[i];
+            double expected = x + (x * x / 2) + (x * x * x / 6) + (x * x * x * x / 24) + (x * x * x * x * x / 120);
+            Assert.True(Math.Abs(y[i] - expected) <= 1e-7 * Math.Abs(expected), $"expm1({x}) = {y[i]}, expected {expected}");
+            double naive = (float)Math.Exp(small[i]) - 1f;
+            if (Math.Abs(x) < 1e-6)
+            {
+                Assert.True(Math.Abs(naive - expected) > 1e-2 * Math.Abs(expected), "the naive float form should lose digits here (or the test proves nothing)");
+            }
+        }
+
+        // Away from zero it is exp(x) - 1; large arguments overflow to infinity and very negative ones give -1.
+        float[] large = [0.5f, -0.5f, 3f, -20f, 100f, -200f];
+        var z = F.Expm1(new Tensor((float[])large.Clone(), large.Length)).Data;
+        for (int i = 0; i < large.Length; i++)
+        {
+            double expected = Math.Exp(large[i]) - 1;
+            Assert.True(float.IsInfinity((float)expected) ? float.IsPositiveInfinity(z[i]) : Math.Abs(z[i] - expected) <= 1e-6 * Math.Max(1, Math.Abs(expected)), $"expm1({large[i]}) = {z[i]}, expected {expected}");
+        }
+    }
 }

@@ -9,7 +9,7 @@ public class GradCheckTests
 
     public static TheoryData<string> Cases => new()
     {
-        "add", "sub", "mul", "div", "scalar", "exp", "log", "sqrt", "pow", "tanh", "sigmoid", "relu", "silu", "gelu",
+        "add", "sub", "mul", "div", "scalar", "exp", "expm1", "log", "sqrt", "pow", "tanh", "sigmoid", "relu", "silu", "gelu",
         "gelu_tanh", "logsigmoid", "abs", "sum", "mean", "max", "var", "reshape", "permute", "slice", "chunk", "cat",
         "stack", "index_select", "gather", "expand", "where", "matmul", "matmul_shared", "linear", "conv", "conv_groups",
         "conv_1x1", "upsample", "avgpool", "groupnorm", "groupnorm_rank2", "layernorm", "embedding", "softmax", "softmax_dim0",
@@ -30,6 +30,7 @@ public class GradCheckTests
             "div" => C(x => F.Div(x[0], F.Add(F.Mul(x[1], x[1]), 1)), R(1, 2, 3), R(2, 3)),
             "scalar" => C(x => F.Add(F.Mul(x[0], 3f), 2f), R(1, 4)),
             "exp" => C(x => F.Exp(x[0]), R(1, 5)),
+            "expm1" => C(x => F.Expm1(x[0]), R(1, 5)),
             "log" => C(x => F.Log(F.Add(F.Abs(x[0]), 1)), R(1, 5)),
             "sqrt" => C(x => F.Sqrt(F.Add(F.Abs(x[0]), 1)), R(1, 5)),
             "pow" => C(x => F.Pow(F.Add(F.Abs(x[0]), 1), 2.5f), R(1, 5)),

@@ -22,13 +22,13 @@ noisy input construction (noise.chunk(2)[0].repeat(2, 1, 1, 1), timesteps.chunk(
 Schedules: sched.linear.alphas_cumprod, sched.cosine.betas, sched.cosine.alphas_cumprod (float64 computed, stored f32
 and also split hi/lo so the tests can compare at double precision).
 """
-import json
 import math
 import os
-import struct
 
 import torch
 import torch.nn.functional as F
+
+from goldenio import write_safetensors
 
 torch.manual_seed(20231130)
 torch.set_num_threads(1)
@@ -116,25 +116,8 @@ for name, v in [("sched.linear.betas", betas), ("sched.linear.alphas_cumprod", a
     put(name + ".lo", (v - hi.double()).float())
 
 
-def write(path, tensors):
-    header, blobs, off = {}, [], 0
-    for k in sorted(tensors):
-        b = tensors[k].numpy().astype("<f4").tobytes()
-        header[k] = {"dtype": "F32", "shape": list(tensors[k].shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    header["__metadata__"] = {"source": "tools/golden/make_dpo_golden.py", "torch": torch.__version__}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
-
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 out = os.path.join(root, "tests", "Pluralist.Diffusion.Tests", "Golden", "dpo_golden.safetensors")
 os.makedirs(os.path.dirname(out), exist_ok=True)
-write(out, OUT)
+write_safetensors(out, OUT, {"source": "tools/golden/make_dpo_golden.py"})
 print(f"wrote {len(OUT)} tensors to {out}")
