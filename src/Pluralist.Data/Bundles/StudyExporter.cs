@@ -56,48 +56,37 @@ public static class StudyExporter
 
         var bundle = new StudyBundle(study);
         var scenarios = await db.Scenarios.AsNoTracking().Where(s => s.StudyId == sid).OrderBy(s => s.Id).ToListAsync(ct);
-        var scenarioIds = Renumber(scenarios.Select(s => s.Id));
-        foreach (var s in scenarios)
-        {
-            s.Id = scenarioIds[s.Id];
-            bundle.Scenarios.Add(s);
-        }
+        var scenarioIds = Copy(scenarios, s => s.Id, bundle.Scenarios, (s, id) => s.Id = id);
 
         var prompts = await db.Prompts.AsNoTracking().Where(p => p.StudyId == sid).OrderBy(p => p.Id).ToListAsync(ct);
         var promptIds = Renumber(prompts.Select(p => p.Id));
-        foreach (var p in prompts)
+        Copy(prompts, p => p.Id, bundle.Prompts, (p, id) =>
         {
-            p.Id = promptIds[p.Id];
+            p.Id = id;
             p.ParentPromptId = Map(promptIds, p.ParentPromptId);
             p.ScenarioId = Map(scenarioIds, p.ScenarioId);
-            bundle.Prompts.Add(p);
-        }
+        });
 
         var images = await db.Images.AsNoTracking().Where(i => i.StudyId == sid).OrderBy(i => i.Id).ToListAsync(ct);
-        var imageIds = Renumber(images.Select(i => i.Id));
-        foreach (var i in images)
+        var imageIds = Copy(images, i => i.Id, bundle.Images, (i, id) =>
         {
-            i.Id = imageIds[i.Id];
+            i.Id = id;
             i.PromptId = promptIds[i.PromptId];
             var file = Path.GetFullPath(Path.Combine(data.ImagesPath, i.StoragePath));
             if (file.StartsWith(Path.GetFullPath(data.ImagesPath) + Path.DirectorySeparatorChar, StringComparison.Ordinal) && File.Exists(file))
             {
                 bundle.ImageFiles[i.Id] = file;
             }
-
-            bundle.Images.Add(i);
-        }
+        });
 
         var pairs = await db.Pairs.AsNoTracking().Where(p => p.StudyId == sid).OrderBy(p => p.Id).ToListAsync(ct);
-        var pairIds = Renumber(pairs.Select(p => p.Id));
-        foreach (var p in pairs)
+        var pairIds = Copy(pairs, p => p.Id, bundle.Pairs, (p, id) =>
         {
-            p.Id = pairIds[p.Id];
+            p.Id = id;
             p.Image0Id = imageIds[p.Image0Id];
             p.Image1Id = imageIds[p.Image1Id];
             p.BatchId = Map(batches, p.BatchId);
-            bundle.Pairs.Add(p);
-        }
+        });
 
         var participants = await db.Participants.AsNoTracking().Where(p => p.StudyId == sid).OrderBy(p => p.Id).ToListAsync(ct);
         var participantIds = Renumber(participants.Select(p => p.Id));
@@ -155,56 +144,64 @@ public static class StudyExporter
         var assignments = await db.Assignments.AsNoTracking()
             .Where(a => db.Pairs.Any(p => p.Id == a.PairId && p.StudyId == sid))
             .OrderBy(a => a.Id).ToListAsync(ct);
-        var assignmentIds = Renumber(assignments.Select(a => a.Id));
-        foreach (var a in assignments)
+        var assignmentIds = Copy(assignments, a => a.Id, bundle.Assignments, (a, id) =>
         {
-            a.Id = assignmentIds[a.Id];
+            a.Id = id;
             a.ParticipantId = participantIds[a.ParticipantId];
             a.PairId = pairIds[a.PairId];
             a.BatchId = Map(batches, a.BatchId);
-            bundle.Assignments.Add(a);
-        }
+        });
 
         var annotations = await db.Annotations.AsNoTracking().Include(a => a.Scores)
             .Where(a => db.Pairs.Any(p => p.Id == a.PairId && p.StudyId == sid))
             .OrderBy(a => a.Id).AsSplitQuery().ToListAsync(ct);
-        var annotationIds = Renumber(annotations.Select(a => a.Id));
-        foreach (var a in annotations)
+        Copy(annotations, a => a.Id, bundle.Annotations, (a, id) =>
         {
-            a.Id = annotationIds[a.Id];
+            a.Id = id;
             a.AssignmentId = assignmentIds[a.AssignmentId];
             a.ParticipantId = participantIds[a.ParticipantId];
             a.PairId = pairIds[a.PairId];
             a.Scores.Sort((x, y) => x.Position.CompareTo(y.Position));
-            bundle.Annotations.Add(a);
-        }
+        });
 
         var reports = await db.ImageReports.AsNoTracking()
             .Where(r => db.Images.Any(i => i.Id == r.ImageId && i.StudyId == sid))
             .OrderBy(r => r.Id).ToListAsync(ct);
-        var reportIds = Renumber(reports.Select(r => r.Id));
-        foreach (var r in reports)
+        Copy(reports, r => r.Id, bundle.Reports, (r, id) =>
         {
-            r.Id = reportIds[r.Id];
+            r.Id = id;
             r.ImageId = imageIds[r.ImageId];
             r.ParticipantId = participantIds[r.ParticipantId];
             r.AssignmentId = Map(assignmentIds, r.AssignmentId);
-            bundle.Reports.Add(r);
-        }
+        });
 
         var ratings = await db.LikertRatings.AsNoTracking()
             .Where(r => db.Images.Any(i => i.Id == r.ImageId && i.StudyId == sid))
             .OrderBy(r => r.Id).ToListAsync(ct);
-        var ratingIds = Renumber(ratings.Select(r => r.Id));
-        foreach (var r in ratings)
+        Copy(ratings, r => r.Id, bundle.Ratings, (r, id) =>
         {
-            r.Id = ratingIds[r.Id];
+            r.Id = id;
             r.ParticipantId = participantIds[r.ParticipantId];
             r.ImageId = imageIds[r.ImageId];
-            bundle.Ratings.Add(r);
-        }
+        });
 
         return bundle;
+    }
+
+    /// <summary>
+    /// Gives each row its bundle id (1..n in database id order) through <paramref name="rewrite"/>, which also maps
+    /// the row's references, and adds it to <paramref name="into"/>; returns the database id to bundle id map.
+    /// </summary>
+    private static Dictionary<long, long> Copy<T>(List<T> rows, Func<T, long> id, List<T> into, Action<T, long> rewrite)
+    {
+        var ids = Renumber(rows.Select(id));
+        foreach (var row in rows)
+        {
+            rewrite(row, ids[id(row)]);
+            into.Add(row);
+        }
+
+        return ids;
     }
 
     private static Dictionary<long, long> Renumber(IEnumerable<long> ids)

@@ -28,6 +28,19 @@ public sealed class CriteriaCounts : IDisposable
         }
     }
 
+    /// <summary>
+    /// The one place a participant's new assignment is made from a chosen pair (the batch's draw, a quota's check pair):
+    /// criteria and side drawn by <see cref="DrawAsync"/>, added and saved.
+    /// </summary>
+    public async Task<Assignment> AssignAsync(PluralistDbContext db, Study study, long participantId, long pairId, long batchId, string lang, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var assignment = (await DrawAsync(db, study, ct)).ToAssignment(participantId, pairId, batchId, lang, now);
+        db.Assignments.Add(assignment);
+        await db.SaveChangesAsync(ct);
+        return assignment;
+    }
+
     /// <summary>Takes back criteria of assignments that were erased (a withdrawal that deletes answers), if the study's counts are loaded.</summary>
     public void Forget(long studyId, IEnumerable<IReadOnlyList<string>> shown)
     {

@@ -111,16 +111,6 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         var candidates = await store.PairCandidatesAsync(study, batch, ct);
         var seen = await store.SeenPairsAsync(participantId, ct);
         var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
-        if (pick is null)
-        {
-            return null;
-        }
-
-        var db = store.Db;
-        var draw = await criteriaCounts.DrawAsync(db, study, ct);
-        var assignment = draw.ToAssignment(participantId, pick.PairId, batch.Id, lang, store.Now);
-        db.Assignments.Add(assignment);
-        await db.SaveChangesAsync(ct);
-        return assignment;
+        return pick is null ? null : await criteriaCounts.AssignAsync(store.Db, study, participantId, pick.PairId, batch.Id, lang, store.Now, ct);
     }
 }

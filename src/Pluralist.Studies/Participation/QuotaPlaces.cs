@@ -111,10 +111,7 @@ public sealed class QuotaPlaces(ParticipationStore store, CriteriaCounts criteri
         var checks = pairs.Where(p => p.Kind is PairKind.AttentionCheck or PairKind.Gold).Select((p, i) => p with { Order = i }).ToList();
         if (PairPicker.Pick(checks, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared) is { } check)
         {
-            var assignment = (await criteriaCounts.DrawAsync(store.Db, study, ct)).ToAssignment(participantId, check.PairId, batch.Id, lang, store.Now);
-            Db.Assignments.Add(assignment);
-            await Db.SaveChangesAsync(ct);
-            return assignment;
+            return await criteriaCounts.AssignAsync(Db, study, participantId, check.PairId, batch.Id, lang, store.Now, ct);
         }
 
         var regular = pairs.Where(p => p.Kind is PairKind.Annotation or PairKind.Evaluation).Select(p => p.PairId).ToList();

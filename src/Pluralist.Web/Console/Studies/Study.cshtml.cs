@@ -85,7 +85,7 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
             return NotFound();
         }
 
-        foreach (var (field, message) in ConsoleApi.ValidateCriterion(Study, c.Key, Names(nameEn, nameFr), creating: false))
+        foreach (var (field, message) in StudyEndpoints.ValidateCriterion(Study, c.Key, Names(nameEn, nameFr), creating: false))
         {
             Errors[$"{field.Replace("name.", "name-", StringComparison.Ordinal)}-{c.Key}"] = message[0];
         }
@@ -114,7 +114,7 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
         }
 
         (NewKey, NewNameEn, NewNameFr, NewDefinitionEn, NewDefinitionFr) = (newKey?.Trim(), nameEn, nameFr, definitionEn, definitionFr);
-        foreach (var (field, message) in ConsoleApi.ValidateCriterion(Study!, NewKey, Names(nameEn, nameFr), creating: true))
+        foreach (var (field, message) in StudyEndpoints.ValidateCriterion(Study!, NewKey, Names(nameEn, nameFr), creating: true))
         {
             Errors[field.Replace('.', '-')] = message[0];
         }
