@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Pluralist.Pipeline.Images;
 using Pluralist.World.Imaging;
-using Pluralist.World.Scenes;
 using Pluralist.World.Prompts;
+using Pluralist.World.Scenes;
 
 namespace Pluralist.Benchmarks.Pipeline;
 
@@ -82,7 +82,7 @@ public sealed class ImageCodecBench : IBenchSuite
     }
 
     private static RgbaImage[] Scenes(int size, int count) =>
-        Enumerable.Range(0, count).Select(i => SceneRenderer.Render(WorldGenerator.Generate(new GenerationRequest(
+        Enumerable.Range(0, count).Select(i => SceneRenderer.Render(WorldGenerator.Generate(new Pluralist.World.Prompts.GenerationRequest(
             "a pedestrian promenade with benches, trees and people, autumn evening", i, Width: 32, Height: 32)).Spec, i, size, size)).ToArray();
 
     private static RgbaImage[] Noise(int size, int count)
