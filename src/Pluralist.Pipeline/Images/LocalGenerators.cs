@@ -51,7 +51,7 @@ public sealed class WorldImageGenerator(string? language = null) : IImageGenerat
             parameters["negative_prompt"] = "not applicable (ignored)";
         }
 
-        return Task.FromResult(new RenderedImage(Png.Encode(g.Image), parameters));
+        return Task.FromResult(new RenderedImage(ImageCodec.Encode(g.Image, ImageFormat.Png), parameters));
     }
 }
 
@@ -140,7 +140,7 @@ public sealed class DiffusionImageGenerator : IImageGenerator
                 parameters["negative_prompt"] = "not applicable (ignored)";
             }
 
-            return new RenderedImage(Png.Encode(image), parameters);
+            return new RenderedImage(ImageCodec.Encode(image, ImageFormat.Png), parameters);
         }
     }
 }
