@@ -1,5 +1,5 @@
-using Pluralist.Pipeline.Images;
 using Pluralist.Pipeline.Clip;
+using Pluralist.Pipeline.Images;
 using Pluralist.Pipeline.Onnx;
 using Pluralist.Tensors;
 
