@@ -106,7 +106,7 @@ public static class DpoCommand
             }
 
             var model = CommandHelpers.LoadModel(run.Base, "--base");
-            var source = PreferenceDataset.Load(run.Dataset, run.Split, model.Config.UNet.ImageSize, out var rows);
+            var source = PreferenceDataset.Load(run.Dataset, run.Split, model.Config.UNet.ImageSize, out var rows, StudyCommands.ImportLimitsFromEnvironment().MaxImagePixels);
             var weighted = rows.Count(r => r.Weight != 1);
             DpoTrainer trainer;
             try

@@ -99,7 +99,7 @@ public static class GenerateCommand
             {
                 var job = todo[k];
                 var x = m.Generate(new GenerationRequest { Prompts = [prompts[job.Prompt]], Seed = (ulong)job.Seed, GuidanceScale = w, Sampler = options });
-                var png = Png.Encode(RgbaImage.FromRgb(m.Config.UNet.ImageSize, m.Config.UNet.ImageSize, DiffusionModel.ToRgbBytes(x, 0)));
+                var png = Pipeline.Images.ImageCodec.Encode(RgbaImage.FromRgb(m.Config.UNet.ImageSize, m.Config.UNet.ImageSize, DiffusionModel.ToRgbBytes(x, 0)), Pipeline.Images.ImageFormat.Png);
                 TrainCommands.SaveAtomic(Path.Combine(folder, job.File), p => File.WriteAllBytes(p, png));
                 rows.Add(job.Row + "," + Convert.ToHexStringLower(SHA256.HashData(png)));
                 TrainCommands.SaveAtomic(csvPath, p => File.WriteAllLines(p, [CsvHeader, .. rows.OrderBy(r => r, StringComparer.Ordinal)]));

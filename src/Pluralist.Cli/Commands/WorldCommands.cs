@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Studies.Demo;
-using Pluralist.World.Imaging;
 using Pluralist.World.Prompts;
 using Pluralist.World.Scenes;
 using Pluralist.World.Simulation;
@@ -97,7 +96,7 @@ public static class WorldCommands
                 var request = new GenerationRequest(fixedSpec is null ? parsed.Text : $"spec:{Path.GetFileName(specFile)}", seed, parse.GetValue(guidance), parse.GetValue(steps), px, px, parsed.Language);
                 var g = fixedSpec is null ? WorldGenerator.Generate(request) : WorldGenerator.FromSpec(request, parsed, fixedSpec, []);
                 var file = $"{parse.GetValue(name)}-s{seed.ToString(CultureInfo.InvariantCulture)}.png";
-                await File.WriteAllBytesAsync(Path.Combine(folder, file), Png.Encode(g.Image), ct);
+                await File.WriteAllBytesAsync(Path.Combine(folder, file), Pipeline.Images.ImageCodec.Encode(g.Image, Pipeline.Images.ImageFormat.Png), ct);
                 await File.WriteAllTextAsync(Path.Combine(folder, SceneFile.SpecPath(file)), SceneFile.Write(g), ct);
                 var row = new JsonObject { ["file_name"] = file, ["text"] = g.CaptionEn, ["text_fr"] = g.CaptionFr };
                 metadata.Add(row.ToJsonString(Compact));

@@ -44,5 +44,20 @@ public sealed class StudyBundle : IDisposable
     /// <summary>Image id to what the reader found in its file (format, size, hash): the importer stores only these.</summary>
     public Dictionary<long, Imaging.ImageFacts> CheckedImages { get; } = [];
 
+    /// <summary>
+    /// Answers too many to hold (dataset imports): the reader validated them and enumerates them again, in order, for
+    /// the importer to write in batches. They come after <see cref="Assignments"/> / <see cref="Annotations"/>.
+    /// </summary>
+    public StreamedAnswers? Streamed { get; set; }
+
     public void Dispose() => Source?.Dispose();
 }
+
+/// <summary>
+/// <paramref name="Count"/> assignments, each answered by the annotation beside it (or shown and not answered: null),
+/// that <paramref name="Read"/> enumerates from the reader's source. The importer enumerates them after it wrote the
+/// bundle's pairs and participants (which then carry database ids), and the rows take their participant and pair ids
+/// from those entities; the rows' own ids are not used. Enumerating gives the rows the reader checked, or throws <see cref="BundleException"/>
+/// when the source changed since.
+/// </summary>
+public sealed record StreamedAnswers(long Count, Func<IEnumerable<(Assignment Assignment, Annotation? Annotation)>> Read);

@@ -15,6 +15,8 @@ namespace Pluralist.Data.Bundles;
 /// </summary>
 public static class StudyImporter
 {
+    // Streamed answers per chunk: large enough for batched inserts, small enough to keep memory flat.
+    private const int StreamChunk = 2000;
 
     public static async Task<ImportSummary> ImportAsync(
         PluralistDbContext db, DataDirectory data, StudyBundle bundle, string? key = null, string action = "import.bundle",
@@ -143,6 +145,11 @@ public static class StudyImporter
                 }
             }
 
+            var (streamedAssignments, streamedAnswers, streamedScores) = bundle.Streamed is { } streamed
+                ? await InsertStreamedAsync(db, streamed, progress, ct)
+                : (0L, 0L, 0L);
+            scores += checked((int)streamedScores);
+
             await InsertAsync(db, bundle.Reports, r =>
             {
                 r.ImageId = images[r.ImageId];
@@ -156,7 +163,7 @@ public static class StudyImporter
             }, r => r.Id, (r, id) => r.Id = id, ct);
 
             var summary = new ImportSummary(study.Id, study.Key, bundle.Prompts.Count, bundle.Images.Count, files, bundle.Pairs.Count,
-                bundle.Participants.Count, bundle.Assignments.Count, bundle.Annotations.Count, scores, bundle.Reports.Count, bundle.Ratings.Count);
+                bundle.Participants.Count, bundle.Assignments.Count + checked((int)streamedAssignments), bundle.Annotations.Count + checked((int)streamedAnswers), scores, bundle.Reports.Count, bundle.Ratings.Count);
             db.AuditEntries.Add(new AuditEntry
             {
                 StudyId = study.Id,
@@ -180,6 +187,60 @@ public static class StudyImporter
             db.ChangeTracker.Clear();
             db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
         }
+    }
+
+    // Streamed answers, a chunk at a time: an assignment, then its annotation and scores, so that nothing but the chunk
+    // is held. The reader enumerates them after the bundle's pairs and participants were written, so the ids they
+    // carry are already database ids. Returns (assignments, annotations, scores).
+    private static async Task<(long, long, long)> InsertStreamedAsync(PluralistDbContext db, StreamedAnswers streamed,
+        IProgress<string>? progress, CancellationToken ct)
+    {
+        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{streamed.Count} assignments and their annotations, in chunks of {StreamChunk}"));
+        long assignments = 0, answers = 0, scores = 0;
+        await using var assignmentRows = await BulkInserter<Assignment>.CreateAsync(db, ct);
+        await using var annotationRows = await BulkInserter<Annotation>.CreateAsync(db, ct);
+        await using var scoreRows = await BulkInserter<AnnotationScore>.CreateAsync(db, ct);
+        foreach (var chunk in streamed.Read().Chunk(StreamChunk))
+        {
+            ct.ThrowIfCancellationRequested();
+            foreach (var (a, _) in chunk)
+            {
+                a.Id = 0;
+            }
+
+            await assignmentRows.InsertManyAsync(chunk.Select(x => x.Assignment).ToList(), ct);
+            var answered = new List<Annotation>(chunk.Length);
+            foreach (var (a, n) in chunk)
+            {
+                if (n is not null)
+                {
+                    n.Id = 0;
+                    n.AssignmentId = a.Id;
+                    n.ParticipantId = a.ParticipantId;
+                    n.PairId = a.PairId;
+                    answered.Add(n);
+                }
+            }
+
+            await annotationRows.InsertManyAsync(answered, ct);
+            var chunkScores = answered.SelectMany(n => n.Scores.Select(s =>
+            {
+                s.AnnotationId = n.Id;
+                return s;
+            })).ToList();
+            await scoreRows.InsertManyAsync(chunkScores, ct);
+            assignments += chunk.Length;
+            answers += answered.Count;
+            scores += chunkScores.Count;
+        }
+
+        if (assignments != streamed.Count)
+        {
+            throw new BundleException([new CsvError(string.Empty, 0, 0, string.Empty, string.Create(CultureInfo.InvariantCulture,
+                $"{assignments} assignments were read back where {streamed.Count} were checked: the source changed while the import was running; nothing was imported"))]);
+        }
+
+        return (assignments, answers, scores);
     }
 
     /// <summary>Things a valid bundle can still clash with in this database: the study key and participant pseudonyms.</summary>

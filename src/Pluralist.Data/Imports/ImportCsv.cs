@@ -70,6 +70,28 @@ internal static class ImportCsv
     }
 
     /// <summary>
+    /// The rows of <paramref name="file"/> again, pulled one at a time (for a second pass over a file that
+    /// <see cref="Read"/> checked): nothing when the file can no longer be opened or lacks a required column
+    /// (<paramref name="errors"/> says why).
+    /// </summary>
+    public static IEnumerable<TableRow> Rows(IBundleSource source, string file, ImportErrors errors, string[] requiredColumns, Action<CsvTable> onHeader)
+    {
+        using var stream = source.Open(file);
+        using var reader = new StreamReader(stream, StrictUtf8.Encoding, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        var table = CsvTable.Open(reader, file, errors.List);
+        if (errors.Count > 0 || !table.RequireColumns(requiredColumns))
+        {
+            yield break;
+        }
+
+        onHeader(table);
+        foreach (var record in table.StreamRows())
+        {
+            yield return new TableRow(table, record);
+        }
+    }
+
+    /// <summary>
     /// Checks the image at <paramref name="path"/> (a regular file of the source, within the limits, a PNG, JPEG or WebP that
     /// decodes in full); the first row naming a path pays for the check, later rows reuse its result.
     /// </summary>

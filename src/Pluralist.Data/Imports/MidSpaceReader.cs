@@ -11,7 +11,9 @@ namespace Pluralist.Data.Imports;
 /// three criteria <c>label1..label3</c> with scores <c>label1_score..label3_score</c> in [-1, 1]) into a
 /// <see cref="StudyBundle"/>: one pair per pair id, one anonymous participant per rater (per row when the release has
 /// no rater column), one assignment and one annotation per row. The CSV is read one row at a time and every image is
-/// checked once; every problem is collected with file, line and field before anything is returned. Columns and their
+/// checked once; every problem is collected with file, line and field before anything is returned. The bundle holds
+/// prompts, images, pairs and participants; the answers are not kept but read again from the CSV, in chunks, while
+/// they are written (<see cref="StudyBundle.Streamed"/>), so memory does not grow with the rows. Columns and their
 /// meaning: docs/formats.md, "MID-Space (LIVS release)".
 /// </summary>
 public static class MidSpaceReader
@@ -45,12 +47,14 @@ public static class MidSpaceReader
             };
             var bundle = new StudyBundle(study, source);
             var errors = new ImportErrors(source.Limits.MaxReportedErrors);
-            new Reading(new BundleBuilder(bundle, language, study.CreatedAt), source, file, errors, progress).Run();
+            var reading = new Reading(new BundleBuilder(bundle, language, study.CreatedAt), source, file, errors, progress);
+            reading.Run();
             if (errors.Count > 0)
             {
                 throw errors.ToException();
             }
 
+            bundle.Streamed = new StreamedAnswers(reading.Answers, reading.ReadAgain);
             return bundle;
         }
         catch
@@ -62,28 +66,62 @@ public static class MidSpaceReader
 
     private sealed class Reading(BundleBuilder build, IBundleSource source, string file, ImportErrors errors, IProgress<int>? progress)
     {
-        private readonly Dictionary<string, ImageFacts?> _checked = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, (Pair Pair, long PromptId, int Line)> _pairs = new(StringComparer.Ordinal);
+        // Shared by the checking pass and the pass that reads the answers again.
+        private Dictionary<string, ImageFacts?> _checked = new(StringComparer.Ordinal);
+        private Dictionary<string, (Pair Pair, Prompt Prompt, int Line)> _pairs = new(StringComparer.Ordinal);
+        private Dictionary<string, Criterion> _criteria = new(StringComparer.Ordinal);
         private readonly HashSet<(string Pair, string Rater)> _answered = [];
         private readonly Dictionary<string, int> _firstLine = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, Criterion> _criteria = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Criterion> _livs = Defaults.LivsCriteria().ToDictionary(c => c.Key, StringComparer.Ordinal);
         private bool _hasRater;
         private int _rows;
+        private int _criteriaPerPair = 1;
+
+        /// <summary>Answers the checking pass found (one per row).</summary>
+        public long Answers { get; private set; }
 
         public void Run()
         {
-            ImportCsv.Read(source, file, errors, Required, table => _hasRater = table.HasColumn(RaterColumn), Row);
+            ImportCsv.Read(source, file, errors, Required, table => _hasRater = table.HasColumn(RaterColumn), r =>
+            {
+                if (Row(r) is not null)
+                {
+                    Answers++;
+                }
+            });
             var study = build.Bundle.Study;
             study.Criteria = [.. _criteria.Values];
-            study.CriteriaPerPair = Math.Max(1, build.Bundle.Assignments.Select(a => a.CriteriaShown.Count).DefaultIfEmpty(1).Max());
+            study.CriteriaPerPair = _criteriaPerPair;
             if (_rows == 0 && errors.Count == 0)
             {
                 errors.Add(new CsvError(file, 2, 0, string.Empty, "no rows: the file has a header but no comparisons"));
             }
+
+            _answered.Clear();
+            _answered.TrimExcess();
+            _firstLine.Clear();
+            _firstLine.TrimExcess();
         }
 
-        private void Row(TableRow r)
+        /// <summary>The answers again, row by row, with the same checks (a row that now fails means the file changed).</summary>
+        public IEnumerable<(Assignment Assignment, Annotation? Annotation)> ReadAgain()
+        {
+            var problems = new ImportErrors(1);
+            var again = new Reading(build, source, file, problems, null) { _checked = _checked, _pairs = _pairs, _criteria = _criteria };
+            foreach (var r in ImportCsv.Rows(source, file, problems, Required, table => again._hasRater = table.HasColumn(RaterColumn)))
+            {
+                var answer = again.Row(r);
+                if (problems.Count > 0 || answer is null)
+                {
+                    var why = problems.Count > 0 ? problems.ToException().Message : string.Create(CultureInfo.InvariantCulture, $"line {r.Line} gives no answer now");
+                    throw new BundleException([new CsvError(file, r.Line, 0, string.Empty, $"{file} changed while the import was running ({why}); nothing was imported")]);
+                }
+
+                yield return answer.Value;
+            }
+        }
+
+        private (Assignment, Annotation?)? Row(TableRow r)
         {
             _rows++;
             if (_rows % 1000 == 0)
@@ -152,13 +190,13 @@ public static class MidSpaceReader
 
             if (pairId.Length == 0 || prompt.Length == 0 || path0.Length == 0 || path1.Length == 0 || rater.Length == 0)
             {
-                return; // each empty required field was reported
+                return null; // each empty required field was reported
             }
 
             if (path0 == path1)
             {
                 r.Error("image2", $"image2 is the same file as image1 ({path0})");
-                return;
+                return null;
             }
 
             _firstLine.TryAdd(pairId, r.Line);
@@ -167,14 +205,14 @@ public static class MidSpaceReader
                 r.Error("pair_id", _hasRater
                     ? $"pair {pairId} is answered twice by rater {rater}"
                     : $"pair {pairId} appears twice (line {_firstLine[pairId].ToString(CultureInfo.InvariantCulture)}); without a {RaterColumn} column each pair id is one comparison");
-                return;
+                return null;
             }
 
             var facts0 = ImportCsv.Image(source, path0, r, "image1", _checked);
             var facts1 = ImportCsv.Image(source, path1, r, "image2", _checked);
             if (facts0 is null || facts1 is null || errors.Count > 0)
             {
-                return; // once anything is wrong the rest is only checked, not built
+                return null; // once anything is wrong the rest is only checked, not built
             }
 
             var p = build.Prompt(prompt);
@@ -182,24 +220,23 @@ public static class MidSpaceReader
             var image1 = build.Image(path1, p, facts1, Generator);
             if (_pairs.TryGetValue(pairId, out var known))
             {
-                if (known.Pair.Image0Id != image0.Id || known.Pair.Image1Id != image1.Id || known.PromptId != p.Id)
+                if (known.Pair.Image0Id != image0.Id || known.Pair.Image1Id != image1.Id || known.Prompt != p)
                 {
                     r.Error("pair_id", $"pair {pairId} is on line {known.Line.ToString(CultureInfo.InvariantCulture)} with other images or another prompt");
-                    return;
+                    return null;
                 }
             }
             else
             {
                 var pair = new Pair { Id = build.Bundle.Pairs.Count + 1, Image0Id = image0.Id, Image1Id = image1.Id, ExternalId = pairId, CreatedAt = build.At };
                 build.Bundle.Pairs.Add(pair);
-                known = (pair, p.Id, r.Line);
+                known = (pair, p, r.Line);
                 _pairs[pairId] = known;
             }
 
             var participant = build.Participant(rater, out _);
             var assignment = new Assignment
             {
-                Id = build.Bundle.Assignments.Count + 1,
                 ParticipantId = participant.Id,
                 PairId = known.Pair.Id,
                 CriteriaShown = [.. shown.Select(x => x.Criterion.Key)],
@@ -207,11 +244,8 @@ public static class MidSpaceReader
                 Language = build.Language,
                 ServedAt = build.At,
             };
-            build.Bundle.Assignments.Add(assignment);
             var annotation = new Annotation
             {
-                Id = build.Bundle.Annotations.Count + 1,
-                AssignmentId = assignment.Id,
                 ParticipantId = participant.Id,
                 PairId = known.Pair.Id,
                 ClientRequestId = string.Create(CultureInfo.InvariantCulture, $"mid-space:{pairId}:{rater}"),
@@ -223,7 +257,8 @@ public static class MidSpaceReader
                 annotation.Scores.Add(new AnnotationScore { CriterionKey = shown[i].Criterion.Key, Position = i, Score = shown[i].Score });
             }
 
-            build.Bundle.Annotations.Add(annotation);
+            _criteriaPerPair = Math.Max(_criteriaPerPair, shown.Count);
+            return (assignment, annotation);
         }
 
         // A LIVS criterion keeps its texts (EN, FR); any other label becomes a criterion named as written.

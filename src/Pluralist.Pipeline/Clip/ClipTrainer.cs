@@ -596,7 +596,7 @@ public static class ClipQuality
                 cache[row.Text] = t;
             }
 
-            var i = image.EmbedPngFiles([Path.Combine(folder, row.File)])[0];
+            var i = image.EmbedImageFiles([Path.Combine(folder, row.File)])[0];
             double dot = 0;
             for (int k = 0; k < i.Length; k++)
             {

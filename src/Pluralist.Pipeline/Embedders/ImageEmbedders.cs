@@ -1,4 +1,5 @@
 using Pluralist.Pipeline.Clip;
+using Pluralist.Pipeline.Images;
 using Pluralist.Tensors;
 using Pluralist.World.Imaging;
 
@@ -25,25 +26,15 @@ public static class ImageEmbedderExtensions
         return embedder.Embed([image])[0];
     }
 
-    /// <summary>Decodes and embeds PNG files; a file that is not a readable PNG is an error naming it.</summary>
-    public static IReadOnlyList<float[]> EmbedPngFiles(this IImageEmbedder embedder, IReadOnlyList<string> paths, int batchSize = 16)
+    /// <summary>Decodes (<see cref="ImageCodec"/>: PNG, JPEG, WebP) and embeds image files; a file that does not decode is an error naming it.</summary>
+    public static IReadOnlyList<float[]> EmbedImageFiles(this IImageEmbedder embedder, IReadOnlyList<string> paths, int batchSize = 16)
     {
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(paths);
         var result = new List<float[]>(paths.Count);
         for (int start = 0; start < paths.Count; start += batchSize)
         {
-            var batch = paths.Skip(start).Take(batchSize).Select(p =>
-            {
-                try
-                {
-                    return Png.Decode(File.ReadAllBytes(p));
-                }
-                catch (PngFormatException ex)
-                {
-                    throw new InvalidDataException($"{p}: {ex.Message}", ex);
-                }
-            }).ToArray();
+            var batch = paths.Skip(start).Take(batchSize).Select(p => ImageCodec.DecodeFile(p)).ToArray();
             result.AddRange(embedder.Embed(batch));
         }
 

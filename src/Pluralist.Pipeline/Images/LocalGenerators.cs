@@ -51,7 +51,7 @@ public sealed class WorldImageGenerator(string? language = null) : IImageGenerat
             parameters["negative_prompt"] = "not applicable (ignored)";
         }
 
-        return Task.FromResult(new RenderedImage(Png.Encode(g.Image), parameters));
+        return Task.FromResult(new RenderedImage(ImageCodec.Encode(g.Image, ImageFormat.Png), parameters));
     }
 }
 
@@ -125,7 +125,8 @@ public sealed class DiffusionImageGenerator : IImageGenerator
         {
             int size = _model.Config.UNet.ImageSize;
             var rgb = DiffusionModel.ToRgbBytes(images, 0);
-            var image = Resize(rgb, size, size, request.Width, request.Height);
+            // The model's native size to the requested one with Mitchell cubic resampling.
+            var image = ImageCodec.Resize(RgbaImage.FromRgb(size, size, rgb), request.Width, request.Height);
             var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["seed"] = request.Seed.ToString(CultureInfo.InvariantCulture),
@@ -139,37 +140,7 @@ public sealed class DiffusionImageGenerator : IImageGenerator
                 parameters["negative_prompt"] = "not applicable (ignored)";
             }
 
-            return new RenderedImage(Png.Encode(image), parameters);
+            return new RenderedImage(ImageCodec.Encode(image, ImageFormat.Png), parameters);
         }
-    }
-
-    /// <summary>Interleaved RGB (h, w, 3) to an RGBA image of the target size, bilinear with edge clamping (a copy when the sizes agree).</summary>
-    internal static RgbaImage Resize(byte[] rgb, int width, int height, int targetWidth, int targetHeight)
-    {
-        var output = new RgbaImage(targetWidth, targetHeight);
-        double sx = (double)width / targetWidth, sy = (double)height / targetHeight;
-        for (int y = 0; y < targetHeight; y++)
-        {
-            double fy = Math.Clamp((y + 0.5) * sy - 0.5, 0, height - 1);
-            int y0 = (int)fy, y1 = Math.Min(y0 + 1, height - 1);
-            double wy = fy - y0;
-            for (int x = 0; x < targetWidth; x++)
-            {
-                double fx = Math.Clamp((x + 0.5) * sx - 0.5, 0, width - 1);
-                int x0 = (int)fx, x1 = Math.Min(x0 + 1, width - 1);
-                double wx = fx - x0;
-                int o = (y * targetWidth + x) * 4;
-                for (int c = 0; c < 3; c++)
-                {
-                    double top = rgb[(y0 * width + x0) * 3 + c] * (1 - wx) + rgb[(y0 * width + x1) * 3 + c] * wx;
-                    double bottom = rgb[(y1 * width + x0) * 3 + c] * (1 - wx) + rgb[(y1 * width + x1) * 3 + c] * wx;
-                    output.Pixels[o + c] = (byte)Math.Clamp(Math.Round(top * (1 - wy) + bottom * wy), 0, 255);
-                }
-
-                output.Pixels[o + 3] = 255;
-            }
-        }
-
-        return output;
     }
 }

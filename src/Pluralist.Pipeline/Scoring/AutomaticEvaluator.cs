@@ -205,7 +205,7 @@ public sealed class AutomaticEvaluator
                 files[r.File] = r;
             }
 
-            var images = rows.Select(r => Onnx.ImageFiles.Decode(Path.Combine(folder, r.File))).ToArray();
+            var images = rows.Select(r => Images.ImageCodec.DecodeFile(Path.Combine(folder, r.File))).ToArray();
             results.Add(ScorePrompt(g.Key, text, rows.Select(r => r.File).ToArray(), images));
         }
 
@@ -267,6 +267,6 @@ public sealed class AutomaticEvaluator
         ArgumentNullException.ThrowIfNull(scorer);
         return row => string.IsNullOrEmpty(row.Text)
             ? 1
-            : Math.Max(0, scorer.Score([row.Text], [Onnx.ImageFiles.Decode(Path.Combine(folder, row.File))])[0][0].Cosine);
+            : Math.Max(0, scorer.Score([row.Text], [Images.ImageCodec.DecodeFile(Path.Combine(folder, row.File))])[0][0].Cosine);
     }
 }

@@ -36,7 +36,7 @@ public static class FolderSelection
         {
             progress?.Report(g.Key);
             var ordered = g.OrderBy(r => r.Variant).ToArray();
-            var vectors = embedder.EmbedPngFiles(ordered.Select(r => Path.Combine(folder, r.File)).ToArray());
+            var vectors = embedder.EmbedImageFiles(ordered.Select(r => Path.Combine(folder, r.File)).ToArray());
             groups.Add(new CandidateGroup(g.Key, ordered.Select((r, i) =>
             {
                 rows[r.File] = r;

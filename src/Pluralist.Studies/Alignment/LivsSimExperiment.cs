@@ -121,7 +121,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
                 long id = ImageId(p, k);
                 var pixels = batch.Data.AsSpan(p * 3 * s * s, 3 * s * s).ToArray();
                 images[id] = (p, pixels, seen[p]);
-                File.WriteAllBytes(Path.Combine(imagesDir, $"{id}.png"), Png.Encode(ToImage(pixels, s)));
+                File.WriteAllBytes(Path.Combine(imagesDir, $"{id}.png"), Pipeline.Images.ImageCodec.Encode(ToImage(pixels, s), Pipeline.Images.ImageFormat.Png));
             }
         }
 

@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pluralist.Data.Datasets;
+using Pluralist.Data.Imports;
 using Pluralist.Diffusion;
+using Pluralist.Pipeline.Images;
 using Pluralist.World.Imaging;
 
 namespace Pluralist.Studies.Alignment;
@@ -17,8 +19,10 @@ public sealed record DatasetRow(int Line, string Split, string Caption, string I
 
 /// <summary>
 /// Reads a preference dataset written by <c>pluralist dataset build</c> (docs/datasets.md): <c>pairs.jsonl</c> rows with the
-/// Pick-a-Pic columns and image files (PNG) under the dataset folder, or the Parquet layout (image bytes in <c>jpg_0</c> /
-/// <c>jpg_1</c>), decoded and resized to the model's resolution. Every error names the file, the line (or row) and the field.
+/// Pick-a-Pic columns and image files (PNG, JPEG or WebP) under the dataset folder, or the Parquet layout (image bytes in
+/// <c>jpg_0</c> / <c>jpg_1</c>), decoded through <see cref="ImageCodec"/> (format from the content, a pixel limit, a file
+/// extension that must match the content) and resized to the model's resolution with Mitchell cubic resampling. Every
+/// error names the file, the line (or row) and the field.
 /// </summary>
 public static class PreferenceDataset
 {
@@ -109,13 +113,16 @@ public static class PreferenceDataset
 
     /// <summary>
     /// Rows of <paramref name="split"/> (or all with "all") as preference pairs: images decoded and resized to
-    /// <paramref name="size"/>; P(image_0 preferred) is <c>soft_label</c> when present, else <c>label_0</c>.
+    /// <paramref name="size"/>; P(image_0 preferred) is <c>soft_label</c> when present, else <c>label_0</c>. An image over
+    /// <paramref name="maxPixels"/> (width × height; 0 for the import default, <see cref="ImportLimits.MaxImagePixels"/>)
+    /// is refused from its header, before it is decoded.
     /// </summary>
-    public static InMemoryPreferenceSource Load(string dir, string split, int size, out IReadOnlyList<DatasetRow> used)
+    public static InMemoryPreferenceSource Load(string dir, string split, int size, out IReadOnlyList<DatasetRow> used, long maxPixels = 0)
     {
+        maxPixels = maxPixels > 0 ? maxPixels : new ImportLimits().MaxImagePixels;
         if (!File.Exists(Path.Combine(dir, "pairs.jsonl")) && PreferenceParquetReader.IsParquetDataset(dir))
         {
-            return LoadParquet(dir, split, size, out used);
+            return LoadParquet(dir, split, size, maxPixels, out used);
         }
 
         var rows = ReadRows(dir).Where(r => split == "all" || r.Split == split).ToList();
@@ -140,11 +147,11 @@ public static class PreferenceDataset
 
             try
             {
-                px = WorldImageSource.ToModelPixels(Png.Decode(File.ReadAllBytes(full)), size);
+                px = ModelPixels(ImageCodec.DecodeFile(full, maxPixels, $"{Path.Combine(dir, "pairs.jsonl")}:{r.Line}: field '{field}': {rel}"), size);
             }
-            catch (PngFormatException e)
+            catch (InvalidDataException e)
             {
-                throw new StudyInputException($"{full} (pairs.jsonl line {r.Line}, field '{field}'): not a readable PNG: {e.Message}");
+                throw new StudyInputException(e.Message);
             }
 
             cache[rel] = px;
@@ -156,7 +163,11 @@ public static class PreferenceDataset
         return new InMemoryPreferenceSource(pairs);
     }
 
-    private static InMemoryPreferenceSource LoadParquet(string dir, string split, int size, out IReadOnlyList<DatasetRow> used)
+    // Any image to (3, size, size) in [-1, 1]: Mitchell cubic resampling to the model's size, then scaled.
+    private static float[] ModelPixels(RgbaImage image, int size) =>
+        WorldImageSource.ToModelPixels(ImageCodec.Resize(image, size, size), size);
+
+    private static InMemoryPreferenceSource LoadParquet(string dir, string split, int size, long maxPixels, out IReadOnlyList<DatasetRow> used)
     {
         var cache = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var pairs = new List<PreferencePair>();
@@ -171,11 +182,11 @@ public static class PreferenceDataset
 
             try
             {
-                px = WorldImageSource.ToModelPixels(Png.Decode(bytes), size);
+                px = ModelPixels(ImageCodec.Decode(bytes, string.Create(CultureInfo.InvariantCulture, $"{r.File}: row {r.Row}: column '{column}'"), maxPixels), size);
             }
-            catch (PngFormatException e)
+            catch (InvalidDataException e)
             {
-                throw new StudyInputException(string.Create(CultureInfo.InvariantCulture, $"{r.File}: row {r.Row}: column '{column}': not a readable PNG: {e.Message}"));
+                throw new StudyInputException(e.Message);
             }
 
             cache[key] = px;

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Data;
-using Pluralist.World.Imaging;
 using Pluralist.World.Prompts;
 using Pluralist.World.Scenes;
 using Pluralist.World.Simulation;
@@ -127,7 +126,7 @@ public static class DemoSeeder
 
     private static async Task<Image> StoreAsync(PluralistDbContext db, DataDirectory data, long studyId, long promptId, GeneratedScene generated, string name, DateTimeOffset now, CancellationToken ct)
     {
-        var png = Png.Encode(generated.Image);
+        var png = Pipeline.Images.ImageCodec.Encode(generated.Image, Pipeline.Images.ImageFormat.Png);
         await File.WriteAllBytesAsync(Path.Combine(data.ImagesPath, name), png, ct);
         await File.WriteAllTextAsync(Path.Combine(data.ImagesPath, SceneFile.SpecPath(name)), SceneFile.Write(generated), ct);
         var image = new Image

@@ -135,6 +135,28 @@ public static class DatasetImportScenarios
         Assert.False(Directory.Exists(data.ImagesPath) && Directory.EnumerateFiles(data.ImagesPath, "*", SearchOption.AllDirectories).Any());
     }
 
+    // The answers are read again from the CSV while they are written: a file changed in between is refused whole.
+    public static async Task MidSpaceChangedDuringImportIsRefused(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        var before = await RichStudy.CountsAsync(tdb);
+        var folder = DatasetFixtures.WriteMidSpace(Work(), DatasetFixtures.MidSpaceRows());
+        var data = RichStudy.TempData();
+        await using (var db = tdb.CreateContext())
+        using (var bundle = MidSpaceReader.Read(folder))
+        {
+            Assert.Empty(bundle.Annotations); // streamed, not held
+            Assert.Equal(14, bundle.Streamed!.Count);
+            var csv = Path.Combine(folder, "preferences.csv");
+            File.WriteAllLines(csv, File.ReadAllLines(csv)[..^1]);
+            var e = await Assert.ThrowsAsync<BundleException>(() => StudyImporter.ImportAsync(db, data, bundle, action: "import.mid-space"));
+            Assert.Contains(e.Errors, x => x.Message.Contains("changed while the import was running", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(before, await RichStudy.CountsAsync(tdb));
+        Assert.False(Directory.Exists(data.ImagesPath) && Directory.EnumerateFiles(data.ImagesPath, "*", SearchOption.AllDirectories).Any());
+    }
+
     public static async Task LikertImportsMarkersOnlyWithConsent(DatabaseProvider provider)
     {
         await using var tdb = await TestDatabase.CreateAsync(provider);
@@ -273,6 +295,7 @@ public sealed class SqliteDatasetImportTests
 {
     [Fact] public Task Mid_space_release_imports() => DatasetImportScenarios.MidSpaceImports(DatabaseProvider.Sqlite);
     [Fact] public Task Bad_mid_space_release_is_refused_and_nothing_written() => DatasetImportScenarios.BadMidSpaceIsRefused(DatabaseProvider.Sqlite);
+    [Fact] public Task Mid_space_release_changed_during_the_import_is_refused() => DatasetImportScenarios.MidSpaceChangedDuringImportIsRefused(DatabaseProvider.Sqlite);
     [Fact] public Task Likert_ratings_import_markers_only_with_consent() => DatasetImportScenarios.LikertImportsMarkersOnlyWithConsent(DatabaseProvider.Sqlite);
     [Fact] public Task Bad_likert_ratings_are_refused_and_nothing_written() => DatasetImportScenarios.BadLikertIsRefused(DatabaseProvider.Sqlite);
     [Fact] public Task Pickapic_parquet_imports() => DatasetImportScenarios.PickapicImports(DatabaseProvider.Sqlite);
@@ -283,6 +306,7 @@ public sealed class PostgresDatasetImportTests
 {
     [PostgresFact] public Task Mid_space_release_imports() => DatasetImportScenarios.MidSpaceImports(DatabaseProvider.Postgres);
     [PostgresFact] public Task Bad_mid_space_release_is_refused_and_nothing_written() => DatasetImportScenarios.BadMidSpaceIsRefused(DatabaseProvider.Postgres);
+    [PostgresFact] public Task Mid_space_release_changed_during_the_import_is_refused() => DatasetImportScenarios.MidSpaceChangedDuringImportIsRefused(DatabaseProvider.Postgres);
     [PostgresFact] public Task Likert_ratings_import_markers_only_with_consent() => DatasetImportScenarios.LikertImportsMarkersOnlyWithConsent(DatabaseProvider.Postgres);
     [PostgresFact] public Task Bad_likert_ratings_are_refused_and_nothing_written() => DatasetImportScenarios.BadLikertIsRefused(DatabaseProvider.Postgres);
     [PostgresFact] public Task Pickapic_parquet_imports() => DatasetImportScenarios.PickapicImports(DatabaseProvider.Postgres);

@@ -90,6 +90,8 @@ public sealed class LocalGeneratorTests : IDisposable
         var big = await gen.GenerateAsync(new GenerationRequest("a park at night", 5, 3, 4, 32, 24));
         Assert.True(Png.TryReadSize(big.Png, out var w, out var h));
         Assert.Equal((32, 24), (w, h));
+        // A requested size other than the native one is the model's output resized with Mitchell cubic resampling.
+        Assert.Equal(ImageCodec.Resize(RgbaImage.FromRgb(8, 8, direct), 32, 24).Pixels, Png.Decode(big.Png).Pixels);
     }
 
     [Fact]

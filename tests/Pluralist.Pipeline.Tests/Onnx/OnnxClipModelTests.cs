@@ -1,3 +1,4 @@
+using Pluralist.Pipeline.Images;
 using Pluralist.Pipeline.Onnx;
 using Pluralist.World.Imaging;
 using SkiaSharp;
@@ -64,7 +65,7 @@ public sealed class OnnxClipModelTests : IDisposable
             var file = c.GetProperty("file").GetString()!;
             var filter = (ResampleFilter)c.GetProperty("filter").GetInt32();
             int w = c.GetProperty("width").GetInt32(), h = c.GetProperty("height").GetInt32();
-            var image = ImageFiles.Decode(Path.Combine(Golden.ImageFolder, file));
+            var image = ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, file));
             var rgb = new byte[image.Width * image.Height * 3];
             for (int i = 0; i < image.Width * image.Height; i++)
             {
@@ -83,7 +84,7 @@ public sealed class OnnxClipModelTests : IDisposable
     [Fact]
     public void Skia_decodes_PNG_JPEG_and_WebP_and_names_a_file_that_is_none_of_them()
     {
-        var png = ImageFiles.Decode(Path.Combine(Golden.ImageFolder, "wide.png"));
+        var png = ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, "wide.png"));
         var dir = Copy();
         // Lossless WebP written by Skia decodes to the PNG's bytes; JPEG at quality 100 comes close (chroma is subsampled
         // and this small image is mostly noise, so about 9 levels on average; PIL's JPEG is checked exactly elsewhere).
@@ -95,17 +96,17 @@ public sealed class OnnxClipModelTests : IDisposable
             File.WriteAllBytes(Path.Combine(dir, "x.jpg"), image.Encode(SKEncodedImageFormat.Jpeg, 100).ToArray());
         }
 
-        Assert.Equal(png.Pixels, ImageFiles.Decode(Path.Combine(dir, "x.webp")).Pixels);
-        var jpg = ImageFiles.Decode(Path.Combine(dir, "x.jpg"));
+        Assert.Equal(png.Pixels, ImageCodec.DecodeFile(Path.Combine(dir, "x.webp")).Pixels);
+        var jpg = ImageCodec.DecodeFile(Path.Combine(dir, "x.jpg"));
         double meanError = jpg.Pixels.Zip(png.Pixels, (a, b) => Math.Abs(a - b)).Average();
         Assert.True(meanError < 16, $"mean |JPEG - PNG| {meanError}");
 
         File.WriteAllText(Path.Combine(dir, "notes.png"), "not an image");
-        var ex = Assert.Throws<InvalidDataException>(() => ImageFiles.Decode(Path.Combine(dir, "notes.png")));
+        var ex = Assert.Throws<InvalidDataException>(() => ImageCodec.DecodeFile(Path.Combine(dir, "notes.png")));
         Assert.Contains("notes.png", ex.Message, StringComparison.Ordinal);
         var bytes = File.ReadAllBytes(Path.Combine(Golden.ImageFolder, "big.png"));
         File.WriteAllBytes(Path.Combine(dir, "cut.png"), bytes[..(bytes.Length / 2)]);
-        ex = Assert.Throws<InvalidDataException>(() => ImageFiles.Decode(Path.Combine(dir, "cut.png")));
+        ex = Assert.Throws<InvalidDataException>(() => ImageCodec.DecodeFile(Path.Combine(dir, "cut.png")));
         Assert.Contains("cut.png", ex.Message, StringComparison.Ordinal);
     }
 
@@ -219,8 +220,8 @@ public sealed class OnnxClipModelTests : IDisposable
         var embedder = new OnnxClipImageEmbedder(model, batchSize: 4);
         Assert.Equal("onnx-clip:tiny-clip", embedder.Name);
         Assert.Equal(16, embedder.Dimension);
-        var img = ImageFiles.Decode(Path.Combine(Golden.ImageFolder, "wide.png"));
-        var other = ImageFiles.Decode(Path.Combine(Golden.ImageFolder, "big.png"));
+        var img = ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, "wide.png"));
+        var other = ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, "big.png"));
         // Two copies of each image among five: greedy max-min keeps one of each look before any duplicate.
         var vectors = embedder.Embed([img, img, other, other, img]);
         var s = Pluralist.Pipeline.Selection.Similarity.Cosine(vectors.ToArray());

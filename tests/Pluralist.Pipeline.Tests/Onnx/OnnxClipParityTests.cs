@@ -1,4 +1,5 @@
 using Pluralist.Pipeline.Clip;
+using Pluralist.Pipeline.Images;
 using Pluralist.Pipeline.Onnx;
 using Pluralist.Tensors;
 
@@ -44,7 +45,7 @@ public sealed class OnnxClipParityTests
         Assert.Contains(images, i => i.Width != i.Height);
         foreach (var (file, w, h) in images)
         {
-            var image = ImageFiles.Decode(Path.Combine(Golden.ImageFolder, file));
+            var image = ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, file));
             Assert.Equal((w, h), (image.Width, image.Height));
             var ours = new float[3 * 32 * 32];
             processor.Preprocess(image, ours, 0);
@@ -83,7 +84,7 @@ public sealed class OnnxClipParityTests
         var files = Golden.Images.Where(i => !i.File.EndsWith(".jpg", StringComparison.Ordinal)).ToArray();
         var expected = Golden.Matrix("image_embeds");
         var all = Golden.Images.Select(i => i.File).ToList();
-        var images = model.EmbedImages(files.Select(f => ImageFiles.Decode(Path.Combine(Golden.ImageFolder, f.File))).ToArray(), batchSize: 3);
+        var images = model.EmbedImages(files.Select(f => ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, f.File))).ToArray(), batchSize: 3);
         Assert.True(Golden.MaxAbsDiff(images, files.Select(f => expected[all.IndexOf(f.File)]).ToArray()) <= Tolerance);
         // Padded to the longest caption of each batch instead of 77: the causal tower pooled at the end token gives the same.
         var text = model.EmbedTexts(Golden.Captions.Select(c => c.Text).ToArray(), batchSize: 5);
@@ -105,7 +106,7 @@ public sealed class OnnxClipParityTests
             Assert.True(Golden.MaxAbsDiff(text, Golden.Matrix("text_embeds")) <= Tolerance);
             Assert.True(Golden.MaxAbsDiff(images, Golden.Matrix("image_embeds")) <= Tolerance);
             using var scaled = OnnxClipModel.Load(folder, new OnnxClipOptions { LogitScale = Golden.LogitScale });
-            var logits = scaled.Logits([ImageFiles.Decode(Path.Combine(Golden.ImageFolder, "wide.png"))], Golden.Captions.Select(c => c.Text).ToArray());
+            var logits = scaled.Logits([ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, "wide.png"))], Golden.Captions.Select(c => c.Text).ToArray());
             var expected = Golden.Matrix("logits_per_image")[0];
             for (int j = 0; j < expected.Length; j++)
             {

@@ -26,7 +26,7 @@ public sealed class ScoringTests : IDisposable
         using var model = OnnxClipModel.Load(Golden.ModelFolder);
         var files = Golden.Images.Select(i => i.File).Where(f => !f.EndsWith(".jpg", StringComparison.Ordinal)).ToArray();
         var all = Golden.Images.Select(i => i.File).ToList();
-        var images = files.Select(f => ImageFiles.Decode(Path.Combine(Golden.ImageFolder, f))).ToArray();
+        var images = files.Select(f => ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, f))).ToArray();
         var captions = Golden.Captions.Select(c => c.Text).ToArray();
         var logits = Golden.Matrix("logits_per_image");
         var pick = new OnnxClipScorer(model, ScoreKind.Preference).Score(captions, images);
@@ -52,7 +52,7 @@ public sealed class ScoringTests : IDisposable
         Assert.Equal(7, evaluator.Criteria.Count);
         Assert.Equal(CriterionPrompts.Overall, evaluator.Criteria[0].Criterion);
         string[] ids = ["wide.png", "tall.png", "big.png", "square.png"];
-        var p = evaluator.ScorePrompt("1", "a park with benches under maple trees", ids, ids.Select(f => ImageFiles.Decode(Path.Combine(Golden.ImageFolder, f))).ToArray());
+        var p = evaluator.ScorePrompt("1", "a park with benches under maple trees", ids, ids.Select(f => ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, f))).ToArray());
         for (int c = 0; c < p.Criteria.Count; c++)
         {
             Assert.Equal(1.0, Enumerable.Range(0, ids.Length).Sum(i => p.Share(c, i)), 1e-12);
@@ -69,7 +69,7 @@ public sealed class ScoringTests : IDisposable
 
         // The overall criterion is the prompt itself; other criteria add their words and change the scores.
         Assert.NotEqual(p.Scores[0][0].Score, p.Scores[0][1].Score);
-        var other = evaluator.ScorePrompt("2", "une rue calme la nuit", ["small.png"], [ImageFiles.Decode(Path.Combine(Golden.ImageFolder, "small.png"))]);
+        var other = evaluator.ScorePrompt("2", "une rue calme la nuit", ["small.png"], [ImageCodec.DecodeFile(Path.Combine(Golden.ImageFolder, "small.png"))]);
         var ex = Assert.Throws<ArgumentException>(() => p.Preference(0, ids[0], "small.png"));
         Assert.Contains("same prompt only", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1.0, other.Share(0, 0), 12);

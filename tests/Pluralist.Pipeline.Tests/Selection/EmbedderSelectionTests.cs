@@ -103,7 +103,7 @@ public sealed class EmbedderSelectionTests : IDisposable
             "p1,1,images/p1/001.png,test,1,7.5,30,16,16,,ok,,,2025-01-01T00:00:00Z",
         ]);
         var ex = Assert.Throws<InvalidDataException>(() => FolderSelection.Run(_dir.FullName, new ColorLayoutEmbedder(), new SelectionOptions { K = 1 }));
-        Assert.StartsWith($"{Path.Combine(_dir.FullName, "images/p1/001.png")}: Not a PNG file", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{Path.Combine(_dir.FullName, "images/p1/001.png")}: is not a PNG, JPEG or WebP image", ex.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir.FullName, "selection.csv")));
         Assert.False(File.Exists(Path.Combine(_dir.FullName, "selection-report.csv")));
     }
@@ -113,7 +113,7 @@ public sealed class EmbedderSelectionTests : IDisposable
     {
         var path = Path.Combine(_dir.FullName, "broken.png");
         File.WriteAllBytes(path, [1, 2, 3]);
-        var ex = Assert.Throws<InvalidDataException>(() => new ColorLayoutEmbedder().EmbedPngFiles([path]));
-        Assert.StartsWith($"{path}: Not a PNG file", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<InvalidDataException>(() => new ColorLayoutEmbedder().EmbedImageFiles([path]));
+        Assert.StartsWith($"{path}: is not a PNG, JPEG or WebP image", ex.Message, StringComparison.Ordinal);
     }
 }
