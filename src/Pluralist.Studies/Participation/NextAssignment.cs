@@ -7,6 +7,9 @@ namespace Pluralist.Studies.Participation;
 /// <summary>What the participant sees next: their unanswered assignment, a new one, an image to rate, a break, or nothing left.</summary>
 public sealed class NextAssignment(ParticipationStore store, SessionProgress sessions, QuotaPlaces quotaPlaces, NextRating ratings, CriteriaCounts criteriaCounts)
 {
+    // Each lost race means another participant's assignment was stored, so the hand-out advances; this bounds a crowd on one pair.
+    private const int ClaimAttempts = 64;
+
     /// <summary>The participant's unanswered assignment in the open batch, or a new one; or a break, or nothing left.</summary>
     public async Task<NextStep> NextAsync(Participant participant, Study study, string lang, CancellationToken ct)
     {
@@ -100,7 +103,12 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         return new NextStep.Task(pending, promptText, left, right, criteria, progress, existing);
     }
 
-    /// <summary>A new assignment: a pair by the batch's distribution (or a quota place), criteria and side by <see cref="AssignmentBuilder"/>.</summary>
+    /// <summary>
+    /// A new assignment: a pair by the batch's distribution (or a quota place), criteria and side by <see cref="AssignmentBuilder"/>.
+    /// A regular pair's assignment takes one of its K numbered rater places under unique indexes (one per place, one per
+    /// participant and pair), so concurrent participants can never put a pair above K nor give it twice to one rater: the
+    /// loser of a race looks again with the counts as they are now.
+    /// </summary>
     private async Task<Assignment?> CreateAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
     {
         if (study.GroupQuotas is { } quotas)
@@ -108,19 +116,45 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
             return await quotaPlaces.CreateAssignmentAsync(participantId, study, batch, quotas, lang, ct);
         }
 
-        var candidates = await store.PairCandidatesAsync(study, batch, ct);
-        var seen = await store.SeenPairsAsync(participantId, ct);
-        var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
-        if (pick is null)
-        {
-            return null;
-        }
-
         var db = store.Db;
-        var draw = await criteriaCounts.DrawAsync(db, study, ct);
-        var assignment = draw.ToAssignment(participantId, pick.PairId, batch.Id, lang, store.Now);
-        db.Assignments.Add(assignment);
-        await db.SaveChangesAsync(ct);
-        return assignment;
+        for (var attempt = 1; ; attempt++)
+        {
+            var candidates = await store.PairCandidatesAsync(study, batch, ct);
+            var seen = await store.SeenPairsAsync(participantId, ct);
+            var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
+            if (pick is null)
+            {
+                return null;
+            }
+
+            var draw = await criteriaCounts.DrawAsync(db, study, ct);
+            var assignment = draw.ToAssignment(participantId, pick.PairId, batch.Id, lang, store.Now);
+            if (pick.Kind is PairKind.Annotation or PairKind.Evaluation)
+            {
+                var taken = await db.Assignments.Where(a => a.PairId == pick.PairId && a.OverlapSlot != null).Select(a => a.OverlapSlot!.Value).ToListAsync(ct);
+                assignment.OverlapSlot = QuotaPicker.FreeSlot(taken, Math.Max(1, batch.Overlap));
+                if (assignment.OverlapSlot is null)
+                {
+                    // Places taken since the counts were read: look again.
+                    if (attempt >= ClaimAttempts)
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+            }
+
+            db.Assignments.Add(assignment);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return assignment;
+            }
+            catch (DbUpdateException) when (attempt < ClaimAttempts)
+            {
+                db.Entry(assignment).State = EntityState.Detached;
+            }
+        }
     }
 }
