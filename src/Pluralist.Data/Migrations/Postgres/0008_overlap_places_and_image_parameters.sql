@@ -1,4 +1,5 @@
--- Pluralist schema version 8 (PostgreSQL): overlap K enforced by the database. An assignment of a regular pair
+-- Pluralist schema version 8 (PostgreSQL): overlap K enforced by the database, and the generator parameters of images.
+-- An assignment of a regular pair
 -- (annotation or evaluation) holds one of the pair's numbered rater places (overlap_slot 1..K), unique per
 -- pair, so two participants racing for a pair's last place cannot both get it; and one place per participant
 -- and pair, so no rater is given the same pair twice. Attention-check and gold assignments, and those made
@@ -19,3 +20,6 @@ WHERE numbered.id = assignments.id;
 
 CREATE UNIQUE INDEX ix_assignments_pair_id_overlap_slot ON assignments (pair_id, overlap_slot) WHERE overlap_slot IS NOT NULL;
 CREATE UNIQUE INDEX ix_assignments_participant_id_pair_id ON assignments (participant_id, pair_id) WHERE overlap_slot IS NOT NULL;
+
+-- The generator's parameters (a JSON object from the generation manifest) of each image.
+ALTER TABLE images ADD COLUMN parameters text NULL;
