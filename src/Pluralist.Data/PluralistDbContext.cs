@@ -244,6 +244,9 @@ public sealed class PluralistDbContext : DbContext
             e.ToTable("assignments");
             e.HasIndex(x => x.ParticipantId);
             e.HasIndex(x => x.PairId);
+            // Overlap K (v8): one assignment per rater place of a pair, and one place per participant and pair.
+            e.HasIndex(x => new { x.PairId, x.OverlapSlot }).IsUnique().HasFilter("overlap_slot IS NOT NULL");
+            e.HasIndex(x => new { x.ParticipantId, x.PairId }).IsUnique().HasFilter("overlap_slot IS NOT NULL");
             StringList(e.Property(x => x.CriteriaShown));
             e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Pair>().WithMany().HasForeignKey(x => x.PairId).OnDelete(DeleteBehavior.Restrict);

@@ -55,8 +55,8 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Contains("10 rendered, 0 already done, 0 failed of 10", output, StringComparison.Ordinal);
         var manifest = File.ReadAllLines(Path.Combine(_dir, "run", "manifest.csv"));
         Assert.Equal(11, manifest.Length);
-        Assert.EndsWith(",text", manifest[0], StringComparison.Ordinal);
-        Assert.EndsWith("A plaza with a fountain at night", manifest[^1], StringComparison.Ordinal);
+        Assert.EndsWith(",text,language,source", manifest[0], StringComparison.Ordinal);
+        Assert.EndsWith("A plaza with a fountain at night,en,human", manifest[^1], StringComparison.Ordinal);
 
         (code, output, _) = CliRunner.Run(_dir, "images", "generate", "prompts", "--backend", "world", "--variants", "5", "--size", "32", "--limit", "2", "--out", "run");
         Assert.Equal(0, code);

@@ -78,11 +78,13 @@ public static class FoundationCommands
     /// <summary>The <c>study</c> group.</summary>
     public static Command Study()
     {
-        var study = new Command("study", "Studies: list, import and export them; show or set their questions.");
+        var study = new Command("study", "Studies: list, import and export them; show or set their questions; add images to their pool and build pairs.");
         study.Subcommands.Add(StudyList());
         study.Subcommands.Add(StudyCommands.Import());
         study.Subcommands.Add(StudyCommands.Export());
         study.Subcommands.Add(StudyQuestionsCommand.Create());
+        study.Subcommands.Add(StudyPoolCommands.Pool());
+        study.Subcommands.Add(StudyPoolCommands.Pairs());
         return study;
     }
 }

@@ -109,7 +109,7 @@ public static class ImagesCommands
         }
 
         CommandHelpers.Require(set.Prompts.Count > 0, $"PROMPTS: {path} has no prompts");
-        return set.Prompts.Select(p => new GenerationPrompt(p.Id.ToString(CultureInfo.InvariantCulture), p.Text)).ToList();
+        return set.Prompts.Select(p => new GenerationPrompt(p.Id.ToString(CultureInfo.InvariantCulture), p.Text, p.Language, p.Source)).ToList();
     }
 
     private sealed record BackendArguments(string Name, string? Url, string? Model, string? KeyEnv, string? Workflow, string? Lora);

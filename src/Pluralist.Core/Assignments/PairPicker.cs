@@ -11,12 +11,15 @@ public sealed record PairCandidate(long PairId, PairKind Kind, int TimesAssigned
 
 /// <summary>
 /// Chooses the next pair for a participant within a batch: attention-check and gold pairs are
-/// mixed in at the study's rates, a participant never gets the same pair twice, and pairs that
-/// have not yet reached the batch's overlap target are preferred. Among those, the batch's
-/// distribution decides: random, least-answered first (ties at random), or a fixed order.
+/// mixed in at the study's rates, a participant never gets the same pair twice, and a regular pair
+/// goes to at most K (the batch's overlap) distinct raters. Pairs already given to someone but
+/// still under K come before fresh pairs, so pairs reach K before new ones are opened and
+/// agreement can be measured early. Among those, the batch's distribution decides: random,
+/// least-answered first (ties at random), or a fixed order.
 /// </summary>
 public static class PairPicker
 {
+    /// <summary>The next pair for the participant, or null when every pair is seen by them or already has its K raters.</summary>
     public static PairCandidate? Pick(
         IReadOnlyList<PairCandidate> candidates,
         IReadOnlySet<long> seenByParticipant,
@@ -56,8 +59,14 @@ public static class PairPicker
             return null;
         }
 
-        var underTarget = regular.Where(c => c.TimesAssigned < Math.Max(1, overlap)).ToList();
-        var eligible = underTarget.Count > 0 ? underTarget : regular;
+        var k = Math.Max(1, overlap);
+        var open = regular.Where(c => c.TimesAssigned > 0 && c.TimesAssigned < k).ToList();
+        var eligible = open.Count > 0 ? open : regular.Where(c => c.TimesAssigned == 0).ToList();
+        if (eligible.Count == 0)
+        {
+            return null;
+        }
+
         return distribution switch
         {
             PairDistribution.Fixed => eligible.MinBy(c => c.Order),

@@ -20,6 +20,9 @@ public sealed class Assignment
     public string Language { get; set; } = "en";
 
     public DateTimeOffset ServedAt { get; set; }
+
+    /// <summary>Which of the pair's K rater places this assignment holds (1..K); null for attention checks, gold pairs and quota places.</summary>
+    public int? OverlapSlot { get; set; }
 }
 
 /// <summary>A participant's answer to one assignment: one score per shown criterion, a comment, timings.</summary>

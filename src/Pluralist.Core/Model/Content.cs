@@ -58,6 +58,9 @@ public sealed class Image
 
     public int? Steps { get; set; }
 
+    /// <summary>The generator's parameters as a JSON object (sampler, model, …), as its manifest recorded them.</summary>
+    public string? Parameters { get; set; }
+
     public int Width { get; set; }
 
     public int Height { get; set; }

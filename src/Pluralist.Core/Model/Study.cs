@@ -180,8 +180,11 @@ public sealed class Batch
 
     public PairDistribution Distribution { get; set; } = PairDistribution.Random;
 
-    /// <summary>How many participants should see each pair.</summary>
-    public int Overlap { get; set; } = 1;
+    /// <summary>K: how many distinct participants are given each regular pair, never more (attention checks and gold pairs go to everyone).</summary>
+    public int Overlap { get; set; } = DefaultOverlap;
+
+    /// <summary>The overlap a new batch gets unless its researcher sets another: three raters per pair, so that agreement (Krippendorff's alpha, GAI) has pairs to compare.</summary>
+    public const int DefaultOverlap = 3;
 
     public bool IsOpen(DateTimeOffset now) => now >= OpensAt && now < ClosesAt;
 }

@@ -23,7 +23,7 @@ public static class BundleFormat
     public const string PreferNotToSay = "prefer-not-to-say";
 
     public static readonly string[] PromptColumns = ["prompt", "text", "language", "source", "parent", "scenario", "external_id", "created_at"];
-    public static readonly string[] ImageColumns = ["image", "prompt", "generator", "seed", "guidance", "steps", "width", "height", "content_hash", "file", "reference", "flags", "external_id", "created_at"];
+    public static readonly string[] ImageColumns = ["image", "prompt", "generator", "seed", "guidance", "steps", "width", "height", "content_hash", "file", "reference", "flags", "external_id", "created_at", "parameters"];
     public static readonly string[] PairColumns = ["pair", "image_0", "image_1", "kind", "batch", "expected_preference", "external_id", "created_at"];
     public static readonly string[] ParticipantColumns = ["participant", "language", "created_at", "withdrawn_at"];
     public static readonly string[] ConsentColumns = ["participant", "version", "language", "consented_at", "withdrawn_at", "markers_consented", "markers_declined"];

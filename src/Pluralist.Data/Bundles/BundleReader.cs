@@ -183,6 +183,7 @@ public static class BundleReader
                 Seed = r.OptionalLong("seed"),
                 Guidance = r.OptionalDouble("guidance"),
                 Steps = r.OptionalInt("steps"),
+                Parameters = r.OptionalString("parameters"),
                 Width = r.Int("width"),
                 Height = r.Int("height"),
                 ContentHash = r.OptionalString("content_hash")?.ToLowerInvariant(),

@@ -95,7 +95,7 @@ public static class BundleWriter
         [
             Id(i.Id), Id(i.PromptId), i.Generator, Id(i.Seed), CsvWriter.Format(i.Guidance), Id(i.Steps), Id(i.Width), Id(i.Height),
             i.ContentHash, files.GetValueOrDefault(i.Id), files.ContainsKey(i.Id) ? null : i.StoragePath,
-            BundleFormat.FormatFlags(i.Flags), i.ExternalId, CsvWriter.Format(i.CreatedAt),
+            BundleFormat.FormatFlags(i.Flags), i.ExternalId, CsvWriter.Format(i.CreatedAt), i.Parameters,
         ]);
         Csv(create, BundleFormat.PairsCsv, BundleFormat.PairColumns, b.Pairs, p =>
         [

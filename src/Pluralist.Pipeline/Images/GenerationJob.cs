@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Pluralist.Core.Model;
 using Pluralist.Core.Text;
 using Pluralist.Files;
 using Pluralist.World.Imaging;
@@ -19,8 +20,8 @@ public enum VariationMode
     Random = 1,
 }
 
-/// <summary>A prompt to render; the id names its folder (letters, digits, '-', '_').</summary>
-public sealed record GenerationPrompt(string Id, string Text);
+/// <summary>A prompt to render; the id names its folder (letters, digits, '-', '_'). Language and source go into the manifest, so a pool made from it keeps them.</summary>
+public sealed record GenerationPrompt(string Id, string Text, string Language = "en", PromptSource Source = PromptSource.Human);
 
 /// <summary>Settings of a generation job.</summary>
 public sealed record GenerationJobOptions
@@ -75,7 +76,9 @@ public sealed record ManifestRow(
     string? Error,
     string? Parameters,
     DateTimeOffset CreatedAt,
-    string? Text = null);
+    string? Text = null,
+    string? Language = null,
+    string? Source = null);
 
 /// <summary>Progress after each variant.</summary>
 public sealed record GenerationProgress(int Total, int Generated, int Skipped, int Failed, string Prompt, int Variant);
@@ -93,7 +96,7 @@ public sealed record GenerationSummary(int Total, int Generated, int Skipped, in
 /// </summary>
 public sealed partial class GenerationJob(IImageGenerator generator, GenerationJobOptions options)
 {
-    private static readonly string[] Header = ["prompt", "variant", "file", "generator", "seed", "guidance", "steps", "width", "height", "sha256", "status", "error", "parameters", "created_at", "text"];
+    private static readonly string[] Header = ["prompt", "variant", "file", "generator", "seed", "guidance", "steps", "width", "height", "sha256", "status", "error", "parameters", "created_at", "text", "language", "source"];
 
     /// <summary>The planned parameters of variant <paramref name="variant"/> of prompt <paramref name="promptId"/>.</summary>
     public (long Seed, double Guidance, int Steps) Plan(string promptId, int variant)
@@ -169,13 +172,13 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
                         // A received image is always saved and recorded, even when cancellation arrived meanwhile.
                         await DurableFile.WriteAsync(Path.Combine(options.OutputFolder, file), (s, c) => s.WriteAsync(image.Png, c).AsTask(), CancellationToken.None).ConfigureAwait(false);
                         row = new ManifestRow(prompt.Id, v, file, generator.Name, seed, guidance, steps, w, h, Sha256(image.Png), "ok", null,
-                            JsonSerializer.Serialize(image.Parameters), DateTimeOffset.UtcNow, prompt.Text);
+                            JsonSerializer.Serialize(image.Parameters), DateTimeOffset.UtcNow, prompt.Text, prompt.Language, prompt.Source.ToToken());
                         generated++;
                     }
                     catch (GeneratorException ex)
                     {
                         row = new ManifestRow(prompt.Id, v, file, generator.Name, seed, guidance, steps, options.Width, options.Height, null, "failed",
-                            ex.Message.ReplaceLineEndings(" "), null, DateTimeOffset.UtcNow, prompt.Text);
+                            ex.Message.ReplaceLineEndings(" "), null, DateTimeOffset.UtcNow, prompt.Text, prompt.Language, prompt.Source.ToToken());
                         failures.Add(row);
                         failed++;
                     }
@@ -218,13 +221,13 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
 
         var errors = new List<CsvError>();
         var table = CsvTable.Parse(new StringReader(text), name, errors);
-        table.RequireColumns(Header[..^1]); // text came later: optional
+        table.RequireColumns(Header[..^3]); // text, language and source came later: optional
         foreach (var row in table.Rows)
         {
             var r = new ManifestRow(table.String(row, "prompt"), table.Int(row, "variant"), table.String(row, "file"), table.String(row, "generator"),
                 table.Long(row, "seed"), table.Double(row, "guidance"), table.Int(row, "steps"), table.Int(row, "width"), table.Int(row, "height"),
                 table.OptionalString(row, "sha256"), table.String(row, "status"), table.OptionalString(row, "error"), table.OptionalString(row, "parameters"),
-                table.DateTime(row, "created_at"), table.HasColumn("text") ? table.OptionalString(row, "text") : null);
+                table.DateTime(row, "created_at"), Optional(table, row, "text"), Optional(table, row, "language"), Optional(table, row, "source"));
             if (r.Status is not ("ok" or "failed"))
             {
                 table.AddError(row, "status", $"'{r.Status}' is not ok or failed");
@@ -240,6 +243,8 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
 
         return result;
     }
+
+    private static string? Optional(CsvTable table, CsvRecord row, string column) => table.HasColumn(column) ? table.OptionalString(row, column) : null;
 
     private static bool HasCurrentHeader(string path)
     {
@@ -312,7 +317,7 @@ public sealed partial class GenerationJob(IImageGenerator generator, GenerationJ
     [
         r.Prompt, r.Variant.ToString(CultureInfo.InvariantCulture), r.File, r.Generator, r.Seed.ToString(CultureInfo.InvariantCulture),
         CsvWriter.Format(r.Guidance), r.Steps.ToString(CultureInfo.InvariantCulture), r.Width.ToString(CultureInfo.InvariantCulture),
-        r.Height.ToString(CultureInfo.InvariantCulture), r.Sha256, r.Status, r.Error, r.Parameters, CsvWriter.Format(r.CreatedAt), r.Text,
+        r.Height.ToString(CultureInfo.InvariantCulture), r.Sha256, r.Status, r.Error, r.Parameters, CsvWriter.Format(r.CreatedAt), r.Text, r.Language, r.Source,
     ];
 
     private static ulong SplitMix(ref ulong state)

@@ -299,10 +299,11 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
             .ToDictionary(p => p.Id, p => p.Email ?? p.Pseudonym);
     }
 
-    public void Audit(Participant actor, Study? study, string action, object details) =>
+    /// <summary>Records a console action; <paramref name="actor"/> is null for the command line (run by whoever holds the data directory).</summary>
+    public void Audit(Participant? actor, Study? study, string action, object details) =>
         db.AuditEntries.Add(new AuditEntry
         {
-            ActorParticipantId = actor.Id,
+            ActorParticipantId = actor?.Id,
             StudyId = study?.Id is > 0 ? study.Id : null,
             Action = action,
             Details = JsonSerializer.Serialize(details),

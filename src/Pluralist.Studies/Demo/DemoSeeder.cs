@@ -213,6 +213,8 @@ public static class DemoSeeder
 
         var pairIds = pairs.Select(p => p.Id).ToList();
         var times = await db.Assignments.Where(a => pairIds.Contains(a.PairId)).GroupBy(a => a.PairId).Select(g => new { g.Key, N = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.N, ct);
+        var places = (await db.Assignments.Where(a => pairIds.Contains(a.PairId) && a.OverlapSlot != null).Select(a => new { a.PairId, Slot = a.OverlapSlot!.Value }).ToListAsync(ct))
+            .ToLookup(x => x.PairId, x => x.Slot).ToDictionary(g => g.Key, g => g.ToHashSet());
         var shown = new Dictionary<string, long>(StringComparer.Ordinal);
         var consent = study.ConsentDocuments.OrderByDescending(d => d.PublishedAt).FirstOrDefault();
         var random = new Random(seed);
@@ -257,6 +259,13 @@ public static class DemoSeeder
                 var (left, right) = draw.Image0OnLeft ? (specs[pair.Image0Id], specs[pair.Image1Id]) : (specs[pair.Image1Id], specs[pair.Image0Id]);
                 var answer = sim.Answer(left, right, chosen);
                 var assignment = draw.ToAssignment(participant.Id, pair.Id, batch.Id, language, clock);
+                if (pair.Kind is PairKind.Annotation or PairKind.Evaluation)
+                {
+                    var taken = places.TryGetValue(pair.Id, out var t) ? t : places[pair.Id] = [];
+                    assignment.OverlapSlot = QuotaPicker.FreeSlot(taken, int.MaxValue);
+                    taken.Add(assignment.OverlapSlot!.Value);
+                }
+
                 db.Assignments.Add(assignment);
                 await db.SaveChangesAsync(ct);
                 var annotation = new Annotation

@@ -30,14 +30,27 @@ public sealed class CriteriaCounts : IDisposable
 
     /// <summary>
     /// The one place a participant's new assignment is made from a chosen pair (the batch's draw, a quota's check pair):
-    /// criteria and side drawn by <see cref="DrawAsync"/>, added and saved.
+    /// criteria and side drawn by <see cref="DrawAsync"/>, added and saved, holding rater place
+    /// <paramref name="overlapSlot"/> of the pair when given (unique per pair in the database, so two participants
+    /// cannot take the same place). When the save fails the assignment is detached again before the exception goes on,
+    /// so the caller can retry on the same context.
     /// </summary>
-    public async Task<Assignment> AssignAsync(PluralistDbContext db, Study study, long participantId, long pairId, long batchId, string lang, DateTimeOffset now, CancellationToken ct)
+    public async Task<Assignment> AssignAsync(PluralistDbContext db, Study study, long participantId, long pairId, long batchId, string lang, DateTimeOffset now, CancellationToken ct, int? overlapSlot = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         var assignment = (await DrawAsync(db, study, ct)).ToAssignment(participantId, pairId, batchId, lang, now);
+        assignment.OverlapSlot = overlapSlot;
         db.Assignments.Add(assignment);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            db.Entry(assignment).State = EntityState.Detached;
+            throw;
+        }
+
         return assignment;
     }
 

@@ -7,6 +7,9 @@ namespace Pluralist.Studies.Participation;
 /// <summary>What the participant sees next: their unanswered assignment, a new one, an image to rate, a break, or nothing left.</summary>
 public sealed class NextAssignment(ParticipationStore store, SessionProgress sessions, QuotaPlaces quotaPlaces, NextRating ratings, CriteriaCounts criteriaCounts)
 {
+    // Each lost race means another participant's assignment was stored, so the hand-out advances; this bounds a crowd on one pair.
+    private const int ClaimAttempts = 64;
+
     /// <summary>The participant's unanswered assignment in the open batch, or a new one; or a break, or nothing left.</summary>
     public async Task<NextStep> NextAsync(Participant participant, Study study, string lang, CancellationToken ct)
     {
@@ -100,7 +103,12 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         return new NextStep.Task(pending, promptText, left, right, criteria, progress, existing);
     }
 
-    /// <summary>A new assignment: a pair by the batch's distribution (or a quota place), criteria and side by <see cref="AssignmentBuilder"/>.</summary>
+    /// <summary>
+    /// A new assignment: a pair by the batch's distribution (or a quota place), criteria and side by <see cref="AssignmentBuilder"/>.
+    /// A regular pair's assignment takes one of its K numbered rater places under unique indexes (one per place, one per
+    /// participant and pair), so concurrent participants can never put a pair above K nor give it twice to one rater: the
+    /// loser of a race looks again with the counts as they are now.
+    /// </summary>
     private async Task<Assignment?> CreateAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
     {
         if (study.GroupQuotas is { } quotas)
@@ -108,9 +116,42 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
             return await quotaPlaces.CreateAssignmentAsync(participantId, study, batch, quotas, lang, ct);
         }
 
-        var candidates = await store.PairCandidatesAsync(study, batch, ct);
-        var seen = await store.SeenPairsAsync(participantId, ct);
-        var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
-        return pick is null ? null : await criteriaCounts.AssignAsync(store.Db, study, participantId, pick.PairId, batch.Id, lang, store.Now, ct);
+        var db = store.Db;
+        for (var attempt = 1; ; attempt++)
+        {
+            var candidates = await store.PairCandidatesAsync(study, batch, ct);
+            var seen = await store.SeenPairsAsync(participantId, ct);
+            var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
+            if (pick is null)
+            {
+                return null;
+            }
+
+            int? slot = null;
+            if (pick.Kind is PairKind.Annotation or PairKind.Evaluation)
+            {
+                var taken = await db.Assignments.Where(a => a.PairId == pick.PairId && a.OverlapSlot != null).Select(a => a.OverlapSlot!.Value).ToListAsync(ct);
+                slot = QuotaPicker.FreeSlot(taken, Math.Max(1, batch.Overlap));
+                if (slot is null)
+                {
+                    // Places taken since the counts were read: look again.
+                    if (attempt >= ClaimAttempts)
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+            }
+
+            try
+            {
+                return await criteriaCounts.AssignAsync(db, study, participantId, pick.PairId, batch.Id, lang, store.Now, ct, slot);
+            }
+            catch (DbUpdateException) when (attempt < ClaimAttempts)
+            {
+                // Another participant took the place (or this participant the pair) in between: look again.
+            }
+        }
     }
 }

@@ -88,11 +88,32 @@ public class PairPickerTests
     }
 
     [Fact]
-    public void When_every_pair_reached_its_overlap_the_participant_still_gets_unseen_pairs()
+    public void No_pair_goes_beyond_its_overlap_even_when_the_participant_has_seen_nothing_else()
     {
-        var pick = PairPicker.Pick([P(1, 4), P(2, 3)], new HashSet<long>(), PairDistribution.LeastAnswered, 2, 0, 0, new Random(3));
-        Assert.Equal(2, pick!.PairId);
+        Assert.Null(PairPicker.Pick([P(1, 2), P(2, 3)], new HashSet<long>(), PairDistribution.LeastAnswered, 2, 0, 0, new Random(3)));
+        Assert.Equal(2, PairPicker.Pick([P(1, 2), P(2, 1)], new HashSet<long>(), PairDistribution.Random, 2, 0, 0, new Random(3))!.PairId);
     }
+
+    [Fact]
+    public void Started_pairs_reach_their_overlap_before_fresh_pairs_are_opened()
+    {
+        var candidates = new[] { P(1, 0, order: 0), P(2, 1, order: 1), P(3, 2, order: 2), P(4, 3, order: 3), P(5, 0, order: 4) };
+        foreach (var distribution in Enum.GetValues<PairDistribution>())
+        {
+            for (var seed = 0; seed < 20; seed++)
+            {
+                var pick = PairPicker.Pick(candidates, new HashSet<long>(), distribution, 3, 0, 0, new Random(seed))!;
+                Assert.Contains(pick.PairId, new long[] { 2, 3 });
+            }
+        }
+
+        // Once the participant has seen the started pairs, a fresh one opens; the full one never comes back.
+        Assert.Equal(1, PairPicker.Pick(candidates, new HashSet<long> { 2, 3 }, PairDistribution.Fixed, 3, 0, 0, new Random(3))!.PairId);
+        Assert.Null(PairPicker.Pick(candidates, new HashSet<long> { 1, 2, 3, 5 }, PairDistribution.Random, 3, 0, 0, new Random(3)));
+    }
+
+    [Fact]
+    public void A_new_batch_asks_for_three_raters_per_pair() => Assert.Equal(3, new Batch().Overlap);
 
     [Fact]
     public void Attention_checks_are_mixed_in_at_about_the_study_rate()

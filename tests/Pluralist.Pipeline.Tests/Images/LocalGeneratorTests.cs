@@ -134,14 +134,15 @@ public sealed class LocalGeneratorTests : IDisposable
         var prompts = new[] { new GenerationPrompt("p1", "a plaza with a fountain") };
         await new GenerationJob(new WorldImageGenerator(), options with { Variants = 1 }).RunAsync(prompts);
         var path = Path.Combine(_dir.FullName, "manifest.csv");
-        // Drop the text column, as an older manifest had it (the prompt text has no comma, so the last field is it).
-        var old = File.ReadAllLines(path).Select(l => l[..l.LastIndexOf(',')]).ToArray();
+        // Drop the text, language and source columns, as an older manifest had it (the prompt text has no comma).
+        var old = File.ReadAllLines(path).Select(l => string.Join(',', l.Split(',')[..^3])).ToArray();
         File.WriteAllLines(path, old);
         Assert.Null(GenerationJob.ReadManifest(path)[("p1", 0)].Text);
 
         var run = await new GenerationJob(new WorldImageGenerator(), options).RunAsync(prompts);
         Assert.Equal((1, 1), (run.Generated, run.Skipped));
-        Assert.EndsWith(",text", File.ReadLines(path).First(), StringComparison.Ordinal);
+        Assert.EndsWith(",text,language,source", File.ReadLines(path).First(), StringComparison.Ordinal);
+        Assert.Equal(("en", "human"), (GenerationJob.ReadManifest(path)[("p1", 1)].Language, GenerationJob.ReadManifest(path)[("p1", 1)].Source));
         Assert.Equal("a plaza with a fountain", GenerationJob.ReadManifest(path)[("p1", 1)].Text);
     }
 }

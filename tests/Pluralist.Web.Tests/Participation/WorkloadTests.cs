@@ -11,6 +11,12 @@ public sealed class WorkloadTests
     {
         const int participants = 100, perParticipant = 60; // 6,000 assignments over HTTP
         await using var server = await AppServer.StartAsync(codes: participants, imagesPerPrompt: 6, configure: s => s.SessionCap = 1000);
+        await using (var setup = server.Database.CreateContext())
+        {
+            // Every participant may get every pair (90 pairs, overlap K = all of them): this test is about criteria and sides, not overlap.
+            await setup.Batches.ExecuteUpdateAsync(b => b.SetProperty(x => x.Overlap, participants));
+        }
+
         var clients = new List<ParticipantClient>();
         for (var i = 0; i < participants; i++)
         {

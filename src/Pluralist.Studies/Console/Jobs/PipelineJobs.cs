@@ -137,7 +137,7 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
         }
 
         set.Save(folder);
-        var prompts = set.Prompts.Select(p => new GenerationPrompt(p.Id.ToString(CultureInfo.InvariantCulture), p.Text)).ToList();
+        var prompts = set.Prompts.Select(p => new GenerationPrompt(p.Id.ToString(CultureInfo.InvariantCulture), p.Text, p.Language, p.Source)).ToList();
         var byId = set.Prompts.ToDictionary(p => p.Id.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
         job.Phase = "generate";
         job.Total = prompts.Count * r.Variants;
@@ -182,7 +182,7 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
                     facts = Data.Imaging.ImageFiles.Inspect(stream, maxPixels); // renders are checked like uploads
                 }
 
-                pool.Add(new PoolImage(++line, $"{job.Id}/{file}", facts, prompt.Text, prompt.Language, prompt.Source, row.Generator, row.Seed, row.Guidance, row.Steps));
+                pool.Add(new PoolImage(++line, $"{job.Id}/{file}", facts, prompt.Text, prompt.Language, prompt.Source, row.Generator, row.Seed, row.Guidance, row.Steps, row.Parameters is "null" ? null : row.Parameters, result.PromptId));
                 paths[$"{job.Id}/{file}"] = path;
             }
         }

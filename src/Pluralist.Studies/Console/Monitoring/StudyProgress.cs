@@ -76,7 +76,20 @@ public static class StudyProgress
             Median(annotations.Select(Seconds)), checks.Count, checks.Count(FailedCheck), study.MinGroupSize,
             criteria,
             annotations.GroupBy(a => DateOnly.FromDateTime(a[0].SubmittedAt.UtcDateTime)).OrderBy(g => g.Key).Select(g => new DayProgress(g.Key, g.Count())).ToList(),
-            people, groups, suppressed, reports);
+            people, groups, suppressed, reports, await OverlapAsync(db, study, batchId, rows, ct));
+    }
+
+    private static async Task<OverlapProgress> OverlapAsync(PluralistDbContext db, Study study, long? batchId, List<CleaningRow> rows, CancellationToken ct)
+    {
+        var pairs = await db.Pairs.AsNoTracking()
+            .Where(p => p.StudyId == study.Id && (p.Kind == PairKind.Annotation || p.Kind == PairKind.Evaluation) && (batchId == null || p.BatchId == batchId || p.BatchId == null))
+            .Select(p => p.Id).ToListAsync(ct);
+        var raters = rows.GroupBy(r => r.PairId).ToDictionary(g => g.Key, g => g.Select(r => r.ParticipantId).Distinct().Count());
+        var counts = pairs.Select(id => raters.GetValueOrDefault(id)).ToList();
+        var batches = study.Batches.Where(b => batchId is null || b.Id == batchId).ToList();
+        var target = batches.Count == 0 ? Batch.DefaultOverlap : batches.Max(b => b.Overlap);
+        var distribution = counts.Count == 0 ? [] : Enumerable.Range(0, counts.Max() + 1).Select(n => new RatersPerPair(n, counts.Count(c => c == n))).ToList();
+        return new OverlapProgress(target, counts.Count, counts.Count(c => c >= target), counts.Count(c => c >= 2), distribution);
     }
 
     /// <summary>

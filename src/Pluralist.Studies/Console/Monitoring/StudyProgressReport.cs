@@ -16,4 +16,5 @@ public sealed record StudyProgressReport(
     IReadOnlyList<ParticipantProgress> People,
     IReadOnlyList<GroupProgress> Groups,
     IReadOnlyList<SuppressedGroups> Suppressed,
-    IReadOnlyList<ReportedImage> Reports);
+    IReadOnlyList<ReportedImage> Reports,
+    OverlapProgress Overlap);

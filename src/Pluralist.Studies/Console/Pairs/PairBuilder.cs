@@ -13,7 +13,7 @@ public sealed class PairBuilder(PluralistDbContext db, ConsoleService console)
     /// Pairs of images of the same prompt, leaving out excluded and broken images and pairs that
     /// already exist: all of them, or at most <paramref name="perPrompt"/> per prompt drawn with <paramref name="seed"/>.
     /// </summary>
-    public async Task<int> BuildPairsAsync(Participant actor, Study study, int? perPrompt, int seed, long? batchId, CancellationToken ct)
+    public async Task<int> BuildPairsAsync(Participant? actor, Study study, int? perPrompt, int seed, long? batchId, CancellationToken ct)
     {
         var images = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).ToListAsync(ct);
         var existing = (await db.Pairs.AsNoTracking().Where(p => p.StudyId == study.Id).Select(p => new { p.Image0Id, p.Image1Id }).ToListAsync(ct))

@@ -8,7 +8,9 @@ using Pluralist.Data.Imports;
 namespace Pluralist.Studies.Console.Pools;
 
 /// <summary>
-/// A study's image pool: upload (a zip with <c>pool.csv</c> and the image files), the grid, and exclusion.
+/// A study's image pool: upload (a zip, or a folder on disk, with <c>pool.csv</c> and the image files, or with what
+/// <c>pluralist images generate</c> and <c>images select</c> write: <c>manifest.csv</c>, optional <c>selection.csv</c>, <c>images/</c>),
+/// the grid, and exclusion.
 /// </summary>
 public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, ConsoleService console)
 {
@@ -32,33 +34,67 @@ public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, Conso
             return new PoolUpload([], _ => throw new InvalidOperationException("the upload was not read"));
         }
 
-        return new PoolUpload(ReadPool(archive, limits, errors), i => archive.Open(i.File), archive);
+        var source = new PoolSource("the zip", archive.Contains, archive.Open);
+        return new PoolUpload(ReadPool(source, limits, errors), i => archive.Open(i.File), archive);
     }
 
-    private static List<PoolImage> ReadPool(SafeZip archive, ImportLimits limits, ImportErrors errors)
+    /// <summary>
+    /// Reads and checks a pool folder on disk (<c>pluralist study pool add</c>): the same layouts and checks as an upload;
+    /// a listed file must lie inside the folder.
+    /// </summary>
+    public static PoolUpload ReadFolder(string folder, ImportLimits limits, ImportErrors errors)
     {
-        if (!archive.Contains(PoolCsv))
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(errors);
+        var root = Path.GetFullPath(folder);
+        string? Resolve(string name)
         {
-            errors.Add(new CsvError(PoolCsv, 0, 0, string.Empty, "the zip has no pool.csv at its top level (columns: file, prompt, generator; optional language, source, seed, guidance, steps)"));
+            if (name.Length == 0 || Path.IsPathRooted(name) || name.Contains('\\', StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var full = Path.GetFullPath(Path.Combine(root, name));
+            return full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && File.Exists(full) ? full : null;
+        }
+
+        if (!Directory.Exists(root))
+        {
+            errors.Add(new CsvError(folder, 0, 0, string.Empty, "is not a folder"));
+            return new PoolUpload([], _ => throw new InvalidOperationException("the folder was not read"));
+        }
+
+        Stream Open(string name)
+        {
+            var path = Resolve(name)!;
+            if (new FileInfo(path).Length > limits.MaxEntryBytes)
+            {
+                throw new ImportFileException(name, $"{name} is larger than the limit of {limits.MaxEntryBytes} bytes per file");
+            }
+
+            return File.OpenRead(path);
+        }
+
+        var source = new PoolSource("the folder", name => Resolve(name) is not null, Open);
+        return new PoolUpload(ReadPool(source, limits, errors), i => File.OpenRead(Resolve(i.File)!));
+    }
+
+    private static List<PoolImage> ReadPool(PoolSource source, ImportLimits limits, ImportErrors errors)
+    {
+        if (!source.Contains(PoolCsv) && source.Contains(GeneratorOutput.ManifestCsv))
+        {
+            return GeneratorOutput.Read(source, limits, errors);
+        }
+
+        if (!source.Contains(PoolCsv))
+        {
+            errors.Add(new CsvError(PoolCsv, 0, 0, string.Empty, $"{source.Name} has neither pool.csv (columns: file, prompt, generator; optional language, source, seed, guidance, steps) nor the manifest.csv of pluralist images generate at its top level"));
             return [];
         }
 
-        string? text;
-        try
+        if (ReadText(source, PoolCsv, errors) is not { } text)
         {
-            using var csv = archive.Open(PoolCsv);
-            using var buffer = new MemoryStream();
-            csv.CopyTo(buffer);
-            text = StrictUtf8.TryDecode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), PoolCsv, out var encoding);
-            if (text is null)
-            {
-                errors.Add(encoding!);
-                return [];
-            }
-        }
-        catch (ImportFileException ex)
-        {
-            errors.Add(new CsvError(PoolCsv, 0, 0, string.Empty, ex.Message));
             return [];
         }
 
@@ -74,7 +110,7 @@ public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, Conso
         var hashes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var row in table.Rows)
         {
-            if (ReadRow(archive, limits, table, row, files, hashes) is { } image)
+            if (ReadRow(source, limits, table, row, files, hashes) is { } image)
             {
                 images.Add(image);
             }
@@ -90,31 +126,32 @@ public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, Conso
         return images;
     }
 
-    private static PoolImage? ReadRow(SafeZip archive, ImportLimits limits, CsvTable table, CsvRecord row, Dictionary<string, int> files, Dictionary<string, int> hashes)
+    /// <summary>A CSV file of the source as text (strict UTF-8), or null with its error added.</summary>
+    internal static string? ReadText(PoolSource source, string name, ImportErrors errors)
     {
-        var file = table.String(row, "file");
-        var prompt = table.String(row, "prompt").Trim();
-        var language = (table.OptionalString(row, "language") ?? "en").Trim().ToLowerInvariant();
-        var source = PromptSource.Human;
-        if (table.OptionalString(row, "source") is { } s && !Tokens.TryParse(s, out source))
+        try
         {
-            table.AddError(row, "source", $"'{s}' is not one of {string.Join(", ", Tokens.All<PromptSource>())}");
-        }
+            using var csv = source.Open(name);
+            using var buffer = new MemoryStream();
+            csv.CopyTo(buffer);
+            var text = StrictUtf8.TryDecode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), name, out var encoding);
+            if (text is null)
+            {
+                errors.Add(encoding!);
+            }
 
-        if (language.Length is < 2 or > 8 || !language.All(char.IsAsciiLetterLower))
-        {
-            table.AddError(row, "language", $"'{language}' is not a language tag (en, fr, …)");
+            return text;
         }
-
-        var generator = table.String(row, "generator");
-        var seed = table.OptionalLong(row, "seed");
-        var guidance = table.OptionalDouble(row, "guidance");
-        var steps = table.OptionalInt(row, "steps");
-        if (file.Length == 0)
+        catch (ImportFileException ex)
         {
+            errors.Add(new CsvError(name, 0, 0, string.Empty, ex.Message));
             return null;
         }
+    }
 
+    /// <summary>Checks one listed image file (present, an accepted image under the pixel limit, not a second copy); null with the error on its row.</summary>
+    internal static ImageFacts? Inspect(PoolSource source, ImportLimits limits, CsvTable table, CsvRecord row, string file, Dictionary<string, int> files, Dictionary<string, int> hashes)
+    {
         if (files.TryGetValue(file, out var first))
         {
             table.AddError(row, "file", $"{file} is already listed on line {first}");
@@ -122,16 +159,16 @@ public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, Conso
         }
 
         files[file] = row.Line;
-        if (!archive.Contains(file))
+        if (!source.Contains(file))
         {
-            table.AddError(row, "file", $"{file} is not in the zip");
+            table.AddError(row, "file", $"{file} is not in {source.Name}");
             return null;
         }
 
         ImageFacts facts;
         try
         {
-            using var entry = archive.Open(file);
+            using var entry = source.Open(file);
             facts = ImageFiles.Inspect(entry, limits.MaxImagePixels);
         }
         catch (ImportFileException ex)
@@ -152,11 +189,41 @@ public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, Conso
         }
 
         hashes[facts.Sha256] = row.Line;
-        return new PoolImage(row.Line, file, facts, prompt, language, source, generator, seed, guidance, steps);
+        return facts;
+    }
+
+    private static PoolImage? ReadRow(PoolSource source, ImportLimits limits, CsvTable table, CsvRecord row, Dictionary<string, int> files, Dictionary<string, int> hashes)
+    {
+        var file = table.String(row, "file");
+        var prompt = table.String(row, "prompt").Trim();
+        var language = (table.OptionalString(row, "language") ?? "en").Trim().ToLowerInvariant();
+        var promptSource = PromptSource.Human;
+        if (table.OptionalString(row, "source") is { } s && !Tokens.TryParse(s, out promptSource))
+        {
+            table.AddError(row, "source", $"'{s}' is not one of {string.Join(", ", Tokens.All<PromptSource>())}");
+        }
+
+        if (language.Length is < 2 or > 8 || !language.All(char.IsAsciiLetterLower))
+        {
+            table.AddError(row, "language", $"'{language}' is not a language tag (en, fr, …)");
+        }
+
+        var generator = table.String(row, "generator");
+        var seed = table.OptionalLong(row, "seed");
+        var guidance = table.OptionalDouble(row, "guidance");
+        var steps = table.OptionalInt(row, "steps");
+        if (file.Length == 0)
+        {
+            return null;
+        }
+
+        return Inspect(source, limits, table, row, file, files, hashes) is { } facts
+            ? new PoolImage(row.Line, file, facts, prompt, language, promptSource, generator, seed, guidance, steps, null)
+            : null;
     }
 
     /// <summary>Stores a checked upload in one transaction: prompts matched by text and language (or created), images content-addressed.</summary>
-    public async Task<int> AddAsync(Participant actor, Study study, PoolUpload upload, CancellationToken ct)
+    public async Task<int> AddAsync(Participant? actor, Study study, PoolUpload upload, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(upload);
         var images = upload.Images;
@@ -171,7 +238,7 @@ public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, Conso
                 var prompt = prompts.FirstOrDefault(p => p.Text == i.Prompt && p.Language == i.Language);
                 if (prompt is null)
                 {
-                    prompt = new Prompt { StudyId = study.Id, Text = i.Prompt, Language = i.Language, Source = i.Source, CreatedAt = now };
+                    prompt = new Prompt { StudyId = study.Id, Text = i.Prompt, Language = i.Language, Source = i.Source, ExternalId = i.PromptId, CreatedAt = now };
                     db.Prompts.Add(prompt);
                     prompts.Add(prompt);
                     await db.SaveChangesAsync(ct);
@@ -196,6 +263,7 @@ public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, Conso
                     Seed = i.Seed,
                     Guidance = i.Guidance,
                     Steps = i.Steps,
+                    Parameters = i.Parameters,
                     Width = i.Width,
                     Height = i.Height,
                     ContentHash = hash,
@@ -205,7 +273,13 @@ public sealed class PoolUploads(PluralistDbContext db, DataDirectory data, Conso
                 });
             }
 
-            console.Audit(actor, study, "images.upload", new { images = images.Count, prompts = images.Select(i => (i.Prompt, i.Language)).Distinct().Count() });
+            console.Audit(actor, study, "images.upload", new
+            {
+                images = images.Count,
+                prompts = images.Select(i => (i.Prompt, i.Language)).Distinct().Count(),
+                sources = images.GroupBy(i => i.Source.ToToken()).ToDictionary(g => g.Key, g => g.Count()),
+                generators = images.Select(i => i.Generator).Distinct().Order(StringComparer.Ordinal).ToList(),
+            });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return images.Count;

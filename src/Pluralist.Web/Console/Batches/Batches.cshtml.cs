@@ -15,7 +15,7 @@ public sealed class BatchesModel(ConsoleService service) : ConsolePage(service)
     [BindProperty] public string? Closes { get; set; }
     [BindProperty] public int Quota { get; set; } = 750;
     [BindProperty] public string Distribution { get; set; } = "random";
-    [BindProperty] public int Overlap { get; set; } = 1;
+    [BindProperty] public int Overlap { get; set; } = Batch.DefaultOverlap;
     [BindProperty] public int? SessionCap { get; set; }
 
     public void OnGet()
