@@ -83,6 +83,8 @@ public static class FoundationCommands
         study.Subcommands.Add(StudyCommands.Import());
         study.Subcommands.Add(StudyCommands.Export());
         study.Subcommands.Add(StudyQuestionsCommand.Create());
+        study.Subcommands.Add(StudyPanelCommand.Create());
+        study.Subcommands.Add(StudyProtocolCommand.Create());
         return study;
     }
 }
