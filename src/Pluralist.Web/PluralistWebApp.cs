@@ -1,8 +1,8 @@
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Pluralist.Web.Infrastructure;
-using Pluralist.Web.Participation;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Web.Console;
+using Pluralist.Web.Participation.Tasks;
 
 namespace Pluralist.Web;
 
@@ -32,7 +32,12 @@ public static class PluralistWebApp
         builder.Services.AddParticipation(builder.Configuration);
         builder.Services.AddConsole(builder.Configuration);
         Pluralist.Studies.Console.Jobs.PipelineJobsRegistration.AddPipelineJobs(builder.Services);
-        builder.Services.AddRazorPages();
+        // Feature folders under the project root; every page declares its absolute URL (see PageRoutes).
+        builder.Services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/";
+            o.Conventions.Add(new PageRoutes());
+        });
         builder.Services.AddProblemDetails();
 
         var app = builder.Build();

@@ -15,7 +15,7 @@ namespace Pluralist.Cli;
 public static class ImagesCommands
 {
     /// <summary>Backends of <c>images generate --backend</c>.</summary>
-    public static readonly string[] Backends = ["world", "diffusion", "a1111", "openai"];
+    public static readonly string[] Backends = ["world", "diffusion", "a1111", "comfyui", "openai"];
 
     /// <summary>Embedders of <c>images select --embedder</c>.</summary>
     public static readonly string[] Embedders = ["color-layout", "world-clip", "clip", "onnx-clip"];
@@ -32,8 +32,11 @@ public static class ImagesCommands
     private static Command Generate()
     {
         var prompts = new Argument<string>("PROMPTS") { Description = "A prompt folder (prompts.csv) or a prompts file (.csv or text, one per line)." };
-        var backend = new Option<string>("--backend") { Description = "world (offline), diffusion (--model FILE), a1111 (--url), openai (--url, --model, --api-key-env).", Required = true };
-        var url = new Option<string?>("--url") { Description = "Server root of a1111 (http://127.0.0.1:7860/) or base URL of openai (https://api.openai.com/v1)." };
+        var backend = new Option<string>("--backend") { Description = "world (offline), diffusion (--model FILE), a1111 (--url), comfyui (--url, --workflow, --lora), openai (--url, --model, --api-key-env).", Required = true };
+        var url = new Option<string?>("--url") { Description = "Server root of a1111 (http://127.0.0.1:7860/) or comfyui (http://127.0.0.1:8188/), or base URL of openai (https://api.openai.com/v1)." };
+        var workflow = new Option<string?>("--workflow") { Description = "comfyui: a workflow in API format with {{prompt}}, {{seed}}, ... placeholders (docs/examples/comfyui)." };
+        var lora = new Option<string?>("--lora") { Description = "comfyui: NAME[:WEIGHT] of a LoRA on the server, for a workflow with {{lora_name}} / {{lora_weight}}." };
+        var negative = new Option<string?>("--negative") { Description = "Negative prompt (a1111, comfyui; the others ignore it)." };
         var model = new Option<string?>("--model") { Description = "diffusion: model file (.safetensors); openai: model name (default dall-e-2)." };
         var keyEnv = new Option<string?>("--api-key-env") { Description = "openai: environment variable holding the API key." };
         var variants = new Option<int>("--variants") { Description = "Variants per prompt.", DefaultValueFactory = _ => 20 };
@@ -43,7 +46,7 @@ public static class ImagesCommands
         var size = new Option<int>("--size") { Description = "Width and height in pixels.", DefaultValueFactory = _ => 512 };
         var limit = new Option<int?>("--limit") { Description = "Only the first N prompts." };
         var output = new Option<string>("--out") { Description = "Output folder (images/PROMPT/VVV.png and manifest.csv); rerun to resume.", Required = true };
-        var cmd = new Command("generate", "Render N variants per prompt; failures are recorded per image and a rerun resumes.") { prompts, backend, url, model, keyEnv, variants, random, grid, seed, size, limit, output };
+        var cmd = new Command("generate", "Render N variants per prompt; failures are recorded per image and a rerun resumes.") { prompts, backend, url, model, keyEnv, workflow, lora, negative, variants, random, grid, seed, size, limit, output };
         cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             CommandHelpers.Require(!(parse.GetValue(random) && parse.GetValue(grid)), "--grid and --random exclude each other");
@@ -57,7 +60,7 @@ public static class ImagesCommands
             }
 
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-            var generator = Backend(parse.GetValue(backend)!, parse.GetValue(url), parse.GetValue(model), parse.GetValue(keyEnv), http);
+            var generator = Backend(new BackendArguments(parse.GetValue(backend)!, parse.GetValue(url), parse.GetValue(model), parse.GetValue(keyEnv), parse.GetValue(workflow), parse.GetValue(lora)), http);
             var job = new GenerationJob(generator, new GenerationJobOptions
             {
                 OutputFolder = parse.GetValue(output)!,
@@ -66,6 +69,7 @@ public static class ImagesCommands
                 Seed = parse.GetValue(seed),
                 Width = parse.GetValue(size),
                 Height = parse.GetValue(size),
+                NegativePrompt = parse.GetValue(negative),
             });
             GenerationSummary summary = null!;
             await CommandHelpers.ProgressConsole().Progress().AutoClear(false).StartAsync(async ctx =>
@@ -108,36 +112,67 @@ public static class ImagesCommands
         return set.Prompts.Select(p => new GenerationPrompt(p.Id.ToString(CultureInfo.InvariantCulture), p.Text)).ToList();
     }
 
-    private static IImageGenerator Backend(string name, string? url, string? model, string? keyEnv, HttpClient http)
+    private sealed record BackendArguments(string Name, string? Url, string? Model, string? KeyEnv, string? Workflow, string? Lora);
+
+    private static IImageGenerator Backend(BackendArguments a, HttpClient http)
     {
         Uri Url(string example)
         {
-            var u = url ?? throw new CliInputException($"--backend {name} needs --url (e.g. {example})");
+            var u = a.Url ?? throw new CliInputException($"--backend {a.Name} needs --url (e.g. {example})");
             return Uri.TryCreate(u.EndsWith('/') ? u : u + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
                 ? uri
                 : throw new CliInputException($"--url '{u}' is not an http(s) URL");
         }
 
-        switch (name)
+        CommandHelpers.Require(a.Name == "comfyui" || (a.Workflow is null && a.Lora is null), $"--workflow and --lora apply to --backend comfyui only (not {a.Name})");
+        switch (a.Name)
         {
             case "world":
                 return new WorldImageGenerator();
             case "diffusion":
-                var file = model ?? throw new CliInputException("--backend diffusion needs --model FILE (a model saved by the diffusion trainer)");
+                var file = a.Model ?? throw new CliInputException("--backend diffusion needs --model FILE (a model saved by the diffusion trainer)");
                 return DiffusionImageGenerator.Load(file);
             case "a1111":
                 return new A1111Generator(http, new A1111Options { BaseUri = Url("http://127.0.0.1:7860/") });
+            case "comfyui":
+                return ComfyUi(a, Url("http://127.0.0.1:8188/"), http);
             case "openai":
                 string? key = null;
-                if (keyEnv is not null)
+                if (a.KeyEnv is not null)
                 {
-                    key = Environment.GetEnvironmentVariable(keyEnv);
-                    CommandHelpers.Require(!string.IsNullOrEmpty(key), $"--api-key-env {keyEnv}: the variable is not set");
+                    key = Environment.GetEnvironmentVariable(a.KeyEnv);
+                    CommandHelpers.Require(!string.IsNullOrEmpty(key), $"--api-key-env {a.KeyEnv}: the variable is not set");
                 }
 
-                return new OpenAIImageGenerator(new OpenAIImageOptions { Endpoint = Url("https://api.openai.com/v1"), Model = model ?? "dall-e-2", ApiKey = key });
+                return new OpenAIImageGenerator(new OpenAIImageOptions { Endpoint = Url("https://api.openai.com/v1"), Model = a.Model ?? "dall-e-2", ApiKey = key });
             default:
-                throw new CliInputException($"--backend '{name}': expected {string.Join(", ", Backends)}");
+                throw new CliInputException($"--backend '{a.Name}': expected {string.Join(", ", Backends)}");
+        }
+    }
+
+    private static ComfyUiGenerator ComfyUi(BackendArguments a, Uri url, HttpClient http)
+    {
+        var path = a.Workflow ?? throw new CliInputException("--backend comfyui needs --workflow FILE (a workflow saved with \"Save (API Format)\", with {{prompt}} and {{seed}} placeholders; see docs/examples/comfyui)");
+        CommandHelpers.Require(File.Exists(path), $"--workflow: no file '{path}'");
+        ComfyUiWorkflow workflow;
+        LoraSetting? lora;
+        try
+        {
+            workflow = ComfyUiWorkflow.Parse(File.ReadAllText(path), path);
+            lora = a.Lora is null ? null : LoraSetting.Parse(a.Lora);
+        }
+        catch (FormatException ex)
+        {
+            throw new CliInputException(ex.Message);
+        }
+
+        try
+        {
+            return new ComfyUiGenerator(http, new ComfyUiOptions { BaseUri = url, Workflow = workflow, Lora = lora });
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliInputException($"--workflow {path}: {ex.Message.Split(" (Parameter", 2)[0]}");
         }
     }
 

@@ -94,7 +94,7 @@ public static class WebSetup
             o.HeaderName = CsrfHeader;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        services.AddSingleton(new Accounts.SignInThrottle(options.SignInAttemptsPerMinute));
+        services.AddSingleton(new SignInThrottle(options.SignInAttemptsPerMinute));
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -6,10 +6,14 @@ using System.Text;
 namespace Pluralist.Pipeline.Tests.Support;
 
 /// <summary>A request the server received.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Body, string? Authorization);
+public sealed record RecordedRequest(string Method, string Path, string Body, string? Authorization, string Query = "");
 
 /// <summary>A scripted answer: status, JSON body, optional delay before answering, optional headers.</summary>
-public sealed record ScriptedResponse(int Status, string Body, TimeSpan Delay = default, IReadOnlyDictionary<string, string>? Headers = null);
+public sealed record ScriptedResponse(int Status, string Body, TimeSpan Delay = default, IReadOnlyDictionary<string, string>? Headers = null)
+{
+    /// <summary>Raw bytes sent instead of <see cref="Body"/> (an image), with content type <c>image/png</c>.</summary>
+    public byte[]? Bytes { get; init; }
+}
 
 /// <summary>
 /// A local HTTP server (HttpListener on 127.0.0.1, a free port) that records every request and answers with the next
@@ -77,7 +81,7 @@ public sealed class ScriptedHttpServer : IDisposable
         {
             using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync().ConfigureAwait(false);
-            var req = new RecordedRequest(ctx.Request.HttpMethod, ctx.Request.Url!.AbsolutePath, body, ctx.Request.Headers["Authorization"]);
+            var req = new RecordedRequest(ctx.Request.HttpMethod, ctx.Request.Url!.AbsolutePath, body, ctx.Request.Headers["Authorization"], ctx.Request.Url.Query);
             Requests.Enqueue(req);
             var resp = _script.TryDequeue(out var r) ? r : Fallback?.Invoke(req) ?? new ScriptedResponse(500, "{\"error\":\"script exhausted\"}");
             if (resp.Delay > TimeSpan.Zero)
@@ -86,13 +90,13 @@ public sealed class ScriptedHttpServer : IDisposable
             }
 
             ctx.Response.StatusCode = resp.Status;
-            ctx.Response.ContentType = "application/json";
+            ctx.Response.ContentType = resp.Bytes is null ? "application/json" : "image/png";
             foreach (var (k, v) in resp.Headers ?? new Dictionary<string, string>())
             {
                 ctx.Response.Headers[k] = v;
             }
 
-            var bytes = Encoding.UTF8.GetBytes(resp.Body);
+            var bytes = resp.Bytes ?? Encoding.UTF8.GetBytes(resp.Body);
             ctx.Response.ContentLength64 = bytes.Length;
             await ctx.Response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
             ctx.Response.Close();

@@ -10,8 +10,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Pluralist.Core.Model;
-using Pluralist.Web.Pages.Console;
-using Pluralist.Web.ResearchConsole;
+using Pluralist.Web.Console;
+using Pluralist.Web.Console.SignIn;
 using Pluralist.Web.Tests.Security;
 
 namespace Pluralist.Web.Tests.Console;

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Pluralist.Core.Model;
+using Pluralist.Studies.Participation;
+using Pluralist.Web.Infrastructure;
+
+namespace Pluralist.Web.Participation;
+
+/// <summary>Base for pages a signed-in participant sees: loads them and their study, and sends them to consent first.</summary>
+public abstract class ParticipantPage(ParticipationStore store) : PageModel
+{
+    protected ParticipationStore Store { get; } = store;
+
+    public Participant Participant { get; private set; } = null!;
+
+    public Study Study { get; private set; } = null!;
+
+    public string Language => Lang.Of(HttpContext);
+
+    /// <summary>Whether the page is reachable before consent.</summary>
+    protected virtual bool BeforeConsent => false;
+
+    /// <summary>Whether the page is reachable before the email address and password are set (studies with RequireEmail).</summary>
+    protected virtual bool BeforeAccount => false;
+
+    public string T(string key) => Texts.Get(key, Language);
+
+    public string F(string key, params object[] args) => Texts.Format(key, Language, args);
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var ct = HttpContext.RequestAborted;
+        if (User.ParticipantId() is not { } id || await Store.FindParticipantAsync(id, ct) is not { } participant
+            || await Store.StudyOfAsync(participant, ct) is not { } study)
+        {
+            context.Result = Redirect("/");
+            return;
+        }
+
+        Participant = participant;
+        Study = study;
+        ViewData["NavTask"] = T(study.TaskType switch
+        {
+            TaskType.Likert => "nav-rate",
+            TaskType.Both => "nav-both",
+            _ => "nav-task",
+        });
+        if (!BeforeAccount && study.RequireEmail && (participant.Email is null || participant.PasswordHash is null))
+        {
+            context.Result = Redirect("/account/email");
+            return;
+        }
+        if (!BeforeConsent && await Store.CurrentConsentAsync(participant.Id, ct) is null)
+        {
+            context.Result = Redirect("/consent");
+            return;
+        }
+
+        await next();
+    }
+}
