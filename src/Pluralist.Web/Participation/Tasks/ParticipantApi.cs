@@ -33,6 +33,8 @@ public static class ParticipantApi
         // One use case per participant action, sharing the request's store.
         services.AddScoped<ParticipationStore>();
         services.AddScoped<JoinStudy>();
+        services.AddScoped<PanelEntrance>();
+        services.AddScoped<PanelExits>();
         services.AddScoped<IdentityAnswers>();
         services.AddScoped<GiveConsent>();
         services.AddScoped<SessionProgress>();
@@ -111,7 +113,7 @@ public static class ParticipantApi
                 detail: "This assignment does not exist or is not yours.");
         }
 
-        var errors = AnswerErrors.ByField(SubmitAnswer.Validate(assignment, request), lang);
+        var errors = AnswerErrors.ByField(SubmitAnswer.Validate(assignment, request, study.SliderSteps), lang);
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors, title: "The answer was not saved", detail: string.Join(" ", errors.Values.SelectMany(v => v)));
