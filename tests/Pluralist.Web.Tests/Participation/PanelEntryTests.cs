@@ -88,7 +88,10 @@ public sealed class PanelEntryTests
         var token = new HtmlParser().ParseDocument(good).QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
         var post = await client.PostAsync($"/panel/{key}", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__RequestVerificationToken"] = token, ["PROLIFIC_PID"] = tooLong, ["STUDY_ID"] = "st1", ["SESSION_ID"] = "se1",
+            ["__RequestVerificationToken"] = token,
+            ["PROLIFIC_PID"] = tooLong,
+            ["STUDY_ID"] = "st1",
+            ["SESSION_ID"] = "se1",
         }));
         Assert.Equal(HttpStatusCode.BadRequest, post.StatusCode);
         await using var db = server.Database.CreateContext();
@@ -107,7 +110,9 @@ public sealed class PanelEntryTests
         await using var withPanel = await AppServer.StartAsync(configure: Prolific);
         var forged = await withPanel.NewClient().PostAsync($"/panel/{key}", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["PROLIFIC_PID"] = "abc", ["STUDY_ID"] = "st1", ["SESSION_ID"] = "se1",
+            ["PROLIFIC_PID"] = "abc",
+            ["STUDY_ID"] = "st1",
+            ["SESSION_ID"] = "se1",
         }));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         await using var db = withPanel.Database.CreateContext();
