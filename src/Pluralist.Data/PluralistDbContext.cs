@@ -58,6 +58,7 @@ public sealed class PluralistDbContext : DbContext
     public DbSet<QuotaSlot> QuotaSlots => Set<QuotaSlot>();
     public DbSet<AppliedRequest> AppliedRequests => Set<AppliedRequest>();
     public DbSet<ArchivedRow> ArchivedRows => Set<ArchivedRow>();
+    public DbSet<PanelEntry> PanelEntries => Set<PanelEntry>();
 
     /// <summary>snake_case of a PascalCase name, with an underscore before and after digits (<c>Image0Id</c> → <c>image_0_id</c>).</summary>
     public static string SnakeCase(string name)
@@ -120,6 +121,15 @@ public sealed class PluralistDbContext : DbContext
             e.HasIndex(x => x.Key).IsUnique();
             Localized(e.Property(x => x.Title));
             Localized(e.Property(x => x.Description));
+            Localized(e.Property(x => x.Protocol));
+            e.Property(x => x.Panel).HasConversion(
+                new ValueConverter<PanelSettings?, string?>(
+                    v => v == null ? null : PanelJson.Write(v),
+                    v => v == null ? null : PanelJson.Read(v)),
+                new ValueComparer<PanelSettings?>(
+                    (a, b) => a == null ? b == null : b != null && PanelJson.Write(a) == PanelJson.Write(b),
+                    v => v == null ? 0 : PanelJson.Write(v).GetHashCode(StringComparison.Ordinal),
+                    v => v == null ? null : v.Clone()));
             StringList(e.Property(x => x.IdentityMarkers));
             LikertItems(e.Property(x => x.LikertQuestions));
             LikertItems(e.Property(x => x.LikertCategories));
@@ -255,7 +265,7 @@ public sealed class PluralistDbContext : DbContext
 
         modelBuilder.Entity<Annotation>(e =>
         {
-            e.ToTable("annotations");
+            e.ToTable("annotations", t => t.HasCheckConstraint("ck_annotations_slider_steps", "slider_steps IS NULL OR slider_steps >= 0"));
             e.HasIndex(x => new { x.ParticipantId, x.ClientRequestId }).IsUnique();
             e.HasIndex(x => x.PairId);
             // One answer per assignment (v6): a change updates it, a concurrent first answer cannot add another.
@@ -343,6 +353,24 @@ public sealed class PluralistDbContext : DbContext
             e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Assignment>().WithMany().HasForeignKey(x => x.AssignmentId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Image>().WithMany().HasForeignKey(x => x.ImageId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PanelEntry>(e =>
+        {
+            e.ToTable("panel_entries");
+            // One participant per panel id and study: a second entry (or two at once) resumes, never duplicates.
+            e.HasIndex(x => new { x.StudyId, x.PanelParticipantId }).IsUnique();
+            e.HasIndex(x => x.ParticipantId).IsUnique();
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.Ids).HasConversion(
+                new ValueConverter<Dictionary<string, string>, string>(
+                    v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                    v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new Dictionary<string, string>()),
+                new ValueComparer<Dictionary<string, string>>(
+                    (a, b) => a == null ? b == null : b != null && a.Count == b.Count && !a.Except(b).Any(),
+                    v => v.Aggregate(0, (h, kv) => h ^ HashCode.Combine(kv.Key, kv.Value)),
+                    v => new Dictionary<string, string>(v)));
         });
 
         modelBuilder.Entity<ArchivedRow>(e =>

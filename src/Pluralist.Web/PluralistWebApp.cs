@@ -1,7 +1,7 @@
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Console;
+using Pluralist.Web.Infrastructure;
 using Pluralist.Web.Participation.Tasks;
 
 namespace Pluralist.Web;

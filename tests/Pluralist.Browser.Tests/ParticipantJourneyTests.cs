@@ -12,7 +12,7 @@ public sealed partial class ParticipantJourneyTests(ITestOutputHelper output)
     [ChromiumFact]
     public async Task A_participant_joins_consents_answers_with_mouse_and_keyboard_takes_a_break_and_withdraws()
     {
-        await using var server = await AppServer.StartAsync(codes: 2, configure: s => { s.SessionCap = 3; s.BreakMinutes = 10; });
+        await using var server = await AppServer.StartAsync(codes: 2, configure: s => { s.SessionCap = 3; s.BreakMinutes = 10; s.SliderSteps = 4; });
         var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;

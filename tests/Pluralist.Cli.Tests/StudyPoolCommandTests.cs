@@ -64,7 +64,7 @@ public class StudyPoolCommandTests
             {
                 var task = Assert.IsType<NextStep.Task>(await next.NextAsync(participant, study, "en", CancellationToken.None));
                 var request = new SubmitRequest($"answer-{i}", [.. task.Criteria.Select((c, k) => new ScoreInput(c.Key, k == 0 ? 0.5 : -0.25))], null, 1500);
-                Assert.Empty(SubmitAnswer.Validate(task.Assignment, request));
+                Assert.Empty(SubmitAnswer.Validate(task.Assignment, request, study.SliderSteps));
                 await new SubmitAnswer(store).SubmitAsync(task.Assignment, study, request, "en", CancellationToken.None);
             }
         }

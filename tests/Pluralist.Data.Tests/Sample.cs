@@ -8,7 +8,7 @@ internal sealed class Sample
     // Millisecond precision: what both providers keep.
     public static readonly DateTimeOffset T0 = new(2025, 3, 14, 9, 26, 53, 589, TimeSpan.FromHours(-4));
 
-    public Study Study { get; } = Defaults.LivsStudy(T0);
+    public Study Study { get; } = WithProtocolAndPanel(Defaults.LivsStudy(T0));
     public Participant Participant { get; } = new() { Pseudonym = "P-7F3K2Q", Email = "a@example.org", PasswordHash = "hash", PreferredLanguage = "fr", Role = Role.Participant, CreatedAt = T0 };
     public Scenario Scenario { get; } = new() { Name = "Square", Typology = "plaza", Amenities = "benches", Location = "Montréal" };
     public Prompt Prompt { get; } = new() { Text = "A square with trees", Language = "en", Source = PromptSource.Llm2, ExternalId = "p-1", CreatedAt = T0 };
@@ -17,7 +17,7 @@ internal sealed class Sample
     public Image Image1 { get; } = new() { Generator = "world/1", Seed = 43, Width = 512, Height = 384, StoragePath = "ab/ce.png", CreatedAt = T0 };
     public Pair Pair { get; } = new() { Kind = PairKind.Gold, ExpectedPreference = -0.5, ExternalId = "pair-1", CreatedAt = T0 };
     public Assignment Assignment { get; } = new() { CriteriaShown = ["safety", "comfort", "diversity"], Image0OnLeft = false, Language = "fr", ServedAt = T0.AddSeconds(5) };
-    public Annotation Annotation { get; } = new() { Comment = "plus d'arbres", ClientDurationMs = 4200, ServerDurationMs = 4500, ClientRequestId = "req-1", Language = "fr", SubmittedAt = T0.AddSeconds(10) };
+    public Annotation Annotation { get; } = new() { Comment = "plus d'arbres", ClientDurationMs = 4200, ServerDurationMs = 4500, ClientRequestId = "req-1", Language = "fr", SliderSteps = 4, SubmittedAt = T0.AddSeconds(10) };
     public Invitation Invitation { get; } = new() { CodeHash = new string('b', 64), Email = "a@example.org", Language = "fr", Role = Role.Researcher, CreatedAt = T0, ExpiresAt = T0.AddDays(7) };
     public ConsentRecord Consent { get; } = new() { DocumentVersion = "1", Language = "fr", ConsentedAt = T0, MarkerConsents = new() { ["gender"] = true, ["age-band"] = false } };
     public IdentityAnswer Identity { get; } = new() { Marker = "gender", Value = null, PreferNotToSay = true, AnsweredAt = T0 };
@@ -28,6 +28,21 @@ internal sealed class Sample
     public ArchivedRow Archived { get; } = new() { SchemaVersion = 6, SourceTable = "annotations", SourceId = 9999, Reason = "another answer to the assignment was stored first", Data = "{\"row\":{\"id\":9999}}", ArchivedAt = T0.AddDays(1) };
     public IdentityCoding Coding { get; } = new() { QuestionKey = "gender", Answer = "femme", Code = "woman", CodedBy = "R-1", CodedAt = T0.AddDays(2) };
     public OneTimeCode Code { get; } = new() { Email = "a@example.org", CodeHash = new string('c', 64), Purpose = "verify-email", Language = "fr", CreatedAt = T0, ExpiresAt = T0.AddMinutes(15), Attempts = 2, UsedAt = T0.AddMinutes(3) };
+
+    public PanelEntry Panel { get; } = new() { PanelParticipantId = "5f7a9c0e1b2d", Ids = new() { ["PROLIFIC_PID"] = "5f7a9c0e1b2d", ["SESSION_ID"] = "s-2" }, FirstEnteredAt = T0, LastEnteredAt = T0.AddMinutes(5), Entries = 2 };
+
+    private static Study WithProtocolAndPanel(Study study)
+    {
+        study.Protocol = LocalizedText.Of("Judge the space, not the people.", "Jugez l'espace, pas les personnes.");
+        study.Contact = "Dr. A. Researcher, livs@example.org";
+        study.Panel = new PanelSettings
+        {
+            ParticipantParameter = "PROLIFIC_PID",
+            OtherParameters = ["SESSION_ID"],
+            Exits = { [PanelOutcome.Completed] = new PanelExit { Code = "C1ABC", RedirectUrl = "https://app.prolific.com/submissions/complete?cc=C1ABC" } },
+        };
+        return study;
+    }
 
     public static async Task<Sample> WriteAsync(PluralistDbContext db)
     {
@@ -83,7 +98,9 @@ internal sealed class Sample
         s.Audit.ActorParticipantId = s.Participant.Id;
         s.Audit.StudyId = s.Study.Id;
         s.Coding.StudyId = s.Study.Id;
-        db.AddRange(s.Annotation, s.Invitation, s.Consent, s.Identity, s.Report, s.Likert, s.Audit, s.Code, s.Applied, s.Archived, s.Coding);
+        s.Panel.StudyId = s.Study.Id;
+        s.Panel.ParticipantId = s.Participant.Id;
+        db.AddRange(s.Annotation, s.Invitation, s.Consent, s.Identity, s.Report, s.Likert, s.Audit, s.Code, s.Applied, s.Archived, s.Coding, s.Panel);
         await db.SaveChangesAsync();
         return s;
     }

@@ -127,6 +127,10 @@ internal static class StorageScenarios
             AssertSame(s.Applied, await db.AppliedRequests.SingleAsync());
             AssertSame(s.Archived, await db.ArchivedRows.SingleAsync());
             AssertSame(s.Coding, await db.IdentityCodings.SingleAsync());
+            var panel = await db.PanelEntries.SingleAsync();
+            AssertSame(s.Panel, panel);
+            Assert.Equal(s.Panel.Ids.OrderBy(kv => kv.Key), panel.Ids.OrderBy(kv => kv.Key));
+            Assert.Equal(s.Study.Panel!.ToString(), study.Panel!.ToString());
             Assert.Equal(QuestionsJson.SerializeIdentityQuestions(s.Study.IdentityQuestions), QuestionsJson.SerializeIdentityQuestions(study.IdentityQuestions));
             Assert.Equal(["18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"], study.IdentityQuestions[0].Options.Select(o => o.Code));
 
@@ -279,7 +283,7 @@ internal static class StorageScenarios
         Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options, progress: new SyncProgress(progress)));
         Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs", "Applying schema version 4: likert questions", "Applying schema version 5: group quotas",
             "Applying schema version 6: one answer per item", "Schema version 6 found no duplicate rows", "Applying schema version 7: identity questions",
-            "Applying schema version 8: overlap places and image parameters"], progress);
+            "Applying schema version 8: overlap places and image parameters", "Applying schema version 9: slider protocol panel"], progress);
 
         await using var db = tdb.CreateContext();
         var study = await StudyStore.FindAsync(db, "old");
@@ -317,6 +321,10 @@ internal static class StorageScenarios
         var an = await db.Annotations.Include(x => x.Scores).SingleAsync();
         Assert.Equal((22L, "ok", (int?)100, (int?)120, "r22", t.AddSeconds(2)), (an.Id, an.Comment, an.ClientDurationMs, an.ServerDurationMs, an.ClientRequestId, an.SubmittedAt));
         Assert.Equal((23L, "safety", (double?)-0.25), (an.Scores[0].Id, an.Scores[0].CriterionKey, an.Scores[0].Score));
+
+        // v8: answers given before it have no recorded slider resolution; studies have no protocol text, contact or panel.
+        Assert.Null(an.SliderSteps);
+        Assert.Equal(("", "", (PanelSettings?)null), (study.Protocol.Get("en"), study.Contact, study.Panel));
         var r = await db.ImageReports.SingleAsync();
         Assert.Equal((24L, ImageReportReason.Other, "odd", (long?)21, t.AddSeconds(3)), (r.Id, r.Reason, r.Comment, r.AssignmentId, r.ReportedAt));
 
@@ -621,6 +629,10 @@ internal static class StorageScenarios
             if (type == typeof(List<string>))
             {
                 Assert.Equal((List<string>)e!, (List<string>)a!);
+            }
+            else if (type == typeof(PanelSettings))
+            {
+                Assert.Equal(e?.ToString(), a?.ToString());
             }
             else if (type == typeof(Dictionary<string, bool>))
             {

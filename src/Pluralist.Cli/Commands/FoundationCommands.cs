@@ -85,6 +85,8 @@ public static class FoundationCommands
         study.Subcommands.Add(StudyQuestionsCommand.Create());
         study.Subcommands.Add(StudyPoolCommands.Pool());
         study.Subcommands.Add(StudyPoolCommands.Pairs());
+        study.Subcommands.Add(StudyPanelCommand.Create());
+        study.Subcommands.Add(StudyProtocolCommand.Create());
         return study;
     }
 }

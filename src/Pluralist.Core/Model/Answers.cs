@@ -49,6 +49,9 @@ public sealed class Annotation
 
     public string Language { get; set; } = "en";
 
+    /// <summary>The slider's resolution when answered (<see cref="Study.SliderSteps"/>: 0 = continuous); null when not recorded (before schema v9, or imported without it).</summary>
+    public int? SliderSteps { get; set; }
+
     public DateTimeOffset SubmittedAt { get; set; }
 
     public List<AnnotationScore> Scores { get; set; } = [];

@@ -60,6 +60,15 @@ public sealed class Study
     /// <summary>Categories offered with each Likert answer (empty: <see cref="Defaults.LikertCategories"/>).</summary>
     public List<LikertItem> LikertCategories { get; set; } = [];
 
+    /// <summary>The protocol page's text (LIVS App. D: instructions, expected time, device advice), per language; empty: the app's default text.</summary>
+    public LocalizedText Protocol { get; set; } = new();
+
+    /// <summary>Who participants can write to about the study (a name and an e-mail address or telephone number); shown on the protocol page.</summary>
+    public string Contact { get; set; } = "";
+
+    /// <summary>Entry through a recruitment panel's URL and what each outcome gives back; null: entry by invitation code only.</summary>
+    public PanelSettings? Panel { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public List<Criterion> Criteria { get; set; } = [];
@@ -71,7 +80,7 @@ public sealed class Study
     /// <summary>
     /// Copies every setting of <paramref name="source"/> (task, criteria per pair, slider, prompt, email, session and
     /// break, check rates, withdrawal policy, minimum group size, identity markers and questions, quotas, Likert
-    /// questions and categories) into this study, as copies it can change on its own. Not copied: id, key, texts, creation time,
+    /// questions and categories, protocol text, contact, panel entry) into this study, as copies it can change on its own. Not copied: id, key, texts, creation time,
     /// criteria, batches and consent documents, which each caller decides. The one place a study's settings are
     /// copied (export, a new study from a template), so a new setting cannot be carried by one and lost by the other.
     /// </summary>
@@ -94,6 +103,9 @@ public sealed class Study
         GroupQuotas = source.GroupQuotas?.Clone();
         LikertQuestions = [.. source.LikertQuestions.Select(i => i.Clone())];
         LikertCategories = [.. source.LikertCategories.Select(i => i.Clone())];
+        Protocol = source.Protocol.Clone();
+        Contact = source.Contact;
+        Panel = source.Panel?.Clone();
     }
 
     /// <summary>

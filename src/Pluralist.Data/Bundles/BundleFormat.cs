@@ -28,7 +28,7 @@ public static class BundleFormat
     public static readonly string[] ParticipantColumns = ["participant", "language", "created_at", "withdrawn_at"];
     public static readonly string[] ConsentColumns = ["participant", "version", "language", "consented_at", "withdrawn_at", "markers_consented", "markers_declined"];
     public static readonly string[] AssignmentColumns = ["assignment", "participant", "pair", "batch", "criteria_shown", "image_0_side", "language", "served_at"];
-    public static readonly string[] AnnotationColumns = ["annotation", "assignment", "participant", "pair", "criterion", "position", "score", "image_0_side", "preference", "comment", "client_duration_ms", "server_duration_ms", "client_request_id", "language", "submitted_at"];
+    public static readonly string[] AnnotationColumns = ["annotation", "assignment", "participant", "pair", "criterion", "position", "score", "image_0_side", "preference", "comment", "client_duration_ms", "server_duration_ms", "client_request_id", "language", "submitted_at", "slider_steps"];
     public static readonly string[] ReportColumns = ["report", "image", "participant", "assignment", "reason", "comment", "reported_at"];
     public static readonly string[] RatingColumns = ["rating", "participant", "image", "question", "value", "categories", "client_request_id", "client_duration_ms", "server_duration_ms", "language", "served_at", "submitted_at"];
 

@@ -487,7 +487,13 @@ public static class BundleReader
                 ClientRequestId = r.String("client_request_id"),
                 Language = r.String("language"),
                 SubmittedAt = r.DateTime("submitted_at"),
+                SliderSteps = r.OptionalInt("slider_steps"),
             };
+            if (fields.SliderSteps is { } steps && SliderScale.Problem(steps) is { } problem)
+            {
+                r.Error("slider_steps", problem);
+            }
+
             var a = FirstRowOrSame(r, fields, p);
             AddScore(r, a, side);
         }
@@ -533,7 +539,7 @@ public static class BundleReader
                     ("pair", a.PairId == fields.PairId), ("comment", a.Comment == fields.Comment),
                     ("client_duration_ms", a.ClientDurationMs == fields.ClientDurationMs), ("server_duration_ms", a.ServerDurationMs == fields.ServerDurationMs),
                     ("client_request_id", a.ClientRequestId == fields.ClientRequestId), ("language", a.Language == fields.Language),
-                    ("submitted_at", a.SubmittedAt == fields.SubmittedAt),
+                    ("submitted_at", a.SubmittedAt == fields.SubmittedAt), ("slider_steps", a.SliderSteps == fields.SliderSteps),
                 })
                 {
                     if (!same)
@@ -555,6 +561,10 @@ public static class BundleReader
             if (score is { } s && s is < -1 or > 1)
             {
                 r.Error("score", $"{s} is outside [-1, 1]");
+            }
+            else if (score is { } onScale && a.SliderSteps is { } steps && !SliderScale.IsOnScale(onScale, steps))
+            {
+                r.Error("score", $"{CsvWriter.Format(onScale)} is not a position of a slider with {SliderScale.Describe(steps)} (slider_steps {steps})");
             }
 
             if (key.Length > 0 && !criteria.Contains(key))

@@ -133,6 +133,7 @@ public static class BundleWriter
                 CsvWriter.Format(x.s.Score), BundleFormat.Side(sides[x.a.AssignmentId]),
                 CsvWriter.Format(AnnotationScore.Orient(x.s.Score, sides[x.a.AssignmentId])), x.a.Comment,
                 Id(x.a.ClientDurationMs), Id(x.a.ServerDurationMs), x.a.ClientRequestId, x.a.Language, CsvWriter.Format(x.a.SubmittedAt),
+                Id(x.a.SliderSteps),
             ]);
         Csv(create, BundleFormat.ReportsCsv, BundleFormat.ReportColumns, b.Reports, r =>
         [

@@ -80,6 +80,14 @@ public static class StudyJsonFormat
                 w.WriteEndObject();
             }
 
+            QuestionsJson.WriteText(w, "protocol", study.Protocol);
+            w.WriteString("contact", study.Contact);
+            if (study.Panel is { } panel)
+            {
+                w.WritePropertyName("panel");
+                PanelJson.Write(w, panel);
+            }
+
             w.WriteString("createdAt", CsvWriter.Format(study.CreatedAt));
             w.WriteStartArray("criteria");
             foreach (var c in study.Criteria.OrderBy(c => c.Position).ThenBy(c => c.Id))
@@ -195,6 +203,14 @@ public static class StudyJsonFormat
             codings.AddRange(QuestionsJson.ReadCodings(r, root, "$", [.. study.IdentityMarkers, .. study.IdentityQuestions.Select(x => x.Key)]));
             study.LikertQuestions = QuestionsJson.ReadLikertItems(r, root, "$", "likertQuestions");
             study.LikertCategories = QuestionsJson.ReadLikertItems(r, root, "$", "likertCategories");
+            study.Protocol = r.Text(root, "$", "protocol", required: false);
+            study.Contact = r.OptionalString(root, "$", "contact") ?? "";
+            r.Check(study.Contact.Length <= 500, "$.contact", "at most 500 characters");
+            if (root.TryGetProperty("panel", out var panelJson) && panelJson.ValueKind != JsonValueKind.Null)
+            {
+                study.Panel = PanelJson.Read(panelJson, "$.panel", r.Error);
+            }
+
             if (root.TryGetProperty("groupQuotas", out var q) && q.ValueKind != JsonValueKind.Null)
             {
                 study.GroupQuotas = ReadQuotas(r, q, study);
@@ -248,7 +264,11 @@ public static class StudyJsonFormat
             r.Error("$.key", keyProblem);
         }
 
-        r.Check(study.SliderSteps >= 0, "$.sliderSteps", "must be 0 (continuous) or more");
+        if (SliderScale.Problem(study.SliderSteps) is { } sliderProblem)
+        {
+            r.Error("$.sliderSteps", sliderProblem);
+        }
+
         r.Check(study.SessionCap >= 1, "$.sessionCap", "must be at least 1");
         r.Check(study.BreakMinutes >= 0, "$.breakMinutes", "must be 0 or more");
         r.Check(study.AttentionCheckRate is >= 0 and <= 1, "$.attentionCheckRate", "must be between 0 and 1");

@@ -9,9 +9,12 @@ public sealed class SubmitAnswer(ParticipationStore store)
 {
     public const int MaxCommentLength = 4000;
 
-    /// <summary>Checks a submit against what was shown; returns field errors, empty when valid.</summary>
-    /// <remarks>Codes: <c>client-request-id</c>, <c>score-shape</c>, <c>not-shown</c>, <c>invalid-score</c>, <c>score-twice</c>, <c>need-one</c>, <c>comment-too-long</c> (the limit).</remarks>
-    public static IReadOnlyList<FieldError> Validate(Assignment assignment, SubmitRequest request)
+    /// <summary>Checks a submit against what was shown and the study's slider resolution; returns field errors, empty when valid.</summary>
+    /// <remarks>
+    /// Codes: <c>client-request-id</c>, <c>score-shape</c>, <c>not-shown</c>, <c>invalid-score</c>, <c>off-scale</c> (the steps on
+    /// each side), <c>score-twice</c>, <c>need-one</c>, <c>comment-too-long</c> (the limit).
+    /// </remarks>
+    public static IReadOnlyList<FieldError> Validate(Assignment assignment, SubmitRequest request, int sliderSteps)
     {
         ArgumentNullException.ThrowIfNull(assignment);
         ArgumentNullException.ThrowIfNull(request);
@@ -36,6 +39,10 @@ public sealed class SubmitAnswer(ParticipationStore store)
             else if (s.Score is { } v && (!double.IsFinite(v) || v < -1 || v > 1))
             {
                 errors.Add(new FieldError($"scores.{s.Criterion}", "invalid-score"));
+            }
+            else if (s.Score is { } onScale && !SliderScale.IsOnScale(onScale, sliderSteps))
+            {
+                errors.Add(new FieldError($"scores.{s.Criterion}", "off-scale", sliderSteps));
             }
         }
 
@@ -74,10 +81,10 @@ public sealed class SubmitAnswer(ParticipationStore store)
             return new SubmitResult(null, false, false, Refusal.BatchClosed);
         }
 
-        return await store.WithRetriesAsync(() => SubmitOnceAsync(assignment, request, lang, ct));
+        return await store.WithRetriesAsync(() => SubmitOnceAsync(assignment, request, lang, study.SliderSteps, ct));
     }
 
-    private async Task<SubmitResult> SubmitOnceAsync(Assignment assignment, SubmitRequest request, string lang, CancellationToken ct)
+    private async Task<SubmitResult> SubmitOnceAsync(Assignment assignment, SubmitRequest request, string lang, int sliderSteps, CancellationToken ct)
     {
         var db = store.Db;
         var participantId = assignment.ParticipantId;
@@ -111,6 +118,7 @@ public sealed class SubmitAnswer(ParticipationStore store)
 
             annotation.Comment = comment;
             annotation.ClientDurationMs = clientMs;
+            annotation.SliderSteps = sliderSteps;
             annotation.SubmittedAt = now;
         }
         else
@@ -125,6 +133,7 @@ public sealed class SubmitAnswer(ParticipationStore store)
                 ServerDurationMs = (int)Math.Clamp((now - assignment.ServedAt).TotalMilliseconds, 0, int.MaxValue),
                 ClientRequestId = request.ClientRequestId,
                 Language = lang,
+                SliderSteps = sliderSteps,
                 SubmittedAt = now,
                 Scores = assignment.CriteriaShown.Select((key, position) => new AnnotationScore
                 {

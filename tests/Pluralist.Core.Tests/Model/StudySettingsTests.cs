@@ -28,6 +28,14 @@ public class StudySettingsTests
         GroupQuotas = new GroupQuotas { Dimensions = [new QuotaDimension { Marker = "gender", Values = ["woman", "man"] }], PerGroup = 12, Unstratified = 3 },
         LikertQuestions = [LikertItem.Of("harm", "Is it harmful?", "Est-ce nuisible ?")],
         LikertCategories = [LikertItem.Of("stereotype", "Stereotype", "Stéréotype")],
+        Protocol = LocalizedText.Of("Judge the space, not the people.", "Jugez l'espace, pas les personnes."),
+        Contact = "Dr. A. Researcher, livs@example.org",
+        Panel = new PanelSettings
+        {
+            ParticipantParameter = "PROLIFIC_PID",
+            OtherParameters = ["STUDY_ID", "SESSION_ID"],
+            Exits = { [PanelOutcome.Completed] = new PanelExit { Code = "C1ABC", RedirectUrl = "https://app.prolific.com/submissions/complete?cc=C1ABC" } },
+        },
     };
 
     [Fact]
@@ -39,7 +47,7 @@ public class StudySettingsTests
 
         var settings = typeof(Study).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && !NotSettings.Contains(p.Name)).ToList();
-        Assert.Equal(16, settings.Count);
+        Assert.Equal(19, settings.Count);
         foreach (var p in settings)
         {
             var expected = p.GetValue(source);
@@ -70,6 +78,13 @@ public class StudySettingsTests
         Assert.Single(source.LikertCategories);
         Assert.Equal("Woman", source.IdentityQuestions[0].Options[0].Label.Get("en"));
         Assert.Equal(28, source.IdentityQuestions[1].Bands[0].Max);
+
+        copy.Protocol["en"] = "changed";
+        copy.Panel!.OtherParameters.Add("X");
+        copy.Panel.Exits[PanelOutcome.Completed].Code = "OTHER";
+        Assert.Equal("Judge the space, not the people.", source.Protocol.Get("en"));
+        Assert.Equal(["STUDY_ID", "SESSION_ID"], source.Panel!.OtherParameters);
+        Assert.Equal("C1ABC", source.Panel.Exits[PanelOutcome.Completed].Code);
     }
 
     [Fact]
@@ -95,6 +110,7 @@ public class StudySettingsTests
         GroupQuotas q => $"{string.Join(";", q.Dimensions.Select(d => d.Marker + "=" + string.Join(",", d.Values)))}/{q.PerGroup}/{q.Unstratified}",
         IEnumerable<IdentityQuestion> questions => string.Join(";", questions.Select(q =>
             $"{q.Key}:{q.Kind}:{q.Text.Get("en")}|{q.Text.Get("fr")}:{string.Join(",", q.Options.Select(o => o.Code + "=" + o.Label.Get("en")))}:{string.Join(",", q.Bands.Select(b => $"{b.Code}={b.Min}..{b.Max}"))}:{q.Min}..{q.Max}:{q.PreferNotToSay}:{q.Consent.Get("en")}")),
+        LocalizedText text => text.Get("en") + "|" + text.Get("fr"),
         IEnumerable<LikertItem> items => string.Join(";", items.Select(i => i.Key + ":" + i.Text.Get("en") + "|" + i.Text.Get("fr"))),
         IEnumerable<string> strings => string.Join(";", strings),
         IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),

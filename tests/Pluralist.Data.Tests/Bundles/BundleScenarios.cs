@@ -44,6 +44,8 @@ internal static class BundleScenarios
             Assert.Equal((1994.5, "Genre, « comme vous le dites »", false), (study.IdentityQuestions[6].Bands[1].Max!.Value, study.IdentityQuestions[1].Text.Get("fr"), study.IdentityQuestions[1].PreferNotToSay));
             Assert.Equal(["harm-self", "harm-others"], study.LikertQuestions.Select(q => q.Key));
             Assert.Equal(LikertPresets.DiveCategories().Select(c => c.Text.Get("fr")), study.LikertCategories.Select(c => c.Text.Get("fr")));
+            Assert.Equal((original.Protocol.Get("fr"), original.Contact, original.Panel!.ToString()), (study.Protocol.Get("fr"), study.Contact, study.Panel!.ToString()));
+            Assert.Equal([4, 4, 0, 2, null], (await db.Annotations.OrderBy(a => a.Id).ToListAsync()).Select(a => a.SliderSteps));
             var coding = (await IdentityCodingStore.ListAsync(db, study.Id)).Single();
             Assert.Equal(("languages", "fr;en;ar", "multilingual", "import", RichStudy.T0.AddDays(4)), (coding.QuestionKey, coding.Answer, coding.Code, coding.CodedBy, coding.CodedAt));
         }
@@ -124,6 +126,14 @@ internal static class BundleScenarios
             // Ana's first comment holds a line break, so records and lines differ: errors name the line a record starts on.
             beautyLine = lines.FindIndex(l => l.Contains(",inclusivity,", StringComparison.Ordinal)) + 1;
             lines[beautyLine - 1] = lines[beautyLine - 1].Replace(",inclusivity,", ",beauty,", StringComparison.Ordinal); // unknown criterion
+            for (var i = 0; i < lines.Count; i++)
+            {
+                // Ben's continuous answer claimed for a 4-step slider: 1/3 is not one of its positions.
+                if (lines[i].Contains(",req-b1,", StringComparison.Ordinal) && lines[i].EndsWith(",0", StringComparison.Ordinal))
+                {
+                    lines[i] = lines[i][..^1] + "4";
+                }
+            }
         });
         Edit(folder, "pairs.csv", lines =>
         {
@@ -134,12 +144,19 @@ internal static class BundleScenarios
         var prompts = File.ReadAllBytes(Path.Combine(folder, "prompts.csv")).ToList();
         prompts.AddRange([.. "4,caf"u8, 0xE9, .. ",en,human,,,,2025-05-02T14:30:00Z\n"u8]); // Latin-1 é: not UTF-8
         File.WriteAllBytes(Path.Combine(folder, "prompts.csv"), [.. prompts]);
-        Edit(folder, "study.json", lines => lines[lines.FindIndex(l => l.Contains("\"goldRate\"", StringComparison.Ordinal))] = "  \"goldRate\": 2,");
+        Edit(folder, "study.json", lines =>
+        {
+            lines[lines.FindIndex(l => l.Contains("\"goldRate\"", StringComparison.Ordinal))] = "  \"goldRate\": 2,";
+            var redirect = lines.FindIndex(l => l.Contains("\"redirectUrl\"", StringComparison.Ordinal));
+            lines[redirect] = lines[redirect].Replace("https://app.prolific.com", "javascript://app.prolific.com", StringComparison.Ordinal);
+        });
 
         var before = await RichStudy.CountsAsync(tdb);
         var error = Assert.Throws<BundleException>(() => BundleReader.Read(folder));
         var messages = error.Errors.Select(e => e.ToString()).ToList();
         Assert.Contains(messages, m => m.StartsWith("annotations.csv:2:7 (score): 1.5 is outside [-1, 1]", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("(score): 0.3333333333333333 is not a position of a slider with 4 steps each side (slider_steps 4)", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("study.json:", StringComparison.Ordinal) && m.Contains("($.panel.exits.completed.redirectUrl): 'javascript://app.prolific.com", StringComparison.Ordinal));
         Assert.Equal(8, beautyLine);
         Assert.Contains(messages, m => m.StartsWith("annotations.csv:8:5 (criterion): unknown criterion 'beauty'", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("pairs.csv:3:3 (image_1): image 99 is not in images.csv", StringComparison.Ordinal));

@@ -54,6 +54,18 @@ internal static class RichStudy
         });
         study.LikertQuestions = [.. LikertPresets.DiveQuestions()];
         study.LikertCategories = [.. LikertPresets.DiveCategories()];
+        study.Protocol = LocalizedText.Of("Judge the space, not the people in it. About 20 minutes.", "Jugez l'espace, pas les personnes. Environ 20 minutes.");
+        study.Contact = "Équipe LIVS, livs@lab.example, +1 514 555 0100";
+        study.Panel = new PanelSettings
+        {
+            ParticipantParameter = "PROLIFIC_PID",
+            OtherParameters = ["STUDY_ID", "SESSION_ID"],
+            Exits =
+            {
+                [PanelOutcome.Completed] = new PanelExit { Code = "C1ABC", RedirectUrl = "https://app.prolific.com/submissions/complete?cc=C1ABC" },
+                [PanelOutcome.ScreenedOut] = new PanelExit { Code = "SCREEN1" },
+            },
+        };
         study.Batches.Add(new Batch { Name = "Batch 2", OpensAt = T0.AddDays(14), ClosesAt = T0.AddDays(28), QuotaPerParticipant = 300, SessionCap = 45, BreakMinutes = 5, Distribution = PairDistribution.LeastAnswered, Overlap = 3 });
         db.Studies.Add(study);
         await db.SaveChangesAsync();
@@ -159,11 +171,11 @@ internal static class RichStudy
         await db.SaveChangesAsync();
 
         db.AddRange(
-            Answer(assignments[0], "req-a1", "Plus d'arbres, « s'il vous plaît », merci;\nvraiment", 8400, (0.75, "safety"), (-1.0, "accessibility"), (null, "comfort")),
-            Answer(assignments[1], "req-a2", null, 3100, (0.0, "inclusivity"), (0.0, "invitingness"), (0.0, "safety")),
-            Answer(assignments[2], "req-b1", "", 12000, (0.3333333333333333, "comfort"), (null, "safety"), (-0.1, "accessibility")),
-            Answer(assignments[3], "req-b2", "ramp!", null, (1.0, "accessibility"), (0.5, "invitingness"), (null, "inclusivity")),
-            Answer(assignments[4], "req-c1", "  spaces around  ", 5000, (-0.2, "safety"), (0.9, "comfort"), (0.0, "inclusivity")));
+            Answer(assignments[0], 4, "req-a1", "Plus d'arbres, « s'il vous plaît », merci;\nvraiment", 8400, (0.75, "safety"), (-1.0, "accessibility"), (null, "comfort")),
+            Answer(assignments[1], 4, "req-a2", null, 3100, (0.0, "inclusivity"), (0.0, "invitingness"), (0.0, "safety")),
+            Answer(assignments[2], 0, "req-b1", "", 12000, (0.3333333333333333, "comfort"), (null, "safety"), (-0.1, "accessibility")),
+            Answer(assignments[3], 2, "req-b2", "ramp!", null, (1.0, "accessibility"), (0.5, "invitingness"), (null, "inclusivity")),
+            Answer(assignments[4], null, "req-c1", "  spaces around  ", 5000, (-0.2, "safety"), (0.9, "comfort"), (0.0, "inclusivity")));
         db.AddRange(
             new ImageReport { ImageId = images[3].Id, ParticipantId = ana.Id, AssignmentId = assignments[1].Id, Reason = ImageReportReason.Distorted, Comment = "melted bench", ReportedAt = T0.AddDays(1).AddMinutes(3) },
             new ImageReport { ImageId = images[5].Id, ParticipantId = ben.Id, Reason = ImageReportReason.Broken, ReportedAt = T0.AddDays(15) },
@@ -175,7 +187,7 @@ internal static class RichStudy
         Participant Person(string pseudonym, string lang, DateTimeOffset at) =>
             new() { Pseudonym = pseudonym, PreferredLanguage = lang, Role = Role.Participant, CreatedAt = at };
 
-        static Annotation Answer(Assignment a, string request, string? comment, int? clientMs, params (double? Score, string Key)[] scores) => new()
+        static Annotation Answer(Assignment a, int? sliderSteps, string request, string? comment, int? clientMs, params (double? Score, string Key)[] scores) => new()
         {
             AssignmentId = a.Id,
             ParticipantId = a.ParticipantId,
@@ -186,6 +198,7 @@ internal static class RichStudy
             ClientRequestId = request,
             Language = a.Language,
             SubmittedAt = a.ServedAt.AddSeconds(30),
+            SliderSteps = sliderSteps,
             Scores = [.. scores.Select((s, i) => new AnnotationScore { CriterionKey = s.Key, Position = i, Score = s.Score })],
         };
     }

@@ -31,6 +31,8 @@ public static class ParticipantApi
         // One use case per participant action, sharing the request's store.
         services.AddScoped<ParticipationStore>();
         services.AddScoped<JoinStudy>();
+        services.AddScoped<PanelEntrance>();
+        services.AddScoped<PanelExits>();
         services.AddScoped<IdentityAnswers>();
         services.AddScoped<GiveConsent>();
         services.AddScoped<SessionProgress>();

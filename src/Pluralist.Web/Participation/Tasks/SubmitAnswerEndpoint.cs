@@ -29,7 +29,7 @@ public static class SubmitAnswerEndpoint
             return await store.FindParticipantAsync(participant.Id, ct) is null ? TaskResults.NotCurrent() : TaskResults.NoSuchAssignment();
         }
 
-        if (TaskResults.Invalid(SubmitAnswer.Validate(assignment, request), lang) is { } invalid)
+        if (TaskResults.Invalid(SubmitAnswer.Validate(assignment, request, study.SliderSteps), lang) is { } invalid)
         {
             return invalid;
         }

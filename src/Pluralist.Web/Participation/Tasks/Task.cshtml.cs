@@ -4,9 +4,12 @@ using Pluralist.Studies.Participation;
 namespace Pluralist.Web.Participation.Tasks;
 
 /// <summary>The pairwise comparison: the next assignment, or a break, or nothing left to do.</summary>
-public sealed class TaskModel(ParticipationStore store, NextAssignment next, NextRating ratings) : ParticipantPage(store)
+public sealed class TaskModel(ParticipationStore store, NextAssignment next, NextRating ratings, PanelExits exits) : ParticipantPage(store)
 {
     public NextStep Step { get; private set; } = new NextStep.NoOpenBatch();
+
+    /// <summary>For a participant who came from a panel and has nothing left: the outcome and its code or URL.</summary>
+    public PanelLeaving? Leaving { get; private set; }
 
     // change: an answered assignment to reopen from the history page.
     // rate: a rated image to reopen from the history page.
@@ -35,6 +38,11 @@ public sealed class TaskModel(ParticipationStore store, NextAssignment next, Nex
         }
 
         Step = await next.NextAsync(Participant, Study, Language, ct);
+        if (Step is NextStep.AllDone done)
+        {
+            Leaving = await exits.LeavingAsync(Participant.Id, Study, PanelExits.OutcomeOf(Study, done), ct);
+        }
+
         return Step is NextStep.Break ? Redirect("/break") : Page();
     }
 }
