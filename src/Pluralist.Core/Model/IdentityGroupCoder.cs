@@ -96,7 +96,7 @@ public static class IdentityGroupCoder
         };
     }
 
-    internal static IdentityOption? MatchOption(IdentityQuestion question, string text)
+    public static IdentityOption? MatchOption(IdentityQuestion question, string text)
     {
         var t = text.Trim();
         return question.Option(t) ?? question.Options.FirstOrDefault(o =>

@@ -6,10 +6,30 @@ namespace Pluralist.Studies.Participation;
 /// <summary>A participant's identity answers: seen, changed or erased; an answer is kept only where its box is ticked.</summary>
 public sealed class IdentityAnswers(ParticipationStore store)
 {
-    private const int MaxValueLength = 200;
 
     public Task<List<IdentityAnswer>> ListAsync(long participantId, CancellationToken ct) =>
         store.Db.IdentityAnswers.AsNoTracking().Where(a => a.ParticipantId == participantId).ToListAsync(ct);
+
+    /// <summary>
+    /// The problems of the answers a participant means to keep (box ticked, an answer or "prefer not to say"), each
+    /// checked against its question (<see cref="IdentityValidation.CheckAnswer"/>); answers not kept are not checked,
+    /// as they will not be stored. Empty when every kept answer can be stored.
+    /// </summary>
+    public static IReadOnlyList<IdentityProblem> Check(Study study, IReadOnlyList<MarkerInput> markers)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(markers);
+        var problems = new List<IdentityProblem>();
+        foreach (var question in study.AskedQuestions())
+        {
+            if (markers.FirstOrDefault(m => m.Marker == question.Key) is { Consent: true } input && (input.PreferNotToSay || !string.IsNullOrWhiteSpace(input.Value)))
+            {
+                problems.AddRange(IdentityValidation.CheckAnswer(question, input.Value, input.PreferNotToSay).Problems);
+            }
+        }
+
+        return problems;
+    }
 
     /// <summary>Changes or erases identity answers; an answer whose box is unticked is erased.</summary>
     public async Task UpdateAsync(long participantId, Study study, IReadOnlyList<MarkerInput> markers, CancellationToken ct)
@@ -29,11 +49,11 @@ public sealed class IdentityAnswers(ParticipationStore store)
         var db = store.Db;
         var existing = await db.IdentityAnswers.Where(a => a.ParticipantId == participantId).ToListAsync(ct);
         var consents = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var marker in study.IdentityMarkers)
+        foreach (var question in study.AskedQuestions())
         {
+            var marker = question.Key;
             var input = markers.FirstOrDefault(m => m.Marker == marker);
-            var value = input?.Value?.Trim();
-            var answered = input is { Consent: true } && (input.PreferNotToSay || !string.IsNullOrEmpty(value));
+            var answered = input is { Consent: true } && (input.PreferNotToSay || !string.IsNullOrWhiteSpace(input.Value));
             consents[marker] = input?.Consent == true;
             var stored = existing.FirstOrDefault(a => a.Marker == marker);
             if (!answered)
@@ -46,9 +66,17 @@ public sealed class IdentityAnswers(ParticipationStore store)
                 continue;
             }
 
+            // Stored in the question's own form (an option's code, a year's digits); the pages check first with Check,
+            // so a problem here is a caller that skipped it.
+            var check = IdentityValidation.CheckAnswer(question, input!.Value, input.PreferNotToSay);
+            if (!check.IsValid)
+            {
+                throw new ArgumentException($"identity answer not checked before saving: {string.Join("; ", check.Problems)}", nameof(markers));
+            }
+
             stored ??= db.IdentityAnswers.Add(new IdentityAnswer { ParticipantId = participantId, Marker = marker }).Entity;
-            stored.PreferNotToSay = input!.PreferNotToSay;
-            stored.Value = input.PreferNotToSay ? null : value![..Math.Min(value!.Length, MaxValueLength)];
+            stored.PreferNotToSay = check.PreferNotToSay;
+            stored.Value = check.Value;
             stored.AnsweredAt = store.Now;
         }
 

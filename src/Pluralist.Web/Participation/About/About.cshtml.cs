@@ -12,13 +12,22 @@ public sealed class AboutModel(ParticipationStore store, IdentityAnswers answers
     public bool Saved { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct) =>
-        Markers = new MarkersModel(Study.IdentityMarkers, await answers.ListAsync(Participant.Id, ct));
+        Markers = MarkersModel.For(Study, await answers.ListAsync(Participant.Id, ct));
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        await answers.UpdateAsync(Participant.Id, Study, MarkersModel.Read(Request.Form, Study.IdentityMarkers), ct);
+        var inputs = MarkersModel.Read(Request.Form, Study);
+        if (MarkersModel.Problems(Study, inputs, Language) is { Count: > 0 } problems)
+        {
+            // Nothing is changed: every answer stays as stored until the form is sent without problems.
+            Markers = MarkersModel.For(Study, await answers.ListAsync(Participant.Id, ct)).WithPost(inputs, problems);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        await answers.UpdateAsync(Participant.Id, Study, inputs, ct);
         Saved = true;
-        Markers = new MarkersModel(Study.IdentityMarkers, await answers.ListAsync(Participant.Id, ct));
+        Markers = MarkersModel.For(Study, await answers.ListAsync(Participant.Id, ct));
         return Page();
     }
 }

@@ -37,7 +37,15 @@ public sealed class ConsentModel(ParticipationStore store, GiveConsent consent, 
             return Page();
         }
 
-        var markers = MarkersModel.Read(Request.Form, Study.IdentityMarkers);
+        var markers = MarkersModel.Read(Request.Form, Study);
+        if (MarkersModel.Problems(Study, markers, Language) is { Count: > 0 } problems)
+        {
+            // Nothing is recorded, not even the consent: the participant corrects the answers (or unticks their boxes) and agrees again.
+            Markers = Markers.WithPost(markers, problems);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
         await consent.RecordAsync(Participant, Study, Document, Language, markers, ct);
         return Redirect("/task");
     }
@@ -45,6 +53,6 @@ public sealed class ConsentModel(ParticipationStore store, GiveConsent consent, 
     private async Task LoadAsync(CancellationToken ct)
     {
         Document = GiveConsent.DocumentFor(Study, Language);
-        Markers = new MarkersModel(Study.IdentityMarkers, await answers.ListAsync(Participant.Id, ct));
+        Markers = MarkersModel.For(Study, await answers.ListAsync(Participant.Id, ct));
     }
 }
