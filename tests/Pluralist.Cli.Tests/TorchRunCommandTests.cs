@@ -191,7 +191,7 @@ public sealed class TorchRunCommandTests
     [InlineData("parquet", "train-00000-of-00001.parquet: missing (listed in manifest.json dataset.files[1])")]
     [InlineData("accelerate", "'num_processes' is 4, but manifest.json says 2")]
     [InlineData("json", "manifest.json: not a JSON object")]
-    [InlineData("model", "field 'model' is 'sd3', expected sd15 or sdxl")]
+    [InlineData("model", "field 'model' is 'sd3', expected sd15 or sdxl or embedded")]
     public async Task Runs_check_names_the_missing_file_or_the_bad_setting(string damage, string expected)
     {
         var dir = CliRunner.TempDir();

@@ -21,11 +21,12 @@ public static class DpoCommand
         var baseModel = new Option<string?>("--base") { Description = "Base model file (safetensors); with --engine torch a Hugging Face id or folder of the base pipeline (default: the model's)." };
         var output = new Option<string>("--out") { Description = "Output: the fine-tuned model (full) or the adapter file (--lora); with --engine torch the run folder.", Required = true };
         var engine = new Option<string>("--engine") { Description = "own (train here, in-process) or torch (write a run folder for a distributed PyTorch engine).", DefaultValueFactory = _ => "own" };
-        var torchModel = new Option<string?>("--model") { Description = "With --engine torch: sd15 or sdxl." };
+        var torchModel = new Option<string?>("--model") { Description = "With --engine torch: sd15, sdxl or embedded." };
         var gpus = new Option<int>("--gpus") { Description = "With --engine torch: GPUs (processes) per node.", DefaultValueFactory = _ => 1 };
         var nodes = new Option<int>("--nodes") { Description = "With --engine torch: nodes.", DefaultValueFactory = _ => 1 };
         var perDevice = new Option<int>("--per-device-batch") { Description = "With --engine torch: pairs per device per pass; the rest of --batch is gradient accumulation.", DefaultValueFactory = _ => 1 };
-        var precision = new Option<string>("--mixed-precision") { Description = "With --engine torch: no, fp16 or bf16.", DefaultValueFactory = _ => "fp16" };
+        var precision = new Option<string?>("--mixed-precision") { Description = "With --engine torch: no, fp16 or bf16 (default fp16; no for embedded)." };
+        var recorded = new Option<int>("--recorded-steps") { Description = "With --engine torch --model embedded: steps whose pair order, timesteps and noise the folder carries from Pluralist's trainer.", DefaultValueFactory = _ => 4 };
         var resolution = new Option<int?>("--resolution") { Description = "With --engine torch: training resolution (default: 512 for sd15, 1024 for sdxl)." };
         var vae = new Option<string?>("--vae") { Description = "With --engine torch --model sdxl: the VAE (default: madebyollin/sdxl-vae-fp16-fix)." };
         var split = new Option<string>("--split") { Description = "Rows of this split (train, validation, test) or all.", DefaultValueFactory = _ => "train" };
@@ -51,9 +52,9 @@ public static class DpoCommand
         var cmd = new Command("dpo", "Diffusion-DPO fine-tuning of the embedded model on a preference dataset (full or LoRA).")
         {
             dataset, baseModel, output, split, lora, loraTargets, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
-            engine, torchModel, gpus, nodes, perDevice, precision, resolution, vae,
+            engine, torchModel, gpus, nodes, perDevice, precision, resolution, vae, recorded,
         };
-        Option[] torchOnly = [torchModel, gpus, nodes, perDevice, precision, resolution, vae];
+        Option[] torchOnly = [torchModel, gpus, nodes, perDevice, precision, resolution, vae, recorded];
         cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var engineName = parse.GetValue(engine);
@@ -130,7 +131,7 @@ public static class DpoCommand
                 {
                     var request = new TorchRunRequest
                     {
-                        Model = TorchRunFolder.ParseModel(parse.GetValue(torchModel) ?? throw new CliInputException("--model: required with --engine torch (sd15 or sdxl)")),
+                        Model = TorchRunFolder.ParseModel(parse.GetValue(torchModel) ?? throw new CliInputException("--model: required with --engine torch (sd15, sdxl or embedded)")),
                         Dataset = parse.GetValue(dataset)!,
                         Split = parse.GetValue(split)!,
                         Base = parse.GetValue(baseModel),
@@ -139,7 +140,8 @@ public static class DpoCommand
                         GpusPerNode = parse.GetValue(gpus),
                         Nodes = parse.GetValue(nodes),
                         PerDeviceBatch = parse.GetValue(perDevice),
-                        MixedPrecision = parse.GetValue(precision)!,
+                        MixedPrecision = parse.GetValue(precision),
+                        RecordedSteps = parse.GetValue(recorded),
                         Resolution = parse.GetValue(resolution),
                         CheckpointingSteps = parse.GetResult(every) is { Implicit: false } ? every_ : null,
                     };

@@ -9,11 +9,11 @@ namespace Pluralist.Studies.Training;
 /// files have their recorded hashes, every setting is in range and consistent with the others (effective batch =
 /// per-device batch x accumulation x processes, the rate used = base x batch when scaled, warmup steps = fraction x
 /// steps), and the accelerate configuration asks for the manifest's processes and nodes. Each problem names the file and
-/// the field.
+/// the field. An embedded run must also hold its base model, its prepared tensors (with their recorded hash) and the trainer.
 /// </summary>
 public static class RunFolderCheck
 {
-    private static readonly string[] Models = ["sd15", "sdxl"];
+    private static readonly string[] Models = ["sd15", "sdxl", "embedded"];
 
     /// <summary>The problems found; empty when the folder is valid.</summary>
     public static IReadOnlyList<string> Check(string dir)
@@ -236,7 +236,20 @@ public static class RunFolderCheck
 
         CheckDataset(dir, Obj("dataset"), problems, Bad, Str);
         CheckLaunch(dir, script, problems);
-        CheckAccelerate(dir, processes, nodes, precision, problems);
+        if (model == "embedded")
+        {
+            if (mode is not null and not "full")
+            {
+                Bad("mode", "must be full for the embedded model");
+            }
+
+            CheckEmbedded(dir, m, script, effective, problems, Bad, Str);
+        }
+        else
+        {
+            CheckAccelerate(dir, processes, nodes, precision, problems);
+        }
+
         return problems;
     }
 
@@ -314,6 +327,57 @@ public static class RunFolderCheck
         if (d["rows"] is JsonObject rows && split is not null && (rows[split] is not JsonValue v || !v.TryGetValue<int>(out var n) || n < 1))
         {
             bad("dataset.rows", $"has no rows for split '{split}'");
+        }
+    }
+
+    private static void CheckEmbedded(string dir, JsonObject m, string? script, int? batch, List<string> problems, Action<string, string> bad, Func<JsonObject?, string, string, string?> str)
+    {
+        foreach (var name in new[] { EmbeddedRunFiles.BaseFile, script ?? EmbeddedRunFiles.TrainerFile })
+        {
+            if (!File.Exists(Path.Combine(dir, name)))
+            {
+                problems.Add($"{Path.Combine(dir, name)}: missing");
+            }
+        }
+
+        if (m["prepared"] is not JsonObject p)
+        {
+            bad("prepared", "is missing or not an object");
+            return;
+        }
+
+        var file = str(p, "prepared.file", "file");
+        var sha = str(p, "prepared.sha256", "sha256");
+        if (file is null || sha is null)
+        {
+            return;
+        }
+
+        var path = Path.Combine(dir, file);
+        if (!File.Exists(path))
+        {
+            problems.Add($"{path}: missing");
+            return;
+        }
+
+        if (TorchRunFolder.FileHash(path) != sha)
+        {
+            problems.Add($"{path}: SHA-256 differs from manifest.json prepared.sha256: the file changed after the run was written");
+            return;
+        }
+
+        var (tensors, _) = Pluralist.Tensors.Safetensors.Load(path);
+        foreach (var name in new[] { "winner", "loser", "input_ids", "attention_mask", "weight", "soft_label", "is_soft", "order", "timesteps", "noise", "sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod" })
+        {
+            if (!tensors.ContainsKey(name))
+            {
+                problems.Add($"{path}: tensor '{name}' is missing");
+            }
+        }
+
+        if (batch is not null && tensors.TryGetValue("order", out var order) && (order.Rank != 2 || order.Shape[1] != batch))
+        {
+            problems.Add($"{path}: tensor 'order' is [{string.Join(", ", order.Shape)}], expected (recorded steps, effective_batch {batch})");
         }
     }
 

@@ -10,7 +10,8 @@ namespace Pluralist.Studies.Training;
 /// <summary>
 /// Writes a self-contained run folder for Diffusion-DPO on a distributed PyTorch engine (docs/formats.md, "Torch run
 /// folder"): the Parquet dataset, <c>manifest.json</c>, <c>accelerate_config.yaml</c> and <c>launch.sh</c> with the
-/// reference trainer's command. The folder is built in a hidden staging folder, checked with
+/// reference trainer's command; for the embedded model also the PyTorch trainer, the base weights and the tensors
+/// Pluralist prepared (<see cref="EmbeddedRunFiles"/>). The folder is built in a hidden staging folder, checked with
 /// <see cref="RunFolderCheck"/> and moved into place whole: on any error nothing is left.
 /// </summary>
 public static class TorchRunFolder
@@ -55,22 +56,25 @@ public static class TorchRunFolder
             var warnings = new List<string>();
             if (weighted > 0)
             {
-                warnings.Add($"{weighted} rows of split '{request.Split}' carry a weight other than 1: " + "the reference trainers ignore the weight column");
+                warnings.Add($"{weighted} rows of split '{request.Split}' carry a weight other than 1: " + (request.Model == TorchModel.Embedded ? "train_embedded.py applies it as Pluralist's trainer does" : "the reference trainers ignore the weight column"));
             }
 
             if (resolved > 0)
             {
-                warnings.Add($"{resolved} rows of split '{request.Split}' were ties whose label_0 a seeded coin resolved (tie_resolved); " + "the reference trainers train on that direction");
+                warnings.Add($"{resolved} rows of split '{request.Split}' were ties whose label_0 a seeded coin resolved (tie_resolved); " + (request.Model == TorchModel.Embedded ? "train_embedded.py reads soft_label as Pluralist's trainer does" : "the reference trainers train on that direction"));
             }
 
-            warnings.Add("the reference trainers warm up as step/warmup (the first step at rate 0); Pluralist's trainer as (step+1)/warmup");
+            if (request.Model != TorchModel.Embedded)
+            {
+                warnings.Add("the reference trainers warm up as step/warmup (the first step at rate 0); Pluralist's trainer as (step+1)/warmup");
+            }
 
             var manifest = new RunManifest
             {
                 Model = ModelName(request.Model),
                 Mode = request.Options.Mode == FineTuneMode.Lora ? "lora" : "full",
                 Trainer = Trainer(request),
-                Base = request.Base ?? (request.Model == TorchModel.Sdxl ? SdxlDefault : Sd15Default),
+                Base = request.Model == TorchModel.Embedded ? EmbeddedRunFiles.BaseFile : request.Base ?? (request.Model == TorchModel.Sdxl ? SdxlDefault : Sd15Default),
                 Vae = request.Model == TorchModel.Sdxl ? request.Vae ?? SdxlVaeDefault : null,
                 Resolution = request.Resolution ?? (request.Model == TorchModel.Sdxl ? 1024 : 512),
                 Dataset = new RunDataset
@@ -85,7 +89,14 @@ public static class TorchRunFolder
                 Settings = settings,
                 Warnings = warnings,
             };
-            DurableFile.WriteAllText(Path.Combine(staging, "accelerate_config.yaml"), AccelerateConfig(settings));
+            if (request.Model == TorchModel.Embedded)
+            {
+                manifest = await EmbeddedRunFiles.WriteAsync(request, manifest, staging, ct);
+            }
+            else
+            {
+                DurableFile.WriteAllText(Path.Combine(staging, "accelerate_config.yaml"), AccelerateConfig(settings));
+            }
 
             DurableFile.WriteAllText(Path.Combine(staging, "launch.sh"), LaunchScript(manifest));
             if (!OperatingSystem.IsWindows())
@@ -126,9 +137,18 @@ public static class TorchRunFolder
         Need(request.PerDeviceBatch >= 1, "--per-device-batch", "must be at least 1");
         int processes = request.GpusPerNode * request.Nodes;
         Need(o.BatchSize % (processes * request.PerDeviceBatch) == 0, "--batch", $"{o.BatchSize} pairs do not split over {processes} processes x {request.PerDeviceBatch} per device (--gpus x --nodes x --per-device-batch must divide --batch)");
-        Need(request.MixedPrecision is "no" or "fp16" or "bf16", "--mixed-precision", "expected no, fp16 or bf16");
+        var precision = request.MixedPrecision ?? (request.Model == TorchModel.Embedded ? "no" : "fp16");
+        Need(precision is "no" or "fp16" or "bf16", "--mixed-precision", "expected no, fp16 or bf16");
         Need(request.Resolution is null || request.Resolution >= 8, "--resolution", "must be at least 8");
         Need(request.CheckpointingSteps is null || request.CheckpointingSteps >= 1, "--checkpoint-every", "must be at least 1");
+        if (request.Model == TorchModel.Embedded)
+        {
+            Need(o.Mode == FineTuneMode.Full, "--lora", "the embedded model's torch trainer trains the full UNet (LoRA on the embedded model runs in-process: --engine own)");
+            Need(precision == "no", "--mixed-precision", "the embedded model trains in float32 (no)");
+            Need(request.RecordedSteps >= 1, "--recorded-steps", "must be at least 1");
+            Need(request.Resolution is null, "--resolution", "the embedded model trains at its own size");
+        }
+        else
         {
             // What the reference trainers cannot do: refuse rather than write a run that silently trains something else.
             Need(o.Labels == LabelMode.Hard, "--labels", "the reference trainers take hard labels only (label_0)");
@@ -163,26 +183,28 @@ public static class TorchRunFolder
             AdamWeightDecay = D(o.WeightDecay),
             AdamEpsilon = D(o.AdamEpsilon),
             MaxGradNorm = D(o.MaxGradNorm),
-            MixedPrecision = request.MixedPrecision,
+            MixedPrecision = precision,
             LoraRank = o.Mode == FineTuneMode.Lora ? o.LoraRank : null,
             CheckpointingSteps = request.CheckpointingSteps ?? Math.Max(1, o.Steps / 5),
             ProportionEmptyPrompts = 0,
-            Hflip = true,
+            Hflip = request.Model != TorchModel.Embedded,
         };
     }
 
     public static string ModelName(TorchModel model) => model switch
     {
         TorchModel.Sd15 => "sd15",
-        _ => "sdxl",
+        TorchModel.Sdxl => "sdxl",
+        _ => "embedded",
     };
 
-    /// <summary>Parses sd15 or sdxl.</summary>
+    /// <summary>Parses sd15, sdxl or embedded.</summary>
     public static TorchModel ParseModel(string text) => text switch
     {
         "sd15" => TorchModel.Sd15,
         "sdxl" => TorchModel.Sdxl,
-        _ => throw new StudyInputException($"--model {text}: expected sd15 or sdxl"),
+        "embedded" => TorchModel.Embedded,
+        _ => throw new StudyInputException($"--model {text}: expected sd15, sdxl or embedded"),
     };
 
     /// <summary>SHA-256 (hex, lower case) of a file's bytes.</summary>
@@ -221,6 +243,7 @@ public static class TorchRunFolder
 
     private static RunTrainer Trainer(TorchRunRequest request) => (request.Model, request.Options.Mode) switch
     {
+        (TorchModel.Embedded, _) => new RunTrainer(EmbeddedRunFiles.TrainerFile, "Pluralist (tools/torchrun/train_embedded.py)", "torchrun"),
         (TorchModel.Sdxl, FineTuneMode.Lora) => new RunTrainer("train_diffusion_dpo_sdxl.py", DiffusersSource, "accelerate"),
         (TorchModel.Sd15, FineTuneMode.Lora) => new RunTrainer("train_diffusion_dpo.py", DiffusersSource, "accelerate"),
         _ => new RunTrainer("train.py", AuthorsSource, "accelerate"),
@@ -319,6 +342,16 @@ public static class TorchRunFolder
         else
         {
             b.Append("MAIN_ADDR=\"${MAIN_ADDR:-127.0.0.1}\"\n");
+        }
+
+        if (m.Model == "embedded")
+        {
+            b.Append("PYTHON=\"${PYTHON:-python3}\"\n");
+            b.Append(inv, $"exec \"$PYTHON\" -m torch.distributed.run --nnodes {s.Nodes} --nproc_per_node {s.GpusPerNode} --node_rank \"$NODE_RANK\" --master_addr \"$MAIN_ADDR\" --master_port \"${{MAIN_PORT:-29500}}\" \\\n");
+            // --redirects/--tee 1: each process's stdout to output/torchrun and the console (the value 0 breaks torch 1.13 on Python 3.11)
+            b.Append("  --redirects 1 --tee 1 --log_dir \"$RUN_DIR/output/torchrun\" \\\n");
+            b.Append(inv, $"  \"$RUN_DIR/{m.Trainer.Script}\" --run \"$RUN_DIR\" \"$@\"\n");
+            return b.ToString();
         }
 
         b.Append("TRAINER_DIR=\"${TRAINER_DIR:-$RUN_DIR/trainer}\"\n");
