@@ -26,6 +26,7 @@ public static class PluralistCommand
 
         // The embedded diffusion model: training, generation, perception probe and the closed alignment experiment.
         root.Subcommands.Add(TrainCommands.Create());
+        root.Subcommands.Add(RunsCommands.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ProbeCommands.Create());
         root.Subcommands.Add(ExperimentCommand.Create());

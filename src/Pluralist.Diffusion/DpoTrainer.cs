@@ -244,9 +244,7 @@ public sealed class DpoTrainer
         var eps = new float[b * per]; // (b, C, H, W)
         for (int i = 0; i < b; i++)
         {
-            var g = stream(i);
-            t[i] = g.NextInt(Model.Schedule.TrainSteps); // t ~ U{0..T-1}
-            g.Normal(0, 1, per).Data.CopyTo(eps, i * per);
+            t[i] = Draw(stream(i), Model.Schedule.TrainSteps, per, eps.AsSpan(i * per, per));
         }
 
         var noise = new Tensor([.. eps, .. eps], [2 * b, .. Model.ImageShape]); // shared: (2b, C, H, W)
@@ -337,7 +335,38 @@ public sealed class DpoTrainer
         return MicroBatch(all, i => Streams.For(seed, -7, i), all.Count);
     }
 
-    private DpoExample ExampleAt(long k)
+    /// <summary>
+    /// What optimiser step <paramref name="step"/> draws, as <see cref="TrainStep"/> draws it: for each position j of the batch the
+    /// index into <see cref="DpoPreparation.Examples"/> (epoch-shuffled order), the timestep and the noise (C, H, W) shared by
+    /// winner and loser. Another engine given these trains on exactly the same pairs, timesteps and noise.
+    /// </summary>
+    public (int[] Examples, int[] Timesteps, float[] Noise) Draws(int step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        int batch = Options.BatchSize, per = DiffusionTrainer.ShapeProduct(Model.ImageShape);
+        var examples = new int[batch];
+        var t = new int[batch];
+        var eps = new float[batch * per]; // (B, C, H, W)
+        for (int j = 0; j < batch; j++)
+        {
+            examples[j] = ExampleIndexAt(((long)step * batch) + j);
+            t[j] = Draw(Streams.For(Options.Seed, step, j), Model.Schedule.TrainSteps, per, eps.AsSpan(j * per, per));
+        }
+
+        return (examples, t, eps);
+    }
+
+    /// <summary>t ~ U{0..T-1}, then eps ~ N(0, I) into <paramref name="noise"/>, from one pair's stream.</summary>
+    private static int Draw(Generator g, int trainSteps, int per, Span<float> noise)
+    {
+        int t = g.NextInt(trainSteps);
+        g.Normal(0, 1, per).Data.AsSpan(0, per).CopyTo(noise);
+        return t;
+    }
+
+    private DpoExample ExampleAt(long k) => Preparation.Examples[ExampleIndexAt(k)];
+
+    private int ExampleIndexAt(long k)
     {
         int n = Preparation.Examples.Count;
         long epoch = k / n;
@@ -347,6 +376,6 @@ public sealed class DpoTrainer
             _epoch = epoch;
         }
 
-        return Preparation.Examples[_permutation[(int)(k % n)]];
+        return _permutation[(int)(k % n)];
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Pluralist.Diffusion;
 using Pluralist.Studies.Alignment;
+using Pluralist.Studies.Training;
 
 namespace Pluralist.Cli;
 
@@ -17,8 +18,17 @@ public static class DpoCommand
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset folder written by `pluralist dataset build` (pairs.jsonl, images/).", Required = true };
-        var baseModel = new Option<string>("--base") { Description = "Base model file (safetensors).", Required = true };
-        var output = new Option<string>("--out") { Description = "Output: the fine-tuned model (full) or the adapter file (--lora).", Required = true };
+        var baseModel = new Option<string?>("--base") { Description = "Base model file (safetensors); with --engine torch a Hugging Face id or folder of the base pipeline (default: the model's)." };
+        var output = new Option<string>("--out") { Description = "Output: the fine-tuned model (full) or the adapter file (--lora); with --engine torch the run folder.", Required = true };
+        var engine = new Option<string>("--engine") { Description = "own (train here, in-process) or torch (write a run folder for a distributed PyTorch engine).", DefaultValueFactory = _ => "own" };
+        var torchModel = new Option<string?>("--model") { Description = "With --engine torch: sd15, sdxl or embedded." };
+        var gpus = new Option<int>("--gpus") { Description = "With --engine torch: GPUs (processes) per node.", DefaultValueFactory = _ => 1 };
+        var nodes = new Option<int>("--nodes") { Description = "With --engine torch: nodes.", DefaultValueFactory = _ => 1 };
+        var perDevice = new Option<int>("--per-device-batch") { Description = "With --engine torch: pairs per device per pass; the rest of --batch is gradient accumulation.", DefaultValueFactory = _ => 1 };
+        var precision = new Option<string?>("--mixed-precision") { Description = "With --engine torch: no, fp16 or bf16 (default fp16; no for embedded)." };
+        var recorded = new Option<int>("--recorded-steps") { Description = "With --engine torch --model embedded: steps whose pair order, timesteps and noise the folder carries from Pluralist's trainer.", DefaultValueFactory = _ => 4 };
+        var resolution = new Option<int?>("--resolution") { Description = "With --engine torch: training resolution (default: 512 for sd15, 1024 for sdxl)." };
+        var vae = new Option<string?>("--vae") { Description = "With --engine torch --model sdxl: the VAE (default: madebyollin/sdxl-vae-fp16-fix)." };
         var split = new Option<string>("--split") { Description = "Rows of this split (train, validation, test) or all.", DefaultValueFactory = _ => "train" };
         var lora = new Option<bool>("--lora") { Description = "Train LoRA adapters instead of every UNet weight." };
         var loraTargets = new Option<string>("--lora-targets") { Description = "Layers that get adapters: attention (to_q, to_k, to_v, to_out; the reference trainers') or all-linear.", DefaultValueFactory = _ => "attention" };
@@ -42,9 +52,24 @@ public static class DpoCommand
         var cmd = new Command("dpo", "Diffusion-DPO fine-tuning of the embedded model on a preference dataset (full or LoRA).")
         {
             dataset, baseModel, output, split, lora, loraTargets, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
+            engine, torchModel, gpus, nodes, perDevice, precision, resolution, vae, recorded,
         };
+        Option[] torchOnly = [torchModel, gpus, nodes, perDevice, precision, resolution, vae, recorded];
         cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
+            var engineName = parse.GetValue(engine);
+            if (engineName is not "own" and not "torch")
+            {
+                throw new CliInputException($"--engine {engineName}: expected own or torch");
+            }
+
+            bool torch = engineName == "torch";
+            if (!torch && torchOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
+            {
+                throw new CliInputException($"{given.Name}: only with --engine torch");
+            }
+
+            CommandHelpers.Require(!(torch && parse.GetValue(resume)), "--resume", "a torch run resumes in its trainer (run launch.sh again: the trainers continue from their latest checkpoint)");
             var outPath = parse.GetValue(output)!;
             var ckPath = TrainCommands.CheckpointPath(outPath);
             var runPath = ckPath + ".json";
@@ -102,7 +127,41 @@ public static class DpoCommand
                 CommandHelpers.Require(options.LoraRank >= 1, "--rank", "must be at least 1");
                 CommandHelpers.Require(options.LoraAlpha > 0, "--alpha", "must be positive");
                 CommandHelpers.Require(!string.IsNullOrWhiteSpace(parse.GetValue(adapterName)) && !parse.GetValue(adapterName)!.Contains('/', StringComparison.Ordinal), "--adapter-name", "must be a non-empty name without '/'");
-                run = new DpoRun(Path.GetFullPath(parse.GetValue(dataset)!), parse.GetValue(split)!, Path.GetFullPath(parse.GetValue(baseModel)!), options, parse.GetValue(adapterName)!);
+                if (torch)
+                {
+                    var request = new TorchRunRequest
+                    {
+                        Model = TorchRunFolder.ParseModel(parse.GetValue(torchModel) ?? throw new CliInputException("--model: required with --engine torch (sd15, sdxl or embedded)")),
+                        Dataset = parse.GetValue(dataset)!,
+                        Split = parse.GetValue(split)!,
+                        Base = parse.GetValue(baseModel),
+                        Vae = parse.GetValue(vae),
+                        Options = options,
+                        GpusPerNode = parse.GetValue(gpus),
+                        Nodes = parse.GetValue(nodes),
+                        PerDeviceBatch = parse.GetValue(perDevice),
+                        MixedPrecision = parse.GetValue(precision),
+                        RecordedSteps = parse.GetValue(recorded),
+                        Resolution = parse.GetValue(resolution),
+                        CheckpointingSteps = parse.GetResult(every) is { Implicit: false } ? every_ : null,
+                    };
+                    CommandHelpers.Require(request.Vae is null || request.Model == TorchModel.Sdxl, "--vae", "only with --model sdxl");
+                    var manifest = await TorchRunFolder.WriteAsync(request, outPath, ct);
+                    var st = manifest.Settings;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run folder {Path.GetFullPath(outPath)}: {manifest.Model} {manifest.Mode}, trainer {manifest.Trainer.Script} ({manifest.Trainer.Source})"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dataset: {manifest.Dataset.Rows[manifest.Dataset.Split]} pairs ({manifest.Dataset.Split}), sha256 {manifest.Dataset.Sha256}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch {st.EffectiveBatch} = {st.PerDeviceBatch} per device x {st.GradientAccumulationSteps} accumulation x {st.Processes} processes ({st.Nodes} node(s) x {st.GpusPerNode} GPU(s)); beta {st.Beta}, steps {st.Steps}, learning rate used {st.LearningRateUsed:G4} (base {st.LearningRate:G4}{(st.ScaleLr ? $" x batch {st.EffectiveBatch}" : ", not scaled")}, {st.WarmupSteps} warmup steps)"));
+                    foreach (var w in manifest.Warnings)
+                    {
+                        Console.Error.WriteLine("warning: " + w);
+                    }
+
+                    Console.WriteLine($"launch: {Path.Combine(Path.GetFullPath(outPath), "launch.sh")}");
+                    return 0;
+                }
+
+                var basePath = parse.GetValue(baseModel) ?? throw new CliInputException("--base: required (the base model file)");
+                run = new DpoRun(Path.GetFullPath(parse.GetValue(dataset)!), parse.GetValue(split)!, Path.GetFullPath(basePath), options, parse.GetValue(adapterName)!);
             }
 
             var model = CommandHelpers.LoadModel(run.Base, "--base");
