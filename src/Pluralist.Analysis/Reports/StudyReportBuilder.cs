@@ -41,6 +41,12 @@ public sealed record StudyReportInput
     /// <summary>Consented marker values per participant (only consented, answered, not withdrawn).</summary>
     public IReadOnlyDictionary<long, IReadOnlyDictionary<string, string>> Markers { get; init; } = new Dictionary<long, IReadOnlyDictionary<string, string>>();
 
+    /// <summary>Likert ratings (DIVE task) of the study, uncleaned: the report cleans them (<see cref="Likert.LikertCleaning"/>).</summary>
+    public IReadOnlyList<Likert.LikertRow> Ratings { get; init; } = [];
+
+    /// <summary>Questions of the Likert task in the order asked (keys).</summary>
+    public IReadOnlyList<string> LikertQuestions { get; init; } = [];
+
     /// <summary>Groups (and intersections) with fewer participants are never shown.</summary>
     public int MinGroupSize { get; init; } = 5;
 
@@ -60,7 +66,7 @@ public sealed record StudyReportInput
 /// and agreement with the group association index per identity axis. Groups below the minimum
 /// size are suppressed everywhere and only their number is given.
 /// </summary>
-public static class StudyReportBuilder
+public static partial class StudyReportBuilder
 {
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
@@ -98,6 +104,7 @@ public static class StudyReportBuilder
             () => RankingSection(input, groups),
             () => GroupScoresSection(input, groups),
             () => AgreementSection(input, groups),
+            () => LikertSection(input),
         })
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
