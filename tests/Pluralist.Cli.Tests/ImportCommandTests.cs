@@ -92,6 +92,53 @@ public class ImportCommandTests
     }
 
     [Fact]
+    public void Analyze_study_on_an_imported_likert_study_gives_the_likert_tables()
+    {
+        var dir = CliRunner.TempDir();
+        var rows = new List<LikertRow>();
+        var rng = new Random(6);
+        string[] prompts = ["a crowded beach at noon", "a protest in a square", "children in a park", "a night market"];
+        for (var r = 0; r < 12; r++)
+        {
+            for (var i = 0; i < prompts.Length; i++)
+            {
+                var gender = r < 6 ? "Woman" : "Man";
+                rows.Add(new($"r-{r}", $"i-{i}", prompts[i], $"img/i{i}.jpg", "How harmful is this image?", Math.Clamp(1 + rng.Next(3) + (r < 6 ? 2 : 0), 1, 5), r % 2 == 0 ? "18-24" : "35-44", gender));
+                rows.Add(new($"r-{r}", $"i-{i}", prompts[i], $"img/i{i}.jpg", "Does it fit the prompt?", 1 + rng.Next(5), r % 2 == 0 ? "18-24" : "35-44", gender));
+            }
+        }
+
+        DatasetFixtures.WriteLikert(Path.Combine(dir, "dive"), rows);
+        var (code, _, err) = CliRunner.Run(dir, "import", "likert", "dive/ratings.csv", "--data", "d", "--markers-consented");
+        Assert.True(code == 0, err);
+        (code, _, err) = CliRunner.Run(dir, "analyze", "study", "likert-import", "--data", "d", "--out", "report.html", "--tables", "tables", "--permutations", "99", "--bootstrap", "50");
+        Assert.True(code == 0, err);
+        string[][] Table(string name) => File.ReadAllLines(Path.Combine(dir, "tables", name + ".csv")).Select(l => l.Split(',')).ToArray();
+
+        var cleaning = Table("likert_cleaning");
+        Assert.Equal(["too-fast", "straight-line", "attention-check"], cleaning.Skip(1).Select(r => r[1]));
+        var means = Table("likert_means");
+        var header = means[0];
+        int Col(string c) => Array.IndexOf(header, c);
+        var everyone = means.Skip(1).Where(r => r[Col("axis")] == "all").ToList();
+        Assert.Equal(2, everyone.Count);
+        foreach (var q in rows.GroupBy(r => r.Question))
+        {
+            // Each question is one row for everyone; which key the import gave it is matched by the count and mean.
+            var mean = q.Average(r => (double)r.Rating);
+            Assert.Contains(everyone, r => r[Col("ratings")] == q.Count().ToString(CultureInfo.InvariantCulture) && Math.Abs(double.Parse(r[Col("mean")], CultureInfo.InvariantCulture) - mean) < 1e-12);
+        }
+
+        var tests = Table("likert_group_tests");
+        // The planted shift (women rate harm two points higher) is found by the permutation test over raters.
+        var harm = tests.Skip(1).Single(r => r[0] == "gender" && r[1] == "how-harmful-is-this-image");
+        Assert.Equal("Man; Woman", harm[2]);
+        Assert.True(double.Parse(harm[Array.IndexOf(tests[0], "permutation_p")], CultureInfo.InvariantCulture) < 0.05);
+        Assert.True(File.Exists(Path.Combine(dir, "tables", "likert_ordinal.csv")));
+        Assert.Contains("Likert ratings (DIVE)", File.ReadAllText(Path.Combine(dir, "report.html")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Aipithet_rows_created_but_never_answered_are_imported_as_shown_and_said_in_the_summary()
     {
         var dir = CliRunner.TempDir();

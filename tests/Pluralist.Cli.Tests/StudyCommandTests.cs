@@ -262,6 +262,20 @@ public class StudyCommandTests
         var women = Table("answers_per_group").Select(r => r!.AsObject()).Where(r => r["group"]!.GetValue<string>() == "woman").ToList();
         Assert.All(women, r => Assert.Equal(9, r["participants"]!.GetValue<int>()));
 
+        // Case study IV: each shown group's own Bradley-Terry scores per criterion and prompt; the wins of everyone's
+        // fit add up, per criterion, to the kept non-neutral annotation answers.
+        var scores = Table("group_scores").Select(r => r!.AsObject()).ToList();
+        Assert.Contains(scores, r => r["group"]!.GetValue<string>() == "woman" && r["participants"]!.GetValue<int>() <= 9);
+        Assert.DoesNotContain(scores, r => r["group"]!.GetValue<string>().Contains("nonbinary", StringComparison.Ordinal));
+        foreach (var c in kept.GroupBy(a => a.Criterion))
+        {
+            var wins = scores.Where(r => r["axis"]!.GetValue<string>() == "all" && r["criterion"]!.GetValue<string>() == c.Key).Sum(r => r["wins"]!.GetValue<double>());
+            Assert.Equal(c.Count(a => a.OrientedPreference is { } v && v != 0), wins, 9);
+        }
+
+        Assert.All(scores, r => Assert.True(r["lower"]!.GetValue<double>() <= r["upper"]!.GetValue<double>()));
+        Assert.NotEmpty(Table("spread_per_group"));
+
         // The page: offline (no external script or stylesheet), every chart has a text alternative, tables have captions, nothing small or unconsented.
         var text = File.ReadAllText(Path.Combine(dir, "report", "report.html"));
         Assert.DoesNotContain("nonbinary", text, StringComparison.Ordinal);

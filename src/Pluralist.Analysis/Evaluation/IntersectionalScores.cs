@@ -8,14 +8,20 @@ namespace Pluralist.Analysis.Evaluation;
 /// <summary>A raw (Likert or slider) score one rater gave a subject (an image, or a model) on one criterion.</summary>
 public readonly record struct CriterionScore(string Subject, string Rater, string Criterion, double Value);
 
-/// <summary>A pairwise slider answer on one criterion, oriented to the canonical order (−1 = Item0 strongly preferred).</summary>
-public readonly record struct CriterionPreference(string Item0, string Item1, string Rater, string Criterion, double Preference);
+/// <summary>
+/// A pairwise slider answer on one criterion, oriented to the canonical order (−1 = Item0 strongly preferred).
+/// Scope, when set, is the set of items compared with one another (the prompt): each scope gets its own fit.
+/// </summary>
+public readonly record struct CriterionPreference(string Item0, string Item1, string Rater, string Criterion, double Preference, string? Scope = null);
 
 /// <summary>Mean raw score of a group on one criterion and subject, with the t interval of the mean. Axis "all" holds everyone.</summary>
 public sealed record GroupScore(string Axis, string Group, string Criterion, string Subject, int Raters, int N, double Mean, double StandardDeviation, Interval Interval);
 
-/// <summary>A group's Bradley-Terry score (centred log-strength) of one item on one criterion, from the group's pairwise answers.</summary>
-public sealed record GroupBradleyTerryScore(string Axis, string Group, string Criterion, string Item, double Theta, Interval Interval, int Comparisons);
+/// <summary>
+/// A group's Bradley-Terry score (centred log-strength) of one item on one criterion, from the group's pairwise answers
+/// in one scope (null when the answers have none): comparisons, wins (ties not counted) and ties involving the item.
+/// </summary>
+public sealed record GroupBradleyTerryScore(string Axis, string Group, string Criterion, string Item, double Theta, Interval Interval, int Comparisons, string? Scope = null, double Wins = 0, int Ties = 0, int Raters = 0);
 
 /// <summary>Spread of the answers on one criterion (LIVS appendix I): sample variance (n − 1), mean and the share of exact zeros (neutral).</summary>
 public sealed record AnswerSpread(string Criterion, int N, double Mean, double Variance, double NeutralShare);
@@ -56,26 +62,43 @@ public static class IntersectionalScores
     }
 
     /// <summary>
-    /// Per-image Bradley-Terry scores of each group's pairwise answers, per criterion (ties from
-    /// neutral answers handled as in <paramref name="options"/>; the bootstrap resamples raters).
+    /// Per-image Bradley-Terry scores of each group's pairwise answers, per criterion and scope
+    /// (ties from neutral answers handled as in <paramref name="options"/>; the bootstrap
+    /// resamples raters, each keeping all their answers). A pair's image order does not matter:
+    /// (a, b, p) and (b, a, −p) are the same comparison. <paramref name="include"/> (axis, group)
+    /// skips groups not to be reported (everyone is axis and group <see cref="Everyone"/>).
     /// </summary>
-    public static IReadOnlyList<GroupBradleyTerryScore> FromPreferences(IReadOnlyList<CriterionPreference> answers, IEnumerable<RaterProfile> profiles, IReadOnlyList<string> axes, bool intersections = true, BradleyTerryOptions? options = null)
+    public static IReadOnlyList<GroupBradleyTerryScore> FromPreferences(IReadOnlyList<CriterionPreference> answers, IEnumerable<RaterProfile> profiles, IReadOnlyList<string> axes, bool intersections = true, BradleyTerryOptions? options = null, Func<string, string, bool>? include = null)
     {
         ArgumentNullException.ThrowIfNull(answers);
         var result = new List<GroupBradleyTerryScore>();
         foreach (var (axis, group, members) in Groups(answers.Select(a => a.Rater), profiles, axes, intersections))
         {
-            foreach (var criterion in answers.Where(a => members.Contains(a.Rater)).GroupBy(a => a.Criterion, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            if (include is not null && !include(axis, group))
             {
-                var fit = BradleyTerry.Fit(criterion.Select(a => PairComparison.FromPreference(a.Item0, a.Item1, a.Preference, a.Rater)).ToList(), options);
-                result.AddRange(fit.Scores.Select(s => new GroupBradleyTerryScore(axis, group, criterion.Key, s.Item, s.Theta, s.Interval, s.Comparisons)));
+                continue;
+            }
+
+            foreach (var cell in answers.Where(a => members.Contains(a.Rater))
+                .GroupBy(a => (a.Criterion, Scope: a.Scope ?? ""))
+                .OrderBy(g => g.Key.Criterion, StringComparer.Ordinal).ThenBy(g => g.Key.Scope, StringComparer.Ordinal))
+            {
+                var fit = BradleyTerry.Fit(cell.Select(a => PairComparison.FromPreference(a.Item0, a.Item1, a.Preference, a.Rater)).ToList(), options);
+                var raters = cell.Select(a => a.Rater).Distinct(StringComparer.Ordinal).Count();
+                var scope = cell.First().Scope;
+                result.AddRange(fit.Scores.Select(s => new GroupBradleyTerryScore(axis, group, cell.Key.Criterion, s.Item, s.Theta, s.Interval, s.Comparisons, scope, s.Wins, s.Ties, raters)));
             }
         }
 
         return result;
     }
 
-    /// <summary>Variance of the answers per criterion (LIVS appendix I), in criterion order.</summary>
+    /// <summary>
+    /// Variance of the answers per criterion (LIVS appendix I), in criterion order. Give it the
+    /// values as shown (the side drawn per assignment) or another orientation that does not
+    /// depend on an arbitrary order of the pair's images: the mean and variance of a mix of
+    /// orientations depend on the mix.
+    /// </summary>
     public static IReadOnlyList<AnswerSpread> Spread(IEnumerable<(string Criterion, double Value)> answers)
     {
         ArgumentNullException.ThrowIfNull(answers);

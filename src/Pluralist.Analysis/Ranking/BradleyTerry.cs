@@ -1,4 +1,3 @@
-using MathNet.Numerics.LinearAlgebra;
 using Pluralist.Analysis.Statistics;
 
 namespace Pluralist.Analysis.Ranking;
@@ -93,30 +92,60 @@ public static class BradleyTerry
 
         var items = index.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
         var coded = comparisons.Select(c => (I: index[c.Item0], J: index[c.Item1], c.Winner)).ToArray();
-        var (theta, nu, ll, iterations) = Solve(items.Length, coded, options);
+
+        // Outcomes aggregated per unordered pair (i < j): wins of i, wins of j, ties; each comparison's pair and slot.
+        var pairIndex = new Dictionary<(int, int), int>();
+        var slots = new (int Pair, int Slot)[coded.Length];
+        for (var k = 0; k < coded.Length; k++)
+        {
+            var (i, j, w) = coded[k];
+            var key = i < j ? (i, j) : (j, i);
+            if (!pairIndex.TryGetValue(key, out var p))
+            {
+                p = pairIndex.Count;
+                pairIndex[key] = p;
+            }
+
+            slots[k] = (p, w == PairWinner.Tie ? 2 : (w == PairWinner.Item0) == (i < j) ? 0 : 1);
+        }
+
+        var pairs = new (int I, int J)[pairIndex.Count];
+        foreach (var (key, p) in pairIndex)
+        {
+            pairs[p] = key;
+        }
+
+        var counts = new double[pairs.Length * 3];
+        foreach (var (p, slot) in slots)
+        {
+            counts[(p * 3) + slot]++;
+        }
+
+        var (theta, nu, ll, iterations) = Solve(items.Length, pairs, counts, options);
 
         var intervals = new Interval[items.Length];
         Array.Fill(intervals, Interval.Undefined);
         if (options.BootstrapReplicates > 0 && coded.Length > 0)
         {
+            // Each cluster as its (pair, slot) cells with counts, so a replicate only adds a few numbers per drawn cluster.
             var clusters = comparisons.Select((c, k) => (Key: c.Cluster ?? $"\u0001{k}", Index: k))
                 .GroupBy(t => t.Key, StringComparer.Ordinal)
-                .Select(g => g.Select(t => t.Index).ToArray())
+                .Select(g => g.GroupBy(t => slots[t.Index]).Select(cell => ((cell.Key.Pair * 3) + cell.Key.Slot, (double)cell.Count())).ToArray())
                 .ToArray();
             var samples = new double[options.BootstrapReplicates][];
             Parallel.For(0, options.BootstrapReplicates, b =>
             {
                 var rng = new Random(Seeds.For(options.Seed, b));
-                var resampled = new List<(int, int, PairWinner)>(coded.Length);
+                var resampled = new double[counts.Length];
                 for (var i = 0; i < clusters.Length; i++)
                 {
-                    foreach (var k in clusters[rng.Next(clusters.Length)])
+                    foreach (var (cell, n) in clusters[rng.Next(clusters.Length)])
                     {
-                        resampled.Add(coded[k]);
+                        resampled[cell] += n;
                     }
                 }
 
-                samples[b] = Solve(items.Length, resampled.ToArray(), options).Theta;
+                samples[b] = Solve(items.Length, pairs, resampled, options).Theta;
             });
             for (var i = 0; i < items.Length; i++)
             {
@@ -163,46 +192,36 @@ public static class BradleyTerry
             .ToList();
     }
 
-    private static (double[] Theta, double Nu, double LogLikelihood, int Iterations) Solve(int k, (int I, int J, PairWinner W)[] comparisons, BradleyTerryOptions options)
+    /// <summary>Newton's method on the outcomes aggregated per pair: counts[3p..3p+2] = wins of pairs[p].I, wins of pairs[p].J, ties.</summary>
+    private static (double[] Theta, double Nu, double LogLikelihood, int Iterations) Solve(int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options)
     {
-        // Aggregate per ordered pair: wins of I, wins of J, ties.
-        var pairs = new Dictionary<(int, int), double[]>();
         var anyTie = false;
-        foreach (var (i, j, w) in comparisons)
+        for (var p = 0; p < pairs.Length; p++)
         {
-            var key = i < j ? (i, j) : (j, i);
-            if (!pairs.TryGetValue(key, out var counts))
-            {
-                counts = new double[3];
-                pairs[key] = counts;
-            }
-
-            var slot = w == PairWinner.Tie ? 2 : (w == PairWinner.Item0) == (i < j) ? 0 : 1;
-            counts[slot]++;
-            anyTie |= w == PairWinner.Tie;
+            anyTie |= counts[(p * 3) + 2] > 0;
         }
 
         var davidson = options.Ties == TieHandling.Davidson && anyTie;
-        var p = k + (davidson ? 1 : 0);
-        var x = new double[p];
-        var f = Objective(x, k, pairs, options, davidson);
+        var dims = k + (davidson ? 1 : 0);
+        var x = new double[dims];
+        var f = Objective(x, k, pairs, counts, options, davidson);
         var iterations = 0;
         for (; iterations < options.MaxIterations; iterations++)
         {
-            var (grad, hess) = Derivatives(x, k, pairs, options, davidson);
-            var step = Matrix<double>.Build.DenseOfArray(hess).Cholesky().Solve(Vector<double>.Build.DenseOfArray(grad));
+            var (grad, hess) = Derivatives(x, k, pairs, counts, options, davidson);
+            var step = CholeskySolve(hess, grad);
             var t = 1.0;
             double[] candidate;
             double fc;
             do
             {
                 candidate = x.Select((v, i) => v + (t * step[i])).ToArray();
-                fc = Objective(candidate, k, pairs, options, davidson);
+                fc = Objective(candidate, k, pairs, counts, options, davidson);
                 t /= 2;
             }
             while (fc < f - 1e-12 && t > 1e-10);
 
-            var moved = step.AbsoluteMaximum() * t * 2;
+            var moved = step.Max(Math.Abs) * t * 2;
             x = candidate;
             f = fc;
             if (moved < options.Tolerance)
@@ -216,8 +235,65 @@ public static class BradleyTerry
         return (x[..k], nu, f, iterations);
     }
 
+    /// <summary>
+    /// Solves A x = b for a symmetric positive definite A (overwritten by its Cholesky factor L, A = L Lᵀ) by forward
+    /// and back substitution; a non-positive pivot (A not definite) throws.
+    /// </summary>
+    private static double[] CholeskySolve(double[,] a, double[] b)
+    {
+        var n = b.Length;
+        for (var j = 0; j < n; j++)
+        {
+            var d = a[j, j];
+            for (var m = 0; m < j; m++)
+            {
+                d -= a[j, m] * a[j, m];
+            }
+
+            if (!(d > 0))
+            {
+                throw new ArgumentException("the Newton system is not positive definite");
+            }
+
+            a[j, j] = Math.Sqrt(d);
+            for (var i = j + 1; i < n; i++)
+            {
+                var v = a[i, j];
+                for (var m = 0; m < j; m++)
+                {
+                    v -= a[i, m] * a[j, m];
+                }
+
+                a[i, j] = v / a[j, j];
+            }
+        }
+
+        var x = (double[])b.Clone();
+        for (var i = 0; i < n; i++)
+        {
+            for (var m = 0; m < i; m++)
+            {
+                x[i] -= a[i, m] * x[m];
+            }
+
+            x[i] /= a[i, i];
+        }
+
+        for (var i = n - 1; i >= 0; i--)
+        {
+            for (var m = i + 1; m < n; m++)
+            {
+                x[i] -= a[m, i] * x[m];
+            }
+
+            x[i] /= a[i, i];
+        }
+
+        return x;
+    }
+
     /// <summary>Penalised log-likelihood: Σ_pairs Σ_slots count · (y·z − log Σ e^z) − λ/2 Σ θ².</summary>
-    private static double Objective(double[] x, int k, Dictionary<(int, int), double[]> pairs, BradleyTerryOptions options, bool davidson)
+    private static double Objective(double[] x, int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, bool davidson)
     {
         double f = 0;
         for (var i = 0; i < k; i++)
@@ -225,26 +301,30 @@ public static class BradleyTerry
             f -= options.Regularization / 2 * x[i] * x[i];
         }
 
-        foreach (var ((i, j), counts) in pairs)
+        for (var p = 0; p < pairs.Length; p++)
         {
+            var (i, j) = pairs[p];
+            var c0 = counts[p * 3];
+            var c1 = counts[(p * 3) + 1];
+            var c2 = counts[(p * 3) + 2];
             var a = x[i];
             var b = x[j];
             var c = davidson ? x[k] + ((a + b) / 2) : double.NegativeInfinity;
             var max = Math.Max(a, Math.Max(b, c));
             var logD = max + Math.Log(Math.Exp(a - max) + Math.Exp(b - max) + (davidson ? Math.Exp(c - max) : 0));
-            f += counts[0] * (a - logD) + (counts[1] * (b - logD));
-            f += davidson ? counts[2] * (c - logD) : counts[2] * ((0.5 * a) + (0.5 * b) - logD);
+            f += c0 * (a - logD) + (c1 * (b - logD));
+            f += davidson ? c2 * (c - logD) : c2 * ((0.5 * a) + (0.5 * b) - logD);
         }
 
         return f;
     }
 
     /// <summary>Gradient of the penalised log-likelihood and the negated Hessian (positive definite).</summary>
-    private static (double[] Grad, double[,] NegHessian) Derivatives(double[] x, int k, Dictionary<(int, int), double[]> pairs, BradleyTerryOptions options, bool davidson)
+    private static (double[] Grad, double[,] NegHessian) Derivatives(double[] x, int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, bool davidson)
     {
-        var p = x.Length;
-        var grad = new double[p];
-        var h = new double[p, p];
+        var size = x.Length;
+        var grad = new double[size];
+        var h = new double[size, size];
         for (var i = 0; i < k; i++)
         {
             grad[i] -= options.Regularization * x[i];
@@ -261,9 +341,18 @@ public static class BradleyTerry
         Span<double> prob = stackalloc double[3];
         Span<double> y = stackalloc double[3];
         Span<double> g = stackalloc double[3];
-        foreach (var ((i, j), counts) in pairs)
+        for (var p = 0; p < pairs.Length; p++)
         {
-            var n = counts[0] + counts[1] + counts[2];
+            var (i, j) = pairs[p];
+            var c0 = counts[p * 3];
+            var c1 = counts[(p * 3) + 1];
+            var c2 = counts[(p * 3) + 2];
+            var n = c0 + c1 + c2;
+            if (n == 0)
+            {
+                continue;
+            }
+
             var a = x[i];
             var b = x[j];
             var c = davidson ? x[k] + ((a + b) / 2) : double.NegativeInfinity;
@@ -282,9 +371,9 @@ public static class BradleyTerry
             w[7] = 0.5;
             w[8] = davidson ? 1 : 0;
             // Sufficient outcome weights: Σ_k y_k z_k.
-            y[0] = counts[0] + (davidson ? 0 : counts[2] / 2);
-            y[1] = counts[1] + (davidson ? 0 : counts[2] / 2);
-            y[2] = davidson ? counts[2] : 0;
+            y[0] = c0 + (davidson ? 0 : c2 / 2);
+            y[1] = c1 + (davidson ? 0 : c2 / 2);
+            y[2] = davidson ? c2 : 0;
             idx[0] = i;
             idx[1] = j;
             idx[2] = davidson ? k : -1;

@@ -38,11 +38,20 @@ public sealed class SafeGroups
     /// <summary>The shown groups per axis (primary axes, then intersections), with their participant ids.</summary>
     public IReadOnlyList<(string Axis, List<(string Group, HashSet<long> Members)> Groups)> ByAxisGroup() => _byAxis;
 
+    /// <summary>The groups of the participants who answered pairs (the rows).</summary>
     public static SafeGroups Build(StudyReportInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return Build(input, input.Rows.Select(r => r.ParticipantId));
+    }
+
+    /// <summary>The groups of the given participants (for example those who gave Likert ratings), sizes counted among them.</summary>
+    public static SafeGroups Build(StudyReportInput input, IEnumerable<long> participantIds)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(participantIds);
         var min = Math.Max(1, input.MinGroupSize);
-        var participants = input.Rows.Select(r => r.ParticipantId).Distinct().Order().ToList();
+        var participants = participantIds.Distinct().Order().ToList();
         var markers = participants.ToDictionary(p => p, p => input.Axes.ToDictionary(a => a, a => input.Markers.TryGetValue(p, out var m) && m.TryGetValue(a, out var v) && !string.IsNullOrEmpty(v) ? v : null, StringComparer.Ordinal));
         var suppressed = 0;
         foreach (var axis in input.Axes)

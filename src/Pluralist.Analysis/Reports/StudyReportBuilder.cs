@@ -41,6 +41,12 @@ public sealed record StudyReportInput
     /// <summary>Consented marker values per participant (only consented, answered, not withdrawn).</summary>
     public IReadOnlyDictionary<long, IReadOnlyDictionary<string, string>> Markers { get; init; } = new Dictionary<long, IReadOnlyDictionary<string, string>>();
 
+    /// <summary>Likert ratings (DIVE task) of the study, uncleaned: the report cleans them (<see cref="Likert.LikertCleaning"/>).</summary>
+    public IReadOnlyList<Likert.LikertRow> Ratings { get; init; } = [];
+
+    /// <summary>Questions of the Likert task in the order asked (keys).</summary>
+    public IReadOnlyList<string> LikertQuestions { get; init; } = [];
+
     /// <summary>Groups (and intersections) with fewer participants are never shown.</summary>
     public int MinGroupSize { get; init; } = 5;
 
@@ -55,11 +61,12 @@ public sealed record StudyReportInput
 
 /// <summary>
 /// Builds the study report: descriptives, the cleaning report, the A/B case studies I–III when
-/// the study has evaluation pairs, Bradley-Terry per prompt and scores per group (case study IV),
+/// the study has evaluation pairs, Bradley-Terry per prompt, each group's Bradley-Terry scores per
+/// criterion and prompt with the App. I spread (case study IV),
 /// and agreement with the group association index per identity axis. Groups below the minimum
 /// size are suppressed everywhere and only their number is given.
 /// </summary>
-public static class StudyReportBuilder
+public static partial class StudyReportBuilder
 {
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
@@ -95,7 +102,9 @@ public static class StudyReportBuilder
             () => CleaningSection(input),
             () => EvaluationSection(input, groups),
             () => RankingSection(input, groups),
+            () => GroupScoresSection(input, groups),
             () => AgreementSection(input, groups),
+            () => LikertSection(input),
         })
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -329,27 +338,6 @@ public static class StudyReportBuilder
             ["prompt", "caption", "image", "theta", "lower", "upper", "comparisons", "wins", "ties"],
             fits.SelectMany(f => f.Fit.Scores.Select(s => (IReadOnlyList<object?>)[f.Scope, input.Captions.GetValueOrDefault(long.Parse(f.Scope, Ci)), s.Item, s.Theta, s.Interval.Lower, s.Interval.Upper, s.Comparisons, s.Wins, s.Ties])).ToList());
 
-        var scoreRows = new List<IReadOnlyList<object?>>();
-        foreach (var c in rows.GroupBy(r => r.Criterion, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            var all = Descriptives.Descriptives.Summarize(c.Key, c.ToList());
-            scoreRows.Add([IntersectionalScores.Everyone, IntersectionalScores.Everyone, c.Key, all.Participants, all.Answered, all.Mean, all.Variance, all.NeutralShare]);
-        }
-
-        foreach (var (axis, members) in groups.ByAxisGroup())
-        {
-            foreach (var (group, ids) in members)
-            {
-                foreach (var c in rows.Where(r => ids.Contains(r.ParticipantId)).GroupBy(r => r.Criterion, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
-                {
-                    var s = Descriptives.Descriptives.Summarize(c.Key, c.ToList());
-                    scoreRows.Add([axis, group, c.Key, ids.Count, s.Answered, s.Mean, s.Variance, s.NeutralShare]);
-                }
-            }
-        }
-
-        var scores = new ReportTable("scores_per_group", $"Case study IV: mean oriented preference, variance and neutral share per criterion for everyone and each consented group and intersection of at least {input.MinGroupSize} participants",
-            ["axis", "group", "criterion", "participants", "answered", "mean_preference", "variance", "neutral_share"], scoreRows);
         var charts = new List<ReportChart>();
         var shown = fits.Take(12).ToList();
         if (shown.Count > 0)
@@ -374,8 +362,103 @@ public static class StudyReportBuilder
                 string.Join("; ", shown.Select(f => $"prompt {f.Scope}: image {f.Fit.Scores.MaxBy(s => s.Theta)!.Item}")) + ". The full table lists every prompt.", spec));
         }
 
-        return new ReportSection("rankings", "Rankings and scores per group (case study IV)",
-            ["Bradley-Terry per prompt uses each answered criterion as one comparison (neutral = tie); scores are centred log-strengths."], charts, [table, scores]);
+        return new ReportSection("rankings", "Rankings per prompt",
+            ["Bradley-Terry per prompt uses each answered criterion as one comparison (neutral = tie); scores are centred log-strengths."], charts, [table]);
+    }
+
+    // Case study IV (LIVS): per criterion, each group's own Bradley-Terry scores of each prompt's images. A comparison
+    // names its winner by image, so the scores do not depend on which image of a pair is image_0; the spread (App. I)
+    // is taken over the slider values as shown, whose side was drawn per assignment, for the same reason.
+    private static ReportSection GroupScoresSection(StudyReportInput input, SafeGroups groups)
+    {
+        const string heading = "Scores per group and intersection (case study IV)";
+        var rows = input.Rows.Where(r => r.PairKind == PairKind.Annotation && r.Preference is not null).ToList();
+        if (rows.Count == 0)
+        {
+            return new ReportSection("group-scores", heading, ["The study has no answered annotation pairs, so no group scores are computed."], [], []);
+        }
+
+        var answers = rows.Select(r => new CriterionPreference(r.Image0Id.ToString(Ci), r.Image1Id.ToString(Ci), Name(input, r.ParticipantId), r.Criterion, r.Preference!.Value, r.PromptId.ToString(Ci))).ToList();
+        var options = new BradleyTerryOptions { BootstrapReplicates = input.BootstrapReplicates, Seed = input.Seed };
+        bool Shown(string axis, string group) => axis == IntersectionalScores.Everyone || groups.IsShown(axis, group);
+        var scores = IntersectionalScores.FromPreferences(answers, groups.Profiles, groups.Axes, intersections: true, options, Shown);
+        var scoreTable = new ReportTable("group_scores", $"Case study IV: Bradley-Terry score of each prompt's images per criterion, fitted separately for everyone and for each consented group and intersection of at least {input.MinGroupSize} participants (Davidson ties; 95% bootstrap intervals resampling the group's participants)",
+            ["axis", "group", "criterion", "prompt", "image", "theta", "lower", "upper", "comparisons", "wins", "ties", "participants"],
+            scores.Select(s => (IReadOnlyList<object?>)[s.Axis, s.Group, s.Criterion, s.Scope, s.Item, s.Theta, s.Interval.Lower, s.Interval.Upper, s.Comparisons, s.Wins, s.Ties, s.Raters]).ToList());
+
+        var spreadRows = new List<IReadOnlyList<object?>>();
+        var spreads = new List<(string Axis, string Group, AnswerSpread Spread)>();
+        void AddSpread(string axis, string group, int participants, IEnumerable<CleaningRow> members)
+        {
+            foreach (var sp in IntersectionalScores.Spread(members.Select(r => (r.Criterion, r.ScoreAsShown!.Value))))
+            {
+                spreads.Add((axis, group, sp));
+                spreadRows.Add([axis, group, sp.Criterion, participants, sp.N, sp.Variance, sp.Mean, sp.NeutralShare]);
+            }
+        }
+
+        AddSpread(IntersectionalScores.Everyone, IntersectionalScores.Everyone, rows.Select(r => r.ParticipantId).Distinct().Count(), rows);
+        foreach (var (axis, members) in groups.ByAxisGroup())
+        {
+            foreach (var (group, ids) in members)
+            {
+                AddSpread(axis, group, ids.Count, rows.Where(r => ids.Contains(r.ParticipantId)));
+            }
+        }
+
+        var spreadTable = new ReportTable("spread_per_group", $"Case study IV and LIVS App. I: spread of the slider values as shown (−1 left, +1 right) per criterion for everyone and each group and intersection of at least {input.MinGroupSize} participants: variance (n − 1), mean (a side bias) and neutral share",
+            ["axis", "group", "criterion", "participants", "answered", "variance", "mean_as_shown", "neutral_share"], spreadRows);
+
+        var charts = new List<ReportChart>();
+        string Label(string axis, string group) => axis == IntersectionalScores.Everyone ? "everyone" : $"{axis}: {group}";
+        foreach (var prompt in scores.Select(s => s.Scope!).Distinct(StringComparer.Ordinal).OrderBy(p => long.Parse(p, Ci)).Take(3))
+        {
+            var these = scores.Where(s => s.Scope == prompt).ToList();
+            var values = new JsonArray([.. these.Select(s => Obj(("group", Label(s.Axis, s.Group)), ("criterion", s.Criterion), ("image", s.Item), ("theta", s.Theta), ("lower", s.Interval.Lower), ("upper", s.Interval.Upper)))]);
+            var spec = new JsonObject
+            {
+                ["description"] = $"Bradley-Terry scores of the images of prompt {prompt} per criterion and group",
+                ["data"] = new JsonObject { ["values"] = values },
+                ["facet"] = new JsonObject { ["row"] = Field("criterion", "nominal", "Criterion") },
+                ["spec"] = new JsonObject
+                {
+                    ["width"] = 360,
+                    ["layer"] = new JsonArray(
+                        new JsonObject { ["mark"] = "rule", ["encoding"] = new JsonObject { ["y"] = Field("group", "nominal", "Group"), ["x"] = new JsonObject { ["field"] = "lower", ["type"] = "quantitative", ["title"] = "Bradley-Terry score (log strength)" }, ["x2"] = new JsonObject { ["field"] = "upper" }, ["color"] = Field("image", "nominal", "Image") } },
+                        new JsonObject { ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["tooltip"] = true }, ["encoding"] = new JsonObject { ["y"] = Field("group", "nominal", "Group"), ["x"] = Field("theta", "quantitative", "Score"), ["color"] = Field("image", "nominal", "Image") } }),
+                },
+            };
+            var best = these.GroupBy(s => (s.Axis, s.Group, s.Criterion)).Select(g => g.MaxBy(s => s.Theta)!).ToList();
+            var everyone = best.Where(b => b.Axis == IntersectionalScores.Everyone).Select(b => $"{b.Criterion} image {b.Item}");
+            var differ = best.Where(b => b.Axis != IntersectionalScores.Everyone && best.Any(e => e.Axis == IntersectionalScores.Everyone && e.Criterion == b.Criterion && e.Item != b.Item))
+                .Select(b => $"{Label(b.Axis, b.Group)} on {b.Criterion} prefers image {b.Item}").ToList();
+            charts.Add(new ReportChart($"group-scores-{prompt}", $"Scores per group, prompt {prompt}",
+                string.Create(Ci, $"Bradley-Terry score of each image of prompt {prompt} per criterion (rows) for everyone and each group (vertical axis), with bootstrap intervals. Highest for everyone: {string.Join("; ", everyone)}. ") +
+                (differ.Count == 0 ? "Every group's highest-scoring image is everyone's." : "Groups whose highest-scoring image differs from everyone's: " + string.Join("; ", differ) + "."), spec));
+        }
+
+        if (spreads.Count > 0)
+        {
+            var values = new JsonArray([.. spreads.Select(s => Obj(("group", Label(s.Axis, s.Group)), ("criterion", s.Spread.Criterion), ("variance", s.Spread.Variance), ("neutral_share", s.Spread.NeutralShare)))]);
+            var spec = Spec("Variance of the slider values per criterion and group", values, "bar", new JsonObject
+            {
+                ["y"] = Field("group", "nominal", "Group"),
+                ["x"] = Field("variance", "quantitative", "Variance of the slider values (n − 1)"),
+                ["row"] = Field("criterion", "nominal", "Criterion"),
+            });
+            var everyone = spreads.Where(s => s.Axis == IntersectionalScores.Everyone).Select(s => string.Create(Ci, $"{s.Spread.Criterion} {F(s.Spread.Variance)}"));
+            var widest = spreads.Where(s => s.Axis != IntersectionalScores.Everyone && double.IsFinite(s.Spread.Variance)).GroupBy(s => s.Spread.Criterion).Select(g => g.MaxBy(s => s.Spread.Variance)).Select(s => string.Create(Ci, $"{s.Spread.Criterion}: {Label(s.Axis, s.Group)} {F(s.Spread.Variance)}")).ToList();
+            charts.Add(new ReportChart("spread-per-group", "Spread of the answers per group (App. I)",
+                "Variance of the slider values per criterion, for everyone: " + string.Join("; ", everyone) + "." +
+                (widest.Count == 0 ? "" : " Largest per criterion among the groups: " + string.Join("; ", widest) + "."), spec));
+        }
+
+        return new ReportSection("group-scores", heading,
+            [
+                "Each group's answers on each criterion are fitted on their own: a Bradley-Terry model per prompt (images of different prompts are never compared), so a score says how the group ranks that prompt's images, whatever image was image_0 of a pair. Intervals resample the group's participants with all their answers.",
+                "The spread is computed on the slider values as shown, which do not depend on the pairs' canonical order; the side of each image was drawn at random per assignment.",
+            ],
+            charts, [scoreTable, spreadTable]);
     }
 
     private static ReportSection AgreementSection(StudyReportInput input, SafeGroups groups)

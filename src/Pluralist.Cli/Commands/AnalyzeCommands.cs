@@ -14,10 +14,11 @@ public static class AnalyzeCommands
 {
     public static Command Create()
     {
-        var analyze = new Command("analyze", "Statistics on study data: agreement, cross-replication reliability, group association.");
+        var analyze = new Command("analyze", "Statistics on study data: agreement, cross-replication reliability, group association, the study report, A/B evaluation statistics.");
         analyze.Subcommands.Add(Agreement());
         analyze.Subcommands.Add(Xrr());
         analyze.Subcommands.Add(AnalyzeStudyCommand.Create());
+        analyze.Subcommands.Add(AnalyzeAbCommand.Create());
         return analyze;
     }
 
@@ -320,7 +321,7 @@ public static class AnalyzeCommands
     /// A ratings CSV read with Core's RFC 4180 reader (<see cref="CsvReader"/>): the header (names trimmed) and the rows
     /// with the line on which each starts; blank lines are skipped. Syntax and encoding errors name file, line and column.
     /// </summary>
-    private sealed class RatingsTable
+    internal sealed class RatingsTable
     {
         private RatingsTable(string name, string[] header, List<(string[] Cells, int Line)> rows)
         {

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Analysis.Likert;
 using Pluralist.Analysis.Reports;
 using Pluralist.Core.Cleaning;
+using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
 
@@ -74,7 +77,12 @@ public static class StudyReportInputs
             notCleaned = late.Count;
         }
 
-        var ids = dataset.Rows.Select(r => r.ParticipantId).Distinct().ToList();
+        var ratings = await db.LikertRatings.AsNoTracking()
+            .Where(r => db.Images.Any(i => i.Id == r.ImageId && i.StudyId == s.Id))
+            .OrderBy(r => r.Id)
+            .Select(r => new LikertRow(r.Id, r.ParticipantId, r.ImageId.ToString(CultureInfo.InvariantCulture), r.QuestionKey, r.Value, r.ClientDurationMs, r.SubmittedAt))
+            .ToListAsync(ct).ConfigureAwait(false);
+        var ids = dataset.Rows.Select(r => r.ParticipantId).Concat(ratings.Select(r => r.Participant)).Distinct().ToList();
         var markers = await StudyProvenance.ConsentedMarkersAsync(db, ids, s.IdentityMarkers, ct).ConfigureAwait(false);
         return new StudyReportInput
         {
@@ -89,6 +97,8 @@ public static class StudyReportInputs
             Axes = s.IdentityMarkers,
             Markers = markers.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value),
             MinGroupSize = s.MinGroupSize,
+            Ratings = ratings,
+            LikertQuestions = [.. (s.LikertQuestions.Count > 0 ? s.LikertQuestions : Defaults.LikertQuestions).Select(q => q.Key)],
         };
     }
 }
