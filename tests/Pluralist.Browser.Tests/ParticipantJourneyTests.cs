@@ -50,7 +50,7 @@ public sealed partial class ParticipantJourneyTests(ITestOutputHelper output)
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
         await page.Locator("#agree").CheckAsync();
         await page.Locator("input[name='consent-age-band']").CheckAsync();
-        await page.Locator("#value-age-band").SelectOptionAsync("25–34");
+        await page.GetByLabel("25–34").CheckAsync();
         await page.Locator("input[name='consent-gender']").CheckAsync();
         await page.Locator("input[name='prefer-not-gender']").CheckAsync();
         await page.Locator("#value-disability").FillAsync("not to be kept");
@@ -104,7 +104,7 @@ public sealed partial class ParticipantJourneyTests(ITestOutputHelper output)
             Assert.Equal([-1.0, null, null], Scores(answers[third]));
             var markers = await db.IdentityAnswers.Where(a => a.ParticipantId == participant.Id).OrderBy(a => a.Marker).ToListAsync();
             Assert.Equal(["age-band", "gender"], markers.Select(m => m.Marker));
-            Assert.Equal("25–34", markers[0].Value);
+            Assert.Equal("25-34", markers[0].Value); // stored as the option code
             Assert.True(markers[1].PreferNotToSay);
             Assert.Null(markers[1].Value);
 
