@@ -19,8 +19,9 @@ done
 
 # Debian packages the tests use: PostgreSQL (storage tests), Chromium (browser tests),
 # ImageMagick (independent PNG decoder), OpenBLAS (the optional GEMM path, tested against ours),
-# fontconfig (loaded by SkiaSharp's native library, the PNG/JPEG/WebP decoder of the ONNX path).
-apt_packages=(postgresql chromium imagemagick libopenblas0-pthread libfontconfig1)
+# fontconfig (loaded by SkiaSharp's native library, the PNG/JPEG/WebP decoder of the ONNX path),
+# python3-torch (the torchrun run of an embedded-model run folder, checked against our own trainer).
+apt_packages=(postgresql chromium imagemagick libopenblas0-pthread libfontconfig1 python3-torch)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
