@@ -168,7 +168,10 @@ public static class ImagesCommands
 
         try
         {
-            return new ComfyUiGenerator(http, new ComfyUiOptions { BaseUri = url, Workflow = workflow, Lora = lora });
+            // The LoRA and its weight are part of the generator's name, so the base arm (weight 0) and the aligned arm of an
+            // evaluation are two generators in a pool, as the evaluation pairs need.
+            var name = lora is null ? "comfyui" : string.Create(CultureInfo.InvariantCulture, $"comfyui/{lora.Name}:{lora.Weight:R}");
+            return new ComfyUiGenerator(http, new ComfyUiOptions { BaseUri = url, Workflow = workflow, Lora = lora, Name = name });
         }
         catch (ArgumentException ex)
         {

@@ -9,17 +9,13 @@ public static class RateImageEndpoint
 {
     internal static async Task<Results<Ok<RatingResponse>, ValidationProblem, ProblemHttpResult>> RateAsync(RatingRequest request, HttpContext ctx, ParticipationStore store, LikertItemTokens tokens, RateImage rate, SessionProgress sessions, CancellationToken ct)
     {
-        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        var current = await TaskResults.CurrentAsync(ctx, store, ct);
+        if (current.Refused is { } refused)
         {
-            return csrf;
+            return refused;
         }
 
-        var lang = Lang.Of(ctx);
-        if (ctx.User.ParticipantId() is not { } pid || await store.FindParticipantAsync(pid, ct) is not { } participant
-            || await store.StudyOfAsync(participant, ct) is not { } study)
-        {
-            return TaskResults.NotCurrent();
-        }
+        var (participant, study, lang) = (current.Participant!, current.Study!, Lang.Of(ctx));
 
         if (tokens.Read(participant.Id, request.ItemToken) is not { } item)
         {

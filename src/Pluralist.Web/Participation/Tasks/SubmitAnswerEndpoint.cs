@@ -9,17 +9,13 @@ public static class SubmitAnswerEndpoint
 {
     internal static async Task<Results<Ok<SubmitResponse>, ValidationProblem, ProblemHttpResult>> SubmitAsync(long id, SubmitRequest request, HttpContext ctx, ParticipationStore store, SubmitAnswer submit, SessionProgress sessions, CancellationToken ct)
     {
-        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        var current = await TaskResults.CurrentAsync(ctx, store, ct);
+        if (current.Refused is { } refused)
         {
-            return csrf;
+            return refused;
         }
 
-        var lang = Lang.Of(ctx);
-        if (ctx.User.ParticipantId() is not { } pid || await store.FindParticipantAsync(pid, ct) is not { } participant
-            || await store.StudyOfAsync(participant, ct) is not { } study)
-        {
-            return TaskResults.NotCurrent();
-        }
+        var (participant, study, lang) = (current.Participant!, current.Study!, Lang.Of(ctx));
 
         var assignment = await store.OwnAssignmentAsync(participant.Id, id, ct);
         if (assignment is null)

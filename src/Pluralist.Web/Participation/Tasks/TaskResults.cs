@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pluralist.Core.Model;
 using Pluralist.Studies.Participation;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Participation.Tasks;
 
@@ -10,6 +11,28 @@ namespace Pluralist.Web.Participation.Tasks;
 /// </summary>
 public static class TaskResults
 {
+    /// <summary>
+    /// What both answer endpoints check first: the antiforgery header, then a signed-in participant who is still taking
+    /// part, with their study; <see cref="TaskCaller.Refused"/> says why not.
+    /// </summary>
+    public static async Task<TaskCaller> CurrentAsync(HttpContext ctx, ParticipationStore store, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(store);
+        if (await WebSetup.CheckCsrfAsync(ctx) is { } csrf)
+        {
+            return new(null, null, csrf);
+        }
+
+        if (ctx.User.ParticipantId() is not { } pid || await store.FindParticipantAsync(pid, ct) is not { } participant
+            || await store.StudyOfAsync(participant, ct) is not { } study)
+        {
+            return new(null, null, NotCurrent());
+        }
+
+        return new(participant, study, null);
+    }
+
     public static ProblemHttpResult NotCurrent() =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not a current participant",
             detail: "This session does not belong to a participant taking part in a study (they may have left it).");

@@ -2,34 +2,6 @@ using System.Globalization;
 
 namespace Pluralist.Core.Model;
 
-/// <summary>How a participant who came from a recruitment panel leaves the study.</summary>
-public enum PanelOutcome
-{
-    /// <summary>They gave every answer asked of them.</summary>
-    Completed = 0,
-
-    /// <summary>Their identity group's quotas were full before they answered anything.</summary>
-    ScreenedOut = 1,
-
-    /// <summary>They withdrew.</summary>
-    Withdrawn = 2,
-
-    /// <summary>The study had nothing left for them before they reached their quota.</summary>
-    NoWorkLeft = 3,
-}
-
-/// <summary>What a panel participant is given on leaving with one outcome: a completion code to paste, a URL to go back to the panel, or both.</summary>
-public sealed class PanelExit
-{
-    /// <summary>The code shown to copy into the panel; null: none.</summary>
-    public string? Code { get; set; }
-
-    /// <summary>An absolute http(s) URL the participant is sent back to (for example the panel's completion URL with its code); null: none.</summary>
-    public string? RedirectUrl { get; set; }
-
-    public PanelExit Clone() => new() { Code = Code, RedirectUrl = RedirectUrl };
-}
-
 /// <summary>
 /// A study's recruitment-panel entry (<c>/panel/{study}</c>): which query parameters carry the panel's ids and what
 /// each outcome gives back. Nothing here is specific to one panel; Prolific, MTurk or SONA are configured the same way.
@@ -184,30 +156,4 @@ public sealed class PanelSettings
     /// <summary>One line per setting, for the CLI and tests.</summary>
     public override string ToString() =>
         $"{string.Join(",", Parameters)}|{string.Join(";", Exits.OrderBy(kv => kv.Key).Select(kv => $"{OutcomeToken(kv.Key)}={kv.Value.Code}@{kv.Value.RedirectUrl}"))}";
-}
-
-/// <summary>
-/// A participant who entered through a recruitment panel: their panel id (unique within the study, so a second
-/// entry resumes) and the ids of their latest entry.
-/// </summary>
-public sealed class PanelEntry
-{
-    public long Id { get; set; }
-
-    public long StudyId { get; set; }
-
-    public long ParticipantId { get; set; }
-
-    /// <summary>The value of the study's participant parameter.</summary>
-    public string PanelParticipantId { get; set; } = "";
-
-    /// <summary>Every configured parameter's value at the latest entry (the participant's included).</summary>
-    public Dictionary<string, string> Ids { get; set; } = [];
-
-    public DateTimeOffset FirstEnteredAt { get; set; }
-
-    public DateTimeOffset LastEnteredAt { get; set; }
-
-    /// <summary>How many times the link was followed (1 for the first entry).</summary>
-    public int Entries { get; set; } = 1;
 }
