@@ -20,6 +20,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from goldenio import write_safetensors
+
 torch.manual_seed(1234)
 torch.set_num_threads(1)
 OUT = {}
@@ -140,27 +142,9 @@ put("timestep.t", ts)
 put("timestep.out", torch.cat([torch.cos(arg), torch.sin(arg)], -1))
 
 
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name]
-        data = t.numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {"torch": torch.__version__, "script": "tools/golden/make_golden.py"}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
-
 here = os.path.dirname(os.path.abspath(__file__))
 dst = os.path.join(here, "..", "..", "tests", "Pluralist.Tensors.Tests", "Golden", "golden.safetensors")
-write_safetensors(os.path.normpath(dst), OUT)
+write_safetensors(os.path.normpath(dst), OUT, {"script": "tools/golden/make_golden.py"})
 # A half-precision file for the reader test: F16 and BF16 tensors.
 half = {"h": torch.tensor([1.0, -2.5, 0.333251953125, 65504.0]), "b": torch.tensor([1.0, -2.5, 3.140625, 1e20])}
 hdr = {}
