@@ -145,8 +145,19 @@ public sealed class ScoringTests : IDisposable
 
         File.WriteAllBytes(file, original);
         var manifest = Path.Combine(_dir, "manifest.csv");
-        // Empty the last column (text; the prompt has no comma): a manifest that does not record the prompt.
-        File.WriteAllLines(manifest, File.ReadAllLines(manifest).Select((l, i) => i == 0 ? l : l[..(l.LastIndexOf(',') + 1)]));
+        // Empty the text column, third from the end before language and source (none of the three holds a comma): a
+        // manifest that does not record the prompt.
+        File.WriteAllLines(manifest, File.ReadAllLines(manifest).Select((l, i) =>
+        {
+            if (i == 0)
+            {
+                return l;
+            }
+
+            int beforeLanguage = l.LastIndexOf(',', l.LastIndexOf(',') - 1);
+            int beforeText = l.LastIndexOf(',', beforeLanguage - 1);
+            return l[..(beforeText + 1)] + l[beforeLanguage..];
+        }));
         ex = Assert.Throws<InvalidDataException>(() => evaluator.ScoreFolder(_dir));
         Assert.Contains("manifest.csv (text): prompt 1 has no prompt text", ex.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_dir, "scores.csv")));

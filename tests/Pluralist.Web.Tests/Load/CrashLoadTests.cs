@@ -41,6 +41,9 @@ public sealed class CrashLoadTests(ITestOutputHelper output)
             var study = await db.Studies.FindAsync(seed.Study.Id);
             study!.SessionCap = 10_000;
             await db.SaveChangesAsync();
+
+            // 600 answers on the demo's 36 pairs: every participant may see any pair (overlap K = the participant count).
+            await db.Batches.ExecuteUpdateAsync(b => b.SetProperty(x => x.Overlap, Participants));
         }
 
         var address = new Uri($"http://127.0.0.1:{ServerProcess.FreePort()}/");

@@ -48,6 +48,8 @@ public sealed class RouteTableTests
         "PAGE console/studies/{key}/quotas",
         "PAGE error/{status:int?}",
         "PAGE history",
+        "PAGE panel/{study}",
+        "PAGE protocol",
         "PAGE signin",
         "PAGE task",
         "PAGE withdraw",
@@ -73,13 +75,18 @@ public sealed class RouteTableTests
     public async Task Every_page_route_answers_over_http()
     {
         WebApplication? app = null;
-        await using var server = await AppServer.StartAsync(codes: 1, routes: a => app = a);
+        // The default study allows panel entry, so that /panel/{study} answers its start page.
+        await using var server = await AppServer.StartAsync(codes: 1, routes: a => app = a,
+            configure: s => s.Panel = new Pluralist.Core.Model.PanelSettings { ParticipantParameter = "PROLIFIC_PID" });
         var client = server.NewClient();
         var pages = Routes(app!).Where(r => r.StartsWith("PAGE ", StringComparison.Ordinal)).Select(r => r["PAGE ".Length..]).ToList();
         Assert.NotEmpty(pages);
         foreach (var page in pages)
         {
-            var url = "/" + page.Replace("{key}", Pluralist.Core.Model.Defaults.StudyKey, StringComparison.Ordinal).Replace("{status:int?}", "404", StringComparison.Ordinal);
+            var url = "/" + page.Replace("{key}", Pluralist.Core.Model.Defaults.StudyKey, StringComparison.Ordinal).Replace("{status:int?}", "404", StringComparison.Ordinal)
+                .Replace("{study}", Pluralist.Core.Model.Defaults.StudyKey + "?PROLIFIC_PID=route-check", StringComparison.Ordinal);
+            // Signed out, the protocol page needs to be told which study (an invitation or panel link carries it).
+            url = url == "/protocol" ? "/protocol?study=" + Pluralist.Core.Model.Defaults.StudyKey : url;
             var response = await client.GetAsync(url);
             // Signed out: a page, or a redirect to its sign-in; the error page answers with the status it shows.
             Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Redirect || url == "/error/404", $"{url}: {(int)response.StatusCode}");
