@@ -219,6 +219,9 @@ public sealed record ComfyUiOptions
     /// <summary>Pause between two <c>/history</c> polls.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The largest image accepted from <c>/view</c> (a 4096 x 4096 RGBA PNG stored raw is 64 MiB).</summary>
+    public long MaxImageBytes { get; init; } = 128L << 20;
+
     public string Name { get; init; } = "comfyui";
 }
 
@@ -384,7 +387,8 @@ public sealed class ComfyUiGenerator : IImageGenerator
             throw new GeneratorException($"GET /view: the image {image.Type}/{(image.Subfolder.Length > 0 ? image.Subfolder + "/" : "")}{image.Filename} is missing on the server (HTTP 404)");
         }
 
-        byte[] bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        byte[] bytes = await ReadLimitedAsync(response.Content, _options.MaxImageBytes, ct).ConfigureAwait(false)
+            ?? throw new GeneratorException($"GET /view {image.Filename}: larger than {_options.MaxImageBytes} bytes; not downloaded");
         if (!response.IsSuccessStatusCode)
         {
             throw new GeneratorException($"GET /view {image.Filename}: HTTP {(int)response.StatusCode}: {Excerpt(Encoding.UTF8.GetString(bytes))}");
@@ -396,6 +400,31 @@ public sealed class ComfyUiGenerator : IImageGenerator
         }
 
         return bytes;
+    }
+
+    // The body, or null when it is longer than max (read no further than max + 1 bytes, whatever Content-Length says).
+    private static async Task<byte[]?> ReadLimitedAsync(HttpContent content, long max, CancellationToken ct)
+    {
+        if (content.Headers.ContentLength > max)
+        {
+            return null;
+        }
+
+        await using var stream = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private static JsonNode? TryParse(string text)

@@ -230,6 +230,16 @@ public class ComfyUiGeneratorTests
     }
 
     [Fact]
+    public async Task An_image_larger_than_the_limit_is_not_downloaded()
+    {
+        using var comfy = new FakeComfyUi { PendingPolls = 0 };
+        using var http = new HttpClient();
+        var gen = new ComfyUiGenerator(http, new ComfyUiOptions { BaseUri = comfy.Server.BaseUri, Workflow = Workflow("sdxl.json"), PollInterval = TimeSpan.FromMilliseconds(10), MaxImageBytes = 16 });
+        var ex = await Assert.ThrowsAsync<GeneratorException>(() => gen.GenerateAsync(new GenerationRequest("p", 5, 7, 20, 64, 64)));
+        Assert.Equal("GET /view pluralist_5_.png: larger than 16 bytes; not downloaded", ex.Message);
+    }
+
+    [Fact]
     public async Task A_server_that_is_gone_or_never_finishes_gives_a_clear_error()
     {
         var probe = new TcpListener(IPAddress.Loopback, 0);

@@ -145,6 +145,19 @@ public sealed class IdentityQuestionPageTests
             Assert.Equal(("transport", "walk"), (stored.Single().Marker, stored.Single().Value));
         }
 
+        // Hostile free text: too long, or carrying a line break or control character, is refused and nothing changes.
+        foreach (var hostile in new[] { new string('x', IdentityQuestion.MaxLength + 1), "first line\nsecond line", "bell\u0007" })
+        {
+            var bad = await PostAsync(client, "/about", ("consent-transport", "true"), ("value-transport", "walk"), ("consent-street-memory", "true"), ("value-street-memory", hostile));
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.NotNull(new HtmlParser().ParseDocument(await bad.Content.ReadAsStringAsync()).QuerySelector("#error-street-memory"));
+        }
+
+        await using (var db = server.Database.CreateContext())
+        {
+            Assert.False(await db.IdentityAnswers.AnyAsync(a => a.Marker == "street-memory"));
+        }
+
         var saved = await PostAsync(client, "/about", ("consent-transport", "true"), ("value-transport", "car"), ("consent-mobility-aid", "false"), ("value-mobility-aid", "cane"));
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
         await using (var db = server.Database.CreateContext())
