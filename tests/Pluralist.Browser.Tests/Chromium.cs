@@ -57,3 +57,15 @@ public sealed class ChromiumFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs Chromium; skipped with a reason (printed by the runner) when the binary is missing.</summary>
+public sealed class ChromiumTheoryAttribute : TheoryAttribute
+{
+    public ChromiumTheoryAttribute()
+    {
+        if (!Chromium.Available)
+        {
+            Skip = Chromium.SkipReason;
+        }
+    }
+}

@@ -39,6 +39,8 @@ public static class Texts
         ["prompt"] = ("Description", "Description"),
         ["left-image"] = ("Left image", "Image de gauche"),
         ["right-image"] = ("Right image", "Image de droite"),
+        ["enlarge"] = ("Enlarge", "Agrandir"),
+        ["close"] = ("Close", "Fermer"),
         ["which-better"] = ("Which image is better for {0}?", "Quelle image est meilleure pour : {0} ?"),
         ["what-means"] = ("What does this mean?", "Qu'est-ce que cela veut dire ?"),
         ["not-answered"] = ("Not answered yet", "Pas encore répondu"),

@@ -116,6 +116,28 @@
     return;
   }
 
+  // Tap or click an image to see it larger; Escape, the close button or a click outside closes it,
+  // and the focus goes back to the image that opened it. Without script the link opens the image.
+  var zoom = document.getElementById("zoom");
+  if (zoom && typeof zoom.showModal === "function") {
+    var zoomImage = document.getElementById("zoom-image");
+    var opener = null;
+    Array.prototype.forEach.call(document.querySelectorAll("a.enlarge"), function (link) {
+      link.addEventListener("click", function (e) {
+        e.preventDefault();
+        var img = link.querySelector("img");
+        opener = link;
+        document.getElementById("zoom-title").textContent = link.dataset.title;
+        zoomImage.src = img.src;
+        zoomImage.alt = img.alt;
+        zoom.showModal();
+      });
+    });
+    document.getElementById("zoom-close").addEventListener("click", function () { zoom.close(); });
+    zoom.addEventListener("click", function (e) { if (e.target === zoom) { zoom.close(); } });
+    zoom.addEventListener("close", function () { if (opener) { opener.focus(); } });
+  }
+
   var sliders = Array.prototype.slice.call(form.querySelectorAll("input[type=range]"));
 
   function valueText(v) {

@@ -18,6 +18,7 @@ public sealed class PanelEntryTests
             {
                 [PanelOutcome.Completed] = new PanelExit { Code = "C1ABC", RedirectUrl = "https://app.prolific.com/submissions/complete?cc=C1ABC" },
                 [PanelOutcome.NoWorkLeft] = new PanelExit { Code = "NOWORK1" },
+                [PanelOutcome.Withdrawn] = new PanelExit { Code = "RET9", RedirectUrl = "https://app.prolific.com/submissions/complete?cc=RET9" },
             },
         };
     }
@@ -66,6 +67,33 @@ public sealed class PanelEntryTests
         Assert.Equal(("5f7a9c0e1b2d3e4f5a6b7c8d", 2, "se2", "st1"), (entry.PanelParticipantId, entry.Entries, entry.Ids["SESSION_ID"], entry.Ids["STUDY_ID"]));
         Assert.Single(await db.Annotations.ToListAsync());
         Assert.Equal(entry.ParticipantId, (await db.Annotations.SingleAsync()).ParticipantId);
+    }
+
+    [Fact]
+    public async Task A_panel_participant_who_withdraws_leaves_with_the_withdrawn_code_shown_once_to_that_browser()
+    {
+        await using var server = await AppServer.StartAsync(configure: Prolific);
+        var key = await StudyKeyAsync(server);
+        var client = server.NewClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await EnterAsync(client, $"/panel/{key}?PROLIFIC_PID=abc123&STUDY_ID=st1&SESSION_ID=se1")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(client, "/consent", "/consent", new() { ["agree"] = "true" })).StatusCode);
+
+        var withdrawn = await ParticipantClient.PostFormAsync(client, "/withdraw", "/withdraw", []);
+        Assert.Equal(HttpStatusCode.Redirect, withdrawn.StatusCode);
+        var page = new HtmlParser().ParseDocument(await client.GetStringAsync(withdrawn.Headers.Location!.OriginalString));
+        Assert.Equal("withdrawn", page.QuerySelector(".panel-exit")?.GetAttribute("data-outcome"));
+        Assert.Equal("RET9", page.QuerySelector("#completion-code")?.TextContent);
+        Assert.Equal("https://app.prolific.com/submissions/complete?cc=RET9", page.QuerySelector("#panel-return")?.GetAttribute("href"));
+
+        // Read once: a reload, or anyone else opening /withdrawn, sees the usual message and no code.
+        var again = new HtmlParser().ParseDocument(await client.GetStringAsync("/withdrawn"));
+        Assert.Null(again.QuerySelector("#completion-code"));
+        Assert.NotNull(again.QuerySelector("[role=status]"));
+        var stranger = new HtmlParser().ParseDocument(await server.NewClient().GetStringAsync("/withdrawn"));
+        Assert.Null(stranger.QuerySelector("#completion-code"));
+
+        await using var db = server.Database.CreateContext();
+        Assert.NotNull((await db.Participants.SingleAsync()).WithdrawnAt);
     }
 
     [Theory]
