@@ -179,6 +179,15 @@ public sealed class ConsoleTests
         Assert.DoesNotContain("man", cells);
         Assert.DoesNotContain("non-binary", cells);
 
+        // Overlap: eight people answered one pair each, so the pairs' rater counts add up to eight; the page shows the JSON's table.
+        var overlap = report.GetProperty("overlap");
+        var distribution = overlap.GetProperty("distribution").EnumerateArray().Select(d => (Raters: d.GetProperty("raters").GetInt32(), Pairs: d.GetProperty("pairs").GetInt32())).ToList();
+        Assert.Equal(8, distribution.Sum(d => d.Raters * d.Pairs));
+        Assert.Equal(overlap.GetProperty("pairs").GetInt32(), distribution.Sum(d => d.Pairs));
+        var overlapRows = page.QuerySelectorAll("#overlap tbody tr").Select(tr => tr.QuerySelectorAll("td").Select(td => td.TextContent.Trim()).ToArray()).ToList();
+        Assert.Equal(distribution.Select(d => d.Pairs.ToString(System.Globalization.CultureInfo.InvariantCulture)), overlapRows.Select(r => r[1]));
+        Assert.Contains($"target K = {overlap.GetProperty("target").GetInt32()}", page.QuerySelector("#overlap caption")!.TextContent, StringComparison.Ordinal);
+
         // The dataset viewer offers only the large group, and refuses a small one asked for by hand.
         var data = new HtmlParser().ParseDocument(await researcher.GetStringAsync("/console/studies/livs-default/data"));
         Assert.Equal(["", "gender=woman"], data.QuerySelectorAll("#group option").Select(o => o.GetAttribute("value")));
