@@ -233,7 +233,7 @@ public sealed class ConsoleTests
         Assert.Equal(HttpStatusCode.TooManyRequests, open.StatusCode);
     }
 
-    private static async Task<HttpClient> SignInAsync(AppServer server, string email, Role role)
+    internal static async Task<HttpClient> SignInAsync(AppServer server, string email, Role role)
     {
         await using (var db = server.Database.CreateContext())
         {

@@ -45,6 +45,7 @@ public sealed class RouteTableTests
         "PAGE console/studies/{key}/jobs",
         "PAGE console/studies/{key}/people",
         "PAGE console/studies/{key}/progress",
+        "PAGE console/studies/{key}/questions",
         "PAGE console/studies/{key}/quotas",
         "PAGE error/{status:int?}",
         "PAGE history",
