@@ -131,7 +131,7 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         await page.Locator("#ca").SelectOptionAsync("aligned");
         await page.Locator("#cb").SelectOptionAsync("base");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create the pairs" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[role=status]")).ToHaveTextAsync("2 evaluation pairs created.");
+        await Assertions.Expect(page.Locator("[role=status]")).ToContainTextAsync("2 evaluation pairs created over 2 prompts");
         await AnswerEvaluationAsync(server);
         await page.ReloadAsync();
         var safety = page.Locator("tbody tr", new() { Has = page.Locator("th", new() { HasTextString = "safety" }) });

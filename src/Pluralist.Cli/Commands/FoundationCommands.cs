@@ -86,6 +86,7 @@ public static class FoundationCommands
         study.Subcommands.Add(StudyPoolCommands.Pool());
         study.Subcommands.Add(StudyPoolCommands.Pairs());
         study.Subcommands.Add(StudyPanelCommand.Create());
+        study.Subcommands.Add(StudyEvaluationCommand.Create());
         study.Subcommands.Add(StudyProtocolCommand.Create());
         return study;
     }

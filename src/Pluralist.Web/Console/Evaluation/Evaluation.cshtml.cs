@@ -31,7 +31,7 @@ public sealed class EvaluationModel(ConsoleService service, EvaluationStudies ev
         }
     }
 
-    public async Task<IActionResult> OnPostAsync(string? a, string? b, long? batch, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(string? a, string? b, long? batch, int? seeds, CancellationToken ct)
     {
         if (Deny(Role.Researcher) is { } denied)
         {
@@ -46,7 +46,21 @@ public sealed class EvaluationModel(ConsoleService service, EvaluationStudies ev
             return Page();
         }
 
-        var made = await evaluations.CreateEvaluationAsync(Staff, Study!, a, b, batch, ct);
-        return Redirect($"/console/studies/{Study!.Key}/evaluation?a={Uri.EscapeDataString(a)}&b={Uri.EscapeDataString(b)}&message={Uri.EscapeDataString($"{made} evaluation pairs created.")}");
+        EvaluationCreated made;
+        try
+        {
+            made = await evaluations.CreateEvaluationAsync(Staff, Study!, new EvaluationDesign(a, b, seeds ?? 1, BatchId: batch), ct);
+        }
+        catch (Pluralist.Studies.StudyInputException e)
+        {
+            Error = e.Message;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        var message = $"{made.Pairs} evaluation pairs created over {made.Prompts} prompts ({made.MatchedBySeed} with the same seed for both models, {made.ByOrder} of images without seeds, paired in order)" +
+            (made.AlreadyThere > 0 ? $"; {made.AlreadyThere} existed already" : "") +
+            (made.NoCommonSeed.Count > 0 ? $"; {made.NoCommonSeed.Count} prompts have no seed in common and got no pair" : "") + ".";
+        return Redirect($"/console/studies/{Study!.Key}/evaluation?a={Uri.EscapeDataString(a)}&b={Uri.EscapeDataString(b)}&message={Uri.EscapeDataString(message)}");
     }
 }
