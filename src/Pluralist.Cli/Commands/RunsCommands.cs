@@ -126,31 +126,107 @@ public static class RunsCommands
 
     private sealed record RunRow(string Run, string Model, string Mode, int Steps, string State, string? Backend, string? JobId, string? Address, DateTimeOffset? SubmittedAt, string? Problem);
 
+    /// <summary>Where a submitted run's job is read from: Ray's Jobs API, or the Kubernetes API server when <c>--api-server</c> is given.</summary>
+    private sealed class JobSource(RunSubmission s, HttpClient http, RayJobsClient? ray, K8sJobsClient? k8s) : IDisposable
+    {
+        public string Label { get; } = s.Backend == "ray" ? $"ray job {s.JobId} at {s.Address}" : $"k8s Job {s.JobId} in namespace {s.Namespace}";
+
+        public Task<RunJobInfo> GetAsync(CancellationToken ct) => ray?.GetAsync(s.JobId, ct) ?? k8s!.GetAsync(s.Namespace!, s.JobId, ct);
+
+        public Task<string> LogsAsync(CancellationToken ct) => ray?.LogsAsync(s.JobId, ct) ?? k8s!.LogsAsync(s.Namespace!, s.JobId, ct);
+
+        public void Dispose() => http.Dispose();
+    }
+
+    /// <summary><c>--api-server</c>, <c>--token-file</c>, <c>--ca-file</c>: reading a k8s run's Job from the Kubernetes API server.</summary>
+    private sealed class KubeOptions
+    {
+        public Option<string?> ApiServer { get; } = new("--api-server") { Description = "k8s runs: the Kubernetes API server (https://HOST:6443, or http://127.0.0.1:8001 from kubectl proxy); without it the kubectl commands are printed." };
+
+        public Option<string?> TokenFile { get; } = new("--token-file") { Description = "k8s runs: file holding a bearer token (a service account's) allowed to get jobs, pods and pods/log." };
+
+        public Option<string?> CaFile { get; } = new("--ca-file") { Description = "k8s runs: the cluster's CA certificate (PEM) to trust for --api-server." };
+
+        public void AddTo(Command cmd)
+        {
+            cmd.Options.Add(ApiServer);
+            cmd.Options.Add(TokenFile);
+            cmd.Options.Add(CaFile);
+        }
+
+        /// <summary>The job source, or null for a k8s run without --api-server.</summary>
+        public JobSource? Open(ParseResult parse, string dir, RunSubmission s)
+        {
+            var api = parse.GetValue(ApiServer);
+            var token = parse.GetValue(TokenFile);
+            var ca = parse.GetValue(CaFile);
+            if (s.Backend == "ray")
+            {
+                if (api is not null || token is not null || ca is not null)
+                {
+                    throw new CliInputException($"{(api is not null ? "--api-server" : token is not null ? "--token-file" : "--ca-file")}: only for a k8s run ({dir} was submitted to Ray)");
+                }
+
+                var http = Http();
+                return new JobSource(s, http, new RayJobsClient(http, new Uri(s.Address!)), null);
+            }
+
+            if (api is null)
+            {
+                CommandHelpers.Require(token is null && ca is null, "--token-file and --ca-file need --api-server");
+                return null;
+            }
+
+            var uri = K8sJobsClient.ParseAddress(api);
+            string? bearer = null;
+            if (token is not null)
+            {
+                if (!File.Exists(token))
+                {
+                    throw new CliInputException($"--token-file: file not found: {token}");
+                }
+
+                bearer = File.ReadAllText(token).Trim();
+                CommandHelpers.Require(bearer.Length > 0 && !bearer.Any(char.IsWhiteSpace), "--token-file", "must hold one token");
+            }
+
+            var client = K8sJobsClient.Http(ca, TimeSpan.FromSeconds(30));
+            return new JobSource(s, client, null, new K8sJobsClient(client, uri, bearer));
+        }
+    }
+
+    private static void KubectlHint(RunSubmission s, string dir)
+    {
+        Console.WriteLine($"k8s Job {s.JobId} in namespace {s.Namespace} (manifest {Path.Combine(dir, s.Manifest ?? K8sJobManifest.FileName)}, written {s.SubmittedAt:u})");
+        Console.WriteLine($"follow it with `kubectl -n {s.Namespace} get job {s.JobId}` and `kubectl -n {s.Namespace} logs -f job/{s.JobId}`, or give --api-server");
+    }
+
     private static Command Status()
     {
         var run = new Argument<string>("RUN") { Description = "The run folder." };
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
-        var cmd = new Command("status", "The submitted run's job status (Ray: PENDING, RUNNING, SUCCEEDED, FAILED, STOPPED with its message; k8s: the kubectl commands).") { run, json };
+        var kube = new KubeOptions();
+        var cmd = new Command("status", "The submitted run's job status: PENDING, RUNNING, SUCCEEDED, FAILED (with the message) or STOPPED (Ray; k8s with --api-server).") { run, json };
+        kube.AddTo(cmd);
         cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var dir = parse.GetValue(run)!;
             var s = Submission(dir);
-            if (s.Backend == "k8s")
+            using var source = kube.Open(parse, dir, s);
+            if (source is null)
             {
-                Console.WriteLine($"k8s Job {s.JobId} in namespace {s.Namespace} (manifest {Path.Combine(dir, s.Manifest ?? K8sJobManifest.FileName)}, written {s.SubmittedAt:u})");
-                Console.WriteLine($"Pluralist does not call the Kubernetes API: follow it with `kubectl -n {s.Namespace} get job {s.JobId}` and `kubectl -n {s.Namespace} logs -f job/{s.JobId}`");
+                KubectlHint(s, dir);
                 return 0;
             }
 
-            using var http = Http();
-            var info = await new RayJobsClient(http, new Uri(s.Address!)).GetAsync(s.JobId, ct);
+            var info = await source.GetAsync(ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { run = Path.GetFullPath(dir), backend = s.Backend, address = s.Address, job_id = s.JobId, status = info.Status, message = info.Message, error_type = info.ErrorType, started = info.Started, ended = info.Ended }, JsonOut));
+                Console.WriteLine(JsonSerializer.Serialize(new { run = Path.GetFullPath(dir), backend = s.Backend, address = s.Address, @namespace = s.Namespace, job_id = s.JobId, status = info.Status, message = info.Message, error_type = info.ErrorType, started = info.Started, ended = info.Ended }, JsonOut));
                 return 0;
             }
 
-            Console.WriteLine($"ray job {s.JobId} at {s.Address}: {info.Status}");
+            Console.WriteLine($"{source.Label}: {info.Status}");
             Console.WriteLine($"submitted {s.SubmittedAt:u}; started {(info.Started is { } a ? a.ToString("u", CultureInfo.InvariantCulture) : "-")}; ended {(info.Ended is { } b ? b.ToString("u", CultureInfo.InvariantCulture) : "-")}");
             if (!string.IsNullOrEmpty(info.Message))
             {
@@ -167,31 +243,28 @@ public static class RunsCommands
         var run = new Argument<string>("RUN") { Description = "The run folder." };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new lines until the job finishes; exit 1 unless it SUCCEEDED." };
         var interval = new Option<double>("--interval") { Description = "Seconds between polls with --follow.", DefaultValueFactory = _ => 2 };
-        var cmd = new Command("logs", "The submitted run's job logs (Ray: GET /api/jobs/{id}/logs).") { run, follow, interval };
+        var kube = new KubeOptions();
+        var cmd = new Command("logs", "The submitted run's job logs (Ray: GET /api/jobs/{id}/logs; k8s with --api-server: its pods' logs).") { run, follow, interval };
+        kube.AddTo(cmd);
         cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var dir = parse.GetValue(run)!;
             var seconds = parse.GetValue(interval);
             CommandHelpers.Require(seconds is > 0 and <= 3600, "--interval", "must be in (0, 3600] seconds");
             var s = Submission(dir);
-            if (s.Backend == "k8s")
-            {
-                throw new CliInputException($"{dir}: a k8s run's logs are read with `kubectl -n {s.Namespace} logs -f job/{s.JobId}` (Pluralist does not call the Kubernetes API)");
-            }
-
-            using var http = Http();
-            var ray = new RayJobsClient(http, new Uri(s.Address!));
+            using var source = kube.Open(parse, dir, s)
+                ?? throw new CliInputException($"{dir}: a k8s run's logs come from the Kubernetes API: give --api-server (and --token-file), or use `kubectl -n {s.Namespace} logs -f job/{s.JobId}`");
             if (!parse.GetValue(follow))
             {
-                Console.Write(await ray.LogsAsync(s.JobId, ct));
+                Console.Write(await source.LogsAsync(ct));
                 return 0;
             }
 
             var printed = "";
             while (true)
             {
-                var info = await ray.GetAsync(s.JobId, ct);
-                var logs = await ray.LogsAsync(s.JobId, ct);
+                var info = await source.GetAsync(ct);
+                var logs = await source.LogsAsync(ct);
                 Console.Write(logs.StartsWith(printed, StringComparison.Ordinal) ? logs[printed.Length..] : logs);
                 printed = logs;
                 if (info.Finished)
@@ -201,7 +274,7 @@ public static class RunsCommands
                         return 0;
                     }
 
-                    Console.Error.WriteLine($"error: ray job {s.JobId} {info.Status}{(string.IsNullOrEmpty(info.Message) ? "" : ": " + info.Message)}");
+                    Console.Error.WriteLine($"error: {source.Label} {info.Status}{(string.IsNullOrEmpty(info.Message) ? "" : ": " + info.Message)}");
                     return ExitCodes.BadInput;
                 }
 

@@ -31,8 +31,8 @@ public sealed record RayJobRequest
     public double EntrypointNumCpus { get; init; }
 }
 
-/// <summary>A job as <c>GET /api/jobs/{id}</c> describes it.</summary>
-public sealed record RayJobInfo(string SubmissionId, string Status, string? Message, string? ErrorType, DateTimeOffset? Started, DateTimeOffset? Ended, string? Entrypoint, IReadOnlyDictionary<string, string> Metadata)
+/// <summary>A job's state: as Ray's <c>GET /api/jobs/{id}</c> describes it, or a Kubernetes Job's status mapped onto Ray's names.</summary>
+public sealed record RunJobInfo(string SubmissionId, string Status, string? Message, string? ErrorType, DateTimeOffset? Started, DateTimeOffset? Ended, string? Entrypoint, IReadOnlyDictionary<string, string> Metadata)
 {
     /// <summary>SUCCEEDED, FAILED and STOPPED do not change any more.</summary>
     public bool Finished => Status is "SUCCEEDED" or "FAILED" or "STOPPED";
@@ -91,7 +91,7 @@ public sealed class RayJobsClient
     }
 
     /// <summary>The job's status; a job the cluster does not know is a <see cref="RunBackendException"/>.</summary>
-    public async Task<RayJobInfo> GetAsync(string submissionId, CancellationToken ct = default)
+    public async Task<RunJobInfo> GetAsync(string submissionId, CancellationToken ct = default)
     {
         var o = await SendAsync(HttpMethod.Get, "api/jobs/" + Uri.EscapeDataString(submissionId), null, ct).ConfigureAwait(false);
         var status = Text(o, "status") ?? throw new RunBackendException($"Ray at {Address} answered GET /api/jobs/{submissionId} without a status: {Short(o.ToJsonString())}");
@@ -107,7 +107,7 @@ public sealed class RayJobsClient
             }
         }
 
-        return new RayJobInfo(Text(o, "submission_id") ?? submissionId, status, Text(o, "message"), Text(o, "error_type"), Time(o, "start_time"), Time(o, "end_time"), Text(o, "entrypoint"), metadata);
+        return new RunJobInfo(Text(o, "submission_id") ?? submissionId, status, Text(o, "message"), Text(o, "error_type"), Time(o, "start_time"), Time(o, "end_time"), Text(o, "entrypoint"), metadata);
     }
 
     /// <summary>Everything the job printed so far.</summary>
