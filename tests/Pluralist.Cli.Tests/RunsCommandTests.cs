@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Pluralist.Diffusion;
 using Pluralist.Studies.Training;
+using Pluralist.Tensors;
 
 namespace Pluralist.Cli.Tests;
 
@@ -82,6 +83,53 @@ public sealed class RunsCommandTests
         Assert.Equal(1, code);
         Assert.Contains("--comfyui-loras", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(run, "pulled")));
+    }
+
+    [Fact]
+    public async Task Pull_of_a_full_unet_run_checks_the_diffusers_unet_one_file_or_shards_and_is_no_comfyui_lora()
+    {
+        var dir = CliRunner.TempDir();
+        await TorchRunCommandTests.ParquetDataset(dir);
+        var (code, _, err) = CliRunner.Run(dir, "train", "dpo", "--engine", "torch", "--model", "sd15", "--dataset", "pq", "--out", "run", "--batch", "4", "--steps", "10");
+        Assert.True(code == 0, err);
+
+        // The authors' train.py saves the whole pipeline into output/: the UNet is output/unet/ (diffusers' save_pretrained).
+        var unet = Path.Combine(dir, "run", "output", "unet");
+        Directory.CreateDirectory(unet);
+        Tensor T(params int[] shape) => new(new float[shape.Aggregate(1, (a, b) => a * b)], shape);
+        Safetensors.Save(Path.Combine(unet, "diffusion_pytorch_model.safetensors"), new Dictionary<string, Tensor> { ["conv_in.weight"] = T(8, 4, 3, 3), ["down_blocks.0.resnets.0.conv1.weight"] = T(8, 8, 3, 3) }, StoredType.F16);
+        File.WriteAllText(Path.Combine(unet, "config.json"), "{\"_class_name\": \"UNet2DConditionModel\"}");
+        (code, var output, err) = CliRunner.Run(dir, "runs", "pull", "run");
+        Assert.True(code == 0, err);
+        Assert.Contains("diffusers UNet, 2 tensors, 864 parameters", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "run", "pulled", "unet", "config.json")));
+
+        // Sharded: the index names the shards, each checked; a shard whose header claims bytes the file lacks is named.
+        File.Delete(Path.Combine(unet, "diffusion_pytorch_model.safetensors"));
+        Safetensors.Save(Path.Combine(unet, "diffusion_pytorch_model-00001-of-00002.safetensors"), new Dictionary<string, Tensor> { ["conv_in.weight"] = T(8, 4, 3, 3) });
+        Safetensors.Save(Path.Combine(unet, "diffusion_pytorch_model-00002-of-00002.safetensors"), new Dictionary<string, Tensor> { ["down_blocks.0.resnets.0.conv1.weight"] = T(8, 8, 3, 3) });
+        File.WriteAllText(Path.Combine(unet, "diffusion_pytorch_model.safetensors.index.json"),
+            "{\"metadata\": {\"total_size\": 3456}, \"weight_map\": {\"conv_in.weight\": \"diffusion_pytorch_model-00001-of-00002.safetensors\", \"down_blocks.0.resnets.0.conv1.weight\": \"diffusion_pytorch_model-00002-of-00002.safetensors\"}}");
+        (code, output, err) = CliRunner.Run(dir, "runs", "pull", "run", "--to", "sharded");
+        Assert.True(code == 0, err);
+        Assert.Contains("diffusers UNet, 2 tensors", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "sharded", "unet", "diffusion_pytorch_model-00002-of-00002.safetensors")));
+
+        var shard = Path.Combine(unet, "diffusion_pytorch_model-00002-of-00002.safetensors");
+        var bytes = File.ReadAllBytes(shard);
+        File.WriteAllBytes(shard, bytes[..^4]);
+        (code, _, err) = CliRunner.Run(dir, "runs", "pull", "run", "--to", "cut");
+        Assert.Equal(1, code);
+        Assert.Contains("tensor 'down_blocks.0.resnets.0.conv1.weight': data_offsets", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "cut")));
+
+        File.WriteAllBytes(shard, bytes);
+        var loras = Path.Combine(dir, "loras");
+        Directory.CreateDirectory(loras);
+        (code, _, err) = CliRunner.Run(dir, "runs", "pull", "run", "--to", "c", "--comfyui-loras", loras);
+        Assert.Equal(1, code);
+        Assert.Contains("the run trained the full UNet, not a LoRA", err, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(loras));
     }
 
     [Fact]
