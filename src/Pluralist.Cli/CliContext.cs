@@ -114,6 +114,9 @@ public static class CliContext
                 return (ExitCodes.BadInput, Located(bundle.Errors, bundle.Omitted, bundle.Message));
             case Pipeline.Prompts.PromptImportException prompts:
                 return (ExitCodes.BadInput, Located(prompts.Errors, 0, prompts.Message));
+            case Studies.Training.RunBackendException backend:
+                // The cluster's API did not answer or refused: an environment problem, said without a stack trace.
+                return (ExitCodes.InternalError, [$"error: {backend.Message}"]);
             case CsvFormatException csv:
                 return (ExitCodes.BadInput, [$"error: {csv.Error}"]);
             case FileNotFoundException missing:

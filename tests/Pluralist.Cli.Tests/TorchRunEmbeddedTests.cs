@@ -129,7 +129,12 @@ public sealed class TorchRunEmbeddedTests
 
         Assert.True(moved > 1e-4, $"the torch run left the weights where they were (max change {moved})");
         Assert.True(apart < moved / 2, $"the two engines' weights differ by {apart}, as much as training moved them ({moved})");
-        (code, _, err) = CliRunner.Run(dir, "generate", "--model", Path.Combine("run", "output", "model.safetensors"), "--prompt", "a", "park", "--steps", "2", "--seeds", "1", "--out", "gen");
+        // runs pull brings them back checked (they load into Pluralist) with the trainer's log, and they generate.
+        (code, var pulled, err) = CliRunner.Run(dir, "runs", "pull", "run");
+        Assert.True(code == 0, err);
+        Assert.Contains("loads back", pulled, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run, "output", "log.csv")), File.ReadAllBytes(Path.Combine(run, "pulled", "log.csv")));
+        (code, _, err) = CliRunner.Run(dir, "generate", "--model", Path.Combine("run", "pulled", "model.safetensors"), "--prompt", "a", "park", "--steps", "2", "--seeds", "1", "--out", "gen");
         Assert.True(code == 0, err);
         Assert.Single(Directory.GetFiles(Path.Combine(dir, "gen"), "*.png"));
     }

@@ -54,7 +54,9 @@ public static class DpoCommand
             dataset, baseModel, output, split, lora, loraTargets, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
             engine, torchModel, gpus, nodes, perDevice, precision, resolution, vae, recorded,
         };
-        Option[] torchOnly = [torchModel, gpus, nodes, perDevice, precision, resolution, vae, recorded];
+        var submit = new RunsCommands.SubmitOptions();
+        submit.AddTo(cmd);
+        Option[] torchOnly = [torchModel, gpus, nodes, perDevice, precision, resolution, vae, recorded, submit.Backend];
         cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var engineName = parse.GetValue(engine);
@@ -69,6 +71,7 @@ public static class DpoCommand
                 throw new CliInputException($"{given.Name}: only with --engine torch");
             }
 
+            submit.CheckGiven(parse);
             CommandHelpers.Require(!(torch && parse.GetValue(resume)), "--resume", "a torch run resumes in its trainer (run launch.sh again: the trainers continue from their latest checkpoint)");
             var outPath = parse.GetValue(output)!;
             var ckPath = TrainCommands.CheckpointPath(outPath);
@@ -157,6 +160,18 @@ public static class DpoCommand
                     }
 
                     Console.WriteLine($"launch: {Path.Combine(Path.GetFullPath(outPath), "launch.sh")}");
+                    if (parse.GetValue(submit.Backend) is not null)
+                    {
+                        try
+                        {
+                            await submit.SubmitAsync(parse, outPath, ct);
+                        }
+                        catch (RunBackendException e)
+                        {
+                            throw new RunBackendException($"{e.Message}; the run folder {outPath} is written and valid: submit it again with `pluralist runs submit {outPath} --submit ray --address URL`", e, e.Status);
+                        }
+                    }
+
                     return 0;
                 }
 
