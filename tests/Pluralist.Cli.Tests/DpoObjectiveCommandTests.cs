@@ -63,6 +63,35 @@ public class DpoObjectiveCommandTests
         Assert.False(File.Exists(Path.Combine(dir, "o.safetensors")));
     }
 
+    [Fact]
+    public void Livs_sim_trains_both_arms_with_the_objective_and_breaks_results_down_by_consented_group()
+    {
+        // tiny size on the shipped files: 3 annotators, so no group reaches the dataset's minimum group size (5) and the
+        // labels are written without a group; the judges' groups still break the A/B tables down.
+        var dir = CliRunner.TempDir();
+        string[] sim = ["experiment", "livs-sim", "--size", "tiny", "--seed", "1", "--model", CliRunner.Shipped("base32-small.safetensors"), "--probe", CliRunner.Shipped("probe32.safetensors")];
+        var (code, output, err) = CliRunner.Run(dir, [.. sim, "--objective", "kto", "--out", "kto"]);
+        Assert.True(code == 0, err + output);
+        Assert.Contains("4/6 Kto (aligned)", output, StringComparison.Ordinal);
+        using var results = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "kto", "results.json")));
+        var root = results.RootElement;
+        Assert.Equal("Kto", root.GetProperty("objective").GetString());
+        foreach (var arm in new[] { "aligned", "control", "alignedVsControl" })
+        {
+            var groups = root.GetProperty(arm).GetProperty("perGroup").EnumerateArray().Select(g => g.GetProperty("scope").GetString()!).ToList();
+            Assert.NotEmpty(groups);
+            Assert.All(groups, g => Assert.Matches("^disability=(mobility|none)$", g));
+            Assert.True(root.GetProperty(arm).GetProperty("participants").GetInt32() >= 1);
+        }
+
+        Assert.All(File.ReadAllLines(Path.Combine(dir, "kto", "dataset", "pairs.jsonl")), l => Assert.Contains("\"group\":null", l, StringComparison.Ordinal));
+
+        // group-robust DPO needs the groups, which the dataset withholds below 5 annotators: a clear refusal, exit 1
+        (code, _, err) = CliRunner.Run(dir, [.. sim, "--objective", "group-robust", "--out", "gr"]);
+        Assert.Equal(1, code);
+        Assert.Contains("--objective GroupRobust at size tiny: group-robust DPO needs an identity group on every pair", err, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--objective", "--objective", "fancy")]
     [InlineData("--margin", "--objective", "mapo", "--margin", "1")]
