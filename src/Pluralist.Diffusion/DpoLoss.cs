@@ -102,6 +102,20 @@ public static class DpoLoss
             inside.ToArray());
     }
 
+    /// <summary>
+    /// One pair's term as <see cref="Compute"/> takes it, from its inside term: -log sigmoid(inside - margin), or with a soft
+    /// label p, -(p log sigmoid(inside - margin) + (1 - p) log sigmoid(margin - inside)). In double precision, for logs and
+    /// the group weights of group-robust DPO.
+    /// </summary>
+    public static double PairTerm(float inside, float? softLabel = null, float margin = 0)
+    {
+        double x = (double)inside - margin;
+        double p = softLabel ?? 1f;
+        return -((p * LogSigmoid(x)) + ((1 - p) * LogSigmoid(-x)));
+    }
+
+    private static double LogSigmoid(double x) => x >= 0 ? -Math.Log(1 + Math.Exp(-x)) : x - Math.Log(1 + Math.Exp(x));
+
     private static float Mean(float[] v, int start, int count)
     {
         double s = 0;

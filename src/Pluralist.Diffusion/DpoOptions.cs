@@ -58,4 +58,45 @@ public sealed record DpoOptions
     public string? Group { get; init; }
 
     public ulong Seed { get; init; } = 42;
+
+    /// <summary>The loss: DPO (default), group-robust DPO, Diffusion-KTO or MaPO.</summary>
+    public DpoObjective Objective { get; init; } = DpoObjective.Dpo;
+
+    /// <summary>
+    /// Group-robust DPO: step size eta of the group weights' exponentiated-gradient update, alpha_g &lt;- alpha_g exp(eta L_g)
+    /// (0: fixed equal group weights).
+    /// </summary>
+    public float GroupStepSize { get; init; } = 0.1f;
+
+    /// <summary>Diffusion-KTO: lambda_D, the weight of a desirable image's term (its beta is <see cref="Beta"/>).</summary>
+    public float KtoDesirableWeight { get; init; } = 1f;
+
+    /// <summary>Diffusion-KTO: lambda_U, the weight of an undesirable image's term.</summary>
+    public float KtoUndesirableWeight { get; init; } = 1f;
+
+    /// <summary>MaPO: beta, the weight of the margin term (the authors' default 0.1).</summary>
+    public float MapoBeta { get; init; } = 0.1f;
+
+    /// <summary>MaPO: the constant signal-to-noise value a (the authors' default 0.5).</summary>
+    public float MapoSnr { get; init; } = 0.5f;
+
+    /// <summary>
+    /// DPO and group-robust DPO: gamma of a margin that grows with the answer's strength, margin = gamma (2p - 1) with p
+    /// the pair's P(winner preferred) before <see cref="Labels"/> hardens it (the slider strength; 1 for a hard label).
+    /// 0 = no margin (the published objective).
+    /// </summary>
+    public float MarginPerStrength { get; init; }
+
+    /// <summary>
+    /// Easy-to-hard curriculum by slider strength: step s draws its batch from the strongest share
+    /// c(s) = min(1, start + (1 - start) s / (ramp x Steps)) of the pairs (every pair as strong as the weakest in that
+    /// share included), then from all pairs.
+    /// </summary>
+    public bool Curriculum { get; init; }
+
+    /// <summary>Curriculum: the share of the pairs (strongest first) available at step 0.</summary>
+    public float CurriculumStart { get; init; } = 0.25f;
+
+    /// <summary>Curriculum: the share of the steps after which every pair is available.</summary>
+    public float CurriculumRamp { get; init; } = 0.5f;
 }

@@ -55,18 +55,6 @@ public sealed class GroupRobustDpo
             throw new ArgumentException($"one group per pair is needed ({b}), got {groupOfPair.Count}", nameof(groupOfPair));
         }
 
-        int k = _alpha.Length;
-        var count = new int[k];
-        foreach (var g in groupOfPair)
-        {
-            if (g < 0 || g >= k)
-            {
-                throw new ArgumentOutOfRangeException(nameof(groupOfPair), $"group {g} is outside 0..{k - 1}");
-            }
-
-            count[g]++;
-        }
-
         // The per-pair DPO terms at the current model, without a graph: they set the weights.
         float[] inside;
         using (Autograd.NoGrad())
@@ -74,10 +62,30 @@ public sealed class GroupRobustDpo
             inside = DpoLoss.Compute(modelPred, refPred, target, beta).InsideTerm;
         }
 
-        var groupLoss = new double[k];
-        for (int i = 0; i < b; i++)
+        var groupLoss = Update([.. inside.Select(x => -LogSigmoid(x))], groupOfPair);
+        var dpo = DpoLoss.Compute(modelPred, refPred, target, beta, PairWeights(groupOfPair));
+        int worst = Worst(groupLoss);
+        return new GroupRobustDpoResult(dpo, groupLoss, worst, groupLoss[worst], [.. _alpha]);
+    }
+
+    /// <summary>
+    /// The weights' step: L_g = mean of <paramref name="pairLoss"/> over group g's pairs, alpha_g &lt;- alpha_g exp(eta L_g)
+    /// for the groups present, then normalised. Returns L_g per group (NaN for a group absent from the batch).
+    /// </summary>
+    public double[] Update(IReadOnlyList<double> pairLoss, IReadOnlyList<int> groupOfPair)
+    {
+        ArgumentNullException.ThrowIfNull(pairLoss);
+        var count = Counts(groupOfPair);
+        if (pairLoss.Count != groupOfPair.Count)
         {
-            groupLoss[groupOfPair[i]] += -LogSigmoid(inside[i]);
+            throw new ArgumentException($"one loss per pair is needed ({groupOfPair.Count}), got {pairLoss.Count}", nameof(pairLoss));
+        }
+
+        int k = _alpha.Length;
+        var groupLoss = new double[k];
+        for (int i = 0; i < pairLoss.Count; i++)
+        {
+            groupLoss[groupOfPair[i]] += pairLoss[i];
         }
 
         for (int g = 0; g < k; g++)
@@ -94,8 +102,16 @@ public sealed class GroupRobustDpo
         }
 
         Normalise(_alpha);
+        return groupLoss;
+    }
 
-        // sum_g alpha_g mean_{i in g} l_i = (1 / B) sum_i (B alpha_g(i) / n_g(i)) l_i: DPO with per-pair weights.
+    /// <summary>
+    /// Per pair, the multiplier B alpha_g(i) / n_g(i) with the current weights: (1 / B) sum_i multiplier_i l_i = sum_g alpha_g mean_{i in g} l_i.
+    /// </summary>
+    public float[] PairWeights(IReadOnlyList<int> groupOfPair)
+    {
+        var count = Counts(groupOfPair);
+        int b = groupOfPair.Count;
         var weights = new float[b];
         for (int i = 0; i < b; i++)
         {
@@ -103,17 +119,58 @@ public sealed class GroupRobustDpo
             weights[i] = (float)(b * _alpha[g] / count[g]);
         }
 
-        var dpo = DpoLoss.Compute(modelPred, refPred, target, beta, weights);
+        return weights;
+    }
+
+    /// <summary>The group with the highest loss among those present (-1 when none is).</summary>
+    public static int Worst(IReadOnlyList<double> groupLoss)
+    {
+        ArgumentNullException.ThrowIfNull(groupLoss);
         int worst = -1;
-        for (int g = 0; g < k; g++)
+        for (int g = 0; g < groupLoss.Count; g++)
         {
-            if (count[g] > 0 && (worst < 0 || groupLoss[g] > groupLoss[worst]))
+            if (!double.IsNaN(groupLoss[g]) && (worst < 0 || groupLoss[g] > groupLoss[worst]))
             {
                 worst = g;
             }
         }
 
-        return new GroupRobustDpoResult(dpo, groupLoss, worst, groupLoss[worst], [.. _alpha]);
+        return worst;
+    }
+
+    /// <summary>Replaces the weights (a resumed run restores them from its checkpoint); normalised here.</summary>
+    public void SetWeights(IReadOnlyList<double> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Count != _alpha.Length || weights.Any(w => !(w > 0) || double.IsInfinity(w)))
+        {
+            throw new ArgumentException($"{_alpha.Length} finite positive weights are needed", nameof(weights));
+        }
+
+        for (int g = 0; g < _alpha.Length; g++)
+        {
+            _alpha[g] = weights[g];
+        }
+
+        Normalise(_alpha);
+    }
+
+    private int[] Counts(IReadOnlyList<int> groupOfPair)
+    {
+        ArgumentNullException.ThrowIfNull(groupOfPair);
+        int k = _alpha.Length;
+        var count = new int[k];
+        foreach (var g in groupOfPair)
+        {
+            if (g < 0 || g >= k)
+            {
+                throw new ArgumentOutOfRangeException(nameof(groupOfPair), $"group {g} is outside 0..{k - 1}");
+            }
+
+            count[g]++;
+        }
+
+        return count;
     }
 
     private static double LogSigmoid(double x) => x >= 0 ? -Math.Log(1 + Math.Exp(-x)) : x - Math.Log(1 + Math.Exp(x));

@@ -13,8 +13,12 @@ namespace Pluralist.Diffusion;
 /// </summary>
 public static class KtoLoss
 {
-    /// <summary>modelPred, refPred and target (N, C, H, W); <paramref name="desirable"/> one flag per image.</summary>
-    public static KtoLossResult Compute(Tensor modelPred, Tensor refPred, Tensor target, IReadOnlyList<bool> desirable, float beta, float desirableWeight = 1f, float undesirableWeight = 1f)
+    /// <summary>
+    /// modelPred, refPred and target (N, C, H, W); <paramref name="desirable"/> one flag per image. <paramref name="weights"/>
+    /// (N), when given, multiplies each image's term (a pair's criterion and dataset weights); the sum is divided by
+    /// <paramref name="normalizer"/> (default N), so that gradient accumulation can divide by the whole batch.
+    /// </summary>
+    public static KtoLossResult Compute(Tensor modelPred, Tensor refPred, Tensor target, IReadOnlyList<bool> desirable, float beta, float desirableWeight = 1f, float undesirableWeight = 1f, float[]? weights = null, int? normalizer = null)
     {
         ArgumentNullException.ThrowIfNull(modelPred);
         ArgumentNullException.ThrowIfNull(refPred);
@@ -29,6 +33,16 @@ public static class KtoLoss
         if (desirable.Count != n)
         {
             throw new ArgumentException($"one desirable/undesirable flag per image is needed ({n})", nameof(desirable));
+        }
+
+        if (weights is not null && (weights.Length != n || weights.Any(w => !(w >= 0) || float.IsInfinity(w))))
+        {
+            throw new ArgumentException($"weights need one finite value >= 0 per image ({n})", nameof(weights));
+        }
+
+        if (normalizer is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(normalizer), "the normalizer must be at least 1");
         }
 
         if (!(beta > 0) || !(desirableWeight >= 0) || !(undesirableWeight >= 0))
@@ -62,12 +76,12 @@ public static class KtoLoss
             float s = desirable[i] ? 1f : -1f;
             scale[i] = -s * beta;
             offset[i] = s * beta * (refMse[i] - kl);
-            weight[i] = desirable[i] ? desirableWeight : undesirableWeight;
+            weight[i] = (desirable[i] ? desirableWeight : undesirableWeight) * (weights?[i] ?? 1f);
         }
 
         var z = F.Add(F.Mul(modelMse, new Tensor(scale, n)), new Tensor(offset, n));
         var oneMinusH = F.Sigmoid(F.Neg(z)); // 1 - sigmoid(z) = sigmoid(-z)
-        var loss = F.Mul(F.Sum(F.Mul(oneMinusH, new Tensor(weight, n))), 1f / n);
+        var loss = F.Mul(F.Sum(F.Mul(oneMinusH, new Tensor(weight, n))), 1f / (normalizer ?? n));
         float agree = z.Data.Count(v => v > 0);
         return new KtoLossResult(loss, kl, agree / n, z.ToArray());
     }

@@ -14,8 +14,12 @@ namespace Pluralist.Diffusion;
 /// </summary>
 public static class MapoLoss
 {
-    /// <summary>modelPred and target (2B, C, H, W) with the B winners first.</summary>
-    public static MapoLossResult Compute(Tensor modelPred, Tensor target, int timesteps, float beta = 0.1f, float snr = 0.5f)
+    /// <summary>
+    /// modelPred and target (2B, C, H, W) with the B winners first. <paramref name="weights"/> (B), when given, multiplies
+    /// each pair's term m_w - beta logsigmoid(T log_odds), and the sum is divided by <paramref name="normalizer"/> (default B;
+    /// gradient accumulation divides by the whole batch). Without either, the authors' mean(m_w) - beta mean(margin term).
+    /// </summary>
+    public static MapoLossResult Compute(Tensor modelPred, Tensor target, int timesteps, float beta = 0.1f, float snr = 0.5f, float[]? weights = null, int? normalizer = null)
     {
         ArgumentNullException.ThrowIfNull(modelPred);
         ArgumentNullException.ThrowIfNull(target);
@@ -30,13 +34,38 @@ public static class MapoLoss
         }
 
         int b = modelPred.Shape[0] / 2;
+        if (weights is not null && (weights.Length != b || weights.Any(w => !(w >= 0) || float.IsInfinity(w))))
+        {
+            throw new ArgumentException($"weights need one finite value >= 0 per pair ({b})", nameof(weights));
+        }
+
+        if (normalizer is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(normalizer), "the normalizer must be at least 1");
+        }
+
         var diff = F.Sub(modelPred, target);
         var mse = F.Mean(F.Reshape(F.Mul(diff, diff), 2 * b, -1), 1); // (2B)
         var mw = F.Slice(mse, 0, 0, b);
         var ml = F.Slice(mse, 0, b, b);
         var logOdds = F.Sub(OddsTerm(mw, snr), OddsTerm(ml, snr)); // (B)
         var ratio = F.LogSigmoid(F.Mul(logOdds, timesteps));
-        var loss = F.Sub(F.Mean(mw), F.Mul(F.Mean(ratio), beta));
+        Tensor loss;
+        if (weights is null && normalizer is null)
+        {
+            loss = F.Sub(F.Mean(mw), F.Mul(F.Mean(ratio), beta));
+        }
+        else
+        {
+            var terms = F.Sub(mw, F.Mul(ratio, beta)); // (B)
+            if (weights is not null)
+            {
+                terms = F.Mul(terms, new Tensor((float[])weights.Clone(), b));
+            }
+
+            loss = F.Mul(F.Sum(terms), 1f / (normalizer ?? b));
+        }
+
         float wins = logOdds.Data.Count(v => v > 0) + (0.5f * logOdds.Data.Count(v => v == 0));
         return new MapoLossResult(loss, logOdds.ToArray(), Average(mw.Data), Average(ml.Data), wins / b);
     }

@@ -49,9 +49,20 @@ public static class DpoCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the pair order, timesteps and noise.", DefaultValueFactory = _ => 42UL };
         var every = new Option<int>("--checkpoint-every") { Description = "Write the checkpoint every N steps.", DefaultValueFactory = _ => 50 };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in OUT's checkpoint with its stored settings." };
+        var objective = new Option<string>("--objective") { Description = "The loss: dpo (Diffusion-DPO, published), group-robust (a weight per identity group, moved toward the worst group), kto (Diffusion-KTO: winners desirable, losers undesirable) or mapo (reference-free MaPO).", DefaultValueFactory = _ => "dpo" };
+        var margin = new Option<float>("--margin") { Description = "dpo and group-robust: gamma of a margin gamma x (2p - 1) that grows with the answer's strength p (0: none)." };
+        var curriculum = new Option<bool>("--curriculum") { Description = "Easy-to-hard curriculum: the strongest answers first, every pair from --curriculum-ramp of the steps on." };
+        var curriculumStart = new Option<float>("--curriculum-start") { Description = "With --curriculum: share of the pairs (strongest first) available at step 0.", DefaultValueFactory = _ => 0.25f };
+        var curriculumRamp = new Option<float>("--curriculum-ramp") { Description = "With --curriculum: share of the steps after which every pair is available.", DefaultValueFactory = _ => 0.5f };
+        var groupStep = new Option<float>("--group-step") { Description = "group-robust: step size eta of the group weights (alpha_g <- alpha_g exp(eta L_g)).", DefaultValueFactory = _ => 0.1f };
+        var ktoDesirable = new Option<float>("--kto-desirable") { Description = "kto: weight lambda_D of a desirable image's term.", DefaultValueFactory = _ => 1f };
+        var ktoUndesirable = new Option<float>("--kto-undesirable") { Description = "kto: weight lambda_U of an undesirable image's term.", DefaultValueFactory = _ => 1f };
+        var mapoBeta = new Option<float>("--mapo-beta") { Description = "mapo: weight beta of the margin term.", DefaultValueFactory = _ => 0.1f };
+        var mapoSnr = new Option<float>("--mapo-snr") { Description = "mapo: the constant signal-to-noise value a.", DefaultValueFactory = _ => 0.5f };
         var cmd = new Command("dpo", "Diffusion-DPO fine-tuning of the embedded model on a preference dataset (full or LoRA).")
         {
             dataset, baseModel, output, split, lora, loraTargets, rank, alpha, adapterName, labels, ties, weights, group, steps, batch, micro, lr, scaleLr, beta, warmup, seed, every, resume,
+            objective, margin, curriculum, curriculumStart, curriculumRamp, groupStep, ktoDesirable, ktoUndesirable, mapoBeta, mapoSnr,
             engine, torchModel, gpus, nodes, perDevice, precision, resolution, vae, recorded,
         };
         var submit = new RunsCommands.SubmitOptions();
@@ -120,7 +131,18 @@ public static class DpoCommand
                     Beta = parse.GetValue(beta),
                     WarmupFraction = parse.GetValue(warmup),
                     Seed = parse.GetValue(seed),
+                    Objective = ParseObjective(parse.GetValue(objective)!),
+                    MarginPerStrength = parse.GetValue(margin),
+                    Curriculum = parse.GetValue(curriculum),
+                    CurriculumStart = parse.GetValue(curriculumStart),
+                    CurriculumRamp = parse.GetValue(curriculumRamp),
+                    GroupStepSize = parse.GetValue(groupStep),
+                    KtoDesirableWeight = parse.GetValue(ktoDesirable),
+                    KtoUndesirableWeight = parse.GetValue(ktoUndesirable),
+                    MapoBeta = parse.GetValue(mapoBeta),
+                    MapoSnr = parse.GetValue(mapoSnr),
                 };
+                ValidateObjective(parse, options, torch, new ObjectiveOptions(objective, margin, curriculum, curriculumStart, curriculumRamp, groupStep, ktoDesirable, ktoUndesirable, mapoBeta, mapoSnr), labels, ties);
                 CommandHelpers.Require(options.Steps >= 1, "--steps", "must be at least 1");
                 CommandHelpers.Require(options.BatchSize >= 1, "--batch", "must be at least 1");
                 CommandHelpers.Require(options.MicroBatchSize is null || (options.MicroBatchSize >= 1 && options.BatchSize % options.MicroBatchSize == 0), "--micro-batch", "must be positive and divide --batch");
@@ -201,6 +223,7 @@ public static class DpoCommand
 
             var o = run.Options;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mode {o.Mode}{(o.Mode == FineTuneMode.Lora ? $" (rank {o.LoraRank}, alpha {o.LoraAlpha}, {TargetsName(o.LoraTargets)})" : "")}, labels {o.Labels}, ties {o.Ties}, beta {o.Beta}, batch {o.BatchSize}, steps {o.Steps}, learning rate used {trainer.LearningRate:G4} (base {o.LearningRate:G4}{(o.ScaleLearningRate ? $" x batch {o.BatchSize}" : ", not scaled")}, {o.WarmupFraction:P0} warmup)"));
+            Console.WriteLine(ObjectiveLine(o, prep));
             if (resuming)
             {
                 trainer.LoadCheckpoint(ckPath);
@@ -210,7 +233,7 @@ public static class DpoCommand
             var logPath = TrainCommands.LogPath(outPath);
             if (!resuming)
             {
-                await File.WriteAllTextAsync(logPath, "step,loss,implicit_accuracy,model_mse,reference_mse,learning_rate,grad_norm,seconds\n", ct);
+                await File.WriteAllTextAsync(logPath, "step,loss,implicit_accuracy,model_mse,reference_mse,learning_rate,grad_norm,seconds,worst_group,worst_group_loss\n", ct);
                 TrainCommands.SaveAtomic(runPath, p => File.WriteAllText(p, JsonSerializer.Serialize(run, JsonOptions)));
             }
 
@@ -225,8 +248,8 @@ public static class DpoCommand
             bool stopped = CommandHelpers.RunWithProgress($"train dpo -> {Path.GetFileName(outPath)}", trainer.Step, o.Steps, report =>
             {
                 var s = trainer.TrainStep();
-                log.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Step},{s.Loss:G6},{s.ImplicitAccuracy:G4},{s.ModelMse:G6},{s.ReferenceMse:G6},{s.LearningRate:G4},{s.GradNorm:G4},{s.StepTime.TotalSeconds:F3}"));
-                report(s.Step, string.Create(CultureInfo.InvariantCulture, $"loss {s.Loss:F4} acc {s.ImplicitAccuracy:F2} lr {s.LearningRate:G3}"));
+                log.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Step},{s.Loss:G6},{s.ImplicitAccuracy:G4},{s.ModelMse:G6},{s.ReferenceMse:G6},{s.LearningRate:G4},{s.GradNorm:G4},{s.StepTime.TotalSeconds:F3},{CsvField(s.WorstGroup)},{(s.WorstGroup is null ? "" : s.WorstGroupLoss.ToString("G6", CultureInfo.InvariantCulture))}"));
+                report(s.Step, string.Create(CultureInfo.InvariantCulture, $"loss {s.Loss:F4} acc {s.ImplicitAccuracy:F2} lr {s.LearningRate:G3}{(s.WorstGroup is null ? "" : $" worst {s.WorstGroup} {s.WorstGroupLoss:F3}")}"));
                 if (s.Step % every_ == 0)
                 {
                     Save();
@@ -257,6 +280,94 @@ public static class DpoCommand
             TrainCommands.SaveAtomic(outPath, trainer.Model.Save);
         }
     }
+
+    /// <summary>The objective's options, to check which were given.</summary>
+    private sealed record ObjectiveOptions(Option<string> Objective, Option<float> Margin, Option<bool> Curriculum, Option<float> CurriculumStart, Option<float> CurriculumRamp, Option<float> GroupStep, Option<float> KtoDesirable, Option<float> KtoUndesirable, Option<float> MapoBeta, Option<float> MapoSnr);
+
+    /// <summary>Checks the objective's options against each other, naming the option at fault.</summary>
+    private static void ValidateObjective(ParseResult parse, DpoOptions o, bool torch, ObjectiveOptions opts, Option<string> labels, Option<string> ties)
+    {
+        bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+        var name = ObjectiveName(o.Objective);
+        if (torch)
+        {
+            // the reference trainers the run folder launches compute the published DPO loss only
+            CommandHelpers.Require(o.Objective == DpoObjective.Dpo, "--objective", "only dpo with --engine torch (the reference trainers compute the published loss)");
+            CommandHelpers.Require(!Given(opts.Margin) && !Given(opts.Curriculum), Given(opts.Margin) ? "--margin" : "--curriculum", "not with --engine torch");
+        }
+
+        bool pairwise = o.Objective is DpoObjective.Dpo or DpoObjective.GroupRobust;
+        CommandHelpers.Require(float.IsFinite(o.MarginPerStrength) && o.MarginPerStrength >= 0, "--margin", "must be a number >= 0");
+        CommandHelpers.Require(pairwise || !Given(opts.Margin), "--margin", $"only with --objective dpo or group-robust, not {name}");
+        CommandHelpers.Require(pairwise || o.Labels != LabelMode.SoftCrossEntropy, "--labels", $"soft only with --objective dpo or group-robust, not {name} (use hard or margin)");
+        CommandHelpers.Require(pairwise || o.Ties != TiePolicy.SoftHalf || !Given(ties), "--ties", $"soft only with --objective dpo or group-robust, not {name} (a tie names no desirable image)");
+        CommandHelpers.Require(o.Objective == DpoObjective.GroupRobust || !Given(opts.GroupStep), "--group-step", "only with --objective group-robust");
+        CommandHelpers.Require(float.IsFinite(o.GroupStepSize) && o.GroupStepSize >= 0, "--group-step", "must be a number >= 0");
+        foreach (var (option, value) in new[] { (opts.KtoDesirable, o.KtoDesirableWeight), (opts.KtoUndesirable, o.KtoUndesirableWeight) })
+        {
+            CommandHelpers.Require(o.Objective == DpoObjective.Kto || !Given(option), option.Name, "only with --objective kto");
+            CommandHelpers.Require(float.IsFinite(value) && value >= 0, option.Name, "must be a number >= 0");
+        }
+
+        CommandHelpers.Require(o.Objective == DpoObjective.Mapo || !Given(opts.MapoBeta), "--mapo-beta", "only with --objective mapo");
+        CommandHelpers.Require(o.Objective == DpoObjective.Mapo || !Given(opts.MapoSnr), "--mapo-snr", "only with --objective mapo");
+        CommandHelpers.Require(float.IsFinite(o.MapoBeta) && o.MapoBeta >= 0, "--mapo-beta", "must be a number >= 0");
+        CommandHelpers.Require(float.IsFinite(o.MapoSnr) && o.MapoSnr > 0, "--mapo-snr", "must be a positive number");
+        CommandHelpers.Require(o.Curriculum || !Given(opts.CurriculumStart), "--curriculum-start", "only with --curriculum");
+        CommandHelpers.Require(o.Curriculum || !Given(opts.CurriculumRamp), "--curriculum-ramp", "only with --curriculum");
+        CommandHelpers.Require(o.CurriculumStart is > 0 and <= 1, "--curriculum-start", "must be in (0, 1]");
+        CommandHelpers.Require(o.CurriculumRamp is > 0 and <= 1, "--curriculum-ramp", "must be in (0, 1]");
+    }
+
+    /// <summary>Parses <c>--objective</c>.</summary>
+    internal static DpoObjective ParseObjective(string text) => text switch
+    {
+        "dpo" => DpoObjective.Dpo,
+        "group-robust" => DpoObjective.GroupRobust,
+        "kto" => DpoObjective.Kto,
+        "mapo" => DpoObjective.Mapo,
+        _ => throw new CliInputException($"--objective {text}: expected dpo, group-robust, kto or mapo"),
+    };
+
+    internal static string ObjectiveName(DpoObjective objective) => objective switch
+    {
+        DpoObjective.GroupRobust => "group-robust",
+        DpoObjective.Kto => "kto",
+        DpoObjective.Mapo => "mapo",
+        _ => "dpo",
+    };
+
+    private static string ObjectiveLine(DpoOptions o, DpoPreparation prep)
+    {
+        var parts = new List<string> { $"objective {ObjectiveName(o.Objective)}" };
+        switch (o.Objective)
+        {
+            case DpoObjective.GroupRobust:
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{prep.Groups!.Count} groups ({string.Join(", ", prep.Groups.Select(g => $"{g}: {prep.Examples.Count(e => e.Group >= 0 && prep.Groups[e.Group] == g)} pairs"))}), weight step {o.GroupStepSize:G4}"));
+                break;
+            case DpoObjective.Kto:
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"winners desirable (weight {o.KtoDesirableWeight:G4}), losers undesirable ({o.KtoUndesirableWeight:G4}), beta {o.Beta:G4}"));
+                break;
+            case DpoObjective.Mapo:
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"beta {o.MapoBeta:G4}, snr {o.MapoSnr:G4}, no reference pass"));
+                break;
+        }
+
+        if (o.MarginPerStrength > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"margin {o.MarginPerStrength:G4} x (2p - 1)"));
+        }
+
+        if (o.Curriculum)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"curriculum: strongest {o.CurriculumStart:P0} of the pairs first, all from {o.CurriculumRamp:P0} of the steps"));
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    private static string CsvField(string? value) =>
+        value is null ? "" : value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     /// <summary>Parses <c>--lora-targets</c>.</summary>
     internal static LoraTargets ParseTargets(string text) => text switch

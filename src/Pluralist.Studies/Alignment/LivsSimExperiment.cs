@@ -48,8 +48,12 @@ public sealed record LivsSimSize(
 /// The outcome of one comparison of the A/B study: aligned vs base, shuffled-label control vs base, or aligned vs control
 /// (<see cref="Versus"/> names image_0's model, <see cref="Name"/> image_1's; a win is image_1 preferred).
 /// <see cref="BaseUtility"/> is the mean perceived utility of <see cref="Versus"/>'s images, <see cref="ArmUtility"/> of <see cref="Name"/>'s.
+/// <see cref="PerGroup"/> is case study II by the judges' consented disability marker (<c>disability=mobility</c>,
+/// <c>disability=none</c>), the bootstrap clustered by participant; <see cref="WorstGroup"/> the group with the lowest win
+/// rate (ties excluded); <see cref="ParticipantsPreferring"/> of <see cref="Participants"/> judges preferred
+/// <see cref="Name"/> in more of their non-neutral answers than <see cref="Versus"/> (case study II per participant).
 /// </summary>
-public sealed record LivsSimArm(string Name, string Versus, ABOverview Table, double BaseUtility, double ArmUtility, double FinalImplicitAccuracy, int JudgementsKept, int JudgementsDropped);
+public sealed record LivsSimArm(string Name, string Versus, ABOverview Table, double BaseUtility, double ArmUtility, double FinalImplicitAccuracy, int JudgementsKept, int JudgementsDropped, IReadOnlyList<ABSummary>? PerGroup = null, string? WorstGroup = null, int Participants = 0, int ParticipantsPreferring = 0);
 
 /// <summary>What the closed experiment measured.</summary>
 public sealed record LivsSimResult(
@@ -63,7 +67,9 @@ public sealed record LivsSimResult(
     LivsSimArm Control,
     LivsSimArm AlignedVsControl,
     double SecondsPerImage,
-    double SecondsPerDpoStep);
+    double SecondsPerDpoStep,
+    string Objective = "Dpo",
+    IReadOnlyDictionary<string, int>? LabelsPerGroup = null);
 
 /// <summary>
 /// The closed LIVS experiment (issue 9, item 8): the base model draws images for a set of prompts; simulated participants
@@ -139,12 +145,16 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         }
 
         var annotators = BehaviourMix.Default.Pool(size.Annotators, seed);
+
+        // Every simulated participant consents to the disability question; its answer (mobility or none) is the identity
+        // group the labels carry, as `dataset build --group-axis disability` would write it from consented markers.
+        var groups = annotators.Select((p, u) => (Id: (long)(u + 1), Group: GroupOf(p))).ToDictionary(x => x.Id, x => x.Group);
         var rows = Annotate(annotators, pairs.Select(x => (x.PairId, (long)x.Prompt, x.Image0, x.Image1, images[x.Image0].Seen, images[x.Image1].Seen)).ToList(), size.PairsPerAnnotator, seed + 1);
         log($"2/6 {rows.Select(r => r.AnnotationId).Distinct().Count()} annotations ({rows.Count} criterion answers) by {annotators.Count} simulated participants on {pairs.Count} pairs");
 
         // 3. Cleaning, the livs protocol, the dataset as `dataset build` writes it.
         var cleaning = CleaningEngine.Run(rows, CleaningRuleSet.Default);
-        var labels = Labeler.Build(cleaning.KeptRows, new LabelOptions { Protocol = LabelProtocol.Livs });
+        var labels = Labeler.Build(cleaning.KeptRows, new LabelOptions { Protocol = LabelProtocol.Livs, Groups = groups });
         var datasetDir = Path.Combine(workDir, "dataset");
         if (Directory.Exists(datasetDir))
         {
@@ -158,6 +168,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
                 Criteria = GroundTruth.Criteria,
                 Protocol = "livs",
                 Labels = labels,
+                ConsentedGroups = groups,
                 Captions = Enumerable.Range(0, train.Count).ToDictionary(p => (long)p, p => train[p]),
                 ImagePaths = images.Keys.ToDictionary(id => id, id => Path.GetFullPath(Path.Combine(imagesDir, $"{id}.png"))),
                 Cleaning = cleaning.Report,
@@ -198,7 +209,15 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         var controlArm = Judge("control", "base", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Control)).ToList(), heldOut, controlAcc);
         var headToHead = Judge("aligned", "control", judges, evalImages.Select(e => (e.Prompt, e.Control, e.Aligned)).ToList(), heldOut, alignedAcc);
         log("6/6 done");
-        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, headToHead, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep);
+        var perGroup = labels.GroupBy(l => l.Group ?? "").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, headToHead, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep, dpo.Objective.ToString(), perGroup);
+    }
+
+    /// <summary>The identity group of a simulated participant on the disability axis (the world's planted mobility effect).</summary>
+    public static string GroupOf(SimulatedParticipant participant)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        return participant.Profile.Markers["disability"];
     }
 
     private static long ImageId(int prompt, int seedIndex) => (prompt * 100L) + seedIndex + 1;
@@ -215,8 +234,18 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     private (DiffusionModel Model, float Accuracy) Dpo(InMemoryPreferenceSource source, string name, CancellationToken ct)
     {
         var model = DiffusionModel.Load(basePath);
-        var trainer = new DpoTrainer(model, source, dpo);
-        log(string.Create(CultureInfo.InvariantCulture, $"4/6 DPO ({name}): {trainer.Preparation.Examples.Count} pairs, {dpo.Steps} steps, batch {dpo.BatchSize}, beta {dpo.Beta}, learning rate used {trainer.LearningRate:G3}"));
+        DpoTrainer trainer;
+        try
+        {
+            trainer = new DpoTrainer(model, source, dpo);
+        }
+        catch (InvalidOperationException e)
+        {
+            // e.g. group-robust DPO where a group has fewer annotators than the dataset's minimum group size (5) and is written without its group
+            throw new StudyInputException($"--objective {dpo.Objective} at size {size.Name}: {e.Message}");
+        }
+
+        log(string.Create(CultureInfo.InvariantCulture, $"4/6 {dpo.Objective} ({name}): {trainer.Preparation.Examples.Count} pairs, {dpo.Steps} steps, batch {dpo.BatchSize}, beta {dpo.Beta}, learning rate used {trainer.LearningRate:G3}{(trainer.Preparation.Groups is { Count: > 0 } gs ? $", groups {string.Join(", ", gs)}" : "")}"));
         float acc = float.NaN;
         for (int i = 0; i < dpo.Steps; i++)
         {
@@ -225,7 +254,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             acc = step.ImplicitAccuracy;
             if (step.Step % 10 == 0 || step.Step == dpo.Steps)
             {
-                log(string.Create(CultureInfo.InvariantCulture, $"   {name} step {step.Step}: loss {step.Loss:F4}, implicit accuracy {step.ImplicitAccuracy:F2}, lr {step.LearningRate:G3}, {step.StepTime.TotalSeconds:F2} s"));
+                log(string.Create(CultureInfo.InvariantCulture, $"   {name} step {step.Step}: loss {step.Loss:F4}, implicit accuracy {step.ImplicitAccuracy:F2}, lr {step.LearningRate:G3}, {step.StepTime.TotalSeconds:F2} s{(step.WorstGroup is null ? "" : $", worst group {step.WorstGroup} ({step.WorstGroupLoss:F3}), weights {string.Join("/", step.GroupWeights!.Select(w => w.ToString("F3", CultureInfo.InvariantCulture)))}")}"));
             }
         }
 
@@ -315,7 +344,14 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             .Select(r => new ABJudgement(prompts[(int)r.PromptId], r.ParticipantId.ToString(CultureInfo.InvariantCulture), r.Criterion, r.Preference > 0 ? ABPreference.Aligned : r.Preference < 0 ? ABPreference.Base : ABPreference.Neutral))
             .ToList();
         double Mean(Func<(int Prompt, SceneSpec Base, SceneSpec Other), SceneSpec> pick) => items.Average(x => GroundTruth.Criteria.Average(c => GroundTruth.Utility(pick(x), c)));
-        return new LivsSimArm(name, versus, ABStudy.Overview(judgements), Mean(x => x.Base), Mean(x => x.Other), implicitAccuracy, judgements.Count, rows.Count - judgements.Count);
+
+        // Case study II: per judge, and per consented group of the judges (disability axis).
+        var groupOfJudge = judges.Select((p, u) => ((u + 1).ToString(CultureInfo.InvariantCulture), GroupOf(p))).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+        var perGroup = judgements.GroupBy(j => groupOfJudge[j.Participant], StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => ABStudy.Summarize($"disability={g.Key}", [.. g])).ToList();
+        var worst = perGroup.Where(g => !double.IsNaN(g.Counts.WinRate)).OrderBy(g => g.Counts.WinRate).FirstOrDefault()?.Scope;
+        var perJudge = ABStudy.ByParticipant(judgements);
+        return new LivsSimArm(name, versus, ABStudy.Overview(judgements), Mean(x => x.Base), Mean(x => x.Other), implicitAccuracy, judgements.Count, rows.Count - judgements.Count, perGroup, worst, perJudge.Count, perJudge.Count(p => p.Counts.Wins > p.Counts.Losses));
     }
 
     private static RgbaImage ToImage(float[] pixels, int size)
