@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Pluralist.Pipeline.Images;
 using Pluralist.Studies.Console.Pools;
+using Pluralist.World.Prompts;
 using Pluralist.World.Scenes;
 
 namespace Pluralist.Benchmarks.Pipeline;
