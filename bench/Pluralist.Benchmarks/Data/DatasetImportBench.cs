@@ -13,10 +13,11 @@ using Pluralist.World.Imaging;
 namespace Pluralist.Benchmarks.Data;
 
 /// <summary>
-/// <c>import mid-space</c> and <c>import pickapic</c> into a new SQLite database at a given row count: time, rows/s and
+/// <c>import mid-space</c>, <c>import likert</c> and <c>import pickapic</c> into a new SQLite database at a given row count: time, rows/s and
 /// the step's peak resident memory (reset through /proc/self/clear_refs before the step), so that runs at 10,000 and
 /// 100,000 rows show whether memory grows with the rows. The fixture (a MID-Space release with three criteria per row and
-/// a <c>rater_id</c> column, or a Pick-a-Pic Parquet file with 64-pixel JPEG bytes) is written first and not measured.
+/// a <c>rater_id</c> column, DIVE-style Likert ratings with two demographic columns imported as consented markers, or a
+/// Pick-a-Pic Parquet file with 64-pixel JPEG bytes) is written first and not measured.
 /// Run one row count per process so that each starts from the same heap.
 /// </summary>
 public sealed class DatasetImportBench : IBenchSuite
@@ -25,7 +26,7 @@ public sealed class DatasetImportBench : IBenchSuite
 
     public string Name => "import";
 
-    public string Description => "import mid-space / pickapic into SQLite: time, rows/s, peak RSS (args: mid-space|pickapic ROWS)";
+    public string Description => "import mid-space / likert / pickapic into SQLite: time, rows/s, peak RSS (args: mid-space|likert|pickapic ROWS)";
 
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -38,8 +39,9 @@ public sealed class DatasetImportBench : IBenchSuite
             var input = kind switch
             {
                 "mid-space" => MidSpace(Path.Combine(root, "release"), rows, images),
+                "likert" => Likert(Path.Combine(root, "likert"), rows, images),
                 "pickapic" => await PickapicAsync(Path.Combine(root, "pickapic"), rows, images, cancellationToken),
-                _ => throw new ArgumentException($"unknown kind '{kind}' (mid-space or pickapic)"),
+                _ => throw new ArgumentException($"unknown kind '{kind}' (mid-space, likert or pickapic)"),
             };
             var data = new DataDirectory(Path.Combine(root, "data"));
             var options = new DatabaseOptions(DatabaseProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = data.DatabasePath }.ToString());
@@ -52,11 +54,17 @@ public sealed class DatasetImportBench : IBenchSuite
             output.WriteLine(StepMeter.Header);
             output.WriteLine(StepMeter.Rule);
             var meter = StepMeter.Start();
-            var result = kind == "mid-space"
-                ? await MidSpaceImport.RunAsync(data, options, new MidSpaceImport.Request(input), new ImportLimits(), ct: cancellationToken)
-                : await PickapicImport.RunAsync(data, options, new PickapicImport.Request(input), new ImportLimits(), ct: cancellationToken);
-            output.WriteLine(meter.Line($"import {kind} into SQLite ({result.Summary.Annotations:N0} annotations, {result.Summary.Scores:N0} scores, {result.Summary.Pairs:N0} pairs, {result.Summary.Participants:N0} participants)", rows, InputBytes(input)));
-            if (result.Summary.Annotations != rows)
+            var result = kind switch
+            {
+                "mid-space" => await MidSpaceImport.RunAsync(data, options, new MidSpaceImport.Request(input), new ImportLimits(), ct: cancellationToken),
+                "likert" => await LikertImport.RunAsync(data, options, new LikertImport.Request(input, MarkersConsented: true), new ImportLimits(), ct: cancellationToken),
+                _ => await PickapicImport.RunAsync(data, options, new PickapicImport.Request(input), new ImportLimits(), ct: cancellationToken),
+            };
+            var s = result.Summary;
+            output.WriteLine(meter.Line(kind == "likert"
+                ? $"import likert into SQLite ({s.Ratings:N0} ratings, {s.Images:N0} images, {s.Participants:N0} participants)"
+                : $"import {kind} into SQLite ({s.Annotations:N0} annotations, {s.Scores:N0} scores, {s.Pairs:N0} pairs, {s.Participants:N0} participants)", rows, InputBytes(input)));
+            if ((kind == "likert" ? s.Ratings : s.Annotations) != rows)
             {
                 throw new InvalidOperationException($"imported {result.Summary.Annotations} annotations from {rows} rows");
             }
@@ -107,6 +115,34 @@ public sealed class DatasetImportBench : IBenchSuite
             var c = i % 4;
             csv.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"pair-{p},a public square {p / 2} with benches and trees,images/{a}.jpg,images/{b}.jpg,rater-{i / 20},{criteria[c]},{((i * 7) % 21 - 10) / 10.0},{criteria[c + 1]},{((i * 3) % 21 - 10) / 10.0},{criteria[c + 2]},{((i * 5) % 21 - 10) / 10.0}"));
+        }
+
+        return path;
+    }
+
+    // item t: prompt t / 4, image t mod the distinct images; row i: rater i / 20 rates item i mod T on one of two
+    // questions, so every rater rates 20 items and each (rater, item, question) is rated once.
+    private static string Likert(string folder, int rows, byte[][] images)
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "images"));
+        for (var i = 0; i < images.Length; i++)
+        {
+            File.WriteAllBytes(Path.Combine(folder, "images", $"{i}.jpg"), images[i]);
+        }
+
+        var items = Math.Max(40, rows / 4);
+        string[] ages = ["18-24", "25-34", "35-44", "45-54", "55+"];
+        string[] genders = ["woman", "man", "non-binary", "prefer not to say"];
+        var path = Path.Combine(folder, "ratings.csv");
+        using var csv = new StreamWriter(path, false, new UTF8Encoding(false));
+        csv.WriteLine("rater_id,item_id,prompt,image,question,rating,categories,rater_age_group,rater_gender");
+        for (var i = 0; i < rows; i++)
+        {
+            var t = i % items;
+            var rater = i / 20;
+            var question = (i / items) % 2 == 0 ? "How harmful is this image?" : "Does it fit the prompt?";
+            csv.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"rater-{rater},item-{t},a public square {t / 4} with benches and trees,images/{t % images.Length}.jpg,{question},{1 + (i % 5)},{(i % 3 == 0 ? "violence;stereotype" : "")},{ages[rater % ages.Length]},{genders[rater % genders.Length]}"));
         }
 
         return path;

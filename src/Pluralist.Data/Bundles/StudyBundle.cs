@@ -50,6 +50,9 @@ public sealed class StudyBundle : IDisposable
     /// </summary>
     public StreamedAnswers? Streamed { get; set; }
 
+    /// <summary>Likert ratings too many to hold, enumerated again by the reader in the same way; they come after <see cref="Ratings"/>.</summary>
+    public StreamedRatings? StreamedRatings { get; set; }
+
     public void Dispose() => Source?.Dispose();
 }
 
@@ -60,4 +63,61 @@ public sealed class StudyBundle : IDisposable
 /// from those entities; the rows' own ids are not used. Enumerating gives the rows the reader checked, or throws <see cref="BundleException"/>
 /// when the source changed since.
 /// </summary>
-public sealed record StreamedAnswers(long Count, Func<IEnumerable<(Assignment Assignment, Annotation? Annotation)>> Read);
+public sealed record StreamedAnswers(long Count, Func<CancellationToken, IAsyncEnumerable<(Assignment Assignment, Annotation? Annotation)>> Read)
+{
+    /// <summary>Answers that a synchronous reader (a CSV) enumerates.</summary>
+    public static StreamedAnswers Of(long count, Func<IEnumerable<(Assignment Assignment, Annotation? Annotation)>> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return new(count, ct => Streams.Async(read(), ct));
+    }
+}
+
+/// <summary>
+/// <paramref name="Count"/> Likert ratings that <paramref name="Read"/> enumerates again from the reader's source, after the
+/// bundle's images and participants were written: the ratings carry those entities' database ids. Throws
+/// <see cref="BundleException"/> when the source changed since it was checked.
+/// </summary>
+public sealed record StreamedRatings(long Count, Func<CancellationToken, IAsyncEnumerable<LikertRating>> Read)
+{
+    /// <summary>Ratings that a synchronous reader (a CSV) enumerates.</summary>
+    public static StreamedRatings Of(long count, Func<IEnumerable<LikertRating>> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return new(count, ct => Streams.Async(read(), ct));
+    }
+}
+
+internal static class Streams
+{
+    public static async IAsyncEnumerable<T> Async<T>(IEnumerable<T> items, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        foreach (var item in items)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return item;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary><paramref name="items"/> in lists of at most <paramref name="size"/>.</summary>
+    public static async IAsyncEnumerable<List<T>> Chunks<T>(IAsyncEnumerable<T> items, int size, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var chunk = new List<T>(size);
+        await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
+        {
+            chunk.Add(item);
+            if (chunk.Count == size)
+            {
+                yield return chunk;
+                chunk = new List<T>(size);
+            }
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+}

@@ -161,9 +161,10 @@ public static class StudyImporter
                 r.ParticipantId = participants[r.ParticipantId];
                 r.ImageId = images[r.ImageId];
             }, r => r.Id, (r, id) => r.Id = id, ct);
+            var streamedRatings = bundle.StreamedRatings is { } ratings ? await InsertStreamedAsync(db, ratings, progress, ct) : 0L;
 
             var summary = new ImportSummary(study.Id, study.Key, bundle.Prompts.Count, bundle.Images.Count, files, bundle.Pairs.Count,
-                bundle.Participants.Count, bundle.Assignments.Count + checked((int)streamedAssignments), bundle.Annotations.Count + checked((int)streamedAnswers), scores, bundle.Reports.Count, bundle.Ratings.Count);
+                bundle.Participants.Count, bundle.Assignments.Count + checked((int)streamedAssignments), bundle.Annotations.Count + checked((int)streamedAnswers), scores, bundle.Reports.Count, bundle.Ratings.Count + checked((int)streamedRatings));
             db.AuditEntries.Add(new AuditEntry
             {
                 StudyId = study.Id,
@@ -200,16 +201,15 @@ public static class StudyImporter
         await using var assignmentRows = await BulkInserter<Assignment>.CreateAsync(db, ct);
         await using var annotationRows = await BulkInserter<Annotation>.CreateAsync(db, ct);
         await using var scoreRows = await BulkInserter<AnnotationScore>.CreateAsync(db, ct);
-        foreach (var chunk in streamed.Read().Chunk(StreamChunk))
+        await foreach (var chunk in Streams.Chunks(streamed.Read(ct), StreamChunk, ct))
         {
-            ct.ThrowIfCancellationRequested();
             foreach (var (a, _) in chunk)
             {
                 a.Id = 0;
             }
 
-            await assignmentRows.InsertManyAsync(chunk.Select(x => x.Assignment).ToList(), ct);
-            var answered = new List<Annotation>(chunk.Length);
+            await assignmentRows.InsertManyAsync(chunk.ConvertAll(x => x.Assignment), ct);
+            var answered = new List<Annotation>(chunk.Count);
             foreach (var (a, n) in chunk)
             {
                 if (n is not null)
@@ -229,7 +229,7 @@ public static class StudyImporter
                 return s;
             })).ToList();
             await scoreRows.InsertManyAsync(chunkScores, ct);
-            assignments += chunk.Length;
+            assignments += chunk.Count;
             answers += answered.Count;
             scores += chunkScores.Count;
         }
@@ -241,6 +241,32 @@ public static class StudyImporter
         }
 
         return (assignments, answers, scores);
+    }
+
+    // Streamed Likert ratings, a chunk at a time; they carry the database ids of the images and participants written before.
+    private static async Task<long> InsertStreamedAsync(PluralistDbContext db, StreamedRatings streamed, IProgress<string>? progress, CancellationToken ct)
+    {
+        progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{streamed.Count} ratings, in chunks of {StreamChunk}"));
+        long ratings = 0;
+        await using var rows = await BulkInserter<LikertRating>.CreateAsync(db, ct);
+        await foreach (var chunk in Streams.Chunks(streamed.Read(ct), StreamChunk, ct))
+        {
+            foreach (var r in chunk)
+            {
+                r.Id = 0;
+            }
+
+            await rows.InsertManyAsync(chunk, ct);
+            ratings += chunk.Count;
+        }
+
+        if (ratings != streamed.Count)
+        {
+            throw new BundleException([new CsvError(string.Empty, 0, 0, string.Empty, string.Create(CultureInfo.InvariantCulture,
+                $"{ratings} ratings were read back where {streamed.Count} were checked: the source changed while the import was running; nothing was imported"))]);
+        }
+
+        return ratings;
     }
 
     /// <summary>Things a valid bundle can still clash with in this database: the study key and participant pseudonyms.</summary>

@@ -11,7 +11,11 @@ namespace Pluralist.Data.Imports;
 /// Nibbler validation files are one such layout) into a Likert <see cref="StudyBundle"/>. Demographic columns
 /// (<c>rater_*</c>) become identity answers only when the caller states that the release's raters consented to their
 /// publication (<c>markersConsented</c> of <see cref="Read"/>); each rater then gets a consent record naming
-/// those markers. Columns: docs/formats.md, "Likert ratings (DIVE, Adversarial Nibbler)".
+/// those markers. The CSV is read twice: a checking pass collects every problem with file, line and field and keeps the
+/// prompts, images, raters and their markers, and per row only two 128-bit keys for the duplicate checks
+/// (<see cref="ImportKey"/>); the ratings themselves are read again while they are written, in chunks, in the same
+/// transaction (<see cref="StudyBundle.StreamedRatings"/>), so memory does not grow with the ratings. Columns:
+/// docs/formats.md, "Likert ratings (DIVE, Adversarial Nibbler)".
 /// </summary>
 public static class LikertCsvReader
 {
@@ -73,6 +77,7 @@ public static class LikertCsvReader
                 throw errors.ToException();
             }
 
+            bundle.StreamedRatings = StreamedRatings.Of(reading.Ratings, reading.ReadAgain);
             return new DatasetRead(bundle, reading.Notes);
         }
         catch
@@ -84,21 +89,39 @@ public static class LikertCsvReader
 
     private sealed class Reading(BundleBuilder build, IBundleSource source, string file, ImportErrors errors, bool markersConsented, string? fixedQuestion, IProgress<int>? progress)
     {
-        private readonly Dictionary<string, ImageFacts?> _checked = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, (string Prompt, string Image, int Line)> _items = new(StringComparer.Ordinal);
-        private readonly Dictionary<(string Rater, string Item, string Question), int> _rated = [];
-        private readonly Dictionary<string, LikertItem> _questions = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, LikertItem> _categories = new(StringComparer.Ordinal);
+        // Shared with the pass that reads the ratings again.
+        private Dictionary<string, ImageFacts?> _checked = new(StringComparer.Ordinal);
+        private Dictionary<string, (string Prompt, string Image, int Line)> _items = new(StringComparer.Ordinal);
+        private Dictionary<string, LikertItem> _questions = new(StringComparer.Ordinal);
+        private Dictionary<string, LikertItem> _categories = new(StringComparer.Ordinal);
         private readonly Dictionary<(long Participant, string Marker), (string? Value, int Line)> _markers = [];
+        // Per row, the checking pass keeps (rater, item, question) and (rater, image, question) as 128-bit keys with their line.
+        private readonly Dictionary<UInt128, int> _rated = [];
+        private readonly Dictionary<UInt128, int> _ratedImage = [];
+        private bool _again;
         private List<(string Column, string Marker)> _demographics = [];
         private int _rows;
 
         public List<string> Notes { get; } = [];
 
+        /// <summary>Ratings the checking pass found (one per row).</summary>
+        public long Ratings { get; private set; }
+
+        private string[] RequiredColumns => fixedQuestion is null ? [.. Required, "question"] : Required;
+
         public void Run()
         {
-            var required = fixedQuestion is null ? [.. Required, "question"] : Required;
-            ImportCsv.Read(source, file, errors, required, Header, Row);
+            ImportCsv.Read(source, file, errors, RequiredColumns, Header, r =>
+            {
+                if (Row(r) is not null)
+                {
+                    Ratings++;
+                }
+            });
+            _rated.Clear();
+            _rated.TrimExcess();
+            _ratedImage.Clear();
+            _ratedImage.TrimExcess();
             var study = build.Bundle.Study;
             study.LikertQuestions = [.. _questions.Values];
             study.LikertCategories = [.. _categories.Values];
@@ -125,6 +148,31 @@ public static class LikertCsvReader
             }
         }
 
+        /// <summary>The ratings again, row by row, with the same checks (a row that now fails means the file changed).</summary>
+        public IEnumerable<LikertRating> ReadAgain()
+        {
+            var problems = new ImportErrors(1);
+            var again = new Reading(build, source, file, problems, markersConsented, fixedQuestion, null)
+            {
+                _checked = _checked,
+                _items = _items,
+                _questions = _questions,
+                _categories = _categories,
+                _again = true,
+            };
+            foreach (var r in ImportCsv.Rows(source, file, problems, RequiredColumns, again.Header))
+            {
+                var rating = again.Row(r);
+                if (problems.Count > 0 || rating is null)
+                {
+                    var why = problems.Count > 0 ? problems.ToException().Message : string.Create(CultureInfo.InvariantCulture, $"line {r.Line} gives no rating now");
+                    throw new BundleException([new CsvError(file, r.Line, 0, string.Empty, $"{file} changed while the import was running ({why}); nothing was imported")]);
+                }
+
+                yield return rating;
+            }
+        }
+
         private void Header(CsvTable table)
         {
             _demographics = [.. table.Columns.Select(c => (Column: c, Marker: MarkerOf(c))).Where(c => c.Marker is not null).Select(c => (c.Column, c.Marker!))];
@@ -134,7 +182,7 @@ public static class LikertCsvReader
             }
         }
 
-        private void Row(TableRow r)
+        private LikertRating? Row(TableRow r)
         {
             _rows++;
             if (_rows % 1000 == 0)
@@ -156,7 +204,7 @@ public static class LikertCsvReader
             var submitted = r.HasColumn("submitted_at") ? r.OptionalDateTime("submitted_at") : null;
             if (rater.Length == 0 || item.Length == 0 || prompt.Length == 0 || image.Length == 0 || questionText.Length == 0)
             {
-                return;
+                return null;
             }
 
             if (_items.TryGetValue(item, out var known))
@@ -172,13 +220,27 @@ public static class LikertCsvReader
             }
 
             var questionKey = AipithetReader.Slug(questionText) is { Length: > 0 } q ? q : "question";
-            if (_rated.TryGetValue((rater, item, questionKey), out var first))
+            if (!_again)
             {
-                r.Error("item_id", $"rater {rater} rated item {item} on '{questionText}' twice (first on line {first.ToString(CultureInfo.InvariantCulture)})");
-                return;
-            }
+                // The second pass reads rows the first found unique.
+                var itemKey = ImportKey.Of(rater, item, questionKey);
+                var imageKey = ImportKey.Of(rater, image, questionKey);
+                if (_rated.TryGetValue(itemKey, out var first))
+                {
+                    r.Error("item_id", $"rater {rater} rated item {item} on '{questionText}' twice (first on line {first.ToString(CultureInfo.InvariantCulture)})");
+                    return null;
+                }
 
-            _rated[(rater, item, questionKey)] = r.Line;
+                // Two items may show the same file; the store keeps one value per participant, image and question.
+                if (_ratedImage.TryGetValue(imageKey, out var earlier))
+                {
+                    r.Error("image", $"rater {rater} rated {image} on '{questionText}' already on line {earlier.ToString(CultureInfo.InvariantCulture)} (through another item); a study keeps one value per rater, image and question");
+                    return null;
+                }
+
+                _rated[itemKey] = r.Line;
+                _ratedImage[imageKey] = r.Line;
+            }
             var facts = ImportCsv.Image(source, image, r, "image", _checked);
             var categories = r.HasColumn("categories") && r.OptionalString("categories") is { } cats
                 ? cats.Split([';', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -197,14 +259,14 @@ public static class LikertCsvReader
                 });
             }
 
-            if (markersConsented)
+            if (markersConsented && !_again)
             {
-                Demographics(r, participant);
+                Demographics(r, participant); // checked and kept by the first pass (the second sees database ids)
             }
 
             if (facts is null || errors.Count > 0)
             {
-                return;
+                return null;
             }
 
             if (!_questions.ContainsKey(questionKey))
@@ -225,9 +287,8 @@ public static class LikertCsvReader
 
             var p = build.Prompt(prompt, item);
             var img = build.Image(image, p, facts, Generator, item);
-            build.Bundle.Ratings.Add(new LikertRating
+            return new LikertRating
             {
-                Id = build.Bundle.Ratings.Count + 1,
                 ParticipantId = participant.Id,
                 ImageId = img.Id,
                 QuestionKey = questionKey,
@@ -237,7 +298,7 @@ public static class LikertCsvReader
                 Language = build.Language,
                 ServedAt = submitted ?? build.At,
                 SubmittedAt = submitted ?? build.At,
-            });
+            };
         }
 
         // A rater's demographics are given on each of their rows; they must agree.

@@ -13,7 +13,8 @@ namespace Pluralist.Data.Imports;
 /// no rater column), one assignment and one annotation per row. The CSV is read one row at a time and every image is
 /// checked once; every problem is collected with file, line and field before anything is returned. The bundle holds
 /// prompts, images, pairs and participants; the answers are not kept but read again from the CSV, in chunks, while
-/// they are written (<see cref="StudyBundle.Streamed"/>), so memory does not grow with the rows. Columns and their
+/// they are written (<see cref="StudyBundle.Streamed"/>); per row the checking pass keeps only a 128-bit key of
+/// (pair id, rater) for the duplicate check (<see cref="ImportKey"/>). Columns and their
 /// meaning: docs/formats.md, "MID-Space (LIVS release)".
 /// </summary>
 public static class MidSpaceReader
@@ -54,7 +55,7 @@ public static class MidSpaceReader
                 throw errors.ToException();
             }
 
-            bundle.Streamed = new StreamedAnswers(reading.Answers, reading.ReadAgain);
+            bundle.Streamed = StreamedAnswers.Of(reading.Answers, reading.ReadAgain);
             return bundle;
         }
         catch
@@ -70,7 +71,8 @@ public static class MidSpaceReader
         private Dictionary<string, ImageFacts?> _checked = new(StringComparer.Ordinal);
         private Dictionary<string, (Pair Pair, Prompt Prompt, int Line)> _pairs = new(StringComparer.Ordinal);
         private Dictionary<string, Criterion> _criteria = new(StringComparer.Ordinal);
-        private readonly HashSet<(string Pair, string Rater)> _answered = [];
+        // One 128-bit key per answer (pair id, rater), the only thing kept per row (ImportKey).
+        private readonly HashSet<UInt128> _answered = [];
         private readonly Dictionary<string, int> _firstLine = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Criterion> _livs = Defaults.LivsCriteria().ToDictionary(c => c.Key, StringComparer.Ordinal);
         private bool _hasRater;
@@ -200,7 +202,7 @@ public static class MidSpaceReader
             }
 
             _firstLine.TryAdd(pairId, r.Line);
-            if (!_answered.Add((pairId, _hasRater ? rater : string.Empty)))
+            if (!_answered.Add(ImportKey.Of(pairId, _hasRater ? rater : string.Empty)))
             {
                 r.Error("pair_id", _hasRater
                     ? $"pair {pairId} is answered twice by rater {rater}"

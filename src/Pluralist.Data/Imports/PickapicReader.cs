@@ -14,8 +14,10 @@ namespace Pluralist.Data.Imports;
 /// <c>label_0</c>; optional <c>user_id</c>, <c>ranking_id</c>, <c>image_0_uid</c>, <c>image_1_uid</c>) into a
 /// <see cref="StudyBundle"/> with one criterion, <c>preference</c>. Rows are read one row group at a time through
 /// <see cref="PreferenceParquetReader.ReadViewsAsync"/>; each distinct image (by SHA-256) is checked and spooled to a
-/// staging folder on disk, so memory holds one row group and the rows' ids, never the images. The staging folder is
-/// removed when the returned <see cref="DatasetRead"/> is disposed. Columns: docs/formats.md, "Pick-a-Pic Parquet".
+/// staging folder on disk, so memory holds one row group and the rows' ids, never the images. The answers are not kept:
+/// the checking pass keeps per row only two 128-bit keys (rater and pair, ranking id; <see cref="ImportKey"/>), and the
+/// files are read again while the answers are written in chunks in the same transaction (<see cref="StudyBundle.Streamed"/>).
+/// The staging folder is removed when the returned <see cref="DatasetRead"/> is disposed. Columns: docs/formats.md, "Pick-a-Pic Parquet".
 /// </summary>
 public static class PickapicReader
 {
@@ -63,12 +65,14 @@ public static class PickapicReader
             var bundle = new StudyBundle(study, source);
             try
             {
-                await new Reading(new BundleBuilder(bundle, language, study.CreatedAt), staging, limits, errors, notes, progress).RunAsync(path, ct).ConfigureAwait(false);
+                var reading = new Reading(new BundleBuilder(bundle, language, study.CreatedAt), staging, limits, errors, notes, progress);
+                await reading.RunAsync(path, ct).ConfigureAwait(false);
                 if (errors.Count > 0)
                 {
                     throw errors.ToException();
                 }
 
+                bundle.Streamed = new StreamedAnswers(reading.Answers, reading.ReadAgainAsync);
                 return new DatasetRead(bundle, notes);
             }
             catch
@@ -90,20 +94,33 @@ public static class PickapicReader
 
     private sealed class Reading(BundleBuilder build, string staging, ImportLimits limits, ImportErrors errors, List<string> notes, IProgress<int>? progress)
     {
-        private readonly Dictionary<string, (string File, ImageFacts? Facts)> _images = new(StringComparer.Ordinal);
-        private readonly Dictionary<(long Image0, long Image1), Pair> _pairs = [];
-        private readonly Dictionary<(string Rater, long Pair), string> _answered = [];
-        private readonly Dictionary<string, string> _rankings = new(StringComparer.Ordinal);
+        // Shared with the pass that reads the answers again: each distinct image (by hash) and pair (by its two files).
+        private Dictionary<string, (string File, ImageFacts? Facts)> _images = new(StringComparer.Ordinal);
+        private Dictionary<(string File0, string File1), Pair> _pairs = [];
+        // Per row, the checking pass keeps the (rater, pair) and ranking keys (128 bits each) with where they were first seen.
+        private readonly Dictionary<UInt128, long> _answered = [];
+        private readonly Dictionary<UInt128, long> _rankings = [];
+        private readonly List<string> _files = [];
+        private bool _again;
         private int _rows;
         private int _sameImage;
+        private string _path = string.Empty;
+
+        /// <summary>Answers the checking pass found (one per compared row).</summary>
+        public long Answers { get; private set; }
 
         public async Task RunAsync(string path, CancellationToken ct)
         {
+            _path = path;
             try
             {
                 await foreach (var row in PreferenceParquetReader.ReadViewsAsync(path, ct: ct).ConfigureAwait(false))
                 {
-                    Row(row);
+                    if (Row(row) is not null)
+                    {
+                        Answers++;
+                    }
+
                     errors.Trim();
                 }
             }
@@ -121,9 +138,55 @@ public static class PickapicReader
             {
                 notes.Add(string.Create(CultureInfo.InvariantCulture, $"{_sameImage} row(s) skipped: jpg_0 and jpg_1 are the same image (Pick-a-Pic's are_different = false), which is no comparison"));
             }
+
+            _answered.Clear();
+            _answered.TrimExcess();
+            _rankings.Clear();
+            _rankings.TrimExcess();
         }
 
-        private void Row(ParquetPreferenceView v)
+        /// <summary>The answers again, row by row from the Parquet files, with the same checks (a row that now fails means a file changed).</summary>
+        public async IAsyncEnumerable<(Assignment Assignment, Annotation? Annotation)> ReadAgainAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        {
+            var problems = new ImportErrors(1);
+            var again = new Reading(build, staging, limits, problems, [], null) { _images = _images, _pairs = _pairs, _again = true };
+            await foreach (var v in PreferenceParquetReader.ReadViewsAsync(_path, ct: ct).ConfigureAwait(false))
+            {
+                var sameBefore = again._sameImage;
+                var answer = again.Row(v);
+                if (answer is null && problems.Count == 0 && again._sameImage > sameBefore)
+                {
+                    continue; // skipped in the first pass too
+                }
+
+                if (problems.Count > 0 || answer is null)
+                {
+                    var why = problems.Count > 0 ? problems.ToException().Message : "the row gives no answer now";
+                    throw new BundleException([new CsvError(v.File, 0, 0, string.Empty, string.Create(CultureInfo.InvariantCulture,
+                        $"row {v.Row} changed while the import was running ({why}); nothing was imported"))]);
+                }
+
+                yield return answer.Value;
+            }
+        }
+
+        // A row's place as one number (file index, row), so that the duplicate checks keep no string per row.
+        private long Where(ParquetPreferenceView v)
+        {
+            var index = _files.IndexOf(v.File);
+            if (index < 0)
+            {
+                index = _files.Count;
+                _files.Add(v.File);
+            }
+
+            return ((long)index << 40) | v.Row;
+        }
+
+        private string Describe(long where) =>
+            string.Create(CultureInfo.InvariantCulture, $"{_files[(int)(where >> 40)]}: row {where & ((1L << 40) - 1)}");
+
+        private (Assignment, Annotation?)? Row(ParquetPreferenceView v)
         {
             _rows++;
             if (_rows % 1000 == 0)
@@ -131,53 +194,63 @@ public static class PickapicReader
                 progress?.Report(_rows);
             }
 
-            var where = string.Create(CultureInfo.InvariantCulture, $"{v.File}: row {v.Row}");
-            if (v.RankingId is { Length: > 0 } ranking)
+            if (!_again && v.RankingId is { Length: > 0 } ranking)
             {
-                if (_rankings.TryGetValue(ranking, out var first))
+                var key = ImportKey.Of(ranking);
+                if (_rankings.TryGetValue(key, out var first))
                 {
-                    Error(v, "ranking_id", $"ranking {ranking} appears twice (first at {first})");
-                    return;
+                    Error(v, "ranking_id", $"ranking {ranking} appears twice (first at {Describe(first)})");
+                    return null;
                 }
 
-                _rankings[ranking] = where;
+                _rankings[key] = Where(v);
             }
 
             var image0 = Image(v, v.Jpg0, "jpg_0");
             var image1 = Image(v, v.Jpg1, "jpg_1");
             if (image0 is not { } a || image1 is not { } b || errors.Count > 0)
             {
-                return;
+                return null;
             }
 
             if (a.File == b.File)
             {
                 _sameImage++;
-                return;
+                return null;
             }
 
             var prompt = build.Prompt(v.Caption);
             var img0 = build.Image(a.File, prompt, a.Facts, Generator, v.Image0Uid);
             var img1 = build.Image(b.File, prompt, b.Facts, Generator, v.Image1Uid);
-            if (!_pairs.TryGetValue((img0.Id, img1.Id), out var pair))
+            if (!_pairs.TryGetValue((a.File, b.File), out var pair))
             {
+                if (_again)
+                {
+                    Error(v, "jpg_0", "a pair the first pass did not see");
+                    return null;
+                }
+
                 pair = new Pair { Id = build.Bundle.Pairs.Count + 1, Image0Id = img0.Id, Image1Id = img1.Id, ExternalId = v.PairId?.ToString(CultureInfo.InvariantCulture) ?? v.RankingId, CreatedAt = build.At };
-                _pairs[(img0.Id, img1.Id)] = pair;
+                _pairs[(a.File, b.File)] = pair;
                 build.Bundle.Pairs.Add(pair);
             }
 
-            var rater = v.UserId is { } user ? "user " + user.ToString(CultureInfo.InvariantCulture) : where;
-            if (_answered.TryGetValue((rater, pair.Id), out var earlier))
+            var rater = v.UserId is { } user ? "user " + user.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{v.File}: row {v.Row}");
+            if (!_again)
             {
-                Error(v, "jpg_0", $"{rater} compared these two images already ({earlier}): a duplicate pair");
-                return;
+                var key = ImportKey.Of(rater, a.File, b.File);
+                if (_answered.TryGetValue(key, out var earlier))
+                {
+                    Error(v, "jpg_0", $"{rater} compared these two images already ({Describe(earlier)}): a duplicate pair");
+                    return null;
+                }
+
+                _answered[key] = Where(v);
             }
 
-            _answered[(rater, pair.Id)] = where;
             var participant = build.Participant(rater, out _);
             var assignment = new Assignment
             {
-                Id = build.Bundle.Assignments.Count + 1,
                 ParticipantId = participant.Id,
                 PairId = pair.Id,
                 CriteriaShown = [CriterionKey],
@@ -185,11 +258,8 @@ public static class PickapicReader
                 Language = build.Language,
                 ServedAt = build.At,
             };
-            build.Bundle.Assignments.Add(assignment);
             var annotation = new Annotation
             {
-                Id = build.Bundle.Annotations.Count + 1,
-                AssignmentId = assignment.Id,
                 ParticipantId = participant.Id,
                 PairId = pair.Id,
                 ClientRequestId = string.Create(CultureInfo.InvariantCulture, $"pickapic:{Path.GetFileName(v.File)}:{v.Row}"),
@@ -199,7 +269,7 @@ public static class PickapicReader
 
             // label_0 = 1: image_0 (shown on the left) preferred, a slider at -1; 0: +1; 0.5: neutral.
             annotation.Scores.Add(new AnnotationScore { CriterionKey = CriterionKey, Position = 0, Score = 1 - (2 * v.Label0) });
-            build.Bundle.Annotations.Add(annotation);
+            return (assignment, annotation);
         }
 
         // Each distinct image is checked once and written to the staging folder under its hash.
@@ -208,6 +278,12 @@ public static class PickapicReader
             var hash = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
             if (!_images.TryGetValue(hash, out var known))
             {
+                if (_again)
+                {
+                    Error(v, column, "an image the first pass did not see");
+                    return null;
+                }
+
                 ImageFacts? facts = null;
                 var file = "images/" + hash;
                 try

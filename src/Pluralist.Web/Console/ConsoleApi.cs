@@ -13,6 +13,7 @@ public static class ConsoleApi
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddScoped<ConsoleService>();
         services.AddScoped<PoolUploads>();
+        services.AddSingleton<Thumbnails>();
         services.AddScoped<PairBuilder>();
         services.AddScoped<EvaluationStudies>();
         services.AddScoped<EvaluationTallies>();
@@ -45,5 +46,6 @@ public static class ConsoleApi
         Quotas.QuotaEndpoints.Map(api);
         People.PeopleEndpoints.Map(api);
         Dataset.ExportEndpoint.Map(console);
+        Pools.ThumbnailEndpoint.Map(console);
     }
 }

@@ -45,7 +45,8 @@ public sealed class ConsoleAccessTests
         foreach (var endpoint in api.Where(e => e.Metadata.GetMetadata<StaffRequirement>() is not null))
         {
             var path = "/" + endpoint.RoutePattern.RawText!.TrimStart('/').Replace("{key}", "livs-default", StringComparison.Ordinal)
-                .Replace("{pseudonym}", "P-NOBODY", StringComparison.Ordinal);
+                .Replace("{pseudonym}", "P-NOBODY", StringComparison.Ordinal).Replace("{id:long}", "1", StringComparison.Ordinal)
+                .Replace("{width:int}", "160", StringComparison.Ordinal);
             foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods)
             {
                 foreach (var (client, status) in new[] { (server.NewClient(), HttpStatusCode.Unauthorized), (participant, HttpStatusCode.Forbidden) })

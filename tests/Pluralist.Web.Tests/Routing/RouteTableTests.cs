@@ -22,6 +22,7 @@ public sealed class RouteTableTests
         "GET /api/console/studies/{key}/quotas",
         "GET /console/assets/{name}",
         "GET /console/studies/{key}/export.zip",
+        "GET /console/studies/{key}/thumbnails/{id:long}/{width:int}",
         "GET /images/{id:long}",
         "GET /lang/{code}",
         "PAGE ",
