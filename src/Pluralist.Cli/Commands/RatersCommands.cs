@@ -40,7 +40,7 @@ public static class RatersCommands
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for one answer.", DefaultValueFactory = _ => 90 };
         var retries = new Option<int>("--retries") { Description = "Retries after HTTP 429, 5xx or a timeout.", DefaultValueFactory = _ => 4 };
         var invalidRetries = new Option<int>("--invalid-retries") { Description = "Retries after an answer that is not valid JSON for the schema; then it counts as invalid.", DefaultValueFactory = _ => 2 };
-        var probe = new Option<string>("--probe") { Description = "Perception probe of the offline rater.", DefaultValueFactory = _ => Path.Combine("models", "probe32.safetensors") };
+        var probe = new Option<string>("--probe") { Description = "Perception probe of the offline rater (default: the shipped probe32 beside the program).", DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "models", "probe32.safetensors") };
         var priceIn = new Option<decimal>("--price-in") { Description = "Price per million input tokens, for the cost line.", DefaultValueFactory = _ => 0m };
         var priceOut = new Option<decimal>("--price-out") { Description = "Price per million output tokens.", DefaultValueFactory = _ => 0m };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };

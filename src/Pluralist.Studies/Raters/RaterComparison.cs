@@ -109,7 +109,7 @@ public static class RaterComparison
     }
 
     /// <summary>A slider as shown (-1 = left) oriented to the pair's canonical order (-1 = image_0).</summary>
-    public static double Oriented(double shown, bool image0OnLeft) => image0OnLeft ? shown : -shown;
+    public static double Oriented(double shown, bool image0OnLeft) => AnnotationScore.Orient(shown, image0OnLeft)!.Value;
 
     private static string Item(long id, string key) => string.Create(CultureInfo.InvariantCulture, $"{id}/{key}");
 
