@@ -40,13 +40,32 @@ public static class SyntheticStorageScenarios
         await db.SaveChangesAsync();
         db.SyntheticAnswers.Add(new SyntheticAnswer
         {
-            RunId = run.Id, PersonaKey = "gender=woman", Persona = new() { ["gender"] = "woman" }, ItemKey = "pair:20:safety:0L", PairId = 20,
-            CriteriaShown = ["safety"], Image0OnLeft = true, Scores = [-0.75], Status = SyntheticStatus.Ok, Attempts = 1, CacheKey = "abc", AnsweredAt = T0,
+            RunId = run.Id,
+            PersonaKey = "gender=woman",
+            Persona = new() { ["gender"] = "woman" },
+            ItemKey = "pair:20:safety:0L",
+            PairId = 20,
+            CriteriaShown = ["safety"],
+            Image0OnLeft = true,
+            Scores = [-0.75],
+            Status = SyntheticStatus.Ok,
+            Attempts = 1,
+            CacheKey = "abc",
+            AnsweredAt = T0,
         });
         db.SyntheticAnswers.Add(new SyntheticAnswer
         {
-            RunId = run.Id, PersonaKey = "", ItemKey = "pair:20:safety:0L", PairId = 20, CriteriaShown = ["safety"], Image0OnLeft = true,
-            Status = SyntheticStatus.Refused, Error = "refused: no", Attempts = 1, CacheKey = "def", AnsweredAt = T0,
+            RunId = run.Id,
+            PersonaKey = "",
+            ItemKey = "pair:20:safety:0L",
+            PairId = 20,
+            CriteriaShown = ["safety"],
+            Image0OnLeft = true,
+            Status = SyntheticStatus.Refused,
+            Error = "refused: no",
+            Attempts = 1,
+            CacheKey = "def",
+            AnsweredAt = T0,
         });
         await db.SaveChangesAsync();
         db.ChangeTracker.Clear();
@@ -70,9 +89,9 @@ public static class SyntheticStorageScenarios
         await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
         db.ChangeTracker.Clear();
 
-        // Deleting the study removes its runs and their answers.
-        await db.Studies.Where(s => s.Id == 9).ExecuteDeleteAsync();
-        Assert.Equal((0, 0), (await db.SyntheticRuns.CountAsync(), await db.SyntheticAnswers.CountAsync()));
+        // Deleting a run removes its answers, and nothing of the people's.
+        await db.SyntheticRuns.Where(r => r.Id == run.Id).ExecuteDeleteAsync();
+        Assert.Equal((0, 0, 1), (await db.SyntheticRuns.CountAsync(), await db.SyntheticAnswers.CountAsync(), await db.AnnotationScores.CountAsync()));
     }
 }
 
