@@ -30,6 +30,7 @@ public static class PluralistCommand
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ProbeCommands.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
+        root.Subcommands.Add(RatersCommands.Create());
         return root;
     }
 

@@ -60,6 +60,10 @@ public sealed class PluralistDbContext : DbContext
     public DbSet<ArchivedRow> ArchivedRows => Set<ArchivedRow>();
     public DbSet<PanelEntry> PanelEntries => Set<PanelEntry>();
 
+    public DbSet<SyntheticRun> SyntheticRuns => Set<SyntheticRun>();
+
+    public DbSet<SyntheticAnswer> SyntheticAnswers => Set<SyntheticAnswer>();
+
     /// <summary>snake_case of a PascalCase name, with an underscore before and after digits (<c>Image0Id</c> → <c>image_0_id</c>).</summary>
     public static string SnakeCase(string name)
     {
@@ -364,6 +368,43 @@ public sealed class PluralistDbContext : DbContext
             e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
             e.Property(x => x.Ids).HasConversion(
+                new ValueConverter<Dictionary<string, string>, string>(
+                    v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                    v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new Dictionary<string, string>()),
+                new ValueComparer<Dictionary<string, string>>(
+                    (a, b) => a == null ? b == null : b != null && a.Count == b.Count && !a.Except(b).Any(),
+                    v => v.Aggregate(0, (h, kv) => h ^ HashCode.Combine(kv.Key, kv.Value)),
+                    v => new Dictionary<string, string>(v)));
+        });
+
+        modelBuilder.Entity<SyntheticRun>(e =>
+        {
+            e.ToTable("synthetic_runs");
+            e.HasIndex(x => new { x.StudyId, x.Name }).IsUnique();
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<SyntheticAnswer>(e =>
+        {
+            e.ToTable("synthetic_answers");
+            // One answer per persona and item as shown: a resumed run skips what is there.
+            e.HasIndex(x => new { x.RunId, x.PersonaKey, x.ItemKey }).IsUnique();
+            e.HasIndex(x => x.CacheKey);
+            e.HasIndex(x => x.PairId);
+            e.HasIndex(x => x.ImageId);
+            e.HasOne<SyntheticRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Pair>().WithMany().HasForeignKey(x => x.PairId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Image>().WithMany().HasForeignKey(x => x.ImageId).OnDelete(DeleteBehavior.Cascade);
+            StringList(e.Property(x => x.CriteriaShown));
+            e.Property(x => x.Scores).HasConversion(
+                new ValueConverter<List<double>, string>(
+                    v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
+                    v => JsonSerializer.Deserialize<List<double>>(v, JsonSerializerOptions.Default) ?? new List<double>()),
+                new ValueComparer<List<double>>(
+                    (a, b) => a == null ? b == null : b != null && a.SequenceEqual(b),
+                    v => v.Aggregate(0, (h, x) => HashCode.Combine(h, x)),
+                    v => v.ToList()));
+            e.Property(x => x.Persona).HasConversion(
                 new ValueConverter<Dictionary<string, string>, string>(
                     v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
                     v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, JsonSerializerOptions.Default) ?? new Dictionary<string, string>()),

@@ -30,12 +30,17 @@ public sealed class SimulatedParticipant
     private readonly IReadOnlyDictionary<string, double[]> _weights;
 
     public SimulatedParticipant(IdentityProfile profile, Behaviour behaviour, int seed)
+        : this(profile, behaviour, seed, ProfileWeights.For(profile ?? throw new ArgumentNullException(nameof(profile))))
     {
-        Profile = profile ?? throw new ArgumentNullException(nameof(profile));
+    }
+
+    private SimulatedParticipant(IdentityProfile profile, Behaviour behaviour, int seed, IReadOnlyDictionary<string, double[]> weights)
+    {
+        Profile = profile;
         Behaviour = behaviour;
         Seed = seed;
         _random = new Random(seed);
-        _weights = ProfileWeights.For(profile);
+        _weights = weights;
 
         // Personal parameters, uniform in assumed ranges.
         Noise = 0.02 + (0.04 * _random.NextDouble());
@@ -71,6 +76,34 @@ public sealed class SimulatedParticipant
 
     /// <summary>The value a straight-liner gives to everything.</summary>
     public double StraightValue { get; }
+
+    /// <summary>
+    /// A careful judge who weighs every criterion with the ground truth's weights, before any marker changes them: the
+    /// "average" of the simulation, with nobody's identity in it (the offline synthetic rater without a persona).
+    /// Its <see cref="Profile"/> is <see cref="IdentityProfile.Baseline"/> as a label only; the baseline's own rules do not apply.
+    /// </summary>
+    public static SimulatedParticipant Unmarked(int seed) => new(
+        IdentityProfile.Baseline, Behaviour.Careful, seed,
+        GroundTruth.Criteria.ToDictionary(c => c, c => GroundTruth.Vector(GroundTruth.Weights[c]), StringComparer.Ordinal));
+
+    /// <summary>
+    /// The slider this participant sets on one criterion for a pair shown left/right, always answered (no skip, no
+    /// behaviour): the careful rule of <see cref="Answer"/> with this participant's noise.
+    /// </summary>
+    public double Compare(SceneSpec left, SceneSpec right, string criterion)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        if (!_weights.ContainsKey(criterion))
+        {
+            throw new ArgumentException($"Simulated participants know the default criteria only; '{criterion}' is not one of {string.Join(", ", GroundTruth.Criteria)}.", nameof(criterion));
+        }
+
+        return Slider(Utility(right, criterion) - Utility(left, criterion) + (Noise * Gaussian()));
+    }
+
+    /// <summary>Whether <paramref name="criterion"/> is one this participant can judge.</summary>
+    public bool Knows(string criterion) => _weights.ContainsKey(criterion);
 
     /// <summary>This participant's utility of a scene on a criterion, in [0, 1].</summary>
     public double Utility(SceneSpec spec, string criterion) => GroundTruth.Utility(SceneFeatures.Compute(spec), _weights[criterion]);
