@@ -131,7 +131,7 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         await page.Locator("#ca").SelectOptionAsync("aligned");
         await page.Locator("#cb").SelectOptionAsync("base");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create the pairs" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[role=status]")).ToContainTextAsync("2 evaluation pairs created over 2 prompts");
+        await Assertions.Expect(page.Locator("[role=status]")).ToContainTextAsync("2 evaluation pairs created over 2 prompts (2 with the same seed for both models");
         await AnswerEvaluationAsync(server);
         await page.ReloadAsync();
         var safety = page.Locator("tbody tr", new() { Has = page.Locator("th", new() { HasTextString = "safety" }) });
@@ -152,7 +152,8 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
             for (var i = 0; i < 6; i++)
             {
                 var name = $"river-{i}.png";
-                csv.Append($"{name},{(i < 3 ? "A riverside path with benches" : "A riverside park at night")},{(i % 3 == 0 ? "aligned" : "base")},{i}\n");
+                // Per prompt, the aligned image shares its seed with the first base image: the evaluation's matched pair.
+                csv.Append($"{name},{(i < 3 ? "A riverside path with benches" : "A riverside park at night")},{(i % 3 == 0 ? "aligned" : "base")},{(i % 3 == 0 ? i + 1 : i)}\n");
                 var image = new RgbaImage(48, 32);
                 for (var y = 0; y < 32; y++)
                 {
