@@ -137,9 +137,13 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         var safety = page.Locator("tbody tr", new() { Has = page.Locator("th", new() { HasTextString = "safety" }) });
         await Assertions.Expect(safety.Locator("td").First).ToHaveTextAsync("2");
         await checker.CheckCurrentAsync("console-evaluation");
+        await page.Locator("#gallery-link").ClickAsync();
+        await Assertions.Expect(page.Locator("section.gallery-prompt")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("section.gallery-prompt img").First).ToHaveJSPropertyAsync("complete", true);
+        await checker.CheckCurrentAsync("console-evaluation-gallery");
         await page.GotoAsync("/console/studies/riverside/audit");
         await checker.CheckCurrentAsync("console-audit");
-        Assert.Equal(13, checker.Checked);
+        Assert.Equal(14, checker.Checked);
     }
 
     // Two prompts, each with one image from "aligned" and two from "base".

@@ -130,6 +130,38 @@ public sealed class ImagePoolTests
         Assert.Equal([0, 0, 4], table["comfort"]);
         Assert.Equal([0, 4, 0], table["diversity"]);
         Assert.Equal([4, 4, 4], table["overall"]);
+
+        // The gallery: one section per prompt, B's image beside A's, and the same answers counted per prompt.
+        Assert.NotNull(page.QuerySelector("#gallery-link"));
+        var gallery = new HtmlParser().ParseDocument(await client.GetStringAsync(page.QuerySelector("#gallery-link")!.GetAttribute("href")!));
+        var sections = gallery.QuerySelectorAll("section.gallery-prompt");
+        Assert.Equal(4, sections.Length);
+        Dictionary<long, string> generators;
+        await using (var db = server.Database.CreateContext())
+        {
+            generators = await db.Images.ToDictionaryAsync(i => i.Id, i => i.Generator);
+        }
+
+        var overall = new int[3];
+        foreach (var section in sections)
+        {
+            var links = section.QuerySelectorAll(".gallery-pair a").Select(a => long.Parse(a.GetAttribute("href")!["/images/".Length..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(["base", "aligned"], links.Select(id => generators[id]));
+            Assert.All(section.QuerySelectorAll(".gallery-pair img"), img => Assert.Contains("/thumbnails/", img.GetAttribute("src"), StringComparison.Ordinal));
+            var counts = section.QuerySelectorAll("tbody tr").ToDictionary(r => r.QuerySelector("th")!.TextContent.Trim(), r => r.QuerySelectorAll("td").Select(td => int.Parse(td.TextContent, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            Assert.Equal([1, 0, 0], counts["Safety"]);
+            Assert.Equal([0, 0, 1], counts["Comfort"]);
+            Assert.Equal([0, 1, 0], counts["Diversity"]);
+            Assert.Equal([0, 0, 0], counts["Accessibility"]);
+            for (var k = 0; k < 3; k++)
+            {
+                overall[k] += counts["All criteria"][k];
+            }
+        }
+
+        Assert.Equal([4, 4, 4], overall);
+        var wrong = await client.GetAsync("/console/studies/livs-default/evaluation/gallery?a=aligned&b=aligned");
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
     }
 
     private static async Task<string> RefusedAsync(HttpClient client, byte[] zip)

@@ -42,6 +42,7 @@ public sealed class RouteTableTests
         "PAGE console/studies/{key}/batches",
         "PAGE console/studies/{key}/data",
         "PAGE console/studies/{key}/evaluation",
+        "PAGE console/studies/{key}/evaluation/gallery",
         "PAGE console/studies/{key}/images",
         "PAGE console/studies/{key}/jobs",
         "PAGE console/studies/{key}/people",
