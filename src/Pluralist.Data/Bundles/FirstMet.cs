@@ -73,6 +73,11 @@ internal sealed class FirstMetRows
 
     public FirstMet<Participant> Participants { get; } = new();
 
+    /// <summary>Consent records and identity answers of the participants met since the last <see cref="Written"/> (participant ids as <see cref="Participants"/> gave them).</summary>
+    public List<ConsentRecord> Consents { get; } = [];
+
+    public List<IdentityAnswer> IdentityAnswers { get; } = [];
+
     public long Prompt(long id) => Prompts.Resolve(id, p => p.Id);
 
     public long Image(long id) => Images.Resolve(id, i => i.Image.Id);
@@ -87,5 +92,7 @@ internal sealed class FirstMetRows
         Images.Written(i => i.Image.Id);
         Pairs.Written(p => p.Id);
         Participants.Written(p => p.Id);
+        Consents.Clear();
+        IdentityAnswers.Clear();
     }
 }

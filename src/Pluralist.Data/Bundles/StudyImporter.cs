@@ -150,7 +150,6 @@ public static class StudyImporter
                 : (0L, 0L, 0L, 0);
             scores += checked((int)streamedScores);
             files += streamedFiles;
-            var met = bundle.FirstMet ?? new FirstMetRows();
 
             await InsertAsync(db, bundle.Reports, r =>
             {
@@ -163,8 +162,12 @@ public static class StudyImporter
                 r.ParticipantId = participants[r.ParticipantId];
                 r.ImageId = images[r.ImageId];
             }, r => r.Id, (r, id) => r.Id = id, ct);
-            var streamedRatings = bundle.StreamedRatings is { } ratings ? await InsertStreamedAsync(db, ratings, progress, ct) : 0L;
+            var (streamedRatings, ratingFiles) = bundle.StreamedRatings is { } ratings
+                ? await InsertStreamedAsync(db, data, bundle, study.Id, ratings, created, progress, ct)
+                : (0L, 0);
+            files += ratingFiles;
 
+            var met = bundle.FirstMet ?? new FirstMetRows();
             var summary = new ImportSummary(study.Id, study.Key, bundle.Prompts.Count + met.Prompts.Count, bundle.Images.Count + met.Images.Count, files,
                 bundle.Pairs.Count + met.Pairs.Count, bundle.Participants.Count + met.Participants.Count, bundle.Assignments.Count + checked((int)streamedAssignments), bundle.Annotations.Count + checked((int)streamedAnswers), scores, bundle.Reports.Count, bundle.Ratings.Count + checked((int)streamedRatings));
             db.AuditEntries.Add(new AuditEntry
@@ -201,55 +204,13 @@ public static class StudyImporter
     {
         progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{streamed.Count} assignments and their annotations, in chunks of {StreamChunk}"));
         long assignments = 0, answers = 0, scores = 0;
-        var files = 0;
-        await using var promptRows = await BulkInserter<Prompt>.CreateAsync(db, ct);
-        await using var imageRows = await BulkInserter<Image>.CreateAsync(db, ct);
-        await using var pairRows = await BulkInserter<Pair>.CreateAsync(db, ct);
-        await using var participantRows = await BulkInserter<Participant>.CreateAsync(db, ct);
+        await using var firstMet = await FirstMetWriter.CreateAsync(db, data, bundle, studyId, created, ct);
         await using var assignmentRows = await BulkInserter<Assignment>.CreateAsync(db, ct);
         await using var annotationRows = await BulkInserter<Annotation>.CreateAsync(db, ct);
         await using var scoreRows = await BulkInserter<AnnotationScore>.CreateAsync(db, ct);
         await foreach (var chunk in Streams.Chunks(streamed.Read(ct), StreamChunk, ct))
         {
-            var met = bundle.FirstMet;
-            if (met is not null)
-            {
-                await promptRows.InsertManyAsync([.. met.Prompts.New.Select(p =>
-                {
-                    p.Id = 0;
-                    p.StudyId = studyId;
-                    return p;
-                })], ct);
-                await imageRows.InsertManyAsync([.. met.Images.New.Select(i =>
-                {
-                    i.Image.Id = 0;
-                    i.Image.StudyId = studyId;
-                    i.Image.PromptId = met.Prompt(i.Image.PromptId);
-                    i.Image.StoragePath = StoreImage(data, bundle, i.File, i.Facts, created, out var hash);
-                    i.Image.ContentHash = hash;
-                    files++;
-                    return i.Image;
-                })], ct);
-                await pairRows.InsertManyAsync([.. met.Pairs.New.Select(p =>
-                {
-                    p.Id = 0;
-                    p.StudyId = studyId;
-                    p.Image0Id = met.Image(p.Image0Id);
-                    p.Image1Id = met.Image(p.Image1Id);
-                    return p;
-                })], ct);
-                var people = met.Participants.New.ToList();
-                await CheckPseudonymsAsync(db, people.ConvertAll(p => p.Pseudonym), ct);
-                foreach (var p in people)
-                {
-                    p.Id = 0;
-                    p.StudyId = studyId;
-                    p.Role = Role.Participant;
-                }
-
-                await participantRows.InsertManyAsync(people, ct);
-            }
-
+            var met = await firstMet.WriteAsync(ct);
             foreach (var (a, _) in chunk)
             {
                 a.Id = 0;
@@ -294,21 +255,32 @@ public static class StudyImporter
                 $"{assignments} assignments were read back where {streamed.Count} were checked: the source changed while the import was running; nothing was imported"))]);
         }
 
-        return (assignments, answers, scores, files);
+        return (assignments, answers, scores, firstMet.Files);
     }
 
-    // Streamed Likert ratings, a chunk at a time; they carry the database ids of the images and participants written before.
-    private static async Task<long> InsertStreamedAsync(PluralistDbContext db, StreamedRatings streamed, IProgress<string>? progress, CancellationToken ct)
+    // Streamed Likert ratings, a chunk at a time, after the images and participants they met first (as the answers above).
+    // Returns (ratings, image files stored).
+    private static async Task<(long, int)> InsertStreamedAsync(PluralistDbContext db, DataDirectory data, StudyBundle bundle, long studyId,
+        StreamedRatings streamed, List<string> created, IProgress<string>? progress, CancellationToken ct)
     {
         progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{streamed.Count} ratings, in chunks of {StreamChunk}"));
         long ratings = 0;
+        await using var firstMet = await FirstMetWriter.CreateAsync(db, data, bundle, studyId, created, ct);
         await using var rows = await BulkInserter<LikertRating>.CreateAsync(db, ct);
         await foreach (var chunk in Streams.Chunks(streamed.Read(ct), StreamChunk, ct))
         {
+            var met = await firstMet.WriteAsync(ct);
             foreach (var r in chunk)
             {
                 r.Id = 0;
+                if (met is not null)
+                {
+                    r.ParticipantId = met.Participant(r.ParticipantId);
+                    r.ImageId = met.Image(r.ImageId);
+                }
             }
+
+            met?.Written();
 
             await rows.InsertManyAsync(chunk, ct);
             ratings += chunk.Count;
@@ -320,7 +292,90 @@ public static class StudyImporter
                 $"{ratings} ratings were read back where {streamed.Count} were checked: the source changed while the import was running; nothing was imported"))]);
         }
 
-        return ratings;
+        return (ratings, firstMet.Files);
+    }
+
+    /// <summary>Writes the rows a streamed read met first (<see cref="StudyBundle.FirstMet"/>) before the chunk that refers to them.</summary>
+    private sealed class FirstMetWriter(PluralistDbContext db, DataDirectory data, StudyBundle bundle, long studyId, List<string> created,
+        BulkInserter<Prompt> prompts, BulkInserter<Image> images, BulkInserter<Pair> pairs, BulkInserter<Participant> participants,
+        BulkInserter<ConsentRecord> consents, BulkInserter<IdentityAnswer> answers) : IAsyncDisposable
+    {
+        /// <summary>Image files stored.</summary>
+        public int Files { get; private set; }
+
+        public static async Task<FirstMetWriter> CreateAsync(PluralistDbContext db, DataDirectory data, StudyBundle bundle, long studyId, List<string> created, CancellationToken ct) =>
+            new(db, data, bundle, studyId, created,
+                await BulkInserter<Prompt>.CreateAsync(db, ct), await BulkInserter<Image>.CreateAsync(db, ct), await BulkInserter<Pair>.CreateAsync(db, ct),
+                await BulkInserter<Participant>.CreateAsync(db, ct), await BulkInserter<ConsentRecord>.CreateAsync(db, ct), await BulkInserter<IdentityAnswer>.CreateAsync(db, ct));
+
+        /// <summary>Writes the new rows and returns the rows whose ids the chunk's references map through (then call <see cref="FirstMetRows.Written"/>); null when the read makes none.</summary>
+        public async Task<FirstMetRows?> WriteAsync(CancellationToken ct)
+        {
+            if (bundle.FirstMet is not { } met)
+            {
+                return null;
+            }
+
+            await prompts.InsertManyAsync([.. met.Prompts.New.Select(p =>
+            {
+                p.Id = 0;
+                p.StudyId = studyId;
+                return p;
+            })], ct);
+            await images.InsertManyAsync([.. met.Images.New.Select(i =>
+            {
+                i.Image.Id = 0;
+                i.Image.StudyId = studyId;
+                i.Image.PromptId = met.Prompt(i.Image.PromptId);
+                i.Image.StoragePath = StoreImage(data, bundle, i.File, i.Facts, created, out var hash);
+                i.Image.ContentHash = hash;
+                Files++;
+                return i.Image;
+            })], ct);
+            await pairs.InsertManyAsync([.. met.Pairs.New.Select(p =>
+            {
+                p.Id = 0;
+                p.StudyId = studyId;
+                p.Image0Id = met.Image(p.Image0Id);
+                p.Image1Id = met.Image(p.Image1Id);
+                return p;
+            })], ct);
+            var people = met.Participants.New.ToList();
+            await CheckPseudonymsAsync(db, people.ConvertAll(p => p.Pseudonym), ct);
+            foreach (var p in people)
+            {
+                p.Id = 0;
+                p.StudyId = studyId;
+                p.Role = Role.Participant;
+            }
+
+            await participants.InsertManyAsync(people, ct);
+            foreach (var c in met.Consents)
+            {
+                c.Id = 0;
+                c.ParticipantId = met.Participant(c.ParticipantId);
+            }
+
+            await consents.InsertManyAsync(met.Consents, ct);
+            foreach (var a in met.IdentityAnswers)
+            {
+                a.Id = 0;
+                a.ParticipantId = met.Participant(a.ParticipantId);
+            }
+
+            await answers.InsertManyAsync(met.IdentityAnswers, ct);
+            return met;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await prompts.DisposeAsync();
+            await images.DisposeAsync();
+            await pairs.DisposeAsync();
+            await participants.DisposeAsync();
+            await consents.DisposeAsync();
+            await answers.DisposeAsync();
+        }
     }
 
     /// <summary>Things a valid bundle can still clash with in this database: the study key and participant pseudonyms.</summary>
