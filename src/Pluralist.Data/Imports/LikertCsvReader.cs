@@ -11,10 +11,11 @@ namespace Pluralist.Data.Imports;
 /// Nibbler validation files are one such layout) into a Likert <see cref="StudyBundle"/>. Demographic columns
 /// (<c>rater_*</c>) become identity answers only when the caller states that the release's raters consented to their
 /// publication (<c>markersConsented</c> of <see cref="Read"/>); each rater then gets a consent record naming
-/// those markers. The CSV is read twice: a checking pass collects every problem with file, line and field and keeps the
-/// prompts, images, raters and their markers, and per row only two 128-bit keys for the duplicate checks
-/// (<see cref="ImportKey"/>); the ratings themselves are read again while they are written, in chunks, in the same
-/// transaction (<see cref="StudyBundle.StreamedRatings"/>), so memory does not grow with the ratings. Columns:
+/// those markers. The CSV is read twice: a checking pass collects every problem with file, line and field and keeps
+/// 128-bit keys only (per item, per rater and marker with its value, and per row two for the duplicate checks;
+/// <see cref="ImportKey"/>); the ratings are read again while they are written, in chunks, in the same transaction
+/// (<see cref="StudyBundle.StreamedRatings"/>), and that pass makes the prompts, images and participants (with their
+/// consent records and identity answers) as it first meets them (<see cref="StudyBundle.FirstMet"/>). Columns:
 /// docs/formats.md, "Likert ratings (DIVE, Adversarial Nibbler)".
 /// </summary>
 public static class LikertCsvReader

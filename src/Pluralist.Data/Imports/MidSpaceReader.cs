@@ -11,9 +11,10 @@ namespace Pluralist.Data.Imports;
 /// three criteria <c>label1..label3</c> with scores <c>label1_score..label3_score</c> in [-1, 1]) into a
 /// <see cref="StudyBundle"/>: one pair per pair id, one anonymous participant per rater (per row when the release has
 /// no rater column), one assignment and one annotation per row. The CSV is read one row at a time and every image is
-/// checked once; every problem is collected with file, line and field before anything is returned. The bundle holds
-/// prompts, images, pairs and participants; the answers are not kept but read again from the CSV, in chunks, while
-/// they are written (<see cref="StudyBundle.Streamed"/>); per row the checking pass keeps only a 128-bit key of
+/// checked once; every problem is collected with file, line and field before anything is returned. The bundle holds no
+/// rows: the answers are read again from the CSV, in chunks, while they are written (<see cref="StudyBundle.Streamed"/>),
+/// and that second pass makes the prompts, images, pairs and participants as it first meets them
+/// (<see cref="StudyBundle.FirstMet"/>); per row the checking pass keeps only a 128-bit key of
 /// (pair id, rater) for the duplicate check (<see cref="ImportKey"/>). Columns and their
 /// meaning: docs/formats.md, "MID-Space (LIVS release)".
 /// </summary>
