@@ -53,6 +53,13 @@ public sealed class StudyBundle : IDisposable
     /// <summary>Likert ratings too many to hold, enumerated again by the reader in the same way; they come after <see cref="Ratings"/>.</summary>
     public StreamedRatings? StreamedRatings { get; set; }
 
+    /// <summary>
+    /// The prompts, images, pairs and participants that the second pass of a streamed read (<see cref="Streamed"/>) creates as
+    /// it first meets them; the importer writes them before the chunk of answers that refers to them. Null for a bundle that
+    /// holds all its rows.
+    /// </summary>
+    internal FirstMetRows? FirstMet { get; set; }
+
     public void Dispose() => Source?.Dispose();
 }
 

@@ -145,10 +145,11 @@ public static class StudyImporter
                 }
             }
 
-            var (streamedAssignments, streamedAnswers, streamedScores) = bundle.Streamed is { } streamed
-                ? await InsertStreamedAsync(db, streamed, progress, ct)
-                : (0L, 0L, 0L);
+            var (streamedAssignments, streamedAnswers, streamedScores, streamedFiles) = bundle.Streamed is { } streamed
+                ? await InsertStreamedAsync(db, data, bundle, study.Id, streamed, created, progress, ct)
+                : (0L, 0L, 0L, 0);
             scores += checked((int)streamedScores);
+            files += streamedFiles;
 
             await InsertAsync(db, bundle.Reports, r =>
             {
@@ -161,10 +162,14 @@ public static class StudyImporter
                 r.ParticipantId = participants[r.ParticipantId];
                 r.ImageId = images[r.ImageId];
             }, r => r.Id, (r, id) => r.Id = id, ct);
-            var streamedRatings = bundle.StreamedRatings is { } ratings ? await InsertStreamedAsync(db, ratings, progress, ct) : 0L;
+            var (streamedRatings, ratingFiles) = bundle.StreamedRatings is { } ratings
+                ? await InsertStreamedAsync(db, data, bundle, study.Id, ratings, created, progress, ct)
+                : (0L, 0);
+            files += ratingFiles;
 
-            var summary = new ImportSummary(study.Id, study.Key, bundle.Prompts.Count, bundle.Images.Count, files, bundle.Pairs.Count,
-                bundle.Participants.Count, bundle.Assignments.Count + checked((int)streamedAssignments), bundle.Annotations.Count + checked((int)streamedAnswers), scores, bundle.Reports.Count, bundle.Ratings.Count + checked((int)streamedRatings));
+            var met = bundle.FirstMet ?? new FirstMetRows();
+            var summary = new ImportSummary(study.Id, study.Key, bundle.Prompts.Count + met.Prompts.Count, bundle.Images.Count + met.Images.Count, files,
+                bundle.Pairs.Count + met.Pairs.Count, bundle.Participants.Count + met.Participants.Count, bundle.Assignments.Count + checked((int)streamedAssignments), bundle.Annotations.Count + checked((int)streamedAnswers), scores, bundle.Reports.Count, bundle.Ratings.Count + checked((int)streamedRatings));
             db.AuditEntries.Add(new AuditEntry
             {
                 StudyId = study.Id,
@@ -190,23 +195,33 @@ public static class StudyImporter
         }
     }
 
-    // Streamed answers, a chunk at a time: an assignment, then its annotation and scores, so that nothing but the chunk
-    // is held. The reader enumerates them after the bundle's pairs and participants were written, so the ids they
-    // carry are already database ids. Returns (assignments, annotations, scores).
-    private static async Task<(long, long, long)> InsertStreamedAsync(PluralistDbContext db, StreamedAnswers streamed,
-        IProgress<string>? progress, CancellationToken ct)
+    // Streamed answers, a chunk at a time: the prompts, images, pairs and participants the chunk met first
+    // (bundle.FirstMet), then each assignment, its annotation and scores, so that nothing but the chunk is held. Ids
+    // the rows carry are database ids of rows written before (the bundle's, or an earlier chunk's) or temporary ids
+    // of the chunk's new rows, mapped here. Returns (assignments, annotations, scores, image files stored).
+    private static async Task<(long, long, long, int)> InsertStreamedAsync(PluralistDbContext db, DataDirectory data, StudyBundle bundle, long studyId,
+        StreamedAnswers streamed, List<string> created, IProgress<string>? progress, CancellationToken ct)
     {
         progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{streamed.Count} assignments and their annotations, in chunks of {StreamChunk}"));
         long assignments = 0, answers = 0, scores = 0;
+        await using var firstMet = await FirstMetWriter.CreateAsync(db, data, bundle, studyId, created, ct);
         await using var assignmentRows = await BulkInserter<Assignment>.CreateAsync(db, ct);
         await using var annotationRows = await BulkInserter<Annotation>.CreateAsync(db, ct);
         await using var scoreRows = await BulkInserter<AnnotationScore>.CreateAsync(db, ct);
         await foreach (var chunk in Streams.Chunks(streamed.Read(ct), StreamChunk, ct))
         {
+            var met = await firstMet.WriteAsync(ct);
             foreach (var (a, _) in chunk)
             {
                 a.Id = 0;
+                if (met is not null)
+                {
+                    a.ParticipantId = met.Participant(a.ParticipantId);
+                    a.PairId = met.Pair(a.PairId);
+                }
             }
+
+            met?.Written();
 
             await assignmentRows.InsertManyAsync(chunk.ConvertAll(x => x.Assignment), ct);
             var answered = new List<Annotation>(chunk.Count);
@@ -240,21 +255,32 @@ public static class StudyImporter
                 $"{assignments} assignments were read back where {streamed.Count} were checked: the source changed while the import was running; nothing was imported"))]);
         }
 
-        return (assignments, answers, scores);
+        return (assignments, answers, scores, firstMet.Files);
     }
 
-    // Streamed Likert ratings, a chunk at a time; they carry the database ids of the images and participants written before.
-    private static async Task<long> InsertStreamedAsync(PluralistDbContext db, StreamedRatings streamed, IProgress<string>? progress, CancellationToken ct)
+    // Streamed Likert ratings, a chunk at a time, after the images and participants they met first (as the answers above).
+    // Returns (ratings, image files stored).
+    private static async Task<(long, int)> InsertStreamedAsync(PluralistDbContext db, DataDirectory data, StudyBundle bundle, long studyId,
+        StreamedRatings streamed, List<string> created, IProgress<string>? progress, CancellationToken ct)
     {
         progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{streamed.Count} ratings, in chunks of {StreamChunk}"));
         long ratings = 0;
+        await using var firstMet = await FirstMetWriter.CreateAsync(db, data, bundle, studyId, created, ct);
         await using var rows = await BulkInserter<LikertRating>.CreateAsync(db, ct);
         await foreach (var chunk in Streams.Chunks(streamed.Read(ct), StreamChunk, ct))
         {
+            var met = await firstMet.WriteAsync(ct);
             foreach (var r in chunk)
             {
                 r.Id = 0;
+                if (met is not null)
+                {
+                    r.ParticipantId = met.Participant(r.ParticipantId);
+                    r.ImageId = met.Image(r.ImageId);
+                }
             }
+
+            met?.Written();
 
             await rows.InsertManyAsync(chunk, ct);
             ratings += chunk.Count;
@@ -266,7 +292,90 @@ public static class StudyImporter
                 $"{ratings} ratings were read back where {streamed.Count} were checked: the source changed while the import was running; nothing was imported"))]);
         }
 
-        return ratings;
+        return (ratings, firstMet.Files);
+    }
+
+    /// <summary>Writes the rows a streamed read met first (<see cref="StudyBundle.FirstMet"/>) before the chunk that refers to them.</summary>
+    private sealed class FirstMetWriter(PluralistDbContext db, DataDirectory data, StudyBundle bundle, long studyId, List<string> created,
+        BulkInserter<Prompt> prompts, BulkInserter<Image> images, BulkInserter<Pair> pairs, BulkInserter<Participant> participants,
+        BulkInserter<ConsentRecord> consents, BulkInserter<IdentityAnswer> answers) : IAsyncDisposable
+    {
+        /// <summary>Image files stored.</summary>
+        public int Files { get; private set; }
+
+        public static async Task<FirstMetWriter> CreateAsync(PluralistDbContext db, DataDirectory data, StudyBundle bundle, long studyId, List<string> created, CancellationToken ct) =>
+            new(db, data, bundle, studyId, created,
+                await BulkInserter<Prompt>.CreateAsync(db, ct), await BulkInserter<Image>.CreateAsync(db, ct), await BulkInserter<Pair>.CreateAsync(db, ct),
+                await BulkInserter<Participant>.CreateAsync(db, ct), await BulkInserter<ConsentRecord>.CreateAsync(db, ct), await BulkInserter<IdentityAnswer>.CreateAsync(db, ct));
+
+        /// <summary>Writes the new rows and returns the rows whose ids the chunk's references map through (then call <see cref="FirstMetRows.Written"/>); null when the read makes none.</summary>
+        public async Task<FirstMetRows?> WriteAsync(CancellationToken ct)
+        {
+            if (bundle.FirstMet is not { } met)
+            {
+                return null;
+            }
+
+            await prompts.InsertManyAsync([.. met.Prompts.New.Select(p =>
+            {
+                p.Id = 0;
+                p.StudyId = studyId;
+                return p;
+            })], ct);
+            await images.InsertManyAsync([.. met.Images.New.Select(i =>
+            {
+                i.Image.Id = 0;
+                i.Image.StudyId = studyId;
+                i.Image.PromptId = met.Prompt(i.Image.PromptId);
+                i.Image.StoragePath = StoreImage(data, bundle, i.File, i.Facts, created, out var hash);
+                i.Image.ContentHash = hash;
+                Files++;
+                return i.Image;
+            })], ct);
+            await pairs.InsertManyAsync([.. met.Pairs.New.Select(p =>
+            {
+                p.Id = 0;
+                p.StudyId = studyId;
+                p.Image0Id = met.Image(p.Image0Id);
+                p.Image1Id = met.Image(p.Image1Id);
+                return p;
+            })], ct);
+            var people = met.Participants.New.ToList();
+            await CheckPseudonymsAsync(db, people.ConvertAll(p => p.Pseudonym), ct);
+            foreach (var p in people)
+            {
+                p.Id = 0;
+                p.StudyId = studyId;
+                p.Role = Role.Participant;
+            }
+
+            await participants.InsertManyAsync(people, ct);
+            foreach (var c in met.Consents)
+            {
+                c.Id = 0;
+                c.ParticipantId = met.Participant(c.ParticipantId);
+            }
+
+            await consents.InsertManyAsync(met.Consents, ct);
+            foreach (var a in met.IdentityAnswers)
+            {
+                a.Id = 0;
+                a.ParticipantId = met.Participant(a.ParticipantId);
+            }
+
+            await answers.InsertManyAsync(met.IdentityAnswers, ct);
+            return met;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await prompts.DisposeAsync();
+            await images.DisposeAsync();
+            await pairs.DisposeAsync();
+            await participants.DisposeAsync();
+            await consents.DisposeAsync();
+            await answers.DisposeAsync();
+        }
     }
 
     /// <summary>Things a valid bundle can still clash with in this database: the study key and participant pseudonyms.</summary>
@@ -278,13 +387,7 @@ public static class StudyImporter
             errors.Add(new CsvError(BundleFormat.StudyJson, 0, 0, "key", $"a study with key '{bundle.Study.Key}' already exists in this database; import it under another key (--key NEW)"));
         }
 
-        var pseudonyms = bundle.Participants.Select(p => p.Pseudonym).ToList();
-        foreach (var chunk in pseudonyms.Chunk(500))
-        {
-            var taken = await db.Participants.Where(p => chunk.Contains(p.Pseudonym)).Select(p => p.Pseudonym).ToListAsync(ct);
-            errors.AddRange(taken.Order(StringComparer.Ordinal).Select(t => new CsvError(BundleFormat.ParticipantsCsv, 0, 0, "participant",
-                $"participant {t} already exists in this database (pseudonyms are unique across studies)")));
-        }
+        errors.AddRange(await TakenPseudonymsAsync(db, bundle.Participants.ConvertAll(p => p.Pseudonym), ct));
 
         // The store holds one answer per assignment and one value per participant, image and question (schema v6).
         errors.AddRange(bundle.Annotations.GroupBy(a => a.AssignmentId).Where(g => g.Count() > 1).Select(g => new CsvError(BundleFormat.AnnotationsCsv, 0, 0, "assignment",
@@ -297,17 +400,43 @@ public static class StudyImporter
         }
     }
 
+    private static async Task<List<CsvError>> TakenPseudonymsAsync(PluralistDbContext db, List<string> pseudonyms, CancellationToken ct)
+    {
+        var errors = new List<CsvError>();
+        foreach (var chunk in pseudonyms.Chunk(500))
+        {
+            var taken = await db.Participants.Where(p => chunk.Contains(p.Pseudonym)).Select(p => p.Pseudonym).ToListAsync(ct);
+            errors.AddRange(taken.Order(StringComparer.Ordinal).Select(t => new CsvError(BundleFormat.ParticipantsCsv, 0, 0, "participant",
+                $"participant {t} already exists in this database (pseudonyms are unique across studies)")));
+        }
+
+        return errors;
+    }
+
+    // Participants a streamed import meets as it writes: the same check as CheckConflictsAsync, a chunk at a time (the transaction then rolls back).
+    private static async Task CheckPseudonymsAsync(PluralistDbContext db, List<string> pseudonyms, CancellationToken ct)
+    {
+        if (await TakenPseudonymsAsync(db, pseudonyms, ct) is { Count: > 0 } errors)
+        {
+            throw new BundleException(errors);
+        }
+    }
+
     // The reader checked the file; what is stored must be the same bytes (a folder can change in between).
     private static string StoreImage(DataDirectory data, StudyBundle bundle, long id, string file, List<string> created, out string hash)
     {
-        Stream Open() => bundle.Source is { } source ? source.Open(file) : File.OpenRead(file);
         if (!bundle.CheckedImages.TryGetValue(id, out var facts))
         {
-            using var check = Open();
+            using var check = bundle.Source is { } source ? source.Open(file) : File.OpenRead(file);
             facts = ImageFiles.Inspect(check, bundle.Source?.Limits.MaxImagePixels ?? new ImportLimits().MaxImagePixels);
         }
 
-        using var stream = Open();
+        return StoreImage(data, bundle, file, facts, created, out hash);
+    }
+
+    private static string StoreImage(DataDirectory data, StudyBundle bundle, string file, ImageFacts facts, List<string> created, out string hash)
+    {
+        using var stream = bundle.Source is { } source ? source.Open(file) : File.OpenRead(file);
         (var relative, hash) = ImageStore.Put(data, stream, facts.Extension(Path.GetExtension(file)), created);
         if (hash != facts.Sha256)
         {

@@ -11,10 +11,11 @@ namespace Pluralist.Data.Imports;
 /// Nibbler validation files are one such layout) into a Likert <see cref="StudyBundle"/>. Demographic columns
 /// (<c>rater_*</c>) become identity answers only when the caller states that the release's raters consented to their
 /// publication (<c>markersConsented</c> of <see cref="Read"/>); each rater then gets a consent record naming
-/// those markers. The CSV is read twice: a checking pass collects every problem with file, line and field and keeps the
-/// prompts, images, raters and their markers, and per row only two 128-bit keys for the duplicate checks
-/// (<see cref="ImportKey"/>); the ratings themselves are read again while they are written, in chunks, in the same
-/// transaction (<see cref="StudyBundle.StreamedRatings"/>), so memory does not grow with the ratings. Columns:
+/// those markers. The CSV is read twice: a checking pass collects every problem with file, line and field and keeps
+/// 128-bit keys only (per item, per rater and marker with its value, and per row two for the duplicate checks;
+/// <see cref="ImportKey"/>); the ratings are read again while they are written, in chunks, in the same transaction
+/// (<see cref="StudyBundle.StreamedRatings"/>), and that pass makes the prompts, images and participants (with their
+/// consent records and identity answers) as it first meets them (<see cref="StudyBundle.FirstMet"/>). Columns:
 /// docs/formats.md, "Likert ratings (DIVE, Adversarial Nibbler)".
 /// </summary>
 public static class LikertCsvReader
@@ -91,10 +92,13 @@ public static class LikertCsvReader
     {
         // Shared with the pass that reads the ratings again.
         private Dictionary<string, ImageFacts?> _checked = new(StringComparer.Ordinal);
-        private Dictionary<string, (string Prompt, string Image, int Line)> _items = new(StringComparer.Ordinal);
+        // Per item id (its 128-bit key), the key of its prompt and image and the line that first gave them.
+        private Dictionary<UInt128, (UInt128 Content, int Line)> _items = [];
         private Dictionary<string, LikertItem> _questions = new(StringComparer.Ordinal);
         private Dictionary<string, LikertItem> _categories = new(StringComparer.Ordinal);
-        private readonly Dictionary<(long Participant, string Marker), (string? Value, int Line)> _markers = [];
+        // Per rater (128-bit key) and marker, the value the first pass found and its line.
+        private readonly Dictionary<(UInt128 Rater, string Marker), (string? Value, int Line)> _markers = [];
+        private int _identityAnswers;
         // Per row, the checking pass keeps (rater, item, question) and (rater, image, question) as 128-bit keys with their line.
         private readonly Dictionary<UInt128, int> _rated = [];
         private readonly Dictionary<UInt128, int> _ratedImage = [];
@@ -144,7 +148,7 @@ public static class LikertCsvReader
                     Text = $"Imported from {file}. The importer stated that the raters of this release consented to the publication of these fields: {string.Join(", ", _demographics.Select(d => d.Column))}.",
                     PublishedAt = build.At,
                 });
-                Notes.Add($"{build.Bundle.IdentityAnswers.Count} identity answer(s) from {_demographics.Count} demographic column(s), each rater's consent recorded as version '{ConsentVersion}'");
+                Notes.Add($"{_identityAnswers} identity answer(s) from {_demographics.Count} demographic column(s), each rater's consent recorded as version '{ConsentVersion}'");
             }
         }
 
@@ -207,25 +211,27 @@ public static class LikertCsvReader
                 return null;
             }
 
-            if (_items.TryGetValue(item, out var known))
+            var itemKey = ImportKey.Of(item);
+            var content = ImportKey.Of(prompt, image);
+            if (_items.TryGetValue(itemKey, out var known))
             {
-                if (known.Prompt != prompt || known.Image != image)
+                if (known.Content != content)
                 {
                     r.Error("item_id", $"item {item} is on line {known.Line.ToString(CultureInfo.InvariantCulture)} with another prompt or image");
                 }
             }
             else
             {
-                _items[item] = (prompt, image, r.Line);
+                _items[itemKey] = (content, r.Line);
             }
 
             var questionKey = AipithetReader.Slug(questionText) is { Length: > 0 } q ? q : "question";
             if (!_again)
             {
                 // The second pass reads rows the first found unique.
-                var itemKey = ImportKey.Of(rater, item, questionKey);
+                var ratedKey = ImportKey.Of(rater, item, questionKey);
                 var imageKey = ImportKey.Of(rater, image, questionKey);
-                if (_rated.TryGetValue(itemKey, out var first))
+                if (_rated.TryGetValue(ratedKey, out var first))
                 {
                     r.Error("item_id", $"rater {rater} rated item {item} on '{questionText}' twice (first on line {first.ToString(CultureInfo.InvariantCulture)})");
                     return null;
@@ -238,30 +244,16 @@ public static class LikertCsvReader
                     return null;
                 }
 
-                _rated[itemKey] = r.Line;
+                _rated[ratedKey] = r.Line;
                 _ratedImage[imageKey] = r.Line;
             }
             var facts = ImportCsv.Image(source, image, r, "image", _checked);
             var categories = r.HasColumn("categories") && r.OptionalString("categories") is { } cats
                 ? cats.Split([';', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : [];
-            var participant = build.Participant(rater, out var isNew);
-            if (isNew && markersConsented && _demographics.Count > 0)
-            {
-                build.Bundle.Consents.Add(new ConsentRecord
-                {
-                    Id = build.Bundle.Consents.Count + 1,
-                    ParticipantId = participant.Id,
-                    DocumentVersion = ConsentVersion,
-                    Language = build.Language,
-                    ConsentedAt = build.At,
-                    MarkerConsents = _demographics.ToDictionary(d => d.Marker, _ => true),
-                });
-            }
-
             if (markersConsented && !_again)
             {
-                Demographics(r, participant); // checked and kept by the first pass (the second sees database ids)
+                Demographics(r, ImportKey.Of(rater)); // checked by the first pass; the second writes a rater's answers from their first row
             }
 
             if (facts is null || errors.Count > 0)
@@ -285,12 +277,38 @@ public static class LikertCsvReader
                 }
             }
 
-            var p = build.Prompt(prompt, item);
-            var img = build.Image(image, p, facts, Generator, item);
+            if (!_again)
+            {
+                return new LikertRating(); // the checking pass only counts the ratings
+            }
+
+            // The second pass makes the prompts, images and participants (with consent and identity answers) as it first meets them.
+            var participantId = build.ParticipantId(rater, out var isNew);
+            if (isNew && markersConsented && _demographics.Count > 0)
+            {
+                build.Met.Consents.Add(new ConsentRecord
+                {
+                    ParticipantId = participantId,
+                    DocumentVersion = ConsentVersion,
+                    Language = build.Language,
+                    ConsentedAt = build.At,
+                    MarkerConsents = _demographics.ToDictionary(d => d.Marker, _ => true),
+                });
+                foreach (var (marker, raw, value) in Markers(r))
+                {
+                    if (raw is not null)
+                    {
+                        build.Met.IdentityAnswers.Add(new IdentityAnswer { ParticipantId = participantId, Marker = marker, Value = value, PreferNotToSay = value is null, AnsweredAt = build.At });
+                    }
+                }
+            }
+
+            var p = build.PromptId(prompt, item);
+            var img = build.ImageId(image, p, facts, Generator, item);
             return new LikertRating
             {
-                ParticipantId = participant.Id,
-                ImageId = img.Id,
+                ParticipantId = participantId,
+                ImageId = img,
                 QuestionKey = questionKey,
                 Value = rating,
                 SelectedCategories = selected,
@@ -302,13 +320,11 @@ public static class LikertCsvReader
         }
 
         // A rater's demographics are given on each of their rows; they must agree.
-        private void Demographics(TableRow r, Participant participant)
+        private void Demographics(TableRow r, UInt128 rater)
         {
-            foreach (var (column, marker) in _demographics)
+            foreach (var ((column, marker), (_, raw, value)) in _demographics.Zip(Markers(r)))
             {
-                var raw = r.OptionalString(column)?.Trim();
-                var value = raw is null || PreferNotToSay.Contains(raw.ToLowerInvariant()) ? null : raw;
-                if (_markers.TryGetValue((participant.Id, marker), out var known))
+                if (_markers.TryGetValue((rater, marker), out var known))
                 {
                     if (known.Value != value)
                     {
@@ -318,23 +334,19 @@ public static class LikertCsvReader
                     continue;
                 }
 
-                _markers[(participant.Id, marker)] = (value, r.Line);
-
-                if (raw is null)
+                _markers[(rater, marker)] = (value, r.Line);
+                if (raw is not null)
                 {
-                    continue; // not asked or left empty: no answer
+                    _identityAnswers++; // not asked or left empty: no answer
                 }
-
-                build.Bundle.IdentityAnswers.Add(new IdentityAnswer
-                {
-                    Id = build.Bundle.IdentityAnswers.Count + 1,
-                    ParticipantId = participant.Id,
-                    Marker = marker,
-                    Value = value,
-                    PreferNotToSay = value is null,
-                    AnsweredAt = build.At,
-                });
             }
         }
+
+        // Each demographic column of the row: its marker, the text as written (null when empty) and the value (null also for "prefer not to say").
+        private IEnumerable<(string Marker, string? Raw, string? Value)> Markers(TableRow r) => _demographics.Select(d =>
+        {
+            var raw = r.OptionalString(d.Column)?.Trim();
+            return (d.Marker, raw, raw is null || PreferNotToSay.Contains(raw.ToLowerInvariant()) ? null : raw);
+        });
     }
 }

@@ -11,9 +11,10 @@ namespace Pluralist.Data.Imports;
 /// three criteria <c>label1..label3</c> with scores <c>label1_score..label3_score</c> in [-1, 1]) into a
 /// <see cref="StudyBundle"/>: one pair per pair id, one anonymous participant per rater (per row when the release has
 /// no rater column), one assignment and one annotation per row. The CSV is read one row at a time and every image is
-/// checked once; every problem is collected with file, line and field before anything is returned. The bundle holds
-/// prompts, images, pairs and participants; the answers are not kept but read again from the CSV, in chunks, while
-/// they are written (<see cref="StudyBundle.Streamed"/>); per row the checking pass keeps only a 128-bit key of
+/// checked once; every problem is collected with file, line and field before anything is returned. The bundle holds no
+/// rows: the answers are read again from the CSV, in chunks, while they are written (<see cref="StudyBundle.Streamed"/>),
+/// and that second pass makes the prompts, images, pairs and participants as it first meets them
+/// (<see cref="StudyBundle.FirstMet"/>); per row the checking pass keeps only a 128-bit key of
 /// (pair id, rater) for the duplicate check (<see cref="ImportKey"/>). Columns and their
 /// meaning: docs/formats.md, "MID-Space (LIVS release)".
 /// </summary>
@@ -69,13 +70,15 @@ public static class MidSpaceReader
     {
         // Shared by the checking pass and the pass that reads the answers again.
         private Dictionary<string, ImageFacts?> _checked = new(StringComparer.Ordinal);
-        private Dictionary<string, (Pair Pair, Prompt Prompt, int Line)> _pairs = new(StringComparer.Ordinal);
+        // Per pair id (its 128-bit key), the key of its prompt and two images and the line that first gave them.
+        private Dictionary<UInt128, (UInt128 Content, int Line)> _pairs = [];
         private Dictionary<string, Criterion> _criteria = new(StringComparer.Ordinal);
         // One 128-bit key per answer (pair id, rater), the only thing kept per row (ImportKey).
         private readonly HashSet<UInt128> _answered = [];
-        private readonly Dictionary<string, int> _firstLine = new(StringComparer.Ordinal);
+        private readonly Dictionary<UInt128, int> _firstLine = [];
         private readonly Dictionary<string, Criterion> _livs = Defaults.LivsCriteria().ToDictionary(c => c.Key, StringComparer.Ordinal);
         private bool _hasRater;
+        private bool _again;
         private int _rows;
         private int _criteriaPerPair = 1;
 
@@ -109,7 +112,7 @@ public static class MidSpaceReader
         public IEnumerable<(Assignment Assignment, Annotation? Annotation)> ReadAgain()
         {
             var problems = new ImportErrors(1);
-            var again = new Reading(build, source, file, problems, null) { _checked = _checked, _pairs = _pairs, _criteria = _criteria };
+            var again = new Reading(build, source, file, problems, null) { _checked = _checked, _pairs = _pairs, _criteria = _criteria, _again = true };
             foreach (var r in ImportCsv.Rows(source, file, problems, Required, table => again._hasRater = table.HasColumn(RaterColumn)))
             {
                 var answer = again.Row(r);
@@ -201,12 +204,13 @@ public static class MidSpaceReader
                 return null;
             }
 
-            _firstLine.TryAdd(pairId, r.Line);
-            if (!_answered.Add(ImportKey.Of(pairId, _hasRater ? rater : string.Empty)))
+            var pairKey = ImportKey.Of(pairId);
+            _firstLine.TryAdd(pairKey, r.Line);
+            if (!_again && !_answered.Add(ImportKey.Of(pairId, _hasRater ? rater : string.Empty)))
             {
                 r.Error("pair_id", _hasRater
                     ? $"pair {pairId} is answered twice by rater {rater}"
-                    : $"pair {pairId} appears twice (line {_firstLine[pairId].ToString(CultureInfo.InvariantCulture)}); without a {RaterColumn} column each pair id is one comparison");
+                    : $"pair {pairId} appears twice (line {_firstLine[pairKey].ToString(CultureInfo.InvariantCulture)}); without a {RaterColumn} column each pair id is one comparison");
                 return null;
             }
 
@@ -217,12 +221,10 @@ public static class MidSpaceReader
                 return null; // once anything is wrong the rest is only checked, not built
             }
 
-            var p = build.Prompt(prompt);
-            var image0 = build.Image(path0, p, facts0, Generator);
-            var image1 = build.Image(path1, p, facts1, Generator);
-            if (_pairs.TryGetValue(pairId, out var known))
+            var content = ImportKey.Of(prompt, path0, path1);
+            if (_pairs.TryGetValue(pairKey, out var known))
             {
-                if (known.Pair.Image0Id != image0.Id || known.Pair.Image1Id != image1.Id || known.Prompt != p)
+                if (known.Content != content)
                 {
                     r.Error("pair_id", $"pair {pairId} is on line {known.Line.ToString(CultureInfo.InvariantCulture)} with other images or another prompt");
                     return null;
@@ -230,17 +232,25 @@ public static class MidSpaceReader
             }
             else
             {
-                var pair = new Pair { Id = build.Bundle.Pairs.Count + 1, Image0Id = image0.Id, Image1Id = image1.Id, ExternalId = pairId, CreatedAt = build.At };
-                build.Bundle.Pairs.Add(pair);
-                known = (pair, p, r.Line);
-                _pairs[pairId] = known;
+                _pairs[pairKey] = (content, r.Line);
             }
 
-            var participant = build.Participant(rater, out _);
+            _criteriaPerPair = Math.Max(_criteriaPerPair, shown.Count);
+            if (!_again)
+            {
+                return (new Assignment(), null); // the checking pass only counts the answers
+            }
+
+            // The second pass makes the prompts, images, pairs and participants as it first meets them (BundleBuilder.PromptId, …).
+            var p = build.PromptId(prompt);
+            var image0 = build.ImageId(path0, p, facts0, Generator);
+            var image1 = build.ImageId(path1, p, facts1, Generator);
+            var pair = build.PairId(pairKey, image0, image1, pairId);
+            var participantId = build.ParticipantId(rater);
             var assignment = new Assignment
             {
-                ParticipantId = participant.Id,
-                PairId = known.Pair.Id,
+                ParticipantId = participantId,
+                PairId = pair,
                 CriteriaShown = [.. shown.Select(x => x.Criterion.Key)],
                 Image0OnLeft = true,
                 Language = build.Language,
@@ -248,8 +258,8 @@ public static class MidSpaceReader
             };
             var annotation = new Annotation
             {
-                ParticipantId = participant.Id,
-                PairId = known.Pair.Id,
+                ParticipantId = participantId,
+                PairId = pair,
                 ClientRequestId = string.Create(CultureInfo.InvariantCulture, $"mid-space:{pairId}:{rater}"),
                 Language = build.Language,
                 SubmittedAt = build.At,
@@ -259,7 +269,6 @@ public static class MidSpaceReader
                 annotation.Scores.Add(new AnnotationScore { CriterionKey = shown[i].Criterion.Key, Position = i, Score = shown[i].Score });
             }
 
-            _criteriaPerPair = Math.Max(_criteriaPerPair, shown.Count);
             return (assignment, annotation);
         }
 

@@ -94,9 +94,9 @@ public static class PickapicReader
 
     private sealed class Reading(BundleBuilder build, string staging, ImportLimits limits, ImportErrors errors, List<string> notes, IProgress<int>? progress)
     {
-        // Shared with the pass that reads the answers again: each distinct image (by hash) and pair (by its two files).
+        // Shared with the pass that reads the answers again: each distinct image (by hash) and the 128-bit key of each pair (its two files).
         private Dictionary<string, (string File, ImageFacts? Facts)> _images = new(StringComparer.Ordinal);
-        private Dictionary<(string File0, string File1), Pair> _pairs = [];
+        private HashSet<UInt128> _pairs = [];
         // Per row, the checking pass keeps the (rater, pair) and ranking keys (128 bits each) with where they were first seen.
         private readonly Dictionary<UInt128, long> _answered = [];
         private readonly Dictionary<UInt128, long> _rankings = [];
@@ -219,22 +219,14 @@ public static class PickapicReader
                 return null;
             }
 
-            var prompt = build.Prompt(v.Caption);
-            var img0 = build.Image(a.File, prompt, a.Facts, Generator, v.Image0Uid);
-            var img1 = build.Image(b.File, prompt, b.Facts, Generator, v.Image1Uid);
-            if (!_pairs.TryGetValue((a.File, b.File), out var pair))
+            var pairKey = ImportKey.Of(a.File, b.File);
+            if (_again && !_pairs.Contains(pairKey))
             {
-                if (_again)
-                {
-                    Error(v, "jpg_0", "a pair the first pass did not see");
-                    return null;
-                }
-
-                pair = new Pair { Id = build.Bundle.Pairs.Count + 1, Image0Id = img0.Id, Image1Id = img1.Id, ExternalId = v.PairId?.ToString(CultureInfo.InvariantCulture) ?? v.RankingId, CreatedAt = build.At };
-                _pairs[(a.File, b.File)] = pair;
-                build.Bundle.Pairs.Add(pair);
+                Error(v, "jpg_0", "a pair the first pass did not see");
+                return null;
             }
 
+            _pairs.Add(pairKey);
             var rater = v.UserId is { } user ? "user " + user.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{v.File}: row {v.Row}");
             if (!_again)
             {
@@ -246,13 +238,19 @@ public static class PickapicReader
                 }
 
                 _answered[key] = Where(v);
+                return (new Assignment(), null); // the checking pass only counts the answers
             }
 
-            var participant = build.Participant(rater, out _);
+            // The second pass makes the prompts, images, pairs and participants as it first meets them (BundleBuilder.PromptId, …).
+            var prompt = build.PromptId(v.Caption);
+            var img0 = build.ImageId(a.File, prompt, a.Facts, Generator, v.Image0Uid);
+            var img1 = build.ImageId(b.File, prompt, b.Facts, Generator, v.Image1Uid);
+            var pairId = build.PairId(pairKey, img0, img1, v.PairId?.ToString(CultureInfo.InvariantCulture) ?? v.RankingId);
+            var participantId = build.ParticipantId(rater);
             var assignment = new Assignment
             {
-                ParticipantId = participant.Id,
-                PairId = pair.Id,
+                ParticipantId = participantId,
+                PairId = pairId,
                 CriteriaShown = [CriterionKey],
                 Image0OnLeft = true,
                 Language = build.Language,
@@ -260,8 +258,8 @@ public static class PickapicReader
             };
             var annotation = new Annotation
             {
-                ParticipantId = participant.Id,
-                PairId = pair.Id,
+                ParticipantId = participantId,
+                PairId = pairId,
                 ClientRequestId = string.Create(CultureInfo.InvariantCulture, $"pickapic:{Path.GetFileName(v.File)}:{v.Row}"),
                 Language = build.Language,
                 SubmittedAt = build.At,

@@ -135,6 +135,76 @@ public static class DatasetImportScenarios
         Assert.False(Directory.Exists(data.ImagesPath) && Directory.EnumerateFiles(data.ImagesPath, "*", SearchOption.AllDirectories).Any());
     }
 
+    // Pairs and participants are written as the second pass first meets them, 2,000 answers at a time: over several
+    // chunks every answer must still point at its own pair and rater, and a rater met again in a later chunk is not made twice.
+    public static async Task MidSpaceOverSeveralChunksKeepsEveryReference(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        var fixture = DatasetFixtures.MidSpaceRows();
+        // Row i: pair p{i mod 1500} (3 answers each, in chunks 1, 2 and 3), rater r{i mod 700}.
+        var rows = Enumerable.Range(0, 4500).Select(i => fixture[i % 1500 % fixture.Count] with
+        {
+            PairId = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"p{i % 1500}"),
+            Rater = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"r{i % 700}"),
+        }).ToList();
+        var folder = DatasetFixtures.WriteMidSpace(Work(), rows);
+        var data = RichStudy.TempData();
+        ImportSummary summary;
+        await using (var db = tdb.CreateContext())
+        using (var bundle = MidSpaceReader.Read(folder))
+        {
+            summary = await StudyImporter.ImportAsync(db, data, bundle, action: "import.mid-space");
+        }
+
+        Assert.Equal((3, 6, 6, 1500, 700, 4500), (summary.Prompts, summary.Images, summary.ImageFiles, summary.Pairs, summary.Participants, summary.Annotations));
+        await using var check = tdb.CreateContext();
+        var study = (await StudyStore.FindAsync(check, "mid-space"))!;
+        var pairs = await check.Pairs.Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, p => p.ExternalId);
+        var people = await check.Participants.Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, p => p.Pseudonym);
+        var images = await check.Images.Where(i => i.StudyId == study.Id).ToDictionaryAsync(i => i.Id, i => i.ExternalId);
+        var prompts = await check.Prompts.Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.Id, p => p.Text);
+        Assert.Equal(700, people.Values.Distinct().Count());
+        Assert.All(await check.Images.Where(i => i.StudyId == study.Id).ToListAsync(), i => Assert.Contains(i.PromptId, prompts.Keys));
+        var answers = await check.Annotations.Where(a => pairs.Keys.Contains(a.PairId)).Select(a => new { a.ClientRequestId, a.PairId, a.ParticipantId }).ToListAsync();
+        Assert.Equal(4500, answers.Count);
+        var stored = await check.Pairs.Where(p => p.StudyId == study.Id).ToDictionaryAsync(p => p.ExternalId!);
+        for (var i = 0; i < rows.Count; i += 7)
+        {
+            var row = rows[i];
+            var answer = answers.Single(a => a.ClientRequestId == $"mid-space:{row.PairId}:{row.Rater}");
+            Assert.Equal(row.PairId, pairs[answer.PairId]);
+            // Raters are numbered in order of first appearance: r{k} is the (k+1)-th.
+            Assert.Equal($"mid-space-{int.Parse(row.Rater![1..], System.Globalization.CultureInfo.InvariantCulture) + 1}", people[answer.ParticipantId]);
+            Assert.Equal((row.Image1, row.Image2), (images[stored[row.PairId].Image0Id], images[stored[row.PairId].Image1Id]));
+        }
+    }
+
+    // Participants met in a later chunk are checked against the database too: a taken pseudonym refuses the whole import.
+    public static async Task MidSpaceTakenPseudonymIsRefused(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        var fixture = DatasetFixtures.MidSpaceRows();
+        var rows = Enumerable.Range(0, 4500).Select(i => fixture[i % fixture.Count] with { PairId = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"p{i}") }).ToList();
+        var folder = DatasetFixtures.WriteMidSpace(Work(), rows);
+        await using (var db = tdb.CreateContext())
+        {
+            db.Participants.Add(new Participant { Pseudonym = "mid-space-4321", CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        var before = await RichStudy.CountsAsync(tdb);
+        var data = RichStudy.TempData();
+        await using (var db = tdb.CreateContext())
+        using (var bundle = MidSpaceReader.Read(folder))
+        {
+            var e = await Assert.ThrowsAsync<BundleException>(() => StudyImporter.ImportAsync(db, data, bundle, action: "import.mid-space"));
+            Assert.Equal(["participant mid-space-4321 already exists in this database (pseudonyms are unique across studies)"], e.Errors.Select(x => x.Message));
+        }
+
+        Assert.Equal(before, await RichStudy.CountsAsync(tdb));
+        Assert.False(Directory.Exists(data.ImagesPath) && Directory.EnumerateFiles(data.ImagesPath, "*", SearchOption.AllDirectories).Any());
+    }
+
     // The answers are read again from the CSV while they are written: a file changed in between is refused whole.
     public static async Task MidSpaceChangedDuringImportIsRefused(DatabaseProvider provider)
     {
@@ -296,6 +366,8 @@ public sealed class SqliteDatasetImportTests
     [Fact] public Task Mid_space_release_imports() => DatasetImportScenarios.MidSpaceImports(DatabaseProvider.Sqlite);
     [Fact] public Task Bad_mid_space_release_is_refused_and_nothing_written() => DatasetImportScenarios.BadMidSpaceIsRefused(DatabaseProvider.Sqlite);
     [Fact] public Task Mid_space_release_changed_during_the_import_is_refused() => DatasetImportScenarios.MidSpaceChangedDuringImportIsRefused(DatabaseProvider.Sqlite);
+    [Fact] public Task Mid_space_over_several_chunks_keeps_every_reference() => DatasetImportScenarios.MidSpaceOverSeveralChunksKeepsEveryReference(DatabaseProvider.Sqlite);
+    [Fact] public Task Mid_space_taken_pseudonym_met_late_is_refused() => DatasetImportScenarios.MidSpaceTakenPseudonymIsRefused(DatabaseProvider.Sqlite);
     [Fact] public Task Likert_ratings_import_markers_only_with_consent() => DatasetImportScenarios.LikertImportsMarkersOnlyWithConsent(DatabaseProvider.Sqlite);
     [Fact] public Task Bad_likert_ratings_are_refused_and_nothing_written() => DatasetImportScenarios.BadLikertIsRefused(DatabaseProvider.Sqlite);
     [Fact] public Task Pickapic_parquet_imports() => DatasetImportScenarios.PickapicImports(DatabaseProvider.Sqlite);
@@ -307,6 +379,8 @@ public sealed class PostgresDatasetImportTests
     [PostgresFact] public Task Mid_space_release_imports() => DatasetImportScenarios.MidSpaceImports(DatabaseProvider.Postgres);
     [PostgresFact] public Task Bad_mid_space_release_is_refused_and_nothing_written() => DatasetImportScenarios.BadMidSpaceIsRefused(DatabaseProvider.Postgres);
     [PostgresFact] public Task Mid_space_release_changed_during_the_import_is_refused() => DatasetImportScenarios.MidSpaceChangedDuringImportIsRefused(DatabaseProvider.Postgres);
+    [PostgresFact] public Task Mid_space_over_several_chunks_keeps_every_reference() => DatasetImportScenarios.MidSpaceOverSeveralChunksKeepsEveryReference(DatabaseProvider.Postgres);
+    [PostgresFact] public Task Mid_space_taken_pseudonym_met_late_is_refused() => DatasetImportScenarios.MidSpaceTakenPseudonymIsRefused(DatabaseProvider.Postgres);
     [PostgresFact] public Task Likert_ratings_import_markers_only_with_consent() => DatasetImportScenarios.LikertImportsMarkersOnlyWithConsent(DatabaseProvider.Postgres);
     [PostgresFact] public Task Bad_likert_ratings_are_refused_and_nothing_written() => DatasetImportScenarios.BadLikertIsRefused(DatabaseProvider.Postgres);
     [PostgresFact] public Task Pickapic_parquet_imports() => DatasetImportScenarios.PickapicImports(DatabaseProvider.Postgres);
