@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Pluralist.Core.Model;
-using Pluralist.Studies.Accounts;
 using Pluralist.Web.Tests;
 using Pluralist.World.Imaging;
 using Xunit.Abstractions;
@@ -14,16 +13,11 @@ namespace Pluralist.Browser.Tests;
 /// <summary>A researcher runs a small study from the console in Chromium; a participant answers; every console page is checked by axe.</summary>
 public sealed class ConsoleJourneyTests(ITestOutputHelper output)
 {
-    private const string Password = "a long console password";
-
     [ChromiumFact]
     public async Task A_researcher_sets_up_a_study_and_sees_answers_and_the_evaluation_tally()
     {
         await using var server = await AppServer.StartAsync(codes: 1);
-        await using (var db = server.Database.CreateContext())
-        {
-            await StaffAccounts.SetAsync(db, "lead@example.org", Role.Researcher, Password);
-        }
+        await ConsoleSignIn.AddStaffAsync(server);
 
         var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
@@ -34,10 +28,7 @@ public sealed class ConsoleJourneyTests(ITestOutputHelper output)
         await page.GotoAsync("/console");
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/console/login"));
         await checker.CheckCurrentAsync("console-login");
-        await page.GetByLabel("Email").FillAsync("lead@example.org");
-        await page.GetByLabel("Password").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Studies");
+        await ConsoleSignIn.SubmitAsync(page);
         await checker.CheckCurrentAsync("console-studies");
 
         // A study with a new criterion in both languages.

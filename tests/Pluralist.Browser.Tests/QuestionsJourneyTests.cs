@@ -1,8 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
-using Pluralist.Core.Model;
-using Pluralist.Studies.Accounts;
 using Pluralist.Web.Tests;
 using Xunit.Abstractions;
 
@@ -15,16 +13,11 @@ namespace Pluralist.Browser.Tests;
 /// </summary>
 public sealed class QuestionsJourneyTests(ITestOutputHelper output)
 {
-    private const string Password = "a long console password";
-
     [ChromiumFact]
     public async Task A_researcher_sets_dive_questions_a_participant_answers_them_and_the_answers_are_stored_as_codes()
     {
         await using var server = await AppServer.StartAsync(codes: 2);
-        await using (var db = server.Database.CreateContext())
-        {
-            await StaffAccounts.SetAsync(db, "lead@example.org", Role.Researcher, Password);
-        }
+        await ConsoleSignIn.AddStaffAsync(server);
 
         var (playwright, browser) = await Chromium.LaunchAsync();
         using var _ = playwright;
@@ -32,11 +25,7 @@ public sealed class QuestionsJourneyTests(ITestOutputHelper output)
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = server.Address.ToString(), Locale = "en-CA" });
         var checker = new PageChecker(page, output);
 
-        await page.GotoAsync("/console/login");
-        await page.GetByLabel("Email").FillAsync("lead@example.org");
-        await page.GetByLabel("Password").FillAsync(Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Studies");
+        await ConsoleSignIn.SignInAsync(page);
         await page.GotoAsync("/console/studies/livs-default");
         await page.GetByRole(AriaRole.Link, new() { Name = "Questions", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Questions of");

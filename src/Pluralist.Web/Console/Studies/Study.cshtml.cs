@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
+using Pluralist.Studies;
 using Pluralist.Studies.Console;
+using Pluralist.Studies.Recruitment;
 
 namespace Pluralist.Web.Console.Studies;
 
@@ -129,6 +131,51 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
         await Service.AddCriterionAsync(Staff, Study!, NewKey!, Text(nameEn, nameFr), Text(definitionEn, definitionFr), ct);
         return Redirect($"/console/studies/{Study!.Key}?saved={NewKey}");
     }
+
+    /// <summary>What was sent to the protocol form when it was refused (null: show the stored values).</summary>
+    public (string En, string Fr, string Contact)? ProtocolSent { get; private set; }
+
+    /// <summary>
+    /// The protocol page's text in English and French (paragraphs separated by blank lines; empty restores the app's
+    /// default text for that language) and the study's contact, through the same use case as <c>pluralist study
+    /// protocol</c>: checked first (sizes), audited, nothing saved on a problem.
+    /// </summary>
+    public async Task<IActionResult> OnPostProtocolAsync(string? protocolEn, string? protocolFr, string? contact, CancellationToken ct)
+    {
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        (protocolEn, protocolFr, contact) = (protocolEn ?? "", protocolFr ?? "", contact ?? "");
+        ProtocolSent = (Keep(protocolEn), Keep(protocolFr), Keep(contact));
+        Check(protocolEn.Length <= StudyRecruitment.MaxProtocolLength, "protocolEn",
+            $"The English protocol text is {protocolEn.Length} characters long; at most {StudyRecruitment.MaxProtocolLength} are kept.");
+        Check(protocolFr.Length <= StudyRecruitment.MaxProtocolLength, "protocolFr",
+            $"The French protocol text is {protocolFr.Length} characters long; at most {StudyRecruitment.MaxProtocolLength} are kept.");
+        Check(contact.Length <= StudyRecruitment.MaxContactLength, "contact",
+            $"The contact is {contact.Length} characters long; at most {StudyRecruitment.MaxContactLength} are kept.");
+        if (Errors.Count == 0)
+        {
+            try
+            {
+                await StudyRecruitment.SetProtocolAsync(Service.Db, Study!.Key, new Dictionary<string, string> { ["en"] = protocolEn, ["fr"] = protocolFr }, contact, Staff.Id, DateTimeOffset.UtcNow, ct);
+                return Redirect($"/console/studies/{Study.Key}?saved=protocol#protocol-heading");
+            }
+            catch (StudyInputException e)
+            {
+                Service.Db.ChangeTracker.Clear();
+                Errors["protocolEn"] = e.Message;
+            }
+        }
+
+        Invitations = await Service.InvitationCountsAsync(Study!, ct);
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
+    }
+
+    // A refused text is shown again as sent, up to a size a browser handles well; the rest is cut (the error says how long it was).
+    private static string Keep(string text) => text.Length <= 2 * StudyRecruitment.MaxProtocolLength ? text : text[..(2 * StudyRecruitment.MaxProtocolLength)];
 
     public string? QuotaDimensionsText { get; private set; }
     public int? QuotaPerGroupValue { get; private set; }
