@@ -26,6 +26,13 @@ public static class BundleFormat
     public static readonly string[] ImageColumns = ["image", "prompt", "generator", "seed", "guidance", "steps", "width", "height", "content_hash", "file", "reference", "flags", "external_id", "created_at", "parameters"];
     public static readonly string[] PairColumns = ["pair", "image_0", "image_1", "kind", "batch", "expected_preference", "external_id", "created_at"];
     public static readonly string[] ParticipantColumns = ["participant", "language", "created_at", "withdrawn_at"];
+
+    /// <summary>
+    /// The participants.csv column beside identity question <paramref name="marker"/>'s answers holding the analysis group
+    /// each answer counts in (<c>gender_group</c>); derived on export, ignored on import. Keys never hold '_', so it cannot
+    /// clash with a question's own column.
+    /// </summary>
+    public static string GroupColumn(string marker) => marker + "_group";
     public static readonly string[] ConsentColumns = ["participant", "version", "language", "consented_at", "withdrawn_at", "markers_consented", "markers_declined"];
     public static readonly string[] AssignmentColumns = ["assignment", "participant", "pair", "batch", "criteria_shown", "image_0_side", "language", "served_at"];
     public static readonly string[] AnnotationColumns = ["annotation", "assignment", "participant", "pair", "criterion", "position", "score", "image_0_side", "preference", "comment", "client_duration_ms", "server_duration_ms", "client_request_id", "language", "submitted_at", "slider_steps"];

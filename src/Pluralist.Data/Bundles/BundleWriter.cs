@@ -103,14 +103,18 @@ public static class BundleWriter
             p.ExternalId, CsvWriter.Format(p.CreatedAt),
         ]);
 
-        // participants.csv: one column per identity marker of the study, filled only where consented (the exporter filtered them).
+        // participants.csv: per identity marker of the study its raw answer and, beside it, the analysis group it counts in
+        // (IdentityGroupCoder with the bundle's coding table: the same group quotas and analyses use), filled only where
+        // consented (the exporter filtered the answers).
         var markers = b.IdentityAnswers.ToLookup(a => a.ParticipantId);
-        Csv(create, BundleFormat.ParticipantsCsv, [.. BundleFormat.ParticipantColumns, .. b.Study.IdentityMarkers], b.Participants, p =>
+        var coding = new IdentityCodingTable(b.IdentityCodings);
+        Csv(create, BundleFormat.ParticipantsCsv,
+            [.. BundleFormat.ParticipantColumns, .. b.Study.IdentityMarkers.SelectMany(m => new[] { m, BundleFormat.GroupColumn(m) })], b.Participants, p =>
         [
             p.Pseudonym, p.PreferredLanguage, CsvWriter.Format(p.CreatedAt), CsvWriter.Format(p.WithdrawnAt),
-            .. b.Study.IdentityMarkers.Select(m => markers[p.Id].FirstOrDefault(a => a.Marker == m) is { } a
-                ? (a.PreferNotToSay ? BundleFormat.PreferNotToSay : a.Value)
-                : null),
+            .. b.Study.IdentityMarkers.SelectMany(m => markers[p.Id].FirstOrDefault(a => a.Marker == m) is { } a
+                ? new[] { a.PreferNotToSay ? BundleFormat.PreferNotToSay : a.Value, IdentityGroupCoder.Code(b.Study, a, coding) }
+                : [null, null]),
         ]);
         Csv(create, BundleFormat.ConsentsCsv, BundleFormat.ConsentColumns, b.Consents, c =>
         [
