@@ -96,17 +96,62 @@ public static class Defaults
         return study;
     }
 
+    /// <summary>
+    /// Where the default consent text names the study's own identity questions: replaced when the text is shown
+    /// (<see cref="ConsentText"/>), so the document stays one version while the questions come from a preset, a
+    /// questions file or a bundle.
+    /// </summary>
+    public const string IdentityQuestionsPlaceholder = "{identity-questions}";
+
     public const string ConsentEn =
+        "You are invited to compare images of public spaces. Taking part is voluntary and you can stop at any time. " +
+        "We record your answers under a pseudonym. " + IdentityQuestionsPlaceholder + " " +
+        "Results are reported only for groups of several people, so that no one can be singled out.";
+
+    public const string ConsentFr =
+        "Vous êtes invité·e à comparer des images d'espaces publics. La participation est volontaire et vous pouvez arrêter à tout moment. " +
+        "Nous enregistrons vos réponses sous un pseudonyme. " + IdentityQuestionsPlaceholder + " " +
+        "Les résultats ne sont présentés que pour des groupes de plusieurs personnes, afin que personne ne puisse être identifié.";
+
+    // The default texts stored before the placeholder existed: they named LIVS's six markers whatever the study asked.
+    private const string LegacyConsentEn =
         "You are invited to compare images of public spaces. Taking part is voluntary and you can stop at any time. " +
         "We record your answers under a pseudonym. Questions about who you are (age, gender, disability, background, languages, neighbourhood) " +
         "are optional; each is stored only if you agree to it, kept apart from your answers, and erased if you withdraw. " +
         "Results are reported only for groups of several people, so that no one can be singled out.";
 
-    public const string ConsentFr =
+    private const string LegacyConsentFr =
         "Vous êtes invité·e à comparer des images d'espaces publics. La participation est volontaire et vous pouvez arrêter à tout moment. " +
         "Nous enregistrons vos réponses sous un pseudonyme. Les questions sur qui vous êtes (âge, genre, handicap, origine, langues, quartier) " +
         "sont facultatives; chacune n'est conservée que si vous l'acceptez, séparément de vos réponses, et effacée si vous vous retirez. " +
         "Les résultats ne sont présentés que pour des groupes de plusieurs personnes, afin que personne ne puisse être identifié.";
+
+    /// <summary>
+    /// A consent document's text as participants read it: <see cref="IdentityQuestionsPlaceholder"/> becomes a sentence
+    /// naming <paramref name="study"/>'s identity questions in <paramref name="lang"/> (or saying none are asked). The
+    /// default text stored before the placeholder existed is read as the current default, so an older study asking
+    /// other questions than LIVS's no longer names LIVS's markers. Any other text is shown as written.
+    /// </summary>
+    public static string ConsentText(string text, Study study, string lang)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(study);
+        text = text == LegacyConsentEn ? ConsentEn : text == LegacyConsentFr ? ConsentFr : text;
+        if (!text.Contains(IdentityQuestionsPlaceholder, StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var fr = lang == "fr";
+        var names = study.AskedQuestions().Select(q => q.Text.Get(fr ? "fr" : "en").Trim().TrimEnd('?', ' ', '.'))
+            .Where(n => n.Length > 0).Select(n => char.ToLowerInvariant(n[0]) + n[1..]).ToList();
+        var sentence = names.Count == 0
+            ? (fr ? "Nous ne vous posons aucune question sur qui vous êtes." : "We ask nothing about who you are.")
+            : fr
+                ? $"Les questions sur qui vous êtes ({string.Join(", ", names)}) sont facultatives; chacune n'est conservée que si vous l'acceptez, séparément de vos réponses, et effacée si vous vous retirez."
+                : $"Questions about who you are ({string.Join(", ", names)}) are optional; each is stored only if you agree to it, kept apart from your answers, and erased if you withdraw.";
+        return text.Replace(IdentityQuestionsPlaceholder, sentence, StringComparison.Ordinal);
+    }
 
     private static Criterion New(int position, string key, LocalizedText name, LocalizedText definition) =>
         new() { Key = key, Name = name, Definition = definition, Position = position };
