@@ -25,13 +25,20 @@ public static class IdentityCodingStore
             .OrderBy(c => c.QuestionKey, StringComparer.Ordinal).ThenBy(c => c.Answer, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The problem field of a save refused because someone else changed the coding since it was read.</summary>
+    public const string ChangedField = "changed";
+
     /// <summary>
     /// Codes <paramref name="answer"/> of question <paramref name="questionKey"/> as <paramref name="code"/>, or removes
-    /// its coding when <paramref name="code"/> is null or blank. Returns the problems (fields <c>question</c>,
-    /// <c>answer</c>, <c>code</c>); nothing is saved when there are any.
+    /// its coding when <paramref name="code"/> is null or blank. With <paramref name="expected"/> (the code the editor
+    /// saw, empty for "not coded"), the save is optimistic: when the stored coding differs by then (another researcher
+    /// saved in between), nothing is saved and the problem (field <see cref="ChangedField"/>) names who changed it, when,
+    /// and to what. Returns the problems (fields <c>question</c>, <c>answer</c>, <c>code</c>, <c>changed</c>); nothing is
+    /// saved when there are any.
     /// </summary>
     public static async Task<IReadOnlyList<IdentityProblem>> SetAsync(
-        PluralistDbContext db, Study study, string questionKey, string answer, string? code, string codedBy, long? actorParticipantId, DateTimeOffset now, CancellationToken ct = default)
+        PluralistDbContext db, Study study, string questionKey, string answer, string? code, string codedBy, long? actorParticipantId, DateTimeOffset now,
+        string? expected = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(study);
@@ -64,6 +71,11 @@ public static class IdentityCodingStore
 
         var row = await db.IdentityCodings.SingleOrDefaultAsync(c => c.StudyId == study.Id && c.QuestionKey == questionKey && c.Answer == normalized, ct);
         var before = row?.Code;
+        if (expected is not null && Changed(row, expected) is { } changedBefore)
+        {
+            return [changedBefore];
+        }
+
         if (code is null)
         {
             if (row is not null)
@@ -94,8 +106,41 @@ public static class IdentityCodingStore
             });
         }
 
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException) when (expected is not null)
+        {
+            // Two first codings of one answer at the same moment: the unique index lets one in; the other is told.
+            db.ChangeTracker.Clear();
+            var latest = await db.IdentityCodings.AsNoTracking().SingleOrDefaultAsync(c => c.StudyId == study.Id && c.QuestionKey == questionKey && c.Answer == normalized, ct);
+            if (Changed(latest, expected) is { } changed)
+            {
+                return [changed];
+            }
+
+            throw;
+        }
+
         return problems;
+
+        IdentityProblem? Changed(IdentityCoding? stored, string seen)
+        {
+            var current = stored?.Code ?? "";
+            if (string.Equals(current, seen.Trim(), StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var what = stored is null
+                ? $"the coding '{seen.Trim()}' was removed"
+                : $"{stored.CodedBy} coded it '{stored.Code}' at {stored.CodedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC";
+            var was = seen.Trim().Length == 0 ? "not coded" : $"coded '{seen.Trim()}'";
+            var yours = code is null ? "your removal of its coding" : $"your code '{code}'";
+            return new IdentityProblem(questionKey!, ChangedField,
+                $"'{normalized}' was {was} when you opened the page, and since then {what}; {yours} was not saved. Check the stored coding and save again to replace it");
+        }
     }
 
     /// <summary>

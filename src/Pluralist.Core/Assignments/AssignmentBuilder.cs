@@ -102,11 +102,13 @@ public sealed class AssignmentBuilder
     /// </summary>
     /// <param name="timesShown">How often each key has been shown so far (missing keys count as 0); updated.</param>
     /// <param name="random">Source of randomness; seed it for reproducible draws.</param>
-    public AssignmentDraw Draw(Dictionary<string, long> timesShown, Random random)
+    /// <param name="timesShownToJudge">How often each key has been shown to the participant being served; when given,
+    /// balanced first (<see cref="CriteriaBalancer.Choose"/>).</param>
+    public AssignmentDraw Draw(Dictionary<string, long> timesShown, Random random, IReadOnlyDictionary<string, long>? timesShownToJudge = null)
     {
         ArgumentNullException.ThrowIfNull(timesShown);
         ArgumentNullException.ThrowIfNull(random);
-        var criteria = CriteriaBalancer.Choose(Criteria, timesShown, CriteriaPerPair, random);
+        var criteria = CriteriaBalancer.Choose(Criteria, timesShown, CriteriaPerPair, random, timesShownToJudge);
         foreach (var key in criteria)
         {
             timesShown[key] = timesShown.GetValueOrDefault(key) + 1;

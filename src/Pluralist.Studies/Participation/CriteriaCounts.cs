@@ -15,16 +15,30 @@ public sealed class CriteriaCounts : IDisposable
     private readonly ConcurrentDictionary<long, Dictionary<string, long>> _counts = new();
     private readonly SemaphoreSlim _load = new(1, 1);
 
-    /// <summary>The criteria and side of the study's next assignment, drawn under its rules (<see cref="AssignmentBuilder.For"/>) against what it has shown so far.</summary>
-    public async Task<AssignmentDraw> DrawAsync(PluralistDbContext db, Study study, CancellationToken ct)
+    /// <summary>
+    /// The criteria and side of the study's next assignment, drawn under its rules (<see cref="AssignmentBuilder.For"/>)
+    /// against what the participant (when given) and then the whole study have been shown so far, so each judge sees each
+    /// criterion about equally often (an evaluation's judges included) and the study stays balanced too.
+    /// </summary>
+    public async Task<AssignmentDraw> DrawAsync(PluralistDbContext db, Study study, CancellationToken ct, long? participantId = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(study);
         var rules = AssignmentBuilder.For(study);
+        Dictionary<string, long>? judge = null;
+        if (participantId is { } pid)
+        {
+            judge = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var key in (await db.Assignments.AsNoTracking().Where(a => a.ParticipantId == pid).Select(a => a.CriteriaShown).ToListAsync(ct)).SelectMany(s => s))
+            {
+                judge[key] = judge.GetValueOrDefault(key) + 1;
+            }
+        }
+
         var counts = await GetAsync(db, study.Id, ct);
         lock (counts)
         {
-            return rules.Draw(counts, Random.Shared);
+            return rules.Draw(counts, Random.Shared, judge);
         }
     }
 
@@ -38,7 +52,7 @@ public sealed class CriteriaCounts : IDisposable
     public async Task<Assignment> AssignAsync(PluralistDbContext db, Study study, long participantId, long pairId, long batchId, string lang, DateTimeOffset now, CancellationToken ct, int? overlapSlot = null)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var assignment = (await DrawAsync(db, study, ct)).ToAssignment(participantId, pairId, batchId, lang, now);
+        var assignment = (await DrawAsync(db, study, ct, participantId)).ToAssignment(participantId, pairId, batchId, lang, now);
         assignment.OverlapSlot = overlapSlot;
         db.Assignments.Add(assignment);
         try

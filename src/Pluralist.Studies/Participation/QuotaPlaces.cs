@@ -123,7 +123,7 @@ public sealed class QuotaPlaces(ParticipationStore store, CriteriaCounts criteri
             return null;
         }
 
-        var draw = await criteriaCounts.DrawAsync(store.Db, study, ct);
+        var draw = await criteriaCounts.DrawAsync(store.Db, study, ct, participantId);
         Assignment? made = null;
         var claimed = await ClaimAsync(participantId, study, QuotaItemKind.Pair, group, quota, order, pairId => made = draw.ToAssignment(participantId, pairId, batch.Id, lang, store.Now), ct);
         return claimed is null ? null : made;

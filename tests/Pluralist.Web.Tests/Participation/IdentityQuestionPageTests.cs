@@ -90,6 +90,44 @@ public sealed class IdentityQuestionPageTests
     }
 
     [Fact]
+    public async Task The_default_consent_text_names_the_studys_own_questions_in_each_language()
+    {
+        await using var server = await AppServer.StartAsync(codes: 4, configure: s =>
+        {
+            s.IdentityQuestions = [.. IdentityPresets.Dive()];
+            s.IdentityMarkers = [.. s.IdentityQuestions.Select(q => q.Key)];
+        });
+        using var client = await JoinedAsync(server);
+        var consent = new HtmlParser().ParseDocument(await client.GetStringAsync("/consent")).QuerySelector("section.consent")!.TextContent;
+        Assert.Contains("Questions about who you are (gender, your age in years, ethnic or cultural background) are optional", consent, StringComparison.Ordinal);
+        Assert.DoesNotContain("disability", consent, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Defaults.IdentityQuestionsPlaceholder, consent, StringComparison.Ordinal);
+
+        using var french = await JoinedAsync(server, "fr");
+        var fr = new HtmlParser().ParseDocument(await french.GetStringAsync("/consent")).QuerySelector("section.consent")!.TextContent;
+        Assert.Contains("Les questions sur qui vous êtes (genre, votre âge en années, origine ethnique ou culturelle) sont facultatives", fr, StringComparison.Ordinal);
+        Assert.DoesNotContain("handicap", fr, StringComparison.OrdinalIgnoreCase);
+
+        // A study that asks nothing says so; a study still holding the old default text (which named LIVS's markers) reads the new one.
+        await using (var db = server.Database.CreateContext())
+        {
+            var study = await db.Studies.Include(x => x.ConsentDocuments).SingleAsync(x => x.Key == "livs-default");
+            study.IdentityMarkers = [];
+            study.ConsentDocuments.Single(d => d.Language == "en").Text =
+                "You are invited to compare images of public spaces. Taking part is voluntary and you can stop at any time. " +
+                "We record your answers under a pseudonym. Questions about who you are (age, gender, disability, background, languages, neighbourhood) " +
+                "are optional; each is stored only if you agree to it, kept apart from your answers, and erased if you withdraw. " +
+                "Results are reported only for groups of several people, so that no one can be singled out.";
+            await db.SaveChangesAsync();
+        }
+
+        using var none = await JoinedAsync(server);
+        var asksNothing = new HtmlParser().ParseDocument(await none.GetStringAsync("/consent")).QuerySelector("section.consent")!.TextContent;
+        Assert.Contains("We ask nothing about who you are.", asksNothing, StringComparison.Ordinal);
+        Assert.DoesNotContain("disability", asksNothing, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task A_refused_answer_stores_nothing_and_a_corrected_post_stores_each_answer_in_its_question_form()
     {
         await using var server = await AppServer.StartAsync(configure: Configure);

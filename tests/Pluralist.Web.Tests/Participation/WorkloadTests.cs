@@ -52,6 +52,51 @@ public sealed class WorkloadTests
     }
 
     [Fact]
+    public async Task Each_judge_of_an_evaluation_sees_each_criterion_about_equally_often()
+    {
+        // An evaluation study: every pair is a blind A/B pair; 8 judges answer 20 each at the same time (60 criteria shown per judge).
+        const int judges = 8, perJudge = 20;
+        await using var server = await AppServer.StartAsync(codes: judges, configure: s => s.SessionCap = 1000);
+        await using (var setup = server.Database.CreateContext())
+        {
+            await setup.Pairs.ExecuteUpdateAsync(p => p.SetProperty(x => x.Kind, Pluralist.Core.Model.PairKind.Evaluation));
+            await setup.Batches.ExecuteUpdateAsync(b => b.SetProperty(x => x.Overlap, judges));
+        }
+
+        var clients = new List<ParticipantClient>();
+        for (var i = 0; i < judges; i++)
+        {
+            clients.Add(await server.JoinAsync());
+        }
+
+        await Task.WhenAll(clients.Select(async (p, n) =>
+        {
+            for (var i = 0; i < perJudge; i++)
+            {
+                var task = await p.NextTaskAsync() ?? throw new InvalidOperationException("no task");
+                Assert.Equal(HttpStatusCode.OK, (await p.SubmitAsync(task, ParticipantClient.Answer(task, $"{n}-{i}", 0.5))).StatusCode);
+            }
+        }));
+
+        await using var db = server.Database.CreateContext();
+        var evaluation = await db.Pairs.Where(p => p.Kind == Pluralist.Core.Model.PairKind.Evaluation).Select(p => p.Id).ToListAsync();
+        var assignments = (await db.Assignments.AsNoTracking().ToListAsync()).Where(a => evaluation.Contains(a.PairId)).ToList();
+        Assert.Equal(judges * perJudge, assignments.Count);
+        var criteria = (await db.Criteria.Select(c => c.Key).ToListAsync()).Distinct().ToList();
+        foreach (var judge in assignments.GroupBy(a => a.ParticipantId))
+        {
+            var seen = criteria.ToDictionary(c => c, c => judge.Count(a => a.CriteriaShown.Contains(c)));
+            // 20 pairs x 3 criteria over 6 criteria: 10 each; least shown to the judge first keeps them within one of each other.
+            Assert.True(seen.Values.Max() - seen.Values.Min() <= 1, $"judge {judge.Key}: " + string.Join(", ", seen.Select(kv => $"{kv.Key} {kv.Value}")));
+            Assert.Equal(perJudge * 3, seen.Values.Sum());
+        }
+
+        // The study as a whole stays balanced too.
+        var total = criteria.ToDictionary(c => c, c => assignments.Count(a => a.CriteriaShown.Contains(c)));
+        Assert.True(total.Values.Max() - total.Values.Min() <= judges, string.Join(", ", total.Select(kv => $"{kv.Key} {kv.Value}")));
+    }
+
+    [Fact]
     public async Task The_session_cap_leads_to_a_break_and_answers_are_kept()
     {
         await using var server = await AppServer.StartAsync(codes: 1, configure: s => { s.SessionCap = 3; s.BreakMinutes = 10; });

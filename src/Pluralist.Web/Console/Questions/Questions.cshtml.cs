@@ -72,17 +72,33 @@ public sealed class QuestionsModel(ConsoleService service) : ConsolePage(service
         return await ApplyAsync(new QuestionsChange(file.IdentityQuestions, file.LikertQuestions, file.LikertCategories, "console"), questions, "edited file", ct);
     }
 
-    public async Task<IActionResult> OnPostCodeAsync(string? question, string? answer, string? code, CancellationToken ct)
+    /// <summary>
+    /// Codes one answer. The form carries the code shown when the page was made (<c>was</c>): when another researcher
+    /// changed that coding in between, nothing is saved, the page answers 409 naming who changed it to what, and the
+    /// field keeps what this researcher typed, so saving again (now knowingly) replaces it.
+    /// </summary>
+    public async Task<IActionResult> OnPostCodeAsync(string? question, string? answer, string? code, string? was, CancellationToken ct)
     {
-        var problems = await IdentityCodingStore.SetAsync(Service.Db, Study!, question ?? "", answer ?? "", code, Staff.Email ?? Staff.Pseudonym, Staff.Id, DateTimeOffset.UtcNow, ct);
+        var problems = await IdentityCodingStore.SetAsync(Service.Db, Study!, question ?? "", answer ?? "", code, Staff.Email ?? Staff.Pseudonym, Staff.Id, DateTimeOffset.UtcNow, was ?? "", ct);
         if (problems.Count > 0)
         {
-            Errors.AddRange(problems.Select(p => (p.Field == "code" ? CodeFieldId(question ?? "", answer ?? "") : "coding", $"{p.QuestionKey}: {p.Message}")));
-            return await RefuseAsync(null, ct);
+            var field = CodeFieldId(question ?? "", answer ?? "");
+            Errors.AddRange(problems.Select(p => (p.Field is "code" or IdentityCodingStore.ChangedField ? field : "coding", $"{p.QuestionKey}: {p.Message}")));
+            SentCodes[field] = code ?? "";
+            var result = await RefuseAsync(null, ct);
+            if (problems.Any(p => p.Field == IdentityCodingStore.ChangedField))
+            {
+                Response.StatusCode = StatusCodes.Status409Conflict;
+            }
+
+            return result;
         }
 
         return Redirect($"/console/studies/{Study!.Key}/questions?saved=coding#coding");
     }
+
+    /// <summary>What was typed in a refused row of the coding table, by its field id, shown again instead of the stored code.</summary>
+    public Dictionary<string, string> SentCodes { get; } = [];
 
     /// <summary>The id of the code field of one row of the coding table (stable, HTML-safe).</summary>
     public static string CodeFieldId(string question, string answer) =>
