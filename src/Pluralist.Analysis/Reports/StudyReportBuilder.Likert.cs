@@ -142,6 +142,8 @@ public static partial class StudyReportBuilder
             {
                 paragraphs.Add("The group association index over the ratings could not be computed: " + ex.Message);
             }
+
+            paragraphs.Add(IntersectionsVsParents(tables, "likert_intersections_vs_parents", ratings, groups, primary, MeasurementLevel.Ordinal, input));
         }
 
         return new ReportSection("likert", heading, paragraphs, charts, tables);

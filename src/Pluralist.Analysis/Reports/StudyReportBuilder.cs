@@ -47,6 +47,18 @@ public sealed record StudyReportInput
     /// <summary>Questions of the Likert task in the order asked (keys).</summary>
     public IReadOnlyList<string> LikertQuestions { get; init; } = [];
 
+    /// <summary>
+    /// Training labels per criterion of the dataset the aligned model was trained on (rows of its train split that name the
+    /// criterion); null when no training dataset is linked, so the data-scaling section says so.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? TrainingLabels { get; init; }
+
+    /// <summary>Where the training labels were read (a dataset folder), for the report's text.</summary>
+    public string? TrainingDataset { get; init; }
+
+    /// <summary>Rows of the training split that name no criterion (LIVS-protocol labels pool the criteria of an answer).</summary>
+    public int TrainingLabelsWithoutCriterion { get; init; }
+
     /// <summary>Groups (and intersections) with fewer participants are never shown.</summary>
     public int MinGroupSize { get; init; } = 5;
 
@@ -101,6 +113,7 @@ public static partial class StudyReportBuilder
             () => DescriptivesSection(input, groups),
             () => CleaningSection(input),
             () => EvaluationSection(input, groups),
+            () => ScalingSection(input),
             () => RankingSection(input, groups),
             () => GroupScoresSection(input, groups),
             () => AgreementSection(input, groups),
@@ -524,7 +537,30 @@ public static partial class StudyReportBuilder
             paragraphs.Add("The group association index could not be computed: " + ex.Message);
         }
 
+        paragraphs.Add(IntersectionsVsParents(tables, "intersections_vs_parents", ratings, groups, axes, MeasurementLevel.Interval, input));
         return new ReportSection("agreement", heading, paragraphs, charts, tables);
+    }
+
+    // DIVE: do intersectional groups agree more than their parent groups? One row per (intersection, parent).
+    private static string IntersectionsVsParents(List<ReportTable> tables, string name, List<Rating> ratings, SafeGroups groups, List<string> axes, MeasurementLevel level, StudyReportInput input)
+    {
+        if (axes.Count < 2)
+        {
+            return "Intersections against their parent groups: the study needs groups on at least two identity axes for an intersection.";
+        }
+
+        var rows = IntersectionReliability.Analyze(ratings, groups.Profiles, axes, level, input.MinGroupSize, input.Permutations, input.Seed, groups.IsShown);
+        if (rows.Count == 0)
+        {
+            return string.Create(Ci, $"Intersections against their parent groups: no intersection has at least {input.MinGroupSize} raters, so none is compared.");
+        }
+
+        tables.Add(new ReportTable(name, string.Create(Ci, $"Intersections against their parent groups: IRR (Krippendorff's alpha, {level.ToString().ToLowerInvariant()}, within the group) of each intersection and of each parent, the difference, and the permutation p of \"the intersection agrees more\" (membership shuffled between the intersection and the rest of the parent; exact over all subsets when there are at most {input.Permutations}); q = Benjamini-Hochberg"),
+            ["axis", "group", "raters", "irr", "parent_axis", "parent_group", "parent_raters", "parent_irr", "difference", "p_greater", "q", "exact", "permutations"],
+            rows.Select(r => (IReadOnlyList<object?>)[r.Axis, r.Group, r.Raters, r.Irr, r.ParentAxis, r.ParentGroup, r.ParentRaters, r.ParentIrr, r.Difference, r.PGreater, r.QGreater, r.Exact, r.Permutations]).ToList()));
+        var higher = rows.Count(r => r.Difference > 0);
+        var significant = rows.Count(r => r.QGreater < 0.05);
+        return string.Create(Ci, $"Intersections against their parent groups: {rows.Count} comparisons; the intersection's IRR is higher in {higher}, significantly (q < 0.05) in {significant}.");
     }
 
     private static JsonObject Spec(string description, JsonArray values, string mark, JsonObject encoding) => new()

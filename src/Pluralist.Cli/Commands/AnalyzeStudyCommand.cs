@@ -18,9 +18,10 @@ public static class AnalyzeStudyCommand
         var permutations = new Option<int>("--permutations") { Description = "Permutations for the GAI and prompt-source tests (default 1000).", DefaultValueFactory = _ => 1000 };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap replicates for intervals (default 1000).", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed of every random step (default 1).", DefaultValueFactory = _ => 1 };
-        var command = new Command("study", "Study report: descriptives, the cleaning report, A/B case studies I-III (evaluation pairs), Bradley-Terry per prompt, each group's Bradley-Terry scores per criterion with the App. I spread (case study IV), agreement and the group association index per identity axis; groups below the study's minimum size are suppressed.")
+        var training = new Option<string?>("--training") { Description = "The aligned model's training dataset (a `dataset build` folder, either layout): its train-split labels per criterion against the evaluation win rate (data scaling)." };
+        var command = new Command("study", "Study report: descriptives, the cleaning report, A/B case studies I-III (evaluation pairs), data scaling against a training dataset, Bradley-Terry per prompt, each group's Bradley-Terry scores per criterion with the App. I spread (case study IV), agreement and the group association index per identity axis; groups below the study's minimum size are suppressed.")
         {
-            study, output, tables, permutations, bootstrap, seed,
+            study, output, tables, permutations, bootstrap, seed, training,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
@@ -37,6 +38,7 @@ public static class AnalyzeStudyCommand
                 Permutations = parse.GetValue(permutations),
                 BootstrapReplicates = parse.GetValue(bootstrap),
                 Seed = parse.GetValue(seed),
+                TrainingDataset = parse.GetValue(training),
             };
             var (input, loaded) = await StudyReportInputs.LoadAsync(options, request, ct).ConfigureAwait(false);
             var report = StudyReportBuilder.Build(input);

@@ -128,11 +128,45 @@ public static class CleaningEngine
             case "gold-disagreement":
                 CheckRate(rows, m, PairKind.Gold, p["maxDisagreeRate"], p["minGold"], perBatch: false);
                 break;
+            case "rater-reliability":
+                LowReliability(rows, m, p["minReliability"], p["minItems"]);
+                break;
             default:
                 throw new ArgumentException($"unknown rule '{rule.Rule}'", nameof(rule));
         }
 
         return m;
+    }
+
+    /// <summary>The three classes a slider answer is binned to for <see cref="DawidSkene"/>: the oriented preference's sign.</summary>
+    public static readonly IReadOnlyList<string> PreferenceClasses = ["image_0", "neutral", "image_1"];
+
+    /// <summary>The class of an oriented preference: below 0 image_0, 0 neutral, above 0 image_1.</summary>
+    public static string PreferenceClass(double preference) => preference < 0 ? "image_0" : preference > 0 ? "image_1" : "neutral";
+
+    // Dawid-Skene over the answered annotation rows (items = pair and criterion, classes = the preference's sign): every
+    // row of a participant with at least minItems labels whose accuracy is below minReliability.
+    private static void LowReliability(IReadOnlyList<CleaningRow> rows, bool[] m, double minReliability, double minItems)
+    {
+        var labels = rows.Where(r => r.PairKind == PairKind.Annotation && r.Preference is not null)
+            .Select(r => new CategoricalLabel(string.Create(CultureInfo.InvariantCulture, $"{r.PairId}/{r.Criterion}"), r.ParticipantId.ToString(CultureInfo.InvariantCulture), PreferenceClass(r.Preference!.Value)))
+            .ToList();
+        if (labels.Select(l => l.Rater).Distinct().Take(2).Count() < 2)
+        {
+            return;
+        }
+
+        var fit = DawidSkene.Fit(labels, PreferenceClasses);
+        var low = new HashSet<long>();
+        for (var j = 0; j < fit.Raters.Count; j++)
+        {
+            if (fit.RaterLabels[j] >= minItems && fit.Accuracy[j] < minReliability)
+            {
+                low.Add(long.Parse(fit.Raters[j], CultureInfo.InvariantCulture));
+            }
+        }
+
+        For(rows, m, r => low.Contains(r.ParticipantId));
     }
 
     private static IEnumerable<(CleaningRow Row, int Index)> Indexed(IReadOnlyList<CleaningRow> rows) =>

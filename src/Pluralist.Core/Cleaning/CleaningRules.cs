@@ -22,6 +22,7 @@ public sealed record CleaningRuleSet(string Version, IReadOnlyList<RuleConfig> R
             ["all-neutral"] = ("ALL_NEUTRAL", new Dictionary<string, double> { ["minAnswers"] = 1 }),
             ["attention-check"] = ("ATTENTION_FAILED", new Dictionary<string, double> { ["maxFailRate"] = 0.5, ["minChecks"] = 1 }),
             ["gold-disagreement"] = ("GOLD_DISAGREE", new Dictionary<string, double> { ["maxDisagreeRate"] = 0.5, ["minGold"] = 1 }),
+            ["rater-reliability"] = ("LOW_RELIABILITY", new Dictionary<string, double> { ["minReliability"] = 0.5, ["minItems"] = 10 }),
         };
 
     /// <summary>The LIVS-like default cleaning, also shipped as docs/cleaning.rules.json.</summary>
@@ -137,7 +138,7 @@ public sealed record CleaningRuleSet(string Version, IReadOnlyList<RuleConfig> R
                     throw Fail(source, ppath, $"must be a non-negative number, got {p.Value.GetRawText()}");
                 }
 
-                if (p.Name.EndsWith("Rate", StringComparison.Ordinal) && d > 1)
+                if ((p.Name.EndsWith("Rate", StringComparison.Ordinal) || p.Name == "minReliability") && d > 1)
                 {
                     throw Fail(source, ppath, $"a rate must be in [0, 1], got {d.ToString(CultureInfo.InvariantCulture)}");
                 }

@@ -143,10 +143,18 @@ public static class BundleWriter
         [
             Id(r.Id), Id(r.ImageId), pseudonyms[r.ParticipantId], Id(r.AssignmentId), r.Reason.ToToken(), r.Comment, CsvWriter.Format(r.ReportedAt),
         ]);
-        Csv(create, BundleFormat.RatingsCsv, BundleFormat.RatingColumns, b.Ratings, r =>
+
+        // ratings.csv carries the rater's identity markers as participants.csv does (consented ones only, the exporter
+        // filtered them), so ratings can be grouped without a join; a marker named like a ratings column is left to
+        // participants.csv. Readers ignore these columns: participants.csv is the source on import.
+        var ratingMarkers = b.Study.IdentityMarkers.Where(m => !BundleFormat.RatingColumns.Contains(m, StringComparer.Ordinal)).ToList();
+        Csv(create, BundleFormat.RatingsCsv, [.. BundleFormat.RatingColumns, .. ratingMarkers], b.Ratings, r =>
         [
             Id(r.Id), pseudonyms[r.ParticipantId], Id(r.ImageId), r.QuestionKey, Id(r.Value), string.Join(';', r.SelectedCategories),
             r.ClientRequestId, Id(r.ClientDurationMs), Id(r.ServerDurationMs), r.Language, CsvWriter.Format(r.ServedAt), CsvWriter.Format(r.SubmittedAt),
+            .. ratingMarkers.Select(m => markers[r.ParticipantId].FirstOrDefault(a => a.Marker == m) is { } a
+                ? (a.PreferNotToSay ? BundleFormat.PreferNotToSay : a.Value)
+                : null),
         ]);
     }
 

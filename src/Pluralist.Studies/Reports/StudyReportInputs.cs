@@ -30,6 +30,9 @@ public static class StudyReportInputs
 
         /// <summary>Seed of every random step.</summary>
         public int Seed { get; init; } = 1;
+
+        /// <summary>The training dataset of the aligned model (a `dataset build` folder), for the data-scaling section; null: none linked.</summary>
+        public string? TrainingDataset { get; init; }
     }
 
     /// <summary>The report input and how long reading it took.</summary>
@@ -59,6 +62,12 @@ public static class StudyReportInputs
         var clock = Stopwatch.StartNew();
         var input = await ReadAsync(options, request.Study, ct).ConfigureAwait(false);
         input = input with { Permutations = request.Permutations, BootstrapReplicates = request.BootstrapReplicates, Seed = request.Seed };
+        if (request.TrainingDataset is { } training)
+        {
+            var (perCriterion, without) = await Console.Evaluation.TrainingPrompts.LabelsPerCriterionAsync(training, ct).ConfigureAwait(false);
+            input = input with { TrainingLabels = perCriterion, TrainingLabelsWithoutCriterion = without, TrainingDataset = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(training))) };
+        }
+
         return new Result(input, clock.Elapsed);
     }
 

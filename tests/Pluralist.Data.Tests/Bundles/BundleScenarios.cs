@@ -110,6 +110,14 @@ internal static class BundleScenarios
         Assert.EndsWith(",prefer-not-to-say,woman,,,,", participants[1], StringComparison.Ordinal);
         Assert.EndsWith(",,,,,fr;en;ar,", participants[2], StringComparison.Ordinal); // Ben's latest consent covers languages
         Assert.EndsWith(",,,,,,", participants[3], StringComparison.Ordinal);         // Cleo withdrew: nothing
+
+        // ratings.csv carries the same consented markers per rating: Ana's unconsented disability answer is absent.
+        var ratings = File.ReadAllLines(Path.Combine(folder, "ratings.csv"));
+        Assert.EndsWith(",submitted_at,age-band,gender,disability,ethnicity,languages,neighbourhood", ratings[0], StringComparison.Ordinal);
+        var ana = Assert.Single(ratings, l => l.Contains(",P-ANA001,", StringComparison.Ordinal));
+        Assert.EndsWith(",prefer-not-to-say,woman,,,,", ana, StringComparison.Ordinal);
+        var ben = Assert.Single(ratings, l => l.Contains(",P-BEN", StringComparison.Ordinal));
+        Assert.EndsWith(",,,,,fr;en;ar,", ben, StringComparison.Ordinal);
     }
 
     public static async Task BadBundleIsRejectedWithLocationsAndNothingWritten(DatabaseProvider provider)

@@ -1,0 +1,240 @@
+namespace Pluralist.Core.Cleaning;
+
+/// <summary>One categorical label: a rater put an item in a class.</summary>
+public readonly record struct CategoricalLabel(string Item, string Rater, string Class);
+
+/// <summary>
+/// A fitted Dawid-Skene model: class priors, one confusion matrix per rater (row = true class, column = label given),
+/// each item's posterior over the true classes, each rater's accuracy and each item's difficulty.
+/// </summary>
+public sealed class DawidSkeneFit
+{
+    internal DawidSkeneFit(string[] classes, string[] raters, string[] items, double[] priors, double[][] confusion, double[][] posterior, int[] raterLabels, int[] itemLabels, double[] difficulty, double logLikelihood, int iterations, bool converged)
+    {
+        Classes = classes;
+        Raters = raters;
+        Items = items;
+        Priors = priors;
+        Confusion = confusion;
+        Posterior = posterior;
+        RaterLabels = raterLabels;
+        ItemLabels = itemLabels;
+        Difficulty = difficulty;
+        LogLikelihood = logLikelihood;
+        Iterations = iterations;
+        Converged = converged;
+        var k = classes.Length;
+        Accuracy = [.. confusion.Select(c => Enumerable.Range(0, k).Sum(t => priors[t] * c[(t * k) + t]))];
+    }
+
+    public IReadOnlyList<string> Classes { get; }
+
+    public IReadOnlyList<string> Raters { get; }
+
+    public IReadOnlyList<string> Items { get; }
+
+    /// <summary>P(true class = k).</summary>
+    public IReadOnlyList<double> Priors { get; }
+
+    /// <summary>Per rater, the K × K confusion matrix row-major: [t·K + l] = P(label l | true class t).</summary>
+    public IReadOnlyList<double[]> Confusion { get; }
+
+    /// <summary>Per item, P(true class = k | labels).</summary>
+    public IReadOnlyList<double[]> Posterior { get; }
+
+    /// <summary>Per rater, the labels they gave.</summary>
+    public IReadOnlyList<int> RaterLabels { get; }
+
+    /// <summary>Per item, the labels it received.</summary>
+    public IReadOnlyList<int> ItemLabels { get; }
+
+    /// <summary>Per rater, Σ_k π_k θ_kk: the probability that their label on a random item is its true class.</summary>
+    public IReadOnlyList<double> Accuracy { get; }
+
+    /// <summary>Per item, 1 − (1/n) Σ over its labels of P(true class = label): the expected share of its labels that are wrong.</summary>
+    public IReadOnlyList<double> Difficulty { get; }
+
+    public double LogLikelihood { get; }
+
+    public int Iterations { get; }
+
+    public bool Converged { get; }
+
+    /// <summary>P(label l | true class t) of rater r.</summary>
+    public double ConfusionAt(int rater, int trueClass, int label) => Confusion[rater][(trueClass * Classes.Count) + label];
+}
+
+/// <summary>
+/// Dawid and Skene (1979): a latent-class model of raters. Each item has an unknown true class with prior π; each rater
+/// labels it according to their own confusion matrix θ_j (P(label l | class k)), independently given the class. EM:
+/// the E-step gives each item's posterior T_ik ∝ π_k Π_{labels (j, l) of i} θ_j[k, l] (in log space); the M-step sets
+/// π_k = Σ_i T_ik / I and θ_j[k, l] = (Σ_{i labelled l by j} T_ik + s) / (Σ_{i labelled by j} T_ik + K s), with a small
+/// additive smoothing s (default 0.01) that keeps a rater who never used a class from getting a zero. Start: each item's
+/// share of votes per class (majority voting, soft), so the classes keep their meaning (no label switching). Stops when
+/// the log-likelihood changes by less than the tolerance.
+/// </summary>
+public static class DawidSkene
+{
+    public static DawidSkeneFit Fit(IEnumerable<CategoricalLabel> labels, IReadOnlyList<string>? classOrder = null, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var list = labels.ToList();
+        var classes = (classOrder ?? list.Select(l => l.Class).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()).ToArray();
+        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i, StringComparer.Ordinal);
+        var raterIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var itemIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var obs = new List<(int Item, int Rater, int Class)>(list.Count);
+        foreach (var l in list)
+        {
+            if (!classIndex.TryGetValue(l.Class, out var c))
+            {
+                throw new ArgumentException($"label '{l.Class}' of item '{l.Item}' is not one of the classes {string.Join(", ", classes)}", nameof(labels));
+            }
+
+            if (!itemIndex.TryGetValue(l.Item, out var i))
+            {
+                i = itemIndex.Count;
+                itemIndex[l.Item] = i;
+            }
+
+            if (!raterIndex.TryGetValue(l.Rater, out var j))
+            {
+                j = raterIndex.Count;
+                raterIndex[l.Rater] = j;
+            }
+
+            obs.Add((i, j, c));
+        }
+
+        var k = classes.Length;
+        var items = itemIndex.Count;
+        var raters = raterIndex.Count;
+        var byItem = obs.GroupBy(o => o.Item).OrderBy(g => g.Key).Select(g => g.Select(o => (o.Rater, o.Class)).ToArray()).ToArray();
+        if (items == 0 || k == 0)
+        {
+            throw new ArgumentException("Dawid-Skene needs at least one label", nameof(labels));
+        }
+
+        // Start from the vote shares.
+        var t = new double[items][];
+        for (var i = 0; i < items; i++)
+        {
+            t[i] = new double[k];
+            foreach (var (_, c) in byItem[i])
+            {
+                t[i][c] += 1.0 / byItem[i].Length;
+            }
+        }
+
+        var priors = new double[k];
+        var theta = Enumerable.Range(0, raters).Select(_ => new double[k * k]).ToArray();
+        var logLik = double.NegativeInfinity;
+        var iterations = 0;
+        var converged = false;
+        var logp = new double[k];
+        while (iterations < maxIterations)
+        {
+            iterations++;
+
+            // M-step.
+            Array.Clear(priors);
+            foreach (var row in theta)
+            {
+                Array.Clear(row);
+            }
+
+            for (var i = 0; i < items; i++)
+            {
+                for (var c = 0; c < k; c++)
+                {
+                    priors[c] += t[i][c];
+                }
+
+                foreach (var (j, l) in byItem[i])
+                {
+                    for (var c = 0; c < k; c++)
+                    {
+                        theta[j][(c * k) + l] += t[i][c];
+                    }
+                }
+            }
+
+            for (var c = 0; c < k; c++)
+            {
+                priors[c] = Math.Max(priors[c] / items, 1e-12);
+            }
+
+            foreach (var row in theta)
+            {
+                for (var c = 0; c < k; c++)
+                {
+                    var sum = 0.0;
+                    for (var l = 0; l < k; l++)
+                    {
+                        sum += row[(c * k) + l];
+                    }
+
+                    for (var l = 0; l < k; l++)
+                    {
+                        row[(c * k) + l] = (row[(c * k) + l] + smoothing) / (sum + (k * smoothing));
+                    }
+                }
+            }
+
+            // E-step.
+            var next = 0.0;
+            for (var i = 0; i < items; i++)
+            {
+                for (var c = 0; c < k; c++)
+                {
+                    logp[c] = Math.Log(priors[c]);
+                    foreach (var (j, l) in byItem[i])
+                    {
+                        logp[c] += Math.Log(theta[j][(c * k) + l]);
+                    }
+                }
+
+                var max = logp.Max();
+                var z = 0.0;
+                for (var c = 0; c < k; c++)
+                {
+                    z += Math.Exp(logp[c] - max);
+                }
+
+                for (var c = 0; c < k; c++)
+                {
+                    t[i][c] = Math.Exp(logp[c] - max) / z;
+                }
+
+                next += max + Math.Log(z);
+            }
+
+            var change = Math.Abs(next - logLik);
+            logLik = next;
+            if (change < tolerance)
+            {
+                converged = true;
+                break;
+            }
+        }
+
+        var raterLabels = new int[raters];
+        var itemLabels = new int[items];
+        var difficulty = new double[items];
+        for (var i = 0; i < items; i++)
+        {
+            itemLabels[i] = byItem[i].Length;
+            var right = 0.0;
+            foreach (var (j, l) in byItem[i])
+            {
+                raterLabels[j]++;
+                right += t[i][l];
+            }
+
+            difficulty[i] = 1 - (right / byItem[i].Length);
+        }
+
+        return new DawidSkeneFit(classes, [.. raterIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)], [.. itemIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)],
+            priors, theta, t, raterLabels, itemLabels, difficulty, logLik, iterations, converged);
+    }
+}

@@ -1,0 +1,99 @@
+using Pluralist.Analysis.Agreement;
+
+namespace Pluralist.Analysis.Tests;
+
+public class IntersectionReliabilityTests
+{
+    // 10 raters on 12 items: women W1..W6 (W1..W3 young), men M1..M4 (M1, M2 young). The young women share an
+    // item-specific shift, so they agree among themselves more than the women as a whole.
+    private static (List<Rating> Ratings, List<RaterProfile> Profiles) Study()
+    {
+        var rng = new Random(11);
+        var truth = Enumerable.Range(0, 12).Select(_ => rng.Next(1, 6)).ToArray();
+        var shift = Enumerable.Range(0, 12).Select(_ => rng.Next(-2, 3)).ToArray();
+        var ratings = new List<Rating>();
+        var profiles = new List<RaterProfile>();
+        void Rater(string name, string gender, string age, bool shifted)
+        {
+            profiles.Add(new RaterProfile(name, new Dictionary<string, string?> { ["gender"] = gender, ["age"] = age }));
+            for (var i = 0; i < 12; i++)
+            {
+                var v = truth[i] + (shifted ? shift[i] : 0) + (rng.NextDouble() < 0.3 ? rng.Next(-1, 2) : 0);
+                ratings.Add(new Rating($"i{i}", name, Math.Clamp(v, 1, 5)));
+            }
+        }
+
+        for (var w = 1; w <= 6; w++)
+        {
+            Rater($"W{w}", "woman", w <= 3 ? "young" : "old", w <= 3);
+        }
+
+        for (var m = 1; m <= 4; m++)
+        {
+            Rater($"M{m}", "man", m <= 2 ? "young" : "old", false);
+        }
+
+        return (ratings, profiles);
+    }
+
+    private static double Alpha(List<Rating> ratings, IEnumerable<string> members)
+    {
+        var set = members.ToHashSet(StringComparer.Ordinal);
+        return NaiveAlpha.Compute(ratings.Where(r => set.Contains(r.Rater)).ToList(), MeasurementLevel.Ordinal);
+    }
+
+    [Fact]
+    public void Irr_and_exact_p_match_a_naive_alpha_over_every_subset_of_the_parent()
+    {
+        var (ratings, profiles) = Study();
+        var rows = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], MeasurementLevel.Ordinal, minGroupSize: 2, permutations: 1000, seed: 1);
+        var row = rows.Single(r => r.Group == "woman×young" && r.ParentAxis == "gender");
+        string[] women = ["W1", "W2", "W3", "W4", "W5", "W6"];
+        Assert.Equal(Alpha(ratings, ["W1", "W2", "W3"]), row.Irr, 9);
+        Assert.Equal(Alpha(ratings, women), row.ParentIrr, 9);
+        Assert.Equal((3, 6), (row.Raters, row.ParentRaters));
+        Assert.Equal(row.Irr - row.ParentIrr, row.Difference, 12);
+
+        // All C(6, 3) = 20 subsets of the women, by three nested loops.
+        var diffs = new List<double>();
+        for (var a = 0; a < 6; a++)
+        {
+            for (var b = a + 1; b < 6; b++)
+            {
+                for (var c = b + 1; c < 6; c++)
+                {
+                    diffs.Add(Alpha(ratings, [women[a], women[b], women[c]]) - row.ParentIrr);
+                }
+            }
+        }
+
+        Assert.True(row.Exact);
+        Assert.Equal(20, row.Permutations);
+        Assert.Equal(diffs.Count(d => d >= row.Difference - 1e-12) / 20.0, row.PGreater, 12);
+        Assert.True(row.Difference > 0);
+        Assert.Equal(0.05, row.PGreater, 12); // the planted subset is the most agreeing of the 20
+
+        // Intersections are compared with both parents: woman×young also against young (W1..W3, M1, M2).
+        var young = rows.Single(r => r.Group == "woman×young" && r.ParentAxis == "age");
+        Assert.Equal(Alpha(ratings, ["W1", "W2", "W3", "M1", "M2"]), young.ParentIrr, 9);
+        Assert.Equal(10, young.Permutations); // C(5, 3)
+    }
+
+    [Fact]
+    public void Random_subsets_when_there_are_more_than_B_small_groups_are_left_out_and_q_is_adjusted()
+    {
+        var (ratings, profiles) = Study();
+        var rows = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], MeasurementLevel.Ordinal, minGroupSize: 3, permutations: 9, seed: 2);
+        // Only woman×young (3) and woman×old (3) have 3 raters; man×young and man×old have 2.
+        Assert.Equal(["woman×old", "woman×young"], rows.Select(r => r.Group).Distinct().Order(StringComparer.Ordinal));
+        var r = rows.Single(x => x.Group == "woman×young" && x.ParentAxis == "gender");
+        Assert.False(r.Exact); // 20 subsets > 9 permutations
+        Assert.Equal(9, r.Permutations);
+        Assert.InRange(r.PGreater, 0.1, 1);
+        Assert.Equal(Math.Round(r.PGreater * 10), r.PGreater * 10, 9); // (1 + k)/(1 + 9)
+        Assert.All(rows, x => Assert.True(x.QGreater >= x.PGreater));
+
+        var hidden = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], MeasurementLevel.Ordinal, 3, 9, 2, (axis, group) => group != "woman×old");
+        Assert.DoesNotContain(hidden, x => x.Group == "woman×old");
+    }
+}

@@ -1,0 +1,156 @@
+using Pluralist.Core.Cleaning;
+using static Pluralist.Core.Tests.Cleaning.RowFactory;
+
+namespace Pluralist.Core.Tests.Cleaning;
+
+public class DawidSkeneTests
+{
+    private static readonly string[] Classes = ["a", "b", "c"];
+
+    // Items with a true class; raters label every item correctly with their accuracy, otherwise uniformly among the
+    // other classes; the last rater is a spammer labelling uniformly at random.
+    private static (List<CategoricalLabel> Labels, int[] Truth) Simulate(int items, double[] accuracies, int seed)
+    {
+        var rng = new Random(seed);
+        var truth = Enumerable.Range(0, items).Select(_ => rng.NextDouble() switch { < 0.4 => 0, < 0.6 => 1, _ => 2 }).ToArray();
+        var labels = new List<CategoricalLabel>();
+        for (var i = 0; i < items; i++)
+        {
+            for (var j = 0; j < accuracies.Length; j++)
+            {
+                int label;
+                if (double.IsNaN(accuracies[j]))
+                {
+                    label = rng.Next(3);
+                }
+                else if (rng.NextDouble() < accuracies[j])
+                {
+                    label = truth[i];
+                }
+                else
+                {
+                    label = (truth[i] + 1 + rng.Next(2)) % 3;
+                }
+
+                labels.Add(new CategoricalLabel($"i{i}", $"r{j}", Classes[label]));
+            }
+        }
+
+        return (labels, truth);
+    }
+
+    [Fact]
+    public void Em_matches_a_second_implementation_written_in_probability_space()
+    {
+        var (labels, _) = Simulate(40, [0.8, 0.7, 0.6, double.NaN], 4);
+        // Drop a few labels so items have different numbers of them.
+        labels = labels.Where((_, n) => n % 7 != 3).ToList();
+        var fit = DawidSkene.Fit(labels, Classes, smoothing: 0.01, maxIterations: 5000, tolerance: 1e-13);
+        Assert.True(fit.Converged);
+
+        // Naive EM: dictionaries, products of probabilities, the same start (vote shares) and smoothing.
+        const double s = 0.01;
+        var items = labels.Select(l => l.Item).Distinct().ToList();
+        var raters = labels.Select(l => l.Rater).Distinct().ToList();
+        var t = items.ToDictionary(i => i, i => Classes.Select(c => labels.Count(l => l.Item == i && l.Class == c) / (double)labels.Count(l => l.Item == i)).ToArray());
+        var prior = new double[3];
+        var theta = new Dictionary<(string R, int K, int L), double>();
+        for (var iter = 0; iter < 3000; iter++)
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                prior[k] = items.Average(i => t[i][k]);
+            }
+
+            foreach (var r in raters)
+            {
+                for (var k = 0; k < 3; k++)
+                {
+                    var mine = labels.Where(l => l.Rater == r).ToList();
+                    var den = mine.Sum(l => t[l.Item][k]);
+                    for (var l = 0; l < 3; l++)
+                    {
+                        theta[(r, k, l)] = (mine.Where(x => x.Class == Classes[l]).Sum(x => t[x.Item][k]) + s) / (den + (3 * s));
+                    }
+                }
+            }
+
+            foreach (var i in items)
+            {
+                var p = Enumerable.Range(0, 3).Select(k => prior[k] * labels.Where(l => l.Item == i).Aggregate(1.0, (acc, l) => acc * theta[(l.Rater, k, Array.IndexOf(Classes, l.Class))])).ToArray();
+                t[i] = p.Select(v => v / p.Sum()).ToArray();
+            }
+        }
+
+        for (var k = 0; k < 3; k++)
+        {
+            Assert.Equal(prior[k], fit.Priors[k], 6);
+        }
+
+        for (var j = 0; j < fit.Raters.Count; j++)
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                for (var l = 0; l < 3; l++)
+                {
+                    Assert.Equal(theta[(fit.Raters[j], k, l)], fit.ConfusionAt(j, k, l), 6);
+                }
+            }
+
+            Assert.Equal(Enumerable.Range(0, 3).Sum(k => prior[k] * theta[(fit.Raters[j], k, k)]), fit.Accuracy[j], 6);
+        }
+
+        for (var i = 0; i < fit.Items.Count; i++)
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                Assert.Equal(t[fit.Items[i]][k], fit.Posterior[i][k], 6);
+            }
+
+            var mine = labels.Where(l => l.Item == fit.Items[i]).ToList();
+            Assert.Equal(1 - mine.Average(l => t[l.Item][Array.IndexOf(Classes, l.Class)]), fit.Difficulty[i], 6);
+        }
+    }
+
+    [Fact]
+    public void Em_recovers_rater_accuracies_and_finds_the_spammer()
+    {
+        var (labels, truth) = Simulate(400, [0.9, 0.85, 0.8, 0.75, double.NaN], 7);
+        var fit = DawidSkene.Fit(labels, Classes);
+        double[] expected = [0.9, 0.85, 0.8, 0.75, 1 / 3.0];
+        for (var j = 0; j < 5; j++)
+        {
+            Assert.InRange(fit.Accuracy[fit.Raters.ToList().IndexOf($"r{j}")], expected[j] - 0.06, expected[j] + 0.06);
+        }
+
+        var right = Enumerable.Range(0, 400).Count(i => Array.IndexOf(fit.Posterior[fit.Items.ToList().IndexOf($"i{i}")], fit.Posterior[fit.Items.ToList().IndexOf($"i{i}")].Max()) == truth[i]);
+        Assert.True(right >= 380, $"{right} of 400 items in their true class");
+    }
+
+    [Fact]
+    public void Rater_reliability_rule_drops_every_row_of_an_unreliable_rater_only()
+    {
+        var rng = new Random(3);
+        var rows = new List<CleaningRow>();
+        for (var pair = 1; pair <= 60; pair++)
+        {
+            var sign = rng.Next(3) - 1; // -1, 0, +1
+            for (var p = 1; p <= 6; p++)
+            {
+                double v = p == 6 ? rng.Next(3) - 1 : rng.NextDouble() < 0.9 ? sign : rng.Next(3) - 1;
+                rows.AddRange(Answer(p, pair, v * 0.6));
+            }
+        }
+
+        var m = CleaningEngine.Match(rows, Rule("rater-reliability", ("minReliability", 0.6), ("minItems", 10)));
+        Assert.All(rows.Select((r, i) => (r, i)), x => Assert.Equal(x.r.ParticipantId == 6, m[x.i]));
+
+        // A rater with fewer labels than minItems is never dropped.
+        Assert.All(CleaningEngine.Match(rows, Rule("rater-reliability", ("minReliability", 0.6), ("minItems", 61))), Assert.False);
+
+        var run = CleaningEngine.Run(rows, new CleaningRuleSet("t/1", [Rule("rater-reliability", ("minReliability", 0.6))]));
+        Assert.Equal(60, run.Report.Stages.Single().Dropped);
+        Assert.All(run.Verdicts.Where(v => !v.Kept), v => Assert.Equal("LOW_RELIABILITY", v.ReasonCode));
+        Assert.Throws<CleaningRulesException>(() => CleaningRuleSet.Parse("{\"version\": \"v\", \"rules\": [ {\"rule\": \"rater-reliability\", \"parameters\": {\"minReliability\": 1.5}} ]}", "r.json"));
+    }
+}
