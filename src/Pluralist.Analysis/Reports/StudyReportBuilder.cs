@@ -82,7 +82,8 @@ public static partial class StudyReportBuilder
 {
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
-    public static StudyReport Build(StudyReportInput input)
+    /// <summary>Builds every section; <paramref name="progress"/> hears (sections built, sections in all, the section just built).</summary>
+    public static StudyReport Build(StudyReportInput input, IProgress<(int Done, int Total, string Section)>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         var notes = new List<string>();
@@ -108,7 +109,7 @@ public static partial class StudyReportBuilder
 
         var sections = new List<ReportSection>();
         var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var build in new Func<ReportSection>[]
+        var builders = new List<Func<ReportSection>>
         {
             () => DescriptivesSection(input, groups),
             () => CleaningSection(input),
@@ -118,12 +119,14 @@ public static partial class StudyReportBuilder
             () => GroupScoresSection(input, groups),
             () => AgreementSection(input, groups),
             () => LikertSection(input),
-        })
+        };
+        foreach (var build in builders)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var section = build();
             seconds[section.Id] = clock.Elapsed.TotalSeconds;
             sections.Add(section);
+            progress?.Report((sections.Count, builders.Count, section.Id));
         }
 
         return new StudyReport($"Study report: {input.StudyTitle}", input.StudyKey, input.GeneratedAt, notes, sections) { SectionSeconds = seconds };

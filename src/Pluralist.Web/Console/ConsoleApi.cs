@@ -47,5 +47,6 @@ public static class ConsoleApi
         People.PeopleEndpoints.Map(api);
         Dataset.ExportEndpoint.Map(console);
         Pools.ThumbnailEndpoint.Map(console);
+        Reports.ReportEndpoints.Map(console);
     }
 }

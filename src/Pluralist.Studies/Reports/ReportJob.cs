@@ -1,0 +1,49 @@
+using Pluralist.Analysis.Reports;
+
+namespace Pluralist.Studies.Reports;
+
+/// <summary>State of a <see cref="ReportJob"/>.</summary>
+public enum ReportJobState
+{
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+/// <summary>A study report run in the background for the console, and its progress (read by the page; updated by the runner).</summary>
+public sealed class ReportJob(string id, long studyId, string studyKey, long startedBy, DateTimeOffset createdAt)
+{
+    public string Id { get; } = id;
+
+    public long StudyId { get; } = studyId;
+
+    public string StudyKey { get; } = studyKey;
+
+    public long StartedBy { get; } = startedBy;
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public ReportJobState State { get; set; }
+
+    /// <summary>queued, load, then each section as it is built, write, done.</summary>
+    public string Phase { get; set; } = "queued";
+
+    /// <summary>Steps done of <see cref="Total"/>: loading the rows, one per section, writing the files.</summary>
+    public int Done { get; set; }
+
+    public int Total { get; set; }
+
+    public string? Message { get; set; }
+
+    /// <summary>The whole report (researchers); null until done.</summary>
+    public StudyReport? Report { get; set; }
+
+    /// <summary>The folder holding <c>full/</c> and <c>shared/</c> (each <c>report.html</c>, <c>report.json</c> and the tables as CSV and JSON).</summary>
+    public string? Folder { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>True while queued or running.</summary>
+    public bool Active => State is ReportJobState.Queued or ReportJobState.Running;
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pluralist.Data;
+
+namespace Pluralist.Studies.Reports;
+
+/// <summary>Registration of the console's report jobs.</summary>
+public static class ReportJobsRegistration
+{
+    /// <summary>Report jobs with the CLI's defaults, or <paramref name="permutations"/> and <paramref name="bootstrap"/> when given.</summary>
+    public static IServiceCollection AddReportJobs(this IServiceCollection services, int? permutations = null, int? bootstrap = null)
+    {
+        var settings = new StudyReportInputs.Request { Study = "" };
+        settings = settings with
+        {
+            Permutations = permutations ?? settings.Permutations,
+            BootstrapReplicates = bootstrap ?? settings.BootstrapReplicates,
+        };
+        StudyReportInputs.Check(settings);
+        services.AddSingleton(sp => new ReportJobs(sp.GetRequiredService<DatabaseOptions>(), sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<ILogger<ReportJobs>>()) { Settings = settings });
+        services.AddHostedService(sp => sp.GetRequiredService<ReportJobs>());
+        return services;
+    }
+}
