@@ -50,6 +50,9 @@ public sealed record StudyReportInput
     /// <summary>Groups (and intersections) with fewer participants are never shown.</summary>
     public int MinGroupSize { get; init; } = 5;
 
+    /// <summary>The study's synthetic runs compared with its people; the report has a section for them when there are any.</summary>
+    public IReadOnlyList<SyntheticRunComparison> Synthetic { get; init; } = [];
+
     public int Permutations { get; init; } = 1000;
 
     public int BootstrapReplicates { get; init; } = 1000;
@@ -96,7 +99,7 @@ public static partial class StudyReportBuilder
 
         var sections = new List<ReportSection>();
         var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var build in new Func<ReportSection>[]
+        var builders = new List<Func<ReportSection>>
         {
             () => DescriptivesSection(input, groups),
             () => CleaningSection(input),
@@ -105,7 +108,13 @@ public static partial class StudyReportBuilder
             () => GroupScoresSection(input, groups),
             () => AgreementSection(input, groups),
             () => LikertSection(input),
-        })
+        };
+        if (input.Synthetic.Count > 0)
+        {
+            builders.Add(() => SyntheticSection(input));
+        }
+
+        foreach (var build in builders)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var section = build();

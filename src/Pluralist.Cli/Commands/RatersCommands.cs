@@ -156,10 +156,11 @@ public static class RatersCommands
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 1 };
         var minItems = new Option<int>("--min-items") { Description = "Items a group needs to be scored.", DefaultValueFactory = _ => 5 };
         var worst = new Option<int>("--worst") { Description = "How many worst-represented groups to name.", DefaultValueFactory = _ => 5 };
+        var permutations = new Option<int>("--permutations") { Description = "Permutations of the GAI tests (people's and the synthetic raters'); 0 skips them.", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
-        var command = new Command("compare", "Per identity group and intersection: the correlation between the group's ratings and the synthetic raters' with and without the group's persona (DIVE's measure), bootstrap intervals, and the groups represented worst.")
+        var command = new Command("compare", "Per identity group and intersection: the correlation between the group's ratings and the synthetic raters' with and without the group's persona (DIVE's measure), bootstrap intervals, the groups represented worst, and the GAI of the people beside the synthetic raters'.")
         {
-            study, run, axes, noIntersections, replicates, seed, minItems, worst, json,
+            study, run, axes, noIntersections, replicates, seed, minItems, worst, permutations, json,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
@@ -177,6 +178,7 @@ public static class RatersCommands
                 Replicates = parse.GetValue(replicates),
                 Seed = parse.GetValue(seed),
                 MinItems = parse.GetValue(minItems),
+                Permutations = parse.GetValue(permutations),
             }, ct).ConfigureAwait(false);
             var report = result.Report;
             var worstGroups = report.Worst(parse.GetValue(worst));
@@ -209,6 +211,18 @@ public static class RatersCommands
                     groups = report.Groups.Select(Row),
                     worst = worstGroups.Select(g => new { axis = g.Axis, group = g.Group }),
                     skipped = report.Skipped,
+                    gai = result.Association.Groups.Select(g => new
+                    {
+                        axis = g.Axis,
+                        group = g.Group,
+                        people = g.People,
+                        gaiPeople = N(g.HumanGai),
+                        pPeople = N(g.HumanP),
+                        personas = g.Personas,
+                        gaiSynthetic = N(g.SyntheticGai),
+                        pSynthetic = N(g.SyntheticP),
+                    }),
+                    gaiNotes = result.Association.Notes,
                 }));
                 return 0;
             }
@@ -230,6 +244,18 @@ public static class RatersCommands
             if (report.Skipped.Count > 0)
             {
                 Console.WriteLine($"{report.Skipped.Count} groups not scored (too few people or items), e.g. {report.Skipped[0]}");
+            }
+
+            Console.WriteLine($"GAI (IRR / xRR) of the people and of the synthetic raters (each persona a rater with its markers), same items; p from {parse.GetValue(permutations)} permutations");
+            Console.WriteLine($"{"group",-40} {"people",6} {"GAI",6} {"p",6}  {"pers.",5} {"GAI",6} {"p",6}");
+            foreach (var g in result.Association.Groups)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Truncate($"{g.Axis}={g.Group}", 40),-40} {g.People,6} {Num(g.HumanGai),6} {Num(g.HumanP),6}  {g.Personas,5} {Num(g.SyntheticGai),6} {Num(g.SyntheticP),6}"));
+            }
+
+            foreach (var note in result.Association.Notes)
+            {
+                Console.WriteLine(note);
             }
 
             return 0;
@@ -262,6 +288,8 @@ public static class RatersCommands
 
     private static string Cell(double r, Analysis.Statistics.Interval ci) =>
         double.IsFinite(r) ? string.Create(CultureInfo.InvariantCulture, $"{r,6:0.00} [{ci.Lower:0.00}, {ci.Upper:0.00}]") : "     -";
+
+    private static string Num(double x) => double.IsFinite(x) ? x.ToString("0.00", CultureInfo.InvariantCulture) : "-";
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }
