@@ -36,7 +36,8 @@ public static class RatersCommands
         var name = new Option<string?>("--name") { Description = "Run name (default MODEL-PERSONAS-TASK); the same name resumes the run." };
         var seed = new Option<int>("--seed") { Description = "Seed of the criteria and side drawn per persona and pair.", DefaultValueFactory = _ => 1 };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 0f };
-        var rpm = new Option<double>("--rpm") { Description = "Most requests per minute (0: no limit).", DefaultValueFactory = _ => 0 };
+        var rpm = new Option<double>("--rpm") { Description = "Most requests per minute (0: no limit); holds whatever the concurrency.", DefaultValueFactory = _ => 0 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once (1 to 64); the answers do not depend on it.", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for one answer.", DefaultValueFactory = _ => 90 };
         var retries = new Option<int>("--retries") { Description = "Retries after HTTP 429, 5xx or a timeout.", DefaultValueFactory = _ => 4 };
         var invalidRetries = new Option<int>("--invalid-retries") { Description = "Retries after an answer that is not valid JSON for the schema; then it counts as invalid.", DefaultValueFactory = _ => 2 };
@@ -46,7 +47,7 @@ public static class RatersCommands
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var command = new Command("run", "Rate a study's pairs (or images) with a synthetic rater per persona and the same rater without persona; resumable, cached by request hash, rate-limited, with token accounting.")
         {
-            study, model, endpoint, keyEnv, personas, axes, task, items, name, seed, temperature, rpm, timeout, retries, invalidRetries, probe, priceIn, priceOut, json,
+            study, model, endpoint, keyEnv, personas, axes, task, items, name, seed, temperature, rpm, concurrency, timeout, retries, invalidRetries, probe, priceIn, priceOut, json,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
@@ -81,6 +82,7 @@ public static class RatersCommands
                 Axes = parse.GetValue(axes) is { } a ? [.. a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null,
                 Items = parse.GetValue(items),
                 Seed = parse.GetValue(seed),
+                Concurrency = parse.GetValue(concurrency),
             };
             RaterRuns.Check(request);
 
