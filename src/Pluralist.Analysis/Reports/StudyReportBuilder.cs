@@ -62,6 +62,9 @@ public sealed record StudyReportInput
     /// <summary>Groups (and intersections) with fewer participants are never shown.</summary>
     public int MinGroupSize { get; init; } = 5;
 
+    /// <summary>The study's synthetic runs compared with its people; the report has a section for them when there are any.</summary>
+    public IReadOnlyList<SyntheticRunComparison> Synthetic { get; init; } = [];
+
     public int Permutations { get; init; } = 1000;
 
     public int BootstrapReplicates { get; init; } = 1000;
@@ -120,6 +123,11 @@ public static partial class StudyReportBuilder
             () => AgreementSection(input, groups),
             () => LikertSection(input),
         };
+        if (input.Synthetic.Count > 0)
+        {
+            builders.Add(() => SyntheticSection(input));
+        }
+
         foreach (var build in builders)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -36,7 +36,8 @@ public static class RatersCommands
         var name = new Option<string?>("--name") { Description = "Run name (default MODEL-PERSONAS-TASK); the same name resumes the run." };
         var seed = new Option<int>("--seed") { Description = "Seed of the criteria and side drawn per persona and pair.", DefaultValueFactory = _ => 1 };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 0f };
-        var rpm = new Option<double>("--rpm") { Description = "Most requests per minute (0: no limit).", DefaultValueFactory = _ => 0 };
+        var rpm = new Option<double>("--rpm") { Description = "Most requests per minute (0: no limit); holds whatever the concurrency.", DefaultValueFactory = _ => 0 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once (1 to 64); the answers do not depend on it.", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for one answer.", DefaultValueFactory = _ => 90 };
         var retries = new Option<int>("--retries") { Description = "Retries after HTTP 429, 5xx or a timeout.", DefaultValueFactory = _ => 4 };
         var invalidRetries = new Option<int>("--invalid-retries") { Description = "Retries after an answer that is not valid JSON for the schema; then it counts as invalid.", DefaultValueFactory = _ => 2 };
@@ -46,7 +47,7 @@ public static class RatersCommands
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
         var command = new Command("run", "Rate a study's pairs (or images) with a synthetic rater per persona and the same rater without persona; resumable, cached by request hash, rate-limited, with token accounting.")
         {
-            study, model, endpoint, keyEnv, personas, axes, task, items, name, seed, temperature, rpm, timeout, retries, invalidRetries, probe, priceIn, priceOut, json,
+            study, model, endpoint, keyEnv, personas, axes, task, items, name, seed, temperature, rpm, concurrency, timeout, retries, invalidRetries, probe, priceIn, priceOut, json,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
@@ -81,6 +82,7 @@ public static class RatersCommands
                 Axes = parse.GetValue(axes) is { } a ? [.. a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null,
                 Items = parse.GetValue(items),
                 Seed = parse.GetValue(seed),
+                Concurrency = parse.GetValue(concurrency),
             };
             RaterRuns.Check(request);
 
@@ -156,10 +158,11 @@ public static class RatersCommands
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 1 };
         var minItems = new Option<int>("--min-items") { Description = "Items a group needs to be scored.", DefaultValueFactory = _ => 5 };
         var worst = new Option<int>("--worst") { Description = "How many worst-represented groups to name.", DefaultValueFactory = _ => 5 };
+        var permutations = new Option<int>("--permutations") { Description = "Permutations of the GAI tests (people's and the synthetic raters'); 0 skips them.", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Machine-readable JSON output." };
-        var command = new Command("compare", "Per identity group and intersection: the correlation between the group's ratings and the synthetic raters' with and without the group's persona (DIVE's measure), bootstrap intervals, and the groups represented worst.")
+        var command = new Command("compare", "Per identity group and intersection: the correlation between the group's ratings and the synthetic raters' with and without the group's persona (DIVE's measure), bootstrap intervals, the groups represented worst, and the GAI of the people beside the synthetic raters'.")
         {
-            study, run, axes, noIntersections, replicates, seed, minItems, worst, json,
+            study, run, axes, noIntersections, replicates, seed, minItems, worst, permutations, json,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
@@ -177,6 +180,7 @@ public static class RatersCommands
                 Replicates = parse.GetValue(replicates),
                 Seed = parse.GetValue(seed),
                 MinItems = parse.GetValue(minItems),
+                Permutations = parse.GetValue(permutations),
             }, ct).ConfigureAwait(false);
             var report = result.Report;
             var worstGroups = report.Worst(parse.GetValue(worst));
@@ -209,6 +213,18 @@ public static class RatersCommands
                     groups = report.Groups.Select(Row),
                     worst = worstGroups.Select(g => new { axis = g.Axis, group = g.Group }),
                     skipped = report.Skipped,
+                    gai = result.Association.Groups.Select(g => new
+                    {
+                        axis = g.Axis,
+                        group = g.Group,
+                        people = g.People,
+                        gaiPeople = N(g.HumanGai),
+                        pPeople = N(g.HumanP),
+                        personas = g.Personas,
+                        gaiSynthetic = N(g.SyntheticGai),
+                        pSynthetic = N(g.SyntheticP),
+                    }),
+                    gaiNotes = result.Association.Notes,
                 }));
                 return 0;
             }
@@ -230,6 +246,18 @@ public static class RatersCommands
             if (report.Skipped.Count > 0)
             {
                 Console.WriteLine($"{report.Skipped.Count} groups not scored (too few people or items), e.g. {report.Skipped[0]}");
+            }
+
+            Console.WriteLine($"GAI (IRR / xRR) of the people and of the synthetic raters (each persona a rater with its markers), same items; p from {parse.GetValue(permutations)} permutations");
+            Console.WriteLine($"{"group",-40} {"people",6} {"GAI",6} {"p",6}  {"pers.",5} {"GAI",6} {"p",6}");
+            foreach (var g in result.Association.Groups)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Truncate($"{g.Axis}={g.Group}", 40),-40} {g.People,6} {Num(g.HumanGai),6} {Num(g.HumanP),6}  {g.Personas,5} {Num(g.SyntheticGai),6} {Num(g.SyntheticP),6}"));
+            }
+
+            foreach (var note in result.Association.Notes)
+            {
+                Console.WriteLine(note);
             }
 
             return 0;
@@ -262,6 +290,8 @@ public static class RatersCommands
 
     private static string Cell(double r, Analysis.Statistics.Interval ci) =>
         double.IsFinite(r) ? string.Create(CultureInfo.InvariantCulture, $"{r,6:0.00} [{ci.Lower:0.00}, {ci.Upper:0.00}]") : "     -";
+
+    private static string Num(double x) => double.IsFinite(x) ? x.ToString("0.00", CultureInfo.InvariantCulture) : "-";
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Analysis.Agreement;
+using Pluralist.Analysis.Reports;
 using Pluralist.Analysis.Statistics;
 using Pluralist.Core.Model;
 using Pluralist.Data;
@@ -31,10 +32,13 @@ public static class RaterComparison
         public int Seed { get; init; } = 1;
 
         public int MinItems { get; init; } = 5;
+
+        /// <summary>Permutations of the GAI tests (people's and the synthetic raters'); 0 skips the tests.</summary>
+        public int Permutations { get; init; } = 1000;
     }
 
-    /// <summary>The report, with the run and counts of what went in.</summary>
-    public sealed record Result(SyntheticRun Run, RepresentationReport Report, int People, int HumanRatings, int Personas, int SyntheticRatings, int SyntheticFailures);
+    /// <summary>The report, with the run and counts of what went in, and the GAI of the people beside the synthetic raters'.</summary>
+    public sealed record Result(SyntheticRun Run, RepresentationReport Report, int People, int HumanRatings, int Personas, int SyntheticRatings, int SyntheticFailures, AssociationReport Association);
 
     public static async Task<Result> CompareAsync(PluralistDbContext db, Request request, CancellationToken ct = default)
     {
@@ -43,6 +47,11 @@ public static class RaterComparison
         if (request.Replicates < 0)
         {
             throw new StudyInputException($"--replicates: {request.Replicates} must be 0 or more.");
+        }
+
+        if (request.Permutations < 0)
+        {
+            throw new StudyInputException($"--permutations: {request.Permutations} must be 0 or more.");
         }
 
         var study = await StudyLookup.FindStudyAsync(db, request.Study, ct).ConfigureAwait(false);
@@ -105,7 +114,21 @@ public static class RaterComparison
             Intersections = request.Intersections,
             Bootstrap = new BootstrapOptions(request.Replicates, request.Seed),
         });
-        return new Result(run, report, people.Count, human.Count, personas.Count, synthetic.Count, answers.Count(x => x.Status != SyntheticStatus.Ok));
+        var association = SyntheticAssociation.Analyze(human, people, synthetic, personas, axes, Math.Max(1, study.MinGroupSize), new GaiOptions
+        {
+            Level = run.Task == SyntheticTask.Pairwise ? MeasurementLevel.Interval : MeasurementLevel.Ordinal,
+            Permutations = request.Permutations,
+            Seed = request.Seed,
+            Intersections = request.Intersections,
+        });
+        return new Result(run, report, people.Count, human.Count, personas.Count, synthetic.Count, answers.Count(x => x.Status != SyntheticStatus.Ok), association);
+    }
+
+    /// <summary>The comparison as the study report shows it.</summary>
+    public static SyntheticRunComparison ForReport(Result result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new SyntheticRunComparison(result.Run.Name, result.Run.Model, result.Run.Endpoint, result.Run.Task.ToString().ToLowerInvariant(), result.Personas, result.SyntheticRatings, result.SyntheticFailures, result.Report, result.Association);
     }
 
     /// <summary>A slider as shown (-1 = left) oriented to the pair's canonical order (-1 = image_0).</summary>

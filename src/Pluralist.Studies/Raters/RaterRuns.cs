@@ -53,6 +53,9 @@ public static class RaterRuns
 
         /// <summary>Seed of the criteria and side drawn for each persona and pair.</summary>
         public int Seed { get; init; } = 1;
+
+        /// <summary>Requests in flight at once (1 to 64); the answers do not depend on it.</summary>
+        public int Concurrency { get; init; } = 1;
     }
 
     /// <summary>Where a run stands, after each rating.</summary>
@@ -78,6 +81,11 @@ public static class RaterRuns
         if (string.IsNullOrWhiteSpace(request.Model))
         {
             throw new StudyInputException("--model: a model id is required.");
+        }
+
+        if (request.Concurrency is < 1 or > 64)
+        {
+            throw new StudyInputException($"--concurrency: {request.Concurrency} must be 1 to 64.");
         }
 
         if (request.Name is { } n && (n.Length is 0 or > 100 || n.Any(char.IsControl)))
@@ -136,74 +144,115 @@ public static class RaterRuns
         var imageRows = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).ToDictionaryAsync(i => i.Id, ct).ConfigureAwait(false);
         RaterImage Load(long id)
         {
-            if (!images.TryGetValue(id, out var img))
+            lock (images)
             {
-                var row = imageRows[id];
-                var path = Path.Combine(data.ImagesPath, row.StoragePath);
-                img = images[id] = new RaterImage(File.ReadAllBytes(path), RaterImage.MediaTypeOf(path));
-            }
+                if (!images.TryGetValue(id, out var img))
+                {
+                    var row = imageRows[id];
+                    var path = Path.Combine(data.ImagesPath, row.StoragePath);
+                    img = images[id] = new RaterImage(File.ReadAllBytes(path), RaterImage.MediaTypeOf(path));
+                }
 
-            return img;
+                return img;
+            }
         }
 
-        foreach (var item in todo)
+        // Up to Concurrency requests are in flight; the database (one context) is used by one rating at a time, and the
+        // rater's pacer spaces every request start whatever the concurrency. An answer depends only on its request, so the
+        // stored answers do not depend on the concurrency (only the order they are stored in does).
+        using var gate = new SemaphoreSlim(request.Concurrency);
+        using var store = new SemaphoreSlim(1);
+        async Task RateOne(PlannedRating item)
         {
-            ct.ThrowIfCancellationRequested();
-            var (messages, options, scales, min, max, integer) = item.Build(rater, Load);
-            var key = rater.CacheKey(messages, options);
-            var answer = new SyntheticAnswer
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            try
             {
-                RunId = run.Id,
-                PersonaKey = item.Persona.Key,
-                Persona = item.Persona.Values.ToDictionary(kv => kv.Key, kv => kv.Value),
-                ItemKey = item.ItemKey,
-                PairId = item.PairId,
-                ImageId = item.ImageId,
-                CriteriaShown = [.. scales.Select(s => s.Key)],
-                Image0OnLeft = item.Image0OnLeft,
-                CacheKey = key,
-            };
-            var hit = await db.SyntheticAnswers.AsNoTracking()
-                .Where(x => x.CacheKey == key && x.Status == SyntheticStatus.Ok && db.SyntheticRuns.Any(r => r.Id == x.RunId && r.StudyId == study.Id))
-                .OrderBy(x => x.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-            if (hit is not null)
-            {
-                answer.Scores = [.. hit.Scores];
-                answer.Status = SyntheticStatus.Ok;
-                answer.FromCache = true;
-                cached++;
-                run.Cached++;
-            }
-            else
-            {
-                var outcome = await rater.RateAsync(messages, options, scales, min, max, integer, ct).ConfigureAwait(false);
-                answer.Status = (SyntheticStatus)outcome.Status;
-                answer.Scores = [.. outcome.Values];
-                answer.Error = outcome.Error;
-                answer.Attempts = outcome.Attempts;
-                answer.InputTokens = outcome.InputTokens;
-                answer.OutputTokens = outcome.OutputTokens;
-                run.Calls += outcome.Attempts;
-                run.InputTokens += outcome.InputTokens;
-                run.OutputTokens += outcome.OutputTokens;
-                if (outcome.Status != RatingStatus.Ok)
+                ct.ThrowIfCancellationRequested();
+                var (messages, options, scales, min, max, integer) = item.Build(rater, Load);
+                var key = rater.CacheKey(messages, options);
+                var answer = new SyntheticAnswer
                 {
-                    failures++;
-                    run.Failures++;
-                    if (samples.Count < 5)
+                    RunId = run.Id,
+                    PersonaKey = item.Persona.Key,
+                    Persona = item.Persona.Values.ToDictionary(kv => kv.Key, kv => kv.Value),
+                    ItemKey = item.ItemKey,
+                    PairId = item.PairId,
+                    ImageId = item.ImageId,
+                    CriteriaShown = [.. scales.Select(s => s.Key)],
+                    Image0OnLeft = item.Image0OnLeft,
+                    CacheKey = key,
+                };
+                SyntheticAnswer? hit;
+                await store.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    hit = await db.SyntheticAnswers.AsNoTracking()
+                        .Where(x => x.CacheKey == key && x.Status == SyntheticStatus.Ok && db.SyntheticRuns.Any(r => r.Id == x.RunId && r.StudyId == study.Id))
+                        .OrderBy(x => x.Id).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    store.Release();
+                }
+
+                RatingOutcome? outcome = null;
+                if (hit is null)
+                {
+                    outcome = await rater.RateAsync(messages, options, scales, min, max, integer, ct).ConfigureAwait(false);
+                }
+
+                await store.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    if (outcome is null)
                     {
-                        samples.Add($"{(item.Persona.IsSteered ? item.Persona.Key : "no persona")} on {item.ItemKey}: {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Error}");
+                        answer.Scores = [.. hit!.Scores];
+                        answer.Status = SyntheticStatus.Ok;
+                        answer.FromCache = true;
+                        cached++;
+                        run.Cached++;
                     }
+                    else
+                    {
+                        answer.Status = (SyntheticStatus)outcome.Status;
+                        answer.Scores = [.. outcome.Values];
+                        answer.Error = outcome.Error;
+                        answer.Attempts = outcome.Attempts;
+                        answer.InputTokens = outcome.InputTokens;
+                        answer.OutputTokens = outcome.OutputTokens;
+                        run.Calls += outcome.Attempts;
+                        run.InputTokens += outcome.InputTokens;
+                        run.OutputTokens += outcome.OutputTokens;
+                        if (outcome.Status != RatingStatus.Ok)
+                        {
+                            failures++;
+                            run.Failures++;
+                            if (samples.Count < 5)
+                            {
+                                samples.Add($"{(item.Persona.IsSteered ? item.Persona.Key : "no persona")} on {item.ItemKey}: {outcome.Status.ToString().ToLowerInvariant()}: {outcome.Error}");
+                            }
+                        }
+                    }
+
+                    answer.AnsweredAt = DateTimeOffset.UtcNow;
+                    db.SyntheticAnswers.Add(answer);
+                    await db.SaveChangesAsync(ct).ConfigureAwait(false);
+                    db.Entry(answer).State = EntityState.Detached;
+                    rated++;
+                    progress?.Invoke(new Progress(already + rated, total, run.Calls, run.Cached, run.Failures, run.InputTokens, run.OutputTokens));
+                }
+                finally
+                {
+                    store.Release();
                 }
             }
-
-            answer.AnsweredAt = DateTimeOffset.UtcNow;
-            db.SyntheticAnswers.Add(answer);
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
-            db.Entry(answer).State = EntityState.Detached;
-            rated++;
-            progress?.Invoke(new Progress(already + rated, total, run.Calls, run.Cached, run.Failures, run.InputTokens, run.OutputTokens));
+            finally
+            {
+                gate.Release();
+            }
         }
+
+        await Task.WhenAll(todo.Select(RateOne)).ConfigureAwait(false);
 
         if (todo.Count > 0 || run.FinishedAt is null)
         {

@@ -7,6 +7,7 @@ using Pluralist.Core.Cleaning;
 using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
+using Pluralist.Studies.Raters;
 
 namespace Pluralist.Studies.Reports;
 
@@ -60,7 +61,7 @@ public static class StudyReportInputs
         Check(request);
         await StudyLookup.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
-        var input = await ReadAsync(options, request.Study, ct).ConfigureAwait(false);
+        var input = await ReadAsync(options, request, ct).ConfigureAwait(false);
         input = input with { Permutations = request.Permutations, BootstrapReplicates = request.BootstrapReplicates, Seed = request.Seed };
         if (request.TrainingDataset is { } training)
         {
@@ -71,10 +72,10 @@ public static class StudyReportInputs
         return new Result(input, clock.Elapsed);
     }
 
-    private static async Task<StudyReportInput> ReadAsync(DatabaseOptions options, string studyKey, CancellationToken ct)
+    private static async Task<StudyReportInput> ReadAsync(DatabaseOptions options, Request request, CancellationToken ct)
     {
         await using var db = PluralistDatabase.CreateContext(options);
-        var s = await StudyLookup.FindStudyAsync(db, studyKey, ct).ConfigureAwait(false);
+        var s = await StudyLookup.FindStudyAsync(db, request.Study, ct).ConfigureAwait(false);
         var dataset = await StudyDatasetLoader.LoadAsync(db, s.Key, ct).ConfigureAwait(false);
         var latest = await CleaningStore.LatestAsync(db, s.Id, ct).ConfigureAwait(false);
         IReadOnlyList<CleaningRow> rows = dataset.Rows;
@@ -108,6 +109,28 @@ public static class StudyReportInputs
             MinGroupSize = s.MinGroupSize,
             Ratings = ratings,
             LikertQuestions = [.. (s.LikertQuestions.Count > 0 ? s.LikertQuestions : Defaults.LikertQuestions).Select(q => q.Key)],
+            Synthetic = await SyntheticAsync(db, s, request, ct).ConfigureAwait(false),
         };
+    }
+
+    // Each synthetic run compared with the people as `raters compare` does by default (the study's axes, intersections).
+    private static async Task<IReadOnlyList<SyntheticRunComparison>> SyntheticAsync(PluralistDbContext db, Study study, Request request, CancellationToken ct)
+    {
+        var names = await db.SyntheticRuns.AsNoTracking().Where(r => r.StudyId == study.Id).OrderBy(r => r.Id).Select(r => r.Name).ToListAsync(ct).ConfigureAwait(false);
+        var list = new List<SyntheticRunComparison>();
+        foreach (var name in names)
+        {
+            var c = await RaterComparison.CompareAsync(db, new RaterComparison.Request
+            {
+                Study = study.Key,
+                Run = name,
+                Replicates = request.BootstrapReplicates,
+                Permutations = request.Permutations,
+                Seed = request.Seed,
+            }, ct).ConfigureAwait(false);
+            list.Add(RaterComparison.ForReport(c));
+        }
+
+        return list;
     }
 }

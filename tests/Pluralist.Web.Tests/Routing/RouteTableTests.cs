@@ -49,6 +49,7 @@ public sealed class RouteTableTests
         "PAGE console/studies/{key}/progress",
         "PAGE console/studies/{key}/questions",
         "PAGE console/studies/{key}/quotas",
+        "PAGE console/studies/{key}/raters",
         "PAGE error/{status:int?}",
         "PAGE history",
         "PAGE panel/{study}",

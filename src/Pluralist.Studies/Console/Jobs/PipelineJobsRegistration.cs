@@ -10,6 +10,8 @@ public static class PipelineJobsRegistration
     {
         services.AddSingleton<PipelineJobs>();
         services.AddHostedService(sp => sp.GetRequiredService<PipelineJobs>());
+        services.AddSingleton<RaterJobs>();
+        services.AddHostedService(sp => sp.GetRequiredService<RaterJobs>());
         return services;
     }
 }
