@@ -105,11 +105,13 @@ internal static class BundleScenarios
         Assert.DoesNotContain("S-STAFF1", everything, StringComparison.Ordinal);
 
         var participants = File.ReadAllLines(Path.Combine(folder, "participants.csv"));
-        Assert.Equal("participant,language,created_at,withdrawn_at,age-band,gender,disability,ethnicity,languages,neighbourhood", participants[0]);
+        // Per marker its answer and, beside it, the analysis group it counts in (the coding table: fr;en;ar -> multilingual).
+        Assert.Equal("participant,language,created_at,withdrawn_at,age-band,age-band_group,gender,gender_group,disability,disability_group,"
+            + "ethnicity,ethnicity_group,languages,languages_group,neighbourhood,neighbourhood_group", participants[0]);
         Assert.StartsWith("P-ANA001,fr,", participants[1], StringComparison.Ordinal);
-        Assert.EndsWith(",prefer-not-to-say,woman,,,,", participants[1], StringComparison.Ordinal);
-        Assert.EndsWith(",,,,,fr;en;ar,", participants[2], StringComparison.Ordinal); // Ben's latest consent covers languages
-        Assert.EndsWith(",,,,,,", participants[3], StringComparison.Ordinal);         // Cleo withdrew: nothing
+        Assert.EndsWith(",prefer-not-to-say,,woman,woman,,,,,,,,", participants[1], StringComparison.Ordinal);
+        Assert.EndsWith(",,,,,,,,,fr;en;ar,multilingual,,", participants[2], StringComparison.Ordinal); // Ben's latest consent covers languages
+        Assert.EndsWith("+00:00,,,,,,,,,,,,", participants[3], StringComparison.Ordinal);                    // Cleo withdrew: nothing
 
         // ratings.csv carries the same consented markers per rating: Ana's unconsented disability answer is absent.
         var ratings = File.ReadAllLines(Path.Combine(folder, "ratings.csv"));
