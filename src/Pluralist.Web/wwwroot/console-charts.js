@@ -5,7 +5,8 @@
   if (!source || typeof vegaEmbed !== 'function') return;
   const data = JSON.parse(source.textContent);
   // No injected <style> (vega-embed's default style, the tooltip's): the page's policy allows only the app's style sheets.
-  const options = { actions: false, renderer: 'svg', defaultStyle: false, tooltip: false };
+  // No eval either (script-src 'self'): Vega's expression interpreter instead of compiled expressions.
+  const options = { actions: false, renderer: 'svg', defaultStyle: false, tooltip: false, ast: true, expr: vega.expressionInterpreter };
   vegaEmbed('#chart-criteria', {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Answers per criterion',
