@@ -49,7 +49,8 @@ public class StudyPoolCommandTests
             Assert.All(images, i => Assert.StartsWith("{", i.Parameters, StringComparison.Ordinal));
             Assert.Single(await db.AuditEntries.Where(a => a.Action == "images.upload" && a.ActorParticipantId == null).ToListAsync());
 
-            // A participant answers two pairs through the participation use cases.
+            // A participant answers every pair offered through the participation use cases, so that both prompt
+            // sources have answers (two random pairs were both of human prompts about one run in four).
             var participant = new Participant { StudyId = study.Id, Pseudonym = "P-POOL", PreferredLanguage = "en", CreatedAt = DateTimeOffset.UtcNow };
             db.Participants.Add(participant);
             await db.SaveChangesAsync();
@@ -60,13 +61,23 @@ public class StudyPoolCommandTests
             var sessions = new SessionProgress(store);
             var quotas = new QuotaPlaces(store, counts);
             var next = new NextAssignment(store, sessions, quotas, new NextRating(store, sessions, quotas, new LikertItemTokens(new NoItems())), counts);
-            for (var i = 0; i < 2; i++)
+            var answered = 0;
+            while (await next.NextAsync(participant, study, "en", CancellationToken.None) is NextStep.Task task)
             {
-                var task = Assert.IsType<NextStep.Task>(await next.NextAsync(participant, study, "en", CancellationToken.None));
+                var i = answered++;
                 var request = new SubmitRequest($"answer-{i}", [.. task.Criteria.Select((c, k) => new ScoreInput(c.Key, k == 0 ? 0.5 : -0.25))], null, 1500);
                 Assert.Empty(SubmitAnswer.Validate(task.Assignment, request, study.SliderSteps));
                 await new SubmitAnswer(store).SubmitAsync(task.Assignment, study, request, "en", CancellationToken.None);
+                Assert.True(answered <= 12, "more tasks than pairs");
             }
+
+            var answeredSources = await (from a in db.Annotations
+                                         join pair in db.Pairs on a.PairId equals pair.Id
+                                         join image in db.Images on pair.Image0Id equals image.Id
+                                         join prompt in db.Prompts on image.PromptId equals prompt.Id
+                                         where a.ParticipantId == participant.Id
+                                         select prompt.Source).Distinct().ToListAsync();
+            Assert.Equal([PromptSource.Human, PromptSource.Template], answeredSources.Order());
         }
 
         (code, output, err) = CliRunner.Run(dir, ["analyze", "study", "livs-default", "--out", "report.html", "--tables", "tables", "--permutations", "20", "--bootstrap", "20", .. Data]);
