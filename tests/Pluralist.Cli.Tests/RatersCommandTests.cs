@@ -90,6 +90,50 @@ public class RatersCommandTests
             Assert.Equal(File.ReadAllText(Path.Combine(dir, "before", file!)), File.ReadAllText(Path.Combine(dir, "after", file!)));
         }
 
+        // Asked for by name, one run's answers join the dataset, each row flagged; people's rows and splits are unchanged.
+        var (withRun, withOut, withErr) = CliRunner.Run(dir, "dataset", "build", "livs-default", "--protocol", "livs", "--include-synthetic", "copy", "--out", "with-copy", "--data", "d");
+        Assert.True(withRun == 0, withErr);
+        var people = File.ReadAllLines(Path.Combine(dir, "before", "pairs.jsonl"));
+        var rows = File.ReadAllLines(Path.Combine(dir, "with-copy", "pairs.jsonl")).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject()).ToList();
+        var human = rows.Where(r => r["synthetic_run"] is null).ToList();
+        var synthetic = rows.Where(r => r["synthetic_run"] is not null).ToList();
+        Assert.All(rows, r => Assert.True(r.ContainsKey("synthetic_run")));
+        Assert.Equal(people, human.Select(r =>
+        {
+            r.Remove("synthetic_run");
+            return r.ToJsonString();
+        }));
+        Assert.NotEmpty(synthetic);
+        Assert.All(synthetic, r => Assert.Equal("copy", r["synthetic_run"]!.GetValue<string>()));
+        Assert.All(synthetic, r => Assert.Null(r["participant"]));
+        Assert.All(synthetic, r => Assert.Null(r["group"]));
+        Assert.Contains($"{rows.Count} rows", withOut, StringComparison.Ordinal);
+        await using (var db = PluralistDatabase.CreateContext(DatabaseOptions.Resolve(data, null, null)))
+        {
+            // Only the named run's answers: every source answer is one of its valid answers.
+            var copyRun = await db.SyntheticRuns.SingleAsync(r => r.Name == "copy");
+            var valid = (await db.SyntheticAnswers.Where(a => a.RunId == copyRun.Id && a.Status == Pluralist.Core.Model.SyntheticStatus.Ok).Select(a => a.Id).ToListAsync()).ToHashSet();
+            Assert.All(synthetic.SelectMany(r => r["source_answers"]!.AsArray()), a => Assert.Contains(a!.GetValue<long>(), valid));
+        }
+
+        var csvLines = File.ReadAllLines(Path.Combine(dir, "with-copy", "pairs.csv"));
+        Assert.EndsWith(",synthetic_run", csvLines[0], StringComparison.Ordinal);
+        Assert.Equal(synthetic.Count, csvLines.Count(l => l.EndsWith(",copy", StringComparison.Ordinal)));
+        Assert.Contains("Synthetic rows", File.ReadAllText(Path.Combine(dir, "with-copy", "README.md")), StringComparison.Ordinal);
+        Assert.DoesNotContain("synthetic", File.ReadAllText(Path.Combine(dir, "before", "README.md")), StringComparison.OrdinalIgnoreCase);
+
+        // An unknown run is an error naming the option and the runs there are; nothing is written.
+        var (unknown, _, unknownErr) = CliRunner.Run(dir, "dataset", "build", "livs-default", "--protocol", "livs", "--include-synthetic", "nope", "--out", "with-nope", "--data", "d");
+        Assert.Equal(1, unknown);
+        Assert.Contains("--include-synthetic", unknownErr, StringComparison.Ordinal);
+        Assert.Contains("'nope'", unknownErr, StringComparison.Ordinal);
+        Assert.Contains("copy", unknownErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "with-nope")));
+        var (parquet, _, parquetErr) = CliRunner.Run(dir, "dataset", "build", "livs-default", "--protocol", "livs", "--format", "parquet", "--include-synthetic", "copy", "--out", "with-parquet", "--data", "d");
+        Assert.Equal(1, parquet);
+        Assert.Contains("--include-synthetic", parquetErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "with-parquet")));
+
         // The world plants group effects; personas carrying them must track their groups better than no persona.
         var (cmp, cmpOut, cmpErr) = CliRunner.Run(dir, "raters", "compare", "--study", "livs-default", "--run", "offline-persona-from-study-pairwise", "--axes", "age-band,gender,disability", "--no-intersections", "--replicates", "300", "--json", "--data", "d");
         Assert.True(cmp == 0, cmpErr);

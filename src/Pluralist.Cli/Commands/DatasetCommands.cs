@@ -8,6 +8,7 @@ using Pluralist.Core.Preferences;
 using Pluralist.Data;
 using Pluralist.Data.Datasets;
 using Pluralist.Studies;
+using Pluralist.Studies.Raters;
 
 namespace Pluralist.Cli;
 
@@ -35,10 +36,11 @@ public static class DatasetCommands
         var seed = new Option<int>("--seed") { Description = "Seed of the prompt split (default 0).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", Required = true };
         var format = new Option<string>("--format") { Description = "jsonl (pairs.jsonl/csv and image files, default) or parquet (Hugging Face Parquet in the Pick-a-Pic v2 layout, image bytes inside, for the reference Diffusion-DPO trainers).", DefaultValueFactory = _ => "jsonl" };
+        var includeSynthetic = new Option<string?>("--include-synthetic") { Description = "Also write the labels of this synthetic run (raters run), flagged in the synthetic_run column and the datasheet; jsonl only. Synthetic answers are never included otherwise." };
         var ties = new Option<string?>("--ties") { Description = "For --format parquet: drop (default) leaves out labels that prefer neither image; soft keeps them with soft_label 0.5 and label_0 drawn by a seeded coin." };
         var command = new Command("build", "Write a preference dataset from the study's (cleaned) answers: --format jsonl writes pairs.jsonl/csv (caption, jpg_0, jpg_1, label_0, criterion, weight, soft_label, participant, group, source_answers), the images with metadata.jsonl/csv and a README datasheet; --format parquet writes data/<split>-*.parquet with Pick-a-Pic v2's columns and a Hugging Face dataset card. Uses the latest cleaning run; warns when there is none.")
         {
-            study, protocol, aggregate, softPerCriterion, criteria, group, groupBy, participant, split, seed, output, format, ties,
+            study, protocol, aggregate, softPerCriterion, criteria, group, groupBy, participant, split, seed, output, format, ties, includeSynthetic,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
@@ -64,6 +66,13 @@ public static class DatasetCommands
                 "soft" => TiePolicy.KeepSoft,
                 var other => throw new CliInputException($"--ties: unknown policy '{other}'; use drop or soft"),
             };
+            var syntheticRun = parse.GetValue(includeSynthetic);
+            if (syntheticRun is not null)
+            {
+                CommandHelpers.Require(layout == "jsonl", "--include-synthetic", "applies to --format jsonl only (the Parquet layout has no column to flag synthetic rows)");
+                CommandHelpers.Require((parse.GetValue(group) ?? []).Length == 0 && (parse.GetValue(participant) ?? []).Length == 0, "--include-synthetic", "cannot be combined with --group or --participant (synthetic raters are neither)");
+            }
+
             await StudyLookup.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
             await using var db = PluralistDatabase.CreateContext(options);
             var s = await StudyLookup.FindStudyAsync(db, parse.GetValue(study)!, ct).ConfigureAwait(false);
@@ -126,6 +135,7 @@ public static class DatasetCommands
             }
 
             var labels = Labeler.Build(rows, labelOptions);
+            var syntheticLabels = syntheticRun is null ? [] : await RaterDataset.LabelsAsync(db, s, syntheticRun, labelOptions, ct).ConfigureAwait(false);
             if (labels.Count == 0)
             {
                 warnings.Add("no labels: the selection holds no usable answers");
@@ -148,6 +158,8 @@ public static class DatasetCommands
                 ValidationShare = validation,
                 TestShare = test,
                 Warnings = warnings,
+                SyntheticLabels = syntheticLabels,
+                SyntheticRun = syntheticRun,
             };
             var outDir = parse.GetValue(output)!.FullName;
             DatasetResult result;
@@ -186,6 +198,7 @@ public static class DatasetCommands
                     ["rows"] = result.Rows,
                     ["images"] = result.Images,
                     ["cleaning_run"] = latest?.Run.Id,
+                    ["synthetic_run"] = syntheticRun,
                 }.ToJsonString(),
                 At = DateTimeOffset.UtcNow,
             });

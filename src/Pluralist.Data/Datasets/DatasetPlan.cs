@@ -35,7 +35,7 @@ internal sealed class DatasetPlan
             warnings.Add("the study's answers have not been cleaned: labels are built from uncleaned answers");
         }
 
-        foreach (var l in input.Labels)
+        foreach (var (l, _) in input.AllLabels)
         {
             if (!input.Captions.ContainsKey(l.PromptId))
             {
@@ -60,7 +60,16 @@ internal sealed class DatasetPlan
             warnings.Add($"{smallGroups} consented group(s) with fewer than the study minimum of {input.MinGroupSize} participants left out (written as no group)");
         }
 
-        var splits = PromptSplitter.Split(input.Labels.Select(l => l.PromptId), input.SplitSeed, input.ValidationShare, input.TestShare);
+        // People's prompts are split as if no synthetic run were included, so that including one never moves a person's
+        // row to another split; prompts only a synthetic run labelled are split among themselves with the same seed.
+        var splits = PromptSplitter.Split(input.Labels.Select(l => l.PromptId), input.SplitSeed, input.ValidationShare, input.TestShare)
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        var syntheticOnly = input.SyntheticLabels.Select(l => l.PromptId).Where(p => !splits.ContainsKey(p)).ToList();
+        foreach (var (prompt, name) in PromptSplitter.Split(syntheticOnly, input.SplitSeed, input.ValidationShare, input.TestShare))
+        {
+            splits[prompt] = name;
+        }
+
         return new DatasetPlan(input, sizes, splits, warnings);
     }
 

@@ -49,6 +49,19 @@ public sealed record DatasetInput
 
     /// <summary>Generator of each image (<c>model_0</c> / <c>model_1</c> in Parquet datasets), where known.</summary>
     public IReadOnlyDictionary<long, string> ImageModels { get; init; } = new Dictionary<long, string>();
+
+    /// <summary>
+    /// Labels made from a synthetic run, included only when asked for by name (<c>dataset build --include-synthetic</c>);
+    /// written after people's with <c>synthetic_run</c> set (the column exists only in datasets that include a run).
+    /// </summary>
+    public IReadOnlyList<PreferenceLabel> SyntheticLabels { get; init; } = [];
+
+    /// <summary>The synthetic run <see cref="SyntheticLabels"/> come from, as the datasheet names it; null when none is included.</summary>
+    public string? SyntheticRun { get; init; }
+
+    /// <summary>People's labels, then the synthetic ones.</summary>
+    public IEnumerable<(PreferenceLabel Label, bool Synthetic)> AllLabels =>
+        Labels.Select(l => (l, false)).Concat(SyntheticLabels.Select(l => (l, true)));
 }
 
 /// <summary>What an export wrote, and the warnings it raised.</summary>
@@ -78,7 +91,7 @@ public static class DatasetWriter
         var imagesDir = Path.Combine(outDir, "images");
         Directory.CreateDirectory(imagesDir);
         var fileNames = new Dictionary<long, string>();
-        foreach (var img in input.Labels.SelectMany(l => new[] { l.Image0Id, l.Image1Id }).Distinct().Order())
+        foreach (var img in input.AllLabels.SelectMany(x => new[] { x.Label.Image0Id, x.Label.Image1Id }).Distinct().Order())
         {
             var src = input.ImagePaths[img];
             var name = img.ToString(CultureInfo.InvariantCulture) + Path.GetExtension(src).ToLowerInvariant();
@@ -90,8 +103,9 @@ public static class DatasetWriter
         using (var jsonl = new StreamWriter(Path.Combine(outDir, "pairs.jsonl"), false, new UTF8Encoding(false)))
         using (var csv = new StreamWriter(Path.Combine(outDir, "pairs.csv"), false, new UTF8Encoding(false)))
         {
-            csv.WriteLine("split,pair_id,caption,jpg_0,jpg_1,label_0,soft_label,criterion,weight,participant,group,source_answers");
-            foreach (var l in input.Labels)
+            var withRun = input.SyntheticRun is not null;
+            csv.WriteLine("split,pair_id,caption,jpg_0,jpg_1,label_0,soft_label,criterion,weight,participant,group,source_answers" + (withRun ? ",synthetic_run" : ""));
+            foreach (var (l, synthetic) in input.AllLabels)
             {
                 var split = splits[l.PromptId];
                 perSplit[split] = perSplit.GetValueOrDefault(split) + 1;
@@ -111,6 +125,11 @@ public static class DatasetWriter
                     ["group"] = group,
                     ["source_answers"] = new JsonArray(l.SourceAnswers.Select(a => (JsonNode)a).ToArray()),
                 };
+                if (withRun)
+                {
+                    o["synthetic_run"] = synthetic ? input.SyntheticRun : null;
+                }
+
                 jsonl.WriteLine(o.ToJsonString());
                 csv.WriteLine(string.Join(",", [
                     split, l.PairId.ToString(CultureInfo.InvariantCulture), Csv(input.Captions[l.PromptId]),
@@ -118,11 +137,11 @@ public static class DatasetWriter
                     l.Label0.ToString("R", CultureInfo.InvariantCulture), l.SoftLabel.ToString("R", CultureInfo.InvariantCulture),
                     Csv(l.Criterion ?? ""), l.Weight.ToString("R", CultureInfo.InvariantCulture),
                     l.ParticipantId?.ToString(CultureInfo.InvariantCulture) ?? "", Csv(group ?? ""),
-                    string.Join(";", l.SourceAnswers)]));
+                    string.Join(";", l.SourceAnswers)]) + (withRun ? "," + Csv(synthetic ? input.SyntheticRun! : "") : ""));
             }
         }
 
-        var imagePrompt = input.Labels.SelectMany(l => new[] { (l.Image0Id, l.PromptId), (l.Image1Id, l.PromptId) }).Distinct().OrderBy(x => x.Item1).ToList();
+        var imagePrompt = input.AllLabels.SelectMany(x => new[] { (x.Label.Image0Id, x.Label.PromptId), (x.Label.Image1Id, x.Label.PromptId) }).Distinct().OrderBy(x => x.Item1).ToList();
         using (var meta = new StreamWriter(Path.Combine(imagesDir, "metadata.jsonl"), false, new UTF8Encoding(false)))
         using (var metaCsv = new StreamWriter(Path.Combine(imagesDir, "metadata.csv"), false, new UTF8Encoding(false)))
         {
@@ -135,7 +154,7 @@ public static class DatasetWriter
         }
 
         File.WriteAllText(Path.Combine(outDir, "README.md"), Datasheet(input, perSplit, fileNames.Count, warnings, JsonlFiles), new UTF8Encoding(false));
-        return new DatasetResult(input.Labels.Count, fileNames.Count, perSplit, warnings);
+        return new DatasetResult(input.Labels.Count + input.SyntheticLabels.Count, fileNames.Count, perSplit, warnings);
     }
 
     /// <summary>Reads a pairs.jsonl back into labels (groups and captions are not part of a label).</summary>
@@ -173,7 +192,12 @@ public static class DatasetWriter
         sb.Append(ci, $"# {input.StudyName}: preference dataset\n\n");
         sb.Append(ci, $"- Criteria: {string.Join(", ", input.Criteria)}\n");
         sb.Append(ci, $"- Label protocol: `{input.Protocol}` (label_0 = 1 when image_0 is preferred, 0 when image_1 is, 0.5 tie; soft_label = p(image_0 preferred))\n");
-        sb.Append(ci, $"- Rows: {input.Labels.Count}, images: {images}\n");
+        sb.Append(ci, $"- Rows: {input.Labels.Count + input.SyntheticLabels.Count}, images: {images}\n");
+        if (input.SyntheticRun is not null)
+        {
+            sb.Append(ci, $"- **Synthetic rows**: {input.SyntheticLabels.Count} of the rows are not people's answers but a model's, from synthetic run `{input.SyntheticRun}` (included by name; column `synthetic_run`, empty on people's rows; their `participant` is empty and `source_answers` are synthetic answer ids)\n");
+        }
+
         sb.Append(ci, $"- Splits by prompt (seed {input.SplitSeed}, no prompt in two splits): {string.Join(", ", perSplit.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"))}\n");
         sb.Append(ci, $"- Licence: {input.Licence}\n");
         sb.Append(ci, $"- Identity groups: only consented markers, groups below {input.MinGroupSize} participants left out\n\n");
