@@ -42,7 +42,7 @@ public sealed class PipelineCommandTests : IDisposable
 
         (code, output, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--strategy", "template", "--variants", "1");
         Assert.True(code == 0, err);
-        Assert.Contains("template: 2 prompts added (2 -> 4)", output, StringComparison.Ordinal);
+        Assert.Contains("template, the offline template (default without a model server): 2 prompts added (2 -> 4)", output, StringComparison.Ordinal);
         Assert.Contains("template", File.ReadAllText(Path.Combine(_dir, "prompts", "provenance.csv")), StringComparison.Ordinal);
 
         (code, output, err) = CliRunner.Run(_dir, "prompts", "compare", "prompts");
@@ -137,4 +137,66 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("prompts.csv", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Without_a_model_server_augment_uses_the_offline_template_and_says_so()
+    {
+        Write("p.txt", "A park with benches under trees\n");
+        Assert.Equal(0, CliRunner.Run(_dir, "prompts", "import", "p.txt", "--out", "prompts").Code);
+        var (code, output, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--variants", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("template, the offline template (default without a model server): 1 prompts added (1 -> 2)", output, StringComparison.Ordinal);
+        var (help, helpOut, _) = CliRunner.Run(_dir, "prompts", "augment", "--help");
+        Assert.Equal(0, help);
+        Assert.Contains("offline template (default without a model server)", helpOut, StringComparison.Ordinal);
+
+        // An endpoint without a strategy, or the template with an endpoint, is refused rather than silently unused.
+        (code, _, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m");
+        Assert.Equal(1, code);
+        Assert.Contains("--strategy", err, StringComparison.Ordinal);
+        (code, _, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--strategy", "template", "--endpoint", "http://127.0.0.1:9/v1");
+        Assert.Equal(1, code);
+        Assert.Contains("--endpoint", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mask_refill_on_a_model_server_adds_llm_3_prompts_with_their_provenance_and_log()
+    {
+        Write("p.txt", "A park with benches under trees\nA plaza with a fountain at night\n");
+        Assert.Equal(0, CliRunner.Run(_dir, "prompts", "import", "p.txt", "--out", "prompts").Code);
+        using var server = new Pluralist.Pipeline.Tests.Support.ScriptedHttpServer();
+        // The server fills every mask of the template it is shown with "sunny spot"; the first call first answers without JSON.
+        server.Enqueue(new Pluralist.Pipeline.Tests.Support.ScriptedResponse(200, Completion("I would rather describe a beach.")));
+        server.Fallback = request =>
+        {
+            using var body = System.Text.Json.JsonDocument.Parse(request.Body);
+            var user = body.RootElement.GetProperty("messages")[1].GetProperty("content");
+            var text = user.ValueKind == System.Text.Json.JsonValueKind.String ? user.GetString()! : user[0].GetProperty("text").GetString()!;
+            var template = text.Split('\n')[1];
+            return new Pluralist.Pipeline.Tests.Support.ScriptedResponse(200, Completion(System.Text.Json.JsonSerializer.Serialize(new { prompt = template.Replace("[MASK]", "sunny spot", StringComparison.Ordinal) })));
+        };
+        var (code, output, err) = CliRunner.Run(_dir, "prompts", "augment", "prompts", "--strategy", "mask-refill", "--endpoint", new Uri(server.BaseUri, "v1").ToString(),
+            "--model", "local-model", "--mask-fraction", "1", "--seed", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("mask-refill: 2 prompts added of 2 received (2 -> 4); 2 calls, 0 without a valid answer", output, StringComparison.Ordinal);
+        var prompts = File.ReadAllLines(Path.Combine(_dir, "prompts", "prompts.csv"));
+        Assert.Contains(prompts, l => l.Contains("A sunny spot with sunny spot under sunny spot", StringComparison.Ordinal) && l.Contains(",llm-3,", StringComparison.Ordinal));
+        var provenance = File.ReadAllText(Path.Combine(_dir, "prompts", "provenance.csv"));
+        Assert.Contains("mask-refill", provenance, StringComparison.Ordinal);
+        Assert.Contains("typologies:park->sunny spot", provenance, StringComparison.Ordinal);
+        var log = File.ReadAllLines(Path.Combine(_dir, "prompts", "llm-log.jsonl"));
+        Assert.Equal(3, log.Length); // the invalid first answer, its retry, the second call
+        Assert.Contains("invalid: the answer is not JSON", log[0], StringComparison.Ordinal);
+        Assert.All(server.Requests, r => Assert.Contains("\"model\":\"local-model\"", r.Body, StringComparison.Ordinal));
+    }
+
+    private static string Completion(string content) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        id = "chatcmpl-cli",
+        @object = "chat.completion",
+        created = 1_700_000_000,
+        model = "local-model",
+        choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = "stop" } },
+        usage = new { prompt_tokens = 50, completion_tokens = 12, total_tokens = 62 },
+    });
 }

@@ -11,7 +11,7 @@ public static class PromptsCommands
 {
     public static Command Create()
     {
-        var prompts = new Command("prompts", "Workshop prompts: import, augment (template, few-shot, scenario), compare sources.");
+        var prompts = new Command("prompts", "Workshop prompts: import, augment (few-shot, scenario, mask-refill on a model server, or the offline template), compare sources.");
         prompts.Subcommands.Add(Import());
         prompts.Subcommands.Add(Augment());
         prompts.Subcommands.Add(Compare());
@@ -58,34 +58,47 @@ public static class PromptsCommands
         return cmd;
     }
 
+    /// <summary>How the template strategy is named in help and output.</summary>
+    internal const string TemplateLabel = "offline template (default without a model server)";
+
     private static Command Augment()
     {
         var dir = new Argument<string>("DIR") { Description = "Prompt folder (from prompts import)." };
-        var strategy = new Option<string>("--strategy") { Description = "template (offline), few-shot or scenario (an OpenAI-compatible chat endpoint).", Required = true };
-        var endpoint = new Option<string?>("--endpoint") { Description = "Chat endpoint base URL, e.g. http://localhost:11434/v1 (few-shot, scenario)." };
-        var model = new Option<string?>("--model") { Description = "Chat model name (few-shot, scenario)." };
-        var keyEnv = new Option<string?>("--api-key-env") { Description = "Environment variable holding the API key (never passed on the command line)." };
-        var seed = new Option<int>("--seed") { Description = "Seed of sampling and template refills.", DefaultValueFactory = _ => 1 };
-        var variants = new Option<int>("--variants") { Description = "template: variants per human prompt.", DefaultValueFactory = _ => 3 };
-        var mask = new Option<double>("--mask-fraction") { Description = "template: share of concept words masked and refilled.", DefaultValueFactory = _ => 0.5 };
-        var language = new Option<string>("--language") { Description = "few-shot, scenario: language of the examples and of the new prompts.", DefaultValueFactory = _ => "en" };
+        var strategy = new Option<string?>("--strategy") { Description = $"template: {TemplateLabel}; few-shot, scenario or mask-refill: LIVS's language-model methods 1 to 3 on an OpenAI-compatible chat endpoint (--endpoint, --model). Default template; with --endpoint, name one of the three." };
+        var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible base URL with the version segment, e.g. http://localhost:11434/v1 (few-shot, scenario, mask-refill)." };
+        var model = new Option<string?>("--model") { Description = "Chat model id sent to the endpoint (few-shot, scenario, mask-refill)." };
+        var keyEnv = new Option<string>("--api-key-env") { Description = "Environment variable holding the API key (never on the command line); local servers need none.", DefaultValueFactory = _ => "OPENAI_API_KEY" };
+        var seed = new Option<int>("--seed") { Description = "Seed of sampling, masks and template refills.", DefaultValueFactory = _ => 1 };
+        var variants = new Option<int?>("--variants") { Description = "template: variants per human prompt (default 3); mask-refill: calls per human prompt, each with its own masks (default 1)." };
+        var mask = new Option<double>("--mask-fraction") { Description = "template, mask-refill: share of a prompt's keywords masked and refilled (at least one).", DefaultValueFactory = _ => 0.5 };
+        var language = new Option<string>("--language") { Description = "few-shot, scenario, mask-refill: language of the human prompts used and of the new prompts.", DefaultValueFactory = _ => "en" };
         var calls = new Option<int>("--calls") { Description = "few-shot: calls to the model.", DefaultValueFactory = _ => 4 };
         var perCall = new Option<int>("--per-call") { Description = "few-shot, scenario: prompts asked for per call.", DefaultValueFactory = _ => 5 };
-        var cmd = new Command("augment", "Grow a prompt folder with one of LIVS's three strategies; provenance names every parent.") { dir, strategy, endpoint, model, keyEnv, seed, variants, mask, language, calls, perCall };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature of the model.", DefaultValueFactory = _ => 0.9f };
+        var rpm = new Option<double>("--rpm") { Description = "Most requests per minute (0: no limit).", DefaultValueFactory = _ => 0 };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for one answer.", DefaultValueFactory = _ => 120 };
+        var retries = new Option<int>("--retries") { Description = "Retries after HTTP 429, 5xx or a timeout.", DefaultValueFactory = _ => 4 };
+        var invalidRetries = new Option<int>("--invalid-retries") { Description = "Retries after an answer that is not valid (the model is told why); then the call counts as without answer.", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("augment", "Grow a prompt folder with LIVS's strategies (few-shot, scenario, mask-refill on a model server) or the offline template (default without a model server); provenance names every parent.")
+        {
+            dir, strategy, endpoint, model, keyEnv, seed, variants, mask, language, calls, perCall, temperature, rpm, timeout, retries, invalidRetries,
+        };
         cmd.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var folder = parse.GetValue(dir)!;
             CommandHelpers.Require(File.Exists(Path.Combine(folder, "prompts.csv")), $"DIR: {Path.Combine(folder, "prompts.csv")} not found (run prompts import first)");
-            var name = parse.GetValue(strategy)!;
+            var url = parse.GetValue(endpoint);
+            var name = parse.GetValue(strategy) ?? (url is null ? "template" : throw new CliInputException($"--strategy: name few-shot, scenario or mask-refill to use the model server at {url} (the {TemplateLabel} takes no --endpoint)"));
+            CommandHelpers.Require(parse.GetValue(mask) is > 0 and <= 1, "--mask-fraction", "must be in (0, 1]");
+            CommandHelpers.Require(parse.GetValue(variants) is null or >= 1, "--variants", "must be at least 1");
             var set = PromptSet.Load(folder);
             int before = set.Prompts.Count;
             if (name == "template")
             {
-                CommandHelpers.Require(parse.GetValue(variants) >= 1, "--variants must be >= 1");
-                CommandHelpers.Require(parse.GetValue(mask) is > 0 and <= 1, "--mask-fraction must be in (0, 1]");
-                var added = TemplateAugmenter.Augment(set, new TemplateOptions { VariantsPerPrompt = parse.GetValue(variants), MaskFraction = parse.GetValue(mask), Seed = parse.GetValue(seed) });
+                CommandHelpers.Require(url is null, "--endpoint", $"the {TemplateLabel} calls no model; use few-shot, scenario or mask-refill with a model server");
+                var added = TemplateAugmenter.Augment(set, new TemplateOptions { VariantsPerPrompt = parse.GetValue(variants) ?? 3, MaskFraction = parse.GetValue(mask), Seed = parse.GetValue(seed) });
                 set.Save(folder);
-                Console.WriteLine($"template: {added.Count} prompts added ({before} -> {set.Prompts.Count})");
+                Console.WriteLine($"template, the {TemplateLabel}: {added.Count} prompts added ({before} -> {set.Prompts.Count})");
                 return 0;
             }
 
@@ -93,39 +106,58 @@ public static class PromptsCommands
             {
                 "few-shot" => LlmStrategy.FewShot,
                 "scenario" => LlmStrategy.Scenario,
-                _ => throw new CliInputException($"--strategy '{name}': expected template, few-shot or scenario"),
+                "mask-refill" => LlmStrategy.MaskRefill,
+                _ => throw new CliInputException($"--strategy '{name}': expected template, few-shot, scenario or mask-refill"),
             };
-            var url = parse.GetValue(endpoint) ?? throw new CliInputException($"--strategy {name} needs --endpoint URL and --model NAME");
+            if (url is null)
+            {
+                throw new CliInputException($"--strategy {name} needs --endpoint URL and --model NAME (a model server); without one, use the {TemplateLabel}");
+            }
+
+            var uri = ChatEndpoint.ParseUrl(url);
             var modelName = parse.GetValue(model) ?? throw new CliInputException($"--strategy {name} needs --model NAME");
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-            {
-                throw new CliInputException($"--endpoint '{url}' is not an http(s) URL");
-            }
-
-            string? key = null;
-            if (parse.GetValue(keyEnv) is { } env)
-            {
-                key = Environment.GetEnvironmentVariable(env);
-                CommandHelpers.Require(!string.IsNullOrEmpty(key), $"--api-key-env {env}: the variable is not set");
-            }
-
             CommandHelpers.Require(parse.GetValue(calls) >= 1 && parse.GetValue(perCall) >= 1, "--calls and --per-call must be >= 1");
-            var augmenter = new LlmAugmenter(new OpenAIChatModel(new ChatEndpointOptions { Endpoint = uri, Model = modelName, ApiKey = key }),
-                new LlmAugmentOptions { Language = parse.GetValue(language)!, Calls = parse.GetValue(calls), PromptsPerCall = parse.GetValue(perCall), Seed = parse.GetValue(seed) });
+            var settings = ChatEndpoint.Settings(modelName, parse.GetValue(temperature), parse.GetValue(rpm), parse.GetValue(timeout), parse.GetValue(retries), parse.GetValue(invalidRetries), maxOutputTokens: 2000);
+            using var client = ChatEndpoint.Client(uri, modelName, ChatEndpoint.ApiKey(parse, keyEnv), parse.GetValue(timeout));
+            var augmenter = new LlmAugmenter(client, settings, new LlmAugmentOptions
+            {
+                Language = parse.GetValue(language)!,
+                Calls = parse.GetValue(calls),
+                PromptsPerCall = parse.GetValue(perCall),
+                Seed = parse.GetValue(seed),
+                VariantsPerPrompt = parse.GetValue(variants) ?? 1,
+                MaskFraction = parse.GetValue(mask),
+            });
             var logPath = Path.Combine(folder, "llm-log.jsonl");
+            AugmentationResult result;
             try
             {
-                var result = await augmenter.AugmentAsync(set, s, ct);
-                AppendLog(logPath, result.Log);
-                set.Save(folder);
-                Console.WriteLine($"{name}: {result.Added.Count} prompts added of {result.Received} received ({before} -> {set.Prompts.Count}); {result.Log.Exchanges.Count} requests logged in {logPath}");
-                return 0;
+                result = await augmenter.AugmentAsync(set, s, ct);
             }
             catch (AugmentationException e)
             {
                 AppendLog(logPath, e.Log);
-                throw new CliInputException($"{name}: {e.Message} (nothing added; {e.Log.Exchanges.Count} requests logged in {logPath})");
+                throw new CliInputException($"{name}: {e.Message} ({e.Log.Exchanges.Count} attempts logged in {logPath})");
             }
+            catch (ArgumentException e)
+            {
+                throw new CliInputException($"{name}: {e.Message}");
+            }
+
+            AppendLog(logPath, result.Log);
+            set.Save(folder);
+            Console.WriteLine($"{name}: {result.Added.Count} prompts added of {result.Received} received ({before} -> {set.Prompts.Count}); {result.Calls} calls, {result.Failures.Count} without a valid answer; tokens {result.InputTokens} in / {result.OutputTokens} out; {result.Log.Exchanges.Count} attempts logged in {logPath}");
+            if (result.SkippedWithoutKeywords > 0)
+            {
+                Console.WriteLine($"{result.SkippedWithoutKeywords} human prompts have no keyword to mask and were skipped");
+            }
+
+            foreach (var f in result.Failures.Take(10))
+            {
+                Console.WriteLine($"  {f.CallId}: {f.Status.ToString().ToLowerInvariant()}: {f.Error}");
+            }
+
+            return 0;
         }));
         return cmd;
     }

@@ -53,15 +53,8 @@ public static class RatersCommands
         {
             var endpointText = parse.GetValue(endpoint)!;
             var offline = endpointText == "offline";
-            Uri? uri = null;
-            CommandHelpers.Require(offline || (Uri.TryCreate(endpointText, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https"), "--endpoint", $"'{endpointText}' is not an http(s) URL or offline");
-            CommandHelpers.Require(parse.GetValue(timeout) is > 0 and <= 3600, "--timeout", "must be between 0 and 3600 seconds");
-            CommandHelpers.Require(parse.GetValue(retries) is >= 0 and <= 20, "--retries", "must be 0 to 20");
-            CommandHelpers.Require(parse.GetValue(invalidRetries) is >= 0 and <= 10, "--invalid-retries", "must be 0 to 10");
-            CommandHelpers.Require(parse.GetValue(rpm) >= 0 && double.IsFinite(parse.GetValue(rpm)), "--rpm", "must be 0 or more");
+            var uri = offline ? null : ChatEndpoint.ParseUrl(endpointText, "--endpoint", " or offline");
             CommandHelpers.Require(parse.GetValue(priceIn) >= 0 && parse.GetValue(priceOut) >= 0, "--price-in", "prices must be 0 or more");
-            var t = parse.GetValue(temperature);
-            CommandHelpers.Require(t is >= 0 and <= 2, "--temperature", "must be 0 to 2");
             RaterTask? chosenTask = parse.GetValue(task) switch
             {
                 null => null,
@@ -70,6 +63,7 @@ public static class RatersCommands
                 var other => throw new CliInputException($"--task: '{other}' is not pairwise or likert"),
             };
             var modelId = parse.GetValue(model)!;
+            var settings = ChatEndpoint.Settings(modelId, parse.GetValue(temperature), parse.GetValue(rpm), parse.GetValue(timeout), parse.GetValue(retries), parse.GetValue(invalidRetries));
             CommandHelpers.Require(!offline || modelId == OfflinePersonaChatClient.ModelName, "--model", $"the offline endpoint serves {OfflinePersonaChatClient.ModelName} only");
             var request = new RaterRuns.Request
             {
@@ -90,16 +84,8 @@ public static class RatersCommands
             await StudyLookup.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
             using IChatClient client = offline
                 ? new OfflinePersonaChatClient(CommandHelpers.LoadProbe(parse.GetValue(probe)!, "--probe"))
-                : OpenAICompatible.Create(uri!, modelId, Environment.GetEnvironmentVariable(parse.GetValue(keyEnv)!), TimeSpan.FromSeconds(parse.GetValue(timeout) + 5));
-            var rater = new SyntheticRater(client, new RaterOptions
-            {
-                Model = modelId,
-                Temperature = t,
-                RequestsPerMinute = parse.GetValue(rpm),
-                Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-                TransportRetries = parse.GetValue(retries),
-                InvalidRetries = parse.GetValue(invalidRetries),
-            });
+                : ChatEndpoint.Client(uri!, modelId, ChatEndpoint.ApiKey(parse, keyEnv), parse.GetValue(timeout));
+            var rater = new SyntheticRater(client, settings);
             await using var db = PluralistDatabase.CreateContext(options);
             int every = 1;
             var result = await RaterRuns.RunAsync(db, data, rater, request, DateTimeOffset.UtcNow, p =>

@@ -1,19 +1,26 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
 using Pluralist.Core.Model;
 using Pluralist.Pipeline.Prompts;
+using Pluralist.Pipeline.Raters;
 
 namespace Pluralist.Pipeline.Llm;
 
-/// <summary>The two LIVS strategies that call a language model.</summary>
+/// <summary>The three LIVS strategies that call a language model (App. C.1, Methods 1 to 3).</summary>
 public enum LlmStrategy
 {
-    /// <summary>Strategy 1: 8-16 sampled human prompts as examples.</summary>
+    /// <summary>Method 1: 8-16 sampled human prompts as examples.</summary>
     FewShot = 0,
 
-    /// <summary>Strategy 2: a workshop scenario plus concept keywords plus 8 examples.</summary>
+    /// <summary>Method 2: a workshop scenario plus concept keywords plus 8 examples.</summary>
     Scenario = 1,
+
+    /// <summary>Method 3: the concept keywords of a human prompt masked, the model refills them with other concepts.</summary>
+    MaskRefill = 2,
 }
 
 /// <summary>Settings of language-model augmentation.</summary>
@@ -44,10 +51,21 @@ public sealed record LlmAugmentOptions
 
     public int Seed { get; init; } = 1;
 
-    /// <summary>Source recorded for few-shot prompts (default llm-1) and scenario prompts (default llm-2).</summary>
+    /// <summary>Mask-refill calls per human prompt (each with its own draw of masked keywords).</summary>
+    public int VariantsPerPrompt { get; init; } = 1;
+
+    /// <summary>Share of a prompt's keywords masked in a mask-refill call (at least one).</summary>
+    public double MaskFraction { get; init; } = 0.5;
+
+    /// <summary>Longest text accepted for one refilled mask, in characters.</summary>
+    public int MaxFillLength { get; init; } = 60;
+
+    /// <summary>Source recorded for few-shot prompts (default llm-1), scenario prompts (llm-2) and mask-refill prompts (llm-3).</summary>
     public PromptSource FewShotSource { get; init; } = PromptSource.Llm1;
 
     public PromptSource ScenarioSource { get; init; } = PromptSource.Llm2;
+
+    public PromptSource MaskRefillSource { get; init; } = PromptSource.Llm3;
 
     /// <summary>Longest prompt accepted from the model, in characters.</summary>
     public int MaxPromptLength { get; init; } = 400;
@@ -59,45 +77,97 @@ public sealed class AugmentationException(string message, ChatLog log, Exception
     public ChatLog Log { get; } = log;
 }
 
-/// <summary>The prompts a batch added (duplicates skipped) and the log of its calls.</summary>
-public sealed record AugmentationResult(IReadOnlyList<Prompt> Added, int Received, ChatLog Log);
+/// <summary>A call that ended without a valid answer (invalid after its retries, or refused); it added nothing.</summary>
+public sealed record AugmentationFailure(string CallId, RatingStatus Status, string Error);
 
 /// <summary>
-/// LIVS strategies 1 (few-shot) and 2 (scenario) against any <see cref="IChatModel"/>. A batch makes all its calls
-/// first and adds the prompts to the set only when every call succeeded and parsed, so a failure leaves the set as it was.
-/// The model must answer with JSON <c>{"prompts": ["…", …]}</c> (a bare array and a ```json fence are accepted too).
+/// The prompts a batch added (duplicates skipped), how many valid ones were received, the calls made, those that ended
+/// without a valid answer, the human prompts a mask-refill batch skipped for want of keywords, and the log of every attempt.
 /// </summary>
-public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = null)
+public sealed record AugmentationResult(IReadOnlyList<Prompt> Added, int Received, ChatLog Log)
 {
-    private readonly LlmAugmentOptions _options = options ?? new LlmAugmentOptions();
+    public int Calls { get; init; }
+
+    public IReadOnlyList<AugmentationFailure> Failures { get; init; } = [];
+
+    public int SkippedWithoutKeywords { get; init; }
+
+    public long InputTokens { get; init; }
+
+    public long OutputTokens { get; init; }
+}
+
+/// <summary>
+/// LIVS's language-model strategies (few-shot, scenario, mask-refill) against any <see cref="IChatClient"/>, through the
+/// raters' request loop (<see cref="JsonChat"/>: pacing, retries on 429/5xx/timeouts, JSON answers against a schema,
+/// an invalid answer sent back with what was wrong and then counted, never guessed). A batch makes all its calls first
+/// and adds the prompts of the calls that got a valid answer; when the endpoint fails for good (an HTTP error, retries
+/// used up) or no call got a valid answer, it throws <see cref="AugmentationException"/> and the set is left as it was.
+/// </summary>
+public sealed class LlmAugmenter
+{
+    /// <summary>Name of the JSON schema of few-shot and scenario answers: <c>{"prompts": ["…"]}</c>.</summary>
+    public const string PromptsSchemaName = "livs_prompts";
+
+    /// <summary>Name of the JSON schema of mask-refill answers: <c>{"prompt": "…"}</c>.</summary>
+    public const string MaskRefillSchemaName = "livs_mask_refill";
+
+    /// <summary>The mask token shown to the model.</summary>
+    public const string Mask = "[MASK]";
+
+    private readonly IChatClient _client;
+    private readonly RaterOptions _settings;
+    private readonly LlmAugmentOptions _options;
+    private readonly RequestPacer _pacer;
+
+    /// <param name="client">The chat client (the raters' <see cref="OpenAICompatible.Create"/> for an OpenAI-compatible endpoint).</param>
+    /// <param name="settings">Model, temperature, output tokens, retries, timeout and rate limit, as for the raters.</param>
+    /// <param name="options">What to ask for.</param>
+    public LlmAugmenter(IChatClient client, RaterOptions settings, LlmAugmentOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(settings);
+        _client = client;
+        _settings = settings;
+        _options = options ?? new LlmAugmentOptions();
+        _pacer = new RequestPacer(settings.RequestsPerMinute);
+    }
+
+    private sealed record Call(string CallId, List<ChatMessage> Messages, ChatOptions ChatOptions, long[] Parents, long? Scenario, PromptSource Source, string Strategy, Func<string, (List<Candidate>? Value, string? Problem)> Validate);
+
+    /// <summary>A prompt read from a valid answer, with the provenance detail (mask-refill: what replaced what).</summary>
+    public sealed record Candidate(string Text, string? Detail);
 
     public async Task<AugmentationResult> AugmentAsync(PromptSet set, LlmStrategy strategy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(set);
         var o = _options;
-        if (o.MinExamples < 1 || o.MaxExamples < o.MinExamples || o.PromptsPerCall < 1 || o.Calls < 0 || o.CallsPerScenario < 0 || o.ScenarioExamples < 0 || o.KeywordsPerCategory < 0)
+        if (o.MinExamples < 1 || o.MaxExamples < o.MinExamples || o.PromptsPerCall < 1 || o.Calls < 0 || o.CallsPerScenario < 0 || o.ScenarioExamples < 0 || o.KeywordsPerCategory < 0
+            || o.VariantsPerPrompt < 1 || o.MaskFraction is <= 0 or > 1 || o.MaxFillLength < 1)
         {
-            throw new ArgumentException("augmentation options: need 1 <= MinExamples <= MaxExamples, PromptsPerCall >= 1, and no negative counts");
+            throw new ArgumentException("augmentation options: need 1 <= MinExamples <= MaxExamples, PromptsPerCall >= 1, VariantsPerPrompt >= 1, MaskFraction in (0, 1], MaxFillLength >= 1, and no negative counts");
         }
 
         var human = set.Where(PromptSource.Human, o.Language);
         if (human.Count == 0)
         {
-            throw new ArgumentException($"no human prompts in language '{o.Language}' to use as examples", nameof(set));
+            throw new ArgumentException($"no human prompts in language '{o.Language}' to use", nameof(set));
         }
 
         var random = new Random(o.Seed);
-        var calls = new List<(string CallId, IReadOnlyList<ChatTurn> Messages, long[] Parents, long? Scenario, PromptSource Source, string Strategy)>();
+        var calls = new List<Call>();
+        int skipped = 0;
+        var prompts = PromptsOptions();
         if (strategy == LlmStrategy.FewShot)
         {
             for (int c = 0; c < o.Calls; c++)
             {
                 int count = Math.Min(human.Count, random.Next(o.MinExamples, o.MaxExamples + 1));
                 var examples = Sample(human, count, random);
-                calls.Add(($"few-shot-{c + 1}", FewShotMessages(examples), examples.Select(e => e.Id).ToArray(), null, o.FewShotSource, "few-shot"));
+                calls.Add(new Call($"few-shot-{c + 1}", [.. FewShotMessages(examples)], prompts, [.. examples.Select(e => e.Id)], null, o.FewShotSource, "few-shot", ValidatePrompts));
             }
         }
-        else
+        else if (strategy == LlmStrategy.Scenario)
         {
             if (set.Scenarios.Count == 0)
             {
@@ -116,46 +186,96 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
                     (string Category, IReadOnlyList<string> Words)[] keywords = Concepts.Supports(o.Language)
                         ? Concepts.Categories.Select(cat => (cat, (IReadOnlyList<string>)Sample(Concepts.Words(o.Language, cat), o.KeywordsPerCategory, random))).ToArray()
                         : [];
-                    calls.Add(($"scenario-{scenario.Id.ToString(CultureInfo.InvariantCulture)}-{c + 1}", ScenarioMessages(scenario, keywords, examples),
-                        examples.Select(e => e.Id).ToArray(), scenario.Id, o.ScenarioSource, "scenario"));
+                    calls.Add(new Call($"scenario-{scenario.Id.ToString(CultureInfo.InvariantCulture)}-{c + 1}", [.. ScenarioMessages(scenario, keywords, examples)], prompts,
+                        [.. examples.Select(e => e.Id)], scenario.Id, o.ScenarioSource, "scenario", ValidatePrompts));
                 }
+            }
+        }
+        else
+        {
+            if (!Keywords.Supports(o.Language))
+            {
+                throw new ArgumentException($"the mask-refill strategy finds keywords in {string.Join(", ", Concepts.Languages)} only, not '{o.Language}'", nameof(set));
+            }
+
+            var refill = MaskRefillOptions();
+            foreach (var parent in human)
+            {
+                var keywords = Keywords.Extract(parent.Text, parent.Language);
+                if (keywords.Count == 0)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                int masks = Math.Max(1, (int)Math.Round(keywords.Count * o.MaskFraction, MidpointRounding.AwayFromZero));
+                for (int v = 0; v < o.VariantsPerPrompt; v++)
+                {
+                    var order = Enumerable.Range(0, keywords.Count).ToArray();
+                    random.Shuffle(order);
+                    var masked = MaskedPrompt.Make(parent.Text, [.. order.Take(masks).Order().Select(i => keywords[i])]);
+                    calls.Add(new Call($"mask-refill-{parent.Id.ToString(CultureInfo.InvariantCulture)}-{v + 1}", [.. MaskRefillMessages(masked)], refill,
+                        [parent.Id], parent.ScenarioId, o.MaskRefillSource, "mask-refill", text => ValidateRefill(text, masked, o.MaxFillLength, o.MaxPromptLength)));
+                }
+            }
+
+            if (calls.Count == 0)
+            {
+                throw new ArgumentException($"no human prompt in '{o.Language}' has a keyword to mask", nameof(set));
             }
         }
 
         var log = new ChatLog();
-        var received = new List<(string Text, long[] Parents, long? Scenario, PromptSource Source, string Strategy, string CallId)>();
+        var endpoint = _client.GetService<ChatClientMetadata>()?.ProviderUri?.ToString() ?? _client.GetType().Name;
+        var received = new List<(Candidate Candidate, Call Call)>();
+        var failures = new List<AugmentationFailure>();
+        long input = 0, output = 0;
         foreach (var call in calls)
         {
-            string content;
-            try
+            var outcome = await JsonChat.AskAsync(_client, _pacer, _settings, call.Messages, call.ChatOptions, call.Validate, a => log.Add(new ChatExchange(
+                call.CallId, a.Attempt, a.At, endpoint, _settings.Model, [.. a.Sent.Select(m => new ChatTurn(m.Role.Value, m.Text))], a.Status, a.ResponseId, a.Text, a.Error)),
+                cancellationToken).ConfigureAwait(false);
+            input += outcome.InputTokens;
+            output += outcome.OutputTokens;
+            switch (outcome.Status)
             {
-                content = await model.CompleteAsync(call.CallId, call.Messages, log, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChatEndpointException ex)
-            {
-                throw new AugmentationException($"augmentation stopped, nothing was added: {ex.Message}", log, ex);
-            }
-
-            foreach (var text in ParsePrompts(content, o.PromptsPerCall, o.MaxPromptLength, call.CallId, log))
-            {
-                received.Add((text, call.Parents, call.Scenario, call.Source, call.Strategy, call.CallId));
+                case RatingStatus.Ok:
+                    received.AddRange(outcome.Value!.Select(c => (c, call)));
+                    break;
+                case RatingStatus.Failed:
+                    throw new AugmentationException($"augmentation stopped, nothing was added: chat endpoint {endpoint} ({call.CallId}): {outcome.Error}", log);
+                default:
+                    failures.Add(new AugmentationFailure(call.CallId, outcome.Status, outcome.Error!));
+                    break;
             }
         }
 
-        var added = new List<Prompt>();
-        foreach (var r in received)
+        if (calls.Count > 0 && failures.Count == calls.Count)
         {
-            if (set.AddDerived(r.Text, o.Language, r.Source, r.Parents, r.Strategy, r.Scenario, r.CallId) is { } p)
+            throw new AugmentationException($"no call got a valid answer, nothing was added; {failures[0].CallId}: {failures[0].Error}", log);
+        }
+
+        var added = new List<Prompt>();
+        foreach (var (candidate, call) in received)
+        {
+            if (set.AddDerived(candidate.Text, o.Language, call.Source, call.Parents, call.Strategy, call.Scenario, call.CallId, candidate.Detail) is { } p)
             {
                 added.Add(p);
             }
         }
 
-        return new AugmentationResult(added, received.Count, log);
+        return new AugmentationResult(added, received.Count, log)
+        {
+            Calls = calls.Count,
+            Failures = failures,
+            SkippedWithoutKeywords = skipped,
+            InputTokens = input,
+            OutputTokens = output,
+        };
     }
 
     /// <summary>The messages of a few-shot call.</summary>
-    public IReadOnlyList<ChatTurn> FewShotMessages(IReadOnlyList<Prompt> examples)
+    public IReadOnlyList<ChatMessage> FewShotMessages(IReadOnlyList<Prompt> examples)
     {
         ArgumentNullException.ThrowIfNull(examples);
         var sb = new StringBuilder();
@@ -163,11 +283,11 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
         AppendExamples(sb, examples);
         sb.Append(CultureInfo.InvariantCulture, $"\nWrite {_options.PromptsPerCall} new descriptions in {LanguageName(_options.Language)}, in the same style and length, each describing a different public space. ");
         sb.Append(AnswerFormat);
-        return [new ChatTurn("system", SystemPrompt), new ChatTurn("user", sb.ToString())];
+        return [new ChatMessage(ChatRole.System, SystemPrompt), new ChatMessage(ChatRole.User, sb.ToString())];
     }
 
     /// <summary>The messages of a scenario call.</summary>
-    public IReadOnlyList<ChatTurn> ScenarioMessages(WorkshopScenario scenario, IReadOnlyList<(string Category, IReadOnlyList<string> Words)> keywords, IReadOnlyList<Prompt> examples)
+    public IReadOnlyList<ChatMessage> ScenarioMessages(WorkshopScenario scenario, IReadOnlyList<(string Category, IReadOnlyList<string> Words)> keywords, IReadOnlyList<Prompt> examples)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(keywords);
@@ -192,24 +312,31 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
         AppendExamples(sb, examples);
         sb.Append(CultureInfo.InvariantCulture, $"\nWrite {_options.PromptsPerCall} new descriptions in {LanguageName(_options.Language)} of this scenario, each combining some of the keywords differently. ");
         sb.Append(AnswerFormat);
-        return [new ChatTurn("system", SystemPrompt), new ChatTurn("user", sb.ToString())];
+        return [new ChatMessage(ChatRole.System, SystemPrompt), new ChatMessage(ChatRole.User, sb.ToString())];
+    }
+
+    /// <summary>The messages of a mask-refill call: the human prompt with its chosen keywords masked, and the words they hid.</summary>
+    public IReadOnlyList<ChatMessage> MaskRefillMessages(MaskedPrompt masked)
+    {
+        ArgumentNullException.ThrowIfNull(masked);
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"A community member wrote this description of a public space in a participatory workshop. Some of its concept keywords are hidden as {Mask}:\n");
+        sb.Append(masked.Template).Append('\n');
+        sb.Append(CultureInfo.InvariantCulture, $"The hidden words were, in order: {string.Join(", ", masked.Masked.Select(k => $"\"{k.Word}\""))}.\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Replace every {Mask} with a different concept (a word or a short phrase in {LanguageName(_options.Language)}, not the hidden word), so that the description shows another public space and still reads naturally. ");
+        sb.Append("Keep every other word and the punctuation exactly as they are. ");
+        sb.Append("Answer with JSON only, in this form: {\"prompt\": \"the description with every [MASK] filled\"}");
+        return [new ChatMessage(ChatRole.System, SystemPrompt), new ChatMessage(ChatRole.User, sb.ToString())];
     }
 
     /// <summary>
-    /// Parses a completion into prompts. Rejects (with <see cref="AugmentationException"/> naming the call) text that is
-    /// not JSON, JSON without a "prompts" array of strings, empty or over-long prompts, no prompts, or more than asked.
+    /// Checks a few-shot or scenario answer: a JSON object with a "prompts" array of strings (a bare array and a single
+    /// ```json fence are accepted), each non-empty and at most <paramref name="maxLength"/> characters, between one and
+    /// <paramref name="expected"/> of them. Returns the cleaned prompts, or null and the problem.
     /// </summary>
-    public static IReadOnlyList<string> ParsePrompts(string content, int expected, int maxLength, string callId, ChatLog log)
+    public static (IReadOnlyList<string>? Prompts, string? Problem) ParsePrompts(string? content, int expected, int maxLength)
     {
-        ArgumentNullException.ThrowIfNull(content);
-        var json = content.Trim();
-        if (json.StartsWith("```", StringComparison.Ordinal))
-        {
-            int firstLine = json.IndexOf('\n', StringComparison.Ordinal);
-            int fence = json.LastIndexOf("```", StringComparison.Ordinal);
-            json = firstLine > 0 && fence > firstLine ? json[(firstLine + 1)..fence].Trim() : json;
-        }
-
+        var json = JsonChat.Unfence(content);
         JsonElement array;
         try
         {
@@ -225,17 +352,17 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
             }
             else
             {
-                throw Malformed(callId, "expected a JSON object with a \"prompts\" array", content, log);
+                return (null, "expected a JSON object with a \"prompts\" array");
             }
         }
         catch (JsonException ex)
         {
-            throw Malformed(callId, $"the answer is not JSON ({ex.Message})", content, log);
+            return (null, $"the answer is not JSON ({ex.Message})");
         }
 
         if (array.ValueKind != JsonValueKind.Array)
         {
-            throw Malformed(callId, "\"prompts\" is not an array", content, log);
+            return (null, "\"prompts\" is not an array");
         }
 
         var result = new List<string>();
@@ -244,18 +371,18 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
         {
             if (item.ValueKind != JsonValueKind.String)
             {
-                throw Malformed(callId, $"prompts[{i}] is a {item.ValueKind.ToString().ToLowerInvariant()}, not a string", content, log);
+                return (null, $"prompts[{i}] is a {item.ValueKind.ToString().ToLowerInvariant()}, not a string");
             }
 
             var text = PromptText.Clean(item.GetString()!);
             if (text.Length == 0)
             {
-                throw Malformed(callId, $"prompts[{i}] is empty", content, log);
+                return (null, $"prompts[{i}] is empty");
             }
 
             if (text.Length > maxLength)
             {
-                throw Malformed(callId, $"prompts[{i}] has {text.Length} characters, more than {maxLength}", content, log);
+                return (null, $"prompts[{i}] has {text.Length} characters, more than {maxLength}");
             }
 
             result.Add(text);
@@ -264,16 +391,141 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
 
         if (result.Count == 0)
         {
-            throw Malformed(callId, "no prompts in the answer", content, log);
+            return (null, "no prompts in the answer");
         }
 
         if (result.Count > expected)
         {
-            throw Malformed(callId, $"{result.Count} prompts returned, {expected} asked for", content, log);
+            return (null, $"{result.Count} prompts returned, {expected} asked for");
         }
 
-        return result;
+        return (result, null);
     }
+
+    /// <summary>
+    /// Checks a mask-refill answer: one JSON object <c>{"prompt": "…"}</c> (nothing else; a single ```json fence is
+    /// accepted) whose text is the masked prompt with every unmasked word and punctuation kept as it was (runs of spaces
+    /// aside) and every mask filled with a non-empty text of at most <paramref name="maxFill"/> characters that is not the
+    /// hidden word and holds no mask. Returns the prompt and the detail "category:old->new; …", or null and the problem.
+    /// </summary>
+    public static (Candidate? Refill, string? Problem) ParseRefill(string? content, MaskedPrompt masked, int maxFill, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(masked);
+        JsonElement root;
+        try
+        {
+            using var doc = JsonDocument.Parse(JsonChat.Unfence(content));
+            root = doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            return (null, $"the answer is not JSON ({ex.Message})");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return (null, $"expected a JSON object, got {root.ValueKind.ToString().ToLowerInvariant()}");
+        }
+
+        foreach (var p in root.EnumerateObject())
+        {
+            if (p.Name != "prompt")
+            {
+                return (null, $"unexpected key '{p.Name}' (expected prompt)");
+            }
+        }
+
+        if (!root.TryGetProperty("prompt", out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return (null, "\"prompt\" is missing or not a string");
+        }
+
+        var text = PromptText.Clean(value.GetString()!);
+        if (text.Length > maxLength)
+        {
+            return (null, $"the prompt has {text.Length} characters, more than {maxLength}");
+        }
+
+        var match = masked.Pattern.Match(text);
+        if (!match.Success)
+        {
+            return (null, $"the words outside the masks changed: expected \"{masked.Template}\" with each {Mask} replaced and every other word kept");
+        }
+
+        var details = new List<string>();
+        for (int i = 0; i < masked.Masked.Count; i++)
+        {
+            var fill = match.Groups[i + 1].Value.Trim();
+            var hidden = masked.Masked[i];
+            if (fill.Length == 0)
+            {
+                return (null, $"{Mask} {i + 1} is empty");
+            }
+
+            if (fill.Contains("MASK", StringComparison.OrdinalIgnoreCase))
+            {
+                return (null, $"{Mask} {i + 1} is not filled");
+            }
+
+            if (fill.Length > maxFill)
+            {
+                return (null, $"{Mask} {i + 1} is filled with {fill.Length} characters, more than {maxFill}");
+            }
+
+            if (string.Equals(fill, hidden.Word, StringComparison.OrdinalIgnoreCase))
+            {
+                return (null, $"{Mask} {i + 1} is filled with the hidden word '{hidden.Word}'; a different concept is asked for");
+            }
+
+            details.Add($"{hidden.Category}:{hidden.Word}->{fill}");
+        }
+
+        return (new Candidate(text, string.Join("; ", details)), null);
+    }
+
+    private (List<Candidate>? Value, string? Problem) ValidatePrompts(string text)
+    {
+        var (prompts, problem) = ParsePrompts(text, _options.PromptsPerCall, _options.MaxPromptLength);
+        return prompts is null ? (null, problem) : ([.. prompts.Select(p => new Candidate(p, null))], null);
+    }
+
+    private static (List<Candidate>? Value, string? Problem) ValidateRefill(string text, MaskedPrompt masked, int maxFill, int maxLength)
+    {
+        var (refill, problem) = ParseRefill(text, masked, maxFill, maxLength);
+        return refill is null ? (null, problem) : ([refill], null);
+    }
+
+    private ChatOptions PromptsOptions()
+    {
+        var schema = new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject { ["prompts"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } } },
+            ["required"] = new JsonArray("prompts"),
+            ["additionalProperties"] = false,
+        };
+        return ChatOptionsFor(schema, PromptsSchemaName, "New descriptions of public spaces");
+    }
+
+    private ChatOptions MaskRefillOptions()
+    {
+        var schema = new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject { ["prompt"] = new JsonObject { ["type"] = "string" } },
+            ["required"] = new JsonArray("prompt"),
+            ["additionalProperties"] = false,
+        };
+        return ChatOptionsFor(schema, MaskRefillSchemaName, "The description with every [MASK] filled");
+    }
+
+    private ChatOptions ChatOptionsFor(JsonObject schema, string name, string description) => new()
+    {
+        ModelId = _settings.Model,
+        Temperature = _settings.Temperature,
+        MaxOutputTokens = _settings.MaxOutputTokens,
+        ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonSerializer.SerializeToElement(schema), name, description),
+    };
 
     private const string SystemPrompt =
         "You write short, concrete descriptions of public spaces that a text-to-image model will draw. "
@@ -281,12 +533,6 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
         + "Do not number the descriptions and do not add commentary.";
 
     private const string AnswerFormat = "Answer with JSON only, in this form: {\"prompts\": [\"first description\", \"second description\"]}";
-
-    private static AugmentationException Malformed(string callId, string what, string content, ChatLog log)
-    {
-        var excerpt = content.Length <= 200 ? content : content[..200] + "…";
-        return new AugmentationException($"malformed answer to {callId}: {what}; nothing was added. Answer began: {excerpt}", log);
-    }
 
     private static void AppendExamples(StringBuilder sb, IReadOnlyList<Prompt> examples)
     {
@@ -326,5 +572,67 @@ public sealed class LlmAugmenter(IChatModel model, LlmAugmentOptions? options = 
         }
 
         return idx[..m].Select(i => items[i]).ToArray();
+    }
+}
+
+/// <summary>
+/// A human prompt with some keywords masked (mask-refill): the template the model sees, the hidden keywords in order,
+/// and the pattern an answer must match (the unmasked text exactly, runs of spaces aside, with something in every mask).
+/// </summary>
+public sealed class MaskedPrompt
+{
+    private MaskedPrompt(string template, IReadOnlyList<Keyword> masked, Regex pattern)
+    {
+        Template = template;
+        Masked = masked;
+        Pattern = pattern;
+    }
+
+    public string Template { get; }
+
+    public IReadOnlyList<Keyword> Masked { get; }
+
+    public Regex Pattern { get; }
+
+    /// <summary>Masks <paramref name="masked"/> (keywords of <paramref name="text"/>, in text order, not overlapping).</summary>
+    public static MaskedPrompt Make(string text, IReadOnlyList<Keyword> masked)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(masked);
+        if (masked.Count == 0)
+        {
+            throw new ArgumentException("a masked prompt needs at least one keyword to mask", nameof(masked));
+        }
+
+        var template = new StringBuilder();
+        var pattern = new StringBuilder("^");
+        int pos = 0;
+        foreach (var k in masked)
+        {
+            if (k.Start < pos || k.Start + k.Length > text.Length)
+            {
+                throw new ArgumentException($"keyword '{k.Word}' at {k.Start} overlaps another or lies outside the prompt", nameof(masked));
+            }
+
+            var segment = text[pos..k.Start];
+            template.Append(segment).Append(LlmAugmenter.Mask);
+            pattern.Append(Segment(segment)).Append("(.+?)");
+            pos = k.Start + k.Length;
+        }
+
+        template.Append(text, pos, text.Length - pos);
+        pattern.Append(Segment(text[pos..])).Append('$');
+        return new MaskedPrompt(PromptText.Clean(template.ToString()), masked, new Regex(pattern.ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+    }
+
+    // The answer is compared after PromptText.Clean (runs of white space made one space, ends trimmed), so a segment's
+    // white space matches any run of it, and may vanish at either end of the prompt.
+    private static string Segment(string segment)
+    {
+        var words = segment.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(Regex.Escape);
+        var body = string.Join(@"\s+", words);
+        var before = segment.Length > 0 && char.IsWhiteSpace(segment[0]) ? @"\s*" : "";
+        var after = segment.Length > 0 && char.IsWhiteSpace(segment[^1]) ? @"\s*" : "";
+        return body.Length == 0 ? (segment.Length > 0 ? @"\s*" : "") : before + body + after;
     }
 }

@@ -152,91 +152,16 @@ public sealed class SyntheticRater
         return RateAsync(messages, options, request.Questions, 1, 5, integer: true, cancellationToken);
     }
 
-    /// <summary>Sends <paramref name="messages"/> until a valid answer, a refusal, or the retries run out.</summary>
+    /// <summary>Sends <paramref name="messages"/> until a valid answer, a refusal, or the retries run out (<see cref="JsonChat"/>).</summary>
     public async Task<RatingOutcome> RateAsync(List<ChatMessage> messages, ChatOptions options, IReadOnlyList<RaterScale> scales, double min, double max, bool integer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(scales);
-        var conversation = new List<ChatMessage>(messages);
-        long input = 0, output = 0;
-        int attempts = 0, invalid = 0, transport = 0;
-        var backoff = Options.InitialBackoff;
-        while (true)
-        {
-            await _pacer.WaitAsync(cancellationToken).ConfigureAwait(false);
-            attempts++;
-            ChatResponse response;
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                timeout.CancelAfter(Options.Timeout);
-                TimeSpan? retryAfter = null;
-                string error;
-                try
-                {
-                    response = await _client.GetResponseAsync(conversation, options, timeout.Token).ConfigureAwait(false);
-                    goto Answered;
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    error = $"no answer within {Options.Timeout.TotalSeconds:0.#} s";
-                }
-                catch (ClientResultException ex) when (ex.Status is 429 or >= 500 || ex.Status == 0)
-                {
-                    error = ex.Status == 0 ? $"connection failed: {ex.Message}" : $"HTTP {ex.Status}: {Excerpt(ex.GetRawResponse()?.Content?.ToString() ?? ex.Message)}";
-                    retryAfter = RetryAfter(ex);
-                }
-                catch (ClientResultException ex)
-                {
-                    // 400, 401, 404...: asking again will not help.
-                    return RatingOutcome.Failure(RatingStatus.Failed, attempts, input, output, $"HTTP {ex.Status}: {Excerpt(ex.GetRawResponse()?.Content?.ToString() ?? ex.Message)}");
-                }
-                catch (HttpRequestException ex)
-                {
-                    if (ex.StatusCode is { } code && (int)code is not 429 and < 500)
-                    {
-                        return RatingOutcome.Failure(RatingStatus.Failed, attempts, input, output, $"HTTP {(int)code}: {ex.Message}");
-                    }
-
-                    error = ex.StatusCode is { } c ? $"HTTP {(int)c}: {ex.Message}" : $"connection failed: {ex.Message}";
-                }
-
-                if (transport >= Options.TransportRetries)
-                {
-                    return RatingOutcome.Failure(RatingStatus.Failed, attempts, input, output, $"gave up after {transport + 1} tries; last: {error}");
-                }
-
-                transport++;
-                var wait = retryAfter is { } r && r > backoff ? (r < Options.MaxBackoff ? r : Options.MaxBackoff) : backoff;
-                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, Options.MaxBackoff.Ticks));
-                continue;
-            }
-
-        Answered:
-            input += response.Usage?.InputTokenCount ?? 0;
-            output += response.Usage?.OutputTokenCount ?? 0;
-            if (Refusal(response) is { } refusal)
-            {
-                return RatingOutcome.Failure(RatingStatus.Refused, attempts, input, output, $"refused: {Excerpt(refusal)}");
-            }
-
-            var text = response.Text;
-            var (values, problem) = Validate(text, scales, min, max, integer);
-            if (values is not null)
-            {
-                return new RatingOutcome(RatingStatus.Ok, values, attempts, input, output, null);
-            }
-
-            if (invalid >= Options.InvalidRetries)
-            {
-                return RatingOutcome.Failure(RatingStatus.Invalid, attempts, input, output, $"invalid answer after {invalid + 1} tries; last: {problem} (answer: {Excerpt(text)})");
-            }
-
-            invalid++;
-            conversation.Add(new ChatMessage(ChatRole.Assistant, text));
-            conversation.Add(new ChatMessage(ChatRole.User, $"That answer is not valid: {problem}. Answer again with only the JSON object the schema describes."));
-        }
+        var outcome = await JsonChat.AskAsync(_client, _pacer, Options, messages, options, text => Validate(text, scales, min, max, integer), null, cancellationToken).ConfigureAwait(false);
+        return outcome.Status == RatingStatus.Ok
+            ? new RatingOutcome(RatingStatus.Ok, outcome.Value!, outcome.Attempts, outcome.InputTokens, outcome.OutputTokens, null)
+            : RatingOutcome.Failure(outcome.Status, outcome.Attempts, outcome.InputTokens, outcome.OutputTokens, outcome.Error!);
     }
 
     /// <summary>
@@ -246,13 +171,7 @@ public sealed class SyntheticRater
     public static (double[]? Values, string? Problem) Validate(string? text, IReadOnlyList<RaterScale> scales, double min, double max, bool integer)
     {
         ArgumentNullException.ThrowIfNull(scales);
-        var body = (text ?? "").Trim();
-        if (body.StartsWith("```", StringComparison.Ordinal) && body.EndsWith("```", StringComparison.Ordinal) && body.Length >= 6)
-        {
-            body = body[3..^3];
-            body = body.StartsWith("json", StringComparison.OrdinalIgnoreCase) ? body[4..] : body;
-            body = body.Trim();
-        }
+        var body = JsonChat.Unfence(text);
 
         if (body.Length == 0)
         {
@@ -371,48 +290,6 @@ public sealed class SyntheticRater
             }
         }
     }
-
-    /// <summary>The refusal text of a response: OpenAI's <c>refusal</c> field (surfaced as error content), or the content filter's stop.</summary>
-    private static string? Refusal(ChatResponse response)
-    {
-        if (response.RawRepresentation is OpenAI.Chat.ChatCompletion { Refusal: { Length: > 0 } r })
-        {
-            return r;
-        }
-
-        foreach (var m in response.Messages)
-        {
-            foreach (var c in m.Contents)
-            {
-                if (c is ErrorContent e && string.Equals(e.ErrorCode, "Refusal", StringComparison.OrdinalIgnoreCase))
-                {
-                    return e.Message;
-                }
-            }
-        }
-
-        return response.FinishReason == ChatFinishReason.ContentFilter ? "stopped by the provider's content filter" : null;
-    }
-
-    private static TimeSpan? RetryAfter(ClientResultException ex)
-    {
-        var headers = ex.GetRawResponse()?.Headers;
-        if (headers is null || !headers.TryGetValue("Retry-After", out var value) || value is null)
-        {
-            return null;
-        }
-
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
-        {
-            return TimeSpan.FromSeconds(seconds);
-        }
-
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && at > DateTimeOffset.UtcNow
-            ? at - DateTimeOffset.UtcNow
-            : null;
-    }
-
-    private static string Excerpt(string? s) => s is null ? "" : s.Length <= 300 ? s : s[..300] + "…";
 }
 
 /// <summary>Spaces request starts at least 60 / <c>perMinute</c> seconds apart (0 = no limit); safe across threads.</summary>
