@@ -5,7 +5,7 @@ using Pluralist.Core.Model;
 namespace Pluralist.Studies.Participation;
 
 /// <summary>What the participant sees next: their unanswered assignment, a new one, an image to rate, a break, or nothing left.</summary>
-public sealed class NextAssignment(ParticipationStore store, SessionProgress sessions, QuotaPlaces quotaPlaces, NextRating ratings, CriteriaCounts criteriaCounts)
+public sealed class NextAssignment(ParticipationStore store, SessionProgress sessions, QuotaPlaces quotaPlaces, NextRating ratings, CriteriaCounts criteriaCounts, GroupCommit? commits = null)
 {
     // Each lost race means another participant's assignment was stored, so the hand-out advances; this bounds a crowd on one pair.
     private const int ClaimAttempts = 64;
@@ -146,6 +146,13 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
 
             try
             {
+                if (commits is { Enabled: true })
+                {
+                    // SQLite: the new assignment shares the next transaction (and its fsync) with other participants' writes.
+                    var pairId = pick.PairId;
+                    return await commits.RunAsync((s, c) => criteriaCounts.AssignAsync(s.Db, study, participantId, pairId, batch.Id, lang, s.Now, c, slot), ct);
+                }
+
                 return await criteriaCounts.AssignAsync(db, study, participantId, pick.PairId, batch.Id, lang, store.Now, ct, slot);
             }
             catch (DbUpdateException) when (attempt < ClaimAttempts)

@@ -5,7 +5,7 @@ using Pluralist.Core.Model;
 namespace Pluralist.Studies.Participation;
 
 /// <summary>The answer to a comparison: checked against what was shown, stored once per assignment, idempotent per client request id.</summary>
-public sealed class SubmitAnswer(ParticipationStore store)
+public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits = null)
 {
     public const int MaxCommentLength = 4000;
 
@@ -81,14 +81,26 @@ public sealed class SubmitAnswer(ParticipationStore store)
             return new SubmitResult(null, false, false, Refusal.BatchClosed);
         }
 
-        return await store.WithRetriesAsync(() => SubmitOnceAsync(assignment, request, lang, study.SliderSteps, ct));
+        if (commits is { Enabled: true })
+        {
+            // SQLite: in the next shared transaction (one fsync for the answers that arrive together).
+            return await commits.RunAsync((s, c) => s.WithRetriesAsync(() => ApplyAsync(s, assignment, request, lang, study.SliderSteps, c)), ct);
+        }
+
+        return await store.WithRetriesAsync(async () =>
+        {
+            await using var tx = await store.Db.Database.BeginTransactionAsync(ct);
+            var result = await ApplyAsync(store, assignment, request, lang, study.SliderSteps, ct);
+            await tx.CommitAsync(ct);
+            return result;
+        });
     }
 
-    private async Task<SubmitResult> SubmitOnceAsync(Assignment assignment, SubmitRequest request, string lang, int sliderSteps, CancellationToken ct)
+    /// <summary>The answer's reads and writes, inside a transaction the caller holds (its own, or a shared one).</summary>
+    private static async Task<SubmitResult> ApplyAsync(ParticipationStore store, Assignment assignment, SubmitRequest request, string lang, int sliderSteps, CancellationToken ct)
     {
         var db = store.Db;
         var participantId = assignment.ParticipantId;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (!await store.HoldCurrentParticipantAsync(participantId, ct))
         {
             return new SubmitResult(null, false, false, Refusal.NotCurrent);
@@ -169,7 +181,6 @@ public sealed class SubmitAnswer(ParticipationStore store)
             AppliedAt = now,
         });
         await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         return new SubmitResult(annotation, false, changed);
     }
 }

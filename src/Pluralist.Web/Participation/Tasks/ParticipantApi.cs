@@ -26,6 +26,8 @@ public static class ParticipantApi
         services.AddScoped<Accounts.AccountService>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CriteriaCounts>();
+        var groupCommit = configuration.GetValue(PluralistWebOptions.Section + ":GroupCommit", true);
+        services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<Pluralist.Data.DatabaseOptions>(), sp.GetRequiredService<TimeProvider>(), groupCommit));
         services.AddSingleton<IItemProtector, DataProtectionItemProtector>();
         services.AddSingleton<LikertItemTokens>();
         // One use case per participant action, sharing the request's store.

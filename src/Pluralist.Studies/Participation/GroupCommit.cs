@@ -1,0 +1,169 @@
+using System.Threading.Channels;
+using Pluralist.Data;
+
+namespace Pluralist.Studies.Participation;
+
+/// <summary>
+/// Group commit for SQLite: participants' writes (answers, new assignments) that arrive while a commit is in progress
+/// wait for it and then share the next transaction and its one fsync. Each write runs inside the shared transaction
+/// under its own savepoint, so a write that fails (a lost race on a unique index, a refusal thrown as an exception)
+/// is rolled back alone and its caller gets the exception; the others commit. A caller's task completes only after
+/// the commit that holds its write has returned, so an acknowledged write is as durable as with a transaction of its
+/// own (<c>synchronous=FULL</c>).
+/// </summary>
+/// <remarks>
+/// There is no waiting for company: a write that finds the writer idle is committed at once, so a quiet study pays
+/// nothing; under load the writes that queued during one fsync form the next batch (at most <see cref="MaxBatch"/>).
+/// PostgreSQL already shares WAL flushes between concurrent commits, so there the writes keep their own transactions
+/// (<see cref="Enabled"/> is false).
+/// </remarks>
+public sealed class GroupCommit : IAsyncDisposable
+{
+    /// <summary>The most writes one transaction holds.</summary>
+    public const int MaxBatch = 256;
+
+    private readonly DatabaseOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly Channel<Write> _queue = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private long _commits;
+    private long _writes;
+
+    /// <param name="options">The database (group commit applies to SQLite only).</param>
+    /// <param name="clock">The clock the writes read through their <see cref="ParticipationStore"/>.</param>
+    /// <param name="enabled">False turns group commit off (each write its own transaction, as on PostgreSQL); to compare.</param>
+    public GroupCommit(DatabaseOptions options, TimeProvider clock, bool enabled = true)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(clock);
+        _options = options;
+        _clock = clock;
+        Enabled = enabled && options.Provider == DatabaseProvider.Sqlite;
+        _loop = Enabled ? Task.Run(RunAsync) : Task.CompletedTask;
+    }
+
+    /// <summary>Whether writes go through the shared writer (SQLite); when false, callers keep their own transactions.</summary>
+    public bool Enabled { get; }
+
+    /// <summary>Transactions committed so far.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Writes committed so far (failed ones not counted).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in the next shared transaction, on the writer's own context (through a
+    /// <see cref="ParticipationStore"/> over it), and returns its result once that transaction is committed.
+    /// The write must not begin or commit a transaction itself; it may read, add and call <c>SaveChangesAsync</c>.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<ParticipationStore, CancellationToken, Task<T>> write, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (!Enabled)
+        {
+            throw new InvalidOperationException("group commit is only used with SQLite");
+        }
+
+        var item = new Write<T>(write);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(item), this);
+
+        // Not cancelled by ct once queued: the write may already be in a transaction; the caller's retry with the
+        // same request id finds it. The wait itself can be abandoned.
+        return await item.Result.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Write>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            await CommitAsync(batch).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CommitAsync(List<Write> batch)
+    {
+        var applied = new List<Write>(batch.Count);
+        try
+        {
+            await using var db = PluralistDatabase.CreateContext(_options);
+            var store = new ParticipationStore(db, _clock);
+            await using var tx = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
+            foreach (var item in batch)
+            {
+                await tx.CreateSavepointAsync("w").ConfigureAwait(false);
+                try
+                {
+                    await item.RunAsync(store).ConfigureAwait(false);
+                    await tx.ReleaseSavepointAsync("w").ConfigureAwait(false);
+                    applied.Add(item);
+                }
+#pragma warning disable CA1031 // The write's own failure goes to its caller; the others go on.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    await tx.RollbackToSavepointAsync("w").ConfigureAwait(false);
+                    await tx.ReleaseSavepointAsync("w").ConfigureAwait(false);
+                    db.ChangeTracker.Clear();
+                    item.Fail(e);
+                }
+            }
+
+            await tx.CommitAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failed commit fails every write that was in it; the loop goes on with the next batch.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            // Every write of the batch: those applied are lost with the transaction, the rest never ran.
+            foreach (var item in batch)
+            {
+                item.Fail(e);
+            }
+
+            return;
+        }
+
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _writes, applied.Count);
+        foreach (var item in applied)
+        {
+            item.Complete();
+        }
+    }
+
+    private abstract class Write
+    {
+        public abstract Task RunAsync(ParticipationStore store);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class Write<T>(Func<ParticipationStore, CancellationToken, Task<T>> write) : Write
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _value;
+
+        public Task<T> Result => _done.Task;
+
+        public override async Task RunAsync(ParticipationStore store) => _value = await write(store, CancellationToken.None).ConfigureAwait(false);
+
+        public override void Complete() => _done.TrySetResult(_value!);
+
+        public override void Fail(Exception e) => _done.TrySetException(e);
+    }
+}

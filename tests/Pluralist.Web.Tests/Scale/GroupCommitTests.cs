@@ -1,0 +1,93 @@
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Core.Model;
+using Pluralist.Data;
+using Pluralist.Studies.Participation;
+using Pluralist.Testing;
+
+namespace Pluralist.Web.Tests.Scale;
+
+/// <summary><see cref="GroupCommit"/> on a SQLite file: writes that queue during a commit share the next one; a failing write is rolled back alone.</summary>
+public sealed class GroupCommitTests
+{
+    [Fact]
+    public async Task Writes_queued_during_a_commit_share_the_next_and_a_failing_one_is_rolled_back_alone()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using var commits = new GroupCommit(database.Options, TimeProvider.System);
+        Assert.True(commits.Enabled);
+
+        // The first write holds the writer until the others are queued.
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = commits.RunAsync(async (s, ct) =>
+        {
+            var id = await AddAsync(s, "write-0", ct);
+            running.SetResult();
+            await release.Task;
+            return id;
+        }, CancellationToken.None);
+        await running.Task;
+
+        var rest = Enumerable.Range(1, 39).Select(i => commits.RunAsync(async (s, ct) =>
+        {
+            var id = await AddAsync(s, $"write-{i}", ct);
+            if (i == 13)
+            {
+                throw new InvalidOperationException("write 13 refused after saving");
+            }
+
+            return id;
+        }, CancellationToken.None)).ToList();
+        release.SetResult();
+
+        var ids = new List<long> { await first };
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => rest[12]);
+        Assert.Equal("write 13 refused after saving", refused.Message);
+        foreach (var task in rest.Where((_, k) => k != 12))
+        {
+            ids.Add(await task);
+        }
+
+        // Two transactions: the first write alone, then the 39 that queued behind it (one of them rolled back).
+        Assert.Equal(2, commits.Commits);
+        Assert.Equal(39, commits.Writes);
+        await using var db = database.CreateContext();
+        var stored = await db.AuditEntries.Where(a => a.Action.StartsWith("write-")).ToListAsync();
+        Assert.Equal(39, stored.Count);
+        Assert.DoesNotContain(stored, a => a.Action == "write-13");
+        Assert.Equal(ids.Order(), stored.Select(a => a.Id).Order());
+    }
+
+    [Fact]
+    public async Task A_write_is_acknowledged_only_once_another_connection_can_read_it()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using var commits = new GroupCommit(database.Options, TimeProvider.System);
+        for (var i = 0; i < 20; i++)
+        {
+            var id = await commits.RunAsync((s, ct) => AddAsync(s, $"seen-{i}", ct), CancellationToken.None);
+            await using var other = database.CreateContext();
+            Assert.True(await other.AuditEntries.AnyAsync(a => a.Id == id), $"write {i} acknowledged before its commit");
+        }
+
+        // Nothing waited for company: each write found the writer idle and had a commit of its own.
+        Assert.Equal(20, commits.Commits);
+    }
+
+    [PostgresFact]
+    public async Task PostgreSQL_keeps_a_transaction_per_write()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        await using var commits = new GroupCommit(database.Options, TimeProvider.System);
+        Assert.False(commits.Enabled);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => commits.RunAsync((s, ct) => Task.FromResult(1), CancellationToken.None));
+    }
+
+    private static async Task<long> AddAsync(ParticipationStore store, string action, CancellationToken ct)
+    {
+        var entry = new AuditEntry { Action = action, At = store.Now };
+        store.Db.AuditEntries.Add(entry);
+        await store.Db.SaveChangesAsync(ct);
+        return entry.Id;
+    }
+}
