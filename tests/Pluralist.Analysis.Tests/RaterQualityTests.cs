@@ -54,6 +54,7 @@ public class RaterQualityTests
 
         // The same resampling done by hand: items (with all their labels, renamed) for raters, raters for items.
         var items = labels.Select(l => l.Item).Distinct().ToList();
+        var posterior = items.ToDictionary(i => i, i => full.Posterior[full.Items.ToList().IndexOf(i)]);
         var raters = labels.Select(l => l.Rater).Distinct().ToList();
         var accuracy = raters.ToDictionary(r => r, _ => new List<double>());
         var difficulty = items.ToDictionary(i => i, _ => new List<double>());
@@ -61,13 +62,15 @@ public class RaterQualityTests
         {
             var rng = new Random(Seeds.For(seed, b));
             var sample = new List<CategoricalLabel>();
+            var start = new Dictionary<string, double[]>();
             for (var n = 0; n < items.Count; n++)
             {
                 var drawn = items[rng.Next(items.Count)];
+                start[$"draw{n}"] = posterior[drawn];
                 sample.AddRange(labels.Where(l => l.Item == drawn).Select(l => new CategoricalLabel($"draw{n}", l.Rater, l.Class)));
             }
 
-            var fit = DawidSkene.Fit(sample, Classes, maxIterations: RaterQuality.ReplicateIterations, tolerance: RaterQuality.ReplicateTolerance);
+            var fit = DawidSkene.Fit(sample, Classes, maxIterations: RaterQuality.ReplicateIterations, tolerance: RaterQuality.ReplicateTolerance * labels.Count, start: start);
             foreach (var (r, j) in fit.Raters.Select((r, j) => (r, j)))
             {
                 accuracy[r].Add(fit.Accuracy[j]);
@@ -81,7 +84,7 @@ public class RaterQualityTests
                 sample.AddRange(labels.Where(l => l.Rater == drawn).Select(l => new CategoricalLabel(l.Item, $"draw{n}", l.Class)));
             }
 
-            fit = DawidSkene.Fit(sample, Classes, maxIterations: RaterQuality.ReplicateIterations, tolerance: RaterQuality.ReplicateTolerance);
+            fit = DawidSkene.Fit(sample, Classes, maxIterations: RaterQuality.ReplicateIterations, tolerance: RaterQuality.ReplicateTolerance * labels.Count, start: posterior);
             foreach (var (i, k) in fit.Items.Select((i, k) => (i, k)))
             {
                 difficulty[i].Add(fit.Difficulty[k]);

@@ -29,15 +29,16 @@ public sealed record OrdinalQualityReport(IReadOnlyList<int> UsedCategories, IRe
 /// bootstrap over items (a replicate draws as many items as there are, with replacement, each draw keeping all its labels and
 /// counted as a new item, and refits), and each item's difficulty with a percentile bootstrap over raters (a replicate draws as
 /// many raters as there are, each draw keeping all their labels and counted as a new rater, and refits; an item none of the
-/// drawn raters labelled gives no value). A rater or item absent from a replicate gives no value in it. Replicates run in
+/// drawn raters labelled gives no value). Each refit starts from the full fit's item posteriors. A rater or item absent from a replicate gives no value in it. Replicates run in
 /// parallel with per-replicate seeds, so results do not depend on the thread count. Ordinal model (<see cref="OrdinalRaterModel"/>):
 /// Wald intervals estimate ± z·SE, the reliability's the transform of the discrimination's (the transform is monotone).
 /// </summary>
 public static class RaterQuality
 {
-    /// <summary>Iterations and tolerance of the refits in a bootstrap replicate.</summary>
+    /// <summary>Iterations of the refits in a bootstrap replicate at most.</summary>
     public const int ReplicateIterations = 200;
 
+    /// <summary>A refit stops when the log-likelihood changes by less than this times the number of labels.</summary>
     public const double ReplicateTolerance = 1e-7;
 
     public static RaterQualityReport Analyze(IReadOnlyList<CategoricalLabel> labels, IReadOnlyList<string> classes, int replicates, int seed, double level = 0.95)
@@ -51,6 +52,7 @@ public static class RaterQuality
         var byRater = labels.GroupBy(l => l.Rater, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
         var raterIndex = fit.Raters.Select((r, i) => (r, i)).ToDictionary(t => t.r, t => t.i, StringComparer.Ordinal);
         var itemIndex = fit.Items.Select((r, i) => (r, i)).ToDictionary(t => t.r, t => t.i, StringComparer.Ordinal);
+        var posterior = fit.Items.Select((item, i) => (item, i)).ToDictionary(t => t.item, t => fit.Posterior[t.i], StringComparer.Ordinal);
         var raterDraws = Draws(replicates, fit.Raters.Count);
         var itemDraws = Draws(replicates, fit.Items.Count);
         Parallel.For(0, replicates, b =>
@@ -58,13 +60,16 @@ public static class RaterQuality
             // Over items: rater accuracy.
             var rng = new Random(Seeds.For(seed, b));
             var sample = new List<CategoricalLabel>(labels.Count);
+            var start = new Dictionary<string, double[]>(StringComparer.Ordinal);
             for (var i = 0; i < byItem.Length; i++)
             {
                 var id = i.ToString(CultureInfo.InvariantCulture);
-                sample.AddRange(byItem[rng.Next(byItem.Length)].Select(l => l with { Item = id }));
+                var drawn = byItem[rng.Next(byItem.Length)];
+                start[id] = posterior[drawn[0].Item];
+                sample.AddRange(drawn.Select(l => l with { Item = id }));
             }
 
-            var f = DawidSkene.Fit(sample, classes, maxIterations: ReplicateIterations, tolerance: ReplicateTolerance);
+            var f = DawidSkene.Fit(sample, classes, maxIterations: ReplicateIterations, tolerance: ReplicateTolerance * labels.Count, start: start);
             for (var j = 0; j < f.Raters.Count; j++)
             {
                 raterDraws[b][raterIndex[f.Raters[j]]] = f.Accuracy[j];
@@ -79,7 +84,7 @@ public static class RaterQuality
                 sample.AddRange(byRater[rng.Next(byRater.Length)].Select(l => l with { Rater = id }));
             }
 
-            f = DawidSkene.Fit(sample, classes, maxIterations: ReplicateIterations, tolerance: ReplicateTolerance);
+            f = DawidSkene.Fit(sample, classes, maxIterations: ReplicateIterations, tolerance: ReplicateTolerance * labels.Count, start: posterior);
             for (var i = 0; i < f.Items.Count; i++)
             {
                 itemDraws[b][itemIndex[f.Items[i]]] = f.Difficulty[i];

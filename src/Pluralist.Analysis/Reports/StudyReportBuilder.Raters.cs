@@ -15,7 +15,7 @@ namespace Pluralist.Analysis.Reports;
 public static partial class StudyReportBuilder
 {
     /// <summary>Bootstrap replicates of the Dawid-Skene intervals at most (each replicate refits the model twice).</summary>
-    public const int MaxRaterQualityReplicates = 100;
+    public const int MaxRaterQualityReplicates = 50;
 
     private const string PairwiseSliders = "pairwise sliders";
     private const string LikertRatings = "likert";

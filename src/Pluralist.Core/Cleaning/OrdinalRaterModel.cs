@@ -286,8 +286,22 @@ public static class OrdinalRaterModel
 
         public (int Iterations, bool Converged) Run(int maxIterations, double tolerance)
         {
+            // Coordinate sweeps until the gradient is small, then full Newton steps (quadratic convergence) while the negative
+            // Hessian is positive definite and a step improves the objective; otherwise another sweep.
+            var newton = A.Length + _k - 1 <= ExactCovarianceLimit;
             for (var it = 1; it <= maxIterations; it++)
             {
+                var gradient = MaxGradient();
+                if (gradient < tolerance)
+                {
+                    return (it - 1, true);
+                }
+
+                if (newton && it > 2 && NewtonStep())
+                {
+                    continue;
+                }
+
                 StepThresholds();
                 for (var j = 0; j < A.Length; j++)
                 {
@@ -298,14 +312,87 @@ public static class OrdinalRaterModel
                 {
                     StepItem(i);
                 }
+            }
 
-                if (MaxGradient() < tolerance)
+            return (maxIterations, MaxGradient() < tolerance);
+        }
+
+        // One Newton step on all parameters: N Δ = g with N the negative Hessian, the item block eliminated (Schur complement).
+        private bool NewtonStep()
+        {
+            var h = Assemble();
+            var r = A.Length + _k - 1;
+            var s = h.Schur(r);
+            var rhs = (double[])h.GRest.Clone();
+            for (var i = 0; i < Theta.Length; i++)
+            {
+                foreach (var (x, bx) in h.Rows[i])
                 {
-                    return (it, true);
+                    rhs[x] -= bx * h.GTheta[i] / h.Diag[i];
                 }
             }
 
-            return (maxIterations, false);
+            var dRest = Dense.Solve(s, rhs, r);
+            if (dRest is null)
+            {
+                return false;
+            }
+
+            var dTheta = new double[Theta.Length];
+            for (var i = 0; i < Theta.Length; i++)
+            {
+                var v = h.GTheta[i];
+                foreach (var (x, bx) in h.Rows[i])
+                {
+                    v -= bx * dRest[x];
+                }
+
+                dTheta[i] = v / h.Diag[i];
+            }
+
+            var (theta0, a0, tau0) = ((double[])Theta.Clone(), (double[])A.Clone(), (double[])Tau.Clone());
+            var f0 = LogPosterior();
+            for (var half = 0; half < 20; half++)
+            {
+                var scale = Math.Pow(0.5, half);
+                for (var i = 0; i < Theta.Length; i++)
+                {
+                    Theta[i] = theta0[i] + (scale * dTheta[i]);
+                }
+
+                for (var j = 0; j < A.Length; j++)
+                {
+                    A[j] = a0[j] + (scale * dRest[j]);
+                }
+
+                for (var c = 0; c < _k - 1; c++)
+                {
+                    Tau[c] = tau0[c] + (scale * dRest[A.Length + c]);
+                }
+
+                if (Ordered(Tau) && LogPosterior() >= f0)
+                {
+                    return true;
+                }
+            }
+
+            Array.Copy(theta0, Theta, Theta.Length);
+            Array.Copy(a0, A, A.Length);
+            Array.Copy(tau0, Tau, Tau.Length);
+            return false;
+        }
+
+        private static bool Ordered(double[] tau)
+        {
+            for (var c = 1; c < tau.Length; c++)
+            {
+                if (!(tau[c] > tau[c - 1]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         public double LogLikelihood()
@@ -485,15 +572,42 @@ public static class OrdinalRaterModel
         }
 
         // Negative Hessian of the log posterior: D (items, diagonal), the rest r = (a_1..a_J, τ_0..τ_{K−2}) dense block C and the
-        // item-rest cross terms b_i (sparse rows). Var(rest) = S⁻¹ with S = C − Σ_i b_i b_iᵀ / D_i; Var(θ_i) = 1/D_i + v_iᵀ S⁻¹ v_i, v_i = b_i / D_i.
-        public bool StandardErrors(out double[] aSe, out double[] thetaSe)
+        // item-rest cross terms b_i (sparse rows), and the gradient. Var(rest) = S⁻¹ with S = C − Σ_i b_i b_iᵀ / D_i;
+        // Var(θ_i) = 1/D_i + v_iᵀ S⁻¹ v_i, v_i = b_i / D_i.
+        private sealed record Hessian(double[] Diag, Dictionary<int, double>[] Rows, Dictionary<(int, int), double> C, double[] GTheta, double[] GRest)
+        {
+            public double[] Schur(int r)
+            {
+                var s = new double[r * r];
+                foreach (var ((x, y), v) in C)
+                {
+                    s[(x * r) + y] += v;
+                }
+
+                for (var i = 0; i < Diag.Length; i++)
+                {
+                    foreach (var (x, bx) in Rows[i])
+                    {
+                        foreach (var (y, by) in Rows[i])
+                        {
+                            s[(x * r) + y] -= bx * by / Diag[i];
+                        }
+                    }
+                }
+
+                return s;
+            }
+        }
+
+        private Hessian Assemble()
         {
             var items = Theta.Length;
             var raters = A.Length;
-            var r = raters + _k - 1;
             var diag = new double[items];
             var rows = new Dictionary<int, double>[items];
             var c = new Dictionary<(int, int), double>();
+            var gTheta = Theta.Select(t => -t).ToArray();
+            var gRest = A.Select(a => -(a - DiscriminationPriorMean) / VarA).Concat(Tau.Select(t => -t / VarTau)).ToArray();
             void AddC(int x, int y, double v)
             {
                 c[(x, y)] = c.GetValueOrDefault((x, y)) + v;
@@ -520,6 +634,8 @@ public static class OrdinalRaterModel
                 var (i, j, y) = (_oi[o], _oj[o], _oy[o]);
                 var (a, th) = (A[j], Theta[i]);
                 var d = Observe(y, a * th, Tau);
+                gTheta[i] += d.Eta * a;
+                gRest[j] += d.Eta * th;
                 diag[i] -= d.EtaEta * a * a;
                 AddC(j, j, -d.EtaEta * th * th);
                 var row = rows[i];
@@ -527,6 +643,7 @@ public static class OrdinalRaterModel
                 if (y < _k - 1)
                 {
                     var ty = raters + y;
+                    gRest[ty] += d.Lu;
                     row[ty] = row.GetValueOrDefault(ty) - (d.EtaUpper * a);
                     AddC(j, ty, -d.EtaUpper * th);
                     AddC(ty, j, -d.EtaUpper * th);
@@ -536,6 +653,7 @@ public static class OrdinalRaterModel
                 if (y > 0)
                 {
                     var tl = raters + y - 1;
+                    gRest[tl] += d.Ll;
                     row[tl] = row.GetValueOrDefault(tl) - (d.EtaLower * a);
                     AddC(j, tl, -d.EtaLower * th);
                     AddC(tl, j, -d.EtaLower * th);
@@ -549,29 +667,22 @@ public static class OrdinalRaterModel
                 }
             }
 
+            return new Hessian(diag, rows, c, gTheta, gRest);
+        }
+
+        public bool StandardErrors(out double[] aSe, out double[] thetaSe)
+        {
+            var items = Theta.Length;
+            var raters = A.Length;
+            var r = raters + _k - 1;
+            var h = Assemble();
+            var (diag, rows, c) = (h.Diag, h.Rows, h.C);
             aSe = new double[raters];
             thetaSe = new double[items];
             double[]? inverse = null;
             if (r <= ExactCovarianceLimit)
             {
-                var s = new double[r * r];
-                foreach (var ((x, y), v) in c)
-                {
-                    s[(x * r) + y] += v;
-                }
-
-                for (var i = 0; i < items; i++)
-                {
-                    foreach (var (x, bx) in rows[i])
-                    {
-                        foreach (var (y, by) in rows[i])
-                        {
-                            s[(x * r) + y] -= bx * by / diag[i];
-                        }
-                    }
-                }
-
-                inverse = Dense.Inverse(s, r);
+                inverse = Dense.Inverse(h.Schur(r), r);
             }
 
             if (inverse is not null)
