@@ -122,6 +122,7 @@ public static partial class StudyReportBuilder
             () => GroupScoresSection(input, groups),
             () => AgreementSection(input, groups),
             () => LikertSection(input),
+            () => RaterQualitySection(input),
         };
         if (input.Synthetic.Count > 0)
         {

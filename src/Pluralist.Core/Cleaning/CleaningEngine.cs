@@ -129,7 +129,7 @@ public static class CleaningEngine
                 CheckRate(rows, m, PairKind.Gold, p["maxDisagreeRate"], p["minGold"], perBatch: false);
                 break;
             case "rater-reliability":
-                LowReliability(rows, m, p["minReliability"], p["minItems"]);
+                LowReliability(rows, m, p["minReliability"], p["minItems"], rule.Model ?? RaterModels.DawidSkene);
                 break;
             default:
                 throw new ArgumentException($"unknown rule '{rule.Rule}'", nameof(rule));
@@ -144,25 +144,45 @@ public static class CleaningEngine
     /// <summary>The class of an oriented preference: below 0 image_0, 0 neutral, above 0 image_1.</summary>
     public static string PreferenceClass(double preference) => preference < 0 ? "image_0" : preference > 0 ? "image_1" : "neutral";
 
-    // Dawid-Skene over the answered annotation rows (items = pair and criterion, classes = the preference's sign): every
-    // row of a participant with at least minItems labels whose accuracy is below minReliability.
-    private static void LowReliability(IReadOnlyList<CleaningRow> rows, bool[] m, double minReliability, double minItems)
+    // A rater model over the answered annotation rows (items = pair and criterion; Dawid-Skene on the preference's sign, or
+    // the ordinal model on the binned slider): every row of a participant with at least minItems labels whose reliability
+    // (accuracy, or a|a| / (a² + π²/3)) is below minReliability.
+    private static void LowReliability(IReadOnlyList<CleaningRow> rows, bool[] m, double minReliability, double minItems, string model)
     {
-        var labels = rows.Where(r => r.PairKind == PairKind.Annotation && r.Preference is not null)
-            .Select(r => new CategoricalLabel(string.Create(CultureInfo.InvariantCulture, $"{r.PairId}/{r.Criterion}"), r.ParticipantId.ToString(CultureInfo.InvariantCulture), PreferenceClass(r.Preference!.Value)))
-            .ToList();
-        if (labels.Select(l => l.Rater).Distinct().Take(2).Count() < 2)
+        var answered = rows.Where(r => r.PairKind == PairKind.Annotation && r.Preference is not null).ToList();
+        if (answered.Select(r => r.ParticipantId).Distinct().Take(2).Count() < 2)
         {
             return;
         }
 
-        var fit = DawidSkene.Fit(labels, PreferenceClasses);
+        static string Item(CleaningRow r) => string.Create(CultureInfo.InvariantCulture, $"{r.PairId}/{r.Criterion}");
+        static string Rater(CleaningRow r) => r.ParticipantId.ToString(CultureInfo.InvariantCulture);
         var low = new HashSet<long>();
-        for (var j = 0; j < fit.Raters.Count; j++)
+        if (model == RaterModels.Ordinal)
         {
-            if (fit.RaterLabels[j] >= minItems && fit.Accuracy[j] < minReliability)
+            if (answered.Select(r => OrdinalRaterModel.SliderCategory(r.Preference!.Value)).Distinct().Take(2).Count() < 2)
             {
-                low.Add(long.Parse(fit.Raters[j], CultureInfo.InvariantCulture));
+                return;
+            }
+
+            var fit = OrdinalRaterModel.Fit(answered.Select(r => new OrdinalLabel(Item(r), Rater(r), OrdinalRaterModel.SliderCategory(r.Preference!.Value))));
+            for (var j = 0; j < fit.Raters.Count; j++)
+            {
+                if (fit.RaterLabels[j] >= minItems && fit.ReliabilityAt(j) < minReliability)
+                {
+                    low.Add(long.Parse(fit.Raters[j], CultureInfo.InvariantCulture));
+                }
+            }
+        }
+        else
+        {
+            var fit = DawidSkene.Fit(answered.Select(r => new CategoricalLabel(Item(r), Rater(r), PreferenceClass(r.Preference!.Value))), PreferenceClasses);
+            for (var j = 0; j < fit.Raters.Count; j++)
+            {
+                if (fit.RaterLabels[j] >= minItems && fit.Accuracy[j] < minReliability)
+                {
+                    low.Add(long.Parse(fit.Raters[j], CultureInfo.InvariantCulture));
+                }
             }
         }
 

@@ -3,8 +3,9 @@ using System.Text.Json;
 
 namespace Pluralist.Core.Cleaning;
 
-/// <summary>A rule as configured: its name, reason code and parameters (defaults filled in).</summary>
-public sealed record RuleConfig(string Rule, string ReasonCode, IReadOnlyDictionary<string, double> Parameters, string? Clock = null);
+/// <summary>A rule as configured: its name, reason code and parameters (defaults filled in); <paramref name="Model"/> is the rater model of
+/// <c>rater-reliability</c> (<c>dawid-skene</c>, the default, or <c>ordinal</c>).</summary>
+public sealed record RuleConfig(string Rule, string ReasonCode, IReadOnlyDictionary<string, double> Parameters, string? Clock = null, string? Model = null);
 
 /// <summary>An ordered, versioned set of cleaning rules, read from a study's rules file.</summary>
 public sealed record CleaningRuleSet(string Version, IReadOnlyList<RuleConfig> Rules)
@@ -110,7 +111,7 @@ public sealed record CleaningRuleSet(string Version, IReadOnlyList<RuleConfig> R
 
         foreach (var p in r.EnumerateObject())
         {
-            if (p.Name is not ("rule" or "parameters" or "clock" or "reason"))
+            if (p.Name is not ("rule" or "parameters" or "clock" or "reason" or "model"))
             {
                 throw Fail(source, $"{path}.{p.Name}", $"unknown property '{p.Name}' on rule '{name}'");
             }
@@ -161,6 +162,20 @@ public sealed record CleaningRuleSet(string Version, IReadOnlyList<RuleConfig> R
             clock = "client";
         }
 
+        string? model = null;
+        if (r.TryGetProperty("model", out var mo))
+        {
+            model = mo.ValueKind == JsonValueKind.String ? mo.GetString() : null;
+            if (name != "rater-reliability" || model is not (RaterModels.DawidSkene or RaterModels.Ordinal))
+            {
+                throw Fail(source, path + ".model", $"model applies to rater-reliability only and must be \"{RaterModels.DawidSkene}\" or \"{RaterModels.Ordinal}\"");
+            }
+        }
+        else if (name == "rater-reliability")
+        {
+            model = RaterModels.DawidSkene;
+        }
+
         var reason = known.Reason;
         if (r.TryGetProperty("reason", out var rc))
         {
@@ -172,11 +187,21 @@ public sealed record CleaningRuleSet(string Version, IReadOnlyList<RuleConfig> R
             reason = rc.GetString()!;
         }
 
-        return new RuleConfig(name, reason, parameters, clock);
+        return new RuleConfig(name, reason, parameters, clock, model);
     }
 
     private static CleaningRulesException Fail(string source, string path, string message) =>
         new($"{source}: {path}: {message}");
+}
+
+/// <summary>The rater models the <c>rater-reliability</c> rule can use.</summary>
+public static class RaterModels
+{
+    /// <summary><see cref="Cleaning.DawidSkene"/> on the sign of the oriented preference; reliability = accuracy.</summary>
+    public const string DawidSkene = "dawid-skene";
+
+    /// <summary><see cref="OrdinalRaterModel"/> on the binned slider (<see cref="OrdinalRaterModel.SliderCategory"/>); reliability = a|a| / (a² + π²/3).</summary>
+    public const string Ordinal = "ordinal";
 }
 
 /// <summary>A rules file that cannot be used; the message names the file, the JSON path and the problem.</summary>

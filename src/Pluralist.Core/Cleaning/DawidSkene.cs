@@ -71,11 +71,12 @@ public sealed class DawidSkeneFit
 /// π_k = Σ_i T_ik / I and θ_j[k, l] = (Σ_{i labelled l by j} T_ik + s) / (Σ_{i labelled by j} T_ik + K s), with a small
 /// additive smoothing s (default 0.01) that keeps a rater who never used a class from getting a zero. Start: each item's
 /// share of votes per class (majority voting, soft), so the classes keep their meaning (no label switching). Stops when
-/// the log-likelihood changes by less than the tolerance.
+/// the log-likelihood changes by less than the tolerance. <c>start</c> can give some items' starting posterior instead (a
+/// bootstrap refit starts from the full fit's posteriors and converges in a few iterations).
 /// </summary>
 public static class DawidSkene
 {
-    public static DawidSkeneFit Fit(IEnumerable<CategoricalLabel> labels, IReadOnlyList<string>? classOrder = null, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9)
+    public static DawidSkeneFit Fit(IEnumerable<CategoricalLabel> labels, IReadOnlyList<string>? classOrder = null, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9, IReadOnlyDictionary<string, double[]>? start = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         var list = labels.ToList();
@@ -115,10 +116,17 @@ public static class DawidSkene
             throw new ArgumentException("Dawid-Skene needs at least one label", nameof(labels));
         }
 
-        // Start from the vote shares.
+        // Start from the vote shares (or the given posterior).
+        var itemNames = itemIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
         var t = new double[items][];
         for (var i = 0; i < items; i++)
         {
+            if (start is not null && start.TryGetValue(itemNames[i], out var given) && given.Length == k)
+            {
+                t[i] = (double[])given.Clone();
+                continue;
+            }
+
             t[i] = new double[k];
             foreach (var (_, c) in byItem[i])
             {
@@ -132,6 +140,8 @@ public static class DawidSkene
         var iterations = 0;
         var converged = false;
         var logp = new double[k];
+        var logPriors = new double[k];
+        var logTheta = Enumerable.Range(0, raters).Select(_ => new double[k * k]).ToArray();
         while (iterations < maxIterations)
         {
             iterations++;
@@ -181,16 +191,29 @@ public static class DawidSkene
                 }
             }
 
-            // E-step.
+            // E-step (logs taken once per iteration).
+            for (var c = 0; c < k; c++)
+            {
+                logPriors[c] = Math.Log(priors[c]);
+            }
+
+            for (var j = 0; j < raters; j++)
+            {
+                for (var x = 0; x < k * k; x++)
+                {
+                    logTheta[j][x] = Math.Log(theta[j][x]);
+                }
+            }
+
             var next = 0.0;
             for (var i = 0; i < items; i++)
             {
                 for (var c = 0; c < k; c++)
                 {
-                    logp[c] = Math.Log(priors[c]);
+                    logp[c] = logPriors[c];
                     foreach (var (j, l) in byItem[i])
                     {
-                        logp[c] += Math.Log(theta[j][(c * k) + l]);
+                        logp[c] += logTheta[j][(c * k) + l];
                     }
                 }
 
@@ -234,7 +257,7 @@ public static class DawidSkene
             difficulty[i] = 1 - (right / byItem[i].Length);
         }
 
-        return new DawidSkeneFit(classes, [.. raterIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)], [.. itemIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)],
+        return new DawidSkeneFit(classes, [.. raterIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)], itemNames,
             priors, theta, t, raterLabels, itemLabels, difficulty, logLik, iterations, converged);
     }
 }

@@ -1,0 +1,855 @@
+namespace Pluralist.Core.Cleaning;
+
+/// <summary>One ordinal label: a rater put an item in ordered category 0..K−1.</summary>
+public readonly record struct OrdinalLabel(string Item, string Rater, int Category);
+
+/// <summary>
+/// A fitted ordinal rater model (<see cref="OrdinalRaterModel"/>): per rater a discrimination a_j and the reliability
+/// derived from it, per item a location θ_i, shared thresholds, each with a Wald standard error.
+/// </summary>
+public sealed class OrdinalRaterFit
+{
+    internal OrdinalRaterFit(int[] used, string[] raters, string[] items, double[] a, double[] aSe, double[] theta, double[] thetaSe, double[] thresholds, int[] raterLabels, int[] itemLabels,
+        double logLikelihood, double logPosterior, double maxGradient, int iterations, bool converged, bool exactCovariance)
+    {
+        UsedCategories = used;
+        Raters = raters;
+        Items = items;
+        Discrimination = a;
+        DiscriminationSe = aSe;
+        Location = theta;
+        LocationSe = thetaSe;
+        Thresholds = thresholds;
+        RaterLabels = raterLabels;
+        ItemLabels = itemLabels;
+        LogLikelihood = logLikelihood;
+        LogPosterior = logPosterior;
+        MaxGradient = maxGradient;
+        Iterations = iterations;
+        Converged = converged;
+        ExactCovariance = exactCovariance;
+    }
+
+    /// <summary>The categories the labels used, ascending; the model's ordered categories are these (unused ones collapsed).</summary>
+    public IReadOnlyList<int> UsedCategories { get; }
+
+    public IReadOnlyList<string> Raters { get; }
+
+    public IReadOnlyList<string> Items { get; }
+
+    /// <summary>Per rater, a_j: how strongly their labels follow the items' locations (0 = noise, below 0 = reversed).</summary>
+    public IReadOnlyList<double> Discrimination { get; }
+
+    /// <summary>Per rater, the Wald standard error of a_j.</summary>
+    public IReadOnlyList<double> DiscriminationSe { get; }
+
+    /// <summary>Per item, θ_i: its location on the latent scale (prior N(0, 1)); higher = higher categories expected.</summary>
+    public IReadOnlyList<double> Location { get; }
+
+    /// <summary>Per item, the Wald standard error of θ_i.</summary>
+    public IReadOnlyList<double> LocationSe { get; }
+
+    /// <summary>The K′ − 1 shared thresholds between adjacent used categories, ascending.</summary>
+    public IReadOnlyList<double> Thresholds { get; }
+
+    public IReadOnlyList<int> RaterLabels { get; }
+
+    public IReadOnlyList<int> ItemLabels { get; }
+
+    /// <summary>Σ over labels of log P(label | θ, a, τ) at the fit.</summary>
+    public double LogLikelihood { get; }
+
+    /// <summary>The log-likelihood plus the log priors (up to constants): the objective maximised.</summary>
+    public double LogPosterior { get; }
+
+    /// <summary>The largest absolute partial derivative of the log posterior at the fit.</summary>
+    public double MaxGradient { get; }
+
+    public int Iterations { get; }
+
+    public bool Converged { get; }
+
+    /// <summary>True when the standard errors come from the inverse of the whole negative Hessian; false when (many raters) each
+    /// rater's comes from its own Schur-complemented diagonal entry (other raters' and the thresholds' uncertainty left out).</summary>
+    public bool ExactCovariance { get; }
+
+    /// <summary>Per rater, <see cref="OrdinalRaterModel.Reliability"/> of a_j.</summary>
+    public double ReliabilityAt(int rater) => OrdinalRaterModel.Reliability(Discrimination[rater]);
+}
+
+/// <summary>
+/// An ordinal item-response model of raters (a graded-response / cumulative-logit model, Samejima 1969, with the raters as
+/// the "items" of IRT and the rated items as its "persons"): P(Y_ij ≤ k) = σ(τ_k − a_j θ_i), with a location θ_i per item,
+/// a discrimination a_j per rater and thresholds τ_0 &lt; … &lt; τ_{K−2} shared by everyone. Priors (MAP, which also fixes the
+/// scale): θ_i ~ N(0, 1), a_j ~ N(1, 2²), τ_k ~ N(0, 10²). Fit: block coordinate ascent on the log posterior, one Newton
+/// step per block per sweep (all thresholds together, then each a_j, then each θ_i; each is concave in its block), halving
+/// a step until the objective does not drop (and the thresholds stay ordered). Stops when the largest gradient entry is below
+/// the tolerance. Standard errors: the inverse of the negative Hessian of the log posterior at the fit (Laplace), the item
+/// block eliminated by its Schur complement. Categories no label used are collapsed.
+/// </summary>
+public static class OrdinalRaterModel
+{
+    public const double LocationPriorSd = 1;
+    public const double DiscriminationPriorMean = 1;
+    public const double DiscriminationPriorSd = 2;
+    public const double ThresholdPriorSd = 10;
+
+    /// <summary>With more raters and thresholds than this, standard errors use the per-rater approximation (<see cref="OrdinalRaterFit.ExactCovariance"/>).</summary>
+    public const int ExactCovarianceLimit = 1000;
+
+    /// <summary>Variance of the standard logistic distribution, π²/3.</summary>
+    public static readonly double LogisticVariance = Math.PI * Math.PI / 3;
+
+    /// <summary>The ordered categories a slider answer is binned to: 0 strong image_0 (≤ −0.5), 1 image_0 (−0.5, 0), 2 neutral (0), 3 image_1 (0, 0.5), 4 strong image_1 (≥ 0.5).</summary>
+    public static readonly IReadOnlyList<string> SliderCategories = ["image_0 strong (≤ −0.5)", "image_0 (−0.5, 0)", "neutral (0)", "image_1 (0, 0.5)", "image_1 strong (≥ 0.5)"];
+
+    /// <summary>The category of an oriented preference in [−1, 1] (<see cref="SliderCategories"/>).</summary>
+    public static int SliderCategory(double preference) => preference switch
+    {
+        <= -0.5 => 0,
+        < 0 => 1,
+        0 => 2,
+        < 0.5 => 3,
+        _ => 4,
+    };
+
+    /// <summary>
+    /// Reliability of a rater of discrimination a: a|a| / (a² + π²/3), the share of the variance of the rater's latent response
+    /// a θ + ε (θ ~ N(0, 1), ε standard logistic) that the item explains, negative for a reversed rater. Monotone in a.
+    /// </summary>
+    public static double Reliability(double a) => a * Math.Abs(a) / ((a * a) + LogisticVariance);
+
+    /// <summary>P(Y = y | η) with thresholds τ (K − 1 of them): σ(τ_y − η) − σ(τ_{y−1} − η), τ_{−1} = −∞, τ_{K−1} = +∞.</summary>
+    public static double CategoryProbability(int y, double eta, IReadOnlyList<double> thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(thresholds);
+        var t = thresholds.ToArray();
+        return Math.Exp(Observe(y, eta, t).LogP);
+    }
+
+    public static OrdinalRaterFit Fit(IEnumerable<OrdinalLabel> labels, int maxIterations = 2000, double tolerance = 1e-6)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var list = labels.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("the ordinal rater model needs at least one label", nameof(labels));
+        }
+
+        var bad = list.FirstOrDefault(l => l.Category < 0);
+        if (bad.Category < 0)
+        {
+            throw new ArgumentException($"label of item '{bad.Item}' by rater '{bad.Rater}' has a negative category {bad.Category}", nameof(labels));
+        }
+
+        var used = list.Select(l => l.Category).Distinct().Order().ToArray();
+        if (used.Length < 2)
+        {
+            throw new ArgumentException($"every label is in category {used[0]}: an ordinal model needs labels in at least two categories", nameof(labels));
+        }
+
+        var category = used.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i);
+        var itemIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var raterIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var n = list.Count;
+        var oi = new int[n];
+        var oj = new int[n];
+        var oy = new int[n];
+        for (var o = 0; o < n; o++)
+        {
+            var l = list[o];
+            if (!itemIndex.TryGetValue(l.Item, out var i))
+            {
+                i = itemIndex.Count;
+                itemIndex[l.Item] = i;
+            }
+
+            if (!raterIndex.TryGetValue(l.Rater, out var j))
+            {
+                j = raterIndex.Count;
+                raterIndex[l.Rater] = j;
+            }
+
+            (oi[o], oj[o], oy[o]) = (i, j, category[l.Category]);
+        }
+
+        var model = new Model(used.Length, itemIndex.Count, raterIndex.Count, oi, oj, oy);
+        var (iterations, converged) = model.Run(maxIterations, tolerance);
+        var exact = model.StandardErrors(out var aSe, out var thetaSe);
+        return new OrdinalRaterFit(used, [.. raterIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)], [.. itemIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)],
+            model.A, aSe, model.Theta, thetaSe, model.Tau, model.RaterLabels, model.ItemLabels, model.LogLikelihood(), model.LogPosterior(), model.MaxGradient(), iterations, converged, exact);
+    }
+
+    // One label's log-probability and its derivatives in u = τ_y − η and l = τ_{y−1} − η (ℓ = log(F(u) − F(l)), F = σ).
+    internal readonly record struct Obs(double LogP, double Lu, double Ll, double Luu, double Lll, double Lul)
+    {
+        public double Eta => -(Lu + Ll);
+
+        public double EtaEta => Luu + (2 * Lul) + Lll;
+
+        // ∂²ℓ/∂η∂τ_y and ∂²ℓ/∂η∂τ_{y−1}.
+        public double EtaUpper => -(Luu + Lul);
+
+        public double EtaLower => -(Lul + Lll);
+    }
+
+    internal static Obs Observe(int y, double eta, double[] tau)
+    {
+        var k = tau.Length + 1;
+        var hasU = y < k - 1;
+        var hasL = y > 0;
+        var u = hasU ? tau[y] - eta : double.PositiveInfinity;
+        var l = hasL ? tau[y - 1] - eta : double.NegativeInfinity;
+
+        // p = F(u) − F(l), computed in the tail where it does not cancel.
+        double p;
+        if (hasL && l > 0)
+        {
+            p = Sigmoid(-l) - (hasU ? Sigmoid(-u) : 0);
+        }
+        else
+        {
+            p = (hasU ? Sigmoid(u) : 1) - (hasL ? Sigmoid(l) : 0);
+        }
+
+        p = Math.Max(p, 1e-300);
+        double fu = 0, fl = 0, dfu = 0, dfl = 0;
+        if (hasU)
+        {
+            var s = Sigmoid(u);
+            fu = s * (1 - s);
+            dfu = fu * (1 - (2 * s));
+        }
+
+        if (hasL)
+        {
+            var s = Sigmoid(l);
+            fl = s * (1 - s);
+            dfl = fl * (1 - (2 * s));
+        }
+
+        return new Obs(Math.Log(p), fu / p, -fl / p, (dfu / p) - (fu * fu / (p * p)), (-dfl / p) - (fl * fl / (p * p)), fu * fl / (p * p));
+    }
+
+    private static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
+
+    private sealed class Model
+    {
+        private static readonly double VarA = DiscriminationPriorSd * DiscriminationPriorSd;
+        private static readonly double VarTau = ThresholdPriorSd * ThresholdPriorSd;
+        private readonly int _k;
+        private readonly int[] _oi;
+        private readonly int[] _oj;
+        private readonly int[] _oy;
+        private readonly int[][] _byItem;
+        private readonly int[][] _byRater;
+
+        public Model(int k, int items, int raters, int[] oi, int[] oj, int[] oy)
+        {
+            _k = k;
+            (_oi, _oj, _oy) = (oi, oj, oy);
+            _byItem = Group(oi, items);
+            _byRater = Group(oj, raters);
+            ItemLabels = [.. _byItem.Select(g => g.Length)];
+            RaterLabels = [.. _byRater.Select(g => g.Length)];
+            A = Enumerable.Repeat(1.0, raters).ToArray();
+
+            // Start: each item's standardised mean category; thresholds at the logits of the cumulative category shares.
+            var means = _byItem.Select(g => g.Average(o => (double)oy[o])).ToArray();
+            var mu = means.Average();
+            var sd = Math.Sqrt(means.Sum(m => (m - mu) * (m - mu)) / means.Length);
+            Theta = [.. means.Select(m => sd > 0 ? (m - mu) / sd : 0)];
+            Tau = new double[k - 1];
+            var cumulative = 0;
+            for (var c = 0; c < k - 1; c++)
+            {
+                cumulative += oy.Count(y => y == c);
+                var share = Math.Clamp(cumulative / (double)oy.Length, 0.01, 0.99);
+                Tau[c] = Math.Log(share / (1 - share));
+            }
+
+            for (var c = 1; c < k - 1; c++)
+            {
+                Tau[c] = Math.Max(Tau[c], Tau[c - 1] + 0.01);
+            }
+        }
+
+        public double[] A { get; }
+
+        public double[] Theta { get; }
+
+        public double[] Tau { get; }
+
+        public int[] ItemLabels { get; }
+
+        public int[] RaterLabels { get; }
+
+        public (int Iterations, bool Converged) Run(int maxIterations, double tolerance)
+        {
+            // Coordinate sweeps until the gradient is small, then full Newton steps (quadratic convergence) while the negative
+            // Hessian is positive definite and a step improves the objective; otherwise another sweep.
+            var newton = A.Length + _k - 1 <= ExactCovarianceLimit;
+            for (var it = 1; it <= maxIterations; it++)
+            {
+                var gradient = MaxGradient();
+                if (gradient < tolerance)
+                {
+                    return (it - 1, true);
+                }
+
+                if (newton && it > 2 && NewtonStep())
+                {
+                    continue;
+                }
+
+                StepThresholds();
+                for (var j = 0; j < A.Length; j++)
+                {
+                    StepRater(j);
+                }
+
+                for (var i = 0; i < Theta.Length; i++)
+                {
+                    StepItem(i);
+                }
+            }
+
+            return (maxIterations, MaxGradient() < tolerance);
+        }
+
+        // One Newton step on all parameters: N Δ = g with N the negative Hessian, the item block eliminated (Schur complement).
+        private bool NewtonStep()
+        {
+            var h = Assemble();
+            var r = A.Length + _k - 1;
+            var s = h.Schur(r);
+            var rhs = (double[])h.GRest.Clone();
+            for (var i = 0; i < Theta.Length; i++)
+            {
+                foreach (var (x, bx) in h.Rows[i])
+                {
+                    rhs[x] -= bx * h.GTheta[i] / h.Diag[i];
+                }
+            }
+
+            var dRest = Dense.Solve(s, rhs, r);
+            if (dRest is null)
+            {
+                return false;
+            }
+
+            var dTheta = new double[Theta.Length];
+            for (var i = 0; i < Theta.Length; i++)
+            {
+                var v = h.GTheta[i];
+                foreach (var (x, bx) in h.Rows[i])
+                {
+                    v -= bx * dRest[x];
+                }
+
+                dTheta[i] = v / h.Diag[i];
+            }
+
+            var (theta0, a0, tau0) = ((double[])Theta.Clone(), (double[])A.Clone(), (double[])Tau.Clone());
+            var f0 = LogPosterior();
+            for (var half = 0; half < 20; half++)
+            {
+                var scale = Math.Pow(0.5, half);
+                for (var i = 0; i < Theta.Length; i++)
+                {
+                    Theta[i] = theta0[i] + (scale * dTheta[i]);
+                }
+
+                for (var j = 0; j < A.Length; j++)
+                {
+                    A[j] = a0[j] + (scale * dRest[j]);
+                }
+
+                for (var c = 0; c < _k - 1; c++)
+                {
+                    Tau[c] = tau0[c] + (scale * dRest[A.Length + c]);
+                }
+
+                if (Ordered(Tau) && LogPosterior() >= f0)
+                {
+                    return true;
+                }
+            }
+
+            Array.Copy(theta0, Theta, Theta.Length);
+            Array.Copy(a0, A, A.Length);
+            Array.Copy(tau0, Tau, Tau.Length);
+            return false;
+        }
+
+        private static bool Ordered(double[] tau)
+        {
+            for (var c = 1; c < tau.Length; c++)
+            {
+                if (!(tau[c] > tau[c - 1]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public double LogLikelihood()
+        {
+            var sum = 0.0;
+            for (var o = 0; o < _oy.Length; o++)
+            {
+                sum += Observe(_oy[o], A[_oj[o]] * Theta[_oi[o]], Tau).LogP;
+            }
+
+            return sum;
+        }
+
+        public double LogPosterior() =>
+            LogLikelihood() - (Theta.Sum(t => t * t) / 2) - (A.Sum(a => (a - DiscriminationPriorMean) * (a - DiscriminationPriorMean)) / (2 * VarA)) - (Tau.Sum(t => t * t) / (2 * VarTau));
+
+        public double MaxGradient()
+        {
+            var gTheta = Theta.Select(t => -t).ToArray();
+            var gA = A.Select(a => -(a - DiscriminationPriorMean) / VarA).ToArray();
+            var gTau = Tau.Select(t => -t / VarTau).ToArray();
+            for (var o = 0; o < _oy.Length; o++)
+            {
+                var (i, j, y) = (_oi[o], _oj[o], _oy[o]);
+                var d = Observe(y, A[j] * Theta[i], Tau);
+                gTheta[i] += d.Eta * A[j];
+                gA[j] += d.Eta * Theta[i];
+                if (y < _k - 1)
+                {
+                    gTau[y] += d.Lu;
+                }
+
+                if (y > 0)
+                {
+                    gTau[y - 1] += d.Ll;
+                }
+            }
+
+            return gTheta.Concat(gA).Concat(gTau).Max(Math.Abs);
+        }
+
+        private void StepRater(int j)
+        {
+            double Objective(double a)
+            {
+                var s = -(a - DiscriminationPriorMean) * (a - DiscriminationPriorMean) / (2 * VarA);
+                foreach (var o in _byRater[j])
+                {
+                    s += Observe(_oy[o], a * Theta[_oi[o]], Tau).LogP;
+                }
+
+                return s;
+            }
+
+            double g = -(A[j] - DiscriminationPriorMean) / VarA, h = -1 / VarA;
+            foreach (var o in _byRater[j])
+            {
+                var t = Theta[_oi[o]];
+                var d = Observe(_oy[o], A[j] * t, Tau);
+                g += d.Eta * t;
+                h += d.EtaEta * t * t;
+            }
+
+            A[j] = LineSearch(A[j], -g / h, Objective);
+        }
+
+        private void StepItem(int i)
+        {
+            double Objective(double theta)
+            {
+                var s = -theta * theta / 2;
+                foreach (var o in _byItem[i])
+                {
+                    s += Observe(_oy[o], A[_oj[o]] * theta, Tau).LogP;
+                }
+
+                return s;
+            }
+
+            double g = -Theta[i], h = -1;
+            foreach (var o in _byItem[i])
+            {
+                var a = A[_oj[o]];
+                var d = Observe(_oy[o], a * Theta[i], Tau);
+                g += d.Eta * a;
+                h += d.EtaEta * a * a;
+            }
+
+            Theta[i] = LineSearch(Theta[i], -g / h, Objective);
+        }
+
+        private static double LineSearch(double x, double step, Func<double, double> objective)
+        {
+            var f0 = objective(x);
+            for (var half = 0; half < 40; half++, step /= 2)
+            {
+                if (objective(x + step) >= f0)
+                {
+                    return x + step;
+                }
+            }
+
+            return x;
+        }
+
+        private void StepThresholds()
+        {
+            var m = _k - 1;
+            var g = Tau.Select(t => -t / VarTau).ToArray();
+            var h = new double[m * m];
+            for (var c = 0; c < m; c++)
+            {
+                h[(c * m) + c] = 1 / VarTau;
+            }
+
+            var etas = new double[_oy.Length];
+            for (var o = 0; o < _oy.Length; o++)
+            {
+                etas[o] = A[_oj[o]] * Theta[_oi[o]];
+                var y = _oy[o];
+                var d = Observe(y, etas[o], Tau);
+                if (y < m)
+                {
+                    g[y] += d.Lu;
+                    h[(y * m) + y] -= d.Luu;
+                }
+
+                if (y > 0)
+                {
+                    g[y - 1] += d.Ll;
+                    h[((y - 1) * m) + y - 1] -= d.Lll;
+                }
+
+                if (y > 0 && y < m)
+                {
+                    h[(y * m) + y - 1] -= d.Lul;
+                    h[((y - 1) * m) + y] -= d.Lul;
+                }
+            }
+
+            var step = Dense.Solve(h, g, m) ?? g;
+            double Objective(double[] tau)
+            {
+                for (var c = 1; c < m; c++)
+                {
+                    if (!(tau[c] > tau[c - 1]))
+                    {
+                        return double.NegativeInfinity;
+                    }
+                }
+
+                var s = -tau.Sum(t => t * t) / (2 * VarTau);
+                for (var o = 0; o < _oy.Length; o++)
+                {
+                    s += Observe(_oy[o], etas[o], tau).LogP;
+                }
+
+                return s;
+            }
+
+            var f0 = Objective(Tau);
+            var trial = new double[m];
+            var scale = 1.0;
+            for (var half = 0; half < 40; half++, scale /= 2)
+            {
+                for (var c = 0; c < m; c++)
+                {
+                    trial[c] = Tau[c] + (scale * step[c]);
+                }
+
+                if (Objective(trial) >= f0)
+                {
+                    Array.Copy(trial, Tau, m);
+                    return;
+                }
+            }
+        }
+
+        // Negative Hessian of the log posterior: D (items, diagonal), the rest r = (a_1..a_J, τ_0..τ_{K−2}) dense block C and the
+        // item-rest cross terms b_i (sparse rows), and the gradient. Var(rest) = S⁻¹ with S = C − Σ_i b_i b_iᵀ / D_i;
+        // Var(θ_i) = 1/D_i + v_iᵀ S⁻¹ v_i, v_i = b_i / D_i.
+        private sealed record Hessian(double[] Diag, Dictionary<int, double>[] Rows, Dictionary<(int, int), double> C, double[] GTheta, double[] GRest)
+        {
+            public double[] Schur(int r)
+            {
+                var s = new double[r * r];
+                foreach (var ((x, y), v) in C)
+                {
+                    s[(x * r) + y] += v;
+                }
+
+                for (var i = 0; i < Diag.Length; i++)
+                {
+                    foreach (var (x, bx) in Rows[i])
+                    {
+                        foreach (var (y, by) in Rows[i])
+                        {
+                            s[(x * r) + y] -= bx * by / Diag[i];
+                        }
+                    }
+                }
+
+                return s;
+            }
+        }
+
+        private Hessian Assemble()
+        {
+            var items = Theta.Length;
+            var raters = A.Length;
+            var diag = new double[items];
+            var rows = new Dictionary<int, double>[items];
+            var c = new Dictionary<(int, int), double>();
+            var gTheta = Theta.Select(t => -t).ToArray();
+            var gRest = A.Select(a => -(a - DiscriminationPriorMean) / VarA).Concat(Tau.Select(t => -t / VarTau)).ToArray();
+            void AddC(int x, int y, double v)
+            {
+                c[(x, y)] = c.GetValueOrDefault((x, y)) + v;
+            }
+
+            for (var j = 0; j < raters; j++)
+            {
+                AddC(j, j, 1 / VarA);
+            }
+
+            for (var t = 0; t < _k - 1; t++)
+            {
+                AddC(raters + t, raters + t, 1 / VarTau);
+            }
+
+            for (var i = 0; i < items; i++)
+            {
+                diag[i] = 1;
+                rows[i] = [];
+            }
+
+            for (var o = 0; o < _oy.Length; o++)
+            {
+                var (i, j, y) = (_oi[o], _oj[o], _oy[o]);
+                var (a, th) = (A[j], Theta[i]);
+                var d = Observe(y, a * th, Tau);
+                gTheta[i] += d.Eta * a;
+                gRest[j] += d.Eta * th;
+                diag[i] -= d.EtaEta * a * a;
+                AddC(j, j, -d.EtaEta * th * th);
+                var row = rows[i];
+                row[j] = row.GetValueOrDefault(j) - ((d.EtaEta * a * th) + d.Eta);
+                if (y < _k - 1)
+                {
+                    var ty = raters + y;
+                    gRest[ty] += d.Lu;
+                    row[ty] = row.GetValueOrDefault(ty) - (d.EtaUpper * a);
+                    AddC(j, ty, -d.EtaUpper * th);
+                    AddC(ty, j, -d.EtaUpper * th);
+                    AddC(ty, ty, -d.Luu);
+                }
+
+                if (y > 0)
+                {
+                    var tl = raters + y - 1;
+                    gRest[tl] += d.Ll;
+                    row[tl] = row.GetValueOrDefault(tl) - (d.EtaLower * a);
+                    AddC(j, tl, -d.EtaLower * th);
+                    AddC(tl, j, -d.EtaLower * th);
+                    AddC(tl, tl, -d.Lll);
+                }
+
+                if (y > 0 && y < _k - 1)
+                {
+                    AddC(raters + y, raters + y - 1, -d.Lul);
+                    AddC(raters + y - 1, raters + y, -d.Lul);
+                }
+            }
+
+            return new Hessian(diag, rows, c, gTheta, gRest);
+        }
+
+        public bool StandardErrors(out double[] aSe, out double[] thetaSe)
+        {
+            var items = Theta.Length;
+            var raters = A.Length;
+            var r = raters + _k - 1;
+            var h = Assemble();
+            var (diag, rows, c) = (h.Diag, h.Rows, h.C);
+            aSe = new double[raters];
+            thetaSe = new double[items];
+            double[]? inverse = null;
+            if (r <= ExactCovarianceLimit)
+            {
+                inverse = Dense.Inverse(h.Schur(r), r);
+            }
+
+            if (inverse is not null)
+            {
+                for (var j = 0; j < raters; j++)
+                {
+                    aSe[j] = Math.Sqrt(inverse[(j * r) + j]);
+                }
+
+                for (var i = 0; i < items; i++)
+                {
+                    var v = 1 / diag[i];
+                    foreach (var (x, bx) in rows[i])
+                    {
+                        foreach (var (y, by) in rows[i])
+                        {
+                            v += bx * by * inverse[(x * r) + y] / (diag[i] * diag[i]);
+                        }
+                    }
+
+                    thetaSe[i] = Math.Sqrt(v);
+                }
+
+                return true;
+            }
+
+            // Many raters (or a singular matrix): each rest parameter's own Schur-complemented diagonal entry.
+            var sDiag = new double[r];
+            foreach (var ((x, y), v) in c)
+            {
+                if (x == y)
+                {
+                    sDiag[x] += v;
+                }
+            }
+
+            for (var i = 0; i < items; i++)
+            {
+                foreach (var (x, bx) in rows[i])
+                {
+                    sDiag[x] -= bx * bx / diag[i];
+                }
+            }
+
+            for (var j = 0; j < raters; j++)
+            {
+                aSe[j] = sDiag[j] > 0 ? Math.Sqrt(1 / sDiag[j]) : double.NaN;
+            }
+
+            for (var i = 0; i < items; i++)
+            {
+                var v = 1 / diag[i];
+                foreach (var (x, bx) in rows[i])
+                {
+                    v += sDiag[x] > 0 ? bx * bx / (diag[i] * diag[i] * sDiag[x]) : 0;
+                }
+
+                thetaSe[i] = Math.Sqrt(v);
+            }
+
+            return false;
+        }
+
+        private static int[][] Group(int[] keys, int count)
+        {
+            var lists = Enumerable.Range(0, count).Select(_ => new List<int>()).ToArray();
+            for (var o = 0; o < keys.Length; o++)
+            {
+                lists[keys[o]].Add(o);
+            }
+
+            return [.. lists.Select(l => l.ToArray())];
+        }
+    }
+
+    // Small dense symmetric positive-definite algebra by Cholesky (row-major n × n).
+    private static class Dense
+    {
+        public static double[]? Cholesky(double[] a, int n)
+        {
+            var l = new double[n * n];
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j <= i; j++)
+                {
+                    var s = a[(i * n) + j];
+                    for (var k = 0; k < j; k++)
+                    {
+                        s -= l[(i * n) + k] * l[(j * n) + k];
+                    }
+
+                    if (i == j)
+                    {
+                        if (!(s > 0))
+                        {
+                            return null;
+                        }
+
+                        l[(i * n) + i] = Math.Sqrt(s);
+                    }
+                    else
+                    {
+                        l[(i * n) + j] = s / l[(j * n) + j];
+                    }
+                }
+            }
+
+            return l;
+        }
+
+        public static double[]? Solve(double[] a, double[] b, int n)
+        {
+            var l = Cholesky(a, n);
+            return l is null ? null : SolveFactored(l, b, n);
+        }
+
+        public static double[]? Inverse(double[] a, int n)
+        {
+            var l = Cholesky(a, n);
+            if (l is null)
+            {
+                return null;
+            }
+
+            var inv = new double[n * n];
+            var e = new double[n];
+            for (var col = 0; col < n; col++)
+            {
+                Array.Clear(e);
+                e[col] = 1;
+                var x = SolveFactored(l, e, n);
+                for (var row = 0; row < n; row++)
+                {
+                    inv[(row * n) + col] = x[row];
+                }
+            }
+
+            return inv;
+        }
+
+        private static double[] SolveFactored(double[] l, double[] b, int n)
+        {
+            var y = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                var s = b[i];
+                for (var k = 0; k < i; k++)
+                {
+                    s -= l[(i * n) + k] * y[k];
+                }
+
+                y[i] = s / l[(i * n) + i];
+            }
+
+            var x = new double[n];
+            for (var i = n - 1; i >= 0; i--)
+            {
+                var s = y[i];
+                for (var k = i + 1; k < n; k++)
+                {
+                    s -= l[(k * n) + i] * x[k];
+                }
+
+                x[i] = s / l[(i * n) + i];
+            }
+
+            return x;
+        }
+    }
+}
