@@ -1,15 +1,9 @@
 using System.Net;
 using AngleSharp.Html.Parser;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Pluralist.Core.Cleaning;
-using Pluralist.Data;
 using Pluralist.Data.Bundles;
 using Pluralist.Studies.Viewer;
 using Pluralist.Web.Infrastructure;
-using Pluralist.Web.PublicViewer;
 
 namespace Pluralist.Web.Tests.Console;
 
@@ -21,31 +15,12 @@ namespace Pluralist.Web.Tests.Console;
 /// </summary>
 public sealed class PublicViewerTests
 {
-    /// <summary>The viewer of <paramref name="bundle"/> on a free port, with its client.</summary>
-    public static async Task<(WebApplication App, HttpClient Client)> StartAsync(PublicDataset bundle)
-    {
-        var app = PublicViewerApp.Create(bundle, ["--urls", "http://127.0.0.1:0"]);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) });
-    }
-
-    /// <summary>The study of <paramref name="server"/> exported as a bundle folder (with its consented markers and pseudonyms).</summary>
-    public static async Task<string> ExportAsync(AppServer server)
-    {
-        var folder = Path.Combine(server.DataRoot, "release-" + Guid.NewGuid().ToString("N"));
-        await using var db = server.Database.CreateContext();
-        using var bundle = await StudyExporter.LoadAsync(db, new DataDirectory(server.DataRoot), "livs-default");
-        BundleWriter.Write(bundle, folder, zip: false);
-        return folder;
-    }
-
     [Fact]
     public async Task A_released_bundle_is_served_read_only_without_identity_data()
     {
         await using var server = await AppServer.StartAsync(codes: 4, imagesPerPrompt: 5, configure: s => (s.AttentionCheckRate, s.GoldRate) = (0, 0));
         var data = await ViewerData.SeedAsync(server);
-        var folder = await ExportAsync(server);
+        var folder = await ViewerData.ExportAsync(server);
         // The bundle itself does carry identity data: the viewer must drop it.
         var participantsCsv = await File.ReadAllTextAsync(Path.Combine(folder, "participants.csv"));
         Assert.Contains("woman", participantsCsv, StringComparison.Ordinal);
@@ -55,7 +30,7 @@ public sealed class PublicViewerTests
         Assert.Contains("gender", ratingsCsv, StringComparison.Ordinal);
 
         using var cleaned = PublicDataset.Open(folder, CleaningRuleSet.Default, DateTimeOffset.UtcNow);
-        var (app, client) = await StartAsync(cleaned);
+        var (app, client) = await ViewerData.StartViewerAsync(cleaned);
         await using (app)
         {
             var pages = new List<string>();
@@ -120,7 +95,7 @@ public sealed class PublicViewerTests
 
         // Without rules: the answers are raw and say so; nothing is dropped.
         using var uncleaned = PublicDataset.Open(folder, null, DateTimeOffset.UtcNow);
-        var (rawApp, rawClient) = await StartAsync(uncleaned);
+        var (rawApp, rawClient) = await ViewerData.StartViewerAsync(uncleaned);
         await using (rawApp)
         {
             var raw = new HtmlParser().ParseDocument(await rawClient.GetStringAsync("/"));

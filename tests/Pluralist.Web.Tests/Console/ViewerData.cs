@@ -1,7 +1,15 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Pluralist.Core.Cleaning;
 using Pluralist.Core.Model;
+using Pluralist.Data;
+using Pluralist.Data.Bundles;
 using Pluralist.Data.Datasets;
+using Pluralist.Studies.Viewer;
+using Pluralist.Web.PublicViewer;
 using Pluralist.Web.Tests.Security;
 
 namespace Pluralist.Web.Tests.Console;
@@ -72,5 +80,24 @@ public sealed record ViewerData(string StudyKey, string PseudonymA, string Pseud
         var rows = (await StudyDatasetLoader.LoadAsync(db, StudyKey)).Rows;
         var run = CleaningEngine.Run(rows, CleaningRuleSet.Default);
         return (await CleaningStore.SaveAsync(db, study.Id, run, CleaningRuleSet.DefaultJson, DateTimeOffset.UtcNow)).Id;
+    }
+
+    /// <summary>The viewer of <paramref name="bundle"/> on a free port, with its client.</summary>
+    public static async Task<(WebApplication App, HttpClient Client)> StartViewerAsync(PublicDataset bundle)
+    {
+        var app = PublicViewerApp.Create(bundle, ["--urls", "http://127.0.0.1:0"]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) });
+    }
+
+    /// <summary>The study of <paramref name="server"/> exported as a bundle folder (with its consented markers and pseudonyms).</summary>
+    public static async Task<string> ExportAsync(AppServer server)
+    {
+        var folder = Path.Combine(server.DataRoot, "release-" + Guid.NewGuid().ToString("N"));
+        await using var db = server.Database.CreateContext();
+        using var bundle = await StudyExporter.LoadAsync(db, new DataDirectory(server.DataRoot), "livs-default");
+        BundleWriter.Write(bundle, folder, zip: false);
+        return folder;
     }
 }
