@@ -48,7 +48,7 @@ public static class CleanCommands
         return command;
     }
 
-    private static (CleaningRuleSet Rules, string Json) ReadRules(FileInfo? file)
+    internal static (CleaningRuleSet Rules, string Json) ReadRules(FileInfo? file)
     {
         if (file is null)
         {

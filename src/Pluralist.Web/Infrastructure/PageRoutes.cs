@@ -17,6 +17,13 @@ public sealed class PageRoutes : IPageRouteModelConvention
     public void Apply(PageRouteModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        // The public viewer's pages belong to its own app (PublicViewerApp), never to this one.
+        if (model.ViewEnginePath.StartsWith(PublicViewer.PublicViewerApp.Folder + "/", StringComparison.Ordinal))
+        {
+            model.Selectors.Clear();
+            return;
+        }
+
         var path = model.ViewEnginePath.TrimStart('/');
         var folder = path.EndsWith("/Index", StringComparison.Ordinal) ? path[..^"/Index".Length] : null;
         foreach (var selector in model.Selectors)

@@ -43,6 +43,7 @@ public sealed class RouteTableTests
         "PAGE console/studies/{key}/audit",
         "PAGE console/studies/{key}/batches",
         "PAGE console/studies/{key}/data",
+        "PAGE console/studies/{key}/data/ratings",
         "PAGE console/studies/{key}/evaluation",
         "PAGE console/studies/{key}/evaluation/gallery",
         "PAGE console/studies/{key}/images",

@@ -1,0 +1,119 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using Pluralist.Core.Cleaning;
+using Pluralist.Data.Bundles;
+using Pluralist.Studies.Viewer;
+using Pluralist.Web.Infrastructure;
+
+namespace Pluralist.Web.Tests.Console;
+
+/// <summary>
+/// The public read-only viewer of an exported bundle (<c>pluralist viewer serve</c>): answers cleaned when opened with
+/// rules (kept by default, dropped with reasons behind a link), raw and labelled otherwise, ratings, images, the criterion
+/// filter; no pseudonym, marker value or group column in any response; only GET; the app's security headers; a bad
+/// bundle refused with its file and line.
+/// </summary>
+public sealed class PublicViewerTests
+{
+    [Fact]
+    public async Task A_released_bundle_is_served_read_only_without_identity_data()
+    {
+        await using var server = await AppServer.StartAsync(codes: 4, imagesPerPrompt: 5, configure: s => (s.AttentionCheckRate, s.GoldRate) = (0, 0));
+        var data = await ViewerData.SeedAsync(server);
+        var folder = await ViewerData.ExportAsync(server);
+        // The bundle itself does carry identity data: the viewer must drop it.
+        var participantsCsv = await File.ReadAllTextAsync(Path.Combine(folder, "participants.csv"));
+        Assert.Contains("woman", participantsCsv, StringComparison.Ordinal);
+        Assert.Contains(data.PseudonymA, participantsCsv, StringComparison.Ordinal);
+        Assert.Contains("gender_group", participantsCsv, StringComparison.Ordinal);
+        var ratingsCsv = await File.ReadAllTextAsync(Path.Combine(folder, "ratings.csv"));
+        Assert.Contains("gender", ratingsCsv, StringComparison.Ordinal);
+
+        using var cleaned = PublicDataset.Open(folder, CleaningRuleSet.Default, DateTimeOffset.UtcNow);
+        var (app, client) = await ViewerData.StartViewerAsync(cleaned);
+        await using (app)
+        {
+            var pages = new List<string>();
+            var home = await client.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+            Assert.Equal(SecurityHeaders.ContentSecurityPolicy, home.Headers.GetValues("Content-Security-Policy").Single());
+            Assert.Equal("nosniff", home.Headers.GetValues("X-Content-Type-Options").Single());
+            var html = await home.Content.ReadAsStringAsync();
+            pages.Add(html);
+            var doc = new HtmlParser().ParseDocument(html);
+            Assert.Equal("startup", doc.QuerySelector("#cleaning [data-cleaning]")!.GetAttribute("data-cleaning"));
+            Assert.Contains($"{ViewerData.KeptPairs} pairs with {ViewerData.KeptPairs} criterion answers match; page 1 of 2", doc.QuerySelector("[role=status]")!.TextContent, StringComparison.Ordinal);
+            Assert.Empty(doc.QuerySelectorAll("#group, #participant, #batch"));
+
+            var droppedLink = doc.QuerySelectorAll("#cleaning nav a").Single(a => a.TextContent.StartsWith("Dropped", StringComparison.Ordinal)).GetAttribute("href")!;
+            var dropped = await client.GetStringAsync(droppedLink);
+            pages.Add(dropped);
+            var droppedDoc = new HtmlParser().ParseDocument(dropped);
+            Assert.Equal("6", droppedDoc.QuerySelector("#reasons tbody tr td.num")!.TextContent);
+            Assert.Equal(6, droppedDoc.QuerySelectorAll("#dropped tbody tr").Length);
+            // B answered after A: rater 2, the same opaque number on every row.
+            Assert.All(droppedDoc.QuerySelectorAll("#dropped tbody tr"), tr => Assert.Contains("rater 2", tr.TextContent, StringComparison.Ordinal));
+            var comfort = new HtmlParser().ParseDocument(await client.GetStringAsync("/?dropped=true&criterion=comfort"));
+            Assert.Equal(3, comfort.QuerySelectorAll("#dropped tbody tr").Length);
+            Assert.Contains("26 pairs with 26 criterion answers match", new HtmlParser().ParseDocument(await client.GetStringAsync("/?min=0.1")).QuerySelector("[role=status]")!.TextContent, StringComparison.Ordinal);
+
+            var ratings = await client.GetStringAsync("/ratings");
+            pages.Add(ratings);
+            pages.Add(await client.GetStringAsync("/ratings?dropped=true"));
+            pages.Add(await client.GetStringAsync("/?page=2"));
+            var ratingsDoc = new HtmlParser().ParseDocument(ratings);
+            Assert.Equal(2, ratingsDoc.QuerySelectorAll("#ratings tbody tr").Length);
+            Assert.Contains("2 kept, 2 dropped", ratingsDoc.QuerySelector("#likert-cleaning")!.TextContent, StringComparison.Ordinal);
+            var src = ratingsDoc.QuerySelector("#ratings tbody img")!.GetAttribute("src")!;
+            var image = await client.GetAsync(src);
+            Assert.Equal(HttpStatusCode.OK, image.StatusCode);
+            Assert.Equal("image/png", image.Content.Headers.ContentType!.MediaType);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/images/999999")).StatusCode);
+
+            // No identity data anywhere: pseudonyms, marker values, marker or group columns.
+            foreach (var page in pages)
+            {
+                Assert.DoesNotContain(data.PseudonymA, page, StringComparison.Ordinal);
+                Assert.DoesNotContain(data.PseudonymB, page, StringComparison.Ordinal);
+                Assert.DoesNotContain("gender", page, StringComparison.OrdinalIgnoreCase);
+                Assert.DoesNotContain(">woman<", page, StringComparison.Ordinal);
+                Assert.DoesNotContain(">man<", page, StringComparison.Ordinal);
+                Assert.DoesNotContain("_group", page, StringComparison.Ordinal);
+            }
+
+            // Read-only: no other method, no console, no sign-in.
+            foreach (var method in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete })
+            {
+                using var request = new HttpRequestMessage(method, "/") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["x"] = "1" }) };
+                Assert.Equal(HttpStatusCode.MethodNotAllowed, (await client.SendAsync(request)).StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/console/studies/livs-default/data")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/console/login")).StatusCode);
+            await app.StopAsync();
+        }
+
+        // Without rules: the answers are raw and say so; nothing is dropped.
+        using var uncleaned = PublicDataset.Open(folder, null, DateTimeOffset.UtcNow);
+        var (rawApp, rawClient) = await ViewerData.StartViewerAsync(uncleaned);
+        await using (rawApp)
+        {
+            var raw = new HtmlParser().ParseDocument(await rawClient.GetStringAsync("/"));
+            Assert.Contains("raw, uncleaned", raw.QuerySelector("#cleaning")!.TextContent, StringComparison.Ordinal);
+            Assert.Contains($"{ViewerData.KeptPairs + 3} pairs with {ViewerData.KeptPairs + 6} criterion answers match", raw.QuerySelector("[role=status]")!.TextContent, StringComparison.Ordinal);
+            Assert.Contains("not cleaned", await rawClient.GetStringAsync("/ratings"), StringComparison.Ordinal);
+            await rawApp.StopAsync();
+        }
+
+        // The main app does not serve the viewer's pages.
+        Assert.Equal(HttpStatusCode.NotFound, (await server.NewClient().GetAsync("/ratings")).StatusCode);
+
+        // A bad bundle: refused with the file and line.
+        var pairsCsv = Path.Combine(folder, "pairs.csv");
+        var lines = await File.ReadAllLinesAsync(pairsCsv);
+        lines[2] = lines[2].Replace(",annotation,", ",sideways,", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(pairsCsv, lines);
+        var error = Assert.Throws<BundleException>(() => PublicDataset.Open(folder, null, DateTimeOffset.UtcNow));
+        Assert.Contains("pairs.csv:3", error.Message, StringComparison.Ordinal);
+    }
+}
