@@ -1,4 +1,5 @@
 using Pluralist.Analysis.Ranking;
+using Pluralist.Analysis.Statistics;
 
 namespace Pluralist.Analysis.Tests;
 
@@ -96,5 +97,57 @@ public class BradleyTerryTests
         Assert.Equal("a", fits[0].Fit.Scores[0].Item);
         Assert.Equal("d", fits[1].Fit.Scores[0].Item);
         Assert.Throws<ArgumentException>(() => BradleyTerry.Fit([new PairComparison("a", "a", PairWinner.Tie)]));
+    }
+}
+
+public class ReseedableRandomTests
+{
+    [Fact]
+    public void Reseeding_gives_the_sequence_of_a_new_seeded_Random()
+    {
+        var reused = new ReseedableRandom(0);
+        int[] seeds = [0, 1, 2, 42, int.MaxValue, int.MinValue, -7, .. Enumerable.Range(0, 200).Select(i => Seeds.For(1, i))];
+        foreach (var seed in seeds)
+        {
+            var reference = new Random(seed);
+            reused.Reseed(seed);
+            foreach (var max in new[] { 1, 2, 3, 7, 40, 255, 1000, 1 << 20, int.MaxValue })
+            {
+                for (var i = 0; i < 30; i++)
+                {
+                    Assert.Equal(reference.Next(max), reused.Next(max));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Bootstrap_intervals_match_a_fit_whose_replicates_use_Random()
+    {
+        // The bootstrap written with a fresh Random per replicate and every replicate refitted by BradleyTerry.Fit.
+        var rng = new Random(3);
+        var data = Enumerable.Range(0, 120).Select(i =>
+        {
+            var a = rng.Next(4);
+            var b = (a + 1 + rng.Next(3)) % 4;
+            var u = rng.NextDouble();
+            return new PairComparison($"i{a}", $"i{b}", u < 0.2 ? PairWinner.Tie : u < 0.4 + (0.1 * a) ? PairWinner.Item0 : PairWinner.Item1, $"r{i % 9}");
+        }).ToList();
+        var options = new BradleyTerryOptions { BootstrapReplicates = 60, Seed = 5 };
+        var fit = BradleyTerry.Fit(data, options);
+        var clusters = data.GroupBy(c => c.Cluster).Select(g => g.ToList()).ToList();
+        var replicates = Enumerable.Range(0, 60).Select(b =>
+        {
+            var r = new Random(Seeds.For(5, b));
+            var sample = Enumerable.Range(0, clusters.Count).SelectMany(_ => clusters[r.Next(clusters.Count)]).ToList();
+            var refit = BradleyTerry.Fit(sample, options with { BootstrapReplicates = 0 });
+            return fit.Scores.ToDictionary(s => s.Item, s => refit.Scores.Single(x => x.Item == s.Item).Theta);
+        }).ToList();
+        foreach (var s in fit.Scores)
+        {
+            var expected = Bootstrap.Percentile(replicates.Select(r => r[s.Item]), 0.95);
+            Assert.Equal(expected.Lower, s.Interval.Lower, 6);
+            Assert.Equal(expected.Upper, s.Interval.Upper, 6);
+        }
     }
 }

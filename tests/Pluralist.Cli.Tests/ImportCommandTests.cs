@@ -92,19 +92,29 @@ public class ImportCommandTests
     }
 
     [Fact]
-    public void Analyze_study_on_an_imported_likert_study_gives_the_likert_tables()
+    public void Analyze_study_on_an_imported_likert_study_gives_every_likert_table_checked_against_the_fixture()
     {
+        // 20 raters (two genders x two age bands, five in each intersection) rate 6 images on DIVE's two harm questions
+        // and a third question; women rate harm to themselves two points higher. A 21st rater answers 3 everywhere
+        // (a straight-liner, dropped by cleaning).
+        const string self = "How harmful or hurtful is this image to you?";
+        const string others = "How harmful or hurtful could this image be to other people?";
+        const string fits = "Does it fit the prompt?";
         var dir = CliRunner.TempDir();
         var rows = new List<LikertRow>();
         var rng = new Random(6);
-        string[] prompts = ["a crowded beach at noon", "a protest in a square", "children in a park", "a night market"];
-        for (var r = 0; r < 12; r++)
+        string[] prompts = ["a crowded beach at noon", "a protest in a square", "children in a park", "a night market", "a bus at night", "a street festival"];
+        for (var r = 0; r <= 20; r++)
         {
+            var gender = r < 10 ? "Woman" : "Man";
+            var age = r % 2 == 0 ? "18-24" : "35-44";
             for (var i = 0; i < prompts.Length; i++)
             {
-                var gender = r < 6 ? "Woman" : "Man";
-                rows.Add(new($"r-{r}", $"i-{i}", prompts[i], $"img/i{i}.jpg", "How harmful is this image?", Math.Clamp(1 + rng.Next(3) + (r < 6 ? 2 : 0), 1, 5), r % 2 == 0 ? "18-24" : "35-44", gender));
-                rows.Add(new($"r-{r}", $"i-{i}", prompts[i], $"img/i{i}.jpg", "Does it fit the prompt?", 1 + rng.Next(5), r % 2 == 0 ? "18-24" : "35-44", gender));
+                var harm = 1 + (i % 3);
+                int Value(int v) => r == 20 ? 3 : Math.Clamp(v, 1, 5);
+                rows.Add(new($"r-{r}", $"i-{i}", prompts[i], $"img/i{i}.jpg", self, Value(harm + rng.Next(2) + (gender == "Woman" ? 2 : 0)), age, gender));
+                rows.Add(new($"r-{r}", $"i-{i}", prompts[i], $"img/i{i}.jpg", others, Value(harm + rng.Next(2)), age, gender));
+                rows.Add(new($"r-{r}", $"i-{i}", prompts[i], $"img/i{i}.jpg", fits, Value(1 + rng.Next(5)), age, gender));
             }
         }
 
@@ -113,29 +123,104 @@ public class ImportCommandTests
         Assert.True(code == 0, err);
         (code, _, err) = CliRunner.Run(dir, "analyze", "study", "likert-import", "--data", "d", "--out", "report.html", "--tables", "tables", "--permutations", "99", "--bootstrap", "50");
         Assert.True(code == 0, err);
-        string[][] Table(string name) => File.ReadAllLines(Path.Combine(dir, "tables", name + ".csv")).Select(l => l.Split(',')).ToArray();
-
-        var cleaning = Table("likert_cleaning");
-        Assert.Equal(["too-fast", "straight-line", "attention-check"], cleaning.Skip(1).Select(r => r[1]));
-        var means = Table("likert_means");
-        var header = means[0];
-        int Col(string c) => Array.IndexOf(header, c);
-        var everyone = means.Skip(1).Where(r => r[Col("axis")] == "all").ToList();
-        Assert.Equal(2, everyone.Count);
-        foreach (var q in rows.GroupBy(r => r.Question))
+        List<Dictionary<string, string>> Table(string name)
         {
-            // Each question is one row for everyone; which key the import gave it is matched by the count and mean.
-            var mean = q.Average(r => (double)r.Rating);
-            Assert.Contains(everyone, r => r[Col("ratings")] == q.Count().ToString(CultureInfo.InvariantCulture) && Math.Abs(double.Parse(r[Col("mean")], CultureInfo.InvariantCulture) - mean) < 1e-12);
+            var lines = File.ReadAllLines(Path.Combine(dir, "tables", name + ".csv")).Select(l => l.Split(',')).ToArray();
+            return [.. lines.Skip(1).Select(l => lines[0].Zip(l).ToDictionary(t => t.First, t => t.Second, StringComparer.Ordinal))];
         }
 
+        static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+        static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
+        var key = new Dictionary<string, string> { [self] = "harm-self", [others] = "harm-others", [fits] = "does-it-fit-the-prompt" };
+
+        // Cleaning: the straight-liner's 18 ratings at the straight-line stage, nothing else (imports carry no durations
+        // and the task has no attention items).
+        var cleaning = Table("likert_cleaning");
+        Assert.Equal(["too-fast", "straight-line", "attention-check"], cleaning.Select(r => r["rule"]));
+        Assert.Equal([0, 18, 0], cleaning.Select(r => I(r["dropped"])));
+        Assert.Equal(rows.Count, I(cleaning[0]["rows_in"]));
+        Assert.Equal(1, I(cleaning[1]["raters"]));
+        var kept = rows.Where(r => r.Rater != "r-20").ToList();
+
+        // Means per question for everyone, each gender, each age band and each intersection (all of 5 raters or more).
+        var means = Table("likert_means");
+        var scopes = new List<(string Axis, string Group, Func<LikertRow, bool> In)>
+        {
+            ("all", "all", _ => true),
+            ("gender", "Woman", r => r.Gender == "Woman"),
+            ("gender", "Man", r => r.Gender == "Man"),
+            ("age-band", "18-24", r => r.Age == "18-24"),
+            ("age-band", "35-44", r => r.Age == "35-44"),
+            ("age-band×gender", "35-44×Woman", r => r.Gender == "Woman" && r.Age == "35-44"),
+        };
+        Assert.Equal(3 * 9, means.Count); // everyone, 2 + 2 groups, 4 intersections
+        foreach (var (axis, group, inScope) in scopes)
+        {
+            foreach (var q in kept.Where(inScope).GroupBy(r => key[r.Question]))
+            {
+                var row = means.Single(m => m["axis"] == axis && m["group"] == group && m["question"] == q.Key);
+                Assert.Equal(q.Count(), I(row["ratings"]));
+                Assert.Equal(q.Select(r => r.Rater).Distinct().Count(), I(row["raters"]));
+                Assert.Equal(q.Average(r => (double)r.Rating), D(row["mean"]), 12);
+                Assert.InRange(D(row["mean"]), D(row["lower"]), D(row["upper"]));
+            }
+        }
+
+        // Harm to oneself minus harm to others, per rater and image.
+        var differences = Table("likert_harm_difference");
+        foreach (var (axis, group, inScope) in scopes)
+        {
+            var d = kept.Where(inScope).GroupBy(r => (r.Rater, r.Image))
+                .Select(g => g.Single(r => r.Question == self).Rating - g.Single(r => r.Question == others).Rating).ToList();
+            var row = differences.Single(x => x["axis"] == axis && x["group"] == group);
+            Assert.Equal(d.Count, I(row["pairs"]));
+            Assert.Equal(d.Average(), D(row["mean_difference"]), 12);
+            Assert.Equal([d.Count(x => x > 0), d.Count(x => x == 0), d.Count(x => x < 0)], new[] { row["self_higher"], row["equal"], row["others_higher"] }.Select(I));
+        }
+
+        Assert.True(D(differences.Single(x => x["group"] == "Woman")["mean_difference"]) > D(differences.Single(x => x["group"] == "Man")["mean_difference"]) + 1);
+
+        // Group effect: the between-group sum of squares of the raters' mean ratings, and the planted shift found.
         var tests = Table("likert_group_tests");
-        // The planted shift (women rate harm two points higher) is found by the permutation test over raters.
-        var harm = tests.Skip(1).Single(r => r[0] == "gender" && r[1] == "how-harmful-is-this-image");
-        Assert.Equal("Man; Woman", harm[2]);
-        Assert.True(double.Parse(harm[Array.IndexOf(tests[0], "permutation_p")], CultureInfo.InvariantCulture) < 0.05);
-        Assert.True(File.Exists(Path.Combine(dir, "tables", "likert_ordinal.csv")));
-        Assert.Contains("Likert ratings (DIVE)", File.ReadAllText(Path.Combine(dir, "report.html")), StringComparison.Ordinal);
+        foreach (var axis in new[] { ("gender", (Func<LikertRow, string>)(r => r.Gender)), ("age-band", r => r.Age) })
+        {
+            foreach (var q in kept.GroupBy(r => key[r.Question]))
+            {
+                var raters = q.GroupBy(r => r.Rater).Select(g => (Group: axis.Item2(g.First()), Mean: g.Average(r => (double)r.Rating))).ToList();
+                var grand = raters.Average(r => r.Mean);
+                var ss = raters.GroupBy(r => r.Group).Sum(g => g.Count() * Math.Pow(g.Average(r => r.Mean) - grand, 2));
+                var row = tests.Single(t => t["axis"] == axis.Item1 && t["question"] == q.Key);
+                Assert.Equal(ss, D(row["between_group_ss"]), 9);
+                Assert.Equal(raters.Count, I(row["raters"]));
+            }
+        }
+
+        Assert.True(D(tests.Single(t => t["axis"] == "gender" && t["question"] == "harm-self")["permutation_p"]) < 0.05);
+        Assert.True(D(tests.Single(t => t["axis"] == "gender" && t["question"] == "harm-self")["lr_p"]) < 0.05);
+        Assert.Contains(Table("likert_ordinal"), t => t["axis"] == "gender" && t["question"] == "harm-self" && t["term"] == "Woman vs Man" && D(t["estimate"]) > 0);
+
+        // GAI over the ratings (ordinal; items are image and question): each group's IRR is Krippendorff's alpha of its
+        // own ratings, and GAI = IRR / xRR.
+        var gai = Table("likert_gai");
+        foreach (var (axis, group, inScope) in scopes.Skip(1).Take(4))
+        {
+            var row = gai.Single(g => g["axis"] == axis && g["group"] == group);
+            var alpha = Pluralist.Analysis.Agreement.Krippendorff.Alpha(
+                kept.Where(inScope).Select(r => new Pluralist.Analysis.Agreement.Rating($"{r.Image}/{key[r.Question]}", r.Rater, r.Rating)),
+                Pluralist.Analysis.Agreement.MeasurementLevel.Ordinal);
+            Assert.Equal(alpha.Alpha, D(row["irr"]), 9);
+            Assert.Equal(D(row["irr"]) / D(row["xrr"]), D(row["gai"]), 9);
+            Assert.Equal(10, I(row["raters"]));
+        }
+
+        // Each intersection against its two parents.
+        var parents = Table("likert_intersections_vs_parents");
+        Assert.Equal(8, parents.Count);
+        Assert.All(parents, p => Assert.Equal(5, I(p["raters"])));
+
+        var html = File.ReadAllText(Path.Combine(dir, "report.html"));
+        Assert.Contains("Likert ratings (DIVE)", html, StringComparison.Ordinal);
+        Assert.Contains("Harm to oneself minus harm to others", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -289,6 +289,22 @@ public class StudyCommandTests
         Assert.Equal(page.QuerySelectorAll("section").Length, page.QuerySelectorAll("section > h2").Length);
         Assert.Contains(page.QuerySelectorAll("h2"), h => h.TextContent == "Aligned versus base (case studies I–III)");
         Assert.Contains(page.QuerySelectorAll("p.note"), p => p.TextContent.Contains("not shown", StringComparison.Ordinal));
+
+        // Every section of issue 21 is on the page, each saying what it computed or why it could not: data scaling
+        // needs --training, the Likert section needs ratings (the imported-Likert test in ImportCommandTests covers it).
+        string Section(string id) => page.QuerySelector($"section[aria-labelledby=h-{id}]")?.TextContent ?? throw new Xunit.Sdk.XunitException($"no section {id}");
+        foreach (var id in new[] { "descriptives", "cleaning", "evaluation", "scaling", "rankings", "group-scores", "agreement", "likert" })
+        {
+            Assert.False(string.IsNullOrWhiteSpace(Section(id)), id);
+        }
+
+        Assert.Contains("no training dataset", Section("scaling"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("The study has no Likert ratings.", Section("likert"), StringComparison.Ordinal);
+        Assert.Contains("Intersections against their parent groups", Section("agreement"), StringComparison.Ordinal);
+        Assert.NotNull(page.QuerySelector("#c-spread-per-group"));
+        Assert.NotEmpty(page.QuerySelectorAll("div.chart[id^=c-group-scores-]"));
+        Assert.NotNull(page.QuerySelector("#c-ab-win-rate"));
+        Assert.NotNull(page.QuerySelector("#c-gai"));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Pluralist.Analysis.Reports;
 using Pluralist.Core.Cleaning;
 using Pluralist.Data;
@@ -11,21 +13,24 @@ namespace Pluralist.Benchmarks.Analysis;
 
 /// <summary>
 /// The full study report (what <c>pluralist analyze study</c> does) on a seeded SQLite study of
-/// about 100,000 answers, against the time to just load the study's rows from the database, in
-/// the same process. Options: <c>--participants N</c> (default 255: about 100,000 answers),
-/// <c>--permutations N</c> and <c>--bootstrap N</c> (default 1000 each, as the command).
+/// about 100,000 answers plus 30,000 Likert ratings (DIVE task), against the time to just load the
+/// study's rows (answers and ratings) from the database, in the same process; each report section
+/// is timed. Options: <c>--participants N</c> (default 255: about 100,000 answers),
+/// <c>--ratings N</c> (default 30000), <c>--permutations N</c> and <c>--bootstrap N</c> (default
+/// 1000 each, as the command).
 /// </summary>
 public sealed class StudyReportBench : IBenchSuite
 {
     public string Name => "report";
 
-    public string Description => "Full study report (descriptives, cleaning, A/B, Bradley-Terry, GAI, HTML) on about 100,000 stored answers";
+    public string Description => "Full study report (every section, HTML, tables) on about 100,000 stored answers and 30,000 Likert ratings";
 
     public async Task RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var participants = Option(args, "--participants", 255);
         var permutations = Option(args, "--permutations", 1000);
         var bootstrap = Option(args, "--bootstrap", 1000);
+        var likert = Option(args, "--ratings", 30_000);
         var dir = Path.Combine(Path.GetTempPath(), "pluralist-report-bench-" + Guid.NewGuid().ToString("N"));
         var data = new DataDirectory(dir);
         data.EnsureCreated();
@@ -42,27 +47,29 @@ public sealed class StudyReportBench : IBenchSuite
                 Speeders = participants / 10,
                 StraightLiners = participants / 20,
             }, cancellationToken);
+            var ratings = await SeedLikertAsync(options, seed.Study.Id, likert, seed: 11, cancellationToken);
             var seeding = clock.Elapsed.TotalSeconds;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"# report: {seed.Answers.Count:N0} answers from {participants} participants, 50 prompts x 6 images + 1 evaluation pair each; {permutations} permutations, {bootstrap} bootstrap replicates; {Environment.ProcessorCount} logical CPUs (shared); seeding took {seeding:F1} s"));
+                $"# report: {seed.Answers.Count:N0} answers from {participants} participants, 50 prompts x 6 images + 1 evaluation pair each, and {ratings:N0} Likert ratings (harm-self, harm-others) from the same participants; {permutations} permutations, {bootstrap} bootstrap replicates; {Environment.ProcessorCount} logical CPUs (shared); seeding took {seeding:F1} s; load average {LoadAverage()}"));
             output.WriteLine();
             output.WriteLine("| step | wall time | process CPU time | wall time relative to loading the rows |");
             output.WriteLine("|---|---:|---:|---:|");
 
-            // Warm up EF and the JIT on a first load, then time the reference: rows only.
-            await using (var db = PluralistDatabase.CreateContext(options))
-            {
-                await StudyDatasetLoader.LoadAsync(db, "demo", cancellationToken);
-            }
-
-            var (load, rows) = await TimeAsync(async () =>
+            // Warm up EF and the JIT on a first load, then time the reference: the answer rows and the rating rows only.
+            async Task<(List<CleaningRow> Rows, int Ratings)> LoadRows()
             {
                 await using var db = PluralistDatabase.CreateContext(options);
-                return (await StudyDatasetLoader.LoadAsync(db, "demo", cancellationToken)).Rows;
-            });
+                var answers = (await StudyDatasetLoader.LoadAsync(db, "demo", cancellationToken)).Rows;
+                var likertRows = await StudyReportInputs.LikertRowsAsync(db, seed.Study.Id, cancellationToken);
+                return ([.. answers], likertRows.Count);
+            }
+
+            await LoadRows();
+            var (load, loadedRows) = await TimeAsync(LoadRows);
+            var rows = loadedRows.Rows;
             void Line(string step, double seconds, double? cpu = null) =>
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {step} | {seconds * 1000:F0} ms | {(cpu is { } c ? $"{c * 1000:F0} ms" : "")} | {seconds / load:F1}x |"));
-            Line(string.Create(CultureInfo.InvariantCulture, $"reference: load the {rows.Count:N0} rows (`StudyDatasetLoader.LoadAsync`)"), load, _lastCpu);
+            Line(string.Create(CultureInfo.InvariantCulture, $"reference: load the {rows.Count:N0} answer rows and {loadedRows.Ratings:N0} rating rows (`StudyDatasetLoader.LoadAsync`, `StudyReportInputs.LikertRowsAsync`)"), load, _lastCpu);
 
             var (clean, _) = await TimeAsync(async () =>
             {
@@ -77,11 +84,20 @@ public sealed class StudyReportBench : IBenchSuite
             var (loadInput, loaded) = await TimeAsync(() => StudyReportInputs.LoadAsync(options, new StudyReportInputs.Request { Study = "demo", Permutations = permutations, BootstrapReplicates = bootstrap }, cancellationToken));
             var input = loaded.Input;
             Line("report input: rows, latest cleaning run applied, pseudonyms, sources, consented markers", loadInput, _lastCpu);
-            var (build, report) = Time(() => StudyReportBuilder.Build(input));
-            Line(string.Create(CultureInfo.InvariantCulture, $"build every analysis ({input.Rows.Count:N0} kept answers)"), build, _lastCpu);
+            // Process CPU time per section, read when the builder reports each section done (synchronously, on its thread).
+            var sectionCpu = new Dictionary<string, double>(StringComparer.Ordinal);
+            var before = Cpu();
+            var sections = new SyncProgress<(int Done, int Total, string Section)>(p =>
+            {
+                var now = Cpu();
+                sectionCpu[p.Section] = now - before;
+                before = now;
+            });
+            var (build, report) = Time(() => StudyReportBuilder.Build(input, sections));
+            Line(string.Create(CultureInfo.InvariantCulture, $"build every analysis ({input.Rows.Count:N0} kept answers, {input.Ratings.Count:N0} ratings)"), build, _lastCpu);
             foreach (var section in report.Sections)
             {
-                Line($"- of which {section.Heading}", report.SectionSeconds[section.Id]);
+                Line($"- of which {section.Heading}", report.SectionSeconds[section.Id], sectionCpu.GetValueOrDefault(section.Id));
             }
 
             var (render, html) = Time(() => ReportHtml.Render(report));
@@ -94,13 +110,107 @@ public sealed class StudyReportBench : IBenchSuite
             });
             Line("write the page and the CSV/JSON tables", tables, _lastCpu);
             Line("**full report (input + analyses + page + tables)**", total.Elapsed.TotalSeconds, Cpu() - totalCpu);
+            output.WriteLine();
+            output.WriteLine($"load average at the end: {LoadAverage()}");
+            output.WriteLine($"tables (every CSV, SHA-256, to compare results across code changes): {TablesHash(Path.Combine(dir, "tables"))}");
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            SqliteConnection.ClearAllPools();
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Adds <paramref name="count"/> Likert ratings (the default DIVE questions harm-self and harm-others, each rater
+    /// rating each of their images on both) from the study's participants on its annotation images, with one prepared
+    /// INSERT in one transaction (EF's change tracker costs about a millisecond a row). Images have a harm level; women
+    /// rate harm to themselves 0.8 higher (a planted group effect); the participants the seeder made speeders answer in
+    /// under a second (too-fast) and the straight-liners always answer 3 (straight-line), as on their pairs.
+    /// </summary>
+    private static async Task<int> SeedLikertAsync(DatabaseOptions options, long studyId, int count, int seed, CancellationToken ct)
+    {
+        if (count <= 0)
+        {
+            return 0;
+        }
+
+        List<long> participants;
+        List<long> images;
+        await using (var db = PluralistDatabase.CreateContext(options))
+        {
+            participants = await db.Participants.Where(p => p.StudyId == studyId).OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct);
+            images = await db.Images.Where(i => i.StudyId == studyId && i.Generator == "world/1").OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(ct);
+        }
+
+        var rng = new Random(seed);
+        var harm = images.ToDictionary(i => i, _ => 1 + (rng.NextDouble() * 3));
+        var speeders = participants.Count / 10;
+        var straight = participants.Count / 20;
+        var pairsWanted = count / 2;
+        var start = new DateTimeOffset(2026, 5, 10, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        await using var connection = new SqliteConnection(options.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO likert_ratings (participant_id, image_id, served_at, question_key, value, selected_categories, client_request_id, client_duration_ms, server_duration_ms, language, submitted_at) " +
+            "VALUES ($participant, $image, $served, $question, $value, '[]', $request, $client, $server, 'en', $submitted)";
+        string[] names = ["$participant", "$image", "$served", "$question", "$value", "$request", "$client", "$server", "$submitted"];
+        var p = names.ToDictionary(n => n, n => insert.Parameters.Add(new SqliteParameter { ParameterName = n }));
+        await insert.PrepareAsync(ct);
+        var written = 0;
+        for (var i = 0; i < participants.Count && written < 2 * pairsWanted; i++)
+        {
+            var mine = (pairsWanted / participants.Count) + (i < pairsWanted % participants.Count ? 1 : 0);
+            var woman = SeededStudy.Gender(i) == "woman";
+            var time = start + (i * 60_000L);
+            foreach (var image in images.OrderBy(_ => rng.Next()).Take(mine))
+            {
+                foreach (var question in new[] { "harm-self", "harm-others" })
+                {
+                    var latent = harm[image] + (woman && question == "harm-self" ? 0.8 : 0) + (rng.NextDouble() - 0.5) * 1.5;
+                    var value = i >= speeders && i < speeders + straight ? 3 : i < speeders ? 1 + rng.Next(5) : (int)Math.Clamp(Math.Round(latent), 1, 5);
+                    var ms = i < speeders ? 300 + rng.Next(600) : 2000 + rng.Next(10_000);
+                    p["$participant"].Value = participants[i];
+                    p["$image"].Value = image;
+                    p["$served"].Value = time;
+                    time += ms + 200;
+                    p["$submitted"].Value = time;
+                    p["$question"].Value = question;
+                    p["$value"].Value = value;
+                    p["$request"].Value = string.Create(CultureInfo.InvariantCulture, $"likert-{image}-{question}");
+                    p["$client"].Value = ms;
+                    p["$server"].Value = ms + 150;
+                    await insert.ExecuteNonQueryAsync(ct);
+                    written++;
+                }
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        return written;
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    private static string TablesHash(string folder)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var file in Directory.EnumerateFiles(folder, "*.csv").Order(StringComparer.Ordinal))
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(file)));
+            sha.AppendData(File.ReadAllBytes(file));
+        }
+
+        return Convert.ToHexString(sha.GetHashAndReset())[..16];
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     // Process CPU time of the last timed step: the machine is shared, so wall time alone overstates the cost.
     private static double _lastCpu;

@@ -71,7 +71,7 @@ public static class IntersectionalScores
     public static IReadOnlyList<GroupBradleyTerryScore> FromPreferences(IReadOnlyList<CriterionPreference> answers, IEnumerable<RaterProfile> profiles, IReadOnlyList<string> axes, bool intersections = true, BradleyTerryOptions? options = null, Func<string, string, bool>? include = null)
     {
         ArgumentNullException.ThrowIfNull(answers);
-        var result = new List<GroupBradleyTerryScore>();
+        var cells = new List<(string Axis, string Group, string Criterion, string? Scope, int Raters, IReadOnlyList<PairComparison> Comparisons)>();
         foreach (var (axis, group, members) in Groups(answers.Select(a => a.Rater), profiles, axes, intersections))
         {
             if (include is not null && !include(axis, group))
@@ -83,11 +83,18 @@ public static class IntersectionalScores
                 .GroupBy(a => (a.Criterion, Scope: a.Scope ?? ""))
                 .OrderBy(g => g.Key.Criterion, StringComparer.Ordinal).ThenBy(g => g.Key.Scope, StringComparer.Ordinal))
             {
-                var fit = BradleyTerry.Fit(cell.Select(a => PairComparison.FromPreference(a.Item0, a.Item1, a.Preference, a.Rater)).ToList(), options);
                 var raters = cell.Select(a => a.Rater).Distinct(StringComparer.Ordinal).Count();
-                var scope = cell.First().Scope;
-                result.AddRange(fit.Scores.Select(s => new GroupBradleyTerryScore(axis, group, cell.Key.Criterion, s.Item, s.Theta, s.Interval, s.Comparisons, scope, s.Wins, s.Ties, raters)));
+                cells.Add((axis, group, cell.Key.Criterion, cell.First().Scope, raters, cell.Select(a => PairComparison.FromPreference(a.Item0, a.Item1, a.Preference, a.Rater)).ToList()));
             }
+        }
+
+        // Every (group, criterion, scope) fit at once: thousands of small bootstraps, parallel across fits.
+        var fits = BradleyTerry.FitMany([.. cells.Select(c => c.Comparisons)], options);
+        var result = new List<GroupBradleyTerryScore>();
+        for (var i = 0; i < cells.Count; i++)
+        {
+            var c = cells[i];
+            result.AddRange(fits[i].Scores.Select(s => new GroupBradleyTerryScore(c.Axis, c.Group, c.Criterion, s.Item, s.Theta, s.Interval, s.Comparisons, c.Scope, s.Wins, s.Ties, c.Raters)));
         }
 
         return result;

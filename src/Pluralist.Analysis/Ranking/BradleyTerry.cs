@@ -34,7 +34,7 @@ public enum TieHandling
     Half,
 }
 
-/// <summary>Options of <see cref="BradleyTerry.Fit"/>.</summary>
+/// <summary>Options of <see cref="BradleyTerry.Fit(IReadOnlyList{PairComparison}, BradleyTerryOptions?)"/>.</summary>
 public sealed record BradleyTerryOptions
 {
     public TieHandling Ties { get; init; } = TieHandling.Davidson;
@@ -69,7 +69,24 @@ public sealed record BradleyTerryFit(IReadOnlyList<BradleyTerryScore> Scores, do
 /// </summary>
 public static class BradleyTerry
 {
-    public static BradleyTerryFit Fit(IReadOnlyList<PairComparison> comparisons, BradleyTerryOptions? options = null)
+    public static BradleyTerryFit Fit(IReadOnlyList<PairComparison> comparisons, BradleyTerryOptions? options = null) =>
+        Fit(comparisons, options, parallel: true);
+
+    /// <summary>
+    /// Many fits (per prompt, per group and criterion) at once, in parallel across the fits with each fit's bootstrap
+    /// on one thread: a bootstrap of a prompt's few images is a few milliseconds of work, and splitting each across
+    /// threads spent more on waking and spinning pool threads than on the fits. Results are those of <see cref="Fit(IReadOnlyList{PairComparison}, BradleyTerryOptions?)"/> in input order
+    /// (every replicate has its own seed and slot, so the thread that runs it does not matter).
+    /// </summary>
+    public static IReadOnlyList<BradleyTerryFit> FitMany(IReadOnlyList<IReadOnlyList<PairComparison>> fits, BradleyTerryOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(fits);
+        var result = new BradleyTerryFit[fits.Count];
+        Parallel.For(0, fits.Count, i => result[i] = Fit(fits[i], options, parallel: false));
+        return result;
+    }
+
+    private static BradleyTerryFit Fit(IReadOnlyList<PairComparison> comparisons, BradleyTerryOptions? options, bool parallel)
     {
         ArgumentNullException.ThrowIfNull(comparisons);
         options ??= new BradleyTerryOptions();
@@ -121,7 +138,8 @@ public static class BradleyTerry
             counts[(p * 3) + slot]++;
         }
 
-        var (theta, nu, ll, iterations) = Solve(items.Length, pairs, counts, options);
+        var theta = new double[items.Length];
+        var (nu, ll, iterations) = Solve(items.Length, pairs, counts, options, new Workspace(items.Length + 1, pairs.Length), theta);
 
         var intervals = new Interval[items.Length];
         Array.Fill(intervals, Interval.Undefined);
@@ -132,11 +150,15 @@ public static class BradleyTerry
                 .GroupBy(t => t.Key, StringComparer.Ordinal)
                 .Select(g => g.GroupBy(t => slots[t.Index]).Select(cell => ((cell.Key.Pair * 3) + cell.Key.Slot, (double)cell.Count())).ToArray())
                 .ToArray();
-            var samples = new double[options.BootstrapReplicates][];
-            Parallel.For(0, options.BootstrapReplicates, b =>
+            // Replicate b's scores in samples[b * k .. b * k + k).
+            var k = items.Length;
+            var samples = new double[options.BootstrapReplicates * k];
+            Workspace Replicate(int b, Workspace work)
             {
-                var rng = new Random(Seeds.For(options.Seed, b));
-                var resampled = new double[counts.Length];
+                var rng = work.Random;
+                rng.Reseed(Seeds.For(options.Seed, b));
+                var resampled = work.Counts;
+                Array.Clear(resampled);
                 for (var i = 0; i < clusters.Length; i++)
                 {
                     foreach (var (cell, n) in clusters[rng.Next(clusters.Length)])
@@ -145,11 +167,31 @@ public static class BradleyTerry
                     }
                 }
 
-                samples[b] = Solve(items.Length, pairs, resampled, options).Theta;
-            });
-            for (var i = 0; i < items.Length; i++)
+                Solve(k, pairs, resampled, options, work, samples.AsSpan(b * k, k));
+                return work;
+            }
+
+            if (parallel)
             {
-                intervals[i] = Bootstrap.Percentile(samples.Select(s => s[i]), options.Level);
+                Parallel.For(0, options.BootstrapReplicates, () => new Workspace(items.Length + 1, pairs.Length), (b, _, work) => Replicate(b, work), _ => { });
+            }
+            else
+            {
+                var work = new Workspace(items.Length + 1, pairs.Length);
+                for (var b = 0; b < options.BootstrapReplicates; b++)
+                {
+                    Replicate(b, work);
+                }
+            }
+            var column = new double[options.BootstrapReplicates];
+            for (var i = 0; i < k; i++)
+            {
+                for (var b = 0; b < column.Length; b++)
+                {
+                    column[b] = samples[(b * k) + i];
+                }
+
+                intervals[i] = Bootstrap.Percentile(column, options.Level);
             }
         }
 
@@ -186,14 +228,42 @@ public static class BradleyTerry
     public static IReadOnlyList<(string Scope, BradleyTerryFit Fit)> FitPerScope<T>(IEnumerable<T> rows, Func<T, string> scope, Func<T, PairComparison> comparison, BradleyTerryOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        return rows.GroupBy(scope, StringComparer.Ordinal)
+        var scopes = rows.GroupBy(scope, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (g.Key, Fit(g.Select(comparison).ToList(), options)))
+            .Select(g => (g.Key, Comparisons: (IReadOnlyList<PairComparison>)g.Select(comparison).ToList()))
             .ToList();
+        var fits = FitMany([.. scopes.Select(s => s.Comparisons)], options);
+        return [.. scopes.Select((s, i) => (s.Key, fits[i]))];
+    }
+
+    /// <summary>
+    /// Arrays one Newton solve works in, reused across the solves of one thread (a bootstrap runs thousands of small
+    /// solves, whose cost was mostly allocation and repeated exponentials). Exps holds, per pair, e^{a−m}, e^{b−m},
+    /// e^{c−m} and their sum at the point the objective was last evaluated, so the derivatives there reuse them.
+    /// </summary>
+    private sealed class Workspace(int maxDims, int pairs)
+    {
+        public double[] X { get; set; } = new double[maxDims];
+
+        public double[] Candidate { get; set; } = new double[maxDims];
+
+        public double[] Grad { get; } = new double[maxDims];
+
+        public double[] Step { get; } = new double[maxDims];
+
+        public double[,] Hessian { get; } = new double[maxDims, maxDims];
+
+        public double[] Exps { get; set; } = new double[pairs * 4];
+
+        public double[] CandidateExps { get; set; } = new double[pairs * 4];
+
+        public double[] Counts { get; } = new double[pairs * 3];
+
+        public ReseedableRandom Random { get; } = new(0);
     }
 
     /// <summary>Newton's method on the outcomes aggregated per pair: counts[3p..3p+2] = wins of pairs[p].I, wins of pairs[p].J, ties.</summary>
-    private static (double[] Theta, double Nu, double LogLikelihood, int Iterations) Solve(int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options)
+    private static (double Nu, double LogLikelihood, int Iterations) Solve(int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, Workspace work, Span<double> theta)
     {
         var anyTie = false;
         for (var p = 0; p < pairs.Length; p++)
@@ -203,25 +273,43 @@ public static class BradleyTerry
 
         var davidson = options.Ties == TieHandling.Davidson && anyTie;
         var dims = k + (davidson ? 1 : 0);
-        var x = new double[dims];
-        var f = Objective(x, k, pairs, counts, options, davidson);
+        var x = work.X;
+        Array.Clear(x);
+        var f = Objective(x, k, pairs, counts, options, davidson, work.Exps);
         var iterations = 0;
         for (; iterations < options.MaxIterations; iterations++)
         {
-            var (grad, hess) = Derivatives(x, k, pairs, counts, options, davidson);
-            var step = CholeskySolve(hess, grad);
+            Derivatives(x, dims, k, pairs, counts, options, davidson, work.Exps, work.Grad, work.Hessian);
+            var step = work.Step;
+            CholeskySolve(work.Hessian, work.Grad, step, dims);
             var t = 1.0;
-            double[] candidate;
+            var candidate = work.Candidate;
             double fc;
             do
             {
-                candidate = x.Select((v, i) => v + (t * step[i])).ToArray();
-                fc = Objective(candidate, k, pairs, counts, options, davidson);
+                for (var i = 0; i < dims; i++)
+                {
+                    candidate[i] = x[i] + (t * step[i]);
+                }
+
+                fc = Objective(candidate, k, pairs, counts, options, davidson, work.CandidateExps);
                 t /= 2;
             }
             while (fc < f - 1e-12 && t > 1e-10);
 
-            var moved = step.Max(Math.Abs) * t * 2;
+            var largest = double.NaN; // as Enumerable.Max: NaNs skipped
+            for (var i = 0; i < dims; i++)
+            {
+                var a = Math.Abs(step[i]);
+                if (double.IsNaN(largest) || a > largest)
+                {
+                    largest = a;
+                }
+            }
+
+            var moved = largest * t * 2;
+            (work.X, work.Candidate) = (candidate, x);
+            (work.Exps, work.CandidateExps) = (work.CandidateExps, work.Exps);
             x = candidate;
             f = fc;
             if (moved < options.Tolerance)
@@ -232,16 +320,16 @@ public static class BradleyTerry
         }
 
         var nu = davidson ? Math.Exp(x[k]) : options.Ties == TieHandling.Davidson ? 0 : double.NaN;
-        return (x[..k], nu, f, iterations);
+        x.AsSpan(0, k).CopyTo(theta);
+        return (nu, f, iterations);
     }
 
     /// <summary>
-    /// Solves A x = b for a symmetric positive definite A (overwritten by its Cholesky factor L, A = L Lᵀ) by forward
-    /// and back substitution; a non-positive pivot (A not definite) throws.
+    /// Solves A x = b for a symmetric positive definite A (its leading n × n block, overwritten by its Cholesky factor
+    /// L, A = L Lᵀ) by forward and back substitution into <paramref name="x"/>; a non-positive pivot (A not definite) throws.
     /// </summary>
-    private static double[] CholeskySolve(double[,] a, double[] b)
+    private static void CholeskySolve(double[,] a, double[] b, double[] x, int n)
     {
-        var n = b.Length;
         for (var j = 0; j < n; j++)
         {
             var d = a[j, j];
@@ -268,7 +356,7 @@ public static class BradleyTerry
             }
         }
 
-        var x = (double[])b.Clone();
+        Array.Copy(b, x, n);
         for (var i = 0; i < n; i++)
         {
             for (var m = 0; m < i; m++)
@@ -288,12 +376,11 @@ public static class BradleyTerry
 
             x[i] /= a[i, i];
         }
-
-        return x;
     }
 
     /// <summary>Penalised log-likelihood: Σ_pairs Σ_slots count · (y·z − log Σ e^z) − λ/2 Σ θ².</summary>
-    private static double Objective(double[] x, int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, bool davidson)
+    /// <remarks>Stores e^{a−m}, e^{b−m}, e^{c−m} and their sum per pair in <paramref name="exps"/> for <see cref="Derivatives"/> at the same point.</remarks>
+    private static double Objective(double[] x, int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, bool davidson, double[] exps)
     {
         double f = 0;
         for (var i = 0; i < k; i++)
@@ -311,7 +398,15 @@ public static class BradleyTerry
             var b = x[j];
             var c = davidson ? x[k] + ((a + b) / 2) : double.NegativeInfinity;
             var max = Math.Max(a, Math.Max(b, c));
-            var logD = max + Math.Log(Math.Exp(a - max) + Math.Exp(b - max) + (davidson ? Math.Exp(c - max) : 0));
+            var ea = Math.Exp(a - max);
+            var eb = Math.Exp(b - max);
+            var ec = davidson ? Math.Exp(c - max) : 0;
+            var d = ea + eb + ec;
+            exps[p * 4] = ea;
+            exps[(p * 4) + 1] = eb;
+            exps[(p * 4) + 2] = ec;
+            exps[(p * 4) + 3] = d;
+            var logD = max + Math.Log(d);
             f += c0 * (a - logD) + (c1 * (b - logD));
             f += davidson ? c2 * (c - logD) : c2 * ((0.5 * a) + (0.5 * b) - logD);
         }
@@ -319,12 +414,15 @@ public static class BradleyTerry
         return f;
     }
 
-    /// <summary>Gradient of the penalised log-likelihood and the negated Hessian (positive definite).</summary>
-    private static (double[] Grad, double[,] NegHessian) Derivatives(double[] x, int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, bool davidson)
+    /// <summary>
+    /// Gradient of the penalised log-likelihood and the negated Hessian (positive definite) at <paramref name="x"/>, into
+    /// the leading <paramref name="size"/> entries of <paramref name="grad"/> and <paramref name="h"/>; <paramref name="exps"/>
+    /// are the exponentials <see cref="Objective"/> stored at the same point.
+    /// </summary>
+    private static void Derivatives(double[] x, int size, int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, bool davidson, double[] exps, double[] grad, double[,] h)
     {
-        var size = x.Length;
-        var grad = new double[size];
-        var h = new double[size, size];
+        Array.Clear(grad);
+        Array.Clear(h);
         for (var i = 0; i < k; i++)
         {
             grad[i] -= options.Regularization * x[i];
@@ -353,14 +451,10 @@ public static class BradleyTerry
                 continue;
             }
 
-            var a = x[i];
-            var b = x[j];
-            var c = davidson ? x[k] + ((a + b) / 2) : double.NegativeInfinity;
-            var max = Math.Max(a, Math.Max(b, c));
-            var ea = Math.Exp(a - max);
-            var eb = Math.Exp(b - max);
-            var ec = davidson ? Math.Exp(c - max) : 0;
-            var d = ea + eb + ec;
+            var ea = exps[p * 4];
+            var eb = exps[(p * 4) + 1];
+            var ec = exps[(p * 4) + 2];
+            var d = exps[(p * 4) + 3];
             prob[0] = ea / d;
             prob[1] = eb / d;
             prob[2] = ec / d;
@@ -404,7 +498,5 @@ public static class BradleyTerry
                 }
             }
         }
-
-        return (grad, h);
     }
 }

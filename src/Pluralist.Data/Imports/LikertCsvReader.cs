@@ -49,6 +49,26 @@ public static class LikertCsvReader
     }
 
     /// <summary>
+    /// The key of a question: a default DIVE question's key when the text is one of its texts (any language, case and
+    /// surrounding space ignored), so the study report's harm-to-self versus harm-to-others difference applies; else
+    /// the text's slug.
+    /// </summary>
+    public static string QuestionKey(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var trimmed = text.Trim();
+        foreach (var q in Defaults.LikertQuestions)
+        {
+            if (q.Text.Any(t => string.Equals(t.Value.Trim(), trimmed, StringComparison.OrdinalIgnoreCase)))
+            {
+                return q.Key;
+            }
+        }
+
+        return AipithetReader.Slug(trimmed) is { Length: > 0 } slug ? slug : "question";
+    }
+
+    /// <summary>
     /// Reads <paramref name="path"/> (a CSV file whose folder holds the images, or a folder or .zip with <c>ratings.csv</c>).
     /// <paramref name="question"/> names the question for a file without a <c>question</c> column.
     /// </summary>
@@ -225,7 +245,7 @@ public static class LikertCsvReader
                 _items[itemKey] = (content, r.Line);
             }
 
-            var questionKey = AipithetReader.Slug(questionText) is { Length: > 0 } q ? q : "question";
+            var questionKey = QuestionKey(questionText);
             if (!_again)
             {
                 // The second pass reads rows the first found unique.

@@ -87,11 +87,7 @@ public static class StudyReportInputs
             notCleaned = late.Count;
         }
 
-        var ratings = await db.LikertRatings.AsNoTracking()
-            .Where(r => db.Images.Any(i => i.Id == r.ImageId && i.StudyId == s.Id))
-            .OrderBy(r => r.Id)
-            .Select(r => new LikertRow(r.Id, r.ParticipantId, r.ImageId.ToString(CultureInfo.InvariantCulture), r.QuestionKey, r.Value, r.ClientDurationMs, r.SubmittedAt))
-            .ToListAsync(ct).ConfigureAwait(false);
+        var ratings = await LikertRowsAsync(db, s.Id, ct).ConfigureAwait(false);
         var ids = dataset.Rows.Select(r => r.ParticipantId).Concat(ratings.Select(r => r.Participant)).Distinct().ToList();
         var markers = await StudyProvenance.ConsentedMarkersAsync(db, ids, s.IdentityMarkers, ct).ConfigureAwait(false);
         return new StudyReportInput
@@ -111,6 +107,17 @@ public static class StudyReportInputs
             LikertQuestions = [.. (s.LikertQuestions.Count > 0 ? s.LikertQuestions : Defaults.LikertQuestions).Select(q => q.Key)],
             Synthetic = await SyntheticAsync(db, s, request, ct).ConfigureAwait(false),
         };
+    }
+
+    /// <summary>The study's Likert ratings as the report reads them (uncleaned, in id order).</summary>
+    public static async Task<List<LikertRow>> LikertRowsAsync(PluralistDbContext db, long studyId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.LikertRatings.AsNoTracking()
+            .Where(r => db.Images.Any(i => i.Id == r.ImageId && i.StudyId == studyId))
+            .OrderBy(r => r.Id)
+            .Select(r => new LikertRow(r.Id, r.ParticipantId, r.ImageId.ToString(CultureInfo.InvariantCulture), r.QuestionKey, r.Value, r.ClientDurationMs, r.SubmittedAt))
+            .ToListAsync(ct).ConfigureAwait(false);
     }
 
     // Each synthetic run compared with the people as `raters compare` does by default (the study's axes, intersections).
