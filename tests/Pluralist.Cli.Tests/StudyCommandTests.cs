@@ -305,6 +305,13 @@ public class StudyCommandTests
         Assert.NotEmpty(page.QuerySelectorAll("div.chart[id^=c-group-scores-]"));
         Assert.NotNull(page.QuerySelector("#c-ab-win-rate"));
         Assert.NotNull(page.QuerySelector("#c-gai"));
+
+        // Case study II per participant: the chart's text counts, from the per-participant table, those with a
+        // non-neutral evaluation answer and those whose win rate is above one half.
+        var decided = Table("ab_per_participant").Select(r => r!.AsObject()).Where(r => r["aligned"]!.GetValue<int>() + r["base"]!.GetValue<int>() > 0).ToList();
+        var above = decided.Count(r => r["win_rate"]!.GetValue<double>() > 0.5);
+        var perParticipant = page.QuerySelector("#c-ab-per-participant")?.GetAttribute("aria-label") ?? throw new Xunit.Sdk.XunitException("no per-participant chart");
+        Assert.StartsWith($"{decided.Count} participants with at least one non-neutral evaluation answer: {above} (", perParticipant, StringComparison.Ordinal);
     }
 
     [Fact]

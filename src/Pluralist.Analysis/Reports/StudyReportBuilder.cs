@@ -302,9 +302,10 @@ public static partial class StudyReportBuilder
         ];
         var overall = new ReportTable("ab_overall", "Case study I: aligned versus base, overall and per criterion (win rate excludes ties; Wilson and cluster-bootstrap 95% intervals)",
             columns, [Row(overview.Overall), .. overview.PerCriterion.Select(Row)]);
+        var perParticipant = ABStudy.ByParticipant(judgements);
         var byParticipant = new ReportTable("ab_per_participant", "Case study II: each participant's answers (Wilson 95% interval of the win rate)",
             ["participant", "aligned", "neutral", "base", "win_rate", "wilson_lower", "wilson_upper"],
-            ABStudy.ByParticipant(judgements).Select(p => (IReadOnlyList<object?>)[p.Participant, p.Counts.Wins, p.Counts.Ties, p.Counts.Losses, p.Counts.WinRate, p.Counts.WinRateInterval.Lower, p.Counts.WinRateInterval.Upper]).ToList());
+            perParticipant.Select(p => (IReadOnlyList<object?>)[p.Participant, p.Counts.Wins, p.Counts.Ties, p.Counts.Losses, p.Counts.WinRate, p.Counts.WinRateInterval.Lower, p.Counts.WinRateInterval.Upper]).ToList());
         var byGroup = new ReportTable("ab_per_group", $"Case study II: consented identity groups and intersections of at least {input.MinGroupSize} participants (bootstrap clustered by participant)",
             ["axis", "group", "participants", .. columns[1..]],
             ABStudy.ByIdentity(judgements, groups.Profiles, groups.Axes, intersections: true, bootstrap)
@@ -350,7 +351,47 @@ public static partial class StudyReportBuilder
             string.Join("; ", overview.PerCriterion.Select(s => string.Create(Ci, $"{s.Scope} {Pct(s.Counts.WinRate)}"))) + ".", spec);
         return new ReportSection("evaluation", heading,
             ["Evaluation pairs hold the base model's image as image_0 and the aligned model's as image_1; a positive oriented preference favours the aligned model, zero is a tie (neutral)."],
-            [chart], [overall, byParticipant, byGroup, bySource, compare]);
+            [chart, .. ParticipantWinChart(perParticipant)], [overall, byParticipant, byGroup, bySource, compare]);
+    }
+
+    /// <summary>
+    /// Case study II as a chart: each participant's win rate for the aligned model with its Wilson interval, sorted, with
+    /// the share of participants above one half (the data names participants, so liaisons do not get it).
+    /// </summary>
+    private static IEnumerable<ReportChart> ParticipantWinChart(IReadOnlyList<(string Participant, WinTieLoss Counts)> participants)
+    {
+        var decided = participants.Where(p => p.Counts.Wins + p.Counts.Losses > 0).OrderBy(p => p.Counts.WinRate).ThenBy(p => p.Participant, StringComparer.Ordinal).ToList();
+        if (decided.Count == 0)
+        {
+            yield break;
+        }
+
+        var values = new JsonArray([.. decided.Select(p => Obj(("participant", p.Participant), ("win_rate", p.Counts.WinRate), ("lower", p.Counts.WinRateInterval.Lower), ("upper", p.Counts.WinRateInterval.Upper), ("answers", p.Counts.Wins + p.Counts.Ties + p.Counts.Losses)))]);
+        var order = new JsonArray([.. decided.Select(p => (JsonNode)JsonValue.Create(p.Participant)!)]);
+        var y = new JsonObject { ["field"] = "participant", ["type"] = "nominal", ["title"] = "Participant", ["sort"] = order };
+        var spec = new JsonObject
+        {
+            ["description"] = "Win rate of the aligned model per participant with Wilson intervals",
+            ["data"] = new JsonObject { ["values"] = values },
+            ["width"] = 420,
+            ["layer"] = new JsonArray(
+                new JsonObject
+                {
+                    ["mark"] = "rule",
+                    ["encoding"] = new JsonObject { ["y"] = y.DeepClone(), ["x"] = new JsonObject { ["field"] = "lower", ["type"] = "quantitative", ["title"] = "Win rate of the aligned model (ties excluded)", ["scale"] = new JsonObject { ["domain"] = new JsonArray(0, 1) } }, ["x2"] = new JsonObject { ["field"] = "upper" } },
+                },
+                new JsonObject
+                {
+                    ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["size"] = 40 },
+                    ["encoding"] = new JsonObject { ["y"] = y.DeepClone(), ["x"] = Field("win_rate", "quantitative", "Win rate") },
+                },
+                new JsonObject { ["mark"] = new JsonObject { ["type"] = "rule", ["strokeDash"] = new JsonArray(4, 4) }, ["encoding"] = new JsonObject { ["x"] = new JsonObject { ["datum"] = 0.5 } } }),
+        };
+        var above = decided.Count(p => p.Counts.WinRate > 0.5);
+        var excluding = decided.Count(p => p.Counts.WinRateInterval.Lower > 0.5);
+        yield return new ReportChart("ab-per-participant", "Case study II: win rate per participant",
+            string.Create(Ci, $"{decided.Count} participants with at least one non-neutral evaluation answer: {above} ({Pct((double)above / decided.Count)}) prefer the aligned model more often than the base, and for {excluding} the Wilson interval lies above one half. Lowest win rate {Pct(decided[0].Counts.WinRate)}, highest {Pct(decided[^1].Counts.WinRate)}."),
+            spec);
     }
 
     private static ReportSection RankingSection(StudyReportInput input, SafeGroups groups)
