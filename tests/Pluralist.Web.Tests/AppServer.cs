@@ -140,6 +140,12 @@ public sealed class ParticipantClient(HttpClient client)
             return null;
         }
 
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            throw new HttpRequestException($"GET /task answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 2000)]}");
+        }
+
         var doc = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
         var form = doc.QuerySelector("form#answer");
         if (form is null)

@@ -149,8 +149,35 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
                 if (commits is { Enabled: true })
                 {
                     // SQLite: the new assignment shares the next transaction (and its fsync) with other participants' writes.
+                    // The writer runs one write at a time, so the place is chosen again inside it from the places as
+                    // they are there: concurrent participants on one pair take different places instead of racing
+                    // for the same one (under load a whole group of them read the same counts).
                     var pairId = pick.PairId;
-                    return await commits.RunAsync((s, c) => criteriaCounts.AssignAsync(s.Db, study, participantId, pairId, batch.Id, lang, s.Now, c, slot), ct);
+                    var overlap = Math.Max(1, batch.Overlap);
+                    var created = await commits.RunAsync<Assignment?>(
+                        async (s, c) =>
+                        {
+                            int? place = null;
+                            if (slot is not null)
+                            {
+                                var takenNow = await s.Db.Assignments.Where(a => a.PairId == pairId && a.OverlapSlot != null).Select(a => a.OverlapSlot!.Value).ToListAsync(c);
+                                place = QuotaPicker.FreeSlot(takenNow, overlap);
+                                if (place is null)
+                                {
+                                    return null;
+                                }
+                            }
+
+                            return await criteriaCounts.AssignAsync(s.Db, study, participantId, pairId, batch.Id, lang, s.Now, c, place);
+                        },
+                        ct);
+                    if (created is not null || attempt >= ClaimAttempts)
+                    {
+                        return created;
+                    }
+
+                    // The pair filled up while this request waited: look again.
+                    continue;
                 }
 
                 return await criteriaCounts.AssignAsync(db, study, participantId, pick.PairId, batch.Id, lang, store.Now, ct, slot);
