@@ -108,6 +108,7 @@ public sealed class PipelineJobTests
             Assert.All(added, i => Assert.True(File.Exists(Path.Combine(server.DataRoot, "images", i.StoragePath))));
             Assert.Equal(2, added.Select(i => i.PromptId).Distinct().Count());
             Assert.Contains(await db.Prompts.Where(p => p.StudyId == study.Id).Select(p => p.Text).ToListAsync(), t => t == "A plaza with a fountain at night");
+            Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.Action == "pipeline.job" && a.StudyId == study.Id));
         }
 
         // The other renders stay in the job folder for quality checks.

@@ -27,7 +27,7 @@ public sealed class JobsModel(ConsoleService service, PipelineJobs jobs) : Conso
         Jobs = jobs.List(Study!.Key);
     }
 
-    public IActionResult OnPost(string? prompts, string? language, int variants, int k, int size, long seed, string? embedder, string? method, bool augment)
+    public async Task<IActionResult> OnPostAsync(string? prompts, string? language, int variants, int k, int size, long seed, string? embedder, string? method, bool augment, CancellationToken ct)
     {
         var lines = (prompts ?? "").Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var errors = new List<string>();
@@ -48,6 +48,7 @@ public sealed class JobsModel(ConsoleService service, PipelineJobs jobs) : Conso
 
         var job = jobs.Start(Staff.Id, request);
         Service.Audit(Staff, Study, "pipeline.job", new { job = job.Id, prompts = lines.Length, variants, k, embedder, method });
+        await Service.Db.SaveChangesAsync(ct);
         return Redirect($"/console/studies/{Study.Key}/jobs?message={Uri.EscapeDataString(string.Create(CultureInfo.InvariantCulture, $"Job {job.Id} started."))}");
     }
 }
