@@ -1,6 +1,6 @@
 namespace Pluralist.Cli.Tests;
 
-/// <summary><c>pluralist viewer serve</c> refuses a bad bundle before serving anything, naming file, line and field.</summary>
+/// <summary><c>pluralist viewer serve</c> refuses a bad bundle or option before serving anything, naming file, line and field.</summary>
 public class ViewerCommandTests
 {
     private static string Survey => Path.Combine(Path.GetDirectoryName(FoundationCommandTests.FindDocs())!, "examples", "aipithet-survey");
@@ -21,5 +21,9 @@ public class ViewerCommandTests
         (code, _, err) = CliRunner.Run(dir, "viewer", "serve", "b", "--rules", "no-such-rules.json");
         Assert.Equal(1, code);
         Assert.Contains("no-such-rules.json", err, StringComparison.Ordinal);
+
+        (code, _, err) = CliRunner.Run(dir, "viewer", "serve", "b", "--requests-per-minute", "-1");
+        Assert.Equal(1, code);
+        Assert.Contains("--requests-per-minute must be 0 or more; got -1", err, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.FileProviders;
 using Pluralist.Studies.Viewer;
 using Pluralist.Web.Infrastructure;
@@ -8,15 +10,24 @@ namespace Pluralist.Web.PublicViewer;
 /// The public read-only viewer of a released bundle (<c>pluralist viewer serve</c>): its own small app, apart from the
 /// participant app and the console. Only the pages under <c>/PublicViewer</c> are routed, nothing signs in, every
 /// method but GET and HEAD is refused with 405, and responses carry the app's security headers. The data is a
-/// <see cref="PublicDataset"/>, which dropped identity data when the bundle was opened.
+/// <see cref="PublicDataset"/>, which dropped identity data when the bundle was opened. Each client address may make
+/// at most <c>requestsPerMinute</c> requests a minute (pages and images alike); past that it gets 429 with
+/// <c>Retry-After</c>, so one client cannot keep the viewer busy for everyone.
 /// </summary>
 public static class PublicViewerApp
 {
     public const string Folder = "/PublicViewer";
 
-    public static WebApplication Create(PublicDataset data, string[] args)
+    /// <summary>The default limit of requests a minute per client address: a page and its 50 thumbnails, several times over.</summary>
+    public const int DefaultRequestsPerMinute = 600;
+
+    /// <param name="data">The released bundle, identity data already dropped.</param>
+    /// <param name="args">Host arguments (<c>--urls</c>).</param>
+    /// <param name="requestsPerMinute">Requests a minute per client address; 0 for no limit (a proxy in front limits instead).</param>
+    public static WebApplication Create(PublicDataset data, string[] args, int requestsPerMinute = DefaultRequestsPerMinute)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegative(requestsPerMinute);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -25,10 +36,33 @@ public static class PublicViewerApp
         });
         builder.Services.AddSingleton(data);
         builder.Services.AddRazorPages(o => o.RootDirectory = Folder);
+        if (requestsPerMinute > 0)
+        {
+            builder.Services.AddRateLimiter(o =>
+            {
+                o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx => RateLimitPartition.GetFixedWindowLimiter(
+                    ctx.Connection.RemoteIpAddress?.ToString() ?? "",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = requestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+                o.OnRejected = (context, ct) =>
+                {
+                    var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
+                    context.HttpContext.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+                    return new ValueTask(context.HttpContext.Response.WriteAsync(
+                        string.Create(CultureInfo.InvariantCulture, $"Too many requests from your address; try again in {wait} seconds."), ct));
+                };
+            });
+        }
+
         var app = builder.Build();
         app.Environment.WebRootFileProvider = new EmbeddedFileProvider(typeof(PluralistWebApp).Assembly, "Pluralist.Web.wwwroot");
         app.UseSecurityHeaders();
         app.UseExceptionHandler(e => e.Run(ctx => ctx.Response.WriteAsync("The viewer failed on this request.", ctx.RequestAborted)));
+        if (requestsPerMinute > 0)
+        {
+            app.UseRateLimiter();
+        }
+
         app.UseStatusCodePages();
         app.Use((ctx, next) =>
         {

@@ -116,4 +116,43 @@ public sealed class PublicViewerTests
         var error = Assert.Throws<BundleException>(() => PublicDataset.Open(folder, null, DateTimeOffset.UtcNow));
         Assert.Contains("pairs.csv:3", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_client_past_its_requests_a_minute_gets_429_with_retry_after_and_nothing_else_changes()
+    {
+        await using var server = await AppServer.StartAsync(codes: 2, imagesPerPrompt: 4);
+        var folder = await ViewerData.ExportAsync(server);
+        using var data = PublicDataset.Open(folder, null, DateTimeOffset.UtcNow);
+        var (app, client) = await ViewerData.StartViewerAsync(data, requestsPerMinute: 5);
+        await using (app)
+        {
+            var answers = new List<HttpStatusCode>();
+            foreach (var path in new[] { "/", "/ratings", "/", "/?criterion=comfort", "/ratings" })
+            {
+                answers.Add((await client.GetAsync(path)).StatusCode);
+            }
+
+            Assert.All(answers, code => Assert.Equal(HttpStatusCode.OK, code));
+            var refused = await client.GetAsync("/");
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            var wait = int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(wait, 1, 60);
+            Assert.Contains("Too many requests", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            // Refusals carry the security headers too.
+            Assert.Equal("nosniff", refused.Headers.GetValues("X-Content-Type-Options").Single());
+            await app.StopAsync();
+        }
+
+        // 0: no limit.
+        var (open, openClient) = await ViewerData.StartViewerAsync(data, requestsPerMinute: 0);
+        await using (open)
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await openClient.GetAsync("/ratings")).StatusCode);
+            }
+
+            await open.StopAsync();
+        }
+    }
 }

@@ -83,9 +83,9 @@ public sealed record ViewerData(string StudyKey, string PseudonymA, string Pseud
     }
 
     /// <summary>The viewer of <paramref name="bundle"/> on a free port, with its client.</summary>
-    public static async Task<(WebApplication App, HttpClient Client)> StartViewerAsync(PublicDataset bundle)
+    public static async Task<(WebApplication App, HttpClient Client)> StartViewerAsync(PublicDataset bundle, int requestsPerMinute = PublicViewerApp.DefaultRequestsPerMinute)
     {
-        var app = PublicViewerApp.Create(bundle, ["--urls", "http://127.0.0.1:0"]);
+        var app = PublicViewerApp.Create(bundle, ["--urls", "http://127.0.0.1:0"], requestsPerMinute);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) });
