@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Studies.Console.Dataset;
 using Pluralist.Studies.Viewer;
 using Pluralist.Web.Console.Dataset;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.PublicViewer;
 
@@ -15,9 +16,9 @@ public sealed class AnswersModel(PublicDataset data) : PageModel
 
     public DatasetFilter Filter { get; private set; } = new(null, null, null, null, null, null);
 
-    public void OnGet(long? prompt, string? criterion, bool dropped, double? min, double? max, [FromQuery(Name = "page")] int? pageNumber)
+    public void OnGet(long? prompt, string? criterion, string? dropped, double? min, double? max, [FromQuery(Name = "page")] int? pageNumber)
     {
-        Filter = new DatasetFilter(prompt, string.IsNullOrEmpty(criterion) ? null : criterion, null, null, null, null, dropped, min, max, pageNumber ?? 1);
+        Filter = new DatasetFilter(prompt, string.IsNullOrEmpty(criterion) ? null : criterion, null, null, null, null, QueryFlag.IsOn(dropped), min, max, pageNumber ?? 1);
         View = Data.Answers(Filter, DataModel.PageSize);
     }
 

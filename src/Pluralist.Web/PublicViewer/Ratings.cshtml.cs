@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Studies.Console.Dataset;
 using Pluralist.Studies.Viewer;
 using Pluralist.Web.Console.Dataset;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.PublicViewer;
 
@@ -15,9 +16,9 @@ public sealed class PublicRatingsModel(PublicDataset data) : PageModel
 
     public LikertFilter Filter { get; private set; } = new(null, null);
 
-    public void OnGet(string? question, string? category, bool dropped, [FromQuery(Name = "page")] int? pageNumber)
+    public void OnGet(string? question, string? category, string? dropped, [FromQuery(Name = "page")] int? pageNumber)
     {
-        Filter = new LikertFilter(string.IsNullOrEmpty(question) ? null : question, string.IsNullOrEmpty(category) ? null : category, dropped, pageNumber ?? 1);
+        Filter = new LikertFilter(string.IsNullOrEmpty(question) ? null : question, string.IsNullOrEmpty(category) ? null : category, QueryFlag.IsOn(dropped), pageNumber ?? 1);
         View = Data.Ratings(Filter, "en", DataModel.PageSize);
     }
 

@@ -55,6 +55,8 @@ public sealed class PublicViewerTests
             Assert.All(droppedDoc.QuerySelectorAll("#dropped tbody tr"), tr => Assert.Contains("rater 2", tr.TextContent, StringComparison.Ordinal));
             var comfort = new HtmlParser().ParseDocument(await client.GetStringAsync("/?dropped=true&criterion=comfort"));
             Assert.Equal(3, comfort.QuerySelectorAll("#dropped tbody tr").Length);
+            // A hand-typed switch reads the same.
+            Assert.Equal(3, new HtmlParser().ParseDocument(await client.GetStringAsync("/?dropped=1&criterion=comfort")).QuerySelectorAll("#dropped tbody tr").Length);
             Assert.Contains("26 pairs with 26 criterion answers match", new HtmlParser().ParseDocument(await client.GetStringAsync("/?min=0.1")).QuerySelector("[role=status]")!.TextContent, StringComparison.Ordinal);
 
             var ratings = await client.GetStringAsync("/ratings");

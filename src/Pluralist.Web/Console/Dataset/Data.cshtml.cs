@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Dataset;
 using Pluralist.Studies.Reports;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Console.Dataset;
 
@@ -20,13 +21,13 @@ public sealed class DataModel(ConsoleService service) : ConsolePage(service)
     /// <summary>Pseudonyms of the dropped answers' participants: researchers and admins only, as on the Reports page.</summary>
     public bool SeesParticipants => ReportAudience.SeesEverything(Staff.Role);
 
-    public async Task OnGetAsync(long? prompt, string? criterion, long? batch, string? participant, string? group, bool dropped, double? min, double? max, [FromQuery(Name = "page")] int? pageNumber, CancellationToken ct)
+    public async Task OnGetAsync(long? prompt, string? criterion, long? batch, string? participant, string? group, string? dropped, double? min, double? max, [FromQuery(Name = "page")] int? pageNumber, CancellationToken ct)
     {
         GroupValue = string.IsNullOrEmpty(group) ? null : group;
         var split = GroupValue?.Split('=', 2);
         Filter = new DatasetFilter(prompt, string.IsNullOrEmpty(criterion) ? null : criterion, batch,
             string.IsNullOrWhiteSpace(participant) ? null : participant.Trim(), split?[0], split is { Length: 2 } ? split[1] : null,
-            dropped, min, max, pageNumber ?? 1);
+            QueryFlag.IsOn(dropped), min, max, pageNumber ?? 1);
         View = await DatasetViewer.LoadAsync(Service.Db, Study!, Filter, PageSize, ct);
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Dataset;
 using Pluralist.Studies.Reports;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Console.Dataset;
 
@@ -14,9 +15,9 @@ public sealed class RatingsModel(ConsoleService service) : ConsolePage(service)
 
     public bool SeesParticipants => ReportAudience.SeesEverything(Staff.Role);
 
-    public async Task OnGetAsync(string? question, string? category, bool dropped, [FromQuery(Name = "page")] int? pageNumber, CancellationToken ct)
+    public async Task OnGetAsync(string? question, string? category, string? dropped, [FromQuery(Name = "page")] int? pageNumber, CancellationToken ct)
     {
-        Filter = new LikertFilter(string.IsNullOrEmpty(question) ? null : question, string.IsNullOrEmpty(category) ? null : category, dropped, pageNumber ?? 1);
+        Filter = new LikertFilter(string.IsNullOrEmpty(question) ? null : question, string.IsNullOrEmpty(category) ? null : category, QueryFlag.IsOn(dropped), pageNumber ?? 1);
         View = await LikertViewer.LoadAsync(Service.Db, Study!, Filter, "en", DataModel.PageSize, ct);
     }
 
