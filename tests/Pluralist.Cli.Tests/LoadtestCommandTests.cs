@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Data;
+using Pluralist.Testing;
 
 namespace Pluralist.Cli.Tests;
 
@@ -54,6 +55,34 @@ public sealed class LoadtestCommandTests
 
         await using var db = PluralistDatabase.CreateContext(DatabaseOptions.Resolve(new DataDirectory(Path.Combine(dir, "d")), null, null));
         Assert.Equal(answers + check.GetProperty("unconfirmed").GetInt32(), await db.Annotations.CountAsync());
+    }
+
+    [PostgresFact]
+    public async Task Two_instances_on_postgres_one_sigkilled_its_participants_move_and_nothing_is_lost()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var dir = CliRunner.TempDir();
+        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--db", "postgres", "--connection", database.Options.ConnectionString,
+            "--demo", "--spawn", "2", "--participants", "6", "--duration", "10", "--kill-after", "3", "--json", "report.json");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
+
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "report.json")));
+        var report = doc.RootElement;
+        var urls = report.GetProperty("urls").EnumerateArray().Select(u => u.GetString()!).ToList();
+        Assert.Equal(2, urls.Count);
+        var kill = report.GetProperty("kill");
+        Assert.Equal(urls[0], kill.GetProperty("instanceGone").GetString());
+
+        // The three participants of the killed instance went on answering on the other one.
+        Assert.Equal(3, report.GetProperty("moved").GetInt32());
+        var answers = report.GetProperty("answers").GetInt32();
+        Assert.True(answers > kill.GetProperty("answersBefore").GetInt32(), stdout);
+        var byInstance = report.GetProperty("answersByInstance");
+        Assert.True(byInstance.GetProperty(urls[1]).GetInt32() > 0, stdout);
+        Assert.True(report.GetProperty("check").GetProperty("passed").GetBoolean(), stdout);
+
+        await using var db = database.CreateContext();
+        Assert.Equal(answers + report.GetProperty("check").GetProperty("unconfirmed").GetInt32(), await db.Annotations.CountAsync());
     }
 
     [Theory]

@@ -204,13 +204,18 @@ public static class LoadtestCommand
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"participants: {o.Participants} on {o.Urls.Count} instance(s) ({string.Join(", ", o.Urls)}); {o.Seconds:F1} s"));
         Console.WriteLine(string.Create(inv, $"answers: {o.Acks.Count} acknowledged, {o.AnswersPerSecond:F1}/s; {o.Duplicates} acknowledged as duplicates; {o.Finished} participants ran out of tasks, {o.GaveUp} gave up"));
+        if (o.Urls.Count > 1)
+        {
+            Console.WriteLine($"answers by instance: {Describe(o.AnswersByInstance)}");
+        }
+
         Console.WriteLine(string.Create(inv, $"submit ms: p50 {o.Submit.P50:F0}  p95 {o.Submit.P95:F0}  p99 {o.Submit.P99:F0}  max {o.Submit.Max:F0}"));
         Console.WriteLine(string.Create(inv, $"cycle ms (next task + submit): p50 {o.Cycle.P50:F0}  p95 {o.Cycle.P95:F0}  p99 {o.Cycle.P99:F0}  max {o.Cycle.Max:F0}"));
         Console.WriteLine($"errors (retried or refused): {Describe(o.Errors)}{(joinFailures.Count > 0 ? $"; join failures: {Describe(joinFailures)}" : "")}");
         if (o.Kill is { } k)
         {
             var after = k.InstanceGone is { } gone
-                ? $"{gone} stays down, its participants moved on"
+                ? $"{gone} stays down; {o.Moved} participants moved to another instance"
                 : string.Create(inv, $"restarted, answering again at {k.ActDoneSeconds:F1} s");
             Console.WriteLine(string.Create(inv, $"kill: SIGKILL at {k.AtSeconds:F1} s after {k.AnswersBefore} answers; {after}"));
         }
@@ -239,6 +244,8 @@ public static class LoadtestCommand
             duplicates = o.Duplicates,
             finished = o.Finished,
             gaveUp = o.GaveUp,
+            moved = o.Moved,
+            answersByInstance = o.AnswersByInstance,
             submitMs = o.Submit,
             cycleMs = o.Cycle,
             errors = o.Errors,

@@ -65,7 +65,10 @@ public sealed record LatencySummary(int Count, double P50, double P95, double P9
 /// <summary>When the kill happened and what the participants saw of it.</summary>
 public sealed record LoadKillReport(double AtSeconds, int AnswersBefore, string? InstanceGone, double ActDoneSeconds);
 
-/// <summary>What the participants did: answers acknowledged, latencies, errors by kind.</summary>
+/// <summary>
+/// What the participants did: answers acknowledged (in all and by the instance that acknowledged them), latencies,
+/// errors by kind, participants that ran out of tasks, gave up, or moved to another instance after a kill.
+/// </summary>
 public sealed record LoadOutcome(
     int Participants,
     IReadOnlyList<string> Urls,
@@ -77,6 +80,8 @@ public sealed record LoadOutcome(
     IReadOnlyDictionary<string, int> Errors,
     int Finished,
     int GaveUp,
+    int Moved,
+    IReadOnlyDictionary<string, int> AnswersByInstance,
     LoadKillReport? Kill)
 {
     /// <summary>Acknowledged answers per second of the run.</summary>
@@ -157,7 +162,8 @@ public static class LoadRun
         return new LoadOutcome(sessions.Count, [.. settings.Urls.Select(u => u.ToString())], Math.Round(seconds, 2), [.. state.Acks],
             [.. state.Sent.Except(state.Acks.Select(a => a.RequestId), StringComparer.Ordinal)],
             LatencySummary.Of(state.SubmitMs), LatencySummary.Of(state.CycleMs),
-            new SortedDictionary<string, int>(state.Errors, StringComparer.Ordinal), state.Finished, state.GaveUp, killed);
+            new SortedDictionary<string, int>(state.Errors, StringComparer.Ordinal), state.Finished, state.GaveUp, state.Moved,
+            new SortedDictionary<string, int>(state.ByInstance, StringComparer.Ordinal), killed);
     }
 
     private static async Task ParticipantAsync(RunState state, ParticipantSession session, int n, CancellationToken ct)
@@ -197,6 +203,7 @@ public static class LoadRun
                 state.CycleMs.Add(Stopwatch.GetElapsedTime(cycle, done).TotalMilliseconds);
                 state.Acks.Add(new LoadAck(task.AssignmentId, requestId, task.Criteria, scores, duplicate));
                 Interlocked.Increment(ref state.Acked);
+                state.ByInstance.AddOrUpdate(session.Address.ToString(), 1, (_, c) => c + 1);
                 refusedInARow = 0;
             }
             catch (LoadProtocolException e)
@@ -221,6 +228,7 @@ public static class LoadRun
     private static async Task<T> WithRetryAsync<T>(RunState state, ParticipantSession session, Func<Task<T>> action, CancellationToken ct)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(state.Settings.RetryFor.TotalSeconds * Stopwatch.Frequency);
+        var moved = false;
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -237,6 +245,12 @@ public static class LoadRun
 
                 if (state.IsGone(session.Address))
                 {
+                    if (!moved)
+                    {
+                        moved = true;
+                        Interlocked.Increment(ref state.Moved);
+                    }
+
                     session.MoveTo(state.Survivor(session.Address));
                 }
 
@@ -331,10 +345,13 @@ public static class LoadRun
 
         public ConcurrentDictionary<string, int> Errors { get; } = new(StringComparer.Ordinal);
 
+        public ConcurrentDictionary<string, int> ByInstance { get; } = new(StringComparer.Ordinal);
+
 #pragma warning disable CA1051 // counters updated with Interlocked
         public int Acked;
         public int Finished;
         public int GaveUp;
+        public int Moved;
 #pragma warning restore CA1051
 
         public bool TakeTicket()
