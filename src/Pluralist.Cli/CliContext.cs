@@ -167,6 +167,9 @@ public static class ExitCodes
     /// <summary>An unexpected failure: a bug or an environment problem (the message carries the exception).</summary>
     public const int InternalError = 2;
 
+    /// <summary><c>loadtest</c> ran, and its exactly-once check found an acknowledged answer lost, changed or doubled, or an answer never sent.</summary>
+    public const int CheckFailed = 3;
+
     /// <summary>Stopped by Ctrl+C; long runs write a checkpoint first and continue with <c>--resume</c>.</summary>
     public const int Interrupted = 130;
 }

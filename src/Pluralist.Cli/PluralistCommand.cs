@@ -16,6 +16,7 @@ public static class PluralistCommand
 
         // One line per command group; each group builds its own subcommands.
         root.Subcommands.Add(ServeCommands.Create());
+        root.Subcommands.Add(LoadtestCommand.Create());
         root.Subcommands.Add(ViewerCommands.Create());
         root.Subcommands.Add(AnalyzeCommands.Create());
         root.Subcommands.Add(StaffCommands.Create());

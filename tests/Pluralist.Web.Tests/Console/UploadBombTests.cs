@@ -7,6 +7,7 @@ using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Studies.Accounts;
 using Pluralist.Studies.Demo;
+using Pluralist.Studies.Load;
 using Pluralist.Testing;
 using Pluralist.Web.Tests.Load;
 using Xunit.Abstractions;
@@ -38,7 +39,7 @@ public sealed class UploadBombTests(ITestOutputHelper output)
         }
 
         var address = new Uri($"http://127.0.0.1:{ServerProcess.FreePort()}/");
-        using var server = await ServerProcess.StartAsync(address, new Dictionary<string, string>
+        using var server = await WebProcess.StartAsync(address, new Dictionary<string, string>
         {
             ["Pluralist:Data"] = dataRoot,
             ["Pluralist:Db"] = "Sqlite",

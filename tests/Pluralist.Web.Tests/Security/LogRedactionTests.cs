@@ -7,6 +7,7 @@ using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Studies.Accounts;
 using Pluralist.Studies.Demo;
+using Pluralist.Studies.Load;
 using Pluralist.Testing;
 using Pluralist.Web.Tests.Load;
 
@@ -46,7 +47,7 @@ public sealed partial class LogRedactionTests
             ["Pluralist:Connection"] = database.Options.ConnectionString,
         };
         var secrets = new List<string> { StaffPassword, ParticipantPassword, "ann@example.org", "ben@example.org" };
-        using var server = await ServerProcess.StartAsync(address, settings, TimeSpan.FromSeconds(60));
+        using var server = await WebProcess.StartAsync(address, settings, TimeSpan.FromSeconds(60));
         try
         {
             // The emailed link, then joining with its code; the study asks for an email address and a password.

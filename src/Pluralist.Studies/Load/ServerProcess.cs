@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Pluralist.Web.Tests.Load;
+namespace Pluralist.Studies.Load;
 
-/// <summary>The web app's own Program as a child process (<c>dotnet Pluralist.Web.dll</c>) on a fixed local port.</summary>
+/// <summary>
+/// An app instance as a child process on a fixed local port (<c>pluralist serve</c>, or the web app's own Program
+/// in tests), with its output kept for failure messages, and SIGKILL for crash runs.
+/// </summary>
 public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
@@ -12,6 +15,7 @@ public sealed class ServerProcess : IDisposable
 
     private readonly Queue<string> _lastLines = new();
     private readonly List<string> _log = [];
+    private bool _disposed;
 
     private ServerProcess(Process process)
     {
@@ -23,6 +27,9 @@ public sealed class ServerProcess : IDisposable
     }
 
     public int Id => _process.Id;
+
+    /// <summary>Whether the process has ended (killed, or exited by itself).</summary>
+    public bool HasExited => _disposed || _process.HasExited;
 
     /// <summary>The last lines the server printed (for failure messages).</summary>
     public string Tail
@@ -55,28 +62,50 @@ public sealed class ServerProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts the server and waits until it answers on <paramref name="address"/>.</summary>
-    public static async Task<ServerProcess> StartAsync(Uri address, IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
+    /// <summary><c>dotnet DLL ARGS</c> with the same <c>dotnet</c> host as this process where there is one.</summary>
+    public static ProcessStartInfo DotnetStartInfo(string dll, IEnumerable<string> args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Pluralist.Web.dll");
+        ArgumentNullException.ThrowIfNull(dll);
+        ArgumentNullException.ThrowIfNull(args);
         var dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
         var info = new ProcessStartInfo(dotnet)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll))!,
         };
         info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add(address.ToString().TrimEnd('/'));
-        foreach (var (key, value) in settings)
+        foreach (var arg in args)
         {
-            info.ArgumentList.Add($"--{key}={value}");
+            info.ArgumentList.Add(arg);
         }
 
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        return info;
+    }
+
+    /// <summary>Starts the process of <paramref name="info"/> and waits until it answers <c>GET /</c> on <paramref name="address"/>.</summary>
+    public static async Task<ServerProcess> StartAsync(ProcessStartInfo info, Uri address, TimeSpan timeout, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         var server = new ServerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+        try
+        {
+            await WaitUntilAnsweringAsync(server, address, timeout, ct);
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task WaitUntilAnsweringAsync(ServerProcess server, Uri address, TimeSpan timeout, CancellationToken ct)
+    {
         using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -88,32 +117,31 @@ public sealed class ServerProcess : IDisposable
 
             try
             {
-                using var response = await probe.GetAsync("/");
+                using var response = await probe.GetAsync(new Uri("/", UriKind.Relative), ct);
                 if (response.IsSuccessStatusCode)
                 {
-                    return server;
+                    return;
                 }
             }
             catch (HttpRequestException)
             {
                 // Not listening yet.
             }
-            catch (TaskCanceledException)
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
             {
                 // Busy starting.
             }
 
-            await Task.Delay(100);
+            await Task.Delay(100, ct);
         }
 
-        server.Kill();
         throw new TimeoutException($"The server did not answer within {timeout}:\n{server.Tail}");
     }
 
     /// <summary>SIGKILL on Unix: no shutdown, no flushing, nothing the app can intercept.</summary>
     public void Kill()
     {
-        if (!_process.HasExited)
+        if (!_disposed && !_process.HasExited)
         {
             _process.Kill(entireProcessTree: false);
             _process.WaitForExit(10_000);
@@ -122,6 +150,12 @@ public sealed class ServerProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Kill();
         _process.Dispose();
     }

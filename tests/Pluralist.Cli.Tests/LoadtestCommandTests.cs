@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Pluralist.Data;
+using Pluralist.Testing;
+
+namespace Pluralist.Cli.Tests;
+
+/// <summary><c>pluralist loadtest</c> against an instance it starts itself, on SQLite, with its report checked against the database.</summary>
+public sealed class LoadtestCommandTests
+{
+    [Fact]
+    public async Task A_short_run_reports_the_answers_the_database_holds()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--demo", "--spawn", "1", "--participants", "4", "--duration", "3", "--json", "report.json");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
+        Assert.Contains("check: passed", stdout, StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "report.json")));
+        var report = doc.RootElement;
+        Assert.Equal(4, report.GetProperty("participants").GetInt32());
+        Assert.Equal(1, report.GetProperty("spawned").GetInt32());
+        var answers = report.GetProperty("answers").GetInt32();
+        Assert.True(answers > 0, stdout);
+        Assert.True(report.GetProperty("check").GetProperty("passed").GetBoolean());
+        Assert.Equal(answers, report.GetProperty("check").GetProperty("stored").GetInt32());
+        Assert.Equal(answers, report.GetProperty("submitMs").GetProperty("count").GetInt32());
+        Assert.True(report.GetProperty("submitMs").GetProperty("p50").GetDouble() <= report.GetProperty("cycleMs").GetProperty("p99").GetDouble());
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("kill").ValueKind);
+
+        // The demo seeding writes no answers: every annotation in the database is one the tool had acknowledged.
+        await using var db = PluralistDatabase.CreateContext(DatabaseOptions.Resolve(new DataDirectory(Path.Combine(dir, "d")), null, null));
+        Assert.Equal(answers, await db.Annotations.CountAsync());
+        Assert.Equal(answers, await db.Annotations.Select(a => a.ClientRequestId).Distinct().CountAsync());
+        Assert.Equal(4, await db.Invitations.CountAsync(i => i.ParticipantId != null));
+    }
+
+    [Fact]
+    public async Task A_sigkilled_and_restarted_instance_loses_no_acknowledged_answer()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--demo", "--spawn", "1", "--participants", "6", "--duration", "8", "--kill-after", "2", "--json", "report.json");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
+        Assert.Contains("kill: SIGKILL at", stdout, StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "report.json")));
+        var report = doc.RootElement;
+        var kill = report.GetProperty("kill");
+        Assert.True(kill.GetProperty("atSeconds").GetDouble() >= 2);
+        Assert.Equal(JsonValueKind.Null, kill.GetProperty("instanceGone").ValueKind);
+        var answers = report.GetProperty("answers").GetInt32();
+        Assert.True(answers > kill.GetProperty("answersBefore").GetInt32(), stdout);
+        var check = report.GetProperty("check");
+        Assert.True(check.GetProperty("passed").GetBoolean(), stdout);
+
+        await using var db = PluralistDatabase.CreateContext(DatabaseOptions.Resolve(new DataDirectory(Path.Combine(dir, "d")), null, null));
+        Assert.Equal(answers + check.GetProperty("unconfirmed").GetInt32(), await db.Annotations.CountAsync());
+    }
+
+    [PostgresFact]
+    public async Task Two_instances_on_postgres_one_sigkilled_its_participants_move_and_nothing_is_lost()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
+        var dir = CliRunner.TempDir();
+        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--db", "postgres", "--connection", database.Options.ConnectionString,
+            "--demo", "--spawn", "2", "--participants", "6", "--duration", "10", "--kill-after", "3", "--json", "report.json");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
+
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "report.json")));
+        var report = doc.RootElement;
+        var urls = report.GetProperty("urls").EnumerateArray().Select(u => u.GetString()!).ToList();
+        Assert.Equal(2, urls.Count);
+        var kill = report.GetProperty("kill");
+        Assert.Equal(urls[0], kill.GetProperty("instanceGone").GetString());
+
+        // The three participants of the killed instance went on answering on the other one.
+        Assert.Equal(3, report.GetProperty("moved").GetInt32());
+        var answers = report.GetProperty("answers").GetInt32();
+        Assert.True(answers > kill.GetProperty("answersBefore").GetInt32(), stdout);
+        var byInstance = report.GetProperty("answersByInstance");
+        Assert.True(byInstance.GetProperty(urls[1]).GetInt32() > 0, stdout);
+        Assert.True(report.GetProperty("check").GetProperty("passed").GetBoolean(), stdout);
+
+        await using var db = database.CreateContext();
+        Assert.Equal(answers + report.GetProperty("check").GetProperty("unconfirmed").GetInt32(), await db.Annotations.CountAsync());
+    }
+
+    [Theory]
+    [InlineData("--spawn 2", "--spawn: 2 instances over one SQLite file are not supported")]
+    [InlineData("--url http://127.0.0.1:1 --kill-after 3", "--kill-after: needs --spawn")]
+    [InlineData("--spawn 1 --url http://127.0.0.1:1", "give either --url")]
+    [InlineData("--url ftp://x", "--url: 'ftp://x' is not an http or https address")]
+    [InlineData("--spawn 1 --participants 0", "--participants: 0 is not a count of at least 1")]
+    public void Bad_options_name_the_option_and_start_nothing(string options, string message)
+    {
+        var dir = CliRunner.TempDir();
+        var (code, _, err) = CliRunner.Run(dir, ["loadtest", "--data", "d", .. options.Split(' ')]);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "d")), "nothing is written on bad options");
+    }
+}
