@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Pluralist.Analysis.Reports;
+using Pluralist.Analysis.Text;
 using Pluralist.Core.Cleaning;
 using Pluralist.Core.Model;
+using Pluralist.Core.Prompts;
 
 namespace Pluralist.Analysis.Tests;
 
@@ -113,6 +115,56 @@ public class ReportTests
 
         Assert.DoesNotContain("<script src", html, StringComparison.Ordinal);
         Assert.True(ReportHtml.Script("vega.min.js").Length > 100_000);
+    }
+
+    [Fact]
+    public void Prompt_keywords_per_source_match_a_hand_count()
+    {
+        SourcedPrompt[] prompts =
+        [
+            new(1, "human", "en", "A park with benches under tall trees"),   // park, benches, tall, trees ("with", "under" are stop words)
+            new(2, "human", "en", "A Park and a park with Benches"),         // park, benches: once per prompt, case folded
+            new(3, "human", "en", "A community garden with benches"),        // "community garden" is one concept phrase; benches
+            new(4, "human", "fr", "Un parc avec des bancs"),                 // parc, bancs ("avec", "des" are stop words)
+            new(5, "human", "de", "Ein Park mit Bänken"),                    // no stop-list for German: left out
+            new(6, "llm-1", "en", "Quiet plaza with trees at night"),        // quiet, plaza, trees, night ("at" is too short)
+            new(7, "llm-1", "en-CA", "Trees and trees"),                     // trees, once
+        ];
+
+        // Worked by hand: human has 4 counted prompts, llm-1 has 2.
+        (string Source, string Keyword, string Category, int Prompts, int Of)[] expected =
+        [
+            ("human", "benches", Concepts.Amenities, 3, 4),
+            ("human", "park", Concepts.Typologies, 2, 4),
+            ("human", "bancs", Concepts.Amenities, 1, 4),
+            ("human", "community garden", Concepts.Typologies, 1, 4),
+            ("human", "parc", Concepts.Typologies, 1, 4),
+            ("human", "tall", Keywords.Word, 1, 4),
+            ("human", "trees", Concepts.Nature, 1, 4),
+            ("llm-1", "trees", Concepts.Nature, 2, 2),
+            ("llm-1", "night", Concepts.TimesAndSeasons, 1, 2),
+            ("llm-1", "plaza", Concepts.Typologies, 1, 2),
+            ("llm-1", "quiet", Keywords.Word, 1, 2),
+        ];
+        var result = PromptKeywords.PerSource(prompts);
+        Assert.Equal(expected, result.Keywords.Select(k => (k.Source, k.Keyword, k.Category, k.Prompts, k.SourcePrompts)));
+        Assert.All(result.Keywords, k => Assert.Equal((double)k.Prompts / k.SourcePrompts, k.Share));
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4], result.Keywords.Select(k => k.Rank));
+        Assert.Equal(1, result.UnsupportedLanguage);
+        Assert.Equal(new Dictionary<string, int> { ["human"] = 4, ["llm-1"] = 2 }, result.PromptsPerSource);
+        Assert.Equal(["benches", "park", "bancs", "trees", "night", "plaza"], PromptKeywords.PerSource(prompts, top: 3).Keywords.Select(k => k.Keyword));
+
+        // In the report: the table, and a chart whose text alternative gives each source's first keywords.
+        var rows = Enumerable.Range(1, 3).SelectMany(p => new[] { Row(p, "safety", 0.5, pair: 1), Row(p, "safety", -0.2, pair: 2) }).ToList();
+        var report = StudyReportBuilder.Build(new StudyReportInput { StudyKey = "s", StudyTitle = "S", Rows = rows, Prompts = prompts, Permutations = 0, BootstrapReplicates = 0 });
+        var section = report.Sections.Single(s => s.Id == "prompt-keywords");
+        var table = section.Tables.Single(t => t.Name == "prompt_keywords_per_source");
+        Assert.Equal(["human", 1, "benches", Concepts.Amenities, 3, 4, 0.75], table.Rows[0]);
+        Assert.Equal(expected.Length, table.Rows.Count);
+        var chart = section.Charts.Single(c => c.Id == "prompt-keywords");
+        Assert.Equal("Most frequent keywords of each prompt source's prompts, as the share of the source's prompts containing each: human (4 prompts): benches 75.0% (3), park 50.0% (2), bancs 25.0% (1), community garden 25.0% (1), parc 25.0% (1); llm-1 (2 prompts): trees 100.0% (2), night 50.0% (1), plaza 50.0% (1), quiet 50.0% (1).", chart.Summary);
+        Assert.Contains(section.Paragraphs, p => p.StartsWith("1 prompt(s) in a language without", StringComparison.Ordinal));
+        Assert.Contains("The study has no prompts.", StudyReportBuilder.Build(new StudyReportInput { StudyKey = "s", StudyTitle = "S", Rows = rows, Permutations = 0, BootstrapReplicates = 0 }).Sections.Single(s => s.Id == "prompt-keywords").Paragraphs);
     }
 
     [Fact]

@@ -218,9 +218,9 @@ public class StudyCommandTests
     [Fact]
     public async Task Analyze_study_writes_an_offline_report_with_the_expected_tables()
     {
-        var (dir, _, seed) = await SeedAsync();
+        var (dir, db, seed) = await SeedAsync();
         Assert.Equal(0, Run(dir, "clean", "demo").Code);
-        var (code, output, err) = Run(dir, "analyze", "study", "demo", "--out", "report/report.html", "--tables", "tables", "--permutations", "199", "--bootstrap", "200");
+        var (code, output, err) = Run(dir, "analyze", "study", "demo", "--out", "report/report.html", "--tables", "tables", "--permutations", "199", "--bootstrap", "200", "--group-bootstrap", "50");
         Assert.True(code == 0, err);
         Assert.Contains("report:", output, StringComparison.Ordinal);
         JsonArray Table(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tables", name + ".json")))!.AsArray();
@@ -293,7 +293,7 @@ public class StudyCommandTests
         // Every section of issue 21 is on the page, each saying what it computed or why it could not: data scaling
         // needs --training, the Likert section needs ratings (the imported-Likert test in ImportCommandTests covers it).
         string Section(string id) => page.QuerySelector($"section[aria-labelledby=h-{id}]")?.TextContent ?? throw new Xunit.Sdk.XunitException($"no section {id}");
-        foreach (var id in new[] { "descriptives", "cleaning", "evaluation", "scaling", "rankings", "group-scores", "agreement", "likert" })
+        foreach (var id in new[] { "descriptives", "prompt-keywords", "cleaning", "evaluation", "scaling", "rankings", "group-scores", "agreement", "likert" })
         {
             Assert.False(string.IsNullOrWhiteSpace(Section(id)), id);
         }
@@ -305,6 +305,28 @@ public class StudyCommandTests
         Assert.NotEmpty(page.QuerySelectorAll("div.chart[id^=c-group-scores-]"));
         Assert.NotNull(page.QuerySelector("#c-ab-win-rate"));
         Assert.NotNull(page.QuerySelector("#c-gai"));
+
+        // Case study IV's per-group fits use --group-bootstrap replicates, and say so.
+        Assert.Contains("95% percentile intervals of 50 bootstrap replicates per fit, fewer than the 200 of the other intervals", Section("group-scores"), StringComparison.Ordinal);
+
+        // Prompt keywords by source (LIVS Fig. 3): every seeded prompt reads "A public square number N with benches and
+        // trees", so "benches" is in every prompt of each source; counted here from the stored prompts' text.
+        await using (var ctx = PluralistDatabase.CreateContext(db))
+        {
+            var stored = await ctx.Prompts.Select(p => new { p.Source, p.Text }).ToListAsync();
+            var keywords = Table("prompt_keywords_per_source").Select(r => r!.AsObject()).ToList();
+            foreach (var source in stored.GroupBy(p => p.Source.ToToken()))
+            {
+                var benches = keywords.Single(r => r["source"]!.GetValue<string>() == source.Key && r["keyword"]!.GetValue<string>() == "benches");
+                Assert.Equal(source.Count(p => p.Text.Contains(" benches ", StringComparison.Ordinal)), benches["prompts"]!.GetValue<int>());
+                Assert.Equal(source.Count(), benches["source_prompts"]!.GetValue<int>());
+                Assert.Equal(1.0, benches["share"]!.GetValue<double>());
+            }
+
+            Assert.Equal(["human", "llm-1"], keywords.Select(r => r["source"]!.GetValue<string>()).Distinct());
+            Assert.StartsWith($"Most frequent keywords of each prompt source's prompts, as the share of the source's prompts containing each: human ({stored.Count(p => p.Source == PromptSource.Human)} prompts): ",
+                page.QuerySelector("#c-prompt-keywords")?.GetAttribute("aria-label") ?? throw new Xunit.Sdk.XunitException("no prompt keywords chart"), StringComparison.Ordinal);
+        }
 
         // Case study II per participant: the chart's text counts, from the per-participant table, those with a
         // non-neutral evaluation answer and those whose win rate is above one half.

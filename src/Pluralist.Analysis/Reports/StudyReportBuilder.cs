@@ -32,6 +32,9 @@ public sealed record StudyReportInput
     /// <summary>Source per prompt id (<c>human</c>, <c>llm1</c>, ...).</summary>
     public IReadOnlyDictionary<long, string> PromptSources { get; init; } = new Dictionary<long, string>();
 
+    /// <summary>Every prompt of the study with its source token and language, for the keywords per source (LIVS Fig. 3).</summary>
+    public IReadOnlyList<Text.SourcedPrompt> Prompts { get; init; } = [];
+
     /// <summary>Prompt text per prompt id.</summary>
     public IReadOnlyDictionary<long, string> Captions { get; init; } = new Dictionary<long, string>();
 
@@ -69,6 +72,13 @@ public sealed record StudyReportInput
 
     public int BootstrapReplicates { get; init; } = 1000;
 
+    /// <summary>
+    /// Bootstrap replicates of case study IV's per-group fits (one per group, criterion and prompt: thousands), at most
+    /// <see cref="BootstrapReplicates"/>. Fewer than the other intervals by default: docs/analysis.md gives the Monte
+    /// Carlo error of a 95% percentile endpoint (about 0.19 bootstrap standard deviations at 200, 0.08 at 1,000).
+    /// </summary>
+    public int GroupBootstrapReplicates { get; init; } = StudyReportBuilder.DefaultGroupBootstrapReplicates;
+
     public int Seed { get; init; } = 1;
 
     public DateTimeOffset GeneratedAt { get; init; } = DateTimeOffset.UtcNow;
@@ -84,6 +94,9 @@ public sealed record StudyReportInput
 public static partial class StudyReportBuilder
 {
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
+
+    /// <summary>Default of <see cref="StudyReportInput.GroupBootstrapReplicates"/>.</summary>
+    public const int DefaultGroupBootstrapReplicates = 200;
 
     /// <summary>Builds every section; <paramref name="progress"/> hears (sections built, sections in all, the section just built).</summary>
     public static StudyReport Build(StudyReportInput input, IProgress<(int Done, int Total, string Section)>? progress = null)
@@ -115,6 +128,7 @@ public static partial class StudyReportBuilder
         var builders = new List<Func<ReportSection>>
         {
             () => DescriptivesSection(input, groups),
+            () => KeywordsSection(input),
             () => CleaningSection(input),
             () => EvaluationSection(input, groups),
             () => ScalingSection(input),
@@ -445,10 +459,11 @@ public static partial class StudyReportBuilder
         }
 
         var answers = rows.Select(r => new CriterionPreference(r.Image0Id.ToString(Ci), r.Image1Id.ToString(Ci), Name(input, r.ParticipantId), r.Criterion, r.Preference!.Value, r.PromptId.ToString(Ci))).ToList();
-        var options = new BradleyTerryOptions { BootstrapReplicates = input.BootstrapReplicates, Seed = input.Seed };
+        var replicates = Math.Min(input.GroupBootstrapReplicates, input.BootstrapReplicates);
+        var options = new BradleyTerryOptions { BootstrapReplicates = replicates, Seed = input.Seed };
         bool Shown(string axis, string group) => axis == IntersectionalScores.Everyone || groups.IsShown(axis, group);
         var scores = IntersectionalScores.FromPreferences(answers, groups.Profiles, groups.Axes, intersections: true, options, Shown);
-        var scoreTable = new ReportTable("group_scores", $"Case study IV: Bradley-Terry score of each prompt's images per criterion, fitted separately for everyone and for each consented group and intersection of at least {input.MinGroupSize} participants (Davidson ties; 95% bootstrap intervals resampling the group's participants)",
+        var scoreTable = new ReportTable("group_scores", $"Case study IV: Bradley-Terry score of each prompt's images per criterion, fitted separately for everyone and for each consented group and intersection of at least {input.MinGroupSize} participants (Davidson ties; 95% bootstrap intervals resampling the group's participants, {replicates} replicates)",
             ["axis", "group", "criterion", "prompt", "image", "theta", "lower", "upper", "comparisons", "wins", "ties", "participants"],
             scores.Select(s => (IReadOnlyList<object?>)[s.Axis, s.Group, s.Criterion, s.Scope, s.Item, s.Theta, s.Interval.Lower, s.Interval.Upper, s.Comparisons, s.Wins, s.Ties, s.Raters]).ToList());
 
@@ -521,11 +536,21 @@ public static partial class StudyReportBuilder
 
         return new ReportSection("group-scores", heading,
             [
-                "Each group's answers on each criterion are fitted on their own: a Bradley-Terry model per prompt (images of different prompts are never compared), so a score says how the group ranks that prompt's images, whatever image was image_0 of a pair. Intervals resample the group's participants with all their answers.",
+                "Each group's answers on each criterion are fitted on their own: a Bradley-Terry model per prompt (images of different prompts are never compared), so a score says how the group ranks that prompt's images, whatever image was image_0 of a pair. Intervals resample the group's participants with all their answers" +
+                    (replicates < input.BootstrapReplicates
+                        ? string.Create(Ci, $": 95% percentile intervals of {replicates} bootstrap replicates per fit, fewer than the {input.BootstrapReplicates} of the other intervals because there are {scores.Select(s => (s.Axis, s.Group, s.Criterion, s.Scope)).Distinct().Count():N0} fits (an endpoint's Monte Carlo error is about {F(MonteCarloEndpointError(replicates))} bootstrap standard deviations, against {F(MonteCarloEndpointError(input.BootstrapReplicates))} at {input.BootstrapReplicates}; `--group-bootstrap N` raises it).")
+                        : string.Create(Ci, $": 95% percentile intervals of {replicates} bootstrap replicates per fit.")),
                 "The spread is computed on the slider values as shown, which do not depend on the pairs' canonical order; the side of each image was drawn at random per assignment.",
             ],
             charts, [scoreTable, spreadTable]);
     }
+
+    /// <summary>
+    /// Standard error, in bootstrap standard deviations, of the 2.5% percentile of <paramref name="replicates"/> draws of a
+    /// normal distribution: √(p(1 − p)/B) / φ(z_p) (the asymptotic variance of a sample quantile).
+    /// </summary>
+    internal static double MonteCarloEndpointError(int replicates) =>
+        replicates <= 0 ? double.NaN : Math.Sqrt(0.025 * 0.975 / replicates) / MathNet.Numerics.Distributions.Normal.PDF(0, 1, MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 0.025));
 
     private static ReportSection AgreementSection(StudyReportInput input, SafeGroups groups)
     {

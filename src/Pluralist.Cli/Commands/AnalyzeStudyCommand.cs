@@ -17,18 +17,19 @@ public static class AnalyzeStudyCommand
         var tables = new Option<DirectoryInfo?>("--tables") { Description = "Also write every table as CSV and JSON (and report.json) into this directory." };
         var permutations = new Option<int>("--permutations") { Description = "Permutations for the GAI and prompt-source tests (default 1000).", DefaultValueFactory = _ => 1000 };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap replicates for intervals (default 1000).", DefaultValueFactory = _ => 1000 };
+        var groupBootstrap = new Option<int>("--group-bootstrap") { Description = $"Bootstrap replicates for case study IV's per-group fits, at most --bootstrap (default {StudyReportBuilder.DefaultGroupBootstrapReplicates}).", DefaultValueFactory = _ => StudyReportBuilder.DefaultGroupBootstrapReplicates };
         var seed = new Option<int>("--seed") { Description = "Seed of every random step (default 1).", DefaultValueFactory = _ => 1 };
         var training = new Option<string?>("--training") { Description = "The aligned model's training dataset (a `dataset build` folder, either layout): its train-split labels per criterion against the evaluation win rate (data scaling)." };
-        var command = new Command("study", "Study report: descriptives, the cleaning report, A/B case studies I-III (evaluation pairs), data scaling against a training dataset, Bradley-Terry per prompt, each group's Bradley-Terry scores per criterion with the App. I spread (case study IV), agreement and the group association index per identity axis; groups below the study's minimum size are suppressed.")
+        var command = new Command("study", "Study report: descriptives, prompt keywords by source, the cleaning report, A/B case studies I-III (evaluation pairs), data scaling against a training dataset, Bradley-Terry per prompt, each group's Bradley-Terry scores per criterion with the App. I spread (case study IV), agreement and the group association index per identity axis; groups below the study's minimum size are suppressed.")
         {
-            study, output, tables, permutations, bootstrap, seed, training,
+            study, output, tables, permutations, bootstrap, groupBootstrap, seed, training,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (_, options) = CliContext.Resolve(parse);
-            if (parse.GetValue(permutations) < 0 || parse.GetValue(bootstrap) < 0)
+            if (parse.GetValue(permutations) < 0 || parse.GetValue(bootstrap) < 0 || parse.GetValue(groupBootstrap) < 0)
             {
-                throw new CliInputException("--permutations and --bootstrap must be 0 or more");
+                throw new CliInputException("--permutations, --bootstrap and --group-bootstrap must be 0 or more");
             }
 
             var clock = Stopwatch.StartNew();
@@ -37,6 +38,7 @@ public static class AnalyzeStudyCommand
                 Study = parse.GetValue(study)!,
                 Permutations = parse.GetValue(permutations),
                 BootstrapReplicates = parse.GetValue(bootstrap),
+                GroupBootstrapReplicates = parse.GetValue(groupBootstrap),
                 Seed = parse.GetValue(seed),
                 TrainingDataset = parse.GetValue(training),
             };

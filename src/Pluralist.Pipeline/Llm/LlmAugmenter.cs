@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Pluralist.Core.Model;
+using Pluralist.Core.Prompts;
 using Pluralist.Pipeline.Prompts;
 using Pluralist.Pipeline.Raters;
 

@@ -1,4 +1,5 @@
 using Pluralist.Core.Model;
+using Pluralist.Core.Prompts;
 using Pluralist.Core.Text;
 
 namespace Pluralist.Pipeline.Prompts;
@@ -44,7 +45,7 @@ public static class PromptComparison
             var coverage = new Dictionary<string, double>(StringComparer.Ordinal);
             if (Concepts.Supports(g.Key.Language))
             {
-                var found = g.Select(p => TemplateAugmenter.FindConcepts(p.Text, g.Key.Language).Select(m => m.Category).ToHashSet(StringComparer.Ordinal)).ToArray();
+                var found = g.Select(p => Concepts.Find(p.Text, g.Key.Language).Select(m => m.Category).ToHashSet(StringComparer.Ordinal)).ToArray();
                 foreach (var c in Concepts.Categories)
                 {
                     coverage[c] = found.Count(f => f.Contains(c)) / (double)found.Length;

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Pluralist.Core.Model;
+using Pluralist.Core.Prompts;
 
 namespace Pluralist.Pipeline.Prompts;
-
-/// <summary>A concept word found in a prompt: its character span and its category.</summary>
-public sealed record ConceptMatch(int Start, int Length, string Category, string Word);
 
 /// <summary>Settings of template augmentation.</summary>
 public sealed record TemplateOptions
@@ -30,52 +28,6 @@ public sealed record TemplateOptions
 public static class TemplateAugmenter
 {
     /// <summary>
-    /// Finds concept words by longest match at word boundaries, case-insensitively, non-overlapping, left to right.
-    /// </summary>
-    public static IReadOnlyList<ConceptMatch> FindConcepts(string text, string language)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var lower = text.ToLowerInvariant();
-        var candidates = Concepts.Categories
-            .SelectMany(c => Concepts.Words(language, c).Select(w => (Category: c, Word: w)))
-            .OrderByDescending(x => x.Word.Length)
-            .ToArray();
-        var matches = new List<ConceptMatch>();
-        int i = 0;
-        while (i < lower.Length)
-        {
-            if (i > 0 && char.IsLetterOrDigit(lower[i - 1]))
-            {
-                i++;
-                continue;
-            }
-
-            ConceptMatch? found = null;
-            foreach (var (category, word) in candidates)
-            {
-                if (string.CompareOrdinal(lower, i, word, 0, word.Length) == 0
-                    && (i + word.Length == lower.Length || !char.IsLetterOrDigit(lower[i + word.Length])))
-                {
-                    found = new ConceptMatch(i, word.Length, category, word);
-                    break;
-                }
-            }
-
-            if (found is null)
-            {
-                i++;
-            }
-            else
-            {
-                matches.Add(found);
-                i += found.Length;
-            }
-        }
-
-        return matches;
-    }
-
-    /// <summary>
     /// Makes template prompts from every human prompt of the set (in prompt order) and adds them with their parent
     /// as provenance; returns the prompts added (duplicates are skipped and recorded by the set).
     /// </summary>
@@ -98,7 +50,7 @@ public static class TemplateAugmenter
                 continue;
             }
 
-            var matches = FindConcepts(parent.Text, parent.Language);
+            var matches = Concepts.Find(parent.Text, parent.Language);
             if (matches.Count == 0)
             {
                 continue;

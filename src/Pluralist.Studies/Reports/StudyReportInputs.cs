@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Analysis.Likert;
 using Pluralist.Analysis.Reports;
+using Pluralist.Analysis.Text;
 using Pluralist.Core.Cleaning;
 using Pluralist.Core.Model;
 using Pluralist.Data;
@@ -29,6 +30,9 @@ public static class StudyReportInputs
         /// <summary>Bootstrap replicates for intervals (0 or more).</summary>
         public int BootstrapReplicates { get; init; } = 1000;
 
+        /// <summary>Bootstrap replicates of case study IV's per-group fits (0 or more; at most <see cref="BootstrapReplicates"/> are used).</summary>
+        public int GroupBootstrapReplicates { get; init; } = StudyReportBuilder.DefaultGroupBootstrapReplicates;
+
         /// <summary>Seed of every random step.</summary>
         public int Seed { get; init; } = 1;
 
@@ -44,10 +48,10 @@ public static class StudyReportInputs
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.Study);
-        if (request.Permutations < 0 || request.BootstrapReplicates < 0)
+        if (request.Permutations < 0 || request.BootstrapReplicates < 0 || request.GroupBootstrapReplicates < 0)
         {
             throw new StudyInputException(string.Create(CultureInfo.InvariantCulture,
-                $"permutations ({request.Permutations}) and bootstrap replicates ({request.BootstrapReplicates}) must be 0 or more"));
+                $"permutations ({request.Permutations}), bootstrap replicates ({request.BootstrapReplicates}) and group bootstrap replicates ({request.GroupBootstrapReplicates}) must be 0 or more"));
         }
     }
 
@@ -62,7 +66,7 @@ public static class StudyReportInputs
         await StudyLookup.RequireCurrentSchemaAsync(options, ct).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var input = await ReadAsync(options, request, ct).ConfigureAwait(false);
-        input = input with { Permutations = request.Permutations, BootstrapReplicates = request.BootstrapReplicates, Seed = request.Seed };
+        input = input with { Permutations = request.Permutations, BootstrapReplicates = request.BootstrapReplicates, GroupBootstrapReplicates = request.GroupBootstrapReplicates, Seed = request.Seed };
         if (request.TrainingDataset is { } training)
         {
             var (perCriterion, without) = await Console.Evaluation.TrainingPrompts.LabelsPerCriterionAsync(training, ct).ConfigureAwait(false);
@@ -90,6 +94,8 @@ public static class StudyReportInputs
         var ratings = await LikertRowsAsync(db, s.Id, ct).ConfigureAwait(false);
         var ids = dataset.Rows.Select(r => r.ParticipantId).Concat(ratings.Select(r => r.Participant)).Distinct().ToList();
         var markers = await StudyProvenance.ConsentedMarkersAsync(db, ids, s.IdentityMarkers, ct).ConfigureAwait(false);
+        var prompts = await db.Prompts.AsNoTracking().Where(p => p.StudyId == s.Id).OrderBy(p => p.Id)
+            .Select(p => new { p.Id, p.Source, p.Language, p.Text }).ToListAsync(ct).ConfigureAwait(false);
         return new StudyReportInput
         {
             StudyKey = s.Key,
@@ -100,6 +106,7 @@ public static class StudyReportInputs
             Participants = await StudyProvenance.PseudonymsAsync(db, ids, ct).ConfigureAwait(false),
             PromptSources = await StudyProvenance.PromptSourcesAsync(db, s.Id, ct).ConfigureAwait(false),
             Captions = dataset.Captions,
+            Prompts = [.. prompts.Select(p => new SourcedPrompt(p.Id, p.Source.ToToken(), p.Language, p.Text))],
             Axes = s.IdentityMarkers,
             Markers = markers.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value),
             MinGroupSize = s.MinGroupSize,

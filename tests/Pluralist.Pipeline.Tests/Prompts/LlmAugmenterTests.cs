@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pluralist.Core.Model;
+using Pluralist.Core.Prompts;
 using Pluralist.Pipeline.Llm;
 using Pluralist.Pipeline.Prompts;
 using Pluralist.Pipeline.Raters;

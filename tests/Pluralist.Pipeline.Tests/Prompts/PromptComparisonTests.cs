@@ -1,4 +1,5 @@
 using Pluralist.Core.Model;
+using Pluralist.Core.Prompts;
 using Pluralist.Pipeline.Prompts;
 
 namespace Pluralist.Pipeline.Tests.Prompts;

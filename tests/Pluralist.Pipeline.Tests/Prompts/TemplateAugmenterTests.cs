@@ -1,4 +1,5 @@
 using Pluralist.Core.Model;
+using Pluralist.Core.Prompts;
 using Pluralist.Pipeline.Prompts;
 
 namespace Pluralist.Pipeline.Tests.Prompts;
@@ -8,13 +9,13 @@ public class TemplateAugmenterTests
     [Fact]
     public void Concepts_are_found_by_longest_phrase_at_word_boundaries()
     {
-        var m = TemplateAugmenter.FindConcepts("A community garden with benches, parking and a dog; children in Winter", "en");
+        var m = Concepts.Find("A community garden with benches, parking and a dog; children in Winter", "en");
         Assert.Equal(
             [("community garden", Concepts.Typologies), ("benches", Concepts.Amenities), ("parking", Concepts.Transport), ("children", Concepts.People), ("winter", Concepts.TimesAndSeasons)],
             m.Select(x => (x.Word, x.Category)));
         // "park" inside "parking" is not a match; "dog" is not in the list ("dogs" is).
         Assert.DoesNotContain(m, x => x.Word == "park");
-        var fr = TemplateAugmenter.FindConcepts("Une rue piétonne avec des arbres en été", "fr");
+        var fr = Concepts.Find("Une rue piétonne avec des arbres en été", "fr");
         Assert.Equal(["rue piétonne", "arbres", "été"], fr.Select(x => x.Word));
     }
 

@@ -1,4 +1,7 @@
-namespace Pluralist.Pipeline.Prompts;
+namespace Pluralist.Core.Prompts;
+
+/// <summary>A concept word found in a prompt: its character span and its category.</summary>
+public sealed record ConceptMatch(int Start, int Length, string Category, string Word);
 
 /// <summary>
 /// Concept words for public-space prompts, per category and language (LIVS augmentation: scenario keywords and template
@@ -66,6 +69,52 @@ public static class Concepts
         return byCategory.TryGetValue(category, out var words)
             ? words
             : throw new ArgumentException($"unknown concept category '{category}'; expected one of {string.Join(", ", Categories)}", nameof(category));
+    }
+
+    /// <summary>
+    /// Finds concept words by longest match at word boundaries, case-insensitively, non-overlapping, left to right.
+    /// </summary>
+    public static IReadOnlyList<ConceptMatch> Find(string text, string language)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var lower = text.ToLowerInvariant();
+        var candidates = Categories
+            .SelectMany(c => Words(language, c).Select(w => (Category: c, Word: w)))
+            .OrderByDescending(x => x.Word.Length)
+            .ToArray();
+        var matches = new List<ConceptMatch>();
+        int i = 0;
+        while (i < lower.Length)
+        {
+            if (i > 0 && char.IsLetterOrDigit(lower[i - 1]))
+            {
+                i++;
+                continue;
+            }
+
+            ConceptMatch? found = null;
+            foreach (var (category, word) in candidates)
+            {
+                if (string.CompareOrdinal(lower, i, word, 0, word.Length) == 0
+                    && (i + word.Length == lower.Length || !char.IsLetterOrDigit(lower[i + word.Length])))
+                {
+                    found = new ConceptMatch(i, word.Length, category, word);
+                    break;
+                }
+            }
+
+            if (found is null)
+            {
+                i++;
+            }
+            else
+            {
+                matches.Add(found);
+                i += found.Length;
+            }
+        }
+
+        return matches;
     }
 
     /// <summary>Whether concept lists exist for <paramref name="language"/> (a region suffix such as fr-CA is ignored).</summary>

@@ -1,4 +1,4 @@
-namespace Pluralist.Pipeline.Prompts;
+namespace Pluralist.Core.Prompts;
 
 /// <summary>A concept keyword of a prompt: its character span, the word as written, and its concept category (or <see cref="Keywords.Word"/>).</summary>
 public sealed record Keyword(int Start, int Length, string Word, string Category);
@@ -59,7 +59,7 @@ public static class Keywords
         }
 
         var stop = StopWords[language.Split('-')[0].ToLowerInvariant()];
-        var found = TemplateAugmenter.FindConcepts(text, language).Select(m => new Keyword(m.Start, m.Length, text.Substring(m.Start, m.Length), m.Category)).ToList();
+        var found = Concepts.Find(text, language).Select(m => new Keyword(m.Start, m.Length, text.Substring(m.Start, m.Length), m.Category)).ToList();
         var taken = new bool[text.Length];
         foreach (var k in found)
         {
