@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Pluralist.Core.Cleaning;
@@ -123,6 +124,11 @@ public sealed class PluralistDbContext : DbContext
         {
             e.ToTable("studies");
             e.HasIndex(x => x.Key).IsUnique();
+            // Raised by the database's triggers on every change to the study or its criteria, batches and consent
+            // documents (schema version 11); never written from here. StudyCache reads it per request.
+            var revision = e.Property<long>(StudyCache.RevisionProperty).Metadata;
+            revision.SetBeforeSaveBehavior(PropertySaveBehavior.Ignore);
+            revision.SetAfterSaveBehavior(PropertySaveBehavior.Ignore);
             Localized(e.Property(x => x.Title));
             Localized(e.Property(x => x.Description));
             Localized(e.Property(x => x.Protocol));

@@ -96,9 +96,17 @@ public static class StudyStore
         return await FindByIdAsync(db, id, ct);
     }
 
-    private static async Task<Study?> LoadAsync(PluralistDbContext db, System.Linq.Expressions.Expression<Func<Study, bool>> where, CancellationToken ct)
+    /// <summary>The study with this id, as <see cref="FindByIdAsync"/> gives it, but tracked by no context (<see cref="StudyCache"/> keeps it).</summary>
+    public static Task<Study?> LoadUntrackedAsync(PluralistDbContext db, long id, CancellationToken ct = default)
     {
-        var study = await db.Studies.Include(s => s.Criteria).Include(s => s.Batches).Include(s => s.ConsentDocuments).AsSplitQuery()
+        ArgumentNullException.ThrowIfNull(db);
+        return LoadAsync(db, s => s.Id == id, ct, tracked: false);
+    }
+
+    private static async Task<Study?> LoadAsync(PluralistDbContext db, System.Linq.Expressions.Expression<Func<Study, bool>> where, CancellationToken ct, bool tracked = true)
+    {
+        var studies = tracked ? db.Studies : db.Studies.AsNoTracking();
+        var study = await studies.Include(s => s.Criteria).Include(s => s.Batches).Include(s => s.ConsentDocuments).AsSplitQuery()
             .FirstOrDefaultAsync(where, ct);
         if (study is not null)
         {

@@ -79,5 +79,6 @@ public static class PluralistWebApp
         app.MapParticipantApi();
         app.MapLanguageSwitch();
         app.MapConsoleApi();
+        app.MapHealth();
     }
 }

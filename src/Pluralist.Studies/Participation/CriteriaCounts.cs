@@ -12,6 +12,10 @@ namespace Pluralist.Studies.Participation;
 /// </summary>
 public sealed class CriteriaCounts : IDisposable
 {
+    private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<List<string>>>> ShownTo = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
+            db.Assignments.AsNoTracking().Where(a => a.ParticipantId == participantId).Select(a => a.CriteriaShown)));
+
     private readonly ConcurrentDictionary<long, Dictionary<string, long>> _counts = new();
     private readonly SemaphoreSlim _load = new(1, 1);
 
@@ -29,9 +33,12 @@ public sealed class CriteriaCounts : IDisposable
         if (participantId is { } pid)
         {
             judge = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var key in (await db.Assignments.AsNoTracking().Where(a => a.ParticipantId == pid).Select(a => a.CriteriaShown).ToListAsync(ct)).SelectMany(s => s))
+            await foreach (var shown in ShownTo.For(db)(db, pid).WithCancellation(ct))
             {
-                judge[key] = judge.GetValueOrDefault(key) + 1;
+                foreach (var key in shown)
+                {
+                    judge[key] = judge.GetValueOrDefault(key) + 1;
+                }
             }
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
+using Pluralist.Data;
 
 namespace Pluralist.Studies.Participation;
 
@@ -9,6 +10,18 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
 {
     // Each lost race means another participant's assignment was stored, so the hand-out advances; this bounds a crowd on one pair.
     private const int ClaimAttempts = 64;
+
+    private static readonly PerModel<Func<PluralistDbContext, long, long, CancellationToken, Task<Assignment?>>> Unanswered = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, long batchId, CancellationToken ct) =>
+            db.Assignments.Where(a => a.ParticipantId == participantId && a.BatchId == batchId && !db.Annotations.Any(n => n.AssignmentId == a.Id))
+                .OrderBy(a => a.Id).FirstOrDefault()));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Pair>>> PairById = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) => db.Pairs.AsNoTracking().First(p => p.Id == id)));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<string?>>> PromptOfImage = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long imageId, CancellationToken ct) =>
+            db.Images.Where(i => i.Id == imageId).Join(db.Prompts, i => i.PromptId, p => p.Id, (i, p) => p.Text).FirstOrDefault()));
 
     /// <summary>The participant's unanswered assignment in the open batch, or a new one; or a break, or nothing left.</summary>
     public async Task<NextStep> NextAsync(Participant participant, Study study, string lang, CancellationToken ct)
@@ -29,9 +42,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
             return new NextStep.Break(until, progress.InSession);
         }
 
-        var pending = study.TaskType == TaskType.Likert ? null : await db.Assignments
-            .Where(a => a.ParticipantId == participant.Id && a.BatchId == batch.Id && !db.Annotations.Any(n => n.AssignmentId == a.Id))
-            .OrderBy(a => a.Id).FirstOrDefaultAsync(ct);
+        var pending = study.TaskType == TaskType.Likert ? null : await Unanswered.For(db)(db, participant.Id, batch.Id, ct);
         if (pending is null)
         {
             if (progress.InBatch >= batch.QuotaPerParticipant)
@@ -86,13 +97,8 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     private async Task<NextStep.Task> TaskStepAsync(Assignment pending, Study study, string lang, Progress progress, Annotation? existing, CancellationToken ct)
     {
         var db = store.Db;
-        var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == pending.PairId, ct);
-        string? promptText = null;
-        if (study.ShowPrompt)
-        {
-            promptText = await db.Images.AsNoTracking().Where(i => i.Id == pair.Image0Id)
-                .Join(db.Prompts, i => i.PromptId, p => p.Id, (i, p) => p.Text).FirstOrDefaultAsync(ct);
-        }
+        var pair = await PairById.For(db)(db, pending.PairId, ct);
+        var promptText = study.ShowPrompt ? await PromptOfImage.For(db)(db, pair.Image0Id, ct) : null;
 
         var criteria = pending.CriteriaShown
             .Select(key => study.Criteria.FirstOrDefault(c => c.Key == key))
@@ -130,7 +136,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
             int? slot = null;
             if (pick.Kind is PairKind.Annotation or PairKind.Evaluation)
             {
-                var taken = await db.Assignments.Where(a => a.PairId == pick.PairId && a.OverlapSlot != null).Select(a => a.OverlapSlot!.Value).ToListAsync(ct);
+                var taken = await ParticipationStore.TakenPlacesAsync(db, pick.PairId, ct);
                 slot = QuotaPicker.FreeSlot(taken, Math.Max(1, batch.Overlap));
                 if (slot is null)
                 {
@@ -160,7 +166,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
                             int? place = null;
                             if (slot is not null)
                             {
-                                var takenNow = await s.Db.Assignments.Where(a => a.PairId == pairId && a.OverlapSlot != null).Select(a => a.OverlapSlot!.Value).ToListAsync(c);
+                                var takenNow = await ParticipationStore.TakenPlacesAsync(s.Db, pairId, c);
                                 place = QuotaPicker.FreeSlot(takenNow, overlap);
                                 if (place is null)
                                 {

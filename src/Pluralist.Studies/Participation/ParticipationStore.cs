@@ -9,19 +9,56 @@ namespace Pluralist.Studies.Participation;
 /// What the participant use cases share: the database of the request, the clock, and the few reads and locks
 /// several of them need (the participant, their study, their own assignment, a remembered request id).
 /// </summary>
-public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock)
+public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock, StudyCache? studies = null)
 {
     // A write that lost a race on a unique index (a concurrent first answer, a concurrent retry) runs again and then sees the winner.
     private const int WriteAttempts = 4;
+
+    // The reads every GET /task and answer makes, compiled once (EF otherwise funcletizes the expression and looks up
+    // its compiled form on every call: a quarter of an answer's server CPU in the issue 24 profile).
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Participant?>>> CurrentParticipant = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
+            db.Participants.FirstOrDefault(p => p.Id == id && p.WithdrawnAt == null)));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<bool>>> IsCurrent = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
+            db.Participants.Any(p => p.Id == id && p.WithdrawnAt == null)));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<ConsentRecord?>>> LatestConsent = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, CancellationToken ct) =>
+            db.ConsentRecords.Where(c => c.ParticipantId == participantId && c.WithdrawnAt == null).OrderByDescending(c => c.Id).FirstOrDefault()));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, long, CancellationToken, Task<Assignment?>>> OwnAssignment = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, long assignmentId, CancellationToken ct) =>
+            db.Assignments.AsNoTracking().FirstOrDefault(a => a.Id == assignmentId && a.ParticipantId == participantId)));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, long, IAsyncEnumerable<PairRow>>> BatchPairs = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long studyId, long batchId) =>
+            db.Pairs.AsNoTracking()
+                .Where(p => p.StudyId == studyId && (p.BatchId == batchId || p.BatchId == null))
+                .OrderBy(p => p.Id)
+                .Select(p => new PairRow(p.Id, p.Kind, db.Assignments.Count(a => a.PairId == p.Id)))));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<long>>> PairsOf = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
+            db.Assignments.Where(a => a.ParticipantId == participantId).Select(a => a.PairId)));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<int>>> PlacesOf = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long pairId) =>
+            db.Assignments.Where(a => a.PairId == pairId && a.OverlapSlot != null).Select(a => a.OverlapSlot!.Value)));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, AnswerKind, string, CancellationToken, Task<AppliedRequest?>>> Applied = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, AnswerKind kind, string requestId, CancellationToken ct) =>
+            db.AppliedRequests.AsNoTracking().FirstOrDefault(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId)));
 
     public PluralistDbContext Db => db;
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>The participant, unless they withdrew.</summary>
-    public Task<Participant?> FindParticipantAsync(long id, CancellationToken ct) =>
-        db.Participants.FirstOrDefaultAsync(p => p.Id == id && p.WithdrawnAt == null, ct);
+    public Task<Participant?> FindParticipantAsync(long id, CancellationToken ct) => CurrentParticipant.For(db)(db, id, ct);
 
+    /// <summary>The participant's study with its criteria, batches and consent documents; in the app a shared copy (<see cref="StudyCache"/>): read it, never change it.</summary>
     public async Task<Study?> StudyOfAsync(Participant participant, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(participant);
@@ -31,17 +68,15 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         }
 
         // By id, never by key: a key is not an id, and an older all-digit key must not stand for another study.
-        return await StudyStore.FindByIdAsync(db, id, ct);
+        // The app keeps studies in memory (shared, untracked), checking their revision on each request.
+        return studies is null ? await StudyStore.FindByIdAsync(db, id, ct) : await studies.FindByIdAsync(db, id, ct);
     }
 
     /// <summary>The participant's consent that is not withdrawn, the latest one.</summary>
-    public Task<ConsentRecord?> CurrentConsentAsync(long participantId, CancellationToken ct) =>
-        db.ConsentRecords.Where(c => c.ParticipantId == participantId && c.WithdrawnAt == null)
-            .OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
+    public Task<ConsentRecord?> CurrentConsentAsync(long participantId, CancellationToken ct) => LatestConsent.For(db)(db, participantId, ct);
 
     /// <summary>The participant's own assignment, or null (also when it is someone else's).</summary>
-    public Task<Assignment?> OwnAssignmentAsync(long participantId, long assignmentId, CancellationToken ct) =>
-        db.Assignments.AsNoTracking().FirstOrDefaultAsync(a => a.Id == assignmentId && a.ParticipantId == participantId, ct);
+    public Task<Assignment?> OwnAssignmentAsync(long participantId, long assignmentId, CancellationToken ct) => OwnAssignment.For(db)(db, participantId, assignmentId, ct);
 
     /// <summary>The open batch of the study, if any (the earliest-closing one when several are open).</summary>
     public static Batch? OpenBatch(Study study, DateTimeOffset now)
@@ -60,17 +95,40 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     /// <summary>The pairs the batch may draw from, in id order, with how often each was assigned.</summary>
     public async Task<List<PairCandidate>> PairCandidatesAsync(Study study, Batch batch, CancellationToken ct)
     {
-        var pairs = await db.Pairs.AsNoTracking()
-            .Where(p => p.StudyId == study.Id && (p.BatchId == batch.Id || p.BatchId == null))
-            .OrderBy(p => p.Id)
-            .Select(p => new { p.Id, p.Kind, Times = db.Assignments.Count(a => a.PairId == p.Id) })
-            .ToListAsync(ct);
-        return pairs.Select((p, i) => new PairCandidate(p.Id, p.Kind, p.Times, i)).ToList();
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(batch);
+        var candidates = new List<PairCandidate>();
+        await foreach (var p in BatchPairs.For(db)(db, study.Id, batch.Id).WithCancellation(ct))
+        {
+            candidates.Add(new PairCandidate(p.Id, p.Kind, p.Times, candidates.Count));
+        }
+
+        return candidates;
     }
 
     /// <summary>The pairs the participant was already given.</summary>
-    public async Task<HashSet<long>> SeenPairsAsync(long participantId, CancellationToken ct) =>
-        (await db.Assignments.Where(a => a.ParticipantId == participantId).Select(a => a.PairId).ToListAsync(ct)).ToHashSet();
+    public async Task<HashSet<long>> SeenPairsAsync(long participantId, CancellationToken ct)
+    {
+        var seen = new HashSet<long>();
+        await foreach (var pairId in PairsOf.For(db)(db, participantId).WithCancellation(ct))
+        {
+            seen.Add(pairId);
+        }
+
+        return seen;
+    }
+
+    /// <summary>The rater places of the pair that are taken (<see cref="Assignment.OverlapSlot"/>), on the given context (the request's, or the group-commit writer's).</summary>
+    public static async Task<List<int>> TakenPlacesAsync(PluralistDbContext db, long pairId, CancellationToken ct)
+    {
+        var taken = new List<int>();
+        await foreach (var place in PlacesOf.For(db)(db, pairId).WithCancellation(ct))
+        {
+            taken.Add(place);
+        }
+
+        return taken;
+    }
 
     /// <summary>Runs one write, again after a lost race on a unique index, with a cleared change tracker.</summary>
     public async Task<T> WithRetriesAsync<T>(Func<Task<T>> write)
@@ -90,8 +148,7 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     }
 
     public Task<AppliedRequest?> FindAppliedAsync(long participantId, AnswerKind kind, string requestId, CancellationToken ct) =>
-        db.AppliedRequests.AsNoTracking()
-            .FirstOrDefaultAsync(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId, ct);
+        Applied.For(db)(db, participantId, kind, requestId, ct);
 
     /// <summary>
     /// Inside the caller's transaction: whether the participant has not withdrawn, held until commit.
@@ -109,6 +166,8 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
             return rows.Count > 0;
         }
 
-        return await db.Participants.AnyAsync(p => p.Id == participantId && p.WithdrawnAt == null, ct);
+        return await IsCurrent.For(db)(db, participantId, ct);
     }
+
+    private sealed record PairRow(long Id, PairKind Kind, int Times);
 }

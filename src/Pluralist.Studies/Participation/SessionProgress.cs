@@ -1,11 +1,20 @@
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
+using Pluralist.Data;
 
 namespace Pluralist.Studies.Participation;
 
 /// <summary>How far the participant is: answers in the batch, answers in the current session, and the break the session cap calls for.</summary>
 public sealed class SessionProgress(ParticipationStore store)
 {
+    private static readonly PerModel<Func<PluralistDbContext, long, long, CancellationToken, Task<int>>> AnswersInBatch = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, long batchId, CancellationToken ct) =>
+            db.Annotations.Count(n => n.ParticipantId == participantId && db.Assignments.Any(a => a.Id == n.AssignmentId && a.BatchId == batchId))));
+
+    private static readonly PerModel<Func<PluralistDbContext, long, int, IAsyncEnumerable<DateTimeOffset>>> LatestAnswerTimes = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, int take) =>
+            db.Annotations.Where(n => n.ParticipantId == participantId).OrderByDescending(n => n.Id).Take(take).Select(n => n.SubmittedAt)));
+
     /// <summary>
     /// Answers in the batch and in the current session. A session is a run of answers with no gap
     /// as long as the break; once it reaches the cap, the participant rests until the break has passed.
@@ -17,10 +26,13 @@ public sealed class SessionProgress(ParticipationStore store)
         var db = store.Db;
         var cap = batch.SessionCap ?? study.SessionCap;
         var pause = TimeSpan.FromMinutes(batch.BreakMinutes ?? study.BreakMinutes);
-        var inBatch = await db.Annotations.CountAsync(
-            n => n.ParticipantId == participantId && db.Assignments.Any(a => a.Id == n.AssignmentId && a.BatchId == batch.Id), ct);
-        var recent = await db.Annotations.AsNoTracking().Where(n => n.ParticipantId == participantId)
-            .OrderByDescending(n => n.Id).Take(Math.Max(cap, 1) + 1).Select(n => n.SubmittedAt).ToListAsync(ct);
+        var inBatch = await AnswersInBatch.For(db)(db, participantId, batch.Id, ct);
+        var recent = new List<DateTimeOffset>();
+        await foreach (var at in LatestAnswerTimes.For(db)(db, participantId, Math.Max(cap, 1) + 1).WithCancellation(ct))
+        {
+            recent.Add(at);
+        }
+
         if (study.TaskType != TaskType.Pairwise)
         {
             inBatch += await RatedImagesAsync(participantId, batch, ct);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
+using Pluralist.Data;
 
 namespace Pluralist.Studies.Participation;
 
@@ -8,6 +9,10 @@ namespace Pluralist.Studies.Participation;
 public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits = null)
 {
     public const int MaxCommentLength = 4000;
+
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Annotation?>>> AnswerTo = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long assignmentId, CancellationToken ct) =>
+            db.Annotations.Include(a => a.Scores).FirstOrDefault(a => a.AssignmentId == assignmentId)));
 
     /// <summary>Checks a submit against what was shown and the study's slider resolution; returns field errors, empty when valid.</summary>
     /// <remarks>
@@ -118,7 +123,7 @@ public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits 
         var now = store.Now;
         var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
         int? clientMs = request.ClientDurationMs is { } ms && ms >= 0 ? ms : null;
-        var annotation = await db.Annotations.Include(a => a.Scores).FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id, ct);
+        var annotation = await AnswerTo.For(db)(db, assignment.Id, ct);
         var changed = annotation is not null;
         if (annotation is not null)
         {

@@ -25,6 +25,8 @@ public sealed class RouteTableTests
         "GET /console/studies/{key}/reports/{job}/tables/{file}",
         "GET /console/studies/{key}/reports/{job}/{file}",
         "GET /console/studies/{key}/thumbnails/{id:long}/{width:int}",
+        "GET /health/live",
+        "GET /health/ready",
         "GET /images/{id:long}",
         "GET /lang/{code}",
         "PAGE ",

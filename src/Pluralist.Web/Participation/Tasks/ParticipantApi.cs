@@ -26,6 +26,7 @@ public static class ParticipantApi
         services.AddScoped<Accounts.AccountService>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CriteriaCounts>();
+        services.AddSingleton<Pluralist.Data.StudyCache>();
         var groupCommit = configuration.GetValue(PluralistWebOptions.Section + ":GroupCommit", true);
         services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<Pluralist.Data.DatabaseOptions>(), sp.GetRequiredService<TimeProvider>(), groupCommit));
         services.AddSingleton<IItemProtector, DataProtectionItemProtector>();
