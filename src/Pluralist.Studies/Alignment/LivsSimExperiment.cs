@@ -31,8 +31,11 @@ public sealed record LivsSimSize(
 {
     public static LivsSimSize Tiny { get; } = new("tiny", 2, 1, 2, 3, 2, 2, 2, 1, 3, 2, 2);
 
-    /// <summary>The comparison's CI size: 10 annotators and 10 judges (so the recruitment quota gives 5 mobility-limited of each), 20 DPO steps.</summary>
-    public static LivsSimSize Compact { get; } = new("compact", 4, 2, 4, 10, 12, 20, 4, 2, 10, 8, 6);
+    /// <summary>
+    /// The comparison's CI size: 10 annotators and 10 judges (so the recruitment quota gives 5 mobility-limited of each, and
+    /// both groups reach the dataset's minimum group size) on 2 training prompts x 3 images; one held-out prompt, one seed.
+    /// </summary>
+    public static LivsSimSize Compact { get; } = new("compact", 2, 1, 3, 10, 3, 20, 4, 1, 10, 1, 2);
 
     public static LivsSimSize Small { get; } = new("small", 8, 4, 4, 12, 16, 30, 4, 4, 12, 12, 10);
 
