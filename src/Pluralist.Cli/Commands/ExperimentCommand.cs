@@ -16,7 +16,7 @@ public static class ExperimentCommand
     {
         var experiment = new Command("experiment", "Closed experiments on the embedded model.");
         var seed = new Option<int>("--seed") { Description = "Seed of participants, draws and DPO.", DefaultValueFactory = _ => 1 };
-        var size = new Option<string>("--size") { Description = "tiny, small or default.", DefaultValueFactory = _ => "default" };
+        var size = new Option<string>("--size") { Description = "tiny, compact, small or default.", DefaultValueFactory = _ => "default" };
         var model = new Option<string>("--model") { Description = "Base model.", DefaultValueFactory = _ => Path.Combine("models", "base32-small.safetensors") };
         var probe = new Option<string>("--probe") { Description = "Perception probe.", DefaultValueFactory = _ => Path.Combine("models", "probe32.safetensors") };
         var output = new Option<string>("--out") { Description = "Work folder: images, dataset, models, results.json.", DefaultValueFactory = _ => "livs-sim" };
@@ -24,13 +24,20 @@ public static class ExperimentCommand
         var lr = new Option<float>("--lr") { Description = "DPO learning rate (full fine-tuning; default 2.048e-5 = LIVS's 1e-8 x 2048, the rate the reference launchers use after --scale_lr).", DefaultValueFactory = _ => 2.048e-5f };
         var beta = new Option<float>("--beta") { Description = "beta_dpo.", DefaultValueFactory = _ => 5000f };
         var objective = new Option<string>("--objective") { Description = "The loss of both arms: dpo, group-robust (groups: the annotators' consented disability marker), kto or mapo.", DefaultValueFactory = _ => "dpo" };
+        var arms = new Option<string?>("--arms") { Description = "Compare arms side by side on the same images, annotations and labels, each against the base and its own shuffled-label control: all, or a comma-separated list of dpo (pooled), lora (one DPO adapter per consented disability group; judges see their own group's), group-robust, kto, mapo. Annotators and judges are recruited with a quota of 5 mobility-limited (at most half)." };
+        var loraLr = new Option<float>("--lora-lr") { Description = "Learning rate of the lora arm's adapters (rank 8, alpha 16, every linear layer).", DefaultValueFactory = _ => 1e-3f };
         var livs = new Command("livs-sim", "Base model -> images -> simulated LIVS annotation through the perception probe -> cleaning -> livs labels -> DPO -> blind A/B on held-out prompts (case study I), with a shuffled-label control.")
         {
-            seed, size, model, probe, output, steps, lr, beta, objective,
+            seed, size, model, probe, output, steps, lr, beta, objective, arms, loraLr,
         };
         livs.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var sz = LivsSimSize.Parse(parse.GetValue(size)!);
+            var armList = parse.GetValue(arms) is { } armText ? LivsSimExperiment.ParseArms(armText) : null;
+            CommandHelpers.Require(armList is null || parse.GetResult(objective) is null or { Implicit: true }, "--objective", "not with --arms (each arm has its objective)");
+            float loraRate = parse.GetValue(loraLr);
+            CommandHelpers.Require(loraRate > 0 && float.IsFinite(loraRate), "--lora-lr", "must be a positive number");
+            CommandHelpers.Require(armList is not null || parse.GetResult(loraLr) is null or { Implicit: true }, "--lora-lr", "only with --arms");
             float rate = parse.GetValue(lr), b = parse.GetValue(beta);
             CommandHelpers.Require(rate > 0 && float.IsFinite(rate), "--lr", "must be a positive number");
             CommandHelpers.Require(b > 0 && float.IsFinite(b), "--beta", "must be a positive number");
@@ -44,8 +51,16 @@ public static class ExperimentCommand
             Directory.CreateDirectory(dir);
             var dpo = new DpoOptions { Steps = dpoSteps, BatchSize = sz.DpoBatch, LearningRate = rate, Beta = b, Seed = (ulong)parse.GetValue(seed), WarmupFraction = 0.2f, Objective = DpoCommand.ParseObjective(parse.GetValue(objective)!) };
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var result = new LivsSimExperiment(modelPath, p, sz, parse.GetValue(seed), dir, dpo, m => Console.WriteLine($"[{sw.Elapsed:hh\\:mm\\:ss}] {m}")).Run(ct);
-            Print(result);
+            var result = new LivsSimExperiment(modelPath, p, sz, parse.GetValue(seed), dir, dpo, m => Console.WriteLine($"[{sw.Elapsed:hh\\:mm\\:ss}] {m}"), armList, loraRate).Run(ct);
+            if (result.Arms is { } compared)
+            {
+                PrintComparison(result, compared);
+            }
+            else
+            {
+                Print(result);
+            }
+
             TrainCommands.SaveAtomic(Path.Combine(dir, "results.json"), f => File.WriteAllText(f, JsonSerializer.Serialize(result, JsonOptions)));
             Console.WriteLine($"results -> {Path.Combine(dir, "results.json")} ({sw.Elapsed.TotalMinutes:F1} min)");
             await Task.CompletedTask;
@@ -71,6 +86,27 @@ public static class ExperimentCommand
             Console.WriteLine($"worst group: {arm.WorstGroup ?? "-"}; {arm.ParticipantsPreferring} of {arm.Participants} judges preferred {arm.Name} in more of their non-neutral answers");
         }
     }
+
+    private static void PrintComparison(LivsSimResult r, IReadOnlyList<LivsSimCompareArm> arms)
+    {
+        static string Groups(IReadOnlyDictionary<string, int>? d) => string.Join(", ", (d ?? new Dictionary<string, int>()).Select(kv => $"{(kv.Key.Length == 0 ? "no group" : kv.Key)}: {kv.Value}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"livs-sim seed {r.Seed}, size {r.Size}, arms {string.Join(", ", arms.Select(a => a.Arm))}: {r.Images} images, {r.Annotations} annotations, {r.Labels} livs labels ({Groups(r.LabelsPerGroup)}); annotators {Groups(r.AnnotatorsPerGroup)}; judges {Groups(r.JudgesPerGroup)}"));
+        Console.WriteLine("win = the first-named model preferred; p = two-sided sign test; [95% Wilson interval]; worst = the judges' group with the lowest win rate");
+        Console.WriteLine($"{"arm",-14} {"comparison",-20} {"wins",5} {"neutral",7} {"losses",6} {"win rate",-20} {"sign p",8}  {"worst group",-20} {"wins",5} {"losses",6} {"win rate",-20} {"sign p",8}");
+        foreach (var arm in arms)
+        {
+            foreach (var (label, c) in new[] { ("vs base", arm.Aligned), ("control vs base", arm.Control), ("vs control", arm.AlignedVsControl) })
+            {
+                var o = c.Table.Overall.Counts;
+                var w = c.PerGroup?.FirstOrDefault(g => g.Scope == c.WorstGroup)?.Counts;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{arm.Arm,-14} {label,-20} {o.Wins,5} {o.Ties,7} {o.Losses,6} {Rate(o),-20} {o.SignTestP,8:G3}  {c.WorstGroup ?? "-",-20} {w?.Wins,5} {w?.Losses,6} {(w is null ? "-" : Rate(w)),-20} {w?.SignTestP,8:G3}"));
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.SecondsPerImage:F2} s/image; s/training step: {string.Join(", ", arms.Select(a => $"{a.Arm} {a.SecondsPerStep:F2}"))}"));
+    }
+
+    private static string Rate(WinTieLoss c) => string.Create(CultureInfo.InvariantCulture, $"{c.WinRate:F3} [{c.WinRateInterval.Lower:F2}, {c.WinRateInterval.Upper:F2}]");
 
     private static void Row(ABSummary s) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Scope,-20} {s.Counts.Wins,5} {s.Counts.Ties,7} {s.Counts.Losses,6} {s.Counts.WinRate,8:F3} {s.Counts.SignTestP,8:G3}"));

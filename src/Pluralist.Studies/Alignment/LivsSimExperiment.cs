@@ -31,6 +31,12 @@ public sealed record LivsSimSize(
 {
     public static LivsSimSize Tiny { get; } = new("tiny", 2, 1, 2, 3, 2, 2, 2, 1, 3, 2, 2);
 
+    /// <summary>
+    /// The comparison's CI size: 10 annotators and 10 judges (so the recruitment quota gives 5 mobility-limited of each, and
+    /// both groups reach the dataset's minimum group size) on 2 training prompts x 3 images; one held-out prompt, one seed.
+    /// </summary>
+    public static LivsSimSize Compact { get; } = new("compact", 2, 1, 3, 10, 3, 20, 4, 1, 10, 1, 2);
+
     public static LivsSimSize Small { get; } = new("small", 8, 4, 4, 12, 16, 30, 4, 4, 12, 12, 10);
 
     public static LivsSimSize Default { get; } = new("default", 24, 8, 6, 40, 40, 200, 16, 6, 40, 24, 20);
@@ -38,9 +44,10 @@ public sealed record LivsSimSize(
     public static LivsSimSize Parse(string text) => text switch
     {
         "tiny" => Tiny,
+        "compact" => Compact,
         "small" => Small,
         "default" => Default,
-        _ => throw new StudyInputException($"--size {text}: expected tiny, small or default"),
+        _ => throw new StudyInputException($"--size {text}: expected tiny, compact, small or default"),
     };
 }
 
@@ -69,7 +76,19 @@ public sealed record LivsSimResult(
     double SecondsPerImage,
     double SecondsPerDpoStep,
     string Objective = "Dpo",
-    IReadOnlyDictionary<string, int>? LabelsPerGroup = null);
+    IReadOnlyDictionary<string, int>? LabelsPerGroup = null,
+    IReadOnlyList<LivsSimCompareArm>? Arms = null,
+    IReadOnlyDictionary<string, int>? AnnotatorsPerGroup = null,
+    IReadOnlyDictionary<string, int>? JudgesPerGroup = null);
+
+/// <summary>
+/// One arm of the side-by-side comparison (<c>--arms</c>): its objective and what it trains (<see cref="Mode"/>: <c>full</c>, or
+/// <c>per-group-lora</c> with one adapter per consented group, <see cref="PairsPerAdapter"/>), the arm against the base, its own
+/// shuffled-label control (same objective, same mode, same pairs with the labels permuted) against the base, and the arm
+/// against that control; <see cref="SecondsPerStep"/> is the wall time of the arm and its control (training, their implicit
+/// accuracy on fresh draws and their A/B images) divided by their training steps (every adapter's steps for lora).
+/// </summary>
+public sealed record LivsSimCompareArm(string Arm, string Objective, string Mode, int Steps, float LearningRate, IReadOnlyDictionary<string, int>? PairsPerAdapter, LivsSimArm Aligned, LivsSimArm Control, LivsSimArm AlignedVsControl, double SecondsPerStep);
 
 /// <summary>
 /// The closed LIVS experiment (issue 9, item 8): the base model draws images for a set of prompts; simulated participants
@@ -82,8 +101,59 @@ public sealed record LivsSimResult(
 /// models are also judged against each other directly, which tests whether the real labels do better than shuffled ones
 /// with the same pairs, steps and optimiser.
 /// </summary>
-public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, LivsSimSize size, int seed, string workDir, DpoOptions dpo, Action<string> log)
+public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, LivsSimSize size, int seed, string workDir, DpoOptions dpo, Action<string> log, IReadOnlyList<string>? arms = null, float loraLearningRate = 1e-3f)
 {
+    /// <summary>The arms <c>--arms all</c> compares, in this order.</summary>
+    public static IReadOnlyList<string> AllArms { get; } = ["dpo", "lora", "group-robust", "kto", "mapo"];
+
+    /// <summary>The smallest group the dataset writes with its group (the study minimum, <c>DatasetInput.MinGroupSize</c>).</summary>
+    public const int MinGroupSize = 5;
+
+    /// <summary>Parses <c>--arms</c>: <c>all</c> or a comma-separated list of dpo, lora, group-robust, kto, mapo (no repeats).</summary>
+    public static IReadOnlyList<string> ParseArms(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Trim() == "all")
+        {
+            return AllArms;
+        }
+
+        var list = text.Split(',', StringSplitOptions.TrimEntries);
+        foreach (var a in list)
+        {
+            if (!AllArms.Contains(a))
+            {
+                throw new StudyInputException($"--arms {text}: '{a}' is not an arm (expected all, or a comma-separated list of {string.Join(", ", AllArms)})");
+            }
+        }
+
+        var repeated = list.GroupBy(a => a).FirstOrDefault(g => g.Count() > 1);
+        return repeated is null ? list : throw new StudyInputException($"--arms {text}: '{repeated.Key}' named twice");
+    }
+
+    /// <summary>
+    /// The comparison's pool: <see cref="BehaviourMix.Pool"/> of <paramref name="count"/> from <paramref name="poolSeed"/>, then
+    /// a recruitment quota: while the mobility group has fewer than min(<see cref="MinGroupSize"/>, count / 2) members, the last
+    /// participant without the marker is replaced by the next mobility-limited participant of the same seeded stream (a study
+    /// that reports the worst group oversamples it; with 15% mobility-limited, 12 or 20 participants rarely reach 5).
+    /// </summary>
+    public static IReadOnlyList<SimulatedParticipant> Recruit(int count, int poolSeed)
+    {
+        var stream = BehaviourMix.Default.Pool((count * 20) + 100, poolSeed);
+        var pool = stream.Take(count).ToList();
+        int quota = Math.Min(MinGroupSize, count / 2);
+        var extra = stream.Skip(count).Where(p => GroupOf(p) == "mobility").GetEnumerator();
+        for (int i = count - 1; i >= 0 && pool.Count(p => GroupOf(p) == "mobility") < quota; i--)
+        {
+            if (GroupOf(pool[i]) != "mobility" && extra.MoveNext())
+            {
+                pool[i] = extra.Current;
+            }
+        }
+
+        return pool;
+    }
+
     // In the order of the world's Typology enum (Park, Plaza, PedestrianPromenade, ResidentialStreet, CommercialBackAlley, Waterfront, Schoolyard, TransitStop).
     private static readonly string[] Places = ["park", "plaza", "pedestrian promenade", "residential street", "back alley", "waterfront", "schoolyard", "bus stop"];
     private static readonly string[] Times = ["at noon in summer", "on a winter night", "on a spring morning", "on an autumn evening"];
@@ -144,12 +214,13 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             }
         }
 
-        var annotators = BehaviourMix.Default.Pool(size.Annotators, seed);
+        var annotators = arms is null ? BehaviourMix.Default.Pool(size.Annotators, seed) : Recruit(size.Annotators, seed);
 
         // Every simulated participant consents to the disability question; its answer (mobility or none) is the identity
         // group the labels carry, as `dataset build --group-axis disability` would write it from consented markers.
         var groups = annotators.Select((p, u) => (Id: (long)(u + 1), Group: GroupOf(p))).ToDictionary(x => x.Id, x => x.Group);
-        var rows = Annotate(annotators, pairs.Select(x => (x.PairId, (long)x.Prompt, x.Image0, x.Image1, images[x.Image0].Seen, images[x.Image1].Seen)).ToList(), size.PairsPerAnnotator, seed + 1);
+        var annotated = pairs.Select(x => (x.PairId, (long)x.Prompt, x.Image0, x.Image1, images[x.Image0].Seen, images[x.Image1].Seen)).ToList();
+        var rows = Annotate(annotators, _ => annotated, size.PairsPerAnnotator, seed + 1);
         log($"2/6 {rows.Select(r => r.AnnotationId).Distinct().Count()} annotations ({rows.Count} criterion answers) by {annotators.Count} simulated participants on {pairs.Count} pairs");
 
         // 3. Cleaning, the livs protocol, the dataset as `dataset build` writes it.
@@ -183,6 +254,16 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         // 4. Diffusion-DPO on the dataset, and the shuffled-label control on the same pairs.
         var source = PreferenceDataset.Load(datasetDir, "train", s, out _);
         var shuffled = Shuffle(source, seed + 2);
+        var perGroupLabels = labels.GroupBy(l => l.Group ?? "").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        if (arms is not null)
+        {
+            var compared = Compare(baseModel, source, shuffled, heldOut, ct);
+            log("6/6 done");
+            var first = compared[0];
+            static Dictionary<string, int> Count(IEnumerable<SimulatedParticipant> pool) => pool.GroupBy(GroupOf).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, first.Aligned, first.Control, first.AlignedVsControl, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), compared.Average(a => a.SecondsPerStep), "Compare", perGroupLabels, compared, Count(annotators), Count(Recruit(size.Judges, seed + 100)));
+        }
+
         var dpoTime = Stopwatch.StartNew();
         var (aligned, alignedAcc) = Dpo(source, "aligned", ct);
         var (control, controlAcc) = Dpo(shuffled, "control", ct);
@@ -205,12 +286,117 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         }
 
         var judges = BehaviourMix.Default.Pool(size.Judges, seed + 100);
-        var alignedArm = Judge("aligned", "base", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Aligned)).ToList(), heldOut, alignedAcc);
-        var controlArm = Judge("control", "base", judges, evalImages.Select(e => (e.Prompt, e.Base, e.Control)).ToList(), heldOut, controlAcc);
-        var headToHead = Judge("aligned", "control", judges, evalImages.Select(e => (e.Prompt, e.Control, e.Aligned)).ToList(), heldOut, alignedAcc);
+        List<(int Prompt, SceneSpec Base, SceneSpec Other)> Items(Func<(int Prompt, SceneSpec Base, SceneSpec Aligned, SceneSpec Control), (SceneSpec, SceneSpec)> pick) =>
+            [.. evalImages.Select(e => { var (x, y) = pick(e); return (e.Prompt, x, y); })];
+        var alignedArm = Judge("aligned", "base", judges, _ => Items(e => (e.Base, e.Aligned)), heldOut, alignedAcc);
+        var controlArm = Judge("control", "base", judges, _ => Items(e => (e.Base, e.Control)), heldOut, controlAcc);
+        var headToHead = Judge("aligned", "control", judges, _ => Items(e => (e.Control, e.Aligned)), heldOut, alignedAcc);
         log("6/6 done");
-        var perGroup = labels.GroupBy(l => l.Group ?? "").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, headToHead, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep, dpo.Objective.ToString(), perGroup);
+        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, headToHead, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep, dpo.Objective.ToString(), perGroupLabels);
+    }
+
+    /// <summary>
+    /// The side-by-side comparison: every arm trains on the same dataset (and its control on the same shuffled labels) with the
+    /// same steps, batch, seed and draws; the A/B images of all models come from the same noise; the same judges with the same
+    /// draws judge every comparison. Each model is judged as soon as its images are drawn, then dropped.
+    /// </summary>
+    private List<LivsSimCompareArm> Compare(DiffusionModel baseModel, InMemoryPreferenceSource source, InMemoryPreferenceSource shuffled, List<string> heldOut, CancellationToken ct)
+    {
+        var judges = Recruit(size.Judges, seed + 100);
+        var judgeGroups = judges.Select(GroupOf).Distinct().OrderBy(g => g, StringComparer.Ordinal).ToList();
+        log($"4/6 comparing {string.Join(", ", arms!)}: each against the base and its own shuffled-label control; A/B on {heldOut.Count} held-out prompts x {size.EvalSeeds} seeds; judges per group {string.Join(", ", judgeGroups.Select(g => $"{g}: {judges.Count(j => GroupOf(j) == g)}"))}");
+        var baseScenes = EvalScenes(_ => baseModel, heldOut, ct);
+        var result = new List<LivsSimCompareArm>();
+        foreach (var arm in arms!)
+        {
+            var time = Stopwatch.StartNew();
+            var (alignedScenes, alignedAcc, pairsPerAdapter, options) = TrainArm(arm, source, "aligned", judgeGroups, heldOut, ct);
+            var (controlScenes, controlAcc, _, _) = TrainArm(arm, shuffled, "control", judgeGroups, heldOut, ct);
+            double perStep = time.Elapsed.TotalSeconds / (2.0 * options.Steps * (pairsPerAdapter?.Count ?? 1));
+            List<(int Prompt, SceneSpec Base, SceneSpec Other)> Pairs(IReadOnlyList<SceneSpec> first, IReadOnlyList<SceneSpec> second) =>
+                [.. first.Select((b, i) => (i % heldOut.Count, b, second[i]))];
+            var aligned = Judge(arm, "base", judges, g => Pairs(baseScenes[""], alignedScenes[alignedScenes.ContainsKey(g) ? g : ""]), heldOut, alignedAcc);
+            var control = Judge($"{arm} control", "base", judges, g => Pairs(baseScenes[""], controlScenes[controlScenes.ContainsKey(g) ? g : ""]), heldOut, controlAcc);
+            var headToHead = Judge(arm, $"{arm} control", judges, g => Pairs(controlScenes[controlScenes.ContainsKey(g) ? g : ""], alignedScenes[alignedScenes.ContainsKey(g) ? g : ""]), heldOut, alignedAcc);
+            log(string.Create(CultureInfo.InvariantCulture, $"   {arm}: vs base {aligned.Table.Overall.Counts.WinRate:F3} (worst group {aligned.WorstGroup}), control vs base {control.Table.Overall.Counts.WinRate:F3}, vs control {headToHead.Table.Overall.Counts.WinRate:F3}; {time.Elapsed.TotalMinutes:F1} min"));
+            result.Add(new LivsSimCompareArm(arm, options.Objective.ToString(), pairsPerAdapter is null ? "full" : "per-group-lora", options.Steps, options.LearningRate, pairsPerAdapter, aligned, control, headToHead, perStep));
+        }
+
+        return result;
+    }
+
+    /// <summary>The probe's scenes of the A/B images (held-out prompts x eval seeds 1000..), per judge group; key "" when one model serves every group.</summary>
+    private Dictionary<string, List<SceneSpec>> EvalScenes(Func<string, DiffusionModel> modelOf, List<string> heldOut, CancellationToken ct, IReadOnlyList<string>? groups = null)
+    {
+        var scenes = new Dictionary<string, List<SceneSpec>>(StringComparer.Ordinal);
+        foreach (var g in groups ?? [""])
+        {
+            var model = modelOf(g);
+            var list = new List<SceneSpec>();
+            for (int k = 0; k < size.EvalSeeds; k++)
+            {
+                ct.ThrowIfCancellationRequested();
+                list.AddRange(SceneProbe.Perceive(probe, Generate(model, heldOut, (ulong)(1000 + k)).Data, heldOut.Count));
+            }
+
+            scenes[g] = list;
+        }
+
+        return scenes;
+    }
+
+    /// <summary>
+    /// Trains one arm on <paramref name="source"/> and returns its A/B scenes. <c>lora</c>: one DPO adapter per group of the
+    /// dataset (each on its group's pairs only, the same steps, rate <c>loraLearningRate</c>), and a judge sees its own
+    /// group's adapter; every judge group must have an adapter. The others: full fine-tuning with their objective.
+    /// </summary>
+    private (Dictionary<string, List<SceneSpec>> Scenes, float Accuracy, IReadOnlyDictionary<string, int>? PairsPerAdapter, DpoOptions Options) TrainArm(string arm, InMemoryPreferenceSource source, string name, IReadOnlyList<string> judgeGroups, List<string> heldOut, CancellationToken ct)
+    {
+        if (arm != "lora")
+        {
+            var options = dpo with { Objective = ObjectiveOf(arm), Mode = FineTuneMode.Full, Group = null };
+            var (model, acc) = Train(source, options, $"{arm} {name}", null, ct);
+            return (EvalScenes(_ => model, heldOut, ct), acc, null, options);
+        }
+
+        var loraOptions = dpo with { Objective = DpoObjective.Dpo, Mode = FineTuneMode.Lora, LearningRate = loraLearningRate, LoraTargets = LoraTargets.AllLinear, LoraRank = 8, LoraAlpha = 16 };
+        var datasetGroups = Enumerable.Range(0, source.Count).Select(i => source.Get(i).Group).OfType<string>().Distinct().OrderBy(g => g, StringComparer.Ordinal).ToList();
+        var missing = judgeGroups.Where(g => !datasetGroups.Contains(g)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new StudyInputException($"--arms lora at size {size.Name}: no adapter for judge group(s) {string.Join(", ", missing)} (the dataset has {(datasetGroups.Count == 0 ? "no group" : string.Join(", ", datasetGroups))}; a group under {MinGroupSize} annotators is written without it)");
+        }
+
+        var shared = DiffusionModel.Load(basePath);
+        LoraAdapterBank? bank = null;
+        var pairs = new Dictionary<string, int>(StringComparer.Ordinal);
+        double weighted = 0;
+        foreach (var g in judgeGroups)
+        {
+            var (_, acc, trainer) = TrainWith(shared, source, loraOptions with { Group = g }, $"lora {name} [{g}]", bank, ct);
+            bank = trainer.Adapters!;
+            bank.Store(g);
+            pairs[g] = trainer.Preparation.Examples.Count;
+            weighted += acc * pairs[g];
+        }
+
+        var scenes = EvalScenes(g => { bank!.Activate(g); return shared; }, heldOut, ct, judgeGroups);
+        return (scenes, (float)(weighted / pairs.Values.Sum()), pairs, loraOptions);
+    }
+
+    private static DpoObjective ObjectiveOf(string arm) => arm switch
+    {
+        "dpo" => DpoObjective.Dpo,
+        "group-robust" => DpoObjective.GroupRobust,
+        "kto" => DpoObjective.Kto,
+        "mapo" => DpoObjective.Mapo,
+        _ => throw new StudyInputException($"--arms: '{arm}' is not an arm"),
+    };
+
+    private (DiffusionModel Model, float Accuracy) Train(InMemoryPreferenceSource source, DpoOptions options, string name, LoraAdapterBank? bank, CancellationToken ct)
+    {
+        var (model, acc, _) = TrainWith(DiffusionModel.Load(basePath), source, options, name, bank, ct);
+        return (model, acc);
     }
 
     /// <summary>The identity group of a simulated participant on the disability axis (the world's planted mobility effect).</summary>
@@ -234,15 +420,22 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     private (DiffusionModel Model, float Accuracy) Dpo(InMemoryPreferenceSource source, string name, CancellationToken ct)
     {
         var model = DiffusionModel.Load(basePath);
+        var (_, acc, _) = TrainWith(model, source, dpo, name, null, ct);
+        model.Save(Path.Combine(workDir, $"{name}.safetensors"));
+        return (model, acc);
+    }
+
+    private (DiffusionModel Model, float Accuracy, DpoTrainer Trainer) TrainWith(DiffusionModel model, InMemoryPreferenceSource source, DpoOptions dpo, string name, LoraAdapterBank? bank, CancellationToken ct)
+    {
         DpoTrainer trainer;
         try
         {
-            trainer = new DpoTrainer(model, source, dpo);
+            trainer = new DpoTrainer(model, source, dpo, adapters: bank);
         }
         catch (InvalidOperationException e)
         {
             // e.g. group-robust DPO where a group has fewer annotators than the dataset's minimum group size (5) and is written without its group
-            throw new StudyInputException($"--objective {dpo.Objective} at size {size.Name}: {e.Message}");
+            throw new StudyInputException($"{(arms is null ? "--objective" : "--arms")} {dpo.Objective} at size {size.Name}: {e.Message}");
         }
 
         log(string.Create(CultureInfo.InvariantCulture, $"4/6 {dpo.Objective} ({name}): {trainer.Preparation.Examples.Count} pairs, {dpo.Steps} steps, batch {dpo.BatchSize}, beta {dpo.Beta}, learning rate used {trainer.LearningRate:G3}{(trainer.Preparation.Groups is { Count: > 0 } gs ? $", groups {string.Join(", ", gs)}" : "")}"));
@@ -258,11 +451,10 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             }
         }
 
-        model.Save(Path.Combine(workDir, $"{name}.safetensors"));
         log(string.Create(CultureInfo.InvariantCulture, $"   {name}: implicit accuracy on fresh draws of the {trainer.Preparation.Examples.Count} training pairs (2 each)"));
         var final = trainer.Evaluate((ulong)seed + 5, 2).ImplicitAccuracy;
         log(string.Create(CultureInfo.InvariantCulture, $"   {name}: implicit accuracy {final:F2}"));
-        return (model, final);
+        return (model, final, trainer);
     }
 
     /// <summary>The same pairs with P(image_0 preferred) permuted across them: the label-shuffled control.</summary>
@@ -278,18 +470,22 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     /// Assignments under the LIVS rules: each participant sees <paramref name="perParticipant"/> pairs (least-assigned first),
     /// three criteria balanced by <see cref="CriteriaBalancer"/>, image_0 on the left with probability 1/2.
     /// </summary>
-    private static List<CleaningRow> Annotate(IReadOnlyList<SimulatedParticipant> participants, IReadOnlyList<(long PairId, long Prompt, long Image0, long Image1, SceneSpec Spec0, SceneSpec Spec1)> pairs, int perParticipant, int drawSeed)
+    /// <remarks><paramref name="pairsOf"/> gives participant u's pairs: the same ids and prompts for every participant (so the draws
+    /// are the same), the scenes may differ (per-group adapters: each judge sees the images of its own group's adapter).</remarks>
+    private static List<CleaningRow> Annotate(IReadOnlyList<SimulatedParticipant> participants, Func<int, IReadOnlyList<(long PairId, long Prompt, long Image0, long Image1, SceneSpec Spec0, SceneSpec Spec1)>> pairsOf, int perParticipant, int drawSeed)
     {
+        int pairCount = participants.Count == 0 ? 0 : pairsOf(0).Count;
         var random = new Random(drawSeed);
         var rules = new AssignmentBuilder(GroundTruth.Criteria, 3);
         var shown = new Dictionary<string, long>(StringComparer.Ordinal);
-        var assigned = new int[pairs.Count];
+        var assigned = new int[pairCount];
         var rows = new List<CleaningRow>();
         long answerId = 0, annotationId = 0;
         var clock = new DateTimeOffset(2025, 1, 1, 9, 0, 0, TimeSpan.Zero);
         for (int u = 0; u < participants.Count; u++)
         {
             var person = participants[u];
+            var pairs = pairsOf(u);
             var seen = new HashSet<int>();
             for (int n = 0; n < Math.Min(perParticipant, pairs.Count); n++)
             {
@@ -334,16 +530,17 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     }
 
     /// <summary>The blind A/B study of one comparison: image_0 = <paramref name="versus"/>'s image, image_1 = <paramref name="name"/>'s; answers cleaned, then case study I.</summary>
-    private LivsSimArm Judge(string name, string versus, IReadOnlyList<SimulatedParticipant> judges, IReadOnlyList<(int Prompt, SceneSpec Base, SceneSpec Other)> items, List<string> prompts, float implicitAccuracy)
+    /// <remarks><paramref name="itemsOf"/> gives the items a judge of a group sees (one list for all but per-group adapters).</remarks>
+    private LivsSimArm Judge(string name, string versus, IReadOnlyList<SimulatedParticipant> judges, Func<string, IReadOnlyList<(int Prompt, SceneSpec Base, SceneSpec Other)>> itemsOf, List<string> prompts, float implicitAccuracy)
     {
-        var pairs = items.Select((x, i) => ((long)(i + 1), (long)x.Prompt, (2L * i) + 1, (2L * i) + 2, x.Base, x.Other)).ToList();
-        var rows = Annotate(judges, pairs, size.PairsPerJudge, seed + 200); // same draws for both arms
+        var byGroup = judges.Select(GroupOf).Distinct().ToDictionary(g => g, g => itemsOf(g).Select((x, i) => ((long)(i + 1), (long)x.Prompt, (2L * i) + 1, (2L * i) + 2, x.Base, x.Other)).ToList(), StringComparer.Ordinal);
+        var rows = Annotate(judges, u => byGroup[GroupOf(judges[u])], size.PairsPerJudge, seed + 200); // same draws for every comparison
         var cleaned = CleaningEngine.Run(rows, CleaningRuleSet.Default);
         var judgements = cleaned.KeptRows
             .Where(r => r.Preference is not null)
             .Select(r => new ABJudgement(prompts[(int)r.PromptId], r.ParticipantId.ToString(CultureInfo.InvariantCulture), r.Criterion, r.Preference > 0 ? ABPreference.Aligned : r.Preference < 0 ? ABPreference.Base : ABPreference.Neutral))
             .ToList();
-        double Mean(Func<(int Prompt, SceneSpec Base, SceneSpec Other), SceneSpec> pick) => items.Average(x => GroundTruth.Criteria.Average(c => GroundTruth.Utility(pick(x), c)));
+        double Mean(Func<(int Prompt, SceneSpec Base, SceneSpec Other), SceneSpec> pick) => judges.Average(j => itemsOf(GroupOf(j)).Average(x => GroundTruth.Criteria.Average(c => GroundTruth.Utility(pick(x), c))));
 
         // Case study II: per judge, and per consented group of the judges (disability axis).
         var groupOfJudge = judges.Select((p, u) => ((u + 1).ToString(CultureInfo.InvariantCulture), GroupOf(p))).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
