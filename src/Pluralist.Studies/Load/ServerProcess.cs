@@ -155,8 +155,9 @@ public sealed class ServerProcess : IDisposable
             return;
         }
 
-        _disposed = true;
+        // Kill first: Kill does nothing once disposed (a process left running after its owner is done).
         Kill();
+        _disposed = true;
         _process.Dispose();
     }
 
