@@ -133,41 +133,25 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
                 return null;
             }
 
-            int? slot = null;
-            if (pick.Kind is PairKind.Annotation or PairKind.Evaluation)
-            {
-                var taken = await ParticipationStore.TakenPlacesAsync(db, pick.PairId, ct);
-                slot = QuotaPicker.FreeSlot(taken, Math.Max(1, batch.Overlap));
-                if (slot is null)
-                {
-                    // Places taken since the counts were read: look again.
-                    if (attempt >= ClaimAttempts)
-                    {
-                        return null;
-                    }
-
-                    continue;
-                }
-            }
-
+            // A regular pair's assignment takes one of its K numbered places; check and gold pairs take none.
+            var needsPlace = pick.Kind is PairKind.Annotation or PairKind.Evaluation;
+            var overlap = Math.Max(1, batch.Overlap);
+            var pairId = pick.PairId;
             try
             {
                 if (commits is { Enabled: true })
                 {
                     // SQLite: the new assignment shares the next transaction (and its fsync) with other participants' writes.
-                    // The writer runs one write at a time, so the place is chosen again inside it from the places as
-                    // they are there: concurrent participants on one pair take different places instead of racing
-                    // for the same one (under load a whole group of them read the same counts).
-                    var pairId = pick.PairId;
-                    var overlap = Math.Max(1, batch.Overlap);
+                    // The writer runs one write at a time, so the place is chosen inside it from the places as they are
+                    // there: concurrent participants on one pair take different places instead of racing for the same
+                    // one (under load a whole group of them read the same counts).
                     var created = await commits.RunAsync<Assignment?>(
                         async (s, c) =>
                         {
                             int? place = null;
-                            if (slot is not null)
+                            if (needsPlace)
                             {
-                                var takenNow = await ParticipationStore.TakenPlacesAsync(s.Db, pairId, c);
-                                place = QuotaPicker.FreeSlot(takenNow, overlap);
+                                place = QuotaPicker.FreeSlot(await ParticipationStore.TakenPlacesAsync(s.Db, pairId, c), overlap);
                                 if (place is null)
                                 {
                                     return null;
@@ -182,11 +166,27 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
                         return created;
                     }
 
-                    // The pair filled up while this request waited: look again.
+                    // The pair filled up since the counts were read: look again.
                     continue;
                 }
 
-                return await criteriaCounts.AssignAsync(db, study, participantId, pick.PairId, batch.Id, lang, store.Now, ct, slot);
+                int? slot = null;
+                if (needsPlace)
+                {
+                    slot = QuotaPicker.FreeSlot(await ParticipationStore.TakenPlacesAsync(db, pairId, ct), overlap);
+                    if (slot is null)
+                    {
+                        // Places taken since the counts were read: look again.
+                        if (attempt >= ClaimAttempts)
+                        {
+                            return null;
+                        }
+
+                        continue;
+                    }
+                }
+
+                return await criteriaCounts.AssignAsync(db, study, participantId, pairId, batch.Id, lang, store.Now, ct, slot);
             }
             catch (DbUpdateException) when (attempt < ClaimAttempts)
             {
