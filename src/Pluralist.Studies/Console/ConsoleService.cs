@@ -281,6 +281,14 @@ public sealed class ConsoleService(PluralistDbContext db, IEmailSender email)
         return (all.Count(i => i.UsedAt is null && i.ExpiresAt > now), all.Count(i => i.UsedAt is not null), all.Count(i => i.UsedAt is null && i.ExpiresAt <= now));
     }
 
+    /// <summary>How many of the study's prompts are written in each language, most first.</summary>
+    public async Task<IReadOnlyList<(string Language, int Prompts)>> PromptLanguagesAsync(Study study, CancellationToken ct)
+    {
+        var counts = await db.Prompts.AsNoTracking().Where(p => p.StudyId == study.Id)
+            .GroupBy(p => p.Language).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        return counts.OrderByDescending(c => c.Count).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Key, c.Count)).ToList();
+    }
+
     public async Task<IReadOnlyList<AuditEntry>> AuditAsync(Study? study, int take, CancellationToken ct)
     {
         var query = db.AuditEntries.AsNoTracking();

@@ -19,9 +19,9 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Pair>>> PairById = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) => db.Pairs.AsNoTracking().First(p => p.Id == id)));
 
-    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<string?>>> PromptOfImage = new(() =>
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<ShownPrompt?>>> PromptOfImage = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long imageId, CancellationToken ct) =>
-            db.Images.Where(i => i.Id == imageId).Join(db.Prompts, i => i.PromptId, p => p.Id, (i, p) => p.Text).FirstOrDefault()));
+            db.Images.Where(i => i.Id == imageId).Join(db.Prompts, i => i.PromptId, p => p.Id, (i, p) => new ShownPrompt(p.Text, p.Language)).FirstOrDefault()));
 
     /// <summary>The participant's unanswered assignment in the open batch, or a new one; or a break, or nothing left.</summary>
     public async Task<NextStep> NextAsync(Participant participant, Study study, string lang, CancellationToken ct)
@@ -98,7 +98,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     {
         var db = store.Db;
         var pair = await PairById.For(db)(db, pending.PairId, ct);
-        var promptText = study.ShowPrompt ? await PromptOfImage.For(db)(db, pair.Image0Id, ct) : null;
+        var prompt = study.ShowPrompt ? await PromptOfImage.For(db)(db, pair.Image0Id, ct) : null;
 
         var criteria = pending.CriteriaShown
             .Select(key => study.Criteria.FirstOrDefault(c => c.Key == key))
@@ -106,7 +106,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
             .Select(c => new ShownCriterion(c!.Key, c.Name.Get(lang), c.Definition.Get(lang)))
             .ToList();
         var (left, right) = pending.Image0OnLeft ? (pair.Image0Id, pair.Image1Id) : (pair.Image1Id, pair.Image0Id);
-        return new NextStep.Task(pending, promptText, left, right, criteria, progress, existing);
+        return new NextStep.Task(pending, prompt, left, right, criteria, progress, existing);
     }
 
     /// <summary>

@@ -55,13 +55,13 @@ public sealed class NextRating(ParticipationStore store, SessionProgress session
 
     private async Task<NextStep.Rate> StepAsync(long participantId, Study study, long imageId, long promptId, string lang, Progress progress, List<LikertRating>? existing, CancellationToken ct)
     {
-        string? promptText = null;
+        ShownPrompt? prompt = null;
         if (study.ShowPrompt)
         {
-            promptText = await store.Db.Prompts.AsNoTracking().Where(p => p.Id == promptId).Select(p => p.Text).FirstOrDefaultAsync(ct);
+            prompt = await store.Db.Prompts.AsNoTracking().Where(p => p.Id == promptId).Select(p => new ShownPrompt(p.Text, p.Language)).FirstOrDefaultAsync(ct);
         }
 
         var token = tokens.Issue(participantId, imageId, store.Now);
-        return new NextStep.Rate(imageId, promptText, token, LikertItems.Shown(LikertItems.QuestionsOf(study), lang), LikertItems.Shown(LikertItems.CategoriesOf(study), lang), progress, existing);
+        return new NextStep.Rate(imageId, prompt, token, LikertItems.Shown(LikertItems.QuestionsOf(study), lang), LikertItems.Shown(LikertItems.CategoriesOf(study), lang), progress, existing);
     }
 }

@@ -15,6 +15,12 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
 
     public (int Open, int Used, int Expired) Invitations { get; private set; }
 
+    /// <summary>The study's prompts per language, to warn when participants who read French will see English prompts.</summary>
+    public IReadOnlyList<(string Language, int Prompts)> PromptLanguages { get; private set; } = [];
+
+    /// <summary>Whether the prompts shown above the images are all in one language other than French.</summary>
+    public bool PromptsLackFrench => PromptLanguages.Count > 0 && !PromptLanguages.Any(l => l.Language.StartsWith("fr", StringComparison.OrdinalIgnoreCase));
+
     public string? NewKey { get; private set; }
     public string? NewNameEn { get; private set; }
     public string? NewNameFr { get; private set; }
@@ -24,7 +30,7 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
     public async Task OnGetAsync(string? saved, CancellationToken ct)
     {
         Message = saved is null ? null : $"Saved: {saved}.";
-        Invitations = await Service.InvitationCountsAsync(Study!, ct);
+        await LoadCountsAsync(Study!, ct);
     }
 
     public async Task<IActionResult> OnPostSettingsAsync(
@@ -51,7 +57,7 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
         Check(markers.All(Data.Bundles.BundleFormat.IsKey) && markers.Distinct().Count() == markers.Count, "identityMarkers", "Identity question keys are lower-case letters, digits and '-', each once.");
         if (Errors.Count > 0)
         {
-            Invitations = await Service.InvitationCountsAsync(s, ct);
+            await LoadCountsAsync(s, ct);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -99,7 +105,7 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
 
         if (Errors.Count > 0)
         {
-            Invitations = await Service.InvitationCountsAsync(Study, ct);
+            await LoadCountsAsync(Study, ct);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -123,7 +129,7 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
 
         if (Errors.Count > 0)
         {
-            Invitations = await Service.InvitationCountsAsync(Study!, ct);
+            await LoadCountsAsync(Study!, ct);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -169,7 +175,7 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
             }
         }
 
-        Invitations = await Service.InvitationCountsAsync(Study!, ct);
+        await LoadCountsAsync(Study!, ct);
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
     }
@@ -238,7 +244,7 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
 
         if (Errors.Count > 0)
         {
-            Invitations = await Service.InvitationCountsAsync(Study, ct);
+            await LoadCountsAsync(Study, ct);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -282,5 +288,19 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
         }
 
         return t;
+    }
+
+    /// <summary>A prompt language's English name for the console (the code itself when it is neither English nor French).</summary>
+    public static string LanguageName(string code) => code.Split('-')[0].ToLowerInvariant() switch
+    {
+        "en" => "English",
+        "fr" => "French",
+        _ => code,
+    };
+
+    private async Task LoadCountsAsync(Study study, CancellationToken ct)
+    {
+        Invitations = await Service.InvitationCountsAsync(study, ct);
+        PromptLanguages = await Service.PromptLanguagesAsync(study, ct);
     }
 }
