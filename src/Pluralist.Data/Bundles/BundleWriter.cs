@@ -145,16 +145,29 @@ public static class BundleWriter
         ]);
 
         // ratings.csv carries the rater's identity markers as participants.csv does (consented ones only, the exporter
-        // filtered them), so ratings can be grouped without a join; a marker named like a ratings column is left to
-        // participants.csv. Readers ignore these columns: participants.csv is the source on import.
+        // filtered them), each with the analysis group it counts in beside it, so ratings can be grouped without a join;
+        // a marker named like a ratings column is left to participants.csv. Readers ignore these columns: participants.csv
+        // is the source on import. Each rater's values are worked out once, not per rating.
         var ratingMarkers = b.Study.IdentityMarkers.Where(m => !BundleFormat.RatingColumns.Contains(m, StringComparer.Ordinal)).ToList();
-        Csv(create, BundleFormat.RatingsCsv, [.. BundleFormat.RatingColumns, .. ratingMarkers], b.Ratings, r =>
+        var raterColumns = new Dictionary<long, string?[]>();
+        string?[] RaterColumns(long participantId)
+        {
+            if (!raterColumns.TryGetValue(participantId, out var values))
+            {
+                values = [.. ratingMarkers.SelectMany(m => markers[participantId].FirstOrDefault(a => a.Marker == m) is { } a
+                    ? new[] { a.PreferNotToSay ? BundleFormat.PreferNotToSay : a.Value, IdentityGroupCoder.Code(b.Study, a, coding) }
+                    : [null, null])];
+                raterColumns[participantId] = values;
+            }
+
+            return values;
+        }
+
+        Csv(create, BundleFormat.RatingsCsv, [.. BundleFormat.RatingColumns, .. ratingMarkers.SelectMany(m => new[] { m, BundleFormat.GroupColumn(m) })], b.Ratings, r =>
         [
             Id(r.Id), pseudonyms[r.ParticipantId], Id(r.ImageId), r.QuestionKey, Id(r.Value), string.Join(';', r.SelectedCategories),
             r.ClientRequestId, Id(r.ClientDurationMs), Id(r.ServerDurationMs), r.Language, CsvWriter.Format(r.ServedAt), CsvWriter.Format(r.SubmittedAt),
-            .. ratingMarkers.Select(m => markers[r.ParticipantId].FirstOrDefault(a => a.Marker == m) is { } a
-                ? (a.PreferNotToSay ? BundleFormat.PreferNotToSay : a.Value)
-                : null),
+            .. RaterColumns(r.ParticipantId),
         ]);
     }
 

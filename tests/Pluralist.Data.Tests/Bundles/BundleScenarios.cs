@@ -113,13 +113,14 @@ internal static class BundleScenarios
         Assert.EndsWith(",,,,,,,,,fr;en;ar,multilingual,,", participants[2], StringComparison.Ordinal); // Ben's latest consent covers languages
         Assert.EndsWith("+00:00,,,,,,,,,,,,", participants[3], StringComparison.Ordinal);                    // Cleo withdrew: nothing
 
-        // ratings.csv carries the same consented markers per rating: Ana's unconsented disability answer is absent.
+        // ratings.csv carries the same consented markers and groups per rating: Ana's unconsented disability answer is absent.
         var ratings = File.ReadAllLines(Path.Combine(folder, "ratings.csv"));
-        Assert.EndsWith(",submitted_at,age-band,gender,disability,ethnicity,languages,neighbourhood", ratings[0], StringComparison.Ordinal);
+        Assert.EndsWith(",submitted_at,age-band,age-band_group,gender,gender_group,disability,disability_group,"
+            + "ethnicity,ethnicity_group,languages,languages_group,neighbourhood,neighbourhood_group", ratings[0], StringComparison.Ordinal);
         var ana = Assert.Single(ratings, l => l.Contains(",P-ANA001,", StringComparison.Ordinal));
-        Assert.EndsWith(",prefer-not-to-say,woman,,,,", ana, StringComparison.Ordinal);
+        Assert.EndsWith(",prefer-not-to-say,,woman,woman,,,,,,,,", ana, StringComparison.Ordinal);
         var ben = Assert.Single(ratings, l => l.Contains(",P-BEN", StringComparison.Ordinal));
-        Assert.EndsWith(",,,,,fr;en;ar,", ben, StringComparison.Ordinal);
+        Assert.EndsWith(",,,,,,,,,fr;en;ar,multilingual,,", ben, StringComparison.Ordinal);
     }
 
     public static async Task BadBundleIsRejectedWithLocationsAndNothingWritten(DatabaseProvider provider)
