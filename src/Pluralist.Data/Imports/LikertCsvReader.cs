@@ -226,6 +226,11 @@ public static class LikertCsvReader
             }
 
             var submitted = r.HasColumn("submitted_at") ? r.OptionalDateTime("submitted_at") : null;
+            var durationMs = r.HasColumn("duration_ms") ? r.OptionalInt("duration_ms") : null;
+            if (durationMs < 0)
+            {
+                r.Error("duration_ms", string.Create(CultureInfo.InvariantCulture, $"{durationMs} is negative: the time the rater took, in milliseconds"));
+            }
             if (rater.Length == 0 || item.Length == 0 || prompt.Length == 0 || image.Length == 0 || questionText.Length == 0)
             {
                 return null;
@@ -332,6 +337,7 @@ public static class LikertCsvReader
                 QuestionKey = questionKey,
                 Value = rating,
                 SelectedCategories = selected,
+                ClientDurationMs = durationMs,
                 ClientRequestId = string.Create(CultureInfo.InvariantCulture, $"likert:{file}:{r.Line}"),
                 Language = build.Language,
                 ServedAt = submitted ?? build.At,

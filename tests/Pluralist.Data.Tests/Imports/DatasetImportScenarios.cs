@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data.Bundles;
@@ -273,6 +274,40 @@ public static class DatasetImportScenarios
         }
     }
 
+    public static async Task LikertDurationsAreKept(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        var before = await RichStudy.CountsAsync(tdb);
+        var rows = DatasetFixtures.LikertRows();
+        string[] Durations(int bad) => [.. Enumerable.Range(0, rows.Count).Select(i => i == bad ? "-5" : i == 1 ? "" : (400 * (i + 1)).ToString(CultureInfo.InvariantCulture))];
+        void AddColumn(List<string> lines, string[] values)
+        {
+            lines[0] += ",duration_ms";
+            for (var i = 0; i < values.Length; i++)
+            {
+                lines[i + 1] += "," + values[i];
+            }
+        }
+
+        var bad = DatasetFixtures.WriteLikert(Work(), rows, lines => AddColumn(lines, Durations(bad: 3)));
+        Assert.Contains("ratings.csv:5:10 (duration_ms): -5 is negative: the time the rater took, in milliseconds", Messages(() => LikertCsvReader.Read(bad)));
+        Assert.Equal(before, await RichStudy.CountsAsync(tdb));
+
+        var csv = DatasetFixtures.WriteLikert(Work(), rows, lines => AddColumn(lines, Durations(bad: -1)));
+        await using (var db = tdb.CreateContext())
+        using (var read = LikertCsvReader.Read(csv))
+        {
+            await StudyImporter.ImportAsync(db, RichStudy.TempData(), read.Bundle, action: "import.likert");
+        }
+
+        await using var check = tdb.CreateContext();
+        var stored = await check.LikertRatings.OrderBy(r => r.Id).ToListAsync();
+        var byLine = stored.ToDictionary(r => int.Parse(r.ClientRequestId!.Split(':')[^1], CultureInfo.InvariantCulture), r => r.ClientDurationMs);
+        Assert.Equal(400, byLine[2]);
+        Assert.Null(byLine[3]);
+        Assert.Equal(1200, byLine[4]);
+    }
+
     public static async Task BadLikertIsRefused(DatabaseProvider provider)
     {
         await using var tdb = await TestDatabase.CreateAsync(provider);
@@ -370,6 +405,7 @@ public sealed class SqliteDatasetImportTests
     [Fact] public Task Mid_space_taken_pseudonym_met_late_is_refused() => DatasetImportScenarios.MidSpaceTakenPseudonymIsRefused(DatabaseProvider.Sqlite);
     [Fact] public Task Likert_ratings_import_markers_only_with_consent() => DatasetImportScenarios.LikertImportsMarkersOnlyWithConsent(DatabaseProvider.Sqlite);
     [Fact] public Task Bad_likert_ratings_are_refused_and_nothing_written() => DatasetImportScenarios.BadLikertIsRefused(DatabaseProvider.Sqlite);
+    [Fact] public Task Likert_durations_are_kept_and_a_negative_one_refused() => DatasetImportScenarios.LikertDurationsAreKept(DatabaseProvider.Sqlite);
     [Fact] public Task Pickapic_parquet_imports() => DatasetImportScenarios.PickapicImports(DatabaseProvider.Sqlite);
     [Fact] public Task Bad_pickapic_parquet_is_refused_and_nothing_written() => DatasetImportScenarios.BadPickapicIsRefused(DatabaseProvider.Sqlite);
 }
@@ -383,6 +419,7 @@ public sealed class PostgresDatasetImportTests
     [PostgresFact] public Task Mid_space_taken_pseudonym_met_late_is_refused() => DatasetImportScenarios.MidSpaceTakenPseudonymIsRefused(DatabaseProvider.Postgres);
     [PostgresFact] public Task Likert_ratings_import_markers_only_with_consent() => DatasetImportScenarios.LikertImportsMarkersOnlyWithConsent(DatabaseProvider.Postgres);
     [PostgresFact] public Task Bad_likert_ratings_are_refused_and_nothing_written() => DatasetImportScenarios.BadLikertIsRefused(DatabaseProvider.Postgres);
+    [PostgresFact] public Task Likert_durations_are_kept_and_a_negative_one_refused() => DatasetImportScenarios.LikertDurationsAreKept(DatabaseProvider.Postgres);
     [PostgresFact] public Task Pickapic_parquet_imports() => DatasetImportScenarios.PickapicImports(DatabaseProvider.Postgres);
     [PostgresFact] public Task Bad_pickapic_parquet_is_refused_and_nothing_written() => DatasetImportScenarios.BadPickapicIsRefused(DatabaseProvider.Postgres);
 }
