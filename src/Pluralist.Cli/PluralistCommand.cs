@@ -33,6 +33,7 @@ public static class PluralistCommand
         root.Subcommands.Add(ProbeCommands.Create());
         root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(RatersCommands.Create());
+        root.Subcommands.Add(RewardCommands.Create());
         return root;
     }
 

@@ -10,5 +10,12 @@ public sealed record PreferencePair(float[] Image0, float[] Image1, string Capti
 {
     /// <summary>From the exported preference in [-1, 1] (-1 = image_0 strongly preferred).</summary>
     public static PreferencePair FromPreference(float[] image0, float[] image1, string caption, float preference, string? criterion = null, string? group = null)
-        => new(image0, image1, caption, (1f - preference) / 2f, criterion, group);
+        => new(image0, image1, caption, Probability0Of(preference), criterion, group);
+
+    /// <summary>
+    /// The soft target of a slider answer: P(image_0 preferred) = (1 - preference) / 2 for the exported preference in [-1, 1]
+    /// (-1 = image_0 strongly preferred -> 1, 0 = neutral -> 0.5, +1 -> 0). The soft DPO labels and the reward model's
+    /// Bradley-Terry target both come from here.
+    /// </summary>
+    public static float Probability0Of(double preference) => (float)((1 - preference) / 2);
 }

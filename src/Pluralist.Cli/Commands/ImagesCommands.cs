@@ -311,7 +311,7 @@ public static class ImagesCommands
         ? d
         : throw new CliInputException($"--device '{text}': expected {string.Join(", ", ExecutionDevices.All)}");
 
-    private static OnnxClipModel LoadOnnx(string folder, OnnxClipOptions options)
+    internal static OnnxClipModel LoadOnnx(string folder, OnnxClipOptions options)
     {
         try
         {

@@ -62,8 +62,8 @@ public sealed class EvaluationTallies(PluralistDbContext db)
         return new EvaluationCount(criterion, a, n, b);
     }
 
-    // The evaluation pairs between the two generators, and each answer as a judgement for A (the aligned model).
-    private async Task<(Dictionary<long, Pair> Pairs, List<(long PairId, ABJudgement Judgement)> Judgements)> JudgementsAsync(Study study, string generatorA, string generatorB, CancellationToken ct)
+    /// <summary>The evaluation pairs between the two generators, and each answer as a judgement for A (the aligned model), with its pair.</summary>
+    public async Task<(Dictionary<long, Pair> Pairs, List<(long PairId, ABJudgement Judgement)> Judgements)> JudgementsAsync(Study study, string generatorA, string generatorB, CancellationToken ct)
     {
         var generators = await db.Images.AsNoTracking().Where(i => i.StudyId == study.Id).ToDictionaryAsync(i => i.Id, i => (i.Generator, i.PromptId), ct);
         var pairs = (await db.Pairs.AsNoTracking().Where(p => p.StudyId == study.Id && p.Kind == PairKind.Evaluation).ToListAsync(ct))
