@@ -88,11 +88,16 @@ public sealed class JobQueue(DatabaseOptions options, TimeProvider? time = null)
         return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, ct);
     }
 
-    /// <summary>Jobs of a kind (all kinds when null) of a study (all when null), newest first.</summary>
-    public async Task<IReadOnlyList<Job>> ListAsync(string? kind, long? studyId, int limit = 100, CancellationToken ct = default)
+    /// <summary>Jobs of a kind (all kinds when null) of a study (all when null), in a state (any when null), newest first.</summary>
+    public async Task<IReadOnlyList<Job>> ListAsync(string? kind, long? studyId, int limit = 100, JobState? state = null, CancellationToken ct = default)
     {
         await using var db = PluralistDatabase.CreateContext(Options);
         var query = db.Jobs.AsNoTracking();
+        if (state is not null)
+        {
+            query = query.Where(j => j.State == state);
+        }
+
         if (kind is not null)
         {
             query = query.Where(j => j.Kind == kind);

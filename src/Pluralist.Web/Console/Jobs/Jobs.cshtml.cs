@@ -29,7 +29,7 @@ public sealed class JobsModel(ConsoleService service, PipelineJobs jobs, JobQueu
     {
         Message = message;
         Jobs = await jobs.ListAsync(Study!, ct);
-        Queue = await queue.ListAsync(null, Study!.Id, 50, ct);
+        Queue = await queue.ListAsync(null, Study!.Id, 50, ct: ct);
     }
 
     public async Task<IActionResult> OnPostAsync(string? prompts, string? language, int variants, int k, int size, long seed, string? embedder, string? method, bool augment, CancellationToken ct)
@@ -48,7 +48,7 @@ public sealed class JobsModel(ConsoleService service, PipelineJobs jobs, JobQueu
             Errors.AddRange(errors);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             Jobs = await jobs.ListAsync(Study, ct);
-            Queue = await queue.ListAsync(null, Study.Id, 50, ct);
+            Queue = await queue.ListAsync(null, Study.Id, 50, ct: ct);
             return Page();
         }
 
