@@ -20,6 +20,7 @@ public static class PluralistCommand
         root.Subcommands.Add(ViewerCommands.Create());
         root.Subcommands.Add(AnalyzeCommands.Create());
         root.Subcommands.Add(StaffCommands.Create());
+        root.Subcommands.Add(JobsCommands.Create());
         root.Subcommands.Add(CleanCommands.Create());
         root.Subcommands.Add(DatasetCommands.Create());
         root.Subcommands.Add(ImportCommands.Create());

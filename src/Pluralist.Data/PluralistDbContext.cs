@@ -65,6 +65,9 @@ public sealed class PluralistDbContext : DbContext
 
     public DbSet<SyntheticAnswer> SyntheticAnswers => Set<SyntheticAnswer>();
 
+    /// <summary>The background job queue (<see cref="Pluralist.Data.Jobs.JobQueue"/> claims from it).</summary>
+    public DbSet<Job> Jobs => Set<Job>();
+
     /// <summary>snake_case of a PascalCase name, with an underscore before and after digits (<c>Image0Id</c> → <c>image_0_id</c>).</summary>
     public static string SnakeCase(string name)
     {
@@ -388,6 +391,18 @@ public sealed class PluralistDbContext : DbContext
             e.ToTable("synthetic_runs");
             e.HasIndex(x => new { x.StudyId, x.Name }).IsUnique();
             e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Job>(e =>
+        {
+            e.ToTable("jobs");
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Ignore(x => x.Active);
+            e.HasIndex(x => new { x.State, x.RunAfter });
+            e.HasIndex(x => new { x.StudyId, x.Kind });
+            e.HasIndex(x => x.ExclusiveKey).IsUnique().HasFilter("exclusive_key IS NOT NULL AND state IN (0, 1)");
+            e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Participant>().WithMany().HasForeignKey(x => x.RequestedBy).OnDelete(DeleteBehavior.SetNull);
         });
 
         modelBuilder.Entity<SyntheticAnswer>(e =>

@@ -31,6 +31,9 @@ public static class PluralistWebApp
         builder.Services.AddParticipantLocalization();
         builder.Services.AddParticipation(builder.Configuration);
         builder.Services.AddConsole(builder.Configuration);
+        // One worker per instance runs every kind of background job from the database queue (Pluralist:Jobs tunes it).
+        Pluralist.Studies.Jobs.JobsRegistration.AddJobWorker(builder.Services,
+            builder.Configuration.GetSection("Pluralist:Jobs").Get<Pluralist.Studies.Jobs.JobWorkerOptions>() ?? new());
         Pluralist.Studies.Console.Jobs.PipelineJobsRegistration.AddPipelineJobs(builder.Services);
         // The console's study reports: the CLI's 1000 permutations and bootstrap replicates unless Pluralist:Reports says otherwise.
         Pluralist.Studies.Reports.ReportJobsRegistration.AddReportJobs(builder.Services,

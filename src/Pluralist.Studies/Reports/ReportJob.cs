@@ -1,5 +1,3 @@
-using Pluralist.Analysis.Reports;
-
 namespace Pluralist.Studies.Reports;
 
 /// <summary>State of a <see cref="ReportJob"/>.</summary>
@@ -11,7 +9,7 @@ public enum ReportJobState
     Failed,
 }
 
-/// <summary>A study report run in the background for the console, and its progress (read by the page; updated by the runner).</summary>
+/// <summary>A study report run in the background for the console, and its progress, as the page shows it (read from the job queue).</summary>
 public sealed class ReportJob(string id, long studyId, string studyKey, long startedBy, DateTimeOffset createdAt)
 {
     public string Id { get; } = id;
@@ -34,10 +32,12 @@ public sealed class ReportJob(string id, long studyId, string studyKey, long sta
 
     public int Total { get; set; }
 
+    /// <summary>The summary of a finished report, or the attempts and error of one that failed or waits for a retry.</summary>
     public string? Message { get; set; }
 
-    /// <summary>The whole report (researchers); null until done.</summary>
-    public StudyReport? Report { get; set; }
+    public int Attempts { get; set; }
+
+    public int MaxAttempts { get; set; }
 
     /// <summary>The folder holding <c>full/</c> and <c>shared/</c> (each <c>report.html</c>, <c>report.json</c> and the tables as CSV and JSON).</summary>
     public string? Folder { get; set; }

@@ -1,117 +1,156 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pluralist.Analysis.Reports;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Data.Jobs;
+using Pluralist.Studies.Jobs;
 
 namespace Pluralist.Studies.Reports;
 
 /// <summary>
-/// Runs study reports for the console in the background, one at a time, each exactly as <c>pluralist analyze study</c>
-/// builds it (<see cref="StudyReportInputs"/>, <see cref="StudyReportBuilder"/>, the CLI's default permutations, bootstrap
-/// replicates and seed). A study has at most one report queued or running: a second start is refused. The files go to
-/// <c>DATA/reports/KEY/console-ID/</c>: <c>full/</c> (researchers) and <c>shared/</c> (what liaisons may see,
-/// <see cref="ReportAudience"/>), each with <c>report.html</c>, <c>report.json</c> and every table as CSV and JSON. Jobs
-/// live in memory: a restarted server forgets the list, and the folders remain.
+/// Study reports for the console, run as jobs of the database queue (<see cref="JobQueue"/>, kind <c>report</c>) by
+/// whichever app instance's <see cref="JobWorker"/> claims them, each exactly as <c>pluralist analyze study</c> builds it
+/// (<see cref="StudyReportInputs"/>, <see cref="StudyReportBuilder"/>, the CLI's default permutations, bootstrap
+/// replicates and seed). A study has at most one report queued or running (the queue's exclusive key): a second start
+/// is refused. The files go to <c>DATA/reports/KEY/console-ID/</c>: <c>full/</c> (researchers) and <c>shared/</c> (what
+/// liaisons may see, <see cref="ReportAudience"/>), each with <c>report.html</c>, <c>report.json</c> and every table as
+/// CSV and JSON, and <c>report-model.json</c> beside them, from which any instance shows the report.
 /// </summary>
-public sealed class ReportJobs(DatabaseOptions database, DataDirectory data, ILogger<ReportJobs> logger) : BackgroundService
+public sealed class ReportJobs(JobQueue queue, DataDirectory data, ILogger<ReportJobs> logger) : IJobHandler
 {
+    /// <summary>The jobs' kind in the queue.</summary>
+    public const string JobKind = "report";
+
     /// <summary>The audience folders of a job.</summary>
     public const string Full = "full";
 
     /// <summary>What liaisons may see.</summary>
     public const string Shared = "shared";
 
-    private readonly Channel<ReportJob> _queue = Channel.CreateUnbounded<ReportJob>();
-    private readonly ConcurrentDictionary<string, ReportJob> _jobs = new(StringComparer.Ordinal);
-    private readonly Lock _start = new();
+    /// <summary>The whole report model beside the audience folders (not served as a file).</summary>
+    public const string ModelFile = "report-model.json";
+
+    /// <summary>A report that failed is not retried by default: the same answers give the same failure.</summary>
+    public const int MaxAttempts = 2;
 
     /// <summary>Permutations, bootstrap replicates and seed (the CLI's defaults unless configured).</summary>
     public StudyReportInputs.Request Settings { get; init; } = new() { Study = "" };
 
-    /// <summary>Queues a report of the study; null (and the running job in <paramref name="running"/>) when one is already queued or running for it.</summary>
-    public ReportJob? Start(long staffId, Study study, out ReportJob? running)
+    public string Kind => JobKind;
+
+    /// <summary>What a job's result holds.</summary>
+    public sealed record Outcome(string Folder, string Message);
+
+    /// <summary>Queues a report of the study; <c>Job</c> null (and the queued or running one in <c>Running</c>) when one is already queued or running for it.</summary>
+    public async Task<(ReportJob? Job, ReportJob? Running)> StartAsync(long staffId, Study study, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(study);
-        lock (_start)
+        var key = "report:" + study.Id.ToString(CultureInfo.InvariantCulture);
+        var request = Settings with { Study = StudyKeys.IdPrefix + study.Id.ToString(CultureInfo.InvariantCulture) };
+        for (var attempt = 0; ; attempt++)
         {
-            running = _jobs.Values.Where(j => j.StudyId == study.Id && j.Active).OrderBy(j => j.CreatedAt).FirstOrDefault();
-            if (running is not null)
+            if (await queue.EnqueueAsync(JobKind, study.Id, staffId, JobContext.Serialize(request), MaxAttempts, key, ct) is { } job)
             {
-                return null;
+                return (View(job, study.Key), null);
             }
 
-            var now = DateTimeOffset.UtcNow;
-            var job = new ReportJob(now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6], study.Id, study.Key, staffId, now);
-            _jobs[job.Id] = job;
-            _queue.Writer.TryWrite(job);
-            return job;
+            // The running one may have finished in between: then the next try queues.
+            var running = await queue.FindActiveAsync(key, ct);
+            if (running is not null || attempt == 2)
+            {
+                return (null, running is null ? null : View(running, study.Key));
+            }
         }
     }
 
     /// <summary>The study's report jobs, newest first.</summary>
-    public IReadOnlyList<ReportJob> List(long studyId) =>
-        _jobs.Values.Where(j => j.StudyId == studyId).OrderByDescending(j => j.CreatedAt).ToList();
-
-    /// <summary>A job of the study by id; null when unknown or of another study.</summary>
-    public ReportJob? Find(long studyId, string id) =>
-        _jobs.TryGetValue(id, out var job) && job.StudyId == studyId ? job : null;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task<IReadOnlyList<ReportJob>> ListAsync(Study study, CancellationToken ct = default)
     {
-        await foreach (var job in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-        {
-            job.State = ReportJobState.Running;
-            try
-            {
-                await Task.Run(() => RunAsync(job, stoppingToken), stoppingToken).ConfigureAwait(false);
-                job.State = ReportJobState.Done;
-                job.Phase = "done";
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                job.Message = "stopped with the server; start it again";
-                job.State = ReportJobState.Failed;
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                logger.LogError(ex, "report job {Id} failed", job.Id);
-                job.Message = ex is StudyInputException ? ex.Message : "the report failed on our side; the server log has the details";
-                job.State = ReportJobState.Failed;
-            }
-
-            job.FinishedAt = DateTimeOffset.UtcNow;
-        }
+        ArgumentNullException.ThrowIfNull(study);
+        return (await queue.ListAsync(JobKind, study.Id, ct: ct)).Select(j => View(j, study.Key)).ToList();
     }
 
-    private async Task RunAsync(ReportJob job, CancellationToken ct)
+    /// <summary>A job of the study by id; null when unknown or of another study.</summary>
+    public async Task<ReportJob?> FindAsync(Study study, string id, CancellationToken ct = default)
     {
-        job.Phase = "load";
-        job.Total = 2; // loading and writing; the sections are added once the builder says how many
-        var request = Settings with { Study = StudyKeys.IdPrefix + job.StudyId.ToString(CultureInfo.InvariantCulture) };
-        var (input, _) = await StudyReportInputs.LoadAsync(database, request, ct).ConfigureAwait(false);
-        job.Done = 1;
+        ArgumentNullException.ThrowIfNull(study);
+        var job = await queue.FindAsync(id, ct);
+        return job is not null && job.Kind == JobKind && job.StudyId == study.Id ? View(job, study.Key) : null;
+    }
+
+    /// <summary>The whole report of a finished job, read from its folder (null when the folder is gone).</summary>
+    public static StudyReport? LoadReport(ReportJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.State == ReportJobState.Done && job.Folder is not null ? ReportModelJson.Read(Path.Combine(job.Folder, ModelFile)) : null;
+    }
+
+    private static ReportJob View(Job job, string studyKey)
+    {
+        var progress = job.ProgressDetail is null ? null : JobContext.Parse<Steps>(job.ProgressDetail);
+        var view = new ReportJob(job.Id, job.StudyId ?? 0, studyKey, job.RequestedBy ?? 0, job.CreatedAt)
+        {
+            State = job.State switch
+            {
+                JobState.Queued => ReportJobState.Queued,
+                JobState.Running => ReportJobState.Running,
+                JobState.Succeeded => ReportJobState.Done,
+                _ => ReportJobState.Failed,
+            },
+            Phase = job.State == JobState.Succeeded ? "done" : job.State == JobState.Queued ? "queued" : job.ProgressMessage ?? "queued",
+            Done = progress?.Done ?? 0,
+            Total = progress?.Total ?? 0,
+            Attempts = job.Attempts,
+            MaxAttempts = job.MaxAttempts,
+            FinishedAt = job.FinishedAt,
+        };
+        if (job.State == JobState.Succeeded && job.Result is not null)
+        {
+            var outcome = JobContext.Parse<Outcome>(job.Result);
+            view.Folder = outcome.Folder;
+            view.Message = outcome.Message;
+        }
+        else
+        {
+            view.Message = JobMessages.Describe(job);
+        }
+
+        return view;
+    }
+
+    private sealed record Steps(int Done, int Total);
+
+    public string ErrorMessage(Exception error) =>
+        error is StudyInputException or JobArgumentsException ? error.Message : "the report failed on our side; the server log has the details";
+
+    public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var job = context.Job;
+        var request = context.Arguments<StudyReportInputs.Request>();
+        StudyReportInputs.Check(request);
+        var total = 2; // loading and writing; the sections are added once the builder says how many
+        context.Report(0, "load", new Steps(0, total));
+        var (input, _) = await StudyReportInputs.LoadAsync(queue.Options, request, ct).ConfigureAwait(false);
+        context.Report(1.0 / total, "load", new Steps(1, total));
         var report = StudyReportBuilder.Build(input, new Sync<(int Done, int Total, string Section)>(p =>
         {
-            job.Total = p.Total + 2;
-            job.Done = 1 + p.Done;
-            job.Phase = p.Section;
+            total = p.Total + 2;
+            context.Report((1.0 + p.Done) / total, p.Section, new Steps(1 + p.Done, total));
         }));
         ct.ThrowIfCancellationRequested();
-        job.Phase = "write";
-        var folder = Path.Combine(data.Root, "reports", job.StudyKey, "console-" + job.Id);
+        context.Report((total - 1.0) / total, "write", new Steps(total - 1, total));
+        var folder = Path.Combine(data.Root, "reports", report.StudyKey, "console-" + job.Id);
         Write(report, Path.Combine(folder, Full));
         Write(ReportAudience.For(report, Role.Liaison), Path.Combine(folder, Shared));
-        job.Folder = folder;
-        job.Report = report;
-        job.Done = job.Total;
-        job.Message = string.Create(CultureInfo.InvariantCulture,
+        ReportModelJson.Write(report, Path.Combine(folder, ModelFile));
+        context.Report(1, "done", new Steps(total, total));
+        var message = string.Create(CultureInfo.InvariantCulture,
             $"{report.Sections.Count} sections, {report.Tables.Count()} tables, {report.Sections.Sum(s => s.Charts.Count)} charts from {input.Rows.Count:N0} answers and {input.Ratings.Count:N0} ratings.");
+        logger.LogInformation("report job {Id}: {Message}", job.Id, message);
+        return new JobOutcome(JobContext.Serialize(new Outcome(folder, message)), message);
     }
 
     private static void Write(StudyReport report, string folder)

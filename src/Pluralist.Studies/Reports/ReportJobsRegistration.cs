@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pluralist.Data;
+using Pluralist.Data.Jobs;
+using Pluralist.Studies.Jobs;
 
 namespace Pluralist.Studies.Reports;
 
@@ -17,8 +19,9 @@ public static class ReportJobsRegistration
             BootstrapReplicates = bootstrap ?? settings.BootstrapReplicates,
         };
         StudyReportInputs.Check(settings);
-        services.AddSingleton(sp => new ReportJobs(sp.GetRequiredService<DatabaseOptions>(), sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<ILogger<ReportJobs>>()) { Settings = settings });
-        services.AddHostedService(sp => sp.GetRequiredService<ReportJobs>());
+        services.AddJobWorker();
+        services.AddSingleton(sp => new ReportJobs(sp.GetRequiredService<JobQueue>(), sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<ILogger<ReportJobs>>()) { Settings = settings });
+        services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<ReportJobs>());
         return services;
     }
 }

@@ -98,6 +98,9 @@ public sealed class PipelineJobTests
         Assert.Contains("data-state=\"done\"", html, StringComparison.Ordinal);
         Assert.Contains("12 / 12", html, StringComparison.Ordinal);
         Assert.Contains("6 selected images added to the pool", WebUtility.HtmlDecode(html), StringComparison.Ordinal);
+        // The queue's own view of the job: its kind, state and attempts, whichever instance ran it.
+        Assert.Contains("data-kind=\"images\" data-queue-state=\"succeeded\"", html, StringComparison.Ordinal);
+        Assert.Contains("1 of 3", html, StringComparison.Ordinal);
 
         await using (var db = server.Database.CreateContext())
         {

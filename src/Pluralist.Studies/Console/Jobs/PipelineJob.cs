@@ -1,6 +1,6 @@
 namespace Pluralist.Studies.Console.Jobs;
 
-/// <summary>A background job and its progress (read by the console page; updated by the runner).</summary>
+/// <summary>An image job and its progress, as the console page shows it (read from the job queue).</summary>
 public sealed class PipelineJob(string id, PipelineJobRequest request, long startedBy, DateTimeOffset createdAt)
 {
     public string Id { get; } = id;
@@ -22,7 +22,12 @@ public sealed class PipelineJob(string id, PipelineJobRequest request, long star
 
     public int FailedImages { get; set; }
 
+    /// <summary>The summary of a finished job, or the attempts and error of one that failed or waits for a retry.</summary>
     public string? Message { get; set; }
+
+    public int Attempts { get; set; }
+
+    public int MaxAttempts { get; set; }
 
     public double VendiSelected { get; set; } = double.NaN;
 

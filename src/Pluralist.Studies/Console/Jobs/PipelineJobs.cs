@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Data.Jobs;
 using Pluralist.Pipeline.Clip;
 using Pluralist.Pipeline.Embedders;
 using Pluralist.Pipeline.Images;
@@ -13,37 +10,93 @@ using Pluralist.Pipeline.Prompts;
 using Pluralist.Pipeline.Selection;
 
 using Pluralist.Studies.Console.Pools;
+using Pluralist.Studies.Jobs;
 
 namespace Pluralist.Studies.Console.Jobs;
 
 /// <summary>
-/// Runs pipeline jobs one at a time in the background (the machine renders one image at a time anyway). Each job
-/// works in <c>DATA/jobs/ID</c> (the generation job's images and manifest, the selection files), then adds the selected
-/// images to the study's pool through <see cref="PoolUploads.AddAsync"/> (one transaction, audited); the rest stay in
-/// the folder for quality checks. Jobs live in memory: a restarted server forgets the list, but the folders remain and
-/// the generation job resumes if the same job id is run again.
+/// Image jobs of the console, run from the database queue (<see cref="JobQueue"/>, kind <c>images</c>) by whichever
+/// instance's <see cref="JobWorker"/> claims them (the machine renders one image at a time anyway). Each job works in
+/// <c>DATA/jobs/ID</c> (the generation job's images and manifest, the selection files), then adds the selected images to
+/// the study's pool through <see cref="PoolUploads.AddAsync"/> (one transaction, audited); the rest stay in the folder
+/// for quality checks. A failed attempt is retried: the generation job resumes from the images already in the folder.
 /// </summary>
-public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data, ILogger<PipelineJobs> logger) : BackgroundService
+public sealed class PipelineJobs(JobQueue queue, IServiceScopeFactory scopes, DataDirectory data) : IJobHandler
 {
+    /// <summary>The jobs' kind in the queue.</summary>
+    public const string JobKind = "images";
+
+    /// <summary>Attempts in all before a job fails.</summary>
+    public const int MaxAttempts = 3;
+
     /// <summary>Embedders a console job may use.</summary>
     public static readonly string[] Embedders = ["color-layout", "world-clip"];
 
-    private readonly Channel<PipelineJob> _queue = Channel.CreateUnbounded<PipelineJob>();
-    private readonly ConcurrentDictionary<string, PipelineJob> _jobs = new(StringComparer.Ordinal);
+    public string Kind => JobKind;
 
     /// <summary>Queues a job; the request must have been validated (<see cref="Validate"/>).</summary>
-    public PipelineJob Start(long staffId, PipelineJobRequest request)
+    public async Task<PipelineJob> StartAsync(long staffId, Study study, PipelineJobRequest request, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(request);
-        var job = new PipelineJob(DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6], request, staffId, DateTimeOffset.UtcNow);
-        _jobs[job.Id] = job;
-        _queue.Writer.TryWrite(job);
-        return job;
+        var job = await queue.EnqueueAsync(JobKind, study.Id, staffId, JobContext.Serialize(request), MaxAttempts, ct: ct)
+            ?? throw new InvalidOperationException("An image job has no exclusive key: it is always queued.");
+        return View(job);
     }
 
     /// <summary>The jobs of a study, newest first.</summary>
-    public IReadOnlyList<PipelineJob> List(string studyKey) =>
-        _jobs.Values.Where(j => j.Request.StudyKey == studyKey).OrderByDescending(j => j.CreatedAt).ToList();
+    public async Task<IReadOnlyList<PipelineJob>> ListAsync(Study study, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        return (await queue.ListAsync(JobKind, study.Id, ct: ct)).Select(View).ToList();
+    }
+
+    /// <summary>The console's four states of a queue state (a cancelled job shows as failed).</summary>
+    public static PipelineJobState ViewState(JobState state) => state switch
+    {
+        JobState.Queued => PipelineJobState.Queued,
+        JobState.Running => PipelineJobState.Running,
+        JobState.Succeeded => PipelineJobState.Done,
+        _ => PipelineJobState.Failed,
+    };
+
+    private sealed record Counts(int Done = 0, int Total = 0, int FailedImages = 0, double? VendiSelected = null, double? VendiRandom = null);
+
+    private sealed record Outcome(int Added, string Message);
+
+    private static double? Finite(double x) => double.IsFinite(x) ? x : null;
+
+    private static PipelineJob View(Job job)
+    {
+        var counts = job.ProgressDetail is null ? new Counts() : JobContext.Parse<Counts>(job.ProgressDetail);
+        var view = new PipelineJob(job.Id, JobContext.Parse<PipelineJobRequest>(job.Arguments), job.RequestedBy ?? 0, job.CreatedAt)
+        {
+            State = ViewState(job.State),
+            Phase = job.State switch
+            {
+                JobState.Succeeded => "done",
+                JobState.Queued => "queued",
+                _ => job.ProgressMessage ?? "queued",
+            },
+            Done = counts.Done,
+            Total = counts.Total,
+            FailedImages = counts.FailedImages,
+            VendiSelected = counts.VendiSelected ?? double.NaN,
+            VendiRandom = counts.VendiRandom ?? double.NaN,
+            Attempts = job.Attempts,
+            MaxAttempts = job.MaxAttempts,
+            FinishedAt = job.FinishedAt,
+            Message = JobMessages.Describe(job),
+        };
+        if (job.State == JobState.Succeeded && job.Result is not null)
+        {
+            var outcome = JobContext.Parse<Outcome>(job.Result);
+            view.Added = outcome.Added;
+            view.Message = outcome.Message;
+        }
+
+        return view;
+    }
 
     /// <summary>Problems with a request, each naming its form field; empty when it can run.</summary>
     public static IReadOnlyList<string> Validate(PipelineJobRequest r)
@@ -91,37 +144,17 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
         return errors;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken ct)
     {
-        await foreach (var job in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(context);
+        var job = context.Job;
+        var r = context.Arguments<PipelineJobRequest>();
+        if (Validate(r) is { Count: > 0 } errors)
         {
-            job.State = PipelineJobState.Running;
-            try
-            {
-                await RunAsync(job, stoppingToken).ConfigureAwait(false);
-                job.State = PipelineJobState.Done;
-                job.Phase = "done";
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                job.Message = "stopped with the server; start it again to resume";
-                job.State = PipelineJobState.Failed;
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                logger.LogError(ex, "pipeline job {Id} failed", job.Id);
-                job.Message = ex.Message;
-                job.State = PipelineJobState.Failed;
-            }
-
-            job.FinishedAt = DateTimeOffset.UtcNow;
+            throw new JobArgumentsException(string.Join(" ", errors));
         }
-    }
 
-    private async Task RunAsync(PipelineJob job, CancellationToken ct)
-    {
-        var r = job.Request;
+        var counts = new Counts();
         var folder = Path.Combine(data.Root, "jobs", job.Id);
         Directory.CreateDirectory(folder);
         var set = new PromptSet();
@@ -132,15 +165,15 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
 
         if (r.TemplateAugment)
         {
-            job.Phase = "augment";
+            context.Report(0, "augment", counts);
             TemplateAugmenter.Augment(set, new TemplateOptions { VariantsPerPrompt = 1, Seed = (int)(r.Seed & int.MaxValue) });
         }
 
         set.Save(folder);
         var prompts = set.Prompts.Select(p => new GenerationPrompt(p.Id.ToString(CultureInfo.InvariantCulture), p.Text, p.Language, p.Source)).ToList();
         var byId = set.Prompts.ToDictionary(p => p.Id.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
-        job.Phase = "generate";
-        job.Total = prompts.Count * r.Variants;
+        counts = counts with { Total = prompts.Count * r.Variants };
+        context.Report(0, "generate", counts);
         var images = Path.Combine(folder, "images-run");
         var summary = await new GenerationJob(new WorldImageGenerator(r.Language), new GenerationJobOptions
         {
@@ -149,21 +182,19 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
             Width = r.Size,
             Height = r.Size,
             Seed = r.Seed,
-        }).RunAsync(prompts, new Sync<GenerationProgress>(p =>
+        }).RunAsync(prompts, new Sync<GenerationProgress>(g =>
         {
-            job.Done = p.Generated + p.Skipped + p.Failed;
-            job.FailedImages = p.Failed;
+            counts = counts with { Done = g.Generated + g.Skipped + g.Failed, FailedImages = g.Failed };
+            context.Report(0.9 * counts.Done / Math.Max(1, counts.Total), "generate", counts);
         }), ct).ConfigureAwait(false);
 
-        job.Phase = "select";
+        context.Report(0.9, "select", counts);
         IImageEmbedder embedder = r.Embedder == "world-clip"
             ? WorldClip.Load(Path.Combine(AppContext.BaseDirectory, "models", "world-clip")).ImageEmbedder()
             : new ColorLayoutEmbedder();
         var report = FolderSelection.Run(images, embedder, new SelectionOptions { K = r.K, Method = r.Method, RandomDraws = 100, Seed = 1 });
-        job.VendiSelected = report.MeanVendiSelected;
-        job.VendiRandom = report.MeanVendiRandom;
-
-        job.Phase = "pool";
+        counts = counts with { VendiSelected = Finite(report.MeanVendiSelected), VendiRandom = Finite(report.MeanVendiRandom) };
+        context.Report(0.95, "pool", counts);
         var manifest = GenerationJob.ReadManifest(Path.Combine(images, "manifest.csv"));
         var pool = new List<PoolImage>();
         var paths = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -189,11 +220,18 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
 
         await using var scope = scopes.CreateAsyncScope();
         var console = scope.ServiceProvider.GetRequiredService<ConsoleService>();
-        var study = await console.FindStudyAsync(r.StudyKey, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"study '{r.StudyKey}' no longer exists");
-        var actor = await console.FindStaffAsync(job.StartedBy, ct).ConfigureAwait(false) ?? throw new InvalidOperationException("the researcher who started the job no longer has an account");
+        var study = await console.FindStudyAsync(r.StudyKey, ct).ConfigureAwait(false) ?? throw new JobArgumentsException($"study '{r.StudyKey}' no longer exists");
+        var actor = job.RequestedBy is { } staff ? await console.FindStaffAsync(staff, ct).ConfigureAwait(false) : null;
+        if (actor is null)
+        {
+            throw new JobArgumentsException("the researcher who started the job no longer has an account");
+        }
+
         using var upload = new PoolUpload(pool, i => File.OpenRead(paths[i.File]));
-        job.Added = await scope.ServiceProvider.GetRequiredService<PoolUploads>().AddAsync(actor, study, upload, ct).ConfigureAwait(false);
-        job.Message = string.Create(CultureInfo.InvariantCulture, $"{summary.Generated + summary.Skipped} images rendered ({summary.Failed} failed), {job.Added} selected images added to the pool; the rest are kept in {folder} for quality checks.");
+        var added = await scope.ServiceProvider.GetRequiredService<PoolUploads>().AddAsync(actor, study, upload, ct).ConfigureAwait(false);
+        var message = string.Create(CultureInfo.InvariantCulture, $"{summary.Generated + summary.Skipped} images rendered ({summary.Failed} failed), {added} selected images added to the pool; the rest are kept in {folder} for quality checks.");
+        context.Report(1, "done", counts);
+        return new JobOutcome(JobContext.Serialize(new Outcome(added, message)), message);
     }
 
     private sealed class Sync<T>(Action<T> report) : IProgress<T>

@@ -1,12 +1,11 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Data.Jobs;
 using Pluralist.Diffusion;
 using Pluralist.Pipeline.Raters;
+using Pluralist.Studies.Jobs;
 using Pluralist.Studies.Raters;
 
 namespace Pluralist.Studies.Console.Jobs;
@@ -14,7 +13,7 @@ namespace Pluralist.Studies.Console.Jobs;
 /// <summary>A console request to rate a study with the offline persona rater (what <c>raters run --endpoint offline</c> does).</summary>
 public sealed record RaterJobRequest(string StudyKey, string Personas, int? Items);
 
-/// <summary>An offline rater job and its progress (read by the console page; updated by the runner).</summary>
+/// <summary>An offline rater job and its progress, as the console page shows it (read from the job queue).</summary>
 public sealed class RaterJob(string id, RaterJobRequest request, long startedBy, DateTimeOffset createdAt)
 {
     public string Id { get; } = id;
@@ -35,23 +34,34 @@ public sealed class RaterJob(string id, RaterJobRequest request, long startedBy,
 
     public string? Run { get; set; }
 
+    /// <summary>The summary of a finished job, or the attempts and error of one that failed or waits for a retry.</summary>
     public string? Message { get; set; }
+
+    public int Attempts { get; set; }
+
+    public int MaxAttempts { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
 }
 
 /// <summary>
-/// Runs offline rater jobs one at a time in the background, as <see cref="PipelineJobs"/> runs image jobs: an in-memory
-/// list read by the console, a queue, progress after every rating. The run itself is <see cref="RaterRuns.RunAsync"/>
-/// with <see cref="OfflinePersonaChatClient"/> and the command line's defaults, so the same run resumes from either.
+/// Offline rater jobs, run from the database queue (<see cref="JobQueue"/>, kind <c>raters</c>) by whichever instance's
+/// <see cref="JobWorker"/> claims them, progress after every rating. The run itself is <see cref="RaterRuns.RunAsync"/>
+/// with <see cref="OfflinePersonaChatClient"/> and the command line's defaults, so the same run resumes from either, and
+/// a retried attempt resumes where the failed one stopped.
 /// </summary>
-public sealed class RaterJobs(IServiceScopeFactory scopes, DataDirectory data, ILogger<RaterJobs> logger) : BackgroundService
+public sealed class RaterJobs(JobQueue queue, IServiceScopeFactory scopes, DataDirectory data) : IJobHandler
 {
+    /// <summary>The jobs' kind in the queue.</summary>
+    public const string JobKind = "raters";
+
+    /// <summary>A failed attempt is retried (it resumes the run) up to this many attempts in all.</summary>
+    public const int MaxAttempts = 3;
+
     /// <summary>The shipped perception probe the offline rater sees images with.</summary>
     public static string ProbePath => Path.Combine(AppContext.BaseDirectory, "models", "probe32.safetensors");
 
-    private readonly Channel<RaterJob> _queue = Channel.CreateUnbounded<RaterJob>();
-    private readonly ConcurrentDictionary<string, RaterJob> _jobs = new(StringComparer.Ordinal);
+    public string Kind => JobKind;
 
     /// <summary>Problems with a request, each naming its form field; empty when it can run.</summary>
     public static IReadOnlyList<string> Validate(RaterJobRequest r)
@@ -77,48 +87,60 @@ public sealed class RaterJobs(IServiceScopeFactory scopes, DataDirectory data, I
     }
 
     /// <summary>Queues a job; the request must have been validated (<see cref="Validate"/>).</summary>
-    public RaterJob Start(long staffId, RaterJobRequest request)
+    public async Task<RaterJob> StartAsync(long staffId, Study study, RaterJobRequest request, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(request);
-        var job = new RaterJob(DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6], request, staffId, DateTimeOffset.UtcNow);
-        _jobs[job.Id] = job;
-        _queue.Writer.TryWrite(job);
-        return job;
+        var job = await queue.EnqueueAsync(JobKind, study.Id, staffId, JobContext.Serialize(request), MaxAttempts, ct: ct)
+            ?? throw new InvalidOperationException("A rater job has no exclusive key: it is always queued.");
+        return View(job);
     }
 
     /// <summary>The jobs of a study, newest first.</summary>
-    public IReadOnlyList<RaterJob> List(string studyKey) =>
-        _jobs.Values.Where(j => j.Request.StudyKey == studyKey).OrderByDescending(j => j.CreatedAt).ToList();
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task<IReadOnlyList<RaterJob>> ListAsync(Study study, CancellationToken ct = default)
     {
-        await foreach (var job in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-        {
-            job.State = PipelineJobState.Running;
-            try
-            {
-                await RunAsync(job, stoppingToken).ConfigureAwait(false);
-                job.State = PipelineJobState.Done;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                job.Message = "stopped with the server; start it again to resume the run";
-                job.State = PipelineJobState.Failed;
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                logger.LogError(ex, "rater job {Id} failed", job.Id);
-                job.Message = ex.Message;
-                job.State = PipelineJobState.Failed;
-            }
-
-            job.FinishedAt = DateTimeOffset.UtcNow;
-        }
+        ArgumentNullException.ThrowIfNull(study);
+        return (await queue.ListAsync(JobKind, study.Id, ct: ct)).Select(View).ToList();
     }
 
-    private async Task RunAsync(RaterJob job, CancellationToken ct)
+    private sealed record Counts(int Done, int Total, int Failures);
+
+    private sealed record Outcome(string Run, int Planned, string Message);
+
+    private static RaterJob View(Job job)
     {
+        var counts = job.ProgressDetail is null ? null : JobContext.Parse<Counts>(job.ProgressDetail);
+        var view = new RaterJob(job.Id, JobContext.Parse<RaterJobRequest>(job.Arguments), job.RequestedBy ?? 0, job.CreatedAt)
+        {
+            State = PipelineJobs.ViewState(job.State),
+            Done = counts?.Done ?? 0,
+            Total = counts?.Total ?? 0,
+            Failures = counts?.Failures ?? 0,
+            Attempts = job.Attempts,
+            MaxAttempts = job.MaxAttempts,
+            FinishedAt = job.FinishedAt,
+            Message = JobMessages.Describe(job),
+        };
+        if (job.State == JobState.Succeeded && job.Result is not null)
+        {
+            var outcome = JobContext.Parse<Outcome>(job.Result);
+            view.Run = outcome.Run;
+            view.Done = view.Total = outcome.Planned;
+            view.Message = outcome.Message;
+        }
+
+        return view;
+    }
+
+    public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Arguments<RaterJobRequest>();
+        if (Validate(request) is { Count: > 0 } errors)
+        {
+            throw new JobArgumentsException(string.Join(" ", errors));
+        }
+
         var probe = PerceptionProbe.Load(ProbePath);
         using var client = new OfflinePersonaChatClient(probe);
         var rater = new SyntheticRater(client, new RaterOptions { Model = OfflinePersonaChatClient.ModelName });
@@ -126,19 +148,14 @@ public sealed class RaterJobs(IServiceScopeFactory scopes, DataDirectory data, I
         var db = scope.ServiceProvider.GetRequiredService<PluralistDbContext>();
         var result = await RaterRuns.RunAsync(db, data, rater, new RaterRuns.Request
         {
-            Study = job.Request.StudyKey,
+            Study = request.StudyKey,
             Model = OfflinePersonaChatClient.ModelName,
             Endpoint = "offline",
-            Personas = job.Request.Personas,
-            Items = job.Request.Items,
-        }, DateTimeOffset.UtcNow, p =>
-        {
-            job.Done = p.Done;
-            job.Total = p.Total;
-            job.Failures = p.Failures;
-        }, ct).ConfigureAwait(false);
-        job.Run = result.Run.Name;
-        job.Done = job.Total = result.Planned;
-        job.Message = string.Create(CultureInfo.InvariantCulture, $"Run {result.Run.Name}: {result.Personas} personas, {result.Planned} ratings ({result.AlreadyDone} already done, {result.Cached} from the cache, {result.Failures} without a valid answer).");
+            Personas = request.Personas,
+            Items = request.Items,
+        }, DateTimeOffset.UtcNow, p => context.Report(p.Total == 0 ? 0 : (double)p.Done / p.Total, "rate", new Counts(p.Done, p.Total, p.Failures)), ct).ConfigureAwait(false);
+        var message = string.Create(CultureInfo.InvariantCulture, $"Run {result.Run.Name}: {result.Personas} personas, {result.Planned} ratings ({result.AlreadyDone} already done, {result.Cached} from the cache, {result.Failures} without a valid answer).");
+        context.Report(1, "done", new Counts(result.Planned, result.Planned, result.Failures));
+        return new JobOutcome(JobContext.Serialize(new Outcome(result.Run.Name, result.Planned, message)), message);
     }
 }

@@ -1,18 +1,22 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Core.Model;
+using Pluralist.Data.Jobs;
 using Pluralist.Pipeline.Selection;
 using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Jobs;
 
 namespace Pluralist.Web.Console.Jobs;
 
-/// <summary>/console/studies/{key}/jobs: researchers start generate-and-select jobs whose selected images go into the study's pool, and follow their progress.</summary>
-public sealed class JobsModel(ConsoleService service, PipelineJobs jobs) : ConsolePage(service)
+/// <summary>/console/studies/{key}/jobs: researchers start generate-and-select jobs whose selected images go into the study's pool, follow their progress, and see every background job of the study in the queue (reports and rater runs too), whichever instance runs it.</summary>
+public sealed class JobsModel(ConsoleService service, PipelineJobs jobs, JobQueue queue) : ConsolePage(service)
 {
     protected override Role MinimumRole => Role.Researcher;
 
     public IReadOnlyList<PipelineJob> Jobs { get; private set; } = [];
+
+    /// <summary>Every background job of the study, of any kind, as the queue holds it (newest first).</summary>
+    public IReadOnlyList<Job> Queue { get; private set; } = [];
 
     public List<string> Errors { get; } = [];
 
@@ -21,10 +25,11 @@ public sealed class JobsModel(ConsoleService service, PipelineJobs jobs) : Conso
     /// <summary>The page refreshes itself while a job is queued or running.</summary>
     public bool Active => Jobs.Any(j => j.State is PipelineJobState.Queued or PipelineJobState.Running);
 
-    public void OnGet(string? message)
+    public async Task OnGetAsync(string? message, CancellationToken ct)
     {
         Message = message;
-        Jobs = jobs.List(Study!.Key);
+        Jobs = await jobs.ListAsync(Study!, ct);
+        Queue = await queue.ListAsync(null, Study!.Id, 50, ct: ct);
     }
 
     public async Task<IActionResult> OnPostAsync(string? prompts, string? language, int variants, int k, int size, long seed, string? embedder, string? method, bool augment, CancellationToken ct)
@@ -42,11 +47,12 @@ public sealed class JobsModel(ConsoleService service, PipelineJobs jobs) : Conso
         {
             Errors.AddRange(errors);
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            Jobs = jobs.List(Study.Key);
+            Jobs = await jobs.ListAsync(Study, ct);
+            Queue = await queue.ListAsync(null, Study.Id, 50, ct: ct);
             return Page();
         }
 
-        var job = jobs.Start(Staff.Id, request);
+        var job = await jobs.StartAsync(Staff.Id, Study, request, ct);
         Service.Audit(Staff, Study, "pipeline.job", new { job = job.Id, prompts = lines.Length, variants, k, embedder, method });
         await Service.Db.SaveChangesAsync(ct);
         return Redirect($"/console/studies/{Study.Key}/jobs?message={Uri.EscapeDataString(string.Create(CultureInfo.InvariantCulture, $"Job {job.Id} started."))}");

@@ -97,7 +97,7 @@ public sealed class RatersModel(ConsoleService service, RaterJobs jobs) : Consol
             return Page();
         }
 
-        var job = jobs.Start(Staff.Id, request);
+        var job = await jobs.StartAsync(Staff.Id, Study, request, ct);
         Service.Audit(Staff, Study, "raters.job", new { job = job.Id, personas = request.Personas, items = request.Items });
         await Service.Db.SaveChangesAsync(ct);
         return Redirect($"/console/studies/{Study.Key}/raters?message={Uri.EscapeDataString($"Job {job.Id} started.")}");
@@ -106,6 +106,6 @@ public sealed class RatersModel(ConsoleService service, RaterJobs jobs) : Consol
     private async Task LoadAsync(CancellationToken ct)
     {
         Runs = await Service.Db.SyntheticRuns.AsNoTracking().Where(r => r.StudyId == Study!.Id).OrderBy(r => r.Id).ToListAsync(ct);
-        Jobs = jobs.List(Study!.Key);
+        Jobs = await jobs.ListAsync(Study!, ct);
     }
 }

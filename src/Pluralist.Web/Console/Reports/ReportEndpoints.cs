@@ -14,21 +14,21 @@ public static partial class ReportEndpoints
 {
     internal static void Map(RouteGroupBuilder console)
     {
-        console.MapGet("/studies/{key}/reports/{job}/{file}", (HttpContext ctx, ReportJobs jobs, string job, string file) => Get(ctx, jobs, job, file)).RequireStaff(Role.Liaison);
-        console.MapGet("/studies/{key}/reports/{job}/tables/{file}", (HttpContext ctx, ReportJobs jobs, string job, string file) => Get(ctx, jobs, job, "tables/" + file)).RequireStaff(Role.Liaison);
+        console.MapGet("/studies/{key}/reports/{job}/{file}", (HttpContext ctx, ReportJobs jobs, string job, string file, CancellationToken ct) => GetAsync(ctx, jobs, job, file, ct)).RequireStaff(Role.Liaison);
+        console.MapGet("/studies/{key}/reports/{job}/tables/{file}", (HttpContext ctx, ReportJobs jobs, string job, string file, CancellationToken ct) => GetAsync(ctx, jobs, job, "tables/" + file, ct)).RequireStaff(Role.Liaison);
     }
 
     // A table named "report" would be its folder's report.json: the table name must differ.
     [GeneratedRegex("^(report\\.(html|json)|tables/(?!report\\.)[a-z0-9_]{1,100}\\.(csv|json))$")]
     private static partial Regex FileName();
 
-    private static Results<PhysicalFileHttpResult, ProblemHttpResult> Get(HttpContext ctx, ReportJobs jobs, string id, string file)
+    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> GetAsync(HttpContext ctx, ReportJobs jobs, string id, string file, CancellationToken ct)
     {
         var access = ConsoleAccess.Of(ctx);
         var study = access.AllowedStudy;
-        if (jobs.Find(study.Id, id) is not { } job)
+        if (await jobs.FindAsync(study, id, ct) is not { } job)
         {
-            return NotFound($"There is no report run '{id}' of this study (runs are kept while the server runs).");
+            return NotFound($"There is no report run '{id}' of this study.");
         }
 
         if (job.State != ReportJobState.Done || job.Folder is null)

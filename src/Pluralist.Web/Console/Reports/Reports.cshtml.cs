@@ -37,21 +37,21 @@ public sealed class ReportsModel(ConsoleService service, ReportJobs jobs) : Cons
 
     public bool SeesEverything => ReportAudience.SeesEverything(Staff.Role);
 
-    public void OnGet(string? message)
+    public async Task OnGetAsync(string? message, CancellationToken ct)
     {
         Message = message;
-        Load();
+        await LoadAsync(ct);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var job = jobs.Start(Staff.Id, Study!, out var running);
+        var (job, running) = await jobs.StartAsync(Staff.Id, Study!, ct);
         if (job is null)
         {
-            Error = string.Create(CultureInfo.InvariantCulture,
-                $"A report of this study is already {(running!.State == ReportJobState.Queued ? "waiting to run" : "running")} (started {running.CreatedAt:yyyy-MM-dd HH:mm} UTC, {running.Done} of {Math.Max(running.Total, 1)} steps done). Wait until it has finished, then start another.");
+            Error = running is null ? "A report of this study was started and finished meanwhile; start it again." : string.Create(CultureInfo.InvariantCulture,
+                $"A report of this study is already {(running.State == ReportJobState.Queued ? "waiting to run" : "running")} (started {running.CreatedAt:yyyy-MM-dd HH:mm} UTC, {running.Done} of {Math.Max(running.Total, 1)} steps done). Wait until it has finished, then start another.");
             Response.StatusCode = StatusCodes.Status409Conflict;
-            Load();
+            await LoadAsync(ct);
             return Page();
         }
 
@@ -76,10 +76,18 @@ public sealed class ReportsModel(ConsoleService service, ReportJobs jobs) : Cons
         return all.ToJsonString(new JsonSerializerOptions { WriteIndented = false }).Replace("<", "\\u003c", StringComparison.Ordinal);
     }
 
-    private void Load()
+    private async Task LoadAsync(CancellationToken ct)
     {
-        Jobs = jobs.List(Study!.Id);
-        ReportJob = Jobs.FirstOrDefault(j => j.State == ReportJobState.Done && j.Report is not null);
-        Report = ReportJob?.Report is { } full ? ReportAudience.For(full, Staff.Role) : null;
+        Jobs = await jobs.ListAsync(Study!, ct);
+        // The newest finished report whose files are still there (any instance may have built it).
+        foreach (var done in Jobs.Where(j => j.State == ReportJobState.Done))
+        {
+            if (ReportJobs.LoadReport(done) is { } full)
+            {
+                ReportJob = done;
+                Report = ReportAudience.For(full, Staff.Role);
+                break;
+            }
+        }
     }
 }
