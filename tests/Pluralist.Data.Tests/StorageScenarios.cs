@@ -284,7 +284,8 @@ internal static class StorageScenarios
         Assert.Equal(["Applying schema version 2: likert audit codes", "Applying schema version 3: cleaning runs", "Applying schema version 4: likert questions", "Applying schema version 5: group quotas",
             "Applying schema version 6: one answer per item", "Schema version 6 found no duplicate rows", "Applying schema version 7: identity questions",
             "Applying schema version 8: overlap places and image parameters", "Applying schema version 9: slider protocol panel", "Applying schema version 10: synthetic raters",
-            "Applying schema version 11: study revision"], progress);
+            "Applying schema version 11: study revision",
+            .. PluralistDatabase.Migrations(provider).Where(m => m.Version > 11).Select(m => $"Applying schema version {m.Version}: {m.Description}")], progress);
 
         await using var db = tdb.CreateContext();
         var study = await StudyStore.FindAsync(db, "old");

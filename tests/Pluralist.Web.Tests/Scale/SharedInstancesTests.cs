@@ -128,8 +128,8 @@ public sealed class SharedInstancesTests
 
     private static async Task UpgradeAsync(DatabaseProvider provider)
     {
-        // The schema before the key ring moved, and a data directory whose keys folder the older app wrote.
-        await using var database = await TestDatabase.CreateAsync(provider, version: PluralistDatabase.LatestVersion - 1);
+        // Version 11, the last schema whose app kept the keys in files, and a data directory whose keys folder it wrote.
+        await using var database = await TestDatabase.CreateAsync(provider, version: 11);
         Participant staff;
         await using (var db = database.CreateContext())
         {
