@@ -43,10 +43,21 @@ public sealed class AppServer : IAsyncDisposable
     /// defaults here; <paramref name="routes"/> adds endpoints before the server starts (a test's own failing endpoint).
     /// </summary>
     public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, int signInAttemptsPerMinute = 1000, Action<Pluralist.Core.Model.Study>? configure = null,
-        IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplication>? routes = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplication>? routes = null, Func<DatabaseOptions, IReadOnlyDictionary<string, string?>>? settingsFor = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
         var dataRoot = Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N"));
+        if (settingsFor is not null)
+        {
+            var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+            foreach (var (key, value) in settingsFor(database.Options))
+            {
+                all[key] = value;
+            }
+
+            settings = all;
+        }
+
         return await StartOnAsync(database, true, dataRoot, null, codes, codeAttemptsPerMinute, imagesPerPrompt, signInAttemptsPerMinute, configure, settings, routes);
     }
 

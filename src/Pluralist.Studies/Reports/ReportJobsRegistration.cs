@@ -7,8 +7,11 @@ namespace Pluralist.Studies.Reports;
 /// <summary>Registration of the console's report jobs.</summary>
 public static class ReportJobsRegistration
 {
-    /// <summary>Report jobs with the CLI's defaults, or <paramref name="permutations"/> and <paramref name="bootstrap"/> when given.</summary>
-    public static IServiceCollection AddReportJobs(this IServiceCollection services, int? permutations = null, int? bootstrap = null)
+    /// <summary>
+    /// Report jobs with the CLI's defaults, or <paramref name="permutations"/> and <paramref name="bootstrap"/> when given.
+    /// They read the registered <see cref="DatabaseOptions"/>, or what <paramref name="readFrom"/> gives (a read replica).
+    /// </summary>
+    public static IServiceCollection AddReportJobs(this IServiceCollection services, int? permutations = null, int? bootstrap = null, Func<IServiceProvider, DatabaseOptions>? readFrom = null)
     {
         var settings = new StudyReportInputs.Request { Study = "" };
         settings = settings with
@@ -17,7 +20,7 @@ public static class ReportJobsRegistration
             BootstrapReplicates = bootstrap ?? settings.BootstrapReplicates,
         };
         StudyReportInputs.Check(settings);
-        services.AddSingleton(sp => new ReportJobs(sp.GetRequiredService<DatabaseOptions>(), sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<ILogger<ReportJobs>>()) { Settings = settings });
+        services.AddSingleton(sp => new ReportJobs(readFrom?.Invoke(sp) ?? sp.GetRequiredService<DatabaseOptions>(), sp.GetRequiredService<DataDirectory>(), sp.GetRequiredService<ILogger<ReportJobs>>()) { Settings = settings });
         services.AddHostedService(sp => sp.GetRequiredService<ReportJobs>());
         return services;
     }

@@ -34,6 +34,7 @@ public static class WebSetup
         builder.Services.AddSingleton(data);
         builder.Services.AddSingleton(db);
         builder.Services.AddScoped(_ => PluralistDatabase.CreateContext(db));
+        builder.Services.AddSingleton(ReadDatabase.Resolve(db, options.ReadConnection));
         // The key ring in the database: sign-in cookies and antiforgery tokens survive a restart and are read by
         // every instance on the database, whatever its data directory.
         builder.Services.AddDataProtection().SetApplicationName("pluralist");
