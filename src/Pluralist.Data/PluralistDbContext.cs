@@ -60,6 +60,8 @@ public sealed class PluralistDbContext : DbContext
     public DbSet<AppliedRequest> AppliedRequests => Set<AppliedRequest>();
     public DbSet<ArchivedRow> ArchivedRows => Set<ArchivedRow>();
     public DbSet<PanelEntry> PanelEntries => Set<PanelEntry>();
+    public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
+    public DbSet<RateLimitWindow> RateLimitWindows => Set<RateLimitWindow>();
 
     public DbSet<SyntheticRun> SyntheticRuns => Set<SyntheticRun>();
 
@@ -440,6 +442,19 @@ public sealed class PluralistDbContext : DbContext
             e.ToTable("archived_rows");
             e.HasIndex(x => x.ParticipantId);
             e.HasOne<Participant>().WithMany().HasForeignKey(x => x.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // Shared by app instances (SharedState reads and writes them with plain SQL); mapped so the schema is checked.
+        modelBuilder.Entity<DataProtectionKeyRow>(e =>
+        {
+            e.ToTable("data_protection_keys");
+            e.HasIndex(x => x.FriendlyName).IsUnique();
+        });
+        modelBuilder.Entity<RateLimitWindow>(e =>
+        {
+            e.ToTable("rate_limit_windows");
+            e.HasKey(x => x.Key);
+            e.HasIndex(x => x.WindowStart);
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

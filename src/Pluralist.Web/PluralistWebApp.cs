@@ -37,7 +37,8 @@ public static class PluralistWebApp
         Pluralist.Studies.Console.Jobs.PipelineJobsRegistration.AddPipelineJobs(builder.Services);
         // The console's study reports: the CLI's 1000 permutations and bootstrap replicates unless Pluralist:Reports says otherwise.
         Pluralist.Studies.Reports.ReportJobsRegistration.AddReportJobs(builder.Services,
-            builder.Configuration.GetValue<int?>("Pluralist:Reports:Permutations"), builder.Configuration.GetValue<int?>("Pluralist:Reports:Bootstrap"));
+            builder.Configuration.GetValue<int?>("Pluralist:Reports:Permutations"), builder.Configuration.GetValue<int?>("Pluralist:Reports:Bootstrap"),
+            sp => sp.GetRequiredService<ReadDatabase>().Options);
         // Feature folders under the project root; every page declares its absolute URL (see PageRoutes).
         builder.Services.AddRazorPages(o =>
         {

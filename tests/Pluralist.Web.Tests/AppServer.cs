@@ -17,14 +17,16 @@ public sealed class AppServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _dataRoot;
+    private readonly bool _ownsDatabase;
 
-    private AppServer(WebApplication app, TestDatabase database, string dataRoot, Uri address, IReadOnlyList<string> codes)
+    private AppServer(WebApplication app, TestDatabase database, bool ownsDatabase, string dataRoot, Uri address, Queue<string> codes)
     {
         _app = app;
         Database = database;
+        _ownsDatabase = ownsDatabase;
         _dataRoot = dataRoot;
         Address = address;
-        Codes = new Queue<string>(codes);
+        Codes = codes;
     }
 
     public TestDatabase Database { get; }
@@ -41,10 +43,39 @@ public sealed class AppServer : IAsyncDisposable
     /// defaults here; <paramref name="routes"/> adds endpoints before the server starts (a test's own failing endpoint).
     /// </summary>
     public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, int signInAttemptsPerMinute = 1000, Action<Pluralist.Core.Model.Study>? configure = null,
-        IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplication>? routes = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplication>? routes = null, Func<DatabaseOptions, IReadOnlyDictionary<string, string?>>? settingsFor = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
         var dataRoot = Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N"));
+        if (settingsFor is not null)
+        {
+            var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+            foreach (var (key, value) in settingsFor(database.Options))
+            {
+                all[key] = value;
+            }
+
+            settings = all;
+        }
+
+        return await StartOnAsync(database, true, dataRoot, null, codes, codeAttemptsPerMinute, imagesPerPrompt, signInAttemptsPerMinute, configure, settings, routes);
+    }
+
+    /// <summary>
+    /// Another instance of the app on this one's database, with a data directory of its own (a second node behind a
+    /// proxy); it hands out codes from the same queue. Disposing it leaves the database to this one.
+    /// </summary>
+    public Task<AppServer> StartAnotherAsync(int codeAttemptsPerMinute = 1000, int signInAttemptsPerMinute = 1000, IReadOnlyDictionary<string, string?>? settings = null) =>
+        StartOnAsync(Database, false, Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N")), Codes, 0, codeAttemptsPerMinute, 4, signInAttemptsPerMinute, null, settings, null);
+
+    /// <summary>The app on an existing database (migrated by the app, not seeded) with the given data directory, which it deletes when disposed.</summary>
+    public static Task<AppServer> StartOnAsync(TestDatabase database, string dataRoot, int codeAttemptsPerMinute = 1000, int signInAttemptsPerMinute = 1000) =>
+        StartOnAsync(database, false, dataRoot, new Queue<string>(), 0, codeAttemptsPerMinute, 4, signInAttemptsPerMinute, null, null, null);
+
+    private static async Task<AppServer> StartOnAsync(TestDatabase database, bool ownsDatabase, string dataRoot, Queue<string>? sharedCodes, int codes, int codeAttemptsPerMinute, int imagesPerPrompt, int signInAttemptsPerMinute,
+        Action<Pluralist.Core.Model.Study>? configure, IReadOnlyDictionary<string, string?>? settings, Action<WebApplication>? routes)
+    {
+        var provider = database.Provider;
         var data = new DataDirectory(dataRoot);
         var all = new Dictionary<string, string?>
         {
@@ -62,11 +93,12 @@ public sealed class AppServer : IAsyncDisposable
 
         var app = await PluralistWebApp.CreateAsync(["--urls", "http://127.0.0.1:0"], all);
         routes?.Invoke(app);
-        IReadOnlyList<string> clear;
-        await using (var db = database.CreateContext())
+        var queue = sharedCodes;
+        if (queue is null)
         {
+            await using var db = database.CreateContext();
             var seed = await DemoSeeder.SeedAsync(db, data, DateTimeOffset.UtcNow, codes, imagesPerPrompt);
-            clear = seed.InvitationCodes;
+            queue = new Queue<string>(seed.InvitationCodes);
             if (configure is not null)
             {
                 var study = await db.Studies.FindAsync(seed.Study.Id);
@@ -77,14 +109,32 @@ public sealed class AppServer : IAsyncDisposable
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new AppServer(app, database, dataRoot, new Uri(address), clear);
+        return new AppServer(app, database, ownsDatabase, dataRoot, new Uri(address), queue);
     }
 
     /// <summary>A browser-like client with its own cookies, not following redirects.</summary>
-    public HttpClient NewClient()
+    public HttpClient NewClient() => NewClient(new CookieContainer());
+
+    /// <summary>A client with the given cookies (another instance's, copied with <see cref="CopyCookies"/>).</summary>
+    public HttpClient NewClient(CookieContainer cookies)
     {
-        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
+        var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false, UseCookies = true };
         return new HttpClient(handler) { BaseAddress = Address };
+    }
+
+    /// <summary>The cookies <paramref name="from"/> holds for this server's address, as a new container for <paramref name="to"/>.</summary>
+    public static CookieContainer CopyCookies(CookieContainer from, AppServer source, AppServer to)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(to);
+        var copy = new CookieContainer();
+        foreach (Cookie cookie in from.GetCookies(source.Address))
+        {
+            copy.Add(to.Address, new Cookie(cookie.Name, cookie.Value, "/"));
+        }
+
+        return copy;
     }
 
     /// <summary>A participant who joined with a fresh code and consented (no identity answers).</summary>
@@ -104,7 +154,10 @@ public sealed class AppServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await Database.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await Database.DisposeAsync();
+        }
         try
         {
             Directory.Delete(_dataRoot, recursive: true);

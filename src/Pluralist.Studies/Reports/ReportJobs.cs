@@ -18,7 +18,7 @@ namespace Pluralist.Studies.Reports;
 /// liaisons may see, <see cref="ReportAudience"/>), each with <c>report.html</c>, <c>report.json</c> and every table as
 /// CSV and JSON, and <c>report-model.json</c> beside them, from which any instance shows the report.
 /// </summary>
-public sealed class ReportJobs(JobQueue queue, DataDirectory data, ILogger<ReportJobs> logger) : IJobHandler
+public sealed class ReportJobs(JobQueue queue, DataDirectory data, ILogger<ReportJobs> logger, DatabaseOptions? readFrom = null) : IJobHandler
 {
     /// <summary>The jobs' kind in the queue.</summary>
     public const string JobKind = "report";
@@ -133,7 +133,7 @@ public sealed class ReportJobs(JobQueue queue, DataDirectory data, ILogger<Repor
         StudyReportInputs.Check(request);
         var total = 2; // loading and writing; the sections are added once the builder says how many
         context.Report(0, "load", new Steps(0, total));
-        var (input, _) = await StudyReportInputs.LoadAsync(queue.Options, request, ct).ConfigureAwait(false);
+        var (input, _) = await StudyReportInputs.LoadAsync(readFrom ?? queue.Options, request, ct).ConfigureAwait(false);
         context.Report(1.0 / total, "load", new Steps(1, total));
         var report = StudyReportBuilder.Build(input, new Sync<(int Done, int Total, string Section)>(p =>
         {

@@ -1,54 +1,37 @@
-using System.Threading.RateLimiting;
-
 namespace Pluralist.Web.Infrastructure;
 
 /// <summary>
 /// The one limit on password and email-code attempts, whatever page they come through (participant sign-in,
 /// console sign-in, email code): a fixed number a minute per client address and, separately, per account
-/// (the email address typed, trimmed and in lower case). An attempt needs a place in both.
+/// (the email address typed, trimmed and in lower case). An attempt needs a place in both. The attempts are counted
+/// in the database (<see cref="AttemptCounter"/>), so every app instance on it spends the same budget.
 /// </summary>
-public sealed class SignInThrottle : IDisposable
+public sealed class SignInThrottle
 {
-    private readonly PartitionedRateLimiter<string> _byAddress;
-    private readonly PartitionedRateLimiter<string> _byAccount;
+    private readonly AttemptCounter _counter;
+    private readonly int _attemptsPerMinute;
 
-    public SignInThrottle(int attemptsPerMinute)
+    public SignInThrottle(AttemptCounter counter, int attemptsPerMinute)
     {
+        ArgumentNullException.ThrowIfNull(counter);
         ArgumentOutOfRangeException.ThrowIfLessThan(attemptsPerMinute, 1);
-        _byAddress = Create(attemptsPerMinute);
-        _byAccount = Create(attemptsPerMinute);
+        _counter = counter;
+        _attemptsPerMinute = attemptsPerMinute;
     }
 
     /// <summary>The key of an account: what sign-in compares, trimmed and in lower case.</summary>
     public static string AccountKey(string? email) => (email ?? "").Trim().ToLowerInvariant();
 
     /// <summary>Whether one more attempt on <paramref name="account"/> from this client is allowed now; counts it if so.</summary>
-    public bool TryAttempt(HttpContext ctx, string? account)
+    public async Task<bool> TryAttemptAsync(HttpContext ctx, string? account, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        using var address = _byAddress.AttemptAcquire(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-        if (!address.IsAcquired)
+        if (!await _counter.TryAsync("signin-address:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown"), _attemptsPerMinute, ct))
         {
             return false;
         }
 
         var key = AccountKey(account);
-        if (key.Length == 0)
-        {
-            return true;
-        }
-
-        using var lease = _byAccount.AttemptAcquire(key);
-        return lease.IsAcquired;
+        return key.Length == 0 || await _counter.TryAsync("signin-account:" + key, _attemptsPerMinute, ct);
     }
-
-    public void Dispose()
-    {
-        _byAddress.Dispose();
-        _byAccount.Dispose();
-    }
-
-    private static PartitionedRateLimiter<string> Create(int permits) =>
-        PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(
-            key, _ => new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
 }

@@ -14,6 +14,12 @@ public sealed class PluralistWebOptions
     /// <summary>Connection string; falls back to env <c>PLURALIST_CONNECTION</c>.</summary>
     public string? Connection { get; set; }
 
+    /// <summary>
+    /// PostgreSQL only: a connection string to a read replica of the database, read by the console's read-heavy
+    /// pages (progress, the dataset viewer, study reports). Unset, they read the database itself.
+    /// </summary>
+    public string? ReadConnection { get; set; }
+
     /// <summary>Invitation-code attempts allowed per client address per minute.</summary>
     public int CodeAttemptsPerMinute { get; set; } = 10;
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,9 @@ public static class WebSetup
     public const string CodePolicy = "codes";
     public const string CsrfHeader = "X-CSRF-TOKEN";
 
+    // A session-level advisory lock, released when its connection closes.
+    private const long KeyRingLock = 0x504C55524B4559;
+
     public static void AddPluralistStorage(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -30,12 +34,11 @@ public static class WebSetup
         builder.Services.AddSingleton(data);
         builder.Services.AddSingleton(db);
         builder.Services.AddScoped(_ => PluralistDatabase.CreateContext(db));
-        // Keys in the data directory (owner-only): sign-in cookies and antiforgery tokens survive a restart.
-        var keys = Path.Combine(data.Root, "keys");
-        OwnerOnly.CreateDirectory(keys);
-        builder.Services.AddDataProtection()
-            .SetApplicationName("pluralist")
-            .PersistKeysToFileSystem(new DirectoryInfo(keys));
+        builder.Services.AddSingleton(ReadDatabase.Resolve(db, options.ReadConnection));
+        // The key ring in the database: sign-in cookies and antiforgery tokens survive a restart and are read by
+        // every instance on the database, whatever its data directory.
+        builder.Services.AddDataProtection().SetApplicationName("pluralist");
+        builder.Services.Configure<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRing(db));
     }
 
     public static async Task PrepareDatabaseAsync(this WebApplication app)
@@ -43,8 +46,29 @@ public static class WebSetup
         ArgumentNullException.ThrowIfNull(app);
         var db = app.Services.GetRequiredService<DatabaseOptions>();
         await PluralistDatabase.MigrateAsync(db);
-        await using var context = PluralistDatabase.CreateContext(db);
-        await StudyStore.EnsureDefaultStudyAsync(context, DateTimeOffset.UtcNow);
+        await using (var context = PluralistDatabase.CreateContext(db))
+        {
+            await StudyStore.EnsureDefaultStudyAsync(context, DateTimeOffset.UtcNow);
+        }
+
+        // Before version 12 the keys were files in the data directory: copied once, so that signed-in people stay signed in.
+        var folder = Path.Combine(app.Services.GetRequiredService<DataDirectory>().Root, "keys");
+        var imported = await DatabaseKeyRing.ImportFolderAsync(db, folder);
+        if (imported > 0)
+        {
+            app.Logger.LogInformation("Imported {Count} data-protection keys from {Folder} into the database: sign-in cookies and tokens issued before the upgrade stay valid; the folder is no longer read", imported, folder);
+        }
+
+        // Instances starting at once on PostgreSQL take turns, so the first creates the key and the others read it.
+        await using var connection = await PluralistDatabase.OpenAsync(db);
+        if (db.Provider == DatabaseProvider.Postgres)
+        {
+            await using var lockKeys = connection.CreateCommand();
+            lockKeys.CommandText = $"SELECT pg_advisory_lock({KeyRingLock})";
+            await lockKeys.ExecuteNonQueryAsync();
+        }
+
+        DatabaseKeyRing.EnsureKey(app.Services);
     }
 
     /// <summary>
@@ -94,13 +118,15 @@ public static class WebSetup
             o.HeaderName = CsrfHeader;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        services.AddSingleton(new SignInThrottle(options.SignInAttemptsPerMinute));
+        // Both limits count in the database, so that instances behind one proxy share them.
+        services.AddSingleton(sp => new AttemptCounter(sp.GetRequiredService<DatabaseOptions>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<AttemptCounter>(), options.SignInAttemptsPerMinute));
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(CodePolicy, ctx => RateLimitPartition.GetFixedWindowLimiter(
-                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = attempts, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.AddPolicy(CodePolicy, ctx => RateLimitPartition.Get(
+                "code-address:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                key => ctx.RequestServices.GetRequiredService<AttemptCounter>().Limiter(key, attempts)));
             o.OnRejected = async (ctx, ct) =>
             {
                 var lang = Lang.Of(ctx.HttpContext);

@@ -161,7 +161,7 @@ public sealed class HeadersAndProxyTests
 
                 const UnixFileMode folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
                 const UnixFileMode file = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                foreach (var dir in new[] { data, Path.Combine(data, "keys"), Path.Combine(data, "outbox"), Path.Combine(data, "images") })
+                foreach (var dir in new[] { data, Path.Combine(data, "outbox"), Path.Combine(data, "images") })
                 {
                     Assert.True(File.GetUnixFileMode(dir) == folder, $"{dir}: {File.GetUnixFileMode(dir)}");
                 }

@@ -8,7 +8,7 @@ using Pluralist.Web.Infrastructure;
 namespace Pluralist.Web.Console.Dataset;
 
 /// <summary>/console/studies/{key}/data: the dataset viewer, kept answers by default, the dropped ones with <c>dropped=true</c>.</summary>
-public sealed class DataModel(ConsoleService service) : ConsolePage(service)
+public sealed class DataModel(ConsoleService service, ReadDatabase read) : ConsolePage(service)
 {
     public const int PageSize = 50;
 
@@ -28,7 +28,8 @@ public sealed class DataModel(ConsoleService service) : ConsolePage(service)
         Filter = new DatasetFilter(prompt, string.IsNullOrEmpty(criterion) ? null : criterion, batch,
             string.IsNullOrWhiteSpace(participant) ? null : participant.Trim(), split?[0], split is { Length: 2 } ? split[1] : null,
             QueryFlag.IsOn(dropped), min, max, pageNumber ?? 1);
-        View = await DatasetViewer.LoadAsync(Service.Db, Study!, Filter, PageSize, ct);
+        await using var db = read.CreateContext();
+        View = await DatasetViewer.LoadAsync(db, Study!, Filter, PageSize, ct);
     }
 
     /// <summary>This page's URL with its query, some parameters replaced (null removes one).</summary>

@@ -7,7 +7,7 @@ using Pluralist.Web.Infrastructure;
 namespace Pluralist.Web.Console.Dataset;
 
 /// <summary>/console/studies/{key}/data/ratings: the study's Likert ratings, kept by the Likert cleaning by default, the dropped ones with <c>dropped=true</c>.</summary>
-public sealed class RatingsModel(ConsoleService service) : ConsolePage(service)
+public sealed class RatingsModel(ConsoleService service, ReadDatabase read) : ConsolePage(service)
 {
     public LikertView View { get; private set; } = null!;
 
@@ -18,7 +18,8 @@ public sealed class RatingsModel(ConsoleService service) : ConsolePage(service)
     public async Task OnGetAsync(string? question, string? category, string? dropped, [FromQuery(Name = "page")] int? pageNumber, CancellationToken ct)
     {
         Filter = new LikertFilter(string.IsNullOrEmpty(question) ? null : question, string.IsNullOrEmpty(category) ? null : category, QueryFlag.IsOn(dropped), pageNumber ?? 1);
-        View = await LikertViewer.LoadAsync(Service.Db, Study!, Filter, "en", DataModel.PageSize, ct);
+        await using var db = read.CreateContext();
+        View = await LikertViewer.LoadAsync(db, Study!, Filter, "en", DataModel.PageSize, ct);
     }
 
     public string Link(params (string Name, string? Value)[] changes) => DatasetLinks.With(Request, changes);

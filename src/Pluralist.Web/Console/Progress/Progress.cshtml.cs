@@ -5,7 +5,7 @@ using Pluralist.Web.Infrastructure;
 namespace Pluralist.Web.Console.Progress;
 
 /// <summary>/console/studies/{key}/progress[?batch=]: live progress; identity groups below the study's minimum are never shown.</summary>
-public sealed class ProgressModel(ConsoleService service) : ConsolePage(service)
+public sealed class ProgressModel(ConsoleService service, ReadDatabase read) : ConsolePage(service)
 {
     public StudyProgressReport Report { get; private set; } = null!;
 
@@ -34,6 +34,7 @@ public sealed class ProgressModel(ConsoleService service) : ConsolePage(service)
     {
         Batch = batch;
         SecurityHeaders.AllowScriptEval(HttpContext); // Vega compiles its chart expressions
-        Report = await StudyProgress.ComputeAsync(Service.Db, Study!, batch, ct);
+        await using var db = read.CreateContext();
+        Report = await StudyProgress.ComputeAsync(db, Study!, batch, ct);
     }
 }

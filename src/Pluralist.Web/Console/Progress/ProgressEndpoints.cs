@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pluralist.Core.Model;
-using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Monitoring;
+using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.Console.Progress;
 
@@ -15,8 +15,11 @@ public static class ProgressEndpoints
         console.MapGet("/assets/{name}", Asset).AllowAnonymous();
     }
 
-    private static async Task<Ok<StudyProgressReport>> ProgressAsync(HttpContext ctx, ConsoleService service, long? batch) =>
-        TypedResults.Ok(await StudyProgress.ComputeAsync(service.Db, ConsoleAccess.Of(ctx).AllowedStudy, batch, ctx.RequestAborted));
+    private static async Task<Ok<StudyProgressReport>> ProgressAsync(HttpContext ctx, ReadDatabase read, long? batch)
+    {
+        await using var db = read.CreateContext();
+        return TypedResults.Ok(await StudyProgress.ComputeAsync(db, ConsoleAccess.Of(ctx).AllowedStudy, batch, ctx.RequestAborted));
+    }
 
     // Vega, Vega-Lite and vega-embed, from the builds embedded in Pluralist.Analysis (npm, no CDN).
     private static Results<ContentHttpResult, NotFound> Asset(HttpContext ctx, string name)

@@ -24,7 +24,7 @@ public sealed class LoginModel(ConsoleService service, SignInThrottle throttle) 
     {
         Email = email;
         Back = SafeBack(back);
-        if (!throttle.TryAttempt(HttpContext, email))
+        if (!await throttle.TryAttemptAsync(HttpContext, email, ct))
         {
             Error = "Too many sign-in attempts. Wait one minute, then try again.";
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

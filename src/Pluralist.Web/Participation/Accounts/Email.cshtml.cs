@@ -21,7 +21,7 @@ public sealed class EmailModel(ParticipationStore store, AccountService accounts
     public async Task<IActionResult> OnPostAsync([FromForm] string? email, CancellationToken ct)
     {
         Email = email;
-        if (!throttle.TryAttempt(HttpContext, email))
+        if (!await throttle.TryAttemptAsync(HttpContext, email, ct))
         {
             Refuse("too-many");
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

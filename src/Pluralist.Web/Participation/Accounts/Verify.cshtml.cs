@@ -35,7 +35,7 @@ public sealed class VerifyModel(ParticipationStore store, AccountService account
         }
 
         Email = address;
-        if (!throttle.TryAttempt(HttpContext, address))
+        if (!await throttle.TryAttemptAsync(HttpContext, address, ct))
         {
             Errors["code"] = T("too-many");
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

@@ -26,7 +26,7 @@ public sealed class SignInModel(AccountService accounts, SignInThrottle throttle
     public async Task<IActionResult> OnPostAsync([FromForm] string? email, [FromForm] string? password, CancellationToken ct)
     {
         Email = email;
-        if (!throttle.TryAttempt(HttpContext, email))
+        if (!await throttle.TryAttemptAsync(HttpContext, email, ct))
         {
             Error = Texts.Get("too-many", Language);
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
