@@ -160,6 +160,15 @@ public static class BradleyTerry
                 .GroupBy(t => t.Key, StringComparer.Ordinal)
                 .Select(g => g.GroupBy(t => slots[t.Index]).Select(cell => ((cell.Key.Pair * 3) + cell.Key.Slot, (double)cell.Count())).ToArray())
                 .ToArray();
+            // The same cells flat: cluster c's are cellAt / cellCount [clusterStart[c], clusterStart[c + 1]).
+            var clusterStart = new int[clusters.Length + 1];
+            for (var c = 0; c < clusters.Length; c++)
+            {
+                clusterStart[c + 1] = clusterStart[c] + clusters[c].Length;
+            }
+
+            var cellAt = clusters.SelectMany(c => c.Select(cell => cell.Item1)).ToArray();
+            var cellCount = clusters.SelectMany(c => c.Select(cell => cell.Item2)).ToArray();
             // Replicate b's scores in samples[b * k .. b * k + k).
             var k = items.Length;
             var samples = new double[options.BootstrapReplicates * k];
@@ -171,9 +180,10 @@ public static class BradleyTerry
                 Array.Clear(resampled);
                 for (var i = 0; i < clusters.Length; i++)
                 {
-                    foreach (var (cell, n) in clusters[rng.Next(clusters.Length)])
+                    var drawn = rng.Next(clusters.Length);
+                    for (var e = clusterStart[drawn]; e < clusterStart[drawn + 1]; e++)
                     {
-                        resampled[cell] += n;
+                        resampled[cellAt[e]] += cellCount[e];
                     }
                 }
 

@@ -190,14 +190,14 @@ public static class DawidSkene
     /// strings. <paramref name="posterior"/> (items × K, row-major) holds each item's starting posterior and receives the
     /// fitted one; the priors and the confusion matrices (rater-major, [j·K² + t·K + l]) are left in <paramref name="work"/>.
     /// The arithmetic is that of the model's description, in item order and each item's label order, so the same labels in
-    /// the same order give the same bits.
+    /// the same order give the same bits. Three classes run a path with the class loops written out (the same additions in the
+    /// same order); <paramref name="anyClassCount"/> runs the loops instead (a test compares the two).
     /// </summary>
     public static (double LogLikelihood, int Iterations, bool Converged) FitCoded(int classes, int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
-        Span<double> posterior, DawidSkeneWorkspace work, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9)
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9, bool anyClassCount = false)
     {
         ArgumentNullException.ThrowIfNull(work);
         var k = classes;
-        var kk = k * k;
         var items = labelStart.Length - 1;
         if (items <= 0 || k <= 0)
         {
@@ -210,6 +210,17 @@ public static class DawidSkene
         }
 
         work.Ensure(k, raters);
+        return k == 3 && !anyClassCount
+            ? FitThree(raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance)
+            : FitLoop(k, raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance);
+    }
+
+    // FitCoded with loops over the classes, for any number of them.
+    private static (double LogLikelihood, int Iterations, bool Converged) FitLoop(int k, int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance)
+    {
+        var kk = k * k;
+        var items = labelStart.Length - 1;
         var priors = work.Priors.AsSpan(0, k);
         var theta = work.Theta.AsSpan(0, raters * kk);
         var logTheta = work.LogTheta.AsSpan(0, raters * kk);
@@ -310,6 +321,109 @@ public static class DawidSkene
                     t[c] = e[c] / z;
                 }
 
+                next += max + Math.Log(z);
+            }
+
+            var change = Math.Abs(next - logLik);
+            logLik = next;
+            if (change < tolerance)
+            {
+                converged = true;
+                break;
+            }
+        }
+
+        return (logLik, iterations, converged);
+    }
+
+    // FitCoded for three classes (the sign of a slider answer), with the class loops written out: the same additions in the
+    // same order, so the same bits as the loop over classes (DawidSkeneTests compares the two).
+    private static (double LogLikelihood, int Iterations, bool Converged) FitThree(int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance)
+    {
+        const int k = 3;
+        var items = labelStart.Length - 1;
+        var priors = work.Priors;
+        var theta = work.Theta.AsSpan(0, raters * 9);
+        var logTheta = work.LogTheta.AsSpan(0, raters * 9);
+        var logLik = double.NegativeInfinity;
+        var iterations = 0;
+        var converged = false;
+        while (iterations < maxIterations)
+        {
+            iterations++;
+
+            // M-step.
+            double p0 = 0, p1 = 0, p2 = 0;
+            theta.Clear();
+            for (var i = 0; i < items; i++)
+            {
+                var t0 = posterior[i * 3];
+                var t1 = posterior[(i * 3) + 1];
+                var t2 = posterior[(i * 3) + 2];
+                p0 += t0;
+                p1 += t1;
+                p2 += t2;
+                for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
+                {
+                    var cell = (labelRater[a] * 9) + labelClass[a];
+                    theta[cell] += t0;
+                    theta[cell + 3] += t1;
+                    theta[cell + 6] += t2;
+                }
+            }
+
+            priors[0] = Math.Max(p0 / items, 1e-12);
+            priors[1] = Math.Max(p1 / items, 1e-12);
+            priors[2] = Math.Max(p2 / items, 1e-12);
+            for (var r = 0; r < theta.Length; r += k)
+            {
+                var sum = 0.0 + theta[r] + theta[r + 1] + theta[r + 2];
+                var denominator = sum + (k * smoothing);
+                theta[r] = (theta[r] + smoothing) / denominator;
+                theta[r + 1] = (theta[r + 1] + smoothing) / denominator;
+                theta[r + 2] = (theta[r + 2] + smoothing) / denominator;
+            }
+
+            // E-step (logs taken once per iteration).
+            var lp0 = Math.Log(priors[0]);
+            var lp1 = Math.Log(priors[1]);
+            var lp2 = Math.Log(priors[2]);
+            for (var x = 0; x < theta.Length; x++)
+            {
+                logTheta[x] = Math.Log(theta[x]);
+            }
+
+            var next = 0.0;
+            for (var i = 0; i < items; i++)
+            {
+                double l0 = lp0, l1 = lp1, l2 = lp2;
+                for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
+                {
+                    var cell = (labelRater[a] * 9) + labelClass[a];
+                    l0 += logTheta[cell];
+                    l1 += logTheta[cell + 3];
+                    l2 += logTheta[cell + 6];
+                }
+
+                var max = l0;
+                if (l1 > max)
+                {
+                    max = l1;
+                }
+
+                if (l2 > max)
+                {
+                    max = l2;
+                }
+
+                var e0 = Math.Exp(l0 - max);
+                var e1 = Math.Exp(l1 - max);
+                var e2 = Math.Exp(l2 - max);
+                var z = 0.0 + e0 + e1 + e2;
+                posterior[i * 3] = e0 / z;
+                posterior[(i * 3) + 1] = e1 / z;
+                posterior[(i * 3) + 2] = e2 / z;
                 next += max + Math.Log(z);
             }
 
