@@ -71,28 +71,7 @@ public static class IntersectionalScores
     public static IReadOnlyList<GroupBradleyTerryScore> FromPreferences(IReadOnlyList<CriterionPreference> answers, IEnumerable<RaterProfile> profiles, IReadOnlyList<string> axes, bool intersections = true, BradleyTerryOptions? options = null, Func<string, string, bool>? include = null)
     {
         ArgumentNullException.ThrowIfNull(answers);
-        // The answers grouped once by (criterion, scope), in that order, each cell's answers in input order with their
-        // comparisons and raters' numbers; a group's cell is then the cell's answers of its members, in the same order
-        // (so each fit sees the comparisons, and draws the clusters, as when every group grouped its own answers).
-        var raterIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var byCell = answers.Select((a, n) => (Answer: a, Index: n))
-            .GroupBy(t => (t.Answer.Criterion, Scope: t.Answer.Scope ?? ""))
-            .OrderBy(g => g.Key.Criterion, StringComparer.Ordinal).ThenBy(g => g.Key.Scope, StringComparer.Ordinal)
-            .Select(g => (g.Key.Criterion, Answers: g.Select(t =>
-            {
-                var a = t.Answer;
-                if (!raterIndex.TryGetValue(a.Rater, out var r))
-                {
-                    r = raterIndex.Count;
-                    raterIndex[a.Rater] = r;
-                }
-
-                return (a.Scope, Rater: r, Comparison: PairComparison.FromPreference(a.Item0, a.Item1, a.Preference, a.Rater));
-            }).ToArray()))
-            .ToList();
         var cells = new List<(string Axis, string Group, string Criterion, string? Scope, int Raters, IReadOnlyList<PairComparison> Comparisons)>();
-        var member = new bool[raterIndex.Count];
-        var seen = new bool[raterIndex.Count];
         foreach (var (axis, group, members) in Groups(answers.Select(a => a.Rater), profiles, axes, intersections))
         {
             if (include is not null && !include(axis, group))
@@ -100,42 +79,12 @@ public static class IntersectionalScores
                 continue;
             }
 
-            foreach (var (rater, r) in raterIndex)
+            foreach (var cell in answers.Where(a => members.Contains(a.Rater))
+                .GroupBy(a => (a.Criterion, Scope: a.Scope ?? ""))
+                .OrderBy(g => g.Key.Criterion, StringComparer.Ordinal).ThenBy(g => g.Key.Scope, StringComparer.Ordinal))
             {
-                member[r] = members.Contains(rater);
-            }
-
-            foreach (var (criterion, cellAnswers) in byCell)
-            {
-                var comparisons = new List<PairComparison>();
-                string? scope = null;
-                var raters = 0;
-                Array.Clear(seen);
-                foreach (var (answerScope, r, comparison) in cellAnswers)
-                {
-                    if (!member[r])
-                    {
-                        continue;
-                    }
-
-                    if (comparisons.Count == 0)
-                    {
-                        scope = answerScope;
-                    }
-
-                    if (!seen[r])
-                    {
-                        seen[r] = true;
-                        raters++;
-                    }
-
-                    comparisons.Add(comparison);
-                }
-
-                if (comparisons.Count > 0)
-                {
-                    cells.Add((axis, group, criterion, scope, raters, comparisons));
-                }
+                var raters = cell.Select(a => a.Rater).Distinct(StringComparer.Ordinal).Count();
+                cells.Add((axis, group, cell.Key.Criterion, cell.First().Scope, raters, cell.Select(a => PairComparison.FromPreference(a.Item0, a.Item1, a.Preference, a.Rater)).ToList()));
             }
         }
 
