@@ -100,6 +100,61 @@ public class GroupScoresTests
     }
 
     [Fact]
+    public void Each_groups_scores_are_the_bits_of_a_plain_fit_of_the_groups_own_answers()
+    {
+        var rng = new Random(23);
+        var raters = Enumerable.Range(0, 14).Select(i => $"r{i}").ToArray();
+        var profiles = raters.Select((r, i) => new RaterProfile(r, new Dictionary<string, string?> { ["gender"] = i % 2 == 0 ? "woman" : "man", ["age"] = i < 7 ? "young" : "old" })).ToList();
+        var answers = new List<CriterionPreference>();
+        for (var n = 0; n < 600; n++)
+        {
+            // Answers interleaved across raters, criteria and prompts; one prompt's scope missing (null) on some answers.
+            var r = raters[rng.Next(raters.Length)];
+            var prompt = rng.Next(4);
+            var i = rng.Next(4);
+            var j = (i + 1 + rng.Next(3)) % 4;
+            var value = Math.Clamp(Math.Round((rng.NextDouble() * 2) - 1 + (i < j ? 0.3 : -0.3), 1), -1, 1);
+            answers.Add(new($"p{prompt}-{i}", $"p{prompt}-{j}", r, n % 3 == 0 ? "safety" : n % 3 == 1 ? "comfort" : "accuracy", value, prompt == 3 ? null : $"p{prompt}"));
+        }
+
+        var options = new BradleyTerryOptions { BootstrapReplicates = 40, Seed = 9 };
+        var scores = IntersectionalScores.FromPreferences(answers, profiles, ["gender", "age"], options: options);
+        var groups = new List<(string Axis, string Group, HashSet<string> Members)> { (IntersectionalScores.Everyone, IntersectionalScores.Everyone, [.. raters]) };
+        groups.AddRange(IdentityGroups.Assign(profiles, ["gender", "age"], true).Select(g => (g.Key.Axis, g.Key.Group, g.Value)));
+        var expected = new List<GroupBradleyTerryScore>();
+        foreach (var (axis, group, members) in groups)
+        {
+            // The plain computation: the group's answers per (criterion, scope), in input order, each fitted on its own.
+            foreach (var criterion in answers.Select(a => a.Criterion).Distinct().Order(StringComparer.Ordinal))
+            {
+                foreach (var scope in answers.Select(a => a.Scope ?? "").Distinct().Order(StringComparer.Ordinal))
+                {
+                    var mine = answers.Where(a => members.Contains(a.Rater) && a.Criterion == criterion && (a.Scope ?? "") == scope).ToList();
+                    if (mine.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    var fit = BradleyTerry.Fit([.. mine.Select(a => PairComparison.FromPreference(a.Item0, a.Item1, a.Preference, a.Rater))], options);
+                    var count = mine.Select(a => a.Rater).Distinct().Count();
+                    expected.AddRange(fit.Scores.Select(s => new GroupBradleyTerryScore(axis, group, criterion, s.Item, s.Theta, s.Interval, s.Comparisons, mine[0].Scope, s.Wins, s.Ties, count)));
+                }
+            }
+        }
+
+        Assert.True(expected.Count > 300);
+        Assert.Equal(expected.Count, scores.Count);
+        for (var k = 0; k < expected.Count; k++)
+        {
+            var (e, s) = (expected[k], scores[k]);
+            Assert.Equal((e.Axis, e.Group, e.Criterion, e.Scope, e.Item, e.Comparisons, e.Wins, e.Ties, e.Raters), (s.Axis, s.Group, s.Criterion, s.Scope, s.Item, s.Comparisons, s.Wins, s.Ties, s.Raters));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(e.Theta), BitConverter.DoubleToInt64Bits(s.Theta));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(e.Interval.Lower), BitConverter.DoubleToInt64Bits(s.Interval.Lower));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(e.Interval.Upper), BitConverter.DoubleToInt64Bits(s.Interval.Upper));
+        }
+    }
+
+    [Fact]
     public void Rater_bootstrap_interval_is_a_point_when_every_rater_answers_alike_and_wider_when_they_differ()
     {
         var alike = new List<CriterionPreference>();

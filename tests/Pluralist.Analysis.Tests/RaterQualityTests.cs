@@ -108,6 +108,69 @@ public class RaterQualityTests
     }
 
     [Fact]
+    public void Coded_replicates_give_the_bits_of_refits_of_the_relabelled_labels_on_any_thread_count()
+    {
+        // Raters label different numbers of items, and one rater appears first on a later item, so the replicates' item and
+        // rater orders differ from the full fit's.
+        var labels = Labels(30, [0.9, 0.75, 0.6, 0.4, 0.2], 5).Where((_, n) => n % 6 != 2).ToList();
+        labels.Insert(0, labels[^1]);
+        labels.RemoveAt(labels.Count - 1);
+        const int replicates = 12;
+        const int seed = 4;
+        var one = RaterQuality.Analyze(labels, Classes, replicates, seed, maxDegreeOfParallelism: 1);
+        var many = RaterQuality.Analyze(labels, Classes, replicates, seed, maxDegreeOfParallelism: 4);
+        Assert.Equal(one.Raters.Select(r => (r.Rater, r.Accuracy, r.Interval)), many.Raters.Select(r => (r.Rater, r.Accuracy, r.Interval)));
+        Assert.Equal(one.Items.Select(i => (i.Item, i.Difficulty, i.Interval)), many.Items.Select(i => (i.Item, i.Difficulty, i.Interval)));
+
+        // The plain computation: relabelled CategoricalLabels refitted by DawidSkene.Fit, exactly as before the coded path.
+        var full = DawidSkene.Fit(labels, Classes);
+        var byItem = labels.GroupBy(l => l.Item).Select(g => g.ToArray()).ToArray();
+        var byRater = labels.GroupBy(l => l.Rater).Select(g => g.ToArray()).ToArray();
+        var posterior = full.Items.Select((item, i) => (item, i)).ToDictionary(t => t.item, t => full.Posterior[t.i]);
+        var accuracy = full.Raters.ToDictionary(r => r, _ => new double[replicates]);
+        var difficulty = full.Items.ToDictionary(i => i, _ => new double[replicates]);
+        for (var b = 0; b < replicates; b++)
+        {
+            foreach (var draws in accuracy.Values.Concat(difficulty.Values))
+            {
+                draws[b] = double.NaN;
+            }
+
+            var rng = new Random(Seeds.For(seed, b));
+            var sample = new List<CategoricalLabel>();
+            var start = new Dictionary<string, double[]>();
+            for (var n = 0; n < byItem.Length; n++)
+            {
+                var drawn = byItem[rng.Next(byItem.Length)];
+                start[$"{n}"] = posterior[drawn[0].Item];
+                sample.AddRange(drawn.Select(l => l with { Item = $"{n}" }));
+            }
+
+            var fit = DawidSkene.Fit(sample, Classes, maxIterations: RaterQuality.ReplicateIterations, tolerance: RaterQuality.ReplicateTolerance * labels.Count, start: start);
+            for (var j = 0; j < fit.Raters.Count; j++)
+            {
+                accuracy[fit.Raters[j]][b] = fit.Accuracy[j];
+            }
+
+            rng = new Random(Seeds.For(seed, replicates + b));
+            sample.Clear();
+            for (var n = 0; n < byRater.Length; n++)
+            {
+                sample.AddRange(byRater[rng.Next(byRater.Length)].Select(l => l with { Rater = $"{n}" }));
+            }
+
+            fit = DawidSkene.Fit(sample, Classes, maxIterations: RaterQuality.ReplicateIterations, tolerance: RaterQuality.ReplicateTolerance * labels.Count, start: posterior);
+            for (var i = 0; i < fit.Items.Count; i++)
+            {
+                difficulty[fit.Items[i]][b] = fit.Difficulty[i];
+            }
+        }
+
+        Assert.All(one.Raters, r => Assert.Equal(Bootstrap.Percentile(accuracy[r.Rater], 0.95), r.Interval));
+        Assert.All(one.Items, i => Assert.Equal(Bootstrap.Percentile(difficulty[i.Item], 0.95), i.Interval));
+    }
+
+    [Fact]
     public void Ordinal_intervals_are_wald_intervals_and_the_reliability_interval_is_the_transformed_discrimination_interval()
     {
         var rng = new Random(4);

@@ -160,6 +160,15 @@ public static class BradleyTerry
                 .GroupBy(t => t.Key, StringComparer.Ordinal)
                 .Select(g => g.GroupBy(t => slots[t.Index]).Select(cell => ((cell.Key.Pair * 3) + cell.Key.Slot, (double)cell.Count())).ToArray())
                 .ToArray();
+            // The same cells flat: cluster c's are cellAt / cellCount [clusterStart[c], clusterStart[c + 1]).
+            var clusterStart = new int[clusters.Length + 1];
+            for (var c = 0; c < clusters.Length; c++)
+            {
+                clusterStart[c + 1] = clusterStart[c] + clusters[c].Length;
+            }
+
+            var cellAt = clusters.SelectMany(c => c.Select(cell => cell.Item1)).ToArray();
+            var cellCount = clusters.SelectMany(c => c.Select(cell => cell.Item2)).ToArray();
             // Replicate b's scores in samples[b * k .. b * k + k).
             var k = items.Length;
             var samples = new double[options.BootstrapReplicates * k];
@@ -171,9 +180,10 @@ public static class BradleyTerry
                 Array.Clear(resampled);
                 for (var i = 0; i < clusters.Length; i++)
                 {
-                    foreach (var (cell, n) in clusters[rng.Next(clusters.Length)])
+                    var drawn = rng.Next(clusters.Length);
+                    for (var e = clusterStart[drawn]; e < clusterStart[drawn + 1]; e++)
                     {
-                        resampled[cell] += n;
+                        resampled[cellAt[e]] += cellCount[e];
                     }
                 }
 
@@ -261,7 +271,9 @@ public static class BradleyTerry
 
         public double[] Step { get; } = new double[maxDims];
 
-        public double[,] Hessian { get; } = new double[maxDims, maxDims];
+        public double[] Hessian { get; } = new double[maxDims * maxDims];
+
+        public int Stride { get; } = maxDims;
 
         public double[] Exps { get; set; } = new double[pairs * 4];
 
@@ -305,9 +317,9 @@ public static class BradleyTerry
         var iterations = 0;
         for (; iterations < options.MaxIterations; iterations++)
         {
-            Derivatives(x, dims, k, pairs, counts, options, davidson, work.Exps, work.Grad, work.Hessian);
+            Derivatives(x, dims, k, pairs, counts, options.Regularization, davidson, work.Exps, work.Grad, work.Hessian, work.Stride);
             var step = work.Step;
-            CholeskySolve(work.Hessian, work.Grad, step, dims);
+            CholeskySolve(work.Hessian, work.Stride, work.Grad, step, dims);
             var t = 1.0;
             var candidate = work.Candidate;
             double fc;
@@ -354,14 +366,14 @@ public static class BradleyTerry
     /// Solves A x = b for a symmetric positive definite A (its leading n × n block, overwritten by its Cholesky factor
     /// L, A = L Lᵀ) by forward and back substitution into <paramref name="x"/>; a non-positive pivot (A not definite) throws.
     /// </summary>
-    private static void CholeskySolve(double[,] a, double[] b, double[] x, int n)
+    private static void CholeskySolve(double[] a, int stride, double[] b, double[] x, int n)
     {
         for (var j = 0; j < n; j++)
         {
-            var d = a[j, j];
+            var d = a[(j * stride) + j];
             for (var m = 0; m < j; m++)
             {
-                d -= a[j, m] * a[j, m];
+                d -= a[(j * stride) + m] * a[(j * stride) + m];
             }
 
             if (!(d > 0))
@@ -369,16 +381,16 @@ public static class BradleyTerry
                 throw new ArgumentException("the Newton system is not positive definite");
             }
 
-            a[j, j] = Math.Sqrt(d);
+            a[(j * stride) + j] = Math.Sqrt(d);
             for (var i = j + 1; i < n; i++)
             {
-                var v = a[i, j];
+                var v = a[(i * stride) + j];
                 for (var m = 0; m < j; m++)
                 {
-                    v -= a[i, m] * a[j, m];
+                    v -= a[(i * stride) + m] * a[(j * stride) + m];
                 }
 
-                a[i, j] = v / a[j, j];
+                a[(i * stride) + j] = v / a[(j * stride) + j];
             }
         }
 
@@ -387,20 +399,20 @@ public static class BradleyTerry
         {
             for (var m = 0; m < i; m++)
             {
-                x[i] -= a[i, m] * x[m];
+                x[i] -= a[(i * stride) + m] * x[m];
             }
 
-            x[i] /= a[i, i];
+            x[i] /= a[(i * stride) + i];
         }
 
         for (var i = n - 1; i >= 0; i--)
         {
             for (var m = i + 1; m < n; m++)
             {
-                x[i] -= a[m, i] * x[m];
+                x[i] -= a[(m * stride) + i] * x[m];
             }
 
-            x[i] /= a[i, i];
+            x[i] /= a[(i * stride) + i];
         }
     }
 
@@ -442,29 +454,36 @@ public static class BradleyTerry
 
     /// <summary>
     /// Gradient of the penalised log-likelihood and the negated Hessian (positive definite) at <paramref name="x"/>, into
-    /// the leading <paramref name="size"/> entries of <paramref name="grad"/> and <paramref name="h"/>; <paramref name="exps"/>
-    /// are the exponentials <see cref="Objective"/> stored at the same point.
+    /// the leading <paramref name="size"/> entries of <paramref name="grad"/> and <paramref name="h"/> (row-major with
+    /// stride <paramref name="stride"/>); <paramref name="exps"/> are the exponentials <see cref="Objective"/> stored at the same point.
     /// </summary>
-    private static void Derivatives(double[] x, int size, int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, bool davidson, double[] exps, double[] grad, double[,] h)
+    /// <remarks>
+    /// Each pair contributes through z = (θ_i, θ_j, log ν + (θ_i + θ_j)/2) with outcome probabilities p and outcome weights
+    /// y: gradient Σ_z (y_z − n p_z) ∂z/∂x, negated Hessian n (Σ_z p_z ∂z ∂zᵀ − m mᵀ) with m = Σ_z p_z ∂z. The entries are
+    /// written out for this z: m = (p_0 + p_2/2, p_1 + p_2/2, p_2) and Σ_z p_z ∂z ∂zᵀ = [[p_0 + p_2/4, p_2/4, p_2/2],
+    /// [p_2/4, p_1 + p_2/4, p_2/2], [p_2/2, p_2/2, p_2]], in the order a loop over z and the coordinates adds them (its
+    /// terms with a zero weight add nothing, and the weights 1, 1/2, 1/4 scale exactly), so the values are those of that
+    /// loop to the bit (a test keeps the loop and compares).
+    /// </remarks>
+    internal static void Derivatives(double[] x, int size, int k, (int I, int J)[] pairs, double[] counts, double regularization, bool davidson, double[] exps, double[] grad, double[] h, int stride)
     {
-        Array.Clear(grad);
-        Array.Clear(h);
+        Array.Clear(grad, 0, size);
+        for (var r = 0; r < size; r++)
+        {
+            Array.Clear(h, r * stride, size);
+        }
+
         for (var i = 0; i < k; i++)
         {
-            grad[i] -= options.Regularization * x[i];
-            h[i, i] += options.Regularization;
+            grad[i] -= regularization * x[i];
+            h[(i * stride) + i] += regularization;
         }
 
         if (davidson)
         {
-            h[k, k] += 1e-9; // keeps the system definite when every pair's tie share is extreme
+            h[(k * stride) + k] += 1e-9; // keeps the system definite when every pair's tie share is extreme
         }
 
-        Span<int> idx = stackalloc int[3];
-        Span<double> w = stackalloc double[9]; // w[z * 3 + coordinate], coordinates (θ_i, θ_j, log ν)
-        Span<double> prob = stackalloc double[3];
-        Span<double> y = stackalloc double[3];
-        Span<double> g = stackalloc double[3];
         for (var p = 0; p < pairs.Length; p++)
         {
             var (i, j) = pairs[p];
@@ -477,51 +496,44 @@ public static class BradleyTerry
                 continue;
             }
 
-            var ea = exps[p * 4];
-            var eb = exps[(p * 4) + 1];
-            var ec = exps[(p * 4) + 2];
             var d = exps[(p * 4) + 3];
-            prob[0] = ea / d;
-            prob[1] = eb / d;
-            prob[2] = ec / d;
-            w.Clear();
-            w[0] = 1;                 // z_0 = θ_i
-            w[4] = 1;                 // z_1 = θ_j
-            w[6] = 0.5;               // z_2 = log ν + (θ_i + θ_j)/2
-            w[7] = 0.5;
-            w[8] = davidson ? 1 : 0;
-            // Sufficient outcome weights: Σ_k y_k z_k.
-            y[0] = c0 + (davidson ? 0 : c2 / 2);
-            y[1] = c1 + (davidson ? 0 : c2 / 2);
-            y[2] = davidson ? c2 : 0;
-            idx[0] = i;
-            idx[1] = j;
-            idx[2] = davidson ? k : -1;
-            var dims = davidson ? 3 : 2;
+            var p0 = exps[p * 4] / d;
+            var p1 = exps[(p * 4) + 1] / d;
+            var p2 = exps[(p * 4) + 2] / d;
 
-            // Gradient: Σ_z (y_z − n p_z) w_z.  Hessian of n·logD: n (Σ_z p_z w_z w_zᵀ − m mᵀ), m = Σ_z p_z w_z.
-            g.Clear();
-            for (var z = 0; z < 3; z++)
+            // Outcome weights: with Davidson ties a tie is its own outcome; as half wins it adds half to each side.
+            var y0 = c0 + (davidson ? 0 : c2 / 2);
+            var y1 = c1 + (davidson ? 0 : c2 / 2);
+            var y2 = davidson ? c2 : 0;
+            var r0 = y0 - (n * p0);
+            var r1 = y1 - (n * p1);
+            var r2 = y2 - (n * p2);
+            grad[i] += r0;
+            grad[i] += r2 * 0.5;
+            grad[j] += r1;
+            grad[j] += r2 * 0.5;
+            var g0 = p0 + (p2 * 0.5);
+            var g1 = p1 + (p2 * 0.5);
+            var quarter = p2 * 0.5 * 0.5;
+            var hii = n * (p0 + quarter - (g0 * g0));
+            var hij = n * (quarter - (g0 * g1));
+            var hjj = n * (p1 + quarter - (g1 * g1));
+            h[(i * stride) + i] += hii;
+            h[(i * stride) + j] += hij;
+            h[(j * stride) + i] += hij;
+            h[(j * stride) + j] += hjj;
+            if (davidson)
             {
-                for (var q = 0; q < dims; q++)
-                {
-                    grad[idx[q]] += (y[z] - (n * prob[z])) * w[(z * 3) + q];
-                    g[q] += prob[z] * w[(z * 3) + q];
-                }
-            }
-
-            for (var q = 0; q < dims; q++)
-            {
-                for (var r = 0; r < dims; r++)
-                {
-                    double s = 0;
-                    for (var z = 0; z < 3; z++)
-                    {
-                        s += prob[z] * w[(z * 3) + q] * w[(z * 3) + r];
-                    }
-
-                    h[idx[q], idx[r]] += n * (s - (g[q] * g[r]));
-                }
+                var g2 = p2;
+                var half = p2 * 0.5;
+                grad[k] += r2;
+                var hik = n * (half - (g0 * g2));
+                var hjk = n * (half - (g1 * g2));
+                h[(i * stride) + k] += hik;
+                h[(k * stride) + i] += hik;
+                h[(j * stride) + k] += hjk;
+                h[(k * stride) + j] += hjk;
+                h[(k * stride) + k] += n * (p2 - (g2 * g2));
             }
         }
     }

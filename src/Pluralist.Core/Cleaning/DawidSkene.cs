@@ -134,111 +134,33 @@ public static class DawidSkene
             }
         }
 
-        var priors = new double[k];
-        var theta = Enumerable.Range(0, raters).Select(_ => new double[k * k]).ToArray();
-        var logLik = double.NegativeInfinity;
-        var iterations = 0;
-        var converged = false;
-        var logp = new double[k];
-        var logPriors = new double[k];
-        var logTheta = Enumerable.Range(0, raters).Select(_ => new double[k * k]).ToArray();
-        while (iterations < maxIterations)
+        var labelStart = new int[items + 1];
+        var labelRater = new int[obs.Count];
+        var labelClass = new int[obs.Count];
+        var posterior = new double[items * k];
+        for (var i = 0; i < items; i++)
         {
-            iterations++;
-
-            // M-step.
-            Array.Clear(priors);
-            foreach (var row in theta)
+            labelStart[i + 1] = labelStart[i] + byItem[i].Length;
+            for (var a = 0; a < byItem[i].Length; a++)
             {
-                Array.Clear(row);
+                (labelRater[labelStart[i] + a], labelClass[labelStart[i] + a]) = byItem[i][a];
             }
 
-            for (var i = 0; i < items; i++)
-            {
-                for (var c = 0; c < k; c++)
-                {
-                    priors[c] += t[i][c];
-                }
+            t[i].CopyTo(posterior, i * k);
+        }
 
-                foreach (var (j, l) in byItem[i])
-                {
-                    for (var c = 0; c < k; c++)
-                    {
-                        theta[j][(c * k) + l] += t[i][c];
-                    }
-                }
-            }
+        var work = new DawidSkeneWorkspace(k, raters);
+        var (logLik, iterations, converged) = FitCoded(k, raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance);
+        var priors = work.Priors[..k];
+        var theta = new double[raters][];
+        for (var j = 0; j < raters; j++)
+        {
+            theta[j] = work.Theta[(j * k * k)..((j + 1) * k * k)];
+        }
 
-            for (var c = 0; c < k; c++)
-            {
-                priors[c] = Math.Max(priors[c] / items, 1e-12);
-            }
-
-            foreach (var row in theta)
-            {
-                for (var c = 0; c < k; c++)
-                {
-                    var sum = 0.0;
-                    for (var l = 0; l < k; l++)
-                    {
-                        sum += row[(c * k) + l];
-                    }
-
-                    for (var l = 0; l < k; l++)
-                    {
-                        row[(c * k) + l] = (row[(c * k) + l] + smoothing) / (sum + (k * smoothing));
-                    }
-                }
-            }
-
-            // E-step (logs taken once per iteration).
-            for (var c = 0; c < k; c++)
-            {
-                logPriors[c] = Math.Log(priors[c]);
-            }
-
-            for (var j = 0; j < raters; j++)
-            {
-                for (var x = 0; x < k * k; x++)
-                {
-                    logTheta[j][x] = Math.Log(theta[j][x]);
-                }
-            }
-
-            var next = 0.0;
-            for (var i = 0; i < items; i++)
-            {
-                for (var c = 0; c < k; c++)
-                {
-                    logp[c] = logPriors[c];
-                    foreach (var (j, l) in byItem[i])
-                    {
-                        logp[c] += logTheta[j][(c * k) + l];
-                    }
-                }
-
-                var max = logp.Max();
-                var z = 0.0;
-                for (var c = 0; c < k; c++)
-                {
-                    z += Math.Exp(logp[c] - max);
-                }
-
-                for (var c = 0; c < k; c++)
-                {
-                    t[i][c] = Math.Exp(logp[c] - max) / z;
-                }
-
-                next += max + Math.Log(z);
-            }
-
-            var change = Math.Abs(next - logLik);
-            logLik = next;
-            if (change < tolerance)
-            {
-                converged = true;
-                break;
-            }
+        for (var i = 0; i < items; i++)
+        {
+            t[i] = posterior[(i * k)..((i + 1) * k)];
         }
 
         var raterLabels = new int[raters];
@@ -259,5 +181,299 @@ public static class DawidSkene
 
         return new DawidSkeneFit(classes, [.. raterIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)], itemNames,
             priors, theta, t, raterLabels, itemLabels, difficulty, logLik, iterations, converged);
+    }
+
+    /// <summary>
+    /// EM on labels coded as integers and grouped by item (item i's labels are the entries <paramref name="labelStart"/>[i] to
+    /// <paramref name="labelStart"/>[i + 1] − 1 of <paramref name="labelRater"/> and <paramref name="labelClass"/>), in flat
+    /// arrays: what <see cref="Fit"/> runs after coding its labels, and what a bootstrap replicate runs without building
+    /// strings. <paramref name="posterior"/> (items × K, row-major) holds each item's starting posterior and receives the
+    /// fitted one; the priors and the confusion matrices (rater-major, [j·K² + t·K + l]) are left in <paramref name="work"/>.
+    /// The arithmetic is that of the model's description, in item order and each item's label order, so the same labels in
+    /// the same order give the same bits. Three classes run a path with the class loops written out (the same additions in the
+    /// same order); <paramref name="anyClassCount"/> runs the loops instead (a test compares the two).
+    /// </summary>
+    public static (double LogLikelihood, int Iterations, bool Converged) FitCoded(int classes, int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9, bool anyClassCount = false)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var k = classes;
+        var items = labelStart.Length - 1;
+        if (items <= 0 || k <= 0)
+        {
+            throw new ArgumentException("Dawid-Skene needs at least one label", nameof(labelStart));
+        }
+
+        if (posterior.Length < items * k)
+        {
+            throw new ArgumentException($"the posterior holds {posterior.Length} values; {items} items of {k} classes need {items * k}", nameof(posterior));
+        }
+
+        work.Ensure(k, raters);
+        return k == 3 && !anyClassCount
+            ? FitThree(raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance)
+            : FitLoop(k, raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance);
+    }
+
+    // FitCoded with loops over the classes, for any number of them.
+    private static (double LogLikelihood, int Iterations, bool Converged) FitLoop(int k, int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance)
+    {
+        var kk = k * k;
+        var items = labelStart.Length - 1;
+        var priors = work.Priors.AsSpan(0, k);
+        var theta = work.Theta.AsSpan(0, raters * kk);
+        var logTheta = work.LogTheta.AsSpan(0, raters * kk);
+        var logPriors = work.LogPriors.AsSpan(0, k);
+        var logp = work.LogP.AsSpan(0, k);
+        var e = work.Exp.AsSpan(0, k);
+        var logLik = double.NegativeInfinity;
+        var iterations = 0;
+        var converged = false;
+        while (iterations < maxIterations)
+        {
+            iterations++;
+
+            // M-step.
+            priors.Clear();
+            theta.Clear();
+            for (var i = 0; i < items; i++)
+            {
+                var t = posterior.Slice(i * k, k);
+                for (var c = 0; c < k; c++)
+                {
+                    priors[c] += t[c];
+                }
+
+                for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
+                {
+                    var cell = theta.Slice((labelRater[a] * kk) + labelClass[a]);
+                    for (var c = 0; c < k; c++)
+                    {
+                        cell[c * k] += t[c];
+                    }
+                }
+            }
+
+            for (var c = 0; c < k; c++)
+            {
+                priors[c] = Math.Max(priors[c] / items, 1e-12);
+            }
+
+            for (var r = 0; r < raters * k; r++)
+            {
+                var row = theta.Slice(r * k, k);
+                var sum = 0.0;
+                for (var l = 0; l < k; l++)
+                {
+                    sum += row[l];
+                }
+
+                for (var l = 0; l < k; l++)
+                {
+                    row[l] = (row[l] + smoothing) / (sum + (k * smoothing));
+                }
+            }
+
+            // E-step (logs taken once per iteration).
+            for (var c = 0; c < k; c++)
+            {
+                logPriors[c] = Math.Log(priors[c]);
+            }
+
+            for (var x = 0; x < raters * kk; x++)
+            {
+                logTheta[x] = Math.Log(theta[x]);
+            }
+
+            var next = 0.0;
+            for (var i = 0; i < items; i++)
+            {
+                logPriors.CopyTo(logp);
+                for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
+                {
+                    var cell = logTheta.Slice((labelRater[a] * kk) + labelClass[a]);
+                    for (var c = 0; c < k; c++)
+                    {
+                        logp[c] += cell[c * k];
+                    }
+                }
+
+                var max = logp[0];
+                for (var c = 1; c < k; c++)
+                {
+                    if (logp[c] > max)
+                    {
+                        max = logp[c];
+                    }
+                }
+
+                var z = 0.0;
+                for (var c = 0; c < k; c++)
+                {
+                    e[c] = Math.Exp(logp[c] - max);
+                    z += e[c];
+                }
+
+                var t = posterior.Slice(i * k, k);
+                for (var c = 0; c < k; c++)
+                {
+                    t[c] = e[c] / z;
+                }
+
+                next += max + Math.Log(z);
+            }
+
+            var change = Math.Abs(next - logLik);
+            logLik = next;
+            if (change < tolerance)
+            {
+                converged = true;
+                break;
+            }
+        }
+
+        return (logLik, iterations, converged);
+    }
+
+    // FitCoded for three classes (the sign of a slider answer), with the class loops written out: the same additions in the
+    // same order, so the same bits as the loop over classes (DawidSkeneTests compares the two).
+    private static (double LogLikelihood, int Iterations, bool Converged) FitThree(int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance)
+    {
+        const int k = 3;
+        var items = labelStart.Length - 1;
+        var priors = work.Priors;
+        var theta = work.Theta.AsSpan(0, raters * 9);
+        var logTheta = work.LogTheta.AsSpan(0, raters * 9);
+        var logLik = double.NegativeInfinity;
+        var iterations = 0;
+        var converged = false;
+        while (iterations < maxIterations)
+        {
+            iterations++;
+
+            // M-step.
+            double p0 = 0, p1 = 0, p2 = 0;
+            theta.Clear();
+            for (var i = 0; i < items; i++)
+            {
+                var t0 = posterior[i * 3];
+                var t1 = posterior[(i * 3) + 1];
+                var t2 = posterior[(i * 3) + 2];
+                p0 += t0;
+                p1 += t1;
+                p2 += t2;
+                for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
+                {
+                    var cell = (labelRater[a] * 9) + labelClass[a];
+                    theta[cell] += t0;
+                    theta[cell + 3] += t1;
+                    theta[cell + 6] += t2;
+                }
+            }
+
+            priors[0] = Math.Max(p0 / items, 1e-12);
+            priors[1] = Math.Max(p1 / items, 1e-12);
+            priors[2] = Math.Max(p2 / items, 1e-12);
+            for (var r = 0; r < theta.Length; r += k)
+            {
+                var sum = 0.0 + theta[r] + theta[r + 1] + theta[r + 2];
+                var denominator = sum + (k * smoothing);
+                theta[r] = (theta[r] + smoothing) / denominator;
+                theta[r + 1] = (theta[r + 1] + smoothing) / denominator;
+                theta[r + 2] = (theta[r + 2] + smoothing) / denominator;
+            }
+
+            // E-step (logs taken once per iteration).
+            var lp0 = Math.Log(priors[0]);
+            var lp1 = Math.Log(priors[1]);
+            var lp2 = Math.Log(priors[2]);
+            for (var x = 0; x < theta.Length; x++)
+            {
+                logTheta[x] = Math.Log(theta[x]);
+            }
+
+            var next = 0.0;
+            for (var i = 0; i < items; i++)
+            {
+                double l0 = lp0, l1 = lp1, l2 = lp2;
+                for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
+                {
+                    var cell = (labelRater[a] * 9) + labelClass[a];
+                    l0 += logTheta[cell];
+                    l1 += logTheta[cell + 3];
+                    l2 += logTheta[cell + 6];
+                }
+
+                var max = l0;
+                if (l1 > max)
+                {
+                    max = l1;
+                }
+
+                if (l2 > max)
+                {
+                    max = l2;
+                }
+
+                var e0 = Math.Exp(l0 - max);
+                var e1 = Math.Exp(l1 - max);
+                var e2 = Math.Exp(l2 - max);
+                var z = 0.0 + e0 + e1 + e2;
+                posterior[i * 3] = e0 / z;
+                posterior[(i * 3) + 1] = e1 / z;
+                posterior[(i * 3) + 2] = e2 / z;
+                next += max + Math.Log(z);
+            }
+
+            var change = Math.Abs(next - logLik);
+            logLik = next;
+            if (change < tolerance)
+            {
+                converged = true;
+                break;
+            }
+        }
+
+        return (logLik, iterations, converged);
+    }
+}
+
+/// <summary>The arrays <see cref="DawidSkene.FitCoded"/> works in (priors, confusion matrices, their logs), reused across fits of one thread.</summary>
+public sealed class DawidSkeneWorkspace
+{
+    public DawidSkeneWorkspace(int classes, int raters) => Ensure(classes, raters);
+
+    /// <summary>P(true class = k) of the last fit.</summary>
+    public double[] Priors { get; private set; } = [];
+
+    /// <summary>The last fit's confusion matrices, rater-major: [j·K² + t·K + l] = P(label l | true class t) of rater j.</summary>
+    public double[] Theta { get; private set; } = [];
+
+    internal double[] LogTheta { get; private set; } = [];
+
+    internal double[] LogPriors { get; private set; } = [];
+
+    internal double[] LogP { get; private set; } = [];
+
+    internal double[] Exp { get; private set; } = [];
+
+    /// <summary>Grows the arrays to hold <paramref name="classes"/> classes and <paramref name="raters"/> raters.</summary>
+    public void Ensure(int classes, int raters)
+    {
+        if (Priors.Length < classes)
+        {
+            Priors = new double[classes];
+            LogPriors = new double[classes];
+            LogP = new double[classes];
+            Exp = new double[classes];
+        }
+
+        if (Theta.Length < classes * classes * raters)
+        {
+            Theta = new double[classes * classes * raters];
+            LogTheta = new double[classes * classes * raters];
+        }
     }
 }

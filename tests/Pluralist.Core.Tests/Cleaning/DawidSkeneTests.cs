@@ -113,6 +113,41 @@ public class DawidSkeneTests
     }
 
     [Fact]
+    public void Three_class_path_gives_the_bits_of_the_loop_over_classes()
+    {
+        var (labels, _) = Simulate(60, [0.85, 0.7, 0.55, double.NaN, 0.9], 8);
+        labels = labels.Where((_, n) => n % 5 != 1).ToList();
+        var items = labels.Select(l => l.Item).Distinct().ToList();
+        var raters = labels.Select(l => l.Rater).Distinct().ToList();
+        var byItem = items.Select(i => labels.Where(l => l.Item == i).ToList()).ToList();
+        var start = new int[items.Count + 1];
+        for (var i = 0; i < items.Count; i++)
+        {
+            start[i + 1] = start[i] + byItem[i].Count;
+        }
+
+        var rater = byItem.SelectMany(g => g.Select(l => raters.IndexOf(l.Rater))).ToArray();
+        var cls = byItem.SelectMany(g => g.Select(l => Array.IndexOf(Classes, l.Class))).ToArray();
+        var rng = new Random(3);
+        var begin = Enumerable.Range(0, items.Count).SelectMany(_ =>
+        {
+            var w = new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() };
+            return w.Select(x => x / w.Sum());
+        }).ToArray();
+        foreach (var maxIterations in new[] { 1, 7, 500 })
+        {
+            var (written, loop) = ((double[])begin.Clone(), (double[])begin.Clone());
+            var (writtenWork, loopWork) = (new DawidSkeneWorkspace(3, raters.Count), new DawidSkeneWorkspace(3, raters.Count));
+            var a = DawidSkene.FitCoded(3, raters.Count, start, rater, cls, written, writtenWork, maxIterations: maxIterations, tolerance: 1e-12);
+            var b = DawidSkene.FitCoded(3, raters.Count, start, rater, cls, loop, loopWork, maxIterations: maxIterations, tolerance: 1e-12, anyClassCount: true);
+            Assert.Equal(b, a);
+            Assert.Equal(loop, written);
+            Assert.Equal(loopWork.Priors[..3], writtenWork.Priors[..3]);
+            Assert.Equal(loopWork.Theta[..(raters.Count * 9)], writtenWork.Theta[..(raters.Count * 9)]);
+        }
+    }
+
+    [Fact]
     public void Em_recovers_rater_accuracies_and_finds_the_spammer()
     {
         var (labels, truth) = Simulate(400, [0.9, 0.85, 0.8, 0.75, double.NaN], 7);
