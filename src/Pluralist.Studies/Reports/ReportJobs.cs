@@ -28,6 +28,9 @@ public sealed class ReportJobs(DatabaseOptions database, DataDirectory data, ILo
 
     private readonly Channel<ReportJob> _queue = Channel.CreateUnbounded<ReportJob>();
     private readonly ConcurrentDictionary<string, ReportJob> _jobs = new(StringComparer.Ordinal);
+
+    /// <summary>Jobs queued and not started (the <c>pluralist.jobs.waiting</c> gauge).</summary>
+    public int Waiting => _queue.Reader.Count;
     private readonly Lock _start = new();
 
     /// <summary>Permutations, bootstrap replicates and seed (the CLI's defaults unless configured).</summary>
@@ -68,7 +71,7 @@ public sealed class ReportJobs(DatabaseOptions database, DataDirectory data, ILo
             job.State = ReportJobState.Running;
             try
             {
-                await Task.Run(() => RunAsync(job, stoppingToken), stoppingToken).ConfigureAwait(false);
+                await Diagnostics.PluralistTelemetry.RunJobAsync("report", () => Task.Run(() => RunAsync(job, stoppingToken), stoppingToken)).ConfigureAwait(false);
                 job.State = ReportJobState.Done;
                 job.Phase = "done";
             }

@@ -31,6 +31,9 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
     private readonly Channel<PipelineJob> _queue = Channel.CreateUnbounded<PipelineJob>();
     private readonly ConcurrentDictionary<string, PipelineJob> _jobs = new(StringComparer.Ordinal);
 
+    /// <summary>Jobs queued and not started (the <c>pluralist.jobs.waiting</c> gauge).</summary>
+    public int Waiting => _queue.Reader.Count;
+
     /// <summary>Queues a job; the request must have been validated (<see cref="Validate"/>).</summary>
     public PipelineJob Start(long staffId, PipelineJobRequest request)
     {
@@ -98,7 +101,7 @@ public sealed class PipelineJobs(IServiceScopeFactory scopes, DataDirectory data
             job.State = PipelineJobState.Running;
             try
             {
-                await RunAsync(job, stoppingToken).ConfigureAwait(false);
+                await Diagnostics.PluralistTelemetry.RunJobAsync("pipeline", () => RunAsync(job, stoppingToken)).ConfigureAwait(false);
                 job.State = PipelineJobState.Done;
                 job.Phase = "done";
             }

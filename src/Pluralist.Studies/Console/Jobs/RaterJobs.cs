@@ -53,6 +53,9 @@ public sealed class RaterJobs(IServiceScopeFactory scopes, DataDirectory data, I
     private readonly Channel<RaterJob> _queue = Channel.CreateUnbounded<RaterJob>();
     private readonly ConcurrentDictionary<string, RaterJob> _jobs = new(StringComparer.Ordinal);
 
+    /// <summary>Jobs queued and not started (the <c>pluralist.jobs.waiting</c> gauge).</summary>
+    public int Waiting => _queue.Reader.Count;
+
     /// <summary>Problems with a request, each naming its form field; empty when it can run.</summary>
     public static IReadOnlyList<string> Validate(RaterJobRequest r)
     {
@@ -97,7 +100,7 @@ public sealed class RaterJobs(IServiceScopeFactory scopes, DataDirectory data, I
             job.State = PipelineJobState.Running;
             try
             {
-                await RunAsync(job, stoppingToken).ConfigureAwait(false);
+                await Diagnostics.PluralistTelemetry.RunJobAsync("raters", () => RunAsync(job, stoppingToken)).ConfigureAwait(false);
                 job.State = PipelineJobState.Done;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
