@@ -82,6 +82,8 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private async Task RunAsync()
     {
+        // The loop starts inside the request that first needed the writer: it must not carry that request's span.
+        Activity.Current = null;
         var batch = new List<Write>(MaxBatch);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
