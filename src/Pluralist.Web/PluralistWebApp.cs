@@ -12,7 +12,8 @@ public static class PluralistWebApp
     /// <summary>Builds the app, migrates the database and makes sure the default study exists.</summary>
     /// <param name="args">Command-line style settings (<c>--urls</c>, <c>--Pluralist:Data=...</c>).</param>
     /// <param name="settings">Configuration values that override the others (<c>Pluralist:Data</c>, <c>Pluralist:Db</c>, <c>Pluralist:Connection</c>).</param>
-    public static async Task<WebApplication> CreateAsync(string[] args, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="telemetry">Exporters added to the OpenTelemetry pipeline (the tests' in-memory one); given, the pipeline is built even when none is configured.</param>
+    public static async Task<WebApplication> CreateAsync(string[] args, IReadOnlyDictionary<string, string?>? settings = null, Action<OpenTelemetry.OpenTelemetryBuilder>? telemetry = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -26,6 +27,7 @@ public static class PluralistWebApp
         }
 
         builder.AddPluralistLogging();
+        builder.AddPluralistTelemetry(telemetry);
         builder.AddPluralistStorage();
         builder.Services.AddParticipantSecurity(builder.Configuration);
         builder.Services.AddParticipantLocalization();

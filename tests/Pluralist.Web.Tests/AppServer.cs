@@ -38,12 +38,17 @@ public sealed class AppServer : IAsyncDisposable
 
     public Queue<string> Codes { get; }
 
+    /// <summary>The app's services (the OpenTelemetry providers, the job runners).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>
     /// Starts the app. <paramref name="settings"/> adds configuration (<c>Pluralist:BehindProxy</c>…) over the
-    /// defaults here; <paramref name="routes"/> adds endpoints before the server starts (a test's own failing endpoint).
+    /// defaults here; <paramref name="routes"/> adds endpoints before the server starts (a test's own failing endpoint);
+    /// <paramref name="telemetry"/> adds exporters to the app's OpenTelemetry pipeline (and so builds it).
     /// </summary>
     public static async Task<AppServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, int codes = 20, int codeAttemptsPerMinute = 1000, int imagesPerPrompt = 4, int signInAttemptsPerMinute = 1000, Action<Pluralist.Core.Model.Study>? configure = null,
-        IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplication>? routes = null, Func<DatabaseOptions, IReadOnlyDictionary<string, string?>>? settingsFor = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplication>? routes = null, Func<DatabaseOptions, IReadOnlyDictionary<string, string?>>? settingsFor = null,
+        Action<OpenTelemetry.OpenTelemetryBuilder>? telemetry = null)
     {
         var database = await TestDatabase.CreateAsync(provider);
         var dataRoot = Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N"));
@@ -58,7 +63,7 @@ public sealed class AppServer : IAsyncDisposable
             settings = all;
         }
 
-        return await StartOnAsync(database, true, dataRoot, null, codes, codeAttemptsPerMinute, imagesPerPrompt, signInAttemptsPerMinute, configure, settings, routes);
+        return await StartOnAsync(database, true, dataRoot, null, codes, codeAttemptsPerMinute, imagesPerPrompt, signInAttemptsPerMinute, configure, settings, routes, telemetry);
     }
 
     /// <summary>
@@ -73,7 +78,7 @@ public sealed class AppServer : IAsyncDisposable
         StartOnAsync(database, false, dataRoot, new Queue<string>(), 0, codeAttemptsPerMinute, 4, signInAttemptsPerMinute, null, null, null);
 
     private static async Task<AppServer> StartOnAsync(TestDatabase database, bool ownsDatabase, string dataRoot, Queue<string>? sharedCodes, int codes, int codeAttemptsPerMinute, int imagesPerPrompt, int signInAttemptsPerMinute,
-        Action<Pluralist.Core.Model.Study>? configure, IReadOnlyDictionary<string, string?>? settings, Action<WebApplication>? routes)
+        Action<Pluralist.Core.Model.Study>? configure, IReadOnlyDictionary<string, string?>? settings, Action<WebApplication>? routes, Action<OpenTelemetry.OpenTelemetryBuilder>? telemetry = null)
     {
         var provider = database.Provider;
         var data = new DataDirectory(dataRoot);
@@ -91,7 +96,7 @@ public sealed class AppServer : IAsyncDisposable
             all[key] = value;
         }
 
-        var app = await PluralistWebApp.CreateAsync(["--urls", "http://127.0.0.1:0"], all);
+        var app = await PluralistWebApp.CreateAsync(["--urls", "http://127.0.0.1:0"], all, telemetry);
         routes?.Invoke(app);
         var queue = sharedCodes;
         if (queue is null)

@@ -6,7 +6,7 @@ using Pluralist.Web;
 
 namespace Pluralist.Cli;
 
-/// <summary><c>pluralist serve [--urls URL] [--demo]</c>: runs the participant app.</summary>
+/// <summary><c>pluralist serve [--urls URL] [--demo] [--telemetry none|console|otlp]</c>: runs the participant app.</summary>
 public static class ServeCommands
 {
     public static Command Create()
@@ -18,9 +18,15 @@ public static class ServeCommands
         };
         var demo = new Option<bool>("--demo") { Description = "Seed a demo study with images, pairs, an open batch and invitation codes, and print the codes." };
         var simulate = new Option<int>("--simulate") { Description = "With --demo: pre-fill the study with answers from this many simulated participants (30 pairs each)." };
-        var serve = new Command("serve", "Run the participant app on the data directory's database.") { urls, demo, simulate };
+        var telemetry = new Option<string?>("--telemetry")
+        {
+            Description = "OpenTelemetry metrics and traces: none, console (stdout) or otlp (OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4317). Unset: otlp when OTEL_EXPORTER_OTLP_ENDPOINT is set, else none.",
+        };
+        var serve = new Command("serve", "Run the participant app on the data directory's database.") { urls, demo, simulate, telemetry };
         serve.SetAction(CliContext.Run(async (parse, ct) =>
         {
+            var exporter = parse.GetValue(telemetry);
+            CommandHelpers.Require(exporter is null || Pluralist.Web.Infrastructure.Telemetry.Exporters.Contains(exporter), "--telemetry", $"'{exporter}' is not one of none, console, otlp");
             var (data, options) = CliContext.Resolve(parse);
             data.EnsureCreated();
             var address = parse.GetValue(urls)!;
@@ -30,6 +36,11 @@ public static class ServeCommands
                 ["Pluralist:Db"] = options.Provider == DatabaseProvider.Postgres ? "postgres" : "sqlite",
                 ["Pluralist:Connection"] = options.ConnectionString,
             };
+            if (exporter is not null)
+            {
+                settings[Pluralist.Web.Infrastructure.Telemetry.Setting] = exporter;
+            }
+
             await using var app = await PluralistWebApp.CreateAsync(["--urls", address], settings).ConfigureAwait(false);
             if (parse.GetValue(demo))
             {
@@ -50,7 +61,8 @@ public static class ServeCommands
                 }
             }
 
-            Console.WriteLine($"Participant app: {address} (data: {data.Root}, database: {options}). Press Ctrl+C to stop.");
+            var exporterName = Pluralist.Web.Infrastructure.Telemetry.ExporterOf(app.Configuration);
+            Console.WriteLine($"Participant app: {address} (data: {data.Root}, database: {options}, telemetry: {exporterName}). Press Ctrl+C to stop.");
             await app.StartAsync(ct).ConfigureAwait(false);
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;

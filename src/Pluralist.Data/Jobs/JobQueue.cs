@@ -111,6 +111,15 @@ public sealed class JobQueue(DatabaseOptions options, TimeProvider? time = null)
         return await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Take(limit).ToListAsync(ct);
     }
 
+    /// <summary>Jobs waiting to run (queued, whatever their backoff), per kind: the <c>pluralist.jobs.waiting</c> gauge.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> CountWaitingAsync(CancellationToken ct = default)
+    {
+        await using var db = PluralistDatabase.CreateContext(Options);
+        var counts = await db.Jobs.AsNoTracking().Where(j => j.State == JobState.Queued)
+            .GroupBy(j => j.Kind).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        return counts.ToDictionary(c => c.Key, c => c.Count, StringComparer.Ordinal);
+    }
+
     /// <summary>Wakes a worker waiting in <see cref="WaitAsync"/> (this instance enqueued something).</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
 

@@ -129,7 +129,7 @@ public sealed class JobWorker : BackgroundService
         Exception? error = null;
         try
         {
-            outcome = await Task.Run(() => handler.RunAsync(context, attempt.Token), attempt.Token).ConfigureAwait(false);
+            outcome = await Task.Run(() => Diagnostics.PluralistTelemetry.RunJobAsync(job.Kind, () => handler.RunAsync(context, attempt.Token)), attempt.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Pluralist.Data;
+using Pluralist.Studies.Diagnostics;
 
 namespace Pluralist.Studies.Participation;
 
@@ -80,6 +82,8 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private async Task RunAsync()
     {
+        // The loop starts inside the request that first needed the writer: it must not carry that request's span.
+        Activity.Current = null;
         var batch = new List<Write>(MaxBatch);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -96,6 +100,14 @@ public sealed class GroupCommit : IAsyncDisposable
     private async Task CommitAsync(List<Write> batch)
     {
         var applied = new List<Write>(batch.Count);
+        var started = Stopwatch.GetTimestamp();
+        // The writer's loop has no parent span: the batch's span links to the spans of the writes it holds.
+        using var activity = PluralistTelemetry.Source.HasListeners()
+            ? PluralistTelemetry.Source.StartActivity("pluralist.group_commit", ActivityKind.Internal, default(ActivityContext),
+                links: batch.Where(w => w.Caller != default).Select(w => new ActivityLink(w.Caller)))
+            : null;
+        activity?.SetTag("pluralist.batch.size", batch.Count);
+        var outcome = PluralistTelemetry.Failed;
         try
         {
             await using var db = PluralistDatabase.CreateContext(_options);
@@ -122,18 +134,27 @@ public sealed class GroupCommit : IAsyncDisposable
             }
 
             await tx.CommitAsync().ConfigureAwait(false);
+            outcome = "committed";
         }
 #pragma warning disable CA1031 // A failed commit fails every write that was in it; the loop goes on with the next batch.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             // Every write of the batch: those applied are lost with the transaction, the rest never ran.
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             foreach (var item in batch)
             {
                 item.Fail(e);
             }
 
             return;
+        }
+        finally
+        {
+            var tag = new KeyValuePair<string, object?>(PluralistTelemetry.OutcomeTag, outcome);
+            PluralistTelemetry.GroupCommitBatchSize.Record(batch.Count, tag);
+            PluralistTelemetry.GroupCommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tag);
+            activity?.SetTag(PluralistTelemetry.OutcomeTag, outcome);
         }
 
         Interlocked.Increment(ref _commits);
@@ -146,6 +167,9 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private abstract class Write
     {
+        /// <summary>The span the write was queued under (none when nobody listens).</summary>
+        public ActivityContext Caller { get; } = Activity.Current?.Context ?? default;
+
         public abstract Task RunAsync(ParticipationStore store);
 
         public abstract void Complete();

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Studies.Diagnostics;
 
 namespace Pluralist.Studies.Participation;
 
@@ -28,6 +30,32 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     {
         ArgumentNullException.ThrowIfNull(participant);
         ArgumentNullException.ThrowIfNull(study);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = PluralistTelemetry.Failed;
+        try
+        {
+            var step = await ChooseAsync(participant, study, lang, ct);
+            outcome = step switch
+            {
+                NextStep.Task => "task",
+                NextStep.Rate => "rate",
+                NextStep.Break => "break",
+                NextStep.AllDone => "done",
+                NextStep.NoOpenBatch => "no-open-batch",
+                _ => "other",
+            };
+            return step;
+        }
+        finally
+        {
+            PluralistTelemetry.NextTaskDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>(PluralistTelemetry.StudyTag, PluralistTelemetry.StudyId(study.Id)),
+                new KeyValuePair<string, object?>(PluralistTelemetry.OutcomeTag, outcome));
+        }
+    }
+
+    private async Task<NextStep> ChooseAsync(Participant participant, Study study, string lang, CancellationToken ct)
+    {
         var db = store.Db;
         var now = store.Now;
         var batch = ParticipationStore.OpenBatch(study, now);

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Model;
 using Pluralist.Data;
+using Pluralist.Studies.Diagnostics;
 
 namespace Pluralist.Studies.Participation;
 
@@ -81,6 +83,28 @@ public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits 
         ArgumentNullException.ThrowIfNull(assignment);
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(request);
+        var studyTag = new KeyValuePair<string, object?>(PluralistTelemetry.StudyTag, PluralistTelemetry.StudyId(study.Id));
+        using var activity = PluralistTelemetry.Source.StartActivity("pluralist.answer.commit");
+        activity?.SetTag(studyTag.Key, studyTag.Value);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = PluralistTelemetry.Failed;
+        try
+        {
+            var result = await StoreAsync(assignment, study, request, lang, ct);
+            outcome = result.Refusal != Refusal.None ? PluralistTelemetry.Refused : result.Duplicate ? PluralistTelemetry.Duplicate : PluralistTelemetry.Stored;
+            return result;
+        }
+        finally
+        {
+            var outcomeTag = new KeyValuePair<string, object?>(PluralistTelemetry.OutcomeTag, outcome);
+            PluralistTelemetry.AnswerCommits.Add(1, studyTag, outcomeTag);
+            PluralistTelemetry.AnswerCommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, studyTag, outcomeTag);
+            activity?.SetTag(outcomeTag.Key, outcomeTag.Value);
+        }
+    }
+
+    private async Task<SubmitResult> StoreAsync(Assignment assignment, Study study, SubmitRequest request, string lang, CancellationToken ct)
+    {
         if (!ParticipationStore.IsBatchOpen(study, assignment.BatchId, store.Now))
         {
             return new SubmitResult(null, false, false, Refusal.BatchClosed);
