@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Pluralist.Core.Model;
 using Pluralist.Core.Prompts;
+using Pluralist.Core.Text;
 using Pluralist.Pipeline.Prompts;
 using Pluralist.Pipeline.Raters;
 
@@ -543,24 +544,7 @@ public sealed class LlmAugmenter
         }
     }
 
-    private static string LanguageName(string language) => language.Split('-')[0] switch
-    {
-        "en" => "English",
-        "fr" => "French",
-        var other => KnownCultureName(other),
-    };
-
-    private static string KnownCultureName(string tag)
-    {
-        try
-        {
-            return CultureInfo.GetCultureInfo(tag).EnglishName;
-        }
-        catch (CultureNotFoundException)
-        {
-            return $"the language '{tag}'";
-        }
-    }
+    private static string LanguageName(string language) => LanguageNames.English(language) ?? $"the language '{language.Split('-')[0]}'";
 
     private static T[] Sample<T>(IReadOnlyList<T> items, int count, Random random)
     {

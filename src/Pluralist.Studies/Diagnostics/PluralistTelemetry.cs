@@ -91,19 +91,8 @@ public static class PluralistTelemetry
 
     /// <summary>
     /// Runs one job under a <c>pluralist.job</c> span and records its duration by kind and outcome: <c>done</c>, <c>stopped</c>
-    /// (cancelled) or <c>failed</c>. The job's exception, if any, goes on to the caller unchanged.
+    /// (cancelled) or <c>failed</c>. The job's result, or its exception, goes on to the caller unchanged.
     /// </summary>
-    public static async Task RunJobAsync(string kind, Func<Task> run)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        await RunJobAsync(kind, async () =>
-        {
-            await run().ConfigureAwait(false);
-            return true;
-        }).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc cref="RunJobAsync(string, Func{Task})"/>
     public static async Task<T> RunJobAsync<T>(string kind, Func<Task<T>> run)
     {
         ArgumentNullException.ThrowIfNull(run);

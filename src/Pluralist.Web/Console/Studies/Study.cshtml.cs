@@ -290,14 +290,6 @@ public sealed class StudyModel(ConsoleService service) : ConsolePage(service)
         return t;
     }
 
-    /// <summary>A prompt language's English name for the console (the code itself when it is neither English nor French).</summary>
-    public static string LanguageName(string code) => code.Split('-')[0].ToLowerInvariant() switch
-    {
-        "en" => "English",
-        "fr" => "French",
-        _ => code,
-    };
-
     private async Task LoadCountsAsync(Study study, CancellationToken ct)
     {
         Invitations = await Service.InvitationCountsAsync(study, ct);
