@@ -1,7 +1,9 @@
 using Pluralist.Core.Cleaning;
 using Pluralist.Core.Model;
 using Pluralist.Data.Bundles;
+using Pluralist.Pipeline.Images;
 using Pluralist.Studies.Console.Dataset;
+using Pluralist.Studies.Console.Pools;
 
 namespace Pluralist.Studies.Viewer;
 
@@ -21,6 +23,10 @@ public sealed class PublicDataset : IDisposable
     private readonly Dictionary<long, long> promptOf;
     private readonly Dictionary<long, string> captions;
     private readonly Lock source = new();
+    private readonly Dictionary<(long Id, int Width), byte[]> thumbnails = [];
+    private readonly Queue<(long Id, int Width)> thumbnailOrder = new();
+    private readonly Lock thumbnailLock = new();
+    private long thumbnailBytes;
 
     private PublicDataset(StudyBundle bundle, CleaningRuleSet? rules, DateTimeOffset now)
     {
@@ -67,6 +73,9 @@ public sealed class PublicDataset : IDisposable
 
         Cleaned = rules is not null;
     }
+
+    /// <summary>The most bytes of thumbnails kept in memory (about 10,000 thumbnails of 160 pixels).</summary>
+    public const long ThumbnailCacheBytes = 64L << 20;
 
     /// <summary>The study's settings, criteria and Likert items (no identity questions or markers).</summary>
     public Study Study { get; }
@@ -133,6 +142,51 @@ public sealed class PublicDataset : IDisposable
             stream.CopyTo(memory);
             return (memory.ToArray(), type);
         }
+    }
+
+    /// <summary>
+    /// A thumbnail of an image of the bundle at <paramref name="width"/> (one of <see cref="Thumbnails.Widths"/>; WebP,
+    /// never upscaled), so that a page of 50 pairs sends a few kilobytes per image instead of the full files. Made on
+    /// first use and kept in memory up to <see cref="ThumbnailCacheBytes"/> (the oldest dropped first); the bundle does
+    /// not change while it is served, so a thumbnail never goes stale. Null when the bundle has no file for the image;
+    /// <see cref="InvalidDataException"/> naming the image when its file does not decode.
+    /// </summary>
+    public byte[]? Thumbnail(long id, int width)
+    {
+        if (!Thumbnails.Widths.Contains(width))
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), width, $"thumbnail widths are {Thumbnails.Allowed}");
+        }
+
+        lock (thumbnailLock)
+        {
+            if (thumbnails.TryGetValue((id, width), out var cached))
+            {
+                return cached;
+            }
+        }
+
+        if (Image(id) is not { } image)
+        {
+            return null;
+        }
+
+        var bytes = Thumbnails.Make(ImageCodec.Decode(image.Bytes, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"image {id}")), width);
+        lock (thumbnailLock)
+        {
+            if (thumbnails.TryAdd((id, width), bytes))
+            {
+                thumbnailOrder.Enqueue((id, width));
+                thumbnailBytes += bytes.Length;
+                while (thumbnailBytes > ThumbnailCacheBytes && thumbnailOrder.TryDequeue(out var oldest))
+                {
+                    thumbnailBytes -= thumbnails[oldest].Length;
+                    thumbnails.Remove(oldest);
+                }
+            }
+        }
+
+        return bytes;
     }
 
     public void Dispose() => bundle.Dispose();

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Net.Http.Headers;
+using Pluralist.Studies.Console.Pools;
 using Pluralist.Studies.Viewer;
 using Pluralist.Web.Infrastructure;
 
@@ -79,6 +81,41 @@ public static class PublicViewerApp
         app.UseRouting();
         app.MapRazorPages();
         app.MapGet("/images/{id:long}", (long id, PublicDataset d) => d.Image(id) is { } image ? Results.File(image.Bytes, image.MediaType) : Results.NotFound());
+        app.MapGet("/images/{id:long}/{width:int}", Thumbnail);
         return app;
+    }
+
+    /// <summary>The URL of image <paramref name="id"/>'s thumbnail (the smallest width: the pages show 96 × 72).</summary>
+    public static string ThumbnailUrl(long id) => string.Create(CultureInfo.InvariantCulture, $"/images/{id}/{Thumbnails.Widths[0]}");
+
+    // GET /images/{id}/{width}: the image downscaled to one of the thumbnail widths (WebP). The bundle does not change
+    // while it is served, so the bytes of a URL are fixed for the viewer's life: cached by the browser for an hour and
+    // revalidated by entity tag (the width and a hash of the bytes).
+    private static IResult Thumbnail(HttpContext ctx, long id, int width, PublicDataset data)
+    {
+        if (!Thumbnails.Widths.Contains(width))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No such thumbnail width",
+                detail: string.Create(CultureInfo.InvariantCulture, $"Width {width} is not served; thumbnails are {Thumbnails.Allowed} pixels wide."));
+        }
+
+        byte[]? bytes;
+        try
+        {
+            bytes = data.Thumbnail(id, width);
+        }
+        catch (InvalidDataException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The image cannot be shown", detail: e.Message);
+        }
+
+        if (bytes is null)
+        {
+            return Results.NotFound();
+        }
+
+        ctx.Response.Headers.CacheControl = "public, max-age=3600";
+        var tag = new EntityTagHeaderValue(string.Create(CultureInfo.InvariantCulture, $"\"{width}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes).AsSpan(0, 8))}\""));
+        return Results.File(bytes, Thumbnails.ContentType, entityTag: tag);
     }
 }

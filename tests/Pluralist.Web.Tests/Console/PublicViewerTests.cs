@@ -2,6 +2,7 @@ using System.Net;
 using AngleSharp.Html.Parser;
 using Pluralist.Core.Cleaning;
 using Pluralist.Data.Bundles;
+using Pluralist.Pipeline.Images;
 using Pluralist.Studies.Viewer;
 using Pluralist.Web.Infrastructure;
 
@@ -66,11 +67,31 @@ public sealed class PublicViewerTests
             var ratingsDoc = new HtmlParser().ParseDocument(ratings);
             Assert.Equal(2, ratingsDoc.QuerySelectorAll("#ratings tbody tr").Length);
             Assert.Contains("2 kept, 2 dropped", ratingsDoc.QuerySelector("#likert-cleaning")!.TextContent, StringComparison.Ordinal);
-            var src = ratingsDoc.QuerySelector("#ratings tbody img")!.GetAttribute("src")!;
-            var image = await client.GetAsync(src);
+            // Pages show thumbnails (WebP, at most 160 pixels wide) and link the full image.
+            var ratingImage = ratingsDoc.QuerySelector("#ratings tbody img")!;
+            var src = ratingImage.GetAttribute("src")!;
+            var full = ratingImage.ParentElement!.GetAttribute("href")!;
+            Assert.Equal(full + "/160", src);
+            var image = await client.GetAsync(full);
             Assert.Equal(HttpStatusCode.OK, image.StatusCode);
             Assert.Equal("image/png", image.Content.Headers.ContentType!.MediaType);
+            var fullImage = ImageCodec.Decode(await image.Content.ReadAsByteArrayAsync(), "full");
+            var thumb = await client.GetAsync(src);
+            Assert.Equal(HttpStatusCode.OK, thumb.StatusCode);
+            Assert.Equal("image/webp", thumb.Content.Headers.ContentType!.MediaType);
+            var thumbImage = ImageCodec.Decode(await thumb.Content.ReadAsByteArrayAsync(), "thumbnail");
+            Assert.Equal(Math.Min(160, fullImage.Width), thumbImage.Width);
+            var tag = thumb.Headers.ETag!;
+            using (var again = new HttpRequestMessage(HttpMethod.Get, src))
+            {
+                again.Headers.IfNoneMatch.Add(tag);
+                Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(again)).StatusCode);
+            }
+
+            Assert.All(doc.QuerySelectorAll("#pairs tbody img"), img => Assert.EndsWith("/160", img.GetAttribute("src"), StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync(full + "/100")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/images/999999")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/images/999999/160")).StatusCode);
 
             // No identity data anywhere: pseudonyms, marker values, marker or group columns.
             foreach (var page in pages)

@@ -4,6 +4,7 @@ using Pluralist.Core.Model;
 using Pluralist.Data;
 using Pluralist.Files;
 using Pluralist.Pipeline.Images;
+using Pluralist.World.Imaging;
 
 namespace Pluralist.Studies.Console.Pools;
 
@@ -70,7 +71,13 @@ public sealed class Thumbnails(DataDirectory data)
     public static byte[] Make(string source, int width, string name)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var full = ImageCodec.DecodeFile(source, ImageCodec.DefaultMaxPixels, name);
+        return Make(ImageCodec.DecodeFile(source, ImageCodec.DefaultMaxPixels, name), width);
+    }
+
+    /// <summary>Encodes the thumbnail of a decoded image at <paramref name="width"/> (never upscaled).</summary>
+    public static byte[] Make(RgbaImage full, int width)
+    {
+        ArgumentNullException.ThrowIfNull(full);
         var w = Math.Min(width, full.Width);
         var h = Math.Max(1, (int)Math.Round((double)full.Height * w / full.Width, MidpointRounding.AwayFromZero));
         return ImageCodec.Encode(ImageCodec.Resize(full, w, h), ImageFormat.Webp, Quality);
