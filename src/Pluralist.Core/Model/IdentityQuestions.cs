@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pluralist.Core.Text;
 
 namespace Pluralist.Core.Model;
 
@@ -227,6 +228,5 @@ public sealed class IdentityCodingTable
         _codes.TryGetValue((questionKey, Normalize(answer)), out var code) ? code : null;
 
     /// <summary>Trimmed, inner runs of white space made one space, lower case (invariant): "  Non  Binary" → "non binary".</summary>
-    public static string Normalize(string? answer) =>
-        string.Join(' ', (answer ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+    public static string Normalize(string? answer) => FoldedText.Fold(answer);
 }

@@ -1,3 +1,4 @@
+using Pluralist.Core.Text;
 using Pluralist.Data.Datasets;
 using Pluralist.Studies.Alignment;
 
@@ -7,8 +8,7 @@ namespace Pluralist.Studies.Console.Evaluation;
 public static class TrainingPrompts
 {
     /// <summary>Trimmed, spaces collapsed, case-folded: the form prompts are compared in.</summary>
-    public static string Normalize(string text) =>
-        string.Join(' ', (text ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+    public static string Normalize(string text) => FoldedText.Fold(text);
 
     /// <summary>The normalised captions of <paramref name="dir"/>'s <c>train</c> split; bad input names the file.</summary>
     public static async Task<IReadOnlySet<string>> ReadAsync(string dir, CancellationToken ct = default)
