@@ -18,6 +18,7 @@ public sealed class AppServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _dataRoot;
     private readonly bool _ownsDatabase;
+    private bool _sharesData;
 
     private AppServer(WebApplication app, TestDatabase database, bool ownsDatabase, string dataRoot, Uri address, Queue<string> codes)
     {
@@ -68,10 +69,16 @@ public sealed class AppServer : IAsyncDisposable
 
     /// <summary>
     /// Another instance of the app on this one's database, with a data directory of its own (a second node behind a
-    /// proxy); it hands out codes from the same queue. Disposing it leaves the database to this one.
+    /// proxy) unless <paramref name="shareData"/> (then this one's: a shared volume); it hands out codes from the same
+    /// queue. Disposing it leaves the database to this one.
     /// </summary>
-    public Task<AppServer> StartAnotherAsync(int codeAttemptsPerMinute = 1000, int signInAttemptsPerMinute = 1000, IReadOnlyDictionary<string, string?>? settings = null) =>
-        StartOnAsync(Database, false, Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N")), Codes, 0, codeAttemptsPerMinute, 4, signInAttemptsPerMinute, null, settings, null);
+    public async Task<AppServer> StartAnotherAsync(int codeAttemptsPerMinute = 1000, int signInAttemptsPerMinute = 1000, IReadOnlyDictionary<string, string?>? settings = null, bool shareData = false)
+    {
+        var another = await StartOnAsync(Database, false, shareData ? _dataRoot : Path.Combine(Path.GetTempPath(), "pluralist-web-" + Guid.NewGuid().ToString("N")), Codes, 0, codeAttemptsPerMinute, 4, signInAttemptsPerMinute, null, settings, null);
+        // The data directory stays to this one, which may still be running when the other is disposed.
+        another._sharesData = shareData;
+        return another;
+    }
 
     /// <summary>The app on an existing database (migrated by the app, not seeded) with the given data directory, which it deletes when disposed.</summary>
     public static Task<AppServer> StartOnAsync(TestDatabase database, string dataRoot, int codeAttemptsPerMinute = 1000, int signInAttemptsPerMinute = 1000) =>
@@ -165,7 +172,10 @@ public sealed class AppServer : IAsyncDisposable
         }
         try
         {
-            Directory.Delete(_dataRoot, recursive: true);
+            if (!_sharesData)
+            {
+                Directory.Delete(_dataRoot, recursive: true);
+            }
         }
         catch (IOException)
         {

@@ -7,7 +7,7 @@ using Pluralist.Data.Jobs;
 
 namespace Pluralist.Cli;
 
-/// <summary><c>pluralist jobs list</c>: the background job queue that every app instance works off.</summary>
+/// <summary><c>pluralist jobs list</c> and <c>jobs cancel</c>: the background job queue that every app instance works off.</summary>
 public static class JobsCommands
 {
     private static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -79,6 +79,47 @@ public static class JobsCommands
             return 0;
         }));
         jobs.Subcommands.Add(list);
+        jobs.Subcommands.Add(Cancel());
         return jobs;
+    }
+
+    private static Command Cancel()
+    {
+        var id = new Argument<string>("id") { Description = "The job's id (first column of jobs list)." };
+        var cancel = new Command("cancel", "Cancel a queued or running job: a queued one never starts, a running one stops at its next heartbeat.") { id };
+        cancel.SetAction(CliContext.Run(async (parse, ct) =>
+        {
+            var jobId = parse.GetValue(id)!;
+            var (data, options) = CliContext.Resolve(parse);
+            data.EnsureCreated();
+            await PluralistDatabase.MigrateAsync(options, ct: ct).ConfigureAwait(false);
+            var queue = new JobQueue(options);
+            var job = await queue.FindAsync(jobId, ct).ConfigureAwait(false)
+                ?? throw new CliInputException($"id: the queue has no job '{jobId}' (pluralist jobs list shows them)");
+            var was = job.State;
+            if (!await queue.CancelAsync(job.Id, "from the command line.", ct).ConfigureAwait(false))
+            {
+                var now = await queue.FindAsync(job.Id, ct).ConfigureAwait(false);
+                throw new CliInputException($"id: job {job.Id} had already ended ({(now ?? job).State.ToString().ToLowerInvariant()}): nothing was cancelled");
+            }
+
+            await using (var db = PluralistDatabase.CreateContext(options))
+            {
+                db.AuditEntries.Add(new AuditEntry
+                {
+                    StudyId = job.StudyId,
+                    Action = "job.cancel",
+                    Details = JsonSerializer.Serialize(new { job = job.Id, kind = job.Kind, from = "cli" }),
+                    At = DateTimeOffset.UtcNow,
+                });
+                await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            }
+
+            Console.WriteLine(was == JobState.Running
+                ? $"cancelled {job.Id} ({job.Kind}): it was running on {job.ClaimedBy} and stops at its next heartbeat"
+                : $"cancelled {job.Id} ({job.Kind}): it will not start");
+            return 0;
+        }));
+        return cancel;
     }
 }

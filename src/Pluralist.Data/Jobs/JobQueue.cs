@@ -88,6 +88,20 @@ public sealed class JobQueue(DatabaseOptions options, TimeProvider? time = null)
         return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, ct);
     }
 
+    /// <summary>Those of <paramref name="ids"/> that the queue holds a row of (any kind, study or state).</summary>
+    public async Task<IReadOnlySet<string>> ExistingAsync(IReadOnlyCollection<string> ids, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        await using var db = PluralistDatabase.CreateContext(Options);
+        var found = await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id)).Select(j => j.Id).ToListAsync(ct);
+        return found.ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Jobs of a kind (all kinds when null) of a study (all when null), in a state (any when null), newest first.</summary>
     public async Task<IReadOnlyList<Job>> ListAsync(string? kind, long? studyId, int limit = 100, JobState? state = null, CancellationToken ct = default)
     {
@@ -232,9 +246,13 @@ public sealed class JobQueue(DatabaseOptions options, TimeProvider? time = null)
             "WHERE id = @id AND claimed_by = @worker AND state = 1", ct,
             ("@id", id), ("@worker", worker), ("@now", At(Now))) == 1;
 
-    /// <summary>Cancels a job that no worker has started yet; false when it is running or finished.</summary>
+    /// <summary>
+    /// Cancels a queued or running job; false when it has already ended (or is unknown). A running job's worker learns of it
+    /// at its next heartbeat, which then finds the job no longer running and stops the attempt; nothing it writes after
+    /// that changes the row.
+    /// </summary>
     public async Task<bool> CancelAsync(string id, string reason, CancellationToken ct = default) =>
-        await UpdateAsync("UPDATE jobs SET state = 4, error = @reason, finished_at = @now WHERE id = @id AND state = 0", ct,
+        await UpdateAsync("UPDATE jobs SET state = 4, error = @reason, finished_at = @now, lease_until = NULL WHERE id = @id AND state IN (0, 1)", ct,
             ("@id", id), ("@reason", reason), ("@now", At(Now))) == 1;
 
     private async Task<int> UpdateAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)

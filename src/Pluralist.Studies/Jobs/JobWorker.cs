@@ -10,8 +10,8 @@ namespace Pluralist.Studies.Jobs;
 /// <summary>
 /// The one background worker of an app instance: claims due jobs of every registered kind from the database queue
 /// (<see cref="JobQueue"/>), one at a time, and runs each with its <see cref="IJobHandler"/>. While a job runs, a
-/// heartbeat writes its progress and renews the lease; a worker that loses the lease (it stalled past it and another
-/// instance took the job over) cancels its attempt. Failures are retried with doubling backoff unless the handler says
+/// heartbeat writes its progress (at most once per <see cref="JobWorkerOptions.ProgressWriteInterval"/>) and renews the lease; a worker that loses the lease (it stalled past it and another
+/// instance took the job over) or finds it cancelled stops its attempt. Failures are retried with doubling backoff unless the handler says
 /// no retry can help. Stopping the instance puts its running job back in the queue for any instance to resume.
 /// </summary>
 public sealed class JobWorker : BackgroundService
@@ -41,7 +41,7 @@ public sealed class JobWorker : BackgroundService
 
     /// <summary>
     /// Called once for every attempt this worker ends: the job's kind, the state it ended in (queued again for a retry
-    /// or a release, succeeded, failed) and how long the attempt ran. The one place to count and time jobs.
+    /// or a release, succeeded, failed, cancelled while it ran) and how long the attempt ran. The one place to count and time jobs.
     /// </summary>
     public event Action<Job, JobState, TimeSpan>? Finished;
 
@@ -91,14 +91,16 @@ public sealed class JobWorker : BackgroundService
         var heartbeat = Task.Run(async () =>
         {
             long written = context.Progress.Version;
-            var renewed = Stopwatch.StartNew();
+            var renewed = Stopwatch.StartNew(); // since the last write (the claim is one)
             while (!beating.IsCancellationRequested)
             {
                 try
                 {
                     await Task.Delay(_options.ProgressInterval, beating.Token).ConfigureAwait(false);
                     var p = context.Progress;
-                    if (p.Version == written && renewed.Elapsed < _options.Lease / 3)
+                    var renew = renewed.Elapsed >= _options.Lease / 3;
+                    var progressed = p.Version != written && renewed.Elapsed >= _options.ProgressWriteInterval;
+                    if (!renew && !progressed)
                     {
                         continue;
                     }
@@ -145,8 +147,18 @@ public sealed class JobWorker : BackgroundService
         JobState? ended;
         if (lost)
         {
-            _logger.LogWarning("job {Id} ({Kind}) was taken over by another instance after its lease ran out; this attempt is dropped", job.Id, job.Kind);
-            ended = null;
+            // The heartbeat found the job no longer ours: cancelled (from the console or the CLI), or taken over.
+            var now = await _queue.FindAsync(job.Id, CancellationToken.None).ConfigureAwait(false);
+            if (now?.State == JobState.Cancelled)
+            {
+                _logger.LogInformation("job {Id} ({Kind}) was cancelled while it ran; its attempt stopped", job.Id, job.Kind);
+                ended = JobState.Cancelled;
+            }
+            else
+            {
+                _logger.LogWarning("job {Id} ({Kind}) was taken over by another instance after its lease ran out; this attempt is dropped", job.Id, job.Kind);
+                ended = null;
+            }
         }
         else if (error is null)
         {

@@ -15,8 +15,15 @@ public sealed class JobWorkerOptions
     /// <summary>How long a claim lasts without a heartbeat: after it, another instance takes the job over.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Between progress writes; the lease is renewed at least every third of <see cref="Lease"/>.</summary>
+    /// <summary>Between looks at the running job's progress; the lease is renewed at least every third of <see cref="Lease"/>.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// At least this long between two writes of a running job's progress (SQLite has one writer at a time, and
+    /// participants' answers wait behind each write); the lease renewal every third of <see cref="Lease"/> writes the
+    /// progress too, and the job's end is written at once.
+    /// </summary>
+    public TimeSpan ProgressWriteInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The wait after a first failed attempt; it doubles with each further attempt, up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan Backoff { get; set; } = TimeSpan.FromSeconds(10);

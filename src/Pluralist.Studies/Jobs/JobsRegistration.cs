@@ -13,6 +13,7 @@ public static class JobsRegistration
     {
         services.TryAddSingleton(options ?? new JobWorkerOptions());
         services.TryAddSingleton(sp => new JobQueue(sp.GetRequiredService<DatabaseOptions>()));
+        services.TryAddSingleton<JobCancellation>();
         if (!services.Any(d => d.ServiceType == typeof(JobWorker)))
         {
             services.AddSingleton<JobWorker>();

@@ -7,6 +7,9 @@ public enum ReportJobState
     Running,
     Done,
     Failed,
+
+    /// <summary>Cancelled by a researcher (console or CLI) before it finished.</summary>
+    Cancelled,
 }
 
 /// <summary>A study report run in the background for the console, and its progress, as the page shows it (read from the job queue).</summary>
@@ -43,6 +46,12 @@ public sealed class ReportJob(string id, long studyId, string studyKey, long sta
     public string? Folder { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>
+    /// A report built before the job queue (schema version 12) existed: its folder is there, the queue has no row of it
+    /// and it has no report model, so it is offered for download only.
+    /// </summary>
+    public bool Earlier { get; init; }
 
     /// <summary>True while queued or running.</summary>
     public bool Active => State is ReportJobState.Queued or ReportJobState.Running;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Pluralist.Analysis.Reports;
 using Pluralist.Core.Model;
@@ -18,7 +19,7 @@ namespace Pluralist.Studies.Reports;
 /// liaisons may see, <see cref="ReportAudience"/>), each with <c>report.html</c>, <c>report.json</c> and every table as
 /// CSV and JSON, and <c>report-model.json</c> beside them, from which any instance shows the report.
 /// </summary>
-public sealed class ReportJobs(JobQueue queue, DataDirectory data, ILogger<ReportJobs> logger, DatabaseOptions? readFrom = null) : IJobHandler
+public sealed partial class ReportJobs(JobQueue queue, DataDirectory data, ILogger<ReportJobs> logger, DatabaseOptions? readFrom = null) : IJobHandler
 {
     /// <summary>The jobs' kind in the queue.</summary>
     public const string JobKind = "report";
@@ -72,12 +73,73 @@ public sealed class ReportJobs(JobQueue queue, DataDirectory data, ILogger<Repor
         return (await queue.ListAsync(JobKind, study.Id, ct: ct)).Select(j => View(j, study.Key)).ToList();
     }
 
-    /// <summary>A job of the study by id; null when unknown or of another study.</summary>
+    /// <summary>A job of the study by id, or an earlier report of it (<see cref="ListEarlierAsync"/>); null when unknown or of another study.</summary>
     public async Task<ReportJob?> FindAsync(Study study, string id, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(study);
         var job = await queue.FindAsync(id, ct);
-        return job is not null && job.Kind == JobKind && job.StudyId == study.Id ? View(job, study.Key) : null;
+        if (job is null)
+        {
+            return Earlier(study, id);
+        }
+
+        return job.Kind == JobKind && job.StudyId == study.Id ? View(job, study.Key) : null;
+    }
+
+    /// <summary>
+    /// The study's reports built before the job queue existed (the console kept its jobs in memory then): folders
+    /// <c>DATA/reports/KEY/console-ID/</c> with <c>full/report.json</c> whose id the queue has no row of. Their files are
+    /// served as before; the page cannot show them inline (they have no report model). Newest first.
+    /// </summary>
+    public async Task<IReadOnlyList<ReportJob>> ListEarlierAsync(Study study, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        var root = StudyFolder(study);
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+
+        var found = Directory.EnumerateDirectories(root, FolderPrefix + "*")
+            .Select(d => Earlier(study, Path.GetFileName(d)[FolderPrefix.Length..]))
+            .OfType<ReportJob>()
+            .ToList();
+        var queued = await queue.ExistingAsync(found.Select(j => j.Id).ToList(), ct);
+        return found.Where(j => !queued.Contains(j.Id)).OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id, StringComparer.Ordinal).ToList();
+    }
+
+    private const string FolderPrefix = "console-";
+
+    private string StudyFolder(Study study) => Path.Combine(data.Root, "reports", study.Key);
+
+    [GeneratedRegex("^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")]
+    private static partial Regex EarlierId();
+
+    // An earlier report's folder as a finished run; null when the id is not a job id or the folder holds no report.
+    private ReportJob? Earlier(Study study, string id)
+    {
+        if (!EarlierId().IsMatch(id)
+            || !DateTimeOffset.TryParseExact(id[..15], "yyyyMMdd-HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created))
+        {
+            return null;
+        }
+
+        var folder = Path.Combine(StudyFolder(study), FolderPrefix + id);
+        var json = Path.Combine(folder, Full, "report.json");
+        if (!File.Exists(json) || File.Exists(Path.Combine(folder, ModelFile)))
+        {
+            return null;
+        }
+
+        return new ReportJob(id, study.Id, study.Key, 0, created)
+        {
+            State = ReportJobState.Done,
+            Phase = "done",
+            Folder = folder,
+            FinishedAt = File.GetLastWriteTimeUtc(json),
+            Message = "Built before the job queue: download it below.",
+            Earlier = true,
+        };
     }
 
     /// <summary>The whole report of a finished job, read from its folder (null when the folder is gone).</summary>
@@ -97,9 +159,16 @@ public sealed class ReportJobs(JobQueue queue, DataDirectory data, ILogger<Repor
                 JobState.Queued => ReportJobState.Queued,
                 JobState.Running => ReportJobState.Running,
                 JobState.Succeeded => ReportJobState.Done,
+                JobState.Cancelled => ReportJobState.Cancelled,
                 _ => ReportJobState.Failed,
             },
-            Phase = job.State == JobState.Succeeded ? "done" : job.State == JobState.Queued ? "queued" : job.ProgressMessage ?? "queued",
+            Phase = job.State switch
+            {
+                JobState.Succeeded => "done",
+                JobState.Queued => "queued",
+                JobState.Cancelled => "cancelled",
+                _ => job.ProgressMessage ?? "queued",
+            },
             Done = progress?.Done ?? 0,
             Total = progress?.Total ?? 0,
             Attempts = job.Attempts,
@@ -137,6 +206,8 @@ public sealed class ReportJobs(JobQueue queue, DataDirectory data, ILogger<Repor
         context.Report(1.0 / total, "load", new Steps(1, total));
         var report = StudyReportBuilder.Build(input, new Sync<(int Done, int Total, string Section)>(p =>
         {
+            // The builder takes no token: a cancelled job stops between sections.
+            ct.ThrowIfCancellationRequested();
             total = p.Total + 2;
             context.Report((1.0 + p.Done) / total, p.Section, new Steps(1 + p.Done, total));
         }));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Pluralist.Core.Model;
 using Pluralist.Studies.Console;
+using Pluralist.Studies.Jobs;
 
 namespace Pluralist.Web.Console;
 
@@ -54,4 +55,38 @@ public abstract class ConsolePage(ConsoleService service) : PageModel
 
     /// <summary>403 unless the staff member has <paramref name="role"/>.</summary>
     protected IActionResult? Deny(Role role) => Can(role) ? null : StatusCode(StatusCodes.Status403Forbidden);
+
+    /// <summary>
+    /// The Cancel button of the pages that list a study's jobs (<c>?handler=Cancel</c>, field <c>job</c>): researchers
+    /// only (403), a job of the route's study only (404 for any other id), audited as <c>job.cancel</c>; back to
+    /// <paramref name="page"/> (the study's page path after its key) with what happened.
+    /// </summary>
+    protected async Task<IActionResult> CancelJobAsync(JobCancellation cancellation, string? job, string page, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cancellation);
+        if (Deny(Role.Researcher) is { } denied)
+        {
+            return denied;
+        }
+
+        var (outcome, row) = await cancellation.CancelAsync(Study!, job, $"{Staff.Role.ToString().ToLowerInvariant()} {Staff.Pseudonym}", ct);
+        string message;
+        switch (outcome)
+        {
+            case JobCancelOutcome.NotFound:
+                return NotFound();
+            case JobCancelOutcome.AlreadyEnded:
+                message = $"Job {row!.Id} had already ended ({row.State.ToString().ToLowerInvariant()}): nothing was cancelled.";
+                break;
+            case JobCancelOutcome.Cancelled:
+                Service.Audit(Staff, Study, "job.cancel", new { job = row!.Id, kind = row.Kind });
+                await Service.Db.SaveChangesAsync(ct);
+                message = $"Job {row.Id} cancelled.";
+                break;
+            default:
+                throw new InvalidOperationException($"unknown cancel outcome {outcome}");
+        }
+
+        return Redirect($"/console/studies/{Uri.EscapeDataString(Study!.Key)}/{page}?message={Uri.EscapeDataString(message)}");
+    }
 }

@@ -6,4 +6,7 @@ public enum PipelineJobState
     Running,
     Done,
     Failed,
+
+    /// <summary>Cancelled by a researcher (console or CLI) before it finished.</summary>
+    Cancelled,
 }

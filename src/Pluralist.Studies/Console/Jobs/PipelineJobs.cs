@@ -51,12 +51,13 @@ public sealed class PipelineJobs(JobQueue queue, IServiceScopeFactory scopes, Da
         return (await queue.ListAsync(JobKind, study.Id, ct: ct)).Select(View).ToList();
     }
 
-    /// <summary>The console's four states of a queue state (a cancelled job shows as failed).</summary>
+    /// <summary>The console's state of a queue state.</summary>
     public static PipelineJobState ViewState(JobState state) => state switch
     {
         JobState.Queued => PipelineJobState.Queued,
         JobState.Running => PipelineJobState.Running,
         JobState.Succeeded => PipelineJobState.Done,
+        JobState.Cancelled => PipelineJobState.Cancelled,
         _ => PipelineJobState.Failed,
     };
 
@@ -76,6 +77,7 @@ public sealed class PipelineJobs(JobQueue queue, IServiceScopeFactory scopes, Da
             {
                 JobState.Succeeded => "done",
                 JobState.Queued => "queued",
+                JobState.Cancelled => "cancelled",
                 _ => job.ProgressMessage ?? "queued",
             },
             Done = counts.Done,

@@ -5,11 +5,12 @@ using Pluralist.Data.Jobs;
 using Pluralist.Pipeline.Selection;
 using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Jobs;
+using Pluralist.Studies.Jobs;
 
 namespace Pluralist.Web.Console.Jobs;
 
 /// <summary>/console/studies/{key}/jobs: researchers start generate-and-select jobs whose selected images go into the study's pool, follow their progress, and see every background job of the study in the queue (reports and rater runs too), whichever instance runs it.</summary>
-public sealed class JobsModel(ConsoleService service, PipelineJobs jobs, JobQueue queue) : ConsolePage(service)
+public sealed class JobsModel(ConsoleService service, PipelineJobs jobs, JobQueue queue, JobCancellation cancellation) : ConsolePage(service)
 {
     protected override Role MinimumRole => Role.Researcher;
 
@@ -31,6 +32,9 @@ public sealed class JobsModel(ConsoleService service, PipelineJobs jobs, JobQueu
         Jobs = await jobs.ListAsync(Study!, ct);
         Queue = await queue.ListAsync(null, Study!.Id, 50, ct: ct);
     }
+
+    /// <summary>The Cancel button of a queued or running job of the study (any kind).</summary>
+    public Task<IActionResult> OnPostCancelAsync(string? job, CancellationToken ct) => CancelJobAsync(cancellation, job, "jobs", ct);
 
     public async Task<IActionResult> OnPostAsync(string? prompts, string? language, int variants, int k, int size, long seed, string? embedder, string? method, bool augment, CancellationToken ct)
     {

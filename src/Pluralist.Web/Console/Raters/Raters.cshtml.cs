@@ -5,6 +5,7 @@ using Pluralist.Core.Model;
 using Pluralist.Studies;
 using Pluralist.Studies.Console;
 using Pluralist.Studies.Console.Jobs;
+using Pluralist.Studies.Jobs;
 using Pluralist.Studies.Raters;
 
 namespace Pluralist.Web.Console.Raters;
@@ -14,7 +15,7 @@ namespace Pluralist.Web.Console.Raters;
 /// <c>raters compare</c> prints: per group and intersection, r with and without persona, bootstrap intervals, the groups
 /// represented worst, the GAI beside the people's), and the offline rater started as a background job.
 /// </summary>
-public sealed class RatersModel(ConsoleService service, RaterJobs jobs) : ConsolePage(service)
+public sealed class RatersModel(ConsoleService service, RaterJobs jobs, JobCancellation cancellation) : ConsolePage(service)
 {
     /// <summary>Resampling on the page: enough for stable intervals, few enough to answer in a second on the demo.</summary>
     public const int Replicates = 1000;
@@ -66,6 +67,9 @@ public sealed class RatersModel(ConsoleService service, RaterJobs jobs) : Consol
 
         return Page();
     }
+
+    /// <summary>The Cancel button of a queued or running rater job.</summary>
+    public Task<IActionResult> OnPostCancelAsync(string? job, CancellationToken ct) => CancelJobAsync(cancellation, job, "raters", ct);
 
     public async Task<IActionResult> OnPostAsync(string? personas, string? items, CancellationToken ct)
     {

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc;
 using Pluralist.Analysis.Reports;
 using Pluralist.Studies.Console;
+using Pluralist.Studies.Jobs;
 using Pluralist.Studies.Reports;
 
 namespace Pluralist.Web.Console.Reports;
@@ -13,12 +14,15 @@ namespace Pluralist.Web.Console.Reports;
 /// follows its progress and shows it, with each table and the whole report to download. Researchers see everything;
 /// liaisons see the report without its per-participant tables and charts (<see cref="ReportAudience"/>).
 /// </summary>
-public sealed class ReportsModel(ConsoleService service, ReportJobs jobs) : ConsolePage(service)
+public sealed class ReportsModel(ConsoleService service, ReportJobs jobs, JobCancellation cancellation) : ConsolePage(service)
 {
     /// <summary>Rows of a table shown on the page; the CSV has them all.</summary>
     public const int RowsShown = 100;
 
     public IReadOnlyList<ReportJob> Jobs { get; private set; } = [];
+
+    /// <summary>Reports built before the job queue existed, offered for download (<see cref="ReportJobs.ListEarlierAsync"/>).</summary>
+    public IReadOnlyList<ReportJob> Earlier { get; private set; } = [];
 
     /// <summary>The newest job, if any.</summary>
     public ReportJob? Latest => Jobs.Count > 0 ? Jobs[0] : null;
@@ -60,6 +64,9 @@ public sealed class ReportsModel(ConsoleService service, ReportJobs jobs) : Cons
         return Redirect($"/console/studies/{Study!.Key}/reports?message={Uri.EscapeDataString($"Report {job.Id} started.")}");
     }
 
+    /// <summary>The Cancel button of a queued or running report (researchers only).</summary>
+    public Task<IActionResult> OnPostCancelAsync(string? job, CancellationToken ct) => CancelJobAsync(cancellation, job, "reports", ct);
+
     /// <summary>The link of a file of a job's report (<c>report.html</c>, <c>report.json</c>, <c>tables/NAME.csv</c>).</summary>
     public string FileUrl(ReportJob job, string file) =>
         $"/console/studies/{Uri.EscapeDataString(Study!.Key)}/reports/{Uri.EscapeDataString(job.Id)}/{file}";
@@ -79,6 +86,7 @@ public sealed class ReportsModel(ConsoleService service, ReportJobs jobs) : Cons
     private async Task LoadAsync(CancellationToken ct)
     {
         Jobs = await jobs.ListAsync(Study!, ct);
+        Earlier = await jobs.ListEarlierAsync(Study!, ct);
         // The newest finished report whose files are still there (any instance may have built it).
         foreach (var done in Jobs.Where(j => j.State == ReportJobState.Done))
         {
