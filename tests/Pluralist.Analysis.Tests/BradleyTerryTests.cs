@@ -225,6 +225,51 @@ public class BradleyTerryTests
         }
     }
 
+    [Theory]
+    [InlineData(TieHandling.Davidson, 90)]
+    [InlineData(TieHandling.Half, 90)]
+    [InlineData(TieHandling.Davidson, 600)]
+    public void Stopping_on_the_predicted_step_stays_within_the_tolerance_of_a_fully_converged_fit(TieHandling ties, int answers)
+    {
+        // A solve stops once quadratic convergence predicts the next Newton step below a hundredth of the tolerance,
+        // instead of taking steps until one is below it. The fully converged fit (StopOnPredictedStep off) is the
+        // reference: scores, ν, log-likelihood and every bootstrap endpoint must agree to the tolerance (1e-10), and the
+        // early stop must save iterations, or it would not be worth its difference.
+        var rng = new Random(17);
+        var data = new List<PairComparison>();
+        for (var n = 0; n < answers; n++)
+        {
+            var a = rng.Next(6);
+            var b = (a + 1 + rng.Next(5)) % 6;
+            var u = rng.NextDouble();
+            var w = u < 0.2 ? PairWinner.Tie : u < 0.3 + (0.09 * a) ? PairWinner.Item0 : PairWinner.Item1;
+            data.Add(new PairComparison($"img{a}", $"img{b}", w, $"rater{n % 23}"));
+        }
+
+        var options = new BradleyTerryOptions { Ties = ties, BootstrapReplicates = 200, Seed = 9 };
+        var early = BradleyTerry.Fit(data, options);
+        var full = BradleyTerry.Fit(data, options with { StopOnPredictedStep = false });
+        Assert.True(early.Iterations <= full.Iterations, $"early stop after {early.Iterations} iterations, full convergence after {full.Iterations}");
+        // Over 30 subsamples (fits without intervals, as a replicate's solve) the early stop saves iterations.
+        var subsamples = Enumerable.Range(0, 30).Select(i => data.Where((_, n) => (n + i) % 3 != 0).ToList()).ToList();
+        var plain = options with { BootstrapReplicates = 0 };
+        var saved = subsamples.Sum(d => BradleyTerry.Fit(d, plain with { StopOnPredictedStep = false }).Iterations - BradleyTerry.Fit(d, plain).Iterations);
+        Assert.True(saved > 0, $"{saved} iterations saved over 30 subsamples");
+        Assert.Equal(full.Scores.Select(s => s.Item), early.Scores.Select(s => s.Item));
+        Assert.Equal(full.PenalizedLogLikelihood, early.PenalizedLogLikelihood, 1e-10);
+        if (ties == TieHandling.Davidson)
+        {
+            Assert.Equal(full.TieParameter, early.TieParameter, 1e-10);
+        }
+
+        foreach (var (e, f) in early.Scores.Zip(full.Scores))
+        {
+            Assert.Equal(f.Theta, e.Theta, 1e-10);
+            Assert.Equal(f.Interval.Lower, e.Interval.Lower, 1e-10);
+            Assert.Equal(f.Interval.Upper, e.Interval.Upper, 1e-10);
+        }
+    }
+
     [Fact]
     public void Per_scope_fits_and_slider_conversion()
     {
@@ -256,6 +301,26 @@ public class ReseedableRandomTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void Percentile_in_place_is_the_percentile_of_the_values()
+    {
+        var rng = new Random(4);
+        foreach (var n in new[] { 1, 2, 3, 10, 200, 1000 })
+        {
+            // Repeated values, negative and positive, and NaNs (dropped by both).
+            var values = Enumerable.Range(0, n).Select(_ => rng.NextDouble() < 0.05 ? double.NaN : Math.Round((rng.NextDouble() * 4) - 2, 1)).ToArray();
+            foreach (var level in new[] { 0.95, 0.9, 0.5 })
+            {
+                var expected = Bootstrap.Percentile(values, level);
+                var actual = Bootstrap.PercentileInPlace((double[])values.Clone(), level);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected.Lower), BitConverter.DoubleToInt64Bits(actual.Lower));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected.Upper), BitConverter.DoubleToInt64Bits(actual.Upper));
+            }
+        }
+
+        Assert.Equal(Interval.Undefined, Bootstrap.PercentileInPlace(new[] { double.NaN, double.NaN }, 0.95));
     }
 
     [Fact]

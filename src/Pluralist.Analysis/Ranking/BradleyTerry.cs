@@ -59,6 +59,13 @@ public sealed record BradleyTerryOptions
     /// penalised log-likelihood is strictly concave), so only the last digits differ from cold starts.
     /// </summary>
     public bool WarmStartBootstrap { get; init; } = true;
+
+    /// <summary>
+    /// Stops a Newton solve once quadratic convergence predicts the next step below a hundredth of the tolerance
+    /// (see <see cref="BradleyTerry"/>), instead of taking that confirming step: the estimate then differs from the
+    /// fully converged one by about the predicted step. Off, every solve runs until a step is below the tolerance.
+    /// </summary>
+    internal bool StopOnPredictedStep { get; init; } = true;
 }
 
 /// <summary>One item's log-strength θ (centred), with its bootstrap percentile interval.</summary>
@@ -76,6 +83,9 @@ public sealed record BradleyTerryFit(IReadOnlyList<BradleyTerryScore> Scores, do
 /// </summary>
 public static class BradleyTerry
 {
+    /// <summary>Share of the tolerance the predicted next Newton step must stay below for a solve to stop early.</summary>
+    private const double PredictedStepShare = 0.01;
+
     public static BradleyTerryFit Fit(IReadOnlyList<PairComparison> comparisons, BradleyTerryOptions? options = null) =>
         Fit(comparisons, options, parallel: true);
 
@@ -147,7 +157,7 @@ public static class BradleyTerry
 
         var theta = new double[items.Length];
         var full = new Workspace(items.Length + 1, pairs.Length);
-        var (nu, ll, iterations) = Solve(items.Length, pairs, counts, options, full, theta, start: null);
+        var (nu, ll, iterations) = Solve(items.Length, pairs, counts, options, full, theta, start: null, logLikelihood: true);
         // The full-data point (θ, log ν) the replicates start from when warm-starting.
         double[]? start = options.WarmStartBootstrap ? (double[])full.X.Clone() : null;
 
@@ -169,8 +179,9 @@ public static class BradleyTerry
 
             var cellAt = clusters.SelectMany(c => c.Select(cell => cell.Item1)).ToArray();
             var cellCount = clusters.SelectMany(c => c.Select(cell => cell.Item2)).ToArray();
-            // Replicate b's scores in samples[b * k .. b * k + k).
+            // Item i's replicates in samples[i * B .. i * B + B), B replicates (each item's column contiguous, sorted in place).
             var k = items.Length;
+            var replicates = options.BootstrapReplicates;
             var samples = new double[options.BootstrapReplicates * k];
             Workspace Replicate(int b, Workspace work)
             {
@@ -187,7 +198,12 @@ public static class BradleyTerry
                     }
                 }
 
-                Solve(k, pairs, resampled, options, work, samples.AsSpan(b * k, k), start);
+                Solve(k, pairs, resampled, options, work, work.Theta, start, logLikelihood: false);
+                for (var i = 0; i < k; i++)
+                {
+                    samples[(i * replicates) + b] = work.Theta[i];
+                }
+
                 return work;
             }
 
@@ -203,15 +219,9 @@ public static class BradleyTerry
                     Replicate(b, work);
                 }
             }
-            var column = new double[options.BootstrapReplicates];
             for (var i = 0; i < k; i++)
             {
-                for (var b = 0; b < column.Length; b++)
-                {
-                    column[b] = samples[(b * k) + i];
-                }
-
-                intervals[i] = Bootstrap.Percentile(column, options.Level);
+                intervals[i] = Bootstrap.PercentileInPlace(samples.AsSpan(i * replicates, replicates), options.Level);
             }
         }
 
@@ -281,6 +291,9 @@ public static class BradleyTerry
 
         public double[] Counts { get; } = new double[pairs * 3];
 
+        /// <summary>A replicate's θ, before it is copied to its slots.</summary>
+        public double[] Theta { get; } = new double[maxDims - 1];
+
         public ReseedableRandom Random { get; } = new(0);
     }
 
@@ -289,7 +302,7 @@ public static class BradleyTerry
     /// <paramref name="start"/> (θ, then log ν) is where Newton starts; null starts at zero. A start without ties' log ν
     /// (the data it came from had none) leaves log ν at zero; with one where these counts hold no ties, log ν is unused.
     /// </remarks>
-    private static (double Nu, double LogLikelihood, int Iterations) Solve(int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, Workspace work, Span<double> theta, double[]? start)
+    private static (double Nu, double LogLikelihood, int Iterations) Solve(int k, (int I, int J)[] pairs, double[] counts, BradleyTerryOptions options, Workspace work, Span<double> theta, double[]? start, bool logLikelihood)
     {
         var anyTie = false;
         for (var p = 0; p < pairs.Length; p++)
@@ -315,11 +328,56 @@ public static class BradleyTerry
 
         var f = Objective(x, k, pairs, counts, options, davidson, work.Exps);
         var iterations = 0;
+        var previous = double.NaN; // the last step's largest entry, when it was taken whole
         for (; iterations < options.MaxIterations; iterations++)
         {
             Derivatives(x, dims, k, pairs, counts, options.Regularization, davidson, work.Exps, work.Grad, work.Hessian, work.Stride);
             var step = work.Step;
             CholeskySolve(work.Hessian, work.Stride, work.Grad, step, dims);
+            var largest = double.NaN; // as Enumerable.Max: NaNs skipped
+            for (var i = 0; i < dims; i++)
+            {
+                var a = Math.Abs(step[i]);
+                if (double.IsNaN(largest) || a > largest)
+                {
+                    largest = a;
+                }
+            }
+
+            if (largest < options.Tolerance)
+            {
+                // The Newton step itself is below the tolerance: take it whole and stop, without the line search's
+                // evaluation of the objective there (x + 1·step, the point a first accepted try gives); the objective
+                // is evaluated once more only where the caller keeps it (the full-data fit, not a replicate).
+                for (var i = 0; i < dims; i++)
+                {
+                    x[i] += step[i];
+                }
+
+                if (logLikelihood)
+                {
+                    f = Objective(x, k, pairs, counts, options, davidson, work.Exps);
+                }
+
+                iterations++;
+                break;
+            }
+
+            if (options.StopOnPredictedStep && largest < previous && largest * largest * largest < PredictedStepShare * options.Tolerance * previous * previous)
+            {
+                // Newton converges quadratically near the optimum: a step s after a whole step s' leaves about
+                // C s² with C ≈ s / s'², i.e. s³ / s'², well below the tolerance here. Take this step whole and stop
+                // instead of paying for one more step (derivatives, Cholesky, line search) that only confirms it.
+                for (var i = 0; i < dims; i++)
+                {
+                    x[i] += step[i];
+                }
+
+                f = logLikelihood ? Objective(x, k, pairs, counts, options, davidson, work.Exps) : double.NaN;
+                iterations++;
+                break;
+            }
+
             var t = 1.0;
             var candidate = work.Candidate;
             double fc;
@@ -335,17 +393,8 @@ public static class BradleyTerry
             }
             while (fc < f - 1e-12 && t > 1e-10);
 
-            var largest = double.NaN; // as Enumerable.Max: NaNs skipped
-            for (var i = 0; i < dims; i++)
-            {
-                var a = Math.Abs(step[i]);
-                if (double.IsNaN(largest) || a > largest)
-                {
-                    largest = a;
-                }
-            }
-
             var moved = largest * t * 2;
+            previous = t == 0.5 ? largest : double.NaN;
             (work.X, work.Candidate) = (candidate, x);
             (work.Exps, work.CandidateExps) = (work.CandidateExps, work.Exps);
             x = candidate;
@@ -436,9 +485,18 @@ public static class BradleyTerry
             var b = x[j];
             var c = davidson ? x[k] + ((a + b) / 2) : double.NegativeInfinity;
             var max = Math.Max(a, Math.Max(b, c));
-            var ea = Math.Exp(a - max);
-            var eb = Math.Exp(b - max);
-            var ec = davidson ? Math.Exp(c - max) : 0;
+            // One of the three is the maximum, whose e^0 is exactly 1: no call for it (the same bits as calling).
+            var da = a - max;
+            var db = b - max;
+            var ea = da == 0 ? 1 : Math.Exp(da);
+            var eb = db == 0 ? 1 : Math.Exp(db);
+            var ec = 0.0;
+            if (davidson)
+            {
+                var dc = c - max;
+                ec = dc == 0 ? 1 : Math.Exp(dc);
+            }
+
             var d = ea + eb + ec;
             exps[p * 4] = ea;
             exps[(p * 4) + 1] = eb;

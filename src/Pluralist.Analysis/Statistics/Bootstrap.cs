@@ -56,10 +56,42 @@ public static class Bootstrap
         return new Interval(Quantile(sorted, (1 - level) / 2), Quantile(sorted, (1 + level) / 2));
     }
 
+    /// <summary>
+    /// <see cref="Percentile(IEnumerable{double}, double)"/> of <paramref name="replicates"/> without allocating: NaNs are
+    /// dropped and the rest sorted in place (so the span's contents are reordered). The same interval: equal values
+    /// are interchangeable, so the sort's instability does not change an order statistic.
+    /// </summary>
+    public static Interval PercentileInPlace(Span<double> replicates, double level)
+    {
+        var n = 0;
+        for (var i = 0; i < replicates.Length; i++)
+        {
+            if (!double.IsNaN(replicates[i]))
+            {
+                replicates[n++] = replicates[i];
+            }
+        }
+
+        if (n == 0)
+        {
+            return Interval.Undefined;
+        }
+
+        var sorted = replicates[..n];
+        sorted.Sort();
+        return new Interval(Quantile(sorted, (1 - level) / 2), Quantile(sorted, (1 + level) / 2));
+    }
+
     /// <summary>Quantile of sorted data, type 7 of Hyndman and Fan (1996).</summary>
     public static double Quantile(double[] sorted, double q)
     {
         ArgumentNullException.ThrowIfNull(sorted);
+        return Quantile((ReadOnlySpan<double>)sorted, q);
+    }
+
+    /// <summary>Quantile of sorted data, type 7 of Hyndman and Fan (1996).</summary>
+    public static double Quantile(ReadOnlySpan<double> sorted, double q)
+    {
         var h = (sorted.Length - 1) * q;
         var lo = (int)Math.Floor(h);
         var hi = Math.Min(lo + 1, sorted.Length - 1);
