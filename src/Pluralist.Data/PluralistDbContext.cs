@@ -521,23 +521,53 @@ public sealed class PluralistDbContext : DbContext
         }
     }
 
-    /// <summary>Durability and integrity settings applied to every SQLite connection EF opens.</summary>
+    /// <summary>
+    /// Durability and integrity settings applied to every SQLite connection EF opens. They belong to the SQLite
+    /// connection handle, which Microsoft.Data.Sqlite pools and hands out again on the next open: each handle gets them
+    /// once (EF opens and closes the connection around every query, and parsing four pragmas each time was measurable).
+    /// </summary>
     internal sealed class SqlitePragmas : DbConnectionInterceptor
     {
         public static readonly SqlitePragmas Instance = new();
 
+        // The handles already set up; weak, so a handle closed for good (a cleared pool) leaves with its object.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Applied = [];
+
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
+            if (IsApplied(connection))
+            {
+                return;
+            }
+
             using var command = connection.CreateCommand();
             command.CommandText = PluralistDatabase.SqliteConnectionPragmas;
             command.ExecuteNonQuery();
+            MarkApplied(connection);
         }
 
         public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
+            if (IsApplied(connection))
+            {
+                return;
+            }
+
             await using var command = connection.CreateCommand();
             command.CommandText = PluralistDatabase.SqliteConnectionPragmas;
             await command.ExecuteNonQueryAsync(cancellationToken);
+            MarkApplied(connection);
+        }
+
+        private static bool IsApplied(DbConnection connection) =>
+            connection is Microsoft.Data.Sqlite.SqliteConnection { Handle: { } handle } && Applied.TryGetValue(handle, out _);
+
+        private static void MarkApplied(DbConnection connection)
+        {
+            if (connection is Microsoft.Data.Sqlite.SqliteConnection { Handle: { } handle })
+            {
+                Applied.AddOrUpdate(handle, handle);
+            }
         }
     }
 }

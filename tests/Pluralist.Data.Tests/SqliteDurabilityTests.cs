@@ -29,6 +29,47 @@ public sealed class SqliteDurabilityTests
     }
 
     [Fact]
+    public async Task A_pooled_connection_opened_again_keeps_the_settings()
+    {
+        await using var tdb = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        object? firstHandle = null;
+        // EF opens and closes its connection around each query; the pool hands the same SQLite handle out again, and the
+        // settings, applied once per handle, are still in force each time (on new contexts too).
+        for (var round = 0; round < 3; round++)
+        {
+            await using var db = tdb.CreateContext();
+            Assert.Equal(0, await db.Participants.CountAsync());
+            await db.Database.OpenConnectionAsync();
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            firstHandle ??= connection.Handle;
+            Assert.Same(firstHandle, connection.Handle);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT (SELECT synchronous FROM pragma_synchronous) || ',' || (SELECT foreign_keys FROM pragma_foreign_keys) || ',' || (SELECT timeout FROM pragma_busy_timeout)";
+            Assert.Equal("2,1,10000", Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+            await db.Database.CloseConnectionAsync();
+        }
+
+        // A cleared pool closes the handle: the next open gets a new one and sets it up again.
+        SqliteConnection.ClearAllPools();
+        await using (var db = tdb.CreateContext())
+        {
+            await db.Database.OpenConnectionAsync();
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+            Assert.NotSame(firstHandle, connection.Handle);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA foreign_keys";
+            Assert.Equal(1L, await command.ExecuteScalarAsync());
+            var insert = connection.CreateCommand();
+            await using (insert)
+            {
+                // Foreign keys enforced on the new handle: a consent of a participant that does not exist is refused.
+                insert.CommandText = "INSERT INTO consent_records (participant_id, document_version, language, marker_consents, consented_at) VALUES (999999, 1, 'en', '{}', 0)";
+                await Assert.ThrowsAsync<SqliteException>(() => insert.ExecuteNonQueryAsync());
+            }
+        }
+    }
+
+    [Fact]
     public async Task An_acknowledged_write_survives_a_crash()
     {
         await using var tdb = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
