@@ -123,6 +123,14 @@ public class LivsSimComparisonTests
             Assert.Contains($"{name,-14} vs control", output, StringComparison.Ordinal);
         }
 
+        // Case study IV with both groups fitted (the quota), and the reward model on every comparison.
+        var iv = LivsSimEvaluatorAssertions.CaseStudyIV(root);
+        Assert.Empty(iv.GetProperty("hiddenGroups").EnumerateArray());
+        Assert.NotEqual(JsonValueKind.Null, iv.GetProperty("accessibilityLargestScoreDifference").ValueKind);
+        LivsSimEvaluatorAssertions.Reward(root, arms.SelectMany(a => new[] { a.GetProperty("aligned"), a.GetProperty("control"), a.GetProperty("alignedVsControl") }));
+        Assert.Contains("planted accessibility effect:", output, StringComparison.Ordinal);
+        Assert.Contains("lora vs base", output, StringComparison.Ordinal);
+
         // The training ran: each full arm's steps, each adapter's steps for lora, logged per run.
         Assert.Equal(4 * 2, Regex.Count(output, @"4/6 \w+ \((dpo|group-robust|kto|mapo) (aligned|control)\): \d+ pairs, 1 steps"));
         Assert.Equal(2 * 2, Regex.Count(output, @"4/6 Dpo \(lora (aligned|control) \[(mobility|none)\]\): \d+ pairs, 1 steps"));
@@ -135,6 +143,8 @@ public class LivsSimComparisonTests
     [InlineData("--objective", "--arms", "dpo", "--objective", "kto")]
     [InlineData("--lora-lr", "--lora-lr", "0.01")]
     [InlineData("--lora-lr", "--arms", "lora", "--lora-lr", "0")]
+    [InlineData("--reward-steps", "--reward-steps", "0")]
+    [InlineData("--reward-steps", "--no-reward", "--reward-steps", "10")]
     public void Bad_comparison_options_name_the_option(string option, params string[] extra)
     {
         var dir = CliRunner.TempDir();
@@ -148,5 +158,130 @@ public class LivsSimComparisonTests
     {
         var c = summary.GetProperty("counts");
         return (c.GetProperty("wins").GetInt32(), c.GetProperty("ties").GetInt32(), c.GetProperty("losses").GetInt32(), c.GetProperty("signTestP").GetDouble());
+    }
+}
+
+/// <summary>
+/// Case study IV and the reward model inside the closed experiment (single objective, compact size, one DPO step): the
+/// sections exist and their counts add up; the reward model's cost is printed.
+/// </summary>
+public class LivsSimEvaluatorTests
+{
+    [Fact]
+    public void Compact_run_reports_case_study_IV_and_the_reward_model_beside_the_judges()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, output, err) = CliRunner.Run(
+            dir,
+            "experiment", "livs-sim", "--size", "compact", "--seed", "1", "--dpo-steps", "1", "--reward-steps", "30", "--out", "ev",
+            "--model", CliRunner.Shipped("base32-small.safetensors"),
+            "--probe", CliRunner.Shipped("probe32.safetensors"));
+        Assert.True(code == 0, err + output);
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "ev", "results.json")));
+        var root = results.RootElement;
+        LivsSimEvaluatorAssertions.CaseStudyIV(root);
+        var model = LivsSimEvaluatorAssertions.Reward(root, [root.GetProperty("aligned"), root.GetProperty("control"), root.GetProperty("alignedVsControl")]);
+        Assert.Equal(30, model.GetProperty("steps").GetInt32());
+        Assert.Equal("world-clip", model.GetProperty("backbone").GetString());
+        Assert.Matches(@"world-clip, [\d,]+ parameters, 30 steps, .* s training, [\d.]+ s in all", output);
+        Assert.Contains("case study IV (per-group Bradley-Terry scores", output, StringComparison.Ordinal);
+        Directory.Delete(dir, recursive: true);
+    }
+}
+
+/// <summary>Checks of results.json's case study IV and reward sections shared by the experiment tests.</summary>
+internal static class LivsSimEvaluatorAssertions
+{
+    private static readonly string[] Criteria = ["accessibility", "comfort", "diversity", "inclusivity", "invitingness", "safety"];
+
+    private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN;
+
+    /// <summary>Case study IV: everyone's and each shown group's Bradley-Terry scores, centred per fit; the spreads per criterion.</summary>
+    public static JsonElement CaseStudyIV(JsonElement root)
+    {
+        var iv = root.GetProperty("caseStudyIV");
+        Assert.True(iv.GetProperty("answers").GetInt32() > 0);
+        var hidden = iv.GetProperty("hiddenGroups").EnumerateArray().Select(g => g.GetString()).ToHashSet();
+        var scores = iv.GetProperty("scores").EnumerateArray().ToList();
+        Assert.NotEmpty(scores);
+        foreach (var fit in scores.GroupBy(s => (Axis: s.GetProperty("axis").GetString(), Group: s.GetProperty("group").GetString(), Criterion: s.GetProperty("criterion").GetString(), Scope: s.GetProperty("scope").GetString())))
+        {
+            Assert.Contains(fit.Key.Axis, new[] { "all", "disability" });
+            Assert.DoesNotContain(fit.Key.Group, hidden);
+            Assert.Contains(fit.Key.Criterion, Criteria);
+            Assert.True(Math.Abs(fit.Sum(s => s.GetProperty("theta").GetDouble())) < 1e-6, $"scores of {fit.Key} are not centred");
+            foreach (var s in fit)
+            {
+                double lower = Number(s.GetProperty("interval").GetProperty("lower")), upper = Number(s.GetProperty("interval").GetProperty("upper"));
+                Assert.True(double.IsNaN(lower) || double.IsNaN(upper) || lower <= upper + 1e-12, s.ToString());
+            }
+        }
+
+        var perCriterion = iv.GetProperty("perCriterion").EnumerateArray().ToList();
+        Assert.Equal(scores.Select(s => s.GetProperty("criterion").GetString()).Distinct().Order(StringComparer.Ordinal), perCriterion.Select(c => c.GetProperty("criterion").GetString()));
+        foreach (var c in perCriterion)
+        {
+            Assert.True(Number(c.GetProperty("varianceEveryone")) >= 0, c.ToString());
+        }
+
+        return iv;
+    }
+
+    /// <summary>
+    /// The reward model: held-out accuracy in [0, 1] on answers that add up to the cleaned answers, and per comparison its
+    /// verdict on exactly the kept judgements, the judges' tally equal to the A/B table, groups partitioning the overall row.
+    /// </summary>
+    public static JsonElement Reward(JsonElement root, IEnumerable<JsonElement> comparisons)
+    {
+        var model = root.GetProperty("rewardModel");
+        Assert.Equal(JsonValueKind.Null, model.GetProperty("notRun").ValueKind);
+        Assert.Equal(root.GetProperty("caseStudyIV").GetProperty("answers").GetInt32(), model.GetProperty("trainAnswers").GetInt32() + model.GetProperty("heldOutAnswers").GetInt32());
+        Assert.NotEmpty(model.GetProperty("heldOutPrompts").EnumerateArray());
+        foreach (var key in new[] { "heldOut", "heldOutWithoutGroup", "constant" })
+        {
+            var row = model.GetProperty(key);
+            Assert.Equal(model.GetProperty("heldOutAnswers").GetInt32(), row.GetProperty("answers").GetInt32());
+            Assert.InRange(row.GetProperty("correct").GetInt32(), 0, row.GetProperty("nonNeutral").GetInt32());
+        }
+
+        Assert.True(model.GetProperty("seconds").GetDouble() >= model.GetProperty("trainSeconds").GetDouble());
+        foreach (var c in comparisons)
+        {
+            var rows = c.GetProperty("reward").EnumerateArray().ToList();
+            var overall = rows[0];
+            Assert.Equal("overall", overall.GetProperty("scope").GetString());
+            int n = overall.GetProperty("judgements").GetInt32();
+            Assert.Equal(c.GetProperty("judgementsKept").GetInt32(), n);
+            foreach (var row in rows)
+            {
+                Assert.Equal(row.GetProperty("judgements").GetInt32(), row.GetProperty("modelWins").GetInt32() + row.GetProperty("modelTies").GetInt32() + row.GetProperty("modelLosses").GetInt32());
+                var judges = row.GetProperty("judges");
+                Assert.Equal(judges.GetProperty("wins").GetInt32() + judges.GetProperty("losses").GetInt32(), row.GetProperty("compared").GetInt32());
+                Assert.InRange(row.GetProperty("agree").GetInt32(), 0, row.GetProperty("compared").GetInt32());
+                double kappa = Number(row.GetProperty("kappa"));
+                Assert.True(double.IsNaN(kappa) || kappa is >= -1 and <= 1, row.ToString());
+            }
+
+            var table = c.GetProperty("table").GetProperty("overall").GetProperty("counts");
+            foreach (var k in new[] { "wins", "ties", "losses" })
+            {
+                Assert.Equal(table.GetProperty(k).GetInt32(), overall.GetProperty("judges").GetProperty(k).GetInt32());
+                Assert.Equal(overall.GetProperty("judges").GetProperty(k).GetInt32(), rows.Skip(1).Sum(r => r.GetProperty("judges").GetProperty(k).GetInt32()));
+            }
+
+            foreach (var k in new[] { "judgements", "modelWins", "modelTies", "modelLosses", "compared", "agree" })
+            {
+                Assert.Equal(overall.GetProperty(k).GetInt32(), rows.Skip(1).Sum(r => r.GetProperty(k).GetInt32()));
+            }
+
+            // the judges' per-group tally is case study II's per-group row
+            foreach (var g in c.GetProperty("perGroup").EnumerateArray())
+            {
+                var mine = rows.Single(r => r.GetProperty("scope").GetString() == g.GetProperty("scope").GetString());
+                Assert.Equal(g.GetProperty("counts").GetProperty("wins").GetInt32(), mine.GetProperty("judges").GetProperty("wins").GetInt32());
+            }
+        }
+
+        return model;
     }
 }

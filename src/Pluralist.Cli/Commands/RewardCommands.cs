@@ -188,7 +188,7 @@ public static class RewardCommands
             result["accuracy"] = tables;
             if (parse.GetValue(aligned) is { } a)
             {
-                var ab = await RewardAbEvaluation.EvaluateAsync(db, data, s, model, backbone, a, parse.GetValue(baseline)!, ct).ConfigureAwait(false);
+                var ab = await RewardAbEvaluation.EvaluateAsync(db, data, s, model, backbone, a, parse.GetValue(baseline)!, markers, ct).ConfigureAwait(false);
                 Console.WriteLine();
                 foreach (var line in RewardAbEvaluation.Describe(ab))
                 {

@@ -59,8 +59,9 @@ public sealed record LivsSimSize(
 /// <c>disability=none</c>), the bootstrap clustered by participant; <see cref="WorstGroup"/> the group with the lowest win
 /// rate (ties excluded); <see cref="ParticipantsPreferring"/> of <see cref="Participants"/> judges preferred
 /// <see cref="Name"/> in more of their non-neutral answers than <see cref="Versus"/> (case study II per participant).
+/// <see cref="Reward"/>: the reward model's verdict on the same judgements, overall and per judge group (null without it).
 /// </summary>
-public sealed record LivsSimArm(string Name, string Versus, ABOverview Table, double BaseUtility, double ArmUtility, double FinalImplicitAccuracy, int JudgementsKept, int JudgementsDropped, IReadOnlyList<ABSummary>? PerGroup = null, string? WorstGroup = null, int Participants = 0, int ParticipantsPreferring = 0);
+public sealed record LivsSimArm(string Name, string Versus, ABOverview Table, double BaseUtility, double ArmUtility, double FinalImplicitAccuracy, int JudgementsKept, int JudgementsDropped, IReadOnlyList<ABSummary>? PerGroup = null, string? WorstGroup = null, int Participants = 0, int ParticipantsPreferring = 0, IReadOnlyList<LivsSimRewardRow>? Reward = null);
 
 /// <summary>What the closed experiment measured.</summary>
 public sealed record LivsSimResult(
@@ -79,7 +80,9 @@ public sealed record LivsSimResult(
     IReadOnlyDictionary<string, int>? LabelsPerGroup = null,
     IReadOnlyList<LivsSimCompareArm>? Arms = null,
     IReadOnlyDictionary<string, int>? AnnotatorsPerGroup = null,
-    IReadOnlyDictionary<string, int>? JudgesPerGroup = null);
+    IReadOnlyDictionary<string, int>? JudgesPerGroup = null,
+    LivsSimCaseStudyIV? CaseStudyIV = null,
+    LivsSimRewardModel? RewardModel = null);
 
 /// <summary>
 /// One arm of the side-by-side comparison (<c>--arms</c>): its objective and what it trains (<see cref="Mode"/>: <c>full</c>, or
@@ -160,6 +163,13 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     private static readonly (TimeOfDay Time, Season Season)[] TimeMeanings = [(TimeOfDay.Noon, Season.Summer), (TimeOfDay.Night, Season.Winter), (TimeOfDay.Morning, Season.Spring), (TimeOfDay.Evening, Season.Autumn)];
     private readonly Stopwatch _genTime = new();
     private int _generated;
+    private int _imageSize;
+
+    /// <summary>The reward model as an automatic evaluator beside the A/B study (null: not run, <c>--no-reward</c>).</summary>
+    public LivsSimRewardEvaluator? RewardEvaluator { get; init; }
+
+    /// <summary>Bootstrap replicates of case study IV's per-group fits (as <c>analyze study --group-bootstrap</c>).</summary>
+    public int CaseStudyIVReplicates { get; init; } = 200;
 
     /// <summary>The experiment's prompts: place x (time of day, season), in a fixed order; one in four is held out.</summary>
     public static IReadOnlyList<string> Prompts(int count) =>
@@ -178,6 +188,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     {
         var baseModel = DiffusionModel.Load(basePath);
         int s = baseModel.Config.UNet.ImageSize;
+        _imageSize = s;
         var all = Prompts(Math.Max(size.TrainPrompts + size.HeldOutPrompts, 4 * size.HeldOutPrompts));
         var heldOut = Enumerable.Range(0, size.HeldOutPrompts).Select(i => all[(4 * i) + 3 - (i % 4)]).ToList(); // one in four, places varied
         var train = all.Except(heldOut).Take(size.TrainPrompts).ToList();
@@ -251,6 +262,20 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             datasetDir);
         log($"3/6 cleaning kept {cleaning.KeptRows.Count()} of {rows.Count} answers; {labels.Count} livs labels -> {datasetDir}");
 
+        // Case study IV on the cleaned annotations, and the reward model trained on them (an automatic evaluator for step 5).
+        string PromptName(long p) => train[(int)p];
+        var caseIV = LivsSimCaseStudyIV.Compute(cleaning.KeptRows, groups, PromptName, MinGroupSize, CaseStudyIVReplicates, seed);
+        foreach (var line in caseIV.Describe())
+        {
+            log("   " + line);
+        }
+
+        if (RewardEvaluator is { } reward)
+        {
+            log("3/6 reward model on the cleaned annotations (criterion and group conditioned, whole prompts held out)");
+            reward.Train(cleaning.KeptRows, images.ToDictionary(kv => kv.Key, kv => kv.Value.Pixels), PromptName, groups, MinGroupSize, s, log, ct);
+        }
+
         // 4. Diffusion-DPO on the dataset, and the shuffled-label control on the same pairs.
         var source = PreferenceDataset.Load(datasetDir, "train", s, out _);
         var shuffled = Shuffle(source, seed + 2);
@@ -261,7 +286,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             log("6/6 done");
             var first = compared[0];
             static Dictionary<string, int> Count(IEnumerable<SimulatedParticipant> pool) => pool.GroupBy(GroupOf).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-            return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, first.Aligned, first.Control, first.AlignedVsControl, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), compared.Average(a => a.SecondsPerStep), "Compare", perGroupLabels, compared, Count(annotators), Count(Recruit(size.Judges, seed + 100)));
+            return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, first.Aligned, first.Control, first.AlignedVsControl, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), compared.Average(a => a.SecondsPerStep), "Compare", perGroupLabels, compared, Count(annotators), Count(Recruit(size.Judges, seed + 100)), caseIV, RewardReport());
         }
 
         var dpoTime = Stopwatch.StartNew();
@@ -271,14 +296,14 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
 
         // 5. Blind A/B on held-out prompts: base vs aligned, base vs control and control vs aligned, same seeds, same judges, same draws.
         log($"5/6 A/B images: {heldOut.Count} held-out prompts x {size.EvalSeeds} seeds x 3 models");
-        var evalImages = new List<(int Prompt, SceneSpec Base, SceneSpec Aligned, SceneSpec Control)>();
+        var evalImages = new List<(int Prompt, EvalImage Base, EvalImage Aligned, EvalImage Control)>();
         for (int k = 0; k < size.EvalSeeds; k++)
         {
             ct.ThrowIfCancellationRequested();
             ulong evalSeed = (ulong)(1000 + k);
-            var b = SceneProbe.Perceive(probe, Generate(baseModel, heldOut, evalSeed).Data, heldOut.Count);
-            var a = SceneProbe.Perceive(probe, Generate(aligned, heldOut, evalSeed).Data, heldOut.Count);
-            var c = SceneProbe.Perceive(probe, Generate(control, heldOut, evalSeed).Data, heldOut.Count);
+            var b = Perceive(baseModel, heldOut, evalSeed);
+            var a = Perceive(aligned, heldOut, evalSeed);
+            var c = Perceive(control, heldOut, evalSeed);
             for (int p = 0; p < heldOut.Count; p++)
             {
                 evalImages.Add((p, b[p], a[p], c[p]));
@@ -286,13 +311,13 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
         }
 
         var judges = BehaviourMix.Default.Pool(size.Judges, seed + 100);
-        List<(int Prompt, SceneSpec Base, SceneSpec Other)> Items(Func<(int Prompt, SceneSpec Base, SceneSpec Aligned, SceneSpec Control), (SceneSpec, SceneSpec)> pick) =>
+        List<(int Prompt, EvalImage Base, EvalImage Other)> Items(Func<(int Prompt, EvalImage Base, EvalImage Aligned, EvalImage Control), (EvalImage, EvalImage)> pick) =>
             [.. evalImages.Select(e => { var (x, y) = pick(e); return (e.Prompt, x, y); })];
         var alignedArm = Judge("aligned", "base", judges, _ => Items(e => (e.Base, e.Aligned)), heldOut, alignedAcc);
         var controlArm = Judge("control", "base", judges, _ => Items(e => (e.Base, e.Control)), heldOut, controlAcc);
         var headToHead = Judge("aligned", "control", judges, _ => Items(e => (e.Control, e.Aligned)), heldOut, alignedAcc);
         log("6/6 done");
-        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, headToHead, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep, dpo.Objective.ToString(), perGroupLabels);
+        return new LivsSimResult(seed, size.Name, _generated, rows.Select(r => r.AnnotationId).Distinct().Count(), cleaning.Report, labels.Count, alignedArm, controlArm, headToHead, _genTime.Elapsed.TotalSeconds / Math.Max(1, _generated), perStep, dpo.Objective.ToString(), perGroupLabels, CaseStudyIV: caseIV, RewardModel: RewardReport());
     }
 
     /// <summary>
@@ -313,7 +338,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             var (alignedScenes, alignedAcc, pairsPerAdapter, options) = TrainArm(arm, source, "aligned", judgeGroups, heldOut, ct);
             var (controlScenes, controlAcc, _, _) = TrainArm(arm, shuffled, "control", judgeGroups, heldOut, ct);
             double perStep = time.Elapsed.TotalSeconds / (2.0 * options.Steps * (pairsPerAdapter?.Count ?? 1));
-            List<(int Prompt, SceneSpec Base, SceneSpec Other)> Pairs(IReadOnlyList<SceneSpec> first, IReadOnlyList<SceneSpec> second) =>
+            List<(int Prompt, EvalImage Base, EvalImage Other)> Pairs(IReadOnlyList<EvalImage> first, IReadOnlyList<EvalImage> second) =>
                 [.. first.Select((b, i) => (i % heldOut.Count, b, second[i]))];
             var aligned = Judge(arm, "base", judges, g => Pairs(baseScenes[""], alignedScenes[alignedScenes.ContainsKey(g) ? g : ""]), heldOut, alignedAcc);
             var control = Judge($"{arm} control", "base", judges, g => Pairs(baseScenes[""], controlScenes[controlScenes.ContainsKey(g) ? g : ""]), heldOut, controlAcc);
@@ -326,17 +351,17 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     }
 
     /// <summary>The probe's scenes of the A/B images (held-out prompts x eval seeds 1000..), per judge group; key "" when one model serves every group.</summary>
-    private Dictionary<string, List<SceneSpec>> EvalScenes(Func<string, DiffusionModel> modelOf, List<string> heldOut, CancellationToken ct, IReadOnlyList<string>? groups = null)
+    private Dictionary<string, List<EvalImage>> EvalScenes(Func<string, DiffusionModel> modelOf, List<string> heldOut, CancellationToken ct, IReadOnlyList<string>? groups = null)
     {
-        var scenes = new Dictionary<string, List<SceneSpec>>(StringComparer.Ordinal);
+        var scenes = new Dictionary<string, List<EvalImage>>(StringComparer.Ordinal);
         foreach (var g in groups ?? [""])
         {
             var model = modelOf(g);
-            var list = new List<SceneSpec>();
+            var list = new List<EvalImage>();
             for (int k = 0; k < size.EvalSeeds; k++)
             {
                 ct.ThrowIfCancellationRequested();
-                list.AddRange(SceneProbe.Perceive(probe, Generate(model, heldOut, (ulong)(1000 + k)).Data, heldOut.Count));
+                list.AddRange(Perceive(model, heldOut, (ulong)(1000 + k)));
             }
 
             scenes[g] = list;
@@ -350,7 +375,7 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
     /// dataset (each on its group's pairs only, the same steps, rate <c>loraLearningRate</c>), and a judge sees its own
     /// group's adapter; every judge group must have an adapter. The others: full fine-tuning with their objective.
     /// </summary>
-    private (Dictionary<string, List<SceneSpec>> Scenes, float Accuracy, IReadOnlyDictionary<string, int>? PairsPerAdapter, DpoOptions Options) TrainArm(string arm, InMemoryPreferenceSource source, string name, IReadOnlyList<string> judgeGroups, List<string> heldOut, CancellationToken ct)
+    private (Dictionary<string, List<EvalImage>> Scenes, float Accuracy, IReadOnlyDictionary<string, int>? PairsPerAdapter, DpoOptions Options) TrainArm(string arm, InMemoryPreferenceSource source, string name, IReadOnlyList<string> judgeGroups, List<string> heldOut, CancellationToken ct)
     {
         if (arm != "lora")
         {
@@ -531,16 +556,16 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
 
     /// <summary>The blind A/B study of one comparison: image_0 = <paramref name="versus"/>'s image, image_1 = <paramref name="name"/>'s; answers cleaned, then case study I.</summary>
     /// <remarks><paramref name="itemsOf"/> gives the items a judge of a group sees (one list for all but per-group adapters).</remarks>
-    private LivsSimArm Judge(string name, string versus, IReadOnlyList<SimulatedParticipant> judges, Func<string, IReadOnlyList<(int Prompt, SceneSpec Base, SceneSpec Other)>> itemsOf, List<string> prompts, float implicitAccuracy)
+    private LivsSimArm Judge(string name, string versus, IReadOnlyList<SimulatedParticipant> judges, Func<string, IReadOnlyList<(int Prompt, EvalImage Base, EvalImage Other)>> itemsOf, List<string> prompts, float implicitAccuracy)
     {
-        var byGroup = judges.Select(GroupOf).Distinct().ToDictionary(g => g, g => itemsOf(g).Select((x, i) => ((long)(i + 1), (long)x.Prompt, (2L * i) + 1, (2L * i) + 2, x.Base, x.Other)).ToList(), StringComparer.Ordinal);
+        var byGroup = judges.Select(GroupOf).Distinct().ToDictionary(g => g, g => itemsOf(g).Select((x, i) => ((long)(i + 1), (long)x.Prompt, (2L * i) + 1, (2L * i) + 2, x.Base.Scene, x.Other.Scene)).ToList(), StringComparer.Ordinal);
         var rows = Annotate(judges, u => byGroup[GroupOf(judges[u])], size.PairsPerJudge, seed + 200); // same draws for every comparison
         var cleaned = CleaningEngine.Run(rows, CleaningRuleSet.Default);
         var judgements = cleaned.KeptRows
             .Where(r => r.Preference is not null)
             .Select(r => new ABJudgement(prompts[(int)r.PromptId], r.ParticipantId.ToString(CultureInfo.InvariantCulture), r.Criterion, r.Preference > 0 ? ABPreference.Aligned : r.Preference < 0 ? ABPreference.Base : ABPreference.Neutral))
             .ToList();
-        double Mean(Func<(int Prompt, SceneSpec Base, SceneSpec Other), SceneSpec> pick) => judges.Average(j => itemsOf(GroupOf(j)).Average(x => GroundTruth.Criteria.Average(c => GroundTruth.Utility(pick(x), c))));
+        double Mean(Func<(int Prompt, EvalImage Base, EvalImage Other), EvalImage> pick) => judges.Average(j => itemsOf(GroupOf(j)).Average(x => GroundTruth.Criteria.Average(c => GroundTruth.Utility(pick(x).Scene, c))));
 
         // Case study II: per judge, and per consented group of the judges (disability axis).
         var groupOfJudge = judges.Select((p, u) => ((u + 1).ToString(CultureInfo.InvariantCulture), GroupOf(p))).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
@@ -548,10 +573,35 @@ public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, Li
             .Select(g => ABStudy.Summarize($"disability={g.Key}", [.. g])).ToList();
         var worst = perGroup.Where(g => !double.IsNaN(g.Counts.WinRate)).OrderBy(g => g.Counts.WinRate).FirstOrDefault()?.Scope;
         var perJudge = ABStudy.ByParticipant(judgements);
-        return new LivsSimArm(name, versus, ABStudy.Overview(judgements), Mean(x => x.Base), Mean(x => x.Other), implicitAccuracy, judgements.Count, rows.Count - judgements.Count, perGroup, worst, perJudge.Count, perJudge.Count(p => p.Counts.Wins > p.Counts.Losses));
+
+        // The reward model's verdict on the same kept judgements, conditioned on each judge's group (automatic, beside the judges).
+        var itemsByGroup = byGroup.Keys.ToDictionary(g => g, itemsOf, StringComparer.Ordinal);
+        var reward = RewardEvaluator?.Score([.. cleaned.KeptRows.Where(r => r.Preference is not null).Select(r =>
+        {
+            var g = GroupOf(judges[(int)r.ParticipantId - 1]);
+            var item = itemsByGroup[g][(int)r.PairId - 1];
+            return new LivsSimScoredJudgement(g, prompts[(int)r.PromptId], item.Base.Pixels, item.Other.Pixels, r.Criterion, r.Preference > 0 ? ABPreference.Aligned : r.Preference < 0 ? ABPreference.Base : ABPreference.Neutral);
+        })]);
+        return new LivsSimArm(name, versus, ABStudy.Overview(judgements), Mean(x => x.Base), Mean(x => x.Other), implicitAccuracy, judgements.Count, rows.Count - judgements.Count, perGroup, worst, perJudge.Count, perJudge.Count(p => p.Counts.Wins > p.Counts.Losses), reward);
     }
 
-    private static RgbaImage ToImage(float[] pixels, int size)
+    /// <summary>The reward model's report with its whole cost so far (null without the evaluator).</summary>
+    private LivsSimRewardModel? RewardReport() => RewardEvaluator?.Report is { } r ? r with { Seconds = RewardEvaluator.Seconds } : null;
+
+    /// <summary>The images <paramref name="model"/> draws for <paramref name="prompts"/> from <paramref name="imageSeed"/>, with the scenes the probe reads from them.</summary>
+    private List<EvalImage> Perceive(DiffusionModel model, List<string> prompts, ulong imageSeed)
+    {
+        var batch = Generate(model, prompts, imageSeed);
+        var seen = SceneProbe.Perceive(probe, batch.Data, prompts.Count);
+        int n = 3 * _imageSize * _imageSize;
+        return [.. seen.Select((scene, p) => new EvalImage(scene, batch.Data.AsSpan(p * n, n).ToArray()))];
+    }
+
+    /// <summary>An A/B image: the scene the probe reads (what a judge sees) and its pixels (what the reward model sees).</summary>
+    private readonly record struct EvalImage(SceneSpec Scene, float[] Pixels);
+
+    /// <summary>An image of the diffusion model (CHW, [-1, 1]) as RGBA.</summary>
+    internal static RgbaImage ToImage(float[] pixels, int size)
     {
         var t = new Tensor(pixels, [1, 3, size, size]);
         return RgbaImage.FromRgb(size, size, DiffusionModel.ToRgbBytes(t, 0));

@@ -14,9 +14,11 @@ namespace Pluralist.Studies.Reward;
 /// One criterion (or "overall") of an A/B evaluation scored by the reward model beside the people's answers:
 /// the model judges each evaluation pair once (aligned preferred when r(aligned) &gt; r(base), scored without group);
 /// <see cref="Human"/> is the people's tally; agreement is over the people's non-neutral answers, each compared with the
-/// model's judgement of that pair (share alike and Cohen's kappa over the two labels aligned/base).
+/// model's judgement of that pair (share alike and Cohen's kappa over the two labels aligned/base). A group-conditioned
+/// model judges each answer's pair conditioned on the answering person's consented group when it was trained on that
+/// group (<see cref="ComparedWithGroup"/> of the <see cref="Compared"/> answers), else without group.
 /// </summary>
-public sealed record RewardAbRow(string Criterion, int Pairs, int ModelAligned, int ModelBase, WinTieLoss Human, int Compared, int Agree, double Kappa)
+public sealed record RewardAbRow(string Criterion, int Pairs, int ModelAligned, int ModelBase, WinTieLoss Human, int Compared, int Agree, double Kappa, int ComparedWithGroup = 0)
 {
     public double ModelWinRate => ModelAligned + ModelBase == 0 ? double.NaN : (double)ModelAligned / (ModelAligned + ModelBase);
 
@@ -24,7 +26,8 @@ public sealed record RewardAbRow(string Criterion, int Pairs, int ModelAligned, 
 }
 
 /// <summary>The automatic evaluation of an A/B study by a reward model, labelled as such; it never replaces the human result.</summary>
-public sealed record RewardAbReport(string Aligned, string Base, int Pairs, RewardAbRow Overall, IReadOnlyList<RewardAbRow> PerCriterion, IReadOnlyList<string> Warnings)
+/// <remarks><see cref="GroupBy"/>: the markers whose consented groups condition the agreement (the model's, empty for a criterion-only model).</remarks>
+public sealed record RewardAbReport(string Aligned, string Base, int Pairs, RewardAbRow Overall, IReadOnlyList<RewardAbRow> PerCriterion, IReadOnlyList<string> Warnings, IReadOnlyList<string>? GroupBy = null)
 {
     public const string Label = "automatic (reward model), shown beside the human A/B result and never in place of it";
 }
@@ -32,7 +35,12 @@ public sealed record RewardAbReport(string Aligned, string Base, int Pairs, Rewa
 /// <summary>Scores a study's A/B evaluation pairs with a reward model and compares the result with the people's answers.</summary>
 public static class RewardAbEvaluation
 {
-    public static async Task<RewardAbReport> EvaluateAsync(PluralistDbContext db, DataDirectory data, Study study, RewardModel model, IRewardBackbone backbone, string aligned, string baseline, CancellationToken ct = default)
+    /// <summary>
+    /// Scores the A/B evaluation pairs between <paramref name="aligned"/> and <paramref name="baseline"/>. With <paramref name="groupBy"/>
+    /// (the markers the model was trained with) and a group-conditioned model, each answer is compared with the model's
+    /// judgement conditioned on the answering person's consented group (coded as <c>reward train</c> codes it).
+    /// </summary>
+    public static async Task<RewardAbReport> EvaluateAsync(PluralistDbContext db, DataDirectory data, Study study, RewardModel model, IRewardBackbone backbone, string aligned, string baseline, IReadOnlyList<string>? groupBy = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(data);
@@ -76,10 +84,18 @@ public static class RewardAbEvaluation
         var texts = backbone.EmbedTexts([.. promptIds.Select(p => prompts.GetValueOrDefault(p, ""))]);
         var textVec = promptIds.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => texts[x.i]);
 
-        // The model's judgement of each (pair, criterion): r(aligned) - r(base), no group.
-        var verdict = new Dictionary<(long Pair, string Criterion), ABPreference>();
+        // The people's consented groups, where the model is conditioned on groups (a group it was not trained on scores as no group).
+        var markers = model.Config.GroupConditioned ? groupBy ?? [] : [];
+        var known = model.Config.Groups.ToHashSet(StringComparer.Ordinal);
+        var groupOf = markers.Count == 0 ? new Dictionary<long, string>()
+            : await Data.Datasets.StudyDatasetLoader.ConsentedGroupsAsync(db, [.. judgements.Select(j => long.Parse(j.Judgement.Participant, CultureInfo.InvariantCulture)).Distinct()], markers, ct).ConfigureAwait(false);
+        string? GroupOf(ABJudgement j) => groupOf.TryGetValue(long.Parse(j.Participant, CultureInfo.InvariantCulture), out var g) && known.Contains(g) ? g : null;
+        var conditions = judgements.Select(j => GroupOf(j.Judgement)).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+
+        // The model's judgement of each (pair, criterion, group): r(aligned) - r(base); group null = no group.
+        var verdict = new Dictionary<(long Pair, string Criterion, string Group), ABPreference>();
         var ordered = pairs.Values.OrderBy(p => p.Id).ToList();
-        foreach (var c in criteria)
+        foreach (var (c, g) in criteria.SelectMany(c => conditions.Prepend(null).Select(g => (c, g))))
         {
             int n = ordered.Count, di = model.Config.ImageDim, dt = model.Config.TextDim;
             float[] a = new float[n * di], b = new float[n * di], t = new float[n * dt];
@@ -93,28 +109,28 @@ public static class RewardAbEvaluation
             }
 
             var crit = Enumerable.Repeat(model.CriterionIndex(c), n).ToArray();
-            var none = new int[n];
-            var ra = model.Score(a, t, crit, none);
-            var rb = model.Score(b, t, crit, none);
+            var group = Enumerable.Repeat(g is null ? 0 : model.GroupIndex(g), n).ToArray();
+            var ra = model.Score(a, t, crit, group);
+            var rb = model.Score(b, t, crit, group);
             for (int i = 0; i < n; i++)
             {
-                verdict[(ordered[i].Id, c)] = ra[i] > rb[i] ? ABPreference.Aligned : ra[i] < rb[i] ? ABPreference.Base : ABPreference.Neutral;
+                verdict[(ordered[i].Id, c, g ?? "")] = ra[i] > rb[i] ? ABPreference.Aligned : ra[i] < rb[i] ? ABPreference.Base : ABPreference.Neutral;
             }
         }
 
         RewardAbRow Row(string name, IReadOnlyList<string> cs)
         {
             var set = cs.ToHashSet(StringComparer.Ordinal);
-            var mine = verdict.Where(kv => set.Contains(kv.Key.Criterion)).Select(kv => kv.Value).ToList();
+            var mine = verdict.Where(kv => kv.Key.Group.Length == 0 && set.Contains(kv.Key.Criterion)).Select(kv => kv.Value).ToList();
             var human = judgements.Where(j => set.Contains(j.Judgement.Criterion)).ToList();
             var compared = human.Where(j => j.Judgement.Preference != ABPreference.Neutral)
-                .Select(j => (Human: j.Judgement.Preference, Model: verdict[(j.PairId, j.Judgement.Criterion)])).ToList();
+                .Select(j => (Human: j.Judgement.Preference, Model: verdict[(j.PairId, j.Judgement.Criterion, GroupOf(j.Judgement) ?? "")], Grouped: GroupOf(j.Judgement) is not null)).ToList();
             return new RewardAbRow(name, ordered.Count, mine.Count(v => v == ABPreference.Aligned), mine.Count(v => v == ABPreference.Base),
                 WinTieLoss.Count(human.Select(j => j.Judgement)), compared.Count, compared.Count(x => x.Human == x.Model),
-                CohensKappa.Compute(compared.Select(x => (x.Human, x.Model)).ToList()));
+                CohensKappa.Compute(compared.Select(x => (x.Human, x.Model)).ToList()), compared.Count(x => x.Grouped));
         }
 
-        return new RewardAbReport(aligned, baseline, ordered.Count, Row("overall", criteria), [.. criteria.Select(c => Row(c, [c]))], warnings);
+        return new RewardAbReport(aligned, baseline, ordered.Count, Row("overall", criteria), [.. criteria.Select(c => Row(c, [c]))], warnings, markers);
     }
 
     /// <summary>The report as text lines, labelled as automatic.</summary>
@@ -122,6 +138,11 @@ public static class RewardAbEvaluation
     {
         ArgumentNullException.ThrowIfNull(report);
         yield return $"A/B evaluation {report.Aligned} (aligned) vs {report.Base} (base), {report.Pairs} pairs: {RewardAbReport.Label}";
+        if (report.GroupBy is { Count: > 0 } markers)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"agreement: each answer compared with the model's judgement conditioned on the person's consented group ({string.Join(", ", markers)}) where the model was trained on it: {report.Overall.ComparedWithGroup} of {report.Overall.Compared} answers; the model's win rate is scored without group");
+        }
+
         yield return "criterion\tmodel: aligned\tbase\twin rate\thuman: aligned\tneutral\tbase\twin rate\tWilson 95%\tcompared\tagree\tkappa";
         foreach (var r in report.PerCriterion.Append(report.Overall))
         {
