@@ -25,11 +25,17 @@ public static class ExperimentCommand
         var beta = new Option<float>("--beta") { Description = "beta_dpo.", DefaultValueFactory = _ => 5000f };
         var objective = new Option<string>("--objective") { Description = "The loss of both arms: dpo, group-robust (groups: the annotators' consented disability marker), kto or mapo.", DefaultValueFactory = _ => "dpo" };
         var arms = new Option<string?>("--arms") { Description = "Compare arms side by side on the same images, annotations and labels, each against the base and its own shuffled-label control: all, or a comma-separated list of dpo (pooled), lora (one DPO adapter per consented disability group; judges see their own group's), group-robust, kto, mapo. Annotators and judges are recruited with a quota of 5 mobility-limited (at most half)." };
+        var studies = new ExperimentScalingCommand();
         var loraLr = new Option<float>("--lora-lr") { Description = "Learning rate of the lora arm's adapters (rank 8, alpha 16, every linear layer).", DefaultValueFactory = _ => 1e-3f };
         var livs = new Command("livs-sim", "Base model -> images -> simulated LIVS annotation through the perception probe -> cleaning -> livs labels -> DPO -> blind A/B on held-out prompts (case study I), with a shuffled-label control.")
         {
             seed, size, model, probe, output, steps, lr, beta, objective, arms, loraLr,
         };
+        foreach (var o in studies.Options)
+        {
+            livs.Options.Add(o);
+        }
+
         livs.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var sz = LivsSimSize.Parse(parse.GetValue(size)!);
@@ -43,6 +49,7 @@ public static class ExperimentCommand
             CommandHelpers.Require(b > 0 && float.IsFinite(b), "--beta", "must be a positive number");
             int dpoSteps = parse.GetValue(steps) ?? sz.DpoSteps;
             CommandHelpers.Require(dpoSteps >= 1, "--dpo-steps", "must be at least 1");
+            var study = studies.Parse(parse, armList is not null, parse.GetValue(steps) is not null);
             var modelPath = parse.GetValue(model)!;
             var baseModel = CommandHelpers.LoadModel(modelPath, "--model");
             var p = CommandHelpers.LoadProbe(parse.GetValue(probe)!, "--probe");
@@ -51,6 +58,12 @@ public static class ExperimentCommand
             Directory.CreateDirectory(dir);
             var dpo = new DpoOptions { Steps = dpoSteps, BatchSize = sz.DpoBatch, LearningRate = rate, Beta = b, Seed = (ulong)parse.GetValue(seed), WarmupFraction = 0.2f, Objective = DpoCommand.ParseObjective(parse.GetValue(objective)!) };
             var sw = System.Diagnostics.Stopwatch.StartNew();
+            if (study is not null)
+            {
+                ExperimentScalingCommand.Run(study, new LivsSimExperiment(modelPath, p, sz, parse.GetValue(seed), dir, dpo, m => Console.WriteLine($"[{sw.Elapsed:hh\\:mm\\:ss}] {m}")), dir, JsonOptions, sw, ct);
+                return 0;
+            }
+
             var result = new LivsSimExperiment(modelPath, p, sz, parse.GetValue(seed), dir, dpo, m => Console.WriteLine($"[{sw.Elapsed:hh\\:mm\\:ss}] {m}"), armList, loraRate).Run(ct);
             if (result.Arms is { } compared)
             {
