@@ -28,6 +28,7 @@ public static class ExperimentCommand
         var beta = new Option<float>("--beta") { Description = "beta_dpo.", DefaultValueFactory = _ => 5000f };
         var objective = new Option<string>("--objective") { Description = "The loss of both arms: dpo, group-robust (groups: the annotators' consented disability marker), kto or mapo.", DefaultValueFactory = _ => "dpo" };
         var arms = new Option<string?>("--arms") { Description = "Compare arms side by side on the same images, annotations and labels, each against the base and its own shuffled-label control: all, or a comma-separated list of dpo (pooled), lora (one DPO adapter per consented disability group; judges see their own group's), group-robust, kto, mapo. Annotators and judges are recruited with a quota of 5 mobility-limited (at most half)." };
+        var studies = new ExperimentScalingCommand();
         var loraLr = new Option<float>("--lora-lr") { Description = "Learning rate of the lora arm's adapters (rank 8, alpha 16, every linear layer).", DefaultValueFactory = _ => 1e-3f };
         var noReward = new Option<bool>("--no-reward") { Description = "Do not train the reward model (world-clip backbone, criterion and group conditioned) on the annotations nor score the A/B judgements with it." };
         var rewardSteps = new Option<int?>("--reward-steps") { Description = "Reward-model training steps (default 400; 100 at tiny and compact)." };
@@ -35,6 +36,11 @@ public static class ExperimentCommand
         {
             seed, size, model, probe, output, steps, lr, beta, objective, arms, loraLr, noReward, rewardSteps,
         };
+        foreach (var o in studies.Options)
+        {
+            livs.Options.Add(o);
+        }
+
         livs.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var sz = LivsSimSize.Parse(parse.GetValue(size)!);
@@ -52,16 +58,23 @@ public static class ExperimentCommand
             CommandHelpers.Require(rewardStepCount >= 1, "--reward-steps", "must be at least 1");
             CommandHelpers.Require(reward || parse.GetResult(rewardSteps) is null or { Implicit: true }, "--reward-steps", "not with --no-reward");
             CommandHelpers.Require(dpoSteps >= 1, "--dpo-steps", "must be at least 1");
+            var study = studies.Parse(parse, armList is not null, parse.GetValue(steps) is not null);
             var modelPath = parse.GetValue(model)!;
             var baseModel = CommandHelpers.LoadModel(modelPath, "--model");
             var p = CommandHelpers.LoadProbe(parse.GetValue(probe)!, "--probe");
             CommandHelpers.Require(p.Config.ImageSize == baseModel.Config.UNet.ImageSize, "--probe", $"reads {p.Config.ImageSize}px images, the model draws {baseModel.Config.UNet.ImageSize}px");
             var clipDir = CommandHelpers.DefaultWorldClip();
-            CommandHelpers.Require(!reward || Directory.Exists(clipDir), "--no-reward", $"the reward model needs the shipped world-clip ({clipDir} not found); give --no-reward to run without it");
+            CommandHelpers.Require(!reward || study is not null || Directory.Exists(clipDir), "--no-reward", $"the reward model needs the shipped world-clip ({clipDir} not found); give --no-reward to run without it");
             var dir = parse.GetValue(output)!;
             Directory.CreateDirectory(dir);
             var dpo = new DpoOptions { Steps = dpoSteps, BatchSize = sz.DpoBatch, LearningRate = rate, Beta = b, Seed = (ulong)parse.GetValue(seed), WarmupFraction = 0.2f, Objective = DpoCommand.ParseObjective(parse.GetValue(objective)!) };
             var sw = System.Diagnostics.Stopwatch.StartNew();
+            if (study is not null)
+            {
+                ExperimentScalingCommand.Run(study, new LivsSimExperiment(modelPath, p, sz, parse.GetValue(seed), dir, dpo, m => Console.WriteLine($"[{sw.Elapsed:hh\\:mm\\:ss}] {m}")), dir, JsonOptions, sw, ct);
+                return 0;
+            }
+
             var evaluator = reward ? new LivsSimRewardEvaluator(new WorldClipBackbone(WorldClip.Load(clipDir)), new RewardTrainingOptions { Steps = rewardStepCount, Seed = (ulong)parse.GetValue(seed) }) : null;
             var result = new LivsSimExperiment(modelPath, p, sz, parse.GetValue(seed), dir, dpo, m => Console.WriteLine($"[{sw.Elapsed:hh\\:mm\\:ss}] {m}"), armList, loraRate) { RewardEvaluator = evaluator }.Run(ct);
             if (result.Arms is { } compared)

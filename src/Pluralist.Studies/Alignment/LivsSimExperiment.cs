@@ -104,7 +104,7 @@ public sealed record LivsSimCompareArm(string Arm, string Objective, string Mode
 /// models are also judged against each other directly, which tests whether the real labels do better than shuffled ones
 /// with the same pairs, steps and optimiser.
 /// </summary>
-public sealed class LivsSimExperiment(string basePath, PerceptionProbe probe, LivsSimSize size, int seed, string workDir, DpoOptions dpo, Action<string> log, IReadOnlyList<string>? arms = null, float loraLearningRate = 1e-3f)
+public sealed partial class LivsSimExperiment(string basePath, PerceptionProbe probe, LivsSimSize size, int seed, string workDir, DpoOptions dpo, Action<string> log, IReadOnlyList<string>? arms = null, float loraLearningRate = 1e-3f)
 {
     /// <summary>The arms <c>--arms all</c> compares, in this order.</summary>
     public static IReadOnlyList<string> AllArms { get; } = ["dpo", "lora", "group-robust", "kto", "mapo"];
