@@ -200,6 +200,6 @@ public sealed partial class LivsSimExperiment
         return (model, acc, trainer.Preparation.Examples.Count);
     }
 
-    private static List<(int Prompt, SceneSpec Base, SceneSpec Other)> PairUp(List<SceneSpec> first, List<SceneSpec> second, int prompts) =>
+    private static List<(int Prompt, EvalImage Base, EvalImage Other)> PairUp(List<EvalImage> first, List<EvalImage> second, int prompts) =>
         [.. first.Select((b, i) => (i % prompts, b, second[i]))];
 }
