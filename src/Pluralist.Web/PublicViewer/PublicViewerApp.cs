@@ -4,6 +4,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
 using Pluralist.Studies.Console.Pools;
 using Pluralist.Studies.Viewer;
+using Pluralist.Web.Console.Dataset;
 using Pluralist.Web.Infrastructure;
 
 namespace Pluralist.Web.PublicViewer;
@@ -11,7 +12,8 @@ namespace Pluralist.Web.PublicViewer;
 /// <summary>
 /// The public read-only viewer of a released bundle (<c>pluralist viewer serve</c>): its own small app, apart from the
 /// participant app and the console. Only the pages under <c>/PublicViewer</c> are routed, nothing signs in, every
-/// method but GET and HEAD is refused with 405, and responses carry the app's security headers. The data is a
+/// method but GET and HEAD is refused with 405, and responses carry the app's security headers. Pages are in English
+/// or French (<c>/lang/fr</c> switches, else the browser's preferred language decides). The data is a
 /// <see cref="PublicDataset"/>, which dropped identity data when the bundle was opened. Each client address may make
 /// at most <c>requestsPerMinute</c> requests a minute (pages and images alike); past that it gets 429 with
 /// <c>Retry-After</c>, so one client cannot keep the viewer busy for everyone.
@@ -78,8 +80,15 @@ public static class PublicViewerApp
             return next(ctx);
         });
         app.UseStaticFiles();
+        // The reader's language (the switch's cookie, else the browser's preference): English or French.
+        app.Use((ctx, next) =>
+        {
+            DatasetTexts.Use(ctx, Lang.Of(ctx));
+            return next(ctx);
+        });
         app.UseRouting();
         app.MapRazorPages();
+        app.MapLanguageSwitch();
         app.MapGet("/images/{id:long}", (long id, PublicDataset d) => d.Image(id) is { } image ? Results.File(image.Bytes, image.MediaType) : Results.NotFound());
         app.MapGet("/images/{id:long}/{width:int}", Thumbnail);
         return app;

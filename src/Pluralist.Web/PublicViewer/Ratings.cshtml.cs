@@ -19,7 +19,7 @@ public sealed class PublicRatingsModel(PublicDataset data) : PageModel
     public void OnGet(string? question, string? category, string? dropped, [FromQuery(Name = "page")] int? pageNumber)
     {
         Filter = new LikertFilter(string.IsNullOrEmpty(question) ? null : question, string.IsNullOrEmpty(category) ? null : category, QueryFlag.IsOn(dropped), pageNumber ?? 1);
-        View = Data.Ratings(Filter, "en", DataModel.PageSize);
+        View = Data.Ratings(Filter, DatasetTexts.Language(HttpContext), DataModel.PageSize);
     }
 
     public string Link(params (string Name, string? Value)[] changes) => DatasetLinks.With(Request, changes);

@@ -141,6 +141,71 @@ public sealed class PublicViewerTests
     }
 
     [Fact]
+    public async Task The_viewer_reads_in_french_after_the_switch_or_when_the_browser_prefers_it()
+    {
+        await using var server = await AppServer.StartAsync(codes: 4, imagesPerPrompt: 5, configure: s => (s.AttentionCheckRate, s.GoldRate) = (0, 0));
+        await ViewerData.SeedAsync(server);
+        var folder = await ViewerData.ExportAsync(server);
+        using var data = PublicDataset.Open(folder, CleaningRuleSet.Default, DateTimeOffset.UtcNow);
+        var (app, client) = await ViewerData.StartViewerAsync(data);
+        await using (app)
+        {
+            // English by default, with a switch to French marked as French.
+            var english = new HtmlParser().ParseDocument(await client.GetStringAsync("/?criterion=comfort"));
+            Assert.Equal("en", english.DocumentElement.GetAttribute("lang"));
+            var toFrench = english.QuerySelectorAll("header nav a").Single(a => a.GetAttribute("hreflang") == "fr");
+            Assert.Equal("Français", toFrench.TextContent);
+            Assert.Equal("fr", toFrench.GetAttribute("lang"));
+
+            // The switch remembers French and goes back to the same page, filter kept.
+            var switched = await client.GetAsync(toFrench.GetAttribute("href"));
+            Assert.Equal(HttpStatusCode.Redirect, switched.StatusCode);
+            Assert.Equal("/?criterion=comfort", switched.Headers.Location!.OriginalString);
+            var french = new HtmlParser().ParseDocument(await client.GetStringAsync(switched.Headers.Location));
+            Assert.Equal("fr", french.DocumentElement.GetAttribute("lang"));
+            Assert.StartsWith("Réponses par paire de « ", french.QuerySelector("h1")!.TextContent, StringComparison.Ordinal);
+            Assert.Contains("paires avec", french.QuerySelector("[role=status]")!.TextContent, StringComparison.Ordinal);
+            Assert.Contains("Nettoyées au lancement de la visionneuse", french.QuerySelector("#cleaning")!.TextContent, StringComparison.Ordinal);
+            Assert.Equal("Confort", french.QuerySelector("#criterion option[selected]")!.TextContent);
+            var home = new HtmlParser().ParseDocument(await client.GetStringAsync("/"));
+            Assert.StartsWith("Image 0 de la paire ", home.QuerySelector("#pairs tbody img")!.GetAttribute("alt"), StringComparison.Ordinal);
+            Assert.Equal("Page suivante", home.QuerySelector("nav.pager a[rel=next]")!.TextContent);
+            var dropped = new HtmlParser().ParseDocument(await client.GetStringAsync("/?dropped=true"));
+            Assert.Contains("personne 2", dropped.QuerySelector("#dropped tbody tr")!.TextContent, StringComparison.Ordinal);
+            var ratings = new HtmlParser().ParseDocument(await client.GetStringAsync("/ratings"));
+            Assert.Equal("Évaluations Likert, les plus anciennes d'abord", ratings.QuerySelector("#ratings caption")!.TextContent);
+            Assert.Contains("gardées", ratings.QuerySelector("#likert-cleaning")!.TextContent, StringComparison.Ordinal);
+            Assert.Equal("en", ratings.QuerySelectorAll("header nav a").Single(a => a.TextContent == "English").GetAttribute("lang"));
+
+            // A new reader whose browser prefers French gets French without the switch; a switch back to English holds.
+            using var fresh = ViewerData.NewClient(app);
+            fresh.DefaultRequestHeaders.AcceptLanguage.ParseAdd("fr-CA,fr;q=0.9");
+            Assert.Equal("fr", new HtmlParser().ParseDocument(await fresh.GetStringAsync("/")).DocumentElement.GetAttribute("lang"));
+            await fresh.GetAsync("/lang/en?back=/ratings");
+            Assert.Equal("en", new HtmlParser().ParseDocument(await fresh.GetStringAsync("/")).DocumentElement.GetAttribute("lang"));
+
+            // The switch goes back only to the viewer's own pages.
+            var away = await client.GetAsync("/lang/fr?back=https://example.org/");
+            Assert.Equal("/", away.Headers.Location!.OriginalString);
+            await app.StopAsync();
+        }
+    }
+
+    [Fact]
+    public void Every_viewer_text_has_english_and_french_with_the_same_placeholders()
+    {
+        foreach (var (key, (en, fr)) in Pluralist.Web.Console.Dataset.DatasetTexts.Entries)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(en), key);
+            Assert.False(string.IsNullOrWhiteSpace(fr), key);
+            Assert.Equal(Placeholders(en), Placeholders(fr));
+        }
+
+        static string Placeholders(string text) =>
+            string.Join(",", System.Text.RegularExpressions.Regex.Matches(text, @"\{\d+\}").Select(m => m.Value).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_client_past_its_requests_a_minute_gets_429_with_retry_after_and_nothing_else_changes()
     {
         await using var server = await AppServer.StartAsync(codes: 2, imagesPerPrompt: 4);

@@ -87,8 +87,14 @@ public sealed record ViewerData(string StudyKey, string PseudonymA, string Pseud
     {
         var app = PublicViewerApp.Create(bundle, ["--urls", "http://127.0.0.1:0"], requestsPerMinute);
         await app.StartAsync();
+        return (app, NewClient(app));
+    }
+
+    /// <summary>Another reader of a started viewer: its own cookies, redirects not followed.</summary>
+    public static HttpClient NewClient(WebApplication app)
+    {
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) });
+        return new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
     }
 
     /// <summary>The study of <paramref name="server"/> exported as a bundle folder (with its consented markers and pseudonyms).</summary>
