@@ -102,16 +102,17 @@ public sealed class ParticipantSession : IDisposable
             throw new LoadProtocolException($"task-{(int)response.StatusCode}", $"GET /task answered {(int)response.StatusCode}");
         }
 
-        var doc = await Parser.ParseDocumentAsync(await response.Content.ReadAsStringAsync(ct), ct);
-        var form = doc.QuerySelector("form#answer");
+        // The task page is read on every cycle: its answer form is found by a scan of the start tags (a DOM of the whole
+        // page cost the tool more CPU than the rest of its work on the page).
+        var form = TaskForm.Read(await response.Content.ReadAsStringAsync(ct));
         if (form is null)
         {
             return null;
         }
 
-        var criteria = doc.QuerySelectorAll("input[type=range]").Select(e => e.GetAttribute("data-key") ?? "").ToList();
-        if (!long.TryParse(form.GetAttribute("data-assignment"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
-            || form.GetAttribute("data-token") is not { Length: > 0 } token || criteria.Count == 0 || criteria.Contains(""))
+        var criteria = form.Criteria;
+        if (!long.TryParse(form.Assignment, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
+            || form.Token is not { Length: > 0 } token || criteria.Count == 0 || criteria.Contains(""))
         {
             throw new LoadProtocolException("task-form", "the task page's answer form lacks data-assignment, data-token or the criteria's data-key");
         }

@@ -11,7 +11,8 @@ namespace Pluralist.Studies.Participation;
 /// under its own savepoint, so a write that fails (a lost race on a unique index, a refusal thrown as an exception)
 /// is rolled back alone and its caller gets the exception; the others commit. A caller's task completes only after
 /// the commit that holds its write has returned, so an acknowledged write is as durable as with a transaction of its
-/// own (<c>synchronous=FULL</c>).
+/// own (<c>synchronous=FULL</c>). Each write starts with an empty change tracker: what an earlier write of the batch
+/// saved is in the database (and the transaction), not among the context's tracked entities.
 /// </summary>
 /// <remarks>
 /// There is no waiting for company: a write that finds the writer idle is committed at once, so a quiet study pays
@@ -120,6 +121,9 @@ public sealed class GroupCommit : IAsyncDisposable
                 {
                     await item.RunAsync(store).ConfigureAwait(false);
                     await tx.ReleaseSavepointAsync("w").ConfigureAwait(false);
+                    // Its rows are saved: the next write starts with nothing tracked, so its SaveChanges does not scan the whole
+                    // batch's entities again (quadratic in the batch) and its reads never hand it an object another caller got back.
+                    db.ChangeTracker.Clear();
                     applied.Add(item);
                 }
 #pragma warning disable CA1031 // The write's own failure goes to its caller; the others go on.

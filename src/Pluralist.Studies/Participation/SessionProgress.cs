@@ -25,18 +25,55 @@ public sealed class SessionProgress(ParticipationStore store)
         ArgumentNullException.ThrowIfNull(batch);
         var db = store.Db;
         var cap = batch.SessionCap ?? study.SessionCap;
-        var pause = TimeSpan.FromMinutes(batch.BreakMinutes ?? study.BreakMinutes);
         var inBatch = await AnswersInBatch.For(db)(db, participantId, batch.Id, ct);
+        if (study.TaskType != TaskType.Pairwise)
+        {
+            inBatch += await RatedImagesAsync(participantId, batch, ct);
+        }
+
+        var (inSession, breakUntil) = await SessionAsync(participantId, study, batch, now, ct);
+        return (new Progress(inBatch, batch.QuotaPerParticipant, inSession, cap), breakUntil);
+    }
+
+    /// <summary>Whether the participant must rest now: an open batch and a session at its cap.</summary>
+    /// <remarks>Reads only the session (not the batch's answers): it runs after every answer.</remarks>
+    public async Task<bool> OnBreakAsync(Participant participant, Study study, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(participant);
+        if (ParticipationStore.OpenBatch(study, store.Now) is not { } batch)
+        {
+            return false;
+        }
+
+        var (_, breakUntil) = await SessionAsync(participant.Id, study, batch, store.Now, ct);
+        return breakUntil is not null;
+    }
+
+    /// <summary>
+    /// Answers in the current session (at most the cap) and, when the session has reached the cap, when the break ends.
+    /// Reads no answer times without a cap.
+    /// </summary>
+    private async Task<(int InSession, DateTimeOffset? BreakUntil)> SessionAsync(long participantId, Study study, Batch batch, DateTimeOffset now, CancellationToken ct)
+    {
+        var cap = batch.SessionCap ?? study.SessionCap;
+        if (cap <= 0)
+        {
+            // No cap: no break (and the session count shown as the cap, as ever).
+            return (Math.Min(0, cap), null);
+        }
+
+        var db = store.Db;
+        var pause = TimeSpan.FromMinutes(batch.BreakMinutes ?? study.BreakMinutes);
+        // The latest answers (by id; a changed answer carries the time of its change, hence the sort).
         var recent = new List<DateTimeOffset>();
-        await foreach (var at in LatestAnswerTimes.For(db)(db, participantId, Math.Max(cap, 1) + 1).WithCancellation(ct))
+        await foreach (var at in LatestAnswerTimes.For(db)(db, participantId, cap + 1).WithCancellation(ct))
         {
             recent.Add(at);
         }
 
         if (study.TaskType != TaskType.Pairwise)
         {
-            inBatch += await RatedImagesAsync(participantId, batch, ct);
-            recent.AddRange(await RatingTimesAsync(participantId, Math.Max(cap, 1) + 1, ct));
+            recent.AddRange(await RatingTimesAsync(participantId, cap + 1, ct));
         }
 
         recent.Sort((a, b) => b.CompareTo(a));
@@ -50,21 +87,9 @@ public sealed class SessionProgress(ParticipationStore store)
             }
         }
 
-        DateTimeOffset? breakUntil = cap > 0 && inSession >= cap ? recent[0] + pause : null;
-        return (new Progress(inBatch, batch.QuotaPerParticipant, Math.Min(inSession, cap), cap), breakUntil);
-    }
-
-    /// <summary>Whether the participant must rest now: an open batch and a session at its cap.</summary>
-    public async Task<bool> OnBreakAsync(Participant participant, Study study, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(participant);
-        if (ParticipationStore.OpenBatch(study, store.Now) is not { } batch)
-        {
-            return false;
-        }
-
-        var (_, breakUntil) = await ProgressAsync(participant.Id, study, batch, store.Now, ct);
-        return breakUntil is not null;
+        inSession = Math.Min(inSession, cap);
+        DateTimeOffset? breakUntil = inSession >= cap ? recent[0] + pause : null;
+        return (inSession, breakUntil);
     }
 
     /// <summary>Images rated by the participant (in the batch's window when a batch is given).</summary>

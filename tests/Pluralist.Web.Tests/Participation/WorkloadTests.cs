@@ -119,4 +119,25 @@ public sealed class WorkloadTests
         var history = await p.Http.GetStringAsync("/history");
         Assert.Equal(3, new AngleSharp.Html.Parser.HtmlParser().ParseDocument(history).QuerySelectorAll("tbody tr").Length);
     }
+
+    [Fact]
+    public async Task A_study_stored_without_a_session_cap_never_calls_a_break()
+    {
+        // The settings page and bundles refuse a cap under 1; a row that holds 0 anyway (an older bundle, a hand edit) means no cap.
+        await using var server = await AppServer.StartAsync(codes: 1, configure: s => { s.SessionCap = 0; s.BreakMinutes = 10; });
+        var p = await server.JoinAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            var task = (await p.NextTaskAsync())!;
+            var response = await p.SubmitAsync(task, ParticipantClient.Answer(task, $"nocap-{i}", null, 1.0));
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("/task", doc.RootElement.GetProperty("next").GetString());
+        }
+
+        var taskPage = await p.Http.GetAsync("/task");
+        Assert.Equal(HttpStatusCode.OK, taskPage.StatusCode);
+        var html = await taskPage.Content.ReadAsStringAsync();
+        Assert.Contains("form id=\"answer\"", html, StringComparison.Ordinal);
+        Assert.Equal("0", new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).QuerySelector("progress")?.GetAttribute("value"));
+    }
 }

@@ -74,6 +74,61 @@ public sealed class GroupCommitTests
         Assert.Equal(20, commits.Commits);
     }
 
+    [Fact]
+    public async Task Each_write_of_a_batch_starts_with_nothing_tracked_and_keeps_its_own_objects()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using var commits = new GroupCommit(database.Options, TimeProvider.System);
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = commits.RunAsync(async (s, ct) =>
+        {
+            running.SetResult();
+            await release.Task;
+            return await AddAsync(s, "holder", ct);
+        }, CancellationToken.None);
+        await running.Task;
+
+        // Queued behind the holder, so they share one transaction: the first adds a row, the second changes that row.
+        long firstId = 0;
+        var tracked = new List<int>();
+        var first = commits.RunAsync(async (s, ct) =>
+        {
+            tracked.Add(s.Db.ChangeTracker.Entries().Count());
+            var entry = new AuditEntry { Action = "first", At = s.Now };
+            s.Db.AuditEntries.Add(entry);
+            await s.Db.SaveChangesAsync(ct);
+            firstId = entry.Id;
+            return entry;
+        }, CancellationToken.None);
+        var second = commits.RunAsync(async (s, ct) =>
+        {
+            tracked.Add(s.Db.ChangeTracker.Entries().Count());
+            var entry = await s.Db.AuditEntries.FirstAsync(a => a.Id == firstId, ct);
+            entry.Action = "second";
+            await s.Db.SaveChangesAsync(ct);
+            return entry;
+        }, CancellationToken.None);
+        var more = Enumerable.Range(0, 10).Select(i => commits.RunAsync(async (s, ct) =>
+        {
+            tracked.Add(s.Db.ChangeTracker.Entries().Count());
+            return await AddAsync(s, $"more-{i}", ct);
+        }, CancellationToken.None)).ToList();
+        release.SetResult();
+        await holder;
+        var (a, b) = (await first, await second);
+        await Task.WhenAll(more);
+
+        Assert.Equal(2, commits.Commits);
+        Assert.Equal(Enumerable.Repeat(0, 12), tracked);
+        // The first caller's answer is what it saved, not the object the second write went on to change.
+        Assert.NotSame(a, b);
+        Assert.Equal("first", a.Action);
+        Assert.Equal("second", b.Action);
+        await using var db = database.CreateContext();
+        Assert.Equal("second", (await db.AuditEntries.SingleAsync(e => e.Id == firstId)).Action);
+    }
+
     [PostgresFact]
     public async Task PostgreSQL_keeps_a_transaction_per_write()
     {
