@@ -125,9 +125,23 @@ internal sealed class AgreementEngine
     }
 
     /// <summary>Reliability of every group 0..groups−1; <paramref name="labelOfRater"/> −1 puts a rater in no group (but among "everyone else").</summary>
-    public GroupReliability[] Compute(ReadOnlySpan<int> labelOfRater)
+    public GroupReliability[] Compute(ReadOnlySpan<int> labelOfRater) => Compute(labelOfRater, 1);
+
+    /// <summary>
+    /// Reliability of every group of several labellings at once (the axes of a study and their intersections): rater r's
+    /// group in labelling l is <paramref name="labels"/>[l · R + r] (R raters; −1: none), the labellings' groups numbered
+    /// apart. Each group's sums are those one labelling at a time gives, added in the same order, so the same bits,
+    /// while the ratings and the items' totals are read once for all labellings.
+    /// </summary>
+    public GroupReliability[] Compute(ReadOnlySpan<int> labels, int layers)
     {
+        if (layers > 1 && _withinOnly)
+        {
+            throw new InvalidOperationException("several labellings at once are for the full computation");
+        }
+
         Clear();
+        var raters = layers == 1 ? 0 : labels.Length / layers;
         var start = _data.ItemStart;
         for (var u = 0; u + 1 < start.Length; u++)
         {
@@ -135,20 +149,20 @@ internal sealed class AgreementEngine
             {
                 if (_withinOnly)
                 {
-                    ItemMomentsWithin(start[u], start[u + 1], labelOfRater);
+                    ItemMomentsWithin(start[u], start[u + 1], labels);
                 }
                 else
                 {
-                    ItemMoments(start[u], start[u + 1], labelOfRater);
+                    ItemMoments(start[u], start[u + 1], labels, layers, raters);
                 }
             }
             else if (_withinOnly)
             {
-                ItemCoincidencesWithin(start[u], start[u + 1], labelOfRater);
+                ItemCoincidencesWithin(start[u], start[u + 1], labels);
             }
             else
             {
-                ItemCoincidences(start[u], start[u + 1], labelOfRater);
+                ItemCoincidences(start[u], start[u + 1], labels, layers, raters);
             }
         }
 
@@ -183,7 +197,7 @@ internal sealed class AgreementEngine
         Array.Clear(_pS2);
     }
 
-    private void ItemCoincidences(int from, int to, ReadOnlySpan<int> label)
+    private void ItemCoincidences(int from, int to, ReadOnlySpan<int> label, int layers, int raters)
     {
         var mu = to - from;
         if (mu < 2)
@@ -200,15 +214,19 @@ internal sealed class AgreementEngine
                 _itemValues.Add(c);
             }
 
-            var g = label[_data.RaterOf[i]];
-            if (g >= 0)
+            var r = _data.RaterOf[i];
+            for (var l = 0; l < layers; l++)
             {
-                if (_m[g]++ == 0)
+                var g = label[(l * raters) + r];
+                if (g >= 0)
                 {
-                    _touched.Add(g);
-                }
+                    if (_m[g]++ == 0)
+                    {
+                        _touched.Add(g);
+                    }
 
-                _cnt[(g * v) + c]++;
+                    _cnt[(g * v) + c]++;
+                }
             }
         }
 
@@ -421,7 +439,7 @@ internal sealed class AgreementEngine
         _touched.Clear();
     }
 
-    private void ItemMoments(int from, int to, ReadOnlySpan<int> label)
+    private void ItemMoments(int from, int to, ReadOnlySpan<int> label, int layers, int raters)
     {
         var mu = to - from;
         if (mu < 2)
@@ -435,16 +453,20 @@ internal sealed class AgreementEngine
             var x = _centered[_data.ValueOf[i]];
             t1 += x;
             t2 += x * x;
-            var g = label[_data.RaterOf[i]];
-            if (g >= 0)
+            var r = _data.RaterOf[i];
+            for (var l = 0; l < layers; l++)
             {
-                if (_m[g]++ == 0)
+                var g = label[(l * raters) + r];
+                if (g >= 0)
                 {
-                    _touched.Add(g);
-                }
+                    if (_m[g]++ == 0)
+                    {
+                        _touched.Add(g);
+                    }
 
-                _s1[g] += x;
-                _s2[g] += x * x;
+                    _s1[g] += x;
+                    _s2[g] += x * x;
+                }
             }
         }
 
