@@ -280,6 +280,37 @@ public class BradleyTerryTests
         Assert.Equal("d", fits[1].Fit.Scores[0].Item);
         Assert.Throws<ArgumentException>(() => BradleyTerry.Fit([new PairComparison("a", "a", PairWinner.Tie)]));
     }
+
+    [Fact]
+    public void Cluster_cells_are_the_grouping_by_cluster_then_by_cell()
+    {
+        // 600 comparisons from 70 named clusters and some without one (each its own cluster), on 15 pairs × 3 slots.
+        var rng = new Random(3);
+        var comparisons = new List<PairComparison>();
+        var slots = new (int Pair, int Slot)[600];
+        for (var k = 0; k < 600; k++)
+        {
+            var cluster = rng.Next(10) == 0 ? null : $"r{rng.Next(70)}";
+            comparisons.Add(new PairComparison("a", "b", PairWinner.Tie, cluster));
+            slots[k] = (rng.Next(15), rng.Next(3));
+        }
+
+        // The grouping Fit used to build with LINQ: clusters in order of first appearance, each one's cells likewise.
+        var expected = comparisons.Select((c, k) => (Key: c.Cluster ?? $"\u0001{k}", Index: k))
+            .GroupBy(t => t.Key, StringComparer.Ordinal)
+            .Select(g => g.GroupBy(t => slots[t.Index]).Select(cell => ((cell.Key.Pair * 3) + cell.Key.Slot, (double)cell.Count())).ToArray())
+            .ToArray();
+        var (start, cellAt, cellCount) = BradleyTerry.ClusterCells(comparisons, slots);
+        Assert.Equal(expected.Length + 1, start.Length);
+        Assert.True(expected.Length > 70);
+        for (var c = 0; c < expected.Length; c++)
+        {
+            Assert.Equal(expected[c].Select(x => x.Item1), cellAt[start[c]..start[c + 1]]);
+            Assert.Equal(expected[c].Select(x => x.Item2), cellCount[start[c]..start[c + 1]]);
+        }
+
+        Assert.Equal(600, cellCount.Sum());
+    }
 }
 
 public class ReseedableRandomTests

@@ -175,4 +175,62 @@ public class GroupAssociationTests(ITestOutputHelper output)
         Assert.True(report.Overall.Alpha > 0);
         Assert.Throws<ArgumentException>(() => GroupAssociationIndex.Analyze(ratings.Where(r => r.Rater == "r0"), [], ["view"]));
     }
+
+    [Theory]
+    [InlineData(MeasurementLevel.Interval)]
+    [InlineData(MeasurementLevel.Ordinal)]
+    [InlineData(MeasurementLevel.Nominal)]
+    public void Several_labellings_in_one_pass_give_the_bits_of_one_pass_each(MeasurementLevel level)
+    {
+        // 40 raters on 70 items (each rated by a random half), three labellings like two axes and their intersection
+        // (some raters in no group of a labelling), scored in one pass and one pass per labelling.
+        var rng = new Random(8);
+        var ratings = new List<Rating>();
+        for (var r = 0; r < 40; r++)
+        {
+            for (var i = 0; i < 70; i++)
+            {
+                if (rng.NextDouble() < 0.5)
+                {
+                    ratings.Add(new Rating($"i{i}", $"r{r}", level == MeasurementLevel.Interval ? Math.Round((rng.NextDouble() * 2) - 1, 2) : rng.Next(1, 6)));
+                }
+            }
+        }
+
+        var data = CodedRatings.Build(ratings);
+        var raters = data.RaterIds.Length;
+        int[][] layouts =
+        [
+            [.. Enumerable.Range(0, raters).Select(r => r % 7 == 0 ? -1 : r % 3)],
+            [.. Enumerable.Range(0, raters).Select(r => r % 2)],
+            [.. Enumerable.Range(0, raters).Select(r => r % 7 == 0 ? -1 : ((r % 3) * 2) + (r % 2))],
+        ];
+        int[] sizes = [3, 2, 6];
+        var stacked = new int[3 * raters];
+        var offset = 0;
+        for (var l = 0; l < 3; l++)
+        {
+            for (var r = 0; r < raters; r++)
+            {
+                stacked[(l * raters) + r] = layouts[l][r] < 0 ? -1 : layouts[l][r] + offset;
+            }
+
+            offset += sizes[l];
+        }
+
+        var together = new AgreementEngine(data, level, 11).Compute(stacked, 3);
+        var separate = layouts.Select((labels, l) => new AgreementEngine(data, level, sizes[l]).Compute(labels)).SelectMany(x => x).ToArray();
+        Assert.Equal(separate.Length, together.Length);
+        for (var g = 0; g < separate.Length; g++)
+        {
+            var (a, b) = (separate[g], together[g]);
+            Assert.Equal((a.Pairable, a.CommonItems, a.GroupRatings, a.OtherRatings), (b.Pairable, b.CommonItems, b.GroupRatings, b.OtherRatings));
+            foreach (var (x, y) in new[] { (a.Irr, b.Irr), (a.IrrObserved, b.IrrObserved), (a.IrrExpected, b.IrrExpected), (a.Xrr, b.Xrr), (a.XrrObserved, b.XrrObserved), (a.XrrExpected, b.XrrExpected) })
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(x), BitConverter.DoubleToInt64Bits(y));
+            }
+
+            Assert.True(double.IsFinite(a.Irr) && double.IsFinite(a.Xrr));
+        }
+    }
 }

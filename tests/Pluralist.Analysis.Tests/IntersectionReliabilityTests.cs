@@ -96,4 +96,49 @@ public class IntersectionReliabilityTests
         var hidden = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], MeasurementLevel.Ordinal, 3, 9, 2, (axis, group) => group != "woman×old");
         Assert.DoesNotContain(hidden, x => x.Group == "woman×old");
     }
+
+    [Theory]
+    [InlineData(MeasurementLevel.Interval)]
+    [InlineData(MeasurementLevel.Ordinal)]
+    [InlineData(MeasurementLevel.Nominal)]
+    public void Permutations_on_each_parents_own_ratings_give_the_bits_of_the_whole_data_computation(MeasurementLevel level)
+    {
+        // 46 raters (gender 3 ways, age 2 ways, a few without a marker), 80 items each rated by a random 40% of the
+        // raters (so some items have no rating of a parent's members), values on a fine grid for interval data and 1-5
+        // otherwise; a small intersection (nonbinary×young, 3 of 5) takes the exact path against its gender, the others
+        // random subsets.
+        var rng = new Random(5);
+        var ratings = new List<Rating>();
+        var profiles = new List<RaterProfile>();
+        for (var r = 0; r < 46; r++)
+        {
+            var gender = r < 5 ? "nonbinary" : r % 2 == 0 ? "woman" : "man";
+            var age = r < 5 ? (r < 3 ? "young" : "old") : r % 3 == 0 ? "old" : "young";
+            profiles.Add(new RaterProfile($"r{r}", new Dictionary<string, string?> { ["gender"] = r == 45 ? null : gender, ["age"] = age }));
+            for (var i = 0; i < 80; i++)
+            {
+                if (rng.NextDouble() < 0.4)
+                {
+                    var v = level == MeasurementLevel.Interval ? Math.Round((rng.NextDouble() * 2) - 1, 2) : rng.Next(1, 6);
+                    ratings.Add(new Rating($"i{i}", $"r{r}", v));
+                }
+            }
+        }
+
+        var restricted = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], level, 3, 150, 9, null, restrictToParent: true);
+        var whole = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], level, 3, 150, 9, null, restrictToParent: false);
+        Assert.Equal(10, whole.Count); // five intersections of at least 3 raters (nonbinary×old has 2), two parents each
+        Assert.Contains(whole, r => r.Exact);
+        Assert.Contains(whole, r => !r.Exact && r.Permutations == 150);
+        Assert.Equal(whole.Count, restricted.Count);
+        for (var i = 0; i < whole.Count; i++)
+        {
+            var (a, b) = (whole[i], restricted[i]);
+            Assert.Equal((a.Axis, a.Group, a.ParentAxis, a.ParentGroup, a.Raters, a.ParentRaters, a.Exact, a.Permutations), (b.Axis, b.Group, b.ParentAxis, b.ParentGroup, b.Raters, b.ParentRaters, b.Exact, b.Permutations));
+            foreach (var (x, y) in new[] { (a.Irr, b.Irr), (a.ParentIrr, b.ParentIrr), (a.Difference, b.Difference), (a.PGreater, b.PGreater), (a.QGreater, b.QGreater) })
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(x), BitConverter.DoubleToInt64Bits(y));
+            }
+        }
+    }
 }

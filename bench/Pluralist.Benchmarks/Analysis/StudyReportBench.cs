@@ -53,8 +53,8 @@ public sealed class StudyReportBench : IBenchSuite
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"# report: {seed.Answers.Count:N0} answers from {participants} participants, 50 prompts x 6 images + 1 evaluation pair each, and {ratings:N0} Likert ratings (harm-self, harm-others) from the same participants; {permutations} permutations, {bootstrap} bootstrap replicates ({Math.Min(groupBootstrap, bootstrap)} for case study IV's per-group fits); {Environment.ProcessorCount} logical CPUs (shared); seeding took {seeding:F1} s; load average {LoadAverage()}"));
             output.WriteLine();
-            output.WriteLine("| step | wall time | process CPU time | wall time relative to loading the rows | CPU time relative to loading the rows |");
-            output.WriteLine("|---|---:|---:|---:|---:|");
+            output.WriteLine("| step | wall time | process CPU time | wall time relative to loading the rows | CPU time relative to loading the rows | allocated | collections (gen 0/1/2) | GC pause |");
+            output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
 
             // Warm up EF and the JIT on a first load, then time the reference: the answer rows and the rating rows only.
             async Task<(List<CleaningRow> Rows, int Ratings)> LoadRows()
@@ -69,9 +69,10 @@ public sealed class StudyReportBench : IBenchSuite
             var (load, loadedRows) = await TimeAsync(LoadRows);
             var rows = loadedRows.Rows;
             var loadCpu = _lastCpu;
-            void Line(string step, double seconds, double? cpu = null) =>
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {step} | {seconds * 1000:F0} ms | {(cpu is { } c ? $"{c * 1000:F0} ms" : "")} | {seconds / load:F1}x | {(cpu is { } d && loadCpu > 0 ? $"{d / loadCpu:F1}x" : "")} |"));
-            Line(string.Create(CultureInfo.InvariantCulture, $"reference: load the {rows.Count:N0} answer rows and {loadedRows.Ratings:N0} rating rows (`StudyDatasetLoader.LoadAsync`, `StudyReportInputs.LikertRowsAsync`)"), load, _lastCpu);
+            var loadGc = _lastGc;
+            void Line(string step, double seconds, double? cpu = null, GcUse? gc = null) =>
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {step} | {seconds * 1000:F0} ms | {(cpu is { } c ? $"{c * 1000:F0} ms" : "")} | {seconds / load:F1}x | {(cpu is { } d && loadCpu > 0 ? $"{d / loadCpu:F1}x" : "")} | {(gc is { } g ? $"{g.Bytes / 1048576.0:F0} MiB | {g.Gen0}/{g.Gen1}/{g.Gen2} | {g.Pause * 1000:F0} ms" : " | | ")} |"));
+            Line(string.Create(CultureInfo.InvariantCulture, $"reference: load the {rows.Count:N0} answer rows and {loadedRows.Ratings:N0} rating rows (`StudyDatasetLoader.LoadAsync`, `StudyReportInputs.LikertRowsAsync`)"), load, _lastCpu, loadGc);
 
             var (clean, _) = await TimeAsync(async () =>
             {
@@ -79,39 +80,45 @@ public sealed class StudyReportBench : IBenchSuite
                 await using var db = PluralistDatabase.CreateContext(options);
                 return await CleaningStore.SaveAsync(db, seed.Study.Id, run, CleaningRuleSet.DefaultJson, DateTimeOffset.UtcNow, cancellationToken);
             });
-            Line("clean: run the default rules and store the run (`pluralist clean`)", clean, _lastCpu);
+            Line("clean: run the default rules and store the run (`pluralist clean`)", clean, _lastCpu, _lastGc);
 
             var total = Stopwatch.StartNew();
             var totalCpu = Cpu();
+            var totalGc = GcUse.Now();
             var (loadInput, loaded) = await TimeAsync(() => StudyReportInputs.LoadAsync(options, new StudyReportInputs.Request { Study = "demo", Permutations = permutations, BootstrapReplicates = bootstrap, GroupBootstrapReplicates = groupBootstrap }, cancellationToken));
             var input = loaded.Input;
-            Line("report input: rows, latest cleaning run applied, pseudonyms, sources, consented markers", loadInput, _lastCpu);
+            Line("report input: rows, latest cleaning run applied, pseudonyms, sources, consented markers", loadInput, _lastCpu, _lastGc);
             // Process CPU time per section, read when the builder reports each section done (synchronously, on its thread).
             var sectionCpu = new Dictionary<string, double>(StringComparer.Ordinal);
+            var sectionGc = new Dictionary<string, GcUse>(StringComparer.Ordinal);
             var before = Cpu();
+            var beforeGc = GcUse.Now();
             var sections = new SyncProgress<(int Done, int Total, string Section)>(p =>
             {
                 var now = Cpu();
+                var nowGc = GcUse.Now();
                 sectionCpu[p.Section] = now - before;
+                sectionGc[p.Section] = nowGc - beforeGc;
                 before = now;
+                beforeGc = nowGc;
             });
             var (build, report) = Time(() => StudyReportBuilder.Build(input, sections));
-            Line(string.Create(CultureInfo.InvariantCulture, $"build every analysis ({input.Rows.Count:N0} kept answers, {input.Ratings.Count:N0} ratings)"), build, _lastCpu);
+            Line(string.Create(CultureInfo.InvariantCulture, $"build every analysis ({input.Rows.Count:N0} kept answers, {input.Ratings.Count:N0} ratings)"), build, _lastCpu, _lastGc);
             foreach (var section in report.Sections)
             {
-                Line($"- of which {section.Heading}", report.SectionSeconds[section.Id], sectionCpu.GetValueOrDefault(section.Id));
+                Line($"- of which {section.Heading}", report.SectionSeconds[section.Id], sectionCpu.GetValueOrDefault(section.Id), sectionGc.GetValueOrDefault(section.Id));
             }
 
             var (render, html) = Time(() => ReportHtml.Render(report));
-            Line(string.Create(CultureInfo.InvariantCulture, $"render the HTML page ({html.Length / 1024.0 / 1024:F1} MiB, Vega inline)"), render, _lastCpu);
+            Line(string.Create(CultureInfo.InvariantCulture, $"render the HTML page ({html.Length / 1024.0 / 1024:F1} MiB, Vega inline)"), render, _lastCpu, _lastGc);
             var (tables, _) = Time(() =>
             {
                 File.WriteAllText(Path.Combine(dir, "report.html"), html);
                 report.WriteTables(Path.Combine(dir, "tables"));
                 return 0;
             });
-            Line("write the page and the CSV/JSON tables", tables, _lastCpu);
-            Line("**full report (input + analyses + page + tables)**", total.Elapsed.TotalSeconds, Cpu() - totalCpu);
+            Line("write the page and the CSV/JSON tables", tables, _lastCpu, _lastGc);
+            Line("**full report (input + analyses + page + tables)**", total.Elapsed.TotalSeconds, Cpu() - totalCpu, GcUse.Now() - totalGc);
             output.WriteLine();
             output.WriteLine($"load average at the end: {LoadAverage()}");
             output.WriteLine($"tables (every CSV, SHA-256, to compare results across code changes): {TablesHash(Path.Combine(dir, "tables"))}");
@@ -217,23 +224,37 @@ public sealed class StudyReportBench : IBenchSuite
     // Process CPU time of the last timed step: the machine is shared, so wall time alone overstates the cost.
     private static double _lastCpu;
 
+    private static GcUse _lastGc;
+
     private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    /// <summary>Bytes allocated on every thread, collections per generation and time the runtime was paused for them, so far.</summary>
+    private readonly record struct GcUse(long Bytes, int Gen0, int Gen1, int Gen2, double Pause)
+    {
+        public static GcUse Now() => new(GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalSeconds);
+
+        public static GcUse operator -(GcUse a, GcUse b) => new(a.Bytes - b.Bytes, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Pause - b.Pause);
+    }
 
     private static (double Seconds, T Value) Time<T>(Func<T> f)
     {
         var cpu = Cpu();
+        var gc = GcUse.Now();
         var sw = Stopwatch.StartNew();
         var value = f();
         _lastCpu = Cpu() - cpu;
+        _lastGc = GcUse.Now() - gc;
         return (sw.Elapsed.TotalSeconds, value);
     }
 
     private static async Task<(double Seconds, T Value)> TimeAsync<T>(Func<Task<T>> f)
     {
         var cpu = Cpu();
+        var gc = GcUse.Now();
         var sw = Stopwatch.StartNew();
         var value = await f();
         _lastCpu = Cpu() - cpu;
+        _lastGc = GcUse.Now() - gc;
         return (sw.Elapsed.TotalSeconds, value);
     }
 

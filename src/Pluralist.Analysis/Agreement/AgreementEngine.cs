@@ -26,6 +26,7 @@ internal sealed class AgreementEngine
     private readonly int _groups;
     private readonly int _v;
     private readonly bool _moments;
+    private readonly bool _withinOnly;
     private readonly double[] _centered;
     private readonly double[]? _fixedDelta;
 
@@ -63,11 +64,17 @@ internal sealed class AgreementEngine
     /// <summary>Above this many distinct values the V × V coincidence matrices get too large.</summary>
     public const int MaxCategories = 1024;
 
-    public AgreementEngine(CodedRatings data, MeasurementLevel level, int groups)
+    /// <summary>
+    /// An engine for <paramref name="groups"/> groups. With <paramref name="withinOnly"/> it computes each group's α only
+    /// (the cross-reliability fields are NaN): the per-item work then touches only the groups' members, with the same
+    /// additions in the same order, so α has the same bits as with the full computation.
+    /// </summary>
+    public AgreementEngine(CodedRatings data, MeasurementLevel level, int groups, bool withinOnly = false)
     {
         _data = data;
         _level = level;
         _groups = groups;
+        _withinOnly = withinOnly;
         _v = data.Values.Length;
         _moments = level == MeasurementLevel.Interval;
         if (!_moments && _v > MaxCategories)
@@ -118,19 +125,44 @@ internal sealed class AgreementEngine
     }
 
     /// <summary>Reliability of every group 0..groups−1; <paramref name="labelOfRater"/> −1 puts a rater in no group (but among "everyone else").</summary>
-    public GroupReliability[] Compute(ReadOnlySpan<int> labelOfRater)
+    public GroupReliability[] Compute(ReadOnlySpan<int> labelOfRater) => Compute(labelOfRater, 1);
+
+    /// <summary>
+    /// Reliability of every group of several labellings at once (the axes of a study and their intersections): rater r's
+    /// group in labelling l is <paramref name="labels"/>[l · R + r] (R raters; −1: none), the labellings' groups numbered
+    /// apart. Each group's sums are those one labelling at a time gives, added in the same order, so the same bits,
+    /// while the ratings and the items' totals are read once for all labellings.
+    /// </summary>
+    public GroupReliability[] Compute(ReadOnlySpan<int> labels, int layers)
     {
+        if (layers > 1 && _withinOnly)
+        {
+            throw new InvalidOperationException("several labellings at once are for the full computation");
+        }
+
         Clear();
+        var raters = layers == 1 ? 0 : labels.Length / layers;
         var start = _data.ItemStart;
         for (var u = 0; u + 1 < start.Length; u++)
         {
             if (_moments)
             {
-                ItemMoments(start[u], start[u + 1], labelOfRater);
+                if (_withinOnly)
+                {
+                    ItemMomentsWithin(start[u], start[u + 1], labels);
+                }
+                else
+                {
+                    ItemMoments(start[u], start[u + 1], labels, layers, raters);
+                }
+            }
+            else if (_withinOnly)
+            {
+                ItemCoincidencesWithin(start[u], start[u + 1], labels);
             }
             else
             {
-                ItemCoincidences(start[u], start[u + 1], labelOfRater);
+                ItemCoincidences(start[u], start[u + 1], labels, layers, raters);
             }
         }
 
@@ -165,7 +197,7 @@ internal sealed class AgreementEngine
         Array.Clear(_pS2);
     }
 
-    private void ItemCoincidences(int from, int to, ReadOnlySpan<int> label)
+    private void ItemCoincidences(int from, int to, ReadOnlySpan<int> label, int layers, int raters)
     {
         var mu = to - from;
         if (mu < 2)
@@ -182,15 +214,19 @@ internal sealed class AgreementEngine
                 _itemValues.Add(c);
             }
 
-            var g = label[_data.RaterOf[i]];
-            if (g >= 0)
+            var r = _data.RaterOf[i];
+            for (var l = 0; l < layers; l++)
             {
-                if (_m[g]++ == 0)
+                var g = label[(l * raters) + r];
+                if (g >= 0)
                 {
-                    _touched.Add(g);
-                }
+                    if (_m[g]++ == 0)
+                    {
+                        _touched.Add(g);
+                    }
 
-                _cnt[(g * v) + c]++;
+                    _cnt[(g * v) + c]++;
+                }
             }
         }
 
@@ -276,7 +312,134 @@ internal sealed class AgreementEngine
         _itemValues.Clear();
     }
 
-    private void ItemMoments(int from, int to, ReadOnlySpan<int> label)
+    // ItemCoincidences without the cross coincidences: the members' counts per value, then the within-group part with the
+    // same terms (each cell of _within and _marg gets one addition per item, so the order the values are visited in does
+    // not matter).
+    private void ItemCoincidencesWithin(int from, int to, ReadOnlySpan<int> label)
+    {
+        if (to - from < 2)
+        {
+            return;
+        }
+
+        var v = _v;
+        var raterOf = _data.RaterOf;
+        var valueOf = _data.ValueOf;
+        for (var i = from; i < to; i++)
+        {
+            var g = label[raterOf[i]];
+            if (g >= 0)
+            {
+                var c = valueOf[i];
+                if (_itemCount[c]++ == 0)
+                {
+                    _itemValues.Add(c);
+                }
+
+                if (_m[g]++ == 0)
+                {
+                    _touched.Add(g);
+                }
+
+                _cnt[(g * v) + c]++;
+            }
+        }
+
+        var values = _itemValues;
+        foreach (var g in _touched)
+        {
+            var mg = _m[g];
+            var gv = g * v;
+            if (mg >= 2)
+            {
+                var inv = 1.0 / (mg - 1);
+                _pairable[g] += mg;
+                foreach (var c in values)
+                {
+                    var a = _cnt[gv + c];
+                    if (a == 0)
+                    {
+                        continue;
+                    }
+
+                    _marg[gv + c] += a;
+                    var row = (gv + c) * v;
+                    foreach (var k in values)
+                    {
+                        var b = _cnt[gv + k];
+                        if (k != c && b != 0)
+                        {
+                            _within[row + k] += a * b * inv;
+                        }
+                    }
+                }
+            }
+
+            _m[g] = 0;
+            foreach (var c in values)
+            {
+                _cnt[gv + c] = 0;
+            }
+        }
+
+        foreach (var c in values)
+        {
+            _itemCount[c] = 0;
+        }
+
+        _touched.Clear();
+        _itemValues.Clear();
+    }
+
+    // ItemMoments without the item totals and the cross part: the members' S1 and S2 in rating order, then the within terms.
+    private void ItemMomentsWithin(int from, int to, ReadOnlySpan<int> label)
+    {
+        if (to - from < 2)
+        {
+            return;
+        }
+
+        var raterOf = _data.RaterOf;
+        var valueOf = _data.ValueOf;
+        var centered = _centered;
+        for (var i = from; i < to; i++)
+        {
+            var g = label[raterOf[i]];
+            if (g >= 0)
+            {
+                var x = centered[valueOf[i]];
+                if (_m[g]++ == 0)
+                {
+                    _touched.Add(g);
+                }
+
+                _s1[g] += x;
+                _s2[g] += x * x;
+            }
+        }
+
+        foreach (var g in _touched)
+        {
+            double mg = _m[g];
+            var s1 = _s1[g];
+            var s2 = _s2[g];
+            if (mg >= 2)
+            {
+                _withinSum[g] += ((2 * mg * s2) - (2 * s1 * s1)) / (mg - 1);
+                _pairable[g] += (int)mg;
+                _pS1[g] += s1;
+                _pS2[g] += s2;
+            }
+
+            _m[g] = 0;
+            _s1[g] = 0;
+            _s2[g] = 0;
+        }
+
+        _touched.Clear();
+    }
+
+    private void ItemMoments(int from, int to, ReadOnlySpan<int> label, int layers, int raters)
     {
         var mu = to - from;
         if (mu < 2)
@@ -290,16 +453,20 @@ internal sealed class AgreementEngine
             var x = _centered[_data.ValueOf[i]];
             t1 += x;
             t2 += x * x;
-            var g = label[_data.RaterOf[i]];
-            if (g >= 0)
+            var r = _data.RaterOf[i];
+            for (var l = 0; l < layers; l++)
             {
-                if (_m[g]++ == 0)
+                var g = label[(l * raters) + r];
+                if (g >= 0)
                 {
-                    _touched.Add(g);
-                }
+                    if (_m[g]++ == 0)
+                    {
+                        _touched.Add(g);
+                    }
 
-                _s1[g] += x;
-                _s2[g] += x * x;
+                    _s1[g] += x;
+                    _s2[g] += x * x;
+                }
             }
         }
 
@@ -347,6 +514,11 @@ internal sealed class AgreementEngine
         double n = _pairable[g];
         var dObs = _withinSum[g] / n;
         var dExp = ((2 * n * _pS2[g]) - (2 * _pS1[g] * _pS1[g])) / (n * (n - 1));
+        if (_withinOnly)
+        {
+            return WithinOnly(Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g]);
+        }
+
         var xObs = _crossSum[g] / _crossDen[g];
         var xExp = ((_gN[g] * _rS2[g]) + (_rN[g] * _gS2[g]) - (2 * _gS1[g] * _rS1[g])) / (_gN[g] * _rN[g]);
         return new GroupReliability(
@@ -375,6 +547,10 @@ internal sealed class AgreementEngine
 
         var dObs = wObs / n;
         var dExp = wExp / (n * (n - 1));
+        if (_withinOnly)
+        {
+            return WithinOnly(Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g]);
+        }
 
         var hg = _hg.AsSpan(gv, v);
         var hr = _hr.AsSpan(gv, v);
@@ -412,6 +588,9 @@ internal sealed class AgreementEngine
             Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g],
             Ratio(xObs, xExp, _commonItems[g] > 0), xObs, xExp, _commonItems[g], (int)_gN[g], (int)_rN[g]);
     }
+
+    private static GroupReliability WithinOnly(double irr, double observed, double expected, int pairable) =>
+        new(irr, observed, expected, pairable, double.NaN, double.NaN, double.NaN, 0, 0, 0);
 
     private static double Ratio(double observed, double expected, bool defined) =>
         defined && expected > 0 ? 1 - (observed / expected) : double.NaN;

@@ -100,14 +100,28 @@ public static class GroupAssociationIndex
         }
 
         var overall = Krippendorff.Alpha(data, options.Level);
-        var engines = new ThreadLocal<Dictionary<int, AgreementEngine>>(() => []);
-        var observed = new List<(AxisLayout Layout, GroupReliability[] Reliability)>();
-        foreach (var layout in layouts)
+        // Every layout's groups numbered one after the other (layout l's from offset[l]), and each layout's labels so
+        // numbered, stacked: one pass over the ratings scores every group of every layout (AgreementEngine.Compute with
+        // layers; each group's sums are those of a pass per layout, so the same bits).
+        var totalGroups = layouts.Sum(l => l.Groups.Length);
+        var stacked = new int[layouts.Count * raters];
+        for (int l = 0, offset = 0; l < layouts.Count; offset += layouts[l].Groups.Length, l++)
         {
-            observed.Add((layout, Engine(engines.Value!, data, options.Level, layout.Groups.Length).Compute(layout.Labels)));
+            for (var r = 0; r < raters; r++)
+            {
+                var g = layouts[l].Labels[r];
+                stacked[(l * raters) + r] = g < 0 ? -1 : g + offset;
+            }
         }
 
-        var totalGroups = layouts.Sum(l => l.Groups.Length);
+        var engines = new ThreadLocal<AgreementEngine>(() => new AgreementEngine(data, options.Level, totalGroups));
+        GroupReliability[] all = layouts.Count == 0 ? [] : engines.Value!.Compute(stacked, layouts.Count);
+        var observed = new List<(AxisLayout Layout, GroupReliability[] Reliability)>();
+        for (int l = 0, offset = 0; l < layouts.Count; offset += layouts[l].Groups.Length, l++)
+        {
+            observed.Add((layouts[l], all[offset..(offset + layouts[l].Groups.Length)]));
+        }
+
         var permuted = new double[Math.Max(0, options.Permutations) * totalGroups];
         if (options.Permutations > 0 && totalGroups > 0)
         {
@@ -115,24 +129,25 @@ public static class GroupAssociationIndex
                 0,
                 options.Permutations,
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) },
-                () => new PermutationScratch(raters, layouts.Max(l => l.Labels.Length)),
+                () => new PermutationScratch(raters, stacked.Length),
                 (p, _, scratch) =>
                 {
                     // The permutation of profiles depends only on (seed, p): results do not depend on the thread count.
                     scratch.Shuffle(Seeds.For(options.Seed, p));
-                    var at = p * totalGroups;
-                    foreach (var layout in layouts)
+                    for (var l = 0; l < layouts.Count; l++)
                     {
+                        var row = l * raters;
                         for (var r = 0; r < raters; r++)
                         {
-                            scratch.Labels[r] = layout.Labels[scratch.Order[r]];
+                            scratch.Labels[row + r] = stacked[row + scratch.Order[r]];
                         }
+                    }
 
-                        var rel = Engine(engines.Value!, data, options.Level, layout.Groups.Length).Compute(scratch.Labels.AsSpan(0, raters));
-                        foreach (var g in rel)
-                        {
-                            permuted[at++] = Gai(g);
-                        }
+                    var rel = engines.Value!.Compute(scratch.Labels, layouts.Count);
+                    var at = p * totalGroups;
+                    foreach (var g in rel)
+                    {
+                        permuted[at++] = Gai(g);
                     }
 
                     return scratch;
@@ -179,17 +194,6 @@ public static class GroupAssociationIndex
     }
 
     private static double Gai(GroupReliability g) => g.Irr / g.Xrr;
-
-    private static AgreementEngine Engine(Dictionary<int, AgreementEngine> cache, CodedRatings data, MeasurementLevel level, int groups)
-    {
-        if (!cache.TryGetValue(groups, out var engine))
-        {
-            engine = new AgreementEngine(data, level, groups);
-            cache[groups] = engine;
-        }
-
-        return engine;
-    }
 
     /// <summary>The groups of one axis (or intersection) and the label of each rater (−1: no group).</summary>
     private sealed class AxisLayout

@@ -29,7 +29,19 @@ public static class IntersectionReliability
     /// </summary>
     public static IReadOnlyList<IntersectionVsParent> Analyze(
         IEnumerable<Rating> ratings, IEnumerable<RaterProfile> profiles, IReadOnlyList<string> axes, MeasurementLevel level,
-        int minGroupSize, int permutations, int seed, Func<string, string, bool>? shown = null)
+        int minGroupSize, int permutations, int seed, Func<string, string, bool>? shown = null) =>
+        Analyze(ratings, profiles, axes, level, minGroupSize, permutations, seed, shown, restrictToParent: true);
+
+    /// <remarks>
+    /// Every α here is a within-group α of a subset of one parent, which depends only on the subset's ratings: with
+    /// <paramref name="restrictToParent"/> each parent's permutations run on an engine over the parent's ratings alone,
+    /// computing α only (a parent is a third to a half of the raters, so each permutation touches that share of the
+    /// ratings); without, on the whole data with the cross reliabilities as well, as before. Same values to the bit
+    /// (IntersectionReliabilityTests compares the two).
+    /// </remarks>
+    internal static IReadOnlyList<IntersectionVsParent> Analyze(
+        IEnumerable<Rating> ratings, IEnumerable<RaterProfile> profiles, IReadOnlyList<string> axes, MeasurementLevel level,
+        int minGroupSize, int permutations, int seed, Func<string, string, bool>? shown, bool restrictToParent)
     {
         ArgumentNullException.ThrowIfNull(ratings);
         ArgumentNullException.ThrowIfNull(profiles);
@@ -42,10 +54,33 @@ public static class IntersectionReliability
         var rated = profiles.Where(p => index.ContainsKey(p.Rater)).ToList();
         var groups = IdentityGroups.Assign(rated, axes, intersections: true)
             .ToDictionary(kv => kv.Key, kv => kv.Value.Select(r => index[r]).Order().ToArray());
-        var engine = new AgreementEngine(data, level, 1);
+        var whole = new AgreementEngine(data, level, 1, withinOnly: restrictToParent);
+        var engines = new Dictionary<(string, string), AgreementEngine>();
         var labels = new int[raters];
 
-        double Irr(IEnumerable<int> members)
+        AgreementEngine ParentEngine((string Axis, string Group) parent, int[] members)
+        {
+            if (!restrictToParent)
+            {
+                return whole;
+            }
+
+            if (!engines.TryGetValue(parent, out var engine))
+            {
+                var keep = new bool[raters];
+                foreach (var m in members)
+                {
+                    keep[m] = true;
+                }
+
+                engine = new AgreementEngine(data.Restrict(keep), level, 1, withinOnly: true);
+                engines[parent] = engine;
+            }
+
+            return engine;
+        }
+
+        double Irr(AgreementEngine engine, IEnumerable<int> members)
         {
             Array.Fill(labels, -1);
             foreach (var m in members)
@@ -66,7 +101,7 @@ public static class IntersectionReliability
             }
 
             var values = group.Split(IdentityGroups.Separator);
-            var irr = Irr(members);
+            var irr = Irr(whole, members);
             for (var a = 0; a < parts.Length; a++)
             {
                 if (!groups.TryGetValue((parts[a], values[a]), out var parent) || !shown(parts[a], values[a]))
@@ -74,11 +109,12 @@ public static class IntersectionReliability
                     continue;
                 }
 
-                var parentIrr = Irr(parent);
+                var engine = ParentEngine((parts[a], values[a]), parent);
+                var parentIrr = Irr(engine, parent);
                 var d = irr - parentIrr;
                 var (p, exact, b) = parent.Length == members.Length || double.IsNaN(d)
                     ? (double.NaN, false, 0)
-                    : PValue(d, parent, members.Length, parentIrr, Irr, permutations, Seeds.For(seed, results.Count));
+                    : PValue(d, parent, members.Length, parentIrr, subset => Irr(engine, subset), permutations, Seeds.For(seed, results.Count));
                 results.Add(new IntersectionVsParent(axis, group, members.Length, irr, parts[a], values[a], parent.Length, parentIrr, d, p, double.NaN, exact, b));
             }
         }

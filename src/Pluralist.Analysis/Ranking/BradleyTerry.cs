@@ -165,20 +165,10 @@ public static class BradleyTerry
         Array.Fill(intervals, Interval.Undefined);
         if (options.BootstrapReplicates > 0 && coded.Length > 0)
         {
-            // Each cluster as its (pair, slot) cells with counts, so a replicate only adds a few numbers per drawn cluster.
-            var clusters = comparisons.Select((c, k) => (Key: c.Cluster ?? $"\u0001{k}", Index: k))
-                .GroupBy(t => t.Key, StringComparer.Ordinal)
-                .Select(g => g.GroupBy(t => slots[t.Index]).Select(cell => ((cell.Key.Pair * 3) + cell.Key.Slot, (double)cell.Count())).ToArray())
-                .ToArray();
-            // The same cells flat: cluster c's are cellAt / cellCount [clusterStart[c], clusterStart[c + 1]).
-            var clusterStart = new int[clusters.Length + 1];
-            for (var c = 0; c < clusters.Length; c++)
-            {
-                clusterStart[c + 1] = clusterStart[c] + clusters[c].Length;
-            }
-
-            var cellAt = clusters.SelectMany(c => c.Select(cell => cell.Item1)).ToArray();
-            var cellCount = clusters.SelectMany(c => c.Select(cell => cell.Item2)).ToArray();
+            // Each cluster as its (pair, slot) cells with counts, so a replicate only adds a few numbers per drawn cluster:
+            // cluster c's are cellAt / cellCount [clusterStart[c], clusterStart[c + 1]).
+            var (clusterStart, cellAt, cellCount) = ClusterCells(comparisons, slots);
+            var clusters = clusterStart.Length - 1;
             // Item i's replicates in samples[i * B .. i * B + B), B replicates (each item's column contiguous, sorted in place).
             var k = items.Length;
             var replicates = options.BootstrapReplicates;
@@ -189,9 +179,9 @@ public static class BradleyTerry
                 rng.Reseed(Seeds.For(options.Seed, b));
                 var resampled = work.Counts;
                 Array.Clear(resampled);
-                for (var i = 0; i < clusters.Length; i++)
+                for (var i = 0; i < clusters; i++)
                 {
-                    var drawn = rng.Next(clusters.Length);
+                    var drawn = rng.Next(clusters);
                     for (var e = clusterStart[drawn]; e < clusterStart[drawn + 1]; e++)
                     {
                         resampled[cellAt[e]] += cellCount[e];
@@ -252,6 +242,82 @@ public static class BradleyTerry
         }
 
         return new BradleyTerryFit(scores.OrderByDescending(s => s.Theta).ToList(), nu, ll, iterations, options.Ties);
+    }
+
+    /// <summary>
+    /// The comparisons' clusters (a comparison without one is its own) in order of first appearance, each as its (pair,
+    /// slot) cells, index 3·pair + slot, in order of first appearance within the cluster, with the number of its
+    /// comparisons in each: cluster c's cells are cellAt / cellCount [start[c], start[c + 1]). What grouping the
+    /// comparisons by cluster and then by cell gives (a test compares), with a few arrays instead of a lookup per cluster.
+    /// </summary>
+    internal static (int[] Start, int[] CellAt, double[] CellCount) ClusterCells(IReadOnlyList<PairComparison> comparisons, (int Pair, int Slot)[] slots)
+    {
+        var n = comparisons.Count;
+        var clusterIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var clusterOf = new int[n];
+        for (var k = 0; k < n; k++)
+        {
+            var key = comparisons[k].Cluster ?? $"\u0001{k}";
+            if (!clusterIndex.TryGetValue(key, out var c))
+            {
+                c = clusterIndex.Count;
+                clusterIndex.Add(key, c);
+            }
+
+            clusterOf[k] = c;
+        }
+
+        // The comparisons of each cluster, in input order.
+        var clusters = clusterIndex.Count;
+        var memberStart = new int[clusters + 1];
+        foreach (var c in clusterOf)
+        {
+            memberStart[c + 1]++;
+        }
+
+        for (var c = 0; c < clusters; c++)
+        {
+            memberStart[c + 1] += memberStart[c];
+        }
+
+        var fill = (int[])memberStart.Clone();
+        var members = new int[n];
+        for (var k = 0; k < n; k++)
+        {
+            members[fill[clusterOf[k]]++] = k;
+        }
+
+        var start = new int[clusters + 1];
+        var cellAt = new List<int>(n);
+        var cellCount = new List<double>(n);
+        for (var c = 0; c < clusters; c++)
+        {
+            var first = cellAt.Count;
+            for (var m = memberStart[c]; m < memberStart[c + 1]; m++)
+            {
+                var (pair, slot) = slots[members[m]];
+                var cell = (pair * 3) + slot;
+                var at = first;
+                while (at < cellAt.Count && cellAt[at] != cell)
+                {
+                    at++;
+                }
+
+                if (at == cellAt.Count)
+                {
+                    cellAt.Add(cell);
+                    cellCount.Add(1);
+                }
+                else
+                {
+                    cellCount[at]++;
+                }
+            }
+
+            start[c + 1] = cellAt.Count;
+        }
+
+        return (start, [.. cellAt], [.. cellCount]);
     }
 
     /// <summary>Separate fits per scope (for example per prompt), in scope order.</summary>
