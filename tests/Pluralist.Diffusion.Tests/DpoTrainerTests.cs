@@ -87,6 +87,33 @@ public class DpoTrainerTests
     }
 
     [Fact]
+    public void Evaluation_in_chunks_gives_what_one_pass_over_every_pair_gives()
+    {
+        // 8 pairs x 4 draws = 32 pairs: in one pass, and in chunks of 5 (the last one short); after some training, so that
+        // the model differs from its reference and the pairs' inside terms are not all 0.
+        var model = new DiffusionModel(TestUtil.TinyConfig(), Tok);
+        var trainer = new DpoTrainer(model, Reds(), new DpoOptions { LearningRate = 2e-3f, Beta = 500f, BatchSize = 8, Steps = 5 });
+        trainer.Train();
+        trainer.EvaluationChunk = 32;
+        var whole = trainer.Evaluate(5, repeats: 4);
+        trainer.EvaluationChunk = 5;
+        var chunked = trainer.Evaluate(5, repeats: 4);
+        Assert.Equal(32, chunked.InsideTerm.Length);
+        Assert.Contains(whole.InsideTerm, v => v != 0);
+        for (int i = 0; i < 32; i++)
+        {
+            Assert.Equal(whole.InsideTerm[i], chunked.InsideTerm[i], 1e-4f);
+        }
+
+        Assert.Equal(whole.ImplicitAccuracy, chunked.ImplicitAccuracy);
+        Assert.Equal(whole.Loss.Item(), chunked.Loss.Item(), 1e-5f);
+        Assert.Equal(whole.ModelMse, chunked.ModelMse, 1e-6f);
+        Assert.Equal(whole.ReferenceMse, chunked.ReferenceMse, 1e-6f);
+        Assert.Equal(whole.ModelMseWinner, chunked.ModelMseWinner, 1e-6f);
+        Assert.Equal(whole.ModelMseLoser, chunked.ModelMseLoser, 1e-6f);
+    }
+
+    [Fact]
     public void Tiny_model_overfits_a_tiny_preference_set_full_fine_tuning()
     {
         // Implicit accuracy on the 8 training pairs, each with 4 fresh draws of (t, eps) never used in training.

@@ -16,7 +16,8 @@ namespace Pluralist.Studies.Reward;
 /// <see cref="Human"/> is the people's tally; agreement is over the people's non-neutral answers, each compared with the
 /// model's judgement of that pair (share alike and Cohen's kappa over the two labels aligned/base). A group-conditioned
 /// model judges each answer's pair conditioned on the answering person's consented group when it was trained on that
-/// group (<see cref="ComparedWithGroup"/> of the <see cref="Compared"/> answers), else without group.
+/// group (<see cref="ComparedWithGroup"/> of the <see cref="Compared"/> answers), else without group. <see cref="Pairs"/> counts
+/// the model's judgements in the row: the evaluation pairs times the row's criteria (the pairs themselves for one criterion).
 /// </summary>
 public sealed record RewardAbRow(string Criterion, int Pairs, int ModelAligned, int ModelBase, WinTieLoss Human, int Compared, int Agree, double Kappa, int ComparedWithGroup = 0)
 {
@@ -125,7 +126,7 @@ public static class RewardAbEvaluation
             var human = judgements.Where(j => set.Contains(j.Judgement.Criterion)).ToList();
             var compared = human.Where(j => j.Judgement.Preference != ABPreference.Neutral)
                 .Select(j => (Human: j.Judgement.Preference, Model: verdict[(j.PairId, j.Judgement.Criterion, GroupOf(j.Judgement) ?? "")], Grouped: GroupOf(j.Judgement) is not null)).ToList();
-            return new RewardAbRow(name, ordered.Count, mine.Count(v => v == ABPreference.Aligned), mine.Count(v => v == ABPreference.Base),
+            return new RewardAbRow(name, ordered.Count * cs.Count, mine.Count(v => v == ABPreference.Aligned), mine.Count(v => v == ABPreference.Base),
                 WinTieLoss.Count(human.Select(j => j.Judgement)), compared.Count, compared.Count(x => x.Human == x.Model),
                 CohensKappa.Compute(compared.Select(x => (x.Human, x.Model)).ToList()), compared.Count(x => x.Grouped));
         }

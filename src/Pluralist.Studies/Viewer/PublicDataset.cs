@@ -22,6 +22,7 @@ public sealed class PublicDataset : IDisposable
     private readonly Dictionary<long, int> rater = [];
     private readonly Dictionary<long, long> promptOf;
     private readonly Dictionary<long, string> captions;
+    private readonly Dictionary<long, string> promptLanguages;
     private readonly Lock source = new();
     private readonly Dictionary<(long Id, int Width), byte[]> thumbnails = [];
     private readonly Queue<(long Id, int Width)> thumbnailOrder = new();
@@ -53,6 +54,7 @@ public sealed class PublicDataset : IDisposable
 
         promptOf = bundle.Images.ToDictionary(i => i.Id, i => i.PromptId);
         captions = bundle.Prompts.ToDictionary(p => p.Id, p => p.Text);
+        promptLanguages = bundle.Prompts.ToDictionary(p => p.Id, p => p.Language);
         var all = Rows(bundle);
         foreach (var id in all.Select(r => r.ParticipantId).Concat(bundle.Ratings.Select(r => r.ParticipantId)))
         {
@@ -188,6 +190,9 @@ public sealed class PublicDataset : IDisposable
 
         return bytes;
     }
+
+    /// <summary>The language a prompt is written in (its BCP 47 tag, as the study gives it), for the pages to mark its text.</summary>
+    public string PromptLanguage(long promptId) => promptLanguages.GetValueOrDefault(promptId, "en");
 
     public void Dispose() => bundle.Dispose();
 

@@ -1,5 +1,6 @@
 using System.Net;
 using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
 using Pluralist.Core.Cleaning;
 using Pluralist.Data.Bundles;
 using Pluralist.Pipeline.Images;
@@ -145,11 +146,25 @@ public sealed class PublicViewerTests
     {
         await using var server = await AppServer.StartAsync(codes: 4, imagesPerPrompt: 5, configure: s => (s.AttentionCheckRate, s.GoldRate) = (0, 0));
         await ViewerData.SeedAsync(server);
+        long frenchPrompt;
+        await using (var db = server.Database.CreateContext())
+        {
+            // One prompt written in French: the pages mark each prompt's text with its own language, whatever the page's.
+            var first = await db.Prompts.OrderBy(p => p.Id).FirstAsync();
+            (first.Language, frenchPrompt) = ("fr", first.Id);
+            await db.SaveChangesAsync();
+        }
+
         var folder = await ViewerData.ExportAsync(server);
         using var data = PublicDataset.Open(folder, CleaningRuleSet.Default, DateTimeOffset.UtcNow);
         var (app, client) = await ViewerData.StartViewerAsync(data);
         await using (app)
         {
+            var prompts = new HtmlParser().ParseDocument(await client.GetStringAsync("/")).QuerySelectorAll("#prompt option[value]:not([value=''])");
+            Assert.NotEmpty(prompts);
+            Assert.All(prompts, o => Assert.Equal(o.GetAttribute("value") == frenchPrompt.ToString(System.Globalization.CultureInfo.InvariantCulture) ? "fr" : "en", o.GetAttribute("lang")));
+            Assert.Contains(prompts, o => o.GetAttribute("lang") == "fr");
+
             // English by default, with a switch to French marked as French.
             var english = new HtmlParser().ParseDocument(await client.GetStringAsync("/?criterion=comfort"));
             Assert.Equal("en", english.DocumentElement.GetAttribute("lang"));
