@@ -238,28 +238,7 @@ public sealed partial class LivsSimExperiment(string basePath, PerceptionProbe p
         var cleaning = CleaningEngine.Run(rows, CleaningRuleSet.Default);
         var labels = Labeler.Build(cleaning.KeptRows, new LabelOptions { Protocol = LabelProtocol.Livs, Groups = groups });
         var datasetDir = Path.Combine(workDir, "dataset");
-        if (Directory.Exists(datasetDir))
-        {
-            Directory.Delete(datasetDir, recursive: true);
-        }
-
-        DatasetWriter.Write(
-            new DatasetInput
-            {
-                StudyName = "livs-sim",
-                Criteria = GroundTruth.Criteria,
-                Protocol = "livs",
-                Labels = labels,
-                ConsentedGroups = groups,
-                Captions = Enumerable.Range(0, train.Count).ToDictionary(p => (long)p, p => train[p]),
-                ImagePaths = images.Keys.ToDictionary(id => id, id => Path.GetFullPath(Path.Combine(imagesDir, $"{id}.png"))),
-                Cleaning = cleaning.Report,
-                CleaningProvenance = "livs-sim: CleaningRuleSet.Default",
-                ValidationShare = 0,
-                TestShare = 0,
-                SplitSeed = seed,
-            },
-            datasetDir);
+        WriteDataset(datasetDir, labels, groups, cleaning.Report, train, images.Keys, imagesDir);
         log($"3/6 cleaning kept {cleaning.KeptRows.Count()} of {rows.Count} answers; {labels.Count} livs labels -> {datasetDir}");
 
         // Case study IV on the cleaned annotations, and the reward model trained on them (an automatic evaluator for step 5).

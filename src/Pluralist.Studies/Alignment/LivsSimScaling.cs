@@ -167,6 +167,7 @@ public sealed partial class LivsSimExperiment
         return pairs;
     }
 
+    /// <summary>Writes the labels as `dataset build` would (protocol `per-criterion` when they carry criteria, else `livs`), replacing the folder; every run's dataset goes through here.</summary>
     private void WriteDataset(string datasetDir, IReadOnlyList<PreferenceLabel> labels, Dictionary<long, string> groups, CleaningReport cleaning, List<string> train, IEnumerable<long> imageIds, string imagesDir)
     {
         if (Directory.Exists(datasetDir))
