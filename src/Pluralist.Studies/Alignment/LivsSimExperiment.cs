@@ -163,7 +163,6 @@ public sealed partial class LivsSimExperiment(string basePath, PerceptionProbe p
     private static readonly (TimeOfDay Time, Season Season)[] TimeMeanings = [(TimeOfDay.Noon, Season.Summer), (TimeOfDay.Night, Season.Winter), (TimeOfDay.Morning, Season.Spring), (TimeOfDay.Evening, Season.Autumn)];
     private readonly Stopwatch _genTime = new();
     private int _generated;
-    private int _imageSize;
 
     /// <summary>The reward model as an automatic evaluator beside the A/B study (null: not run, <c>--no-reward</c>).</summary>
     public LivsSimRewardEvaluator? RewardEvaluator { get; init; }
@@ -188,7 +187,6 @@ public sealed partial class LivsSimExperiment(string basePath, PerceptionProbe p
     {
         var baseModel = DiffusionModel.Load(basePath);
         int s = baseModel.Config.UNet.ImageSize;
-        _imageSize = s;
         var all = Prompts(Math.Max(size.TrainPrompts + size.HeldOutPrompts, 4 * size.HeldOutPrompts));
         var heldOut = Enumerable.Range(0, size.HeldOutPrompts).Select(i => all[(4 * i) + 3 - (i % 4)]).ToList(); // one in four, places varied
         var train = all.Except(heldOut).Take(size.TrainPrompts).ToList();
@@ -572,7 +570,7 @@ public sealed partial class LivsSimExperiment(string basePath, PerceptionProbe p
     {
         var batch = Generate(model, prompts, imageSeed);
         var seen = SceneProbe.Perceive(probe, batch.Data, prompts.Count);
-        int n = 3 * _imageSize * _imageSize;
+        int n = batch.Data.Length / prompts.Count; // one CHW image per prompt
         return [.. seen.Select((scene, p) => new EvalImage(scene, batch.Data.AsSpan(p * n, n).ToArray()))];
     }
 
