@@ -77,6 +77,101 @@ public class BradleyTerryTests
         }
     }
 
+    // The Cholesky solve as it was, indexing the arrays (bounds-checked): the reference for the one that reads through references.
+    private static void IndexedCholeskySolve(double[] a, int stride, double[] b, double[] x, int n)
+    {
+        for (var j = 0; j < n; j++)
+        {
+            var d = a[(j * stride) + j];
+            for (var m = 0; m < j; m++)
+            {
+                d -= a[(j * stride) + m] * a[(j * stride) + m];
+            }
+
+            a[(j * stride) + j] = Math.Sqrt(d);
+            for (var i = j + 1; i < n; i++)
+            {
+                var v = a[(i * stride) + j];
+                for (var m = 0; m < j; m++)
+                {
+                    v -= a[(i * stride) + m] * a[(j * stride) + m];
+                }
+
+                a[(i * stride) + j] = v / a[(j * stride) + j];
+            }
+        }
+
+        Array.Copy(b, x, n);
+        for (var i = 0; i < n; i++)
+        {
+            for (var m = 0; m < i; m++)
+            {
+                x[i] -= a[(i * stride) + m] * x[m];
+            }
+
+            x[i] /= a[(i * stride) + i];
+        }
+
+        for (var i = n - 1; i >= 0; i--)
+        {
+            for (var m = i + 1; m < n; m++)
+            {
+                x[i] -= a[(m * stride) + i] * x[m];
+            }
+
+            x[i] /= a[(i * stride) + i];
+        }
+    }
+
+    [Fact]
+    public void Cholesky_solve_through_references_gives_the_bits_of_the_indexed_one()
+    {
+        var rng = new Random(21);
+        for (var trial = 0; trial < 2000; trial++)
+        {
+            var n = 1 + rng.Next(9);
+            var stride = n + rng.Next(3);
+            // A = M Mᵀ + n I (definite), in the leading n × n block of a stride × stride array with junk around it.
+            var m = new double[n * n];
+            for (var i = 0; i < m.Length; i++)
+            {
+                m[i] = (rng.NextDouble() * 4) - 2;
+            }
+
+            var a = new double[stride * stride];
+            for (var i = 0; i < a.Length; i++)
+            {
+                a[i] = rng.NextDouble();
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    var v = i == j ? n : 0.0;
+                    for (var k = 0; k < n; k++)
+                    {
+                        v += m[(i * n) + k] * m[(j * n) + k];
+                    }
+
+                    a[(i * stride) + j] = v;
+                }
+            }
+
+            var b = Enumerable.Range(0, stride).Select(_ => (rng.NextDouble() * 10) - 5).ToArray();
+            var reference = (double[])a.Clone();
+            var expected = new double[stride];
+            var actual = new double[stride];
+            IndexedCholeskySolve(reference, stride, b, expected, n);
+            BradleyTerry.CholeskySolve(a, stride, b, actual, n);
+            Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(reference.Select(BitConverter.DoubleToInt64Bits), a.Select(BitConverter.DoubleToInt64Bits));
+        }
+
+        Assert.Throws<ArgumentException>(() => BradleyTerry.CholeskySolve(new double[8], 3, new double[3], new double[3], 3));
+        Assert.Throws<ArgumentException>(() => BradleyTerry.CholeskySolve([-1.0], 1, [1.0], new double[1], 1));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

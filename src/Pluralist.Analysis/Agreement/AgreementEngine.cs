@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Pluralist.Analysis.Agreement;
 
 /// <summary>Within-group reliability (Krippendorff's α) and cross reliability (xRR) of one group against all other raters.</summary>
@@ -197,6 +199,8 @@ internal sealed class AgreementEngine
         Array.Clear(_pS2);
     }
 
+    // Hot loops of a one-shot report process: compiled optimised at the first call rather than at tier 0 (HotKernelCompilationTests).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ItemCoincidences(int from, int to, ReadOnlySpan<int> label, int layers, int raters)
     {
         var mu = to - from;
@@ -315,6 +319,7 @@ internal sealed class AgreementEngine
     // ItemCoincidences without the cross coincidences: the members' counts per value, then the within-group part with the
     // same terms (each cell of _within and _marg gets one addition per item, so the order the values are visited in does
     // not matter).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ItemCoincidencesWithin(int from, int to, ReadOnlySpan<int> label)
     {
         if (to - from < 2)
@@ -392,6 +397,7 @@ internal sealed class AgreementEngine
     }
 
     // ItemMoments without the item totals and the cross part: the members' S1 and S2 in rating order, then the within terms.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ItemMomentsWithin(int from, int to, ReadOnlySpan<int> label)
     {
         if (to - from < 2)
@@ -439,6 +445,7 @@ internal sealed class AgreementEngine
         _touched.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ItemMoments(int from, int to, ReadOnlySpan<int> label, int layers, int raters)
     {
         var mu = to - from;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.Distributions;
 using Pluralist.Analysis.Statistics;
 using Pluralist.Core.Cleaning;
@@ -202,6 +203,8 @@ public static class RaterQuality
         private readonly DawidSkeneWorkspace _work = new(k, coded.Raters);
 
         /// <summary>Draws as many items as there are (each with all its labels, a new item per draw), refits, and writes each present rater's accuracy.</summary>
+        // Hot loops of a one-shot report process: compiled optimised at the first call rather than at tier 0 (HotKernelCompilationTests).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void OverItems(Coded c, double[] posterior, Random rng, double tolerance, double[] accuracy)
         {
             Array.Clear(_present);
@@ -242,6 +245,7 @@ public static class RaterQuality
         }
 
         /// <summary>Draws as many raters as there are (each with all their labels, a new rater per draw), refits, and writes each present item's difficulty.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void OverRaters(Coded c, double[] posterior, Random rng, double tolerance, double[] difficulty)
         {
             // The sample in draw order: (item, drawn position, class); items numbered by first appearance.

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Pluralist.Analysis.Statistics;
 
 /// <summary>
@@ -25,6 +27,8 @@ public sealed class ReseedableRandom
     /// v += (v &gt;&gt; 31) &amp; int.MaxValue, the index 21 i mod 55 comes from a table, and the mixing loop's index
     /// i + 30 wrapped at 55 is split into its two ranges. The same values in the same order.
     /// </remarks>
+    // Hot loops of a one-shot report process: compiled optimised at the first call rather than at tier 0 (HotKernelCompilationTests).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reseed(int seed)
     {
         var state = _state.AsSpan(0, 56);
@@ -63,6 +67,7 @@ public sealed class ReseedableRandom
     }
 
     /// <summary>As <see cref="Random.Next(int)"/>: a value in [0, maxValue).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Next(int maxValue)
     {
         if (maxValue < 0)
@@ -73,6 +78,7 @@ public sealed class ReseedableRandom
         return (int)(Sample() * maxValue);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Sample()
     {
         var next = _next + 1;

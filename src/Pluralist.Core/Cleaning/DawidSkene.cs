@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Pluralist.Core.Cleaning;
 
 /// <summary>One categorical label: a rater put an item in a class.</summary>
@@ -216,6 +218,8 @@ public static class DawidSkene
     }
 
     // FitCoded with loops over the classes, for any number of them.
+    // Hot loops of a one-shot report process: compiled optimised at the first call rather than at tier 0 (HotKernelCompilationTests).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double LogLikelihood, int Iterations, bool Converged) FitLoop(int k, int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
         Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance)
     {
@@ -338,6 +342,7 @@ public static class DawidSkene
 
     // FitCoded for three classes (the sign of a slider answer), with the class loops written out: the same additions in the
     // same order, so the same bits as the loop over classes (DawidSkeneTests compares the two).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double LogLikelihood, int Iterations, bool Converged) FitThree(int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
         Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance)
     {

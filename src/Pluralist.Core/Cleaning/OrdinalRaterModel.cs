@@ -127,7 +127,15 @@ public static class OrdinalRaterModel
         return Math.Exp(Observe(y, eta, t).LogP);
     }
 
-    public static OrdinalRaterFit Fit(IEnumerable<OrdinalLabel> labels, int maxIterations = 2000, double tolerance = 1e-6)
+    public static OrdinalRaterFit Fit(IEnumerable<OrdinalLabel> labels, int maxIterations = 2000, double tolerance = 1e-6) =>
+        Fit(labels, maxIterations, tolerance, referenceHessian: false);
+
+    /// <summary>
+    /// <see cref="Fit(IEnumerable{OrdinalLabel}, int, double)"/>; <paramref name="referenceHessian"/> keeps the negative Hessian's
+    /// rater-and-threshold block in a dictionary keyed by entry, as it used to be, instead of its three non-zero parts
+    /// (a test compares the two, bit for bit).
+    /// </summary>
+    internal static OrdinalRaterFit Fit(IEnumerable<OrdinalLabel> labels, int maxIterations, double tolerance, bool referenceHessian)
     {
         ArgumentNullException.ThrowIfNull(labels);
         var list = labels.ToList();
@@ -173,7 +181,7 @@ public static class OrdinalRaterModel
             (oi[o], oj[o], oy[o]) = (i, j, category[l.Category]);
         }
 
-        var model = new Model(used.Length, itemIndex.Count, raterIndex.Count, oi, oj, oy);
+        var model = new Model(used.Length, itemIndex.Count, raterIndex.Count, oi, oj, oy, referenceHessian);
         var (iterations, converged) = model.Run(maxIterations, tolerance);
         var exact = model.StandardErrors(out var aSe, out var thetaSe);
         return new OrdinalRaterFit(used, [.. raterIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)], [.. itemIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)],
@@ -243,10 +251,12 @@ public static class OrdinalRaterModel
         private readonly int[] _oy;
         private readonly int[][] _byItem;
         private readonly int[][] _byRater;
+        private readonly bool _referenceHessian;
 
-        public Model(int k, int items, int raters, int[] oi, int[] oj, int[] oy)
+        public Model(int k, int items, int raters, int[] oi, int[] oj, int[] oy, bool referenceHessian)
         {
             _k = k;
+            _referenceHessian = referenceHessian;
             (_oi, _oj, _oy) = (oi, oj, oy);
             _byItem = Group(oi, items);
             _byRater = Group(oj, raters);
@@ -574,15 +584,12 @@ public static class OrdinalRaterModel
         // Negative Hessian of the log posterior: D (items, diagonal), the rest r = (a_1..a_J, τ_0..τ_{K−2}) dense block C and the
         // item-rest cross terms b_i (sparse rows), and the gradient. Var(rest) = S⁻¹ with S = C − Σ_i b_i b_iᵀ / D_i;
         // Var(θ_i) = 1/D_i + v_iᵀ S⁻¹ v_i, v_i = b_i / D_i.
-        private sealed record Hessian(double[] Diag, Dictionary<int, double>[] Rows, Dictionary<(int, int), double> C, double[] GTheta, double[] GRest)
+        private sealed record Hessian(double[] Diag, Dictionary<int, double>[] Rows, RestBlock C, double[] GTheta, double[] GRest)
         {
             public double[] Schur(int r)
             {
                 var s = new double[r * r];
-                foreach (var ((x, y), v) in C)
-                {
-                    s[(x * r) + y] += v;
-                }
+                C.AddTo(s, r);
 
                 for (var i = 0; i < Diag.Length; i++)
                 {
@@ -605,13 +612,10 @@ public static class OrdinalRaterModel
             var raters = A.Length;
             var diag = new double[items];
             var rows = new Dictionary<int, double>[items];
-            var c = new Dictionary<(int, int), double>();
+            var c = new RestBlock(raters, _k - 1, _referenceHessian);
             var gTheta = Theta.Select(t => -t).ToArray();
             var gRest = A.Select(a => -(a - DiscriminationPriorMean) / VarA).Concat(Tau.Select(t => -t / VarTau)).ToArray();
-            void AddC(int x, int y, double v)
-            {
-                c[(x, y)] = c.GetValueOrDefault((x, y)) + v;
-            }
+            void AddC(int x, int y, double v) => c.Add(x, y, v);
 
             for (var j = 0; j < raters; j++)
             {
@@ -711,13 +715,7 @@ public static class OrdinalRaterModel
 
             // Many raters (or a singular matrix): each rest parameter's own Schur-complemented diagonal entry.
             var sDiag = new double[r];
-            foreach (var ((x, y), v) in c)
-            {
-                if (x == y)
-                {
-                    sDiag[x] += v;
-                }
-            }
+            c.AddDiagonalTo(sDiag);
 
             for (var i = 0; i < items; i++)
             {
@@ -744,6 +742,111 @@ public static class OrdinalRaterModel
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The rest block C of the negative Hessian (raters a_1..a_J, then thresholds τ). A label involves one rater and its
+        /// category's thresholds, so only C's rater diagonal, rater-threshold, threshold-rater and threshold-threshold entries
+        /// are ever added to: they are held in four arrays (J + 2J(K−1) + (K−1)² values) instead of a dictionary keyed by entry,
+        /// which cost a tuple hash per addition, five per label per Newton step. Each entry is the same sum in the same order,
+        /// starting from 0, and <see cref="AddTo"/> writes each once, so the values are the dictionary's bits (kept with
+        /// <c>reference</c> for the test that compares).
+        /// </summary>
+        private sealed class RestBlock(int raters, int thresholds, bool reference)
+        {
+            private readonly Dictionary<(int, int), double>? _entries = reference ? [] : null;
+            private readonly double[] _rater = new double[reference ? 0 : raters];
+            private readonly double[] _raterThreshold = new double[reference ? 0 : raters * thresholds]; // (a_j, τ_t) at j·(K−1) + t
+            private readonly double[] _thresholdRater = new double[reference ? 0 : raters * thresholds]; // (τ_t, a_j) at j·(K−1) + t
+            private readonly double[] _threshold = new double[reference ? 0 : thresholds * thresholds];
+
+            public void Add(int x, int y, double v)
+            {
+                if (_entries is not null)
+                {
+                    _entries[(x, y)] = _entries.GetValueOrDefault((x, y)) + v;
+                }
+                else if (x < raters && y < raters)
+                {
+                    if (x != y)
+                    {
+                        throw new InvalidOperationException($"the Hessian has no entry between raters {x} and {y}");
+                    }
+
+                    _rater[x] += v;
+                }
+                else if (x < raters)
+                {
+                    _raterThreshold[(x * thresholds) + y - raters] += v;
+                }
+                else if (y < raters)
+                {
+                    _thresholdRater[(y * thresholds) + x - raters] += v;
+                }
+                else
+                {
+                    _threshold[((x - raters) * thresholds) + y - raters] += v;
+                }
+            }
+
+            /// <summary>Adds C to the zeroed r × r matrix <paramref name="s"/> (row-major).</summary>
+            public void AddTo(double[] s, int r)
+            {
+                if (_entries is not null)
+                {
+                    foreach (var ((x, y), v) in _entries)
+                    {
+                        s[(x * r) + y] += v;
+                    }
+
+                    return;
+                }
+
+                for (var j = 0; j < raters; j++)
+                {
+                    s[(j * r) + j] += _rater[j];
+                    for (var t = 0; t < thresholds; t++)
+                    {
+                        s[(j * r) + raters + t] += _raterThreshold[(j * thresholds) + t];
+                        s[((raters + t) * r) + j] += _thresholdRater[(j * thresholds) + t];
+                    }
+                }
+
+                for (var t = 0; t < thresholds; t++)
+                {
+                    for (var u = 0; u < thresholds; u++)
+                    {
+                        s[((raters + t) * r) + raters + u] += _threshold[(t * thresholds) + u];
+                    }
+                }
+            }
+
+            /// <summary>Adds C's diagonal to the zeroed <paramref name="diagonal"/>.</summary>
+            public void AddDiagonalTo(double[] diagonal)
+            {
+                if (_entries is not null)
+                {
+                    foreach (var ((x, y), v) in _entries)
+                    {
+                        if (x == y)
+                        {
+                            diagonal[x] += v;
+                        }
+                    }
+
+                    return;
+                }
+
+                for (var j = 0; j < raters; j++)
+                {
+                    diagonal[j] += _rater[j];
+                }
+
+                for (var t = 0; t < thresholds; t++)
+                {
+                    diagonal[raters + t] += _threshold[(t * thresholds) + t];
+                }
+            }
         }
 
         private static int[][] Group(int[] keys, int count)

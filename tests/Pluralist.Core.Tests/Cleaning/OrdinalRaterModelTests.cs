@@ -166,6 +166,28 @@ public class OrdinalRaterModelTests
         Assert.True(Spearman(means, [.. fit.Location]) > 0.9);
     }
 
+    [Theory]
+    [InlineData(10, 250, 5, 0.8, 2000)] // exact covariance, Newton steps
+    [InlineData(1001, 40, 4, 0.05, 30)] // more raters and thresholds than the exact limit: per-rater errors, coordinate sweeps only
+    public void Rest_block_in_its_non_zero_parts_gives_the_bits_of_the_dictionary_keyed_by_entry(int raters, int items, int categories, double coverage, int maxIterations)
+    {
+        var discrimination = Enumerable.Range(0, raters).Select(j => j % 7 == 6 ? -1.0 : 0.3 + (j % 5 * 0.6)).ToArray();
+        var labels = Simulate(discrimination, items, categories, coverage, 17);
+        var fast = OrdinalRaterModel.Fit(labels, maxIterations, 1e-6, referenceHessian: false);
+        var reference = OrdinalRaterModel.Fit(labels, maxIterations, 1e-6, referenceHessian: true);
+        Assert.Equal(raters <= OrdinalRaterModel.ExactCovarianceLimit, fast.ExactCovariance);
+        Assert.Equal(reference.Iterations, fast.Iterations);
+        Assert.Equal(reference.Converged, fast.Converged);
+        Assert.Equal(reference.Raters, fast.Raters);
+        Assert.Equal(reference.Items, fast.Items);
+        double[][] expected = [[.. reference.Discrimination], [.. reference.DiscriminationSe], [.. reference.Location], [.. reference.LocationSe], [.. reference.Thresholds], [reference.LogLikelihood, reference.LogPosterior, reference.MaxGradient]];
+        double[][] actual = [[.. fast.Discrimination], [.. fast.DiscriminationSe], [.. fast.Location], [.. fast.LocationSe], [.. fast.Thresholds], [fast.LogLikelihood, fast.LogPosterior, fast.MaxGradient]];
+        for (var p = 0; p < expected.Length; p++)
+        {
+            Assert.Equal(expected[p].Select(BitConverter.DoubleToInt64Bits), actual[p].Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
     [Fact]
     public void Unused_categories_are_collapsed_and_one_category_is_refused()
     {
