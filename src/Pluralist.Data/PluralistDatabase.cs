@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Npgsql;
 
 namespace Pluralist.Data;
@@ -25,7 +27,24 @@ public static class PluralistDatabase
     private const long PostgresLockKey = 0x504C5552414C;
 
     /// <summary>A context on the database; it does not migrate.</summary>
-    public static PluralistDbContext CreateContext(DatabaseOptions options) => new(options);
+    public static PluralistDbContext CreateContext(DatabaseOptions options) => new(ContextOptions(options));
+
+    /// <summary>The EF options of a context on the database (provider, connection, SQLite pragmas).</summary>
+    public static DbContextOptions<PluralistDbContext> ContextOptions(DatabaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return PluralistDbContext.Configure(new DbContextOptionsBuilder<PluralistDbContext>(), options);
+    }
+
+    /// <summary>
+    /// A pool of contexts on the database (EF's <see cref="PooledDbContextFactory{TContext}"/>): disposing a context
+    /// hands it back, reset (its change tracker cleared, its tracking, detect-changes, transaction and command-timeout
+    /// settings back to their defaults, a transaction left open rolled back), and the next
+    /// <see cref="IDbContextFactory{TContext}.CreateDbContext"/> hands it out again instead of building a new one and
+    /// its services. For a server's many short-lived contexts; <paramref name="size"/> bounds the contexts kept.
+    /// </summary>
+    public static IDbContextFactory<PluralistDbContext> CreatePool(DatabaseOptions options, int size = 1024) =>
+        new PooledDbContextFactory<PluralistDbContext>(ContextOptions(options), size);
 
     /// <summary>The migrations shipped for a provider, in version order.</summary>
     public static IReadOnlyList<Migration> Migrations(DatabaseProvider provider)

@@ -26,10 +26,17 @@ public sealed class PluralistDbContext : DbContext
 {
     private readonly DatabaseOptions _options;
 
-    public PluralistDbContext(DatabaseOptions options)
+    /// <summary>
+    /// A context over options made by <see cref="PluralistDatabase.ContextOptions"/> (which carry the database they were
+    /// made for); the only public constructor, as EF's context pool requires (<see cref="PluralistDatabase.CreatePool"/>).
+    /// The context keeps no state of its own beyond those options, so a pooled instance starts each lease as a new one.
+    /// </summary>
+    public PluralistDbContext(DbContextOptions<PluralistDbContext> options)
+        : base(options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
+        _options = options.FindExtension<DatabaseOptionsExtension>()?.Database
+            ?? throw new ArgumentException("The context options were not made by PluralistDatabase.ContextOptions (they name no Pluralist database).", nameof(options));
     }
 
     public DatabaseProvider Provider => _options.Provider;
@@ -95,20 +102,24 @@ public sealed class PluralistDbContext : DbContext
         return sb.ToString();
     }
 
-    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    /// <summary>The provider, connection and SQLite pragmas of <paramref name="options"/>, on <paramref name="builder"/>.</summary>
+    internal static DbContextOptions<PluralistDbContext> Configure(DbContextOptionsBuilder<PluralistDbContext> builder, DatabaseOptions options)
     {
-        switch (_options.Provider)
+        switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                optionsBuilder.UseSqlite(_options.ConnectionString);
-                optionsBuilder.AddInterceptors(SqlitePragmas.Instance);
+                builder.UseSqlite(options.ConnectionString);
+                builder.AddInterceptors(SqlitePragmas.Instance);
                 break;
             case DatabaseProvider.Postgres:
-                optionsBuilder.UseNpgsql(_options.ConnectionString);
+                builder.UseNpgsql(options.ConnectionString);
                 break;
             default:
-                throw new InvalidOperationException($"Unknown provider {_options.Provider}.");
+                throw new InvalidOperationException($"Unknown provider {options.Provider}.");
         }
+
+        ((Microsoft.EntityFrameworkCore.Infrastructure.IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(new DatabaseOptionsExtension(options));
+        return builder.Options;
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
 using Pluralist.Data;
 using Pluralist.Studies.Diagnostics;
 
@@ -27,6 +28,7 @@ public sealed class GroupCommit : IAsyncDisposable
 
     private readonly DatabaseOptions _options;
     private readonly TimeProvider _clock;
+    private readonly IDbContextFactory<PluralistDbContext>? _contexts;
     private readonly Channel<Write> _queue = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
     private long _commits;
@@ -35,12 +37,14 @@ public sealed class GroupCommit : IAsyncDisposable
     /// <param name="options">The database (group commit applies to SQLite only).</param>
     /// <param name="clock">The clock the writes read through their <see cref="ParticipationStore"/>.</param>
     /// <param name="enabled">False turns group commit off (each write its own transaction, as on PostgreSQL); to compare.</param>
-    public GroupCommit(DatabaseOptions options, TimeProvider clock, bool enabled = true)
+    /// <param name="contexts">Where each transaction's context comes from (the app's pool, <see cref="PluralistDatabase.CreatePool"/>); a new one each time without.</param>
+    public GroupCommit(DatabaseOptions options, TimeProvider clock, bool enabled = true, IDbContextFactory<PluralistDbContext>? contexts = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clock);
         _options = options;
         _clock = clock;
+        _contexts = contexts;
         Enabled = enabled && options.Provider == DatabaseProvider.Sqlite;
         _loop = Enabled ? Task.Run(RunAsync) : Task.CompletedTask;
     }
@@ -111,7 +115,7 @@ public sealed class GroupCommit : IAsyncDisposable
         var outcome = PluralistTelemetry.Failed;
         try
         {
-            await using var db = PluralistDatabase.CreateContext(_options);
+            await using var db = _contexts?.CreateDbContext() ?? PluralistDatabase.CreateContext(_options);
             var store = new ParticipationStore(db, _clock);
             await using var tx = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
             foreach (var item in batch)

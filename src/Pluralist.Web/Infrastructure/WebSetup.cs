@@ -33,7 +33,12 @@ public static class WebSetup
         var db = DatabaseOptions.Resolve(data, options.Db, options.Connection);
         builder.Services.AddSingleton(data);
         builder.Services.AddSingleton(db);
-        builder.Services.AddScoped(_ => PluralistDatabase.CreateContext(db));
+        // Each request's context comes from a pool and goes back to it when the request's scope ends (reset: nothing a
+        // request tracked or set on it reaches the next one): building a context's services per request was 7 % of the
+        // server's time under load (docs/performance.md).
+        var contexts = PluralistDatabase.CreatePool(db);
+        builder.Services.AddSingleton(contexts);
+        builder.Services.AddScoped(_ => contexts.CreateDbContext());
         builder.Services.AddSingleton(ReadDatabase.Resolve(db, options.ReadConnection));
         // The key ring in the database: sign-in cookies and antiforgery tokens survive a restart and are read by
         // every instance on the database, whatever its data directory.

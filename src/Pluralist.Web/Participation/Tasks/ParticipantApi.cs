@@ -28,7 +28,8 @@ public static class ParticipantApi
         services.AddSingleton<CriteriaCounts>();
         services.AddSingleton<Pluralist.Data.StudyCache>();
         var groupCommit = configuration.GetValue(PluralistWebOptions.Section + ":GroupCommit", true);
-        services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<Pluralist.Data.DatabaseOptions>(), sp.GetRequiredService<TimeProvider>(), groupCommit));
+        services.AddSingleton(sp => new GroupCommit(sp.GetRequiredService<Pluralist.Data.DatabaseOptions>(), sp.GetRequiredService<TimeProvider>(), groupCommit,
+            sp.GetService<Microsoft.EntityFrameworkCore.IDbContextFactory<Pluralist.Data.PluralistDbContext>>()));
         services.AddSingleton<IItemProtector, DataProtectionItemProtector>();
         services.AddSingleton<LikertItemTokens>();
         // One use case per participant action, sharing the request's store.
