@@ -6,7 +6,8 @@ using Xunit.Abstractions;
 namespace Pluralist.Browser.Tests;
 
 /// <summary>
-/// Compare while answering: on a 1366x768 laptop and a 390x844 phone, both images and the slider being
+/// Compare while answering: on a 1366x768 laptop and 390x844 and 360x740 phones, in English and in French (whose
+/// slider ends and questions are longer), nothing is wider than the screen, both images and the slider being
 /// moved are in view at the same time, the slider is never under the images, and either image opens
 /// larger on a tap or click and closes again with Escape. With env PLURALIST_SCREENSHOTS set, saves the
 /// viewport as the participant sees it (how docs/images/app/compare-*.png are made).
@@ -17,6 +18,7 @@ public sealed class CompareLayoutTests(ITestOutputHelper output)
     {
         { "laptop", 1366, 768, false },
         { "phone", 390, 844, true },
+        { "small-phone", 360, 740, true },
     };
 
     [ChromiumTheory]
@@ -52,6 +54,12 @@ public sealed class CompareLayoutTests(ITestOutputHelper output)
                 await page.Locator("#lang-switch").ClickAsync();
                 await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
             }
+
+            // Nothing pushes the page past the screen's edge (a fieldset grows to its content's width unless told not to);
+            // a phone then widens its layout viewport to the content and shows the whole page zoomed out, so the page's
+            // width is checked against the screen's, not against window.innerWidth.
+            var pageWidth = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
+            Assert.True(pageWidth <= width + 0.5, $"{screen} {width}x{height} ({lang}): the page is {pageWidth} px wide on a {width} px screen (shown zoomed out or scrolling sideways)");
 
             var sliders = page.Locator("input[type=range]");
             var count = await sliders.CountAsync();

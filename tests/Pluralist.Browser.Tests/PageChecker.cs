@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Pluralist.Browser.Tests;
 
 /// <summary>
-/// Checks a page with axe in the current language, switches to the other language with the page's
+/// Checks a page with axe, and that it is no wider than the screen, in the current language, switches to the other language with the page's
 /// own link, checks again and switches back. With env PLURALIST_SCREENSHOTS set to a folder, also
 /// saves a screenshot per page and language (how docs/images/app is made).
 /// </summary>
@@ -37,6 +37,15 @@ public sealed class PageChecker(IPage page, ITestOutputHelper output)
         Assert.True(lang is "en" or "fr", $"{name}: html lang is '{lang}'");
         await Assertions.Expect(page.Locator("h1")).ToHaveCountAsync(1);
         await Chromium.AssertAccessibleAsync(page, $"{name} ({lang})");
+
+        // Nothing wider than the screen (WCAG 1.4.10, reflow): a phone would widen its layout viewport to the content
+        // and show the page zoomed out, so the page is measured against the screen the context was given.
+        if (page.ViewportSize is { } screen)
+        {
+            var pageWidth = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
+            Assert.True(pageWidth <= screen.Width + 0.5, $"{name} ({lang}): the page is {pageWidth} px wide on a {screen.Width} px screen (shown zoomed out or scrolling sideways)");
+        }
+
         lock (_refused)
         {
             Assert.True(_refused.Count == 0, $"{name} ({lang}): the browser refused under the Content-Security-Policy:\n" + string.Join("\n", _refused));
