@@ -243,10 +243,11 @@ public class SyntheticRaterTests
     {
         using var server = new ScriptedHttpServer();
         server.Enqueue(
-            new ScriptedResponse(200, Completion("{\"safety\": 0.5, \"comfort\": 0.5}"), Delay: TimeSpan.FromSeconds(3)),
+            new ScriptedResponse(200, Completion("{\"safety\": 0.5, \"comfort\": 0.5}"), Delay: TimeSpan.FromSeconds(6)),
             new ScriptedResponse(200, Completion("{\"safety\": 0.75, \"comfort\": 0.5}")));
 
-        var outcome = await Rater(server, timeout: TimeSpan.FromMilliseconds(500)).RatePairAsync(Pair());
+        // The timeout leaves the prompt answer ample time on a loaded machine (at 500 ms it once took a third try there).
+        var outcome = await Rater(server, timeout: TimeSpan.FromSeconds(2)).RatePairAsync(Pair());
 
         Assert.Equal(RatingStatus.Ok, outcome.Status);
         Assert.Equal([0.75, 0.5], outcome.Values);
