@@ -52,11 +52,16 @@ public abstract class ParticipantPage(ParticipationStore store) : PageModel
             context.Result = Redirect("/account/email");
             return;
         }
-        if (!BeforeConsent && await Store.CurrentConsentAsync(participant.Id, ct) is null)
+        var consented = await Store.CurrentConsentAsync(participant.Id, ct) is not null;
+        if (!BeforeConsent && !consented)
         {
             context.Result = Redirect("/consent");
             return;
         }
+
+        // The layout offers the task, history and about pages only to someone who has consented: before that they
+        // would each send the participant back to the consent page.
+        ViewData["Consented"] = consented;
 
         await next();
     }

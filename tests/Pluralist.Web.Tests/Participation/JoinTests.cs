@@ -46,4 +46,28 @@ public sealed class JoinTests
         var expired = await ParticipantClient.PostFormAsync(third, "/", "/join", new() { ["code"] = "oldc-ode2" });
         Assert.Contains("This code has expired", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Before_consent_the_menu_offers_only_leaving_and_after_it_the_task_history_and_about_pages()
+    {
+        await using var server = await AppServer.StartAsync(codes: 1);
+        using var client = server.NewClient();
+        var join = await ParticipantClient.PostFormAsync(client, "/", "/join", new() { ["code"] = server.Codes.Dequeue() });
+        Assert.Equal(HttpStatusCode.Redirect, join.StatusCode);
+
+        static string[] Menu(string html) =>
+            [.. new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).QuerySelectorAll("header.top nav a").Select(a => a.GetAttribute("href")!)];
+
+        // The consent page and the protocol it links to: the task, history and about links would each lead back here.
+        Assert.Equal(["/withdraw"], Menu(await client.GetStringAsync("/consent")));
+        Assert.Equal(["/withdraw"], Menu(await client.GetStringAsync("/protocol")));
+        var history = await client.GetAsync("/history");
+        Assert.Equal(HttpStatusCode.Redirect, history.StatusCode);
+        Assert.Equal("/consent", history.Headers.Location?.OriginalString);
+
+        var consent = await ParticipantClient.PostFormAsync(client, "/consent", "/consent", new() { ["agree"] = "true" });
+        Assert.Equal(HttpStatusCode.Redirect, consent.StatusCode);
+        Assert.Equal(["/task", "/history", "/about", "/withdraw"], Menu(await client.GetStringAsync("/history")));
+        Assert.Equal(["/task", "/history", "/about", "/withdraw"], Menu(await client.GetStringAsync("/protocol")));
+    }
 }

@@ -29,6 +29,7 @@ public sealed class ProtocolModel(ParticipationStore store) : PageModel
         {
             SignedIn = true;
             found = await store.StudyOfAsync(participant, ct);
+            ViewData["Consented"] = await store.CurrentConsentAsync(participant.Id, ct) is not null;
         }
         else if (study is not null && StudyKeys.Problem(study) is null)
         {
