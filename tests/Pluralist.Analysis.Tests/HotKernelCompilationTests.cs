@@ -29,6 +29,8 @@ public class HotKernelCompilationTests
         { typeof(AgreementEngine), "ItemMomentsWithin" },
         { typeof(AgreementEngine), "ItemCoincidences" },
         { typeof(AgreementEngine), "ItemCoincidencesWithin" },
+        { typeof(AgreementEngine), "LaneMoments" },
+        { typeof(AgreementEngine), "LaneCoincidences" },
         { typeof(DawidSkene), "FitThree" },
         { typeof(DawidSkene), "FitLoop" },
     };

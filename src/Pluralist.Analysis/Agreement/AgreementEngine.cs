@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Pluralist.Analysis.Agreement;
 
@@ -175,6 +176,204 @@ internal sealed class AgreementEngine
         }
 
         return result;
+    }
+
+    /// <summary>How many groups <see cref="WithinIrrOfGroups"/> takes at once: one per lane of a 256-bit vector of doubles.</summary>
+    public const int GroupLanes = 4;
+
+    // Per-rater lane masks and per-value lane accumulators of WithinIrrOfGroups, made at first use.
+    private Vector256<double>[]? _laneMask;
+    private Vector256<double>[]? _laneCnt;
+    private Vector256<double>[]? _laneWithin;
+    private Vector256<double>[]? _laneMarg;
+    private double[]? _laneScratch;
+
+    /// <summary>
+    /// Krippendorff's α within each of up to <see cref="GroupLanes"/> groups at once, for the permutation tests (random
+    /// subsets of one parent group): rater r is in group l when bit l of <paramref name="groupsOfRater"/>[r] is set, and
+    /// <paramref name="irr"/>[l] gets the α that <see cref="Compute(ReadOnlySpan{int})"/> gives for group l alone (its
+    /// members labelled 0, everyone else −1), to the bit. The ratings are read once for all the groups: each group is a
+    /// lane of a vector, and a rating adds its value ANDed with the rater's mask for that lane, i.e. the value for a
+    /// member and +0.0 for anyone else. Adding +0.0 leaves a sum unchanged (a sum that starts at +0.0 is never −0.0), so
+    /// each lane's sums are the scalar path's, the same terms in the same order, and an item's terms are added to a
+    /// group's totals only where the group has two or more members on it, as there.
+    /// </summary>
+    public void WithinIrrOfGroups(ReadOnlySpan<byte> groupsOfRater, Span<double> irr)
+    {
+        var raters = _data.RaterIds.Length;
+        if (groupsOfRater.Length != raters)
+        {
+            throw new ArgumentException($"expected one entry per rater ({raters}); got {groupsOfRater.Length}", nameof(groupsOfRater));
+        }
+
+        if (irr.Length < GroupLanes)
+        {
+            throw new ArgumentException($"expected room for {GroupLanes} values; got {irr.Length}", nameof(irr));
+        }
+
+        var mask = _laneMask ??= new Vector256<double>[raters];
+        for (var r = 0; r < raters; r++)
+        {
+            var b = groupsOfRater[r];
+            mask[r] = Vector256.Create((b & 1) != 0 ? -1L : 0L, (b & 2) != 0 ? -1L : 0L, (b & 4) != 0 ? -1L : 0L, (b & 8) != 0 ? -1L : 0L).AsDouble();
+        }
+
+        if (_moments)
+        {
+            LaneMoments(mask, irr);
+        }
+        else
+        {
+            LaneCoincidences(mask, irr);
+        }
+    }
+
+    // ItemMomentsWithin over every item, one group per lane, then FinishMoments' within part per lane.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LaneMoments(Vector256<double>[] mask, Span<double> irr)
+    {
+        var start = _data.ItemStart;
+        var raterOf = _data.RaterOf;
+        var valueOf = _data.ValueOf;
+        var centered = _centered;
+        var one = Vector256.Create(1.0);
+        var two = Vector256.Create(2.0);
+        var withinSum = Vector256<double>.Zero;
+        var pairable = Vector256<double>.Zero;
+        var pS1 = Vector256<double>.Zero;
+        var pS2 = Vector256<double>.Zero;
+        for (var u = 0; u + 1 < start.Length; u++)
+        {
+            int from = start[u], to = start[u + 1];
+            if (to - from < 2)
+            {
+                continue;
+            }
+
+            var m = Vector256<double>.Zero;
+            var s1 = Vector256<double>.Zero;
+            var s2 = Vector256<double>.Zero;
+            for (var i = from; i < to; i++)
+            {
+                var lane = mask[raterOf[i]];
+                var x = centered[valueOf[i]];
+                m += one & lane;
+                s1 += Vector256.Create(x) & lane;
+                s2 += Vector256.Create(x * x) & lane;
+            }
+
+            var pairs = Vector256.GreaterThanOrEqual(m, two);
+            if (pairs == Vector256<double>.Zero)
+            {
+                continue;
+            }
+
+            // Σ_{i,j} (x_i − x_j)² = 2 m S2 − 2 S1², as in ItemMomentsWithin.
+            var term = ((two * m * s2) - (two * s1 * s1)) / (m - one);
+            withinSum = Vector256.ConditionalSelect(pairs, withinSum + term, withinSum);
+            pairable = Vector256.ConditionalSelect(pairs, pairable + m, pairable);
+            pS1 = Vector256.ConditionalSelect(pairs, pS1 + s1, pS1);
+            pS2 = Vector256.ConditionalSelect(pairs, pS2 + s2, pS2);
+        }
+
+        for (var l = 0; l < GroupLanes; l++)
+        {
+            var n = pairable.GetElement(l);
+            var (dObs, dExp) = WithinFromMoments(withinSum.GetElement(l), n, pS1.GetElement(l), pS2.GetElement(l));
+            irr[l] = Ratio(dObs, dExp, n >= 2);
+        }
+    }
+
+    // ItemCoincidencesWithin over every item, one group per lane, then FinishCoincidences' within part per lane. A value
+    // no member of a lane's group gave on an item adds +0.0 to that lane's cells, where the scalar path adds nothing.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LaneCoincidences(Vector256<double>[] mask, Span<double> irr)
+    {
+        var v = _v;
+        var cnt = _laneCnt ??= new Vector256<double>[v];
+        var within = _laneWithin ??= new Vector256<double>[v * v];
+        var marg = _laneMarg ??= new Vector256<double>[v];
+        Array.Clear(within);
+        Array.Clear(marg);
+        var start = _data.ItemStart;
+        var raterOf = _data.RaterOf;
+        var valueOf = _data.ValueOf;
+        var values = _itemValues;
+        var one = Vector256.Create(1.0);
+        var two = Vector256.Create(2.0);
+        var pairable = Vector256<double>.Zero;
+        for (var u = 0; u + 1 < start.Length; u++)
+        {
+            int from = start[u], to = start[u + 1];
+            if (to - from < 2)
+            {
+                continue;
+            }
+
+            var m = Vector256<double>.Zero;
+            for (var i = from; i < to; i++)
+            {
+                var c = valueOf[i];
+                if (_itemCount[c]++ == 0)
+                {
+                    values.Add(c);
+                }
+
+                var member = one & mask[raterOf[i]];
+                cnt[c] += member;
+                m += member;
+            }
+
+            var pairs = Vector256.GreaterThanOrEqual(m, two);
+            if (pairs != Vector256<double>.Zero)
+            {
+                // o_ck += h_c h_k / (m − 1), c ≠ k, in the lanes with two or more members.
+                var inv = one / (m - one);
+                pairable = Vector256.ConditionalSelect(pairs, pairable + m, pairable);
+                foreach (var c in values)
+                {
+                    var a = cnt[c];
+                    marg[c] = Vector256.ConditionalSelect(pairs, marg[c] + a, marg[c]);
+                    var row = c * v;
+                    foreach (var k in values)
+                    {
+                        if (k != c)
+                        {
+                            var cell = within[row + k];
+                            within[row + k] = Vector256.ConditionalSelect(pairs, cell + (a * cnt[k] * inv), cell);
+                        }
+                    }
+                }
+            }
+
+            foreach (var c in values)
+            {
+                cnt[c] = Vector256<double>.Zero;
+                _itemCount[c] = 0;
+            }
+
+            values.Clear();
+        }
+
+        var scratch = _laneScratch ??= new double[(v * v) + v];
+        var laneWithin = scratch.AsSpan(0, v * v);
+        var laneMarg = scratch.AsSpan(v * v, v);
+        for (var l = 0; l < GroupLanes; l++)
+        {
+            for (var j = 0; j < v * v; j++)
+            {
+                laneWithin[j] = within[j].GetElement(l);
+            }
+
+            for (var c = 0; c < v; c++)
+            {
+                laneMarg[c] = marg[c].GetElement(l);
+            }
+
+            var n = pairable.GetElement(l);
+            var (dObs, dExp) = WithinFromCoincidences(laneWithin, laneMarg, n);
+            irr[l] = Ratio(dObs, dExp, n >= 2);
+        }
     }
 
     private void Clear()
@@ -519,8 +718,7 @@ internal sealed class AgreementEngine
     private GroupReliability FinishMoments(int g)
     {
         double n = _pairable[g];
-        var dObs = _withinSum[g] / n;
-        var dExp = ((2 * n * _pS2[g]) - (2 * _pS1[g] * _pS1[g])) / (n * (n - 1));
+        var (dObs, dExp) = WithinFromMoments(_withinSum[g], n, _pS1[g], _pS2[g]);
         if (_withinOnly)
         {
             return WithinOnly(Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g]);
@@ -539,21 +737,7 @@ internal sealed class AgreementEngine
         var gv = g * v;
         var marg = _marg.AsSpan(gv, v);
         double n = _pairable[g];
-        var delta = _fixedDelta ?? Delta(_level, _data.Values, marg.ToArray());
-        double wObs = 0, wExp = 0;
-        for (var c = 0; c < v; c++)
-        {
-            var row = (gv + c) * v;
-            for (var k = 0; k < v; k++)
-            {
-                var d = delta[(c * v) + k];
-                wObs += _within[row + k] * d;
-                wExp += marg[c] * marg[k] * d;
-            }
-        }
-
-        var dObs = wObs / n;
-        var dExp = wExp / (n * (n - 1));
+        var (dObs, dExp) = WithinFromCoincidences(_within.AsSpan(gv * v, v * v), marg, n);
         if (_withinOnly)
         {
             return WithinOnly(Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g]);
@@ -594,6 +778,30 @@ internal sealed class AgreementEngine
         return new GroupReliability(
             Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g],
             Ratio(xObs, xExp, _commonItems[g] > 0), xObs, xExp, _commonItems[g], (int)_gN[g], (int)_rN[g]);
+    }
+
+    // D_o and D_e of a group from its within-group sums (moments path).
+    private static (double Observed, double Expected) WithinFromMoments(double withinSum, double n, double pS1, double pS2) =>
+        (withinSum / n, ((2 * n * pS2) - (2 * pS1 * pS1)) / (n * (n - 1)));
+
+    // D_o and D_e of a group from its V × V within coincidences (row c at c·V) and its marginals.
+    private (double Observed, double Expected) WithinFromCoincidences(ReadOnlySpan<double> within, ReadOnlySpan<double> marg, double n)
+    {
+        var v = _v;
+        var delta = _fixedDelta ?? Delta(_level, _data.Values, marg.ToArray());
+        double wObs = 0, wExp = 0;
+        for (var c = 0; c < v; c++)
+        {
+            var row = c * v;
+            for (var k = 0; k < v; k++)
+            {
+                var d = delta[(c * v) + k];
+                wObs += within[row + k] * d;
+                wExp += marg[c] * marg[k] * d;
+            }
+        }
+
+        return (wObs / n, wExp / (n * (n - 1)));
     }
 
     private static GroupReliability WithinOnly(double irr, double observed, double expected, int pairable) =>
