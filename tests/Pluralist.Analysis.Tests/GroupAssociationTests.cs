@@ -121,6 +121,43 @@ public class GroupAssociationTests(ITestOutputHelper output)
         Assert.Equal(one.Groups, many.Groups);
     }
 
+    [Theory]
+    [InlineData(MeasurementLevel.Interval, 4)]
+    [InlineData(MeasurementLevel.Ordinal, 4)]
+    [InlineData(MeasurementLevel.Nominal, 3)]
+    [InlineData(MeasurementLevel.Interval, 7)]
+    public void Several_permutations_per_pass_give_the_bits_of_one_permutation_per_pass(MeasurementLevel level, int perPass)
+    {
+        // Two axes and their intersection; 62 permutations, so the last pass has fewer than perPass. Every field of every
+        // group (the permutation median and p come from the permuted GAIs) compared bit for bit.
+        var (ratings, profiles) = Simulate(13);
+        if (level != MeasurementLevel.Interval)
+        {
+            ratings = ratings.Select(r => r with { Value = Math.Clamp(Math.Round((r.Value * 2) + 3), 1, 5) }).ToList();
+        }
+
+        GaiReport Run(int n, int threads) => GroupAssociationIndex.Analyze(ratings, profiles, ["view", "age"], new GaiOptions
+        {
+            Level = level,
+            Permutations = 62,
+            PermutationsPerPass = n,
+            MaxDegreeOfParallelism = threads,
+        });
+        var one = Run(1, 1);
+        var batched = Run(perPass, 2);
+        Assert.Equal(one.Groups.Count, batched.Groups.Count);
+        Assert.True(one.Groups.Count >= 5, $"{one.Groups.Count} groups");
+        for (var g = 0; g < one.Groups.Count; g++)
+        {
+            var (a, b) = (one.Groups[g], batched.Groups[g]);
+            Assert.Equal((a.Axis, a.Group, a.Raters, a.Ratings), (b.Axis, b.Group, b.Raters, b.Ratings));
+            foreach (var (x, y) in new[] { (a.Irr, b.Irr), (a.Xrr, b.Xrr), (a.Gai, b.Gai), (a.PermutationMedian, b.PermutationMedian), (a.PGai, b.PGai), (a.QGai, b.QGai) })
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(x), BitConverter.DoubleToInt64Bits(y));
+            }
+        }
+    }
+
     [Fact]
     public void Nominal_and_ordinal_levels_run_on_likert_data()
     {
