@@ -128,6 +128,63 @@ public class GroupAssociationTests(ITestOutputHelper output)
     [InlineData(MeasurementLevel.Interval, 7)]
     public void Several_permutations_per_pass_give_the_bits_of_one_permutation_per_pass(MeasurementLevel level, int perPass)
     {
+        // Interval data: with lanes (the default; four permutations per pass whatever perPass says) and stacked.
+        Compare(level, perPass, lanePasses: true);
+        Compare(level, perPass, lanePasses: false);
+    }
+
+    [Fact]
+    public void Four_labellings_in_lanes_give_the_bits_of_one_pass_each()
+    {
+        // Interval data: 36 raters, 50 items each rated by a random share of them in random order; two layers (4 and 7
+        // groups, some raters in none), four random labellings each, 100 draws; groups of one member, none on an item, or
+        // everyone on an item occur. Every field of every group compared with the scalar pass of that labelling alone.
+        var rng = new Random(21);
+        var ratings = new List<Rating>();
+        for (var i = 0; i < 50; i++)
+        {
+            var share = rng.NextDouble();
+            foreach (var r in Enumerable.Range(0, 36).OrderBy(_ => rng.Next()))
+            {
+                if (rng.NextDouble() < share)
+                {
+                    ratings.Add(new Rating($"i{i}", $"r{r}", Math.Round((rng.NextDouble() * 8) - 3, 3)));
+                }
+            }
+        }
+
+        var data = CodedRatings.Build(ratings);
+        var raters = data.RaterIds.Length;
+        var lanes = new AgreementEngine(data, MeasurementLevel.Interval, 11);
+        var one = new AgreementEngine(data, MeasurementLevel.Interval, 11);
+        var labels = new int[AgreementEngine.GroupLanes * 2 * raters];
+        for (var draw = 0; draw < 100; draw++)
+        {
+            for (var x = 0; x < labels.Length; x++)
+            {
+                var layer = (x / raters) % 2;
+                labels[x] = rng.Next(10) == 0 ? -1 : layer == 0 ? rng.Next(draw % 2 == 0 ? 4 : 1) : 4 + rng.Next(7);
+            }
+
+            var together = lanes.ComputeLanes(labels, 2);
+            for (var j = 0; j < AgreementEngine.GroupLanes; j++)
+            {
+                var alone = one.Compute(labels.AsSpan(j * 2 * raters, 2 * raters), 2);
+                for (var g = 0; g < 11; g++)
+                {
+                    var (a, b) = (alone[g], together[(j * 11) + g]);
+                    Assert.Equal((a.Pairable, a.CommonItems, a.GroupRatings, a.OtherRatings), (b.Pairable, b.CommonItems, b.GroupRatings, b.OtherRatings));
+                    foreach (var (x, y) in new[] { (a.Irr, b.Irr), (a.IrrObserved, b.IrrObserved), (a.IrrExpected, b.IrrExpected), (a.Xrr, b.Xrr), (a.XrrObserved, b.XrrObserved), (a.XrrExpected, b.XrrExpected) })
+                    {
+                        Assert.Equal(BitConverter.DoubleToInt64Bits(x), BitConverter.DoubleToInt64Bits(y));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Compare(MeasurementLevel level, int perPass, bool lanePasses)
+    {
         // Two axes and their intersection; 62 permutations, so the last pass has fewer than perPass. Every field of every
         // group (the permutation median and p come from the permuted GAIs) compared bit for bit.
         var (ratings, profiles) = Simulate(13);
@@ -141,6 +198,7 @@ public class GroupAssociationTests(ITestOutputHelper output)
             Level = level,
             Permutations = 62,
             PermutationsPerPass = n,
+            LanePasses = n > 1 && lanePasses,
             MaxDegreeOfParallelism = threads,
         });
         var one = Run(1, 1);

@@ -31,6 +31,7 @@ public class HotKernelCompilationTests
         { typeof(AgreementEngine), "ItemCoincidencesWithin" },
         { typeof(AgreementEngine), "LaneMoments" },
         { typeof(AgreementEngine), "LaneCoincidences" },
+        { typeof(AgreementEngine), "LaneItemMoments" },
         { typeof(DawidSkene), "FitThree" },
         { typeof(DawidSkene), "FitLoop" },
     };

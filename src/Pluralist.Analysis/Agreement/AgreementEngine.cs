@@ -376,6 +376,169 @@ internal sealed class AgreementEngine
         }
     }
 
+    /// <summary>
+    /// Interval data: every group's α and xRR for <see cref="GroupLanes"/> labellings at once (permutations of the same
+    /// layouts), labelling j of layer l being <paramref name="labels"/>[((j · layers) + l) · R + r] (groups 0..groups−1 of the
+    /// engine, −1: none). Result [j · groups + g] is what <see cref="Compute(ReadOnlySpan{int}, int)"/> gives for labelling j
+    /// alone, to the bit: a rating's value is added to its group's sums lane by lane, in the same order, and each item's
+    /// terms are formed for the four labellings at once with the same operations, added only in the lanes where the scalar
+    /// path adds them (the group has two members on the item for α; one, and someone outside, for xRR).
+    /// </summary>
+    public GroupReliability[] ComputeLanes(ReadOnlySpan<int> labels, int layers)
+    {
+        if (!_moments || _withinOnly)
+        {
+            throw new InvalidOperationException("labellings in lanes are for the full computation on interval data");
+        }
+
+        var raters = _data.RaterIds.Length;
+        if (labels.Length != GroupLanes * layers * raters)
+        {
+            throw new ArgumentException($"expected {GroupLanes} x {layers} labellings of {raters} raters; got {labels.Length} labels", nameof(labels));
+        }
+
+        var g4 = _groups * GroupLanes;
+        if (_laneItem is null || _laneItem.Length != 3 * g4)
+        {
+            _laneItem = new double[3 * g4];
+            _laneSums = new Vector256<double>[13 * _groups];
+        }
+
+        Array.Clear(_laneSums!);
+        LaneItemMoments(labels, layers, raters);
+        var result = new GroupReliability[g4];
+        var sums = _laneSums!;
+        var gs = _groups;
+        for (var j = 0; j < GroupLanes; j++)
+        {
+            for (var g = 0; g < gs; g++)
+            {
+                double At(int k) => sums[(k * gs) + g].GetElement(j);
+                var pairable = (int)At(1);
+                double n = pairable;
+                var (dObs, dExp) = WithinFromMoments(At(0), n, At(2), At(3));
+                result[(j * gs) + g] = CrossFromMoments(Ratio(dObs, dExp, n >= 2), dObs, dExp, pairable,
+                    At(4), At(5), (int)At(6), At(7), At(8), At(9), At(10), At(11), At(12));
+            }
+        }
+
+        return result;
+    }
+
+    // Per item, per group and lane: count, S1, S2 at [g·4 + j], [G·4 + g·4 + j], [2·G·4 + g·4 + j].
+    private double[]? _laneItem;
+
+    // Accumulated over items, per group (a lane per labelling), 13 sums at [k·G + g]: withinSum, pairable, pS1, pS2,
+    // crossSum, crossDen, commonItems, gN, gS1, gS2, rN, rS1, rS2 (the scalar path's arrays of the same names).
+    private Vector256<double>[]? _laneSums;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LaneItemMoments(ReadOnlySpan<int> labels, int layers, int raters)
+    {
+        var start = _data.ItemStart;
+        var raterOf = _data.RaterOf;
+        var valueOf = _data.ValueOf;
+        var centered = _centered;
+        var gs = _groups;
+        var g4 = gs * GroupLanes;
+        var item = _laneItem!.AsSpan();
+        var m = item[..g4];
+        var s1 = item.Slice(g4, g4);
+        var s2 = item.Slice(2 * g4, g4);
+        var sums = _laneSums!.AsSpan();
+        var laneStride = layers * raters;
+        var one = Vector256.Create(1.0);
+        var two = Vector256.Create(2.0);
+        for (var u = 0; u + 1 < start.Length; u++)
+        {
+            int from = start[u], to = start[u + 1];
+            var mu = to - from;
+            if (mu < 2)
+            {
+                continue;
+            }
+
+            double t1 = 0, t2 = 0;
+            for (var i = from; i < to; i++)
+            {
+                var x = centered[valueOf[i]];
+                var xx = x * x;
+                t1 += x;
+                t2 += xx;
+                var r = raterOf[i];
+                for (var j = 0; j < GroupLanes; j++)
+                {
+                    var at = (j * laneStride) + r;
+                    for (var l = 0; l < layers; l++, at += raters)
+                    {
+                        var g = labels[at];
+                        if (g >= 0)
+                        {
+                            var cell = (g * GroupLanes) + j;
+                            m[cell]++;
+                            s1[cell] += x;
+                            s2[cell] += xx;
+                        }
+                    }
+                }
+            }
+
+            var vmu = Vector256.Create((double)mu);
+            var vt1 = Vector256.Create(t1);
+            var vt2 = Vector256.Create(t2);
+            for (var g = 0; g < gs; g++)
+            {
+                var cell = g * GroupLanes;
+                var mg = Vector256.Create(m[cell], m[cell + 1], m[cell + 2], m[cell + 3]);
+                if (mg == Vector256<double>.Zero)
+                {
+                    continue;
+                }
+
+                var gs1 = Vector256.Create(s1[cell], s1[cell + 1], s1[cell + 2], s1[cell + 3]);
+                var gs2 = Vector256.Create(s2[cell], s2[cell + 1], s2[cell + 2], s2[cell + 3]);
+                m.Slice(cell, GroupLanes).Clear();
+                s1.Slice(cell, GroupLanes).Clear();
+                s2.Slice(cell, GroupLanes).Clear();
+                var mr = vmu - mg;
+
+                var pairs = Vector256.GreaterThanOrEqual(mg, two);
+                if (pairs != Vector256<double>.Zero)
+                {
+                    // Σ_{i,j} (x_i − x_j)² = 2 m S2 − 2 S1², as in ItemMoments.
+                    var within = ((two * mg * gs2) - (two * gs1 * gs1)) / (mg - one);
+                    Add(sums, g, pairs, within);
+                    Add(sums, gs + g, pairs, mg);
+                    Add(sums, (2 * gs) + g, pairs, gs1);
+                    Add(sums, (3 * gs) + g, pairs, gs2);
+                }
+
+                var crossed = Vector256.GreaterThanOrEqual(mg, one) & Vector256.GreaterThanOrEqual(mr, one);
+                if (crossed != Vector256<double>.Zero)
+                {
+                    var r1 = vt1 - gs1;
+                    var r2 = vt2 - gs2;
+                    var cross = (mg * r2) + (mr * gs2) - (two * gs1 * r1);
+                    Add(sums, (4 * gs) + g, crossed, vmu / (mg * mr) * cross);
+                    Add(sums, (5 * gs) + g, crossed, vmu);
+                    Add(sums, (6 * gs) + g, crossed, one);
+                    Add(sums, (7 * gs) + g, crossed, mg);
+                    Add(sums, (8 * gs) + g, crossed, gs1);
+                    Add(sums, (9 * gs) + g, crossed, gs2);
+                    Add(sums, (10 * gs) + g, crossed, mr);
+                    Add(sums, (11 * gs) + g, crossed, r1);
+                    Add(sums, (12 * gs) + g, crossed, r2);
+                }
+            }
+        }
+
+        static void Add(Span<Vector256<double>> sums, int at, Vector256<double> where, Vector256<double> term)
+        {
+            ref var sum = ref sums[at];
+            sum = Vector256.ConditionalSelect(where, sum + term, sum);
+        }
+    }
+
     private void Clear()
     {
         Array.Clear(_within);
@@ -724,11 +887,18 @@ internal sealed class AgreementEngine
             return WithinOnly(Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g]);
         }
 
-        var xObs = _crossSum[g] / _crossDen[g];
-        var xExp = ((_gN[g] * _rS2[g]) + (_rN[g] * _gS2[g]) - (2 * _gS1[g] * _rS1[g])) / (_gN[g] * _rN[g]);
+        return CrossFromMoments(Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g],
+            _crossSum[g], _crossDen[g], _commonItems[g], _gN[g], _gS1[g], _gS2[g], _rN[g], _rS1[g], _rS2[g]);
+    }
+
+    private static GroupReliability CrossFromMoments(double irr, double dObs, double dExp, int pairable,
+        double crossSum, double crossDen, int commonItems, double gN, double gS1, double gS2, double rN, double rS1, double rS2)
+    {
+        var xObs = crossSum / crossDen;
+        var xExp = ((gN * rS2) + (rN * gS2) - (2 * gS1 * rS1)) / (gN * rN);
         return new GroupReliability(
-            Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g],
-            Ratio(xObs, xExp, _commonItems[g] > 0), xObs, xExp, _commonItems[g], (int)_gN[g], (int)_rN[g]);
+            irr, dObs, dExp, pairable,
+            Ratio(xObs, xExp, commonItems > 0), xObs, xExp, commonItems, (int)gN, (int)rN);
     }
 
     private GroupReliability FinishCoincidences(int g)

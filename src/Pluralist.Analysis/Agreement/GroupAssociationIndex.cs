@@ -27,6 +27,12 @@ public sealed record GaiOptions
     /// for each rating instead of one chain of additions per group.
     /// </summary>
     internal int PermutationsPerPass { get; init; } = 4;
+
+    /// <summary>
+    /// Interval data: the permutations of a pass scored as the lanes of vectors (<see cref="AgreementEngine.ComputeLanes"/>,
+    /// <see cref="AgreementEngine.GroupLanes"/> per pass) rather than stacked; again the same bits (GroupAssociationTests).
+    /// </summary>
+    internal bool LanePasses { get; init; } = true;
 }
 
 /// <summary>
@@ -134,8 +140,9 @@ public static class GroupAssociationIndex
         {
             // A few permutations per pass: their labellings stacked after one another, permutation j's groups numbered from
             // j · totalGroups (each group's sums are still those of its own pass, added in the same order: the same bits).
-            var perPass = Math.Max(1, options.PermutationsPerPass);
-            var passEngines = new ThreadLocal<AgreementEngine>(() => new AgreementEngine(data, options.Level, perPass * totalGroups));
+            var lanes = options.LanePasses && options.Level == MeasurementLevel.Interval;
+            var perPass = lanes ? AgreementEngine.GroupLanes : Math.Max(1, options.PermutationsPerPass);
+            var passEngines = new ThreadLocal<AgreementEngine>(() => new AgreementEngine(data, options.Level, lanes ? totalGroups : perPass * totalGroups));
             Parallel.For(
                 0,
                 (options.Permutations + perPass - 1) / perPass,
@@ -149,7 +156,7 @@ public static class GroupAssociationIndex
                     {
                         // The permutation of profiles depends only on (seed, p): results do not depend on the thread count.
                         scratch.Shuffle(Seeds.For(options.Seed, first + j));
-                        var shift = j * totalGroups;
+                        var shift = lanes ? 0 : j * totalGroups;
                         for (var l = 0; l < layouts.Count; l++)
                         {
                             var row = l * raters;
@@ -162,7 +169,18 @@ public static class GroupAssociationIndex
                         }
                     }
 
-                    var rel = passEngines.Value!.Compute(scratch.Labels.AsSpan(0, count * stacked.Length), count * layouts.Count);
+                    GroupReliability[] rel;
+                    if (lanes)
+                    {
+                        // Lanes past the last permutation: nobody in any group (their results are not read).
+                        Array.Fill(scratch.Labels, -1, count * stacked.Length, (perPass - count) * stacked.Length);
+                        rel = passEngines.Value!.ComputeLanes(scratch.Labels, layouts.Count);
+                    }
+                    else
+                    {
+                        rel = passEngines.Value!.Compute(scratch.Labels.AsSpan(0, count * stacked.Length), count * layouts.Count);
+                    }
+
                     var at = first * totalGroups;
                     for (var g = 0; g < count * totalGroups; g++)
                     {
