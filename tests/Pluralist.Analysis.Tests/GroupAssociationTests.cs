@@ -128,15 +128,20 @@ public class GroupAssociationTests(ITestOutputHelper output)
     [InlineData(MeasurementLevel.Interval, 7)]
     public void Several_permutations_per_pass_give_the_bits_of_one_permutation_per_pass(MeasurementLevel level, int perPass)
     {
-        // Interval data: with lanes (the default; four permutations per pass whatever perPass says) and stacked.
+        // With lanes (the default; four permutations per pass whatever perPass says) and stacked.
         Compare(level, perPass, lanePasses: true);
         Compare(level, perPass, lanePasses: false);
     }
 
-    [Fact]
-    public void Four_labellings_in_lanes_give_the_bits_of_one_pass_each()
+    [Theory]
+    [InlineData(MeasurementLevel.Interval)]
+    [InlineData(MeasurementLevel.Ordinal)]
+    [InlineData(MeasurementLevel.Nominal)]
+    [InlineData(MeasurementLevel.Ratio)]
+    public void Four_labellings_in_lanes_give_the_bits_of_one_pass_each(MeasurementLevel level)
     {
-        // Interval data: 36 raters, 50 items each rated by a random share of them in random order; two layers (4 and 7
+        // 36 raters, 50 items each rated by a random share of them in random order (values on a fine grid for interval
+        // data, 0-6 otherwise); two layers (4 and 7
         // groups, some raters in none), four random labellings each, 100 draws; groups of one member, none on an item, or
         // everyone on an item occur. Every field of every group compared with the scalar pass of that labelling alone.
         var rng = new Random(21);
@@ -148,15 +153,15 @@ public class GroupAssociationTests(ITestOutputHelper output)
             {
                 if (rng.NextDouble() < share)
                 {
-                    ratings.Add(new Rating($"i{i}", $"r{r}", Math.Round((rng.NextDouble() * 8) - 3, 3)));
+                    ratings.Add(new Rating($"i{i}", $"r{r}", level == MeasurementLevel.Interval ? Math.Round((rng.NextDouble() * 8) - 3, 3) : rng.Next(0, 7)));
                 }
             }
         }
 
         var data = CodedRatings.Build(ratings);
         var raters = data.RaterIds.Length;
-        var lanes = new AgreementEngine(data, MeasurementLevel.Interval, 11);
-        var one = new AgreementEngine(data, MeasurementLevel.Interval, 11);
+        var lanes = new AgreementEngine(data, level, 11);
+        var one = new AgreementEngine(data, level, 11);
         var labels = new int[AgreementEngine.GroupLanes * 2 * raters];
         for (var draw = 0; draw < 100; draw++)
         {

@@ -32,6 +32,7 @@ public class HotKernelCompilationTests
         { typeof(AgreementEngine), "LaneMoments" },
         { typeof(AgreementEngine), "LaneCoincidences" },
         { typeof(AgreementEngine), "LaneItemMoments" },
+        { typeof(AgreementEngine), "LaneItemCoincidences" },
         { typeof(DawidSkene), "FitThree" },
         { typeof(DawidSkene), "FitLoop" },
     };

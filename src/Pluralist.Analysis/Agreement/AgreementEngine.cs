@@ -181,6 +181,9 @@ internal sealed class AgreementEngine
     /// <summary>How many groups <see cref="WithinIrrOfGroups"/> takes at once: one per lane of a 256-bit vector of doubles.</summary>
     public const int GroupLanes = 4;
 
+    /// <summary>Above this many distinct values <see cref="ComputeLanes"/> is not offered for nominal, ordinal and ratio data (its V × V cells per group grow).</summary>
+    public const int MaxLaneCategories = 16;
+
     // Per-rater lane masks and per-value lane accumulators of WithinIrrOfGroups, made at first use.
     private Vector256<double>[]? _laneMask;
     private Vector256<double>[]? _laneCnt;
@@ -377,7 +380,8 @@ internal sealed class AgreementEngine
     }
 
     /// <summary>
-    /// Interval data: every group's α and xRR for <see cref="GroupLanes"/> labellings at once (permutations of the same
+    /// Every group's α and xRR for <see cref="GroupLanes"/> labellings at once (interval data, or at most
+    /// <see cref="MaxLaneCategories"/> distinct values) (permutations of the same
     /// layouts), labelling j of layer l being <paramref name="labels"/>[((j · layers) + l) · R + r] (groups 0..groups−1 of the
     /// engine, −1: none). Result [j · groups + g] is what <see cref="Compute(ReadOnlySpan{int}, int)"/> gives for labelling j
     /// alone, to the bit: a rating's value is added to its group's sums lane by lane, in the same order, and each item's
@@ -386,9 +390,9 @@ internal sealed class AgreementEngine
     /// </summary>
     public GroupReliability[] ComputeLanes(ReadOnlySpan<int> labels, int layers)
     {
-        if (!_moments || _withinOnly)
+        if (_withinOnly || (!_moments && _v > MaxLaneCategories))
         {
-            throw new InvalidOperationException("labellings in lanes are for the full computation on interval data");
+            throw new InvalidOperationException($"labellings in lanes are for the full computation on interval data or at most {MaxLaneCategories} distinct values");
         }
 
         var raters = _data.RaterIds.Length;
@@ -398,6 +402,11 @@ internal sealed class AgreementEngine
         }
 
         var g4 = _groups * GroupLanes;
+        if (!_moments)
+        {
+            return LanesOfCoincidences(labels, layers, raters);
+        }
+
         if (_laneItem is null || _laneItem.Length != 3 * g4)
         {
             _laneItem = new double[3 * g4];
@@ -423,6 +432,209 @@ internal sealed class AgreementEngine
         }
 
         return result;
+    }
+
+    // Per item, per group and lane: the count of each value at [(g·V + c)·4 + j] and the members at [G·V·4 + g·4 + j].
+    private double[]? _laneCounts;
+
+    // Accumulated over items per group, a lane per labelling: within and cross coincidences [g·V·V + c·V + k], marginals,
+    // the group's and the rest's value counts [g·V + c], and pairable, crossDen, commonItems, gN, rN at [k·G + g].
+    private Vector256<double>[]? _laneWithinSums;
+    private Vector256<double>[]? _laneCrossSums;
+    private Vector256<double>[]? _laneMargSums;
+    private Vector256<double>[]? _laneHg;
+    private Vector256<double>[]? _laneHr;
+    private Vector256<double>[]? _laneCounters;
+
+    private GroupReliability[] LanesOfCoincidences(ReadOnlySpan<int> labels, int layers, int raters)
+    {
+        var (v, gs) = (_v, _groups);
+        if (_laneCounts is null)
+        {
+            _laneCounts = new double[((gs * v) + gs) * GroupLanes];
+            _laneWithinSums = new Vector256<double>[gs * v * v];
+            _laneCrossSums = new Vector256<double>[gs * v * v];
+            _laneMargSums = new Vector256<double>[gs * v];
+            _laneHg = new Vector256<double>[gs * v];
+            _laneHr = new Vector256<double>[gs * v];
+            _laneCounters = new Vector256<double>[5 * gs];
+        }
+
+        Array.Clear(_laneWithinSums!);
+        Array.Clear(_laneCrossSums!);
+        Array.Clear(_laneMargSums!);
+        Array.Clear(_laneHg!);
+        Array.Clear(_laneHr!);
+        Array.Clear(_laneCounters!);
+        LaneItemCoincidences(labels, layers, raters);
+        var result = new GroupReliability[gs * GroupLanes];
+        var within = new double[v * v];
+        var cross = new double[v * v];
+        var marg = new double[v];
+        var hg = new double[v];
+        var hr = new double[v];
+        var counters = _laneCounters!;
+        for (var j = 0; j < GroupLanes; j++)
+        {
+            for (var g = 0; g < gs; g++)
+            {
+                for (var x = 0; x < v * v; x++)
+                {
+                    within[x] = _laneWithinSums![(g * v * v) + x].GetElement(j);
+                    cross[x] = _laneCrossSums![(g * v * v) + x].GetElement(j);
+                }
+
+                for (var c = 0; c < v; c++)
+                {
+                    marg[c] = _laneMargSums![(g * v) + c].GetElement(j);
+                    hg[c] = _laneHg![(g * v) + c].GetElement(j);
+                    hr[c] = _laneHr![(g * v) + c].GetElement(j);
+                }
+
+                result[(j * gs) + g] = FinishCoincidences(within, marg, (int)counters[g].GetElement(j), hg, hr, cross,
+                    counters[gs + g].GetElement(j), (int)counters[(2 * gs) + g].GetElement(j), counters[(3 * gs) + g].GetElement(j), counters[(4 * gs) + g].GetElement(j));
+            }
+        }
+
+        return result;
+    }
+
+    // ItemCoincidences for four labellings at once: each value count per group and lane, then each group's terms for the
+    // four lanes with the scalar path's operations, added in the lanes where it adds them. A value a lane's group did not
+    // give (or that everyone else did not give) adds +0.0 to that lane's cells, where the scalar path adds nothing.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LaneItemCoincidences(ReadOnlySpan<int> labels, int layers, int raters)
+    {
+        var (v, gs) = (_v, _groups);
+        var start = _data.ItemStart;
+        var raterOf = _data.RaterOf;
+        var valueOf = _data.ValueOf;
+        var counts = _laneCounts.AsSpan();
+        var members = counts[(gs * v * GroupLanes)..];
+        var withinSums = _laneWithinSums.AsSpan();
+        var crossSums = _laneCrossSums.AsSpan();
+        var marg = _laneMargSums.AsSpan();
+        var hg = _laneHg.AsSpan();
+        var hr = _laneHr.AsSpan();
+        var counters = _laneCounters.AsSpan();
+        var values = _itemValues;
+        var laneStride = layers * raters;
+        var one = Vector256.Create(1.0);
+        var two = Vector256.Create(2.0);
+        for (var u = 0; u + 1 < start.Length; u++)
+        {
+            int from = start[u], to = start[u + 1];
+            var mu = to - from;
+            if (mu < 2)
+            {
+                continue;
+            }
+
+            for (var i = from; i < to; i++)
+            {
+                var c = valueOf[i];
+                if (_itemCount[c]++ == 0)
+                {
+                    values.Add(c);
+                }
+
+                var r = raterOf[i];
+                for (var j = 0; j < GroupLanes; j++)
+                {
+                    var at = (j * laneStride) + r;
+                    for (var l = 0; l < layers; l++, at += raters)
+                    {
+                        var g = labels[at];
+                        if (g >= 0)
+                        {
+                            members[(g * GroupLanes) + j]++;
+                            counts[(((g * v) + c) * GroupLanes) + j]++;
+                        }
+                    }
+                }
+            }
+
+            var vmu = Vector256.Create((double)mu);
+            for (var g = 0; g < gs; g++)
+            {
+                var mg = Vector256.Create(members[g * GroupLanes], members[(g * GroupLanes) + 1], members[(g * GroupLanes) + 2], members[(g * GroupLanes) + 3]);
+                if (mg == Vector256<double>.Zero)
+                {
+                    continue;
+                }
+
+                members.Slice(g * GroupLanes, GroupLanes).Clear();
+                var mr = vmu - mg;
+                var gv = g * v;
+                var pairs = Vector256.GreaterThanOrEqual(mg, two);
+                if (pairs != Vector256<double>.Zero)
+                {
+                    // o_ck += h_c h_k / (m − 1), c ≠ k.
+                    var inv = one / (mg - one);
+                    Add(counters, g, pairs, mg);
+                    foreach (var c in values)
+                    {
+                        var a = Count(counts, gv + c);
+                        Add(marg, gv + c, pairs, a);
+                        var row = (gv + c) * v;
+                        foreach (var k in values)
+                        {
+                            if (k != c)
+                            {
+                                Add(withinSums, row + k, pairs, a * Count(counts, gv + k) * inv);
+                            }
+                        }
+                    }
+                }
+
+                var crossed = Vector256.GreaterThanOrEqual(mg, one) & Vector256.GreaterThanOrEqual(mr, one);
+                if (crossed != Vector256<double>.Zero)
+                {
+                    // Cross coincidences weighted (r_u + s_u)/(r_u s_u).
+                    var w = vmu / (mg * mr);
+                    Add(counters, gs + g, crossed, vmu);
+                    Add(counters, (2 * gs) + g, crossed, one);
+                    Add(counters, (3 * gs) + g, crossed, mg);
+                    Add(counters, (4 * gs) + g, crossed, mr);
+                    foreach (var c in values)
+                    {
+                        var a = Count(counts, gv + c);
+                        Add(hg, gv + c, crossed, a);
+                        Add(hr, gv + c, crossed, Vector256.Create((double)_itemCount[c]) - a);
+                        var row = (gv + c) * v;
+                        foreach (var k in values)
+                        {
+                            if (k != c)
+                            {
+                                var b = Vector256.Create((double)_itemCount[k]) - Count(counts, gv + k);
+                                Add(crossSums, row + k, crossed, w * a * b);
+                            }
+                        }
+                    }
+                }
+
+                foreach (var c in values)
+                {
+                    counts.Slice((gv + c) * GroupLanes, GroupLanes).Clear();
+                }
+            }
+
+            foreach (var c in values)
+            {
+                _itemCount[c] = 0;
+            }
+
+            values.Clear();
+        }
+
+        static Vector256<double> Count(Span<double> counts, int cell) =>
+            Vector256.Create(counts[cell * GroupLanes], counts[(cell * GroupLanes) + 1], counts[(cell * GroupLanes) + 2], counts[(cell * GroupLanes) + 3]);
+
+        static void Add(Span<Vector256<double>> sums, int at, Vector256<double> where, Vector256<double> term)
+        {
+            ref var sum = ref sums[at];
+            sum = Vector256.ConditionalSelect(where, sum + term, sum);
+        }
     }
 
     // Per item, per group and lane: count, S1, S2 at [g·4 + j], [G·4 + g·4 + j], [2·G·4 + g·4 + j].
@@ -905,16 +1117,22 @@ internal sealed class AgreementEngine
     {
         var v = _v;
         var gv = g * v;
-        var marg = _marg.AsSpan(gv, v);
-        double n = _pairable[g];
-        var (dObs, dExp) = WithinFromCoincidences(_within.AsSpan(gv * v, v * v), marg, n);
+        return FinishCoincidences(_within.AsSpan(gv * v, v * v), _marg.AsSpan(gv, v), _pairable[g], _hg.AsSpan(gv, v), _hr.AsSpan(gv, v),
+            _cross.AsSpan(gv * v, v * v), _crossDen[g], _commonItems[g], _gN[g], _rN[g]);
+    }
+
+    // A group's α and xRR from its coincidences (V × V, row c at c·V), marginals and counts.
+    private GroupReliability FinishCoincidences(ReadOnlySpan<double> within, ReadOnlySpan<double> marg, int pairable, ReadOnlySpan<double> hg, ReadOnlySpan<double> hr,
+        ReadOnlySpan<double> crossSums, double crossDen, int commonItems, double gN, double rN)
+    {
+        var v = _v;
+        double n = pairable;
+        var (dObs, dExp) = WithinFromCoincidences(within, marg, n);
         if (_withinOnly)
         {
-            return WithinOnly(Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g]);
+            return WithinOnly(Ratio(dObs, dExp, n >= 2), dObs, dExp, pairable);
         }
 
-        var hg = _hg.AsSpan(gv, v);
-        var hr = _hr.AsSpan(gv, v);
         double[] crossDelta;
         if (_fixedDelta is null)
         {
@@ -934,20 +1152,20 @@ internal sealed class AgreementEngine
         double xo = 0, xe = 0;
         for (var c = 0; c < v; c++)
         {
-            var row = (gv + c) * v;
+            var row = c * v;
             for (var k = 0; k < v; k++)
             {
                 var d = crossDelta[(c * v) + k];
-                xo += _cross[row + k] * d;
+                xo += crossSums[row + k] * d;
                 xe += hg[c] * hr[k] * d;
             }
         }
 
-        var xObs = xo / _crossDen[g];
-        var xExp = xe / (_gN[g] * _rN[g]);
+        var xObs = xo / crossDen;
+        var xExp = xe / (gN * rN);
         return new GroupReliability(
-            Ratio(dObs, dExp, n >= 2), dObs, dExp, _pairable[g],
-            Ratio(xObs, xExp, _commonItems[g] > 0), xObs, xExp, _commonItems[g], (int)_gN[g], (int)_rN[g]);
+            Ratio(dObs, dExp, n >= 2), dObs, dExp, pairable,
+            Ratio(xObs, xExp, commonItems > 0), xObs, xExp, commonItems, (int)gN, (int)rN);
     }
 
     // D_o and D_e of a group from its within-group sums (moments path).

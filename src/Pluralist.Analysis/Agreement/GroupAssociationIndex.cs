@@ -29,7 +29,8 @@ public sealed record GaiOptions
     internal int PermutationsPerPass { get; init; } = 4;
 
     /// <summary>
-    /// Interval data: the permutations of a pass scored as the lanes of vectors (<see cref="AgreementEngine.ComputeLanes"/>,
+    /// The permutations of a pass scored as the lanes of vectors (interval data, or at most
+    /// <see cref="AgreementEngine.MaxLaneCategories"/> distinct values) (<see cref="AgreementEngine.ComputeLanes"/>,
     /// <see cref="AgreementEngine.GroupLanes"/> per pass) rather than stacked; again the same bits (GroupAssociationTests).
     /// </summary>
     internal bool LanePasses { get; init; } = true;
@@ -140,7 +141,7 @@ public static class GroupAssociationIndex
         {
             // A few permutations per pass: their labellings stacked after one another, permutation j's groups numbered from
             // j · totalGroups (each group's sums are still those of its own pass, added in the same order: the same bits).
-            var lanes = options.LanePasses && options.Level == MeasurementLevel.Interval;
+            var lanes = options.LanePasses && (options.Level == MeasurementLevel.Interval || data.Values.Length <= AgreementEngine.MaxLaneCategories);
             var perPass = lanes ? AgreementEngine.GroupLanes : Math.Max(1, options.PermutationsPerPass);
             var passEngines = new ThreadLocal<AgreementEngine>(() => new AgreementEngine(data, options.Level, lanes ? totalGroups : perPass * totalGroups));
             Parallel.For(
