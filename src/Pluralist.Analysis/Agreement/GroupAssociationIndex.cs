@@ -29,9 +29,9 @@ public sealed record GaiOptions
     internal int PermutationsPerPass { get; init; } = 4;
 
     /// <summary>
-    /// The permutations of a pass scored as the lanes of vectors (interval data, or at most
-    /// <see cref="AgreementEngine.MaxLaneCategories"/> distinct values) (<see cref="AgreementEngine.ComputeLanes"/>,
-    /// <see cref="AgreementEngine.GroupLanes"/> per pass) rather than stacked; again the same bits (GroupAssociationTests).
+    /// <see cref="AgreementEngine.GroupLanes"/> permutations per pass scored as the lanes of vectors
+    /// (<see cref="AgreementEngine.ComputeLanes"/>; interval data, or at most <see cref="AgreementEngine.MaxLaneCategories"/>
+    /// distinct values) rather than stacked; again the same bits (GroupAssociationTests).
     /// </summary>
     internal bool LanePasses { get; init; } = true;
 }
@@ -139,8 +139,9 @@ public static class GroupAssociationIndex
         var permuted = new double[Math.Max(0, options.Permutations) * totalGroups];
         if (options.Permutations > 0 && totalGroups > 0)
         {
-            // A few permutations per pass: their labellings stacked after one another, permutation j's groups numbered from
-            // j · totalGroups (each group's sums are still those of its own pass, added in the same order: the same bits).
+            // A few permutations per pass: as the four lanes of vectors (ComputeLanes), or else their labellings stacked after
+            // one another, permutation j's groups numbered from j · totalGroups. Either way each group's sums are those of a
+            // pass of its own, added in the same order: the same bits.
             var lanes = options.LanePasses && (options.Level == MeasurementLevel.Interval || data.Values.Length <= AgreementEngine.MaxLaneCategories);
             var perPass = lanes ? AgreementEngine.GroupLanes : Math.Max(1, options.PermutationsPerPass);
             var passEngines = new ThreadLocal<AgreementEngine>(() => new AgreementEngine(data, options.Level, lanes ? totalGroups : perPass * totalGroups));
