@@ -121,6 +121,106 @@ public class GroupAssociationTests(ITestOutputHelper output)
         Assert.Equal(one.Groups, many.Groups);
     }
 
+    [Theory]
+    [InlineData(MeasurementLevel.Interval, 4)]
+    [InlineData(MeasurementLevel.Ordinal, 4)]
+    [InlineData(MeasurementLevel.Nominal, 3)]
+    [InlineData(MeasurementLevel.Interval, 7)]
+    public void Several_permutations_per_pass_give_the_bits_of_one_permutation_per_pass(MeasurementLevel level, int perPass)
+    {
+        // With lanes (the default; four permutations per pass whatever perPass says) and stacked.
+        Compare(level, perPass, lanePasses: true);
+        Compare(level, perPass, lanePasses: false);
+    }
+
+    [Theory]
+    [InlineData(MeasurementLevel.Interval)]
+    [InlineData(MeasurementLevel.Ordinal)]
+    [InlineData(MeasurementLevel.Nominal)]
+    [InlineData(MeasurementLevel.Ratio)]
+    public void Four_labellings_in_lanes_give_the_bits_of_one_pass_each(MeasurementLevel level)
+    {
+        // 36 raters, 50 items each rated by a random share of them in random order (values on a fine grid for interval
+        // data, 0-6 otherwise); two layers (4 and 7
+        // groups, some raters in none), four random labellings each, 100 draws; groups of one member, none on an item, or
+        // everyone on an item occur. Every field of every group compared with the scalar pass of that labelling alone.
+        var rng = new Random(21);
+        var ratings = new List<Rating>();
+        for (var i = 0; i < 50; i++)
+        {
+            var share = rng.NextDouble();
+            foreach (var r in Enumerable.Range(0, 36).OrderBy(_ => rng.Next()))
+            {
+                if (rng.NextDouble() < share)
+                {
+                    ratings.Add(new Rating($"i{i}", $"r{r}", level == MeasurementLevel.Interval ? Math.Round((rng.NextDouble() * 8) - 3, 3) : rng.Next(0, 7)));
+                }
+            }
+        }
+
+        var data = CodedRatings.Build(ratings);
+        var raters = data.RaterIds.Length;
+        var lanes = new AgreementEngine(data, level, 11);
+        var one = new AgreementEngine(data, level, 11);
+        var labels = new int[AgreementEngine.GroupLanes * 2 * raters];
+        for (var draw = 0; draw < 100; draw++)
+        {
+            for (var x = 0; x < labels.Length; x++)
+            {
+                var layer = (x / raters) % 2;
+                labels[x] = rng.Next(10) == 0 ? -1 : layer == 0 ? rng.Next(draw % 2 == 0 ? 4 : 1) : 4 + rng.Next(7);
+            }
+
+            var together = lanes.ComputeLanes(labels, 2);
+            for (var j = 0; j < AgreementEngine.GroupLanes; j++)
+            {
+                var alone = one.Compute(labels.AsSpan(j * 2 * raters, 2 * raters), 2);
+                for (var g = 0; g < 11; g++)
+                {
+                    var (a, b) = (alone[g], together[(j * 11) + g]);
+                    Assert.Equal((a.Pairable, a.CommonItems, a.GroupRatings, a.OtherRatings), (b.Pairable, b.CommonItems, b.GroupRatings, b.OtherRatings));
+                    foreach (var (x, y) in new[] { (a.Irr, b.Irr), (a.IrrObserved, b.IrrObserved), (a.IrrExpected, b.IrrExpected), (a.Xrr, b.Xrr), (a.XrrObserved, b.XrrObserved), (a.XrrExpected, b.XrrExpected) })
+                    {
+                        Assert.Equal(BitConverter.DoubleToInt64Bits(x), BitConverter.DoubleToInt64Bits(y));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Compare(MeasurementLevel level, int perPass, bool lanePasses)
+    {
+        // Two axes and their intersection; 62 permutations, so the last pass has fewer than perPass. Every field of every
+        // group (the permutation median and p come from the permuted GAIs) compared bit for bit.
+        var (ratings, profiles) = Simulate(13);
+        if (level != MeasurementLevel.Interval)
+        {
+            ratings = ratings.Select(r => r with { Value = Math.Clamp(Math.Round((r.Value * 2) + 3), 1, 5) }).ToList();
+        }
+
+        GaiReport Run(int n, int threads) => GroupAssociationIndex.Analyze(ratings, profiles, ["view", "age"], new GaiOptions
+        {
+            Level = level,
+            Permutations = 62,
+            PermutationsPerPass = n,
+            LanePasses = n > 1 && lanePasses,
+            MaxDegreeOfParallelism = threads,
+        });
+        var one = Run(1, 1);
+        var batched = Run(perPass, 2);
+        Assert.Equal(one.Groups.Count, batched.Groups.Count);
+        Assert.True(one.Groups.Count >= 5, $"{one.Groups.Count} groups");
+        for (var g = 0; g < one.Groups.Count; g++)
+        {
+            var (a, b) = (one.Groups[g], batched.Groups[g]);
+            Assert.Equal((a.Axis, a.Group, a.Raters, a.Ratings), (b.Axis, b.Group, b.Raters, b.Ratings));
+            foreach (var (x, y) in new[] { (a.Irr, b.Irr), (a.Xrr, b.Xrr), (a.Gai, b.Gai), (a.PermutationMedian, b.PermutationMedian), (a.PGai, b.PGai), (a.QGai, b.QGai) })
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(x), BitConverter.DoubleToInt64Bits(y));
+            }
+        }
+    }
+
     [Fact]
     public void Nominal_and_ordinal_levels_run_on_likert_data()
     {

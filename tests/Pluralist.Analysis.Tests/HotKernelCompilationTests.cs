@@ -29,6 +29,10 @@ public class HotKernelCompilationTests
         { typeof(AgreementEngine), "ItemMomentsWithin" },
         { typeof(AgreementEngine), "ItemCoincidences" },
         { typeof(AgreementEngine), "ItemCoincidencesWithin" },
+        { typeof(AgreementEngine), "LaneMoments" },
+        { typeof(AgreementEngine), "LaneCoincidences" },
+        { typeof(AgreementEngine), "LaneItemMoments" },
+        { typeof(AgreementEngine), "LaneItemCoincidences" },
         { typeof(DawidSkene), "FitThree" },
         { typeof(DawidSkene), "FitLoop" },
     };

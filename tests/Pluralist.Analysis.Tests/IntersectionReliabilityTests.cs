@@ -125,20 +125,97 @@ public class IntersectionReliabilityTests
             }
         }
 
-        var restricted = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], level, 3, 150, 9, null, restrictToParent: true);
-        var whole = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], level, 3, 150, 9, null, restrictToParent: false);
+        // The shipped path (each parent's own ratings, four permuted subsets per pass), one labelling per pass on the
+        // parent's ratings, and the whole data with the cross reliabilities: the same bits.
+        var batched = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], level, 3, 150, 9, null, restrictToParent: true, batched: true);
+        var restricted = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], level, 3, 150, 9, null, restrictToParent: true, batched: false);
+        var whole = IntersectionReliability.Analyze(ratings, profiles, ["gender", "age"], level, 3, 150, 9, null, restrictToParent: false, batched: false);
         Assert.Equal(10, whole.Count); // five intersections of at least 3 raters (nonbinary×old has 2), two parents each
         Assert.Contains(whole, r => r.Exact);
         Assert.Contains(whole, r => !r.Exact && r.Permutations == 150);
-        Assert.Equal(whole.Count, restricted.Count);
-        for (var i = 0; i < whole.Count; i++)
+        AssertSameBits(whole, restricted);
+        AssertSameBits(whole, batched);
+    }
+
+    private static void AssertSameBits(IReadOnlyList<IntersectionVsParent> expected, IReadOnlyList<IntersectionVsParent> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
         {
-            var (a, b) = (whole[i], restricted[i]);
+            var (a, b) = (expected[i], actual[i]);
             Assert.Equal((a.Axis, a.Group, a.ParentAxis, a.ParentGroup, a.Raters, a.ParentRaters, a.Exact, a.Permutations), (b.Axis, b.Group, b.ParentAxis, b.ParentGroup, b.Raters, b.ParentRaters, b.Exact, b.Permutations));
             foreach (var (x, y) in new[] { (a.Irr, b.Irr), (a.ParentIrr, b.ParentIrr), (a.Difference, b.Difference), (a.PGreater, b.PGreater), (a.QGreater, b.QGreater) })
             {
                 Assert.Equal(BitConverter.DoubleToInt64Bits(x), BitConverter.DoubleToInt64Bits(y));
             }
         }
+    }
+
+    [Theory]
+    [InlineData(MeasurementLevel.Interval)]
+    [InlineData(MeasurementLevel.Ordinal)]
+    [InlineData(MeasurementLevel.Nominal)]
+    [InlineData(MeasurementLevel.Ratio)]
+    public void Alpha_of_four_groups_in_one_pass_gives_the_bits_of_one_labelling_per_pass(MeasurementLevel level)
+    {
+        // 30 raters, 60 items each rated by a random share of the raters in random order (so an item's ratings are not in
+        // rater order), values on a fine grid for interval data and 0-6 otherwise; 400 draws of up to four random groups
+        // of every size, from empty to everyone, so that lanes with no member, one member or none on an item occur.
+        var rng = new Random(17);
+        var ratings = new List<Rating>();
+        for (var i = 0; i < 60; i++)
+        {
+            var share = rng.NextDouble();
+            foreach (var r in Enumerable.Range(0, 30).OrderBy(_ => rng.Next()))
+            {
+                if (rng.NextDouble() < share)
+                {
+                    var v = level == MeasurementLevel.Interval ? Math.Round((rng.NextDouble() * 6) - 2, 3) : rng.Next(0, 7);
+                    ratings.Add(new Rating($"i{i}", $"r{r}", v));
+                }
+            }
+        }
+
+        var data = CodedRatings.Build(ratings);
+        var raters = data.RaterIds.Length;
+        var one = new AgreementEngine(data, level, 1, withinOnly: true);
+        var lanes = new AgreementEngine(data, level, 1, withinOnly: true);
+        var labels = new int[raters];
+        var bits = new byte[raters];
+        var irr = new double[AgreementEngine.GroupLanes];
+        var defined = 0;
+        for (var draw = 0; draw < 400; draw++)
+        {
+            var count = 1 + rng.Next(AgreementEngine.GroupLanes);
+            var groups = Enumerable.Range(0, count).Select(_ =>
+            {
+                var size = rng.Next(raters + 1);
+                return Enumerable.Range(0, raters).OrderBy(_ => rng.Next()).Take(size).ToArray();
+            }).ToArray();
+            Array.Clear(bits);
+            for (var j = 0; j < count; j++)
+            {
+                foreach (var m in groups[j])
+                {
+                    bits[m] |= (byte)(1 << j);
+                }
+            }
+
+            lanes.WithinIrrOfGroups(bits, irr);
+            for (var j = 0; j < count; j++)
+            {
+                Array.Fill(labels, -1);
+                foreach (var m in groups[j])
+                {
+                    labels[m] = 0;
+                }
+
+                var expected = one.Compute(labels)[0].Irr;
+                defined += double.IsNaN(expected) ? 0 : 1;
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(irr[j]));
+            }
+        }
+
+        Assert.True(defined > 400, $"only {defined} groups had a defined alpha");
     }
 }

@@ -20,6 +20,20 @@ public sealed record GaiOptions
 
     /// <summary>Threads for the permutation loop; results do not depend on it.</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Permutations scored in one pass over the ratings (their labellings stacked, groups numbered apart); the results do
+    /// not depend on it (GroupAssociationTests compares 1 with the default). A pass then has independent sums to add
+    /// for each rating instead of one chain of additions per group.
+    /// </summary>
+    internal int PermutationsPerPass { get; init; } = 4;
+
+    /// <summary>
+    /// <see cref="AgreementEngine.GroupLanes"/> permutations per pass scored as the lanes of vectors
+    /// (<see cref="AgreementEngine.ComputeLanes"/>; interval data, or at most <see cref="AgreementEngine.MaxLaneCategories"/>
+    /// distinct values) rather than stacked; again the same bits (GroupAssociationTests).
+    /// </summary>
+    internal bool LanePasses { get; init; } = true;
 }
 
 /// <summary>
@@ -125,34 +139,60 @@ public static class GroupAssociationIndex
         var permuted = new double[Math.Max(0, options.Permutations) * totalGroups];
         if (options.Permutations > 0 && totalGroups > 0)
         {
+            // A few permutations per pass: as the four lanes of vectors (ComputeLanes), or else their labellings stacked after
+            // one another, permutation j's groups numbered from j · totalGroups. Either way each group's sums are those of a
+            // pass of its own, added in the same order: the same bits.
+            var lanes = options.LanePasses && (options.Level == MeasurementLevel.Interval || data.Values.Length <= AgreementEngine.MaxLaneCategories);
+            var perPass = lanes ? AgreementEngine.GroupLanes : Math.Max(1, options.PermutationsPerPass);
+            var passEngines = new ThreadLocal<AgreementEngine>(() => new AgreementEngine(data, options.Level, lanes ? totalGroups : perPass * totalGroups));
             Parallel.For(
                 0,
-                options.Permutations,
+                (options.Permutations + perPass - 1) / perPass,
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) },
-                () => new PermutationScratch(raters, stacked.Length),
-                (p, _, scratch) =>
+                () => new PermutationScratch(raters, perPass * stacked.Length),
+                (pass, _, scratch) =>
                 {
-                    // The permutation of profiles depends only on (seed, p): results do not depend on the thread count.
-                    scratch.Shuffle(Seeds.For(options.Seed, p));
-                    for (var l = 0; l < layouts.Count; l++)
+                    var first = pass * perPass;
+                    var count = Math.Min(perPass, options.Permutations - first);
+                    for (var j = 0; j < count; j++)
                     {
-                        var row = l * raters;
-                        for (var r = 0; r < raters; r++)
+                        // The permutation of profiles depends only on (seed, p): results do not depend on the thread count.
+                        scratch.Shuffle(Seeds.For(options.Seed, first + j));
+                        var shift = lanes ? 0 : j * totalGroups;
+                        for (var l = 0; l < layouts.Count; l++)
                         {
-                            scratch.Labels[row + r] = stacked[row + scratch.Order[r]];
+                            var row = l * raters;
+                            var to = ((j * layouts.Count) + l) * raters;
+                            for (var r = 0; r < raters; r++)
+                            {
+                                var g = stacked[row + scratch.Order[r]];
+                                scratch.Labels[to + r] = g < 0 ? -1 : g + shift;
+                            }
                         }
                     }
 
-                    var rel = engines.Value!.Compute(scratch.Labels, layouts.Count);
-                    var at = p * totalGroups;
-                    foreach (var g in rel)
+                    GroupReliability[] rel;
+                    if (lanes)
                     {
-                        permuted[at++] = Gai(g);
+                        // Lanes past the last permutation: nobody in any group (their results are not read).
+                        Array.Fill(scratch.Labels, -1, count * stacked.Length, (perPass - count) * stacked.Length);
+                        rel = passEngines.Value!.ComputeLanes(scratch.Labels, layouts.Count);
+                    }
+                    else
+                    {
+                        rel = passEngines.Value!.Compute(scratch.Labels.AsSpan(0, count * stacked.Length), count * layouts.Count);
+                    }
+
+                    var at = first * totalGroups;
+                    for (var g = 0; g < count * totalGroups; g++)
+                    {
+                        permuted[at++] = Gai(rel[g]);
                     }
 
                     return scratch;
                 },
                 _ => { });
+            passEngines.Dispose();
         }
 
         engines.Dispose();

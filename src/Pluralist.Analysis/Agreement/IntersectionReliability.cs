@@ -30,18 +30,21 @@ public static class IntersectionReliability
     public static IReadOnlyList<IntersectionVsParent> Analyze(
         IEnumerable<Rating> ratings, IEnumerable<RaterProfile> profiles, IReadOnlyList<string> axes, MeasurementLevel level,
         int minGroupSize, int permutations, int seed, Func<string, string, bool>? shown = null) =>
-        Analyze(ratings, profiles, axes, level, minGroupSize, permutations, seed, shown, restrictToParent: true);
+        Analyze(ratings, profiles, axes, level, minGroupSize, permutations, seed, shown, restrictToParent: true, batched: true);
 
     /// <remarks>
     /// Every α here is a within-group α of a subset of one parent, which depends only on the subset's ratings: with
     /// <paramref name="restrictToParent"/> each parent's permutations run on an engine over the parent's ratings alone,
     /// computing α only (a parent is a third to a half of the raters, so each permutation touches that share of the
     /// ratings); without, on the whole data with the cross reliabilities as well, as before. Same values to the bit
-    /// (IntersectionReliabilityTests compares the two).
+    /// (IntersectionReliabilityTests compares the two). With <paramref name="batched"/> (and
+    /// <paramref name="restrictToParent"/>) the permuted subsets are evaluated <see cref="AgreementEngine.GroupLanes"/> at a
+    /// time in one pass over the parent's ratings (<see cref="AgreementEngine.WithinIrrOfGroups"/>), again to the bit;
+    /// without, one labelling per pass.
     /// </remarks>
     internal static IReadOnlyList<IntersectionVsParent> Analyze(
         IEnumerable<Rating> ratings, IEnumerable<RaterProfile> profiles, IReadOnlyList<string> axes, MeasurementLevel level,
-        int minGroupSize, int permutations, int seed, Func<string, string, bool>? shown, bool restrictToParent)
+        int minGroupSize, int permutations, int seed, Func<string, string, bool>? shown, bool restrictToParent, bool batched)
     {
         ArgumentNullException.ThrowIfNull(ratings);
         ArgumentNullException.ThrowIfNull(profiles);
@@ -91,6 +94,34 @@ public static class IntersectionReliability
             return engine.Compute(labels)[0].Irr;
         }
 
+        var bits = new byte[raters];
+        var lanes = new double[AgreementEngine.GroupLanes];
+
+        // α of each of the first count subsets into lanes[0..count).
+        void Irrs(AgreementEngine engine, int[][] subsets, int count)
+        {
+            if (!(batched && restrictToParent))
+            {
+                for (var j = 0; j < count; j++)
+                {
+                    lanes[j] = Irr(engine, subsets[j]);
+                }
+
+                return;
+            }
+
+            Array.Clear(bits);
+            for (var j = 0; j < count; j++)
+            {
+                foreach (var m in subsets[j])
+                {
+                    bits[m] |= (byte)(1 << j);
+                }
+            }
+
+            engine.WithinIrrOfGroups(bits, lanes);
+        }
+
         var results = new List<IntersectionVsParent>();
         foreach (var ((axis, group), members) in groups)
         {
@@ -114,7 +145,7 @@ public static class IntersectionReliability
                 var d = irr - parentIrr;
                 var (p, exact, b) = parent.Length == members.Length || double.IsNaN(d)
                     ? (double.NaN, false, 0)
-                    : PValue(d, parent, members.Length, parentIrr, subset => Irr(engine, subset), permutations, Seeds.For(seed, results.Count));
+                    : PValue(d, parent, members.Length, parentIrr, (subsets, count) => { Irrs(engine, subsets, count); return lanes; }, permutations, Seeds.For(seed, results.Count));
                 results.Add(new IntersectionVsParent(axis, group, members.Length, irr, parts[a], values[a], parent.Length, parentIrr, d, p, double.NaN, exact, b));
             }
         }
@@ -123,24 +154,53 @@ public static class IntersectionReliability
         return results.Select((r, i) => r with { QGreater = q[i] }).ToList();
     }
 
-    private static (double P, bool Exact, int Count) PValue(double observed, int[] parent, int size, double parentIrr, Func<IEnumerable<int>, double> irr, int permutations, int seed)
+    // The α of the first count subsets (at most AgreementEngine.GroupLanes), at the start of the array returned.
+    private delegate double[] SubsetIrrs(int[][] subsets, int count);
+
+    // The subsets are drawn as before (permutation b from its own seed, the exact path's combinations in lexicographic order)
+    // and counted in that order; only their α are computed a few at a time.
+    private static (double P, bool Exact, int Count) PValue(double observed, int[] parent, int size, double parentIrr, SubsetIrrs irrs, int permutations, int seed)
     {
         const double eps = 1e-12;
-        var subsets = Binomial(parent.Length, size);
-        if (subsets <= Math.Max(permutations, 0))
+        var lanes = AgreementEngine.GroupLanes;
+        var subsets = new int[lanes][];
+        for (var j = 0; j < lanes; j++)
+        {
+            subsets[j] = new int[size];
+        }
+
+        var combinations = Binomial(parent.Length, size);
+        if (combinations <= Math.Max(permutations, 0))
         {
             var pick = Enumerable.Range(0, size).ToArray();
             long atLeast = 0, total = 0;
-            do
+            var more = true;
+            while (more)
             {
-                var d = irr(pick.Select(i => parent[i])) - parentIrr;
-                if (!double.IsNaN(d))
+                var count = 0;
+                while (more && count < lanes)
                 {
-                    total++;
-                    atLeast += d >= observed - eps ? 1 : 0;
+                    for (var i = 0; i < size; i++)
+                    {
+                        subsets[count][i] = parent[pick[i]];
+                    }
+
+                    count++;
+                    more = NextCombination(pick, parent.Length);
+                }
+
+                var irr = irrs(subsets, count);
+                for (var j = 0; j < count; j++)
+                {
+                    var d = irr[j] - parentIrr;
+                    if (!double.IsNaN(d))
+                    {
+                        total++;
+                        atLeast += d >= observed - eps ? 1 : 0;
+                    }
                 }
             }
-            while (NextCombination(pick, parent.Length));
+
             return total == 0 ? (double.NaN, true, 0) : ((double)atLeast / total, true, (int)total);
         }
 
@@ -150,29 +210,39 @@ public static class IntersectionReliability
         }
 
         var order = new int[parent.Length];
-        var count = 0;
+        var found = 0;
         var used = 0;
-        for (var b = 0; b < permutations; b++)
+        for (var b0 = 0; b0 < permutations; b0 += lanes)
         {
-            var rng = new Random(Seeds.For(seed, b));
-            Array.Copy(parent, order, parent.Length);
-            for (var i = order.Length - 1; i > 0; i--)
+            var count = Math.Min(lanes, permutations - b0);
+            for (var j = 0; j < count; j++)
             {
-                var j = rng.Next(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
+                var rng = new Random(Seeds.For(seed, b0 + j));
+                Array.Copy(parent, order, parent.Length);
+                for (var i = order.Length - 1; i > 0; i--)
+                {
+                    var k = rng.Next(i + 1);
+                    (order[i], order[k]) = (order[k], order[i]);
+                }
+
+                Array.Copy(order, subsets[j], size);
             }
 
-            var d = irr(order.Take(size)) - parentIrr;
-            if (double.IsNaN(d))
+            var irr = irrs(subsets, count);
+            for (var j = 0; j < count; j++)
             {
-                continue;
-            }
+                var d = irr[j] - parentIrr;
+                if (double.IsNaN(d))
+                {
+                    continue;
+                }
 
-            used++;
-            count += d >= observed - eps ? 1 : 0;
+                used++;
+                found += d >= observed - eps ? 1 : 0;
+            }
         }
 
-        return used == 0 ? (double.NaN, false, 0) : ((1.0 + count) / (1.0 + used), false, used);
+        return used == 0 ? (double.NaN, false, 0) : ((1.0 + found) / (1.0 + used), false, used);
     }
 
     private static double Binomial(int n, int k)
