@@ -15,7 +15,7 @@ namespace Pluralist.Data;
 public static class PluralistDatabase
 {
     /// <summary>The schema version this code expects.</summary>
-    public const int LatestVersion = 13;
+    public const int LatestVersion = 14;
 
     internal const string SqliteConnectionPragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";

@@ -24,6 +24,13 @@ namespace Pluralist.Data;
 /// </remarks>
 public sealed class PluralistDbContext : DbContext
 {
+    /// <summary>
+    /// The shadow property of <see cref="Pair"/> that holds how many assignments the pair has (column
+    /// <c>pairs.assignment_count</c>, schema version 14): kept by the database's triggers on every insert and delete of an
+    /// assignment, read with <c>EF.Property&lt;int&gt;(pair, AssignmentCountProperty)</c>, never written by EF.
+    /// </summary>
+    public const string AssignmentCountProperty = "AssignmentCount";
+
     private readonly DatabaseOptions _options;
 
     /// <summary>
@@ -269,6 +276,11 @@ public sealed class PluralistDbContext : DbContext
         {
             e.ToTable("pairs", t => t.HasCheckConstraint("ck_pairs_distinct_images", "image_0_id <> image_1_id"));
             e.HasIndex(x => x.StudyId);
+            // How many assignments the pair has, kept by the database's triggers on assignments (schema version 14);
+            // never written from here. The next-assignment read takes it instead of counting the pair's assignments.
+            var count = e.Property<int>(AssignmentCountProperty).Metadata;
+            count.SetBeforeSaveBehavior(PropertySaveBehavior.Ignore);
+            count.SetAfterSaveBehavior(PropertySaveBehavior.Ignore);
             e.HasOne<Study>().WithMany().HasForeignKey(x => x.StudyId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Batch>().WithMany().HasForeignKey(x => x.BatchId).OnDelete(DeleteBehavior.SetNull);
             e.HasOne<Image>().WithMany().HasForeignKey(x => x.Image0Id).OnDelete(DeleteBehavior.Restrict);

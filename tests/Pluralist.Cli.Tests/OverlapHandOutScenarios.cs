@@ -67,6 +67,9 @@ public static class OverlapHandOutScenarios
             Assert.All(assignments.GroupBy(a => (a.ParticipantId, a.PairId)), g => Assert.Single(g));
             Assert.All(assignments.GroupBy(a => a.PairId), g => Assert.Equal([1, 2, 3], g.Select(a => a.OverlapSlot!.Value).Order()));
             Assert.Equal(Pairs * K, await db.Annotations.CountAsync());
+
+            // The count the database keeps per pair (v14), read by the next hand-out, followed every concurrent claim.
+            await PairCounts.AssertMatchAsync(db);
         }
     }
 

@@ -318,6 +318,9 @@ internal static class StorageScenarios
         Assert.Equal((20L, (long?)5, 18L, 19L, PairKind.AttentionCheck, (double?)1.0), (pair.Id, pair.BatchId, pair.Image0Id, pair.Image1Id, pair.Kind, pair.ExpectedPreference));
         var a = await db.Assignments.SingleAsync();
         Assert.Equal((21L, true, "fr", t.AddSeconds(1)), (a.Id, a.Image0OnLeft, a.Language, a.ServedAt));
+
+        // v14: the pair's count of assignments is filled in by the upgrade.
+        Assert.Equal([(20L, 1, 1)], await PairCounts.ReadAsync(db));
         Assert.Equal(["safety"], a.CriteriaShown);
         var an = await db.Annotations.Include(x => x.Scores).SingleAsync();
         Assert.Equal((22L, "ok", (int?)100, (int?)120, "r22", t.AddSeconds(2)), (an.Id, an.Comment, an.ClientDurationMs, an.ServerDurationMs, an.ClientRequestId, an.SubmittedAt));
@@ -352,6 +355,60 @@ internal static class StorageScenarios
             other.QuotaSlots.Add(new QuotaSlot { StudyId = 7, ItemKind = QuotaItemKind.Pair, ItemId = 20, GroupKey = "woman", Slot = 1, ParticipantId = 11, ReservedAt = t });
             await Assert.ThrowsAsync<DbUpdateException>(() => other.SaveChangesAsync());
         }
+    }
+
+    /// <summary>
+    /// Version 14 adds each pair's count of assignments, kept by triggers: the upgrade counts the assignments already
+    /// stored (in every batch, regular and check pairs alike), and inserts, deletes and a changed pair move it afterwards.
+    /// </summary>
+    public static async Task UpgradeFromVersion13CountsEachPairsAssignments(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider, version: 13);
+        var t = Sample.T0;
+        object T(DateTimeOffset v) => StoredTime(provider, v);
+        await using (var connection = await PluralistDatabase.OpenAsync(tdb.Options))
+        {
+            Task Insert(string sql, params object?[] values) => InsertOneRowAsync(connection, sql, values);
+
+            await Insert("INSERT INTO studies (id, key, title, description, task_type, criteria_per_pair, slider_steps, show_prompt, require_email, session_cap, break_minutes, attention_check_rate, gold_rate, withdrawal_policy, min_group_size, identity_markers, created_at) VALUES (7, 'counted', '{}', '{}', 2, 1, 0, @p0, @p0, 90, 10, 0, 0, 0, 5, '[]', @p1)", true, T(t));
+            await Insert("INSERT INTO batches (id, study_id, name, opens_at, closes_at, quota_per_participant, session_cap, break_minutes, distribution, overlap) VALUES (5, 7, 'B', @p0, @p1, 100, NULL, NULL, 1, 3)", T(t), T(t.AddDays(1)));
+            await Insert("INSERT INTO batches (id, study_id, name, opens_at, closes_at, quota_per_participant, session_cap, break_minutes, distribution, overlap) VALUES (6, 7, 'C', @p0, @p1, 100, NULL, NULL, 1, 3)", T(t), T(t.AddDays(1)));
+            foreach (var id in new[] { 11, 12, 13 })
+            {
+                await Insert($"INSERT INTO participants (id, study_id, pseudonym, email, password_hash, preferred_language, role, created_at, withdrawn_at) VALUES ({id}, 7, 'P-{id}', NULL, NULL, 'en', 0, @p0, NULL)", T(t));
+            }
+
+            await Insert("INSERT INTO prompts (id, study_id, text, language, source, parent_prompt_id, scenario_id, external_id, created_at) VALUES (16, 7, 'A park', 'en', 0, NULL, NULL, NULL, @p0)", T(t));
+            foreach (var id in new[] { 18, 19, 20, 21 })
+            {
+                await Insert($"INSERT INTO images (id, study_id, prompt_id, generator, seed, guidance, steps, width, height, content_hash, storage_path, flags, external_id, created_at) VALUES ({id}, 7, 16, 'w', NULL, NULL, NULL, 8, 8, NULL, '{id}.png', 0, NULL, @p0)", T(t));
+            }
+
+            await Insert("INSERT INTO pairs (id, study_id, batch_id, image_0_id, image_1_id, kind, expected_preference, external_id, created_at) VALUES (30, 7, 5, 18, 19, 0, NULL, NULL, @p0)", T(t));
+            await Insert("INSERT INTO pairs (id, study_id, batch_id, image_0_id, image_1_id, kind, expected_preference, external_id, created_at) VALUES (31, 7, NULL, 19, 20, 2, -1.0, NULL, @p0)", T(t));
+            await Insert("INSERT INTO pairs (id, study_id, batch_id, image_0_id, image_1_id, kind, expected_preference, external_id, created_at) VALUES (32, 7, 5, 20, 21, 0, NULL, NULL, @p0)", T(t));
+            var assignments = new (int Id, int Participant, int Pair, int Batch, string Slot)[] { (40, 11, 30, 5, "1"), (41, 12, 30, 5, "2"), (42, 13, 30, 6, "NULL"), (43, 11, 31, 5, "NULL"), (44, 12, 31, 6, "NULL") };
+            foreach (var (id, participant, pair, batch, slot) in assignments)
+            {
+                await Insert($"INSERT INTO assignments (id, participant_id, pair_id, batch_id, criteria_shown, image_0_on_left, language, served_at, overlap_slot) VALUES ({id}, {participant}, {pair}, {batch}, '[\"safety\"]', @p0, 'en', @p1, {slot})", true, T(t));
+            }
+        }
+
+        await PluralistDatabase.SyncIdentitiesAsync(tdb.Options);
+        Assert.Equal(PluralistDatabase.LatestVersion, await PluralistDatabase.MigrateAsync(tdb.Options));
+        await using var db = tdb.CreateContext();
+        Assert.Equal([(30L, 3, 3), (31L, 2, 2), (32L, 0, 0)], await PairCounts.ReadAsync(db));
+
+        // Afterwards the triggers keep it: an insert through EF, a delete and a moved assignment in plain SQL.
+        db.Assignments.Add(new Assignment { ParticipantId = 13, PairId = 32, BatchId = 5, CriteriaShown = ["safety"], ServedAt = t, OverlapSlot = 1 });
+        await db.SaveChangesAsync();
+        Assert.Equal([(30L, 3, 3), (31L, 2, 2), (32L, 1, 1)], await PairCounts.ReadAsync(db));
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM assignments WHERE id IN (40, 43)");
+        Assert.Equal([(30L, 2, 2), (31L, 1, 1), (32L, 1, 1)], await PairCounts.ReadAsync(db));
+        await db.Database.ExecuteSqlRawAsync("UPDATE assignments SET pair_id = 32 WHERE id = 42");
+        Assert.Equal([(30L, 1, 1), (31L, 1, 1), (32L, 2, 2)], await PairCounts.ReadAsync(db));
+        await db.Database.ExecuteSqlRawAsync("UPDATE assignments SET language = 'fr' WHERE id = 42");
+        Assert.Equal([(30L, 1, 1), (31L, 1, 1), (32L, 2, 2)], await PairCounts.ReadAsync(db));
     }
 
     /// <summary>

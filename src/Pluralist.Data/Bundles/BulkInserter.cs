@@ -35,7 +35,8 @@ internal sealed class BulkInserter<T> : IAsyncDisposable
     {
         var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
         var key = entity.FindPrimaryKey()!.Properties.Single();
-        var properties = entity.GetProperties().Where(p => p != key).ToArray();
+        // Columns the database keeps (a pair's assignment count, schema version 14) take their default, as with EF's own inserts.
+        var properties = entity.GetProperties().Where(p => p != key && p.GetBeforeSaveBehavior() != PropertySaveBehavior.Ignore).ToArray();
         var connection = db.Database.GetDbConnection();
         var command = connection.CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()

@@ -37,7 +37,7 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
             db.Pairs.AsNoTracking()
                 .Where(p => p.StudyId == studyId && (p.BatchId == batchId || p.BatchId == null))
                 .OrderBy(p => p.Id)
-                .Select(p => new PairRow(p.Id, p.Kind, db.Assignments.Count(a => a.PairId == p.Id)))));
+                .Select(p => new PairRow(p.Id, p.Kind, EF.Property<int>(p, PluralistDbContext.AssignmentCountProperty)))));
 
     private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<long>>> PairsOf = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
@@ -92,7 +92,10 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         return batchId is { } id && study.Batches.Any(b => b.Id == id && b.IsOpen(now));
     }
 
-    /// <summary>The pairs the batch may draw from, in id order, with how often each was assigned.</summary>
+    /// <summary>
+    /// The pairs the batch may draw from, in id order, with how often each was assigned (in any batch): the pairs' rows
+    /// alone, since the database keeps each pair's count of assignments (schema version 14) instead of this read counting them.
+    /// </summary>
     public async Task<List<PairCandidate>> PairCandidatesAsync(Study study, Batch batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(study);

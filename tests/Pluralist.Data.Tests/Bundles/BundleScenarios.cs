@@ -32,6 +32,9 @@ internal static class BundleScenarios
         Assert.Equal((3, 6, 5, 4, 3, 5, 5, 15, 2, 2), (summary.Prompts, summary.Images, summary.ImageFiles, summary.Pairs, summary.Participants, summary.Assignments, summary.Annotations, summary.Scores, summary.Reports, summary.Ratings));
         await using (var db = target.CreateContext())
         {
+            // Assignments written by the import (v14): each pair's count is what was imported for it.
+            await PairCounts.AssertMatchAsync(db);
+            Assert.Equal(5, (await PairCounts.ReadAsync(db)).Sum(r => r.Stored));
             var study = (await StudyStore.FindAsync(db, "rich"))!;
             var quotas = study.GroupQuotas!;
             Assert.Equal((20, 2, "non-binary", 0), (quotas.PerGroup, quotas.Unstratified, quotas.Dimensions[0].Values[2], quotas.Dimensions[1].Values.Count));

@@ -129,6 +129,58 @@ public sealed class GroupCommitTests
         Assert.Equal("second", (await db.AuditEntries.SingleAsync(e => e.Id == firstId)).Action);
     }
 
+    [Fact]
+    public async Task A_write_rolled_back_alone_takes_its_assignment_out_of_the_pair_count()
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var images = Directory.CreateTempSubdirectory("pluralist-counts-");
+        try
+        {
+            await SeededStudy.SeedAsync(database.Options, images.FullName, new SeedOptions { Participants = 6, AnswersPerParticipant = 2 });
+            List<long> people, pairs;
+            int before;
+            await using (var db = database.CreateContext())
+            {
+                people = await db.Participants.OrderBy(p => p.Id).Select(p => p.Id).ToListAsync();
+                pairs = await db.Pairs.OrderBy(p => p.Id).Select(p => p.Id).Take(4).ToListAsync();
+                before = await db.Assignments.CountAsync();
+                await PairCounts.AssertMatchAsync(db);
+            }
+
+            await using var commits = new GroupCommit(database.Options, TimeProvider.System);
+            var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var first = commits.RunAsync(async (s, ct) =>
+            {
+                await AssignAsync(s, people[0], pairs[0], ct);
+                running.SetResult();
+                await release.Task;
+                return 0;
+            }, CancellationToken.None);
+            await running.Task;
+
+            // Twelve assignments queued behind it share one transaction; the sixth is refused after its insert ran the trigger.
+            var rest = Enumerable.Range(1, 12).Select(i => commits.RunAsync(async (s, ct) =>
+            {
+                await AssignAsync(s, people[i % people.Count], pairs[i % pairs.Count], ct);
+                return i == 6 ? throw new InvalidOperationException("refused after saving") : i;
+            }, CancellationToken.None)).ToList();
+            release.SetResult();
+            await first;
+            await Assert.ThrowsAsync<InvalidOperationException>(() => rest[5]);
+            await Task.WhenAll(rest.Where((_, k) => k != 5));
+
+            Assert.Equal(2, commits.Commits);
+            await using var check = database.CreateContext();
+            Assert.Equal(before + 12, await check.Assignments.CountAsync());
+            await PairCounts.AssertMatchAsync(check);
+        }
+        finally
+        {
+            images.Delete(recursive: true);
+        }
+    }
+
     [PostgresFact]
     public async Task PostgreSQL_keeps_a_transaction_per_write()
     {
@@ -136,6 +188,12 @@ public sealed class GroupCommitTests
         await using var commits = new GroupCommit(database.Options, TimeProvider.System);
         Assert.False(commits.Enabled);
         await Assert.ThrowsAsync<InvalidOperationException>(() => commits.RunAsync((s, ct) => Task.FromResult(1), CancellationToken.None));
+    }
+
+    private static async Task AssignAsync(ParticipationStore store, long participantId, long pairId, CancellationToken ct)
+    {
+        store.Db.Assignments.Add(new Assignment { ParticipantId = participantId, PairId = pairId, CriteriaShown = ["safety"], ServedAt = store.Now });
+        await store.Db.SaveChangesAsync(ct);
     }
 
     private static async Task<long> AddAsync(ParticipationStore store, string action, CancellationToken ct)
