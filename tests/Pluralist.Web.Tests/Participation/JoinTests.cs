@@ -61,6 +61,11 @@ public sealed class JoinTests
         // The consent page and the protocol it links to: the task, history and about links would each lead back here.
         Assert.Equal(["/withdraw"], Menu(await client.GetStringAsync("/consent")));
         Assert.Equal(["/withdraw"], Menu(await client.GetStringAsync("/protocol")));
+        // Pages that are not the participant's own (the join page, a page that is not there) ask for the consent too.
+        Assert.Equal(["/withdraw"], Menu(await client.GetStringAsync("/")));
+        var missing = await client.GetAsync("/no-such-page");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(["/withdraw"], Menu(await missing.Content.ReadAsStringAsync()));
         var history = await client.GetAsync("/history");
         Assert.Equal(HttpStatusCode.Redirect, history.StatusCode);
         Assert.Equal("/consent", history.Headers.Location?.OriginalString);
@@ -69,5 +74,6 @@ public sealed class JoinTests
         Assert.Equal(HttpStatusCode.Redirect, consent.StatusCode);
         Assert.Equal(["/task", "/history", "/about", "/withdraw"], Menu(await client.GetStringAsync("/history")));
         Assert.Equal(["/task", "/history", "/about", "/withdraw"], Menu(await client.GetStringAsync("/protocol")));
+        Assert.Equal(["/task", "/history", "/about", "/withdraw"], Menu(await client.GetStringAsync("/")));
     }
 }
