@@ -224,12 +224,9 @@ public static partial class BradleyTerry
 
         var davidsonLanes = anyDav ? (int)dav.ExtractMostSignificantBits() : 0;
         var maskBits = (int)mask.ExtractMostSignificantBits();
-        var expsD = MemoryMarshal.Cast<Vector256<double>, double>(exps.AsSpan());
-        Span<double> scratch = stackalloc double[4 * Lanes];
-        var da = scratch[..Lanes];
-        var db = scratch.Slice(Lanes, Lanes);
-        var dc = scratch.Slice(2 * Lanes, Lanes);
-        var logD = scratch.Slice(3 * Lanes, Lanes);
+        // Per lane: a − m, b − m, c − m, m and log D of the pair in hand.
+        Span<double> scratch = stackalloc double[5 * Lanes];
+        ref var s0 = ref MemoryMarshal.GetReference(scratch);
         for (var p = 0; p < pairs.Length; p++)
         {
             var (i, j) = pairs[p];
@@ -246,34 +243,39 @@ public static partial class BradleyTerry
             var b = x[j];
             var c = anyDav ? Vector256.ConditionalSelect(dav, x[k] + ((a + b) / two), negativeInfinity) : negativeInfinity;
             var max = Vector256.Max(a, Vector256.Max(b, c));
-            (a - max).CopyTo(da);
-            (b - max).CopyTo(db);
-            (c - max).CopyTo(dc);
-            logD.Clear();
+            (a - max).StoreUnsafe(ref s0);
+            (b - max).StoreUnsafe(ref s0, Lanes);
+            (c - max).StoreUnsafe(ref s0, 2 * Lanes);
+            max.StoreUnsafe(ref s0, 3 * Lanes);
+            zero.StoreUnsafe(ref s0, 4 * Lanes);
+            ref var e0 = ref Unsafe.As<Vector256<double>, double>(ref exps[(p * 4) + 3]);
+            e0 = ref Unsafe.Subtract(ref e0, 3 * Lanes);
             var bits = need;
             while (bits != 0)
             {
                 var l = BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
                 // One of the three is the maximum, whose e^0 is exactly 1: no call for it (the same bits as calling).
-                var ea = da[l] == 0 ? 1 : Math.Exp(da[l]);
-                var eb = db[l] == 0 ? 1 : Math.Exp(db[l]);
+                var da = Unsafe.Add(ref s0, l);
+                var db = Unsafe.Add(ref s0, Lanes + l);
+                var ea = da == 0 ? 1 : Math.Exp(da);
+                var eb = db == 0 ? 1 : Math.Exp(db);
                 var ec = 0.0;
                 if ((davidsonLanes & (1 << l)) != 0)
                 {
-                    ec = dc[l] == 0 ? 1 : Math.Exp(dc[l]);
+                    var dc = Unsafe.Add(ref s0, (2 * Lanes) + l);
+                    ec = dc == 0 ? 1 : Math.Exp(dc);
                 }
 
                 var d = ea + eb + ec;
-                var at = p * 4 * Lanes;
-                expsD[at + l] = ea;
-                expsD[at + Lanes + l] = eb;
-                expsD[at + (2 * Lanes) + l] = ec;
-                expsD[at + (3 * Lanes) + l] = d;
-                logD[l] = max.GetElement(l) + Math.Log(d);
+                Unsafe.Add(ref e0, l) = ea;
+                Unsafe.Add(ref e0, Lanes + l) = eb;
+                Unsafe.Add(ref e0, (2 * Lanes) + l) = ec;
+                Unsafe.Add(ref e0, (3 * Lanes) + l) = d;
+                Unsafe.Add(ref s0, (4 * Lanes) + l) = Unsafe.Add(ref s0, (3 * Lanes) + l) + Math.Log(d);
             }
 
-            var logDv = Vector256.Create<double>(logD);
+            var logDv = Vector256.LoadUnsafe(ref s0, 4 * Lanes);
             f += (c0 * (a - logDv)) + (c1 * (b - logDv));
             var asHalves = c2 * ((half * a) + (half * b) - logDv);
             f += anyDav ? Vector256.ConditionalSelect(dav, c2 * (c - logDv), asHalves) : asHalves;

@@ -283,14 +283,17 @@ public static partial class BradleyTerry
                 work.RandomLanes.Reseed(Vector128.Create(
                     Seeds.For(options.Seed, b), Seeds.For(options.Seed, b + 1), Seeds.For(options.Seed, b + 2), Seeds.For(options.Seed, b + 3)));
                 work.RandomLanes.Next(clusters, clusters, drawn);
+                // Cell indices are below 3·pairs (ClusterCells), so lane l's count of cell e is in range.
+                ref var counts0 = ref MemoryMarshal.GetReference(resampled);
                 for (var l = 0; l < lanes; l++)
                 {
                     for (var i = 0; i < clusters; i++)
                     {
                         var c = drawn[(i * Lanes) + l];
-                        for (var e = clusterStart[c]; e < clusterStart[c + 1]; e++)
+                        var end = clusterStart[c + 1];
+                        for (var e = clusterStart[c]; e < end; e++)
                         {
-                            resampled[(cellAt[e] * Lanes) + l] += cellCount[e];
+                            Unsafe.Add(ref counts0, (cellAt[e] * Lanes) + l) += cellCount[e];
                         }
                     }
                 }
