@@ -517,11 +517,14 @@ public class BradleyTerryTests
                 MaxIterations = maxIterations,
             };
             var lanes = BradleyTerry.ReplicateThetas(data, options);
+            var lanesInParallel = BradleyTerry.ReplicateThetas(data, options, parallel: true);
             var single = BradleyTerry.ReplicateThetas(data, options with { LaneReplicates = false });
             Assert.Equal(single.Length, lanes.Length);
+            Assert.Equal(single.Length, lanesInParallel.Length);
             for (var i = 0; i < single.Length; i++)
             {
                 Assert.True(BitConverter.DoubleToInt64Bits(single[i]) == BitConverter.DoubleToInt64Bits(lanes[i]), $"trial {trial}, entry {i}: {single[i]:R} one at a time, {lanes[i]:R} in lanes");
+                Assert.Equal(BitConverter.DoubleToInt64Bits(lanes[i]), BitConverter.DoubleToInt64Bits(lanesInParallel[i]));
             }
 
             var fit = BradleyTerry.Fit(data, options);
