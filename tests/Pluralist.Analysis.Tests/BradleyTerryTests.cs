@@ -406,6 +406,141 @@ public class BradleyTerryTests
 
         Assert.Equal(600, cellCount.Sum());
     }
+
+    [Fact]
+    public void Replicate_percentile_gives_the_bits_of_the_percentile_in_place()
+    {
+        // The optimised sort against the library's: random columns with repeated values, sorted, reversed and constant
+        // ones (the depth limit), and columns with NaNs, +0.0 and −0.0 (left to the library's sort).
+        var rng = new Random(12);
+        for (var trial = 0; trial < 3000; trial++)
+        {
+            var n = rng.Next(trial < 100 ? 20 : 400);
+            var distinct = 1 + rng.Next(trial % 3 == 0 ? 5 : 1000);
+            var values = Enumerable.Range(0, n).Select(_ => (rng.Next(distinct) - (distinct / 2) + 0.5) * (1 + rng.NextDouble())).ToArray();
+            if (trial % 10 == 1)
+            {
+                Array.Sort(values);
+            }
+            else if (trial % 10 == 2)
+            {
+                Array.Sort(values);
+                Array.Reverse(values);
+            }
+            else if (trial % 10 == 3 && n > 0)
+            {
+                Array.Fill(values, values[0]);
+            }
+            else if (trial % 10 == 4 && n > 2)
+            {
+                values[rng.Next(n)] = double.NaN;
+                values[rng.Next(n)] = 0.0;
+                values[rng.Next(n)] = -0.0;
+            }
+
+            var sorted = (double[])values.Clone();
+            var expected = (double[])values.Clone();
+            if (!values.Any(v => v == 0 || double.IsNaN(v)))
+            {
+                BradleyTerry.SortWithoutZerosOrNaNs(sorted, 2 * (System.Numerics.BitOperations.Log2((uint)Math.Max(1, n)) + 1));
+                Array.Sort(expected);
+                Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), sorted.Select(BitConverter.DoubleToInt64Bits));
+            }
+
+            foreach (var level in new[] { 0.95, 0.5, 0.99 })
+            {
+                var reference = Bootstrap.PercentileInPlace((double[])values.Clone(), level);
+                var percentile = BradleyTerry.ReplicatePercentile((double[])values.Clone(), level);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(reference.Lower), BitConverter.DoubleToInt64Bits(percentile.Lower));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(reference.Upper), BitConverter.DoubleToInt64Bits(percentile.Upper));
+            }
+        }
+    }
+
+    public static TheoryData<TieHandling, int, bool, bool, int> LaneCases() => new()
+    {
+        // ties, replicates (not all multiples of four), warm start, stop on the predicted step, iteration limit
+        { TieHandling.Davidson, 200, true, true, 100 },
+        { TieHandling.Davidson, 37, true, true, 100 },
+        { TieHandling.Half, 45, true, true, 100 },
+        { TieHandling.Davidson, 22, false, true, 100 },
+        { TieHandling.Davidson, 23, true, false, 100 },
+        { TieHandling.Half, 7, false, false, 100 },
+        { TieHandling.Davidson, 13, true, true, 2 },
+        { TieHandling.Davidson, 3, true, true, 1 },
+        { TieHandling.Davidson, 1, true, true, 100 },
+        { TieHandling.Davidson, 6, true, true, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(LaneCases))]
+    public void Replicates_in_lanes_give_the_bits_of_replicates_solved_one_at_a_time(TieHandling ties, int replicates, bool warm, bool predicted, int maxIterations)
+    {
+        // Case study IV's shapes: 2-7 images, few to many raters (clusters), neutral answers from none to most, an image that
+        // never wins or is never compared in a replicate, replicates with and without ties in one block of four. Every
+        // replicate's θ (before sorting) and every interval must have the bits of the one-at-a-time path.
+        var rng = new Random(replicates * 7919 + maxIterations);
+        var fits = 0;
+        for (var trial = 0; trial < 60; trial++)
+        {
+            var items = 2 + rng.Next(6);
+            var raters = 1 + rng.Next(trial % 3 == 0 ? 4 : 40);
+            var answers = 1 + rng.Next(trial % 4 == 0 ? 6 : 120);
+            var tieShare = trial % 5 == 0 ? 0 : trial % 5 == 1 ? 0.9 : rng.NextDouble() * 0.4;
+            var loser = trial % 2 == 0 ? 0 : -1; // image 0 never wins
+            var data = new List<PairComparison>();
+            for (var n = 0; n < answers; n++)
+            {
+                var a = rng.Next(items);
+                var b = (a + 1 + rng.Next(items - 1)) % items;
+                var u = rng.NextDouble();
+                var w = u < tieShare ? PairWinner.Tie : rng.NextDouble() < 0.3 + (0.1 * a) ? PairWinner.Item0 : PairWinner.Item1;
+                if (a == loser && w == PairWinner.Item0)
+                {
+                    w = PairWinner.Item1;
+                }
+                else if (b == loser && w == PairWinner.Item1)
+                {
+                    w = PairWinner.Item0;
+                }
+
+                data.Add(new PairComparison($"img{a}", $"img{b}", w, trial % 7 == 0 && n % 3 == 0 ? null : $"rater{rng.Next(raters)}"));
+            }
+
+            var options = new BradleyTerryOptions
+            {
+                Ties = ties,
+                BootstrapReplicates = replicates,
+                Seed = trial,
+                WarmStartBootstrap = warm,
+                StopOnPredictedStep = predicted,
+                MaxIterations = maxIterations,
+            };
+            var lanes = BradleyTerry.ReplicateThetas(data, options);
+            var lanesInParallel = BradleyTerry.ReplicateThetas(data, options, parallel: true);
+            var single = BradleyTerry.ReplicateThetas(data, options with { LaneReplicates = false });
+            Assert.Equal(single.Length, lanes.Length);
+            Assert.Equal(single.Length, lanesInParallel.Length);
+            for (var i = 0; i < single.Length; i++)
+            {
+                Assert.True(BitConverter.DoubleToInt64Bits(single[i]) == BitConverter.DoubleToInt64Bits(lanes[i]), $"trial {trial}, entry {i}: {single[i]:R} one at a time, {lanes[i]:R} in lanes");
+                Assert.Equal(BitConverter.DoubleToInt64Bits(lanes[i]), BitConverter.DoubleToInt64Bits(lanesInParallel[i]));
+            }
+
+            var fit = BradleyTerry.Fit(data, options);
+            var reference = BradleyTerry.Fit(data, options with { LaneReplicates = false });
+            foreach (var (l, r) in fit.Scores.Zip(reference.Scores))
+            {
+                Assert.Equal(r.Item, l.Item);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(r.Interval.Lower), BitConverter.DoubleToInt64Bits(l.Interval.Lower));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(r.Interval.Upper), BitConverter.DoubleToInt64Bits(l.Interval.Upper));
+            }
+
+            fits++;
+        }
+
+        Assert.Equal(60, fits);
+    }
 }
 
 public class ReseedableRandomTests
@@ -424,6 +559,36 @@ public class ReseedableRandomTests
                 for (var i = 0; i < 30; i++)
                 {
                     Assert.Equal(reference.Next(max), reused.Next(max));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Four_lanes_give_the_sequences_of_four_new_seeded_Randoms()
+    {
+        if (!ReseedableRandomLanes.IsSupported)
+        {
+            return; // without AVX the bootstrap draws with ReseedableRandom, one lane at a time
+        }
+
+        var lanes = new ReseedableRandomLanes();
+        int[] seeds = [0, 1, 2, 42, int.MaxValue, int.MinValue, -7, 161803398, .. Enumerable.Range(0, 200).Select(i => Seeds.For(1, i))];
+        var drawn = new int[30 * ReseedableRandomLanes.Lanes];
+        for (var at = 0; at + 4 <= seeds.Length; at += 3)
+        {
+            var four = seeds.AsSpan(at, 4).ToArray();
+            var references = four.Select(s => new Random(s)).ToArray();
+            lanes.Reseed(System.Runtime.Intrinsics.Vector128.Create(four));
+            foreach (var max in new[] { 1, 2, 3, 7, 40, 255, 1000, 1 << 20, int.MaxValue, 0 })
+            {
+                lanes.Next(max, 30, drawn);
+                for (var d = 0; d < 30; d++)
+                {
+                    for (var l = 0; l < 4; l++)
+                    {
+                        Assert.Equal(references[l].Next(max), drawn[(d * 4) + l]);
+                    }
                 }
             }
         }

@@ -22,9 +22,17 @@ public class HotKernelCompilationTests
         { typeof(BradleyTerry), "Objective" },
         { typeof(BradleyTerry), "Derivatives" },
         { typeof(BradleyTerry), "CholeskySolve" },
+        { typeof(BradleyTerry), "SolveLanes" },
+        { typeof(BradleyTerry), "ObjectiveLanes" },
+        { typeof(BradleyTerry), "DerivativesLanes" },
+        { typeof(BradleyTerry), "CholeskySolveLanes" },
+        { typeof(BradleyTerry), "ReplicatePercentile" },
+        { typeof(BradleyTerry), "SortWithoutZerosOrNaNs" },
         { typeof(ReseedableRandom), "Reseed" },
         { typeof(ReseedableRandom), "Next" },
         { typeof(ReseedableRandom), "Sample" },
+        { typeof(ReseedableRandomLanes), "Reseed" },
+        { typeof(ReseedableRandomLanes), "Next" },
         { typeof(AgreementEngine), "ItemMoments" },
         { typeof(AgreementEngine), "ItemMomentsWithin" },
         { typeof(AgreementEngine), "ItemCoincidences" },
@@ -51,11 +59,12 @@ public class HotKernelCompilationTests
     [Fact]
     public void Bootstrap_replicate_of_a_fit_and_the_rater_quality_replicates_are_compiled_optimised_at_their_first_call()
     {
-        // A local function of BradleyTerry.Fit (compiled into a closure class) and the rater-quality refits (a nested class).
+        // Local functions of BradleyTerry's bootstrap (one replicate, four in lanes; compiled into a closure class) and the
+        // rater-quality refits (a nested class).
         var replicate = typeof(BradleyTerry).GetNestedTypes(Any).Prepend(typeof(BradleyTerry))
-            .SelectMany(t => t.GetMethods(Any)).Where(m => m.Name.Contains("g__Replicate|", StringComparison.Ordinal)).ToList();
+            .SelectMany(t => t.GetMethods(Any)).Where(m => m.Name.Contains("g__Replicate|", StringComparison.Ordinal) || m.Name.Contains("g__ReplicateLanes|", StringComparison.Ordinal)).ToList();
         var refits = typeof(RaterQuality).GetNestedTypes(Any).SelectMany(t => t.GetMethods(Any)).Where(m => m.Name is "OverItems" or "OverRaters").ToList();
-        Assert.Single(replicate);
+        Assert.Equal(2, replicate.Count);
         Assert.Equal(2, refits.Count);
         Assert.All(replicate.Concat(refits), m => Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveOptimization), m.Name));
     }

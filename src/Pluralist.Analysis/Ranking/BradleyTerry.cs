@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Pluralist.Analysis.Statistics;
 
 namespace Pluralist.Analysis.Ranking;
@@ -68,6 +69,13 @@ public sealed record BradleyTerryOptions
     /// fully converged one by about the predicted step. Off, every solve runs until a step is below the tolerance.
     /// </summary>
     internal bool StopOnPredictedStep { get; init; } = true;
+
+    /// <summary>
+    /// Solves the bootstrap replicates four at a time, each in one lane of a <see cref="System.Runtime.Intrinsics.Vector256{T}"/>
+    /// (<see cref="BradleyTerry"/>, "Replicates in lanes"), with every lane's value the bits of the one-at-a-time path. Off
+    /// (tests), every replicate is solved on its own.
+    /// </summary>
+    internal bool LaneReplicates { get; init; } = true;
 }
 
 /// <summary>One item's log-strength θ (centred), with its bootstrap percentile interval.</summary>
@@ -83,7 +91,7 @@ public sealed record BradleyTerryFit(IReadOnlyList<BradleyTerryScore> Scores, do
 /// log ν + (θ_i + θ_j)/2) and y the observed outcome. Dense Newton: meant for the items of a
 /// prompt, the images of a study (hundreds) or a few models.
 /// </summary>
-public static class BradleyTerry
+public static partial class BradleyTerry
 {
     /// <summary>Share of the tolerance the predicted next Newton step must stay below for a solve to stop early.</summary>
     private const double PredictedStepShare = 0.01;
@@ -105,8 +113,19 @@ public static class BradleyTerry
         return result;
     }
 
-    private static BradleyTerryFit Fit(IReadOnlyList<PairComparison> comparisons, BradleyTerryOptions? options, bool parallel)
+    private static BradleyTerryFit Fit(IReadOnlyList<PairComparison> comparisons, BradleyTerryOptions? options, bool parallel) =>
+        Fit(comparisons, options, parallel, keepReplicates: false, out _);
+
+    /// <summary>The bootstrap replicates' θ of <see cref="Fit(IReadOnlyList{PairComparison}, BradleyTerryOptions?)"/>, unsorted: item i's (in order of first appearance) replicate b at [i·B + b].</summary>
+    internal static double[] ReplicateThetas(IReadOnlyList<PairComparison> comparisons, BradleyTerryOptions options, bool parallel = false)
     {
+        Fit(comparisons, options, parallel, keepReplicates: true, out var thetas);
+        return thetas ?? [];
+    }
+
+    private static BradleyTerryFit Fit(IReadOnlyList<PairComparison> comparisons, BradleyTerryOptions? options, bool parallel, bool keepReplicates, out double[]? replicateThetas)
+    {
+        replicateThetas = null;
         ArgumentNullException.ThrowIfNull(comparisons);
         options ??= new BradleyTerryOptions();
         if (options.Regularization <= 0)
@@ -167,54 +186,17 @@ public static class BradleyTerry
         Array.Fill(intervals, Interval.Undefined);
         if (options.BootstrapReplicates > 0 && coded.Length > 0)
         {
-            // Each cluster as its (pair, slot) cells with counts, so a replicate only adds a few numbers per drawn cluster:
-            // cluster c's are cellAt / cellCount [clusterStart[c], clusterStart[c + 1]).
-            var (clusterStart, cellAt, cellCount) = ClusterCells(comparisons, slots);
-            var clusters = clusterStart.Length - 1;
             // Item i's replicates in samples[i * B .. i * B + B), B replicates (each item's column contiguous, sorted in place).
-            var k = items.Length;
             var replicates = options.BootstrapReplicates;
-            var samples = new double[options.BootstrapReplicates * k];
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            Workspace Replicate(int b, Workspace work)
+            var samples = BootstrapSamples(comparisons, slots, items.Length, pairs, options, start, parallel);
+            if (keepReplicates)
             {
-                var rng = work.Random;
-                rng.Reseed(Seeds.For(options.Seed, b));
-                var resampled = work.Counts;
-                Array.Clear(resampled);
-                for (var i = 0; i < clusters; i++)
-                {
-                    var drawn = rng.Next(clusters);
-                    for (var e = clusterStart[drawn]; e < clusterStart[drawn + 1]; e++)
-                    {
-                        resampled[cellAt[e]] += cellCount[e];
-                    }
-                }
-
-                Solve(k, pairs, resampled, options, work, work.Theta, start, logLikelihood: false);
-                for (var i = 0; i < k; i++)
-                {
-                    samples[(i * replicates) + b] = work.Theta[i];
-                }
-
-                return work;
+                replicateThetas = (double[])samples.Clone();
             }
 
-            if (parallel)
+            for (var i = 0; i < items.Length; i++)
             {
-                Parallel.For(0, options.BootstrapReplicates, () => new Workspace(items.Length + 1, pairs.Length), (b, _, work) => Replicate(b, work), _ => { });
-            }
-            else
-            {
-                var work = new Workspace(items.Length + 1, pairs.Length);
-                for (var b = 0; b < options.BootstrapReplicates; b++)
-                {
-                    Replicate(b, work);
-                }
-            }
-            for (var i = 0; i < k; i++)
-            {
-                intervals[i] = Bootstrap.PercentileInPlace(samples.AsSpan(i * replicates, replicates), options.Level);
+                intervals[i] = ReplicatePercentile(samples.AsSpan(i * replicates, replicates), options.Level);
             }
         }
 
@@ -245,6 +227,137 @@ public static class BradleyTerry
         }
 
         return new BradleyTerryFit(scores.OrderByDescending(s => s.Theta).ToList(), nu, ll, iterations, options.Ties);
+    }
+
+    /// <summary>
+    /// The cluster-bootstrap replicates' θ: item i's replicate b at [i·B + b] for B = options.BootstrapReplicates. Replicate b
+    /// draws the clusters with <c>new Random(Seeds.For(seed, b))</c> (as <see cref="ReseedableRandom"/>) and solves from
+    /// <paramref name="start"/>; with <see cref="BradleyTerryOptions.LaneReplicates"/> four replicates share one solve in the
+    /// lanes of vectors (the same bits as one at a time; the last block may be short).
+    /// </summary>
+    private static double[] BootstrapSamples(IReadOnlyList<PairComparison> comparisons, (int Pair, int Slot)[] slots, int k, (int I, int J)[] pairs, BradleyTerryOptions options, double[]? start, bool parallel)
+    {
+        // Each cluster as its (pair, slot) cells with counts, so a replicate only adds a few numbers per drawn cluster:
+        // cluster c's are cellAt / cellCount [clusterStart[c], clusterStart[c + 1]).
+        var (clusterStart, cellAt, cellCount) = ClusterCells(comparisons, slots);
+        var clusters = clusterStart.Length - 1;
+        var replicates = options.BootstrapReplicates;
+        var samples = new double[replicates * k];
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        Workspace Replicate(int b, Workspace work)
+        {
+            var rng = work.Random;
+            rng.Reseed(Seeds.For(options.Seed, b));
+            var resampled = work.Counts;
+            Array.Clear(resampled);
+            for (var i = 0; i < clusters; i++)
+            {
+                var drawn = rng.Next(clusters);
+                for (var e = clusterStart[drawn]; e < clusterStart[drawn + 1]; e++)
+                {
+                    resampled[cellAt[e]] += cellCount[e];
+                }
+            }
+
+            Solve(k, pairs, resampled, options, work, work.Theta, start, logLikelihood: false);
+            for (var i = 0; i < k; i++)
+            {
+                samples[(i * replicates) + b] = work.Theta[i];
+            }
+
+            return work;
+        }
+
+        // Replicates b .. b + lanes − 1 (lanes ≤ 4), one per lane: lane l's counts are those Replicate(b + l) draws.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        LaneWorkspace ReplicateLanes(int block, LaneWorkspace work)
+        {
+            var b = block * Lanes;
+            var lanes = Math.Min(Lanes, replicates - b);
+            var resampled = MemoryMarshal.Cast<Vector256<double>, double>(work.Counts.AsSpan());
+            resampled.Clear();
+            if (ReseedableRandomLanes.IsSupported)
+            {
+                // The four replicates' draws at once: draw i of lane l at drawn[4i + l].
+                var drawn = work.Drawn;
+                work.RandomLanes.Reseed(Vector128.Create(
+                    Seeds.For(options.Seed, b), Seeds.For(options.Seed, b + 1), Seeds.For(options.Seed, b + 2), Seeds.For(options.Seed, b + 3)));
+                work.RandomLanes.Next(clusters, clusters, drawn);
+                // Cell indices are below 3·pairs (ClusterCells), so lane l's count of cell e is in range.
+                ref var counts0 = ref MemoryMarshal.GetReference(resampled);
+                for (var l = 0; l < lanes; l++)
+                {
+                    for (var i = 0; i < clusters; i++)
+                    {
+                        var c = drawn[(i * Lanes) + l];
+                        var end = clusterStart[c + 1];
+                        for (var e = clusterStart[c]; e < end; e++)
+                        {
+                            Unsafe.Add(ref counts0, (cellAt[e] * Lanes) + l) += cellCount[e];
+                        }
+                    }
+                }
+            }
+            else
+            {
+                var rng = work.Random;
+                for (var l = 0; l < lanes; l++)
+                {
+                    rng.Reseed(Seeds.For(options.Seed, b + l));
+                    for (var i = 0; i < clusters; i++)
+                    {
+                        var drawn = rng.Next(clusters);
+                        for (var e = clusterStart[drawn]; e < clusterStart[drawn + 1]; e++)
+                        {
+                            resampled[(cellAt[e] * Lanes) + l] += cellCount[e];
+                        }
+                    }
+                }
+            }
+
+            SolveLanes(k, pairs, options, work, start, lanes);
+            var x = MemoryMarshal.Cast<Vector256<double>, double>(work.X.AsSpan());
+            for (var i = 0; i < k; i++)
+            {
+                for (var l = 0; l < lanes; l++)
+                {
+                    samples[(i * replicates) + b + l] = x[(i * Lanes) + l];
+                }
+            }
+
+            return work;
+        }
+
+        if (options.LaneReplicates && Vector256.IsHardwareAccelerated)
+        {
+            var blocks = (replicates + Lanes - 1) / Lanes;
+            if (parallel)
+            {
+                Parallel.For(0, blocks, () => new LaneWorkspace(k + 1, pairs.Length, clusters), (q, _, work) => ReplicateLanes(q, work), _ => { });
+            }
+            else
+            {
+                var work = new LaneWorkspace(k + 1, pairs.Length, clusters);
+                for (var q = 0; q < blocks; q++)
+                {
+                    ReplicateLanes(q, work);
+                }
+            }
+        }
+        else if (parallel)
+        {
+            Parallel.For(0, replicates, () => new Workspace(k + 1, pairs.Length), (b, _, work) => Replicate(b, work), _ => { });
+        }
+        else
+        {
+            var work = new Workspace(k + 1, pairs.Length);
+            for (var b = 0; b < replicates; b++)
+            {
+                Replicate(b, work);
+            }
+        }
+
+        return samples;
     }
 
     /// <summary>
