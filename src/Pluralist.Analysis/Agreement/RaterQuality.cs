@@ -69,9 +69,10 @@ public static class RaterQuality
         }, _ => { });
 
         var raters = new List<RaterReliability>();
+        var column = new double[replicates];
         for (var j = 0; j < fit.Raters.Count; j++)
         {
-            var interval = replicates > 0 ? Bootstrap.Percentile(raterDraws.Select(d => d[j]), level) : Interval.Undefined;
+            var interval = replicates > 0 ? Bootstrap.PercentileInPlace(Column(raterDraws, j, column), level) : Interval.Undefined;
             raters.Add(new RaterReliability(fit.Raters[j], fit.RaterLabels[j], fit.Accuracy[j], interval, [.. Enumerable.Range(0, k).Select(c => fit.ConfusionAt(j, c, c))]));
         }
 
@@ -80,7 +81,7 @@ public static class RaterQuality
         {
             var post = fit.Posterior[i];
             var best = Enumerable.Range(0, k).MaxBy(c => post[c]);
-            var interval = replicates > 0 ? Bootstrap.Percentile(itemDraws.Select(d => d[i]), level) : Interval.Undefined;
+            var interval = replicates > 0 ? Bootstrap.PercentileInPlace(Column(itemDraws, i, column), level) : Interval.Undefined;
             items.Add(new ItemQuality(fit.Items[i], fit.ItemLabels[i], post, classes[best], fit.Difficulty[i], interval));
         }
 
@@ -116,6 +117,17 @@ public static class RaterQuality
         }
 
         return new OrdinalQualityReport(fit.UsedCategories, fit.Thresholds, raters, items, fit.LogLikelihood, fit.Iterations, fit.Converged, fit.MaxGradient, fit.ExactCovariance);
+    }
+
+    // Entry x of every replicate, in replicate order.
+    private static Span<double> Column(double[][] draws, int x, double[] column)
+    {
+        for (var b = 0; b < draws.Length; b++)
+        {
+            column[b] = draws[b][x];
+        }
+
+        return column;
     }
 
     private static double[][] Draws(int replicates, int count) =>
