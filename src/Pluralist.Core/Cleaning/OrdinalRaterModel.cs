@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Pluralist.Core.Cleaning;
 
 /// <summary>One ordinal label: a rater put an item in ordered category 0..K−1.</summary>
@@ -202,6 +204,7 @@ public static class OrdinalRaterModel
         public double EtaLower => -(Lul + Lll);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Obs Observe(int y, double eta, double[] tau)
     {
         var k = tau.Length + 1;
@@ -258,6 +261,7 @@ public static class OrdinalRaterModel
     /// (σ(x) = f/(1 + f), σ(−x) = 1/(1 + f)). So the same bits as two calls of Sigmoid (which took up to four exponentials),
     /// but for the sign of a NaN.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     internal static (double Plus, double Minus) SigmoidPair(double x)
     {
         if (x >= 0)
@@ -340,6 +344,7 @@ public static class OrdinalRaterModel
         public int[] RaterLabels { get; }
 
         // Every label's Observe at the current parameters (A, Θ, τ); whatever changes a parameter calls Changed.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private Obs[] Observed()
         {
             if (!_observedValid || _reference)
@@ -471,6 +476,7 @@ public static class OrdinalRaterModel
             return true;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public double LogLikelihood()
         {
             var sum = 0.0;
@@ -486,6 +492,7 @@ public static class OrdinalRaterModel
         public double LogPosterior() =>
             LogLikelihood() - (Theta.Sum(t => t * t) / 2) - (A.Sum(a => (a - DiscriminationPriorMean) * (a - DiscriminationPriorMean)) / (2 * VarA)) - (Tau.Sum(t => t * t) / (2 * VarTau));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public double MaxGradient()
         {
             var gTheta = Theta.Select(t => -t).ToArray();
@@ -512,8 +519,10 @@ public static class OrdinalRaterModel
             return gTheta.Concat(gA).Concat(gTau).Max(Math.Abs);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void StepRater(int j)
         {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             double Objective(double a)
             {
                 var s = -(a - DiscriminationPriorMean) * (a - DiscriminationPriorMean) / (2 * VarA);
@@ -525,21 +534,26 @@ public static class OrdinalRaterModel
                 return s;
             }
 
+            // The objective at A[j] from the same labels' values as the derivatives (Objective(A[j]), summed in the same order).
             double g = -(A[j] - DiscriminationPriorMean) / VarA, h = -1 / VarA;
+            var f0 = -(A[j] - DiscriminationPriorMean) * (A[j] - DiscriminationPriorMean) / (2 * VarA);
             foreach (var o in _byRater[j])
             {
                 var t = Theta[_oi[o]];
                 var d = Observe(_oy[o], A[j] * t, Tau);
                 g += d.Eta * t;
                 h += d.EtaEta * t * t;
+                f0 += d.LogP;
             }
 
-            A[j] = LineSearch(A[j], -g / h, Objective);
+            A[j] = LineSearch(A[j], -g / h, _reference ? Objective(A[j]) : f0, Objective);
             Changed();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void StepItem(int i)
         {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             double Objective(double theta)
             {
                 var s = -theta * theta / 2;
@@ -551,22 +565,25 @@ public static class OrdinalRaterModel
                 return s;
             }
 
+            // The objective at Theta[i] from the same labels' values as the derivatives (Objective(Theta[i])).
             double g = -Theta[i], h = -1;
+            var f0 = -Theta[i] * Theta[i] / 2;
             foreach (var o in _byItem[i])
             {
                 var a = A[_oj[o]];
                 var d = Observe(_oy[o], a * Theta[i], Tau);
                 g += d.Eta * a;
                 h += d.EtaEta * a * a;
+                f0 += d.LogP;
             }
 
-            Theta[i] = LineSearch(Theta[i], -g / h, Objective);
+            Theta[i] = LineSearch(Theta[i], -g / h, _reference ? Objective(Theta[i]) : f0, Objective);
             Changed();
         }
 
-        private static double LineSearch(double x, double step, Func<double, double> objective)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static double LineSearch(double x, double step, double f0, Func<double, double> objective)
         {
-            var f0 = objective(x);
             for (var half = 0; half < 40; half++, step /= 2)
             {
                 if (objective(x + step) >= f0)
@@ -578,6 +595,7 @@ public static class OrdinalRaterModel
             return x;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void StepThresholds()
         {
             var m = _k - 1;
@@ -615,6 +633,7 @@ public static class OrdinalRaterModel
             }
 
             var step = Dense.Solve(h, g, m) ?? g;
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             double Objective(double[] tau)
             {
                 for (var c = 1; c < m; c++)
@@ -669,6 +688,7 @@ public static class OrdinalRaterModel
         // Item i's row b_i: entries [RowStart[i], RowStart[i + 1]) of RowKey (rest index) and RowValue.
         private sealed record Hessian(double[] Diag, int[] RowStart, int[] RowKey, double[] RowValue, RestBlock C, double[] GTheta, double[] GRest)
         {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public double[] Schur(int r)
             {
                 var s = new double[r * r];
@@ -691,6 +711,7 @@ public static class OrdinalRaterModel
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private Hessian Assemble()
         {
             var items = Theta.Length;
@@ -1058,6 +1079,7 @@ public static class OrdinalRaterModel
     // Small dense symmetric positive-definite algebra by Cholesky (row-major n × n).
     private static class Dense
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static double[]? Cholesky(double[] a, int n)
         {
             var l = new double[n * n];
@@ -1120,6 +1142,7 @@ public static class OrdinalRaterModel
             return inv;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static double[] SolveFactored(double[] l, double[] b, int n)
         {
             var y = new double[n];
