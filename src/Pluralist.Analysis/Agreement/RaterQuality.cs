@@ -210,6 +210,8 @@ public static class RaterQuality
         private readonly int[] _origin = new int[coded.Items];
         private readonly int[] _slot = new int[coded.Items];
         private readonly int[] _count = new int[coded.Items];
+        private readonly int[] _firstDraw = new int[coded.Items];
+        private readonly int[] _sameAs = new int[coded.Items];
         private readonly double[] _posterior = new double[coded.Items * k];
         private readonly bool[] _present = new bool[coded.Raters];
         private readonly DawidSkeneWorkspace _work = new(k, coded.Raters);
@@ -230,9 +232,18 @@ public static class RaterQuality
             Grow(total);
             var n = 0;
             _start[0] = 0;
+            Array.Fill(_firstDraw, -1);
             for (var i = 0; i < c.Items; i++)
             {
                 var drawn = _draws[i];
+
+                // An item drawn again is a repeat of its first draw: the same labels and start (the EM reuses its values).
+                _sameAs[i] = _firstDraw[drawn];
+                if (_firstDraw[drawn] < 0)
+                {
+                    _firstDraw[drawn] = i;
+                }
+
                 for (var a = c.ItemStart[drawn]; a < c.ItemStart[drawn + 1]; a++)
                 {
                     _rater[n] = c.ItemRater[a];
@@ -246,7 +257,7 @@ public static class RaterQuality
             }
 
             DawidSkene.FitCoded(k, c.Raters, _start.AsSpan(0, c.Items + 1), _rater.AsSpan(0, n), _class.AsSpan(0, n), _posterior.AsSpan(0, c.Items * k), _work,
-                maxIterations: ReplicateIterations, tolerance: tolerance);
+                maxIterations: ReplicateIterations, tolerance: tolerance, sameItemAs: _sameAs.AsSpan(0, c.Items));
             for (var j = 0; j < c.Raters; j++)
             {
                 if (_present[j])

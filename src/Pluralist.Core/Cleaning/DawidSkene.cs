@@ -198,7 +198,8 @@ public static class DawidSkene
     /// same order); <paramref name="anyClassCount"/> runs the loops instead (a test compares the two).
     /// </summary>
     public static (double LogLikelihood, int Iterations, bool Converged) FitCoded(int classes, int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
-        Span<double> posterior, DawidSkeneWorkspace work, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9, bool anyClassCount = false)
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9, bool anyClassCount = false,
+        ReadOnlySpan<int> sameItemAs = default)
     {
         ArgumentNullException.ThrowIfNull(work);
         var k = classes;
@@ -213,10 +214,44 @@ public static class DawidSkene
             throw new ArgumentException($"the posterior holds {posterior.Length} values; {items} items of {k} classes need {items * k}", nameof(posterior));
         }
 
+        if (!sameItemAs.IsEmpty)
+        {
+            CheckRepeats(k, labelStart, labelRater, labelClass, posterior, sameItemAs);
+        }
+
         work.Ensure(k, raters);
         return k == 3 && !anyClassCount
-            ? FitThree(raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance)
+            ? FitThree(raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance, sameItemAs)
             : FitLoop(k, raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance);
+    }
+
+    // sameItemAs[i] names an earlier item with the same labels in the same order and the same starting posterior (or is
+    // negative); anything else would give wrong posteriors silently, so it is checked once per fit.
+    private static void CheckRepeats(int k, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass, ReadOnlySpan<double> posterior, ReadOnlySpan<int> sameItemAs)
+    {
+        var items = labelStart.Length - 1;
+        if (sameItemAs.Length != items)
+        {
+            throw new ArgumentException($"sameItemAs has {sameItemAs.Length} entries for {items} items", nameof(sameItemAs));
+        }
+
+        for (var i = 0; i < items; i++)
+        {
+            var first = sameItemAs[i];
+            if (first < 0)
+            {
+                continue;
+            }
+
+            var n = labelStart[i + 1] - labelStart[i];
+            if (first >= i || sameItemAs[first] >= 0 || labelStart[first + 1] - labelStart[first] != n
+                || !labelRater.Slice(labelStart[i], n).SequenceEqual(labelRater.Slice(labelStart[first], n))
+                || !labelClass.Slice(labelStart[i], n).SequenceEqual(labelClass.Slice(labelStart[first], n))
+                || !posterior.Slice(i * k, k).SequenceEqual(posterior.Slice(first * k, k)))
+            {
+                throw new ArgumentException($"item {i} is given as a repeat of item {first}, which is not an earlier first occurrence with the same labels and starting posterior", nameof(sameItemAs));
+            }
+        }
     }
 
     // FitCoded with loops over the classes, for any number of them.
@@ -349,13 +384,15 @@ public static class DawidSkene
     // same values in the same order as the scalar loop did, which IEEE arithmetic makes the same bits lane by lane.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double LogLikelihood, int Iterations, bool Converged) FitThree(int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
-        Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance)
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance, ReadOnlySpan<int> sameItemAs)
     {
         const int k = 3;
         var items = labelStart.Length - 1;
         var labels = labelStart[items];
         var priors = work.Priors;
-        work.EnsureThree(raters, labels);
+        work.EnsureThree(raters, labels, items);
+        var term = work.ItemTerm.AsSpan(0, items);
+        var repeats = !sameItemAs.IsEmpty;
         var theta = work.ThetaByLabel.AsSpan(0, raters * 12);
         var logTheta = work.LogThetaByLabel.AsSpan(0, raters * 12);
         var cells = work.Cells.AsSpan(0, labels);
@@ -447,6 +484,18 @@ public static class DawidSkene
             var next = 0.0;
             for (var i = 0; i < items; i++)
             {
+                // A repeat of an earlier item (the same labels and start, hence the same values at every step) takes its
+                // posterior and log-likelihood term; the sum still adds the term in item order.
+                if (repeats && sameItemAs[i] >= 0)
+                {
+                    var first = sameItemAs[i];
+                    posterior[i * 3] = posterior[first * 3];
+                    posterior[(i * 3) + 1] = posterior[(first * 3) + 1];
+                    posterior[(i * 3) + 2] = posterior[(first * 3) + 2];
+                    next += term[first];
+                    continue;
+                }
+
                 var l = start;
                 for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
                 {
@@ -473,7 +522,8 @@ public static class DawidSkene
                 posterior[i * 3] = e0 / z;
                 posterior[(i * 3) + 1] = e1 / z;
                 posterior[(i * 3) + 2] = e2 / z;
-                next += max + Math.Log(z);
+                term[i] = max + Math.Log(z);
+                next += term[i];
             }
 
             var change = Math.Abs(next - logLik);
@@ -529,6 +579,8 @@ public sealed class DawidSkeneWorkspace
 
     internal int[] Cells { get; private set; } = [];
 
+    internal double[] ItemTerm { get; private set; } = [];
+
     /// <summary>Grows the arrays to hold <paramref name="classes"/> classes and <paramref name="raters"/> raters.</summary>
     public void Ensure(int classes, int raters)
     {
@@ -547,8 +599,13 @@ public sealed class DawidSkeneWorkspace
         }
     }
 
-    internal void EnsureThree(int raters, int labels)
+    internal void EnsureThree(int raters, int labels, int items)
     {
+        if (ItemTerm.Length < items)
+        {
+            ItemTerm = new double[items];
+        }
+
         if (ThetaByLabel.Length < raters * 12)
         {
             ThetaByLabel = new double[raters * 12];

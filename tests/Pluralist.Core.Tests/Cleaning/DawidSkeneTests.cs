@@ -198,6 +198,49 @@ public class DawidSkeneTests
         }
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Repeated_items_reusing_their_first_copys_values_give_the_bits_of_computing_every_item(int seed)
+    {
+        // A bootstrap sample over items: draws with replacement, a drawn item keeping its labels and starting posterior.
+        var rng = new Random(seed);
+        const int raters = 15;
+        var pool = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 1 + rng.Next(12)).Select(_ => (Rater: rng.Next(raters), Class: rng.Next(3))).ToArray()).ToArray();
+        var poolStart = pool.Select(_ => { var w = new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() }; return w.Select(x => x / w.Sum()).ToArray(); }).ToArray();
+        var draws = Enumerable.Range(0, pool.Length).Select(_ => rng.Next(pool.Length)).ToArray();
+        var start = new int[draws.Length + 1];
+        var (rater, cls, begin, sameAs) = (new List<int>(), new List<int>(), new List<double>(), new int[draws.Length]);
+        for (var i = 0; i < draws.Length; i++)
+        {
+            rater.AddRange(pool[draws[i]].Select(l => l.Rater));
+            cls.AddRange(pool[draws[i]].Select(l => l.Class));
+            begin.AddRange(poolStart[draws[i]]);
+            start[i + 1] = rater.Count;
+            sameAs[i] = Array.IndexOf(draws, draws[i]) is var first && first < i ? first : -1;
+        }
+
+        Assert.Contains(sameAs, x => x >= 0);
+        foreach (var maxIterations in new[] { 1, 3, 300 })
+        {
+            var (reused, every) = (begin.ToArray(), begin.ToArray());
+            var (reusedWork, everyWork) = (new DawidSkeneWorkspace(3, raters), new DawidSkeneWorkspace(3, raters));
+            var a = DawidSkene.FitCoded(3, raters, start, [.. rater], [.. cls], reused, reusedWork, maxIterations: maxIterations, tolerance: 1e-11, sameItemAs: sameAs);
+            var b = DawidSkene.FitCoded(3, raters, start, [.. rater], [.. cls], every, everyWork, maxIterations: maxIterations, tolerance: 1e-11);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(b.LogLikelihood), BitConverter.DoubleToInt64Bits(a.LogLikelihood));
+            Assert.Equal((b.Iterations, b.Converged), (a.Iterations, a.Converged));
+            Assert.Equal(every.Select(BitConverter.DoubleToInt64Bits), reused.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(everyWork.Theta[..(raters * 9)].Select(BitConverter.DoubleToInt64Bits), reusedWork.Theta[..(raters * 9)].Select(BitConverter.DoubleToInt64Bits));
+        }
+
+        // A repeat whose labels or start differ from its first copy's is refused, naming the items.
+        var wrong = sameAs.ToArray();
+        var other = Enumerable.Range(1, draws.Length - 1).First(i => sameAs[i] < 0 && !pool[draws[i]].SequenceEqual(pool[draws[0]]));
+        wrong[other] = 0;
+        var ex = Assert.Throws<ArgumentException>(() => DawidSkene.FitCoded(3, raters, start, [.. rater], [.. cls], begin.ToArray(), new DawidSkeneWorkspace(3, raters), sameItemAs: wrong));
+        Assert.Contains($"item {other} is given as a repeat of item 0", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Three_class_path_refuses_a_rater_or_class_out_of_range_and_decreasing_starts_naming_them()
     {
