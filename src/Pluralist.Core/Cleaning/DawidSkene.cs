@@ -195,7 +195,10 @@ public static class DawidSkene
     /// fitted one; the priors and the confusion matrices (rater-major, [j·K² + t·K + l]) are left in <paramref name="work"/>.
     /// The arithmetic is that of the model's description, in item order and each item's label order, so the same labels in
     /// the same order give the same bits. Three classes run a path with the class loops written out (the same additions in the
-    /// same order); <paramref name="anyClassCount"/> runs the loops instead (a test compares the two).
+    /// same order); <paramref name="anyClassCount"/> runs the loops instead (a test compares the two). <paramref name="sameItemAs"/>
+    /// (empty, or one entry per item) can name, for an item, an earlier first occurrence with the same labels in the same order
+    /// and the same starting posterior (a bootstrap draw of an item drawn before; negative otherwise): the three-class path then
+    /// takes that item's values in each E-step instead of computing them again (the same bits); it is checked once per fit.
     /// </summary>
     public static (double LogLikelihood, int Iterations, bool Converged) FitCoded(int classes, int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
         Span<double> posterior, DawidSkeneWorkspace work, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9, bool anyClassCount = false,
