@@ -920,6 +920,7 @@ public static class OrdinalRaterModel
             private readonly double[] _thresholdRater = new double[reference ? 0 : raters * thresholds]; // (τ_t, a_j) at j·(K−1) + t
             private readonly double[] _threshold = new double[reference ? 0 : thresholds * thresholds];
 
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Add(int x, int y, double v)
             {
                 if (_entries is not null)
