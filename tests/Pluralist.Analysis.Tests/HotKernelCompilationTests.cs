@@ -76,8 +76,8 @@ public class HotKernelCompilationTests
     [InlineData("Dense", "SolveFactored")]
     public void Ordinal_rater_model_loops_are_compiled_optimised_at_their_first_call(string nested, string name)
     {
-        // The rater-quality section fits the model twice in one process (docs/performance.md, "Rater quality in lanes and
-        // without repeated work"); its label loops ran at tier 0 for much of a fit. Model and its Hessian are private nested classes.
+        // The rater-quality section fits the model twice in one process (docs/performance.md, "Rater quality without
+        // repeated work, in vector lanes"); its label loops ran at tier 0 for much of a fit. Model and its Hessian are private nested classes.
         var type = nested switch
         {
             "" => typeof(OrdinalRaterModel),
