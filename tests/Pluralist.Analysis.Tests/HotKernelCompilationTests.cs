@@ -68,4 +68,33 @@ public class HotKernelCompilationTests
         Assert.Equal(2, refits.Count);
         Assert.All(replicate.Concat(refits), m => Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveOptimization), m.Name));
     }
+
+    [Theory]
+    [InlineData("", "Observe")]
+    [InlineData("", "SigmoidPair")]
+    [InlineData("Model", "Observed")]
+    [InlineData("Model", "MaxGradient")]
+    [InlineData("Model", "LogLikelihood")]
+    [InlineData("Model", "Assemble")]
+    [InlineData("Model", "StepThresholds")]
+    [InlineData("Model", "StepRater")]
+    [InlineData("Model", "StepItem")]
+    [InlineData("Model", "LineSearch")]
+    [InlineData("Hessian", "Schur")]
+    [InlineData("Dense", "Cholesky")]
+    [InlineData("Dense", "SolveFactored")]
+    public void Ordinal_rater_model_loops_are_compiled_optimised_at_their_first_call(string nested, string name)
+    {
+        // The rater-quality section fits the model twice in one process (docs/performance.md, "Rater quality without
+        // repeated work, in vector lanes"); its label loops ran at tier 0 for much of a fit. Model and its Hessian are private nested classes.
+        var type = nested switch
+        {
+            "" => typeof(OrdinalRaterModel),
+            "Hessian" => typeof(OrdinalRaterModel).GetNestedType("Model", Any)!.GetNestedType("Hessian", Any)!,
+            _ => typeof(OrdinalRaterModel).GetNestedType(nested, Any)!,
+        };
+        var methods = type.GetMethods(Any).Where(m => m.Name == name).ToList();
+        Assert.NotEmpty(methods);
+        Assert.All(methods, m => Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveOptimization), $"{type.Name}.{m.Name}"));
+    }
 }

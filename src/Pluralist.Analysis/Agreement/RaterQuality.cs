@@ -69,9 +69,10 @@ public static class RaterQuality
         }, _ => { });
 
         var raters = new List<RaterReliability>();
+        var column = new double[replicates];
         for (var j = 0; j < fit.Raters.Count; j++)
         {
-            var interval = replicates > 0 ? Bootstrap.Percentile(raterDraws.Select(d => d[j]), level) : Interval.Undefined;
+            var interval = replicates > 0 ? Bootstrap.PercentileInPlace(Column(raterDraws, j, column), level) : Interval.Undefined;
             raters.Add(new RaterReliability(fit.Raters[j], fit.RaterLabels[j], fit.Accuracy[j], interval, [.. Enumerable.Range(0, k).Select(c => fit.ConfusionAt(j, c, c))]));
         }
 
@@ -80,7 +81,7 @@ public static class RaterQuality
         {
             var post = fit.Posterior[i];
             var best = Enumerable.Range(0, k).MaxBy(c => post[c]);
-            var interval = replicates > 0 ? Bootstrap.Percentile(itemDraws.Select(d => d[i]), level) : Interval.Undefined;
+            var interval = replicates > 0 ? Bootstrap.PercentileInPlace(Column(itemDraws, i, column), level) : Interval.Undefined;
             items.Add(new ItemQuality(fit.Items[i], fit.ItemLabels[i], post, classes[best], fit.Difficulty[i], interval));
         }
 
@@ -116,6 +117,17 @@ public static class RaterQuality
         }
 
         return new OrdinalQualityReport(fit.UsedCategories, fit.Thresholds, raters, items, fit.LogLikelihood, fit.Iterations, fit.Converged, fit.MaxGradient, fit.ExactCovariance);
+    }
+
+    // Entry x of every replicate, in replicate order.
+    private static Span<double> Column(double[][] draws, int x, double[] column)
+    {
+        for (var b = 0; b < draws.Length; b++)
+        {
+            column[b] = draws[b][x];
+        }
+
+        return column;
     }
 
     private static double[][] Draws(int replicates, int count) =>
@@ -198,6 +210,8 @@ public static class RaterQuality
         private readonly int[] _origin = new int[coded.Items];
         private readonly int[] _slot = new int[coded.Items];
         private readonly int[] _count = new int[coded.Items];
+        private readonly int[] _firstDraw = new int[coded.Items];
+        private readonly int[] _sameAs = new int[coded.Items];
         private readonly double[] _posterior = new double[coded.Items * k];
         private readonly bool[] _present = new bool[coded.Raters];
         private readonly DawidSkeneWorkspace _work = new(k, coded.Raters);
@@ -218,9 +232,18 @@ public static class RaterQuality
             Grow(total);
             var n = 0;
             _start[0] = 0;
+            Array.Fill(_firstDraw, -1);
             for (var i = 0; i < c.Items; i++)
             {
                 var drawn = _draws[i];
+
+                // An item drawn again is a repeat of its first draw: the same labels and start (the EM reuses its values).
+                _sameAs[i] = _firstDraw[drawn];
+                if (_firstDraw[drawn] < 0)
+                {
+                    _firstDraw[drawn] = i;
+                }
+
                 for (var a = c.ItemStart[drawn]; a < c.ItemStart[drawn + 1]; a++)
                 {
                     _rater[n] = c.ItemRater[a];
@@ -234,7 +257,7 @@ public static class RaterQuality
             }
 
             DawidSkene.FitCoded(k, c.Raters, _start.AsSpan(0, c.Items + 1), _rater.AsSpan(0, n), _class.AsSpan(0, n), _posterior.AsSpan(0, c.Items * k), _work,
-                maxIterations: ReplicateIterations, tolerance: tolerance);
+                maxIterations: ReplicateIterations, tolerance: tolerance, sameItemAs: _sameAs.AsSpan(0, c.Items));
             for (var j = 0; j < c.Raters; j++)
             {
                 if (_present[j])

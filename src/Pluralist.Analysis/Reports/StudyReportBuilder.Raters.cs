@@ -30,19 +30,32 @@ public static partial class StudyReportBuilder
 
         // Pairwise answers: items are (pair, criterion), raters participant ids (pseudonyms in the tables).
         var answered = input.Rows.Where(r => r.PairKind == PairKind.Annotation && r.Preference is not null).ToList();
+        // Each item's and rater's key is formatted once (the same string for every label of theirs, for both models).
         var pairItems = new Dictionary<string, (string Item, string Criterion)>(StringComparer.Ordinal);
+        var pairKeys = new Dictionary<(long Pair, string Criterion), string>();
         string PairItem(CleaningRow r)
         {
-            var key = string.Create(Ci, $"{r.PairId}/{r.Criterion}");
-            pairItems.TryAdd(key, (r.PairId.ToString(Ci), r.Criterion));
+            if (!pairKeys.TryGetValue((r.PairId, r.Criterion), out var key))
+            {
+                key = string.Create(Ci, $"{r.PairId}/{r.Criterion}");
+                pairKeys[(r.PairId, r.Criterion)] = key;
+                pairItems.TryAdd(key, (r.PairId.ToString(Ci), r.Criterion));
+            }
+
             return key;
         }
 
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var raterKeys = new Dictionary<long, string>();
         string Rater(long id)
         {
-            var key = id.ToString(Ci);
-            names.TryAdd(key, Name(input, id));
+            if (!raterKeys.TryGetValue(id, out var key))
+            {
+                key = id.ToString(Ci);
+                raterKeys[id] = key;
+                names.TryAdd(key, Name(input, id));
+            }
+
             return key;
         }
 
@@ -89,10 +102,16 @@ public static partial class StudyReportBuilder
         else
         {
             var kept = LikertCleaning.Run(input.Ratings).Kept;
+            var likertKeys = new Dictionary<(string Image, string Question), string>();
             var ratings = kept.Select(r =>
             {
-                var key = $"{r.Image}/{r.Question}";
-                likertItems.TryAdd(key, (r.Image, r.Question));
+                if (!likertKeys.TryGetValue((r.Image, r.Question), out var key))
+                {
+                    key = $"{r.Image}/{r.Question}";
+                    likertKeys[(r.Image, r.Question)] = key;
+                    likertItems.TryAdd(key, (r.Image, r.Question));
+                }
+
                 return new OrdinalLabel(key, Rater(r.Participant), r.Value);
             }).ToList();
             if (TooLittle("Likert ratings", "ratings kept by cleaning", ratings.Select(l => (l.Item, l.Rater)).ToList(), ratings.Select(l => l.Category).Distinct().Count()) is { } why)

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Pluralist.Core.Cleaning;
 
@@ -193,10 +195,14 @@ public static class DawidSkene
     /// fitted one; the priors and the confusion matrices (rater-major, [j·K² + t·K + l]) are left in <paramref name="work"/>.
     /// The arithmetic is that of the model's description, in item order and each item's label order, so the same labels in
     /// the same order give the same bits. Three classes run a path with the class loops written out (the same additions in the
-    /// same order); <paramref name="anyClassCount"/> runs the loops instead (a test compares the two).
+    /// same order); <paramref name="anyClassCount"/> runs the loops instead (a test compares the two). <paramref name="sameItemAs"/>
+    /// (empty, or one entry per item) can name, for an item, an earlier first occurrence with the same labels in the same order
+    /// and the same starting posterior (a bootstrap draw of an item drawn before; negative otherwise): the three-class path then
+    /// takes that item's values in each E-step instead of computing them again (the same bits); it is checked once per fit.
     /// </summary>
     public static (double LogLikelihood, int Iterations, bool Converged) FitCoded(int classes, int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
-        Span<double> posterior, DawidSkeneWorkspace work, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9, bool anyClassCount = false)
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing = 0.01, int maxIterations = 500, double tolerance = 1e-9, bool anyClassCount = false,
+        ReadOnlySpan<int> sameItemAs = default)
     {
         ArgumentNullException.ThrowIfNull(work);
         var k = classes;
@@ -211,10 +217,44 @@ public static class DawidSkene
             throw new ArgumentException($"the posterior holds {posterior.Length} values; {items} items of {k} classes need {items * k}", nameof(posterior));
         }
 
+        if (!sameItemAs.IsEmpty)
+        {
+            CheckRepeats(k, labelStart, labelRater, labelClass, posterior, sameItemAs);
+        }
+
         work.Ensure(k, raters);
         return k == 3 && !anyClassCount
-            ? FitThree(raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance)
+            ? FitThree(raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance, sameItemAs)
             : FitLoop(k, raters, labelStart, labelRater, labelClass, posterior, work, smoothing, maxIterations, tolerance);
+    }
+
+    // sameItemAs[i] names an earlier item with the same labels in the same order and the same starting posterior (or is
+    // negative); anything else would give wrong posteriors silently, so it is checked once per fit.
+    private static void CheckRepeats(int k, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass, ReadOnlySpan<double> posterior, ReadOnlySpan<int> sameItemAs)
+    {
+        var items = labelStart.Length - 1;
+        if (sameItemAs.Length != items)
+        {
+            throw new ArgumentException($"sameItemAs has {sameItemAs.Length} entries for {items} items", nameof(sameItemAs));
+        }
+
+        for (var i = 0; i < items; i++)
+        {
+            var first = sameItemAs[i];
+            if (first < 0)
+            {
+                continue;
+            }
+
+            var n = labelStart[i + 1] - labelStart[i];
+            if (first >= i || sameItemAs[first] >= 0 || labelStart[first + 1] - labelStart[first] != n
+                || !labelRater.Slice(labelStart[i], n).SequenceEqual(labelRater.Slice(labelStart[first], n))
+                || !labelClass.Slice(labelStart[i], n).SequenceEqual(labelClass.Slice(labelStart[first], n))
+                || !posterior.Slice(i * k, k).SequenceEqual(posterior.Slice(first * k, k)))
+            {
+                throw new ArgumentException($"item {i} is given as a repeat of item {first}, which is not an earlier first occurrence with the same labels and starting posterior", nameof(sameItemAs));
+            }
+        }
     }
 
     // FitCoded with loops over the classes, for any number of them.
@@ -341,16 +381,52 @@ public static class DawidSkene
     }
 
     // FitCoded for three classes (the sign of a slider answer), with the class loops written out: the same additions in the
-    // same order, so the same bits as the loop over classes (DawidSkeneTests compares the two).
+    // same order, so the same bits as the loop over classes (DawidSkeneTests compares the two). The confusion matrices are held
+    // transposed and padded for the loops over labels: rater j's label l is the vector [(3j + l)·4, +4) over the true classes
+    // (the fourth lane unused), so a label's three additions (one per true class) are one vector addition; each lane adds the
+    // same values in the same order as the scalar loop did, which IEEE arithmetic makes the same bits lane by lane.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double LogLikelihood, int Iterations, bool Converged) FitThree(int raters, ReadOnlySpan<int> labelStart, ReadOnlySpan<int> labelRater, ReadOnlySpan<int> labelClass,
-        Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance)
+        Span<double> posterior, DawidSkeneWorkspace work, double smoothing, int maxIterations, double tolerance, ReadOnlySpan<int> sameItemAs)
     {
         const int k = 3;
         var items = labelStart.Length - 1;
+        var labels = labelStart[items];
         var priors = work.Priors;
-        var theta = work.Theta.AsSpan(0, raters * 9);
-        var logTheta = work.LogTheta.AsSpan(0, raters * 9);
+        work.EnsureThree(raters, labels, items);
+        var term = work.ItemTerm.AsSpan(0, items);
+        var repeats = !sameItemAs.IsEmpty;
+        var theta = work.ThetaByLabel.AsSpan(0, raters * 12);
+        var logTheta = work.LogThetaByLabel.AsSpan(0, raters * 12);
+        var cells = work.Cells.AsSpan(0, labels);
+        // The loops below read through references, so the offsets are checked here: item i's labels must lie in
+        // [labelStart[0], labelStart[items]), each rater and class in range.
+        for (var i = 0; i < items; i++)
+        {
+            if (labelStart[i] < 0 || labelStart[i + 1] < labelStart[i])
+            {
+                throw new ArgumentException($"item {i}'s labels start at {labelStart[i]} and end at {labelStart[i + 1]}: the starts must be non-negative and non-decreasing", nameof(labelStart));
+            }
+        }
+
+        if (labelRater.Length < labels || labelClass.Length < labels)
+        {
+            throw new ArgumentException($"{labels} labels need as many raters and classes; there are {labelRater.Length} and {labelClass.Length}", nameof(labelRater));
+        }
+
+        for (var a = labelStart[0]; a < labels; a++)
+        {
+            if ((uint)labelRater[a] >= (uint)raters || (uint)labelClass[a] >= k)
+            {
+                throw new ArgumentException($"label {a} has rater {labelRater[a]} and class {labelClass[a]}; there are {raters} raters and {k} classes", nameof(labelRater));
+            }
+
+            cells[a] = ((labelRater[a] * 3) + labelClass[a]) * 4;
+        }
+
+        ref var thetaAt = ref MemoryMarshal.GetReference(theta);
+        ref var logThetaAt = ref MemoryMarshal.GetReference(logTheta);
+        ref var cellAt = ref MemoryMarshal.GetReference(cells); // every cells[a] is checked by the loop above
         var logLik = double.NegativeInfinity;
         var iterations = 0;
         var converged = false;
@@ -369,48 +445,67 @@ public static class DawidSkene
                 p0 += t0;
                 p1 += t1;
                 p2 += t2;
+                var t = Vector256.Create(t0, t1, t2, 0.0);
                 for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
                 {
-                    var cell = (labelRater[a] * 9) + labelClass[a];
-                    theta[cell] += t0;
-                    theta[cell + 3] += t1;
-                    theta[cell + 6] += t2;
+                    ref var cell = ref Unsafe.Add(ref thetaAt, Unsafe.Add(ref cellAt, a));
+                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref cell) + t, ref cell);
                 }
             }
 
             priors[0] = Math.Max(p0 / items, 1e-12);
             priors[1] = Math.Max(p1 / items, 1e-12);
             priors[2] = Math.Max(p2 / items, 1e-12);
-            for (var r = 0; r < theta.Length; r += k)
+
+            // Row (rater j, true class t) of the confusion matrix is lane t of rater j's three label vectors.
+            var s = Vector256.Create(smoothing);
+            var ks = Vector256.Create(k * smoothing);
+            for (var j = 0; j < raters; j++)
             {
-                var sum = 0.0 + theta[r] + theta[r + 1] + theta[r + 2];
-                var denominator = sum + (k * smoothing);
-                theta[r] = (theta[r] + smoothing) / denominator;
-                theta[r + 1] = (theta[r + 1] + smoothing) / denominator;
-                theta[r + 2] = (theta[r + 2] + smoothing) / denominator;
+                ref var row = ref Unsafe.Add(ref thetaAt, j * 12);
+                var v0 = Vector256.LoadUnsafe(ref row);
+                var v1 = Vector256.LoadUnsafe(ref row, 4);
+                var v2 = Vector256.LoadUnsafe(ref row, 8);
+                var denominator = Vector256<double>.Zero + v0 + v1 + v2 + ks;
+                Vector256.StoreUnsafe((v0 + s) / denominator, ref row);
+                Vector256.StoreUnsafe((v1 + s) / denominator, ref row, 4);
+                Vector256.StoreUnsafe((v2 + s) / denominator, ref row, 8);
             }
 
-            // E-step (logs taken once per iteration).
+            // E-step (logs taken once per iteration; the unused fourth lanes stay 0).
             var lp0 = Math.Log(priors[0]);
             var lp1 = Math.Log(priors[1]);
             var lp2 = Math.Log(priors[2]);
-            for (var x = 0; x < theta.Length; x++)
+            for (var x = 0; x < raters * 12; x += 4)
             {
                 logTheta[x] = Math.Log(theta[x]);
+                logTheta[x + 1] = Math.Log(theta[x + 1]);
+                logTheta[x + 2] = Math.Log(theta[x + 2]);
             }
 
+            var start = Vector256.Create(lp0, lp1, lp2, 0.0);
             var next = 0.0;
             for (var i = 0; i < items; i++)
             {
-                double l0 = lp0, l1 = lp1, l2 = lp2;
-                for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
+                // A repeat of an earlier item (the same labels and start, hence the same values at every step) takes its
+                // posterior and log-likelihood term; the sum still adds the term in item order.
+                if (repeats && sameItemAs[i] >= 0)
                 {
-                    var cell = (labelRater[a] * 9) + labelClass[a];
-                    l0 += logTheta[cell];
-                    l1 += logTheta[cell + 3];
-                    l2 += logTheta[cell + 6];
+                    var first = sameItemAs[i];
+                    posterior[i * 3] = posterior[first * 3];
+                    posterior[(i * 3) + 1] = posterior[(first * 3) + 1];
+                    posterior[(i * 3) + 2] = posterior[(first * 3) + 2];
+                    next += term[first];
+                    continue;
                 }
 
+                var l = start;
+                for (var a = labelStart[i]; a < labelStart[i + 1]; a++)
+                {
+                    l += Vector256.LoadUnsafe(ref Unsafe.Add(ref logThetaAt, Unsafe.Add(ref cellAt, a)));
+                }
+
+                var (l0, l1, l2) = (l.GetElement(0), l.GetElement(1), l.GetElement(2));
                 var max = l0;
                 if (l1 > max)
                 {
@@ -422,14 +517,16 @@ public static class DawidSkene
                     max = l2;
                 }
 
-                var e0 = Math.Exp(l0 - max);
-                var e1 = Math.Exp(l1 - max);
-                var e2 = Math.Exp(l2 - max);
+                // exp(0) = 1 exactly: the largest class's term needs no exponential (the same bits).
+                var e0 = l0 == max ? 1.0 : Math.Exp(l0 - max);
+                var e1 = l1 == max ? 1.0 : Math.Exp(l1 - max);
+                var e2 = l2 == max ? 1.0 : Math.Exp(l2 - max);
                 var z = 0.0 + e0 + e1 + e2;
                 posterior[i * 3] = e0 / z;
                 posterior[(i * 3) + 1] = e1 / z;
                 posterior[(i * 3) + 2] = e2 / z;
-                next += max + Math.Log(z);
+                term[i] = max + Math.Log(z);
+                next += term[i];
             }
 
             var change = Math.Abs(next - logLik);
@@ -438,6 +535,19 @@ public static class DawidSkene
             {
                 converged = true;
                 break;
+            }
+        }
+
+        // The confusion matrices in the workspace's layout, [j·9 + t·3 + l].
+        var confusion = work.Theta.AsSpan(0, raters * 9);
+        for (var j = 0; j < raters; j++)
+        {
+            for (var t = 0; t < 3; t++)
+            {
+                for (var l = 0; l < 3; l++)
+                {
+                    confusion[(j * 9) + (t * 3) + l] = theta[(((j * 3) + l) * 4) + t];
+                }
             }
         }
 
@@ -464,6 +574,16 @@ public sealed class DawidSkeneWorkspace
 
     internal double[] Exp { get; private set; } = [];
 
+    // The three-class path's confusion matrices and logs by rater and label, four lanes a label (the fourth unused), and each
+    // label's offset in them.
+    internal double[] ThetaByLabel { get; private set; } = [];
+
+    internal double[] LogThetaByLabel { get; private set; } = [];
+
+    internal int[] Cells { get; private set; } = [];
+
+    internal double[] ItemTerm { get; private set; } = [];
+
     /// <summary>Grows the arrays to hold <paramref name="classes"/> classes and <paramref name="raters"/> raters.</summary>
     public void Ensure(int classes, int raters)
     {
@@ -479,6 +599,25 @@ public sealed class DawidSkeneWorkspace
         {
             Theta = new double[classes * classes * raters];
             LogTheta = new double[classes * classes * raters];
+        }
+    }
+
+    internal void EnsureThree(int raters, int labels, int items)
+    {
+        if (ItemTerm.Length < items)
+        {
+            ItemTerm = new double[items];
+        }
+
+        if (ThetaByLabel.Length < raters * 12)
+        {
+            ThetaByLabel = new double[raters * 12];
+            LogThetaByLabel = new double[raters * 12];
+        }
+
+        if (Cells.Length < labels)
+        {
+            Cells = new int[labels];
         }
     }
 }

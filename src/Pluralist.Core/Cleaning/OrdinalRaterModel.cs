@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Pluralist.Core.Cleaning;
 
 /// <summary>One ordinal label: a rater put an item in ordered category 0..K−1.</summary>
@@ -128,14 +130,15 @@ public static class OrdinalRaterModel
     }
 
     public static OrdinalRaterFit Fit(IEnumerable<OrdinalLabel> labels, int maxIterations = 2000, double tolerance = 1e-6) =>
-        Fit(labels, maxIterations, tolerance, referenceHessian: false);
+        Fit(labels, maxIterations, tolerance, reference: false);
 
     /// <summary>
-    /// <see cref="Fit(IEnumerable{OrdinalLabel}, int, double)"/>; <paramref name="referenceHessian"/> keeps the negative Hessian's
-    /// rater-and-threshold block in a dictionary keyed by entry, as it used to be, instead of its three non-zero parts
-    /// (a test compares the two, bit for bit).
+    /// <see cref="Fit(IEnumerable{OrdinalLabel}, int, double)"/>; <paramref name="reference"/> runs the model as it used to be
+    /// computed, for a test that compares the two bit for bit: the negative Hessian's rater-and-threshold block in a dictionary
+    /// keyed by entry instead of its non-zero parts, its item-rest rows in a dictionary per item instead of flat arrays laid out
+    /// once, and every label's <see cref="Observe"/> computed again at each use instead of once per point.
     /// </summary>
-    internal static OrdinalRaterFit Fit(IEnumerable<OrdinalLabel> labels, int maxIterations, double tolerance, bool referenceHessian)
+    internal static OrdinalRaterFit Fit(IEnumerable<OrdinalLabel> labels, int maxIterations, double tolerance, bool reference)
     {
         ArgumentNullException.ThrowIfNull(labels);
         var list = labels.ToList();
@@ -181,7 +184,7 @@ public static class OrdinalRaterModel
             (oi[o], oj[o], oy[o]) = (i, j, category[l.Category]);
         }
 
-        var model = new Model(used.Length, itemIndex.Count, raterIndex.Count, oi, oj, oy, referenceHessian);
+        var model = new Model(used.Length, itemIndex.Count, raterIndex.Count, oi, oj, oy, reference);
         var (iterations, converged) = model.Run(maxIterations, tolerance);
         var exact = model.StandardErrors(out var aSe, out var thetaSe);
         return new OrdinalRaterFit(used, [.. raterIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)], [.. itemIndex.OrderBy(kv => kv.Value).Select(kv => kv.Key)],
@@ -201,6 +204,7 @@ public static class OrdinalRaterModel
         public double EtaLower => -(Lul + Lll);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Obs Observe(int y, double eta, double[] tau)
     {
         var k = tau.Length + 1;
@@ -209,37 +213,66 @@ public static class OrdinalRaterModel
         var u = hasU ? tau[y] - eta : double.PositiveInfinity;
         var l = hasL ? tau[y - 1] - eta : double.NegativeInfinity;
 
+        // σ(u), σ(−u), σ(l), σ(−l) from one exponential per bound (SigmoidPair).
+        double su = 0, suMinus = 0, sl = 0, slMinus = 0;
+        if (hasU)
+        {
+            (su, suMinus) = SigmoidPair(u);
+        }
+
+        if (hasL)
+        {
+            (sl, slMinus) = SigmoidPair(l);
+        }
+
         // p = F(u) − F(l), computed in the tail where it does not cancel.
         double p;
         if (hasL && l > 0)
         {
-            p = Sigmoid(-l) - (hasU ? Sigmoid(-u) : 0);
+            p = slMinus - (hasU ? suMinus : 0);
         }
         else
         {
-            p = (hasU ? Sigmoid(u) : 1) - (hasL ? Sigmoid(l) : 0);
+            p = (hasU ? su : 1) - (hasL ? sl : 0);
         }
 
         p = Math.Max(p, 1e-300);
         double fu = 0, fl = 0, dfu = 0, dfl = 0;
         if (hasU)
         {
-            var s = Sigmoid(u);
-            fu = s * (1 - s);
-            dfu = fu * (1 - (2 * s));
+            fu = su * (1 - su);
+            dfu = fu * (1 - (2 * su));
         }
 
         if (hasL)
         {
-            var s = Sigmoid(l);
-            fl = s * (1 - s);
-            dfl = fl * (1 - (2 * s));
+            fl = sl * (1 - sl);
+            dfl = fl * (1 - (2 * sl));
         }
 
         return new Obs(Math.Log(p), fu / p, -fl / p, (dfu / p) - (fu * fu / (p * p)), (-dfl / p) - (fl * fl / (p * p)), fu * fl / (p * p));
     }
 
     private static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
+
+    /// <summary>
+    /// (σ(x), σ(−x)), each with <see cref="Sigmoid"/>'s arithmetic, from one exponential: for x ≥ 0 both are formed from
+    /// e = exp(−x) (σ(x) = 1/(1 + e), σ(−x) = e/(1 + e), and at x = 0 both are 1/(1 + 1)); for x &lt; 0 from f = exp(x)
+    /// (σ(x) = f/(1 + f), σ(−x) = 1/(1 + f)). So the same bits as two calls of Sigmoid (which took up to four exponentials),
+    /// but for the sign of a NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
+    internal static (double Plus, double Minus) SigmoidPair(double x)
+    {
+        if (x >= 0)
+        {
+            var e = Math.Exp(-x);
+            return (1 / (1 + e), e / (1 + e));
+        }
+
+        var f = Math.Exp(x);
+        return (f / (1 + f), 1 / (1 + f));
+    }
 
     private sealed class Model
     {
@@ -251,18 +284,34 @@ public static class OrdinalRaterModel
         private readonly int[] _oy;
         private readonly int[][] _byItem;
         private readonly int[][] _byRater;
-        private readonly bool _referenceHessian;
+        private readonly bool _reference;
 
-        public Model(int k, int items, int raters, int[] oi, int[] oj, int[] oy, bool referenceHessian)
+        // The item-rest rows b_i of the negative Hessian, laid out flat: item i's entries are [_rowStart[i], _rowStart[i + 1]), rest
+        // index _rowKey[s], in the order a dictionary per item would enumerate them (first addition first); label o adds to
+        // its rater's entry _slotRater[o], its upper threshold's _slotUpper[o] and its lower threshold's _slotLower[o] (−1: none).
+        private readonly int[] _rowStart;
+        private readonly int[] _rowKey;
+        private readonly int[] _slotRater;
+        private readonly int[] _slotUpper;
+        private readonly int[] _slotLower;
+
+        // Observe of every label at the current parameters, computed once per point: the gradient, the Hessian, the objective
+        // and the thresholds' step each used to compute it again at the same point. Same inputs, so the same values.
+        private readonly Obs[] _observed;
+        private bool _observedValid;
+
+        public Model(int k, int items, int raters, int[] oi, int[] oj, int[] oy, bool reference)
         {
             _k = k;
-            _referenceHessian = referenceHessian;
+            _reference = reference;
             (_oi, _oj, _oy) = (oi, oj, oy);
             _byItem = Group(oi, items);
             _byRater = Group(oj, raters);
             ItemLabels = [.. _byItem.Select(g => g.Length)];
             RaterLabels = [.. _byRater.Select(g => g.Length)];
             A = Enumerable.Repeat(1.0, raters).ToArray();
+            (_rowStart, _rowKey, _slotRater, _slotUpper, _slotLower) = RowLayout(k, items, raters, oi, oj, oy);
+            _observed = new Obs[oy.Length];
 
             // Start: each item's standardised mean category; thresholds at the logits of the cumulative category shares.
             var means = _byItem.Select(g => g.Average(o => (double)oy[o])).ToArray();
@@ -293,6 +342,25 @@ public static class OrdinalRaterModel
         public int[] ItemLabels { get; }
 
         public int[] RaterLabels { get; }
+
+        // Every label's Observe at the current parameters (A, Θ, τ); whatever changes a parameter calls Changed.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private Obs[] Observed()
+        {
+            if (!_observedValid || _reference)
+            {
+                for (var o = 0; o < _oy.Length; o++)
+                {
+                    _observed[o] = Observe(_oy[o], A[_oj[o]] * Theta[_oi[o]], Tau);
+                }
+
+                _observedValid = true;
+            }
+
+            return _observed;
+        }
+
+        private void Changed() => _observedValid = false;
 
         public (int Iterations, bool Converged) Run(int maxIterations, double tolerance)
         {
@@ -336,9 +404,9 @@ public static class OrdinalRaterModel
             var rhs = (double[])h.GRest.Clone();
             for (var i = 0; i < Theta.Length; i++)
             {
-                foreach (var (x, bx) in h.Rows[i])
+                for (var p = h.RowStart[i]; p < h.RowStart[i + 1]; p++)
                 {
-                    rhs[x] -= bx * h.GTheta[i] / h.Diag[i];
+                    rhs[h.RowKey[p]] -= h.RowValue[p] * h.GTheta[i] / h.Diag[i];
                 }
             }
 
@@ -352,9 +420,9 @@ public static class OrdinalRaterModel
             for (var i = 0; i < Theta.Length; i++)
             {
                 var v = h.GTheta[i];
-                foreach (var (x, bx) in h.Rows[i])
+                for (var p = h.RowStart[i]; p < h.RowStart[i + 1]; p++)
                 {
-                    v -= bx * dRest[x];
+                    v -= h.RowValue[p] * dRest[h.RowKey[p]];
                 }
 
                 dTheta[i] = v / h.Diag[i];
@@ -380,12 +448,15 @@ public static class OrdinalRaterModel
                     Tau[c] = tau0[c] + (scale * dRest[A.Length + c]);
                 }
 
+                Changed();
+
                 if (Ordered(Tau) && LogPosterior() >= f0)
                 {
                     return true;
                 }
             }
 
+            Changed();
             Array.Copy(theta0, Theta, Theta.Length);
             Array.Copy(a0, A, A.Length);
             Array.Copy(tau0, Tau, Tau.Length);
@@ -405,12 +476,14 @@ public static class OrdinalRaterModel
             return true;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public double LogLikelihood()
         {
             var sum = 0.0;
+            var observed = Observed();
             for (var o = 0; o < _oy.Length; o++)
             {
-                sum += Observe(_oy[o], A[_oj[o]] * Theta[_oi[o]], Tau).LogP;
+                sum += observed[o].LogP;
             }
 
             return sum;
@@ -419,15 +492,17 @@ public static class OrdinalRaterModel
         public double LogPosterior() =>
             LogLikelihood() - (Theta.Sum(t => t * t) / 2) - (A.Sum(a => (a - DiscriminationPriorMean) * (a - DiscriminationPriorMean)) / (2 * VarA)) - (Tau.Sum(t => t * t) / (2 * VarTau));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public double MaxGradient()
         {
             var gTheta = Theta.Select(t => -t).ToArray();
             var gA = A.Select(a => -(a - DiscriminationPriorMean) / VarA).ToArray();
             var gTau = Tau.Select(t => -t / VarTau).ToArray();
+            var observed = Observed();
             for (var o = 0; o < _oy.Length; o++)
             {
                 var (i, j, y) = (_oi[o], _oj[o], _oy[o]);
-                var d = Observe(y, A[j] * Theta[i], Tau);
+                var d = observed[o];
                 gTheta[i] += d.Eta * A[j];
                 gA[j] += d.Eta * Theta[i];
                 if (y < _k - 1)
@@ -444,8 +519,10 @@ public static class OrdinalRaterModel
             return gTheta.Concat(gA).Concat(gTau).Max(Math.Abs);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void StepRater(int j)
         {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             double Objective(double a)
             {
                 var s = -(a - DiscriminationPriorMean) * (a - DiscriminationPriorMean) / (2 * VarA);
@@ -457,20 +534,26 @@ public static class OrdinalRaterModel
                 return s;
             }
 
+            // The objective at A[j] from the same labels' values as the derivatives (Objective(A[j]), summed in the same order).
             double g = -(A[j] - DiscriminationPriorMean) / VarA, h = -1 / VarA;
+            var f0 = -(A[j] - DiscriminationPriorMean) * (A[j] - DiscriminationPriorMean) / (2 * VarA);
             foreach (var o in _byRater[j])
             {
                 var t = Theta[_oi[o]];
                 var d = Observe(_oy[o], A[j] * t, Tau);
                 g += d.Eta * t;
                 h += d.EtaEta * t * t;
+                f0 += d.LogP;
             }
 
-            A[j] = LineSearch(A[j], -g / h, Objective);
+            A[j] = LineSearch(A[j], -g / h, _reference ? Objective(A[j]) : f0, Objective);
+            Changed();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void StepItem(int i)
         {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             double Objective(double theta)
             {
                 var s = -theta * theta / 2;
@@ -482,21 +565,25 @@ public static class OrdinalRaterModel
                 return s;
             }
 
+            // The objective at Theta[i] from the same labels' values as the derivatives (Objective(Theta[i])).
             double g = -Theta[i], h = -1;
+            var f0 = -Theta[i] * Theta[i] / 2;
             foreach (var o in _byItem[i])
             {
                 var a = A[_oj[o]];
                 var d = Observe(_oy[o], a * Theta[i], Tau);
                 g += d.Eta * a;
                 h += d.EtaEta * a * a;
+                f0 += d.LogP;
             }
 
-            Theta[i] = LineSearch(Theta[i], -g / h, Objective);
+            Theta[i] = LineSearch(Theta[i], -g / h, _reference ? Objective(Theta[i]) : f0, Objective);
+            Changed();
         }
 
-        private static double LineSearch(double x, double step, Func<double, double> objective)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static double LineSearch(double x, double step, double f0, Func<double, double> objective)
         {
-            var f0 = objective(x);
             for (var half = 0; half < 40; half++, step /= 2)
             {
                 if (objective(x + step) >= f0)
@@ -508,6 +595,7 @@ public static class OrdinalRaterModel
             return x;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void StepThresholds()
         {
             var m = _k - 1;
@@ -519,11 +607,12 @@ public static class OrdinalRaterModel
             }
 
             var etas = new double[_oy.Length];
+            var observed = Observed();
             for (var o = 0; o < _oy.Length; o++)
             {
                 etas[o] = A[_oj[o]] * Theta[_oi[o]];
                 var y = _oy[o];
-                var d = Observe(y, etas[o], Tau);
+                var d = observed[o];
                 if (y < m)
                 {
                     g[y] += d.Lu;
@@ -544,6 +633,7 @@ public static class OrdinalRaterModel
             }
 
             var step = Dense.Solve(h, g, m) ?? g;
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             double Objective(double[] tau)
             {
                 for (var c = 1; c < m; c++)
@@ -563,7 +653,17 @@ public static class OrdinalRaterModel
                 return s;
             }
 
-            var f0 = Objective(Tau);
+            // Objective(Tau), its sums from the labels' values at the current point (the reference computes them again).
+            var f0 = _reference ? Objective(Tau) : double.NegativeInfinity;
+            if (!_reference && Ordered(Tau))
+            {
+                f0 = -Tau.Sum(t => t * t) / (2 * VarTau);
+                for (var o = 0; o < _oy.Length; o++)
+                {
+                    f0 += observed[o].LogP;
+                }
+            }
+
             var trial = new double[m];
             var scale = 1.0;
             for (var half = 0; half < 40; half++, scale /= 2)
@@ -576,6 +676,7 @@ public static class OrdinalRaterModel
                 if (Objective(trial) >= f0)
                 {
                     Array.Copy(trial, Tau, m);
+                    Changed();
                     return;
                 }
             }
@@ -584,8 +685,10 @@ public static class OrdinalRaterModel
         // Negative Hessian of the log posterior: D (items, diagonal), the rest r = (a_1..a_J, τ_0..τ_{K−2}) dense block C and the
         // item-rest cross terms b_i (sparse rows), and the gradient. Var(rest) = S⁻¹ with S = C − Σ_i b_i b_iᵀ / D_i;
         // Var(θ_i) = 1/D_i + v_iᵀ S⁻¹ v_i, v_i = b_i / D_i.
-        private sealed record Hessian(double[] Diag, Dictionary<int, double>[] Rows, RestBlock C, double[] GTheta, double[] GRest)
+        // Item i's row b_i: entries [RowStart[i], RowStart[i + 1]) of RowKey (rest index) and RowValue.
+        private sealed record Hessian(double[] Diag, int[] RowStart, int[] RowKey, double[] RowValue, RestBlock C, double[] GTheta, double[] GRest)
         {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public double[] Schur(int r)
             {
                 var s = new double[r * r];
@@ -593,11 +696,13 @@ public static class OrdinalRaterModel
 
                 for (var i = 0; i < Diag.Length; i++)
                 {
-                    foreach (var (x, bx) in Rows[i])
+                    var d = Diag[i];
+                    for (var p = RowStart[i]; p < RowStart[i + 1]; p++)
                     {
-                        foreach (var (y, by) in Rows[i])
+                        var (x, bx) = (RowKey[p], RowValue[p]);
+                        for (var q = RowStart[i]; q < RowStart[i + 1]; q++)
                         {
-                            s[(x * r) + y] -= bx * by / Diag[i];
+                            s[(x * r) + RowKey[q]] -= bx * RowValue[q] / d;
                         }
                     }
                 }
@@ -606,13 +711,15 @@ public static class OrdinalRaterModel
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private Hessian Assemble()
         {
             var items = Theta.Length;
             var raters = A.Length;
             var diag = new double[items];
-            var rows = new Dictionary<int, double>[items];
-            var c = new RestBlock(raters, _k - 1, _referenceHessian);
+            var rows = _reference ? new Dictionary<int, double>[items] : null;
+            var rowValue = new double[_rowKey.Length];
+            var c = new RestBlock(raters, _k - 1, _reference);
             var gTheta = Theta.Select(t => -t).ToArray();
             var gRest = A.Select(a => -(a - DiscriminationPriorMean) / VarA).Concat(Tau.Select(t => -t / VarTau)).ToArray();
             void AddC(int x, int y, double v) => c.Add(x, y, v);
@@ -630,25 +737,45 @@ public static class OrdinalRaterModel
             for (var i = 0; i < items; i++)
             {
                 diag[i] = 1;
-                rows[i] = [];
+                if (rows is not null)
+                {
+                    rows[i] = [];
+                }
             }
 
+            var observed = Observed();
             for (var o = 0; o < _oy.Length; o++)
             {
                 var (i, j, y) = (_oi[o], _oj[o], _oy[o]);
                 var (a, th) = (A[j], Theta[i]);
-                var d = Observe(y, a * th, Tau);
+                var d = observed[o];
                 gTheta[i] += d.Eta * a;
                 gRest[j] += d.Eta * th;
                 diag[i] -= d.EtaEta * a * a;
                 AddC(j, j, -d.EtaEta * th * th);
-                var row = rows[i];
-                row[j] = row.GetValueOrDefault(j) - ((d.EtaEta * a * th) + d.Eta);
+                var row = rows?[i];
+                if (row is not null)
+                {
+                    row[j] = row.GetValueOrDefault(j) - ((d.EtaEta * a * th) + d.Eta);
+                }
+                else
+                {
+                    rowValue[_slotRater[o]] = rowValue[_slotRater[o]] - ((d.EtaEta * a * th) + d.Eta);
+                }
+
                 if (y < _k - 1)
                 {
                     var ty = raters + y;
                     gRest[ty] += d.Lu;
-                    row[ty] = row.GetValueOrDefault(ty) - (d.EtaUpper * a);
+                    if (row is not null)
+                    {
+                        row[ty] = row.GetValueOrDefault(ty) - (d.EtaUpper * a);
+                    }
+                    else
+                    {
+                        rowValue[_slotUpper[o]] = rowValue[_slotUpper[o]] - (d.EtaUpper * a);
+                    }
+
                     AddC(j, ty, -d.EtaUpper * th);
                     AddC(ty, j, -d.EtaUpper * th);
                     AddC(ty, ty, -d.Luu);
@@ -658,7 +785,15 @@ public static class OrdinalRaterModel
                 {
                     var tl = raters + y - 1;
                     gRest[tl] += d.Ll;
-                    row[tl] = row.GetValueOrDefault(tl) - (d.EtaLower * a);
+                    if (row is not null)
+                    {
+                        row[tl] = row.GetValueOrDefault(tl) - (d.EtaLower * a);
+                    }
+                    else
+                    {
+                        rowValue[_slotLower[o]] = rowValue[_slotLower[o]] - (d.EtaLower * a);
+                    }
+
                     AddC(j, tl, -d.EtaLower * th);
                     AddC(tl, j, -d.EtaLower * th);
                     AddC(tl, tl, -d.Lll);
@@ -671,7 +806,30 @@ public static class OrdinalRaterModel
                 }
             }
 
-            return new Hessian(diag, rows, c, gTheta, gRest);
+            if (rows is null)
+            {
+                return new Hessian(diag, _rowStart, _rowKey, rowValue, c, gTheta, gRest);
+            }
+
+            // The reference: each item's dictionary in its own order.
+            var start = new int[items + 1];
+            for (var i = 0; i < items; i++)
+            {
+                start[i + 1] = start[i] + rows[i].Count;
+            }
+
+            var (key, value) = (new int[start[items]], new double[start[items]]);
+            for (var i = 0; i < items; i++)
+            {
+                var p = start[i];
+                foreach (var (x, bx) in rows[i])
+                {
+                    (key[p], value[p]) = (x, bx);
+                    p++;
+                }
+            }
+
+            return new Hessian(diag, start, key, value, c, gTheta, gRest);
         }
 
         public bool StandardErrors(out double[] aSe, out double[] thetaSe)
@@ -680,7 +838,7 @@ public static class OrdinalRaterModel
             var raters = A.Length;
             var r = raters + _k - 1;
             var h = Assemble();
-            var (diag, rows, c) = (h.Diag, h.Rows, h.C);
+            var (diag, c) = (h.Diag, h.C);
             aSe = new double[raters];
             thetaSe = new double[items];
             double[]? inverse = null;
@@ -699,11 +857,12 @@ public static class OrdinalRaterModel
                 for (var i = 0; i < items; i++)
                 {
                     var v = 1 / diag[i];
-                    foreach (var (x, bx) in rows[i])
+                    for (var p = h.RowStart[i]; p < h.RowStart[i + 1]; p++)
                     {
-                        foreach (var (y, by) in rows[i])
+                        var (x, bx) = (h.RowKey[p], h.RowValue[p]);
+                        for (var q = h.RowStart[i]; q < h.RowStart[i + 1]; q++)
                         {
-                            v += bx * by * inverse[(x * r) + y] / (diag[i] * diag[i]);
+                            v += bx * h.RowValue[q] * inverse[(x * r) + h.RowKey[q]] / (diag[i] * diag[i]);
                         }
                     }
 
@@ -719,9 +878,9 @@ public static class OrdinalRaterModel
 
             for (var i = 0; i < items; i++)
             {
-                foreach (var (x, bx) in rows[i])
+                for (var p = h.RowStart[i]; p < h.RowStart[i + 1]; p++)
                 {
-                    sDiag[x] -= bx * bx / diag[i];
+                    sDiag[h.RowKey[p]] -= h.RowValue[p] * h.RowValue[p] / diag[i];
                 }
             }
 
@@ -733,8 +892,9 @@ public static class OrdinalRaterModel
             for (var i = 0; i < items; i++)
             {
                 var v = 1 / diag[i];
-                foreach (var (x, bx) in rows[i])
+                for (var p = h.RowStart[i]; p < h.RowStart[i + 1]; p++)
                 {
+                    var (x, bx) = (h.RowKey[p], h.RowValue[p]);
                     v += sDiag[x] > 0 ? bx * bx / (diag[i] * diag[i] * sDiag[x]) : 0;
                 }
 
@@ -760,6 +920,7 @@ public static class OrdinalRaterModel
             private readonly double[] _thresholdRater = new double[reference ? 0 : raters * thresholds]; // (τ_t, a_j) at j·(K−1) + t
             private readonly double[] _threshold = new double[reference ? 0 : thresholds * thresholds];
 
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Add(int x, int y, double v)
             {
                 if (_entries is not null)
@@ -849,6 +1010,61 @@ public static class OrdinalRaterModel
             }
         }
 
+        // Each item's row entries in the order of their first addition by Assemble (label order: rater, upper threshold, lower
+        // threshold), and each label's slots.
+        private static (int[] Start, int[] Key, int[] Rater, int[] Upper, int[] Lower) RowLayout(int k, int items, int raters, int[] oi, int[] oj, int[] oy)
+        {
+            var keys = new List<int>[items];
+            for (var i = 0; i < items; i++)
+            {
+                keys[i] = [];
+            }
+
+            var n = oy.Length;
+            var (rater, upper, lower) = (new int[n], new int[n], new int[n]);
+            for (var o = 0; o < n; o++)
+            {
+                var (row, y) = (keys[oi[o]], oy[o]);
+                rater[o] = Local(row, oj[o]);
+                upper[o] = y < k - 1 ? Local(row, raters + y) : -1;
+                lower[o] = y > 0 ? Local(row, raters + y - 1) : -1;
+            }
+
+            var start = new int[items + 1];
+            for (var i = 0; i < items; i++)
+            {
+                start[i + 1] = start[i] + keys[i].Count;
+            }
+
+            var key = new int[start[items]];
+            for (var i = 0; i < items; i++)
+            {
+                keys[i].CopyTo(key, start[i]);
+            }
+
+            for (var o = 0; o < n; o++)
+            {
+                var at = start[oi[o]];
+                rater[o] += at;
+                upper[o] = upper[o] < 0 ? -1 : upper[o] + at;
+                lower[o] = lower[o] < 0 ? -1 : lower[o] + at;
+            }
+
+            return (start, key, rater, upper, lower);
+
+            static int Local(List<int> row, int x)
+            {
+                var at = row.IndexOf(x);
+                if (at < 0)
+                {
+                    at = row.Count;
+                    row.Add(x);
+                }
+
+                return at;
+            }
+        }
+
         private static int[][] Group(int[] keys, int count)
         {
             var lists = Enumerable.Range(0, count).Select(_ => new List<int>()).ToArray();
@@ -864,6 +1080,7 @@ public static class OrdinalRaterModel
     // Small dense symmetric positive-definite algebra by Cholesky (row-major n × n).
     private static class Dense
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static double[]? Cholesky(double[] a, int n)
         {
             var l = new double[n * n];
@@ -926,6 +1143,7 @@ public static class OrdinalRaterModel
             return inv;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static double[] SolveFactored(double[] l, double[] b, int n)
         {
             var y = new double[n];

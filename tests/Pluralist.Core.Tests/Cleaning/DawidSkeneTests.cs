@@ -147,6 +147,115 @@ public class DawidSkeneTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Three_class_path_in_vector_lanes_gives_the_bits_of_the_loop_on_repeated_labels_and_unused_raters(int seed)
+    {
+        // Coded labels as a bootstrap replicate lays them out: items of 1-30 labels, a rater labelling an item several times,
+        // raters (the last ones) that label nothing, an offset first label and posteriors with zeros.
+        var rng = new Random(seed);
+        const int raters = 23;
+        var items = 50 + rng.Next(100);
+        var start = new int[items + 1];
+        start[0] = 3;
+        var rater = new List<int> { -1, -1, -1 };
+        var cls = new List<int> { -1, -1, -1 };
+        for (var i = 0; i < items; i++)
+        {
+            var n = 1 + rng.Next(30);
+            for (var a = 0; a < n; a++)
+            {
+                rater.Add(rng.Next(raters - 3));
+                cls.Add(rng.NextDouble() < 0.7 ? i % 3 : rng.Next(3));
+            }
+
+            start[i + 1] = rater.Count;
+        }
+
+        var begin = new double[items * 3];
+        for (var i = 0; i < items; i++)
+        {
+            var w = new[] { rng.NextDouble(), i % 4 == 0 ? 0 : rng.NextDouble(), rng.NextDouble() };
+            for (var c = 0; c < 3; c++)
+            {
+                begin[(i * 3) + c] = w[c] / w.Sum();
+            }
+        }
+
+        foreach (var maxIterations in new[] { 1, 2, 13, 400 })
+        {
+            var (written, loop) = ((double[])begin.Clone(), (double[])begin.Clone());
+            var (writtenWork, loopWork) = (new DawidSkeneWorkspace(3, raters), new DawidSkeneWorkspace(3, raters));
+            var a = DawidSkene.FitCoded(3, raters, start, [.. rater], [.. cls], written, writtenWork, smoothing: 0.02, maxIterations: maxIterations, tolerance: 1e-10);
+            var b = DawidSkene.FitCoded(3, raters, start, [.. rater], [.. cls], loop, loopWork, smoothing: 0.02, maxIterations: maxIterations, tolerance: 1e-10, anyClassCount: true);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(b.LogLikelihood), BitConverter.DoubleToInt64Bits(a.LogLikelihood));
+            Assert.Equal((b.Iterations, b.Converged), (a.Iterations, a.Converged));
+            Assert.Equal(loop.Select(BitConverter.DoubleToInt64Bits), written.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(loopWork.Priors[..3].Select(BitConverter.DoubleToInt64Bits), writtenWork.Priors[..3].Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(loopWork.Theta[..(raters * 9)].Select(BitConverter.DoubleToInt64Bits), writtenWork.Theta[..(raters * 9)].Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Repeated_items_reusing_their_first_copys_values_give_the_bits_of_computing_every_item(int seed)
+    {
+        // A bootstrap sample over items: draws with replacement, a drawn item keeping its labels and starting posterior.
+        var rng = new Random(seed);
+        const int raters = 15;
+        var pool = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 1 + rng.Next(12)).Select(_ => (Rater: rng.Next(raters), Class: rng.Next(3))).ToArray()).ToArray();
+        var poolStart = pool.Select(_ => { var w = new[] { rng.NextDouble(), rng.NextDouble(), rng.NextDouble() }; return w.Select(x => x / w.Sum()).ToArray(); }).ToArray();
+        var draws = Enumerable.Range(0, pool.Length).Select(_ => rng.Next(pool.Length)).ToArray();
+        var start = new int[draws.Length + 1];
+        var (rater, cls, begin, sameAs) = (new List<int>(), new List<int>(), new List<double>(), new int[draws.Length]);
+        for (var i = 0; i < draws.Length; i++)
+        {
+            rater.AddRange(pool[draws[i]].Select(l => l.Rater));
+            cls.AddRange(pool[draws[i]].Select(l => l.Class));
+            begin.AddRange(poolStart[draws[i]]);
+            start[i + 1] = rater.Count;
+            sameAs[i] = Array.IndexOf(draws, draws[i]) is var first && first < i ? first : -1;
+        }
+
+        Assert.Contains(sameAs, x => x >= 0);
+        foreach (var maxIterations in new[] { 1, 3, 300 })
+        {
+            var (reused, every) = (begin.ToArray(), begin.ToArray());
+            var (reusedWork, everyWork) = (new DawidSkeneWorkspace(3, raters), new DawidSkeneWorkspace(3, raters));
+            var a = DawidSkene.FitCoded(3, raters, start, [.. rater], [.. cls], reused, reusedWork, maxIterations: maxIterations, tolerance: 1e-11, sameItemAs: sameAs);
+            var b = DawidSkene.FitCoded(3, raters, start, [.. rater], [.. cls], every, everyWork, maxIterations: maxIterations, tolerance: 1e-11);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(b.LogLikelihood), BitConverter.DoubleToInt64Bits(a.LogLikelihood));
+            Assert.Equal((b.Iterations, b.Converged), (a.Iterations, a.Converged));
+            Assert.Equal(every.Select(BitConverter.DoubleToInt64Bits), reused.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(everyWork.Theta[..(raters * 9)].Select(BitConverter.DoubleToInt64Bits), reusedWork.Theta[..(raters * 9)].Select(BitConverter.DoubleToInt64Bits));
+        }
+
+        // A repeat whose labels or start differ from its first copy's is refused, naming the items.
+        var wrong = sameAs.ToArray();
+        var other = Enumerable.Range(1, draws.Length - 1).First(i => sameAs[i] < 0 && !pool[draws[i]].SequenceEqual(pool[draws[0]]));
+        wrong[other] = 0;
+        var ex = Assert.Throws<ArgumentException>(() => DawidSkene.FitCoded(3, raters, start, [.. rater], [.. cls], begin.ToArray(), new DawidSkeneWorkspace(3, raters), sameItemAs: wrong));
+        Assert.Contains($"item {other} is given as a repeat of item 0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Three_class_path_refuses_a_rater_or_class_out_of_range_and_decreasing_starts_naming_them()
+    {
+        var work = new DawidSkeneWorkspace(3, 2);
+        var post = new double[6];
+        var ex = Assert.Throws<ArgumentException>(() => DawidSkene.FitCoded(3, 2, [0, 2, 3], [0, 2, 1], [0, 1, 2], post, work));
+        Assert.Contains("label 1 has rater 2 and class 1; there are 2 raters and 3 classes", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentException>(() => DawidSkene.FitCoded(3, 2, [0, 2, 3], [0, 1, 1], [0, 3, 2], post, work));
+        Assert.Contains("label 1 has rater 1 and class 3", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentException>(() => DawidSkene.FitCoded(3, 2, [0, 2, 1], [0, 1, 1], [0, 1, 2], post, work));
+        Assert.Contains("item 1's labels start at 2 and end at 1", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentException>(() => DawidSkene.FitCoded(3, 2, [0, 2, 4], [0, 1, 1], [0, 1, 2], post, work));
+        Assert.Contains("4 labels need as many raters and classes; there are 3 and 3", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Em_recovers_rater_accuracies_and_finds_the_spammer()
     {

@@ -167,14 +167,21 @@ public class OrdinalRaterModelTests
     }
 
     [Theory]
-    [InlineData(10, 250, 5, 0.8, 2000)] // exact covariance, Newton steps
-    [InlineData(1001, 40, 4, 0.05, 30)] // more raters and thresholds than the exact limit: per-rater errors, coordinate sweeps only
-    public void Rest_block_in_its_non_zero_parts_gives_the_bits_of_the_dictionary_keyed_by_entry(int raters, int items, int categories, double coverage, int maxIterations)
+    [InlineData(10, 250, 5, 0.8, 2000, false)] // exact covariance, Newton steps
+    [InlineData(10, 120, 5, 0.8, 2000, true)] // the same with some labels given twice (an item's row entry added to twice)
+    [InlineData(40, 60, 5, 0.5, 2000, true)] // many reversed and noise raters: Newton steps that fail and are undone, then sweeps
+    [InlineData(1001, 40, 4, 0.05, 30, false)] // more raters and thresholds than the exact limit: per-rater errors, coordinate sweeps only
+    public void Flat_hessian_and_labels_observed_once_per_point_give_the_bits_of_the_dictionaries_and_recomputation(int raters, int items, int categories, double coverage, int maxIterations, bool repeats)
     {
-        var discrimination = Enumerable.Range(0, raters).Select(j => j % 7 == 6 ? -1.0 : 0.3 + (j % 5 * 0.6)).ToArray();
+        var discrimination = Enumerable.Range(0, raters).Select(j => raters == 40 ? (j % 3 == 0 ? -1.5 : j % 3 == 1 ? 0 : 2.5) : j % 7 == 6 ? -1.0 : 0.3 + (j % 5 * 0.6)).ToArray();
         var labels = Simulate(discrimination, items, categories, coverage, 17);
-        var fast = OrdinalRaterModel.Fit(labels, maxIterations, 1e-6, referenceHessian: false);
-        var reference = OrdinalRaterModel.Fit(labels, maxIterations, 1e-6, referenceHessian: true);
+        if (repeats)
+        {
+            labels = [.. labels, .. labels.Where((_, n) => n % 9 == 4).Select(l => l with { Category = Math.Min(categories - 1, l.Category + 1) })];
+        }
+
+        var fast = OrdinalRaterModel.Fit(labels, maxIterations, 1e-6, reference: false);
+        var reference = OrdinalRaterModel.Fit(labels, maxIterations, 1e-6, reference: true);
         Assert.Equal(raters <= OrdinalRaterModel.ExactCovarianceLimit, fast.ExactCovariance);
         Assert.Equal(reference.Iterations, fast.Iterations);
         Assert.Equal(reference.Converged, fast.Converged);
@@ -187,6 +194,81 @@ public class OrdinalRaterModelTests
             Assert.Equal(expected[p].Select(BitConverter.DoubleToInt64Bits), actual[p].Select(BitConverter.DoubleToInt64Bits));
         }
     }
+
+    [Fact]
+    public void Observe_from_one_exponential_per_bound_gives_the_bits_of_four_sigmoid_calls()
+    {
+        var rng = new Random(12);
+        double[] special = [0, -0.0, 1e-300, -1e-300, 30, -30, 700, -700, 745.2, -745.2, 1e308, -1e308, double.PositiveInfinity, double.NegativeInfinity];
+        for (var n = 0; n < 20_000; n++)
+        {
+            var k = 2 + rng.Next(5);
+            var tau = new double[k - 1];
+            var at = (rng.NextDouble() - 0.5) * 8;
+            for (var c = 0; c < tau.Length; c++)
+            {
+                tau[c] = at;
+                at += rng.NextDouble() * 3;
+            }
+
+            var eta = n % 10 == 0 ? special[rng.Next(special.Length)] : (rng.NextDouble() - 0.5) * (n % 3 == 0 ? 80 : 10);
+            var y = rng.Next(k);
+            var expected = ObserveWithFourSigmoids(y, eta, tau);
+            var actual = OrdinalRaterModel.Observe(y, eta, tau);
+            double[] e = [expected.LogP, expected.Lu, expected.Ll, expected.Luu, expected.Lll, expected.Lul];
+            double[] a = [actual.LogP, actual.Lu, actual.Ll, actual.Luu, actual.Lll, actual.Lul];
+            Assert.True(e.Select(BitConverter.DoubleToInt64Bits).SequenceEqual(a.Select(BitConverter.DoubleToInt64Bits)), $"y {y}, eta {eta}, tau {string.Join(", ", tau)}");
+        }
+
+        // A NaN gives NaNs (their sign bit is not kept: it is no number either way).
+        Assert.True(double.IsNaN(OrdinalRaterModel.SigmoidPair(double.NaN).Plus) && double.IsNaN(OrdinalRaterModel.SigmoidPair(double.NaN).Minus));
+        foreach (var x in special.Concat([0.5, -0.5, 1e-17, -1e-17]))
+        {
+            var (plus, minus) = OrdinalRaterModel.SigmoidPair(x);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(ModelSigmoid(x)), BitConverter.DoubleToInt64Bits(plus));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(ModelSigmoid(-x)), BitConverter.DoubleToInt64Bits(minus));
+        }
+    }
+
+    // OrdinalRaterModel.Observe as it was: a sigmoid call (one or two exponentials) per use.
+    private static (double LogP, double Lu, double Ll, double Luu, double Lll, double Lul) ObserveWithFourSigmoids(int y, double eta, double[] tau)
+    {
+        var k = tau.Length + 1;
+        var hasU = y < k - 1;
+        var hasL = y > 0;
+        var u = hasU ? tau[y] - eta : double.PositiveInfinity;
+        var l = hasL ? tau[y - 1] - eta : double.NegativeInfinity;
+        double p;
+        if (hasL && l > 0)
+        {
+            p = ModelSigmoid(-l) - (hasU ? ModelSigmoid(-u) : 0);
+        }
+        else
+        {
+            p = (hasU ? ModelSigmoid(u) : 1) - (hasL ? ModelSigmoid(l) : 0);
+        }
+
+        p = Math.Max(p, 1e-300);
+        double fu = 0, fl = 0, dfu = 0, dfl = 0;
+        if (hasU)
+        {
+            var s = ModelSigmoid(u);
+            fu = s * (1 - s);
+            dfu = fu * (1 - (2 * s));
+        }
+
+        if (hasL)
+        {
+            var s = ModelSigmoid(l);
+            fl = s * (1 - s);
+            dfl = fl * (1 - (2 * s));
+        }
+
+        return (Math.Log(p), fu / p, -fl / p, (dfu / p) - (fu * fu / (p * p)), (-dfl / p) - (fl * fl / (p * p)), fu * fl / (p * p));
+    }
+
+    // OrdinalRaterModel's sigmoid (one or two exponentials).
+    private static double ModelSigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 
     [Fact]
     public void Unused_categories_are_collapsed_and_one_category_is_refused()
