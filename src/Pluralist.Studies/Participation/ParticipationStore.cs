@@ -20,6 +20,17 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
             db.Participants.FirstOrDefault(p => p.Id == id && p.WithdrawnAt == null)));
 
+    // The three reads every participant request starts with (the participant, their study's revision, whether they hold a
+    // consent) as one statement: each read has a fixed cost (a pooled connection, a prepared statement, EF's query pipeline).
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<CallerRow?>>> CallerOf = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
+            db.Participants.Where(p => p.Id == id && p.WithdrawnAt == null)
+                .Select(p => new CallerRow(
+                    p,
+                    db.Studies.Where(s => s.Id == p.StudyId).Select(s => (long?)EF.Property<long>(s, StudyCache.RevisionProperty)).FirstOrDefault(),
+                    db.ConsentRecords.Any(c => c.ParticipantId == p.Id && c.WithdrawnAt == null)))
+                .FirstOrDefault()));
+
     private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<bool>>> IsCurrent = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
             db.Participants.Any(p => p.Id == id && p.WithdrawnAt == null)));
@@ -70,6 +81,27 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         // By id, never by key: a key is not an id, and an older all-digit key must not stand for another study.
         // The app keeps studies in memory (shared, untracked), checking their revision on each request.
         return studies is null ? await StudyStore.FindByIdAsync(db, id, ct) : await studies.FindByIdAsync(db, id, ct);
+    }
+
+    /// <summary>
+    /// The participant (unless they withdrew) with their study (null when they have none) and whether they hold a consent
+    /// that is not withdrawn, in one read: what <see cref="FindParticipantAsync"/>, <see cref="StudyOfAsync"/> and
+    /// <see cref="CurrentConsentAsync"/> give together. Null when there is no such participant.
+    /// </summary>
+    public async Task<Caller?> CallerAsync(long participantId, CancellationToken ct)
+    {
+        if (await CallerOf.For(db)(db, participantId, ct) is not { } row)
+        {
+            return null;
+        }
+
+        Study? study = null;
+        if (row.Participant.StudyId is { } studyId)
+        {
+            study = studies is null ? await StudyStore.FindByIdAsync(db, studyId, ct) : await studies.FindAsync(db, studyId, row.StudyRevision, ct);
+        }
+
+        return new Caller(row.Participant, study, row.Consented);
     }
 
     /// <summary>The participant's consent that is not withdrawn, the latest one.</summary>
@@ -173,4 +205,6 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     }
 
     private sealed record PairRow(long Id, PairKind Kind, int Times);
+
+    private sealed record CallerRow(Participant Participant, long? StudyRevision, bool Consented);
 }
