@@ -13,12 +13,17 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     // Each lost race means another participant's assignment was stored, so the hand-out advances; this bounds a crowd on one pair.
     private const int ClaimAttempts = 64;
 
-    // The participant's assignments, each with its pair and whether it is answered: the unanswered one of the batch and the
-    // pairs already seen (a new assignment's draw needs both) in one read instead of two.
-    private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<OwnRow>>> OwnAssignments = new(() =>
+    // The participant's assignments, each with its pair and whether it is answered: their answers in the batch, the unanswered
+    // assignment of the batch and the pairs already seen (a new assignment's draw needs them) in one read instead of three.
+    private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<OwnRow>>> OwnAssignmentRows = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
             db.Assignments.Where(a => a.ParticipantId == participantId)
-                .Select(a => new OwnRow(a.Id, a.PairId, a.BatchId, db.Annotations.Any(n => n.AssignmentId == a.Id)))));
+                .Select(a => new OwnRow(
+                    a.Id,
+                    a.PairId,
+                    a.BatchId,
+                    db.Annotations.Any(n => n.AssignmentId == a.Id),
+                    db.Annotations.Any(n => n.AssignmentId == a.Id && n.ParticipantId == participantId)))));
 
     private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Assignment?>>> AssignmentById = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) => db.Assignments.FirstOrDefault(a => a.Id == id)));
@@ -71,17 +76,18 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
             return new NextStep.NoOpenBatch();
         }
 
-        var (progress, breakUntil) = await sessions.ProgressAsync(participant.Id, study, batch, now, ct);
+        Assignment? pending = null;
+        HashSet<long>? seen = null;
+        int? answered = null;
+        if (study.TaskType != TaskType.Likert)
+        {
+            (pending, seen, answered) = await OwnAssignmentsAsync(participant.Id, batch.Id, ct);
+        }
+
+        var (progress, breakUntil) = await sessions.ProgressAsync(participant.Id, study, batch, now, ct, answered);
         if (breakUntil is { } until)
         {
             return new NextStep.Break(until, progress.InSession);
-        }
-
-        Assignment? pending = null;
-        HashSet<long>? seen = null;
-        if (study.TaskType != TaskType.Likert)
-        {
-            (pending, seen) = await UnansweredAndSeenAsync(participant.Id, batch.Id, ct);
         }
 
         if (pending is null)
@@ -112,18 +118,30 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     }
 
     /// <summary>
-    /// The participant's unanswered assignment in the batch (the lowest id: the oldest one) and the pairs they were given
-    /// in any batch, from one read of their assignments.
+    /// From one read of the participant's assignments: their unanswered assignment in the batch (the lowest id: the oldest
+    /// one), the pairs they were given in any batch, and how many of their assignments in the batch they answered (what
+    /// <see cref="SessionProgress"/> counts as their answers in the batch: an answer is its assignment's participant's).
     /// </summary>
-    private async Task<(Assignment? Pending, HashSet<long> Seen)> UnansweredAndSeenAsync(long participantId, long batchId, CancellationToken ct)
+    private async Task<(Assignment? Pending, HashSet<long> Seen, int Answered)> OwnAssignmentsAsync(long participantId, long batchId, CancellationToken ct)
     {
         var db = store.Db;
         var seen = new HashSet<long>();
         long? pendingId = null;
-        await foreach (var row in OwnAssignments.For(db)(db, participantId).WithCancellation(ct))
+        var answered = 0;
+        await foreach (var row in OwnAssignmentRows.For(db)(db, participantId).WithCancellation(ct))
         {
             seen.Add(row.PairId);
-            if (row.BatchId == batchId && !row.Answered && (pendingId is null || row.Id < pendingId))
+            if (row.BatchId != batchId)
+            {
+                continue;
+            }
+
+            if (row.AnsweredByParticipant)
+            {
+                answered++;
+            }
+
+            if (!row.Answered && (pendingId is null || row.Id < pendingId))
             {
                 pendingId = row.Id;
             }
@@ -131,7 +149,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
 
         // Rare (a reload before answering): the assignment itself, tracked as the request's other reads are.
         var pending = pendingId is { } id ? await AssignmentById.For(db)(db, id, ct) : null;
-        return (pending, seen);
+        return (pending, seen, answered);
     }
 
     /// <summary>One of the participant's answered assignments, reopened with the stored answer, while its batch is open.</summary>
@@ -265,7 +283,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         }
     }
 
-    private sealed record OwnRow(long Id, long PairId, long? BatchId, bool Answered);
+    private sealed record OwnRow(long Id, long PairId, long? BatchId, bool Answered, bool AnsweredByParticipant);
 
     private sealed record PairShown(long Image0Id, long Image1Id, string? PromptText, string? PromptLanguage);
 }

@@ -8,8 +8,8 @@ namespace Pluralist.Web.Tests.Scale;
 
 /// <summary>
 /// The participant app's combined reads (issue 24) give what the separate reads they replace gave: the caller (the
-/// participant, their study, their consent) and the next task's reads (the unanswered assignment, the pairs seen,
-/// the pair with its prompt).
+/// participant, their study, their consent) and the next task's reads (the answers in the batch, the unanswered
+/// assignment, the pairs seen, the pair with its prompt).
 /// </summary>
 public sealed class ParticipantReadsTests
 {
@@ -159,6 +159,8 @@ public sealed class ParticipantReadsTests
                 .Where(a => a.ParticipantId == participantId && a.BatchId == open.Id && !db.Annotations.Any(n => n.AssignmentId == a.Id))
                 .OrderBy(a => a.Id).Select(a => (long?)a.Id).FirstOrDefaultAsync();
             var seenBefore = await store.SeenPairsAsync(participantId, CancellationToken.None);
+            var inBatch = await new SessionProgress(store).AnswersInBatchAsync(participantId, open, CancellationToken.None);
+            Assert.Equal(round + 1, inBatch);
 
             var sessions = new SessionProgress(store);
             var quotas = new QuotaPlaces(store, counts);
@@ -176,6 +178,7 @@ public sealed class ParticipantReadsTests
                 Assert.Equal(open.Id, step.Assignment.BatchId);
             }
 
+            Assert.Equal(inBatch, step.Progress.InBatch);
             given.Add(step.Assignment.PairId);
             var pair = await db.Pairs.AsNoTracking().SingleAsync(p => p.Id == step.Assignment.PairId);
             var prompt = await db.Images.Where(i => i.Id == pair.Image0Id).Join(db.Prompts, i => i.PromptId, p => p.Id, (i, p) => new ShownPrompt(p.Text, p.Language)).SingleAsync();
