@@ -62,6 +62,18 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId, AnswerKind kind, string requestId, CancellationToken ct) =>
             db.AppliedRequests.AsNoTracking().FirstOrDefault(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId)));
 
+    // An answer's checks inside the writer's transaction on SQLite (where the transaction already holds the write lock, so
+    // nothing needs locking): whether the participant is current, the request id applied before, and whether the
+    // assignment has an answer, in one statement.
+    private static readonly PerModel<Func<PluralistDbContext, long, AnswerKind, string, long, CancellationToken, Task<AnswerCheckRow?>>> AnswerCheck = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, AnswerKind kind, string requestId, long assignmentId, CancellationToken ct) =>
+            db.Participants.Where(p => p.Id == participantId && p.WithdrawnAt == null)
+                .Select(p => new AnswerCheckRow(
+                    db.AppliedRequests.Any(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId),
+                    db.AppliedRequests.Where(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId).Select(r => r.AssignmentId).FirstOrDefault(),
+                    db.Annotations.Any(n => n.AssignmentId == assignmentId)))
+                .FirstOrDefault()));
+
     public PluralistDbContext Db => db;
 
     public DateTimeOffset Now => clock.GetUtcNow();
@@ -186,6 +198,30 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         Applied.For(db)(db, participantId, kind, requestId, ct);
 
     /// <summary>
+    /// Inside the caller's transaction, what an answer to <paramref name="assignmentId"/> checks first: null when the
+    /// participant is not current (held until commit, as <see cref="HoldCurrentParticipantAsync"/> holds it); else whether
+    /// <paramref name="requestId"/> was applied (and to which assignment), and whether the assignment has an answer (null:
+    /// not read, read it). SQLite reads it all in one statement; PostgreSQL takes the row lock first.
+    /// </summary>
+    public async Task<AnswerCheck?> CheckAnswerAsync(long participantId, AnswerKind kind, string requestId, long assignmentId, CancellationToken ct)
+    {
+        if (db.Provider == DatabaseProvider.Postgres)
+        {
+            if (!await HoldCurrentParticipantAsync(participantId, ct))
+            {
+                return null;
+            }
+
+            var applied = await FindAppliedAsync(participantId, kind, requestId, ct);
+            return new AnswerCheck(applied is not null, applied?.AssignmentId, null);
+        }
+
+        return await AnswerCheck.For(db)(db, participantId, kind, requestId, assignmentId, ct) is { } row
+            ? new AnswerCheck(row.Applied, row.AppliedAssignmentId, row.Answered)
+            : null;
+    }
+
+    /// <summary>
     /// Inside the caller's transaction: whether the participant has not withdrawn, held until commit.
     /// PostgreSQL: a key-share lock on their row (the lock the answer's foreign keys take anyway), which
     /// a withdrawal (it locks the row for update first) waits for, and which waits for a withdrawal in
@@ -205,6 +241,8 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     }
 
     private sealed record PairRow(long Id, PairKind Kind, int Times);
+
+    private sealed record AnswerCheckRow(bool Applied, long? AppliedAssignmentId, bool Answered);
 
     private sealed record CallerRow(Participant Participant, long? StudyRevision, bool Consented);
 }

@@ -8,7 +8,7 @@ namespace Pluralist.Web.Tests.Scale;
 
 /// <summary>
 /// The participant app's combined reads (issue 24) give what the separate reads they replace gave: the caller (the
-/// participant, their study, their consent) and the next task's reads (the answers in the batch, the unanswered
+/// participant, their study, their consent), an answer's checks in the writer's transaction, and the next task's reads (the answers in the batch, the unanswered
 /// assignment, the pairs seen, the pair with its prompt).
 /// </summary>
 public sealed class ParticipantReadsTests
@@ -24,6 +24,73 @@ public sealed class ParticipantReadsTests
 
     [PostgresFact]
     public Task Postgres_the_next_task_is_the_oldest_unanswered_one_then_an_unseen_pair_with_its_prompt() => NextTaskAsync(DatabaseProvider.Postgres);
+
+    [Fact]
+    public Task Sqlite_the_answer_check_gives_what_the_three_checks_gave() => AnswerCheckAsync(DatabaseProvider.Sqlite);
+
+    [PostgresFact]
+    public Task Postgres_the_answer_check_gives_what_the_three_checks_gave() => AnswerCheckAsync(DatabaseProvider.Postgres);
+
+    private static async Task AnswerCheckAsync(DatabaseProvider provider)
+    {
+        await using var tdb = await TestDatabase.CreateAsync(provider);
+        var now = DateTimeOffset.UtcNow;
+        long participantId, leftId, answered, fresh;
+        await using (var db = tdb.CreateContext())
+        {
+            var study = Defaults.LivsStudy(now);
+            db.Studies.Add(study);
+            await db.SaveChangesAsync();
+            var prompt = new Prompt { StudyId = study.Id, Text = "A square", CreatedAt = now };
+            db.Prompts.Add(prompt);
+            await db.SaveChangesAsync();
+            var images = Enumerable.Range(0, 4).Select(i => new Image { StudyId = study.Id, PromptId = prompt.Id, Generator = "g", Width = 8, Height = 8, StoragePath = $"{i}.png", CreatedAt = now }).ToList();
+            db.Images.AddRange(images);
+            await db.SaveChangesAsync();
+            var pair = new Pair { StudyId = study.Id, Image0Id = images[0].Id, Image1Id = images[1].Id, CreatedAt = now };
+            db.Pairs.Add(pair);
+            var participant = new Participant { StudyId = study.Id, Pseudonym = "p", CreatedAt = now };
+            var left = new Participant { StudyId = study.Id, Pseudonym = "left", CreatedAt = now, WithdrawnAt = now };
+            db.Participants.AddRange(participant, left);
+            await db.SaveChangesAsync();
+            var a = new Assignment { ParticipantId = participant.Id, PairId = pair.Id, CriteriaShown = ["safety"], ServedAt = now };
+            var b = new Assignment { ParticipantId = participant.Id, PairId = pair.Id, CriteriaShown = ["safety"], ServedAt = now };
+            db.Assignments.AddRange(a, b);
+            await db.SaveChangesAsync();
+            db.Annotations.Add(new Annotation { AssignmentId = a.Id, ParticipantId = participant.Id, PairId = pair.Id, ClientRequestId = "first", Language = "en", SubmittedAt = now });
+            db.AppliedRequests.Add(new AppliedRequest { ParticipantId = participant.Id, Kind = AnswerKind.Comparison, ClientRequestId = "first", AssignmentId = a.Id, AppliedAt = now });
+            db.AppliedRequests.Add(new AppliedRequest { ParticipantId = participant.Id, Kind = AnswerKind.Rating, ClientRequestId = "rated", AppliedAt = now });
+            await db.SaveChangesAsync();
+            (participantId, leftId, answered, fresh) = (participant.Id, left.Id, a.Id, b.Id);
+        }
+
+        foreach (var who in new[] { participantId, leftId, leftId + 100 })
+        {
+            foreach (var requestId in new[] { "first", "rated", "new" })
+            {
+                foreach (var assignmentId in new[] { answered, fresh })
+                {
+                    await using var db = tdb.CreateContext();
+                    await using var tx = await db.Database.BeginTransactionAsync();
+                    var store = new ParticipationStore(db, TimeProvider.System);
+                    var check = await store.CheckAnswerAsync(who, AnswerKind.Comparison, requestId, assignmentId, CancellationToken.None);
+                    var current = await store.HoldCurrentParticipantAsync(who, CancellationToken.None);
+                    Assert.Equal(current, check is not null);
+                    if (check is null)
+                    {
+                        continue;
+                    }
+
+                    var applied = await store.FindAppliedAsync(who, AnswerKind.Comparison, requestId, CancellationToken.None);
+                    Assert.Equal(applied is not null, check.Applied);
+                    Assert.Equal(applied?.AssignmentId, check.AppliedAssignmentId);
+                    var stored = await db.Annotations.AnyAsync(n => n.AssignmentId == assignmentId);
+                    Assert.True(check.Answered is null || check.Answered == stored, $"{requestId} {assignmentId}: {check.Answered} against {stored}");
+                    Assert.Equal(provider == DatabaseProvider.Sqlite, check.Answered is not null);
+                }
+            }
+        }
+    }
 
     private static async Task CallerAsync(DatabaseProvider provider)
     {
