@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Data;
@@ -42,13 +43,6 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     private static readonly PerModel<Func<PluralistDbContext, long, long, CancellationToken, Task<Assignment?>>> OwnAssignment = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId, long assignmentId, CancellationToken ct) =>
             db.Assignments.AsNoTracking().FirstOrDefault(a => a.Id == assignmentId && a.ParticipantId == participantId)));
-
-    private static readonly PerModel<Func<PluralistDbContext, long, long, IAsyncEnumerable<PairRow>>> BatchPairs = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long studyId, long batchId) =>
-            db.Pairs.AsNoTracking()
-                .Where(p => p.StudyId == studyId && (p.BatchId == batchId || p.BatchId == null))
-                .OrderBy(p => p.Id)
-                .Select(p => new PairRow(p.Id, p.Kind, EF.Property<int>(p, PluralistDbContext.AssignmentCountProperty)))));
 
     private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<long>>> PairsOf = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
@@ -140,17 +134,56 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     /// The pairs the batch may draw from, in id order, with how often each was assigned (in any batch): the pairs' rows
     /// alone, since the database keeps each pair's count of assignments (schema version 14) instead of this read counting them.
     /// </summary>
+    /// <remarks>
+    /// Plain SQL on the context's connection: the batch's every pair (168 in the demo) is read on each new assignment, and
+    /// EF's per-row materialisation cost more than the query (docs/performance.md, 2026-12-07 22:00).
+    /// </remarks>
     public async Task<List<PairCandidate>> PairCandidatesAsync(Study study, Batch batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(batch);
         var candidates = new List<PairCandidate>();
-        await foreach (var p in BatchPairs.For(db)(db, study.Id, batch.Id).WithCancellation(ct))
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
         {
-            candidates.Add(new PairCandidate(p.Id, p.Kind, p.Times, candidates.Count));
+            await db.Database.OpenConnectionAsync(ct);
+        }
+
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = CandidatesSql;
+            AddParameter(command, "study", study.Id);
+            AddParameter(command, "batch", batch.Id);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                candidates.Add(new PairCandidate(reader.GetInt64(0), (PairKind)reader.GetInt32(1), reader.GetInt32(2), candidates.Count));
+            }
+        }
+        finally
+        {
+            if (opened)
+            {
+                await db.Database.CloseConnectionAsync();
+            }
         }
 
         return candidates;
+    }
+
+    // assignment_count: the pair's count of assignments (PluralistDbContext.AssignmentCountProperty), kept by triggers.
+    private const string CandidatesSql =
+        "SELECT id, kind, assignment_count FROM pairs WHERE study_id = @study AND (batch_id = @batch OR batch_id IS NULL) ORDER BY id";
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, long value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>The pairs the participant was already given.</summary>
@@ -239,8 +272,6 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
 
         return await IsCurrent.For(db)(db, participantId, ct);
     }
-
-    private sealed record PairRow(long Id, PairKind Kind, int Times);
 
     private sealed record AnswerCheckRow(bool Applied, long? AppliedAssignmentId, bool Answered);
 
