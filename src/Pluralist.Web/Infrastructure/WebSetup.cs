@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pluralist.Data;
 
@@ -39,28 +38,12 @@ public static class WebSetup
         // server's time under load (docs/performance.md).
         var contexts = PluralistDatabase.CreatePool(db);
         builder.Services.AddSingleton(contexts);
-        builder.Services.AddScoped(_ => LeaseContext(contexts, db.Provider));
+        builder.Services.AddScoped(_ => contexts.CreateDbContext());
         builder.Services.AddSingleton(ReadDatabase.Resolve(db, options.ReadConnection));
         // The key ring in the database: sign-in cookies and antiforgery tokens survive a restart and are read by
         // every instance on the database, whatever its data directory.
         builder.Services.AddDataProtection().SetApplicationName("pluralist");
         builder.Services.Configure<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRing(db));
-    }
-
-    /// <summary>
-    /// A request's context from the pool. On SQLite its connection is opened here and held until the context goes back
-    /// (the pool's reset closes it): otherwise EF takes a handle from Microsoft.Data.Sqlite's pool and gives it back around
-    /// each of the request's queries, and every open registers EF's SQL functions on the handle again.
-    /// </summary>
-    internal static PluralistDbContext LeaseContext(IDbContextFactory<PluralistDbContext> contexts, DatabaseProvider provider)
-    {
-        var context = contexts.CreateDbContext();
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            context.Database.OpenConnection();
-        }
-
-        return context;
     }
 
     public static async Task PrepareDatabaseAsync(this WebApplication app)
