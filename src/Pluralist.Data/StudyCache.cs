@@ -33,7 +33,17 @@ public sealed class StudyCache
     public async Task<Study?> FindByIdAsync(PluralistDbContext db, long id, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        if (await RevisionOf.For(db)(db, id, ct) is not { } revision)
+        return await FindAsync(db, id, await RevisionOf.For(db)(db, id, ct), ct);
+    }
+
+    /// <summary>
+    /// The study with this id at <paramref name="revision"/>, a revision the caller has just read from the database (with
+    /// another read: the participant app reads it with its participant), or null when it read none.
+    /// </summary>
+    public async Task<Study?> FindAsync(PluralistDbContext db, long id, long? revision, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (revision is null)
         {
             _studies.TryRemove(id, out _);
             return null;
@@ -54,7 +64,7 @@ public sealed class StudyCache
             return null;
         }
 
-        _studies[id] = new Entry(revision, study);
+        _studies[id] = new Entry(revision.Value, study);
         return study;
     }
 

@@ -99,4 +99,20 @@ public sealed class LoadtestCommandTests
         Assert.Contains(message, err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(dir, "d")), "nothing is written on bad options");
     }
+
+    [Fact]
+    public void Spawned_instances_run_with_the_server_garbage_collector_unless_the_environment_chooses()
+    {
+        var data = new DataDirectory(Path.Combine(Path.GetTempPath(), "pluralist-spawn-" + Guid.NewGuid().ToString("N")));
+        var options = DatabaseOptions.Resolve(data, "sqlite", null);
+        var address = new Uri("http://127.0.0.1:5099/");
+        var info = LoadtestCommand.ServeStartInfo(address, data, options, _ => null);
+        Assert.Equal("1", info.Environment[LoadtestCommand.ServerGcVariable]);
+        Assert.Equal("Warning", info.Environment["Logging__LogLevel__Default"]);
+        Assert.Equal(["serve", "--urls", "http://127.0.0.1:5099", "--data", data.Root, "--db", "sqlite"], info.ArgumentList.Skip(1).Take(7));
+
+        // Set by whoever runs the tool (DOTNET_gcServer=0 to compare): the instance inherits it untouched.
+        var chosen = LoadtestCommand.ServeStartInfo(address, data, options, name => name == LoadtestCommand.ServerGcVariable ? "0" : null);
+        Assert.Equal(Environment.GetEnvironmentVariable(LoadtestCommand.ServerGcVariable), chosen.Environment.TryGetValue(LoadtestCommand.ServerGcVariable, out var inherited) ? inherited : null);
+    }
 }

@@ -181,8 +181,20 @@ public static class LoadtestCommand
     }
 
     /// <summary><c>pluralist serve</c> from this very build, on <paramref name="address"/>, with the code rate limit lifted.</summary>
-    private static Task<ServerProcess> StartServeAsync(Uri address, DataDirectory data, DatabaseOptions options, CancellationToken ct)
+    private static Task<ServerProcess> StartServeAsync(Uri address, DataDirectory data, DatabaseOptions options, CancellationToken ct) =>
+        ServerProcess.StartAsync(ServeStartInfo(address, data, options, Environment.GetEnvironmentVariable), address, TimeSpan.FromSeconds(90), ct);
+
+    /// <summary>
+    /// How <c>--spawn</c> starts an instance: <c>pluralist serve</c> from this build, the code rate limit lifted, warnings
+    /// only in its log, and the server garbage collector as docs/deployment.md recommends for <c>serve</c> (unless
+    /// <c>DOTNET_gcServer</c> is set in <paramref name="environment"/>: then the instance inherits that choice).
+    /// </summary>
+    public static System.Diagnostics.ProcessStartInfo ServeStartInfo(Uri address, DataDirectory data, DatabaseOptions options, Func<string, string?> environment)
     {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
         var args = new List<string> { "serve", "--urls", address.ToString().TrimEnd('/'), "--data", data.Root, "--db", options.Provider == DatabaseProvider.Postgres ? "postgres" : "sqlite" };
         if (options.ConnectionString is { Length: > 0 } connection)
         {
@@ -193,8 +205,16 @@ public static class LoadtestCommand
         // Every simulated participant joins from this one address.
         info.Environment["Pluralist__CodeAttemptsPerMinute"] = "1000000";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        return ServerProcess.StartAsync(info, address, TimeSpan.FromSeconds(90), ct);
+        if (environment(ServerGcVariable) is null)
+        {
+            info.Environment[ServerGcVariable] = "1";
+        }
+
+        return info;
     }
+
+    /// <summary>The runtime's switch between the server and the workstation garbage collector.</summary>
+    public const string ServerGcVariable = "DOTNET_gcServer";
 
     private static string Describe(IReadOnlyDictionary<string, int> counts) =>
         counts.Count == 0 ? "none" : string.Join(", ", counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));

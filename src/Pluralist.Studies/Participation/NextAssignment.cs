@@ -13,17 +13,29 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     // Each lost race means another participant's assignment was stored, so the hand-out advances; this bounds a crowd on one pair.
     private const int ClaimAttempts = 64;
 
-    private static readonly PerModel<Func<PluralistDbContext, long, long, CancellationToken, Task<Assignment?>>> Unanswered = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, long batchId, CancellationToken ct) =>
-            db.Assignments.Where(a => a.ParticipantId == participantId && a.BatchId == batchId && !db.Annotations.Any(n => n.AssignmentId == a.Id))
-                .OrderBy(a => a.Id).FirstOrDefault()));
+    // The participant's assignments, each with its pair and whether it is answered: their answers in the batch, the unanswered
+    // assignment of the batch and the pairs already seen (a new assignment's draw needs them) in one read instead of three.
+    private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<OwnRow>>> OwnAssignmentRows = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
+            db.Assignments.Where(a => a.ParticipantId == participantId)
+                .Select(a => new OwnRow(
+                    a.Id,
+                    a.PairId,
+                    a.BatchId,
+                    db.Annotations.Any(n => n.AssignmentId == a.Id),
+                    db.Annotations.Any(n => n.AssignmentId == a.Id && n.ParticipantId == participantId)))));
 
-    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Pair>>> PairById = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) => db.Pairs.AsNoTracking().First(p => p.Id == id)));
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Assignment?>>> AssignmentById = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) => db.Assignments.FirstOrDefault(a => a.Id == id)));
 
-    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<ShownPrompt?>>> PromptOfImage = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long imageId, CancellationToken ct) =>
-            db.Images.Where(i => i.Id == imageId).Join(db.Prompts, i => i.PromptId, p => p.Id, (i, p) => new ShownPrompt(p.Text, p.Language)).FirstOrDefault()));
+    // The pair's images and the prompt of its first image (null when it has none), in one read.
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<PairShown>>> PairById = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
+            (from p in db.Pairs
+             where p.Id == id
+             from i in db.Images.Where(i => i.Id == p.Image0Id).DefaultIfEmpty()
+             from t in db.Prompts.Where(t => t.Id == i!.PromptId).DefaultIfEmpty()
+             select new PairShown(p.Image0Id, p.Image1Id, t == null ? null : t.Text, t == null ? null : t.Language)).First()));
 
     /// <summary>The participant's unanswered assignment in the open batch, or a new one; or a break, or nothing left.</summary>
     public async Task<NextStep> NextAsync(Participant participant, Study study, string lang, CancellationToken ct)
@@ -64,13 +76,20 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
             return new NextStep.NoOpenBatch();
         }
 
-        var (progress, breakUntil) = await sessions.ProgressAsync(participant.Id, study, batch, now, ct);
+        Assignment? pending = null;
+        HashSet<long>? seen = null;
+        int? answered = null;
+        if (study.TaskType != TaskType.Likert)
+        {
+            (pending, seen, answered) = await OwnAssignmentsAsync(participant.Id, batch.Id, ct);
+        }
+
+        var (progress, breakUntil) = await sessions.ProgressAsync(participant.Id, study, batch, now, ct, answered);
         if (breakUntil is { } until)
         {
             return new NextStep.Break(until, progress.InSession);
         }
 
-        var pending = study.TaskType == TaskType.Likert ? null : await Unanswered.For(db)(db, participant.Id, batch.Id, ct);
         if (pending is null)
         {
             if (progress.InBatch >= batch.QuotaPerParticipant)
@@ -86,7 +105,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
                 return rate;
             }
 
-            pending = study.TaskType == TaskType.Likert ? null : await CreateAsync(participant.Id, study, batch, lang, ct);
+            pending = study.TaskType == TaskType.Likert ? null : await CreateAsync(participant.Id, study, batch, lang, seen, ct);
             if (pending is null)
             {
                 return study.TaskType == TaskType.Both && !rateFirst && await ratings.NextAsync(participant, study, lang, progress, ct) is { } other
@@ -96,6 +115,41 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         }
 
         return await TaskStepAsync(pending, study, lang, progress, null, ct);
+    }
+
+    /// <summary>
+    /// From one read of the participant's assignments: their unanswered assignment in the batch (the lowest id: the oldest
+    /// one), the pairs they were given in any batch, and how many of their assignments in the batch they answered (what
+    /// <see cref="SessionProgress"/> counts as their answers in the batch: an answer is its assignment's participant's).
+    /// </summary>
+    private async Task<(Assignment? Pending, HashSet<long> Seen, int Answered)> OwnAssignmentsAsync(long participantId, long batchId, CancellationToken ct)
+    {
+        var db = store.Db;
+        var seen = new HashSet<long>();
+        long? pendingId = null;
+        var answered = 0;
+        await foreach (var row in OwnAssignmentRows.For(db)(db, participantId).WithCancellation(ct))
+        {
+            seen.Add(row.PairId);
+            if (row.BatchId != batchId)
+            {
+                continue;
+            }
+
+            if (row.AnsweredByParticipant)
+            {
+                answered++;
+            }
+
+            if (!row.Answered && (pendingId is null || row.Id < pendingId))
+            {
+                pendingId = row.Id;
+            }
+        }
+
+        // Rare (a reload before answering): the assignment itself, tracked as the request's other reads are.
+        var pending = pendingId is { } id ? await AssignmentById.For(db)(db, id, ct) : null;
+        return (pending, seen, answered);
     }
 
     /// <summary>One of the participant's answered assignments, reopened with the stored answer, while its batch is open.</summary>
@@ -126,7 +180,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     {
         var db = store.Db;
         var pair = await PairById.For(db)(db, pending.PairId, ct);
-        var prompt = study.ShowPrompt ? await PromptOfImage.For(db)(db, pair.Image0Id, ct) : null;
+        var prompt = study.ShowPrompt && pair.PromptText is { } text ? new ShownPrompt(text, pair.PromptLanguage!) : null;
 
         var criteria = pending.CriteriaShown
             .Select(key => study.Criteria.FirstOrDefault(c => c.Key == key))
@@ -142,8 +196,9 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     /// A regular pair's assignment takes one of its K numbered rater places under unique indexes (one per place, one per
     /// participant and pair), so concurrent participants can never put a pair above K nor give it twice to one rater: the
     /// loser of a race looks again with the counts as they are now.
+    /// The first look uses <c>seen</c>, the pairs the participant was given, when the caller has just read them.
     /// </summary>
-    private async Task<Assignment?> CreateAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
+    private async Task<Assignment?> CreateAsync(long participantId, Study study, Batch batch, string lang, HashSet<long>? seen, CancellationToken ct)
     {
         if (study.GroupQuotas is { } quotas)
         {
@@ -154,7 +209,12 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         for (var attempt = 1; ; attempt++)
         {
             var candidates = await store.PairCandidatesAsync(study, batch, ct);
-            var seen = await store.SeenPairsAsync(participantId, ct);
+            // A later attempt lost a race: read them again (another tab of the participant may have taken one meanwhile).
+            if (seen is null || attempt > 1)
+            {
+                seen = await store.SeenPairsAsync(participantId, ct);
+            }
+
             var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
             if (pick is null)
             {
@@ -222,4 +282,8 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
             }
         }
     }
+
+    private sealed record OwnRow(long Id, long PairId, long? BatchId, bool Answered, bool AnsweredByParticipant);
+
+    private sealed record PairShown(long Image0Id, long Image1Id, string? PromptText, string? PromptLanguage);
 }

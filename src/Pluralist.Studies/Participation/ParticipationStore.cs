@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Data;
@@ -20,6 +21,17 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
             db.Participants.FirstOrDefault(p => p.Id == id && p.WithdrawnAt == null)));
 
+    // The three reads every participant request starts with (the participant, their study's revision, whether they hold a
+    // consent) as one statement: each read has a fixed cost (a pooled connection, a prepared statement, EF's query pipeline).
+    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<CallerRow?>>> CallerOf = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
+            db.Participants.Where(p => p.Id == id && p.WithdrawnAt == null)
+                .Select(p => new CallerRow(
+                    p,
+                    db.Studies.Where(s => s.Id == p.StudyId).Select(s => (long?)EF.Property<long>(s, StudyCache.RevisionProperty)).FirstOrDefault(),
+                    db.ConsentRecords.Any(c => c.ParticipantId == p.Id && c.WithdrawnAt == null)))
+                .FirstOrDefault()));
+
     private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<bool>>> IsCurrent = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
             db.Participants.Any(p => p.Id == id && p.WithdrawnAt == null)));
@@ -32,13 +44,6 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId, long assignmentId, CancellationToken ct) =>
             db.Assignments.AsNoTracking().FirstOrDefault(a => a.Id == assignmentId && a.ParticipantId == participantId)));
 
-    private static readonly PerModel<Func<PluralistDbContext, long, long, IAsyncEnumerable<PairRow>>> BatchPairs = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long studyId, long batchId) =>
-            db.Pairs.AsNoTracking()
-                .Where(p => p.StudyId == studyId && (p.BatchId == batchId || p.BatchId == null))
-                .OrderBy(p => p.Id)
-                .Select(p => new PairRow(p.Id, p.Kind, EF.Property<int>(p, PluralistDbContext.AssignmentCountProperty)))));
-
     private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<long>>> PairsOf = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
             db.Assignments.Where(a => a.ParticipantId == participantId).Select(a => a.PairId)));
@@ -50,6 +55,18 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     private static readonly PerModel<Func<PluralistDbContext, long, AnswerKind, string, CancellationToken, Task<AppliedRequest?>>> Applied = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId, AnswerKind kind, string requestId, CancellationToken ct) =>
             db.AppliedRequests.AsNoTracking().FirstOrDefault(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId)));
+
+    // An answer's checks inside the writer's transaction on SQLite (where the transaction already holds the write lock, so
+    // nothing needs locking): whether the participant is current, the request id applied before, and whether the
+    // assignment has an answer, in one statement.
+    private static readonly PerModel<Func<PluralistDbContext, long, AnswerKind, string, long, CancellationToken, Task<AnswerCheckRow?>>> AnswerCheck = new(() =>
+        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, AnswerKind kind, string requestId, long assignmentId, CancellationToken ct) =>
+            db.Participants.Where(p => p.Id == participantId && p.WithdrawnAt == null)
+                .Select(p => new AnswerCheckRow(
+                    db.AppliedRequests.Any(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId),
+                    db.AppliedRequests.Where(r => r.ParticipantId == participantId && r.Kind == kind && r.ClientRequestId == requestId).Select(r => r.AssignmentId).FirstOrDefault(),
+                    db.Annotations.Any(n => n.AssignmentId == assignmentId)))
+                .FirstOrDefault()));
 
     public PluralistDbContext Db => db;
 
@@ -70,6 +87,27 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         // By id, never by key: a key is not an id, and an older all-digit key must not stand for another study.
         // The app keeps studies in memory (shared, untracked), checking their revision on each request.
         return studies is null ? await StudyStore.FindByIdAsync(db, id, ct) : await studies.FindByIdAsync(db, id, ct);
+    }
+
+    /// <summary>
+    /// The participant (unless they withdrew) with their study (null when they have none) and whether they hold a consent
+    /// that is not withdrawn, in one read: what <see cref="FindParticipantAsync"/>, <see cref="StudyOfAsync"/> and
+    /// <see cref="CurrentConsentAsync"/> give together. Null when there is no such participant.
+    /// </summary>
+    public async Task<Caller?> CallerAsync(long participantId, CancellationToken ct)
+    {
+        if (await CallerOf.For(db)(db, participantId, ct) is not { } row)
+        {
+            return null;
+        }
+
+        Study? study = null;
+        if (row.Participant.StudyId is { } studyId)
+        {
+            study = studies is null ? await StudyStore.FindByIdAsync(db, studyId, ct) : await studies.FindAsync(db, studyId, row.StudyRevision, ct);
+        }
+
+        return new Caller(row.Participant, study, row.Consented);
     }
 
     /// <summary>The participant's consent that is not withdrawn, the latest one.</summary>
@@ -96,17 +134,56 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     /// The pairs the batch may draw from, in id order, with how often each was assigned (in any batch): the pairs' rows
     /// alone, since the database keeps each pair's count of assignments (schema version 14) instead of this read counting them.
     /// </summary>
+    /// <remarks>
+    /// Plain SQL on the context's connection: the batch's every pair (168 in the demo) is read on each new assignment, and
+    /// EF's per-row materialisation cost more than the query (docs/performance.md, 2026-12-07 22:00).
+    /// </remarks>
     public async Task<List<PairCandidate>> PairCandidatesAsync(Study study, Batch batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(batch);
         var candidates = new List<PairCandidate>();
-        await foreach (var p in BatchPairs.For(db)(db, study.Id, batch.Id).WithCancellation(ct))
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
         {
-            candidates.Add(new PairCandidate(p.Id, p.Kind, p.Times, candidates.Count));
+            await db.Database.OpenConnectionAsync(ct);
+        }
+
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            command.CommandText = CandidatesSql;
+            AddParameter(command, "study", study.Id);
+            AddParameter(command, "batch", batch.Id);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                candidates.Add(new PairCandidate(reader.GetInt64(0), (PairKind)reader.GetInt32(1), reader.GetInt32(2), candidates.Count));
+            }
+        }
+        finally
+        {
+            if (opened)
+            {
+                await db.Database.CloseConnectionAsync();
+            }
         }
 
         return candidates;
+    }
+
+    // assignment_count: the pair's count of assignments (PluralistDbContext.AssignmentCountProperty), kept by triggers.
+    private const string CandidatesSql =
+        "SELECT id, kind, assignment_count FROM pairs WHERE study_id = @study AND (batch_id = @batch OR batch_id IS NULL) ORDER BY id";
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, long value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>The pairs the participant was already given.</summary>
@@ -154,6 +231,30 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         Applied.For(db)(db, participantId, kind, requestId, ct);
 
     /// <summary>
+    /// Inside the caller's transaction, what an answer to <paramref name="assignmentId"/> checks first: null when the
+    /// participant is not current (held until commit, as <see cref="HoldCurrentParticipantAsync"/> holds it); else whether
+    /// <paramref name="requestId"/> was applied (and to which assignment), and whether the assignment has an answer (null:
+    /// not read, read it). SQLite reads it all in one statement; PostgreSQL takes the row lock first.
+    /// </summary>
+    public async Task<AnswerCheck?> CheckAnswerAsync(long participantId, AnswerKind kind, string requestId, long assignmentId, CancellationToken ct)
+    {
+        if (db.Provider == DatabaseProvider.Postgres)
+        {
+            if (!await HoldCurrentParticipantAsync(participantId, ct))
+            {
+                return null;
+            }
+
+            var applied = await FindAppliedAsync(participantId, kind, requestId, ct);
+            return new AnswerCheck(applied is not null, applied?.AssignmentId, null);
+        }
+
+        return await AnswerCheck.For(db)(db, participantId, kind, requestId, assignmentId, ct) is { } row
+            ? new AnswerCheck(row.Applied, row.AppliedAssignmentId, row.Answered)
+            : null;
+    }
+
+    /// <summary>
     /// Inside the caller's transaction: whether the participant has not withdrawn, held until commit.
     /// PostgreSQL: a key-share lock on their row (the lock the answer's foreign keys take anyway), which
     /// a withdrawal (it locks the row for update first) waits for, and which waits for a withdrawal in
@@ -172,5 +273,7 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         return await IsCurrent.For(db)(db, participantId, ct);
     }
 
-    private sealed record PairRow(long Id, PairKind Kind, int Times);
+    private sealed record AnswerCheckRow(bool Applied, long? AppliedAssignmentId, bool Answered);
+
+    private sealed record CallerRow(Participant Participant, long? StudyRevision, bool Consented);
 }

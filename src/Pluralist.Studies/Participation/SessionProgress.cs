@@ -18,14 +18,16 @@ public sealed class SessionProgress(ParticipationStore store)
     /// <summary>
     /// Answers in the batch and in the current session. A session is a run of answers with no gap
     /// as long as the break; once it reaches the cap, the participant rests until the break has passed.
+    /// <paramref name="answersInBatch"/>: the participant's answers to comparisons in the batch when the caller has just
+    /// read them (the next task reads them with the participant's assignments); read here otherwise.
     /// </summary>
-    public async Task<(Progress Progress, DateTimeOffset? BreakUntil)> ProgressAsync(long participantId, Study study, Batch batch, DateTimeOffset now, CancellationToken ct)
+    public async Task<(Progress Progress, DateTimeOffset? BreakUntil)> ProgressAsync(long participantId, Study study, Batch batch, DateTimeOffset now, CancellationToken ct, int? answersInBatch = null)
     {
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(batch);
         var db = store.Db;
         var cap = batch.SessionCap ?? study.SessionCap;
-        var inBatch = await AnswersInBatch.For(db)(db, participantId, batch.Id, ct);
+        var inBatch = answersInBatch ?? await AnswersInBatchAsync(participantId, batch, ct);
         if (study.TaskType != TaskType.Pairwise)
         {
             inBatch += await RatedImagesAsync(participantId, batch, ct);
@@ -33,6 +35,13 @@ public sealed class SessionProgress(ParticipationStore store)
 
         var (inSession, breakUntil) = await SessionAsync(participantId, study, batch, now, ct);
         return (new Progress(inBatch, batch.QuotaPerParticipant, inSession, cap), breakUntil);
+    }
+
+    /// <summary>The participant's answers to comparisons whose assignment is in the batch.</summary>
+    public Task<int> AnswersInBatchAsync(long participantId, Batch batch, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return AnswersInBatch.For(store.Db)(store.Db, participantId, batch.Id, ct);
     }
 
     /// <summary>Whether the participant must rest now: an open batch and a session at its cap.</summary>

@@ -130,15 +130,14 @@ public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits 
     {
         var db = store.Db;
         var participantId = assignment.ParticipantId;
-        if (!await store.HoldCurrentParticipantAsync(participantId, ct))
+        if (await store.CheckAnswerAsync(participantId, AnswerKind.Comparison, request.ClientRequestId, assignment.Id, ct) is not { } check)
         {
             return new SubmitResult(null, false, false, Refusal.NotCurrent);
         }
 
-        var applied = await store.FindAppliedAsync(participantId, AnswerKind.Comparison, request.ClientRequestId, ct);
-        if (applied is not null)
+        if (check.Applied)
         {
-            var stored = applied.AssignmentId == assignment.Id
+            var stored = check.AppliedAssignmentId == assignment.Id
                 ? await db.Annotations.AsNoTracking().Include(a => a.Scores).FirstOrDefaultAsync(a => a.AssignmentId == assignment.Id, ct)
                 : null;
             return stored is null ? new SubmitResult(null, false, false, Refusal.RequestIdReused) : new SubmitResult(stored, true, false);
@@ -147,7 +146,8 @@ public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits 
         var now = store.Now;
         var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
         int? clientMs = request.ClientDurationMs is { } ms && ms >= 0 ? ms : null;
-        var annotation = await AnswerTo.For(db)(db, assignment.Id, ct);
+        // The first answer to the assignment (the common case) needs no read of it.
+        var annotation = check.Answered == false ? null : await AnswerTo.For(db)(db, assignment.Id, ct);
         var changed = annotation is not null;
         if (annotation is not null)
         {

@@ -32,6 +32,13 @@ public static partial class RequestLog
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pluralist.Web.Requests");
         app.Use(async (ctx, next) =>
         {
+            // Off (the load tool's servers log warnings only): no line, so no redacted path to build for it.
+            if (!logger.IsEnabled(LogLevel.Information))
+            {
+                await next(ctx);
+                return;
+            }
+
             var started = Stopwatch.GetTimestamp();
             var path = Redact(ctx.Request.Path, ctx.Request.QueryString);
             try

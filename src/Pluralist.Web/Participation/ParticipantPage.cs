@@ -32,13 +32,13 @@ public abstract class ParticipantPage(ParticipationStore store) : PageModel
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var ct = HttpContext.RequestAborted;
-        if (User.ParticipantId() is not { } id || await Store.FindParticipantAsync(id, ct) is not { } participant
-            || await Store.StudyOfAsync(participant, ct) is not { } study)
+        if (User.ParticipantId() is not { } id || await Store.CallerAsync(id, ct) is not { Study: { } study } caller)
         {
             context.Result = Redirect("/");
             return;
         }
 
+        var participant = caller.Participant;
         Participant = participant;
         Study = study;
         ViewData["NavTask"] = T(study.TaskType switch
@@ -52,7 +52,7 @@ public abstract class ParticipantPage(ParticipationStore store) : PageModel
             context.Result = Redirect("/account/email");
             return;
         }
-        var consented = await Store.CurrentConsentAsync(participant.Id, ct) is not null;
+        var consented = caller.Consented;
         if (!BeforeConsent && !consented)
         {
             context.Result = Redirect("/consent");

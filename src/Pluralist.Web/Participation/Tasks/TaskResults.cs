@@ -24,13 +24,12 @@ public static class TaskResults
             return new(null, null, csrf);
         }
 
-        if (ctx.User.ParticipantId() is not { } pid || await store.FindParticipantAsync(pid, ct) is not { } participant
-            || await store.StudyOfAsync(participant, ct) is not { } study)
+        if (ctx.User.ParticipantId() is not { } pid || await store.CallerAsync(pid, ct) is not { Study: { } study } caller)
         {
             return new(null, null, NotCurrent());
         }
 
-        return new(participant, study, null);
+        return new(caller.Participant, study, null);
     }
 
     public static ProblemHttpResult NotCurrent() =>
