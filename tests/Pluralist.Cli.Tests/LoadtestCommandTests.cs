@@ -36,6 +36,34 @@ public sealed class LoadtestCommandTests
     }
 
     [Fact]
+    public async Task A_warm_up_is_run_and_checked_but_left_out_of_the_rates_and_latencies()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--demo", "--spawn", "1", "--participants", "4", "--warmup", "2", "--duration", "2", "--json", "report.json");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
+        Assert.Contains("after the 2 s warm-up", stdout, StringComparison.Ordinal);
+        Assert.Contains("submit ms (after the warm-up): p50", stdout, StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "report.json")));
+        var report = doc.RootElement;
+        var answers = report.GetProperty("answers").GetInt32();
+        var measured = report.GetProperty("measuredAnswers").GetInt32();
+        var seconds = report.GetProperty("seconds").GetDouble();
+        Assert.Equal(2, report.GetProperty("warmupSeconds").GetDouble());
+        // The run lasts the warm-up plus the duration; only the answers acknowledged after the warm-up are measured.
+        Assert.True(seconds >= 4, stdout);
+        Assert.InRange(measured, 1, answers - 1);
+        Assert.Equal(measured, report.GetProperty("submitMs").GetProperty("count").GetInt32());
+        Assert.Equal(measured, report.GetProperty("cycleMs").GetProperty("count").GetInt32());
+        Assert.Equal(Math.Round(seconds - 2, 2), report.GetProperty("measuredSeconds").GetDouble(), 2);
+        Assert.Equal(Math.Round(measured / Math.Round(seconds - 2, 2), 1), report.GetProperty("answersPerSecond").GetDouble(), 1);
+
+        // The check covers every answer, the warm-up's too.
+        Assert.True(report.GetProperty("check").GetProperty("passed").GetBoolean(), stdout);
+        Assert.Equal(answers, report.GetProperty("check").GetProperty("stored").GetInt32());
+    }
+
+    [Fact]
     public async Task A_sigkilled_and_restarted_instance_loses_no_acknowledged_answer()
     {
         var dir = CliRunner.TempDir();
@@ -91,6 +119,7 @@ public sealed class LoadtestCommandTests
     [InlineData("--spawn 1 --url http://127.0.0.1:1", "give either --url")]
     [InlineData("--url ftp://x", "--url: 'ftp://x' is not an http or https address")]
     [InlineData("--spawn 1 --participants 0", "--participants: 0 is not a count of at least 1")]
+    [InlineData("--spawn 1 --warmup -1", "--warmup: -1 is not a number of seconds of 0 or more")]
     public void Bad_options_name_the_option_and_start_nothing(string options, string message)
     {
         var dir = CliRunner.TempDir();

@@ -19,9 +19,10 @@ public static class LoadtestCommand
     public static Command Create()
     {
         var url = new Option<string?>("--url") { Description = "Running instances over this database, comma-separated (http://a,http://b); participants are spread over them." };
-        var spawn = new Option<int?>("--spawn") { Description = "Start N `pluralist serve` instances on free local ports over this database instead (several need PostgreSQL)." };
+        var spawn = new Option<int?>("--spawn") { Description = "Start N `pluralist serve` instances on free local ports over this database instead (several need PostgreSQL), with the server garbage collector (DOTNET_gcServer=1) unless DOTNET_gcServer is set." };
         var participants = new Option<int>("--participants") { Description = "Simulated participants (default 50).", DefaultValueFactory = _ => 50 };
-        var duration = new Option<double?>("--duration") { Description = "Seconds to run (default 30 unless --answers is given)." };
+        var duration = new Option<double?>("--duration") { Description = "Seconds to run after the warm-up (default 30 unless --answers is given)." };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds run first and left out of answers/s and the latencies (the servers compile their code as they go); default 0.", DefaultValueFactory = _ => 0 };
         var answers = new Option<int?>("--answers") { Description = "Stop after this many acknowledged answers in all." };
         var think = new Option<int>("--think") { Description = "Milliseconds each participant waits between an answer and the next task (default 0).", DefaultValueFactory = _ => 0 };
         var killAfter = new Option<double?>("--kill-after") { Description = "With --spawn: SIGKILL an instance after this many seconds (with one instance, start it again on the same port)." };
@@ -31,13 +32,13 @@ public static class LoadtestCommand
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file." };
         var command = new Command("loadtest", "Simulated participants answering over HTTP; answers/s, latency percentiles, errors and the exactly-once check.")
         {
-            url, spawn, participants, duration, answers, think, killAfter, study, demo, seed, json,
+            url, spawn, participants, duration, warmup, answers, think, killAfter, study, demo, seed, json,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             var settings = Validate(parse.GetValue(url), parse.GetValue(spawn), parse.GetValue(participants), parse.GetValue(duration), parse.GetValue(answers),
-                parse.GetValue(think), parse.GetValue(killAfter), options, parse.GetValue(seed));
+                parse.GetValue(think), parse.GetValue(killAfter), options, parse.GetValue(seed), parse.GetValue(warmup));
             var count = parse.GetValue(participants);
             var jsonPath = parse.GetValue(json);
 
@@ -145,12 +146,13 @@ public static class LoadtestCommand
         return command;
     }
 
-    private static LoadSettings Validate(string? url, int? spawn, int participants, double? duration, int? answers, int think, double? killAfter, DatabaseOptions options, int seed)
+    private static LoadSettings Validate(string? url, int? spawn, int participants, double? duration, int? answers, int think, double? killAfter, DatabaseOptions options, int seed, double warmup = 0)
     {
         CommandHelpers.Require((url is null) != (spawn is null), "give either --url (running instances) or --spawn N (instances started here)");
         CommandHelpers.Require(participants >= 1, "--participants", $"{participants} is not a count of at least 1");
         CommandHelpers.Require(duration is null || (duration > 0 && double.IsFinite(duration.Value)), "--duration", $"{duration} is not a number of seconds above 0");
         CommandHelpers.Require(answers is null or >= 1, "--answers", $"{answers} is not a count of at least 1");
+        CommandHelpers.Require(warmup >= 0 && double.IsFinite(warmup), "--warmup", $"{warmup} is not a number of seconds of 0 or more");
         CommandHelpers.Require(think >= 0, "--think", $"{think} is not a number of milliseconds of 0 or more");
         CommandHelpers.Require(killAfter is null || spawn is not null, "--kill-after", "needs --spawn (the tool can kill only instances it started)");
         CommandHelpers.Require(killAfter is null || (killAfter > 0 && double.IsFinite(killAfter.Value)), "--kill-after", $"{killAfter} is not a number of seconds above 0");
@@ -176,6 +178,7 @@ public static class LoadtestCommand
             Duration = duration is { } d ? TimeSpan.FromSeconds(d) : answers is null ? TimeSpan.FromSeconds(30) : null,
             Answers = answers,
             Think = TimeSpan.FromMilliseconds(think),
+            Warmup = TimeSpan.FromSeconds(warmup),
             Seed = seed,
         };
     }
@@ -223,21 +226,29 @@ public static class LoadtestCommand
     {
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"participants: {o.Participants} on {o.Urls.Count} instance(s) ({string.Join(", ", o.Urls)}); {o.Seconds:F1} s"));
-        Console.WriteLine(string.Create(inv, $"answers: {o.Acks.Count} acknowledged, {o.AnswersPerSecond:F1}/s; {o.Duplicates} acknowledged as duplicates; {o.Finished} participants ran out of tasks, {o.GaveUp} gave up"));
+        var measured = o.WarmupSeconds > 0
+            ? string.Create(inv, $"{o.Acks.Count} acknowledged, {o.MeasuredAnswers} of them after the {o.WarmupSeconds:0.#} s warm-up: {o.AnswersPerSecond:F1}/s over {o.MeasuredSeconds:F1} s")
+            : string.Create(inv, $"{o.Acks.Count} acknowledged, {o.AnswersPerSecond:F1}/s");
+        Console.WriteLine(string.Create(inv, $"answers: {measured}; {o.Duplicates} acknowledged as duplicates; {o.Finished} participants ran out of tasks, {o.GaveUp} gave up"));
+        if (o.WarmupSeconds > 0 && o.MeasuredAnswers == 0)
+        {
+            Console.WriteLine("no answer was acknowledged after the warm-up: no rate or latency to report (a longer --duration, or fewer --answers)");
+        }
         if (o.Urls.Count > 1)
         {
             Console.WriteLine($"answers by instance: {Describe(o.AnswersByInstance)}");
         }
 
-        Console.WriteLine(string.Create(inv, $"submit ms: p50 {o.Submit.P50:F0}  p95 {o.Submit.P95:F0}  p99 {o.Submit.P99:F0}  max {o.Submit.Max:F0}"));
-        Console.WriteLine(string.Create(inv, $"cycle ms (next task + submit): p50 {o.Cycle.P50:F0}  p95 {o.Cycle.P95:F0}  p99 {o.Cycle.P99:F0}  max {o.Cycle.Max:F0}"));
+        var after = o.WarmupSeconds > 0 ? " (after the warm-up)" : "";
+        Console.WriteLine(string.Create(inv, $"submit ms{after}: p50 {o.Submit.P50:F0}  p95 {o.Submit.P95:F0}  p99 {o.Submit.P99:F0}  max {o.Submit.Max:F0}"));
+        Console.WriteLine(string.Create(inv, $"cycle ms (next task + submit){after}: p50 {o.Cycle.P50:F0}  p95 {o.Cycle.P95:F0}  p99 {o.Cycle.P99:F0}  max {o.Cycle.Max:F0}"));
         Console.WriteLine($"errors (retried or refused): {Describe(o.Errors)}{(joinFailures.Count > 0 ? $"; join failures: {Describe(joinFailures)}" : "")}");
         if (o.Kill is { } k)
         {
-            var after = k.InstanceGone is { } gone
+            var then = k.InstanceGone is { } gone
                 ? $"{gone} stays down; {o.Moved} participants moved to another instance"
                 : string.Create(inv, $"restarted, answering again at {k.ActDoneSeconds:F1} s");
-            Console.WriteLine(string.Create(inv, $"kill: SIGKILL at {k.AtSeconds:F1} s after {k.AnswersBefore} answers; {after}"));
+            Console.WriteLine(string.Create(inv, $"kill: SIGKILL at {k.AtSeconds:F1} s after {k.AnswersBefore} answers; {then}"));
         }
 
         Console.WriteLine($"check: {(check.Passed ? "passed" : "FAILED")}: {check.Acknowledged} acknowledged, {check.Stored} stored; {check.Missing} missing, {check.StoredTwice} stored twice, "
@@ -258,8 +269,11 @@ public static class LoadtestCommand
             durationLimitSeconds = settings.Duration?.TotalSeconds,
             answerLimit = settings.Answers,
             thinkMs = settings.Think.TotalMilliseconds,
+            warmupSeconds = o.WarmupSeconds,
             seconds = o.Seconds,
             answers = o.Acks.Count,
+            measuredAnswers = o.MeasuredAnswers,
+            measuredSeconds = o.MeasuredSeconds,
             answersPerSecond = o.AnswersPerSecond,
             duplicates = o.Duplicates,
             finished = o.Finished,
@@ -311,7 +325,7 @@ public static class LoadtestCommand
             var seconds = (int)value.Elapsed.TotalSeconds;
             var rate = value.Elapsed.TotalSeconds > 0 ? value.Answers / value.Elapsed.TotalSeconds : 0;
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"{value.Elapsed.TotalSeconds,6:F1} s  answers {value.Answers} ({rate:F0}/s)  retried or refused {value.Errors}  active {value.Active}/{value.Participants}");
+                $"{value.Elapsed.TotalSeconds,6:F1} s  answers {value.Answers} ({rate:F0}/s)  retried or refused {value.Errors}  active {value.Active}/{value.Participants}{(value.Warmup ? "  (warming up)" : "")}");
             if (_terminal)
             {
                 Console.Error.Write("\r" + line + "   ");

@@ -10,8 +10,15 @@ public sealed record LoadSettings
     /// <summary>The app instances (one database); participant <c>i</c> joins instance <c>i mod count</c>.</summary>
     public required IReadOnlyList<Uri> Urls { get; init; }
 
-    /// <summary>No new task is started after this long (null: no time limit).</summary>
+    /// <summary>No new task is started once this long has passed after the warm-up (null: no time limit).</summary>
     public TimeSpan? Duration { get; init; }
+
+    /// <summary>
+    /// The first part of the run, left out of the rates and latencies: the participants answer as in the rest of the run
+    /// (and the exactly-once check covers their answers), but only answers acknowledged after it are measured. A server
+    /// that has just started compiles its code as it goes (tiered JIT) for its first tens of seconds under load.
+    /// </summary>
+    public TimeSpan Warmup { get; init; }
 
     /// <summary>No new task is started once this many answers are under way or acknowledged (null: no limit).</summary>
     public int? Answers { get; init; }
@@ -40,8 +47,8 @@ public sealed record LoadKill(TimeSpan? After, int? AfterAnswers, Func<Cancellat
 /// <summary>One acknowledged answer as sent.</summary>
 public sealed record LoadAck(long AssignmentId, string RequestId, IReadOnlyList<string> Criteria, IReadOnlyList<double?> Scores, bool Duplicate);
 
-/// <summary>A running count, for a progress line.</summary>
-public sealed record LoadProgress(TimeSpan Elapsed, int Answers, int Errors, int Active, int Participants);
+/// <summary>A running count, for a progress line; <see cref="Warmup"/> is true until the warm-up has passed.</summary>
+public sealed record LoadProgress(TimeSpan Elapsed, int Answers, int Errors, int Active, int Participants, bool Warmup = false);
 
 /// <summary>Percentiles of one latency, in milliseconds.</summary>
 public sealed record LatencySummary(int Count, double P50, double P95, double P99, double Max, double Mean)
@@ -68,6 +75,9 @@ public sealed record LoadKillReport(double AtSeconds, int AnswersBefore, string?
 /// <summary>
 /// What the participants did: answers acknowledged (in all and by the instance that acknowledged them), latencies,
 /// errors by kind, participants that ran out of tasks, gave up, or moved to another instance after a kill.
+/// <see cref="Submit"/>, <see cref="Cycle"/> and <see cref="AnswersPerSecond"/> cover the answers acknowledged after the
+/// warm-up (<see cref="WarmupSeconds"/>; all of them without one): <see cref="MeasuredAnswers"/> in
+/// <see cref="MeasuredSeconds"/>.
 /// </summary>
 public sealed record LoadOutcome(
     int Participants,
@@ -82,10 +92,18 @@ public sealed record LoadOutcome(
     int GaveUp,
     int Moved,
     IReadOnlyDictionary<string, int> AnswersByInstance,
-    LoadKillReport? Kill)
+    LoadKillReport? Kill,
+    double WarmupSeconds = 0,
+    int? Measured = null)
 {
-    /// <summary>Acknowledged answers per second of the run.</summary>
-    public double AnswersPerSecond => Seconds > 0 ? Math.Round(Acks.Count / Seconds, 1) : 0;
+    /// <summary>Answers acknowledged after the warm-up (all of them without one).</summary>
+    public int MeasuredAnswers => Measured ?? Acks.Count;
+
+    /// <summary>The run's seconds after the warm-up.</summary>
+    public double MeasuredSeconds => Math.Round(Math.Max(0, Seconds - WarmupSeconds), 2);
+
+    /// <summary>Answers acknowledged per second after the warm-up (of the whole run without one).</summary>
+    public double AnswersPerSecond => MeasuredSeconds > 0 ? Math.Round(MeasuredAnswers / MeasuredSeconds, 1) : 0;
 
     /// <summary>Answers acknowledged with <c>duplicate: true</c> (committed earlier, the response lost).</summary>
     public int Duplicates => Acks.Count(a => a.Duplicate);
@@ -140,6 +158,11 @@ public static class LoadRun
             throw new ArgumentException("a load run needs a duration or an answer count", nameof(settings));
         }
 
+        if (settings.Warmup < TimeSpan.Zero)
+        {
+            throw new ArgumentException("a load run's warm-up cannot be negative", nameof(settings));
+        }
+
         var state = new RunState(settings, sessions.Count);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var runs = sessions.Select((session, n) => Task.Run(() => ParticipantAsync(state, session, n, ct), ct)).ToList();
@@ -163,7 +186,8 @@ public static class LoadRun
             [.. state.Sent.Except(state.Acks.Select(a => a.RequestId), StringComparer.Ordinal)],
             LatencySummary.Of(state.SubmitMs), LatencySummary.Of(state.CycleMs),
             new SortedDictionary<string, int>(state.Errors, StringComparer.Ordinal), state.Finished, state.GaveUp, state.Moved,
-            new SortedDictionary<string, int>(state.ByInstance, StringComparer.Ordinal), killed);
+            new SortedDictionary<string, int>(state.ByInstance, StringComparer.Ordinal), killed,
+            Math.Round(settings.Warmup.TotalSeconds, 2), state.Measured);
     }
 
     private static async Task ParticipantAsync(RunState state, ParticipantSession session, int n, CancellationToken ct)
@@ -199,8 +223,14 @@ public static class LoadRun
                 var submit = Stopwatch.GetTimestamp();
                 var duplicate = await WithRetryAsync(state, session, () => session.SubmitAsync(task, requestId, scores, ct), ct);
                 var done = Stopwatch.GetTimestamp();
-                state.SubmitMs.Add(Stopwatch.GetElapsedTime(submit, done).TotalMilliseconds);
-                state.CycleMs.Add(Stopwatch.GetElapsedTime(cycle, done).TotalMilliseconds);
+                if (state.Clock.Elapsed >= state.Settings.Warmup)
+                {
+                    // Acknowledged after the warm-up: measured.
+                    state.SubmitMs.Add(Stopwatch.GetElapsedTime(submit, done).TotalMilliseconds);
+                    state.CycleMs.Add(Stopwatch.GetElapsedTime(cycle, done).TotalMilliseconds);
+                    Interlocked.Increment(ref state.Measured);
+                }
+
                 state.Acks.Add(new LoadAck(task.AssignmentId, requestId, task.Criteria, scores, duplicate));
                 Interlocked.Increment(ref state.Acked);
                 state.ByInstance.AddOrUpdate(session.Address.ToString(), 1, (_, c) => c + 1);
@@ -349,6 +379,7 @@ public static class LoadRun
 
 #pragma warning disable CA1051 // counters updated with Interlocked
         public int Acked;
+        public int Measured;
         public int Finished;
         public int GaveUp;
         public int Moved;
@@ -356,7 +387,7 @@ public static class LoadRun
 
         public bool TakeTicket()
         {
-            if (Settings.Duration is { } duration && Clock.Elapsed >= duration)
+            if (Settings.Duration is { } duration && Clock.Elapsed >= Settings.Warmup + duration)
             {
                 return false;
             }
@@ -409,6 +440,7 @@ public static class LoadRun
         }
 
         public LoadProgress Progress() =>
-            new(Clock.Elapsed, Volatile.Read(ref Acked), Errors.Values.Sum(), participants - Volatile.Read(ref Finished) - Volatile.Read(ref GaveUp), participants);
+            new(Clock.Elapsed, Volatile.Read(ref Acked), Errors.Values.Sum(), participants - Volatile.Read(ref Finished) - Volatile.Read(ref GaveUp), participants,
+                Clock.Elapsed < Settings.Warmup);
     }
 }
