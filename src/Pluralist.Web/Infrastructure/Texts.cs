@@ -22,7 +22,6 @@ public static class Texts
         ["code-expired"] = ("This code has expired. Please ask the study team for a new one.", "Ce code a expiré. Demandez un nouveau code à l'équipe de l'étude."),
         ["code-used"] = ("This code has already been used. If it was you, you are welcome to ask the study team for help.", "Ce code a déjà été utilisé. Si c'était vous, l'équipe de l'étude peut vous aider."),
         ["too-many"] = ("Too many attempts. Please wait one minute and try again.", "Trop d'essais. Attendez une minute, puis réessayez."),
-        ["busy"] = ("Many people are taking part right now. Your answers are saved. Please reload this page in a few seconds.", "Beaucoup de personnes participent en ce moment. Vos réponses sont enregistrées. Rechargez cette page dans quelques secondes."),
         ["consent-title"] = ("Before we start", "Avant de commencer"),
         ["consent-agree"] = ("I have read this text and I agree to take part.", "J'ai lu ce texte et j'accepte de participer."),
         ["consent-required"] = ("Please tick the box to agree before continuing.", "Cochez la case pour donner votre accord avant de continuer."),

@@ -20,17 +20,6 @@ public sealed class PluralistWebOptions
     /// </summary>
     public string? ReadConnection { get; set; }
 
-    /// <summary>
-    /// How many task pages (<c>GET /task</c>) the instance builds at once; the others wait their turn, oldest first,
-    /// while answers are never held back. Under a load the cores cannot keep up with, an answer is then acknowledged
-    /// without queueing behind other participants' next pages. 0 (the default) sets no bound: a page that hands out
-    /// a new assignment holds its permit while the assignment is committed, so a small bound also caps the pages.
-    /// </summary>
-    public int TaskPageConcurrency { get; set; }
-
-    /// <summary>Task pages that may wait for <see cref="TaskPageConcurrency"/> before further ones are refused (429).</summary>
-    public int TaskPageQueue { get; set; } = 10_000;
-
     /// <summary>Invitation-code attempts allowed per client address per minute.</summary>
     public int CodeAttemptsPerMinute { get; set; } = 10;
 

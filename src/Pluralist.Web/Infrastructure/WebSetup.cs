@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Pluralist.Data;
 
@@ -18,9 +17,6 @@ namespace Pluralist.Web.Infrastructure;
 public static class WebSetup
 {
     public const string CodePolicy = "codes";
-
-    /// <summary>The policy that bounds how many task pages are built at once (<see cref="PluralistWebOptions.TaskPageConcurrency"/>).</summary>
-    public const string TaskPagePolicy = "task-pages";
     public const string CsrfHeader = "X-CSRF-TOKEN";
 
     // A session-level advisory lock, released when its connection closes.
@@ -136,30 +132,11 @@ public static class WebSetup
             o.AddPolicy(CodePolicy, ctx => RateLimitPartition.Get(
                 "code-address:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
                 key => ctx.RequestServices.GetRequiredService<AttemptCounter>().Limiter(key, attempts)));
-            // One limiter for the whole instance: at most N task pages built at once, the others wait in arrival order.
-            o.AddPolicy(TaskPagePolicy, _ => options.TaskPageConcurrency > 0
-                ? RateLimitPartition.GetConcurrencyLimiter("task-pages", _ => new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = options.TaskPageConcurrency,
-                    QueueLimit = options.TaskPageQueue,
-                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                })
-                : RateLimitPartition.GetNoLimiter("task-pages"));
             o.OnRejected = async (ctx, ct) =>
             {
-                var http = ctx.HttpContext;
-                var lang = Lang.Of(http);
-                var text = "too-many";
-                if (http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == TaskPagePolicy)
-                {
-                    // Not the participant's doing: the instance has more pages waiting than it queues. Try again soon.
-                    http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                    http.Response.Headers.RetryAfter = "5";
-                    text = "busy";
-                }
-
-                http.Response.ContentType = "text/plain; charset=utf-8";
-                await http.Response.WriteAsync(Texts.Get(text, lang), ct);
+                var lang = Lang.Of(ctx.HttpContext);
+                ctx.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
+                await ctx.HttpContext.Response.WriteAsync(Texts.Get("too-many", lang), ct);
             };
         });
         // Checked here, so that a wrong setting stops the app at start, naming it.

@@ -1,12 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
-using Pluralist.Web.Infrastructure;
 using Pluralist.Studies.Participation;
 
 namespace Pluralist.Web.Participation.Tasks;
 
 /// <summary>The pairwise comparison: the next assignment, or a break, or nothing left to do.</summary>
-[EnableRateLimiting(WebSetup.TaskPagePolicy)]
 public sealed class TaskModel(ParticipationStore store, NextAssignment next, NextRating ratings, PanelExits exits) : ParticipantPage(store)
 {
     public NextStep Step { get; private set; } = new NextStep.NoOpenBatch();
