@@ -21,6 +21,9 @@ namespace Pluralist.Studies.Participation;
 /// </remarks>
 public sealed class PreparedWrites : IDisposable
 {
+    // The most participants whose counts are kept (a new count when one comes back after the cache was emptied).
+    private const int MaxJudges = 20_000;
+
     private readonly List<SqliteCommand> _commands = [];
     private readonly SqliteCommand _savepoint;
     private readonly SqliteCommand _release;
@@ -32,6 +35,15 @@ public sealed class PreparedWrites : IDisposable
     private readonly SqliteCommand _assignment;
     private readonly SqliteCommand _places;
     private readonly SqliteCommand _shown;
+    private readonly SqliteCommand _shownRows;
+
+    // Each participant's criteria counts as last counted, with the number of their assignments and the highest id then:
+    // used again while both are unchanged (any insert or delete of the participant's assignments changes one of them; ids are
+    // never reused), brought forward by this writer's own inserts, dropped whenever a write is rolled back.
+    private readonly Dictionary<long, JudgeCounts> _judges = [];
+
+    // The participant whose counts were checked last (by the draw that precedes their new assignment's insert).
+    private long? _drawnFor;
 
     /// <param name="connection">The writer's connection, open for the writer's lifetime.</param>
     public PreparedWrites(SqliteConnection connection)
@@ -69,6 +81,7 @@ public sealed class PreparedWrites : IDisposable
         _shown = Command(connection,
             "SELECT j.value, COUNT(*) FROM assignments a, json_each(a.criteria_shown) j WHERE a.participant_id = $participant GROUP BY j.value",
             "$participant");
+        _shownRows = Command(connection, "SELECT COUNT(*), MAX(id) FROM assignments WHERE participant_id = $participant", "$participant");
     }
 
     /// <summary>Runs the statements in <paramref name="transaction"/> (the batch's), as SQLite requires of a connection in one.</summary>
@@ -87,7 +100,12 @@ public sealed class PreparedWrites : IDisposable
     public void Release() => _release.ExecuteNonQuery();
 
     /// <summary>Undoes what the write did; its savepoint stays open (release it, or run the write again under it).</summary>
-    public void RollbackTo() => _rollbackTo.ExecuteNonQuery();
+    public void RollbackTo()
+    {
+        // What the write inserted is gone: the counts it brought forward are not trusted any more.
+        _judges.Clear();
+        _rollbackTo.ExecuteNonQuery();
+    }
 
     /// <summary><see cref="ParticipationStore.CheckAnswerAsync"/> on SQLite, inside the writer's transaction.</summary>
     public AnswerCheck? CheckAnswer(long participantId, AnswerKind kind, string requestId, long assignmentId)
@@ -136,6 +154,22 @@ public sealed class PreparedWrites : IDisposable
                 assignment.Language, assignment.OverlapSlot, assignment.PairId, assignment.ParticipantId, assignment.ServedAt.ToUnixTimeMilliseconds());
             assignment.Id = (long)_assignment.ExecuteScalar()!;
         });
+        var drawn = _drawnFor == assignment.ParticipantId;
+        _drawnFor = null;
+        if (!drawn)
+        {
+            _judges.Remove(assignment.ParticipantId);
+        }
+        else if (_judges.TryGetValue(assignment.ParticipantId, out var judge))
+        {
+            // The counts were read at this assignment's draw: bring them forward by this row (its id is the highest now).
+            foreach (var key in assignment.CriteriaShown)
+            {
+                judge.Counts[key] = judge.Counts.GetValueOrDefault(key) + 1;
+            }
+
+            _judges[assignment.ParticipantId] = judge with { Rows = judge.Rows + 1, MaxId = assignment.Id };
+        }
     }
 
     /// <summary>The rater places of the pair that are taken (<see cref="ParticipationStore.TakenPlacesAsync"/>).</summary>
@@ -153,7 +187,39 @@ public sealed class PreparedWrites : IDisposable
     }
 
     /// <summary>How often each criterion was shown to the participant, over all their assignments (<see cref="CriteriaCounts.ShownToJudgeAsync"/>).</summary>
+    /// <remarks>
+    /// Counted by SQLite over the participant's assignments the first time, then kept: while the number of the participant's
+    /// assignments and the highest of their ids are what they were (one cheap read of the index), the kept counts are
+    /// theirs; this writer's own inserts bring them forward, and a rollback or any other change means a new count.
+    /// </remarks>
     public Dictionary<string, long> ShownToJudge(long participantId)
+    {
+        Set(_shownRows, participantId);
+        long rows, maxId;
+        using (var reader = _shownRows.ExecuteReader())
+        {
+            reader.Read();
+            rows = reader.GetInt64(0);
+            maxId = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+        }
+
+        _drawnFor = participantId;
+        if (!_judges.TryGetValue(participantId, out var judge) || judge.Rows != rows || judge.MaxId != maxId)
+        {
+            if (_judges.Count >= MaxJudges)
+            {
+                _judges.Clear();
+            }
+
+            judge = new JudgeCounts(CountShown(participantId), rows, maxId);
+            _judges[participantId] = judge;
+        }
+
+        return new Dictionary<string, long>(judge.Counts, StringComparer.Ordinal);
+    }
+
+    /// <summary>How often each criterion was shown to the participant, counted by SQLite over all their assignments.</summary>
+    public Dictionary<string, long> CountShown(long participantId)
     {
         Set(_shown, participantId);
         var judge = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -200,6 +266,8 @@ public sealed class PreparedWrites : IDisposable
         _commands.Add(command);
         return command;
     }
+
+    private sealed record JudgeCounts(Dictionary<string, long> Counts, long Rows, long MaxId);
 
     private static void Set(SqliteCommand command, params object?[] values)
     {

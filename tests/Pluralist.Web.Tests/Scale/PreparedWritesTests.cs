@@ -91,6 +91,72 @@ public sealed class PreparedWritesTests
         }
     }
 
+    [Fact]
+    public async Task The_writer_s_kept_criteria_counts_follow_its_inserts_other_writers_deletes_and_a_rollback()
+    {
+        var images = Directory.CreateTempSubdirectory("pluralist-prepared-");
+        try
+        {
+            await using var database = await SeedAsync(images.FullName);
+            await using var db = database.CreateContext();
+            var study = (await StudyStore.FindByIdAsync(db, await db.Studies.Select(s => s.Id).SingleAsync()))!;
+            var (pid, other) = (await db.Participants.OrderBy(p => p.Id).Select(p => p.Id).FirstAsync(), await db.Participants.OrderBy(p => p.Id).Select(p => p.Id).Skip(1).FirstAsync());
+            var pair = await db.Pairs.OrderBy(p => p.Id).Select(p => p.Id).FirstAsync();
+            await db.Database.OpenConnectionAsync();
+            using var prepared = new PreparedWrites((SqliteConnection)db.Database.GetDbConnection());
+            var counts = new CriteriaCounts { Random = new Random(3) };
+
+            async Task SameAsync(string when)
+            {
+                var read = await CriteriaCounts.ShownToJudgeAsync(db, pid, CancellationToken.None);
+                var kept = prepared.ShownToJudge(pid);
+                Assert.True(read.OrderBy(kv => kv.Key, StringComparer.Ordinal).SequenceEqual(kept.OrderBy(kv => kv.Key, StringComparer.Ordinal)), when);
+                Assert.Equal(read.OrderBy(kv => kv.Key, StringComparer.Ordinal), prepared.CountShown(pid).OrderBy(kv => kv.Key, StringComparer.Ordinal));
+            }
+
+            await SameAsync("first count");
+            for (var i = 0; i < 4; i++)
+            {
+                await counts.AssignAsync(db, study, pid, pair, study.Batches[0].Id, "en", Now, CancellationToken.None, prepared: prepared);
+                await SameAsync($"after the writer's insert {i}");
+            }
+
+            // Another participant's assignment, then another writer's delete of one of the participant's earliest assignments.
+            await counts.AssignAsync(db, study, other, pair, study.Batches[0].Id, "en", Now, CancellationToken.None, prepared: prepared);
+            await SameAsync("after another participant's insert");
+            await using (var elsewhere = new SqliteConnection(database.Options.ConnectionString))
+            {
+                await elsewhere.OpenAsync();
+                await using var delete = elsewhere.CreateCommand();
+                delete.CommandText = $"DELETE FROM assignments WHERE id = (SELECT MIN(id) FROM assignments WHERE participant_id = {pid})";
+                Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+            }
+
+            await SameAsync("after another writer's delete");
+
+            // An insert rolled back with its write's savepoint; then one through EF, which the writer never saw.
+            // The EF insert takes the rolled-back row's id again (the rollback took back the table's sequence too), so only the
+            // rollback itself can tell the writer that its kept counts are stale.
+            var keys = study.Criteria.Select(c => c.Key).ToList();
+            prepared.Savepoint();
+            Assert.NotEmpty(prepared.ShownToJudge(pid));
+            var undone = new Assignment { ParticipantId = pid, PairId = pair, BatchId = study.Batches[0].Id, CriteriaShown = [keys[0], keys[1], keys[2]], ServedAt = Now };
+            prepared.InsertAssignment(undone);
+            prepared.RollbackTo();
+            prepared.Release();
+            var again = new Assignment { ParticipantId = pid, PairId = pair, BatchId = study.Batches[0].Id, CriteriaShown = [keys[3], keys[4], keys[5]], ServedAt = Now };
+            db.Assignments.Add(again);
+            await db.SaveChangesAsync();
+            Assert.Equal(undone.Id, again.Id);
+            await SameAsync("after a rollback and an insert through EF");
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            images.Delete(recursive: true);
+        }
+    }
+
     private static async Task<TestDatabase> SeedAsync(string images)
     {
         Directory.CreateDirectory(images);
