@@ -26,8 +26,8 @@ public sealed class CriteriaCounts : IDisposable
     /// The criteria and side of the study's next assignment, drawn under its rules (<see cref="AssignmentBuilder.For"/>)
     /// against what the participant (when given) and then the whole study have been shown so far, so each judge sees each
     /// criterion about equally often (an evaluation's judges included) and the study stays balanced too. In the SQLite writer
-    /// (<paramref name="prepared"/>) the participant's counts are counted by the database (<see cref="PreparedWrites.ShownToJudge"/>)
-    /// instead of read from every earlier assignment's list: the same counts, so the same draw.
+    /// (<paramref name="prepared"/>) the participant's counts come from <see cref="PreparedWrites.ShownToJudge"/> (counted by the
+    /// database once, then kept by the writer) instead of a read of every earlier assignment's list: the same counts, so the same draw.
     /// </summary>
     public async Task<AssignmentDraw> DrawAsync(PluralistDbContext db, Study study, CancellationToken ct, long? participantId = null, PreparedWrites? prepared = null)
     {
