@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Pluralist.Data;
 using Pluralist.Studies.Diagnostics;
 
@@ -16,6 +18,10 @@ namespace Pluralist.Studies.Participation;
 /// saved is in the database (and the transaction), not among the context's tracked entities.
 /// </summary>
 /// <remarks>
+/// The writer keeps one context and its connection open for its lifetime (a new one after a failed commit), with its
+/// statements prepared once (<see cref="PreparedWrites"/>): the savepoints, and the rows of the common writes (a first answer,
+/// a new assignment) without EF's <c>SaveChanges</c>; the rarer writes (a change of answer, a report of a broken image) go
+/// through EF on the same context and transaction.
 /// There is no waiting for company: a write that finds the writer idle is committed at once, so a quiet study pays
 /// nothing; under load the writes that queued during one fsync form the next batch (at most <see cref="MaxBatch"/>).
 /// PostgreSQL already shares WAL flushes between concurrent commits, so there the writes keep their own transactions
@@ -29,22 +35,30 @@ public sealed class GroupCommit : IAsyncDisposable
     private readonly DatabaseOptions _options;
     private readonly TimeProvider _clock;
     private readonly IDbContextFactory<PluralistDbContext>? _contexts;
+    private readonly bool _prepare;
     private readonly Channel<Write> _queue = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
     private long _commits;
     private long _writes;
 
+    // The writer's own context, connection and statements (the loop's alone); null until the first batch and after a failed commit.
+    private PluralistDbContext? _db;
+    private PreparedWrites? _prepared;
+    private ParticipationStore? _store;
+
     /// <param name="options">The database (group commit applies to SQLite only).</param>
     /// <param name="clock">The clock the writes read through their <see cref="ParticipationStore"/>.</param>
     /// <param name="enabled">False turns group commit off (each write its own transaction, as on PostgreSQL); to compare.</param>
-    /// <param name="contexts">Where each transaction's context comes from (the app's pool, <see cref="PluralistDatabase.CreatePool"/>); a new one each time without.</param>
-    public GroupCommit(DatabaseOptions options, TimeProvider clock, bool enabled = true, IDbContextFactory<PluralistDbContext>? contexts = null)
+    /// <param name="contexts">Where the writer's context comes from (the app's pool, <see cref="PluralistDatabase.CreatePool"/>); a new one without.</param>
+    /// <param name="prepare">False: every write goes through EF's <c>SaveChanges</c> (no <see cref="PreparedWrites"/>); to compare.</param>
+    public GroupCommit(DatabaseOptions options, TimeProvider clock, bool enabled = true, IDbContextFactory<PluralistDbContext>? contexts = null, bool prepare = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clock);
         _options = options;
         _clock = clock;
         _contexts = contexts;
+        _prepare = prepare;
         Enabled = enabled && options.Provider == DatabaseProvider.Sqlite;
         _loop = Enabled ? Task.Run(RunAsync) : Task.CompletedTask;
     }
@@ -83,6 +97,7 @@ public sealed class GroupCommit : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        await CloseAsync().ConfigureAwait(false);
     }
 
     private async Task RunAsync()
@@ -115,16 +130,16 @@ public sealed class GroupCommit : IAsyncDisposable
         var outcome = PluralistTelemetry.Failed;
         try
         {
-            await using var db = _contexts?.CreateDbContext() ?? PluralistDatabase.CreateContext(_options);
-            var store = new ParticipationStore(db, _clock);
+            var (db, prepared, store) = await OpenAsync().ConfigureAwait(false);
             await using var tx = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
+            prepared?.Enlist((SqliteTransaction)tx.GetDbTransaction());
             foreach (var item in batch)
             {
-                await tx.CreateSavepointAsync("w").ConfigureAwait(false);
+                await SavepointAsync(tx, prepared).ConfigureAwait(false);
                 try
                 {
                     await item.RunAsync(store).ConfigureAwait(false);
-                    await tx.ReleaseSavepointAsync("w").ConfigureAwait(false);
+                    await ReleaseAsync(tx, prepared).ConfigureAwait(false);
                     // Its rows are saved: the next write starts with nothing tracked, so its SaveChanges does not scan the whole
                     // batch's entities again (quadratic in the batch) and its reads never hand it an object another caller got back.
                     db.ChangeTracker.Clear();
@@ -134,8 +149,8 @@ public sealed class GroupCommit : IAsyncDisposable
                 catch (Exception e)
 #pragma warning restore CA1031
                 {
-                    await tx.RollbackToSavepointAsync("w").ConfigureAwait(false);
-                    await tx.ReleaseSavepointAsync("w").ConfigureAwait(false);
+                    await RollbackToAsync(tx, prepared).ConfigureAwait(false);
+                    await ReleaseAsync(tx, prepared).ConfigureAwait(false);
                     db.ChangeTracker.Clear();
                     item.Fail(e);
                 }
@@ -150,6 +165,8 @@ public sealed class GroupCommit : IAsyncDisposable
         {
             // Every write of the batch: those applied are lost with the transaction, the rest never ran.
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            // The next batch starts on a new context and connection: nothing of this one's state is trusted.
+            await CloseAsync().ConfigureAwait(false);
             foreach (var item in batch)
             {
                 item.Fail(e);
@@ -170,6 +187,75 @@ public sealed class GroupCommit : IAsyncDisposable
         foreach (var item in applied)
         {
             item.Complete();
+        }
+    }
+
+    private static Task SavepointAsync(IDbContextTransaction tx, PreparedWrites? prepared)
+    {
+        if (prepared is null)
+        {
+            return tx.CreateSavepointAsync("w");
+        }
+
+        prepared.Savepoint();
+        return Task.CompletedTask;
+    }
+
+    private static Task ReleaseAsync(IDbContextTransaction tx, PreparedWrites? prepared)
+    {
+        if (prepared is null)
+        {
+            return tx.ReleaseSavepointAsync("w");
+        }
+
+        prepared.Release();
+        return Task.CompletedTask;
+    }
+
+    private static Task RollbackToAsync(IDbContextTransaction tx, PreparedWrites? prepared)
+    {
+        if (prepared is null)
+        {
+            return tx.RollbackToSavepointAsync("w");
+        }
+
+        prepared.RollbackTo();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The writer's context with its connection open, its statements and its store: made once, kept until a commit fails.</summary>
+    private async Task<(PluralistDbContext Db, PreparedWrites? Prepared, ParticipationStore Store)> OpenAsync()
+    {
+        if (_db is null || _store is null)
+        {
+            var db = _contexts?.CreateDbContext() ?? PluralistDatabase.CreateContext(_options);
+            try
+            {
+                await db.Database.OpenConnectionAsync().ConfigureAwait(false);
+                _prepared = _prepare ? new PreparedWrites((SqliteConnection)db.Database.GetDbConnection()) : null;
+            }
+            catch
+            {
+                await db.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _db = db;
+            _store = new ParticipationStore(db, _clock) { Prepared = _prepared };
+        }
+
+        return (_db, _prepared, _store);
+    }
+
+    private async Task CloseAsync()
+    {
+        _prepared?.Dispose();
+        _prepared = null;
+        _store = null;
+        if (_db is { } db)
+        {
+            _db = null;
+            await db.DisposeAsync().ConfigureAwait(false);
         }
     }
 

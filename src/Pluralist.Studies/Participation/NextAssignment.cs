@@ -233,22 +233,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
                     // The writer runs one write at a time, so the place is chosen inside it from the places as they are
                     // there: concurrent participants on one pair take different places instead of racing for the same
                     // one (under load a whole group of them read the same counts).
-                    var created = await commits.RunAsync<Assignment?>(
-                        async (s, c) =>
-                        {
-                            int? place = null;
-                            if (needsPlace)
-                            {
-                                place = QuotaPicker.FreeSlot(await ParticipationStore.TakenPlacesAsync(s.Db, pairId, c), overlap);
-                                if (place is null)
-                                {
-                                    return null;
-                                }
-                            }
-
-                            return await criteriaCounts.AssignAsync(s.Db, study, participantId, pairId, batch.Id, lang, s.Now, c, place);
-                        },
-                        ct);
+                    var created = await commits.RunAsync((s, c) => AssignInWriterAsync(s, criteriaCounts, study, participantId, pairId, batch.Id, lang, needsPlace ? overlap : null, c), ct);
                     if (created is not null || attempt >= ClaimAttempts)
                     {
                         return created;
@@ -281,6 +266,29 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
                 // Another participant took the place (or this participant the pair) in between: look again.
             }
         }
+    }
+
+    /// <summary>
+    /// The part of a new assignment that runs in the SQLite group-commit writer (<see cref="GroupCommit.RunAsync"/>): when the
+    /// pair's assignments hold rater places (<paramref name="overlap"/> of them), a free place chosen from the places taken
+    /// there, or null when none is left; then the assignment, drawn and inserted (<see cref="CriteriaCounts.AssignAsync"/>).
+    /// </summary>
+    public static async Task<Assignment?> AssignInWriterAsync(ParticipationStore s, CriteriaCounts criteriaCounts, Study study, long participantId, long pairId, long batchId, string lang, int? overlap, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(criteriaCounts);
+        int? place = null;
+        if (overlap is { } k)
+        {
+            var taken = s.Prepared?.TakenPlaces(pairId) ?? await ParticipationStore.TakenPlacesAsync(s.Db, pairId, ct);
+            place = QuotaPicker.FreeSlot(taken, k);
+            if (place is null)
+            {
+                return null;
+            }
+        }
+
+        return await criteriaCounts.AssignAsync(s.Db, study, participantId, pairId, batchId, lang, s.Now, ct, place, s.Prepared);
     }
 
     private sealed record OwnRow(long Id, long PairId, long? BatchId, bool Answered, bool AnsweredByParticipant);

@@ -70,6 +70,9 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
 
     public PluralistDbContext Db => db;
 
+    /// <summary>The SQLite group-commit writer's prepared statements, on <see cref="Db"/>'s connection (null outside the writer).</summary>
+    public PreparedWrites? Prepared { get; init; }
+
     public DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>The participant, unless they withdrew.</summary>
@@ -247,6 +250,11 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
 
             var applied = await FindAppliedAsync(participantId, kind, requestId, ct);
             return new AnswerCheck(applied is not null, applied?.AssignmentId, null);
+        }
+
+        if (Prepared is { } prepared)
+        {
+            return prepared.CheckAnswer(participantId, kind, requestId, assignmentId);
         }
 
         return await AnswerCheck.For(db)(db, participantId, kind, requestId, assignmentId, ct) is { } row

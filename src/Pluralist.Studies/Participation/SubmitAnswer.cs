@@ -149,6 +149,8 @@ public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits 
         // The first answer to the assignment (the common case) needs no read of it.
         var annotation = check.Answered == false ? null : await AnswerTo.For(db)(db, assignment.Id, ct);
         var changed = annotation is not null;
+        // The SQLite writer's common case, a first answer without a report: the same rows through its prepared inserts.
+        var prepared = changed || request.ReportImage ? null : store.Prepared;
         if (annotation is not null)
         {
             // A change of answer: same row (it keeps the first request id), new scores.
@@ -183,7 +185,11 @@ public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits 
                     Score = request.Scores.FirstOrDefault(s => s?.Criterion == key)?.Score,
                 }).ToList(),
             };
-            db.Annotations.Add(annotation);
+            if (prepared is null)
+            {
+                db.Annotations.Add(annotation);
+            }
+
             if (request.ReportImage)
             {
                 var pair = await db.Pairs.AsNoTracking().FirstAsync(p => p.Id == assignment.PairId, ct);
@@ -201,14 +207,21 @@ public sealed class SubmitAnswer(ParticipationStore store, GroupCommit? commits 
             }
         }
 
-        db.AppliedRequests.Add(new AppliedRequest
+        var applied = new AppliedRequest
         {
             ParticipantId = participantId,
             Kind = AnswerKind.Comparison,
             ClientRequestId = request.ClientRequestId,
             AssignmentId = assignment.Id,
             AppliedAt = now,
-        });
+        };
+        if (prepared is not null)
+        {
+            prepared.InsertAnswer(annotation, applied);
+            return new SubmitResult(annotation, false, changed);
+        }
+
+        db.AppliedRequests.Add(applied);
         await db.SaveChangesAsync(ct);
         return new SubmitResult(annotation, false, changed);
     }

@@ -181,6 +181,49 @@ public sealed class GroupCommitTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_failed_commit_fails_every_write_of_its_batch_and_the_next_batch_commits(bool prepare)
+    {
+        await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using var commits = new GroupCommit(database.Options, TimeProvider.System, prepare: prepare);
+        Assert.True(await commits.RunAsync((s, ct) => AddAsync(s, "before", ct), CancellationToken.None) > 0);
+
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = commits.RunAsync(async (s, ct) =>
+        {
+            running.SetResult();
+            await release.Task;
+            return 0L;
+        }, CancellationToken.None);
+        await running.Task;
+
+        // Queued together: two good writes around one whose foreign key is only checked at commit, which it fails.
+        var good = commits.RunAsync((s, ct) => AddAsync(s, "lost-1", ct), CancellationToken.None);
+        var bad = commits.RunAsync(async (s, ct) =>
+        {
+            await s.Db.Database.ExecuteSqlRawAsync("PRAGMA defer_foreign_keys = ON", ct);
+            await s.Db.Database.ExecuteSqlRawAsync(
+                "INSERT INTO assignments (participant_id, pair_id, criteria_shown, image_0_on_left, language, served_at) VALUES (987654, 987654, '[]', 0, 'en', 0)", ct);
+            return 0L;
+        }, CancellationToken.None);
+        var also = commits.RunAsync((s, ct) => AddAsync(s, "lost-2", ct), CancellationToken.None);
+        release.SetResult();
+        await holder;
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => good);
+        Assert.Same(failed, await Assert.ThrowsAnyAsync<Exception>(() => bad));
+        Assert.Same(failed, await Assert.ThrowsAnyAsync<Exception>(() => also));
+        Assert.Contains("FOREIGN KEY", failed.Message, StringComparison.OrdinalIgnoreCase);
+
+        // The writer goes on (on a new connection): the next write commits, the failed batch left nothing.
+        Assert.True(await commits.RunAsync((s, ct) => AddAsync(s, "after", ct), CancellationToken.None) > 0);
+        await using var db = database.CreateContext();
+        Assert.Equal(["after", "before"], await db.AuditEntries.Where(a => a.Action == "before" || a.Action.StartsWith("lost") || a.Action == "after").OrderBy(a => a.Action).Select(a => a.Action).ToListAsync());
+        Assert.Equal(0, await db.Assignments.CountAsync(a => a.ParticipantId == 987654));
+    }
+
     [PostgresFact]
     public async Task PostgreSQL_keeps_a_transaction_per_write()
     {
