@@ -59,12 +59,13 @@ public sealed class PreparedReads : IDisposable
     private volatile bool _disposed;
 
     /// <param name="options">The database; for PostgreSQL the pool keeps nothing.</param>
-    /// <param name="size">How many idle connections it keeps (default: twice the processor count, at least 4).</param>
+    /// <param name="size">How many idle connections it keeps (default: four times the processor count, at least 8: a connection
+    /// beyond it is opened and closed for one read, and the ones used last are used first, so the spare ones stay cold).</param>
     public PreparedReads(DatabaseOptions options, int size = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(size);
-        _size = size > 0 ? size : Math.Max(4, 2 * Environment.ProcessorCount);
+        _size = size > 0 ? size : Math.Max(8, 4 * Environment.ProcessorCount);
         if (options.Provider == DatabaseProvider.Sqlite)
         {
             _contextConnectionString = options.ConnectionString;
