@@ -504,11 +504,15 @@ public sealed class PluralistDbContext : DbContext
                 v => v.GetHashCode(),
                 v => v.Clone()));
 
+    /// <summary>A string list as stored (JSON text), as the model reads it: for plain SQL reads of such a column.</summary>
+    public static List<string> StringListOf(string json) =>
+        JsonSerializer.Deserialize<List<string>>(json, JsonSerializerOptions.Default) ?? new List<string>();
+
     private static void StringList(PropertyBuilder<List<string>> property) =>
         property.HasConversion(
             new ValueConverter<List<string>, string>(
                 v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default),
-                v => JsonSerializer.Deserialize<List<string>>(v, JsonSerializerOptions.Default) ?? new List<string>()),
+                v => StringListOf(v)),
             new ValueComparer<List<string>>(
                 (a, b) => a == null ? b == null : b != null && a.SequenceEqual(b),
                 v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s)),

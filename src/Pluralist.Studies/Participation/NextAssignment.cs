@@ -15,27 +15,20 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
 
     // The participant's assignments, each with its pair and whether it is answered: their answers in the batch, the unanswered
     // assignment of the batch and the pairs already seen (a new assignment's draw needs them) in one read instead of three.
-    private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<OwnRow>>> OwnAssignmentRows = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
-            db.Assignments.Where(a => a.ParticipantId == participantId)
-                .Select(a => new OwnRow(
-                    a.Id,
-                    a.PairId,
-                    a.BatchId,
-                    db.Annotations.Any(n => n.AssignmentId == a.Id),
-                    db.Annotations.Any(n => n.AssignmentId == a.Id && n.ParticipantId == participantId)))));
+    // An assignment has at most one answer (a unique index), so one join gives both whether it is answered and by whom.
+    private static readonly ReadQuery OwnAssignmentRows = new(
+        "SELECT a.id, a.pair_id, a.batch_id, n.id, n.participant_id FROM assignments a "
+        + "LEFT JOIN annotations n ON n.assignment_id = a.id WHERE a.participant_id = @p0",
+        1);
 
     private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Assignment?>>> AssignmentById = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) => db.Assignments.FirstOrDefault(a => a.Id == id)));
 
     // The pair's images and the prompt of its first image (null when it has none), in one read.
-    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<PairShown>>> PairById = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
-            (from p in db.Pairs
-             where p.Id == id
-             from i in db.Images.Where(i => i.Id == p.Image0Id).DefaultIfEmpty()
-             from t in db.Prompts.Where(t => t.Id == i!.PromptId).DefaultIfEmpty()
-             select new PairShown(p.Image0Id, p.Image1Id, t == null ? null : t.Text, t == null ? null : t.Language)).First()));
+    private static readonly ReadQuery PairById = new(
+        "SELECT p.image_0_id, p.image_1_id, t.text, t.language FROM pairs p "
+        + "LEFT JOIN images i ON i.id = p.image_0_id LEFT JOIN prompts t ON t.id = i.prompt_id WHERE p.id = @p0",
+        1);
 
     /// <summary>The participant's unanswered assignment in the open batch, or a new one; or a break, or nothing left.</summary>
     public async Task<NextStep> NextAsync(Participant participant, Study study, string lang, CancellationToken ct)
@@ -125,31 +118,35 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     private async Task<(Assignment? Pending, HashSet<long> Seen, int Answered)> OwnAssignmentsAsync(long participantId, long batchId, CancellationToken ct)
     {
         var db = store.Db;
-        var seen = new HashSet<long>();
-        long? pendingId = null;
-        var answered = 0;
-        await foreach (var row in OwnAssignmentRows.For(db)(db, participantId).WithCancellation(ct))
-        {
-            seen.Add(row.PairId);
-            if (row.BatchId != batchId)
-            {
-                continue;
-            }
-
-            if (row.AnsweredByParticipant)
-            {
-                answered++;
-            }
-
-            if (!row.Answered && (pendingId is null || row.Id < pendingId))
-            {
-                pendingId = row.Id;
-            }
-        }
+        var own = await PreparedReads.ReadAsync(db, store.Reads, OwnAssignmentRows, new OwnState(participantId, batchId), ReadOwn, ct, participantId);
+        var (seen, pendingId, answered) = (own.Seen, own.PendingId, own.Answered);
 
         // Rare (a reload before answering): the assignment itself, tracked as the request's other reads are.
         var pending = pendingId is { } id ? await AssignmentById.For(db)(db, id, ct) : null;
         return (pending, seen, answered);
+    }
+
+    private static bool ReadOwn(System.Data.Common.DbDataReader r, ref OwnState state)
+    {
+        var id = r.GetInt64(0);
+        state.Seen.Add(r.GetInt64(1));
+        if (r.IsDBNull(2) || r.GetInt64(2) != state.BatchId)
+        {
+            return true;
+        }
+
+        var answered = !r.IsDBNull(3);
+        if (answered && r.GetInt64(4) == state.ParticipantId)
+        {
+            state.Answered++;
+        }
+
+        if (!answered && (state.PendingId is null || id < state.PendingId))
+        {
+            state.PendingId = id;
+        }
+
+        return true;
     }
 
     /// <summary>One of the participant's answered assignments, reopened with the stored answer, while its batch is open.</summary>
@@ -178,8 +175,8 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
 
     private async Task<NextStep.Task> TaskStepAsync(Assignment pending, Study study, string lang, Progress progress, Annotation? existing, CancellationToken ct)
     {
-        var db = store.Db;
-        var pair = await PairById.For(db)(db, pending.PairId, ct);
+        var pair = await PreparedReads.ReadAsync(store.Db, store.Reads, PairById, (PairShown?)null, ReadPair, ct, pending.PairId)
+            ?? throw new InvalidOperationException($"Assignment {pending.Id} names pair {pending.PairId}, which does not exist.");
         var prompt = study.ShowPrompt && pair.PromptText is { } text ? new ShownPrompt(text, pair.PromptLanguage!) : null;
 
         var criteria = pending.CriteriaShown
@@ -291,7 +288,21 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         return await criteriaCounts.AssignAsync(s.Db, study, participantId, pairId, batchId, lang, s.Now, ct, place, s.Prepared);
     }
 
-    private sealed record OwnRow(long Id, long PairId, long? BatchId, bool Answered, bool AnsweredByParticipant);
+    private static bool ReadPair(System.Data.Common.DbDataReader r, ref PairShown? pair)
+    {
+        pair = new PairShown(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3));
+        return false;
+    }
+
+    // What the read of the participant's assignments gathers, row by row.
+    private struct OwnState(long participantId, long batchId)
+    {
+        public readonly HashSet<long> Seen = [];
+        public readonly long ParticipantId = participantId;
+        public readonly long BatchId = batchId;
+        public long? PendingId;
+        public int Answered;
+    }
 
     private sealed record PairShown(long Image0Id, long Image1Id, string? PromptText, string? PromptLanguage);
 }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Pluralist.Core.Assignments;
 using Pluralist.Core.Model;
 using Pluralist.Data;
@@ -10,7 +9,7 @@ namespace Pluralist.Studies.Participation;
 /// What the participant use cases share: the database of the request, the clock, and the few reads and locks
 /// several of them need (the participant, their study, their own assignment, a remembered request id).
 /// </summary>
-public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock, StudyCache? studies = null)
+public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock, StudyCache? studies = null, PreparedReads? reads = null)
 {
     // A write that lost a race on a unique index (a concurrent first answer, a concurrent retry) runs again and then sees the winner.
     private const int WriteAttempts = 4;
@@ -23,14 +22,19 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
 
     // The three reads every participant request starts with (the participant, their study's revision, whether they hold a
     // consent) as one statement: each read has a fixed cost (a pooled connection, a prepared statement, EF's query pipeline).
-    private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<CallerRow?>>> CallerOf = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
-            db.Participants.Where(p => p.Id == id && p.WithdrawnAt == null)
-                .Select(p => new CallerRow(
-                    p,
-                    db.Studies.Where(s => s.Id == p.StudyId).Select(s => (long?)EF.Property<long>(s, StudyCache.RevisionProperty)).FirstOrDefault(),
-                    db.ConsentRecords.Any(c => c.ParticipantId == p.Id && c.WithdrawnAt == null)))
-                .FirstOrDefault()));
+    // Plain SQL (PreparedReads): on SQLite a statement kept prepared; the columns are the participant's in the model.
+    private static readonly ReadQuery CallerSql = new(
+        "SELECT p.id, p.study_id, p.pseudonym, p.email, p.password_hash, p.preferred_language, p.role, p.created_at, p.withdrawn_at, "
+        + "(SELECT s.revision FROM studies s WHERE s.id = p.study_id), "
+        + "EXISTS (SELECT 1 FROM consent_records c WHERE c.participant_id = p.id AND c.withdrawn_at IS NULL) "
+        + "FROM participants p WHERE p.id = @p0 AND p.withdrawn_at IS NULL",
+        1);
+
+    // The participant's own assignment (untracked): every answer reads it.
+    private static readonly ReadQuery OwnAssignmentSql = new(
+        "SELECT id, participant_id, pair_id, batch_id, criteria_shown, image_0_on_left, language, served_at, overlap_slot "
+        + "FROM assignments WHERE id = @p0 AND participant_id = @p1",
+        2);
 
     private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<bool>>> IsCurrent = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) =>
@@ -39,10 +43,6 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<ConsentRecord?>>> LatestConsent = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId, CancellationToken ct) =>
             db.ConsentRecords.Where(c => c.ParticipantId == participantId && c.WithdrawnAt == null).OrderByDescending(c => c.Id).FirstOrDefault()));
-
-    private static readonly PerModel<Func<PluralistDbContext, long, long, CancellationToken, Task<Assignment?>>> OwnAssignment = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, long assignmentId, CancellationToken ct) =>
-            db.Assignments.AsNoTracking().FirstOrDefault(a => a.Id == assignmentId && a.ParticipantId == participantId)));
 
     private static readonly PerModel<Func<PluralistDbContext, long, IAsyncEnumerable<long>>> PairsOf = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long participantId) =>
@@ -73,6 +73,9 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     /// <summary>The SQLite group-commit writer's prepared statements, on <see cref="Db"/>'s connection (null outside the writer).</summary>
     public PreparedWrites? Prepared { get; init; }
 
+    /// <summary>The app's prepared SQLite reads (null: each read on the context's connection, as in tests and the CLI).</summary>
+    public PreparedReads? Reads => reads;
+
     public DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>The participant, unless they withdrew.</summary>
@@ -99,25 +102,74 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     /// </summary>
     public async Task<Caller?> CallerAsync(long participantId, CancellationToken ct)
     {
-        if (await CallerOf.For(db)(db, participantId, ct) is not { } row)
+        if (await PreparedReads.ReadAsync(db, reads, CallerSql, (CallerRow?)null, ReadCaller, ct, participantId) is not { } row)
         {
             return null;
         }
 
+        // Tracked, as the participant's own read is (a page may change and save them): the copy already tracked when there is one.
+        var participant = row.Participant;
+        if (db.Participants.Local.FindEntry(participant.Id) is { } tracked)
+        {
+            participant = tracked.Entity;
+        }
+        else
+        {
+            // As Unchanged, without Attach's walk of the entity graph (a participant has no navigations): half the read's CPU.
+            db.Entry(participant).State = EntityState.Unchanged;
+        }
+
         Study? study = null;
-        if (row.Participant.StudyId is { } studyId)
+        if (participant.StudyId is { } studyId)
         {
             study = studies is null ? await StudyStore.FindByIdAsync(db, studyId, ct) : await studies.FindAsync(db, studyId, row.StudyRevision, ct);
         }
 
-        return new Caller(row.Participant, study, row.Consented);
+        return new Caller(participant, study, row.Consented);
+    }
+
+    private static bool ReadCaller(System.Data.Common.DbDataReader r, ref CallerRow? row)
+    {
+        var participant = new Participant
+        {
+            Id = r.GetInt64(0),
+            StudyId = r.IsDBNull(1) ? null : r.GetInt64(1),
+            Pseudonym = r.GetString(2),
+            Email = r.IsDBNull(3) ? null : r.GetString(3),
+            PasswordHash = r.IsDBNull(4) ? null : r.GetString(4),
+            PreferredLanguage = r.GetString(5),
+            Role = (Role)r.GetInt32(6),
+            CreatedAt = PreparedReads.Time(r, 7),
+            WithdrawnAt = PreparedReads.NullableTime(r, 8),
+        };
+        row = new CallerRow(participant, r.IsDBNull(9) ? null : r.GetInt64(9), r.GetBoolean(10));
+        return false;
     }
 
     /// <summary>The participant's consent that is not withdrawn, the latest one.</summary>
     public Task<ConsentRecord?> CurrentConsentAsync(long participantId, CancellationToken ct) => LatestConsent.For(db)(db, participantId, ct);
 
     /// <summary>The participant's own assignment, or null (also when it is someone else's).</summary>
-    public Task<Assignment?> OwnAssignmentAsync(long participantId, long assignmentId, CancellationToken ct) => OwnAssignment.For(db)(db, participantId, assignmentId, ct);
+    public async Task<Assignment?> OwnAssignmentAsync(long participantId, long assignmentId, CancellationToken ct) =>
+        await PreparedReads.ReadAsync(db, reads, OwnAssignmentSql, (Assignment?)null, ReadAssignment, ct, assignmentId, participantId);
+
+    /// <summary>An assignment's row as EF maps it (<see cref="PluralistDbContext"/>: the criteria shown are a JSON list).</summary>
+    private static bool ReadAssignment(System.Data.Common.DbDataReader r, ref Assignment? assignment)
+    {
+        assignment = new Assignment
+        {
+            Id = r.GetInt64(0),
+            ParticipantId = r.GetInt64(1),
+            PairId = r.GetInt64(2),
+            BatchId = r.IsDBNull(3) ? null : r.GetInt64(3),
+            CriteriaShown = PluralistDbContext.StringListOf(r.GetString(4)),
+            Image0OnLeft = r.GetBoolean(5),
+            Language = r.GetString(6),
+            ServedAt = PreparedReads.Time(r, 7),
+            OverlapSlot = r.IsDBNull(8) ? null : r.GetInt32(8),
+        };
+        return false;
+    }
 
     /// <summary>The open batch of the study, if any (the earliest-closing one when several are open).</summary>
     public static Batch? OpenBatch(Study study, DateTimeOffset now)
@@ -138,56 +190,25 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     /// alone, since the database keeps each pair's count of assignments (schema version 14) instead of this read counting them.
     /// </summary>
     /// <remarks>
-    /// Plain SQL on the context's connection: the batch's every pair (168 in the demo) is read on each new assignment, and
+    /// Plain SQL (<see cref="PreparedReads"/>): the batch's every pair (168 in the demo) is read on each new assignment, and
     /// EF's per-row materialisation cost more than the query (docs/performance.md, 2026-12-07 22:00).
     /// </remarks>
     public async Task<List<PairCandidate>> PairCandidatesAsync(Study study, Batch batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(study);
         ArgumentNullException.ThrowIfNull(batch);
-        var candidates = new List<PairCandidate>();
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != System.Data.ConnectionState.Open;
-        if (opened)
-        {
-            await db.Database.OpenConnectionAsync(ct);
-        }
+        return await PreparedReads.ReadAsync(db, reads, CandidatesSql, new List<PairCandidate>(), ReadCandidate, ct, study.Id, batch.Id);
+    }
 
-        try
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = CandidatesSql;
-            AddParameter(command, "study", study.Id);
-            AddParameter(command, "batch", batch.Id);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                candidates.Add(new PairCandidate(reader.GetInt64(0), (PairKind)reader.GetInt32(1), reader.GetInt32(2), candidates.Count));
-            }
-        }
-        finally
-        {
-            if (opened)
-            {
-                await db.Database.CloseConnectionAsync();
-            }
-        }
-
-        return candidates;
+    private static bool ReadCandidate(System.Data.Common.DbDataReader r, ref List<PairCandidate> candidates)
+    {
+        candidates.Add(new PairCandidate(r.GetInt64(0), (PairKind)r.GetInt32(1), r.GetInt32(2), candidates.Count));
+        return true;
     }
 
     // assignment_count: the pair's count of assignments (PluralistDbContext.AssignmentCountProperty), kept by triggers.
-    private const string CandidatesSql =
-        "SELECT id, kind, assignment_count FROM pairs WHERE study_id = @study AND (batch_id = @batch OR batch_id IS NULL) ORDER BY id";
-
-    private static void AddParameter(System.Data.Common.DbCommand command, string name, long value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
+    private static readonly ReadQuery CandidatesSql = new(
+        "SELECT id, kind, assignment_count FROM pairs WHERE study_id = @p0 AND (batch_id = @p1 OR batch_id IS NULL) ORDER BY id", 2);
 
     /// <summary>The pairs the participant was already given.</summary>
     public async Task<HashSet<long>> SeenPairsAsync(long participantId, CancellationToken ct)

@@ -7,13 +7,23 @@ namespace Pluralist.Studies.Participation;
 /// <summary>How far the participant is: answers in the batch, answers in the current session, and the break the session cap calls for.</summary>
 public sealed class SessionProgress(ParticipationStore store)
 {
-    private static readonly PerModel<Func<PluralistDbContext, long, long, CancellationToken, Task<int>>> AnswersInBatch = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, long batchId, CancellationToken ct) =>
-            db.Annotations.Count(n => n.ParticipantId == participantId && db.Assignments.Any(a => a.Id == n.AssignmentId && a.BatchId == batchId))));
+    // Plain SQL (PreparedReads): every GET /task and every answer reads the session.
+    private static readonly ReadQuery AnswersInBatch = new(
+        "SELECT COUNT(*) FROM annotations n WHERE n.participant_id = @p0 "
+        + "AND EXISTS (SELECT 1 FROM assignments a WHERE a.id = n.assignment_id AND a.batch_id = @p1)",
+        2);
 
-    private static readonly PerModel<Func<PluralistDbContext, long, int, IAsyncEnumerable<DateTimeOffset>>> LatestAnswerTimes = new(() =>
-        EF.CompileAsyncQuery((PluralistDbContext db, long participantId, int take) =>
-            db.Annotations.Where(n => n.ParticipantId == participantId).OrderByDescending(n => n.Id).Take(take).Select(n => n.SubmittedAt)));
+    // The latest answers' times, by id (a changed answer carries the time of its change).
+    private static readonly ReadQuery LatestAnswerTimes = new(
+        "SELECT submitted_at FROM annotations WHERE participant_id = @p0 ORDER BY id DESC LIMIT @p1", 2);
+
+    // The answers' times in no order, up to a bound: all of them when there are fewer (no sort in the database).
+    private static readonly ReadQuery AnswerTimes = new(
+        "SELECT submitted_at FROM annotations WHERE participant_id = @p0 LIMIT @p1", 2);
+
+    // How many answers the participant has, counted up to a bound (from the index, reading no rows).
+    private static readonly ReadQuery AnswerCountUpTo = new(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM annotations WHERE participant_id = @p0 LIMIT @p1) AS n", 2);
 
     /// <summary>
     /// Answers in the batch and in the current session. A session is a run of answers with no gap
@@ -38,10 +48,22 @@ public sealed class SessionProgress(ParticipationStore store)
     }
 
     /// <summary>The participant's answers to comparisons whose assignment is in the batch.</summary>
-    public Task<int> AnswersInBatchAsync(long participantId, Batch batch, CancellationToken ct)
+    public async Task<int> AnswersInBatchAsync(long participantId, Batch batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return AnswersInBatch.For(store.Db)(store.Db, participantId, batch.Id, ct);
+        return (int)await PreparedReads.ReadAsync(store.Db, store.Reads, AnswersInBatch, 0L, ReadCount, ct, participantId, batch.Id);
+    }
+
+    private static bool ReadCount(System.Data.Common.DbDataReader r, ref long count)
+    {
+        count = r.GetInt64(0);
+        return false;
+    }
+
+    private static bool ReadTime(System.Data.Common.DbDataReader r, ref List<DateTimeOffset> times)
+    {
+        times.Add(PreparedReads.Time(r, 0));
+        return true;
     }
 
     /// <summary>Whether the participant must rest now: an open batch and a session at its cap.</summary>
@@ -50,6 +72,20 @@ public sealed class SessionProgress(ParticipationStore store)
     {
         ArgumentNullException.ThrowIfNull(participant);
         if (ParticipationStore.OpenBatch(study, store.Now) is not { } batch)
+        {
+            return false;
+        }
+
+        // A session counts at most the answers there are: fewer than the cap, no break (and no answer times to read). With
+        // ratings too, the session counts them as well, so read it whole.
+        var cap = batch.SessionCap ?? study.SessionCap;
+        if (cap <= 0)
+        {
+            return false;
+        }
+
+        if (study.TaskType == TaskType.Pairwise
+            && await PreparedReads.ReadAsync(store.Db, store.Reads, AnswerCountUpTo, 0L, ReadCount, ct, participant.Id, cap) < cap)
         {
             return false;
         }
@@ -71,13 +107,14 @@ public sealed class SessionProgress(ParticipationStore store)
             return (Math.Min(0, cap), null);
         }
 
-        var db = store.Db;
         var pause = TimeSpan.FromMinutes(batch.BreakMinutes ?? study.BreakMinutes);
-        // The latest answers (by id; a changed answer carries the time of its change, hence the sort).
-        var recent = new List<DateTimeOffset>();
-        await foreach (var at in LatestAnswerTimes.For(db)(db, participantId, cap + 1).WithCancellation(ct))
+        // The latest cap + 1 answers by id (a changed answer carries the time of its change, hence the sort below): when the
+        // participant has no more than that, all of them, read without ordering; otherwise read again, the latest by id.
+        var take = (long)cap + 1;
+        var recent = await PreparedReads.ReadAsync(store.Db, store.Reads, AnswerTimes, new List<DateTimeOffset>(), ReadTime, ct, participantId, take + 1);
+        if (recent.Count > take)
         {
-            recent.Add(at);
+            recent = await PreparedReads.ReadAsync(store.Db, store.Reads, LatestAnswerTimes, new List<DateTimeOffset>(), ReadTime, ct, participantId, take);
         }
 
         if (study.TaskType != TaskType.Pairwise)

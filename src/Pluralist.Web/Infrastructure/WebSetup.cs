@@ -39,6 +39,9 @@ public static class WebSetup
         var contexts = PluralistDatabase.CreatePool(db);
         builder.Services.AddSingleton(contexts);
         builder.Services.AddScoped(_ => contexts.CreateDbContext());
+        // The participant requests' hottest reads on SQLite: a few long-lived connections with their statements kept prepared
+        // (closed with the app: the container disposes what its factory made).
+        builder.Services.AddSingleton(_ => new PreparedReads(db));
         builder.Services.AddSingleton(ReadDatabase.Resolve(db, options.ReadConnection));
         // The key ring in the database: sign-in cookies and antiforgery tokens survive a restart and are read by
         // every instance on the database, whatever its data directory.

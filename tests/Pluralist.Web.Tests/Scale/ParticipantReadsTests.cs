@@ -20,7 +20,13 @@ public sealed class ParticipantReadsTests
     public Task Postgres_the_caller_read_gives_what_the_three_reads_gave() => CallerAsync(DatabaseProvider.Postgres);
 
     [Fact]
+    public Task Sqlite_the_caller_read_on_prepared_statements_gives_what_the_three_reads_gave() => CallerAsync(DatabaseProvider.Sqlite, prepared: true);
+
+    [Fact]
     public Task Sqlite_the_next_task_is_the_oldest_unanswered_one_then_an_unseen_pair_with_its_prompt() => NextTaskAsync(DatabaseProvider.Sqlite);
+
+    [Fact]
+    public Task Sqlite_the_next_task_on_prepared_statements_is_the_oldest_unanswered_one_then_an_unseen_pair_with_its_prompt() => NextTaskAsync(DatabaseProvider.Sqlite, prepared: true);
 
     [PostgresFact]
     public Task Postgres_the_next_task_is_the_oldest_unanswered_one_then_an_unseen_pair_with_its_prompt() => NextTaskAsync(DatabaseProvider.Postgres);
@@ -92,9 +98,10 @@ public sealed class ParticipantReadsTests
         }
     }
 
-    private static async Task CallerAsync(DatabaseProvider provider)
+    private static async Task CallerAsync(DatabaseProvider provider, bool prepared = false)
     {
         await using var tdb = await TestDatabase.CreateAsync(provider);
+        using var reads = prepared ? new PreparedReads(tdb.Options) : null;
         var now = DateTimeOffset.UtcNow;
         long studyId;
         var ids = new List<long>();
@@ -133,7 +140,7 @@ public sealed class ParticipantReadsTests
                 foreach (var studies in new[] { cache, null })
                 {
                     await using var db = tdb.CreateContext();
-                    var store = new ParticipationStore(db, TimeProvider.System, studies);
+                    var store = new ParticipationStore(db, TimeProvider.System, studies, reads);
                     var caller = await store.CallerAsync(id, CancellationToken.None);
                     var participant = await store.FindParticipantAsync(id, CancellationToken.None);
                     Assert.Equal(participant?.Id, caller?.Participant.Id);
@@ -162,15 +169,16 @@ public sealed class ParticipantReadsTests
 
         await using (var db = tdb.CreateContext())
         {
-            var caller = await new ParticipationStore(db, TimeProvider.System, cache).CallerAsync(ids[0], CancellationToken.None);
+            var caller = await new ParticipationStore(db, TimeProvider.System, cache, reads).CallerAsync(ids[0], CancellationToken.None);
             Assert.Equal("Renamed", caller!.Study!.Criteria.OrderBy(c => c.Id).First().Name.Get("en"));
             Assert.True(caller.Consented);
         }
     }
 
-    private static async Task NextTaskAsync(DatabaseProvider provider)
+    private static async Task NextTaskAsync(DatabaseProvider provider, bool prepared = false)
     {
         await using var tdb = await TestDatabase.CreateAsync(provider);
+        using var reads = prepared ? new PreparedReads(tdb.Options) : null;
         var now = DateTimeOffset.UtcNow;
         long studyId, participantId, otherId, laterBatch;
         var expectedPending = new List<long>();
@@ -215,7 +223,7 @@ public sealed class ParticipantReadsTests
         for (var round = 0; round < 8; round++)
         {
             await using var db = tdb.CreateContext();
-            var store = new ParticipationStore(db, TimeProvider.System);
+            var store = new ParticipationStore(db, TimeProvider.System, null, reads);
             var study = (await StudyStore.FindByIdAsync(db, studyId, CancellationToken.None))!;
             var participant = await db.Participants.SingleAsync(p => p.Id == participantId);
 
@@ -263,7 +271,7 @@ public sealed class ParticipantReadsTests
         {
             var study = (await StudyStore.FindByIdAsync(db, studyId, CancellationToken.None))!;
             study.ShowPrompt = false;
-            var store = new ParticipationStore(db, TimeProvider.System);
+            var store = new ParticipationStore(db, TimeProvider.System, null, reads);
             var sessions = new SessionProgress(store);
             var quotas = new QuotaPlaces(store, counts);
             var next = new NextAssignment(store, sessions, quotas, new NextRating(store, sessions, quotas, new LikertItemTokens(new NoItems())), counts);
