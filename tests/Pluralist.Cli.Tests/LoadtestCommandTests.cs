@@ -39,7 +39,9 @@ public sealed class LoadtestCommandTests
     public async Task A_warm_up_is_run_and_checked_but_left_out_of_the_rates_and_latencies()
     {
         var dir = CliRunner.TempDir();
-        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--demo", "--spawn", "1", "--participants", "4", "--warmup", "2", "--duration", "2", "--json", "report.json");
+        // A pause between answers, so that the four participants (at most 20 answers a second each) cannot use up the demo's
+        // 168 pairs and stop before the run's 4 s.
+        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--demo", "--spawn", "1", "--participants", "4", "--warmup", "2", "--duration", "2", "--think", "50", "--json", "report.json");
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
         Assert.Contains("after the 2 s warm-up", stdout, StringComparison.Ordinal);
         Assert.Contains("submit ms (after the warm-up): p50", stdout, StringComparison.Ordinal);
@@ -51,6 +53,7 @@ public sealed class LoadtestCommandTests
         var seconds = report.GetProperty("seconds").GetDouble();
         Assert.Equal(2, report.GetProperty("warmupSeconds").GetDouble());
         // The run lasts the warm-up plus the duration; only the answers acknowledged after the warm-up are measured.
+        Assert.Equal(0, report.GetProperty("finished").GetInt32());
         Assert.True(seconds >= 4, stdout);
         Assert.InRange(measured, 1, answers - 1);
         Assert.Equal(measured, report.GetProperty("submitMs").GetProperty("count").GetInt32());
@@ -67,7 +70,9 @@ public sealed class LoadtestCommandTests
     public async Task A_sigkilled_and_restarted_instance_loses_no_acknowledged_answer()
     {
         var dir = CliRunner.TempDir();
-        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--demo", "--spawn", "1", "--participants", "6", "--duration", "8", "--kill-after", "2", "--json", "report.json");
+        // A pause between answers, so that the six participants (at most 40 answers a second each) are still answering when the
+        // kill comes at 2 s, not done with the demo's 168 pairs.
+        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--demo", "--spawn", "1", "--participants", "6", "--duration", "8", "--kill-after", "2", "--think", "25", "--json", "report.json");
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
         Assert.Contains("kill: SIGKILL at", stdout, StringComparison.Ordinal);
 
@@ -91,7 +96,7 @@ public sealed class LoadtestCommandTests
         await using var database = await TestDatabase.CreateAsync(DatabaseProvider.Postgres);
         var dir = CliRunner.TempDir();
         var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--db", "postgres", "--connection", database.Options.ConnectionString,
-            "--demo", "--spawn", "2", "--participants", "6", "--duration", "10", "--kill-after", "3", "--json", "report.json");
+            "--demo", "--spawn", "2", "--participants", "6", "--duration", "10", "--kill-after", "3", "--think", "25", "--json", "report.json");
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
 
         using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "report.json")));
