@@ -67,6 +67,30 @@ public sealed class LoadtestCommandTests
     }
 
     [Fact]
+    public async Task A_demo_sized_by_images_per_prompt_gives_each_participant_every_pair_once_and_then_ends()
+    {
+        var dir = CliRunner.TempDir();
+        // 3 images per prompt: 3 pairs for each of the 6 prompts. Fixed pauses, written in lower case as in the docs.
+        var (code, stdout, err) = CliRunner.Run(dir, "loadtest", "--data", "d", "--demo", "--demo-images", "3", "--spawn", "1", "--participants", "2",
+            "--think", "5", "--think-distribution", "fixed", "--duration", "60", "--json", "report.json");
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{err}");
+
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "report.json")));
+        var report = doc.RootElement;
+        Assert.Equal("fixed", report.GetProperty("thinkDistribution").GetString());
+        Assert.Equal(5, report.GetProperty("thinkMs").GetDouble());
+        // Both participants answered all 18 pairs and stopped, well before the 60 s.
+        Assert.Equal(2, report.GetProperty("finished").GetInt32());
+        Assert.Equal(36, report.GetProperty("answers").GetInt32());
+        Assert.True(report.GetProperty("seconds").GetDouble() < 60, stdout);
+        Assert.True(report.GetProperty("check").GetProperty("passed").GetBoolean(), stdout);
+
+        await using var db = PluralistDatabase.CreateContext(DatabaseOptions.Resolve(new DataDirectory(Path.Combine(dir, "d")), null, null));
+        Assert.Equal(18, await db.Pairs.CountAsync());
+        Assert.Equal(18, await db.Annotations.Select(a => a.PairId).Distinct().CountAsync());
+    }
+
+    [Fact]
     public async Task A_sigkilled_and_restarted_instance_loses_no_acknowledged_answer()
     {
         var dir = CliRunner.TempDir();
@@ -125,6 +149,9 @@ public sealed class LoadtestCommandTests
     [InlineData("--url ftp://x", "--url: 'ftp://x' is not an http or https address")]
     [InlineData("--spawn 1 --participants 0", "--participants: 0 is not a count of at least 1")]
     [InlineData("--spawn 1 --warmup -1", "--warmup: -1 is not a number of seconds of 0 or more")]
+    [InlineData("--spawn 1 --demo-images 4", "--demo-images: needs --demo")]
+    [InlineData("--spawn 1 --demo --demo-images 1", "--demo-images: 1 is not a count of images from 2 to 64")]
+    [InlineData("--spawn 1 --think 50 --think-distribution gaussian", "Cannot parse argument 'gaussian' for option '--think-distribution'")]
     public void Bad_options_name_the_option_and_start_nothing(string options, string message)
     {
         var dir = CliRunner.TempDir();

@@ -24,21 +24,33 @@ public static class LoadtestCommand
         var duration = new Option<double?>("--duration") { Description = "Seconds to run after the warm-up (default 30 unless --answers is given)." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds run first and left out of answers/s and the latencies (the servers compile their code as they go); default 0.", DefaultValueFactory = _ => 0 };
         var answers = new Option<int?>("--answers") { Description = "Stop after this many acknowledged answers in all." };
-        var think = new Option<int>("--think") { Description = "Milliseconds each participant waits between an answer and the next task (default 0).", DefaultValueFactory = _ => 0 };
+        var think = new Option<int>("--think") { Description = "Milliseconds each participant waits between an answer and the next task, on average (default 0).", DefaultValueFactory = _ => 0 };
+        var thinkDistribution = new Option<ThinkDistribution>("--think-distribution")
+        {
+            Description = "How each wait is drawn around --think: exponential (each wait drawn with that mean, so participants drift apart as people do; default) or fixed (every wait exactly --think).",
+            DefaultValueFactory = _ => ThinkDistribution.Exponential,
+        };
         var killAfter = new Option<double?>("--kill-after") { Description = "With --spawn: SIGKILL an instance after this many seconds (with one instance, start it again on the same port)." };
         var study = new Option<string>("--study") { Description = $"Study whose invitation codes the participants use (default {Defaults.StudyKey}).", DefaultValueFactory = _ => Defaults.StudyKey };
-        var demo = new Option<bool>("--demo") { Description = "Seed the demo study first (8 images per prompt) and open its batch to every participant (overlap = participants, no break)." };
-        var seed = new Option<int>("--seed") { Description = "Seed of the scores sent (default 1).", DefaultValueFactory = _ => 1 };
+        var demo = new Option<bool>("--demo") { Description = "Seed the demo study first and open its batch to every participant (overlap = participants, no break)." };
+        var demoImages = new Option<int?>("--demo-images")
+        {
+            Description = "With --demo: images per prompt, 2 to 64 (default 8: 6 prompts x 28 pairs = 168 pairs for each participant; 16 gives 720, for longer runs).",
+        };
+        var seed = new Option<int>("--seed") { Description = "Seed of the scores sent and the pauses drawn (default 1).", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file." };
         var command = new Command("loadtest", "Simulated participants answering over HTTP; answers/s, latency percentiles, errors and the exactly-once check.")
         {
-            url, spawn, participants, duration, warmup, answers, think, killAfter, study, demo, seed, json,
+            url, spawn, participants, duration, warmup, answers, think, thinkDistribution, killAfter, study, demo, demoImages, seed, json,
         };
         command.SetAction(CliContext.Run(async (parse, ct) =>
         {
             var (data, options) = CliContext.Resolve(parse);
             var settings = Validate(parse.GetValue(url), parse.GetValue(spawn), parse.GetValue(participants), parse.GetValue(duration), parse.GetValue(answers),
-                parse.GetValue(think), parse.GetValue(killAfter), options, parse.GetValue(seed), parse.GetValue(warmup));
+                parse.GetValue(think), parse.GetValue(killAfter), options, parse.GetValue(seed), parse.GetValue(warmup), parse.GetValue(thinkDistribution));
+            var images = parse.GetValue(demoImages);
+            CommandHelpers.Require(images is null || parse.GetValue(demo), "--demo-images", "needs --demo (it sizes the demo study the tool seeds)");
+            CommandHelpers.Require(images is null or (>= 2 and <= 64), "--demo-images", $"{images} is not a count of images from 2 to 64");
             var count = parse.GetValue(participants);
             var jsonPath = parse.GetValue(json);
 
@@ -49,7 +61,7 @@ public static class LoadtestCommand
             {
                 if (parse.GetValue(demo))
                 {
-                    var prepared = await LoadCheck.PrepareDemoAsync(db, data, count, ct: ct);
+                    var prepared = await LoadCheck.PrepareDemoAsync(db, data, count, images ?? 8, ct);
                     Console.WriteLine($"Demo study '{prepared.Key}' ready for load.");
                 }
 
@@ -146,7 +158,7 @@ public static class LoadtestCommand
         return command;
     }
 
-    private static LoadSettings Validate(string? url, int? spawn, int participants, double? duration, int? answers, int think, double? killAfter, DatabaseOptions options, int seed, double warmup = 0)
+    private static LoadSettings Validate(string? url, int? spawn, int participants, double? duration, int? answers, int think, double? killAfter, DatabaseOptions options, int seed, double warmup = 0, ThinkDistribution thinkDistribution = ThinkDistribution.Exponential)
     {
         CommandHelpers.Require((url is null) != (spawn is null), "give either --url (running instances) or --spawn N (instances started here)");
         CommandHelpers.Require(participants >= 1, "--participants", $"{participants} is not a count of at least 1");
@@ -178,6 +190,7 @@ public static class LoadtestCommand
             Duration = duration is { } d ? TimeSpan.FromSeconds(d) : answers is null ? TimeSpan.FromSeconds(30) : null,
             Answers = answers,
             Think = TimeSpan.FromMilliseconds(think),
+            ThinkDistribution = thinkDistribution,
             Warmup = TimeSpan.FromSeconds(warmup),
             Seed = seed,
         };
@@ -269,6 +282,7 @@ public static class LoadtestCommand
             durationLimitSeconds = settings.Duration?.TotalSeconds,
             answerLimit = settings.Answers,
             thinkMs = settings.Think.TotalMilliseconds,
+            thinkDistribution = settings.ThinkDistribution.ToString().ToLowerInvariant(),
             warmupSeconds = o.WarmupSeconds,
             seconds = o.Seconds,
             answers = o.Acks.Count,

@@ -23,8 +23,24 @@ public sealed record LoadSettings
     /// <summary>No new task is started once this many answers are under way or acknowledged (null: no limit).</summary>
     public int? Answers { get; init; }
 
-    /// <summary>Pause between an acknowledgement and the participant's next <c>GET /task</c>.</summary>
+    /// <summary>Pause between an acknowledgement and the participant's next <c>GET /task</c> (the mean, with <see cref="ThinkDistribution.Exponential"/>).</summary>
     public TimeSpan Think { get; init; }
+
+    /// <summary>How each pause is drawn around <see cref="Think"/>.</summary>
+    public ThinkDistribution ThinkDistribution { get; init; } = ThinkDistribution.Exponential;
+
+    /// <summary>One participant's next pause: <see cref="Think"/> itself, or drawn from an exponential distribution of that mean.</summary>
+    public TimeSpan NextThink(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (ThinkDistribution == ThinkDistribution.Fixed || Think <= TimeSpan.Zero)
+        {
+            return Think;
+        }
+
+        // Inverse transform: -ln(1 - U) for U in [0, 1) is exponential with mean 1.
+        return Think * -Math.Log(1 - random.NextDouble());
+    }
 
     /// <summary>One HTTP request's timeout (then it is retried, as the page does).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(15);
@@ -34,6 +50,16 @@ public sealed record LoadSettings
 
     /// <summary>Seed of the scores sent.</summary>
     public int Seed { get; init; } = 1;
+}
+
+/// <summary>How the pause between a participant's answer and their next task is drawn.</summary>
+public enum ThinkDistribution
+{
+    /// <summary>Every pause is an exponential draw with the given mean: participants drift apart as people do (the default).</summary>
+    Exponential,
+
+    /// <summary>Every pause is exactly the given time: participants released together by one commit stay in step.</summary>
+    Fixed,
 }
 
 /// <summary>
@@ -190,15 +216,23 @@ public static class LoadRun
             Math.Round(settings.Warmup.TotalSeconds, 2), state.Measured);
     }
 
+    /// <summary>
+    /// Participant <paramref name="n"/>'s seed for one of its random sequences, the same in every process (unlike
+    /// <see cref="HashCode"/>, whose seed is chosen per process): a run repeated with the same --seed sends the same scores.
+    /// </summary>
+    public static int SeedOf(int seed, int n, int stream) => unchecked((((seed * 1_000_003) + n) * 31) + stream);
+
     private static async Task ParticipantAsync(RunState state, ParticipantSession session, int n, CancellationToken ct)
     {
-        var random = new Random(HashCode.Combine(state.Settings.Seed, n));
+        var random = new Random(SeedOf(state.Settings.Seed, n, 0));
+        // The pauses draw from their own sequence: the scores sent stay those of the seed whatever the think time.
+        var thinking = new Random(SeedOf(state.Settings.Seed, n, 1));
         var refusedInARow = 0;
         for (var i = 0; ; i++)
         {
             if (i > 0 && state.Settings.Think > TimeSpan.Zero)
             {
-                await Task.Delay(state.Settings.Think, ct);
+                await Task.Delay(state.Settings.NextThink(thinking), ct);
             }
 
             if (!state.TakeTicket())
