@@ -9,8 +9,8 @@ namespace Pluralist.Cli.Tests;
 
 /// <summary>
 /// The per-pair assignment count the database keeps (schema version 14) and the next-assignment read that uses it
-/// (<see cref="ParticipationStore.PairCandidatesAsync"/>): the picker gets exactly what counting each pair's assignments
-/// gave it, and the count stays right through hand-outs, raw writes, withdrawals, a deleted participant and concurrent
+/// (<see cref="ParticipationStore.PairCandidatesAsync"/>, and <see cref="ParticipationStore.UnseenPairCandidatesAsync"/> less a
+/// participant's pairs): the picker gets exactly what counting each pair's assignments gave it, and picks the same pair, and the count stays right through hand-outs, raw writes, withdrawals, a deleted participant and concurrent
 /// writers, on a real SQLite file and a real PostgreSQL database.
 /// </summary>
 public static class PairCountScenarios
@@ -206,6 +206,11 @@ public static class PairCountScenarios
             foreach (var id in people)
             {
                 var seen = await store.SeenPairsAsync(id, CancellationToken.None);
+                // What a new assignment reads: the candidates less the participant's pairs, left out by the database, in id order.
+                var unseen = await store.UnseenPairCandidatesAsync(study, batch, id, CancellationToken.None);
+                Assert.Equal(
+                    counted.Where(c => !seen.Contains(c.PairId)).Select(c => (c.PairId, c.Kind, c.TimesAssigned)),
+                    unseen.Select(c => (c.PairId, c.Kind, c.TimesAssigned)));
                 foreach (var distribution in Enum.GetValues<PairDistribution>())
                 {
                     for (var overlap = 1; overlap <= 3; overlap++)
@@ -215,6 +220,9 @@ public static class PairCountScenarios
                             var expected = PairPicker.Pick(counted, seen, distribution, overlap, study.AttentionCheckRate, study.GoldRate, new Random(seed));
                             var actual = PairPicker.Pick(read, seen, distribution, overlap, study.AttentionCheckRate, study.GoldRate, new Random(seed));
                             Assert.Equal(expected, actual);
+                            // The same pair from the shorter list with nothing left to pass over (the orders are renumbered).
+                            var fromUnseen = PairPicker.Pick(unseen, new HashSet<long>(), distribution, overlap, study.AttentionCheckRate, study.GoldRate, new Random(seed));
+                            Assert.Equal(expected?.PairId, fromUnseen?.PairId);
                         }
                     }
                 }

@@ -13,13 +13,17 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     // Each lost race means another participant's assignment was stored, so the hand-out advances; this bounds a crowd on one pair.
     private const int ClaimAttempts = 64;
 
-    // The participant's assignments, each with its pair and whether it is answered: their answers in the batch, the unanswered
-    // assignment of the batch and the pairs already seen (a new assignment's draw needs them) in one read instead of three.
-    // An assignment has at most one answer (a unique index), so one join gives both whether it is answered and by whom.
-    private static readonly ReadQuery OwnAssignmentRows = new(
-        "SELECT a.id, a.pair_id, a.batch_id, n.id, n.participant_id FROM assignments a "
-        + "LEFT JOIN annotations n ON n.assignment_id = a.id WHERE a.participant_id = @p0",
-        1);
+    // Of the participant's assignments in the batch: the unanswered one with the lowest id (null when none) and how many the
+    // participant answered, in one row: SQLite and PostgreSQL count them, so the participant's history (which grows with
+    // every answer) does not come back row by row on every task page. An assignment has at most one answer (a unique
+    // index): one join gives both whether it is answered and by whom.
+    private static readonly ReadQuery OwnAssignmentSummary = new(
+        "SELECT MIN(CASE WHEN n.id IS NULL THEN a.id END), SUM(CASE WHEN n.participant_id = @p0 THEN 1 ELSE 0 END) FROM assignments a "
+        + "LEFT JOIN annotations n ON n.assignment_id = a.id WHERE a.participant_id = @p0 AND a.batch_id = @p1",
+        2);
+
+    // Nothing: the pairs a participant was given are left out of the candidates by the database (UnseenPairCandidatesAsync).
+    private static readonly HashSet<long> NoneSeen = [];
 
     private static readonly PerModel<Func<PluralistDbContext, long, CancellationToken, Task<Assignment?>>> AssignmentById = new(() =>
         EF.CompileAsyncQuery((PluralistDbContext db, long id, CancellationToken ct) => db.Assignments.FirstOrDefault(a => a.Id == id)));
@@ -70,11 +74,10 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         }
 
         Assignment? pending = null;
-        HashSet<long>? seen = null;
         int? answered = null;
         if (study.TaskType != TaskType.Likert)
         {
-            (pending, seen, answered) = await OwnAssignmentsAsync(participant.Id, batch.Id, ct);
+            (pending, answered) = await OwnAssignmentsAsync(participant.Id, batch.Id, ct);
         }
 
         var (progress, breakUntil) = await sessions.ProgressAsync(participant.Id, study, batch, now, ct, answered);
@@ -98,7 +101,7 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
                 return rate;
             }
 
-            pending = study.TaskType == TaskType.Likert ? null : await CreateAsync(participant.Id, study, batch, lang, seen, ct);
+            pending = study.TaskType == TaskType.Likert ? null : await CreateAsync(participant.Id, study, batch, lang, ct);
             if (pending is null)
             {
                 return study.TaskType == TaskType.Both && !rateFirst && await ratings.NextAsync(participant, study, lang, progress, ct) is { } other
@@ -111,42 +114,25 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     }
 
     /// <summary>
-    /// From one read of the participant's assignments: their unanswered assignment in the batch (the lowest id: the oldest
-    /// one), the pairs they were given in any batch, and how many of their assignments in the batch they answered (what
-    /// <see cref="SessionProgress"/> counts as their answers in the batch: an answer is its assignment's participant's).
+    /// From one read: the participant's unanswered assignment in the batch (the lowest id: the oldest one) and how many of
+    /// their assignments in the batch they answered (what <see cref="SessionProgress"/> counts as their answers in the batch:
+    /// an answer is its assignment's participant's).
     /// </summary>
-    private async Task<(Assignment? Pending, HashSet<long> Seen, int Answered)> OwnAssignmentsAsync(long participantId, long batchId, CancellationToken ct)
+    private async Task<(Assignment? Pending, int Answered)> OwnAssignmentsAsync(long participantId, long batchId, CancellationToken ct)
     {
         var db = store.Db;
-        var own = await PreparedReads.ReadAsync(db, store.Reads, OwnAssignmentRows, new OwnState(participantId, batchId), ReadOwn, ct, participantId);
-        var (seen, pendingId, answered) = (own.Seen, own.PendingId, own.Answered);
+        var (pendingId, answered) = await PreparedReads.ReadAsync(db, store.Reads, OwnAssignmentSummary, ((long?)null, 0), ReadSummary, ct, participantId, batchId);
 
         // Rare (a reload before answering): the assignment itself, tracked as the request's other reads are.
         var pending = pendingId is { } id ? await AssignmentById.For(db)(db, id, ct) : null;
-        return (pending, seen, answered);
+        return (pending, answered);
     }
 
-    private static bool ReadOwn(System.Data.Common.DbDataReader r, ref OwnState state)
+    private static bool ReadSummary(System.Data.Common.DbDataReader r, ref (long? PendingId, int Answered) summary)
     {
-        var id = r.GetInt64(0);
-        state.Seen.Add(r.GetInt64(1));
-        if (r.IsDBNull(2) || r.GetInt64(2) != state.BatchId)
-        {
-            return true;
-        }
-
-        var answered = !r.IsDBNull(3);
-        if (answered && r.GetInt64(4) == state.ParticipantId)
-        {
-            state.Answered++;
-        }
-
-        if (!answered && (state.PendingId is null || id < state.PendingId))
-        {
-            state.PendingId = id;
-        }
-
-        return true;
+        // No assignment in the batch: MIN and SUM are NULL.
+        summary = (r.IsDBNull(0) ? null : r.GetInt64(0), r.IsDBNull(1) ? 0 : (int)r.GetInt64(1));
+        return false;
     }
 
     /// <summary>One of the participant's answered assignments, reopened with the stored answer, while its batch is open.</summary>
@@ -193,9 +179,9 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     /// A regular pair's assignment takes one of its K numbered rater places under unique indexes (one per place, one per
     /// participant and pair), so concurrent participants can never put a pair above K nor give it twice to one rater: the
     /// loser of a race looks again with the counts as they are now.
-    /// The first look uses <c>seen</c>, the pairs the participant was given, when the caller has just read them.
+    /// The pairs the participant was given are left out by the read of the candidates itself.
     /// </summary>
-    private async Task<Assignment?> CreateAsync(long participantId, Study study, Batch batch, string lang, HashSet<long>? seen, CancellationToken ct)
+    private async Task<Assignment?> CreateAsync(long participantId, Study study, Batch batch, string lang, CancellationToken ct)
     {
         if (study.GroupQuotas is { } quotas)
         {
@@ -205,14 +191,9 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
         var db = store.Db;
         for (var attempt = 1; ; attempt++)
         {
-            var candidates = await store.PairCandidatesAsync(study, batch, ct);
-            // A later attempt lost a race: read them again (another tab of the participant may have taken one meanwhile).
-            if (seen is null || attempt > 1)
-            {
-                seen = await store.SeenPairsAsync(participantId, ct);
-            }
-
-            var pick = PairPicker.Pick(candidates, seen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
+            // Read on every attempt: a later one lost a race, and the counts (or another tab of the participant) moved meanwhile.
+            var candidates = await store.UnseenPairCandidatesAsync(study, batch, participantId, ct);
+            var pick = PairPicker.Pick(candidates, NoneSeen, batch.Distribution, batch.Overlap, study.AttentionCheckRate, study.GoldRate, Random.Shared);
             if (pick is null)
             {
                 return null;
@@ -292,16 +273,6 @@ public sealed class NextAssignment(ParticipationStore store, SessionProgress ses
     {
         pair = new PairShown(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3));
         return false;
-    }
-
-    // What the read of the participant's assignments gathers, row by row.
-    private struct OwnState(long participantId, long batchId)
-    {
-        public readonly HashSet<long> Seen = [];
-        public readonly long ParticipantId = participantId;
-        public readonly long BatchId = batchId;
-        public long? PendingId;
-        public int Answered;
     }
 
     private sealed record PairShown(long Image0Id, long Image1Id, string? PromptText, string? PromptLanguage);

@@ -200,6 +200,18 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
         return await PreparedReads.ReadAsync(db, reads, CandidatesSql, new List<PairCandidate>(), ReadCandidate, ct, study.Id, batch.Id);
     }
 
+    /// <summary>
+    /// <see cref="PairCandidatesAsync"/> less the pairs the participant was already given (in any batch), which the picker
+    /// would pass over: what a new assignment draws from, in one read. The participant's history stays in the database
+    /// instead of coming back row by row on every new assignment (it grows with every answer).
+    /// </summary>
+    public async Task<List<PairCandidate>> UnseenPairCandidatesAsync(Study study, Batch batch, long participantId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        ArgumentNullException.ThrowIfNull(batch);
+        return await PreparedReads.ReadAsync(db, reads, UnseenCandidatesSql, new List<PairCandidate>(), ReadCandidate, ct, study.Id, batch.Id, participantId);
+    }
+
     private static bool ReadCandidate(System.Data.Common.DbDataReader r, ref List<PairCandidate> candidates)
     {
         candidates.Add(new PairCandidate(r.GetInt64(0), (PairKind)r.GetInt32(1), r.GetInt32(2), candidates.Count));
@@ -209,6 +221,12 @@ public sealed class ParticipationStore(PluralistDbContext db, TimeProvider clock
     // assignment_count: the pair's count of assignments (PluralistDbContext.AssignmentCountProperty), kept by triggers.
     private static readonly ReadQuery CandidatesSql = new(
         "SELECT id, kind, assignment_count FROM pairs WHERE study_id = @p0 AND (batch_id = @p1 OR batch_id IS NULL) ORDER BY id", 2);
+
+    // NOT IN over an uncorrelated subquery: both SQLite and PostgreSQL read the participant's pairs once (by the index on
+    // participant_id) into a set to probe, where a NOT EXISTS per pair would scan the participant's assignments for each.
+    private static readonly ReadQuery UnseenCandidatesSql = new(
+        "SELECT id, kind, assignment_count FROM pairs WHERE study_id = @p0 AND (batch_id = @p1 OR batch_id IS NULL) "
+        + "AND id NOT IN (SELECT pair_id FROM assignments WHERE participant_id = @p2) ORDER BY id", 3);
 
     /// <summary>The pairs the participant was already given.</summary>
     public async Task<HashSet<long>> SeenPairsAsync(long participantId, CancellationToken ct)
