@@ -10,8 +10,9 @@ namespace Pluralist.Cli.Tests;
 /// <summary>
 /// The per-pair assignment count the database keeps (schema version 14) and the next-assignment read that uses it
 /// (<see cref="ParticipationStore.PairCandidatesAsync"/>, and <see cref="ParticipationStore.UnseenPairCandidatesAsync"/> less a
-/// participant's pairs): the picker gets exactly what counting each pair's assignments gave it, and picks the same pair, and the count stays right through hand-outs, raw writes, withdrawals, a deleted participant and concurrent
-/// writers, on a real SQLite file and a real PostgreSQL database.
+/// participant's pairs): the picker gets exactly what counting each pair's assignments gave it and picks the same pair,
+/// and the count stays right through hand-outs, raw writes, withdrawals, a deleted participant and concurrent writers, on a
+/// real SQLite file and a real PostgreSQL database.
 /// </summary>
 public static class PairCountScenarios
 {

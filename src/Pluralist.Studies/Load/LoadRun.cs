@@ -218,7 +218,8 @@ public static class LoadRun
 
     /// <summary>
     /// Participant <paramref name="n"/>'s seed for one of its random sequences, the same in every process (unlike
-    /// <see cref="HashCode"/>, whose seed is chosen per process): a run repeated with the same --seed sends the same scores.
+    /// <see cref="HashCode"/>, whose seed is chosen per process): a run repeated with the same --seed draws the same scores and
+    /// pauses for each participant.
     /// </summary>
     public static int SeedOf(int seed, int n, int stream) => unchecked((((seed * 1_000_003) + n) * 31) + stream);
 
