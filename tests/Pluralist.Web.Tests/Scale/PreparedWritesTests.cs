@@ -50,7 +50,7 @@ public sealed class PreparedWritesTests
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            // No SqliteConnection.ClearAllPools(): it closes other tests' idle connections, and SQLite their -wal files with them.
             images.Delete(recursive: true);
         }
     }
@@ -86,7 +86,7 @@ public sealed class PreparedWritesTests
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            // No SqliteConnection.ClearAllPools(): it closes other tests' idle connections, and SQLite their -wal files with them.
             images.Delete(recursive: true);
         }
     }
@@ -152,7 +152,7 @@ public sealed class PreparedWritesTests
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            // No SqliteConnection.ClearAllPools(): it closes other tests' idle connections, and SQLite their -wal files with them.
             images.Delete(recursive: true);
         }
     }
