@@ -126,13 +126,7 @@ public sealed class ReportsPageTests
         // finish the report, on a quiet machine, before the second request arrives).
         var settings = new Dictionary<string, string?>(FastReports) { ["Pluralist:Jobs:Enabled"] = "false" };
         await using var server = await AppServer.StartAsync(codes: 3, configure: NoChecks, settings: settings);
-        foreach (var i in Enumerable.Range(0, 3))
-        {
-            await Staff.AnswerAsync(await Staff.JoinAsync(server, "woman"), 3, $"p{i}");
-        }
-
-        var researcher = await Staff.SignInAsync(server, "researcher@example.org", Role.Researcher);
-        var liaison = await Staff.SignInAsync(server, "liaison@example.org", Role.Liaison);
+        var (researcher, liaison) = await AnsweredAndSignedInAsync(server);
         Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(researcher, Page, Page, [])).StatusCode);
         // By someone else, while the first waits to run.
         var second = await ParticipantClient.PostFormAsync(liaison, Page, Page, []);
@@ -148,19 +142,24 @@ public sealed class ReportsPageTests
     public async Task Once_a_report_has_finished_a_liaison_may_run_it_again()
     {
         await using var server = await AppServer.StartAsync(codes: 3, configure: NoChecks, settings: FastReports);
-        foreach (var i in Enumerable.Range(0, 3))
-        {
-            await Staff.AnswerAsync(await Staff.JoinAsync(server, "woman"), 3, $"p{i}");
-        }
-
-        var researcher = await Staff.SignInAsync(server, "researcher@example.org", Role.Researcher);
-        var liaison = await Staff.SignInAsync(server, "liaison@example.org", Role.Liaison);
+        var (researcher, liaison) = await AnsweredAndSignedInAsync(server);
         Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(researcher, Page, Page, [])).StatusCode);
         await WaitAsync(researcher);
         Assert.Equal(HttpStatusCode.Redirect, (await ParticipantClient.PostFormAsync(liaison, Page, Page, [])).StatusCode);
         await WaitAsync(liaison);
         var page = await liaison.GetStringAsync(Page);
         Assert.Equal(2, page.Split("data-state=\"done\"").Length - 1);
+    }
+
+    // Three participants who each answered three pairs, then a researcher and a liaison signed in.
+    private static async Task<(HttpClient Researcher, HttpClient Liaison)> AnsweredAndSignedInAsync(AppServer server)
+    {
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            await Staff.AnswerAsync(await Staff.JoinAsync(server, "woman"), 3, $"p{i}");
+        }
+
+        return (await Staff.SignInAsync(server, "researcher@example.org", Role.Researcher), await Staff.SignInAsync(server, "liaison@example.org", Role.Liaison));
     }
 
     private static string File(string job, string file) => $"{Page}/{job}/{file}";
